@@ -1,0 +1,346 @@
+//! The command line: `serve` (the default) and the set-up commands a shop owner runs without
+//! a UI. Set-up commands open the same store as the server (SQLite handles a server running
+//! at the same time), so they work before, after or while the server runs.
+
+use crate::auth::{generate_password, hash_password};
+use crate::config::{ConfigError, Settings, SettingsArgs};
+use crate::domain::{Email, Origin, Role, SiteId};
+use crate::startup::{Application, StartupError};
+use crate::store::sqlite::SqliteStore;
+use crate::store::{NewAgent, NewSite, Site, Store, StoreError};
+use clap::{Parser, Subcommand};
+use serde_json::json;
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// shopchat: a proactive chat server for online shops.
+#[derive(Debug, Parser)]
+#[command(name = "shopchat", version, about)]
+pub struct Cli {
+    /// Config file [default: ./shopchat.toml when present]
+    #[arg(long, global = true, env = "SHOPCHAT_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Settings; each also readable from the environment and the config file.
+    #[command(flatten)]
+    pub settings: SettingsArgs,
+    /// What to do; `serve` when omitted.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server (the default).
+    Serve,
+    /// Manage sites.
+    #[command(subcommand)]
+    Site(SiteCommand),
+    /// Manage agent and owner accounts.
+    #[command(subcommand)]
+    Agent(AgentCommand),
+}
+
+/// `shopchat site ...`
+#[derive(Debug, Subcommand)]
+pub enum SiteCommand {
+    /// Create a site and print its snippet.
+    Create {
+        /// Shop name, shown to agents.
+        #[arg(long)]
+        name: String,
+        /// An origin whose pages may run the widget (repeatable), e.g. https://shop.example
+        #[arg(long = "origin", required = true)]
+        origins: Vec<String>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List sites.
+    List {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `shopchat agent ...`
+#[derive(Debug, Subcommand)]
+pub enum AgentCommand {
+    /// Create an account on one or more sites.
+    Create {
+        /// Login email.
+        #[arg(long)]
+        email: String,
+        /// Site id or public key (repeatable).
+        #[arg(long = "site", required = true)]
+        sites: Vec<String>,
+        /// owner or agent.
+        #[arg(long, default_value = "agent")]
+        role: String,
+        /// Name shown to shoppers [default: the part of the email before @]
+        #[arg(long)]
+        name: Option<String>,
+        /// Read the password from the first line of standard input; without it a one-time
+        /// password is generated and printed.
+        #[arg(long)]
+        password_stdin: bool,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Why a command failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// Settings.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// Server start.
+    #[error(transparent)]
+    Startup(#[from] StartupError),
+    /// Store.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A bad argument or input; the text names it.
+    #[error("{0}")]
+    Input(String),
+    /// Serving failed.
+    #[error("server error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Parses the command line and runs it; the binary's whole `main`.
+pub async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs a parsed command line.
+pub async fn run(cli: Cli) -> Result<(), CliError> {
+    let file = SettingsArgs::from_file(cli.config.as_deref())?;
+    let settings = Settings::resolve(cli.settings, file)?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(settings).await,
+        Command::Site(cmd) => {
+            let store = SqliteStore::open(&settings.data_dir)?;
+            let result = site_command(&store, &settings, cmd).await;
+            store.close().await;
+            result
+        }
+        Command::Agent(cmd) => {
+            let store = SqliteStore::open(&settings.data_dir)?;
+            let result = agent_command(&store, cmd).await;
+            store.close().await;
+            result
+        }
+    }
+}
+
+async fn serve(settings: Settings) -> Result<(), CliError> {
+    crate::telemetry::init(settings.log_format);
+    let app = Application::build(settings).await?;
+    let shutdown = app.shutdown_handle();
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        tracing::info!("shutting down");
+        shutdown.trigger();
+    });
+    app.run_until_stopped().await?;
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// The URL a shop's pages load the widget from.
+fn chat_host(settings: &Settings) -> String {
+    match &settings.public_url {
+        Some(url) => url.trim_end_matches('/').to_owned(),
+        None => format!("http://{}", settings.bind),
+    }
+}
+
+/// The two-line snippet a shop owner pastes into every page.
+pub fn snippet(host: &str, public_key: &str) -> String {
+    format!(
+        "<script>window.shopchat=window.shopchat||function(){{(shopchat.q=shopchat.q||[]).push(arguments)}};</script>\n\
+         <script async src=\"{host}/widget.js\" data-site=\"{public_key}\"></script>"
+    )
+}
+
+fn site_json(site: &Site, host: &str) -> serde_json::Value {
+    json!({
+        "id": site.id,
+        "name": site.name,
+        "public_key": site.public_key,
+        "origins": site.origins,
+        "identity_secret": site.identity_secret,
+        "created_at": site.created_at,
+        "snippet": snippet(host, &site.public_key),
+    })
+}
+
+async fn site_command(
+    store: &SqliteStore,
+    settings: &Settings,
+    cmd: SiteCommand,
+) -> Result<(), CliError> {
+    let host = chat_host(settings);
+    match cmd {
+        SiteCommand::Create {
+            name,
+            origins,
+            json,
+        } => {
+            let name = name.trim().to_owned();
+            if name.is_empty() || name.chars().count() > 100 {
+                return Err(CliError::Input("--name must be 1 to 100 characters".into()));
+            }
+            let origins = origins
+                .iter()
+                .map(|o| Origin::parse(o).map_err(|e| CliError::Input(format!("--origin: {e}"))))
+                .collect::<Result<Vec<_>, _>>()?;
+            let site = store.create_site(NewSite { name, origins }).await?;
+            if json {
+                println!("{}", site_json(&site, &host));
+            } else {
+                let origins: Vec<&str> = site.origins.iter().map(Origin::as_str).collect();
+                println!("Created site \"{}\" ({})", site.name, site.id);
+                println!("Public key:      {}", site.public_key);
+                println!("Allowed origins: {}", origins.join(", "));
+                println!(
+                    "Identity secret: {} (keep it on your shop's server)",
+                    site.identity_secret
+                );
+                println!();
+                println!("Paste this into every page of the shop, before </body>:");
+                println!("{}", snippet(&host, &site.public_key));
+            }
+        }
+        SiteCommand::List { json } => {
+            let sites = store.list_sites().await?;
+            if json {
+                let list: Vec<_> = sites.iter().map(|s| site_json(s, &host)).collect();
+                println!("{}", serde_json::Value::Array(list));
+            } else {
+                for site in sites {
+                    let origins: Vec<&str> = site.origins.iter().map(Origin::as_str).collect();
+                    println!(
+                        "{}  {}  {}  {}",
+                        site.id,
+                        site.public_key,
+                        site.name,
+                        origins.join(",")
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn find_site(store: &SqliteStore, key: &str) -> Result<Site, CliError> {
+    let found = match SiteId::parse(key) {
+        Ok(id) => store.site(&id).await?,
+        Err(_) => store.site_by_public_key(key).await?,
+    };
+    found.ok_or_else(|| CliError::Input(format!("--site: no site with id or public key `{key}`")))
+}
+
+async fn agent_command(store: &SqliteStore, cmd: AgentCommand) -> Result<(), CliError> {
+    let AgentCommand::Create {
+        email,
+        sites,
+        role,
+        name,
+        password_stdin,
+        json,
+    } = cmd;
+    let email = Email::parse(&email).map_err(|e| CliError::Input(format!("--email: {e}")))?;
+    let role = Role::parse(&role).map_err(|e| CliError::Input(format!("--role: {e}")))?;
+    let mut memberships = Vec::new();
+    for key in &sites {
+        memberships.push((find_site(store, key).await?.id, role));
+    }
+    let (password, generated) = if password_stdin {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        (line.trim_end_matches(['\r', '\n']).to_owned(), false)
+    } else {
+        (generate_password(), true)
+    };
+    let hash = hash_password(password.clone())
+        .await
+        .map_err(|e| CliError::Input(format!("password: {e}")))?;
+    let display_name = name.unwrap_or_else(|| {
+        email
+            .as_str()
+            .split('@')
+            .next()
+            .unwrap_or("Agent")
+            .to_owned()
+    });
+    let agent = store
+        .create_agent(NewAgent {
+            email,
+            display_name,
+            password_hash: hash,
+            must_change_password: generated,
+            memberships: memberships.clone(),
+        })
+        .await?;
+    let site_ids: Vec<&SiteId> = memberships.iter().map(|(s, _)| s).collect();
+    if json {
+        let mut out = json!({
+            "id": agent.id,
+            "email": agent.email,
+            "display_name": agent.display_name,
+            "role": role,
+            "sites": site_ids,
+        });
+        if generated {
+            out["password"] = json!(password);
+        }
+        println!("{out}");
+    } else {
+        println!(
+            "Created {} {} ({}) on {} site(s)",
+            role.as_str(),
+            agent.email,
+            agent.id,
+            site_ids.len()
+        );
+        if generated {
+            println!("One-time password: {password} (change it after the first login)");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,337 @@
+//! Typed settings. Every setting can come from built-in defaults, an optional `shopchat.toml`,
+//! a `SHOPCHAT_*` environment variable or a command-line flag; later ones win in that order.
+//! One struct ([`SettingsArgs`]) is both the clap flag set and the file format, so the three
+//! sources cannot drift apart.
+
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Why the settings could not be assembled.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The config file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The config file is not valid TOML or has unknown keys.
+    #[error("invalid config file {path}: {message}")]
+    Parse {
+        /// The file.
+        path: String,
+        /// The parser's message, which names the key.
+        message: String,
+    },
+    /// A value is out of its range.
+    #[error("setting `{field}` {problem}")]
+    Invalid {
+        /// The setting's name as in the file.
+        field: &'static str,
+        /// What is wrong.
+        problem: String,
+    },
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Readable lines for a terminal.
+    #[default]
+    Human,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// Every setting, each optional: the flags/env layer and the file layer share this shape.
+#[derive(Debug, Clone, Default, Deserialize, clap::Args)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsArgs {
+    /// Address to listen on [default: 127.0.0.1:8080]
+    #[arg(long, global = true, env = "SHOPCHAT_BIND")]
+    pub bind: Option<String>,
+    /// Directory for the database and secrets [default: ./data]
+    #[arg(long, global = true, env = "SHOPCHAT_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// URL at which browsers reach this server, used in snippets [default: http://BIND]
+    #[arg(long, global = true, env = "SHOPCHAT_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Log format [default: human]
+    #[arg(long, global = true, env = "SHOPCHAT_LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
+    /// Secret for agent JWTs; generated and kept in the data dir when not set
+    #[arg(
+        long,
+        global = true,
+        env = "SHOPCHAT_JWT_SECRET",
+        hide_env_values = true
+    )]
+    pub jwt_secret: Option<String>,
+    /// JWT issuer [default: shopchat]
+    #[arg(long, global = true, env = "SHOPCHAT_JWT_ISSUER")]
+    pub jwt_issuer: Option<String>,
+    /// JWT audience [default: shopchat-agents]
+    #[arg(long, global = true, env = "SHOPCHAT_JWT_AUDIENCE")]
+    pub jwt_audience: Option<String>,
+    /// Agent token lifetime in seconds [default: 43200]
+    #[arg(long, global = true, env = "SHOPCHAT_TOKEN_TTL_SECS")]
+    pub token_ttl_secs: Option<u64>,
+    /// Largest WebSocket frame accepted, in bytes [default: 16384]
+    #[arg(long, global = true, env = "SHOPCHAT_MAX_FRAME_BYTES")]
+    pub max_frame_bytes: Option<usize>,
+    /// Longest chat message, in characters [default: 4000]
+    #[arg(long, global = true, env = "SHOPCHAT_MAX_MESSAGE_CHARS")]
+    pub max_message_chars: Option<usize>,
+    /// Frames per second a shopper socket may send on average [default: 20]
+    #[arg(long, global = true, env = "SHOPCHAT_RATE_PER_SEC")]
+    pub rate_per_sec: Option<u32>,
+    /// Frames a shopper socket may send in a burst [default: 40]
+    #[arg(long, global = true, env = "SHOPCHAT_RATE_BURST")]
+    pub rate_burst: Option<u32>,
+    /// Refused frames in a row before a flooding socket is closed [default: 50]
+    #[arg(long, global = true, env = "SHOPCHAT_RATE_STRIKES")]
+    pub rate_strikes: Option<u32>,
+    /// Frames queued for one socket before it counts as too slow and is closed [default: 256]
+    #[arg(long, global = true, env = "SHOPCHAT_OUTBOX_CAPACITY")]
+    pub outbox_capacity: Option<usize>,
+    /// Milliseconds between server pings [default: 15000]
+    #[arg(long, global = true, env = "SHOPCHAT_PING_INTERVAL_MS")]
+    pub ping_interval_ms: Option<u64>,
+    /// Milliseconds of silence after which a socket is closed [default: 45000]
+    #[arg(long, global = true, env = "SHOPCHAT_IDLE_TIMEOUT_MS")]
+    pub idle_timeout_ms: Option<u64>,
+    /// HTTP worker threads [default: number of cores]
+    #[arg(long, global = true, env = "SHOPCHAT_WORKERS")]
+    pub workers: Option<usize>,
+}
+
+/// Socket limits; each bounds one queue, buffer or rate.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Largest WebSocket frame, bytes; larger closes the socket with 1009.
+    pub max_frame_bytes: usize,
+    /// Longest message text, characters.
+    pub max_message_chars: usize,
+    /// Average frames per second per shopper socket.
+    pub rate_per_sec: u32,
+    /// Burst of frames per shopper socket.
+    pub rate_burst: u32,
+    /// Refused frames in a row before closing the socket.
+    pub rate_strikes: u32,
+    /// Frames waiting for one socket before it is closed as too slow.
+    pub outbox_capacity: usize,
+    /// Interval of server pings.
+    pub ping_interval: Duration,
+    /// Silence after which a socket is closed.
+    pub idle_timeout: Duration,
+}
+
+/// The resolved settings the server runs with.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Listen address (`host:port`; port 0 picks a free one).
+    pub bind: String,
+    /// Data directory.
+    pub data_dir: PathBuf,
+    /// Public URL, if set.
+    pub public_url: Option<String>,
+    /// Log format.
+    pub log_format: LogFormat,
+    /// Configured JWT secret, if any.
+    pub jwt_secret: Option<String>,
+    /// JWT issuer.
+    pub jwt_issuer: String,
+    /// JWT audience.
+    pub jwt_audience: String,
+    /// Agent token lifetime.
+    pub token_ttl_secs: u64,
+    /// Socket limits.
+    pub limits: Limits,
+    /// HTTP worker threads; `None` means one per core.
+    pub workers: Option<usize>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            bind: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("./data"),
+            public_url: None,
+            log_format: LogFormat::Human,
+            jwt_secret: None,
+            jwt_issuer: "shopchat".into(),
+            jwt_audience: "shopchat-agents".into(),
+            token_ttl_secs: 12 * 3600,
+            limits: Limits {
+                max_frame_bytes: 16 * 1024,
+                max_message_chars: 4000,
+                rate_per_sec: 20,
+                rate_burst: 40,
+                rate_strikes: 50,
+                outbox_capacity: 256,
+                ping_interval: Duration::from_secs(15),
+                idle_timeout: Duration::from_secs(45),
+            },
+            workers: None,
+        }
+    }
+}
+
+/// Default config file, read when present and no other is named.
+pub const DEFAULT_CONFIG_FILE: &str = "shopchat.toml";
+
+impl SettingsArgs {
+    /// Reads a config file. A missing default file is fine; a missing named file is an error.
+    pub fn from_file(path: Option<&Path>) -> Result<SettingsArgs, ConfigError> {
+        let (path, required) = match path {
+            Some(p) => (p.to_path_buf(), true),
+            None => (PathBuf::from(DEFAULT_CONFIG_FILE), false),
+        };
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(SettingsArgs::default());
+            }
+            Err(source) => {
+                return Err(ConfigError::Read {
+                    path: path.display().to_string(),
+                    source,
+                });
+            }
+        };
+        toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })
+    }
+}
+
+fn positive<T: PartialOrd + Default + std::fmt::Display>(
+    field: &'static str,
+    value: T,
+) -> Result<T, ConfigError> {
+    if value > T::default() {
+        Ok(value)
+    } else {
+        Err(ConfigError::Invalid {
+            field,
+            problem: format!("must be positive, got {value}"),
+        })
+    }
+}
+
+impl Settings {
+    /// Layers flags/env over the file over the defaults, then checks ranges.
+    pub fn resolve(cli: SettingsArgs, file: SettingsArgs) -> Result<Settings, ConfigError> {
+        let d = Settings::default();
+        macro_rules! pick {
+            ($field:ident, $default:expr) => {
+                cli.$field
+                    .clone()
+                    .or(file.$field.clone())
+                    .unwrap_or($default)
+            };
+        }
+        let limits = Limits {
+            max_frame_bytes: pick!(max_frame_bytes, d.limits.max_frame_bytes),
+            max_message_chars: positive(
+                "max_message_chars",
+                pick!(max_message_chars, d.limits.max_message_chars),
+            )?,
+            rate_per_sec: positive("rate_per_sec", pick!(rate_per_sec, d.limits.rate_per_sec))?,
+            rate_burst: positive("rate_burst", pick!(rate_burst, d.limits.rate_burst))?,
+            rate_strikes: positive("rate_strikes", pick!(rate_strikes, d.limits.rate_strikes))?,
+            outbox_capacity: positive(
+                "outbox_capacity",
+                pick!(outbox_capacity, d.limits.outbox_capacity),
+            )?,
+            ping_interval: Duration::from_millis(positive(
+                "ping_interval_ms",
+                pick!(ping_interval_ms, d.limits.ping_interval.as_millis() as u64),
+            )?),
+            idle_timeout: Duration::from_millis(positive(
+                "idle_timeout_ms",
+                pick!(idle_timeout_ms, d.limits.idle_timeout.as_millis() as u64),
+            )?),
+        };
+        if !(1024..=1024 * 1024).contains(&limits.max_frame_bytes) {
+            return Err(ConfigError::Invalid {
+                field: "max_frame_bytes",
+                problem: format!(
+                    "must be between 1024 and 1048576, got {}",
+                    limits.max_frame_bytes
+                ),
+            });
+        }
+        if limits.idle_timeout <= limits.ping_interval {
+            return Err(ConfigError::Invalid {
+                field: "idle_timeout_ms",
+                problem: "must be longer than ping_interval_ms".into(),
+            });
+        }
+        let jwt_secret = cli.jwt_secret.clone().or(file.jwt_secret.clone());
+        if let Some(secret) = &jwt_secret {
+            if secret.len() < 32 {
+                return Err(ConfigError::Invalid {
+                    field: "jwt_secret",
+                    problem: "must be at least 32 characters".into(),
+                });
+            }
+        }
+        Ok(Settings {
+            bind: pick!(bind, d.bind),
+            data_dir: pick!(data_dir, d.data_dir),
+            public_url: cli.public_url.clone().or(file.public_url.clone()),
+            log_format: pick!(log_format, d.log_format),
+            jwt_secret,
+            jwt_issuer: pick!(jwt_issuer, d.jwt_issuer),
+            jwt_audience: pick!(jwt_audience, d.jwt_audience),
+            token_ttl_secs: positive("token_ttl_secs", pick!(token_ttl_secs, d.token_ttl_secs))?,
+            limits,
+            workers: cli.workers.or(file.workers).map(|w| w.max(1)),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_win_over_file_and_file_over_defaults() {
+        let cli = SettingsArgs {
+            bind: Some("0.0.0.0:1".into()),
+            ..Default::default()
+        };
+        let file = SettingsArgs {
+            bind: Some("0.0.0.0:2".into()),
+            max_message_chars: Some(10),
+            ..Default::default()
+        };
+        let s = Settings::resolve(cli, file).unwrap();
+        assert_eq!(s.bind, "0.0.0.0:1");
+        assert_eq!(s.limits.max_message_chars, 10);
+        assert_eq!(s.limits.max_frame_bytes, 16 * 1024);
+    }
+
+    #[test]
+    fn file_rejects_unknown_keys_and_bad_ranges() {
+        assert!(toml::from_str::<SettingsArgs>("bnd = \"x\"").is_err());
+        let bad = SettingsArgs {
+            max_frame_bytes: Some(10),
+            ..Default::default()
+        };
+        assert!(matches!(
+            Settings::resolve(bad, SettingsArgs::default()),
+            Err(ConfigError::Invalid {
+                field: "max_frame_bytes",
+                ..
+            })
+        ));
+    }
+}

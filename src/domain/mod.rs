@@ -1,0 +1,14 @@
+//! Domain types that every layer shares. They parse once at the edge, so the rest of the code
+//! can trust a `SiteId` or an `Origin` without checking it again. Nothing here does I/O.
+
+mod ids;
+mod origin;
+mod time;
+mod values;
+mod visitor;
+
+pub use ids::{AgentId, ConversationId, IdError, MessageId, SiteId, VisitorId, random_token};
+pub use origin::{Origin, OriginError};
+pub use time::Timestamp;
+pub use values::{AuthorKind, ClientMsgId, Email, MessageText, Role, ValueError};
+pub use visitor::{BrowsingEvent, PageInfo, PageType, SESSION_GAP_MS, VisitorState};

@@ -1,0 +1,235 @@
+//! Site-scoped agent routes. Each handler first checks that the caller belongs to the site in
+//! the path, then that the conversation or visitor it names belongs to that site, so an id
+//! from another shop is a 404 and never a leak.
+
+use super::{ApiError, Caller, json};
+use crate::bus::BusEvent;
+use crate::domain::{
+    AuthorKind, ClientMsgId, ConversationId, MessageText, Role, SiteId, Timestamp, VisitorId,
+};
+use crate::protocol::{Author, ServerFrame};
+use crate::startup::AppState;
+use crate::store::{Conversation, NewMessage, Site};
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+pub(super) fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/sites", web::get().to(list_sites))
+        .route("/sites/{site_id}", web::get().to(get_site))
+        .route(
+            "/sites/{site_id}/conversations",
+            web::get().to(list_conversations),
+        )
+        .route(
+            "/sites/{site_id}/conversations/{conversation_id}/messages",
+            web::get().to(list_messages),
+        )
+        .route(
+            "/sites/{site_id}/conversations/{conversation_id}/messages",
+            web::post().to(post_message),
+        )
+        .route(
+            "/sites/{site_id}/visitors/{visitor_id}",
+            web::get().to(get_visitor),
+        );
+}
+
+fn site_id(text: &str) -> Result<SiteId, ApiError> {
+    SiteId::parse(text)
+        .map_err(|e| ApiError::bad_request("invalid_field", e.to_string()).with_field("site_id"))
+}
+
+/// A site as an agent sees it; the identity secret only for owners.
+fn site_view(site: &Site, role: Role) -> Value {
+    let mut v = json!({
+        "id": site.id,
+        "name": site.name,
+        "public_key": site.public_key,
+        "origins": site.origins,
+        "created_at": site.created_at,
+        "role": role,
+    });
+    if role == Role::Owner {
+        v["identity_secret"] = json!(site.identity_secret);
+    }
+    v
+}
+
+async fn list_sites(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
+    let mut sites = Vec::with_capacity(caller.memberships.len());
+    for m in &caller.memberships {
+        if let Some(site) = state.store.site(&m.site_id).await? {
+            sites.push(site_view(&site, m.role));
+        }
+    }
+    Ok(HttpResponse::Ok().json(json!({ "sites": sites })))
+}
+
+async fn get_site(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = site_id(&path)?;
+    let role = caller.require_site(&id)?;
+    let site = state
+        .store
+        .site(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("site"))?;
+    Ok(HttpResponse::Ok().json(site_view(&site, role)))
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    #[serde(default)]
+    limit: Option<u32>,
+    #[serde(default)]
+    after: Option<u64>,
+}
+
+async fn list_conversations(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let id = site_id(&path)?;
+    caller.require_site(&id)?;
+    let limit = query.limit.unwrap_or(50).clamp(1, 200);
+    let conversations = state.store.site_conversations(&id, limit).await?;
+    Ok(HttpResponse::Ok().json(json!({ "conversations": conversations })))
+}
+
+/// The conversation named in the path, if it belongs to the site (which the caller must).
+async fn site_conversation(
+    state: &AppState,
+    caller: &Caller,
+    site: &str,
+    conversation: &str,
+) -> Result<Conversation, ApiError> {
+    let site = site_id(site)?;
+    caller.require_site(&site)?;
+    let id = ConversationId::parse(conversation).map_err(|e| {
+        ApiError::bad_request("invalid_field", e.to_string()).with_field("conversation_id")
+    })?;
+    state
+        .store
+        .conversation(&id)
+        .await?
+        .filter(|c| c.site_id == site)
+        .ok_or_else(|| ApiError::not_found("conversation"))
+}
+
+async fn list_messages(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let conversation = site_conversation(&state, &caller, &path.0, &path.1).await?;
+    let limit = query.limit.unwrap_or(100).clamp(1, 500);
+    let messages = state
+        .store
+        .messages_after(&conversation.id, query.after.unwrap_or(0), limit)
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({ "conversation": conversation, "messages": messages })))
+}
+
+#[derive(Deserialize)]
+struct PostMessage {
+    text: String,
+    #[serde(default)]
+    client_msg_id: Option<String>,
+}
+
+/// An agent writes to a shopper: stored first, then published to the shopper's sockets.
+async fn post_message(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let conversation = site_conversation(&state, &caller, &path.0, &path.1).await?;
+    let req: PostMessage = json::parse(&body)?;
+    let text = MessageText::parse(&req.text, state.settings.limits.max_message_chars)
+        .map_err(|e| ApiError::bad_request("invalid_field", e.to_string()).with_field("text"))?;
+    let client_msg_id = req
+        .client_msg_id
+        .as_deref()
+        .map(ClientMsgId::parse)
+        .transpose()
+        .map_err(|e| {
+            ApiError::bad_request("invalid_field", e.to_string()).with_field("client_msg_id")
+        })?;
+    let appended = state
+        .store
+        .append_message(
+            &conversation.id,
+            NewMessage {
+                author: Author {
+                    kind: AuthorKind::Agent,
+                    name: caller.agent.display_name.clone(),
+                },
+                author_id: caller.agent.id.to_string(),
+                text,
+                client_msg_id,
+                ts: Timestamp::now(),
+            },
+        )
+        .await?;
+    if !appended.duplicate {
+        let event = BusEvent {
+            site_id: conversation.site_id.clone(),
+            visitor_id: conversation.visitor_id.clone(),
+            frame: ServerFrame::Message(appended.message.clone()),
+        };
+        if let Err(e) = state.bus.publish(event).await {
+            // Stored already: the shopper gets it on reconnect.
+            tracing::warn!(error = %e, "live delivery of an agent message failed");
+        }
+    }
+    let status = if appended.duplicate {
+        HttpResponse::Ok()
+    } else {
+        HttpResponse::Created()
+    };
+    Ok({ status }.json(json!({ "message": appended.message, "duplicate": appended.duplicate })))
+}
+
+async fn get_visitor(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let site = site_id(&path.0)?;
+    caller.require_site(&site)?;
+    let visitor = VisitorId::parse(&path.1).map_err(|e| {
+        ApiError::bad_request("invalid_field", e.to_string()).with_field("visitor_id")
+    })?;
+    let live = state.hub.visitor_state(&site, &visitor);
+    let online = live.is_some();
+    let browsing = match live {
+        Some(s) => s,
+        None => state
+            .store
+            .load_visitor(&site, &visitor)
+            .await?
+            .ok_or_else(|| ApiError::not_found("visitor"))?,
+    };
+    let now = Timestamp::now();
+    Ok(HttpResponse::Ok().json(json!({
+        "id": visitor,
+        "online": online,
+        "visits": browsing.visits,
+        "returning": browsing.is_returning(),
+        "pages_this_session": browsing.pages_this_session,
+        "current_page": browsing.current_page,
+        "time_on_page_ms": browsing.time_on_page(now),
+        "session_started_at": browsing.session_started_at,
+        "last_seen_at": browsing.last_seen_at,
+        "last_event": browsing.last_event.as_ref().map(|(name, at)| json!({ "name": name, "at": at })),
+        "trail": browsing.trail,
+    })))
+}

@@ -1,0 +1,72 @@
+//! The authenticated agent behind a request: a Bearer JWT checked for signature, algorithm,
+//! expiry, issuer and audience, then the account and its site memberships loaded, so every
+//! site-scoped handler can ask [`Caller::require_site`] before touching a site's data.
+
+use super::ApiError;
+use crate::domain::{Role, SiteId};
+use crate::startup::AppState;
+use crate::store::{Agent, Membership};
+use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
+use std::future::Future;
+use std::pin::Pin;
+
+/// An agent or owner with a valid token.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// The account.
+    pub agent: Agent,
+    /// Its sites and roles.
+    pub memberships: Vec<Membership>,
+}
+
+impl Caller {
+    /// The caller's role on a site; 403 if it does not belong to the site.
+    pub fn require_site(&self, site: &SiteId) -> Result<Role, ApiError> {
+        self.memberships
+            .iter()
+            .find(|m| &m.site_id == site)
+            .map(|m| m.role)
+            .ok_or_else(|| ApiError::forbidden("you do not belong to this site"))
+    }
+}
+
+async fn authenticate(
+    state: web::Data<AppState>,
+    header: Option<String>,
+) -> Result<Caller, ApiError> {
+    let header =
+        header.ok_or_else(|| ApiError::unauthorized("missing Authorization: Bearer token"))?;
+    let token = header
+        .strip_prefix("Bearer ")
+        .ok_or_else(|| ApiError::unauthorized("Authorization must be `Bearer <token>`"))?;
+    let agent_id = state
+        .jwt
+        .verify(token.trim())
+        .map_err(|e| ApiError::unauthorized(e.to_string()))?;
+    // A token outlives nothing: a deleted account's tokens stop working at once.
+    let agent = state
+        .store
+        .agent(&agent_id)
+        .await?
+        .ok_or_else(|| ApiError::unauthorized("account no longer exists"))?;
+    let memberships = state.store.memberships(&agent_id).await?;
+    Ok(Caller { agent, memberships })
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Caller, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let header = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|h| h.to_str().ok())
+            .map(str::to_owned);
+        Box::pin(async move {
+            let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
+            authenticate(state, header).await
+        })
+    }
+}

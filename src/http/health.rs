@@ -1,0 +1,26 @@
+//! Liveness and readiness for load balancers and orchestrators.
+
+use crate::startup::AppState;
+use actix_web::{HttpResponse, web};
+use serde_json::json;
+use std::time::Duration;
+
+pub(super) fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(healthz))
+        .route("/readyz", web::get().to(readyz));
+}
+
+/// 200 while the process serves HTTP.
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "status": "ok" }))
+}
+
+/// 200 when the store answers a read and a write within two seconds, else 503.
+async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    match tokio::time::timeout(Duration::from_secs(2), state.store.ping()).await {
+        Ok(Ok(())) => HttpResponse::Ok().json(json!({ "status": "ready" })),
+        Ok(Err(e)) => HttpResponse::ServiceUnavailable()
+            .json(json!({ "status": "store_error", "message": e.to_string() })),
+        Err(_) => HttpResponse::ServiceUnavailable().json(json!({ "status": "store_timeout" })),
+    }
+}

@@ -1,0 +1,30 @@
+//! The HTTP edge: parse, authorise, call the store and the bus, answer JSON.
+
+mod agent_api;
+mod assets;
+mod auth_routes;
+mod caller;
+mod error;
+mod health;
+mod json;
+
+pub use caller::Caller;
+pub use error::ApiError;
+
+use actix_web::web;
+
+/// Largest JSON body the API reads.
+const MAX_BODY: usize = 64 * 1024;
+
+/// Registers every HTTP route.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(web::PayloadConfig::new(MAX_BODY))
+        .configure(health::routes)
+        .configure(assets::routes)
+        .service(
+            web::scope("/api/v1")
+                .configure(auth_routes::routes)
+                .configure(agent_api::routes)
+                .default_service(web::to(|| async { ApiError::not_found("route") })),
+        );
+}

@@ -1,0 +1,235 @@
+//! Live connections on this node. The hub owns the maps (visitor → sockets, and the visitor's
+//! live browsing state shared by all of that visitor's tabs) behind a cloneable handle.
+//!
+//! Delivery never waits: each socket has a bounded outbox, and a socket whose outbox is full
+//! is told to close (it reconnects and resumes from its last seq), so one slow client can
+//! neither slow the others nor make the server buffer without limit.
+
+use crate::bus::BusEvent;
+use crate::domain::{ConversationId, SiteId, VisitorId, VisitorState};
+use crate::protocol::ServerFrame;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+/// A frame on its way to one socket, encoded once for all recipients.
+#[derive(Debug, Clone)]
+pub enum Outbound {
+    /// A chat message; the seq lets the socket drop repeats and fill gaps.
+    Message {
+        /// Conversation.
+        conversation_id: ConversationId,
+        /// Its seq.
+        seq: u64,
+        /// The encoded frame.
+        json: Arc<str>,
+    },
+    /// Any other frame.
+    Frame(Arc<str>),
+}
+
+/// A visitor's browsing state, shared by the visitor's open tabs on this node.
+pub type SharedVisitor = Arc<Mutex<VisitorState>>;
+
+/// Locks a visitor's state. A panic while holding the lock cannot leave a `VisitorState` half
+/// updated in a way that matters (every update is a few field writes), so poisoning is ignored.
+pub fn lock(visitor: &SharedVisitor) -> MutexGuard<'_, VisitorState> {
+    visitor
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+struct Socket {
+    id: u64,
+    outbox: mpsc::Sender<Outbound>,
+    too_slow: CancellationToken,
+}
+
+struct LiveVisitor {
+    site_id: SiteId,
+    state: SharedVisitor,
+    sockets: Vec<Socket>,
+}
+
+#[derive(Default)]
+struct Inner {
+    visitors: HashMap<VisitorId, LiveVisitor>,
+    next_socket: u64,
+}
+
+/// Handle to this node's live connections.
+#[derive(Clone, Default)]
+pub struct Hub {
+    inner: Arc<Mutex<Inner>>,
+}
+
+/// Keeps a socket registered; dropping it unregisters the socket.
+pub struct Registration {
+    hub: Hub,
+    visitor: VisitorId,
+    socket: u64,
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        let mut inner = self.hub.inner();
+        if let Some(live) = inner.visitors.get_mut(&self.visitor) {
+            live.sockets.retain(|s| s.id != self.socket);
+            if live.sockets.is_empty() {
+                inner.visitors.remove(&self.visitor);
+            }
+        }
+    }
+}
+
+impl Hub {
+    /// An empty hub.
+    pub fn new() -> Self {
+        Hub::default()
+    }
+
+    fn inner(&self) -> MutexGuard<'_, Inner> {
+        // No code path panics while holding this lock (map operations only), and the maps
+        // stay consistent between statements, so a poisoned lock is still safe to use.
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Registers a shopper socket. If the visitor already has a socket here (another tab),
+    /// the new one shares that tab's live state and `loaded` is discarded.
+    pub fn register_shopper(
+        &self,
+        site: &SiteId,
+        visitor: &VisitorId,
+        loaded: VisitorState,
+        outbox: mpsc::Sender<Outbound>,
+        too_slow: CancellationToken,
+    ) -> (Registration, SharedVisitor) {
+        let mut inner = self.inner();
+        inner.next_socket += 1;
+        let id = inner.next_socket;
+        let live = inner
+            .visitors
+            .entry(visitor.clone())
+            .or_insert_with(|| LiveVisitor {
+                site_id: site.clone(),
+                state: Arc::new(Mutex::new(loaded)),
+                sockets: Vec::new(),
+            });
+        live.sockets.push(Socket {
+            id,
+            outbox,
+            too_slow,
+        });
+        let state = live.state.clone();
+        (
+            Registration {
+                hub: self.clone(),
+                visitor: visitor.clone(),
+                socket: id,
+            },
+            state,
+        )
+    }
+
+    /// Delivers an event to the visitor's sockets on this node.
+    pub fn deliver(&self, event: &BusEvent) {
+        let json: Arc<str> = event.frame.to_json().into();
+        let outbound = match &event.frame {
+            ServerFrame::Message(m) => Outbound::Message {
+                conversation_id: m.conversation_id.clone(),
+                seq: m.seq,
+                json,
+            },
+            _ => Outbound::Frame(json),
+        };
+        let inner = self.inner();
+        let Some(live) = inner.visitors.get(&event.visitor_id) else {
+            return;
+        };
+        if live.site_id != event.site_id {
+            return;
+        }
+        for socket in &live.sockets {
+            if let Err(mpsc::error::TrySendError::Full(_)) =
+                socket.outbox.try_send(outbound.clone())
+            {
+                socket.too_slow.cancel();
+            }
+        }
+    }
+
+    /// The live browsing state of a visitor connected to this node.
+    pub fn visitor_state(&self, site: &SiteId, visitor: &VisitorId) -> Option<VisitorState> {
+        let inner = self.inner();
+        let live = inner.visitors.get(visitor).filter(|l| &l.site_id == site)?;
+        let state = lock(&live.state).clone();
+        Some(state)
+    }
+
+    /// Number of shopper sockets open on this node.
+    pub fn shopper_sockets(&self) -> usize {
+        self.inner()
+            .visitors
+            .values()
+            .map(|v| v.sockets.len())
+            .sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Timestamp;
+
+    fn event(site: &SiteId, visitor: &VisitorId) -> BusEvent {
+        BusEvent {
+            site_id: site.clone(),
+            visitor_id: visitor.clone(),
+            frame: ServerFrame::Status {
+                conversation_id: ConversationId::generate(),
+                state: "open".into(),
+            },
+        }
+    }
+
+    #[test]
+    fn full_outbox_marks_the_socket_too_slow_and_others_still_receive() {
+        let hub = Hub::new();
+        let (site, visitor) = (SiteId::generate(), VisitorId::generate());
+        let (slow_tx, _slow_rx) = mpsc::channel(1);
+        let (fast_tx, mut fast_rx) = mpsc::channel(8);
+        let slow = CancellationToken::new();
+        let state = VisitorState::first_visit(Timestamp(0));
+        let (_a, _) = hub.register_shopper(&site, &visitor, state.clone(), slow_tx, slow.clone());
+        let (_b, _) =
+            hub.register_shopper(&site, &visitor, state, fast_tx, CancellationToken::new());
+        hub.deliver(&event(&site, &visitor));
+        assert!(!slow.is_cancelled());
+        hub.deliver(&event(&site, &visitor));
+        assert!(slow.is_cancelled());
+        assert!(fast_rx.try_recv().is_ok() && fast_rx.try_recv().is_ok());
+    }
+
+    #[test]
+    fn dropping_the_registration_forgets_the_visitor_and_other_sites_get_nothing() {
+        let hub = Hub::new();
+        let (site, visitor) = (SiteId::generate(), VisitorId::generate());
+        let (tx, mut rx) = mpsc::channel(8);
+        let reg = hub.register_shopper(
+            &site,
+            &visitor,
+            VisitorState::first_visit(Timestamp(0)),
+            tx,
+            CancellationToken::new(),
+        );
+        hub.deliver(&event(&SiteId::generate(), &visitor));
+        assert!(rx.try_recv().is_err());
+        assert_eq!(hub.shopper_sockets(), 1);
+        drop(reg);
+        assert_eq!(hub.shopper_sockets(), 0);
+        assert!(hub.visitor_state(&site, &visitor).is_none());
+    }
+}

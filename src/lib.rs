@@ -1,0 +1,21 @@
+//! shopchat: the backend of a proactive chat widget for online shops.
+//!
+//! The crate is cut into a pure domain core and thin edges (see `../shared/DESIGN.md`):
+//! - [`domain`], [`conversation`] and [`protocol`] hold the rules and the wire format; no I/O;
+//! - [`store`], [`bus`] and [`hub`] hold durable state, delivery between nodes and live sockets;
+//! - [`http`] and [`ws`] are the actix-web edges that parse, authorise, call the core and send;
+//! - [`config`], [`telemetry`], [`auth`], [`cli`] and [`startup`] wire it all together.
+
+pub mod auth;
+pub mod bus;
+pub mod cli;
+pub mod config;
+pub mod conversation;
+pub mod domain;
+pub mod http;
+pub mod hub;
+pub mod protocol;
+pub mod startup;
+pub mod store;
+pub mod telemetry;
+pub mod ws;

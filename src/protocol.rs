@@ -1,0 +1,383 @@
+//! The shopper socket's wire format: one JSON object per text frame, told apart by `type`.
+//!
+//! Decoding has a fast path (straight into [`ClientFrame`]) and, only when that fails, a slow
+//! path that works out *what* was wrong, so a client gets an `error` frame that names the
+//! field instead of a generic "bad request".
+
+use crate::domain::{AuthorKind, ConversationId, MessageId, Timestamp, VisitorId};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+
+/// The protocol version this server speaks. A `hello` may name it; any other is refused.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// A frame from the shopper's widget.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientFrame {
+    /// First frame on a socket: who the visitor is and what it has already seen.
+    Hello(Hello),
+    /// A browsing event.
+    Event(EventFrame),
+    /// A chat message.
+    Message(MessageFrame),
+    /// The shopper is typing (or stopped).
+    Typing(TypingFrame),
+    /// The shopper has read up to `seq`.
+    Read(ReadFrame),
+}
+
+/// The frame types a client may send, for the "unknown type" error.
+const CLIENT_TYPES: [&str; 5] = ["hello", "event", "message", "typing", "read"];
+
+/// `hello`: opens or resumes a visitor's session.
+#[derive(Debug, Deserialize)]
+pub struct Hello {
+    /// Protocol version; 1 when absent.
+    #[serde(default)]
+    pub v: Option<u32>,
+    /// The visitor id the widget kept, if any.
+    #[serde(default)]
+    pub visitor_id: Option<String>,
+    /// The session token from an earlier `welcome`, if any.
+    #[serde(default)]
+    pub session: Option<String>,
+    /// Highest `seq` seen per conversation id; everything after it is replayed.
+    #[serde(default)]
+    pub last_seq: HashMap<String, u64>,
+    /// The page the widget is on (same shape as a `page_view` event's props).
+    #[serde(default)]
+    pub page: Option<Map<String, Value>>,
+}
+
+/// `event`: something the shopper did.
+#[derive(Debug, Deserialize)]
+pub struct EventFrame {
+    /// Event name (`page_view`, `add_to_cart`, a custom name…).
+    pub name: String,
+    /// Event properties.
+    #[serde(default)]
+    pub props: Map<String, Value>,
+}
+
+/// `message`: the shopper wrote something.
+#[derive(Debug, Deserialize)]
+pub struct MessageFrame {
+    /// The widget's idempotency key for this message.
+    pub client_msg_id: String,
+    /// What the shopper wrote.
+    pub text: String,
+}
+
+/// `typing`: the shopper started or stopped typing.
+#[derive(Debug, Deserialize)]
+pub struct TypingFrame {
+    /// True while typing.
+    #[serde(default = "yes")]
+    pub active: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// `read`: the shopper has seen everything up to `seq` in a conversation.
+#[derive(Debug, Deserialize)]
+pub struct ReadFrame {
+    /// The conversation.
+    pub conversation_id: String,
+    /// The last seq read.
+    pub seq: u64,
+}
+
+/// Error codes on the wire; stable, so widgets can act on them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The frame is not JSON, or not a JSON object.
+    BadJson,
+    /// `type` is not one this server knows.
+    UnknownType,
+    /// A required field is absent.
+    MissingField,
+    /// A field has the wrong type or value.
+    InvalidField,
+    /// Message text above the limit.
+    TextTooLong,
+    /// Only `hello` is accepted before the session is set up.
+    HelloRequired,
+    /// `hello` was sent twice.
+    AlreadyHello,
+    /// The session token is not valid for this site and visitor.
+    BadSession,
+    /// The protocol version is not supported.
+    UnsupportedVersion,
+    /// The conversation does not belong to this visitor.
+    UnknownConversation,
+    /// Too many frames; slow down.
+    RateLimited,
+    /// Something failed on the server; the frame was not accepted and may be retried.
+    Internal,
+}
+
+/// Who wrote a message, as shown in the widget.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Author {
+    /// shopper, bot, agent or system.
+    pub kind: AuthorKind,
+    /// Display name (a bot's name always comes with `kind: bot`).
+    pub name: String,
+}
+
+/// A message as delivered to clients.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageOut {
+    /// Message id.
+    pub id: MessageId,
+    /// Conversation it belongs to.
+    pub conversation_id: ConversationId,
+    /// Position in the conversation, from 1, without gaps.
+    pub seq: u64,
+    /// Who wrote it.
+    pub author: Author,
+    /// The text, to be shown as text.
+    pub text: String,
+    /// When it was stored, ms since the epoch.
+    pub ts: Timestamp,
+}
+
+/// A conversation as listed in `welcome`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationSummary {
+    /// Conversation id.
+    pub id: ConversationId,
+    /// `open` or `closed`.
+    pub state: String,
+    /// Highest seq in it.
+    pub last_seq: u64,
+}
+
+/// A frame from the server to the shopper.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerFrame {
+    /// Answer to `hello`.
+    Welcome {
+        /// Protocol version.
+        v: u32,
+        /// The visitor id to keep.
+        visitor_id: VisitorId,
+        /// The session token to send in the next `hello`.
+        session: String,
+        /// The visitor's open conversations.
+        conversations: Vec<ConversationSummary>,
+    },
+    /// A chat message (the shopper's own ones too, so other tabs see them).
+    Message(MessageOut),
+    /// A shopper message is durable.
+    Ack {
+        /// The key the client sent.
+        client_msg_id: String,
+        /// Stored message id.
+        id: MessageId,
+        /// Conversation it went into.
+        conversation_id: ConversationId,
+        /// Its seq.
+        seq: u64,
+    },
+    /// A conversation changed state.
+    Status {
+        /// Conversation id.
+        conversation_id: ConversationId,
+        /// The new state.
+        state: String,
+    },
+    /// A frame was refused; the socket stays open.
+    Error {
+        /// Machine-readable code.
+        code: ErrorCode,
+        /// Human-readable reason.
+        message: String,
+        /// The offending field, when one is to blame.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        field: Option<String>,
+    },
+}
+
+impl ServerFrame {
+    /// An error frame.
+    pub fn error(code: ErrorCode, message: impl Into<String>, field: Option<&str>) -> Self {
+        ServerFrame::Error {
+            code,
+            message: message.into(),
+            field: field.map(str::to_owned),
+        }
+    }
+
+    /// The frame as JSON text. Serialising these types cannot fail (string keys, no maps with
+    /// non-string keys, no custom serialisers), so the fallback is never sent in practice.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|_| {
+            r#"{"type":"error","code":"internal","message":"could not encode frame"}"#.to_owned()
+        })
+    }
+}
+
+/// Why a text frame could not be decoded; becomes an `error` frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodeError {
+    /// The wire code.
+    pub code: ErrorCode,
+    /// What was wrong, for people.
+    pub message: String,
+    /// The field to blame, if any.
+    pub field: Option<String>,
+}
+
+impl DecodeError {
+    /// Turns the decode error into the frame sent back.
+    pub fn into_frame(self) -> ServerFrame {
+        ServerFrame::Error {
+            code: self.code,
+            message: self.message,
+            field: self.field,
+        }
+    }
+}
+
+/// Decodes one text frame.
+pub fn decode(text: &str) -> Result<ClientFrame, DecodeError> {
+    match serde_json::from_str::<ClientFrame>(text) {
+        Ok(frame) => Ok(frame),
+        Err(_) => Err(diagnose(text)),
+    }
+}
+
+/// The slow path: find out why a frame did not decode.
+fn diagnose(text: &str) -> DecodeError {
+    let err = |code, message: String, field: Option<&str>| DecodeError {
+        code,
+        message,
+        field: field.map(str::to_owned),
+    };
+    let value: Value = match serde_json::from_str(text) {
+        Ok(v) => v,
+        Err(e) => {
+            return err(
+                ErrorCode::BadJson,
+                format!("frame is not valid JSON: {e}"),
+                None,
+            );
+        }
+    };
+    let Some(obj) = value.as_object() else {
+        return err(
+            ErrorCode::BadJson,
+            "frame must be a JSON object".into(),
+            None,
+        );
+    };
+    let kind = match obj.get("type") {
+        Some(Value::String(s)) => s.as_str(),
+        Some(_) => {
+            return err(
+                ErrorCode::InvalidField,
+                "`type` must be a string".into(),
+                Some("type"),
+            );
+        }
+        None => {
+            return err(
+                ErrorCode::MissingField,
+                "missing field `type`".into(),
+                Some("type"),
+            );
+        }
+    };
+    if !CLIENT_TYPES.contains(&kind) {
+        let shown: String = kind.chars().take(40).collect();
+        return err(
+            ErrorCode::UnknownType,
+            format!(
+                "unknown frame type `{shown}`; expected one of {}",
+                CLIENT_TYPES.join(", ")
+            ),
+            Some("type"),
+        );
+    }
+    let mut de = serde_json::Deserializer::from_str(text);
+    match serde_path_to_error::deserialize::<_, ClientFrame>(&mut de) {
+        Ok(_) => err(
+            ErrorCode::BadJson,
+            "frame could not be decoded".into(),
+            None,
+        ),
+        Err(e) => {
+            let inner = e.inner().to_string();
+            if let Some(field) = missing_field(&inner) {
+                let message = format!("missing field `{field}` in `{kind}`");
+                return err(ErrorCode::MissingField, message, Some(&field));
+            }
+            let path = e.path().to_string();
+            let field = (path != ".").then_some(path);
+            let message = format!("invalid `{kind}` frame: {inner}");
+            DecodeError {
+                code: ErrorCode::InvalidField,
+                message,
+                field,
+            }
+        }
+    }
+}
+
+/// serde reports a missing field only in its message: "missing field `text` at line 1 ...".
+fn missing_field(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("missing field `")?;
+    rest.split_once('`').map(|(f, _)| f.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_each_client_frame() {
+        assert!(matches!(
+            decode(r#"{"type":"hello"}"#),
+            Ok(ClientFrame::Hello(_))
+        ));
+        assert!(matches!(
+            decode(r#"{"type":"event","name":"page_view","props":{"url":"https://a.b/"}}"#),
+            Ok(ClientFrame::Event(_))
+        ));
+        assert!(matches!(
+            decode(r#"{"type":"message","client_msg_id":"a1","text":"hi"}"#),
+            Ok(ClientFrame::Message(_))
+        ));
+        assert!(matches!(decode(r#"{"type":"typing"}"#), Ok(ClientFrame::Typing(t)) if t.active));
+    }
+
+    #[test]
+    fn errors_name_the_problem() {
+        assert_eq!(decode("{nope").unwrap_err().code, ErrorCode::BadJson);
+        assert_eq!(decode("[1]").unwrap_err().code, ErrorCode::BadJson);
+        let e = decode(r#"{"type":"dance"}"#).unwrap_err();
+        assert_eq!(
+            (e.code, e.field.as_deref()),
+            (ErrorCode::UnknownType, Some("type"))
+        );
+        let e = decode(r#"{"type":"message","client_msg_id":"a"}"#).unwrap_err();
+        assert_eq!(
+            (e.code, e.field.as_deref()),
+            (ErrorCode::MissingField, Some("text"))
+        );
+        let e = decode(r#"{"type":"read","conversation_id":"c_x","seq":"five"}"#).unwrap_err();
+        assert_eq!(
+            (e.code, e.field.as_deref()),
+            (ErrorCode::InvalidField, Some("seq"))
+        );
+        let e = decode(r#"{"text":"hi"}"#).unwrap_err();
+        assert_eq!(e.code, ErrorCode::MissingField);
+    }
+}

@@ -1,0 +1,235 @@
+//! Builds the server from settings: opens the store, loads or makes the secrets, seeds a
+//! first-run demo site and owner, binds the listener and wires the routes. [`Application`]
+//! knows its port (tests bind port 0) and stops explicitly through a [`Shutdown`] handle.
+
+use crate::auth::{JwtKeys, SessionKey, generate_password, hash_password};
+use crate::bus::{Bus, MemoryBus};
+use crate::config::Settings;
+use crate::domain::{Email, Origin, Role, random_token};
+use crate::hub::Hub;
+use crate::store::sqlite::SqliteStore;
+use crate::store::{NewAgent, NewSite, Store, StoreError};
+use actix_web::dev::Server;
+use actix_web::{App, HttpServer, web};
+use std::net::TcpListener;
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// The listen address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The store could not be opened or seeded.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The first-run owner password could not be hashed.
+    #[error("cannot create the first owner account: {0}")]
+    Owner(String),
+}
+
+/// Everything a request or socket handler needs, cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// Durable state.
+    pub store: Arc<dyn Store>,
+    /// Live sockets on this node.
+    pub hub: Hub,
+    /// Delivery to every node's hub.
+    pub bus: Arc<dyn Bus>,
+    /// Agent token keys.
+    pub jwt: JwtKeys,
+    /// Shopper session token key.
+    pub sessions: SessionKey,
+    /// The settings the server runs with.
+    pub settings: Arc<Settings>,
+    /// Cancelled when the server shuts down, so sockets can close with "restarting".
+    pub shutdown: CancellationToken,
+}
+
+/// Stops a running [`Application`].
+#[derive(Clone)]
+pub struct Shutdown {
+    token: CancellationToken,
+}
+
+impl Shutdown {
+    /// Asks the server to stop: sockets close with 1012 (service restart) so widgets
+    /// reconnect, in-flight requests finish, queued writes are committed.
+    pub fn trigger(&self) {
+        self.token.cancel();
+    }
+}
+
+/// A built, bound, not yet running server.
+pub struct Application {
+    port: u16,
+    server: Server,
+    store: Arc<SqliteStore>,
+    shutdown: CancellationToken,
+}
+
+/// The origins a server on `port` is reached from in a local browser.
+fn own_origins(settings: &Settings, port: u16) -> Vec<Origin> {
+    let mut origins = Vec::new();
+    if let Some(url) = &settings.public_url {
+        if let Ok(o) = Origin::parse(url.trim_end_matches('/')) {
+            origins.push(o);
+        }
+    }
+    for host in ["localhost", "127.0.0.1"] {
+        if let Ok(o) = Origin::parse(&format!("http://{host}:{port}")) {
+            if !origins.contains(&o) {
+                origins.push(o);
+            }
+        }
+    }
+    origins
+}
+
+/// The demo site's name; also how it is found again.
+pub const DEMO_SITE_NAME: &str = "Demo shop";
+/// The first owner's login.
+pub const FIRST_OWNER_EMAIL: &str = "owner@shopchat.local";
+
+/// On a store with no sites: a demo site for this server's own origins and an owner account
+/// with a generated password, logged once. Never a fixed default password.
+async fn seed_first_run(
+    store: &dyn Store,
+    settings: &Settings,
+    port: u16,
+) -> Result<(), StartupError> {
+    if !store.list_sites().await?.is_empty() {
+        return Ok(());
+    }
+    let site = store
+        .create_site(NewSite {
+            name: DEMO_SITE_NAME.into(),
+            origins: own_origins(settings, port),
+        })
+        .await?;
+    let password = generate_password();
+    let hash = hash_password(password.clone())
+        .await
+        .map_err(|e| StartupError::Owner(e.to_string()))?;
+    let email = Email::parse(FIRST_OWNER_EMAIL).map_err(|e| StartupError::Owner(e.to_string()))?;
+    store
+        .create_agent(NewAgent {
+            email,
+            display_name: "Owner".into(),
+            password_hash: hash,
+            must_change_password: true,
+            memberships: vec![(site.id.clone(), Role::Owner)],
+        })
+        .await?;
+    tracing::warn!(
+        email = FIRST_OWNER_EMAIL,
+        password = %password,
+        site_id = %site.id,
+        public_key = %site.public_key,
+        "first start: created the demo site and an owner account; this one-time password is shown only now"
+    );
+    Ok(())
+}
+
+impl Application {
+    /// Opens the store, seeds it on first run and binds the listener.
+    pub async fn build(settings: Settings) -> Result<Application, StartupError> {
+        let listener = TcpListener::bind(&settings.bind).map_err(|source| StartupError::Bind {
+            addr: settings.bind.clone(),
+            source,
+        })?;
+        let bind_err = |source| StartupError::Bind {
+            addr: settings.bind.clone(),
+            source,
+        };
+        let port = listener.local_addr().map_err(bind_err)?.port();
+
+        let sqlite = Arc::new(SqliteStore::open(&settings.data_dir)?);
+        let store: Arc<dyn Store> = sqlite.clone();
+        seed_first_run(store.as_ref(), &settings, port).await?;
+
+        let jwt_secret = match &settings.jwt_secret {
+            Some(secret) => secret.clone(),
+            None => store.secret("jwt", || random_token(48)).await?,
+        };
+        let session_secret = store.secret("session", || random_token(48)).await?;
+
+        let hub = Hub::new();
+        let shutdown = CancellationToken::new();
+        let state = AppState {
+            store,
+            bus: Arc::new(MemoryBus::new(hub.clone())),
+            hub,
+            jwt: JwtKeys::new(
+                jwt_secret.as_bytes(),
+                &settings.jwt_issuer,
+                &settings.jwt_audience,
+                settings.token_ttl_secs,
+            ),
+            sessions: SessionKey::new(session_secret.as_bytes()),
+            settings: Arc::new(settings.clone()),
+            shutdown: shutdown.clone(),
+        };
+
+        let data = web::Data::new(state);
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .configure(crate::http::routes)
+                .configure(crate::ws::routes)
+        })
+        .disable_signals()
+        .shutdown_timeout(5);
+        if let Some(workers) = settings.workers {
+            server = server.workers(workers);
+        }
+        let server = server.listen(listener).map_err(bind_err)?.run();
+        tracing::info!(port, data_dir = %settings.data_dir.display(), "shopchat listening");
+        Ok(Application {
+            port,
+            server,
+            store: sqlite,
+            shutdown,
+        })
+    }
+
+    /// The port the server listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// A handle that stops the server.
+    pub fn shutdown_handle(&self) -> Shutdown {
+        Shutdown {
+            token: self.shutdown.clone(),
+        }
+    }
+
+    /// Serves until [`Shutdown::trigger`], then drains and closes the store.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let Application {
+            server,
+            store,
+            shutdown,
+            ..
+        } = self;
+        let handle = server.handle();
+        let stopper = tokio::spawn(async move {
+            shutdown.cancelled().await;
+            handle.stop(true).await;
+        });
+        let result = server.await;
+        stopper.abort();
+        store.close().await;
+        tracing::info!("shopchat stopped");
+        result
+    }
+}

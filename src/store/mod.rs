@@ -1,0 +1,142 @@
+//! Durable state behind one trait, so the embedded SQLite store (the default: one file, no
+//! set-up) and a Redis store for several nodes are interchangeable to everything above.
+//!
+//! Every write that returns `Ok` is durable: callers acknowledge to clients only after it.
+
+mod records;
+pub mod sqlite;
+
+pub use records::{
+    Agent, AgentCredentials, Appended, Conversation, Membership, NewAgent, NewMessage, NewSite,
+    Site,
+};
+
+use crate::domain::{AgentId, ConversationId, Email, SiteId, VisitorId, VisitorState};
+use crate::protocol::MessageOut;
+use async_trait::async_trait;
+
+/// What can go wrong with durable state. `Conflict` and `NotFound` are the caller's problem;
+/// the others are the store's and become a 5xx or an `internal` error frame.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique value (an email, a key) is already taken, or the operation clashes with state.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The thing to change does not exist.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The store has been shut down.
+    #[error("the store is closed")]
+    Closed,
+    /// The database refused an operation.
+    #[error("database error during {context}: {source}")]
+    Database {
+        /// What the store was doing.
+        context: &'static str,
+        /// The driver's error.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// A batch failed to commit; nothing in it was written.
+    #[error("commit failed: {0}")]
+    Commit(String),
+    /// Stored data that does not parse (a bug or a hand-edited file).
+    #[error("corrupt stored data: {0}")]
+    Corrupt(String),
+    /// The database file could not be opened or migrated.
+    #[error("cannot open the store at {path}: {reason}")]
+    Open {
+        /// The file.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// Durable state. One implementation per backend; the same contract tests run against each.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Answers when the store can serve reads and writes (for `/readyz`).
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    /// A server secret by name, created with `generate` the first time it is asked for, so
+    /// every node and every restart sees the same value.
+    async fn secret(&self, name: &str, generate: fn() -> String) -> Result<String, StoreError>;
+
+    /// Creates a site with a fresh public key and identity secret.
+    async fn create_site(&self, new: NewSite) -> Result<Site, StoreError>;
+    /// Every site, oldest first.
+    async fn list_sites(&self) -> Result<Vec<Site>, StoreError>;
+    /// A site by id.
+    async fn site(&self, id: &SiteId) -> Result<Option<Site>, StoreError>;
+    /// A site by the public key the widget sends.
+    async fn site_by_public_key(&self, key: &str) -> Result<Option<Site>, StoreError>;
+
+    /// Creates an account with its site memberships; `Conflict` if the email is taken.
+    async fn create_agent(&self, new: NewAgent) -> Result<Agent, StoreError>;
+    /// The account and password hash for a login.
+    async fn agent_credentials(
+        &self,
+        email: &Email,
+    ) -> Result<Option<AgentCredentials>, StoreError>;
+    /// An account by id.
+    async fn agent(&self, id: &AgentId) -> Result<Option<Agent>, StoreError>;
+    /// The sites an account belongs to, with its role on each.
+    async fn memberships(&self, agent: &AgentId) -> Result<Vec<Membership>, StoreError>;
+    /// Replaces an account's password hash and clears "must change password".
+    async fn set_password(&self, agent: &AgentId, hash: String) -> Result<(), StoreError>;
+
+    /// The browsing state saved for a visitor of a site, if any.
+    async fn load_visitor(
+        &self,
+        site: &SiteId,
+        visitor: &VisitorId,
+    ) -> Result<Option<VisitorState>, StoreError>;
+    /// Saves a visitor's browsing state.
+    async fn save_visitor(
+        &self,
+        site: &SiteId,
+        visitor: &VisitorId,
+        state: &VisitorState,
+    ) -> Result<(), StoreError>;
+
+    /// Stores a shopper's message in the visitor's open conversation, opening one if there is
+    /// none. Idempotent on the message's `client_msg_id`: a repeat returns the first result
+    /// with `duplicate: true` and stores nothing.
+    async fn append_shopper_message(
+        &self,
+        site: &SiteId,
+        visitor: &VisitorId,
+        message: NewMessage,
+    ) -> Result<Appended, StoreError>;
+    /// Stores a message by an agent, bot or the system in an open conversation; idempotent on
+    /// `client_msg_id` per author like the shopper's.
+    async fn append_message(
+        &self,
+        conversation: &ConversationId,
+        message: NewMessage,
+    ) -> Result<Appended, StoreError>;
+    /// A conversation by id.
+    async fn conversation(&self, id: &ConversationId) -> Result<Option<Conversation>, StoreError>;
+    /// A visitor's open conversations, oldest first.
+    async fn open_conversations(
+        &self,
+        site: &SiteId,
+        visitor: &VisitorId,
+    ) -> Result<Vec<Conversation>, StoreError>;
+    /// A site's conversations, most recently active first.
+    async fn site_conversations(
+        &self,
+        site: &SiteId,
+        limit: u32,
+    ) -> Result<Vec<Conversation>, StoreError>;
+    /// Messages with `seq > after`, in order, at most `limit`.
+    async fn messages_after(
+        &self,
+        conversation: &ConversationId,
+        after: u64,
+        limit: u32,
+    ) -> Result<Vec<MessageOut>, StoreError>;
+    /// Records that the shopper has read up to `seq` (never moves backwards).
+    async fn mark_read(&self, conversation: &ConversationId, seq: u64) -> Result<(), StoreError>;
+}

@@ -1,0 +1,137 @@
+//! The records the store takes and gives back.
+
+use crate::conversation::ConversationState;
+use crate::domain::{
+    AgentId, ClientMsgId, ConversationId, Email, MessageText, Origin, Role, SiteId, Timestamp,
+    VisitorId,
+};
+use crate::protocol::{Author, MessageOut};
+use serde::Serialize;
+
+/// A shop's site: where the widget runs and who may chat on it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Site {
+    /// Internal id, used in API paths.
+    pub id: SiteId,
+    /// Shown to agents.
+    pub name: String,
+    /// Public key the snippet carries (`data-site`); not a secret.
+    pub public_key: String,
+    /// Origins whose pages may open the shopper socket; matched exactly.
+    pub origins: Vec<Origin>,
+    /// Secret the shop's backend uses to sign identified shoppers (HMAC); never sent to browsers.
+    pub identity_secret: String,
+    /// Creation time.
+    pub created_at: Timestamp,
+}
+
+impl Site {
+    /// Whether a page on `origin` may open the shopper socket.
+    pub fn allows(&self, origin: &Origin) -> bool {
+        self.origins.iter().any(|o| o == origin)
+    }
+}
+
+/// What it takes to create a site.
+#[derive(Debug, Clone)]
+pub struct NewSite {
+    /// Display name.
+    pub name: String,
+    /// Allowed origins; at least one.
+    pub origins: Vec<Origin>,
+}
+
+/// An agent or owner account (without its password hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Agent {
+    /// Account id.
+    pub id: AgentId,
+    /// Login email.
+    pub email: Email,
+    /// Name shown to shoppers next to the agent's messages.
+    pub display_name: String,
+    /// True for generated one-time passwords until the owner sets their own.
+    pub must_change_password: bool,
+    /// Creation time.
+    pub created_at: Timestamp,
+}
+
+/// An account with its password hash, for logins only.
+#[derive(Debug, Clone)]
+pub struct AgentCredentials {
+    /// The account.
+    pub agent: Agent,
+    /// PHC-format argon2 hash.
+    pub password_hash: String,
+}
+
+/// An account's role on one site.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Membership {
+    /// The site.
+    pub site_id: SiteId,
+    /// Role there.
+    pub role: Role,
+}
+
+/// What it takes to create an account.
+#[derive(Debug, Clone)]
+pub struct NewAgent {
+    /// Login email.
+    pub email: Email,
+    /// Name shown to shoppers.
+    pub display_name: String,
+    /// PHC-format argon2 hash of the password.
+    pub password_hash: String,
+    /// Force a password change at first login.
+    pub must_change_password: bool,
+    /// Sites and roles.
+    pub memberships: Vec<(SiteId, Role)>,
+}
+
+/// A conversation's header.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Conversation {
+    /// Id.
+    pub id: ConversationId,
+    /// Site.
+    pub site_id: SiteId,
+    /// The shopper.
+    pub visitor_id: VisitorId,
+    /// State.
+    pub state: ConversationState,
+    /// Highest seq.
+    pub last_seq: u64,
+    /// Highest seq the shopper has read.
+    pub shopper_read_seq: u64,
+    /// Opened at.
+    pub created_at: Timestamp,
+    /// Last message or change.
+    pub updated_at: Timestamp,
+}
+
+/// A message to store.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    /// Who writes it.
+    pub author: Author,
+    /// The author's account or visitor id, for idempotency and reports.
+    pub author_id: String,
+    /// Text.
+    pub text: MessageText,
+    /// The sender's idempotency key, if it sent one.
+    pub client_msg_id: Option<ClientMsgId>,
+    /// Time of storing.
+    pub ts: Timestamp,
+}
+
+/// The result of storing a message.
+#[derive(Debug, Clone)]
+pub struct Appended {
+    /// The stored message (the first one, for a duplicate).
+    pub message: MessageOut,
+    /// The `client_msg_id` had been stored before; nothing new was written.
+    pub duplicate: bool,
+    /// This message opened a new conversation.
+    pub opened: bool,
+}

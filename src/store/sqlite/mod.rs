@@ -1,0 +1,321 @@
+//! The embedded store: one SQLite file in the data directory, in WAL mode with full sync, so
+//! a committed write survives a crash or power loss. Writes go through one writer thread that
+//! batches them ([`writer`]); reads use a small pool of read-only connections ([`readers`]).
+
+mod queries;
+mod readers;
+mod schema;
+mod writer;
+
+use super::{
+    Agent, AgentCredentials, Appended, Conversation, Membership, NewAgent, NewMessage, NewSite,
+    Site, Store, StoreError,
+};
+use crate::domain::{
+    AgentId, ConversationId, Email, SiteId, Timestamp, VisitorId, VisitorState, random_token,
+};
+use crate::protocol::MessageOut;
+use async_trait::async_trait;
+use readers::Readers;
+use rusqlite::{Connection, OptionalExtension, params};
+use std::path::{Path, PathBuf};
+use writer::Writer;
+
+/// Name of the database file inside the data directory.
+pub const DB_FILE: &str = "shopchat.db";
+
+/// Jobs that may wait for the writer before callers are made to wait too.
+const WRITE_QUEUE: usize = 4096;
+
+/// The SQLite-backed [`Store`].
+pub struct SqliteStore {
+    writer: Writer,
+    readers: Readers,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the store in `data_dir` and brings its schema up to date.
+    pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
+        let path = data_dir.join(DB_FILE);
+        let fail = |reason: String| StoreError::Open {
+            path: path.display().to_string(),
+            reason,
+        };
+        std::fs::create_dir_all(data_dir)
+            .map_err(|e| fail(format!("cannot create directory: {e}")))?;
+        let mut conn = Connection::open(&path).map_err(|e| fail(e.to_string()))?;
+        configure(&conn).map_err(|e| fail(e.to_string()))?;
+        schema::migrate(&mut conn).map_err(|e| fail(format!("migration failed: {e}")))?;
+        let writer = Writer::start(conn, WRITE_QUEUE)
+            .map_err(|e| fail(format!("cannot start writer: {e}")))?;
+        Ok(SqliteStore {
+            writer,
+            readers: Readers::new(PathBuf::from(&path)),
+        })
+    }
+
+    /// Finishes queued writes and stops the writer thread; later calls fail with `Closed`.
+    pub async fn close(&self) {
+        self.writer.close().await;
+    }
+}
+
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    // WAL lets readers run beside the writer; FULL sync makes each commit survive power loss,
+    // which is the promise an `ack` makes. Batching in the writer keeps the fsync count low.
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(())
+}
+
+fn db(context: &'static str) -> impl Fn(rusqlite::Error) -> StoreError {
+    move |source| StoreError::Database { context, source }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.readers
+            .run(|c| c.query_row("SELECT 1", [], |_| Ok(())).map_err(db("ping")))
+            .await?;
+        self.writer.run(|_| Ok(())).await
+    }
+
+    async fn secret(&self, name: &str, generate: fn() -> String) -> Result<String, StoreError> {
+        let name = name.to_owned();
+        self.writer
+            .run(move |c| {
+                let found: Option<String> = c
+                    .query_row("SELECT value FROM secrets WHERE name = ?1", [&name], |r| {
+                        r.get(0)
+                    })
+                    .optional()
+                    .map_err(db("read secret"))?;
+                if let Some(value) = found {
+                    return Ok(value);
+                }
+                let value = generate();
+                c.execute(
+                    "INSERT INTO secrets (name, value) VALUES (?1, ?2)",
+                    params![name, value],
+                )
+                .map_err(db("store secret"))?;
+                Ok(value)
+            })
+            .await
+    }
+
+    async fn create_site(&self, new: NewSite) -> Result<Site, StoreError> {
+        let site = Site {
+            id: SiteId::generate(),
+            name: new.name,
+            public_key: format!("pk_{}", random_token(24)),
+            origins: new.origins,
+            identity_secret: random_token(40),
+            created_at: Timestamp::now(),
+        };
+        let stored = site.clone();
+        self.writer
+            .run(move |c| queries::insert_site(c, &stored))
+            .await?;
+        Ok(site)
+    }
+
+    async fn list_sites(&self) -> Result<Vec<Site>, StoreError> {
+        self.readers.run(queries::sites).await
+    }
+
+    async fn site(&self, id: &SiteId) -> Result<Option<Site>, StoreError> {
+        let id = id.to_string();
+        self.readers
+            .run(move |c| queries::site_where(c, "id", &id))
+            .await
+    }
+
+    async fn site_by_public_key(&self, key: &str) -> Result<Option<Site>, StoreError> {
+        let key = key.to_owned();
+        self.readers
+            .run(move |c| queries::site_where(c, "public_key", &key))
+            .await
+    }
+
+    async fn create_agent(&self, new: NewAgent) -> Result<Agent, StoreError> {
+        self.writer
+            .run(move |c| queries::insert_agent(c, &new, Timestamp::now()))
+            .await
+    }
+
+    async fn agent_credentials(
+        &self,
+        email: &Email,
+    ) -> Result<Option<AgentCredentials>, StoreError> {
+        let email = email.to_string();
+        self.readers
+            .run(move |c| queries::agent_where(c, "email", &email))
+            .await
+    }
+
+    async fn agent(&self, id: &AgentId) -> Result<Option<Agent>, StoreError> {
+        let id = id.to_string();
+        let found = self
+            .readers
+            .run(move |c| queries::agent_where(c, "id", &id))
+            .await?;
+        Ok(found.map(|creds| creds.agent))
+    }
+
+    async fn memberships(&self, agent: &AgentId) -> Result<Vec<Membership>, StoreError> {
+        let agent = agent.clone();
+        self.readers
+            .run(move |c| queries::memberships(c, &agent))
+            .await
+    }
+
+    async fn set_password(&self, agent: &AgentId, hash: String) -> Result<(), StoreError> {
+        let agent = agent.clone();
+        self.writer
+            .run(move |c| queries::set_password(c, &agent, &hash))
+            .await
+    }
+
+    async fn load_visitor(
+        &self,
+        site: &SiteId,
+        visitor: &VisitorId,
+    ) -> Result<Option<VisitorState>, StoreError> {
+        let (site, visitor) = (site.to_string(), visitor.to_string());
+        let json: Option<String> = self
+            .readers
+            .run(move |c| {
+                c.query_row(
+                    "SELECT state FROM visitors WHERE id = ?1 AND site_id = ?2",
+                    [&visitor, &site],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(db("load visitor"))
+            })
+            .await?;
+        json.map(|j| serde_json::from_str(&j).map_err(|e| StoreError::Corrupt(e.to_string())))
+            .transpose()
+    }
+
+    async fn save_visitor(
+        &self,
+        site: &SiteId,
+        visitor: &VisitorId,
+        state: &VisitorState,
+    ) -> Result<(), StoreError> {
+        let json = serde_json::to_string(state).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let (site, visitor) = (site.to_string(), visitor.to_string());
+        let now = Timestamp::now().0;
+        self.writer
+            .run(move |c| {
+                c.execute(
+                    "INSERT INTO visitors (id, site_id, state, created_at, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, ?4)
+                     ON CONFLICT (id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at
+                     WHERE visitors.site_id = excluded.site_id",
+                    params![visitor, site, json, now],
+                )
+                .map_err(db("save visitor"))?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn append_shopper_message(
+        &self,
+        site: &SiteId,
+        visitor: &VisitorId,
+        message: NewMessage,
+    ) -> Result<Appended, StoreError> {
+        let (site, visitor) = (site.clone(), visitor.clone());
+        self.writer
+            .run(move |c| queries::append_shopper_message(c, &site, &visitor, message))
+            .await
+    }
+
+    async fn append_message(
+        &self,
+        conversation: &ConversationId,
+        message: NewMessage,
+    ) -> Result<Appended, StoreError> {
+        let conversation = conversation.clone();
+        self.writer
+            .run(move |c| queries::append_message(c, &conversation, message))
+            .await
+    }
+
+    async fn conversation(&self, id: &ConversationId) -> Result<Option<Conversation>, StoreError> {
+        let id = id.to_string();
+        let found = self
+            .readers
+            .run(move |c| queries::conversations_where(c, "id = ?1", &[&id]))
+            .await?;
+        Ok(found.into_iter().next())
+    }
+
+    async fn open_conversations(
+        &self,
+        site: &SiteId,
+        visitor: &VisitorId,
+    ) -> Result<Vec<Conversation>, StoreError> {
+        let (site, visitor) = (site.to_string(), visitor.to_string());
+        self.readers
+            .run(move |c| {
+                queries::conversations_where(
+                    c,
+                    "site_id = ?1 AND visitor_id = ?2 AND state = 'open' ORDER BY created_at",
+                    &[&site, &visitor],
+                )
+            })
+            .await
+    }
+
+    async fn site_conversations(
+        &self,
+        site: &SiteId,
+        limit: u32,
+    ) -> Result<Vec<Conversation>, StoreError> {
+        let site = site.to_string();
+        self.readers
+            .run(move |c| {
+                queries::conversations_where(
+                    c,
+                    "site_id = ?1 ORDER BY updated_at DESC LIMIT ?2",
+                    &[&site, &limit],
+                )
+            })
+            .await
+    }
+
+    async fn messages_after(
+        &self,
+        conversation: &ConversationId,
+        after: u64,
+        limit: u32,
+    ) -> Result<Vec<MessageOut>, StoreError> {
+        let conversation = conversation.clone();
+        self.readers
+            .run(move |c| queries::messages_after(c, &conversation, after, limit))
+            .await
+    }
+
+    async fn mark_read(&self, conversation: &ConversationId, seq: u64) -> Result<(), StoreError> {
+        let conversation = conversation.to_string();
+        self.writer
+            .run(move |c| {
+                c.execute(
+                    "UPDATE conversations SET shopper_read_seq = MAX(shopper_read_seq, MIN(?2, last_seq))
+                     WHERE id = ?1",
+                    params![conversation, seq as i64],
+                )
+                .map_err(db("mark read"))?;
+                Ok(())
+            })
+            .await
+    }
+}

@@ -1,0 +1,78 @@
+//! Schema migrations, applied in order at start. `PRAGMA user_version` records how many have
+//! run; a migration is never edited once released, only followed by a new one.
+
+use rusqlite::Connection;
+
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE secrets (
+    name  TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE sites (
+    id              TEXT PRIMARY KEY,
+    name            TEXT NOT NULL,
+    public_key      TEXT NOT NULL UNIQUE,
+    origins         TEXT NOT NULL,          -- JSON array of normalised origins
+    identity_secret TEXT NOT NULL,
+    created_at      INTEGER NOT NULL
+);
+CREATE TABLE agents (
+    id                   TEXT PRIMARY KEY,
+    email                TEXT NOT NULL UNIQUE,
+    display_name         TEXT NOT NULL,
+    password_hash        TEXT NOT NULL,
+    must_change_password INTEGER NOT NULL DEFAULT 0,
+    created_at           INTEGER NOT NULL
+);
+CREATE TABLE memberships (
+    agent_id TEXT NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+    site_id  TEXT NOT NULL REFERENCES sites(id) ON DELETE CASCADE,
+    role     TEXT NOT NULL CHECK (role IN ('owner', 'agent')),
+    PRIMARY KEY (agent_id, site_id)
+);
+CREATE TABLE visitors (
+    id         TEXT PRIMARY KEY,
+    site_id    TEXT NOT NULL REFERENCES sites(id) ON DELETE CASCADE,
+    state      TEXT NOT NULL,               -- JSON VisitorState
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE TABLE conversations (
+    id               TEXT PRIMARY KEY,
+    site_id          TEXT NOT NULL REFERENCES sites(id) ON DELETE CASCADE,
+    visitor_id       TEXT NOT NULL,
+    state            TEXT NOT NULL,
+    last_seq         INTEGER NOT NULL DEFAULT 0,
+    shopper_read_seq INTEGER NOT NULL DEFAULT 0,
+    created_at       INTEGER NOT NULL,
+    updated_at       INTEGER NOT NULL
+);
+CREATE INDEX conversations_by_visitor ON conversations (site_id, visitor_id, state);
+CREATE INDEX conversations_by_site ON conversations (site_id, updated_at);
+CREATE TABLE messages (
+    id              TEXT PRIMARY KEY,
+    conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    seq             INTEGER NOT NULL,
+    author_kind     TEXT NOT NULL,
+    author_name     TEXT NOT NULL,
+    author_id       TEXT NOT NULL,
+    text            TEXT NOT NULL,
+    client_msg_id   TEXT,
+    ts              INTEGER NOT NULL,
+    UNIQUE (conversation_id, seq)
+);
+-- Idempotency: one message per sender and client_msg_id.
+CREATE UNIQUE INDEX messages_by_client_id ON messages (author_id, client_msg_id)
+    WHERE client_msg_id IS NOT NULL;
+"#];
+
+/// Brings the schema up to date in one transaction.
+pub(super) fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    let tx = conn.transaction()?;
+    let done: usize = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(done) {
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", i + 1)?;
+    }
+    tx.commit()
+}

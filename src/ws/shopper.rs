@@ -1,0 +1,604 @@
+//! One shopper socket: a single task that reads frames, forwards what the hub queues for it,
+//! pings, and closes on silence, floods, slowness or shutdown.
+//!
+//! Ordering and exactly-once delivery rest on `delivered`: the highest seq this socket has
+//! sent per conversation. A live message at or below it is a repeat and is dropped; one
+//! above the next expected seq means something was missed (messages published out of order)
+//! and the gap is filled from the store first.
+
+use crate::bus::BusEvent;
+use crate::domain::{
+    AuthorKind, BrowsingEvent, ClientMsgId, ConversationId, MessageText, PageInfo, Timestamp,
+    ValueError, VisitorId, VisitorState,
+};
+use crate::hub::{Outbound, Registration, SharedVisitor, lock};
+use crate::protocol::{
+    self, Author, ClientFrame, ConversationSummary, ErrorCode, EventFrame, Hello, MessageFrame,
+    PROTOCOL_VERSION, ReadFrame, ServerFrame,
+};
+use crate::startup::AppState;
+use crate::store::{Conversation, NewMessage, Site};
+use actix_ws::{
+    AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, ProtocolError, Session,
+};
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use std::collections::HashMap;
+use std::num::NonZeroU32;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+/// A socket that cannot take a frame within this time is treated as gone.
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+/// Messages read from the store per query while replaying.
+const REPLAY_PAGE: u32 = 200;
+/// Conversations a `hello` may name in `last_seq`.
+const MAX_RESUME: usize = 20;
+/// Window in which refused frames count towards closing a flooding socket.
+const STRIKE_WINDOW: Duration = Duration::from_secs(10);
+
+/// What the loop does after a frame.
+enum Flow {
+    Continue,
+    Close(CloseReason),
+    /// The peer is unreachable; nothing more can be sent.
+    Gone,
+}
+
+struct Joined {
+    id: VisitorId,
+    browsing: SharedVisitor,
+    _registration: Registration,
+}
+
+/// State of one shopper socket.
+pub(super) struct ShopperSocket {
+    state: AppState,
+    site: Site,
+    session: Session,
+    limiter: DefaultDirectRateLimiter,
+    strikes: u32,
+    strike_window: Instant,
+    joined: Option<Joined>,
+    delivered: HashMap<ConversationId, u64>,
+    outbox_tx: mpsc::Sender<Outbound>,
+    outbox_rx: mpsc::Receiver<Outbound>,
+    too_slow: CancellationToken,
+    browsing_dirty: bool,
+}
+
+fn close(code: CloseCode, description: &str) -> Flow {
+    Flow::Close(CloseReason {
+        code,
+        description: Some(description.to_owned()),
+    })
+}
+
+fn error(code: ErrorCode, message: impl Into<String>, field: Option<&str>) -> ServerFrame {
+    ServerFrame::error(code, message, field)
+}
+
+impl ShopperSocket {
+    pub(super) fn new(state: AppState, site: Site, session: Session) -> Self {
+        let limits = &state.settings.limits;
+        let per_sec = NonZeroU32::new(limits.rate_per_sec).unwrap_or(NonZeroU32::MIN);
+        let burst = NonZeroU32::new(limits.rate_burst).unwrap_or(NonZeroU32::MIN);
+        let (outbox_tx, outbox_rx) = mpsc::channel(limits.outbox_capacity);
+        ShopperSocket {
+            limiter: RateLimiter::direct(Quota::per_second(per_sec).allow_burst(burst)),
+            strikes: 0,
+            strike_window: Instant::now(),
+            joined: None,
+            delivered: HashMap::new(),
+            outbox_tx,
+            outbox_rx,
+            too_slow: CancellationToken::new(),
+            browsing_dirty: false,
+            state,
+            site,
+            session,
+        }
+    }
+
+    /// Serves the socket until it closes, then saves the visitor's browsing state.
+    pub(super) async fn run(mut self, mut stream: AggregatedMessageStream) {
+        let limits = self.state.settings.limits.clone();
+        let shutdown = self.state.shutdown.clone();
+        let too_slow = self.too_slow.clone();
+        let mut ping = tokio::time::interval(limits.ping_interval);
+        ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        ping.tick().await;
+        let mut last_heard = Instant::now();
+        let flow = loop {
+            let flow = tokio::select! {
+                biased;
+                _ = shutdown.cancelled() => close(CloseCode::Restart, "server restarting; reconnect"),
+                _ = too_slow.cancelled() => close(CloseCode::Again, "too slow to receive; reconnect"),
+                incoming = stream.recv() => match incoming {
+                    None => Flow::Gone,
+                    Some(Err(ProtocolError::Overflow)) => close(CloseCode::Size, "frame too large"),
+                    Some(Err(e)) => {
+                        tracing::debug!(error = %e, "shopper socket protocol error");
+                        close(CloseCode::Protocol, "protocol error")
+                    }
+                    Some(Ok(message)) => {
+                        last_heard = Instant::now();
+                        self.on_frame(message).await
+                    }
+                },
+                Some(out) = self.outbox_rx.recv() => self.forward(out).await,
+                _ = ping.tick() => {
+                    if last_heard.elapsed() > limits.idle_timeout {
+                        close(CloseCode::Away, "idle timeout")
+                    } else if self.session.ping(b"").await.is_err() {
+                        Flow::Gone
+                    } else {
+                        self.save_browsing().await;
+                        Flow::Continue
+                    }
+                }
+            };
+            match flow {
+                Flow::Continue => continue,
+                other => break other,
+            }
+        };
+        if let Flow::Close(reason) = flow {
+            let _ =
+                tokio::time::timeout(SEND_TIMEOUT, self.session.clone().close(Some(reason))).await;
+        }
+        self.save_browsing().await;
+    }
+
+    async fn send(&mut self, json: &str) -> Flow {
+        match tokio::time::timeout(SEND_TIMEOUT, self.session.text(json.to_owned())).await {
+            Ok(Ok(())) => Flow::Continue,
+            _ => Flow::Gone,
+        }
+    }
+
+    async fn send_frame(&mut self, frame: &ServerFrame) -> Flow {
+        self.send(&frame.to_json()).await
+    }
+
+    async fn on_frame(&mut self, message: AggregatedMessage) -> Flow {
+        let text = match message {
+            AggregatedMessage::Text(text) => text,
+            AggregatedMessage::Binary(_) => {
+                if let Some(flow) = self.rate_limited().await {
+                    return flow;
+                }
+                return self
+                    .send_frame(&error(
+                        ErrorCode::BadJson,
+                        "binary frames are not supported; send JSON text",
+                        None,
+                    ))
+                    .await;
+            }
+            AggregatedMessage::Ping(bytes) => {
+                return match self.session.pong(&bytes).await {
+                    Ok(()) => Flow::Continue,
+                    Err(_) => Flow::Gone,
+                };
+            }
+            AggregatedMessage::Pong(_) => return Flow::Continue,
+            AggregatedMessage::Close(_) => return close(CloseCode::Normal, "bye"),
+        };
+        if let Some(flow) = self.rate_limited().await {
+            return flow;
+        }
+        match protocol::decode(&text) {
+            Err(e) => self.send_frame(&e.into_frame()).await,
+            Ok(ClientFrame::Hello(hello)) => self.on_hello(hello).await,
+            Ok(_) if self.joined.is_none() => {
+                self.send_frame(&error(ErrorCode::HelloRequired, "send `hello` first", None))
+                    .await
+            }
+            Ok(ClientFrame::Event(event)) => self.on_event(event).await,
+            Ok(ClientFrame::Message(message)) => self.on_message(message).await,
+            // Typing goes to agents once the agent channel exists; accepted and dropped now.
+            Ok(ClientFrame::Typing(_)) => Flow::Continue,
+            Ok(ClientFrame::Read(read)) => self.on_read(read).await,
+        }
+    }
+
+    /// `Some` when the frame must be refused for rate: the first refusal in a window gets an
+    /// error frame, and a socket that keeps flooding is closed with 1008.
+    async fn rate_limited(&mut self) -> Option<Flow> {
+        if self.limiter.check().is_ok() {
+            return None;
+        }
+        if self.strike_window.elapsed() > STRIKE_WINDOW {
+            self.strikes = 0;
+            self.strike_window = Instant::now();
+        }
+        self.strikes += 1;
+        if self.strikes >= self.state.settings.limits.rate_strikes {
+            return Some(close(CloseCode::Policy, "rate limit exceeded"));
+        }
+        if self.strikes == 1 {
+            let frame = error(ErrorCode::RateLimited, "too many frames; slow down", None);
+            return Some(self.send_frame(&frame).await);
+        }
+        Some(Flow::Continue)
+    }
+
+    async fn on_hello(&mut self, hello: Hello) -> Flow {
+        if self.joined.is_some() {
+            return self
+                .send_frame(&error(
+                    ErrorCode::AlreadyHello,
+                    "`hello` was already sent",
+                    None,
+                ))
+                .await;
+        }
+        let version = hello.v.unwrap_or(PROTOCOL_VERSION);
+        if version != PROTOCOL_VERSION {
+            let message = format!(
+                "protocol version {version} is not supported; this server speaks {PROTOCOL_VERSION}"
+            );
+            return self
+                .send_frame(&error(ErrorCode::UnsupportedVersion, message, Some("v")))
+                .await;
+        }
+        if hello.last_seq.len() > MAX_RESUME {
+            let message = format!("`last_seq` may name at most {MAX_RESUME} conversations");
+            return self
+                .send_frame(&error(ErrorCode::InvalidField, message, Some("last_seq")))
+                .await;
+        }
+        let now = Timestamp::now();
+        let (visitor, known) = match (hello.visitor_id.as_deref(), hello.session.as_deref()) {
+            (Some(id), Some(token)) => {
+                let checked = VisitorId::parse(id).ok().filter(|visitor| {
+                    self.state
+                        .sessions
+                        .verify(token, &self.site.id, visitor)
+                        .is_ok()
+                });
+                match checked {
+                    Some(visitor) => (visitor, true),
+                    None => {
+                        let frame = error(
+                            ErrorCode::BadSession,
+                            "session is not valid for this site and visitor; send `hello` without it to start afresh",
+                            Some("session"),
+                        );
+                        return self.send_frame(&frame).await;
+                    }
+                }
+            }
+            // A visitor id without its token proves nothing: start a new visitor.
+            _ => (VisitorId::generate(), false),
+        };
+
+        let mut browsing = if known {
+            match self.state.store.load_visitor(&self.site.id, &visitor).await {
+                Ok(Some(mut stored)) => {
+                    stored.returns(now);
+                    stored
+                }
+                Ok(None) => VisitorState::first_visit(now),
+                Err(e) => return self.internal_error(e).await,
+            }
+        } else {
+            VisitorState::first_visit(now)
+        };
+        let mut page_error = None;
+        if let Some(props) = &hello.page {
+            match PageInfo::from_props(props) {
+                Ok(page) => browsing.apply(&BrowsingEvent::PageView(page), now),
+                Err((field, reason)) => page_error = Some(format!("page.{field}: {reason}")),
+            }
+        }
+        if let Err(e) = self
+            .state
+            .store
+            .save_visitor(&self.site.id, &visitor, &browsing)
+            .await
+        {
+            return self.internal_error(e).await;
+        }
+        let conversations = match self.resumable(&visitor, &hello.last_seq).await {
+            Ok(c) => c,
+            Err(e) => return self.internal_error(e).await,
+        };
+
+        // Register before replaying: anything published from now on is queued in the outbox
+        // and deduplicated against what the replay sends, so nothing falls in between.
+        let (registration, browsing) = self.state.hub.register_shopper(
+            &self.site.id,
+            &visitor,
+            browsing,
+            self.outbox_tx.clone(),
+            self.too_slow.clone(),
+        );
+        self.joined = Some(Joined {
+            id: visitor.clone(),
+            browsing,
+            _registration: registration,
+        });
+
+        let welcome = ServerFrame::Welcome {
+            v: PROTOCOL_VERSION,
+            session: self.state.sessions.issue(&self.site.id, &visitor, now),
+            visitor_id: visitor,
+            conversations: conversations
+                .iter()
+                .map(|c| ConversationSummary {
+                    id: c.id.clone(),
+                    state: c.state.as_str().into(),
+                    last_seq: c.last_seq,
+                })
+                .collect(),
+        };
+        if let flow @ (Flow::Gone | Flow::Close(_)) = self.send_frame(&welcome).await {
+            return flow;
+        }
+        if let Some(message) = page_error {
+            let field = message.split(':').next().unwrap_or("page").to_owned();
+            if let flow @ (Flow::Gone | Flow::Close(_)) = self
+                .send_frame(&error(ErrorCode::InvalidField, message, Some(&field)))
+                .await
+            {
+                return flow;
+            }
+        }
+        for conversation in conversations {
+            let after = hello
+                .last_seq
+                .get(conversation.id.as_str())
+                .copied()
+                .unwrap_or(0);
+            if let flow @ (Flow::Gone | Flow::Close(_)) = self.replay(&conversation.id, after).await
+            {
+                return flow;
+            }
+        }
+        Flow::Continue
+    }
+
+    /// The visitor's open conversations plus any closed ones it names in `last_seq` (so a
+    /// last message sent before closing still arrives), checked to belong to this visitor.
+    async fn resumable(
+        &self,
+        visitor: &VisitorId,
+        last_seq: &HashMap<String, u64>,
+    ) -> Result<Vec<Conversation>, crate::store::StoreError> {
+        let mut conversations = self
+            .state
+            .store
+            .open_conversations(&self.site.id, visitor)
+            .await?;
+        for id in last_seq.keys() {
+            let Ok(id) = ConversationId::parse(id) else {
+                continue;
+            };
+            if conversations.iter().any(|c| c.id == id) {
+                continue;
+            }
+            if let Some(c) = self.state.store.conversation(&id).await? {
+                if c.site_id == self.site.id && &c.visitor_id == visitor {
+                    conversations.push(c);
+                }
+            }
+        }
+        Ok(conversations)
+    }
+
+    /// Sends every stored message of a conversation after `after`, in order.
+    async fn replay(&mut self, conversation: &ConversationId, after: u64) -> Flow {
+        let mut after = after.max(self.delivered.get(conversation).copied().unwrap_or(0));
+        loop {
+            let page = match self
+                .state
+                .store
+                .messages_after(conversation, after, REPLAY_PAGE)
+                .await
+            {
+                Ok(page) => page,
+                Err(e) => return self.internal_error(e).await,
+            };
+            let Some(last) = page.last() else {
+                return Flow::Continue;
+            };
+            after = last.seq;
+            let full = page.len() == REPLAY_PAGE as usize;
+            for message in page {
+                let seq = message.seq;
+                if let flow @ (Flow::Gone | Flow::Close(_)) =
+                    self.send_frame(&ServerFrame::Message(message)).await
+                {
+                    return flow;
+                }
+                self.delivered.insert(conversation.clone(), seq);
+            }
+            if !full {
+                return Flow::Continue;
+            }
+        }
+    }
+
+    async fn forward(&mut self, out: Outbound) -> Flow {
+        match out {
+            Outbound::Frame(json) => self.send(&json).await,
+            Outbound::Message {
+                conversation_id,
+                seq,
+                json,
+            } => {
+                let delivered = self.delivered.get(&conversation_id).copied().unwrap_or(0);
+                if seq <= delivered {
+                    Flow::Continue
+                } else if seq == delivered + 1 {
+                    let flow = self.send(&json).await;
+                    self.delivered.insert(conversation_id, seq);
+                    flow
+                } else {
+                    self.replay(&conversation_id, delivered).await
+                }
+            }
+        }
+    }
+
+    async fn on_event(&mut self, event: EventFrame) -> Flow {
+        let event = match BrowsingEvent::parse(&event.name, event.props) {
+            Ok(e) => e,
+            Err((field, reason)) => {
+                let field = if field == "name" {
+                    "name".to_owned()
+                } else {
+                    format!("props.{field}")
+                };
+                let message = format!("`{field}` {reason}");
+                return self
+                    .send_frame(&error(ErrorCode::InvalidField, message, Some(&field)))
+                    .await;
+            }
+        };
+        if let Some(joined) = &self.joined {
+            lock(&joined.browsing).apply(&event, Timestamp::now());
+            self.browsing_dirty = true;
+        }
+        Flow::Continue
+    }
+
+    async fn on_message(&mut self, frame: MessageFrame) -> Flow {
+        let Some(visitor) = self.joined.as_ref().map(|j| j.id.clone()) else {
+            return Flow::Continue;
+        };
+        let client_msg_id = match ClientMsgId::parse(&frame.client_msg_id) {
+            Ok(id) => id,
+            Err(e) => {
+                return self
+                    .send_frame(&error(
+                        ErrorCode::InvalidField,
+                        e.to_string(),
+                        Some("client_msg_id"),
+                    ))
+                    .await;
+            }
+        };
+        let text =
+            match MessageText::parse(&frame.text, self.state.settings.limits.max_message_chars) {
+                Ok(t) => t,
+                Err(e @ ValueError::TextTooLong { .. }) => {
+                    return self
+                        .send_frame(&error(ErrorCode::TextTooLong, e.to_string(), Some("text")))
+                        .await;
+                }
+                Err(e) => {
+                    return self
+                        .send_frame(&error(ErrorCode::InvalidField, e.to_string(), Some("text")))
+                        .await;
+                }
+            };
+        let message = NewMessage {
+            author: Author {
+                kind: AuthorKind::Shopper,
+                name: "Shopper".into(),
+            },
+            author_id: visitor.to_string(),
+            text,
+            client_msg_id: Some(client_msg_id),
+            ts: Timestamp::now(),
+        };
+        let appended = match self
+            .state
+            .store
+            .append_shopper_message(&self.site.id, &visitor, message)
+            .await
+        {
+            Ok(a) => a,
+            Err(e) => return self.internal_error(e).await,
+        };
+        let stored = &appended.message;
+        let ack = ServerFrame::Ack {
+            client_msg_id: frame.client_msg_id,
+            id: stored.id.clone(),
+            conversation_id: stored.conversation_id.clone(),
+            seq: stored.seq,
+        };
+        let flow = self.send_frame(&ack).await;
+        if appended.duplicate {
+            return flow;
+        }
+        let mut frames = vec![ServerFrame::Message(appended.message.clone())];
+        if appended.opened {
+            frames.insert(
+                0,
+                ServerFrame::Status {
+                    conversation_id: stored.conversation_id.clone(),
+                    state: "open".into(),
+                },
+            );
+        }
+        for frame in frames {
+            let event = BusEvent {
+                site_id: self.site.id.clone(),
+                visitor_id: visitor.clone(),
+                frame,
+            };
+            if let Err(e) = self.state.bus.publish(event).await {
+                tracing::warn!(error = %e, "live delivery of a shopper message failed");
+            }
+        }
+        flow
+    }
+
+    async fn on_read(&mut self, read: ReadFrame) -> Flow {
+        let Some(visitor) = self.joined.as_ref().map(|j| j.id.clone()) else {
+            return Flow::Continue;
+        };
+        let unknown = || {
+            error(
+                ErrorCode::UnknownConversation,
+                "no such conversation for this visitor",
+                Some("conversation_id"),
+            )
+        };
+        let Ok(id) = ConversationId::parse(&read.conversation_id) else {
+            return self.send_frame(&unknown()).await;
+        };
+        match self.state.store.conversation(&id).await {
+            Ok(Some(c)) if c.site_id == self.site.id && c.visitor_id == visitor => {
+                match self.state.store.mark_read(&id, read.seq).await {
+                    Ok(()) => Flow::Continue,
+                    Err(e) => self.internal_error(e).await,
+                }
+            }
+            Ok(_) => self.send_frame(&unknown()).await,
+            Err(e) => self.internal_error(e).await,
+        }
+    }
+
+    async fn internal_error(&mut self, cause: impl std::fmt::Display) -> Flow {
+        tracing::error!(error = %cause, site = %self.site.id, "shopper frame failed");
+        self.send_frame(&error(
+            ErrorCode::Internal,
+            "the server could not process this frame; retry",
+            None,
+        ))
+        .await
+    }
+
+    /// Persists the visitor's browsing state if it changed since the last save.
+    async fn save_browsing(&mut self) {
+        if !self.browsing_dirty {
+            return;
+        }
+        let Some(joined) = &self.joined else { return };
+        let snapshot = lock(&joined.browsing).clone();
+        match self
+            .state
+            .store
+            .save_visitor(&self.site.id, &joined.id, &snapshot)
+            .await
+        {
+            Ok(()) => self.browsing_dirty = false,
+            Err(e) => tracing::warn!(error = %e, "saving browsing state failed"),
+        }
+    }
+}
