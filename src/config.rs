@@ -275,13 +275,13 @@ impl Settings {
             });
         }
         let jwt_secret = cli.jwt_secret.clone().or(file.jwt_secret.clone());
-        if let Some(secret) = &jwt_secret {
-            if secret.len() < 32 {
-                return Err(ConfigError::Invalid {
-                    field: "jwt_secret",
-                    problem: "must be at least 32 characters".into(),
-                });
-            }
+        if let Some(secret) = &jwt_secret
+            && secret.len() < 32
+        {
+            return Err(ConfigError::Invalid {
+                field: "jwt_secret",
+                problem: "must be at least 32 characters".into(),
+            });
         }
         Ok(Settings {
             bind: pick!(bind, d.bind),

@@ -306,18 +306,35 @@ fn diagnose(text: &str) -> DecodeError {
             Some("type"),
         );
     }
-    let mut de = serde_json::Deserializer::from_str(text);
-    match serde_path_to_error::deserialize::<_, ClientFrame>(&mut de) {
-        Ok(_) => err(
-            ErrorCode::BadJson,
-            "frame could not be decoded".into(),
-            None,
-        ),
+    // Internally tagged enums buffer their content, which hides the failing field's path, so
+    // the frame is decoded again as its own struct.
+    let value = value.clone();
+    match kind {
+        "hello" => field_error::<Hello>(value, kind),
+        "event" => field_error::<EventFrame>(value, kind),
+        "message" => field_error::<MessageFrame>(value, kind),
+        "typing" => field_error::<TypingFrame>(value, kind),
+        _ => field_error::<ReadFrame>(value, kind),
+    }
+}
+
+/// Decodes `value` as `T` to find the field at fault.
+fn field_error<T: serde::de::DeserializeOwned>(value: Value, kind: &str) -> DecodeError {
+    match serde_path_to_error::deserialize::<_, T>(value) {
+        Ok(_) => DecodeError {
+            code: ErrorCode::BadJson,
+            message: format!("`{kind}` frame could not be decoded"),
+            field: None,
+        },
         Err(e) => {
             let inner = e.inner().to_string();
             if let Some(field) = missing_field(&inner) {
                 let message = format!("missing field `{field}` in `{kind}`");
-                return err(ErrorCode::MissingField, message, Some(&field));
+                return DecodeError {
+                    code: ErrorCode::MissingField,
+                    message,
+                    field: Some(field),
+                };
             }
             let path = e.path().to_string();
             let field = (path != ".").then_some(path);

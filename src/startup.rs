@@ -78,17 +78,17 @@ pub struct Application {
 
 /// The origins a server on `port` is reached from in a local browser.
 fn own_origins(settings: &Settings, port: u16) -> Vec<Origin> {
-    let mut origins = Vec::new();
-    if let Some(url) = &settings.public_url {
-        if let Ok(o) = Origin::parse(url.trim_end_matches('/')) {
+    let configured = settings
+        .public_url
+        .as_deref()
+        .map(|u| u.trim_end_matches('/').to_owned());
+    let local = ["localhost", "127.0.0.1"].map(|host| format!("http://{host}:{port}"));
+    let mut origins: Vec<Origin> = Vec::new();
+    for candidate in configured.into_iter().chain(local) {
+        if let Ok(o) = Origin::parse(&candidate)
+            && !origins.contains(&o)
+        {
             origins.push(o);
-        }
-    }
-    for host in ["localhost", "127.0.0.1"] {
-        if let Ok(o) = Origin::parse(&format!("http://{host}:{port}")) {
-            if !origins.contains(&o) {
-                origins.push(o);
-            }
         }
     }
     origins

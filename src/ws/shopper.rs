@@ -379,10 +379,11 @@ impl ShopperSocket {
             if conversations.iter().any(|c| c.id == id) {
                 continue;
             }
-            if let Some(c) = self.state.store.conversation(&id).await? {
-                if c.site_id == self.site.id && &c.visitor_id == visitor {
-                    conversations.push(c);
-                }
+            if let Some(c) = self.state.store.conversation(&id).await?
+                && c.site_id == self.site.id
+                && &c.visitor_id == visitor
+            {
+                conversations.push(c);
             }
         }
         Ok(conversations)

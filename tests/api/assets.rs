@@ -1,0 +1,78 @@
+use crate::helpers::spawn_app;
+use reqwest::header;
+
+#[tokio::test]
+async fn health_and_readiness_answer() {
+    let app = spawn_app().await;
+    let health = app.http.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    let ready = app.http.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 200);
+    assert_eq!(
+        ready.json::<serde_json::Value>().await.unwrap()["status"],
+        "ready"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn widget_is_served_with_etag_revalidation_and_gzip() {
+    let app = spawn_app().await;
+    let plain = app.http.get(app.url("/widget.js")).send().await.unwrap();
+    assert_eq!(plain.status(), 200);
+    assert!(
+        plain.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/javascript")
+    );
+    assert!(
+        plain.headers()[header::CACHE_CONTROL]
+            .to_str()
+            .unwrap()
+            .contains("max-age")
+    );
+    let etag = plain.headers()[header::ETAG].to_str().unwrap().to_owned();
+    let body = plain.text().await.unwrap();
+    assert!(
+        body.contains("/ws/shopper"),
+        "the widget connects to the shopper socket"
+    );
+
+    let revalidated = app
+        .http
+        .get(app.url("/widget.js"))
+        .header(header::IF_NONE_MATCH, &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revalidated.status(), 304);
+
+    let zipped = app
+        .http
+        .get(app.url("/widget.js"))
+        .header(header::ACCEPT_ENCODING, "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(zipped.headers()[header::CONTENT_ENCODING], "gzip");
+    let compressed = zipped.bytes().await.unwrap();
+    assert!(compressed.len() < body.len(), "gzip makes it smaller");
+    assert_eq!(&compressed[..2], &[0x1f, 0x8b], "gzip magic");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn unknown_api_route_is_a_json_404() {
+    let app = spawn_app().await;
+    let response = app
+        .http
+        .get(app.url("/api/v1/nothing-here"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "not_found");
+    app.stop().await;
+}

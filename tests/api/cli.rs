@@ -1,0 +1,202 @@
+//! The binary itself: first start, and the set-up commands a shop owner runs.
+
+use crate::helpers::{DEADLINE, Shopper};
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+
+fn shopchat(data_dir: &std::path::Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_shopchat"));
+    cmd.arg("--data-dir").arg(data_dir);
+    for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("SHOPCHAT_") || k == "RUST_LOG")
+    {
+        cmd.env_remove(key);
+    }
+    cmd
+}
+
+#[tokio::test]
+async fn site_and_agent_commands_set_up_a_shop_the_server_then_serves() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let out = shopchat(dir.path())
+        .args([
+            "site",
+            "create",
+            "--name",
+            "Jackets & Co",
+            "--origin",
+            "https://jackets.example",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let site: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for key in ["id", "public_key", "origins", "identity_secret"] {
+        assert!(!site[key].is_null(), "site JSON has {key}: {site}");
+    }
+    assert_eq!(site["origins"], json!(["https://jackets.example"]));
+    let public_key = site["public_key"].as_str().unwrap();
+    assert!(
+        site["snippet"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("data-site=\"{public_key}\""))
+    );
+
+    let human = shopchat(dir.path())
+        .args(["site", "list"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&human.stdout).contains("Jackets & Co"));
+
+    let mut child = shopchat(dir.path())
+        .args([
+            "agent",
+            "create",
+            "--email",
+            "Ann@Jackets.example",
+            "--site",
+            public_key,
+            "--role",
+            "owner",
+        ])
+        .args(["--password-stdin", "--json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"a long enough password\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let agent: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(agent["email"], "ann@jackets.example");
+    assert!(
+        agent.get("password").is_none(),
+        "a password from stdin is never echoed"
+    );
+
+    // Bad input is refused with a message naming the flag, and nothing is created.
+    let bad = shopchat(dir.path())
+        .args([
+            "site",
+            "create",
+            "--name",
+            "X",
+            "--origin",
+            "jackets.example/shop",
+        ])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--origin"));
+    let dup = shopchat(dir.path())
+        .args([
+            "agent",
+            "create",
+            "--email",
+            "ann@jackets.example",
+            "--site",
+            public_key,
+        ])
+        .output()
+        .unwrap();
+    assert!(!dup.status.success(), "the email is taken");
+
+    // The server on that data dir lets Ann in and sees the site.
+    let settings = crate::helpers::test_settings(dir.path());
+    let seed = crate::helpers::Seed {
+        site_id: site["id"].as_str().unwrap().into(),
+        public_key: public_key.into(),
+        other_site_id: String::new(),
+        other_public_key: String::new(),
+        owner_email: "ann@jackets.example".into(),
+        outsider_email: String::new(),
+    };
+    let app = crate::helpers::start(settings, seed).await;
+    let token = app
+        .login("ann@jackets.example", "a long enough password")
+        .await;
+    let sites: Value = app.get("/api/v1/sites", &token).await.json().await.unwrap();
+    assert_eq!(sites["sites"][0]["name"], "Jackets & Co");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn first_start_creates_a_demo_site_for_its_own_origin_and_a_one_time_owner_password() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let mut server = shopchat(dir.path())
+        .args(["--bind", "127.0.0.1:0", "--log-format", "json"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = server.stderr.take().unwrap();
+    let (lines_tx, mut lines) = tokio::sync::mpsc::unbounded_channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = lines_tx.send(line);
+        }
+    });
+    let (mut password, mut port, mut public_key) = (None, None, None);
+    while port.is_none() {
+        let line = tokio::time::timeout(DEADLINE, lines.recv())
+            .await
+            .expect("log line")
+            .expect("server running");
+        let Ok(entry) = serde_json::from_str::<Value>(&line) else {
+            continue;
+        };
+        let fields = &entry["fields"];
+        if let Some(p) = fields["password"].as_str() {
+            password = Some(p.to_owned());
+            public_key = fields["public_key"].as_str().map(str::to_owned);
+        }
+        if let Some(p) = fields["port"].as_u64() {
+            port = Some(p as u16);
+        }
+    }
+    let (password, port, public_key) = (
+        password.expect("password logged"),
+        port.unwrap(),
+        public_key.unwrap(),
+    );
+    assert!(password.len() >= 16, "a generated password");
+
+    let http = reqwest::Client::new();
+    let login = http
+        .post(format!("http://127.0.0.1:{port}/api/v1/auth/login"))
+        .json(&json!({ "email": "owner@shopchat.local", "password": password }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 200);
+    let body: Value = login.json().await.unwrap();
+    assert_eq!(body["agent"]["must_change_password"], true);
+
+    // The demo site accepts a page served by this server itself.
+    let url = format!("ws://127.0.0.1:{port}/ws/shopper?site={public_key}");
+    let mut shopper = Shopper::connect(&url, Some(&format!("http://127.0.0.1:{port}")))
+        .await
+        .expect("own origin allowed");
+    shopper.hello(json!({})).await;
+
+    // Exactly one site was made: the demo.
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let again = shopchat(dir.path())
+        .args(["site", "list", "--json"])
+        .output()
+        .unwrap();
+    let sites: Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert_eq!(sites.as_array().unwrap().len(), 1);
+    assert_eq!(sites[0]["name"], "Demo shop");
+}

@@ -1,0 +1,12 @@
+//! Integration tests: the real server over real sockets.
+
+mod helpers;
+
+mod assets;
+mod auth;
+mod browsing;
+mod cli;
+mod messages;
+mod restart;
+mod shopper_socket;
+mod store_contract;

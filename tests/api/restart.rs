@@ -1,0 +1,50 @@
+use crate::helpers::{PASSWORD, spawn_app, start, test_settings};
+use serde_json::json;
+
+#[tokio::test]
+async fn history_sessions_and_tokens_survive_a_restart_on_the_same_data_dir() {
+    let app = spawn_app().await;
+    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let mut shopper = app.shopper().await;
+    let welcome = shopper.hello(json!({})).await;
+    shopper
+        .send(json!({ "type": "message", "client_msg_id": "before", "text": "before the restart" }))
+        .await;
+    let (ack, _) = shopper.recv_type("ack").await;
+    let conversation = ack["conversation_id"].as_str().unwrap().to_owned();
+    app.agent_says(&owner, &conversation, "reply before the restart")
+        .await;
+    shopper.close().await;
+
+    let seed = app.seed.clone();
+    let dir = app.stop().await.expect("temp dir");
+    let app = start(test_settings(dir.path()), seed).await;
+
+    // The agent's token still works (the signing secret is kept in the data dir).
+    let listed = app
+        .get(
+            &format!("/api/v1/sites/{}/conversations", app.seed.site_id),
+            &owner,
+        )
+        .await;
+    assert_eq!(listed.status(), 200);
+
+    // The shopper's session is still valid and the history is all there, in order.
+    let mut shopper = app.shopper().await;
+    let resumed = shopper
+        .hello(json!({ "visitor_id": welcome["visitor_id"], "session": welcome["session"] }))
+        .await;
+    assert_eq!(resumed["visitor_id"], welcome["visitor_id"]);
+    let frames = shopper.drain().await;
+    let texts: Vec<&str> = frames.iter().filter_map(|f| f["text"].as_str()).collect();
+    assert_eq!(texts, ["before the restart", "reply before the restart"]);
+
+    // The same client_msg_id after the restart is still a duplicate.
+    shopper
+        .send(json!({ "type": "message", "client_msg_id": "before", "text": "before the restart" }))
+        .await;
+    let (again, _) = shopper.recv_type("ack").await;
+    assert_eq!(again, ack);
+    app.stop().await;
+    drop(dir);
+}

@@ -1,0 +1,275 @@
+use crate::helpers::{DEADLINE, SHOP_ORIGIN, Shopper, spawn_app, spawn_app_with};
+use serde_json::json;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+
+fn refused_status(result: Result<Shopper, WsError>) -> u16 {
+    match result {
+        Err(WsError::Http(response)) => response.status().as_u16(),
+        Err(other) => panic!("expected an HTTP refusal, got {other}"),
+        Ok(_) => panic!("expected a refusal, but the socket opened"),
+    }
+}
+
+#[tokio::test]
+async fn only_the_sites_exact_origins_may_open_the_socket() {
+    let app = spawn_app().await;
+    let url = app.ws_url(&app.seed.public_key);
+    for origin in [
+        None,
+        Some("https://evil.example"),
+        Some("https://shop.example.evil"),
+        Some("http://shop.example"),
+        Some("https://shop.example:8443"),
+        Some("null"),
+        Some("https://other.example"), // allowed for the other site, not this one
+    ] {
+        assert_eq!(
+            refused_status(Shopper::connect(&url, origin).await),
+            403,
+            "{origin:?}"
+        );
+    }
+    // The allowed origin, also written with a trailing-slash-free upper-case host, connects.
+    Shopper::connect(&url, Some(SHOP_ORIGIN))
+        .await
+        .expect("allowed origin");
+    Shopper::connect(&url, Some("https://SHOP.example"))
+        .await
+        .expect("origin hosts are case-insensitive");
+
+    let unknown = format!(
+        "ws://127.0.0.1:{}/ws/shopper?site=pk_doesnotexist",
+        app.port
+    );
+    assert_eq!(
+        refused_status(Shopper::connect(&unknown, Some(SHOP_ORIGIN)).await),
+        404
+    );
+    let no_site = format!("ws://127.0.0.1:{}/ws/shopper", app.port);
+    assert_eq!(
+        refused_status(Shopper::connect(&no_site, Some(SHOP_ORIGIN)).await),
+        400
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn hello_gets_a_welcome_with_visitor_and_session() {
+    let app = spawn_app().await;
+    let mut shopper = app.shopper().await;
+    let welcome = shopper.hello(json!({ "v": 1 })).await;
+    assert!(welcome["visitor_id"].as_str().unwrap().starts_with("v_"));
+    assert!(welcome["session"].as_str().unwrap().len() > 20);
+    assert_eq!(welcome["v"], 1);
+    assert_eq!(welcome["conversations"], json!([]));
+
+    shopper.send(json!({ "type": "hello" })).await;
+    assert_eq!(shopper.recv().await["code"], "already_hello");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn frames_before_hello_and_unsupported_versions_are_refused_and_the_socket_stays_open() {
+    let app = spawn_app().await;
+    let mut shopper = app.shopper().await;
+    shopper
+        .send(json!({ "type": "message", "client_msg_id": "a", "text": "hi" }))
+        .await;
+    assert_eq!(shopper.recv().await["code"], "hello_required");
+    shopper.send(json!({ "type": "hello", "v": 99 })).await;
+    let error = shopper.recv().await;
+    assert_eq!(
+        (error["code"].as_str(), error["field"].as_str()),
+        (Some("unsupported_version"), Some("v"))
+    );
+    shopper.hello(json!({})).await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn malformed_frames_get_error_frames_naming_the_problem_and_the_socket_stays_open() {
+    let app = spawn_app_with(|s| s.limits.max_message_chars = 50).await;
+    let mut shopper = app.shopper().await;
+    shopper.hello(json!({})).await;
+    let cases = [
+        ("{not json", "bad_json", None),
+        ("[1,2]", "bad_json", None),
+        (r#"{"text":"no type"}"#, "missing_field", Some("type")),
+        (r#"{"type":"dance"}"#, "unknown_type", Some("type")),
+        (
+            r#"{"type":"message","client_msg_id":"a1"}"#,
+            "missing_field",
+            Some("text"),
+        ),
+        (
+            r#"{"type":"message","client_msg_id":"a1","text":42}"#,
+            "invalid_field",
+            Some("text"),
+        ),
+        (
+            r#"{"type":"message","client_msg_id":"has space","text":"hi"}"#,
+            "invalid_field",
+            Some("client_msg_id"),
+        ),
+        (
+            r#"{"type":"message","client_msg_id":"a2","text":"   "}"#,
+            "invalid_field",
+            Some("text"),
+        ),
+        (
+            r#"{"type":"event","name":"Bad Name"}"#,
+            "invalid_field",
+            Some("name"),
+        ),
+        (
+            r#"{"type":"event","name":"page_view","props":{"url":"javascript:alert(1)"}}"#,
+            "invalid_field",
+            Some("props.url"),
+        ),
+        (
+            r#"{"type":"read","conversation_id":"c_nothere1234","seq":1}"#,
+            "unknown_conversation",
+            Some("conversation_id"),
+        ),
+    ];
+    for (raw, code, field) in cases {
+        shopper.send_raw(Message::text(raw)).await;
+        let error = shopper.recv().await;
+        assert_eq!(error["type"], "error", "{raw}");
+        assert_eq!(error["code"], code, "{raw}: {error}");
+        assert_eq!(error["field"].as_str(), field, "{raw}: {error}");
+        assert!(!error["message"].as_str().unwrap().is_empty());
+    }
+    let too_long = json!({ "type": "message", "client_msg_id": "a3", "text": "x".repeat(51) });
+    shopper.send(too_long).await;
+    let error = shopper.recv().await;
+    assert_eq!(
+        (error["code"].as_str(), error["field"].as_str()),
+        (Some("text_too_long"), Some("text"))
+    );
+
+    shopper.send_raw(Message::binary(vec![1u8, 2, 3])).await;
+    assert_eq!(shopper.recv().await["code"], "bad_json");
+
+    // Still open and working: a valid message is stored and acknowledged.
+    shopper
+        .send(json!({ "type": "message", "client_msg_id": "ok", "text": "x".repeat(50) }))
+        .await;
+    let (ack, _) = shopper.recv_type("ack").await;
+    assert_eq!(ack["seq"], 1);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_frame_over_the_size_limit_closes_with_1009() {
+    let app = spawn_app().await;
+    let mut shopper = app.shopper().await;
+    shopper.hello(json!({})).await;
+    let big = json!({ "type": "message", "client_msg_id": "big", "text": "x".repeat(17 * 1024) });
+    shopper.send(big).await;
+    let close = shopper.closed().await.expect("a close frame");
+    assert_eq!(close.code, CloseCode::Size);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_flooding_shopper_is_told_to_slow_down_then_closed() {
+    let app = spawn_app_with(|s| {
+        s.limits.rate_per_sec = 2;
+        s.limits.rate_burst = 5;
+        s.limits.rate_strikes = 30;
+    })
+    .await;
+    let mut shopper = app.shopper().await;
+    shopper.hello(json!({})).await;
+    for _ in 0..100 {
+        shopper
+            .send(json!({ "type": "typing", "active": true }))
+            .await;
+    }
+    let (limited, _) = shopper.recv_type("error").await;
+    assert_eq!(limited["code"], "rate_limited");
+    let close = shopper.closed().await.expect("a close frame");
+    assert_eq!(close.code, CloseCode::Policy);
+
+    // Other shoppers are unaffected.
+    let mut calm = app.shopper().await;
+    calm.hello(json!({})).await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_server_pings_and_closes_a_silent_socket() {
+    let app = spawn_app_with(|s| {
+        s.limits.ping_interval = Duration::from_millis(100);
+        s.limits.idle_timeout = Duration::from_millis(400);
+    })
+    .await;
+
+    // A raw client that completes the handshake and then never answers anything.
+    let mut tcp = tokio::net::TcpStream::connect(("127.0.0.1", app.port))
+        .await
+        .unwrap();
+    let request = format!(
+        "GET /ws/shopper?site={} HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: {SHOP_ORIGIN}\r\nUpgrade: websocket\r\n\
+         Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+        app.seed.public_key
+    );
+    tcp.write_all(request.as_bytes()).await.unwrap();
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 1024];
+    let outcome = tokio::time::timeout(DEADLINE, async {
+        loop {
+            let n = tcp.read(&mut buf).await.unwrap();
+            if n == 0 {
+                return;
+            }
+            seen.extend_from_slice(&buf[..n]);
+            // 0x88 is an unmasked close frame; its payload starts with the code 1001 (0x03e9).
+            if seen.windows(2).any(|w| w == [0x03, 0xe9]) && seen.contains(&0x88) {
+                return;
+            }
+        }
+    })
+    .await;
+    assert!(
+        outcome.is_ok(),
+        "the silent socket is closed before the deadline"
+    );
+    let text = String::from_utf8_lossy(&seen);
+    assert!(text.starts_with("HTTP/1.1 101"), "{text}");
+    assert!(
+        seen.contains(&0x89),
+        "the server pinged (0x89) before giving up"
+    );
+    let at = seen.iter().rposition(|&b| b == 0x88).unwrap();
+    assert_eq!(
+        &seen[at + 2..at + 4],
+        &[0x03, 0xe9],
+        "close code 1001 (going away)"
+    );
+
+    // A client that answers pings outlives several idle timeouts.
+    let mut alive = app.shopper().await;
+    alive.hello(json!({})).await;
+    alive.pings(10).await;
+    alive
+        .send(json!({ "type": "message", "client_msg_id": "x", "text": "still here" }))
+        .await;
+    alive.recv_type("ack").await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn stopping_the_server_closes_sockets_with_service_restart() {
+    let app = spawn_app().await;
+    let mut shopper = app.shopper().await;
+    shopper.hello(json!({})).await;
+    let stopping = tokio::spawn(app.stop());
+    let close = shopper.closed().await.expect("a close frame");
+    assert_eq!(close.code, CloseCode::Restart);
+    stopping.await.unwrap();
+}

@@ -1,0 +1,228 @@
+//! The store contract: what every `Store` implementation must do. Run here against SQLite;
+//! a Redis store runs the same functions.
+
+use shopchat::domain::{
+    AuthorKind, ClientMsgId, Email, MessageText, Origin, Role, SiteId, Timestamp, VisitorId,
+    VisitorState,
+};
+use shopchat::protocol::Author;
+use shopchat::store::sqlite::SqliteStore;
+use shopchat::store::{NewAgent, NewMessage, NewSite, Store, StoreError};
+use std::sync::Arc;
+
+fn shopper_message(visitor: &VisitorId, key: Option<&str>, text: &str) -> NewMessage {
+    NewMessage {
+        author: Author {
+            kind: AuthorKind::Shopper,
+            name: "Shopper".into(),
+        },
+        author_id: visitor.to_string(),
+        text: MessageText::parse(text, 4000).unwrap(),
+        client_msg_id: key.map(|k| ClientMsgId::parse(k).unwrap()),
+        ts: Timestamp::now(),
+    }
+}
+
+async fn new_site(store: &dyn Store) -> SiteId {
+    let origin = Origin::parse("https://s.example").unwrap();
+    store
+        .create_site(NewSite {
+            name: "S".into(),
+            origins: vec![origin],
+        })
+        .await
+        .unwrap()
+        .id
+}
+
+async fn contract_messages(store: Arc<dyn Store>) {
+    let site = new_site(store.as_ref()).await;
+    let visitor = VisitorId::generate();
+    let first = store
+        .append_shopper_message(&site, &visitor, shopper_message(&visitor, Some("k1"), "a"))
+        .await
+        .unwrap();
+    assert!(first.opened && !first.duplicate);
+    assert_eq!(first.message.seq, 1);
+    let again = store
+        .append_shopper_message(&site, &visitor, shopper_message(&visitor, Some("k1"), "a"))
+        .await
+        .unwrap();
+    assert!(again.duplicate && !again.opened);
+    assert_eq!(again.message.id, first.message.id);
+
+    // Concurrent appends to one conversation get distinct, gapless seqs.
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let (store, site, visitor) = (store.clone(), site.clone(), visitor.clone());
+        tasks.push(tokio::spawn(async move {
+            let key = format!("c{i}");
+            store
+                .append_shopper_message(&site, &visitor, shopper_message(&visitor, Some(&key), "x"))
+                .await
+                .unwrap()
+        }));
+    }
+    let mut seqs = Vec::new();
+    for t in tasks {
+        let appended = t.await.unwrap();
+        assert_eq!(
+            appended.message.conversation_id,
+            first.message.conversation_id
+        );
+        seqs.push(appended.message.seq);
+    }
+    seqs.sort();
+    assert_eq!(seqs, (2..=41).collect::<Vec<_>>());
+
+    let conversation = &first.message.conversation_id;
+    let page = store.messages_after(conversation, 10, 5).await.unwrap();
+    assert_eq!(
+        page.iter().map(|m| m.seq).collect::<Vec<_>>(),
+        vec![11, 12, 13, 14, 15]
+    );
+
+    // Agents' messages are idempotent per agent, and go only into existing conversations.
+    let agent_msg = |key: &str| NewMessage {
+        author: Author {
+            kind: AuthorKind::Agent,
+            name: "Ann".into(),
+        },
+        author_id: "ag_someagent1".into(),
+        text: MessageText::parse("hi", 10).unwrap(),
+        client_msg_id: Some(ClientMsgId::parse(key).unwrap()),
+        ts: Timestamp::now(),
+    };
+    // The same key from another sender is a different message.
+    let from_agent = store
+        .append_message(conversation, agent_msg("k1"))
+        .await
+        .unwrap();
+    assert!(!from_agent.duplicate);
+    assert_eq!(from_agent.message.seq, 42);
+    assert!(
+        store
+            .append_message(conversation, agent_msg("k1"))
+            .await
+            .unwrap()
+            .duplicate
+    );
+    let missing = shopchat::domain::ConversationId::generate();
+    assert!(matches!(
+        store.append_message(&missing, agent_msg("k2")).await,
+        Err(StoreError::NotFound(_))
+    ));
+
+    // Read marks never move backwards nor past the end.
+    store.mark_read(conversation, 30).await.unwrap();
+    store.mark_read(conversation, 5).await.unwrap();
+    assert_eq!(
+        store
+            .conversation(conversation)
+            .await
+            .unwrap()
+            .unwrap()
+            .shopper_read_seq,
+        30
+    );
+    store.mark_read(conversation, 999).await.unwrap();
+    assert_eq!(
+        store
+            .conversation(conversation)
+            .await
+            .unwrap()
+            .unwrap()
+            .shopper_read_seq,
+        42
+    );
+
+    // Another visitor gets its own conversation.
+    let other = VisitorId::generate();
+    let theirs = store
+        .append_shopper_message(&site, &other, shopper_message(&other, Some("k1"), "b"))
+        .await
+        .unwrap();
+    assert!(theirs.opened);
+    assert_ne!(theirs.message.conversation_id, *conversation);
+    assert_eq!(
+        store
+            .open_conversations(&site, &visitor)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(store.site_conversations(&site, 10).await.unwrap().len(), 2);
+}
+
+async fn contract_accounts_visitors_secrets(store: Arc<dyn Store>) {
+    let site = new_site(store.as_ref()).await;
+    let email = Email::parse("a@b.example").unwrap();
+    let new = NewAgent {
+        email: email.clone(),
+        display_name: "A".into(),
+        password_hash: "$argon2id$fake".into(),
+        must_change_password: false,
+        memberships: vec![(site.clone(), Role::Agent)],
+    };
+    let agent = store.create_agent(new.clone()).await.unwrap();
+    assert!(matches!(
+        store.create_agent(new.clone()).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let mut nowhere = new;
+    nowhere.email = Email::parse("c@d.example").unwrap();
+    nowhere.memberships = vec![(SiteId::generate(), Role::Agent)];
+    assert!(matches!(
+        store.create_agent(nowhere).await,
+        Err(StoreError::NotFound(_))
+    ));
+    let memberships = store.memberships(&agent.id).await.unwrap();
+    assert_eq!(
+        (memberships[0].site_id.clone(), memberships[0].role),
+        (site.clone(), Role::Agent)
+    );
+    assert_eq!(
+        store
+            .agent_credentials(&email)
+            .await
+            .unwrap()
+            .unwrap()
+            .agent
+            .id,
+        agent.id
+    );
+
+    let visitor = VisitorId::generate();
+    assert!(store.load_visitor(&site, &visitor).await.unwrap().is_none());
+    let state = VisitorState::first_visit(Timestamp(5));
+    store.save_visitor(&site, &visitor, &state).await.unwrap();
+    assert_eq!(
+        store.load_visitor(&site, &visitor).await.unwrap(),
+        Some(state)
+    );
+    let other_site = new_site(store.as_ref()).await;
+    assert!(
+        store
+            .load_visitor(&other_site, &visitor)
+            .await
+            .unwrap()
+            .is_none(),
+        "visitors are per site"
+    );
+
+    let a = store.secret("s", || "one".into()).await.unwrap();
+    let b = store.secret("s", || "two".into()).await.unwrap();
+    assert_eq!((a.as_str(), b.as_str()), ("one", "one"));
+    store.ping().await.unwrap();
+}
+
+#[tokio::test]
+async fn sqlite_store_meets_the_contract() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let store = Arc::new(SqliteStore::open(dir.path()).unwrap());
+    contract_messages(store.clone()).await;
+    contract_accounts_visitors_secrets(store.clone()).await;
+    store.close().await;
+    assert!(matches!(store.ping().await, Err(StoreError::Closed)));
+}
