@@ -320,6 +320,23 @@ mod tests {
     }
 
     #[test]
+    fn a_named_file_is_read_and_must_exist() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let path = dir.path().join("shopchat.toml");
+        std::fs::write(&path, "bind = \"0.0.0.0:9000\"\nrate_burst = 7\n").unwrap();
+        let file = SettingsArgs::from_file(Some(&path)).unwrap();
+        let s = Settings::resolve(SettingsArgs::default(), file).unwrap();
+        assert_eq!((s.bind.as_str(), s.limits.rate_burst), ("0.0.0.0:9000", 7));
+        let missing = SettingsArgs::from_file(Some(&dir.path().join("nope.toml")));
+        assert!(matches!(missing, Err(ConfigError::Read { .. })));
+        std::fs::write(&path, "rate_burst = \"many\"").unwrap();
+        let bad = SettingsArgs::from_file(Some(&path));
+        assert!(
+            matches!(bad, Err(ConfigError::Parse { ref message, .. }) if message.contains("rate_burst"))
+        );
+    }
+
+    #[test]
     fn file_rejects_unknown_keys_and_bad_ranges() {
         assert!(toml::from_str::<SettingsArgs>("bnd = \"x\"").is_err());
         let bad = SettingsArgs {

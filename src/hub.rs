@@ -134,8 +134,20 @@ impl Hub {
         )
     }
 
-    /// Delivers an event to the visitor's sockets on this node.
+    /// Delivers an event to the visitor's sockets on this node. The lock is held only to
+    /// copy the recipients; encoding and queueing happen outside it.
     pub fn deliver(&self, event: &BusEvent) {
+        let recipients: Vec<(mpsc::Sender<Outbound>, CancellationToken)> = {
+            let inner = self.inner();
+            match inner.visitors.get(&event.visitor_id) {
+                Some(live) if live.site_id == event.site_id => live
+                    .sockets
+                    .iter()
+                    .map(|s| (s.outbox.clone(), s.too_slow.clone()))
+                    .collect(),
+                _ => return,
+            }
+        };
         let json: Arc<str> = event.frame.to_json().into();
         let outbound = match &event.frame {
             ServerFrame::Message(m) => Outbound::Message {
@@ -145,18 +157,9 @@ impl Hub {
             },
             _ => Outbound::Frame(json),
         };
-        let inner = self.inner();
-        let Some(live) = inner.visitors.get(&event.visitor_id) else {
-            return;
-        };
-        if live.site_id != event.site_id {
-            return;
-        }
-        for socket in &live.sockets {
-            if let Err(mpsc::error::TrySendError::Full(_)) =
-                socket.outbox.try_send(outbound.clone())
-            {
-                socket.too_slow.cancel();
+        for (outbox, too_slow) in recipients {
+            if let Err(mpsc::error::TrySendError::Full(_)) = outbox.try_send(outbound.clone()) {
+                too_slow.cancel();
             }
         }
     }

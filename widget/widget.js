@@ -44,7 +44,15 @@
     ws.onmessage = function (ev) {
       var f; try { f = JSON.parse(ev.data); } catch (e) { return; }
       if (f.type === "welcome") {
-        if (saved.visitorId !== f.visitor_id) saved.lastSeq = {};
+        // Keep read positions only for the conversations the server still offers, so the
+        // next hello stays within the server's limit on resumed conversations.
+        var kept = {};
+        if (saved.visitorId === f.visitor_id) {
+          (f.conversations || []).forEach(function (c) {
+            if (saved.lastSeq[c.id] !== undefined) kept[c.id] = saved.lastSeq[c.id];
+          });
+        }
+        saved.lastSeq = kept;
         saved.visitorId = f.visitor_id; saved.session = f.session; save();
         ready = true; retry = 0;
         while (pending.length) ws.send(JSON.stringify(pending.shift()));
@@ -73,6 +81,7 @@
     var root = host.attachShadow ? host.attachShadow({ mode: "open" }) : host;
     var style = document.createElement("style");
     style.textContent = ":host{all:initial}*{box-sizing:border-box;font:14px/1.4 system-ui,sans-serif}" +
+      ".wrap{display:flex;flex-direction:column;align-items:flex-end;gap:8px}" +
       "button.open{border:0;border-radius:24px;padding:12px 18px;background:#1f6feb;color:#fff;cursor:pointer}" +
       ".box{display:none;width:320px;height:420px;background:#fff;border:1px solid #ccd;border-radius:12px;" +
       "flex-direction:column;box-shadow:0 8px 24px rgba(0,0,0,.15)}.box.on{display:flex}" +
@@ -95,7 +104,9 @@
       input.value = "";
       send({ type: "message", client_msg_id: "m" + Date.now().toString(36) + Math.random().toString(36).slice(2, 8), text: text });
     };
-    root.appendChild(style); root.appendChild(box); root.appendChild(openBtn);
+    var wrap = document.createElement("div"); wrap.className = "wrap";
+    wrap.appendChild(box); wrap.appendChild(openBtn);
+    root.appendChild(style); root.appendChild(wrap);
     function mount() { document.body.appendChild(host); }
     if (document.body) mount(); else document.addEventListener("DOMContentLoaded", mount);
     return {

@@ -1,4 +1,5 @@
-//! Files the server embeds and serves: the widget script and the pages in `static/`.
+//! Files the server embeds and serves: the widget script (pages from `static/` join it with
+//! the dashboard and demo shop).
 //! Embedded with rust-embed so the binary is the whole deployment. Each answer carries an
 //! ETag (from the file's SHA-256) and a short cache lifetime, so a shop's pages revalidate
 //! cheaply and a new widget reaches every shop within minutes; gzip when the browser asks.
@@ -13,45 +14,18 @@ use std::fmt::Write;
 #[folder = "widget/"]
 struct Widget;
 
-#[derive(RustEmbed)]
-#[folder = "static/"]
-struct StaticPages;
-
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/widget.js")
             .wrap(Compress::default())
             .route(web::get().to(widget))
             .route(web::head().to(widget)),
-    )
-    .service(
-        web::resource("/static/{path:.*}")
-            .wrap(Compress::default())
-            .route(web::get().to(static_file)),
     );
 }
 
 async fn widget(req: HttpRequest) -> HttpResponse {
     match Widget::get("widget.js") {
         Some(file) => serve(&req, file, "text/javascript; charset=utf-8"),
-        None => HttpResponse::NotFound().finish(),
-    }
-}
-
-async fn static_file(req: HttpRequest, path: web::Path<String>) -> HttpResponse {
-    let path = path.into_inner();
-    let path = if path.is_empty() || path.ends_with('/') {
-        format!("{path}index.html")
-    } else {
-        path
-    };
-    match StaticPages::get(&path) {
-        Some(file) => {
-            let mime = mime_guess::from_path(&path)
-                .first_or_octet_stream()
-                .to_string();
-            serve(&req, file, &mime)
-        }
         None => HttpResponse::NotFound().finish(),
     }
 }

@@ -18,7 +18,11 @@ const MAX_BODY: usize = 64 * 1024;
 
 /// Registers every HTTP route.
 pub fn routes(cfg: &mut web::ServiceConfig) {
+    let query_errors = web::QueryConfig::default().error_handler(|err, _req| {
+        ApiError::bad_request("invalid_field", format!("query string: {err}")).into()
+    });
     cfg.app_data(web::PayloadConfig::new(MAX_BODY))
+        .app_data(query_errors)
         .configure(health::routes)
         .configure(assets::routes)
         .service(

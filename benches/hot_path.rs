@@ -1,0 +1,155 @@
+//! The per-frame and per-message hot path: decoding a shopper frame, applying a browsing event,
+//! encoding a message, delivering it through the hub, and storing it durably (one at a time,
+//! and with many in flight so the writer batches them into shared commits).
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use shopchat::bus::BusEvent;
+use shopchat::domain::{
+    AuthorKind, BrowsingEvent, ClientMsgId, ConversationId, MessageId, MessageText, Origin, SiteId,
+    Timestamp, VisitorId, VisitorState,
+};
+use shopchat::hub::Hub;
+use shopchat::protocol::{self, Author, ClientFrame, MessageOut, ServerFrame};
+use shopchat::store::sqlite::SqliteStore;
+use shopchat::store::{NewMessage, NewSite, Store};
+use std::hint::black_box;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use tokio_util::sync::CancellationToken;
+
+const MESSAGE: &str = r#"{"type":"message","client_msg_id":"m-lx2k9q-abc123","text":"Hi! Does this jacket run small? I usually wear a medium."}"#;
+const PAGE_VIEW: &str = r#"{"type":"event","name":"page_view","props":{"url":"https://shop.example/products/alpine-jacket?color=red","title":"Alpine jacket","type":"product","referrer":"https://www.google.com/"}}"#;
+
+fn decode_and_apply(c: &mut Criterion) {
+    let mut group = c.benchmark_group("frame");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("decode_message", |b| {
+        b.iter(|| protocol::decode(black_box(MESSAGE)).is_ok())
+    });
+    group.bench_function("decode_and_apply_page_view", |b| {
+        let mut state = VisitorState::first_visit(Timestamp(0));
+        let mut n = 0i64;
+        b.iter(|| {
+            n += 1;
+            if let Ok(ClientFrame::Event(e)) = protocol::decode(black_box(PAGE_VIEW))
+                && let Ok(event) = BrowsingEvent::parse(&e.name, e.props)
+            {
+                state.apply(&event, Timestamp(n));
+            }
+        })
+    });
+    let frame = ServerFrame::Message(MessageOut {
+        id: MessageId::generate(),
+        conversation_id: ConversationId::generate(),
+        seq: 42,
+        author: Author {
+            kind: AuthorKind::Agent,
+            name: "Ann".into(),
+        },
+        text: "Yes, it runs a little small; take one size up.".into(),
+        ts: Timestamp(1_795_000_000_000),
+    });
+    group.bench_function("encode_message", |b| b.iter(|| black_box(&frame).to_json()));
+
+    let hub = Hub::new();
+    let (site, visitor) = (SiteId::generate(), VisitorId::generate());
+    let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
+    let _registration = hub.register_shopper(
+        &site,
+        &visitor,
+        VisitorState::first_visit(Timestamp(0)),
+        tx,
+        CancellationToken::new(),
+    );
+    let event = BusEvent {
+        site_id: site,
+        visitor_id: visitor,
+        frame,
+    };
+    group.bench_function("hub_deliver_one_socket", |b| {
+        b.iter(|| {
+            hub.deliver(black_box(&event));
+            rx.try_recv().is_ok()
+        })
+    });
+    group.finish();
+}
+
+fn store(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = tempfile::TempDir::new().unwrap();
+    let store = Arc::new(SqliteStore::open(dir.path()).unwrap());
+    let site = rt
+        .block_on(store.create_site(NewSite {
+            name: "bench".into(),
+            origins: vec![Origin::parse("https://s.example").unwrap()],
+        }))
+        .unwrap()
+        .id;
+    let counter = Arc::new(AtomicU64::new(0));
+    let message = move |visitor: &VisitorId, counter: &AtomicU64| NewMessage {
+        author: Author {
+            kind: AuthorKind::Shopper,
+            name: "Shopper".into(),
+        },
+        author_id: visitor.to_string(),
+        text: MessageText::parse("Does this jacket run small?", 4000).unwrap(),
+        client_msg_id: Some(
+            ClientMsgId::parse(&format!("m{}", counter.fetch_add(1, Ordering::Relaxed))).unwrap(),
+        ),
+        ts: Timestamp::now(),
+    };
+
+    let mut group = c.benchmark_group("store");
+    group.sample_size(20);
+    group.throughput(Throughput::Elements(1));
+    let visitor = VisitorId::generate();
+    group.bench_function("append_durable_one_at_a_time", |b| {
+        b.to_async(&rt).iter(|| {
+            let (store, site, visitor, counter) = (
+                store.clone(),
+                site.clone(),
+                visitor.clone(),
+                counter.clone(),
+            );
+            async move {
+                store
+                    .append_shopper_message(&site, &visitor, message(&visitor, &counter))
+                    .await
+                    .is_ok()
+            }
+        })
+    });
+    const IN_FLIGHT: u64 = 64;
+    group.throughput(Throughput::Elements(IN_FLIGHT));
+    group.bench_function("append_durable_64_in_flight", |b| {
+        b.to_async(&rt).iter(|| {
+            let (store, site, counter) = (store.clone(), site.clone(), counter.clone());
+            async move {
+                let mut tasks = Vec::with_capacity(IN_FLIGHT as usize);
+                for _ in 0..IN_FLIGHT {
+                    let (store, site, counter) = (store.clone(), site.clone(), counter.clone());
+                    tasks.push(tokio::spawn(async move {
+                        let visitor = VisitorId::generate();
+                        store
+                            .append_shopper_message(&site, &visitor, message(&visitor, &counter))
+                            .await
+                            .is_ok()
+                    }));
+                }
+                for t in tasks {
+                    let _ = t.await;
+                }
+            }
+        })
+    });
+    group.finish();
+    rt.block_on(store.close());
+}
+
+criterion_group!(benches, decode_and_apply, store);
+criterion_main!(benches);

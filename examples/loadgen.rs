@@ -1,0 +1,229 @@
+//! Load generator for the shopper socket: opens many shopper sockets against a running
+//! server, has each say hello and send messages, and reports connect and ack latencies,
+//! message throughput and (given the server's pid) its resident memory.
+//!
+//! ```sh
+//! cargo run --release -- --data-dir /tmp/load site create --name load --origin https://load.example --json
+//! cargo run --release -- --data-dir /tmp/load --bind 127.0.0.1:8090 &
+//! cargo run --release --example loadgen -- --addr 127.0.0.1:8090 --site pk_... \
+//!     --origin https://load.example --sockets 2000 --messages 5 --server-pid $!
+//! ```
+//!
+//! Only loopback targets make sense here; every loop is bounded in count and time.
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+struct Args {
+    addr: String,
+    site: String,
+    origin: String,
+    sockets: usize,
+    messages: usize,
+    server_pid: Option<u32>,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        addr: "127.0.0.1:8080".into(),
+        site: String::new(),
+        origin: String::new(),
+        sockets: 100,
+        messages: 5,
+        server_pid: None,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let value = it.next().ok_or(format!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--addr" => args.addr = value,
+            "--site" => args.site = value,
+            "--origin" => args.origin = value,
+            "--sockets" => args.sockets = value.parse().map_err(|e| format!("--sockets: {e}"))?,
+            "--messages" => {
+                args.messages = value.parse().map_err(|e| format!("--messages: {e}"))?
+            }
+            "--server-pid" => {
+                args.server_pid = Some(value.parse().map_err(|e| format!("--server-pid: {e}"))?)
+            }
+            other => return Err(format!("unknown flag {other}")),
+        }
+    }
+    if args.site.is_empty() || args.origin.is_empty() {
+        return Err("--site and --origin are required".into());
+    }
+    Ok(args)
+}
+
+fn rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn next_json(ws: &mut Ws) -> Result<Value, String> {
+    loop {
+        match tokio::time::timeout(Duration::from_secs(30), ws.next()).await {
+            Err(_) => return Err("timed out".into()),
+            Ok(Some(Ok(Message::Text(t)))) => {
+                return serde_json::from_str(&t).map_err(|e| e.to_string());
+            }
+            Ok(Some(Ok(_))) => continue,
+            Ok(other) => return Err(format!("socket ended: {other:?}")),
+        }
+    }
+}
+
+async fn connect(args: &Args) -> Result<(Ws, Duration), String> {
+    let url = format!("ws://{}/ws/shopper?site={}", args.addr, args.site);
+    let mut request = url.into_client_request().map_err(|e| e.to_string())?;
+    request
+        .headers_mut()
+        .insert("Origin", args.origin.parse().map_err(|_| "bad origin")?);
+    let started = Instant::now();
+    let (mut ws, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .map_err(|e| e.to_string())?;
+    ws.send(Message::text(
+        json!({ "type": "hello", "page": { "url": format!("{}/p/1", args.origin) } }).to_string(),
+    ))
+    .await
+    .map_err(|e| e.to_string())?;
+    let welcome = next_json(&mut ws).await?;
+    if welcome["type"] != "welcome" {
+        return Err(format!("expected welcome, got {welcome}"));
+    }
+    Ok((ws, started.elapsed()))
+}
+
+#[tokio::main]
+async fn main() -> Result<(), String> {
+    let args = std::sync::Arc::new(parse_args()?);
+    let rss_before = args.server_pid.and_then(rss_kib);
+
+    // Phase 1: open every socket (a few at a time, like shoppers arriving), keep them open.
+    let started = Instant::now();
+    let mut sockets = Vec::with_capacity(args.sockets);
+    let mut connect_times = Vec::with_capacity(args.sockets);
+    let mut failures = 0usize;
+    for chunk in 0..args.sockets.div_ceil(100) {
+        let n = (args.sockets - chunk * 100).min(100);
+        let batch: Vec<_> = (0..n)
+            .map(|_| {
+                let a = args.clone();
+                tokio::spawn(async move { connect(&a).await })
+            })
+            .collect();
+        for t in batch {
+            match t.await.map_err(|e| e.to_string())? {
+                Ok((ws, took)) => {
+                    sockets.push(ws);
+                    connect_times.push(took);
+                }
+                Err(e) => {
+                    failures += 1;
+                    if failures <= 3 {
+                        eprintln!("connect failed: {e}");
+                    }
+                }
+            }
+        }
+    }
+    let connect_secs = started.elapsed().as_secs_f64();
+    let rss_connected = args.server_pid.and_then(rss_kib);
+
+    // Phase 2: every socket sends its messages one after another, all sockets at once.
+    let started = Instant::now();
+    let tasks: Vec<_> = sockets
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut ws)| {
+            let messages = args.messages;
+            tokio::spawn(async move {
+                let mut latencies = Vec::with_capacity(messages);
+                for m in 0..messages {
+                    let frame = json!({ "type": "message", "client_msg_id": format!("s{i}m{m}"), "text": "Does this jacket run small?" });
+                    let sent = Instant::now();
+                    if ws.send(Message::text(frame.to_string())).await.is_err() {
+                        break;
+                    }
+                    loop {
+                        match next_json(&mut ws).await {
+                            Ok(f) if f["type"] == "ack" => break,
+                            Ok(_) => continue,
+                            Err(e) => return (latencies, Some(e), ws),
+                        }
+                    }
+                    latencies.push(sent.elapsed());
+                }
+                (latencies, None, ws)
+            })
+        })
+        .collect();
+    let mut acks = Vec::new();
+    let mut errors = 0usize;
+    let mut open = Vec::new();
+    for t in tasks {
+        let (latencies, error, ws) = t.await.map_err(|e| e.to_string())?;
+        acks.extend(latencies);
+        if error.is_some() {
+            errors += 1;
+        }
+        open.push(ws);
+    }
+    let send_secs = started.elapsed().as_secs_f64();
+    let rss_after = args.server_pid.and_then(rss_kib);
+    for mut ws in open {
+        let _ = ws.close(None).await;
+    }
+
+    connect_times.sort();
+    acks.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "sockets: {} opened, {} failed, in {:.2} s",
+        connect_times.len(),
+        failures,
+        connect_secs
+    );
+    println!(
+        "connect+hello→welcome: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        ms(percentile(&connect_times, 0.5)),
+        ms(percentile(&connect_times, 0.99)),
+        ms(percentile(&connect_times, 1.0))
+    );
+    println!(
+        "messages: {} acknowledged, {} sockets failed, in {:.2} s = {:.0} msg/s",
+        acks.len(),
+        errors,
+        send_secs,
+        acks.len() as f64 / send_secs
+    );
+    println!(
+        "message→ack: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        ms(percentile(&acks, 0.5)),
+        ms(percentile(&acks, 0.99)),
+        ms(percentile(&acks, 1.0))
+    );
+    if let (Some(before), Some(connected), Some(after)) = (rss_before, rss_connected, rss_after) {
+        let per_socket =
+            (connected.saturating_sub(before)) as f64 / connect_times.len().max(1) as f64;
+        println!(
+            "server RSS: {before} KiB idle, {connected} KiB with sockets open ({per_socket:.1} KiB/socket), {after} KiB after messages"
+        );
+    }
+    Ok(())
+}
