@@ -30,6 +30,8 @@ use tokio_util::sync::CancellationToken;
 
 /// A socket that cannot take a frame within this time is treated as gone.
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a close frame may take to go out before the socket is simply dropped.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
 /// Messages read from the store per query while replaying.
 const REPLAY_PAGE: u32 = 200;
 /// Conversations a `hello` may name in `last_seq`.
@@ -143,17 +145,26 @@ impl ShopperSocket {
                 other => break other,
             }
         };
+        // Save and leave the hub first: a peer too slow to take the close frame must not keep
+        // its registration (and its full outbox) for the length of the close timeout.
+        self.save_browsing().await;
+        self.joined = None;
         if let Flow::Close(reason) = flow {
             let _ =
-                tokio::time::timeout(SEND_TIMEOUT, self.session.clone().close(Some(reason))).await;
+                tokio::time::timeout(CLOSE_TIMEOUT, self.session.clone().close(Some(reason))).await;
         }
-        self.save_browsing().await;
     }
 
+    /// Sends one frame. A send that waits because the peer is not reading gives up as soon
+    /// as the hub reports this socket's outbox full, or after [`SEND_TIMEOUT`].
     async fn send(&mut self, json: &str) -> Flow {
-        match tokio::time::timeout(SEND_TIMEOUT, self.session.text(json.to_owned())).await {
-            Ok(Ok(())) => Flow::Continue,
-            _ => Flow::Gone,
+        let too_slow = self.too_slow.clone();
+        tokio::select! {
+            sent = tokio::time::timeout(SEND_TIMEOUT, self.session.text(json.to_owned())) => match sent {
+                Ok(Ok(())) => Flow::Continue,
+                _ => Flow::Gone,
+            },
+            _ = too_slow.cancelled() => close(CloseCode::Again, "too slow to receive; reconnect"),
         }
     }
 

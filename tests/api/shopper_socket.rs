@@ -273,3 +273,93 @@ async fn stopping_the_server_closes_sockets_with_service_restart() {
     assert_eq!(close.code, CloseCode::Restart);
     stopping.await.unwrap();
 }
+
+/// A masked client text frame, written by hand for a raw socket.
+fn client_text_frame(text: &str) -> Vec<u8> {
+    let payload = text.as_bytes();
+    let mut frame = vec![0x81];
+    if payload.len() < 126 {
+        frame.push(0x80 | payload.len() as u8);
+    } else {
+        frame.push(0x80 | 126);
+        frame.extend_from_slice(&(payload.len() as u16).to_be_bytes());
+    }
+    let mask = [0x12, 0x34, 0x56, 0x78];
+    frame.extend_from_slice(&mask);
+    frame.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
+    frame
+}
+
+#[tokio::test]
+async fn a_shopper_too_slow_to_read_is_dropped_and_others_are_not_held_up() {
+    use crate::helpers::PASSWORD;
+    use serde_json::Value;
+    let app = spawn_app_with(|s| s.limits.outbox_capacity = 4).await;
+    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+
+    // A raw client with a tiny receive buffer that says hello, writes once, and never reads.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let mut slow = socket
+        .connect(([127, 0, 0, 1], app.port).into())
+        .await
+        .unwrap();
+    let request = format!(
+        "GET /ws/shopper?site={} HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: {SHOP_ORIGIN}\r\nUpgrade: websocket\r\n\
+         Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+        app.seed.public_key
+    );
+    slow.write_all(request.as_bytes()).await.unwrap();
+    slow.write_all(&client_text_frame(r#"{"type":"hello"}"#))
+        .await
+        .unwrap();
+    slow.write_all(&client_text_frame(
+        r#"{"type":"message","client_msg_id":"s1","text":"hi"}"#,
+    ))
+    .await
+    .unwrap();
+
+    // Find the slow shopper's conversation through the API once its message is stored.
+    let conversations = format!("/api/v1/sites/{}/conversations", app.seed.site_id);
+    let deadline = std::time::Instant::now() + DEADLINE;
+    let (conversation, visitor) = loop {
+        let listed: Value = app.get(&conversations, &owner).await.json().await.unwrap();
+        if let Some(c) = listed["conversations"].as_array().and_then(|a| a.first()) {
+            break (
+                c["id"].as_str().unwrap().to_owned(),
+                c["visitor_id"].as_str().unwrap().to_owned(),
+            );
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the slow shopper's message was never stored"
+        );
+        tokio::task::yield_now().await;
+    };
+
+    // Large agent replies until the server gives up on the slow reader (bounded attempts).
+    let visitor_path = format!("/api/v1/sites/{}/visitors/{visitor}", app.seed.site_id);
+    let big = "\u{1F9E5}".repeat(4000); // 16 KB of coats per message
+    let mut dropped = false;
+    for i in 0..2000 {
+        app.agent_says(&owner, &conversation, &big).await;
+        if i % 10 == 9 {
+            let state: Value = app.get(&visitor_path, &owner).await.json().await.unwrap();
+            if state["online"] == false {
+                dropped = true;
+                break;
+            }
+        }
+    }
+    assert!(dropped, "the server kept a reader that never reads");
+
+    // Everything sent to the slow shopper is still stored for its reconnect, and a normal
+    // shopper is served as usual.
+    let mut calm = app.shopper().await;
+    calm.hello(json!({})).await;
+    calm.send(json!({ "type": "message", "client_msg_id": "c", "text": "hello" }))
+        .await;
+    calm.recv_type("ack").await;
+    drop(slow);
+    app.stop().await;
+}
