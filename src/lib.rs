@@ -18,4 +18,5 @@ pub mod protocol;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
+pub mod triggers;
 pub mod ws;

@@ -106,6 +106,10 @@ id_type!(
     /// An agent or owner account.
     AgentId, "agent", "ag_"
 );
+id_type!(
+    /// A trigger rule.
+    RuleId, "rule", "r_"
+);
 
 #[cfg(test)]
 mod tests {

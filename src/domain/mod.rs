@@ -7,8 +7,13 @@ mod time;
 mod values;
 mod visitor;
 
-pub use ids::{AgentId, ConversationId, IdError, MessageId, SiteId, VisitorId, random_token};
+pub use ids::{
+    AgentId, ConversationId, IdError, MessageId, RuleId, SiteId, VisitorId, random_token,
+};
 pub use origin::{Origin, OriginError};
 pub use time::Timestamp;
 pub use values::{AuthorKind, ClientMsgId, Email, MessageText, Role, ValueError};
-pub use visitor::{BrowsingEvent, PageInfo, PageType, SESSION_GAP_MS, VisitorState};
+pub use visitor::{
+    BrowsingEvent, Cart, CartItem, PageInfo, PageType, Product, SESSION_GAP_MS, TrailEntry, Utm,
+    VisitorState,
+};

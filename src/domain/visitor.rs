@@ -46,6 +46,12 @@ pub struct PageInfo {
     /// Referrer URL, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub referrer: Option<String>,
+    /// `mobile`, `tablet` or `desktop`, as the widget reports it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
+    /// The browser's language tag (`de-DE`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
 }
 
 impl PageInfo {
@@ -83,13 +89,204 @@ impl PageInfo {
             Some(Value::String(s)) => Some(s.chars().take(MAX_URL).collect()),
             Some(_) => return Err(("referrer", "must be a string".into())),
         };
+        let device = match optional_text(props, "device", 20)? {
+            Some(d) if matches!(d.as_str(), "mobile" | "tablet" | "desktop") => Some(d),
+            Some(_) => return Err(("device", "must be mobile, tablet or desktop".into())),
+            None => None,
+        };
+        let language = optional_text(props, "language", 35)?;
         Ok(PageInfo {
             path: url.path().to_owned(),
             url: url.into(),
             title,
             page_type,
             referrer,
+            device,
+            language,
         })
+    }
+}
+
+/// Text property of at most `max` characters, if present.
+fn optional_text(
+    props: &Map<String, Value>,
+    field: &'static str,
+    max: usize,
+) -> Result<Option<String>, (&'static str, String)> {
+    match props.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.chars().count() <= max => Ok(Some(s.clone())),
+        Some(Value::String(_)) => Err((field, format!("is longer than {max} characters"))),
+        Some(_) => Err((field, "must be a string".into())),
+    }
+}
+
+/// Number property, if present; must be finite and not negative.
+fn optional_amount(
+    props: &Map<String, Value>,
+    field: &'static str,
+) -> Result<Option<f64>, (&'static str, String)> {
+    match props.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => match v.as_f64() {
+            Some(n) if n.is_finite() && n >= 0.0 => Ok(Some(n)),
+            _ => Err((field, "must be a number, zero or more".into())),
+        },
+    }
+}
+
+/// Items kept in a cart; enough for any real cart, bounded for memory.
+const MAX_CART_ITEMS: usize = 100;
+/// Custom attributes kept per visitor.
+const MAX_ATTRIBUTES: usize = 50;
+
+/// One line of the shopper's cart.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CartItem {
+    /// Stock keeping unit.
+    pub sku: String,
+    /// Quantity.
+    #[serde(default = "one")]
+    pub qty: u32,
+    /// Unit price, if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price: Option<f64>,
+    /// Product name, if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+impl CartItem {
+    fn from_props(props: &Map<String, Value>) -> Result<Self, (&'static str, String)> {
+        let sku = optional_text(props, "sku", 100)?.ok_or(("sku", "is required".to_string()))?;
+        let qty = match props.get("qty") {
+            None | Some(Value::Null) => 1,
+            Some(v) => v
+                .as_u64()
+                .filter(|q| (1..=10_000).contains(q))
+                .ok_or(("qty", "must be a whole number from 1 to 10000".to_string()))?
+                as u32,
+        };
+        Ok(CartItem {
+            sku,
+            qty,
+            price: optional_amount(props, "price")?,
+            name: optional_text(props, "name", 200)?,
+        })
+    }
+}
+
+/// The shopper's cart as the shop reports it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Cart {
+    /// Total value.
+    pub total: f64,
+    /// ISO currency code, if given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    /// Lines, at most `MAX_CART_ITEMS`.
+    pub items: Vec<CartItem>,
+}
+
+impl Cart {
+    /// Reads `{total, currency?, items: [{sku, qty?, price?, name?}]}`.
+    pub fn from_props(props: &Map<String, Value>) -> Result<Self, (&'static str, String)> {
+        let items = match props.get("items") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(list)) if list.len() <= MAX_CART_ITEMS => list
+                .iter()
+                .map(|v| {
+                    v.as_object()
+                        .ok_or(("items", "must hold objects".to_string()))
+                        .and_then(CartItem::from_props)
+                })
+                .collect::<Result<_, _>>()?,
+            Some(Value::Array(_)) => {
+                return Err(("items", format!("may hold at most {MAX_CART_ITEMS} lines")));
+            }
+            Some(_) => return Err(("items", "must be a list".into())),
+        };
+        let total = match optional_amount(props, "total")? {
+            Some(t) => t,
+            None => items
+                .iter()
+                .map(|i| i.price.unwrap_or(0.0) * f64::from(i.qty))
+                .sum(),
+        };
+        Ok(Cart {
+            total,
+            currency: optional_text(props, "currency", 3)?,
+            items,
+        })
+    }
+
+    /// Number of units in the cart.
+    pub fn item_count(&self) -> u32 {
+        self.items.iter().map(|i| i.qty).sum()
+    }
+}
+
+/// A product the shopper is looking at (from the page's JSON-LD or a `product_view` call).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Product {
+    /// SKU.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sku: Option<String>,
+    /// Name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Price.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price: Option<f64>,
+    /// Category.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+}
+
+impl Product {
+    fn from_props(props: &Map<String, Value>) -> Result<Self, (&'static str, String)> {
+        Ok(Product {
+            sku: optional_text(props, "sku", 100)?,
+            name: optional_text(props, "name", 200)?,
+            price: optional_amount(props, "price")?,
+            category: optional_text(props, "category", 100)?,
+        })
+    }
+}
+
+/// Campaign parameters of the page that started the session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Utm {
+    /// utm_source.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// utm_medium.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub medium: Option<String>,
+    /// utm_campaign.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub campaign: Option<String>,
+}
+
+impl Utm {
+    fn from_url(url: &str) -> Utm {
+        let mut utm = Utm::default();
+        if let Ok(parsed) = url::Url::parse(url) {
+            for (key, value) in parsed.query_pairs() {
+                let value: String = value.chars().take(100).collect();
+                match key.as_ref() {
+                    "utm_source" => utm.source = Some(value),
+                    "utm_medium" => utm.medium = Some(value),
+                    "utm_campaign" => utm.campaign = Some(value),
+                    _ => {}
+                }
+            }
+        }
+        utm
     }
 }
 
@@ -98,6 +295,16 @@ impl PageInfo {
 pub enum BrowsingEvent {
     /// The shopper opened a page (or a single-page app changed route).
     PageView(PageInfo),
+    /// The page shows a product (`product_view`).
+    ProductView(Product),
+    /// The whole cart as it is now (`cart_update`).
+    CartUpdate(Cart),
+    /// One product went into the cart (`add_to_cart`).
+    AddToCart(CartItem),
+    /// The shop told who the shopper is (`identify`): custom attributes.
+    Identify(Map<String, Value>),
+    /// The pointer left towards the browser's chrome (`exit_intent`).
+    ExitIntent,
     /// Any other named event (`add_to_cart`, `exit_intent`, a shop's own `track` call): kept
     /// for the trigger engine, which decides what each means.
     Other {
@@ -123,13 +330,34 @@ impl BrowsingEvent {
                 "must be 1 to 64 of a-z, 0-9, `_`, `-`, `.`, `:`".into(),
             ));
         }
-        if name == "page_view" {
-            return PageInfo::from_props(&props).map(BrowsingEvent::PageView);
+        match name {
+            "page_view" => PageInfo::from_props(&props).map(BrowsingEvent::PageView),
+            "product_view" => Product::from_props(&props).map(BrowsingEvent::ProductView),
+            "cart_update" => Cart::from_props(&props).map(BrowsingEvent::CartUpdate),
+            "add_to_cart" => CartItem::from_props(&props).map(BrowsingEvent::AddToCart),
+            "identify" if props.len() > MAX_ATTRIBUTES => {
+                Err(("props", format!("at most {MAX_ATTRIBUTES} attributes")))
+            }
+            "identify" => Ok(BrowsingEvent::Identify(props)),
+            "exit_intent" => Ok(BrowsingEvent::ExitIntent),
+            _ => Ok(BrowsingEvent::Other {
+                name: name.to_owned(),
+                props,
+            }),
         }
-        Ok(BrowsingEvent::Other {
-            name: name.to_owned(),
-            props,
-        })
+    }
+
+    /// The event's wire name, which rules name in `when`.
+    pub fn name(&self) -> &str {
+        match self {
+            BrowsingEvent::PageView(_) => "page_view",
+            BrowsingEvent::ProductView(_) => "product_view",
+            BrowsingEvent::CartUpdate(_) => "cart_update",
+            BrowsingEvent::AddToCart(_) => "add_to_cart",
+            BrowsingEvent::Identify(_) => "identify",
+            BrowsingEvent::ExitIntent => "exit_intent",
+            BrowsingEvent::Other { name, .. } => name,
+        }
     }
 }
 
@@ -161,6 +389,36 @@ pub struct VisitorState {
     pub last_event: Option<(String, Timestamp)>,
     /// Recent pages, oldest first, at most `TRAIL_LEN`.
     pub trail: VecDeque<TrailEntry>,
+    /// The cart, if the shop reported one.
+    #[serde(default)]
+    pub cart: Option<Cart>,
+    /// The product on the current page, if any.
+    #[serde(default)]
+    pub product: Option<Product>,
+    /// Campaign of the session's landing page.
+    #[serde(default)]
+    pub utm: Utm,
+    /// Host of the session's referrer.
+    #[serde(default)]
+    pub referrer_host: Option<String>,
+    /// Device class.
+    #[serde(default)]
+    pub device: Option<String>,
+    /// Browser language.
+    #[serde(default)]
+    pub language: Option<String>,
+    /// The shop said who this is (an `identify` with `user_id` or `email`).
+    #[serde(default)]
+    pub identified: bool,
+    /// Custom attributes from `identify`.
+    #[serde(default)]
+    pub attributes: Map<String, Value>,
+    /// The shopper showed exit intent on the current page.
+    #[serde(default)]
+    pub exit_intent: bool,
+    /// What proactive rules have done to this visitor (frequency caps, fatigue, dismissals).
+    #[serde(default)]
+    pub triggers: crate::triggers::TriggerHistory,
 }
 
 impl VisitorState {
@@ -175,6 +433,16 @@ impl VisitorState {
             page_entered_at: None,
             last_event: None,
             trail: VecDeque::new(),
+            cart: None,
+            product: None,
+            utm: Utm::default(),
+            referrer_host: None,
+            device: None,
+            language: None,
+            identified: false,
+            attributes: Map::new(),
+            exit_intent: false,
+            triggers: Default::default(),
         }
     }
 
@@ -187,6 +455,10 @@ impl VisitorState {
             self.pages_this_session = 0;
             self.current_page = None;
             self.page_entered_at = None;
+            self.product = None;
+            self.exit_intent = false;
+            self.utm = Utm::default();
+            self.referrer_host = None;
         }
         self.last_seen_at = now;
     }
@@ -200,9 +472,25 @@ impl VisitorState {
                 if self.current_page.as_ref().map(|p| &p.url) == Some(&page.url) {
                     return;
                 }
+                if self.pages_this_session == 0 {
+                    self.utm = Utm::from_url(&page.url);
+                    self.referrer_host = page
+                        .referrer
+                        .as_deref()
+                        .and_then(|r| url::Url::parse(r).ok())
+                        .and_then(|u| u.host_str().map(str::to_owned));
+                }
+                if page.device.is_some() {
+                    self.device = page.device.clone();
+                }
+                if page.language.is_some() {
+                    self.language = page.language.clone();
+                }
                 self.pages_this_session = self.pages_this_session.saturating_add(1);
                 self.current_page = Some(page.clone());
                 self.page_entered_at = Some(now);
+                self.product = None;
+                self.exit_intent = false;
                 if self.trail.len() == TRAIL_LEN {
                     self.trail.pop_front();
                 }
@@ -211,15 +499,50 @@ impl VisitorState {
                     page: page.clone(),
                 });
             }
-            BrowsingEvent::Other { name, .. } => {
-                self.last_event = Some((name.clone(), now));
+            BrowsingEvent::ProductView(product) => {
+                self.product = Some(product.clone());
             }
+            BrowsingEvent::CartUpdate(cart) => self.cart = Some(cart.clone()),
+            BrowsingEvent::AddToCart(item) => {
+                let cart = self.cart.get_or_insert_with(Cart::default);
+                cart.total += item.price.unwrap_or(0.0) * f64::from(item.qty);
+                let len = cart.items.len();
+                match cart.items.iter_mut().find(|i| i.sku == item.sku) {
+                    Some(line) => line.qty = line.qty.saturating_add(item.qty),
+                    None if len < MAX_CART_ITEMS => cart.items.push(item.clone()),
+                    None => {}
+                }
+            }
+            BrowsingEvent::Identify(attributes) => {
+                for (key, value) in attributes {
+                    if self.attributes.len() < MAX_ATTRIBUTES || self.attributes.contains_key(key) {
+                        self.attributes.insert(key.clone(), value.clone());
+                    }
+                }
+                self.identified |=
+                    attributes.contains_key("user_id") || attributes.contains_key("email");
+            }
+            BrowsingEvent::ExitIntent => self.exit_intent = true,
+            BrowsingEvent::Other { .. } => {}
+        }
+        if !matches!(event, BrowsingEvent::PageView(_)) {
+            self.last_event = Some((event.name().to_owned(), now));
         }
     }
 
     /// Milliseconds on the current page, if any.
     pub fn time_on_page(&self, now: Timestamp) -> Option<i64> {
         self.page_entered_at.map(|t| now.millis_since(t))
+    }
+
+    /// Milliseconds since the session began.
+    pub fn session_duration(&self, now: Timestamp) -> i64 {
+        now.millis_since(self.session_started_at)
+    }
+
+    /// Milliseconds since the visitor last did anything.
+    pub fn idle_time(&self, now: Timestamp) -> i64 {
+        now.millis_since(self.last_seen_at)
     }
 
     /// A returning visitor has had an earlier session.
@@ -272,6 +595,71 @@ mod tests {
     }
 
     #[test]
+    fn cart_product_campaign_and_identity_facts() {
+        let mut s = VisitorState::first_visit(Timestamp(0));
+        let props = |v: serde_json::Value| v.as_object().unwrap().clone();
+        let landing = props(
+            json!({ "url": "https://s.example/?utm_source=news&utm_campaign=fall",
+            "referrer": "https://www.google.com/search?q=x", "device": "mobile", "language": "de-DE" }),
+        );
+        s.apply(
+            &BrowsingEvent::parse("page_view", landing).unwrap(),
+            Timestamp(1),
+        );
+        assert_eq!(s.utm.source.as_deref(), Some("news"));
+        assert_eq!(s.referrer_host.as_deref(), Some("www.google.com"));
+        assert_eq!(
+            (s.device.as_deref(), s.language.as_deref()),
+            (Some("mobile"), Some("de-DE"))
+        );
+        let product = props(json!({ "sku": "J-1", "name": "Jacket", "price": 120.0 }));
+        s.apply(
+            &BrowsingEvent::parse("product_view", product).unwrap(),
+            Timestamp(2),
+        );
+        let add = props(json!({ "sku": "J-1", "qty": 2, "price": 120.0 }));
+        s.apply(
+            &BrowsingEvent::parse("add_to_cart", add.clone()).unwrap(),
+            Timestamp(3),
+        );
+        s.apply(
+            &BrowsingEvent::parse("add_to_cart", add).unwrap(),
+            Timestamp(4),
+        );
+        let cart = s.cart.as_ref().unwrap();
+        assert_eq!(
+            (cart.total, cart.item_count(), cart.items.len()),
+            (480.0, 4, 1)
+        );
+        s.apply(
+            &BrowsingEvent::parse(
+                "identify",
+                props(json!({ "email": "a@b.c", "tier": "gold" })),
+            )
+            .unwrap(),
+            Timestamp(5),
+        );
+        assert!(s.identified);
+        assert_eq!(s.attributes["tier"], "gold");
+        s.apply(
+            &BrowsingEvent::parse("exit_intent", Map::new()).unwrap(),
+            Timestamp(6),
+        );
+        assert!(s.exit_intent);
+        assert_eq!(s.last_event.as_ref().unwrap().0, "exit_intent");
+        s.apply(&page("https://s.example/other"), Timestamp(7));
+        assert!(
+            !s.exit_intent && s.product.is_none(),
+            "page facts reset on a new page"
+        );
+        assert_eq!(
+            s.utm.source.as_deref(),
+            Some("news"),
+            "the campaign is the session's"
+        );
+    }
+
+    #[test]
     fn bad_events_name_the_field() {
         let props = json!({ "url": "javascript:alert(1)" })
             .as_object()
@@ -285,8 +673,19 @@ mod tests {
             BrowsingEvent::parse("Bad Name", Map::new()).unwrap_err().0,
             "name"
         );
+        assert_eq!(
+            BrowsingEvent::parse("add_to_cart", Map::new())
+                .unwrap_err()
+                .0,
+            "sku"
+        );
+        let negative = json!({ "total": -5 }).as_object().unwrap().clone();
+        assert_eq!(
+            BrowsingEvent::parse("cart_update", negative).unwrap_err().0,
+            "total"
+        );
         assert!(matches!(
-            BrowsingEvent::parse("add_to_cart", Map::new()),
+            BrowsingEvent::parse("newsletter_signup", Map::new()),
             Ok(BrowsingEvent::Other { .. })
         ));
     }

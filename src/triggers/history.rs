@@ -1,0 +1,173 @@
+//! What rules have done to one visitor, kept with the visitor's state and saved before any
+//! message is shown, so tabs, reconnects and restarts all see the same counts.
+
+use super::rule::{Frequency, Limit};
+use crate::domain::{RuleId, Timestamp};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, VecDeque};
+
+/// Firings remembered per rule for sliding-window caps.
+const MAX_RECENT: usize = 1000;
+/// Rules remembered per visitor; the oldest entry goes first beyond this.
+const MAX_RULES: usize = 500;
+
+/// One rule's record for one visitor.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleRecord {
+    /// Firings ever (shown or held out).
+    pub total: u32,
+    /// Session (by its start) of the last firing.
+    pub session: Option<Timestamp>,
+    /// Last firing.
+    pub last_at: Option<Timestamp>,
+    /// Recent firings, oldest first, for `AtMost` caps.
+    pub recent: VecDeque<Timestamp>,
+    /// Dismissed by the shopper; not shown again before this.
+    pub dismissed_until: Option<Timestamp>,
+}
+
+/// Trigger history of one visitor.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TriggerHistory {
+    rules: BTreeMap<String, RuleRecord>,
+    /// Times proactive messages were shown, newest last, bounded by the fatigue budget.
+    shown: VecDeque<Timestamp>,
+    /// Proactive messages shown ever.
+    shown_total: u32,
+}
+
+/// The site-wide limit on proactive messages per visitor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fatigue {
+    /// Messages allowed per window.
+    pub max: u32,
+    /// The sliding window.
+    pub window_ms: i64,
+}
+
+impl Default for Fatigue {
+    /// One proactive message per visitor per hour.
+    fn default() -> Self {
+        Fatigue {
+            max: 1,
+            window_ms: 3_600_000,
+        }
+    }
+}
+
+impl TriggerHistory {
+    /// Proactive messages this visitor has been shown.
+    pub fn proactive_total(&self) -> u32 {
+        self.shown_total
+    }
+
+    /// The record of a rule, if it ever fired or was dismissed.
+    pub fn rule(&self, rule: &RuleId) -> Option<&RuleRecord> {
+        self.rules.get(rule.as_str())
+    }
+
+    /// The first moment the rule may fire again (`now` if it may now); `None` if never again
+    /// (once per visitor) or not in this session (once per session).
+    pub fn rule_available_from(
+        &self,
+        rule: &RuleId,
+        frequency: &Frequency,
+        session: Timestamp,
+        now: Timestamp,
+    ) -> Option<Timestamp> {
+        let Some(record) = self.rules.get(rule.as_str()) else {
+            return Some(now);
+        };
+        let mut from = now;
+        if let Some(until) = record.dismissed_until {
+            from = from.max(until);
+        }
+        match frequency.limit {
+            Limit::OncePerVisitor if record.total > 0 => return None,
+            Limit::OncePerSession if record.session == Some(session) => return None,
+            Limit::AtMost { max, period_ms } => {
+                let in_window: Vec<&Timestamp> = record
+                    .recent
+                    .iter()
+                    .filter(|t| t.0 > now.0 - period_ms)
+                    .collect();
+                if in_window.len() >= max as usize {
+                    let oldest = in_window[in_window.len() - max as usize];
+                    from = from.max(Timestamp(oldest.0 + period_ms));
+                }
+            }
+            _ => {}
+        }
+        if let Some(last) = record.last_at {
+            from = from.max(Timestamp(last.0 + frequency.cooldown_ms));
+        }
+        Some(from)
+    }
+
+    /// The first moment the fatigue budget allows another proactive message.
+    pub fn fatigue_available_from(&self, fatigue: &Fatigue, now: Timestamp) -> Timestamp {
+        if fatigue.max == 0 {
+            return Timestamp(i64::MAX);
+        }
+        let in_window: Vec<&Timestamp> = self
+            .shown
+            .iter()
+            .filter(|t| t.0 > now.0 - fatigue.window_ms)
+            .collect();
+        if in_window.len() < fatigue.max as usize {
+            return now;
+        }
+        let oldest = in_window[in_window.len() - fatigue.max as usize];
+        Timestamp(oldest.0 + fatigue.window_ms).max(now)
+    }
+
+    /// Records a firing; `shown` is false for a held-out visitor, who saw nothing.
+    pub fn record(
+        &mut self,
+        rule: &RuleId,
+        session: Timestamp,
+        now: Timestamp,
+        shown: bool,
+        fatigue: &Fatigue,
+    ) {
+        if !self.rules.contains_key(rule.as_str()) && self.rules.len() >= MAX_RULES {
+            let oldest = self
+                .rules
+                .iter()
+                .min_by_key(|(_, r)| r.last_at)
+                .map(|(k, _)| k.clone());
+            if let Some(key) = oldest {
+                self.rules.remove(&key);
+            }
+        }
+        let record = self.rules.entry(rule.to_string()).or_default();
+        record.total = record.total.saturating_add(1);
+        record.session = Some(session);
+        record.last_at = Some(now);
+        if record.recent.len() == MAX_RECENT {
+            record.recent.pop_front();
+        }
+        record.recent.push_back(now);
+        if shown {
+            self.shown_total = self.shown_total.saturating_add(1);
+            self.shown.push_back(now);
+            while self.shown.len() > fatigue.max.max(1) as usize {
+                self.shown.pop_front();
+            }
+        }
+    }
+
+    /// The shopper dismissed a rule's message: not again before `until`.
+    pub fn dismiss(&mut self, rule: &RuleId, until: Timestamp) {
+        let record = self.rules.entry(rule.to_string()).or_default();
+        record.dismissed_until = Some(record.dismissed_until.map_or(until, |d| d.max(until)));
+    }
+
+    /// Shown times inside the fatigue window, for tests and reports.
+    pub fn shown_in_window(&self, fatigue: &Fatigue, now: Timestamp) -> usize {
+        self.shown
+            .iter()
+            .filter(|t| t.0 > now.0 - fatigue.window_ms)
+            .count()
+    }
+}
