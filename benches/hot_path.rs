@@ -118,7 +118,7 @@ fn store(c: &mut Criterion) {
             );
             async move {
                 store
-                    .append_shopper_message(&site, &visitor, message(&visitor, &counter))
+                    .append_to_visitor(&site, &visitor, message(&visitor, &counter))
                     .await
                     .is_ok()
             }
@@ -136,7 +136,7 @@ fn store(c: &mut Criterion) {
                     tasks.push(tokio::spawn(async move {
                         let visitor = VisitorId::generate();
                         store
-                            .append_shopper_message(&site, &visitor, message(&visitor, &counter))
+                            .append_to_visitor(&site, &visitor, message(&visitor, &counter))
                             .await
                             .is_ok()
                     }));

@@ -193,6 +193,17 @@ pub enum ServerFrame {
         /// The new state.
         state: String,
     },
+    /// A trigger rule reached out: the widget shows the message that comes with it (if any)
+    /// and opens when `open` is set. `rule_id` is what a `dismiss` event names.
+    Proactive {
+        /// The rule.
+        rule_id: crate::domain::RuleId,
+        /// The conversation its message went into, if it sent one.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        conversation_id: Option<ConversationId>,
+        /// Open the widget.
+        open: bool,
+    },
     /// A frame was refused; the socket stays open.
     Error {
         /// Machine-readable code.

@@ -48,6 +48,8 @@ pub struct AppState {
     pub jwt: JwtKeys,
     /// Shopper session token key.
     pub sessions: SessionKey,
+    /// Each site's compiled trigger rules.
+    pub rules: crate::site_rules::SiteRulesCache,
     /// The settings the server runs with.
     pub settings: Arc<Settings>,
     /// Cancelled when the server shuts down, so sockets can close with "restarting".
@@ -165,6 +167,7 @@ impl Application {
         let hub = Hub::new();
         let shutdown = CancellationToken::new();
         let state = AppState {
+            rules: crate::site_rules::SiteRulesCache::new(store.clone()),
             store,
             bus: Arc::new(MemoryBus::new(hub.clone())),
             hub,

@@ -416,6 +416,12 @@ pub struct VisitorState {
     /// The shopper showed exit intent on the current page.
     #[serde(default)]
     pub exit_intent: bool,
+    /// The visitor has an open conversation (kept here so every tab sees the same answer).
+    #[serde(default)]
+    pub in_conversation: bool,
+    /// Tags rules have put on this visitor.
+    #[serde(default)]
+    pub tags: std::collections::BTreeSet<String>,
     /// What proactive rules have done to this visitor (frequency caps, fatigue, dismissals).
     #[serde(default)]
     pub triggers: crate::triggers::TriggerHistory,
@@ -442,6 +448,8 @@ impl VisitorState {
             identified: false,
             attributes: Map::new(),
             exit_intent: false,
+            in_conversation: false,
+            tags: Default::default(),
             triggers: Default::default(),
         }
     }

@@ -7,12 +7,13 @@ mod records;
 pub mod sqlite;
 
 pub use records::{
-    Agent, AgentCredentials, Appended, Conversation, Membership, NewAgent, NewMessage, NewSite,
-    Site,
+    Agent, AgentCredentials, Appended, Conversation, FunnelCounts, Membership, NewAgent,
+    NewMessage, NewSite, Site, StoredRule, TriggerSettings,
 };
 
-use crate::domain::{AgentId, ConversationId, Email, SiteId, VisitorId, VisitorState};
+use crate::domain::{AgentId, ConversationId, Email, RuleId, SiteId, VisitorId, VisitorState};
 use crate::protocol::MessageOut;
+use crate::triggers::Stage;
 use async_trait::async_trait;
 
 /// What can go wrong with durable state. `Conflict` and `NotFound` are the caller's problem;
@@ -100,10 +101,11 @@ pub trait Store: Send + Sync + 'static {
         state: &VisitorState,
     ) -> Result<(), StoreError>;
 
-    /// Stores a shopper's message in the visitor's open conversation, opening one if there is
-    /// none. Idempotent on the message's `client_msg_id`: a repeat returns the first result
-    /// with `duplicate: true` and stores nothing.
-    async fn append_shopper_message(
+    /// Stores a message (the shopper's, or a proactive one) in the visitor's open
+    /// conversation, opening one if there is none. Idempotent on the message's author and
+    /// `client_msg_id`: a repeat returns the first result with `duplicate: true` and stores
+    /// nothing.
+    async fn append_to_visitor(
         &self,
         site: &SiteId,
         visitor: &VisitorId,
@@ -139,4 +141,34 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Vec<MessageOut>, StoreError>;
     /// Records that the shopper has read up to `seq` (never moves backwards).
     async fn mark_read(&self, conversation: &ConversationId, seq: u64) -> Result<(), StoreError>;
+
+    /// A site's rules, oldest first.
+    async fn list_rules(&self, site: &SiteId) -> Result<Vec<StoredRule>, StoreError>;
+    /// Creates or replaces a rule; `true` when it was created.
+    async fn save_rule(
+        &self,
+        site: &SiteId,
+        id: &RuleId,
+        spec: serde_json::Value,
+    ) -> Result<bool, StoreError>;
+    /// Deletes a rule with its funnel; `false` when there was none.
+    async fn delete_rule(&self, site: &SiteId, id: &RuleId) -> Result<bool, StoreError>;
+    /// Adds one to a rule's funnel stage for the shown or the held-out group.
+    async fn count_funnel(
+        &self,
+        site: &SiteId,
+        rule: &RuleId,
+        held_out: bool,
+        stage: Stage,
+    ) -> Result<(), StoreError>;
+    /// A rule's funnel.
+    async fn funnel(&self, site: &SiteId, rule: &RuleId) -> Result<FunnelCounts, StoreError>;
+    /// A site's trigger settings (defaults until set).
+    async fn trigger_settings(&self, site: &SiteId) -> Result<TriggerSettings, StoreError>;
+    /// Replaces a site's trigger settings.
+    async fn set_trigger_settings(
+        &self,
+        site: &SiteId,
+        settings: &TriggerSettings,
+    ) -> Result<(), StoreError>;
 }

@@ -135,3 +135,48 @@ pub struct Appended {
     /// This message opened a new conversation.
     pub opened: bool,
 }
+
+/// A trigger rule as stored: the owner's JSON, validated before it was saved.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredRule {
+    /// Rule id.
+    pub id: crate::domain::RuleId,
+    /// The rule's JSON.
+    pub spec: serde_json::Value,
+    /// Created at.
+    pub created_at: Timestamp,
+    /// Last replaced at.
+    pub updated_at: Timestamp,
+}
+
+/// Funnel counts of one rule: per stage, for shown and held-out visitors.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct FunnelCounts {
+    /// Fired, opened, replied, converted for visitors who were shown the rule.
+    pub shown: [u64; 4],
+    /// The same for held-out (control) visitors.
+    pub held_out: [u64; 4],
+}
+
+/// A site's settings for proactive rules.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TriggerSettings {
+    /// Most proactive messages per visitor per window.
+    pub fatigue_max: u32,
+    /// The fatigue window, seconds.
+    pub fatigue_window_secs: u64,
+    /// How long after a firing a purchase still counts as converted, seconds.
+    pub attribution_window_secs: u64,
+}
+
+impl Default for TriggerSettings {
+    /// One proactive message per visitor per hour; purchases within 7 days count.
+    fn default() -> Self {
+        TriggerSettings {
+            fatigue_max: 1,
+            fatigue_window_secs: 3600,
+            attribution_window_secs: 7 * 86_400,
+        }
+    }
+}

@@ -6,7 +6,7 @@
 
 use super::facts::Facts;
 use super::history::Fatigue;
-use super::rule::Rule;
+use super::rule::{Action, Persona, Rule};
 use crate::domain::{RuleId, Timestamp, VisitorId, VisitorState};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -107,7 +107,15 @@ impl RuleSet {
         {
             return false;
         }
-        rule.conditions.holds(facts)
+        // An agent persona speaks only while that agent is here to answer.
+        let persona_present = rule.actions.iter().all(|a| match a {
+            Action::Message {
+                persona: Persona::Agent(agent),
+                ..
+            } => facts.online_agents.contains(agent),
+            _ => true,
+        });
+        persona_present && rule.conditions.holds(facts)
     }
 
     /// Evaluates the rules `wake` concerns and returns the highest-priority one that fires.
@@ -150,11 +158,16 @@ impl RuleSet {
 
     /// Records a firing in the visitor's history (before anything is shown).
     pub fn record(&self, firing: &Firing, visitor: &mut VisitorState, now: Timestamp) {
-        let shown = !firing.held_out && self.rules[firing.index].is_proactive();
+        let proactive = self.rules[firing.index].is_proactive();
         let session = visitor.session_started_at;
-        visitor
-            .triggers
-            .record(&firing.rule_id, session, now, shown, &self.fatigue);
+        visitor.triggers.record(
+            &firing.rule_id,
+            session,
+            now,
+            firing.held_out,
+            proactive,
+            &self.fatigue,
+        );
     }
 
     /// The next moment a time-based rule could fire if nothing but time changes, strictly

@@ -1,7 +1,7 @@
 //! Facts: what a rule can ask about a visitor at a moment. Names are resolved to [`Fact`] once
 //! when a rule is validated, so evaluation never compares strings to find a fact.
 
-use crate::domain::{CartItem, PageType, Timestamp, VisitorState};
+use crate::domain::{AgentId, CartItem, PageType, Timestamp, VisitorState};
 use serde_json::Value as Json;
 
 /// A fact a condition can test.
@@ -226,8 +226,8 @@ pub struct Facts<'a> {
     pub now: Timestamp,
     /// The visitor's browsing state and trigger history.
     pub visitor: &'a VisitorState,
-    /// Agents online for the site.
-    pub agents_online: u32,
+    /// Agents online for the site now (a message from an agent persona needs its agent here).
+    pub online_agents: &'a [AgentId],
     /// Whether the site is within its business hours.
     pub business_hours: bool,
     /// Whether the visitor has an open conversation.
@@ -296,7 +296,7 @@ impl<'a> Facts<'a> {
                 .map_or(FactValue::Missing, FactValue::Json),
             Fact::IdleTime => secs(v.idle_time(self.now)),
             Fact::ExitIntent => FactValue::Bool(v.exit_intent),
-            Fact::AgentsOnline => FactValue::Number(f64::from(self.agents_online)),
+            Fact::AgentsOnline => FactValue::Number(self.online_agents.len() as f64),
             Fact::BusinessHours => FactValue::Bool(self.business_hours),
             Fact::InConversation => FactValue::Bool(self.in_conversation),
             Fact::ProactiveSeen => FactValue::Number(f64::from(v.triggers.proactive_total())),

@@ -26,10 +26,60 @@ pub struct RuleRecord {
     pub dismissed_until: Option<Timestamp>,
 }
 
+/// A stage of a rule's funnel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// The rule fired (shown, or counted for a held-out visitor).
+    Fired,
+    /// The shopper opened the widget afterwards.
+    Opened,
+    /// The shopper wrote a message afterwards.
+    Replied,
+    /// The shopper bought within the attribution window.
+    Converted,
+}
+
+impl Stage {
+    /// Every stage in funnel order.
+    pub const ALL: [Stage; 4] = [
+        Stage::Fired,
+        Stage::Opened,
+        Stage::Replied,
+        Stage::Converted,
+    ];
+
+    /// The stage's name in storage and reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Fired => "fired",
+            Stage::Opened => "opened",
+            Stage::Replied => "replied",
+            Stage::Converted => "converted",
+        }
+    }
+}
+
+/// The last rule that fired for a visitor, and how far the visitor went after it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attribution {
+    /// The rule.
+    pub rule: RuleId,
+    /// Whether the visitor was in the control group.
+    pub held_out: bool,
+    /// When it fired.
+    pub at: Timestamp,
+    /// Stages already counted for this firing.
+    pub reached: Vec<Stage>,
+}
+
 /// Trigger history of one visitor.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TriggerHistory {
     rules: BTreeMap<String, RuleRecord>,
+    /// The firing later stages are credited to.
+    #[serde(default)]
+    last: Option<Attribution>,
     /// Times proactive messages were shown, newest last, bounded by the fatigue budget.
     shown: VecDeque<Timestamp>,
     /// Proactive messages shown ever.
@@ -121,13 +171,15 @@ impl TriggerHistory {
         Timestamp(oldest.0 + fatigue.window_ms).max(now)
     }
 
-    /// Records a firing; `shown` is false for a held-out visitor, who saw nothing.
+    /// Records a firing. A held-out visitor saw nothing, and a rule without a proactive
+    /// action shows nothing, so only the others count against the fatigue budget.
     pub fn record(
         &mut self,
         rule: &RuleId,
         session: Timestamp,
         now: Timestamp,
-        shown: bool,
+        held_out: bool,
+        proactive: bool,
         fatigue: &Fatigue,
     ) {
         if !self.rules.contains_key(rule.as_str()) && self.rules.len() >= MAX_RULES {
@@ -148,13 +200,35 @@ impl TriggerHistory {
             record.recent.pop_front();
         }
         record.recent.push_back(now);
-        if shown {
+        self.last = Some(Attribution {
+            rule: rule.clone(),
+            held_out,
+            at: now,
+            reached: vec![Stage::Fired],
+        });
+        if proactive && !held_out {
             self.shown_total = self.shown_total.saturating_add(1);
             self.shown.push_back(now);
             while self.shown.len() > fatigue.max.max(1) as usize {
                 self.shown.pop_front();
             }
         }
+    }
+
+    /// Credits a later stage to the last firing, once, within `window_ms` of it; returns the
+    /// rule and group to count, or `None` if there is nothing (new) to credit.
+    pub fn reach(
+        &mut self,
+        stage: Stage,
+        now: Timestamp,
+        window_ms: i64,
+    ) -> Option<(RuleId, bool)> {
+        let last = self.last.as_mut()?;
+        if last.reached.contains(&stage) || now.0 - last.at.0 > window_ms {
+            return None;
+        }
+        last.reached.push(stage);
+        Some((last.rule.clone(), last.held_out))
     }
 
     /// The shopper dismissed a rule's message: not again before `until`.

@@ -13,7 +13,7 @@ mod rule;
 pub use condition::Condition;
 pub use engine::{Evaluation, Firing, RuleSet, Wake, in_holdout};
 pub use facts::{Fact, FactValue, Facts};
-pub use history::{Fatigue, RuleRecord, TriggerHistory};
+pub use history::{Attribution, Fatigue, RuleRecord, Stage, TriggerHistory};
 pub use rule::{Action, Frequency, Limit, Persona, Priority, Rule, render};
 
 use serde::Serialize;

@@ -56,11 +56,19 @@ fn shopper() -> VisitorState {
     v
 }
 
+static TWO_AGENTS: std::sync::LazyLock<[crate::domain::AgentId; 2]> =
+    std::sync::LazyLock::new(|| {
+        [
+            crate::domain::AgentId::generate(),
+            crate::domain::AgentId::generate(),
+        ]
+    });
+
 fn facts(v: &VisitorState, now: i64) -> Facts<'_> {
     Facts {
         now: Timestamp(now),
         visitor: v,
-        agents_online: 2,
+        online_agents: &*TWO_AGENTS,
         business_hours: true,
         in_conversation: false,
     }
@@ -470,6 +478,25 @@ fn the_highest_priority_rule_wins_and_only_one_fires() {
             .rule_id,
         low.id
     );
+    let absent = crate::domain::AgentId::generate();
+    let persona = rule(
+        json!({ "name": "p", "actions": [{ "type": "message", "text": "hi", "as": "agent", "agent_id": absent }] }),
+    );
+    let present = rule(
+        json!({ "name": "q", "actions": [{ "type": "message", "text": "hi", "as": "agent", "agent_id": TWO_AGENTS[0] }] }),
+    );
+    let set = RuleSet::new(vec![persona], Fatigue::default());
+    assert!(
+        set.evaluate(Wake::Event("x"), &facts(&v, 2000), &visitor, false)
+            .is_none(),
+        "agent persona offline"
+    );
+    let set = RuleSet::new(vec![present], Fatigue::default());
+    assert!(
+        set.evaluate(Wake::Event("x"), &facts(&v, 2000), &visitor, false)
+            .is_some(),
+        "agent persona online"
+    );
     let disabled = rule(
         json!({ "name": "off", "enabled": false, "actions": [{ "type": "tag", "tag": "x" }] }),
     );
@@ -615,7 +642,7 @@ fn facts_at(v: &VisitorState, now: i64) -> Facts<'_> {
     Facts {
         now: Timestamp(now),
         visitor: v,
-        agents_online: 0,
+        online_agents: &[],
         business_hours: true,
         in_conversation: false,
     }

@@ -39,13 +39,13 @@ async fn contract_messages(store: Arc<dyn Store>) {
     let site = new_site(store.as_ref()).await;
     let visitor = VisitorId::generate();
     let first = store
-        .append_shopper_message(&site, &visitor, shopper_message(&visitor, Some("k1"), "a"))
+        .append_to_visitor(&site, &visitor, shopper_message(&visitor, Some("k1"), "a"))
         .await
         .unwrap();
     assert!(first.opened && !first.duplicate);
     assert_eq!(first.message.seq, 1);
     let again = store
-        .append_shopper_message(&site, &visitor, shopper_message(&visitor, Some("k1"), "a"))
+        .append_to_visitor(&site, &visitor, shopper_message(&visitor, Some("k1"), "a"))
         .await
         .unwrap();
     assert!(again.duplicate && !again.opened);
@@ -58,7 +58,7 @@ async fn contract_messages(store: Arc<dyn Store>) {
         tasks.push(tokio::spawn(async move {
             let key = format!("c{i}");
             store
-                .append_shopper_message(&site, &visitor, shopper_message(&visitor, Some(&key), "x"))
+                .append_to_visitor(&site, &visitor, shopper_message(&visitor, Some(&key), "x"))
                 .await
                 .unwrap()
         }));
@@ -139,7 +139,7 @@ async fn contract_messages(store: Arc<dyn Store>) {
     // Another visitor gets its own conversation.
     let other = VisitorId::generate();
     let theirs = store
-        .append_shopper_message(&site, &other, shopper_message(&other, Some("k1"), "b"))
+        .append_to_visitor(&site, &other, shopper_message(&other, Some("k1"), "b"))
         .await
         .unwrap();
     assert!(theirs.opened);

@@ -8,13 +8,15 @@ mod schema;
 mod writer;
 
 use super::{
-    Agent, AgentCredentials, Appended, Conversation, Membership, NewAgent, NewMessage, NewSite,
-    Site, Store, StoreError,
+    Agent, AgentCredentials, Appended, Conversation, FunnelCounts, Membership, NewAgent,
+    NewMessage, NewSite, Site, Store, StoreError, StoredRule, TriggerSettings,
 };
 use crate::domain::{
-    AgentId, ConversationId, Email, SiteId, Timestamp, VisitorId, VisitorState, random_token,
+    AgentId, ConversationId, Email, RuleId, SiteId, Timestamp, VisitorId, VisitorState,
+    random_token,
 };
 use crate::protocol::MessageOut;
+use crate::triggers::Stage;
 use async_trait::async_trait;
 use readers::Readers;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -226,7 +228,7 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn append_shopper_message(
+    async fn append_to_visitor(
         &self,
         site: &SiteId,
         visitor: &VisitorId,
@@ -234,7 +236,7 @@ impl Store for SqliteStore {
     ) -> Result<Appended, StoreError> {
         let (site, visitor) = (site.clone(), visitor.clone());
         self.writer
-            .run(move |c| queries::append_shopper_message(c, &site, &visitor, message))
+            .run(move |c| queries::append_to_visitor(c, &site, &visitor, message))
             .await
     }
 
@@ -314,6 +316,182 @@ impl Store for SqliteStore {
                     params![conversation, seq as i64],
                 )
                 .map_err(db("mark read"))?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn list_rules(&self, site: &SiteId) -> Result<Vec<StoredRule>, StoreError> {
+        let site = site.to_string();
+        self.readers
+            .run(move |c| {
+                let mut stmt = c
+                    .prepare_cached(
+                        "SELECT id, spec, created_at, updated_at FROM rules WHERE site_id = ?1
+                         ORDER BY created_at, id",
+                    )
+                    .map_err(db("list rules"))?;
+                let rows = stmt
+                    .query_map([&site], |r| {
+                        Ok((
+                            r.get::<_, String>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, i64>(2)?,
+                            r.get::<_, i64>(3)?,
+                        ))
+                    })
+                    .map_err(db("list rules"))?;
+                rows.map(|row| {
+                    let (id, spec, created, updated) = row.map_err(db("list rules"))?;
+                    Ok(StoredRule {
+                        id: RuleId::parse(&id).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                        spec: serde_json::from_str(&spec)
+                            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                        created_at: Timestamp(created),
+                        updated_at: Timestamp(updated),
+                    })
+                })
+                .collect()
+            })
+            .await
+    }
+
+    async fn save_rule(
+        &self,
+        site: &SiteId,
+        id: &RuleId,
+        spec: serde_json::Value,
+    ) -> Result<bool, StoreError> {
+        let (site, id) = (site.to_string(), id.to_string());
+        let spec = spec.to_string();
+        let now = Timestamp::now().0;
+        self.writer
+            .run(move |c| {
+                let owner: Option<String> = c
+                    .query_row("SELECT site_id FROM rules WHERE id = ?1", [&id], |r| r.get(0))
+                    .optional()
+                    .map_err(db("find rule"))?;
+                match owner {
+                    Some(s) if s != site => Err(StoreError::NotFound("rule")),
+                    Some(_) => {
+                        c.execute("UPDATE rules SET spec = ?2, updated_at = ?3 WHERE id = ?1", params![id, spec, now])
+                            .map_err(db("replace rule"))?;
+                        Ok(false)
+                    }
+                    None => {
+                        c.execute(
+                            "INSERT INTO rules (id, site_id, spec, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)",
+                            params![id, site, spec, now],
+                        )
+                        .map_err(db("insert rule"))?;
+                        Ok(true)
+                    }
+                }
+            })
+            .await
+    }
+
+    async fn delete_rule(&self, site: &SiteId, id: &RuleId) -> Result<bool, StoreError> {
+        let (site, id) = (site.to_string(), id.to_string());
+        self.writer
+            .run(move |c| {
+                let n = c
+                    .execute(
+                        "DELETE FROM rules WHERE id = ?1 AND site_id = ?2",
+                        [&id, &site],
+                    )
+                    .map_err(db("delete rule"))?;
+                Ok(n > 0)
+            })
+            .await
+    }
+
+    async fn count_funnel(
+        &self,
+        site: &SiteId,
+        rule: &RuleId,
+        held_out: bool,
+        stage: Stage,
+    ) -> Result<(), StoreError> {
+        let (site, rule) = (site.to_string(), rule.to_string());
+        self.writer
+            .run(move |c| {
+                // Only rules of this site count; a deleted rule's late events are dropped.
+                c.execute(
+                    "INSERT INTO rule_funnel (rule_id, held_out, stage, count)
+                     SELECT id, ?3, ?4, 1 FROM rules WHERE id = ?1 AND site_id = ?2
+                     ON CONFLICT (rule_id, held_out, stage) DO UPDATE SET count = count + 1",
+                    params![rule, site, held_out, stage.as_str()],
+                )
+                .map_err(db("count funnel"))?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn funnel(&self, site: &SiteId, rule: &RuleId) -> Result<FunnelCounts, StoreError> {
+        let (site, rule) = (site.to_string(), rule.to_string());
+        self.readers
+            .run(move |c| {
+                let mut stmt = c
+                    .prepare_cached(
+                        "SELECT f.held_out, f.stage, f.count FROM rule_funnel f JOIN rules r ON r.id = f.rule_id
+                         WHERE f.rule_id = ?1 AND r.site_id = ?2",
+                    )
+                    .map_err(db("read funnel"))?;
+                let rows = stmt
+                    .query_map([&rule, &site], |r| {
+                        Ok((r.get::<_, bool>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?))
+                    })
+                    .map_err(db("read funnel"))?;
+                let mut counts = FunnelCounts::default();
+                for row in rows {
+                    let (held_out, stage, count) = row.map_err(db("read funnel"))?;
+                    let Some(i) = Stage::ALL.iter().position(|s| s.as_str() == stage) else { continue };
+                    let group = if held_out { &mut counts.held_out } else { &mut counts.shown };
+                    group[i] = count.max(0) as u64;
+                }
+                Ok(counts)
+            })
+            .await
+    }
+
+    async fn trigger_settings(&self, site: &SiteId) -> Result<TriggerSettings, StoreError> {
+        let site = site.to_string();
+        let json: Option<String> = self
+            .readers
+            .run(move |c| {
+                c.query_row(
+                    "SELECT triggers FROM site_settings WHERE site_id = ?1",
+                    [&site],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(db("read trigger settings"))
+            })
+            .await?;
+        match json {
+            Some(j) => serde_json::from_str(&j).map_err(|e| StoreError::Corrupt(e.to_string())),
+            None => Ok(TriggerSettings::default()),
+        }
+    }
+
+    async fn set_trigger_settings(
+        &self,
+        site: &SiteId,
+        settings: &TriggerSettings,
+    ) -> Result<(), StoreError> {
+        let site = site.to_string();
+        let json =
+            serde_json::to_string(settings).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.writer
+            .run(move |c| {
+                c.execute(
+                    "INSERT INTO site_settings (site_id, triggers) VALUES (?1, ?2)
+                     ON CONFLICT (site_id) DO UPDATE SET triggers = excluded.triggers",
+                    params![site, json],
+                )
+                .map_err(db("save trigger settings"))?;
                 Ok(())
             })
             .await

@@ -388,7 +388,7 @@ fn insert_message(
     })
 }
 
-pub(super) fn append_shopper_message(
+pub(super) fn append_to_visitor(
     conn: &Connection,
     site: &SiteId,
     visitor: &VisitorId,

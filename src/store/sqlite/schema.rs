@@ -3,7 +3,8 @@
 
 use rusqlite::Connection;
 
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE secrets (
     name  TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -64,7 +65,29 @@ CREATE TABLE messages (
 -- Idempotency: one message per sender and client_msg_id.
 CREATE UNIQUE INDEX messages_by_client_id ON messages (author_id, client_msg_id)
     WHERE client_msg_id IS NOT NULL;
-"#];
+"#,
+    r#"
+CREATE TABLE rules (
+    id         TEXT PRIMARY KEY,
+    site_id    TEXT NOT NULL REFERENCES sites(id) ON DELETE CASCADE,
+    spec       TEXT NOT NULL,               -- the rule's JSON, validated on save
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE INDEX rules_by_site ON rules (site_id, created_at);
+CREATE TABLE rule_funnel (
+    rule_id  TEXT NOT NULL REFERENCES rules(id) ON DELETE CASCADE,
+    held_out INTEGER NOT NULL,
+    stage    TEXT NOT NULL,
+    count    INTEGER NOT NULL,
+    PRIMARY KEY (rule_id, held_out, stage)
+);
+CREATE TABLE site_settings (
+    site_id  TEXT PRIMARY KEY REFERENCES sites(id) ON DELETE CASCADE,
+    triggers TEXT NOT NULL                  -- JSON TriggerSettings
+);
+"#,
+];
 
 /// Brings the schema up to date in one transaction.
 pub(super) fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {

@@ -6,6 +6,8 @@
 //! above the next expected seq means something was missed (messages published out of order)
 //! and the gap is filled from the store first.
 
+mod proactive;
+
 use crate::bus::BusEvent;
 use crate::domain::{
     AuthorKind, BrowsingEvent, ClientMsgId, ConversationId, MessageText, PageInfo, Timestamp,
@@ -18,6 +20,7 @@ use crate::protocol::{
 };
 use crate::startup::AppState;
 use crate::store::{Conversation, NewMessage, Site};
+use crate::triggers::{Stage, Wake};
 use actix_ws::{
     AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, ProtocolError, Session,
 };
@@ -36,6 +39,8 @@ const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
 const REPLAY_PAGE: u32 = 200;
 /// Conversations a `hello` may name in `last_seq`.
 const MAX_RESUME: usize = 20;
+/// A `typing` frame counts for this long unless the widget says it stopped.
+const TYPING_LASTS: Duration = Duration::from_secs(10);
 /// Window in which refused frames count towards closing a flooding socket.
 const STRIKE_WINDOW: Duration = Duration::from_secs(10);
 
@@ -67,6 +72,11 @@ pub(super) struct ShopperSocket {
     outbox_rx: mpsc::Receiver<Outbound>,
     too_slow: CancellationToken,
     browsing_dirty: bool,
+    /// The shopper is typing until then; no proactive message interrupts.
+    typing_until: Option<Instant>,
+    /// The one timer the trigger engine asked for, armed when `wake_armed`.
+    wake: std::pin::Pin<Box<tokio::time::Sleep>>,
+    wake_armed: bool,
 }
 
 fn close(code: CloseCode, description: &str) -> Flow {
@@ -96,6 +106,9 @@ impl ShopperSocket {
             outbox_rx,
             too_slow: CancellationToken::new(),
             browsing_dirty: false,
+            typing_until: None,
+            wake: Box::pin(tokio::time::sleep(Duration::ZERO)),
+            wake_armed: false,
             state,
             site,
             session,
@@ -129,6 +142,10 @@ impl ShopperSocket {
                     }
                 },
                 Some(out) = self.outbox_rx.recv() => self.forward(out).await,
+                _ = &mut self.wake, if self.wake_armed => {
+                    self.wake_armed = false;
+                    self.run_triggers(Wake::Timer).await
+                }
                 _ = ping.tick() => {
                     if last_heard.elapsed() > limits.idle_timeout {
                         close(CloseCode::Away, "idle timeout")
@@ -208,8 +225,16 @@ impl ShopperSocket {
             }
             Ok(ClientFrame::Event(event)) => self.on_event(event).await,
             Ok(ClientFrame::Message(message)) => self.on_message(message).await,
-            // Typing goes to agents once the agent channel exists; accepted and dropped now.
-            Ok(ClientFrame::Typing(_)) => Flow::Continue,
+            // Typing holds proactive messages back (and reaches agents once they have a channel).
+            Ok(ClientFrame::Typing(typing)) => {
+                if typing.active {
+                    self.typing_until = Some(Instant::now() + TYPING_LASTS);
+                    Flow::Continue
+                } else {
+                    self.typing_until = None;
+                    self.run_triggers(Wake::Timer).await
+                }
+            }
             Ok(ClientFrame::Read(read)) => self.on_read(read).await,
         }
     }
@@ -357,6 +382,10 @@ impl ShopperSocket {
                 return flow;
             }
         }
+        let open = conversations.iter().any(|c| c.state.takes_new_messages());
+        if let Some(joined) = &self.joined {
+            lock(&joined.browsing).in_conversation = open;
+        }
         for conversation in conversations {
             let after = hello
                 .last_seq
@@ -368,7 +397,13 @@ impl ShopperSocket {
                 return flow;
             }
         }
-        Flow::Continue
+        // The page in `hello` is a page view; without one, plan the timers only.
+        let wake = if hello.page.is_some() {
+            Wake::Event("page_view")
+        } else {
+            Wake::Timer
+        };
+        self.run_triggers(wake).await
     }
 
     /// The visitor's open conversations plus any closed ones it names in `last_seq` (so a
@@ -470,11 +505,13 @@ impl ShopperSocket {
                     .await;
             }
         };
+        let now = Timestamp::now();
         if let Some(joined) = &self.joined {
-            lock(&joined.browsing).apply(&event, Timestamp::now());
+            lock(&joined.browsing).apply(&event, now);
             self.browsing_dirty = true;
         }
-        Flow::Continue
+        self.after_event(&event, now).await;
+        self.run_triggers(Wake::Event(event.name())).await
     }
 
     async fn on_message(&mut self, frame: MessageFrame) -> Flow {
@@ -520,7 +557,7 @@ impl ShopperSocket {
         let appended = match self
             .state
             .store
-            .append_shopper_message(&self.site.id, &visitor, message)
+            .append_to_visitor(&self.site.id, &visitor, message)
             .await
         {
             Ok(a) => a,
@@ -537,6 +574,10 @@ impl ShopperSocket {
         if appended.duplicate {
             return flow;
         }
+        if let Some(joined) = &self.joined {
+            lock(&joined.browsing).in_conversation = true;
+        }
+        self.reach(Stage::Replied, Timestamp::now()).await;
         let mut frames = vec![ServerFrame::Message(appended.message.clone())];
         if appended.opened {
             frames.insert(

@@ -1,0 +1,309 @@
+//! The trigger engine on a shopper socket: evaluate on every event and on the one armed timer,
+//! make the firing durable, then act; and credit later funnel stages to the rule that fired.
+
+use super::{Flow, ShopperSocket, error};
+use crate::bus::BusEvent;
+use crate::domain::{AuthorKind, BrowsingEvent, ClientMsgId, MessageText, RuleId, Timestamp};
+use crate::hub::lock;
+use crate::protocol::{Author, ErrorCode, ServerFrame};
+use crate::store::NewMessage;
+use crate::triggers::{Action, Facts, Persona, Stage, Wake, render};
+use std::time::{Duration, Instant};
+
+/// A dismissed rule stays quiet at least this long, longer if its cooldown says so.
+const MIN_DISMISS_MS: i64 = 24 * 3600 * 1000;
+
+/// An action to carry out, with its text already rendered from the facts at firing time.
+enum Planned {
+    Message {
+        text: String,
+        persona: Persona,
+    },
+    Open,
+    Tag(String),
+    /// Needs the agent channel or an outbound HTTP client (later work): logged only.
+    Deferred(&'static str),
+}
+
+impl ShopperSocket {
+    /// Evaluates the site's rules, acts on a firing, and arms the timer for the next moment
+    /// a rule could fire.
+    pub(super) async fn run_triggers(&mut self, wake: Wake<'_>) -> Flow {
+        let Some(joined) = &self.joined else {
+            return Flow::Continue;
+        };
+        let rules = match self.state.rules.get(&self.site.id).await {
+            Ok(rules) => rules,
+            Err(e) => {
+                tracing::warn!(error = %e, site = %self.site.id, "cannot load trigger rules");
+                return Flow::Continue;
+            }
+        };
+        let now = Timestamp::now();
+        let typing = self
+            .typing_until
+            .is_some_and(|until| Instant::now() < until);
+        let visitor = joined.id.clone();
+        let (firing, snapshot, planned, next) = {
+            let mut state = lock(&joined.browsing);
+            let in_conversation = state.in_conversation;
+            let facts = Facts {
+                now,
+                visitor: &state,
+                online_agents: &[],
+                business_hours: true,
+                in_conversation,
+            };
+            let firing = rules.set.evaluate(wake, &facts, &visitor, typing);
+            let planned: Vec<Planned> = match &firing {
+                Some(f) if !f.held_out => rules.set.rules()[f.index]
+                    .actions
+                    .iter()
+                    .map(|action| match action {
+                        Action::Message { text, persona } => Planned::Message {
+                            text: render(text, &facts),
+                            persona: persona.clone(),
+                        },
+                        Action::OpenWidget => Planned::Open,
+                        Action::Tag(tag) => Planned::Tag(tag.clone()),
+                        Action::RouteToHuman(_) => Planned::Deferred("route_to_human"),
+                        Action::AlertAgents(_) => Planned::Deferred("alert_agents"),
+                        Action::Webhook(_) => Planned::Deferred("webhook"),
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
+            if let Some(f) = &firing {
+                rules.set.record(f, &mut state, now);
+                for action in &planned {
+                    if let Planned::Tag(tag) = action
+                        && state.tags.len() < 50
+                    {
+                        state.tags.insert(tag.clone());
+                    }
+                }
+            }
+            let facts = Facts {
+                now,
+                visitor: &state,
+                online_agents: &[],
+                business_hours: true,
+                in_conversation,
+            };
+            let next = rules.set.next_wake(&facts);
+            let snapshot = firing.is_some().then(|| state.clone());
+            (firing, snapshot, planned, next)
+        };
+        self.arm(next, now);
+        let Some(firing) = firing else {
+            return Flow::Continue;
+        };
+
+        // Durable before visible: once saved, no tab, reconnect or restart shows it again.
+        if let Some(snapshot) = snapshot {
+            match self
+                .state
+                .store
+                .save_visitor(&self.site.id, &visitor, &snapshot)
+                .await
+            {
+                Ok(()) => self.browsing_dirty = false,
+                Err(e) => {
+                    tracing::error!(error = %e, rule = %firing.rule_id, "cannot record a firing; not showing it");
+                    return Flow::Continue;
+                }
+            }
+        }
+        self.count(&firing.rule_id, firing.held_out, Stage::Fired)
+            .await;
+        tracing::info!(rule = %firing.rule_id, visitor = %visitor, held_out = firing.held_out, "trigger fired");
+        self.act(&firing.rule_id, now, planned).await
+    }
+
+    fn arm(&mut self, next: Option<Timestamp>, now: Timestamp) {
+        match next {
+            Some(at) => {
+                let wait = Duration::from_millis(at.millis_since(now) as u64);
+                self.wake.as_mut().reset(tokio::time::Instant::now() + wait);
+                self.wake_armed = true;
+            }
+            None => self.wake_armed = false,
+        }
+    }
+
+    async fn act(&mut self, rule: &RuleId, now: Timestamp, planned: Vec<Planned>) -> Flow {
+        let mut conversation_id = None;
+        let mut open = false;
+        for action in planned {
+            match action {
+                Planned::Message { text, persona } => {
+                    let author = match persona {
+                        Persona::Bot(name) => Author {
+                            kind: AuthorKind::Bot,
+                            name,
+                        },
+                        // Agent personas fire only while the agent is online (none can be yet).
+                        Persona::Agent(_) => continue,
+                    };
+                    conversation_id = self.proactive_message(rule, now, author, text).await;
+                }
+                Planned::Open => open = true,
+                Planned::Tag(_) => {}
+                Planned::Deferred(kind) => {
+                    tracing::info!(rule = %rule, action = kind, "trigger action not carried out yet");
+                }
+            }
+        }
+        if conversation_id.is_none() && !open {
+            return Flow::Continue;
+        }
+        let frame = ServerFrame::Proactive {
+            rule_id: rule.clone(),
+            conversation_id,
+            open,
+        };
+        if let Some(joined) = &self.joined {
+            let event = BusEvent {
+                site_id: self.site.id.clone(),
+                visitor_id: joined.id.clone(),
+                frame,
+            };
+            if let Err(e) = self.state.bus.publish(event).await {
+                tracing::warn!(error = %e, "live delivery of a proactive frame failed");
+            }
+        }
+        Flow::Continue
+    }
+
+    /// Stores the rule's message in the visitor's conversation (opening one) and delivers it
+    /// to every tab. The key makes a retry of the same firing store nothing twice.
+    async fn proactive_message(
+        &mut self,
+        rule: &RuleId,
+        now: Timestamp,
+        author: Author,
+        text: String,
+    ) -> Option<crate::domain::ConversationId> {
+        let visitor = self.joined.as_ref()?.id.clone();
+        let max = self.state.settings.limits.max_message_chars;
+        let text = MessageText::parse(&text, max)
+            .or_else(|_| MessageText::parse(&text.chars().take(max).collect::<String>(), max))
+            .ok()?;
+        let key = ClientMsgId::parse(&format!("{rule}-{}", now.0)).ok();
+        let message = NewMessage {
+            author,
+            author_id: rule.to_string(),
+            text,
+            client_msg_id: key,
+            ts: now,
+        };
+        let appended = match self
+            .state
+            .store
+            .append_to_visitor(&self.site.id, &visitor, message)
+            .await
+        {
+            Ok(a) => a,
+            Err(e) => {
+                tracing::error!(error = %e, rule = %rule, "cannot store a proactive message");
+                return None;
+            }
+        };
+        if let Some(joined) = &self.joined {
+            lock(&joined.browsing).in_conversation = true;
+        }
+        let conversation_id = appended.message.conversation_id.clone();
+        let mut frames = vec![ServerFrame::Message(appended.message)];
+        if appended.opened {
+            frames.insert(
+                0,
+                ServerFrame::Status {
+                    conversation_id: conversation_id.clone(),
+                    state: "open".into(),
+                },
+            );
+        }
+        for frame in frames {
+            let event = BusEvent {
+                site_id: self.site.id.clone(),
+                visitor_id: visitor.clone(),
+                frame,
+            };
+            if let Err(e) = self.state.bus.publish(event).await {
+                tracing::warn!(error = %e, "live delivery of a proactive message failed");
+            }
+        }
+        Some(conversation_id)
+    }
+
+    /// Funnel stages and dismissals that browsing events stand for.
+    pub(super) async fn after_event(&mut self, event: &BrowsingEvent, now: Timestamp) {
+        let BrowsingEvent::Other { name, props } = event else {
+            return;
+        };
+        match name.as_str() {
+            "widget_open" => self.reach(Stage::Opened, now).await,
+            "purchase" | "checkout_complete" => self.reach(Stage::Converted, now).await,
+            "dismiss" => {
+                let rule = props
+                    .get("rule_id")
+                    .and_then(|v| v.as_str())
+                    .map(RuleId::parse);
+                match rule {
+                    Some(Ok(rule)) => self.dismiss(&rule, now).await,
+                    _ => {
+                        let frame = error(
+                            ErrorCode::InvalidField,
+                            "`dismiss` needs props.rule_id",
+                            Some("props.rule_id"),
+                        );
+                        let _ = self.send_frame(&frame).await;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    async fn dismiss(&mut self, rule: &RuleId, now: Timestamp) {
+        let Some(joined) = &self.joined else { return };
+        let cooldown = match self.state.rules.get(&self.site.id).await {
+            Ok(rules) => rules
+                .set
+                .rules()
+                .iter()
+                .find(|r| &r.id == rule)
+                .map_or(0, |r| r.frequency.cooldown_ms),
+            Err(_) => 0,
+        };
+        lock(&joined.browsing)
+            .triggers
+            .dismiss(rule, Timestamp(now.0 + cooldown.max(MIN_DISMISS_MS)));
+        self.browsing_dirty = true;
+    }
+
+    /// Credits a stage to the last firing, once, within the site's attribution window.
+    pub(super) async fn reach(&mut self, stage: Stage, now: Timestamp) {
+        let Some(joined) = &self.joined else { return };
+        let window = match self.state.rules.get(&self.site.id).await {
+            Ok(rules) => rules.attribution_window_ms(),
+            Err(_) => return,
+        };
+        let credited = lock(&joined.browsing).triggers.reach(stage, now, window);
+        if let Some((rule, held_out)) = credited {
+            self.browsing_dirty = true;
+            self.count(&rule, held_out, stage).await;
+        }
+    }
+
+    async fn count(&self, rule: &RuleId, held_out: bool, stage: Stage) {
+        if let Err(e) = self
+            .state
+            .store
+            .count_funnel(&self.site.id, rule, held_out, stage)
+            .await
+        {
+            tracing::warn!(error = %e, rule = %rule, stage = stage.as_str(), "cannot count a funnel stage");
+        }
+    }
+}
