@@ -131,6 +131,13 @@ async fn seed_first_run(
             memberships: vec![(site.id.clone(), Role::Owner)],
         })
         .await?;
+    for spec in starter_rules() {
+        let id = crate::domain::RuleId::generate();
+        // The starter set is checked by a unit test; a failure here would be a bug in it.
+        if crate::triggers::Rule::from_json(id.clone(), &spec).is_ok() {
+            store.save_rule(&site.id, &id, spec).await?;
+        }
+    }
     tracing::warn!(
         email = FIRST_OWNER_EMAIL,
         password = %password,
@@ -139,6 +146,60 @@ async fn seed_first_run(
         "first start: created the demo site and an owner account; this one-time password is shown only now"
     );
     Ok(())
+}
+
+/// The demo site's starter rules: what most shops want first, two of them on.
+pub fn starter_rules() -> Vec<serde_json::Value> {
+    use serde_json::json;
+    let product_page = json!({ "any": [
+        { "fact": "page.type", "op": "eq", "value": "product" },
+        { "fact": "product.sku", "op": "exists" }
+    ] });
+    vec![
+        json!({
+            "name": "Product dwell",
+            "priority": 10,
+            "when": ["page_view", "product_view"],
+            "conditions": { "all": [product_page, { "fact": "time_on_page", "op": "gte", "value": 40 }] },
+            "actions": [{ "type": "message", "text": "Have a question about {{ product.name or 'this product' }}? I can help with sizes and delivery." }],
+            "frequency": { "once_per": "session" },
+            "holdout_percent": 10
+        }),
+        json!({
+            "name": "Cart hesitation on checkout",
+            "priority": 20,
+            "conditions": { "all": [
+                { "fact": "page.type", "op": "eq", "value": "checkout" },
+                { "fact": "time_on_page", "op": "gte", "value": 90 },
+                { "fact": "cart.total", "op": "gte", "value": 100 }
+            ] },
+            "actions": [{ "type": "message", "text": "Anything holding you back? Your {{ cart.total }} order ships free." }],
+            "frequency": { "once_per": "session" }
+        }),
+        json!({
+            "name": "Exit intent with a full cart",
+            "enabled": false,
+            "priority": 30,
+            "when": "exit_intent",
+            "conditions": { "fact": "cart.items", "op": "gte", "value": 1 },
+            "actions": [
+                { "type": "message", "text": "Before you go: your cart is saved. Any questions about delivery or returns?" },
+                { "type": "open_widget" }
+            ],
+            "frequency": { "once_per": "visitor" }
+        }),
+        json!({
+            "name": "Returning visitor",
+            "enabled": false,
+            "when": "page_view",
+            "conditions": { "all": [
+                { "fact": "returning", "op": "eq", "value": true },
+                { "fact": "pages_this_session", "op": "eq", "value": 1 }
+            ] },
+            "actions": [{ "type": "message", "text": "Welcome back! Need help finding what you looked at last time?" }],
+            "frequency": { "max": 1, "period_secs": 604800 }
+        }),
+    ]
 }
 
 impl Application {

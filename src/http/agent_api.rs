@@ -231,5 +231,16 @@ async fn get_visitor(
         "last_seen_at": browsing.last_seen_at,
         "last_event": browsing.last_event.as_ref().map(|(name, at)| json!({ "name": name, "at": at })),
         "trail": browsing.trail,
+        "cart": browsing.cart,
+        "product": browsing.product,
+        "utm": browsing.utm,
+        "referrer_host": browsing.referrer_host,
+        "device": browsing.device,
+        "language": browsing.language,
+        "identified": browsing.identified,
+        "attributes": browsing.attributes,
+        "tags": browsing.tags,
+        "in_conversation": browsing.in_conversation,
+        "proactive_seen": browsing.triggers.proactive_total(),
     })))
 }

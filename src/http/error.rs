@@ -14,6 +14,8 @@ pub struct ApiError {
     code: &'static str,
     message: String,
     field: Option<String>,
+    /// Per-field problems (a rule with several mistakes), listed under `errors`.
+    details: Vec<crate::triggers::FieldError>,
 }
 
 impl ApiError {
@@ -23,6 +25,7 @@ impl ApiError {
             code,
             message: message.into(),
             field: None,
+            details: Vec::new(),
         }
     }
 
@@ -54,6 +57,18 @@ impl ApiError {
             "not_found",
             format!("{what} not found"),
         )
+    }
+
+    /// 422: well-formed but invalid; each problem named by its path.
+    pub fn invalid(what: &str, details: Vec<crate::triggers::FieldError>) -> Self {
+        let summary: Vec<String> = details.iter().map(ToString::to_string).collect();
+        let mut e = Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+            format!("{what} is invalid: {}", summary.join("; ")),
+        );
+        e.details = details;
+        e
     }
 
     /// 409.
@@ -103,6 +118,9 @@ impl ResponseError for ApiError {
         let mut body = json!({ "code": self.code, "message": self.message });
         if let Some(field) = &self.field {
             body["field"] = json!(field);
+        }
+        if !self.details.is_empty() {
+            body["errors"] = json!(self.details);
         }
         let mut response = HttpResponse::build(self.status);
         if self.status == StatusCode::UNAUTHORIZED {

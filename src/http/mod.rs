@@ -7,6 +7,7 @@ mod caller;
 mod error;
 mod health;
 mod json;
+mod rules_api;
 
 pub use caller::Caller;
 pub use error::ApiError;
@@ -29,6 +30,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::scope("/api/v1")
                 .configure(auth_routes::routes)
                 .configure(agent_api::routes)
+                .configure(rules_api::routes)
                 .default_service(web::to(|| async { ApiError::not_found("route") })),
         );
 }

@@ -59,6 +59,8 @@ pub struct Test {
     pub fact: Fact,
     /// The comparison.
     pub op: Op,
+    /// How the owner wrote it (`time_on_page gte 40`), for explanations.
+    pub label: String,
 }
 
 /// A compiled condition tree.
@@ -288,7 +290,16 @@ impl Compiler<'_> {
                 return None;
             }
         };
-        Some(Condition::Test(Test { fact, op }))
+        let operand = obj
+            .get("regex")
+            .or(obj.get("glob"))
+            .or(value)
+            .map_or(String::new(), |v| format!(" {v}"));
+        let label = format!(
+            "{} {op_name}{operand}",
+            obj.get("fact").and_then(Value::as_str).unwrap_or("?")
+        );
+        Some(Condition::Test(Test { fact, op, label }))
     }
 
     fn literal(&mut self, value: Option<&Value>, kind: Kind, path: &str) -> Option<Literal> {
@@ -430,6 +441,38 @@ impl Condition {
             Condition::Any(children) => children.iter().filter_map(|c| c.earliest(facts)).min(),
             Condition::Not(child) => (!child.holds(facts)).then_some(facts.now),
             Condition::Test(test) => test.earliest(facts),
+        }
+    }
+
+    /// Counts the tests that hold and describes those that do not (`device eq "mobile"
+    /// (is "desktop")`), for explaining why a rule did not fire.
+    pub fn explain(&self, facts: &Facts<'_>, passed: &mut usize, failing: &mut Vec<String>) {
+        match self {
+            Condition::All(c) | Condition::Any(c) => {
+                c.iter().for_each(|c| c.explain(facts, passed, failing))
+            }
+            Condition::Not(c) => {
+                if c.holds(facts) {
+                    failing.push("a `not` condition: its inner condition holds".into());
+                } else {
+                    *passed += 1;
+                }
+            }
+            Condition::Test(t) if t.holds(facts) => *passed += 1,
+            Condition::Test(t) => {
+                let actual = match facts.value(&t.fact) {
+                    FactValue::Missing => "unknown".to_owned(),
+                    FactValue::Number(n) => format!("{n}"),
+                    FactValue::Text(s) => format!("{s:?}"),
+                    FactValue::Bool(b) => b.to_string(),
+                    FactValue::Items(items) => format!(
+                        "{:?}",
+                        items.iter().map(|i| i.sku.as_str()).collect::<Vec<_>>()
+                    ),
+                    FactValue::Json(j) => j.to_string(),
+                };
+                failing.push(format!("{} (is {actual})", t.label));
+            }
         }
     }
 

@@ -9,6 +9,7 @@ mod engine;
 mod facts;
 mod history;
 mod rule;
+pub mod simulate;
 
 pub use condition::Condition;
 pub use engine::{Evaluation, Firing, RuleSet, Wake, in_holdout};

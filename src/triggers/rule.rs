@@ -519,6 +519,17 @@ fn template_context(facts: &Facts<'_>) -> Value {
 /// text; a template that fails anyway (it was validated) falls back to its raw text.
 pub fn render(template: &str, facts: &Facts<'_>) -> String {
     let env = minijinja::Environment::new();
-    env.render_str(template, template_context(facts))
+    let mut context = template_context(facts);
+    drop_nulls(&mut context);
+    env.render_str(template, context)
         .unwrap_or_else(|_| template.to_owned())
+}
+
+/// Unknown values are left out rather than set to null, so a template shows nothing for them
+/// (or its `or` fallback) instead of the word "none".
+fn drop_nulls(value: &mut Value) {
+    if let Value::Object(map) = value {
+        map.retain(|_, v| !v.is_null());
+        map.values_mut().for_each(drop_nulls);
+    }
 }

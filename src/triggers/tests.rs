@@ -674,3 +674,59 @@ fn evaluate_and_record(
         set.record(&firing, v, Timestamp(now));
     }
 }
+
+#[test]
+fn the_starter_rules_validate() {
+    for spec in crate::startup::starter_rules() {
+        Rule::from_json(RuleId::generate(), &spec).unwrap_or_else(|e| panic!("{spec}: {e:?}"));
+    }
+}
+
+#[test]
+fn simulation_says_when_a_rule_fires_or_what_failed() {
+    use super::simulate::{Step, simulate};
+    let dwell = dwell(json!({ "once_per": "session" }));
+    let cart = rule(json!({ "name": "big cart", "when": "cart_update",
+        "conditions": { "all": [{ "fact": "cart.total", "op": "gte", "value": 500 }, { "fact": "device", "op": "eq", "value": "desktop" }] },
+        "actions": [{ "type": "tag", "tag": "big" }] }));
+    let steps = vec![
+        Step {
+            at_ms: 0,
+            event: event(
+                "page_view",
+                json!({ "url": "https://s.example/p/1", "type": "product", "device": "mobile" }),
+            ),
+        },
+        Step {
+            at_ms: 5_000,
+            event: event("cart_update", json!({ "total": 600 })),
+        },
+    ];
+    let outcomes = simulate(&[dwell, cart], &steps, 0);
+    assert_eq!(
+        outcomes[0].fires_at_ms,
+        Some(40_000),
+        "the dwell fires 40 s after the page view"
+    );
+    assert_eq!(outcomes[1].fires_at_ms, None);
+    assert_eq!(outcomes[1].closest_at_ms, Some(5_000));
+    assert_eq!(
+        outcomes[1].failed,
+        vec![r#"device eq "desktop" (is "mobile")"#.to_owned()]
+    );
+}
+
+#[test]
+fn templates_fill_in_facts_and_leave_unknowns_empty() {
+    let v = shopper();
+    let text = "{{ product.name }} for {{ cart.total }} ({{ cart.items }} items){{ shopper.name }}";
+    assert_eq!(
+        render(text, &facts(&v, 2000)),
+        "Alpine jacket for 240 (3 items)"
+    );
+    let bare = VisitorState::first_visit(Timestamp(0));
+    assert_eq!(
+        render("Hi {{ product.name or 'there' }}!", &facts(&bare, 1)),
+        "Hi there!"
+    );
+}

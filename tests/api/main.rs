@@ -10,3 +10,4 @@ mod messages;
 mod restart;
 mod shopper_socket;
 mod store_contract;
+mod triggers;

@@ -129,6 +129,13 @@ impl ShopperSocket {
                 biased;
                 _ = shutdown.cancelled() => close(CloseCode::Restart, "server restarting; reconnect"),
                 _ = too_slow.cancelled() => close(CloseCode::Again, "too slow to receive; reconnect"),
+                // Frames already queued for this socket go out before the next input is read,
+                // so an answer never overtakes what was published before its question.
+                Some(out) = self.outbox_rx.recv() => self.forward(out).await,
+                _ = &mut self.wake, if self.wake_armed => {
+                    self.wake_armed = false;
+                    self.run_triggers(Wake::Timer).await
+                }
                 incoming = stream.recv() => match incoming {
                     None => Flow::Gone,
                     Some(Err(ProtocolError::Overflow)) => close(CloseCode::Size, "frame too large"),
@@ -141,11 +148,6 @@ impl ShopperSocket {
                         self.on_frame(message).await
                     }
                 },
-                Some(out) = self.outbox_rx.recv() => self.forward(out).await,
-                _ = &mut self.wake, if self.wake_armed => {
-                    self.wake_armed = false;
-                    self.run_triggers(Wake::Timer).await
-                }
                 _ = ping.tick() => {
                     if last_heard.elapsed() > limits.idle_timeout {
                         close(CloseCode::Away, "idle timeout")

@@ -1,0 +1,353 @@
+//! Owner routes for trigger rules: CRUD, enable/disable, simulate, funnel report, and the
+//! site's trigger settings. A rule is validated before it is stored; a bad one is refused
+//! with 422 listing each bad field by path.
+
+use super::{ApiError, Caller, json};
+use crate::domain::{BrowsingEvent, Role, RuleId, SiteId};
+use crate::startup::AppState;
+use crate::store::{FunnelCounts, StoredRule, TriggerSettings};
+use crate::triggers::simulate::{Step, simulate};
+use crate::triggers::{FieldError, Rule, Stage};
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+/// Most rules one site may have.
+const MAX_RULES: usize = 200;
+/// Most steps in a simulated journey.
+const MAX_STEPS: usize = 500;
+
+pub(super) fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/sites/{site_id}/rules", web::get().to(list))
+        .route("/sites/{site_id}/rules", web::post().to(create))
+        .route(
+            "/sites/{site_id}/rules/simulate",
+            web::post().to(simulate_journey),
+        )
+        .route("/sites/{site_id}/rules/{rule_id}", web::get().to(get))
+        .route("/sites/{site_id}/rules/{rule_id}", web::put().to(replace))
+        .route("/sites/{site_id}/rules/{rule_id}", web::delete().to(delete))
+        .route(
+            "/sites/{site_id}/rules/{rule_id}/enable",
+            web::post().to(enable),
+        )
+        .route(
+            "/sites/{site_id}/rules/{rule_id}/disable",
+            web::post().to(disable),
+        )
+        .route(
+            "/sites/{site_id}/rules/{rule_id}/report",
+            web::get().to(report),
+        )
+        .route(
+            "/sites/{site_id}/trigger-settings",
+            web::get().to(get_settings),
+        )
+        .route(
+            "/sites/{site_id}/trigger-settings",
+            web::put().to(put_settings),
+        );
+}
+
+/// The site in the path, if the caller owns it.
+fn owned_site(caller: &Caller, site: &str) -> Result<SiteId, ApiError> {
+    let id = SiteId::parse(site)
+        .map_err(|e| ApiError::bad_request("invalid_field", e.to_string()).with_field("site_id"))?;
+    match caller.require_site(&id)? {
+        Role::Owner => Ok(id),
+        Role::Agent => Err(ApiError::forbidden(
+            "only the site's owners manage its rules",
+        )),
+    }
+}
+
+fn rule_id(text: &str) -> Result<RuleId, ApiError> {
+    RuleId::parse(text)
+        .map_err(|e| ApiError::bad_request("invalid_field", e.to_string()).with_field("rule_id"))
+}
+
+fn view(rule: &StoredRule) -> Value {
+    let mut v = rule.spec.clone();
+    v["id"] = json!(rule.id);
+    v["created_at"] = json!(rule.created_at);
+    v["updated_at"] = json!(rule.updated_at);
+    v
+}
+
+async fn find(state: &AppState, site: &SiteId, id: &RuleId) -> Result<StoredRule, ApiError> {
+    let rules = state.store.list_rules(site).await?;
+    rules
+        .into_iter()
+        .find(|r| &r.id == id)
+        .ok_or_else(|| ApiError::not_found("rule"))
+}
+
+/// Validates and stores a rule, then makes this node's sockets use the new set.
+async fn save(
+    state: &AppState,
+    site: &SiteId,
+    id: &RuleId,
+    body: &[u8],
+) -> Result<(bool, StoredRule), ApiError> {
+    let spec: Value = serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request("bad_json", format!("body is not valid JSON: {e}")))?;
+    let rule = Rule::from_json(id.clone(), &spec)
+        .map_err(|errors| ApiError::invalid("the rule", errors))?;
+    let mut stored = rule.spec.clone();
+    if let Some(obj) = stored.as_object_mut() {
+        obj.remove("id");
+        obj.remove("created_at");
+        obj.remove("updated_at");
+    }
+    let created = state.store.save_rule(site, id, stored).await?;
+    state.rules.invalidate(site);
+    Ok((created, find(state, site, id).await?))
+}
+
+async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let site = owned_site(&caller, &path)?;
+    let rules: Vec<Value> = state
+        .store
+        .list_rules(&site)
+        .await?
+        .iter()
+        .map(view)
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({ "rules": rules })))
+}
+
+async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let site = owned_site(&caller, &path)?;
+    if state.store.list_rules(&site).await?.len() >= MAX_RULES {
+        return Err(ApiError::conflict(format!(
+            "a site may have at most {MAX_RULES} rules"
+        )));
+    }
+    let (_, rule) = save(&state, &site, &RuleId::generate(), &body).await?;
+    Ok(HttpResponse::Created().json(view(&rule)))
+}
+
+async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let site = owned_site(&caller, &path.0)?;
+    let rule = find(&state, &site, &rule_id(&path.1)?).await?;
+    Ok(HttpResponse::Ok().json(view(&rule)))
+}
+
+async fn replace(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let site = owned_site(&caller, &path.0)?;
+    let id = rule_id(&path.1)?;
+    find(&state, &site, &id).await?;
+    let (_, rule) = save(&state, &site, &id, &body).await?;
+    Ok(HttpResponse::Ok().json(view(&rule)))
+}
+
+async fn delete(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let site = owned_site(&caller, &path.0)?;
+    if !state.store.delete_rule(&site, &rule_id(&path.1)?).await? {
+        return Err(ApiError::not_found("rule"));
+    }
+    state.rules.invalidate(&site);
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn set_enabled(
+    state: &AppState,
+    caller: &Caller,
+    path: &(String, String),
+    enabled: bool,
+) -> Result<HttpResponse, ApiError> {
+    let site = owned_site(caller, &path.0)?;
+    let id = rule_id(&path.1)?;
+    let mut spec = find(state, &site, &id).await?.spec;
+    spec["enabled"] = json!(enabled);
+    let (_, rule) = save(state, &site, &id, spec.to_string().as_bytes()).await?;
+    Ok(HttpResponse::Ok().json(view(&rule)))
+}
+
+async fn enable(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    set_enabled(&state, &caller, &path, true).await
+}
+
+async fn disable(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    set_enabled(&state, &caller, &path, false).await
+}
+
+#[derive(Deserialize)]
+struct JourneyStep {
+    /// Seconds from the start of the journey.
+    at: f64,
+    event: String,
+    #[serde(default)]
+    props: Map<String, Value>,
+}
+
+#[derive(Deserialize)]
+struct Journey {
+    steps: Vec<JourneyStep>,
+    /// Rules to try instead of the stored ones (drafts not saved yet).
+    #[serde(default)]
+    rules: Option<Vec<Value>>,
+    #[serde(default)]
+    agents_online: usize,
+}
+
+async fn simulate_journey(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let site = owned_site(&caller, &path)?;
+    let journey: Journey = json::parse(&body)?;
+    if journey.steps.len() > MAX_STEPS {
+        return Err(
+            ApiError::bad_request("invalid_field", format!("at most {MAX_STEPS} steps"))
+                .with_field("steps"),
+        );
+    }
+    let mut steps = Vec::with_capacity(journey.steps.len());
+    let mut errors = Vec::new();
+    for (i, step) in journey.steps.into_iter().enumerate() {
+        if !(step.at.is_finite() && (0.0..=86_400.0 * 7.0).contains(&step.at)) {
+            errors.push(FieldError::new(
+                &format!("steps[{i}].at"),
+                "must be seconds from 0 to a week",
+            ));
+            continue;
+        }
+        match BrowsingEvent::parse(&step.event, step.props) {
+            Ok(event) => steps.push(Step {
+                at_ms: (step.at * 1000.0) as i64,
+                event,
+            }),
+            Err((field, reason)) => {
+                let path = if field == "name" {
+                    format!("steps[{i}].event")
+                } else {
+                    format!("steps[{i}].props.{field}")
+                };
+                errors.push(FieldError::new(&path, reason));
+            }
+        }
+    }
+    let rules: Vec<Rule> =
+        match journey.rules {
+            Some(drafts) => drafts
+                .iter()
+                .enumerate()
+                .filter_map(|(i, spec)| {
+                    Rule::from_json(RuleId::generate(), spec)
+                        .map_err(|e| {
+                            errors.extend(e.into_iter().map(|f| {
+                                FieldError::new(&format!("rules[{i}].{}", f.path), f.message)
+                            }))
+                        })
+                        .ok()
+                })
+                .collect(),
+            None => state.rules.get(&site).await?.set.rules().to_vec(),
+        };
+    if !errors.is_empty() {
+        return Err(ApiError::invalid("the journey", errors));
+    }
+    let outcomes = simulate(&rules, &steps, journey.agents_online);
+    Ok(HttpResponse::Ok().json(json!({ "rules": outcomes })))
+}
+
+fn group(counts: &[u64; 4]) -> Value {
+    let rate = |n: u64| {
+        if counts[0] == 0 {
+            None
+        } else {
+            Some(n as f64 / counts[0] as f64)
+        }
+    };
+    let mut v = json!({ "conversion_rate": rate(counts[3]) });
+    for (i, stage) in Stage::ALL.iter().enumerate() {
+        v[stage.as_str()] = json!(counts[i]);
+    }
+    v
+}
+
+async fn report(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let site = owned_site(&caller, &path.0)?;
+    let id = rule_id(&path.1)?;
+    find(&state, &site, &id).await?;
+    let FunnelCounts { shown, held_out } = state.store.funnel(&site, &id).await?;
+    let rate = |c: &[u64; 4]| (c[0] > 0).then(|| c[3] as f64 / c[0] as f64);
+    let uplift = rate(&shown).zip(rate(&held_out)).map(|(s, h)| s - h);
+    Ok(HttpResponse::Ok().json(json!({
+        "rule_id": id,
+        "shown": group(&shown),
+        "held_out": group(&held_out),
+        "uplift": uplift,
+    })))
+}
+
+async fn get_settings(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let site = owned_site(&caller, &path)?;
+    Ok(HttpResponse::Ok().json(state.store.trigger_settings(&site).await?))
+}
+
+async fn put_settings(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let site = owned_site(&caller, &path)?;
+    let settings: TriggerSettings = json::parse(&body)?;
+    if settings.fatigue_window_secs == 0 || settings.fatigue_window_secs > 30 * 86_400 {
+        return Err(
+            ApiError::bad_request("invalid_field", "must be 1 s to 30 days")
+                .with_field("fatigue_window_secs"),
+        );
+    }
+    if settings.attribution_window_secs == 0 || settings.attribution_window_secs > 90 * 86_400 {
+        return Err(
+            ApiError::bad_request("invalid_field", "must be 1 s to 90 days")
+                .with_field("attribution_window_secs"),
+        );
+    }
+    state.store.set_trigger_settings(&site, &settings).await?;
+    state.rules.invalidate(&site);
+    Ok(HttpResponse::Ok().json(settings))
+}

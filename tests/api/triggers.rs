@@ -1,0 +1,322 @@
+//! Trigger rules end to end: the owner API, and proactive messages on real shopper sockets.
+
+use crate::helpers::{PASSWORD, TestApp, spawn_app, start, test_settings};
+use serde_json::{Value, json};
+
+async fn create_rule(app: &TestApp, token: &str, spec: Value) -> String {
+    let response = app
+        .post(
+            &format!("/api/v1/sites/{}/rules", app.seed.site_id),
+            token,
+            spec,
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    response.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// A rule that greets a shopper who has been on a product page for `secs`.
+fn dwell(secs: f64, frequency: Value, holdout: u8) -> Value {
+    json!({
+        "name": "Dwell",
+        "when": "page_view",
+        "conditions": { "all": [
+            { "fact": "page.type", "op": "eq", "value": "product" },
+            { "fact": "time_on_page", "op": "gte", "value": secs }
+        ] },
+        "actions": [{ "type": "message", "text": "Need help with the size of the {{ product.name }}?", "bot_name": "Ava" }],
+        "frequency": frequency,
+        "holdout_percent": holdout
+    })
+}
+
+fn product_page() -> Value {
+    json!({ "url": "https://shop.example/p/jacket", "title": "Jacket", "type": "product" })
+}
+
+async fn report(app: &TestApp, token: &str, rule: &str) -> Value {
+    let path = format!("/api/v1/sites/{}/rules/{rule}/report", app.seed.site_id);
+    app.get(&path, token).await.json().await.unwrap()
+}
+
+fn bot_messages(frames: &[Value]) -> usize {
+    frames
+        .iter()
+        .filter(|f| f["type"] == "message" && f["author"]["kind"] == "bot")
+        .count()
+}
+
+#[tokio::test]
+async fn owners_manage_rules_and_bad_rules_are_refused_by_path() {
+    let app = spawn_app().await;
+    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let rules = format!("/api/v1/sites/{}/rules", app.seed.site_id);
+
+    let bad = app
+        .post(
+            &rules,
+            &owner,
+            json!({
+                "name": "broken",
+                "conditions": { "all": [
+                    { "fact": "page.path", "op": "eq", "value": "/" },
+                    { "fact": "cart.total", "op": "gte", "value": 1 },
+                    { "fact": "cart.total", "op": "gtt", "value": 1 }
+                ] },
+                "actions": [{ "type": "message", "text": "hi" }]
+            }),
+        )
+        .await;
+    assert_eq!(bad.status(), 422);
+    let body: Value = bad.json().await.unwrap();
+    let errors = body["error"]["errors"].as_array().unwrap();
+    assert_eq!(errors[0]["path"], "conditions.all[2].op");
+    assert!(
+        errors[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("unknown operator \"gtt\"")
+    );
+
+    let id = create_rule(
+        &app,
+        &owner,
+        dwell(40.0, json!({ "once_per": "visitor" }), 0),
+    )
+    .await;
+    let one = format!("{rules}/{id}");
+    let got: Value = app.get(&one, &owner).await.json().await.unwrap();
+    assert_eq!(
+        (got["name"].as_str(), got["enabled"].as_bool()),
+        (Some("Dwell"), Some(true))
+    );
+
+    let mut changed = dwell(60.0, json!({ "once_per": "session" }), 0);
+    changed["name"] = json!("Longer dwell");
+    let replaced = app
+        .http
+        .put(app.url(&one))
+        .bearer_auth(&owner)
+        .json(&changed)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replaced.status(), 200);
+    let disabled: Value = app
+        .post(&format!("{one}/disable"), &owner, json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(disabled["enabled"], false);
+    let listed: Value = app.get(&rules, &owner).await.json().await.unwrap();
+    assert_eq!(listed["rules"][0]["name"], "Longer dwell");
+
+    // Not the outsider's site, and agents (not owners) of a site do not manage its rules.
+    let outsider = app.login(&app.seed.outsider_email, PASSWORD).await;
+    assert_eq!(app.get(&rules, &outsider).await.status(), 403);
+    let their_rules = format!("/api/v1/sites/{}/rules", app.seed.other_site_id);
+    assert_eq!(
+        app.get(&their_rules, &outsider).await.status(),
+        403,
+        "agent role"
+    );
+
+    let deleted = app
+        .http
+        .delete(app.url(&one))
+        .bearer_auth(&owner)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 204);
+    assert_eq!(app.get(&one, &owner).await.status(), 404);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_shopper_lingering_on_a_product_gets_the_bot_message_once_across_tabs_and_reconnects() {
+    let app = spawn_app().await;
+    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let rule = create_rule(
+        &app,
+        &owner,
+        dwell(0.5, json!({ "once_per": "visitor" }), 0),
+    )
+    .await;
+
+    let mut tab1 = app.shopper().await;
+    let welcome = tab1.hello(json!({ "page": product_page() })).await;
+    tab1.send(json!({ "type": "event", "name": "product_view", "props": { "sku": "J-1", "name": "Alpine jacket" } })).await;
+    tab1.drain().await;
+    // Leave mid-dwell and come back on the same page, in two tabs.
+    tab1.close().await;
+    let resume = json!({ "visitor_id": welcome["visitor_id"], "session": welcome["session"], "page": product_page() });
+    let mut tab2 = app.shopper().await;
+    tab2.hello(resume.clone()).await;
+    let mut tab3 = app.shopper().await;
+    tab3.hello(resume).await;
+
+    // The timer fires once; both open tabs see the proactive message, labelled as the bot.
+    for tab in [&mut tab2, &mut tab3] {
+        let (proactive, before) = tab.recv_type("proactive").await;
+        assert_eq!(proactive["rule_id"], rule.as_str());
+        let message = before
+            .iter()
+            .find(|f| f["type"] == "message")
+            .expect("the message comes first");
+        assert_eq!(message["author"]["kind"], "bot");
+        assert_eq!(message["author"]["name"], "Ava");
+        assert_eq!(
+            message["text"],
+            "Need help with the size of the Alpine jacket?"
+        );
+    }
+    // Another page view re-evaluates: nothing more.
+    tab2.send(json!({ "type": "event", "name": "page_view", "props": product_page() }))
+        .await;
+    assert_eq!(bot_messages(&tab2.drain().await), 0);
+    assert_eq!(bot_messages(&tab3.drain().await), 0);
+    assert_eq!(report(&app, &owner, &rule).await["shown"]["fired"], 1);
+
+    // The funnel follows the shopper: opened the widget, replied, bought.
+    tab2.send(json!({ "type": "event", "name": "widget_open" }))
+        .await;
+    tab2.send(json!({ "type": "message", "client_msg_id": "r1", "text": "Yes, is M big?" }))
+        .await;
+    tab2.recv_type("ack").await;
+    tab2.send(json!({ "type": "event", "name": "purchase", "props": { "total": 129 } }))
+        .await;
+    tab2.send(json!({ "type": "event", "name": "purchase", "props": { "total": 129 } }))
+        .await;
+    tab2.drain().await;
+    let funnel = report(&app, &owner, &rule).await;
+    assert_eq!(funnel["shown"]["opened"], 1);
+    assert_eq!(funnel["shown"]["replied"], 1);
+    assert_eq!(
+        funnel["shown"]["converted"], 1,
+        "a second purchase is not a second conversion"
+    );
+    assert_eq!(funnel["shown"]["conversion_rate"], 1.0);
+
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn once_per_visitor_survives_a_restart() {
+    let app = spawn_app().await;
+    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    // A tag rule shows nothing, so no open conversation can be what holds it back.
+    let rule = create_rule(
+        &app,
+        &owner,
+        json!({
+            "name": "Tag product viewers",
+            "when": "page_view",
+            "conditions": { "fact": "page.type", "op": "eq", "value": "product" },
+            "actions": [{ "type": "tag", "tag": "browsed-products" }],
+            "frequency": { "once_per": "visitor" }
+        }),
+    )
+    .await;
+    let mut shopper = app.shopper().await;
+    let welcome = shopper.hello(json!({ "page": product_page() })).await;
+    shopper.drain().await;
+    assert_eq!(report(&app, &owner, &rule).await["shown"]["fired"], 1);
+    let visitor = format!(
+        "/api/v1/sites/{}/visitors/{}",
+        app.seed.site_id,
+        welcome["visitor_id"].as_str().unwrap()
+    );
+    shopper.close().await;
+
+    let seed = app.seed.clone();
+    let dir = app.stop().await.unwrap();
+    let app = start(test_settings(dir.path()), seed).await;
+    let mut back = app.shopper().await;
+    let other_product = json!({ "url": "https://shop.example/p/boots", "type": "product" });
+    back.hello(json!({ "visitor_id": welcome["visitor_id"], "session": welcome["session"], "page": other_product })).await;
+    back.send(json!({ "type": "event", "name": "page_view", "props": product_page() }))
+        .await;
+    back.drain().await;
+    assert_eq!(
+        report(&app, &owner, &rule).await["shown"]["fired"],
+        1,
+        "not fired again after the restart"
+    );
+    let state: Value = app.get(&visitor, &owner).await.json().await.unwrap();
+    assert_eq!(state["tags"], json!(["browsed-products"]));
+    app.stop().await;
+    drop(dir);
+}
+
+#[tokio::test]
+async fn held_out_visitors_see_nothing_but_are_counted() {
+    let app = spawn_app().await;
+    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let mut rule = dwell(0.0, json!({ "once_per": "visitor" }), 100);
+    rule["conditions"] = json!({ "fact": "page.type", "op": "eq", "value": "product" });
+    let rule = create_rule(&app, &owner, rule).await;
+
+    let mut shopper = app.shopper().await;
+    shopper.hello(json!({ "page": product_page() })).await;
+    shopper
+        .send(json!({ "type": "event", "name": "checkout_complete" }))
+        .await;
+    let frames = shopper.drain().await;
+    assert!(
+        frames
+            .iter()
+            .all(|f| f["type"] != "proactive" && f["type"] != "message"),
+        "{frames:?}"
+    );
+    let funnel = report(&app, &owner, &rule).await;
+    assert_eq!(funnel["held_out"]["fired"], 1);
+    assert_eq!(funnel["held_out"]["converted"], 1);
+    assert_eq!(funnel["shown"]["fired"], 0);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn simulate_shows_when_rules_fire_and_why_not() {
+    let app = spawn_app().await;
+    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let journey = json!({
+        "steps": [
+            { "at": 0, "event": "page_view", "props": { "url": "https://shop.example/p/1", "type": "product" } },
+            { "at": 12, "event": "cart_update", "props": { "total": 80 } }
+        ],
+        "rules": [
+            dwell(40.0, json!({ "once_per": "visitor" }), 0),
+            { "name": "Big cart", "when": "cart_update",
+              "conditions": { "fact": "cart.total", "op": "gte", "value": 100 },
+              "actions": [{ "type": "tag", "tag": "big" }] }
+        ]
+    });
+    let response = app
+        .post(
+            &format!("/api/v1/sites/{}/rules/simulate", app.seed.site_id),
+            &owner,
+            journey,
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["rules"][0]["fires_at_ms"], 40_000);
+    assert_eq!(body["rules"][1]["fires_at_ms"], Value::Null);
+    assert_eq!(body["rules"][1]["failed"][0], "cart.total gte 100 (is 80)");
+
+    let bad = json!({ "steps": [{ "at": -1, "event": "page_view" }] });
+    let refused = app
+        .post(
+            &format!("/api/v1/sites/{}/rules/simulate", app.seed.site_id),
+            &owner,
+            bad,
+        )
+        .await;
+    assert_eq!(refused.status(), 422);
+    app.stop().await;
+}
