@@ -151,5 +151,78 @@ fn store(c: &mut Criterion) {
     rt.block_on(store.close());
 }
 
-criterion_group!(benches, decode_and_apply, store);
+/// A site's rules: every tenth one wakes on page views and has a dwell condition; the others
+/// wake on custom events, test cart and UTM facts, and never match this visitor.
+fn rule_set(n: usize) -> shopchat::triggers::RuleSet {
+    use serde_json::json;
+    let rules = (0..n)
+        .map(|i| {
+            let spec = if i % 10 == 0 {
+                json!({ "name": format!("dwell {i}"), "priority": i, "when": "page_view",
+                    "conditions": { "all": [
+                        { "fact": "page.type", "op": "eq", "value": "product" },
+                        { "fact": "page.path", "op": "matches", "glob": format!("/products/{i}/**") },
+                        { "fact": "time_on_page", "op": "gte", "value": 40 } ] },
+                    "actions": [{ "type": "message", "text": "Need help?" }] })
+            } else {
+                json!({ "name": format!("rule {i}"), "priority": i, "when": format!("custom_{}", i % 7),
+                    "conditions": { "any": [
+                        { "fact": "cart.total", "op": "gte", "value": 1000 + i },
+                        { "fact": "utm.campaign", "op": "eq", "value": format!("c{i}") } ] },
+                    "actions": [{ "type": "tag", "tag": "t" }] })
+            };
+            shopchat::triggers::Rule::from_json(shopchat::domain::RuleId::generate(), &spec).unwrap()
+        })
+        .collect();
+    shopchat::triggers::RuleSet::new(rules, shopchat::triggers::Fatigue::default())
+}
+
+fn triggers(c: &mut Criterion) {
+    use shopchat::triggers::{Facts, Wake};
+    let mut state = VisitorState::first_visit(Timestamp(0));
+    if let Ok(ClientFrame::Event(e)) = protocol::decode(PAGE_VIEW)
+        && let Ok(event) = BrowsingEvent::parse(&e.name, e.props)
+    {
+        state.apply(&event, Timestamp(1000));
+    }
+    let visitor = VisitorId::generate();
+    let mut group = c.benchmark_group("triggers");
+    group.throughput(Throughput::Elements(1));
+    for n in [1usize, 10, 100, 1000] {
+        let set = rule_set(n);
+        let facts = Facts {
+            now: Timestamp(5000),
+            visitor: &state,
+            online_agents: &[],
+            business_hours: true,
+            in_conversation: false,
+        };
+        group.bench_function(format!("evaluate_page_view_{n}_rules"), |b| {
+            b.iter(|| {
+                set.evaluate(
+                    Wake::Event(black_box("page_view")),
+                    black_box(&facts),
+                    &visitor,
+                    false,
+                )
+            })
+        });
+        group.bench_function(format!("evaluate_custom_event_{n}_rules"), |b| {
+            b.iter(|| {
+                set.evaluate(
+                    Wake::Event(black_box("custom_3")),
+                    black_box(&facts),
+                    &visitor,
+                    false,
+                )
+            })
+        });
+        group.bench_function(format!("plan_timer_{n}_rules"), |b| {
+            b.iter(|| set.next_wake(black_box(&facts)))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, decode_and_apply, triggers, store);
 criterion_main!(benches);

@@ -31,9 +31,37 @@
   function send(frame) {
     if (ws && ready) ws.send(JSON.stringify(frame)); else pending.push(frame);
   }
-  function page() {
-    return { url: location.href, title: document.title, referrer: document.referrer || null };
+  function product() {
+    // schema.org Product in JSON-LD, as most shop systems print it.
+    var nodes = document.querySelectorAll('script[type="application/ld+json"]');
+    for (var i = 0; i < nodes.length; i++) {
+      try {
+        var data = JSON.parse(nodes[i].textContent), list = [].concat(data["@graph"] || data);
+        for (var j = 0; j < list.length; j++) {
+          var p = list[j];
+          if (p && p["@type"] === "Product") {
+            var offer = [].concat(p.offers || [])[0] || {};
+            var price = parseFloat(offer.price);
+            return { sku: p.sku ? String(p.sku) : undefined, name: p.name ? String(p.name) : undefined,
+              price: isNaN(price) ? undefined : price, category: p.category ? String(p.category) : undefined };
+          }
+        }
+      } catch (e) { /* not our JSON */ }
+    }
+    return null;
   }
+  function page() {
+    var p = { url: location.href, title: document.title, referrer: document.referrer || null,
+      device: matchMedia("(max-width: 767px)").matches ? "mobile" : "desktop",
+      language: navigator.language || undefined };
+    if (product()) p.type = "product";
+    return p;
+  }
+  function pageSeen() {
+    var found = product();
+    if (found) send({ type: "event", name: "product_view", props: found });
+  }
+  var proactiveRule = null;
 
   function connect() {
     ws = new WebSocket(wsUrl);
@@ -56,6 +84,7 @@
         saved.visitorId = f.visitor_id; saved.session = f.session; save();
         ready = true; retry = 0;
         while (pending.length) ws.send(JSON.stringify(pending.shift()));
+        pageSeen();
         emit("ready", { visitor_id: f.visitor_id });
       } else if (f.type === "message") {
         if (seen[f.id]) return;
@@ -63,6 +92,10 @@
         saved.lastSeq[f.conversation_id] = Math.max(saved.lastSeq[f.conversation_id] || 0, f.seq); save();
         ui.add(f);
         emit("message", f);
+      } else if (f.type === "proactive") {
+        proactiveRule = f.rule_id;
+        if (f.open) ui.open();
+        emit("proactive", f);
       } else if (f.type === "error") {
         if (f.code === "bad_session") { delete saved.visitorId; delete saved.session; save(); ws.close(); }
         emit("error", f);
@@ -97,7 +130,12 @@
     form.appendChild(input); form.appendChild(sendBtn);
     box.appendChild(log); box.appendChild(form);
     var openBtn = document.createElement("button"); openBtn.className = "open"; openBtn.textContent = "Chat with us";
-    openBtn.onclick = function () { box.classList.toggle("on"); };
+    openBtn.onclick = function () {
+      var opening = !box.classList.contains("on");
+      box.classList.toggle("on");
+      if (opening) send({ type: "event", name: "widget_open", props: {} });
+      else if (proactiveRule) { send({ type: "event", name: "dismiss", props: { rule_id: proactiveRule } }); proactiveRule = null; }
+    };
     form.onsubmit = function (e) {
       e.preventDefault();
       var text = input.value.trim(); if (!text) return;
@@ -128,6 +166,8 @@
   function api(cmd) {
     var args = Array.prototype.slice.call(arguments, 1);
     if (cmd === "track") send({ type: "event", name: args[0], props: args[1] || {} });
+    else if (cmd === "cart") send({ type: "event", name: "cart_update", props: args[0] || {} });
+    else if (cmd === "identify") send({ type: "event", name: "identify", props: args[0] || {} });
     else if (cmd === "open") ui.open();
     else if (cmd === "close") ui.close();
     else if (cmd === "on") (listeners[args[0]] = listeners[args[0]] || []).push(args[1]);
@@ -141,6 +181,7 @@
     if (location.href === lastUrl) return;
     lastUrl = location.href;
     send({ type: "event", name: "page_view", props: page() });
+    pageSeen();
   }
   ["pushState", "replaceState"].forEach(function (k) {
     var orig = history[k];
