@@ -105,6 +105,9 @@ pub struct SettingsArgs {
     /// Milliseconds of silence after which a socket is closed [default: 45000]
     #[arg(long, global = true, env = "SHOPCHAT_IDLE_TIMEOUT_MS")]
     pub idle_timeout_ms: Option<u64>,
+    /// Deliver webhooks to plain-http URLs too (development only) [default: false]
+    #[arg(long, global = true, env = "SHOPCHAT_ALLOW_HTTP_WEBHOOKS")]
+    pub allow_http_webhooks: Option<bool>,
     /// HTTP worker threads [default: number of cores]
     #[arg(long, global = true, env = "SHOPCHAT_WORKERS")]
     pub workers: Option<usize>,
@@ -154,6 +157,8 @@ pub struct Settings {
     pub limits: Limits,
     /// HTTP worker threads; `None` means one per core.
     pub workers: Option<usize>,
+    /// Webhooks to plain-http URLs are delivered (development and tests only).
+    pub allow_http_webhooks: bool,
 }
 
 impl Default for Settings {
@@ -178,6 +183,7 @@ impl Default for Settings {
                 idle_timeout: Duration::from_secs(45),
             },
             workers: None,
+            allow_http_webhooks: false,
         }
     }
 }
@@ -294,6 +300,7 @@ impl Settings {
             token_ttl_secs: positive("token_ttl_secs", pick!(token_ttl_secs, d.token_ttl_secs))?,
             limits,
             workers: cli.workers.or(file.workers).map(|w| w.max(1)),
+            allow_http_webhooks: pick!(allow_http_webhooks, false),
         })
     }
 }

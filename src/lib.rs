@@ -20,4 +20,5 @@ pub mod startup;
 pub mod store;
 pub mod telemetry;
 pub mod triggers;
+pub mod webhooks;
 pub mod ws;

@@ -48,6 +48,8 @@ pub struct AppState {
     pub jwt: JwtKeys,
     /// Shopper session token key.
     pub sessions: SessionKey,
+    /// Outbound webhook deliveries.
+    pub webhooks: crate::webhooks::Webhooks,
     /// Each site's compiled trigger rules.
     pub rules: crate::site_rules::SiteRulesCache,
     /// The settings the server runs with.
@@ -229,6 +231,7 @@ impl Application {
         let shutdown = CancellationToken::new();
         let state = AppState {
             rules: crate::site_rules::SiteRulesCache::new(store.clone()),
+            webhooks: crate::webhooks::Webhooks::start(settings.allow_http_webhooks),
             store,
             bus: Arc::new(MemoryBus::new(hub.clone())),
             hub,

@@ -347,6 +347,12 @@ async fn put_settings(
                 .with_field("attribution_window_secs"),
         );
     }
+    if let Some(hours) = &settings.business_hours
+        && let Err((field, message)) = hours.validate()
+    {
+        return Err(ApiError::bad_request("invalid_field", message)
+            .with_field(format!("business_hours.{field}")));
+    }
     state.store.set_trigger_settings(&site, &settings).await?;
     state.rules.invalidate(&site);
     Ok(HttpResponse::Ok().json(settings))

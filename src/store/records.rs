@@ -168,6 +168,9 @@ pub struct TriggerSettings {
     pub fatigue_window_secs: u64,
     /// How long after a firing a purchase still counts as converted, seconds.
     pub attribution_window_secs: u64,
+    /// Opening hours for the `business_hours` fact; always open when unset.
+    #[serde(default)]
+    pub business_hours: Option<crate::triggers::BusinessHours>,
 }
 
 impl Default for TriggerSettings {
@@ -177,6 +180,7 @@ impl Default for TriggerSettings {
             fatigue_max: 1,
             fatigue_window_secs: 3600,
             attribution_window_secs: 7 * 86_400,
+            business_hours: None,
         }
     }
 }

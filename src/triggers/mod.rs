@@ -8,6 +8,7 @@ mod condition;
 mod engine;
 mod facts;
 mod history;
+mod hours;
 mod rule;
 pub mod simulate;
 
@@ -15,6 +16,7 @@ pub use condition::Condition;
 pub use engine::{Evaluation, Firing, RuleSet, Wake, in_holdout};
 pub use facts::{Fact, FactValue, Facts};
 pub use history::{Attribution, Fatigue, RuleRecord, Stage, TriggerHistory};
+pub use hours::BusinessHours;
 pub use rule::{Action, Frequency, Limit, Persona, Priority, Rule, render};
 
 use serde::Serialize;

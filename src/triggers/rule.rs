@@ -332,7 +332,9 @@ fn parse_actions(value: Option<&Value>, errors: &mut Vec<FieldError>) -> Vec<Act
                 template(obj.get("text"), &format!("{path}.text"), errors).map(Action::AlertAgents)
             }
             Some("webhook") => match obj.get("url").and_then(Value::as_str).map(url::Url::parse) {
-                Some(Ok(u)) if u.scheme() == "https" => Some(Action::Webhook(u.into())),
+                Some(Ok(u)) if matches!(u.scheme(), "https" | "http") && u.host().is_some() => {
+                    Some(Action::Webhook(u.into()))
+                }
                 _ => {
                     errors.push(FieldError::new(
                         &format!("{path}.url"),

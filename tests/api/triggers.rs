@@ -320,3 +320,134 @@ async fn simulate_shows_when_rules_fire_and_why_not() {
     assert_eq!(refused.status(), 422);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_webhook_action_posts_the_firing_signed_with_the_sites_secret() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = crate::helpers::spawn_app_with(|s| s.allow_http_webhooks = true).await;
+    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let receiver = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hook = format!(
+        "http://127.0.0.1:{}/hook",
+        receiver.local_addr().unwrap().port()
+    );
+    let rule = create_rule(
+        &app,
+        &owner,
+        json!({
+            "name": "Tell the CRM",
+            "when": "add_to_cart",
+            "actions": [{ "type": "webhook", "url": hook }]
+        }),
+    )
+    .await;
+
+    let mut shopper = app.shopper().await;
+    let welcome = shopper.hello(json!({ "page": product_page() })).await;
+    shopper.send(json!({ "type": "event", "name": "add_to_cart", "props": { "sku": "J-1", "price": 129 } })).await;
+
+    let (mut conn, _) = tokio::time::timeout(crate::helpers::DEADLINE, receiver.accept())
+        .await
+        .unwrap()
+        .unwrap();
+    let mut request = Vec::new();
+    let mut buf = [0u8; 4096];
+    let (head, body) = loop {
+        let n = tokio::time::timeout(crate::helpers::DEADLINE, conn.read(&mut buf))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(n > 0, "connection closed early");
+        request.extend_from_slice(&buf[..n]);
+        let text = String::from_utf8_lossy(&request).to_string();
+        if let Some((head, body)) = text.split_once("\r\n\r\n") {
+            let length: usize = head
+                .lines()
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("content-length:")
+                        .map(|v| v.trim().parse().unwrap())
+                })
+                .unwrap_or(0);
+            if body.len() >= length {
+                break (head.to_owned(), body.to_owned());
+            }
+        }
+    };
+    conn.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")
+        .await
+        .unwrap();
+    assert!(head.starts_with("POST /hook HTTP/1.1"), "{head}");
+
+    let payload: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(payload["event"], "rule.fired");
+    assert_eq!(payload["rule_id"], rule.as_str());
+    assert_eq!(payload["visitor_id"], welcome["visitor_id"]);
+    assert_eq!(payload["cart"]["total"], 129.0);
+    let site: Value = app
+        .get(&format!("/api/v1/sites/{}", app.seed.site_id), &owner)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let expected = shopchat::webhooks::signature(site["identity_secret"].as_str().unwrap(), &body);
+    let signature = head
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("X-Shopchat-Signature: ")
+                .or_else(|| l.strip_prefix("x-shopchat-signature: "))
+        })
+        .expect("a signature header");
+    assert_eq!(signature, expected);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn business_hours_follow_the_sites_settings() {
+    let app = spawn_app().await;
+    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let settings = format!("/api/v1/sites/{}/trigger-settings", app.seed.site_id);
+    let mut body: Value = app.get(&settings, &owner).await.json().await.unwrap();
+    assert_eq!(body["fatigue_max"], 1);
+
+    body["business_hours"] =
+        json!({ "timezone": "Mars/Olympus", "days": [1], "open": "09:00", "close": "17:00" });
+    let refused = app
+        .http
+        .put(app.url(&settings))
+        .bearer_auth(&owner)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 400);
+    assert_eq!(
+        refused.json::<Value>().await.unwrap()["error"]["field"],
+        "business_hours.timezone"
+    );
+
+    // Open from 00:00 to 00:00 on no time at all: always closed.
+    body["business_hours"] = json!({ "timezone": "Europe/Berlin", "days": [1, 2, 3, 4, 5, 6, 7], "open": "00:00", "close": "00:00" });
+    let saved = app
+        .http
+        .put(app.url(&settings))
+        .bearer_auth(&owner)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(saved.status(), 200);
+    let open_rule = create_rule(&app, &owner, json!({ "name": "open", "when": "page_view",
+        "conditions": { "fact": "business_hours", "op": "eq", "value": true }, "actions": [{ "type": "tag", "tag": "open" }] })).await;
+    let closed_rule = create_rule(&app, &owner, json!({ "name": "closed", "when": "page_view",
+        "conditions": { "fact": "business_hours", "op": "eq", "value": false }, "actions": [{ "type": "tag", "tag": "closed" }] })).await;
+    let mut shopper = app.shopper().await;
+    shopper.hello(json!({ "page": product_page() })).await;
+    shopper.drain().await;
+    assert_eq!(
+        report(&app, &owner, &closed_rule).await["shown"]["fired"],
+        1
+    );
+    assert_eq!(report(&app, &owner, &open_rule).await["shown"]["fired"], 0);
+    app.stop().await;
+}

@@ -21,7 +21,11 @@ enum Planned {
     },
     Open,
     Tag(String),
-    /// Needs the agent channel or an outbound HTTP client (later work): logged only.
+    Webhook {
+        url: String,
+        payload: serde_json::Value,
+    },
+    /// Needs the agent channel (the conversations work): logged only.
     Deferred(&'static str),
 }
 
@@ -44,6 +48,11 @@ impl ShopperSocket {
             .typing_until
             .is_some_and(|until| Instant::now() < until);
         let visitor = joined.id.clone();
+        let business_hours = rules
+            .settings
+            .business_hours
+            .as_ref()
+            .is_none_or(|h| h.is_open(now));
         let (firing, snapshot, planned, next) = {
             let mut state = lock(&joined.browsing);
             let in_conversation = state.in_conversation;
@@ -51,7 +60,7 @@ impl ShopperSocket {
                 now,
                 visitor: &state,
                 online_agents: &[],
-                business_hours: true,
+                business_hours,
                 in_conversation,
             };
             let firing = rules.set.evaluate(wake, &facts, &visitor, typing);
@@ -68,7 +77,20 @@ impl ShopperSocket {
                         Action::Tag(tag) => Planned::Tag(tag.clone()),
                         Action::RouteToHuman(_) => Planned::Deferred("route_to_human"),
                         Action::AlertAgents(_) => Planned::Deferred("alert_agents"),
-                        Action::Webhook(_) => Planned::Deferred("webhook"),
+                        Action::Webhook(url) => Planned::Webhook {
+                            url: url.clone(),
+                            payload: serde_json::json!({
+                                "event": "rule.fired",
+                                "site_id": self.site.id,
+                                "rule_id": f.rule_id,
+                                "rule_name": rules.set.rules()[f.index].name,
+                                "visitor_id": visitor,
+                                "at": now,
+                                "page": facts.visitor.current_page,
+                                "product": facts.visitor.product,
+                                "cart": facts.visitor.cart,
+                            }),
+                        },
                     })
                     .collect(),
                 _ => Vec::new(),
@@ -87,7 +109,7 @@ impl ShopperSocket {
                 now,
                 visitor: &state,
                 online_agents: &[],
-                business_hours: true,
+                business_hours,
                 in_conversation,
             };
             let next = rules.set.next_wake(&facts);
@@ -149,6 +171,11 @@ impl ShopperSocket {
                 }
                 Planned::Open => open = true,
                 Planned::Tag(_) => {}
+                Planned::Webhook { url, payload } => {
+                    self.state
+                        .webhooks
+                        .send(&url, &payload, &self.site.identity_secret);
+                }
                 Planned::Deferred(kind) => {
                     tracing::info!(rule = %rule, action = kind, "trigger action not carried out yet");
                 }
