@@ -19,7 +19,7 @@ use crate::protocol::{
     PROTOCOL_VERSION, ReadFrame, ServerFrame,
 };
 use crate::startup::AppState;
-use crate::store::{Conversation, NewMessage, Site};
+use crate::store::{Appended, Conversation, NewMessage, Site};
 use crate::triggers::{Stage, Wake};
 use actix_ws::{
     AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, ProtocolError, Session,
@@ -580,26 +580,7 @@ impl ShopperSocket {
             lock(&joined.browsing).in_conversation = true;
         }
         self.reach(Stage::Replied, Timestamp::now()).await;
-        let mut frames = vec![ServerFrame::Message(appended.message.clone())];
-        if appended.opened {
-            frames.insert(
-                0,
-                ServerFrame::Status {
-                    conversation_id: stored.conversation_id.clone(),
-                    state: "open".into(),
-                },
-            );
-        }
-        for frame in frames {
-            let event = BusEvent {
-                site_id: self.site.id.clone(),
-                visitor_id: visitor.clone(),
-                frame,
-            };
-            if let Err(e) = self.state.bus.publish(event).await {
-                tracing::warn!(error = %e, "live delivery of a shopper message failed");
-            }
-        }
+        self.publish_stored(&visitor, &appended).await;
         flow
     }
 
@@ -627,6 +608,36 @@ impl ShopperSocket {
             Ok(_) => self.send_frame(&unknown()).await,
             Err(e) => self.internal_error(e).await,
         }
+    }
+
+    /// Delivers a frame to every socket of the visitor, on every node. A failure is only
+    /// logged: what matters is already stored, and the client gets it on reconnect.
+    async fn publish(&self, visitor: &VisitorId, frame: ServerFrame) {
+        let event = BusEvent {
+            site_id: self.site.id.clone(),
+            visitor_id: visitor.clone(),
+            frame,
+        };
+        if let Err(e) = self.state.bus.publish(event).await {
+            tracing::warn!(error = %e, "live delivery failed");
+        }
+    }
+
+    /// Delivers a newly stored message, announcing its conversation first if it just opened.
+    async fn publish_stored(&self, visitor: &VisitorId, appended: &Appended) {
+        if appended.opened {
+            let conversation_id = appended.message.conversation_id.clone();
+            self.publish(
+                visitor,
+                ServerFrame::Status {
+                    conversation_id,
+                    state: "open".into(),
+                },
+            )
+            .await;
+        }
+        self.publish(visitor, ServerFrame::Message(appended.message.clone()))
+            .await;
     }
 
     async fn internal_error(&mut self, cause: impl std::fmt::Display) -> Flow {

@@ -2,7 +2,6 @@
 //! make the firing durable, then act; and credit later funnel stages to the rule that fired.
 
 use super::{Flow, ShopperSocket, error};
-use crate::bus::BusEvent;
 use crate::domain::{AuthorKind, BrowsingEvent, ClientMsgId, MessageText, RuleId, Timestamp};
 use crate::hub::lock;
 use crate::protocol::{Author, ErrorCode, ServerFrame};
@@ -189,15 +188,8 @@ impl ShopperSocket {
             conversation_id,
             open,
         };
-        if let Some(joined) = &self.joined {
-            let event = BusEvent {
-                site_id: self.site.id.clone(),
-                visitor_id: joined.id.clone(),
-                frame,
-            };
-            if let Err(e) = self.state.bus.publish(event).await {
-                tracing::warn!(error = %e, "live delivery of a proactive frame failed");
-            }
+        if let Some(visitor) = self.joined.as_ref().map(|j| j.id.clone()) {
+            self.publish(&visitor, frame).await;
         }
         Flow::Continue
     }
@@ -239,28 +231,8 @@ impl ShopperSocket {
         if let Some(joined) = &self.joined {
             lock(&joined.browsing).in_conversation = true;
         }
-        let conversation_id = appended.message.conversation_id.clone();
-        let mut frames = vec![ServerFrame::Message(appended.message)];
-        if appended.opened {
-            frames.insert(
-                0,
-                ServerFrame::Status {
-                    conversation_id: conversation_id.clone(),
-                    state: "open".into(),
-                },
-            );
-        }
-        for frame in frames {
-            let event = BusEvent {
-                site_id: self.site.id.clone(),
-                visitor_id: visitor.clone(),
-                frame,
-            };
-            if let Err(e) = self.state.bus.publish(event).await {
-                tracing::warn!(error = %e, "live delivery of a proactive message failed");
-            }
-        }
-        Some(conversation_id)
+        self.publish_stored(&visitor, &appended).await;
+        Some(appended.message.conversation_id)
     }
 
     /// Funnel stages and dismissals that browsing events stand for.
