@@ -134,6 +134,39 @@ impl Hub {
         )
     }
 
+    /// Registers a shopper socket into the visitor's live state if another of its sockets
+    /// is here; `None` (and nothing registered) otherwise. Check and registration are one
+    /// step, so a tab that leaves at the same moment cannot be missed.
+    pub fn join_live(
+        &self,
+        site: &SiteId,
+        visitor: &VisitorId,
+        outbox: mpsc::Sender<Outbound>,
+        too_slow: CancellationToken,
+    ) -> Option<(Registration, SharedVisitor)> {
+        let mut inner = self.inner();
+        inner.next_socket += 1;
+        let id = inner.next_socket;
+        let live = inner
+            .visitors
+            .get_mut(visitor)
+            .filter(|l| &l.site_id == site)?;
+        live.sockets.push(Socket {
+            id,
+            outbox,
+            too_slow,
+        });
+        let state = live.state.clone();
+        Some((
+            Registration {
+                hub: self.clone(),
+                visitor: visitor.clone(),
+                socket: id,
+            },
+            state,
+        ))
+    }
+
     /// Delivers an event to the visitor's sockets on this node. The lock is held only to
     /// copy the recipients; encoding and queueing happen outside it.
     pub fn deliver(&self, event: &BusEvent) {

@@ -312,32 +312,13 @@ impl ShopperSocket {
             _ => (VisitorId::generate(), false),
         };
 
-        let mut browsing = if known {
-            match self.state.store.load_visitor(&self.site.id, &visitor).await {
-                Ok(Some(mut stored)) => {
-                    stored.returns(now);
-                    stored
-                }
-                Ok(None) => VisitorState::first_visit(now),
-                Err(e) => return self.internal_error(e).await,
-            }
-        } else {
-            VisitorState::first_visit(now)
-        };
+        let mut page = None;
         let mut page_error = None;
         if let Some(props) = &hello.page {
             match PageInfo::from_props(props) {
-                Ok(page) => browsing.apply(&BrowsingEvent::PageView(page), now),
+                Ok(p) => page = Some(p),
                 Err((field, reason)) => page_error = Some(format!("page.{field}: {reason}")),
             }
-        }
-        if let Err(e) = self
-            .state
-            .store
-            .save_visitor(&self.site.id, &visitor, &browsing)
-            .await
-        {
-            return self.internal_error(e).await;
         }
         let conversations = match self.resumable(&visitor, &hello.last_seq).await {
             Ok(c) => c,
@@ -346,18 +327,55 @@ impl ShopperSocket {
 
         // Register before replaying: anything published from now on is queued in the outbox
         // and deduplicated against what the replay sends, so nothing falls in between.
-        let (registration, browsing) = self.state.hub.register_shopper(
+        // The hub is asked first: a tab that is closing saves its state before it leaves the
+        // hub, so this tab either joins that live state or loads its last save.
+        let (outbox, too_slow) = (self.outbox_tx.clone(), self.too_slow.clone());
+        let (registration, browsing) = match self.state.hub.join_live(
             &self.site.id,
             &visitor,
-            browsing,
-            self.outbox_tx.clone(),
-            self.too_slow.clone(),
-        );
+            outbox.clone(),
+            too_slow.clone(),
+        ) {
+            Some(joined) => joined,
+            None => {
+                let loaded = if known {
+                    match self.state.store.load_visitor(&self.site.id, &visitor).await {
+                        Ok(stored) => stored.unwrap_or_else(|| VisitorState::first_visit(now)),
+                        Err(e) => return self.internal_error(e).await,
+                    }
+                } else {
+                    VisitorState::first_visit(now)
+                };
+                self.state
+                    .hub
+                    .register_shopper(&self.site.id, &visitor, loaded, outbox, too_slow)
+            }
+        };
+        let snapshot = {
+            let mut state = lock(&browsing);
+            if known {
+                state.returns(now);
+            }
+            if let Some(page) = page {
+                state.apply(&BrowsingEvent::PageView(page), now);
+            }
+            state.in_conversation = conversations.iter().any(|c| c.state.takes_new_messages());
+            state.clone()
+        };
         self.joined = Some(Joined {
             id: visitor.clone(),
             browsing,
             _registration: registration,
         });
+        if let Err(e) = self
+            .state
+            .store
+            .save_visitor(&self.site.id, &visitor, &snapshot)
+            .await
+        {
+            self.joined = None;
+            return self.internal_error(e).await;
+        }
 
         let welcome = ServerFrame::Welcome {
             v: PROTOCOL_VERSION,
@@ -383,10 +401,6 @@ impl ShopperSocket {
             {
                 return flow;
             }
-        }
-        let open = conversations.iter().any(|c| c.state.takes_new_messages());
-        if let Some(joined) = &self.joined {
-            lock(&joined.browsing).in_conversation = open;
         }
         for conversation in conversations {
             let after = hello
