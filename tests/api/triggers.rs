@@ -451,3 +451,52 @@ async fn business_hours_follow_the_sites_settings() {
     assert_eq!(report(&app, &owner, &open_rule).await["shown"]["fired"], 0);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn no_proactive_message_while_the_shopper_types() {
+    let app = spawn_app().await;
+    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    create_rule(
+        &app,
+        &owner,
+        dwell(0.3, json!({ "once_per": "visitor" }), 0),
+    )
+    .await;
+    let mut shopper = app.shopper().await;
+    let welcome = shopper.hello(json!({ "page": product_page() })).await;
+    shopper
+        .send(json!({ "type": "typing", "active": true }))
+        .await;
+
+    // Wait (polling the visitor's state, with a deadline) until the dwell has passed.
+    let path = format!(
+        "/api/v1/sites/{}/visitors/{}",
+        app.seed.site_id,
+        welcome["visitor_id"].as_str().unwrap()
+    );
+    let deadline = std::time::Instant::now() + crate::helpers::DEADLINE;
+    while app.get(&path, &owner).await.json::<Value>().await.unwrap()["time_on_page_ms"]
+        .as_i64()
+        .unwrap_or(0)
+        < 600
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the dwell never passed"
+        );
+        tokio::task::yield_now().await;
+    }
+    let while_typing = shopper.drain().await;
+    assert!(
+        while_typing.iter().all(|f| f["type"] != "proactive"),
+        "{while_typing:?}"
+    );
+
+    // Typing stops: the held-back rule fires at once.
+    shopper
+        .send(json!({ "type": "typing", "active": false }))
+        .await;
+    let (proactive, _) = shopper.recv_type("proactive").await;
+    assert!(proactive["conversation_id"].is_string());
+    app.stop().await;
+}

@@ -115,6 +115,15 @@ impl ShopperSocket {
             let snapshot = firing.is_some().then(|| state.clone());
             (firing, snapshot, planned, next)
         };
+        // Typing holds proactive rules back, and the planner only names future moments: look
+        // again when the typing runs out, in case the widget never says it stopped.
+        let typing_ends = self.typing_until.filter(|_| typing).map(|until| {
+            Timestamp(now.0 + until.saturating_duration_since(Instant::now()).as_millis() as i64)
+        });
+        let next = match (next, typing_ends) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         self.arm(next, now);
         let Some(firing) = firing else {
             return Flow::Continue;
