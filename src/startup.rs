@@ -207,6 +207,8 @@ pub fn starter_rules() -> Vec<serde_json::Value> {
 impl Application {
     /// Opens the store, seeds it on first run and binds the listener.
     pub async fn build(settings: Settings) -> Result<Application, StartupError> {
+        // Installed before anything records, so no early sample is lost.
+        crate::telemetry::metrics_handle();
         let listener = TcpListener::bind(&settings.bind).map_err(|source| StartupError::Bind {
             addr: settings.bind.clone(),
             source,

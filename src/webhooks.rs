@@ -108,7 +108,11 @@ async fn deliver(agent: ureq::Agent, delivery: Delivery) {
         })
         .await;
         match result {
-            Ok(Ok(())) => return,
+            Ok(Ok(())) => {
+                metrics::counter!("shopchat_webhook_deliveries_total", "result" => "delivered")
+                    .increment(1);
+                return;
+            }
             Ok(Err(e)) => {
                 tracing::warn!(url = %delivery.url, attempt, error = %e, "webhook delivery failed")
             }
@@ -120,5 +124,6 @@ async fn deliver(agent: ureq::Agent, delivery: Delivery) {
             tokio::time::sleep(*wait).await;
         }
     }
+    metrics::counter!("shopchat_webhook_deliveries_total", "result" => "failed").increment(1);
     tracing::error!(url = %delivery.url, "webhook given up after 3 attempts");
 }

@@ -180,6 +180,7 @@ async fn post_message(
         )
         .await?;
     if !appended.duplicate {
+        metrics::counter!("shopchat_messages_stored_total", "author" => "agent").increment(1);
         let event = BusEvent {
             site_id: conversation.site_id.clone(),
             visitor_id: conversation.visitor_id.clone(),

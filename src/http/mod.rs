@@ -7,6 +7,7 @@ mod caller;
 mod error;
 mod health;
 mod json;
+mod metrics;
 mod rules_api;
 
 pub use caller::Caller;
@@ -25,6 +26,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::PayloadConfig::new(MAX_BODY))
         .app_data(query_errors)
         .configure(health::routes)
+        .configure(metrics::routes)
         .configure(assets::routes)
         .service(
             web::scope("/api/v1")

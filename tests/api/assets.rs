@@ -76,3 +76,41 @@ async fn unknown_api_route_is_a_json_404() {
     assert_eq!(body["error"]["code"], "not_found");
     app.stop().await;
 }
+
+/// The value of a metric line (`name{labels} value`) in Prometheus text.
+fn metric(text: &str, series: &str) -> Option<f64> {
+    text.lines().find_map(|l| {
+        l.strip_prefix(series)
+            .and_then(|rest| rest.trim().parse().ok())
+    })
+}
+
+#[tokio::test]
+async fn metrics_count_frames_messages_and_open_sockets() {
+    let app = spawn_app().await;
+    let mut shopper = app.shopper().await;
+    shopper.hello(serde_json::json!({})).await;
+    shopper
+        .send(serde_json::json!({ "type": "message", "client_msg_id": "m1", "text": "hi" }))
+        .await;
+    shopper.recv_type("ack").await;
+
+    let response = app.http.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    let text = response.text().await.unwrap();
+    // The recorder is process-wide and other tests run beside this one: at least, not exactly.
+    assert!(
+        metric(&text, "shopchat_shopper_sockets").unwrap() >= 1.0,
+        "{text}"
+    );
+    assert!(metric(&text, "shopchat_shopper_frames_total{type=\"hello\"}").unwrap() >= 1.0);
+    assert!(metric(&text, "shopchat_messages_stored_total{author=\"shopper\"}").unwrap() >= 1.0);
+    assert!(text.contains("shopchat_store_commit_seconds"), "{text}");
+    app.stop().await;
+}

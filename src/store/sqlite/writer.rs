@@ -172,12 +172,15 @@ fn run_batch(conn: &Connection, batch: &mut Vec<Box<dyn Job>>) {
         }
         return;
     }
+    let started = std::time::Instant::now();
+    metrics::histogram!("shopchat_store_batch_jobs").record(batch.len() as f64);
     let done: Vec<Box<dyn Completion>> = batch.drain(..).map(|job| job.run(conn)).collect();
     let commit = conn.execute_batch("COMMIT").map_err(|e| {
         let _ = conn.execute_batch("ROLLBACK");
         tracing::error!(error = %e, jobs = done.len(), "write batch failed to commit");
         e.to_string()
     });
+    metrics::histogram!("shopchat_store_commit_seconds").record(started.elapsed().as_secs_f64());
     for completion in done {
         completion.finish(commit.clone());
     }

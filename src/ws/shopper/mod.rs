@@ -164,6 +164,19 @@ impl ShopperSocket {
                 other => break other,
             }
         };
+        let reason = match &flow {
+            Flow::Close(r) => match r.code {
+                CloseCode::Restart => "restart",
+                CloseCode::Again => "too_slow",
+                CloseCode::Size => "too_large",
+                CloseCode::Policy => "rate_limited",
+                CloseCode::Away => "idle",
+                CloseCode::Protocol => "protocol",
+                _ => "normal",
+            },
+            _ => "gone",
+        };
+        metrics::counter!("shopchat_shopper_closes_total", "reason" => reason).increment(1);
         // Save and leave the hub first: a peer too slow to take the close frame must not keep
         // its registration (and its full outbox) for the length of the close timeout.
         self.save_browsing().await;
@@ -218,7 +231,17 @@ impl ShopperSocket {
         if let Some(flow) = self.rate_limited().await {
             return flow;
         }
-        match protocol::decode(&text) {
+        let decoded = protocol::decode(&text);
+        let kind = match &decoded {
+            Ok(ClientFrame::Hello(_)) => "hello",
+            Ok(ClientFrame::Event(_)) => "event",
+            Ok(ClientFrame::Message(_)) => "message",
+            Ok(ClientFrame::Typing(_)) => "typing",
+            Ok(ClientFrame::Read(_)) => "read",
+            Err(_) => "invalid",
+        };
+        metrics::counter!("shopchat_shopper_frames_total", "type" => kind).increment(1);
+        match decoded {
             Err(e) => self.send_frame(&e.into_frame()).await,
             Ok(ClientFrame::Hello(hello)) => self.on_hello(hello).await,
             Ok(_) if self.joined.is_none() => {
@@ -247,6 +270,7 @@ impl ShopperSocket {
         if self.limiter.check().is_ok() {
             return None;
         }
+        metrics::counter!("shopchat_shopper_frames_refused_total").increment(1);
         if self.strike_window.elapsed() > STRIKE_WINDOW {
             self.strikes = 0;
             self.strike_window = Instant::now();
@@ -590,6 +614,7 @@ impl ShopperSocket {
         if appended.duplicate {
             return flow;
         }
+        metrics::counter!("shopchat_messages_stored_total", "author" => "shopper").increment(1);
         if let Some(joined) = &self.joined {
             lock(&joined.browsing).in_conversation = true;
         }

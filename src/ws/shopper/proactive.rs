@@ -146,6 +146,8 @@ impl ShopperSocket {
         }
         self.count(&firing.rule_id, firing.held_out, Stage::Fired)
             .await;
+        let group = if firing.held_out { "held_out" } else { "shown" };
+        metrics::counter!("shopchat_trigger_firings_total", "group" => group).increment(1);
         tracing::info!(rule = %firing.rule_id, visitor = %visitor, held_out = firing.held_out, "trigger fired");
         self.act(&firing.rule_id, now, planned).await
     }
@@ -239,6 +241,9 @@ impl ShopperSocket {
         };
         if let Some(joined) = &self.joined {
             lock(&joined.browsing).in_conversation = true;
+        }
+        if !appended.duplicate {
+            metrics::counter!("shopchat_messages_stored_total", "author" => "bot").increment(1);
         }
         self.publish_stored(&visitor, &appended).await;
         Some(appended.message.conversation_id)

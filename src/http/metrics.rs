@@ -1,0 +1,17 @@
+//! `/metrics` for Prometheus: counters and histograms recorded across the server, plus gauges
+//! read at scrape time.
+
+use crate::startup::AppState;
+use actix_web::{HttpResponse, web};
+
+pub(super) fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/metrics", web::get().to(metrics));
+}
+
+async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    let handle = crate::telemetry::metrics_handle();
+    metrics::gauge!("shopchat_shopper_sockets").set(state.hub.shopper_sockets() as f64);
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(handle.render())
+}
