@@ -15,6 +15,7 @@ pub mod domain;
 pub mod http;
 pub mod hub;
 pub mod protocol;
+pub mod routing;
 pub mod site_rules;
 pub mod startup;
 pub mod store;

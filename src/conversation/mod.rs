@@ -39,3 +39,6 @@ impl ConversationState {
         matches!(self, ConversationState::Open)
     }
 }
+
+pub mod handoff;
+pub mod lifecycle;

@@ -1,0 +1,460 @@
+//! The full conversation life cycle (bot → queued → assigned → closed, and back), as pure
+//! rules: every transition is checked against the current state and either returns the new
+//! state with a notice for the transcript, or an error value saying why it is not allowed.
+//! The version number is what the store compares and sets, so two agents (or two nodes)
+//! taking the same chat at once cannot both win.
+//!
+//! Not wired to the store and sockets yet: the conversations work replaces
+//! [`super::ConversationState`] with [`Lifecycle`].
+
+use crate::domain::{AgentId, Timestamp};
+use serde::{Deserialize, Serialize};
+
+/// Where a conversation is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Stage {
+    /// The bot answers.
+    Bot,
+    /// Waiting for a person.
+    Queued,
+    /// A person has it.
+    Assigned {
+        /// Who.
+        agent: AgentId,
+    },
+    /// Finished.
+    Closed,
+}
+
+/// Why a conversation went to the human queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HandoffReason {
+    /// The shopper asked for a person.
+    ShopperAsked,
+    /// The bot missed too many times in a row.
+    BotMissed,
+    /// A trigger rule routed it.
+    Trigger,
+    /// The external bot asked for it, failed or timed out.
+    ExternalBot,
+}
+
+/// Who closed a conversation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Closer {
+    /// An agent.
+    Agent(AgentId),
+    /// The shopper.
+    Shopper,
+    /// The system (inactivity).
+    System,
+}
+
+/// Something that happens to a conversation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// Put it in the human queue.
+    HandOff(HandoffReason),
+    /// An agent takes it (from the queue, or over from the bot).
+    Take(AgentId),
+    /// The assigned agent hands it to another agent.
+    TransferTo {
+        /// Who transfers.
+        from: AgentId,
+        /// Who gets it.
+        to: AgentId,
+    },
+    /// The assigned agent puts it back in the queue.
+    TransferToQueue(AgentId),
+    /// The assigned agent went offline and the grace period passed.
+    AgentGone(AgentId),
+    /// Someone closes it.
+    Close(Closer),
+    /// The shopper writes to a closed conversation.
+    ShopperWrites,
+}
+
+/// A line for the transcript, shown as a system message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Notice {
+    /// Handed to people.
+    HandedOff {
+        /// Why.
+        reason: HandoffReason,
+    },
+    /// An agent joined.
+    Joined {
+        /// Who.
+        agent: AgentId,
+    },
+    /// Moved between agents.
+    Transferred {
+        /// From.
+        from: AgentId,
+        /// To.
+        to: AgentId,
+    },
+    /// Back in the queue.
+    Requeued {
+        /// Who left it.
+        agent: AgentId,
+        /// Because they went offline (not by choice).
+        offline: bool,
+    },
+    /// Closed.
+    Closed {
+        /// By whom.
+        by: Closer,
+    },
+    /// Reopened by the shopper.
+    Reopened,
+}
+
+impl Notice {
+    /// The transcript text, with agent names looked up by the caller.
+    pub fn text(&self, name: impl Fn(&AgentId) -> String) -> String {
+        match self {
+            Notice::HandedOff { reason } => match reason {
+                HandoffReason::ShopperAsked => "You asked for a person; connecting you now.".into(),
+                HandoffReason::BotMissed => "Let me get a person to help with that.".into(),
+                HandoffReason::Trigger => "A person from our team will be with you shortly.".into(),
+                HandoffReason::ExternalBot => "Connecting you with a person.".into(),
+            },
+            Notice::Joined { agent } => format!("{} joined the conversation.", name(agent)),
+            Notice::Transferred { from, to } => {
+                format!("{} handed the conversation to {}.", name(from), name(to))
+            }
+            Notice::Requeued {
+                agent,
+                offline: true,
+            } => {
+                format!(
+                    "{} is no longer available; waiting for another person.",
+                    name(agent)
+                )
+            }
+            Notice::Requeued {
+                agent,
+                offline: false,
+            } => {
+                format!(
+                    "{} passed the conversation on; waiting for another person.",
+                    name(agent)
+                )
+            }
+            Notice::Closed {
+                by: Closer::Agent(agent),
+            } => format!("{} closed the conversation.", name(agent)),
+            Notice::Closed {
+                by: Closer::Shopper,
+            } => "You closed the conversation.".into(),
+            Notice::Closed { by: Closer::System } => {
+                "The conversation was closed after a period of inactivity.".into()
+            }
+            Notice::Reopened => "The conversation was reopened.".into(),
+        }
+    }
+}
+
+/// Why a transition is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransitionError {
+    /// The event makes no sense in the current state (taking a closed chat, …).
+    #[error("cannot {event} a conversation that is {state}")]
+    NotAllowed {
+        /// The event, in words.
+        event: &'static str,
+        /// The state, in words.
+        state: &'static str,
+    },
+    /// Only the assigned agent may do this.
+    #[error("the conversation is assigned to another agent")]
+    NotYours,
+    /// Another change came first (compare-and-set lost).
+    #[error("the conversation changed meanwhile (version {actual}, expected {expected})")]
+    Stale {
+        /// The version the caller saw.
+        expected: u64,
+        /// The current version.
+        actual: u64,
+    },
+    /// The reopen window has passed: the shopper's message starts a new conversation.
+    #[error("the conversation closed too long ago to reopen")]
+    ReopenWindowPassed,
+}
+
+/// A conversation's life-cycle state, versioned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lifecycle {
+    /// Where it is.
+    pub stage: Stage,
+    /// Bumped by every transition; the store's compare-and-set key.
+    pub version: u64,
+    /// The last agent who had it, preferred when it is routed again.
+    pub last_agent: Option<AgentId>,
+    /// When it closed.
+    pub closed_at: Option<Timestamp>,
+}
+
+fn stage_name(stage: &Stage) -> &'static str {
+    match stage {
+        Stage::Bot => "with the bot",
+        Stage::Queued => "queued",
+        Stage::Assigned { .. } => "assigned",
+        Stage::Closed => "closed",
+    }
+}
+
+impl Lifecycle {
+    /// A new conversation, with the bot first when the site has one.
+    pub fn new(bot_first: bool) -> Self {
+        Lifecycle {
+            stage: if bot_first { Stage::Bot } else { Stage::Queued },
+            version: 0,
+            last_agent: None,
+            closed_at: None,
+        }
+    }
+
+    /// Applies an event seen at `version` (compare-and-set) and returns the notice for the
+    /// transcript. `reopen_window_ms` is the site's window for reopening closed chats.
+    pub fn apply(
+        &mut self,
+        event: &Event,
+        version: u64,
+        now: Timestamp,
+        reopen_window_ms: i64,
+    ) -> Result<Notice, TransitionError> {
+        if version != self.version {
+            return Err(TransitionError::Stale {
+                expected: version,
+                actual: self.version,
+            });
+        }
+        let not_allowed = |event| TransitionError::NotAllowed {
+            event,
+            state: stage_name(&self.stage),
+        };
+        let (stage, notice) = match (&self.stage, event) {
+            (Stage::Bot, Event::HandOff(reason)) => {
+                (Stage::Queued, Notice::HandedOff { reason: *reason })
+            }
+            (Stage::Queued, Event::HandOff(_)) => return Err(not_allowed("hand off")),
+            (Stage::Bot | Stage::Queued, Event::Take(agent)) => (
+                Stage::Assigned {
+                    agent: agent.clone(),
+                },
+                Notice::Joined {
+                    agent: agent.clone(),
+                },
+            ),
+            (Stage::Assigned { agent }, Event::TransferTo { from, to }) => {
+                if agent != from {
+                    return Err(TransitionError::NotYours);
+                }
+                if from == to {
+                    return Err(not_allowed("transfer to the same agent"));
+                }
+                (
+                    Stage::Assigned { agent: to.clone() },
+                    Notice::Transferred {
+                        from: from.clone(),
+                        to: to.clone(),
+                    },
+                )
+            }
+            (Stage::Assigned { agent }, Event::TransferToQueue(by)) => {
+                if agent != by {
+                    return Err(TransitionError::NotYours);
+                }
+                (
+                    Stage::Queued,
+                    Notice::Requeued {
+                        agent: by.clone(),
+                        offline: false,
+                    },
+                )
+            }
+            (Stage::Assigned { agent }, Event::AgentGone(gone)) => {
+                if agent != gone {
+                    return Err(TransitionError::NotYours);
+                }
+                (
+                    Stage::Queued,
+                    Notice::Requeued {
+                        agent: gone.clone(),
+                        offline: true,
+                    },
+                )
+            }
+            (Stage::Assigned { agent }, Event::Close(Closer::Agent(by))) if agent != by => {
+                return Err(TransitionError::NotYours);
+            }
+            (Stage::Bot | Stage::Queued | Stage::Assigned { .. }, Event::Close(by)) => {
+                (Stage::Closed, Notice::Closed { by: by.clone() })
+            }
+            (Stage::Closed, Event::ShopperWrites) => {
+                let closed = self.closed_at.unwrap_or(now);
+                if now.millis_since(closed) > reopen_window_ms {
+                    return Err(TransitionError::ReopenWindowPassed);
+                }
+                // Someone human had it: back to people (routing prefers the same agent).
+                let stage = if self.last_agent.is_some() {
+                    Stage::Queued
+                } else {
+                    Stage::Bot
+                };
+                (stage, Notice::Reopened)
+            }
+            (_, Event::HandOff(_)) => return Err(not_allowed("hand off")),
+            (_, Event::Take(_)) => return Err(not_allowed("take")),
+            (_, Event::TransferTo { .. } | Event::TransferToQueue(_)) => {
+                return Err(not_allowed("transfer"));
+            }
+            (_, Event::AgentGone(_)) => return Err(not_allowed("requeue")),
+            (_, Event::Close(_)) => return Err(not_allowed("close")),
+            (_, Event::ShopperWrites) => return Err(not_allowed("reopen")),
+        };
+        if let Stage::Assigned { agent } = &stage {
+            self.last_agent = Some(agent.clone());
+        }
+        self.closed_at = matches!(stage, Stage::Closed).then_some(now);
+        self.stage = stage;
+        self.version += 1;
+        Ok(notice)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const WINDOW: i64 = 3_600_000;
+
+    fn step(c: &mut Lifecycle, e: Event) -> Result<Notice, TransitionError> {
+        let v = c.version;
+        c.apply(&e, v, Timestamp(1000), WINDOW)
+    }
+
+    #[test]
+    fn the_whole_journey_bot_queue_agent_transfer_close_reopen() {
+        let (ann, bob) = (AgentId::generate(), AgentId::generate());
+        let mut c = Lifecycle::new(true);
+        assert_eq!(
+            step(&mut c, Event::HandOff(HandoffReason::ShopperAsked)),
+            Ok(Notice::HandedOff {
+                reason: HandoffReason::ShopperAsked
+            })
+        );
+        assert_eq!(c.stage, Stage::Queued);
+        step(&mut c, Event::Take(ann.clone())).unwrap();
+        assert_eq!(c.stage, Stage::Assigned { agent: ann.clone() });
+        step(
+            &mut c,
+            Event::TransferTo {
+                from: ann.clone(),
+                to: bob.clone(),
+            },
+        )
+        .unwrap();
+        assert_eq!(c.stage, Stage::Assigned { agent: bob.clone() });
+        assert_eq!(
+            step(&mut c, Event::Close(Closer::Agent(ann.clone()))),
+            Err(TransitionError::NotYours)
+        );
+        step(&mut c, Event::Close(Closer::Agent(bob.clone()))).unwrap();
+        assert_eq!(c.stage, Stage::Closed);
+        assert_eq!(step(&mut c, Event::ShopperWrites), Ok(Notice::Reopened));
+        assert_eq!(
+            c.stage,
+            Stage::Queued,
+            "a chat people had goes back to people"
+        );
+        assert_eq!(c.last_agent, Some(bob));
+        assert_eq!(
+            c.version, 5,
+            "five transitions; the refused close changed nothing"
+        );
+    }
+
+    #[test]
+    fn illegal_transitions_are_errors_not_panics() {
+        let ann = AgentId::generate();
+        let mut c = Lifecycle::new(false);
+        assert!(matches!(
+            step(&mut c, Event::HandOff(HandoffReason::Trigger)),
+            Err(TransitionError::NotAllowed { .. })
+        ));
+        assert!(matches!(
+            step(&mut c, Event::TransferToQueue(ann.clone())),
+            Err(TransitionError::NotAllowed { .. })
+        ));
+        assert!(matches!(
+            step(&mut c, Event::ShopperWrites),
+            Err(TransitionError::NotAllowed { .. })
+        ));
+        step(&mut c, Event::Close(Closer::Shopper)).unwrap();
+        assert!(matches!(
+            step(&mut c, Event::Take(ann)),
+            Err(TransitionError::NotAllowed { .. })
+        ));
+        assert_eq!(c.version, 1, "refused events change nothing");
+    }
+
+    #[test]
+    fn two_agents_taking_at_once_one_wins() {
+        let (ann, bob) = (AgentId::generate(), AgentId::generate());
+        let mut c = Lifecycle::new(false);
+        let seen = c.version;
+        c.apply(&Event::Take(ann.clone()), seen, Timestamp(1), WINDOW)
+            .unwrap();
+        assert_eq!(
+            c.apply(&Event::Take(bob), seen, Timestamp(1), WINDOW),
+            Err(TransitionError::Stale {
+                expected: seen,
+                actual: seen + 1
+            })
+        );
+        assert_eq!(c.stage, Stage::Assigned { agent: ann });
+    }
+
+    #[test]
+    fn offline_agent_requeues_and_reopen_window_is_kept() {
+        let ann = AgentId::generate();
+        let mut c = Lifecycle::new(false);
+        step(&mut c, Event::Take(ann.clone())).unwrap();
+        assert_eq!(
+            step(&mut c, Event::AgentGone(AgentId::generate())),
+            Err(TransitionError::NotYours)
+        );
+        assert_eq!(
+            step(&mut c, Event::AgentGone(ann.clone())),
+            Ok(Notice::Requeued {
+                agent: ann.clone(),
+                offline: true
+            })
+        );
+        assert_eq!(c.stage, Stage::Queued);
+        let v = c.version;
+        c.apply(&Event::Close(Closer::System), v, Timestamp(0), WINDOW)
+            .unwrap();
+        let v = c.version;
+        assert_eq!(
+            c.apply(&Event::ShopperWrites, v, Timestamp(WINDOW + 1), WINDOW),
+            Err(TransitionError::ReopenWindowPassed)
+        );
+        let text = Notice::Requeued {
+            agent: ann.clone(),
+            offline: true,
+        }
+        .text(|_| "Ann".into());
+        assert_eq!(
+            text,
+            "Ann is no longer available; waiting for another person."
+        );
+    }
+}
