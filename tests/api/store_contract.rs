@@ -217,12 +217,95 @@ async fn contract_accounts_visitors_secrets(store: Arc<dyn Store>) {
     store.ping().await.unwrap();
 }
 
+async fn contract_rules_funnel_settings(store: Arc<dyn Store>) {
+    use shopchat::domain::RuleId;
+    use shopchat::store::TriggerSettings;
+    use shopchat::triggers::Stage;
+    let site = new_site(store.as_ref()).await;
+    let other = new_site(store.as_ref()).await;
+    let id = RuleId::generate();
+    assert!(
+        store
+            .save_rule(&site, &id, serde_json::json!({ "name": "a" }))
+            .await
+            .unwrap(),
+        "created"
+    );
+    assert!(
+        !store
+            .save_rule(&site, &id, serde_json::json!({ "name": "b" }))
+            .await
+            .unwrap(),
+        "replaced"
+    );
+    let rules = store.list_rules(&site).await.unwrap();
+    assert_eq!(
+        (rules.len(), rules[0].spec["name"].as_str()),
+        (1, Some("b"))
+    );
+    assert!(
+        store.list_rules(&other).await.unwrap().is_empty(),
+        "rules are per site"
+    );
+    assert!(
+        matches!(
+            store.save_rule(&other, &id, serde_json::json!({})).await,
+            Err(StoreError::NotFound(_))
+        ),
+        "another site cannot overwrite the rule"
+    );
+
+    for stage in [Stage::Fired, Stage::Fired, Stage::Converted] {
+        store.count_funnel(&site, &id, false, stage).await.unwrap();
+    }
+    store
+        .count_funnel(&site, &id, true, Stage::Fired)
+        .await
+        .unwrap();
+    store
+        .count_funnel(&other, &id, false, Stage::Fired)
+        .await
+        .unwrap(); // wrong site: ignored
+    let funnel = store.funnel(&site, &id).await.unwrap();
+    assert_eq!(
+        (funnel.shown, funnel.held_out),
+        ([2, 0, 0, 1], [1, 0, 0, 0])
+    );
+
+    assert_eq!(
+        store.trigger_settings(&site).await.unwrap(),
+        TriggerSettings::default()
+    );
+    let custom = TriggerSettings {
+        fatigue_max: 3,
+        ..TriggerSettings::default()
+    };
+    store.set_trigger_settings(&site, &custom).await.unwrap();
+    assert_eq!(store.trigger_settings(&site).await.unwrap(), custom);
+    assert_eq!(
+        store.trigger_settings(&other).await.unwrap(),
+        TriggerSettings::default()
+    );
+
+    assert!(
+        !store.delete_rule(&other, &id).await.unwrap(),
+        "not the other site's to delete"
+    );
+    assert!(store.delete_rule(&site, &id).await.unwrap());
+    assert_eq!(
+        store.funnel(&site, &id).await.unwrap().shown,
+        [0; 4],
+        "the funnel goes with the rule"
+    );
+}
+
 #[tokio::test]
 async fn sqlite_store_meets_the_contract() {
     let dir = tempfile::TempDir::new().unwrap();
     let store = Arc::new(SqliteStore::open(dir.path()).unwrap());
     contract_messages(store.clone()).await;
     contract_accounts_visitors_secrets(store.clone()).await;
+    contract_rules_funnel_settings(store.clone()).await;
     store.close().await;
     assert!(matches!(store.ping().await, Err(StoreError::Closed)));
 }
