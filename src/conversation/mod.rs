@@ -1,8 +1,10 @@
 //! The conversation's life cycle, kept free of I/O so it reads like the rules.
 //!
-//! The foundation knows two states: a conversation is open until someone closes it, and a
-//! shopper's message goes into the open one or opens a new one. The bot/queue/agent states
-//! come with the conversations work and extend this enum.
+//! What is stored and served today knows two states ([`ConversationState`]): a conversation is
+//! open until someone closes it, and a shopper's message goes into the open one or opens a
+//! new one. [`lifecycle`] holds the full bot → queued → assigned → closed machine and
+//! [`handoff`] the "I want a person" detection; the conversations work wires them in and
+//! retires the two-state enum.
 
 use serde::{Deserialize, Serialize};
 
