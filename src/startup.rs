@@ -136,8 +136,12 @@ async fn seed_first_run(
     for spec in starter_rules() {
         let id = crate::domain::RuleId::generate();
         // The starter set is checked by a unit test; a failure here would be a bug in it.
-        if crate::triggers::Rule::from_json(id.clone(), &spec).is_ok() {
-            store.save_rule(&site.id, &id, spec).await?;
+        if let Ok(rule) = crate::triggers::Rule::from_json(id.clone(), &spec) {
+            let mut normalised = rule.spec;
+            if let Some(fields) = normalised.as_object_mut() {
+                fields.remove("id");
+            }
+            store.save_rule(&site.id, &id, normalised).await?;
         }
     }
     tracing::warn!(

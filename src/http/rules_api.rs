@@ -68,6 +68,9 @@ fn rule_id(text: &str) -> Result<RuleId, ApiError> {
 
 fn view(rule: &StoredRule) -> Value {
     let mut v = rule.spec.clone();
+    if v.get("enabled").is_none() {
+        v["enabled"] = json!(true);
+    }
     v["id"] = json!(rule.id);
     v["created_at"] = json!(rule.created_at);
     v["updated_at"] = json!(rule.updated_at);

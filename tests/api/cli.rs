@@ -182,6 +182,40 @@ async fn first_start_creates_a_demo_site_for_its_own_origin_and_a_one_time_owner
     let body: Value = login.json().await.unwrap();
     assert_eq!(body["agent"]["must_change_password"], true);
 
+    // The demo site comes with its starter rules, two of them on.
+    let token = body["token"].as_str().unwrap();
+    let site_id = {
+        let sites: Value = http
+            .get(format!("http://127.0.0.1:{port}/api/v1/sites"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        sites["sites"][0]["id"].as_str().unwrap().to_owned()
+    };
+    let rules: Value = http
+        .get(format!(
+            "http://127.0.0.1:{port}/api/v1/sites/{site_id}/rules"
+        ))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let enabled: Vec<bool> = rules["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["enabled"].as_bool().unwrap())
+        .collect();
+    assert_eq!(enabled.len(), 4);
+    assert_eq!(enabled.iter().filter(|e| **e).count(), 2);
+
     // The demo site accepts a page served by this server itself.
     let url = format!("ws://127.0.0.1:{port}/ws/shopper?site={public_key}");
     let mut shopper = Shopper::connect(&url, Some(&format!("http://127.0.0.1:{port}")))
