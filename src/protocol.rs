@@ -409,3 +409,60 @@ mod tests {
         assert_eq!(e.code, ErrorCode::MissingField);
     }
 }
+
+#[cfg(test)]
+mod fuzz_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            ".{0,12}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(3, 24, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::btree_map(
+                    prop_oneof![
+                        Just("type".to_owned()),
+                        Just("text".to_owned()),
+                        Just("client_msg_id".to_owned()),
+                        Just("name".to_owned()),
+                        Just("props".to_owned()),
+                        Just("seq".to_owned()),
+                        "[a-z_]{1,8}"
+                    ],
+                    inner,
+                    0..5
+                )
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        /// Whatever a client sends, decoding answers: a frame or an error that names a code.
+        #[test]
+        fn decoding_never_panics_on_text(text in ".{0,200}") {
+            if let Err(e) = decode(&text) {
+                prop_assert!(!e.message.is_empty());
+            }
+        }
+
+        #[test]
+        fn decoding_never_panics_on_json_shapes(value in json_value(), kind in prop_oneof![
+            Just("hello"), Just("event"), Just("message"), Just("typing"), Just("read"), Just("other")]) {
+            let mut value = value;
+            if let Value::Object(map) = &mut value {
+                map.insert("type".into(), Value::String(kind.into()));
+            }
+            match decode(&value.to_string()) {
+                Ok(_) => {}
+                Err(e) => prop_assert!(!e.message.is_empty() && e.into_frame().to_json().contains("\"code\"")),
+            }
+        }
+    }
+}
