@@ -56,6 +56,7 @@ fn site_view(site: &Site, role: Role) -> Value {
     v
 }
 
+#[utoipa::path(get, path = "/api/v1/sites", tag = "sites", security(("bearer" = [])), responses((status = 200, description = "The caller's sites; identity secrets for owners only", body = Object), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse)))]
 async fn list_sites(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
     let mut sites = Vec::with_capacity(caller.memberships.len());
     for m in &caller.memberships {
@@ -66,6 +67,7 @@ async fn list_sites(state: web::Data<AppState>, caller: Caller) -> Result<HttpRe
     Ok(HttpResponse::Ok().json(json!({ "sites": sites })))
 }
 
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}", tag = "sites", params(("site_id" = String, Path, description = "Site id (site_…)")), security(("bearer" = [])), responses((status = 200, description = "The site", body = Object), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not a member (or not an owner) of the site", body = crate::http::openapi::ErrorResponse)))]
 async fn get_site(
     state: web::Data<AppState>,
     caller: Caller,
@@ -89,6 +91,7 @@ struct ListQuery {
     after: Option<u64>,
 }
 
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/conversations", tag = "conversations", params(("site_id" = String, Path, description = "Site id (site_…)"), ("limit" = Option<u32>, Query, description = "1 to 200, default 50")), security(("bearer" = [])), responses((status = 200, description = "Most recently active first", body = Object), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not a member (or not an owner) of the site", body = crate::http::openapi::ErrorResponse)))]
 async fn list_conversations(
     state: web::Data<AppState>,
     caller: Caller,
@@ -122,6 +125,7 @@ async fn site_conversation(
         .ok_or_else(|| ApiError::not_found("conversation"))
 }
 
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/conversations/{conversation_id}/messages", tag = "conversations", params(("site_id" = String, Path, description = "Site id (site_…)"), ("conversation_id" = String, Path, description = "Conversation id (c_…)"), ("after" = Option<u64>, Query, description = "Only messages with a higher seq"), ("limit" = Option<u32>, Query, description = "1 to 500, default 100")), security(("bearer" = [])), responses((status = 200, description = "The conversation and its messages in seq order", body = Object), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not a member (or not an owner) of the site", body = crate::http::openapi::ErrorResponse), (status = 404, description = "No such conversation on this site", body = crate::http::openapi::ErrorResponse)))]
 async fn list_messages(
     state: web::Data<AppState>,
     caller: Caller,
@@ -137,14 +141,15 @@ async fn list_messages(
     Ok(HttpResponse::Ok().json(json!({ "conversation": conversation, "messages": messages })))
 }
 
-#[derive(Deserialize)]
-struct PostMessage {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(super) struct PostMessage {
     text: String,
     #[serde(default)]
     client_msg_id: Option<String>,
 }
 
 /// An agent writes to a shopper: stored first, then published to the shopper's sockets.
+#[utoipa::path(post, path = "/api/v1/sites/{site_id}/conversations/{conversation_id}/messages", tag = "conversations", params(("site_id" = String, Path, description = "Site id (site_…)"), ("conversation_id" = String, Path, description = "Conversation id (c_…)")), request_body = PostMessage, security(("bearer" = [])), responses((status = 201, description = "Stored and delivered live", body = Object), (status = 200, description = "Repeated client_msg_id: the first message", body = Object), (status = 400, description = "Bad text or client_msg_id", body = crate::http::openapi::ErrorResponse), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not a member (or not an owner) of the site", body = crate::http::openapi::ErrorResponse), (status = 404, description = "No such conversation on this site", body = crate::http::openapi::ErrorResponse), (status = 409, description = "The conversation is closed", body = crate::http::openapi::ErrorResponse)))]
 async fn post_message(
     state: web::Data<AppState>,
     caller: Caller,
@@ -199,6 +204,7 @@ async fn post_message(
     Ok({ status }.json(json!({ "message": appended.message, "duplicate": appended.duplicate })))
 }
 
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/visitors/{visitor_id}", tag = "visitors", params(("site_id" = String, Path, description = "Site id (site_…)"), ("visitor_id" = String, Path, description = "Visitor id (v_…)")), security(("bearer" = [])), responses((status = 200, description = "Live or stored browsing state: page, trail, cart, product, campaign, tags", body = Object), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not a member (or not an owner) of the site", body = crate::http::openapi::ErrorResponse), (status = 404, description = "Unknown visitor", body = crate::http::openapi::ErrorResponse)))]
 async fn get_visitor(
     state: web::Data<AppState>,
     caller: Caller,

@@ -23,6 +23,7 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     );
 }
 
+#[utoipa::path(get, path = "/widget.js", tag = "widget", responses((status = 200, description = "The widget script (ETag, gzip on request)", content_type = "text/javascript"), (status = 304, description = "Not modified")))]
 async fn widget(req: HttpRequest) -> HttpResponse {
     match Widget::get("widget.js") {
         Some(file) => serve(&req, file, "text/javascript; charset=utf-8"),

@@ -26,8 +26,8 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
         .route("/me", web::get().to(me));
 }
 
-#[derive(Deserialize)]
-struct LoginRequest {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(super) struct LoginRequest {
     email: String,
     password: String,
 }
@@ -46,6 +46,7 @@ fn dummy_hash() -> &'static str {
     })
 }
 
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest, responses((status = 200, description = "A token, its expiry (s since epoch) and the account", body = Object), (status = 400, description = "Malformed body; `field` names it", body = crate::http::openapi::ErrorResponse), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 429, description = "Too many attempts for this email", body = crate::http::openapi::ErrorResponse)))]
 async fn login(
     state: web::Data<AppState>,
     limiter: web::Data<DefaultKeyedRateLimiter<String>>,
@@ -85,12 +86,13 @@ async fn login(
     })))
 }
 
-#[derive(Deserialize)]
-struct PasswordChange {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(super) struct PasswordChange {
     current_password: String,
     new_password: String,
 }
 
+#[utoipa::path(post, path = "/api/v1/auth/password", tag = "auth", request_body = PasswordChange, security(("bearer" = [])), responses((status = 204, description = "Changed"), (status = 400, description = "New password too short", body = crate::http::openapi::ErrorResponse), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Current password wrong", body = crate::http::openapi::ErrorResponse)))]
 async fn change_password(
     state: web::Data<AppState>,
     caller: Caller,
@@ -118,6 +120,7 @@ async fn change_password(
     Ok(HttpResponse::NoContent().finish())
 }
 
+#[utoipa::path(get, path = "/api/v1/me", tag = "auth", security(("bearer" = [])), responses((status = 200, description = "The account and its site memberships", body = Object), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse)))]
 async fn me(caller: Caller) -> HttpResponse {
     HttpResponse::Ok().json(json!({ "agent": caller.agent, "memberships": caller.memberships }))
 }

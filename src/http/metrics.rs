@@ -8,6 +8,7 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/metrics", web::get().to(metrics));
 }
 
+#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
 async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     let handle = crate::telemetry::metrics_handle();
     metrics::gauge!("shopchat_shopper_sockets").set(state.hub.shopper_sockets() as f64);

@@ -8,6 +8,7 @@ mod error;
 mod health;
 mod json;
 mod metrics;
+pub mod openapi;
 mod rules_api;
 
 pub use caller::Caller;
@@ -27,6 +28,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .app_data(query_errors)
         .configure(health::routes)
         .configure(metrics::routes)
+        .configure(openapi::routes)
         .configure(assets::routes)
         .service(
             web::scope("/api/v1")

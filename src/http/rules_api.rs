@@ -107,6 +107,7 @@ async fn save(
     Ok((created, find(state, site, id).await?))
 }
 
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/rules", tag = "rules", params(("site_id" = String, Path, description = "Site id (site_…)")), security(("bearer" = [])), responses((status = 200, description = "The site's rules", body = Object), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not a member (or not an owner) of the site", body = crate::http::openapi::ErrorResponse)))]
 async fn list(
     state: web::Data<AppState>,
     caller: Caller,
@@ -123,6 +124,7 @@ async fn list(
     Ok(HttpResponse::Ok().json(json!({ "rules": rules })))
 }
 
+#[utoipa::path(post, path = "/api/v1/sites/{site_id}/rules", tag = "rules", params(("site_id" = String, Path, description = "Site id (site_…)")), request_body(content = Object, description = "A rule (see README, Trigger rules)"), security(("bearer" = [])), responses((status = 201, description = "Created", body = Object), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not a member (or not an owner) of the site", body = crate::http::openapi::ErrorResponse), (status = 409, description = "Too many rules", body = crate::http::openapi::ErrorResponse), (status = 422, description = "Invalid rule; `errors` lists each field by path", body = crate::http::openapi::ErrorResponse)))]
 async fn create(
     state: web::Data<AppState>,
     caller: Caller,
@@ -139,6 +141,7 @@ async fn create(
     Ok(HttpResponse::Created().json(view(&rule)))
 }
 
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/rules/{rule_id}", tag = "rules", params(("site_id" = String, Path, description = "Site id (site_…)"), ("rule_id" = String, Path, description = "Rule id (r_…)")), security(("bearer" = [])), responses((status = 200, description = "The rule", body = Object), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not a member (or not an owner) of the site", body = crate::http::openapi::ErrorResponse), (status = 404, description = "No such rule", body = crate::http::openapi::ErrorResponse)))]
 async fn get(
     state: web::Data<AppState>,
     caller: Caller,
@@ -149,6 +152,7 @@ async fn get(
     Ok(HttpResponse::Ok().json(view(&rule)))
 }
 
+#[utoipa::path(put, path = "/api/v1/sites/{site_id}/rules/{rule_id}", tag = "rules", params(("site_id" = String, Path, description = "Site id (site_…)"), ("rule_id" = String, Path, description = "Rule id (r_…)")), request_body(content = Object, description = "The whole rule"), security(("bearer" = [])), responses((status = 200, description = "Replaced", body = Object), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not a member (or not an owner) of the site", body = crate::http::openapi::ErrorResponse), (status = 404, description = "No such rule", body = crate::http::openapi::ErrorResponse), (status = 422, description = "Invalid rule; `errors` lists each field by path", body = crate::http::openapi::ErrorResponse)))]
 async fn replace(
     state: web::Data<AppState>,
     caller: Caller,
@@ -162,6 +166,7 @@ async fn replace(
     Ok(HttpResponse::Ok().json(view(&rule)))
 }
 
+#[utoipa::path(delete, path = "/api/v1/sites/{site_id}/rules/{rule_id}", tag = "rules", params(("site_id" = String, Path, description = "Site id (site_…)"), ("rule_id" = String, Path, description = "Rule id (r_…)")), security(("bearer" = [])), responses((status = 204, description = "Deleted with its funnel"), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not a member (or not an owner) of the site", body = crate::http::openapi::ErrorResponse), (status = 404, description = "No such rule", body = crate::http::openapi::ErrorResponse)))]
 async fn delete(
     state: web::Data<AppState>,
     caller: Caller,
@@ -189,6 +194,7 @@ async fn set_enabled(
     Ok(HttpResponse::Ok().json(view(&rule)))
 }
 
+#[utoipa::path(post, path = "/api/v1/sites/{site_id}/rules/{rule_id}/enable", tag = "rules", params(("site_id" = String, Path, description = "Site id (site_…)"), ("rule_id" = String, Path, description = "Rule id (r_…)")), security(("bearer" = [])), responses((status = 200, description = "Enabled", body = Object), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not a member (or not an owner) of the site", body = crate::http::openapi::ErrorResponse), (status = 404, description = "No such rule", body = crate::http::openapi::ErrorResponse)))]
 async fn enable(
     state: web::Data<AppState>,
     caller: Caller,
@@ -197,6 +203,7 @@ async fn enable(
     set_enabled(&state, &caller, &path, true).await
 }
 
+#[utoipa::path(post, path = "/api/v1/sites/{site_id}/rules/{rule_id}/disable", tag = "rules", params(("site_id" = String, Path, description = "Site id (site_…)"), ("rule_id" = String, Path, description = "Rule id (r_…)")), security(("bearer" = [])), responses((status = 200, description = "Disabled", body = Object), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not a member (or not an owner) of the site", body = crate::http::openapi::ErrorResponse), (status = 404, description = "No such rule", body = crate::http::openapi::ErrorResponse)))]
 async fn disable(
     state: web::Data<AppState>,
     caller: Caller,
@@ -205,25 +212,28 @@ async fn disable(
     set_enabled(&state, &caller, &path, false).await
 }
 
-#[derive(Deserialize)]
-struct JourneyStep {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(super) struct JourneyStep {
     /// Seconds from the start of the journey.
     at: f64,
     event: String,
     #[serde(default)]
+    #[schema(value_type = Object)]
     props: Map<String, Value>,
 }
 
-#[derive(Deserialize)]
-struct Journey {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(super) struct Journey {
     steps: Vec<JourneyStep>,
     /// Rules to try instead of the stored ones (drafts not saved yet).
     #[serde(default)]
+    #[schema(value_type = Option<Vec<Object>>)]
     rules: Option<Vec<Value>>,
     #[serde(default)]
     agents_online: usize,
 }
 
+#[utoipa::path(post, path = "/api/v1/sites/{site_id}/rules/simulate", tag = "rules", params(("site_id" = String, Path, description = "Site id (site_…)")), request_body = Journey, security(("bearer" = [])), responses((status = 200, description = "Per rule: fires_at_ms, or closest_at_ms and the failed tests", body = Object), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not a member (or not an owner) of the site", body = crate::http::openapi::ErrorResponse), (status = 422, description = "Invalid rule; `errors` lists each field by path", body = crate::http::openapi::ErrorResponse)))]
 async fn simulate_journey(
     state: web::Data<AppState>,
     caller: Caller,
@@ -302,6 +312,7 @@ fn group(counts: &[u64; 4]) -> Value {
     v
 }
 
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/rules/{rule_id}/report", tag = "rules", params(("site_id" = String, Path, description = "Site id (site_…)"), ("rule_id" = String, Path, description = "Rule id (r_…)")), security(("bearer" = [])), responses((status = 200, description = "Funnel for shown and held-out visitors, conversion rates and uplift", body = Object), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not a member (or not an owner) of the site", body = crate::http::openapi::ErrorResponse), (status = 404, description = "No such rule", body = crate::http::openapi::ErrorResponse)))]
 async fn report(
     state: web::Data<AppState>,
     caller: Caller,
@@ -321,6 +332,7 @@ async fn report(
     })))
 }
 
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/trigger-settings", tag = "rules", params(("site_id" = String, Path, description = "Site id (site_…)")), security(("bearer" = [])), responses((status = 200, description = "Fatigue budget, attribution window, business hours", body = crate::store::TriggerSettings), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not a member (or not an owner) of the site", body = crate::http::openapi::ErrorResponse)))]
 async fn get_settings(
     state: web::Data<AppState>,
     caller: Caller,
@@ -330,6 +342,7 @@ async fn get_settings(
     Ok(HttpResponse::Ok().json(state.store.trigger_settings(&site).await?))
 }
 
+#[utoipa::path(put, path = "/api/v1/sites/{site_id}/trigger-settings", tag = "rules", params(("site_id" = String, Path, description = "Site id (site_…)")), request_body = crate::store::TriggerSettings, security(("bearer" = [])), responses((status = 200, description = "Saved", body = crate::store::TriggerSettings), (status = 400, description = "A value out of range; `field` names it", body = crate::http::openapi::ErrorResponse), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not a member (or not an owner) of the site", body = crate::http::openapi::ErrorResponse)))]
 async fn put_settings(
     state: web::Data<AppState>,
     caller: Caller,

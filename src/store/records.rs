@@ -159,7 +159,7 @@ pub struct FunnelCounts {
 }
 
 /// A site's settings for proactive rules.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TriggerSettings {
     /// Most proactive messages per visitor per window.

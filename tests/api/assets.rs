@@ -114,3 +114,40 @@ async fn metrics_count_frames_messages_and_open_sockets() {
     assert!(text.contains("shopchat_store_commit_seconds"), "{text}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_the_api() {
+    let app = spawn_app().await;
+    let response = app
+        .http
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let doc: serde_json::Value = response.json().await.unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    for (path, method) in [
+        ("/api/v1/auth/login", "post"),
+        (
+            "/api/v1/sites/{site_id}/conversations/{conversation_id}/messages",
+            "post",
+        ),
+        ("/api/v1/sites/{site_id}/visitors/{visitor_id}", "get"),
+        ("/api/v1/sites/{site_id}/rules", "post"),
+        ("/api/v1/sites/{site_id}/rules/simulate", "post"),
+        ("/api/v1/sites/{site_id}/rules/{rule_id}/report", "get"),
+        ("/api/v1/sites/{site_id}/trigger-settings", "put"),
+    ] {
+        assert!(
+            doc["paths"][path][method].is_object(),
+            "{method} {path} is documented"
+        );
+    }
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+    assert!(doc["components"]["schemas"]["TriggerSettings"].is_object());
+    app.stop().await;
+}

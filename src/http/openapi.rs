@@ -1,0 +1,72 @@
+//! `/api/v1/openapi.json`: the HTTP API described for integrators and API tools, generated
+//! from the handlers' annotations so it cannot drift from the routes.
+
+use super::{agent_api, assets, auth_routes, health, metrics, rules_api};
+use actix_web::{HttpResponse, web};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
+
+/// The body of every API error. Describes what `ApiError` writes (in `error.rs`); it is only
+/// ever read by the schema generator, hence the allowance for unread fields.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ErrorResponse {
+    error: ErrorDetail,
+}
+
+/// What went wrong (documentation type, see [`ErrorResponse`]).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ErrorDetail {
+    /// Machine-readable code (`unauthorized`, `forbidden`, `invalid_field`, `invalid`, …).
+    code: String,
+    /// For people.
+    message: String,
+    /// The request field at fault, when one is.
+    field: Option<String>,
+    /// Each bad field of a rule or journey, by path (422 only).
+    #[schema(value_type = Option<Vec<Object>>)]
+    errors: Option<Vec<serde_json::Value>>,
+}
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "shopchat", description = "Proactive chat for online shops: agent and owner API. The shopper WebSocket is described in README.md."),
+    paths(
+        auth_routes::login, auth_routes::change_password, auth_routes::me,
+        agent_api::list_sites, agent_api::get_site, agent_api::list_conversations, agent_api::list_messages,
+        agent_api::post_message, agent_api::get_visitor,
+        rules_api::list, rules_api::create, rules_api::simulate_journey, rules_api::get, rules_api::replace,
+        rules_api::delete, rules_api::enable, rules_api::disable, rules_api::report,
+        rules_api::get_settings, rules_api::put_settings,
+        health::healthz, health::readyz, metrics::metrics, assets::widget,
+    ),
+    components(schemas(ErrorResponse, ErrorDetail)),
+    modifiers(&BearerAuth)
+)]
+struct ApiDoc;
+
+pub(super) fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/api/v1/openapi.json", web::get().to(openapi));
+}
+
+async fn openapi() -> HttpResponse {
+    HttpResponse::Ok().json(ApiDoc::openapi())
+}
