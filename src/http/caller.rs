@@ -64,9 +64,19 @@ impl FromRequest for Caller {
             .get(header::AUTHORIZATION)
             .and_then(|h| h.to_str().ok())
             .map(str::to_owned);
+        // A generated one-time password opens only the routes that replace it.
+        let path = req.path();
+        let may_keep_one_time_password = path == "/api/v1/me" || path == "/api/v1/auth/password";
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
-            authenticate(state, header).await
+            let caller = authenticate(state, header).await?;
+            if caller.agent.must_change_password && !may_keep_one_time_password {
+                return Err(ApiError::forbidden_code(
+                    "password_change_required",
+                    "this account still has its one-time password; set your own with POST /api/v1/auth/password",
+                ));
+            }
+            Ok(caller)
         })
     }
 }

@@ -50,6 +50,11 @@ impl ApiError {
         Self::new(StatusCode::FORBIDDEN, "forbidden", message)
     }
 
+    /// 403 with a code of its own, for refusals a client acts on differently.
+    pub fn forbidden_code(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, code, message)
+    }
+
     /// 404.
     pub fn not_found(what: &str) -> Self {
         Self::new(

@@ -182,8 +182,25 @@ async fn first_start_creates_a_demo_site_for_its_own_origin_and_a_one_time_owner
     let body: Value = login.json().await.unwrap();
     assert_eq!(body["agent"]["must_change_password"], true);
 
-    // The demo site comes with its starter rules, two of them on.
+    // The one-time password opens nothing but the way to replace it.
     let token = body["token"].as_str().unwrap();
+    let sites = format!("http://127.0.0.1:{port}/api/v1/sites");
+    let refused = http.get(&sites).bearer_auth(token).send().await.unwrap();
+    assert_eq!(refused.status(), 403);
+    assert_eq!(
+        refused.json::<Value>().await.unwrap()["error"]["code"],
+        "password_change_required"
+    );
+    let changed = http
+        .post(format!("http://127.0.0.1:{port}/api/v1/auth/password"))
+        .bearer_auth(token)
+        .json(&json!({ "current_password": password, "new_password": "my own long password" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), 204);
+
+    // The demo site comes with its starter rules, two of them on.
     let site_id = {
         let sites: Value = http
             .get(format!("http://127.0.0.1:{port}/api/v1/sites"))
