@@ -57,6 +57,21 @@ pub enum SiteCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Rename a site or replace its allowed origins.
+    Update {
+        /// Site id or public key.
+        #[arg(long)]
+        site: String,
+        /// New name.
+        #[arg(long)]
+        name: Option<String>,
+        /// The full new list of allowed origins (repeatable).
+        #[arg(long = "origin")]
+        origins: Vec<String>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// List sites.
     List {
         /// Print JSON instead of text.
@@ -243,6 +258,50 @@ async fn site_command(
                 println!();
                 println!("Paste this into every page of the shop, before </body>:");
                 println!("{}", snippet(&host, &site.public_key));
+            }
+        }
+        SiteCommand::Update {
+            site,
+            name,
+            origins,
+            json,
+        } => {
+            let id = find_site(store, &site).await?.id;
+            let name = name.map(|n| n.trim().to_owned());
+            if name
+                .as_ref()
+                .is_some_and(|n| n.is_empty() || n.chars().count() > 100)
+            {
+                return Err(CliError::Input("--name must be 1 to 100 characters".into()));
+            }
+            let origins = if origins.is_empty() {
+                None
+            } else {
+                Some(
+                    origins
+                        .iter()
+                        .map(|o| {
+                            Origin::parse(o).map_err(|e| CliError::Input(format!("--origin: {e}")))
+                        })
+                        .collect::<Result<Vec<_>, _>>()?,
+                )
+            };
+            if name.is_none() && origins.is_none() {
+                return Err(CliError::Input(
+                    "nothing to change: give --name and/or --origin".into(),
+                ));
+            }
+            let site = store.update_site(&id, name, origins).await?;
+            if json {
+                println!("{}", site_json(&site, &host));
+            } else {
+                let origins: Vec<&str> = site.origins.iter().map(Origin::as_str).collect();
+                println!(
+                    "Updated site \"{}\" ({}); allowed origins: {}",
+                    site.name,
+                    site.id,
+                    origins.join(", ")
+                );
             }
         }
         SiteCommand::List { json } => {

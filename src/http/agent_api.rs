@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/sites", web::get().to(list_sites))
         .route("/sites/{site_id}", web::get().to(get_site))
+        .route("/sites/{site_id}", web::patch().to(update_site))
         .route(
             "/sites/{site_id}/conversations",
             web::get().to(list_conversations),
@@ -81,6 +82,60 @@ async fn get_site(
         .await?
         .ok_or_else(|| ApiError::not_found("site"))?;
     Ok(HttpResponse::Ok().json(site_view(&site, role)))
+}
+
+/// A change to a site: either field may be left out.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SiteChange {
+    name: Option<String>,
+    /// The full new list of allowed origins (`scheme://host[:port]`), at least one.
+    origins: Option<Vec<String>>,
+}
+
+#[utoipa::path(patch, path = "/api/v1/sites/{site_id}", tag = "sites", params(("site_id" = String, Path, description = "Site id (site_…)")), request_body = SiteChange, security(("bearer" = [])), responses((status = 200, description = "The site as it is now", body = Object), (status = 400, description = "A bad name or origin; `field` names it", body = crate::http::openapi::ErrorResponse), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not an owner of the site", body = crate::http::openapi::ErrorResponse)))]
+async fn update_site(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let id = site_id(&path)?;
+    if caller.require_site(&id)? != Role::Owner {
+        return Err(ApiError::forbidden("only the site's owners change it"));
+    }
+    let change: SiteChange = json::parse(&body)?;
+    let name = match change.name.map(|n| n.trim().to_owned()) {
+        Some(n) if n.is_empty() || n.chars().count() > 100 => {
+            return Err(
+                ApiError::bad_request("invalid_field", "must be 1 to 100 characters")
+                    .with_field("name"),
+            );
+        }
+        other => other,
+    };
+    let origins = match change.origins {
+        None => None,
+        Some(list) if list.is_empty() || list.len() > 50 => {
+            return Err(
+                ApiError::bad_request("invalid_field", "must list 1 to 50 origins")
+                    .with_field("origins"),
+            );
+        }
+        Some(list) => Some(
+            list.iter()
+                .enumerate()
+                .map(|(i, o)| {
+                    crate::domain::Origin::parse(o).map_err(|e| {
+                        ApiError::bad_request("invalid_field", e.to_string())
+                            .with_field(format!("origins[{i}]"))
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+        ),
+    };
+    let site = state.store.update_site(&id, name, origins).await?;
+    Ok(HttpResponse::Ok().json(site_view(&site, Role::Owner)))
 }
 
 #[derive(Deserialize)]

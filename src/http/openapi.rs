@@ -51,7 +51,7 @@ impl Modify for BearerAuth {
     info(title = "shopchat", description = "Proactive chat for online shops: agent and owner API. The shopper WebSocket is described in README.md."),
     paths(
         auth_routes::login, auth_routes::change_password, auth_routes::me,
-        agent_api::list_sites, agent_api::get_site, agent_api::list_conversations, agent_api::list_messages,
+        agent_api::list_sites, agent_api::get_site, agent_api::update_site, agent_api::list_conversations, agent_api::list_messages,
         agent_api::post_message, agent_api::get_visitor,
         rules_api::list, rules_api::create, rules_api::simulate_journey, rules_api::get, rules_api::replace,
         rules_api::delete, rules_api::enable, rules_api::disable, rules_api::report,

@@ -72,6 +72,13 @@ pub trait Store: Send + Sync + 'static {
     async fn site(&self, id: &SiteId) -> Result<Option<Site>, StoreError>;
     /// A site by the public key the widget sends.
     async fn site_by_public_key(&self, key: &str) -> Result<Option<Site>, StoreError>;
+    /// Renames a site and/or replaces its allowed origins; returns the site as it is now.
+    async fn update_site(
+        &self,
+        id: &SiteId,
+        name: Option<String>,
+        origins: Option<Vec<crate::domain::Origin>>,
+    ) -> Result<Site, StoreError>;
 
     /// Creates an account with its site memberships; `Conflict` if the email is taken.
     async fn create_agent(&self, new: NewAgent) -> Result<Agent, StoreError>;

@@ -274,3 +274,61 @@ async fn password_change_needs_the_current_password() {
         .await;
     app.stop().await;
 }
+
+#[tokio::test]
+async fn owners_change_a_sites_origins_and_the_socket_follows() {
+    let app = spawn_app().await;
+    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let site = format!("/api/v1/sites/{}", app.seed.site_id);
+    let patch = |token: &str, body: Value| {
+        app.http
+            .patch(app.url(&site))
+            .bearer_auth(token.to_owned())
+            .json(&body)
+            .send()
+    };
+    let bad = patch(
+        &owner,
+        json!({ "origins": ["https://new.example", "not an origin"] }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(bad.status(), 400);
+    assert_eq!(
+        bad.json::<Value>().await.unwrap()["error"]["field"],
+        "origins[1]"
+    );
+    let outsider = app.login(&app.seed.outsider_email, PASSWORD).await;
+    assert_eq!(
+        patch(&outsider, json!({ "name": "mine now" }))
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+
+    let ok = patch(
+        &owner,
+        json!({ "name": "Shop 2", "origins": ["https://new.example/"] }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(ok.status(), 200);
+    let body: Value = ok.json().await.unwrap();
+    assert_eq!(
+        (body["name"].as_str(), body["origins"].clone()),
+        (Some("Shop 2"), json!(["https://new.example"]))
+    );
+
+    let url = app.ws_url(&app.seed.public_key);
+    crate::helpers::Shopper::connect(&url, Some("https://new.example"))
+        .await
+        .expect("the new origin is allowed");
+    assert!(
+        crate::helpers::Shopper::connect(&url, Some(crate::helpers::SHOP_ORIGIN))
+            .await
+            .is_err(),
+        "the old one is not"
+    );
+    app.stop().await;
+}

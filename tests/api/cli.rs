@@ -48,6 +48,34 @@ async fn site_and_agent_commands_set_up_a_shop_the_server_then_serves() {
             .contains(&format!("data-site=\"{public_key}\""))
     );
 
+    let updated = shopchat(dir.path())
+        .args([
+            "site",
+            "update",
+            "--site",
+            public_key,
+            "--origin",
+            "https://jackets.example",
+        ])
+        .args(["--origin", "https://www.jackets.example", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        updated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&updated.stderr)
+    );
+    let updated: Value = serde_json::from_slice(&updated.stdout).unwrap();
+    assert_eq!(
+        updated["origins"],
+        json!(["https://jackets.example", "https://www.jackets.example"])
+    );
+    let nothing = shopchat(dir.path())
+        .args(["site", "update", "--site", public_key])
+        .output()
+        .unwrap();
+    assert!(!nothing.status.success());
+
     let human = shopchat(dir.path())
         .args(["site", "list"])
         .output()

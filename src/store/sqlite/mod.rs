@@ -143,6 +143,36 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn update_site(
+        &self,
+        id: &SiteId,
+        name: Option<String>,
+        origins: Option<Vec<crate::domain::Origin>>,
+    ) -> Result<Site, StoreError> {
+        let id = id.to_string();
+        self.writer
+            .run(move |c| {
+                if let Some(name) = name {
+                    c.execute(
+                        "UPDATE sites SET name = ?2 WHERE id = ?1",
+                        params![id, name],
+                    )
+                    .map_err(db("rename site"))?;
+                }
+                if let Some(origins) = origins {
+                    let json = serde_json::to_string(&origins)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                    c.execute(
+                        "UPDATE sites SET origins = ?2 WHERE id = ?1",
+                        params![id, json],
+                    )
+                    .map_err(db("set origins"))?;
+                }
+                queries::site_where(c, "id", &id)?.ok_or(StoreError::NotFound("site"))
+            })
+            .await
+    }
+
     async fn create_agent(&self, new: NewAgent) -> Result<Agent, StoreError> {
         self.writer
             .run(move |c| queries::insert_agent(c, &new, Timestamp::now()))
