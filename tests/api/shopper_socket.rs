@@ -213,11 +213,7 @@ async fn the_server_pings_and_closes_a_silent_socket() {
     let mut tcp = tokio::net::TcpStream::connect(("127.0.0.1", app.port))
         .await
         .unwrap();
-    let request = format!(
-        "GET /ws/shopper?site={} HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: {SHOP_ORIGIN}\r\nUpgrade: websocket\r\n\
-         Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
-        app.seed.public_key
-    );
+    let request = upgrade_request(&app.seed.public_key);
     tcp.write_all(request.as_bytes()).await.unwrap();
     let mut seen = Vec::new();
     let mut buf = [0u8; 1024];
@@ -274,6 +270,16 @@ async fn stopping_the_server_closes_sockets_with_service_restart() {
     stopping.await.unwrap();
 }
 
+/// A WebSocket upgrade request from the shop's origin, for raw-socket tests that must not
+/// answer pings or must not read.
+fn upgrade_request(public_key: &str) -> String {
+    format!(
+        "GET /ws/shopper?site={public_key} HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: {SHOP_ORIGIN}\r\n\
+         Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+         Sec-WebSocket-Version: 13\r\n\r\n"
+    )
+}
+
 /// A masked client text frame, written by hand for a raw socket.
 fn client_text_frame(text: &str) -> Vec<u8> {
     let payload = text.as_bytes();
@@ -304,11 +310,7 @@ async fn a_shopper_too_slow_to_read_is_dropped_and_others_are_not_held_up() {
         .connect(([127, 0, 0, 1], app.port).into())
         .await
         .unwrap();
-    let request = format!(
-        "GET /ws/shopper?site={} HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: {SHOP_ORIGIN}\r\nUpgrade: websocket\r\n\
-         Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
-        app.seed.public_key
-    );
+    let request = upgrade_request(&app.seed.public_key);
     slow.write_all(request.as_bytes()).await.unwrap();
     slow.write_all(&client_text_frame(r#"{"type":"hello"}"#))
         .await
