@@ -500,3 +500,67 @@ async fn no_proactive_message_while_the_shopper_types() {
     assert!(proactive["conversation_id"].is_string());
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_dismissed_rule_stays_quiet_for_that_visitor() {
+    let app = spawn_app().await;
+    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    // A generous budget, so only the dismissal can hold the rule back.
+    let settings = format!("/api/v1/sites/{}/trigger-settings", app.seed.site_id);
+    let budget =
+        json!({ "fatigue_max": 100, "fatigue_window_secs": 3600, "attribution_window_secs": 3600 });
+    let saved = app
+        .http
+        .put(app.url(&settings))
+        .bearer_auth(&owner)
+        .json(&budget)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(saved.status(), 200);
+    let rule = create_rule(
+        &app,
+        &owner,
+        json!({
+            "name": "Open on every product page",
+            "when": "page_view",
+            "conditions": { "fact": "page.type", "op": "eq", "value": "product" },
+            "actions": [{ "type": "open_widget" }],
+            "frequency": { "max": 100, "period_secs": 3600 }
+        }),
+    )
+    .await;
+
+    let mut shopper = app.shopper().await;
+    shopper.hello(json!({ "page": product_page() })).await;
+    let (first, _) = shopper.recv_type("proactive").await;
+    assert_eq!(
+        (first["rule_id"].as_str(), first["open"].as_bool()),
+        (Some(rule.as_str()), Some(true))
+    );
+    let second_page = json!({ "url": "https://shop.example/p/boots", "type": "product" });
+    shopper
+        .send(json!({ "type": "event", "name": "page_view", "props": second_page }))
+        .await;
+    shopper.recv_type("proactive").await; // without a dismissal it comes again
+
+    shopper
+        .send(json!({ "type": "event", "name": "dismiss", "props": { "rule_id": rule } }))
+        .await;
+    let third_page = json!({ "url": "https://shop.example/p/hat", "type": "product" });
+    shopper
+        .send(json!({ "type": "event", "name": "page_view", "props": third_page }))
+        .await;
+    let frames = shopper.drain().await;
+    assert!(
+        frames.iter().all(|f| f["type"] != "proactive"),
+        "{frames:?}"
+    );
+
+    shopper
+        .send(json!({ "type": "event", "name": "dismiss", "props": {} }))
+        .await;
+    let (error, _) = shopper.recv_type("error").await;
+    assert_eq!(error["field"], "props.rule_id");
+    app.stop().await;
+}
