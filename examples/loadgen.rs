@@ -23,6 +23,7 @@ struct Args {
     origin: String,
     sockets: usize,
     messages: usize,
+    events: usize,
     server_pid: Option<u32>,
 }
 
@@ -33,6 +34,7 @@ fn parse_args() -> Result<Args, String> {
         origin: String::new(),
         sockets: 100,
         messages: 5,
+        events: 0,
         server_pid: None,
     };
     let mut it = std::env::args().skip(1);
@@ -46,6 +48,7 @@ fn parse_args() -> Result<Args, String> {
             "--messages" => {
                 args.messages = value.parse().map_err(|e| format!("--messages: {e}"))?
             }
+            "--events" => args.events = value.parse().map_err(|e| format!("--events: {e}"))?,
             "--server-pid" => {
                 args.server_pid = Some(value.parse().map_err(|e| format!("--server-pid: {e}"))?)
             }
@@ -145,7 +148,54 @@ async fn main() -> Result<(), String> {
     let connect_secs = started.elapsed().as_secs_f64();
     let rss_connected = args.server_pid.and_then(rss_kib);
 
-    // Phase 2: every socket sends its messages one after another, all sockets at once.
+    // Phase 2 (optional): browsing events, which run the site's trigger rules. Each socket
+    // sends its events without waiting, then a frame the server must refuse; the refusal
+    // proves every event before it was processed.
+    if args.events > 0 {
+        let started = Instant::now();
+        let tasks: Vec<_> = sockets
+            .into_iter()
+            .enumerate()
+            .map(|(i, mut ws)| {
+                let (events, origin) = (args.events, args.origin.clone());
+                tokio::spawn(async move {
+                    for e in 0..events {
+                        let page = json!({ "type": "event", "name": "page_view",
+                            "props": { "url": format!("{origin}/products/{}", (i + e) % 50), "type": "product" } });
+                        if ws.send(Message::text(page.to_string())).await.is_err() {
+                            return (ws, false);
+                        }
+                    }
+                    if ws.send(Message::text(r#"{"type":"barrier"}"#)).await.is_err() {
+                        return (ws, false);
+                    }
+                    loop {
+                        match next_json(&mut ws).await {
+                            Ok(f) if f["type"] == "error" => return (ws, f["code"] == "unknown_type"),
+                            Ok(_) => continue,
+                            Err(_) => return (ws, false),
+                        }
+                    }
+                })
+            })
+            .collect();
+        let mut kept = Vec::with_capacity(tasks.len());
+        let mut ok = 0usize;
+        for t in tasks {
+            let (ws, fine) = t.await.map_err(|e| e.to_string())?;
+            ok += usize::from(fine);
+            kept.push(ws);
+        }
+        let secs = started.elapsed().as_secs_f64();
+        let total = ok * args.events;
+        println!(
+            "events: {total} processed by {ok} sockets in {secs:.2} s = {:.0} events/s",
+            total as f64 / secs
+        );
+        sockets = kept;
+    }
+
+    // Phase 3: every socket sends its messages one after another, all sockets at once.
     let started = Instant::now();
     let tasks: Vec<_> = sockets
         .into_iter()
