@@ -101,9 +101,7 @@ async fn update_site(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let id = site_id(&path)?;
-    if caller.require_site(&id)? != Role::Owner {
-        return Err(ApiError::forbidden("only the site's owners change it"));
-    }
+    caller.require_owner(&id)?;
     let change: SiteChange = json::parse(&body)?;
     let name = match change.name.map(|n| n.trim().to_owned()) {
         Some(n) if n.is_empty() || n.chars().count() > 100 => {

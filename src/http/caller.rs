@@ -28,6 +28,14 @@ impl Caller {
             .map(|m| m.role)
             .ok_or_else(|| ApiError::forbidden("you do not belong to this site"))
     }
+
+    /// 403 unless the caller owns the site: what every route that changes a site needs.
+    pub fn require_owner(&self, site: &SiteId) -> Result<(), ApiError> {
+        match self.require_site(site)? {
+            Role::Owner => Ok(()),
+            Role::Agent => Err(ApiError::forbidden("only the site's owners may do this")),
+        }
+    }
 }
 
 async fn authenticate(

@@ -3,7 +3,7 @@
 //! with 422 listing each bad field by path.
 
 use super::{ApiError, Caller, json};
-use crate::domain::{BrowsingEvent, Role, RuleId, SiteId};
+use crate::domain::{BrowsingEvent, RuleId, SiteId};
 use crate::startup::AppState;
 use crate::store::{FunnelCounts, StoredRule, TriggerSettings};
 use crate::triggers::simulate::{Step, simulate};
@@ -53,12 +53,8 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
 fn owned_site(caller: &Caller, site: &str) -> Result<SiteId, ApiError> {
     let id = SiteId::parse(site)
         .map_err(|e| ApiError::bad_request("invalid_field", e.to_string()).with_field("site_id"))?;
-    match caller.require_site(&id)? {
-        Role::Owner => Ok(id),
-        Role::Agent => Err(ApiError::forbidden(
-            "only the site's owners manage its rules",
-        )),
-    }
+    caller.require_owner(&id)?;
+    Ok(id)
 }
 
 fn rule_id(text: &str) -> Result<RuleId, ApiError> {
