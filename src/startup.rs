@@ -48,6 +48,8 @@ pub struct AppState {
     pub jwt: JwtKeys,
     /// Shopper session token key.
     pub sessions: SessionKey,
+    /// Login attempts per email, shared by every worker.
+    pub login_limiter: Arc<governor::DefaultKeyedRateLimiter<String>>,
     /// Outbound webhook deliveries.
     pub webhooks: crate::webhooks::Webhooks,
     /// Each site's compiled trigger rules.
@@ -237,6 +239,7 @@ impl Application {
         let shutdown = CancellationToken::new();
         let state = AppState {
             rules: crate::site_rules::SiteRulesCache::new(store.clone()),
+            login_limiter: crate::http::auth_routes::login_limiter(),
             webhooks: crate::webhooks::Webhooks::start(settings.allow_http_webhooks),
             store,
             bus: Arc::new(MemoryBus::new(hub.clone())),

@@ -16,12 +16,15 @@ const LOGINS_PER_MINUTE: u32 = 10;
 /// Tracked emails before old entries are swept; bounds the limiter's memory.
 const MAX_TRACKED: usize = 10_000;
 
-pub(super) fn routes(cfg: &mut web::ServiceConfig) {
+/// The login limiter, one per server. It lives in the application state, not in the route
+/// set-up: that runs once per worker thread and would give each worker its own budget.
+pub fn login_limiter() -> Arc<DefaultKeyedRateLimiter<String>> {
     let per_minute = NonZeroU32::new(LOGINS_PER_MINUTE).unwrap_or(NonZeroU32::MIN);
-    let limiter: Arc<DefaultKeyedRateLimiter<String>> =
-        Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute)));
-    cfg.app_data(web::Data::from(limiter))
-        .route("/auth/login", web::post().to(login))
+    Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute)))
+}
+
+pub(super) fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/auth/login", web::post().to(login))
         .route("/auth/password", web::post().to(change_password))
         .route("/me", web::get().to(me));
 }
@@ -47,11 +50,8 @@ fn dummy_hash() -> &'static str {
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest, responses((status = 200, description = "A token, its expiry (s since epoch) and the account", body = Object), (status = 400, description = "Malformed body; `field` names it", body = crate::http::openapi::ErrorResponse), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 429, description = "Too many attempts for this email", body = crate::http::openapi::ErrorResponse)))]
-async fn login(
-    state: web::Data<AppState>,
-    limiter: web::Data<DefaultKeyedRateLimiter<String>>,
-    body: web::Bytes,
-) -> Result<HttpResponse, ApiError> {
+async fn login(state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+    let limiter = &state.login_limiter;
     let req: LoginRequest = json::parse(&body)?;
     let refused = || ApiError::unauthorized("wrong email or password");
     let email = Email::parse(&req.email)

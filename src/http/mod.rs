@@ -2,7 +2,7 @@
 
 mod agent_api;
 mod assets;
-mod auth_routes;
+pub mod auth_routes;
 mod caller;
 mod error;
 mod health;

@@ -332,3 +332,30 @@ async fn owners_change_a_sites_origins_and_the_socket_follows() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn password_guessing_is_limited_per_email_across_workers() {
+    let app = crate::helpers::spawn_app_with(|s| s.workers = Some(2)).await;
+    let attempt = || async {
+        // A new client each time: a new connection, which the server may give to either worker.
+        reqwest::Client::new()
+            .post(app.url("/api/v1/auth/login"))
+            .json(&json!({ "email": app.seed.owner_email, "password": "a wrong guess" }))
+            .send()
+            .await
+            .unwrap()
+            .status()
+    };
+    for _ in 0..10 {
+        assert_eq!(attempt().await, 401);
+    }
+    assert_eq!(
+        attempt().await,
+        429,
+        "the eleventh guess within a minute is refused"
+    );
+    // Another account is not affected.
+    let other = app.login(&app.seed.outsider_email, PASSWORD).await;
+    assert!(!other.is_empty());
+    app.stop().await;
+}
