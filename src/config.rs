@@ -105,6 +105,9 @@ pub struct SettingsArgs {
     /// Milliseconds of silence after which a socket is closed [default: 45000]
     #[arg(long, global = true, env = "SHOPCHAT_IDLE_TIMEOUT_MS")]
     pub idle_timeout_ms: Option<u64>,
+    /// Milliseconds an agent may be offline before its chats go back to the queue [default: 60000]
+    #[arg(long, global = true, env = "SHOPCHAT_AGENT_GRACE_MS")]
+    pub agent_grace_ms: Option<u64>,
     /// Deliver webhooks to plain-http URLs too (development only) [default: false]
     #[arg(long, global = true, env = "SHOPCHAT_ALLOW_HTTP_WEBHOOKS")]
     pub allow_http_webhooks: Option<bool>,
@@ -132,6 +135,9 @@ pub struct Limits {
     pub ping_interval: Duration,
     /// Silence after which a socket is closed.
     pub idle_timeout: Duration,
+    /// How long an agent may be offline (disconnected, or status offline) before its
+    /// assigned chats go back to the queue: long enough for a page reload or a network blip.
+    pub agent_grace: Duration,
 }
 
 /// The resolved settings the server runs with.
@@ -181,6 +187,7 @@ impl Default for Settings {
                 outbox_capacity: 256,
                 ping_interval: Duration::from_secs(15),
                 idle_timeout: Duration::from_secs(45),
+                agent_grace: Duration::from_secs(60),
             },
             workers: None,
             allow_http_webhooks: false,
@@ -263,6 +270,10 @@ impl Settings {
             idle_timeout: Duration::from_millis(positive(
                 "idle_timeout_ms",
                 pick!(idle_timeout_ms, d.limits.idle_timeout.as_millis() as u64),
+            )?),
+            agent_grace: Duration::from_millis(positive(
+                "agent_grace_ms",
+                pick!(agent_grace_ms, d.limits.agent_grace.as_millis() as u64),
             )?),
         };
         if !(1024..=1024 * 1024).contains(&limits.max_frame_bytes) {

@@ -6,8 +6,10 @@
 //! - [`http`] and [`ws`] are the actix-web edges that parse, authorise, call the core and send;
 //! - [`config`], [`telemetry`], [`auth`], [`cli`] and [`startup`] wire it all together.
 
+pub mod agent_protocol;
 pub mod auth;
 pub mod bus;
+pub mod chat;
 pub mod cli;
 pub mod config;
 pub mod conversation;

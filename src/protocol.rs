@@ -26,10 +26,16 @@ pub enum ClientFrame {
     Typing(TypingFrame),
     /// The shopper has read up to `seq`.
     Read(ReadFrame),
+    /// The shopper asks for a person ("Talk to a person").
+    Handoff(HandoffFrame),
+    /// The shopper leaves an email while nobody is online.
+    Contact(ContactFrame),
 }
 
 /// The frame types a client may send, for the "unknown type" error.
-const CLIENT_TYPES: [&str; 5] = ["hello", "event", "message", "typing", "read"];
+const CLIENT_TYPES: [&str; 7] = [
+    "hello", "event", "message", "typing", "read", "handoff", "contact",
+];
 
 /// `hello`: opens or resumes a visitor's session.
 #[derive(Debug, Deserialize)]
@@ -91,6 +97,17 @@ pub struct ReadFrame {
     pub seq: u64,
 }
 
+/// `handoff`: the shopper wants a person.
+#[derive(Debug, Deserialize)]
+pub struct HandoffFrame {}
+
+/// `contact`: an email to answer at when nobody is online.
+#[derive(Debug, Deserialize)]
+pub struct ContactFrame {
+    /// Where to reply.
+    pub email: String,
+}
+
 /// Error codes on the wire; stable, so widgets can act on them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -119,6 +136,16 @@ pub enum ErrorCode {
     RateLimited,
     /// Something failed on the server; the frame was not accepted and may be retried.
     Internal,
+    /// The agent socket needs a valid token first.
+    Unauthorized,
+    /// The agent may not act on this site or conversation.
+    Forbidden,
+    /// No such conversation, visitor or agent (on the agent's sites).
+    NotFound,
+    /// The action does not fit the conversation's state (taken by someone else, closed…).
+    NotAllowed,
+    /// There is no conversation to act on yet (`handoff` before any message, …).
+    NoConversation,
 }
 
 /// Who wrote a message, as shown in the widget.
@@ -145,6 +172,9 @@ pub struct MessageOut {
     pub text: String,
     /// When it was stored, ms since the epoch.
     pub ts: Timestamp,
+    /// The widget offers "Talk to a person" with this message (every bot message does).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub offers_handoff: bool,
 }
 
 /// A conversation as listed in `welcome`.
@@ -186,12 +216,34 @@ pub enum ServerFrame {
         /// Its seq.
         seq: u64,
     },
-    /// A conversation changed state.
+    /// A conversation changed state (`bot`, `queued`, `assigned`, `closed`).
     Status {
         /// Conversation id.
         conversation_id: ConversationId,
         /// The new state.
         state: String,
+        /// The agent's name, when a person has it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        agent: Option<String>,
+        /// Queued while no agent is online: the widget offers to leave an email.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        nobody_online: bool,
+    },
+    /// An agent is typing (or stopped).
+    Typing {
+        /// Conversation id.
+        conversation_id: ConversationId,
+        /// Who.
+        author: Author,
+        /// Started or stopped.
+        active: bool,
+    },
+    /// An agent has read the shopper's messages up to `seq`.
+    Read {
+        /// Conversation id.
+        conversation_id: ConversationId,
+        /// Up to.
+        seq: u64,
     },
     /// A trigger rule reached out: the widget shows the message that comes with it (if any)
     /// and opens when `open` is set. `rule_id` is what a `dismiss` event names.
@@ -325,6 +377,8 @@ fn diagnose(text: &str) -> DecodeError {
         "event" => field_error::<EventFrame>(value, kind),
         "message" => field_error::<MessageFrame>(value, kind),
         "typing" => field_error::<TypingFrame>(value, kind),
+        "handoff" => field_error::<HandoffFrame>(value, kind),
+        "contact" => field_error::<ContactFrame>(value, kind),
         _ => field_error::<ReadFrame>(value, kind),
     }
 }

@@ -7,19 +7,69 @@ mod memory;
 
 pub use memory::MemoryBus;
 
-use crate::domain::{SiteId, VisitorId};
+use crate::agent_protocol::AgentFrame;
+use crate::domain::{AgentId, SiteId, VisitorId};
 use crate::protocol::ServerFrame;
 use async_trait::async_trait;
 
-/// Something to deliver to a visitor's live sockets, wherever they are connected.
+/// Whose sockets get an event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recipient {
+    /// Every tab of one shopper.
+    Visitor(VisitorId),
+    /// Every agent socket of the site.
+    Agents,
+    /// Every socket of one agent.
+    Agent(AgentId),
+}
+
+/// The frame to deliver, in the recipient's protocol.
+#[derive(Debug, Clone)]
+pub enum Payload {
+    /// For a shopper's widget.
+    Shopper(ServerFrame),
+    /// For an agent's dashboard.
+    Agent(AgentFrame),
+}
+
+/// Something to deliver to live sockets, wherever they are connected.
 #[derive(Debug, Clone)]
 pub struct BusEvent {
-    /// The site, so a node can route per site.
+    /// The site, so a node can route per site (and agents see only their sites).
     pub site_id: SiteId,
-    /// The visitor whose sockets get the frame.
-    pub visitor_id: VisitorId,
+    /// Who gets it.
+    pub to: Recipient,
     /// The frame.
-    pub frame: ServerFrame,
+    pub payload: Payload,
+}
+
+impl BusEvent {
+    /// A frame for every tab of a shopper.
+    pub fn to_visitor(site: &SiteId, visitor: &VisitorId, frame: ServerFrame) -> Self {
+        BusEvent {
+            site_id: site.clone(),
+            to: Recipient::Visitor(visitor.clone()),
+            payload: Payload::Shopper(frame),
+        }
+    }
+
+    /// A frame for every agent of a site.
+    pub fn to_agents(site: &SiteId, frame: AgentFrame) -> Self {
+        BusEvent {
+            site_id: site.clone(),
+            to: Recipient::Agents,
+            payload: Payload::Agent(frame),
+        }
+    }
+
+    /// A frame for one agent.
+    pub fn to_agent(site: &SiteId, agent: &AgentId, frame: AgentFrame) -> Self {
+        BusEvent {
+            site_id: site.clone(),
+            to: Recipient::Agent(agent.clone()),
+            payload: Payload::Agent(frame),
+        }
+    }
 }
 
 /// Why an event could not be published. The event's data is already durable when this

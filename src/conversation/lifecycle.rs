@@ -3,9 +3,6 @@
 //! state with a notice for the transcript, or an error value saying why it is not allowed.
 //! The version number is what the store compares and sets, so two agents (or two nodes)
 //! taking the same chat at once cannot both win.
-//!
-//! Not wired to the store and sockets yet: the conversations work replaces
-//! [`super::ConversationState`] with [`Lifecycle`].
 
 use crate::domain::{AgentId, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -27,6 +24,25 @@ pub enum Stage {
     Closed,
 }
 
+impl Stage {
+    /// The stage's name in storage, filters and on the wire.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Stage::Bot => "bot",
+            Stage::Queued => "queued",
+            Stage::Assigned { .. } => "assigned",
+            Stage::Closed => "closed",
+        }
+    }
+
+    /// Whether a stage name is one of the four.
+    pub fn is_name(name: &str) -> Option<&'static str> {
+        ["bot", "queued", "assigned", "closed"]
+            .into_iter()
+            .find(|n| *n == name)
+    }
+}
+
 /// Why a conversation went to the human queue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -39,6 +55,30 @@ pub enum HandoffReason {
     Trigger,
     /// The external bot asked for it, failed or timed out.
     ExternalBot,
+}
+
+impl HandoffReason {
+    /// The reason's name in storage and on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HandoffReason::ShopperAsked => "shopper_asked",
+            HandoffReason::BotMissed => "bot_missed",
+            HandoffReason::Trigger => "trigger",
+            HandoffReason::ExternalBot => "external_bot",
+        }
+    }
+
+    /// Parses a stored reason.
+    pub fn parse(text: &str) -> Option<Self> {
+        [
+            HandoffReason::ShopperAsked,
+            HandoffReason::BotMissed,
+            HandoffReason::Trigger,
+            HandoffReason::ExternalBot,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == text)
+    }
 }
 
 /// Who closed a conversation.
@@ -216,6 +256,18 @@ impl Lifecycle {
             stage: if bot_first { Stage::Bot } else { Stage::Queued },
             version: 0,
             last_agent: None,
+            closed_at: None,
+        }
+    }
+
+    /// A conversation an agent starts with a visitor: theirs from the first message.
+    pub fn started_by(agent: AgentId) -> Self {
+        Lifecycle {
+            stage: Stage::Assigned {
+                agent: agent.clone(),
+            },
+            version: 0,
+            last_agent: Some(agent),
             closed_at: None,
         }
     }

@@ -110,6 +110,10 @@ id_type!(
     /// A trigger rule.
     RuleId, "rule", "r_"
 );
+id_type!(
+    /// An agent's internal note on a conversation (never shown to the shopper).
+    NoteId, "note", "n_"
+);
 
 #[cfg(test)]
 mod tests {

@@ -8,7 +8,7 @@ mod values;
 mod visitor;
 
 pub use ids::{
-    AgentId, ConversationId, IdError, MessageId, RuleId, SiteId, VisitorId, random_token,
+    AgentId, ConversationId, IdError, MessageId, NoteId, RuleId, SiteId, VisitorId, random_token,
 };
 pub use origin::{Origin, OriginError};
 pub use time::Timestamp;

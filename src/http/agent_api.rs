@@ -3,13 +3,11 @@
 //! from another shop is a 404 and never a leak.
 
 use super::{ApiError, Caller, json};
-use crate::bus::BusEvent;
 use crate::domain::{
-    AuthorKind, ClientMsgId, ConversationId, MessageText, Role, SiteId, Timestamp, VisitorId,
+    ClientMsgId, MessageText, Role, SiteId, Timestamp, VisitorId,
 };
-use crate::protocol::{Author, ServerFrame};
 use crate::startup::AppState;
-use crate::store::{Conversation, NewMessage, Site};
+use crate::store::Site;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -18,10 +16,6 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/sites", web::get().to(list_sites))
         .route("/sites/{site_id}", web::get().to(get_site))
         .route("/sites/{site_id}", web::patch().to(update_site))
-        .route(
-            "/sites/{site_id}/conversations",
-            web::get().to(list_conversations),
-        )
         .route(
             "/sites/{site_id}/conversations/{conversation_id}/messages",
             web::get().to(list_messages),
@@ -144,39 +138,7 @@ struct ListQuery {
     after: Option<u64>,
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/conversations", tag = "conversations", params(("site_id" = String, Path, description = "Site id (site_…)"), ("limit" = Option<u32>, Query, description = "1 to 200, default 50")), security(("bearer" = [])), responses((status = 200, description = "Most recently active first", body = Object), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not a member (or not an owner) of the site", body = crate::http::openapi::ErrorResponse)))]
-async fn list_conversations(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<String>,
-    query: web::Query<ListQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let id = site_id(&path)?;
-    caller.require_site(&id)?;
-    let limit = query.limit.unwrap_or(50).clamp(1, 200);
-    let conversations = state.store.site_conversations(&id, limit).await?;
-    Ok(HttpResponse::Ok().json(json!({ "conversations": conversations })))
-}
-
-/// The conversation named in the path, if it belongs to the site (which the caller must).
-async fn site_conversation(
-    state: &AppState,
-    caller: &Caller,
-    site: &str,
-    conversation: &str,
-) -> Result<Conversation, ApiError> {
-    let site = site_id(site)?;
-    caller.require_site(&site)?;
-    let id = ConversationId::parse(conversation).map_err(|e| {
-        ApiError::bad_request("invalid_field", e.to_string()).with_field("conversation_id")
-    })?;
-    state
-        .store
-        .conversation(&id)
-        .await?
-        .filter(|c| c.site_id == site)
-        .ok_or_else(|| ApiError::not_found("conversation"))
-}
+use super::conversations_api::{chat_error, site_conversation};
 
 #[utoipa::path(get, path = "/api/v1/sites/{site_id}/conversations/{conversation_id}/messages", tag = "conversations", params(("site_id" = String, Path, description = "Site id (site_…)"), ("conversation_id" = String, Path, description = "Conversation id (c_…)"), ("after" = Option<u64>, Query, description = "Only messages with a higher seq"), ("limit" = Option<u32>, Query, description = "1 to 500, default 100")), security(("bearer" = [])), responses((status = 200, description = "The conversation and its messages in seq order", body = Object), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not a member (or not an owner) of the site", body = crate::http::openapi::ErrorResponse), (status = 404, description = "No such conversation on this site", body = crate::http::openapi::ErrorResponse)))]
 async fn list_messages(
@@ -213,42 +175,23 @@ async fn post_message(
     let req: PostMessage = json::parse(&body)?;
     let text = MessageText::parse(&req.text, state.settings.limits.max_message_chars)
         .map_err(|e| ApiError::bad_request("invalid_field", e.to_string()).with_field("text"))?;
-    let client_msg_id = req
-        .client_msg_id
-        .as_deref()
-        .map(ClientMsgId::parse)
-        .transpose()
-        .map_err(|e| {
+    // Without a key from the client the request is not retry-safe; give it a fresh one.
+    let client_msg_id = match req.client_msg_id.as_deref() {
+        Some(key) => ClientMsgId::parse(key).map_err(|e| {
             ApiError::bad_request("invalid_field", e.to_string()).with_field("client_msg_id")
-        })?;
-    let appended = state
-        .store
-        .append_message(
-            &conversation.id,
-            NewMessage {
-                author: Author {
-                    kind: AuthorKind::Agent,
-                    name: caller.agent.display_name.clone(),
-                },
-                author_id: caller.agent.id.to_string(),
-                text,
-                client_msg_id,
-                ts: Timestamp::now(),
-            },
-        )
-        .await?;
-    if !appended.duplicate {
-        metrics::counter!("shopchat_messages_stored_total", "author" => "agent").increment(1);
-        let event = BusEvent {
-            site_id: conversation.site_id.clone(),
-            visitor_id: conversation.visitor_id.clone(),
-            frame: ServerFrame::Message(appended.message.clone()),
-        };
-        if let Err(e) = state.bus.publish(event).await {
-            // Stored already: the shopper gets it on reconnect.
-            tracing::warn!(error = %e, "live delivery of an agent message failed");
-        }
-    }
+        })?,
+        None => ClientMsgId::parse(&format!("rest-{}", crate::domain::random_token(16)))
+            .map_err(ApiError::internal)?,
+    };
+    let appended = crate::chat::agent_message(
+        &state,
+        &conversation.id,
+        &caller.agent.id,
+        client_msg_id,
+        text,
+    )
+    .await
+    .map_err(chat_error)?;
     let status = if appended.duplicate {
         HttpResponse::Ok()
     } else {

@@ -1,6 +1,7 @@
 //! The HTTP edge: parse, authorise, call the store and the bus, answer JSON.
 
 mod agent_api;
+mod conversations_api;
 mod assets;
 pub mod auth_routes;
 mod caller;
@@ -34,6 +35,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::scope("/api/v1")
                 .configure(auth_routes::routes)
                 .configure(agent_api::routes)
+                .configure(conversations_api::routes)
                 .configure(rules_api::routes)
                 .default_service(web::to(|| async { ApiError::not_found("route") })),
         );

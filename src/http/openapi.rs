@@ -1,7 +1,7 @@
 //! `/api/v1/openapi.json`: the HTTP API described for integrators and API tools, generated
 //! from the handlers' annotations so it cannot drift from the routes.
 
-use super::{agent_api, assets, auth_routes, health, metrics, rules_api};
+use super::{agent_api, assets, auth_routes, conversations_api, health, metrics, rules_api};
 use actix_web::{HttpResponse, web};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
@@ -51,7 +51,10 @@ impl Modify for BearerAuth {
     info(title = "shopchat", description = "Proactive chat for online shops: agent and owner API. The shopper WebSocket is described in README.md."),
     paths(
         auth_routes::login, auth_routes::change_password, auth_routes::me,
-        agent_api::list_sites, agent_api::get_site, agent_api::update_site, agent_api::list_conversations, agent_api::list_messages,
+        agent_api::list_sites, agent_api::get_site, agent_api::update_site, agent_api::list_messages,
+        conversations_api::list_conversations, conversations_api::transcript, conversations_api::add_note,
+        conversations_api::get_settings, conversations_api::put_settings, conversations_api::list_agents,
+        conversations_api::update_agent,
         agent_api::post_message, agent_api::get_visitor,
         rules_api::list, rules_api::create, rules_api::simulate_journey, rules_api::get, rules_api::replace,
         rules_api::delete, rules_api::enable, rules_api::disable, rules_api::report,

@@ -7,10 +7,11 @@ mod records;
 pub mod sqlite;
 
 pub use records::{
-    Agent, AgentCredentials, Appended, Conversation, FunnelCounts, Membership, NewAgent,
-    NewMessage, NewSite, Site, StoredRule, TriggerSettings,
+    Agent, AgentCredentials, Appended, Conversation, ConversationFilter, FunnelCounts, Membership,
+    NewAgent, NewMessage, NewSite, Note, Site, SiteAgent, StoredRule, TriggerSettings,
 };
 
+use crate::conversation::{ChatSettings, Lifecycle};
 use crate::domain::{AgentId, ConversationId, Email, RuleId, SiteId, VisitorId, VisitorState};
 use crate::protocol::MessageOut;
 use crate::triggers::Stage;
@@ -108,16 +109,58 @@ pub trait Store: Send + Sync + 'static {
         state: &VisitorState,
     ) -> Result<(), StoreError>;
 
-    /// Stores a message (the shopper's, or a proactive one) in the visitor's open
-    /// conversation, opening one if there is none. Idempotent on the message's author and
-    /// `client_msg_id`: a repeat returns the first result with `duplicate: true` and stores
-    /// nothing.
+    /// Stores a message (the shopper's, a proactive one, or an agent's opening line) in the
+    /// visitor's open conversation, opening one in the `opening` stage if there is none.
+    /// Idempotent on the message's author and `client_msg_id`: a repeat returns the first
+    /// result with `duplicate: true` and stores nothing.
     async fn append_to_visitor(
         &self,
         site: &SiteId,
         visitor: &VisitorId,
         message: NewMessage,
+        opening: &Lifecycle,
     ) -> Result<Appended, StoreError>;
+    /// Writes a conversation's header if its version is still `expected` (compare-and-set;
+    /// `Conflict` otherwise), bumps the version, and stores the transition's notice in the
+    /// same transaction. Returns the header as saved.
+    async fn save_conversation(
+        &self,
+        conversation: &Conversation,
+        expected: u64,
+        notice: Option<NewMessage>,
+    ) -> Result<(Conversation, Option<MessageOut>), StoreError>;
+    /// Conversations matching a filter, most recently active first.
+    async fn find_conversations(
+        &self,
+        filter: &ConversationFilter,
+    ) -> Result<Vec<Conversation>, StoreError>;
+    /// Stores an agent's internal note.
+    async fn add_note(&self, note: &Note) -> Result<(), StoreError>;
+    /// A conversation's notes, oldest first.
+    async fn notes(&self, conversation: &ConversationId) -> Result<Vec<Note>, StoreError>;
+    /// Records that an agent has read up to `seq` (never moves backwards).
+    async fn mark_agent_read(
+        &self,
+        conversation: &ConversationId,
+        seq: u64,
+    ) -> Result<(), StoreError>;
+    /// The agents and owners of a site.
+    async fn site_agents(&self, site: &SiteId) -> Result<Vec<SiteAgent>, StoreError>;
+    /// Sets how many chats routing gives an agent and the teams/skills it matches.
+    async fn set_agent_profile(
+        &self,
+        agent: &AgentId,
+        capacity: u32,
+        skills: Vec<String>,
+    ) -> Result<(), StoreError>;
+    /// A site's chat settings (defaults until set).
+    async fn chat_settings(&self, site: &SiteId) -> Result<ChatSettings, StoreError>;
+    /// Replaces a site's chat settings.
+    async fn set_chat_settings(
+        &self,
+        site: &SiteId,
+        settings: &ChatSettings,
+    ) -> Result<(), StoreError>;
     /// Stores a message by an agent, bot or the system in an open conversation; idempotent on
     /// `client_msg_id` per author like the shopper's.
     async fn append_message(

@@ -1,7 +1,8 @@
 //! The WebSocket edge. The handshake checks the site and the page's origin *before* upgrading
 //! (the defence against cross-site WebSocket hijacking); the session loop lives in
-//! [`shopper`].
+//! [`shopper`]. Agents connect to `/ws/agent` ([`agent`]) with their login token.
 
+mod agent;
 mod shopper;
 
 use crate::domain::Origin;
@@ -13,7 +14,8 @@ use serde::Deserialize;
 
 /// Registers the socket routes.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/ws/shopper", web::get().to(shopper_socket));
+    cfg.route("/ws/shopper", web::get().to(shopper_socket))
+        .route("/ws/agent", web::get().to(agent_socket));
 }
 
 #[derive(Deserialize)]
@@ -61,5 +63,35 @@ async fn shopper_socket(
         .max_continuation_size(limits.max_frame_bytes);
     let socket = shopper::ShopperSocket::new(state.get_ref().clone(), site, session);
     actix_web::rt::spawn(socket.run(stream));
+    Ok(response)
+}
+
+/// The agent socket. A token may come as a `bearer.<jwt>` entry of `Sec-WebSocket-Protocol`
+/// (browsers cannot set other headers on a WebSocket); otherwise the first frame must be
+/// `auth`. Tokens are never read from the query string, which ends up in access logs.
+async fn agent_socket(
+    req: HttpRequest,
+    body: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, actix_web::Error> {
+    let token = req
+        .headers()
+        .get(header::SEC_WEBSOCKET_PROTOCOL)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.split(',')
+                .map(str::trim)
+                .find_map(|p| p.strip_prefix("bearer."))
+                .map(str::to_owned)
+        });
+    let (response, session, stream) =
+        actix_ws::handle_with_protocols(&req, body, &[agent::SUBPROTOCOL])?;
+    let limits = &state.settings.limits;
+    let stream = stream
+        .max_frame_size(limits.max_frame_bytes)
+        .aggregate_continuations()
+        .max_continuation_size(limits.max_frame_bytes);
+    let socket = agent::AgentSocket::new(state.get_ref().clone(), session);
+    actix_web::rt::spawn(socket.run(stream, token));
     Ok(response)
 }

@@ -8,11 +8,13 @@ mod schema;
 mod writer;
 
 use super::{
-    Agent, AgentCredentials, Appended, Conversation, FunnelCounts, Membership, NewAgent,
-    NewMessage, NewSite, Site, Store, StoreError, StoredRule, TriggerSettings,
+    Agent, AgentCredentials, Appended, Conversation, ConversationFilter, FunnelCounts, Membership,
+    NewAgent, NewMessage, NewSite, Note, Site, SiteAgent, Store, StoreError, StoredRule,
+    TriggerSettings,
 };
+use crate::conversation::{ChatSettings, Lifecycle};
 use crate::domain::{
-    AgentId, ConversationId, Email, RuleId, SiteId, Timestamp, VisitorId, VisitorState,
+    AgentId, ConversationId, Email, NoteId, RuleId, SiteId, Timestamp, VisitorId, VisitorState,
     random_token,
 };
 use crate::protocol::MessageOut;
@@ -263,10 +265,189 @@ impl Store for SqliteStore {
         site: &SiteId,
         visitor: &VisitorId,
         message: NewMessage,
+        opening: &Lifecycle,
     ) -> Result<Appended, StoreError> {
-        let (site, visitor) = (site.clone(), visitor.clone());
+        let (site, visitor, opening) = (site.clone(), visitor.clone(), opening.clone());
         self.writer
-            .run(move |c| queries::append_to_visitor(c, &site, &visitor, message))
+            .run(move |c| queries::append_to_visitor(c, &site, &visitor, message, &opening))
+            .await
+    }
+
+    async fn save_conversation(
+        &self,
+        conversation: &Conversation,
+        expected: u64,
+        notice: Option<NewMessage>,
+    ) -> Result<(Conversation, Option<MessageOut>), StoreError> {
+        let conversation = conversation.clone();
+        let now = Timestamp::now();
+        self.writer
+            .run(move |c| queries::save_conversation(c, &conversation, expected, notice, now))
+            .await
+    }
+
+    async fn find_conversations(
+        &self,
+        filter: &ConversationFilter,
+    ) -> Result<Vec<Conversation>, StoreError> {
+        let filter = filter.clone();
+        self.readers
+            .run(move |c| queries::find_conversations(c, &filter))
+            .await
+    }
+
+    async fn add_note(&self, note: &Note) -> Result<(), StoreError> {
+        let note = note.clone();
+        self.writer
+            .run(move |c| {
+                c.execute(
+                    "INSERT INTO notes (id, conversation_id, agent_id, author_name, text, ts)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![
+                        note.id.as_str(),
+                        note.conversation_id.as_str(),
+                        note.agent_id.as_str(),
+                        note.author_name,
+                        note.text,
+                        note.ts.0
+                    ],
+                )
+                .map_err(db("add note"))?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn notes(&self, conversation: &ConversationId) -> Result<Vec<Note>, StoreError> {
+        let conversation = conversation.to_string();
+        self.readers
+            .run(move |c| {
+                let mut stmt = c
+                    .prepare_cached(
+                        "SELECT id, conversation_id, agent_id, author_name, text, ts FROM notes
+                         WHERE conversation_id = ?1 ORDER BY ts, id",
+                    )
+                    .map_err(db("read notes"))?;
+                let rows = stmt
+                    .query_map([&conversation], |r| {
+                        Ok((
+                            r.get::<_, String>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, String>(2)?,
+                            r.get::<_, String>(3)?,
+                            r.get::<_, String>(4)?,
+                            r.get::<_, i64>(5)?,
+                        ))
+                    })
+                    .map_err(db("read notes"))?;
+                rows.map(|r| {
+                    let (id, conv, agent, author_name, text, ts) = r.map_err(db("read notes"))?;
+                    let bad = |e: crate::domain::IdError| StoreError::Corrupt(e.to_string());
+                    Ok(Note {
+                        id: NoteId::parse(&id).map_err(bad)?,
+                        conversation_id: ConversationId::parse(&conv).map_err(bad)?,
+                        agent_id: AgentId::parse(&agent).map_err(bad)?,
+                        author_name,
+                        text,
+                        ts: Timestamp(ts),
+                    })
+                })
+                .collect()
+            })
+            .await
+    }
+
+    async fn mark_agent_read(
+        &self,
+        conversation: &ConversationId,
+        seq: u64,
+    ) -> Result<(), StoreError> {
+        let conversation = conversation.to_string();
+        self.writer
+            .run(move |c| {
+                c.execute(
+                    "UPDATE conversations SET agent_read_seq = MAX(agent_read_seq, MIN(?2, last_seq))
+                     WHERE id = ?1",
+                    params![conversation, seq as i64],
+                )
+                .map_err(db("mark agent read"))?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn site_agents(&self, site: &SiteId) -> Result<Vec<SiteAgent>, StoreError> {
+        let site = site.clone();
+        self.readers
+            .run(move |c| queries::site_agents(c, &site))
+            .await
+    }
+
+    async fn set_agent_profile(
+        &self,
+        agent: &AgentId,
+        capacity: u32,
+        skills: Vec<String>,
+    ) -> Result<(), StoreError> {
+        let agent = agent.to_string();
+        let skills =
+            serde_json::to_string(&skills).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.writer
+            .run(move |c| {
+                let n = c
+                    .execute(
+                        "UPDATE agents SET capacity = ?2, skills = ?3 WHERE id = ?1",
+                        params![agent, capacity, skills],
+                    )
+                    .map_err(db("set agent profile"))?;
+                if n == 0 {
+                    Err(StoreError::NotFound("agent"))
+                } else {
+                    Ok(())
+                }
+            })
+            .await
+    }
+
+    async fn chat_settings(&self, site: &SiteId) -> Result<ChatSettings, StoreError> {
+        let site = site.to_string();
+        let spec: Option<String> = self
+            .readers
+            .run(move |c| {
+                c.query_row(
+                    "SELECT spec FROM chat_settings WHERE site_id = ?1",
+                    [site],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(db("read chat settings"))
+            })
+            .await?;
+        match spec {
+            Some(spec) => serde_json::from_str(&spec)
+                .map_err(|e| StoreError::Corrupt(format!("chat settings: {e}"))),
+            None => Ok(ChatSettings::default()),
+        }
+    }
+
+    async fn set_chat_settings(
+        &self,
+        site: &SiteId,
+        settings: &ChatSettings,
+    ) -> Result<(), StoreError> {
+        let site = site.to_string();
+        let spec =
+            serde_json::to_string(settings).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.writer
+            .run(move |c| {
+                c.execute(
+                    "INSERT INTO chat_settings (site_id, spec) VALUES (?1, ?2)
+                     ON CONFLICT (site_id) DO UPDATE SET spec = excluded.spec",
+                    params![site, spec],
+                )
+                .map_err(db("save chat settings"))?;
+                Ok(())
+            })
             .await
     }
 
@@ -300,7 +481,7 @@ impl Store for SqliteStore {
             .run(move |c| {
                 queries::conversations_where(
                     c,
-                    "site_id = ?1 AND visitor_id = ?2 AND state = 'open' ORDER BY created_at",
+                    "site_id = ?1 AND visitor_id = ?2 AND stage <> 'closed' ORDER BY created_at",
                     &[&site, &visitor],
                 )
             })

@@ -2,10 +2,10 @@
 //! and the read pool share them.
 
 use super::super::{
-    Agent, AgentCredentials, Appended, Conversation, Membership, NewAgent, NewMessage, Site,
-    StoreError,
+    Agent, AgentCredentials, Appended, Conversation, ConversationFilter, Membership, NewAgent,
+    NewMessage, Site, StoreError,
 };
-use crate::conversation::ConversationState;
+use crate::conversation::{HandoffReason, Lifecycle, Stage};
 use crate::domain::{
     AgentId, AuthorKind, ConversationId, Email, MessageId, Origin, Role, SiteId, Timestamp,
     VisitorId,
@@ -93,7 +93,9 @@ pub(super) fn site_where(
 
 // ---- agents ---------------------------------------------------------------------------------
 
-fn agent_from_row(row: &Row<'_>) -> rusqlite::Result<(String, String, String, bool, i64, String)> {
+type AgentRow = (String, String, String, bool, i64, String, i64, String);
+
+fn agent_from_row(row: &Row<'_>) -> rusqlite::Result<AgentRow> {
     Ok((
         row.get(0)?,
         row.get(1)?,
@@ -101,19 +103,22 @@ fn agent_from_row(row: &Row<'_>) -> rusqlite::Result<(String, String, String, bo
         row.get(3)?,
         row.get(4)?,
         row.get(5)?,
+        row.get(6)?,
+        row.get(7)?,
     ))
 }
 
-fn agent_from_parts(
-    p: (String, String, String, bool, i64, String),
-) -> Result<AgentCredentials, StoreError> {
-    let (id, email, display_name, must_change_password, created_at, password_hash) = p;
+fn agent_from_parts(p: AgentRow) -> Result<AgentCredentials, StoreError> {
+    let (id, email, display_name, must_change_password, created_at, password_hash, capacity, skills) =
+        p;
     Ok(AgentCredentials {
         agent: Agent {
             id: AgentId::parse(&id).map_err(corrupt)?,
             email: Email::parse(&email).map_err(corrupt)?,
             display_name,
             must_change_password,
+            capacity: capacity.clamp(0, 1000) as u32,
+            skills: serde_json::from_str(&skills).map_err(|e| corrupt(format!("skills: {e}")))?,
             created_at: Timestamp(created_at),
         },
         password_hash,
@@ -167,12 +172,42 @@ pub(super) fn insert_agent(
         email: new.email.clone(),
         display_name: new.display_name.clone(),
         must_change_password: new.must_change_password,
+        capacity: 3,
+        skills: Vec::new(),
         created_at: now,
     })
 }
 
-const AGENT_COLUMNS: &str =
-    "id, email, display_name, must_change_password, created_at, password_hash";
+const AGENT_COLUMNS: &str = "id, email, display_name, must_change_password, created_at, \
+    password_hash, capacity, skills";
+
+/// The agents of a site with their roles, by name.
+pub(super) fn site_agents(
+    conn: &Connection,
+    site: &SiteId,
+) -> Result<Vec<super::super::SiteAgent>, StoreError> {
+    let sql = format!(
+        "SELECT {}, m.role FROM agents a JOIN memberships m ON m.agent_id = a.id
+         WHERE m.site_id = ?1 ORDER BY a.display_name, a.id",
+        AGENT_COLUMNS
+            .split(", ")
+            .map(|c| format!("a.{}", c.trim()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let mut stmt = conn.prepare_cached(&sql).map_err(db("list site agents"))?;
+    let rows = stmt
+        .query_map([site.as_str()], |r| Ok((agent_from_row(r)?, r.get::<_, String>(8)?)))
+        .map_err(db("list site agents"))?;
+    rows.map(|r| {
+        let (row, role) = r.map_err(db("list site agents"))?;
+        Ok(super::super::SiteAgent {
+            agent: agent_from_parts(row)?.agent,
+            role: Role::parse(&role).map_err(corrupt)?,
+        })
+    })
+    .collect()
+}
 
 pub(super) fn agent_where(
     conn: &Connection,
@@ -232,27 +267,65 @@ pub(super) fn set_password(
 
 // ---- conversations and messages -------------------------------------------------------------
 
-const CONVERSATION_COLUMNS: &str =
-    "id, site_id, visitor_id, state, last_seq, shopper_read_seq, created_at, updated_at";
+const CONVERSATION_COLUMNS: &str = "id, site_id, visitor_id, stage, agent_id, version, last_agent, \
+    closed_at, last_seq, shopper_read_seq, agent_read_seq, priority, queued_at, handoff_reason, \
+    skill, tags, bot_misses, contact_email, cart_total, created_at, updated_at";
 
 fn conversation_from_row(row: &Row<'_>) -> rusqlite::Result<Result<Conversation, StoreError>> {
     let id: String = row.get(0)?;
     let site: String = row.get(1)?;
     let visitor: String = row.get(2)?;
-    let state: String = row.get(3)?;
-    let last_seq: i64 = row.get(4)?;
-    let read: i64 = row.get(5)?;
-    let created: i64 = row.get(6)?;
-    let updated: i64 = row.get(7)?;
+    let stage: String = row.get(3)?;
+    let agent: Option<String> = row.get(4)?;
+    let version: i64 = row.get(5)?;
+    let last_agent: Option<String> = row.get(6)?;
+    let closed_at: Option<i64> = row.get(7)?;
+    let last_seq: i64 = row.get(8)?;
+    let read: i64 = row.get(9)?;
+    let agent_read: i64 = row.get(10)?;
+    let priority: i64 = row.get(11)?;
+    let queued_at: Option<i64> = row.get(12)?;
+    let reason: Option<String> = row.get(13)?;
+    let skill: Option<String> = row.get(14)?;
+    let tags: String = row.get(15)?;
+    let misses: i64 = row.get(16)?;
+    let contact: Option<String> = row.get(17)?;
+    let cart_total: f64 = row.get(18)?;
+    let created: i64 = row.get(19)?;
+    let updated: i64 = row.get(20)?;
     Ok((|| {
+        let agent = agent.map(|a| AgentId::parse(&a)).transpose().map_err(corrupt)?;
+        let stage = match (stage.as_str(), agent) {
+            ("bot", _) => Stage::Bot,
+            ("queued", _) => Stage::Queued,
+            ("assigned", Some(agent)) => Stage::Assigned { agent },
+            ("closed", _) => Stage::Closed,
+            (other, _) => return Err(corrupt(format!("stage {other}"))),
+        };
         Ok(Conversation {
             id: ConversationId::parse(&id).map_err(corrupt)?,
             site_id: SiteId::parse(&site).map_err(corrupt)?,
             visitor_id: VisitorId::parse(&visitor).map_err(corrupt)?,
-            state: ConversationState::parse(&state)
-                .ok_or_else(|| corrupt(format!("state {state}")))?,
+            lifecycle: Lifecycle {
+                stage,
+                version: version as u64,
+                last_agent: last_agent
+                    .map(|a| AgentId::parse(&a))
+                    .transpose()
+                    .map_err(corrupt)?,
+                closed_at: closed_at.map(Timestamp),
+            },
             last_seq: last_seq as u64,
             shopper_read_seq: read as u64,
+            agent_read_seq: agent_read as u64,
+            priority: priority.clamp(0, 255) as u8,
+            queued_at: queued_at.map(Timestamp),
+            handoff_reason: reason.as_deref().and_then(HandoffReason::parse),
+            skill,
+            tags: serde_json::from_str(&tags).map_err(|e| corrupt(format!("tags: {e}")))?,
+            bot_misses: misses.max(0) as u32,
+            contact_email: contact,
+            cart_total,
             created_at: Timestamp(created),
             updated_at: Timestamp(updated),
         })
@@ -292,6 +365,7 @@ fn message_from_row(row: &Row<'_>) -> rusqlite::Result<Result<MessageOut, StoreE
                     .ok_or_else(|| corrupt(format!("author kind {kind}")))?,
                 name,
             },
+            offers_handoff: kind == AuthorKind::Bot.as_str(),
             text,
             ts: Timestamp(ts),
         })
@@ -382,6 +456,7 @@ fn insert_message(
         id,
         conversation_id: conversation.clone(),
         seq,
+        offers_handoff: message.author.kind == AuthorKind::Bot,
         author: message.author,
         text: message.text.into_string(),
         ts: message.ts,
@@ -393,27 +468,35 @@ pub(super) fn append_to_visitor(
     site: &SiteId,
     visitor: &VisitorId,
     message: NewMessage,
+    opening: &Lifecycle,
 ) -> Result<Appended, StoreError> {
     if let Some(dup) = duplicate_of(conn, &message)? {
         return Ok(dup);
     }
     let open = conversations_where(
         conn,
-        "site_id = ?1 AND visitor_id = ?2 AND state = 'open' ORDER BY created_at DESC LIMIT 1",
+        "site_id = ?1 AND visitor_id = ?2 AND stage <> 'closed' ORDER BY created_at DESC LIMIT 1",
         &[&site.as_str(), &visitor.as_str()],
     )?;
     let (conversation, last_seq, opened) = match open.into_iter().next() {
         Some(c) => (c.id, c.last_seq, false),
         None => {
             let id = ConversationId::generate();
+            let agent = match &opening.stage {
+                Stage::Assigned { agent } => Some(agent.as_str()),
+                _ => None,
+            };
+            let queued_at = matches!(opening.stage, Stage::Queued).then_some(message.ts.0);
             conn.execute(
-                "INSERT INTO conversations (id, site_id, visitor_id, state, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+                "INSERT INTO conversations (id, site_id, visitor_id, state, stage, agent_id, last_agent, queued_at, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, 'open', ?4, ?5, ?5, ?6, ?7, ?7)",
                 params![
                     id.as_str(),
                     site.as_str(),
                     visitor.as_str(),
-                    ConversationState::Open.as_str(),
+                    opening.stage.name(),
+                    agent,
+                    queued_at,
                     message.ts.0
                 ],
             )
@@ -429,6 +512,139 @@ pub(super) fn append_to_visitor(
     })
 }
 
+/// Writes a conversation's header if its version is still `expected` (compare-and-set),
+/// bumping the version, and appends the transition's notice in the same transaction.
+pub(super) fn save_conversation(
+    conn: &Connection,
+    conv: &Conversation,
+    expected: u64,
+    notice: Option<NewMessage>,
+    now: Timestamp,
+) -> Result<(Conversation, Option<MessageOut>), StoreError> {
+    let tags = serde_json::to_string(&conv.tags).map_err(|e| corrupt(e.to_string()))?;
+    let closed = matches!(conv.lifecycle.stage, Stage::Closed);
+    let changed = conn
+        .execute(
+            "UPDATE conversations SET state = ?3, stage = ?4, agent_id = ?5, version = ?2 + 1,
+                last_agent = ?6, closed_at = ?7, priority = ?8, queued_at = ?9, handoff_reason = ?10,
+                skill = ?11, tags = ?12, bot_misses = ?13, contact_email = ?14, cart_total = ?15,
+                updated_at = ?16
+             WHERE id = ?1 AND version = ?2",
+            params![
+                conv.id.as_str(),
+                expected as i64,
+                if closed { "closed" } else { "open" },
+                conv.lifecycle.stage.name(),
+                conv.agent().map(|a| a.as_str()),
+                conv.lifecycle.last_agent.as_ref().map(|a| a.as_str()),
+                conv.lifecycle.closed_at.map(|t| t.0),
+                i64::from(conv.priority),
+                conv.queued_at.map(|t| t.0),
+                conv.handoff_reason.map(|r| r.as_str()),
+                conv.skill,
+                tags,
+                i64::from(conv.bot_misses),
+                conv.contact_email,
+                conv.cart_total,
+                now.0
+            ],
+        )
+        .map_err(db("save conversation"))?;
+    if changed == 0 {
+        return Err(StoreError::Conflict(
+            "the conversation changed meanwhile".into(),
+        ));
+    }
+    let notice = match notice {
+        Some(message) => Some(insert_message(conn, &conv.id, current_seq(conn, &conv.id)?, message)?),
+        None => None,
+    };
+    let saved = conversations_where(conn, "id = ?1", &[&conv.id.as_str()])?
+        .into_iter()
+        .next()
+        .ok_or(StoreError::NotFound("conversation"))?;
+    Ok((saved, notice))
+}
+
+fn current_seq(conn: &Connection, conversation: &ConversationId) -> Result<u64, StoreError> {
+    conn.query_row(
+        "SELECT last_seq FROM conversations WHERE id = ?1",
+        [conversation.as_str()],
+        |r| r.get::<_, i64>(0),
+    )
+    .map(|s| s as u64)
+    .map_err(db("read seq"))
+}
+
+/// Conversations matching a filter, most recently active first.
+pub(super) fn find_conversations(
+    conn: &Connection,
+    filter: &ConversationFilter,
+) -> Result<Vec<Conversation>, StoreError> {
+    let mut clauses: Vec<String> = Vec::new();
+    let mut args: Vec<Box<dyn rusqlite::ToSql>> = Vec::new();
+    let mut arg = |clauses: &mut Vec<String>, sql: &str, value: Box<dyn rusqlite::ToSql>| {
+        args.push(value);
+        clauses.push(sql.replace('?', &format!("?{}", args.len())));
+    };
+    if let Some(site) = &filter.site {
+        arg(&mut clauses, "site_id = ?", Box::new(site.to_string()));
+    }
+    if let Some(visitor) = &filter.visitor {
+        arg(&mut clauses, "visitor_id = ?", Box::new(visitor.to_string()));
+    }
+    if !filter.stages.is_empty() {
+        let names: Vec<String> = filter
+            .stages
+            .iter()
+            .filter(|s| Stage::is_name(s).is_some())
+            .map(|s| format!("'{s}'"))
+            .collect();
+        clauses.push(format!("stage IN ({})", names.join(", ")));
+    }
+    if let Some(agent) = &filter.agent {
+        arg(&mut clauses, "agent_id = ?", Box::new(agent.to_string()));
+    }
+    if let Some(tag) = &filter.tag {
+        arg(
+            &mut clauses,
+            "EXISTS (SELECT 1 FROM json_each(conversations.tags) WHERE value = ?)",
+            Box::new(tag.clone()),
+        );
+    }
+    if let Some(from) = filter.from {
+        arg(&mut clauses, "created_at >= ?", Box::new(from.0));
+    }
+    if let Some(to) = filter.to {
+        arg(&mut clauses, "created_at < ?", Box::new(to.0));
+    }
+    if let Some(text) = &filter.text {
+        let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        arg(
+            &mut clauses,
+            "EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = conversations.id AND m.text LIKE ? ESCAPE '\\')",
+            Box::new(format!("%{escaped}%")),
+        );
+    }
+    let filter_sql = if clauses.is_empty() {
+        "1".to_owned()
+    } else {
+        clauses.join(" AND ")
+    };
+    let sql = format!(
+        "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE {filter_sql}
+         ORDER BY updated_at DESC, id LIMIT {}",
+        filter.limit.clamp(1, 1000)
+    );
+    let mut stmt = conn.prepare(&sql).map_err(db("search conversations"))?;
+    let params: Vec<&dyn rusqlite::ToSql> = args.iter().map(|a| a.as_ref()).collect();
+    let rows = stmt
+        .query_map(params.as_slice(), conversation_from_row)
+        .map_err(db("search conversations"))?;
+    rows.map(|r| r.map_err(db("search conversations"))?)
+        .collect()
+}
+
 pub(super) fn append_message(
     conn: &Connection,
     conversation: &ConversationId,
@@ -441,7 +657,7 @@ pub(super) fn append_message(
     let Some(conv) = found.into_iter().next() else {
         return Err(StoreError::NotFound("conversation"));
     };
-    if !conv.state.takes_new_messages() {
+    if !conv.is_open() {
         return Err(StoreError::Conflict("the conversation is closed".into()));
     }
     let message = insert_message(conn, conversation, conv.last_seq, message)?;

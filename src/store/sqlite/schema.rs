@@ -87,6 +87,44 @@ CREATE TABLE site_settings (
     triggers TEXT NOT NULL                  -- JSON TriggerSettings
 );
 "#,
+    // Conversations work: the full life cycle (bot, queued, assigned, closed) with a version
+    // for compare-and-set, routing inputs, internal notes, agent profiles and chat settings.
+    // Conversations open before this migration were with people: they start as queued.
+    r#"
+ALTER TABLE conversations ADD COLUMN stage TEXT NOT NULL DEFAULT 'queued';
+ALTER TABLE conversations ADD COLUMN agent_id TEXT;
+ALTER TABLE conversations ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE conversations ADD COLUMN last_agent TEXT;
+ALTER TABLE conversations ADD COLUMN closed_at INTEGER;
+ALTER TABLE conversations ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE conversations ADD COLUMN queued_at INTEGER;
+ALTER TABLE conversations ADD COLUMN handoff_reason TEXT;
+ALTER TABLE conversations ADD COLUMN skill TEXT;
+ALTER TABLE conversations ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE conversations ADD COLUMN bot_misses INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE conversations ADD COLUMN contact_email TEXT;
+ALTER TABLE conversations ADD COLUMN cart_total REAL NOT NULL DEFAULT 0;
+ALTER TABLE conversations ADD COLUMN agent_read_seq INTEGER NOT NULL DEFAULT 0;
+UPDATE conversations SET stage = 'closed', closed_at = updated_at WHERE state = 'closed';
+UPDATE conversations SET queued_at = updated_at WHERE state <> 'closed';
+CREATE INDEX conversations_by_stage ON conversations (site_id, stage, queued_at);
+CREATE INDEX conversations_by_agent ON conversations (agent_id, stage);
+CREATE TABLE notes (
+    id              TEXT PRIMARY KEY,
+    conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    agent_id        TEXT NOT NULL,
+    author_name     TEXT NOT NULL,
+    text            TEXT NOT NULL,
+    ts              INTEGER NOT NULL
+);
+CREATE INDEX notes_by_conversation ON notes (conversation_id, ts);
+ALTER TABLE agents ADD COLUMN capacity INTEGER NOT NULL DEFAULT 3;
+ALTER TABLE agents ADD COLUMN skills TEXT NOT NULL DEFAULT '[]';
+CREATE TABLE chat_settings (
+    site_id TEXT PRIMARY KEY REFERENCES sites(id) ON DELETE CASCADE,
+    spec    TEXT NOT NULL                   -- JSON ChatSettings
+);
+"#,
 ];
 
 /// Brings the schema up to date in one transaction.

@@ -8,14 +8,17 @@
 
 mod proactive;
 
+use crate::agent_protocol::{AgentFrame, LiveVisitor, VisitorChange};
 use crate::bus::BusEvent;
+use crate::chat;
 use crate::domain::{
     AuthorKind, BrowsingEvent, ClientMsgId, ConversationId, MessageText, PageInfo, Timestamp,
     ValueError, VisitorId, VisitorState,
 };
 use crate::hub::{Outbound, Registration, SharedVisitor, lock};
 use crate::protocol::{
-    self, Author, ClientFrame, ConversationSummary, ErrorCode, EventFrame, Hello, MessageFrame,
+    self, Author, ClientFrame, ContactFrame, ConversationSummary, ErrorCode, EventFrame, Hello,
+    MessageFrame,
     PROTOCOL_VERSION, ReadFrame, ServerFrame,
 };
 use crate::startup::AppState;
@@ -74,6 +77,8 @@ pub(super) struct ShopperSocket {
     browsing_dirty: bool,
     /// The shopper is typing until then; no proactive message interrupts.
     typing_until: Option<Instant>,
+    /// The visitor's open conversation as this socket last saw it (for typing marks).
+    conversation: Option<ConversationId>,
     /// The one timer the trigger engine asked for, armed when `wake_armed`.
     wake: std::pin::Pin<Box<tokio::time::Sleep>>,
     wake_armed: bool,
@@ -107,6 +112,7 @@ impl ShopperSocket {
             too_slow: CancellationToken::new(),
             browsing_dirty: false,
             typing_until: None,
+            conversation: None,
             wake: Box::pin(tokio::time::sleep(Duration::ZERO)),
             wake_armed: false,
             state,
@@ -180,7 +186,28 @@ impl ShopperSocket {
         // Save and leave the hub first: a peer too slow to take the close frame must not keep
         // its registration (and its full outbox) for the length of the close timeout.
         self.save_browsing().await;
-        self.joined = None;
+        let left = self.joined.take().map(|j| j.id.clone());
+        if let Some(visitor) = left
+            && !self.state.hub.visitor_is_live(&self.site.id, &visitor)
+        {
+            let state = self.state.hub.visitor_state(&self.site.id, &visitor);
+            let summary = LiveVisitor::of(
+                &self.site.id,
+                &visitor,
+                &state.unwrap_or_else(|| VisitorState::first_visit(Timestamp::now())),
+            );
+            chat::publish(
+                &self.state,
+                BusEvent::to_agents(
+                    &self.site.id,
+                    AgentFrame::Visitor {
+                        change: VisitorChange::Left,
+                        visitor: summary,
+                    },
+                ),
+            )
+            .await;
+        }
         if let Flow::Close(reason) = flow {
             let _ =
                 tokio::time::timeout(CLOSE_TIMEOUT, self.session.clone().close(Some(reason))).await;
@@ -238,6 +265,8 @@ impl ShopperSocket {
             Ok(ClientFrame::Message(_)) => "message",
             Ok(ClientFrame::Typing(_)) => "typing",
             Ok(ClientFrame::Read(_)) => "read",
+            Ok(ClientFrame::Handoff(_)) => "handoff",
+            Ok(ClientFrame::Contact(_)) => "contact",
             Err(_) => "invalid",
         };
         metrics::counter!("shopchat_shopper_frames_total", "type" => kind).increment(1);
@@ -252,6 +281,7 @@ impl ShopperSocket {
             Ok(ClientFrame::Message(message)) => self.on_message(message).await,
             // Typing holds proactive messages back (and reaches agents once they have a channel).
             Ok(ClientFrame::Typing(typing)) => {
+                self.typing_to_agents(typing.active).await;
                 if typing.active {
                     self.typing_until = Some(Instant::now() + TYPING_LASTS);
                     Flow::Continue
@@ -261,6 +291,8 @@ impl ShopperSocket {
                 }
             }
             Ok(ClientFrame::Read(read)) => self.on_read(read).await,
+            Ok(ClientFrame::Handoff(_)) => self.on_handoff().await,
+            Ok(ClientFrame::Contact(contact)) => self.on_contact(contact).await,
         }
     }
 
@@ -383,7 +415,7 @@ impl ShopperSocket {
             if let Some(page) = page {
                 state.apply(&BrowsingEvent::PageView(page), now);
             }
-            state.in_conversation = conversations.iter().any(|c| c.state.takes_new_messages());
+            state.in_conversation = conversations.iter().any(|c| c.is_open());
             state.clone()
         };
         self.joined = Some(Joined {
@@ -409,7 +441,7 @@ impl ShopperSocket {
                 .iter()
                 .map(|c| ConversationSummary {
                     id: c.id.clone(),
-                    state: c.state.as_str().into(),
+                    state: c.lifecycle.stage.name().into(),
                     last_seq: c.last_seq,
                 })
                 .collect(),
@@ -417,6 +449,12 @@ impl ShopperSocket {
         if let flow @ (Flow::Gone | Flow::Close(_)) = self.send_frame(&welcome).await {
             return flow;
         }
+        self.conversation = conversations
+            .iter()
+            .filter(|c| c.is_open())
+            .map(|c| c.id.clone())
+            .next_back();
+        self.tell_agents(VisitorChange::Joined).await;
         if let Some(message) = page_error {
             let field = message.split(':').next().unwrap_or("page").to_owned();
             if let flow @ (Flow::Gone | Flow::Close(_)) = self
@@ -551,6 +589,16 @@ impl ShopperSocket {
             self.browsing_dirty = true;
         }
         self.after_event(&event, now).await;
+        if matches!(
+            event,
+            BrowsingEvent::PageView(_)
+                | BrowsingEvent::CartUpdate(_)
+                | BrowsingEvent::AddToCart(_)
+                | BrowsingEvent::ProductView(_)
+                | BrowsingEvent::Identify(_)
+        ) {
+            self.tell_agents(VisitorChange::Updated).await;
+        }
         self.run_triggers(Wake::Event(event.name())).await
     }
 
@@ -584,6 +632,7 @@ impl ShopperSocket {
                         .await;
                 }
             };
+        let said = text.as_str().to_owned();
         let message = NewMessage {
             author: Author {
                 kind: AuthorKind::Shopper,
@@ -594,10 +643,12 @@ impl ShopperSocket {
             client_msg_id: Some(client_msg_id),
             ts: Timestamp::now(),
         };
+        chat::reopen_if_recent(&self.state, &self.site.id, &visitor).await;
+        let opening = chat::opening(&self.state, &self.site.id).await;
         let appended = match self
             .state
             .store
-            .append_to_visitor(&self.site.id, &visitor, message)
+            .append_to_visitor(&self.site.id, &visitor, message, &opening)
             .await
         {
             Ok(a) => a,
@@ -618,9 +669,91 @@ impl ShopperSocket {
         if let Some(joined) = &self.joined {
             lock(&joined.browsing).in_conversation = true;
         }
+        self.conversation = Some(stored.conversation_id.clone());
         self.reach(Stage::Replied, Timestamp::now()).await;
         self.publish_stored(&visitor, &appended).await;
+        chat::shopper_wrote(&self.state, &appended, &said).await;
         flow
+    }
+
+    /// "Talk to a person": the open conversation (or a new one) goes to the human queue.
+    async fn on_handoff(&mut self) -> Flow {
+        let Some(visitor) = self.joined.as_ref().map(|j| j.id.clone()) else {
+            return Flow::Continue;
+        };
+        match chat::shopper_handoff(&self.state, &self.site.id, &visitor).await {
+            Ok(conv) => {
+                if let Some(joined) = &self.joined {
+                    lock(&joined.browsing).in_conversation = true;
+                }
+                self.conversation = Some(conv.id);
+                Flow::Continue
+            }
+            Err(e) => self.chat_error(e).await,
+        }
+    }
+
+    /// The offline form: an email to answer at.
+    async fn on_contact(&mut self, contact: ContactFrame) -> Flow {
+        let Some(visitor) = self.joined.as_ref().map(|j| j.id.clone()) else {
+            return Flow::Continue;
+        };
+        match chat::contact(&self.state, &self.site.id, &visitor, &contact.email).await {
+            Ok(_) => Flow::Continue,
+            Err(chat::ChatError::NotFound(_)) => {
+                self.send_frame(&error(
+                    ErrorCode::NoConversation,
+                    "write a message or ask for a person first",
+                    None,
+                ))
+                .await
+            }
+            Err(e) => self.chat_error(e).await,
+        }
+    }
+
+    async fn chat_error(&mut self, e: chat::ChatError) -> Flow {
+        let code = e.code();
+        if code == ErrorCode::Internal {
+            return self.internal_error(e).await;
+        }
+        let field = e.field();
+        self.send_frame(&error(code, e.to_string(), field)).await
+    }
+
+    /// The shopper is typing: agents watching see it.
+    async fn typing_to_agents(&self, active: bool) {
+        let Some(visitor) = self.joined.as_ref().map(|j| j.id.clone()) else {
+            return;
+        };
+        let frame = AgentFrame::Typing {
+            site_id: self.site.id.clone(),
+            conversation_id: self.conversation.clone(),
+            visitor_id: visitor,
+            author: Author {
+                kind: AuthorKind::Shopper,
+                name: "Shopper".into(),
+            },
+            active,
+        };
+        chat::publish(&self.state, BusEvent::to_agents(&self.site.id, frame)).await;
+    }
+
+    /// Agents' live-visitors lists learn of this visitor's arrival or change.
+    async fn tell_agents(&self, change: VisitorChange) {
+        let Some(joined) = &self.joined else { return };
+        let summary = LiveVisitor::of(&self.site.id, &joined.id, &lock(&joined.browsing));
+        chat::publish(
+            &self.state,
+            BusEvent::to_agents(
+                &self.site.id,
+                AgentFrame::Visitor {
+                    change,
+                    visitor: summary,
+                },
+            ),
+        )
+        .await;
     }
 
     async fn on_read(&mut self, read: ReadFrame) -> Flow {
@@ -640,7 +773,17 @@ impl ShopperSocket {
         match self.state.store.conversation(&id).await {
             Ok(Some(c)) if c.site_id == self.site.id && c.visitor_id == visitor => {
                 match self.state.store.mark_read(&id, read.seq).await {
-                    Ok(()) => Flow::Continue,
+                    Ok(()) => {
+                        let frame = AgentFrame::Read {
+                            site_id: self.site.id.clone(),
+                            conversation_id: id,
+                            by: "shopper",
+                            seq: read.seq.min(c.last_seq),
+                        };
+                        chat::publish(&self.state, BusEvent::to_agents(&self.site.id, frame))
+                            .await;
+                        Flow::Continue
+                    }
                     Err(e) => self.internal_error(e).await,
                 }
             }
@@ -652,31 +795,52 @@ impl ShopperSocket {
     /// Delivers a frame to every socket of the visitor, on every node. A failure is only
     /// logged: what matters is already stored, and the client gets it on reconnect.
     async fn publish(&self, visitor: &VisitorId, frame: ServerFrame) {
-        let event = BusEvent {
-            site_id: self.site.id.clone(),
-            visitor_id: visitor.clone(),
-            frame,
-        };
-        if let Err(e) = self.state.bus.publish(event).await {
-            tracing::warn!(error = %e, "live delivery failed");
-        }
+        chat::publish(
+            &self.state,
+            BusEvent::to_visitor(&self.site.id, visitor, frame),
+        )
+        .await;
     }
 
-    /// Delivers a newly stored message, announcing its conversation first if it just opened.
+    /// Delivers a newly stored message to the visitor's tabs and the site's agents,
+    /// announcing its conversation first if it just opened.
     async fn publish_stored(&self, visitor: &VisitorId, appended: &Appended) {
-        if appended.opened {
-            let conversation_id = appended.message.conversation_id.clone();
+        let id = &appended.message.conversation_id;
+        if appended.opened
+            && let Ok(Some(conv)) = self.state.store.conversation(id).await
+        {
             self.publish(
                 visitor,
                 ServerFrame::Status {
-                    conversation_id,
-                    state: "open".into(),
+                    conversation_id: id.clone(),
+                    state: conv.lifecycle.stage.name().into(),
+                    agent: None,
+                    nobody_online: false,
                 },
+            )
+            .await;
+            chat::publish(
+                &self.state,
+                BusEvent::to_agents(
+                    &self.site.id,
+                    AgentFrame::Conversation { conversation: conv },
+                ),
             )
             .await;
         }
         self.publish(visitor, ServerFrame::Message(appended.message.clone()))
             .await;
+        chat::publish(
+            &self.state,
+            BusEvent::to_agents(
+                &self.site.id,
+                AgentFrame::Message {
+                    site_id: self.site.id.clone(),
+                    message: appended.message.clone(),
+                },
+            ),
+        )
+        .await;
     }
 
     async fn internal_error(&mut self, cause: impl std::fmt::Display) -> Flow {

@@ -6,7 +6,7 @@ use crate::domain::{AuthorKind, BrowsingEvent, ClientMsgId, MessageText, RuleId,
 use crate::hub::lock;
 use crate::protocol::{Author, ErrorCode, ServerFrame};
 use crate::store::NewMessage;
-use crate::triggers::{Action, Facts, Persona, Stage, Wake, render};
+use crate::triggers::{Action, Facts, Persona, Priority, Stage, Wake, render};
 use std::time::{Duration, Instant};
 
 /// A dismissed rule stays quiet at least this long, longer if its cooldown says so.
@@ -24,8 +24,10 @@ enum Planned {
         url: String,
         payload: serde_json::Value,
     },
-    /// Needs the agent channel (the conversations work): logged only.
-    Deferred(&'static str),
+    /// Put the visitor's conversation (or a new one) in the human queue.
+    RouteToHuman(u8),
+    /// Tell the site's agents, with the rule's text rendered.
+    AlertAgents(String),
 }
 
 impl ShopperSocket {
@@ -52,13 +54,21 @@ impl ShopperSocket {
             .business_hours
             .as_ref()
             .is_none_or(|h| h.is_open(now));
+        let online: Vec<crate::domain::AgentId> = self
+            .state
+            .hub
+            .site_agents(&self.site.id)
+            .into_iter()
+            .filter(|(_, s)| *s == crate::agent_protocol::AgentStatus::Online)
+            .map(|(id, _)| id)
+            .collect();
         let (firing, snapshot, planned, next) = {
             let mut state = lock(&joined.browsing);
             let in_conversation = state.in_conversation;
             let facts = Facts {
                 now,
                 visitor: &state,
-                online_agents: &[],
+                online_agents: &online,
                 business_hours,
                 in_conversation,
             };
@@ -74,8 +84,14 @@ impl ShopperSocket {
                         },
                         Action::OpenWidget => Planned::Open,
                         Action::Tag(tag) => Planned::Tag(tag.clone()),
-                        Action::RouteToHuman(_) => Planned::Deferred("route_to_human"),
-                        Action::AlertAgents(_) => Planned::Deferred("alert_agents"),
+                        Action::RouteToHuman(priority) => Planned::RouteToHuman(match priority {
+                            Priority::Normal => 1,
+                            Priority::High => 5,
+                            Priority::Urgent => 9,
+                        }),
+                        Action::AlertAgents(text) => {
+                            Planned::AlertAgents(render(text, &facts))
+                        }
                         Action::Webhook(url) => Planned::Webhook {
                             url: url.clone(),
                             payload: serde_json::json!({
@@ -107,7 +123,7 @@ impl ShopperSocket {
             let facts = Facts {
                 now,
                 visitor: &state,
-                online_agents: &[],
+                online_agents: &online,
                 business_hours,
                 in_conversation,
             };
@@ -186,8 +202,42 @@ impl ShopperSocket {
                         .webhooks
                         .send(&url, &payload, &self.site.identity_secret);
                 }
-                Planned::Deferred(kind) => {
-                    tracing::info!(rule = %rule, action = kind, "trigger action not carried out yet");
+                Planned::RouteToHuman(priority) => {
+                    let Some(visitor) = self.joined.as_ref().map(|j| j.id.clone()) else {
+                        continue;
+                    };
+                    match crate::chat::route_from_trigger(
+                        &self.state,
+                        &self.site.id,
+                        &visitor,
+                        priority,
+                    )
+                    .await
+                    {
+                        Ok(conv) => {
+                            if let Some(joined) = &self.joined {
+                                lock(&joined.browsing).in_conversation = true;
+                            }
+                            self.conversation = Some(conv.id.clone());
+                            conversation_id.get_or_insert(conv.id);
+                        }
+                        Err(e) => tracing::warn!(error = %e, rule = %rule, "route_to_human failed"),
+                    }
+                }
+                Planned::AlertAgents(text) => {
+                    if let Some(visitor) = self.joined.as_ref().map(|j| j.id.clone()) {
+                        let frame = crate::agent_protocol::AgentFrame::Alert {
+                            site_id: self.site.id.clone(),
+                            visitor_id: visitor,
+                            rule_id: rule.clone(),
+                            text,
+                        };
+                        crate::chat::publish(
+                            &self.state,
+                            crate::bus::BusEvent::to_agents(&self.site.id, frame),
+                        )
+                        .await;
+                    }
                 }
             }
         }
@@ -227,10 +277,11 @@ impl ShopperSocket {
             client_msg_id: key,
             ts: now,
         };
+        let opening = crate::chat::opening(&self.state, &self.site.id).await;
         let appended = match self
             .state
             .store
-            .append_to_visitor(&self.site.id, &visitor, message)
+            .append_to_visitor(&self.site.id, &visitor, message, &opening)
             .await
         {
             Ok(a) => a,

@@ -1,12 +1,14 @@
-//! Live connections on this node. The hub owns the maps (visitor → sockets, and the visitor's
-//! live browsing state shared by all of that visitor's tabs) behind a cloneable handle.
+//! Live connections on this node. The hub owns the maps (visitor → sockets and the visitor's
+//! live browsing state shared by all of that visitor's tabs; agent → sockets, sites and
+//! status) behind a cloneable handle.
 //!
 //! Delivery never waits: each socket has a bounded outbox, and a socket whose outbox is full
 //! is told to close (it reconnects and resumes from its last seq), so one slow client can
 //! neither slow the others nor make the server buffer without limit.
 
-use crate::bus::BusEvent;
-use crate::domain::{ConversationId, SiteId, VisitorId, VisitorState};
+use crate::agent_protocol::{AgentStatus, LiveVisitor};
+use crate::bus::{BusEvent, Payload, Recipient};
+use crate::domain::{AgentId, ConversationId, SiteId, VisitorId, VisitorState};
 use crate::protocol::ServerFrame;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -46,15 +48,22 @@ struct Socket {
     too_slow: CancellationToken,
 }
 
-struct LiveVisitor {
+struct LiveShopper {
     site_id: SiteId,
     state: SharedVisitor,
     sockets: Vec<Socket>,
 }
 
+struct LiveAgent {
+    sites: Vec<SiteId>,
+    status: AgentStatus,
+    sockets: Vec<Socket>,
+}
+
 #[derive(Default)]
 struct Inner {
-    visitors: HashMap<VisitorId, LiveVisitor>,
+    visitors: HashMap<VisitorId, LiveShopper>,
+    agents: HashMap<AgentId, LiveAgent>,
     next_socket: u64,
 }
 
@@ -78,6 +87,25 @@ impl Drop for Registration {
             live.sockets.retain(|s| s.id != self.socket);
             if live.sockets.is_empty() {
                 inner.visitors.remove(&self.visitor);
+            }
+        }
+    }
+}
+
+/// Keeps an agent socket registered; dropping it unregisters the socket.
+pub struct AgentRegistration {
+    hub: Hub,
+    agent: AgentId,
+    socket: u64,
+}
+
+impl Drop for AgentRegistration {
+    fn drop(&mut self) {
+        let mut inner = self.hub.inner();
+        if let Some(live) = inner.agents.get_mut(&self.agent) {
+            live.sockets.retain(|s| s.id != self.socket);
+            if live.sockets.is_empty() {
+                inner.agents.remove(&self.agent);
             }
         }
     }
@@ -113,7 +141,7 @@ impl Hub {
         let live = inner
             .visitors
             .entry(visitor.clone())
-            .or_insert_with(|| LiveVisitor {
+            .or_insert_with(|| LiveShopper {
                 site_id: site.clone(),
                 state: Arc::new(Mutex::new(loaded)),
                 sockets: Vec::new(),
@@ -167,34 +195,144 @@ impl Hub {
         ))
     }
 
-    /// Delivers an event to the visitor's sockets on this node. The lock is held only to
+    /// Delivers an event to its recipients' sockets on this node. The lock is held only to
     /// copy the recipients; encoding and queueing happen outside it.
     pub fn deliver(&self, event: &BusEvent) {
         let recipients: Vec<(mpsc::Sender<Outbound>, CancellationToken)> = {
             let inner = self.inner();
-            match inner.visitors.get(&event.visitor_id) {
-                Some(live) if live.site_id == event.site_id => live
-                    .sockets
+            let copy = |sockets: &[Socket]| -> Vec<(mpsc::Sender<Outbound>, CancellationToken)> {
+                sockets
                     .iter()
                     .map(|s| (s.outbox.clone(), s.too_slow.clone()))
+                    .collect()
+            };
+            match (&event.to, &event.payload) {
+                (Recipient::Visitor(visitor), Payload::Shopper(frame)) => {
+                    match inner.visitors.get(visitor) {
+                        Some(live) if live.site_id == event.site_id => {
+                            // A closed conversation lets proactive rules speak again.
+                            if let ServerFrame::Status { state, .. } = frame
+                                && state == "closed"
+                            {
+                                lock(&live.state).in_conversation = false;
+                            }
+                            copy(&live.sockets)
+                        }
+                        _ => return,
+                    }
+                }
+                (Recipient::Agents, Payload::Agent(_)) => inner
+                    .agents
+                    .values()
+                    .filter(|a| a.sites.contains(&event.site_id))
+                    .flat_map(|a| copy(&a.sockets))
                     .collect(),
+                (Recipient::Agent(agent), Payload::Agent(_)) => match inner.agents.get(agent) {
+                    Some(live) if live.sites.contains(&event.site_id) => copy(&live.sockets),
+                    _ => return,
+                },
+                // A shopper frame for agents or the reverse is a bug at the publisher.
                 _ => return,
             }
         };
-        let json: Arc<str> = event.frame.to_json().into();
-        let outbound = match &event.frame {
-            ServerFrame::Message(m) => Outbound::Message {
+        if recipients.is_empty() {
+            return;
+        }
+        let outbound = match &event.payload {
+            Payload::Shopper(ServerFrame::Message(m)) => Outbound::Message {
                 conversation_id: m.conversation_id.clone(),
                 seq: m.seq,
-                json,
+                json: ServerFrame::Message(m.clone()).to_json().into(),
             },
-            _ => Outbound::Frame(json),
+            Payload::Shopper(frame) => Outbound::Frame(frame.to_json().into()),
+            Payload::Agent(frame) => Outbound::Frame(frame.to_json().into()),
         };
         for (outbox, too_slow) in recipients {
             if let Err(mpsc::error::TrySendError::Full(_)) = outbox.try_send(outbound.clone()) {
                 too_slow.cancel();
             }
         }
+    }
+
+    /// Registers an agent socket for the agent's sites. An agent's first socket on this node
+    /// makes it online; further tabs keep the status it has.
+    pub fn register_agent(
+        &self,
+        agent: &AgentId,
+        sites: Vec<SiteId>,
+        outbox: mpsc::Sender<Outbound>,
+        too_slow: CancellationToken,
+    ) -> AgentRegistration {
+        let mut inner = self.inner();
+        inner.next_socket += 1;
+        let id = inner.next_socket;
+        let live = inner
+            .agents
+            .entry(agent.clone())
+            .or_insert_with(|| LiveAgent {
+                sites: Vec::new(),
+                status: AgentStatus::Online,
+                sockets: Vec::new(),
+            });
+        live.sites = sites;
+        live.sockets.push(Socket {
+            id,
+            outbox,
+            too_slow,
+        });
+        AgentRegistration {
+            hub: self.clone(),
+            agent: agent.clone(),
+            socket: id,
+        }
+    }
+
+    /// Sets a connected agent's status; `false` if it has no socket here.
+    pub fn set_agent_status(&self, agent: &AgentId, status: AgentStatus) -> bool {
+        match self.inner().agents.get_mut(agent) {
+            Some(live) => {
+                live.status = status;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// An agent's status on this node: offline when it has no socket here.
+    pub fn agent_status(&self, agent: &AgentId) -> AgentStatus {
+        self.inner()
+            .agents
+            .get(agent)
+            .map_or(AgentStatus::Offline, |a| a.status)
+    }
+
+    /// Agents of a site with a socket here, with their status.
+    pub fn site_agents(&self, site: &SiteId) -> Vec<(AgentId, AgentStatus)> {
+        self.inner()
+            .agents
+            .iter()
+            .filter(|(_, a)| a.sites.contains(site))
+            .map(|(id, a)| (id.clone(), a.status))
+            .collect()
+    }
+
+    /// The visitors of these sites on this node, as the live-visitors list shows them.
+    pub fn live_visitors(&self, sites: &[SiteId]) -> Vec<LiveVisitor> {
+        let inner = self.inner();
+        inner
+            .visitors
+            .iter()
+            .filter(|(_, v)| sites.contains(&v.site_id))
+            .map(|(id, v)| LiveVisitor::of(&v.site_id, id, &lock(&v.state)))
+            .collect()
+    }
+
+    /// Whether a visitor has a socket on this node.
+    pub fn visitor_is_live(&self, site: &SiteId, visitor: &VisitorId) -> bool {
+        self.inner()
+            .visitors
+            .get(visitor)
+            .is_some_and(|v| &v.site_id == site)
     }
 
     /// The live browsing state of a visitor connected to this node.
@@ -221,14 +359,16 @@ mod tests {
     use crate::domain::Timestamp;
 
     fn event(site: &SiteId, visitor: &VisitorId) -> BusEvent {
-        BusEvent {
-            site_id: site.clone(),
-            visitor_id: visitor.clone(),
-            frame: ServerFrame::Status {
+        BusEvent::to_visitor(
+            site,
+            visitor,
+            ServerFrame::Status {
                 conversation_id: ConversationId::generate(),
-                state: "open".into(),
+                state: "bot".into(),
+                agent: None,
+                nobody_online: false,
             },
-        }
+        )
     }
 
     #[test]

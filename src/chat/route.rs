@@ -1,0 +1,108 @@
+//! Routing on this node: gather the site's queue and its online agents with their load, let
+//! the pure [`crate::routing`] choose, and take each chosen chat for its agent. Compare-and-set
+//! keeps this safe beside agents picking chats by hand.
+
+use crate::agent_protocol::{AgentFrame, AgentStatus};
+use crate::bus::BusEvent;
+use crate::domain::SiteId;
+use crate::routing::{self, Waiting};
+use crate::startup::AppState;
+use crate::store::ConversationFilter;
+use std::sync::OnceLock;
+use tokio::sync::Mutex;
+
+/// One routing pass at a time on this node: passes for the same queue would only race each
+/// other into compare-and-set retries.
+fn routing_lock() -> &'static Mutex<()> {
+    static LOCK: OnceLock<Mutex<()>> = OnceLock::new();
+    LOCK.get_or_init(|| Mutex::new(()))
+}
+
+/// Gives the site's queued chats to its online agents, as many as their capacity allows.
+pub async fn route_site(state: &AppState, site: &SiteId) {
+    let _pass = routing_lock().lock().await;
+    if let Err(e) = route(state, site).await {
+        tracing::warn!(error = %e, site = %site, "routing failed");
+    }
+}
+
+async fn route(state: &AppState, site: &SiteId) -> Result<(), super::ChatError> {
+    let settings = state.store.chat_settings(site).await?;
+    if !settings.auto_assign {
+        return Ok(());
+    }
+    let online: Vec<_> = state
+        .hub
+        .site_agents(site)
+        .into_iter()
+        .filter(|(_, s)| *s == AgentStatus::Online)
+        .map(|(id, _)| id)
+        .collect();
+    if online.is_empty() {
+        return Ok(());
+    }
+    let queue = state
+        .store
+        .find_conversations(&ConversationFilter {
+            site: Some(site.clone()),
+            stages: vec!["queued"],
+            limit: 500,
+            ..ConversationFilter::default()
+        })
+        .await?;
+    if queue.is_empty() {
+        return Ok(());
+    }
+    let members = state.store.site_agents(site).await?;
+    let mut agents = Vec::new();
+    for member in members.into_iter().filter(|m| online.contains(&m.agent.id)) {
+        let active = state
+            .store
+            .find_conversations(&ConversationFilter {
+                agent: Some(member.agent.id.clone()),
+                stages: vec!["assigned"],
+                limit: 1000,
+                ..ConversationFilter::default()
+            })
+            .await?
+            .len() as u32;
+        agents.push(routing::Agent {
+            id: member.agent.id,
+            status: routing::Status::Online,
+            capacity: member.agent.capacity,
+            active,
+            skills: member.agent.skills.into_iter().collect(),
+        });
+    }
+    let mut waiting: Vec<Waiting> = queue
+        .iter()
+        .map(|c| Waiting {
+            id: c.id.clone(),
+            priority: c.priority,
+            cart_total: c.cart_total,
+            queued_at: c.queued_at.unwrap_or(c.updated_at),
+            skill: c.skill.clone(),
+            last_agent: c.lifecycle.last_agent.clone(),
+        })
+        .collect();
+    for (conversation, agent) in routing::assign(&mut waiting, &mut agents) {
+        match super::take(state, &conversation, &agent).await {
+            Ok(conv) => {
+                super::publish(
+                    state,
+                    BusEvent::to_agent(
+                        site,
+                        &agent,
+                        AgentFrame::Routed {
+                            site_id: site.clone(),
+                            conversation_id: conv.id.clone(),
+                        },
+                    ),
+                )
+                .await;
+            }
+            Err(e) => tracing::debug!(error = %e, conversation = %conversation, "routing lost a race"),
+        }
+    }
+    Ok(())
+}

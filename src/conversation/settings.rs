@@ -1,0 +1,254 @@
+//! A site's chat settings: the bot, routing, reopening, and keyword rules that tag
+//! conversations and raise their priority. Validated once when an owner saves them.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+/// Most keyword rules per site; enough for a shop, bounded for the per-message scan.
+const MAX_KEYWORD_RULES: usize = 50;
+/// Most keywords per rule.
+const MAX_KEYWORDS: usize = 20;
+
+/// How a site's conversations are run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct ChatSettings {
+    /// A bot answers first (the knowledge base, or the external bot when its URL is set).
+    /// With no articles and no external bot, chats go straight to people.
+    pub bot_enabled: bool,
+    /// The bot's display name; its messages are always marked `author.kind = "bot"`.
+    pub bot_name: String,
+    /// Lowest ranking score that counts as an answer; `None` uses the built-in default.
+    pub bot_min_score: Option<f32>,
+    /// Misses in a row after which the bot hands the chat to people.
+    pub bot_max_misses: u32,
+    /// An external bot: shopchat POSTs each shopper message here, signed, and uses the reply.
+    pub bot_webhook_url: Option<String>,
+    /// How long the external bot may take before the chat goes to people, ms.
+    pub bot_webhook_timeout_ms: u64,
+    /// Queued chats are given to agents automatically; otherwise agents pick them.
+    pub auto_assign: bool,
+    /// A shopper writing within this many seconds after a close reopens the conversation.
+    pub reopen_window_secs: u64,
+    /// The site's languages (`en`, `de`): handoff words and the bot's ranking use them.
+    pub languages: Vec<String>,
+    /// Keyword rules that tag conversations and raise their priority.
+    pub keyword_rules: Vec<KeywordRule>,
+}
+
+impl Default for ChatSettings {
+    fn default() -> Self {
+        ChatSettings {
+            bot_enabled: true,
+            bot_name: "Shop assistant".into(),
+            bot_min_score: None,
+            bot_max_misses: 2,
+            bot_webhook_url: None,
+            bot_webhook_timeout_ms: 4000,
+            auto_assign: true,
+            reopen_window_secs: 3600,
+            languages: vec!["en".into()],
+            keyword_rules: Vec::new(),
+        }
+    }
+}
+
+/// "Messages mentioning these words get this tag and at least this priority."
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KeywordRule {
+    /// Words or phrases, matched case-insensitively on word boundaries.
+    pub keywords: Vec<String>,
+    /// Tag to add.
+    #[serde(default)]
+    pub tag: Option<String>,
+    /// Priority to raise the conversation to (0–9).
+    #[serde(default)]
+    pub priority: u8,
+}
+
+/// A setting that cannot be used, with the JSON path of the field to blame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingsError {
+    /// Field path (`keyword_rules[0].tag`).
+    pub field: String,
+    /// Why.
+    pub message: String,
+}
+
+fn bad(field: impl Into<String>, message: impl Into<String>) -> SettingsError {
+    SettingsError {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+/// A tag: 1–40 of `a-z0-9_-`, so it is safe in URLs, filters and the dashboard.
+pub fn valid_tag(tag: &str) -> bool {
+    (1..=40).contains(&tag.len())
+        && tag
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+}
+
+impl ChatSettings {
+    /// Checks every field; `allow_http` permits a plain-http bot URL (development only).
+    pub fn validate(&self, allow_http: bool) -> Result<(), SettingsError> {
+        let name = self.bot_name.trim();
+        if name.is_empty() || name.chars().count() > 60 {
+            return Err(bad("bot_name", "must be 1 to 60 characters"));
+        }
+        if let Some(score) = self.bot_min_score
+            && !(score.is_finite() && (0.0..=100.0).contains(&score))
+        {
+            return Err(bad("bot_min_score", "must be a number from 0 to 100"));
+        }
+        if !(1..=20).contains(&self.bot_max_misses) {
+            return Err(bad("bot_max_misses", "must be from 1 to 20"));
+        }
+        if let Some(url) = &self.bot_webhook_url {
+            let parsed = url::Url::parse(url).map_err(|e| bad("bot_webhook_url", e.to_string()))?;
+            match parsed.scheme() {
+                "https" => {}
+                "http" if allow_http => {}
+                _ => return Err(bad("bot_webhook_url", "must be an https URL")),
+            }
+        }
+        if !(200..=15_000).contains(&self.bot_webhook_timeout_ms) {
+            return Err(bad("bot_webhook_timeout_ms", "must be from 200 to 15000"));
+        }
+        if self.reopen_window_secs > 30 * 86_400 {
+            return Err(bad("reopen_window_secs", "must be at most 30 days"));
+        }
+        if self.languages.is_empty() || self.languages.len() > 10 {
+            return Err(bad("languages", "must name 1 to 10 languages"));
+        }
+        for (i, lang) in self.languages.iter().enumerate() {
+            let ok = (2..=8).contains(&lang.len())
+                && lang.bytes().all(|b| b.is_ascii_alphabetic() || b == b'-');
+            if !ok {
+                return Err(bad(format!("languages[{i}]"), "must be a language tag like `en`"));
+            }
+        }
+        if self.keyword_rules.len() > MAX_KEYWORD_RULES {
+            return Err(bad(
+                "keyword_rules",
+                format!("at most {MAX_KEYWORD_RULES} rules"),
+            ));
+        }
+        for (i, rule) in self.keyword_rules.iter().enumerate() {
+            if rule.keywords.is_empty() || rule.keywords.len() > MAX_KEYWORDS {
+                return Err(bad(
+                    format!("keyword_rules[{i}].keywords"),
+                    format!("must list 1 to {MAX_KEYWORDS} keywords"),
+                ));
+            }
+            for (j, k) in rule.keywords.iter().enumerate() {
+                if k.trim().is_empty() || k.chars().count() > 60 {
+                    return Err(bad(
+                        format!("keyword_rules[{i}].keywords[{j}]"),
+                        "must be 1 to 60 characters",
+                    ));
+                }
+            }
+            if let Some(tag) = &rule.tag
+                && !valid_tag(tag)
+            {
+                return Err(bad(
+                    format!("keyword_rules[{i}].tag"),
+                    "must be 1 to 40 of a-z, 0-9, `_`, `-`",
+                ));
+            }
+            if rule.priority > 9 {
+                return Err(bad(format!("keyword_rules[{i}].priority"), "must be 0 to 9"));
+            }
+            if rule.tag.is_none() && rule.priority == 0 {
+                return Err(bad(
+                    format!("keyword_rules[{i}]"),
+                    "a rule needs a tag or a priority",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The tags and the highest priority the keyword rules give a shopper's message.
+    pub fn classify(&self, text: &str) -> (BTreeSet<String>, u8) {
+        let words = normalise(text);
+        let mut tags = BTreeSet::new();
+        let mut priority = 0;
+        for rule in &self.keyword_rules {
+            let hit = rule
+                .keywords
+                .iter()
+                .any(|k| contains_phrase(&words, &normalise(k)));
+            if hit {
+                if let Some(tag) = &rule.tag {
+                    tags.insert(tag.clone());
+                }
+                priority = priority.max(rule.priority);
+            }
+        }
+        (tags, priority)
+    }
+}
+
+/// Lower-case words, split on anything that is not a letter or digit.
+fn normalise(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+fn contains_phrase(words: &[String], phrase: &[String]) -> bool {
+    !phrase.is_empty() && words.windows(phrase.len()).any(|w| w == phrase)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules() -> ChatSettings {
+        ChatSettings {
+            keyword_rules: vec![
+                KeywordRule {
+                    keywords: vec!["refund".into(), "money back".into()],
+                    tag: Some("refund".into()),
+                    priority: 2,
+                },
+                KeywordRule {
+                    keywords: vec!["size".into()],
+                    tag: Some("size".into()),
+                    priority: 0,
+                },
+            ],
+            ..ChatSettings::default()
+        }
+    }
+
+    #[test]
+    fn keywords_tag_and_raise_priority_on_whole_words() {
+        let s = rules();
+        let (tags, p) = s.classify("I want my MONEY back, and the size was wrong!");
+        assert_eq!(tags.into_iter().collect::<Vec<_>>(), vec!["refund", "size"]);
+        assert_eq!(p, 2);
+        let (tags, p) = s.classify("Refunding? sizeable moneyback");
+        assert!(tags.is_empty(), "no whole-word match: {tags:?}");
+        assert_eq!(p, 0);
+    }
+
+    #[test]
+    fn validation_names_the_field() {
+        assert_eq!(ChatSettings::default().validate(false), Ok(()));
+        let mut s = rules();
+        s.keyword_rules[1].tag = Some("Bad Tag".into());
+        assert_eq!(s.validate(false).unwrap_err().field, "keyword_rules[1].tag");
+        let s = ChatSettings {
+            bot_webhook_url: Some("http://bot.example/hook".into()),
+            ..ChatSettings::default()
+        };
+        assert_eq!(s.validate(false).unwrap_err().field, "bot_webhook_url");
+        assert_eq!(s.validate(true), Ok(()));
+    }
+}

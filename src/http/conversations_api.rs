@@ -1,0 +1,311 @@
+//! Conversations for agents over REST: list and filter, transcript with internal notes,
+//! notes, the site's chat settings, and its agents' routing profiles. Every route checks the
+//! caller's membership of the site in the path, then that the conversation or agent it names
+//! belongs to that site (404 otherwise, never a leak).
+
+use super::{ApiError, Caller, json};
+use crate::chat::{self, ChatError};
+use crate::conversation::ChatSettings;
+use crate::conversation::lifecycle::Stage;
+use crate::conversation::settings::valid_tag;
+use crate::domain::{AgentId, ConversationId, MessageText, SiteId, Timestamp};
+use crate::startup::AppState;
+use crate::store::{Conversation, ConversationFilter};
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use serde_json::json;
+
+pub(super) fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route(
+        "/sites/{site_id}/conversations",
+        web::get().to(list_conversations),
+    )
+    .route(
+        "/sites/{site_id}/conversations/{conversation_id}/transcript",
+        web::get().to(transcript),
+    )
+    .route(
+        "/sites/{site_id}/conversations/{conversation_id}/notes",
+        web::post().to(add_note),
+    )
+    .route("/sites/{site_id}/chat-settings", web::get().to(get_settings))
+    .route("/sites/{site_id}/chat-settings", web::put().to(put_settings))
+    .route("/sites/{site_id}/agents", web::get().to(list_agents))
+    .route(
+        "/sites/{site_id}/agents/{agent_id}",
+        web::patch().to(update_agent),
+    );
+}
+
+fn site_id(text: &str) -> Result<SiteId, ApiError> {
+    SiteId::parse(text)
+        .map_err(|e| ApiError::bad_request("invalid_field", e.to_string()).with_field("site_id"))
+}
+
+/// Maps a conversation action's refusal to HTTP.
+pub(super) fn chat_error(e: ChatError) -> ApiError {
+    match e {
+        ChatError::NotFound(what) => ApiError::not_found(what),
+        ChatError::Transition(t) => ApiError::conflict(t.to_string()),
+        ChatError::Invalid { field, message } => {
+            ApiError::bad_request("invalid_field", message).with_field(field)
+        }
+        ChatError::Store(s) => s.into(),
+    }
+}
+
+/// The conversation named in the path, if it belongs to the site (which the caller must).
+pub(super) async fn site_conversation(
+    state: &AppState,
+    caller: &Caller,
+    site: &str,
+    conversation: &str,
+) -> Result<Conversation, ApiError> {
+    let site = site_id(site)?;
+    caller.require_site(&site)?;
+    let id = ConversationId::parse(conversation).map_err(|e| {
+        ApiError::bad_request("invalid_field", e.to_string()).with_field("conversation_id")
+    })?;
+    state
+        .store
+        .conversation(&id)
+        .await?
+        .filter(|c| c.site_id == site)
+        .ok_or_else(|| ApiError::not_found("conversation"))
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    agent: Option<String>,
+    #[serde(default)]
+    tag: Option<String>,
+    #[serde(default)]
+    from: Option<i64>,
+    #[serde(default)]
+    to: Option<i64>,
+    #[serde(default)]
+    q: Option<String>,
+    #[serde(default)]
+    limit: Option<u32>,
+}
+
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/conversations", tag = "conversations", params(("site_id" = String, Path, description = "Site id (site_…)"), ("status" = Option<String>, Query, description = "bot, queued, assigned, closed, or open (not closed); comma-separated"), ("agent" = Option<String>, Query, description = "Assigned to this agent id, or `me`"), ("tag" = Option<String>, Query, description = "With this tag"), ("from" = Option<i64>, Query, description = "Created at or after (ms since the epoch)"), ("to" = Option<i64>, Query, description = "Created before (ms since the epoch)"), ("q" = Option<String>, Query, description = "A message contains this text (case-insensitive)"), ("limit" = Option<u32>, Query, description = "1 to 200, default 50")), security(("bearer" = [])), responses((status = 200, description = "Most recently active first", body = Object), (status = 400, description = "A bad filter, named", body = crate::http::openapi::ErrorResponse), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not a member of the site", body = crate::http::openapi::ErrorResponse)))]
+async fn list_conversations(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let site = site_id(&path)?;
+    caller.require_site(&site)?;
+    let bad = |field: &str, message: &str| {
+        ApiError::bad_request("invalid_field", message.to_owned()).with_field(field)
+    };
+    let mut stages = Vec::new();
+    if let Some(status) = &query.status {
+        for s in status.split(',').map(str::trim) {
+            match s {
+                "open" => stages.extend(["bot", "queued", "assigned"]),
+                other => stages.push(Stage::is_name(other).ok_or_else(|| {
+                    bad("status", "must be bot, queued, assigned, closed or open")
+                })?),
+            }
+        }
+    }
+    let agent = match query.agent.as_deref() {
+        None => None,
+        Some("me") => Some(caller.agent.id.clone()),
+        Some(a) => Some(AgentId::parse(a).map_err(|e| bad("agent", &e.to_string()))?),
+    };
+    if let Some(tag) = &query.tag
+        && !valid_tag(tag)
+    {
+        return Err(bad("tag", "a tag is 1 to 40 of a-z, 0-9, `_`, `-`"));
+    }
+    let text = match query.q.as_deref().map(str::trim) {
+        Some(q) if q.chars().count() > 200 => return Err(bad("q", "at most 200 characters")),
+        Some("") | None => None,
+        Some(q) => Some(q.to_owned()),
+    };
+    let filter = ConversationFilter {
+        site: Some(site),
+        visitor: None,
+        stages,
+        agent,
+        tag: query.tag.clone(),
+        from: query.from.map(Timestamp),
+        to: query.to.map(Timestamp),
+        text,
+        limit: query.limit.unwrap_or(50).clamp(1, 200),
+    };
+    let conversations = state.store.find_conversations(&filter).await?;
+    Ok(HttpResponse::Ok().json(json!({ "conversations": conversations })))
+}
+
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/conversations/{conversation_id}/transcript", tag = "conversations", params(("site_id" = String, Path, description = "Site id (site_…)"), ("conversation_id" = String, Path, description = "Conversation id (c_…)")), security(("bearer" = [])), responses((status = 200, description = "The conversation, then messages and internal notes in time order (`kind`: message or note)", body = Object), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not a member of the site", body = crate::http::openapi::ErrorResponse), (status = 404, description = "No such conversation on this site", body = crate::http::openapi::ErrorResponse)))]
+async fn transcript(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let conv = site_conversation(&state, &caller, &path.0, &path.1).await?;
+    let messages = state.store.messages_after(&conv.id, 0, 5000).await?;
+    let notes = state.store.notes(&conv.id).await?;
+    let mut entries: Vec<(Timestamp, u8, serde_json::Value)> = messages
+        .into_iter()
+        .map(|m| {
+            let ts = m.ts;
+            let mut v = serde_json::to_value(m).unwrap_or_default();
+            v["kind"] = json!("message");
+            (ts, 0, v)
+        })
+        .chain(notes.into_iter().map(|n| {
+            let ts = n.ts;
+            let mut v = serde_json::to_value(n).unwrap_or_default();
+            v["kind"] = json!("note");
+            (ts, 1, v)
+        }))
+        .collect();
+    entries.sort_by_key(|(ts, kind, _)| (*ts, *kind));
+    let entries: Vec<_> = entries.into_iter().map(|(_, _, v)| v).collect();
+    Ok(HttpResponse::Ok().json(json!({ "conversation": conv, "entries": entries })))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(super) struct NewNote {
+    text: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/sites/{site_id}/conversations/{conversation_id}/notes", tag = "conversations", params(("site_id" = String, Path, description = "Site id (site_…)"), ("conversation_id" = String, Path, description = "Conversation id (c_…)")), request_body = NewNote, security(("bearer" = [])), responses((status = 201, description = "The note; agents see it live, the shopper never", body = Object), (status = 400, description = "Bad text", body = crate::http::openapi::ErrorResponse), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not a member of the site", body = crate::http::openapi::ErrorResponse), (status = 404, description = "No such conversation on this site", body = crate::http::openapi::ErrorResponse)))]
+async fn add_note(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let conv = site_conversation(&state, &caller, &path.0, &path.1).await?;
+    let req: NewNote = json::parse(&body)?;
+    let text = MessageText::parse(&req.text, state.settings.limits.max_message_chars)
+        .map_err(|e| ApiError::bad_request("invalid_field", e.to_string()).with_field("text"))?;
+    let note = chat::note(&state, &conv, &caller.agent.id, text)
+        .await
+        .map_err(chat_error)?;
+    Ok(HttpResponse::Created().json(json!({ "note": note })))
+}
+
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/chat-settings", tag = "conversations", params(("site_id" = String, Path, description = "Site id (site_…)")), security(("bearer" = [])), responses((status = 200, description = "Bot, routing, reopen window, keyword rules", body = ChatSettings), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not a member of the site", body = crate::http::openapi::ErrorResponse)))]
+async fn get_settings(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let site = site_id(&path)?;
+    caller.require_site(&site)?;
+    Ok(HttpResponse::Ok().json(state.store.chat_settings(&site).await?))
+}
+
+#[utoipa::path(put, path = "/api/v1/sites/{site_id}/chat-settings", tag = "conversations", params(("site_id" = String, Path, description = "Site id (site_…)")), request_body = ChatSettings, security(("bearer" = [])), responses((status = 200, description = "Saved", body = ChatSettings), (status = 400, description = "A bad setting, named", body = crate::http::openapi::ErrorResponse), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not an owner of the site", body = crate::http::openapi::ErrorResponse)))]
+async fn put_settings(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let site = site_id(&path)?;
+    caller.require_owner(&site)?;
+    let settings: ChatSettings = json::parse(&body)?;
+    settings
+        .validate(state.settings.allow_http_webhooks)
+        .map_err(|e| ApiError::bad_request("invalid_field", e.message).with_field(e.field))?;
+    state.store.set_chat_settings(&site, &settings).await?;
+    Ok(HttpResponse::Ok().json(settings))
+}
+
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/agents", tag = "agents", params(("site_id" = String, Path, description = "Site id (site_…)")), security(("bearer" = [])), responses((status = 200, description = "The site's agents with role, capacity, skills and live status", body = Object), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not a member of the site", body = crate::http::openapi::ErrorResponse)))]
+async fn list_agents(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let site = site_id(&path)?;
+    caller.require_site(&site)?;
+    let agents: Vec<_> = state
+        .store
+        .site_agents(&site)
+        .await?
+        .into_iter()
+        .map(|m| {
+            let status = state.hub.agent_status(&m.agent.id);
+            json!({
+                "id": m.agent.id,
+                "name": m.agent.display_name,
+                "email": m.agent.email,
+                "role": m.role,
+                "capacity": m.agent.capacity,
+                "skills": m.agent.skills,
+                "status": status,
+            })
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({ "agents": agents })))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(super) struct AgentProfile {
+    #[serde(default)]
+    capacity: Option<u32>,
+    #[serde(default)]
+    skills: Option<Vec<String>>,
+}
+
+#[utoipa::path(patch, path = "/api/v1/sites/{site_id}/agents/{agent_id}", tag = "agents", params(("site_id" = String, Path, description = "Site id (site_…)"), ("agent_id" = String, Path, description = "Agent id (ag_…)")), request_body = AgentProfile, security(("bearer" = [])), responses((status = 200, description = "Saved", body = Object), (status = 400, description = "A bad value, named", body = crate::http::openapi::ErrorResponse), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not an owner of the site", body = crate::http::openapi::ErrorResponse), (status = 404, description = "No such agent on this site", body = crate::http::openapi::ErrorResponse)))]
+async fn update_agent(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let site = site_id(&path.0)?;
+    caller.require_owner(&site)?;
+    let agent = AgentId::parse(&path.1).map_err(|_| ApiError::not_found("agent"))?;
+    let member = state
+        .store
+        .site_agents(&site)
+        .await?
+        .into_iter()
+        .find(|m| m.agent.id == agent)
+        .ok_or_else(|| ApiError::not_found("agent"))?;
+    let req: AgentProfile = json::parse(&body)?;
+    let capacity = req.capacity.unwrap_or(member.agent.capacity);
+    if !(1..=50).contains(&capacity) {
+        return Err(
+            ApiError::bad_request("invalid_field", "must be from 1 to 50").with_field("capacity"),
+        );
+    }
+    let skills = req.skills.unwrap_or(member.agent.skills);
+    if skills.len() > 20 {
+        return Err(
+            ApiError::bad_request("invalid_field", "at most 20 skills").with_field("skills"),
+        );
+    }
+    for (i, s) in skills.iter().enumerate() {
+        if !valid_tag(s) {
+            return Err(ApiError::bad_request(
+                "invalid_field",
+                "a skill is 1 to 40 of a-z, 0-9, `_`, `-`",
+            )
+            .with_field(format!("skills[{i}]")));
+        }
+    }
+    state
+        .store
+        .set_agent_profile(&agent, capacity, skills.clone())
+        .await?;
+    chat::route_site(&state, &site).await;
+    Ok(HttpResponse::Ok().json(json!({ "id": agent, "capacity": capacity, "skills": skills })))
+}
