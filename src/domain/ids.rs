@@ -110,6 +110,14 @@ id_type!(
     /// A trigger rule.
     RuleId, "rule", "r_"
 );
+id_type!(
+    /// A knowledge-base article the bot answers from.
+    ArticleId, "article", "art_"
+);
+id_type!(
+    /// A canned reply agents insert by its shortcut.
+    CannedId, "canned reply", "cr_"
+);
 
 #[cfg(test)]
 mod tests {
