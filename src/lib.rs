@@ -7,7 +7,9 @@
 //! - [`config`], [`telemetry`], [`auth`], [`cli`] and [`startup`] wire it all together.
 
 pub mod auth;
+pub mod bot;
 pub mod bus;
+pub mod canned;
 pub mod cli;
 pub mod config;
 pub mod conversation;
