@@ -8,8 +8,10 @@
 
 pub mod agent_protocol;
 pub mod auth;
+pub mod bot;
 pub mod bus;
 pub mod chat;
+pub mod canned;
 pub mod cli;
 pub mod config;
 pub mod conversation;

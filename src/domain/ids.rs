@@ -114,6 +114,14 @@ id_type!(
     /// An agent's internal note on a conversation (never shown to the shopper).
     NoteId, "note", "n_"
 );
+id_type!(
+    /// A knowledge-base article the bot answers from.
+    ArticleId, "article", "art_"
+);
+id_type!(
+    /// A canned reply agents insert by its shortcut.
+    CannedId, "canned reply", "cr_"
+);
 
 #[cfg(test)]
 mod tests {

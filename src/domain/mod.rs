@@ -10,6 +10,7 @@ mod visitor;
 pub use ids::{
     AgentId, ConversationId, IdError, MessageId, NoteId, RuleId, SiteId, VisitorId, random_token,
 };
+pub use ids::{ArticleId, CannedId};
 pub use origin::{Origin, OriginError};
 pub use time::Timestamp;
 pub use values::{AuthorKind, ClientMsgId, Email, MessageText, Role, ValueError};
@@ -17,3 +18,4 @@ pub use visitor::{
     BrowsingEvent, Cart, CartItem, PageInfo, PageType, Product, SESSION_GAP_MS, TrailEntry, Utm,
     VisitorState,
 };
+pub use visitor::{MAX_ORDERS, Order};

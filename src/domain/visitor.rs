@@ -361,6 +361,56 @@ impl BrowsingEvent {
     }
 }
 
+/// Orders kept per visitor; enough for "where is my order?", bounded for memory.
+pub const MAX_ORDERS: usize = 10;
+const MAX_ORDER_ID: usize = 100;
+
+/// A purchase the shop reported with `track('purchase', {order_id, total, currency})`, kept so
+/// agents (and canned replies) can speak about the shopper's latest order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Order {
+    /// The shop's order number, if it sent a usable one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Order value, if a finite amount of zero or more.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<f64>,
+    /// ISO currency code, if three letters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    /// When the purchase was reported.
+    pub at: Timestamp,
+}
+
+impl Order {
+    /// Reads a `purchase` event's props leniently: a bad value is dropped, never an error, so
+    /// a shop's sloppy tracking call still records that a purchase happened.
+    pub fn from_props(props: &Map<String, Value>, at: Timestamp) -> Order {
+        let id = match props.get("order_id") {
+            Some(Value::String(s)) => Some(s.trim().to_owned()),
+            Some(Value::Number(n)) => Some(n.to_string()),
+            _ => None,
+        }
+        .filter(|s| !s.is_empty() && s.chars().count() <= MAX_ORDER_ID);
+        let total = props
+            .get("total")
+            .and_then(Value::as_f64)
+            .filter(|t| t.is_finite() && *t >= 0.0);
+        let currency = props
+            .get("currency")
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|c| c.len() == 3 && c.bytes().all(|b| b.is_ascii_alphabetic()))
+            .map(str::to_ascii_uppercase);
+        Order {
+            id,
+            total,
+            currency,
+            at,
+        }
+    }
+}
+
 /// One entry of the page trail shown to agents.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TrailEntry {
@@ -425,6 +475,9 @@ pub struct VisitorState {
     /// What proactive rules have done to this visitor (frequency caps, fatigue, dismissals).
     #[serde(default)]
     pub triggers: crate::triggers::TriggerHistory,
+    /// The shopper's recent purchases, oldest first, at most [`MAX_ORDERS`].
+    #[serde(default)]
+    pub orders: VecDeque<Order>,
 }
 
 impl VisitorState {
@@ -451,6 +504,7 @@ impl VisitorState {
             in_conversation: false,
             tags: Default::default(),
             triggers: Default::default(),
+            orders: VecDeque::new(),
         }
     }
 
@@ -531,6 +585,12 @@ impl VisitorState {
                     attributes.contains_key("user_id") || attributes.contains_key("email");
             }
             BrowsingEvent::ExitIntent => self.exit_intent = true,
+            BrowsingEvent::Other { name, props } if name == "purchase" => {
+                if self.orders.len() == MAX_ORDERS {
+                    self.orders.pop_front();
+                }
+                self.orders.push_back(Order::from_props(props, now));
+            }
             BrowsingEvent::Other { .. } => {}
         }
         if !matches!(event, BrowsingEvent::PageView(_)) {
@@ -665,6 +725,51 @@ mod tests {
             Some("news"),
             "the campaign is the session's"
         );
+    }
+
+    #[test]
+    fn purchases_keep_the_last_orders_and_drop_bad_values() {
+        let mut s = VisitorState::first_visit(Timestamp(0));
+        let props = |v: serde_json::Value| v.as_object().unwrap().clone();
+        let good = props(json!({ "order_id": "A-1", "total": 89.9, "currency": "eur" }));
+        s.apply(
+            &BrowsingEvent::parse("purchase", good).unwrap(),
+            Timestamp(1),
+        );
+        let order = s.orders.back().unwrap();
+        assert_eq!(order.id.as_deref(), Some("A-1"));
+        assert_eq!(order.total, Some(89.9));
+        assert_eq!(order.currency.as_deref(), Some("EUR"));
+        assert_eq!(order.at, Timestamp(1));
+
+        let bad = props(json!({ "order_id": "x".repeat(500), "total": -3, "currency": "euro" }));
+        s.apply(
+            &BrowsingEvent::parse("purchase", bad).unwrap(),
+            Timestamp(2),
+        );
+        let order = s.orders.back().unwrap();
+        assert_eq!(
+            (order.id.as_deref(), order.total, order.currency.as_deref()),
+            (None, None, None)
+        );
+        assert_eq!(s.last_event.as_ref().unwrap().0, "purchase");
+
+        for i in 0..20 {
+            let p = props(json!({ "order_id": i, "total": i }));
+            s.apply(
+                &BrowsingEvent::parse("purchase", p).unwrap(),
+                Timestamp(10 + i),
+            );
+        }
+        assert_eq!(s.orders.len(), MAX_ORDERS);
+        assert_eq!(s.orders.back().unwrap().id.as_deref(), Some("19"));
+        assert_eq!(s.orders.front().unwrap().id.as_deref(), Some("10"));
+
+        // A state stored before orders existed still loads.
+        let mut stored = serde_json::to_value(&s).unwrap();
+        stored.as_object_mut().unwrap().remove("orders");
+        let loaded: VisitorState = serde_json::from_value(stored).unwrap();
+        assert!(loaded.orders.is_empty());
     }
 
     #[test]

@@ -10,9 +10,11 @@ pub use records::{
     Agent, AgentCredentials, Appended, Conversation, ConversationFilter, FunnelCounts, Membership,
     NewAgent, NewMessage, NewSite, Note, Site, SiteAgent, StoredRule, TriggerSettings,
 };
+pub use records::{Article, CannedReply, NewArticle, NewCanned};
 
 use crate::conversation::{ChatSettings, Lifecycle};
 use crate::domain::{AgentId, ConversationId, Email, RuleId, SiteId, VisitorId, VisitorState};
+use crate::domain::{ArticleId, CannedId};
 use crate::protocol::MessageOut;
 use crate::triggers::Stage;
 use async_trait::async_trait;
@@ -221,4 +223,39 @@ pub trait Store: Send + Sync + 'static {
         site: &SiteId,
         settings: &TriggerSettings,
     ) -> Result<(), StoreError>;
+
+    /// A site's knowledge-base articles, oldest first.
+    async fn list_articles(&self, site: &SiteId) -> Result<Vec<Article>, StoreError>;
+    /// An article, if it exists and belongs to the site.
+    async fn article(&self, site: &SiteId, id: &ArticleId) -> Result<Option<Article>, StoreError>;
+    /// Creates an article with a fresh id.
+    async fn create_article(&self, site: &SiteId, new: NewArticle) -> Result<Article, StoreError>;
+    /// Replaces an article's question and answer; `NotFound` if absent or another site's.
+    async fn update_article(
+        &self,
+        site: &SiteId,
+        id: &ArticleId,
+        new: NewArticle,
+    ) -> Result<Article, StoreError>;
+    /// Deletes an article; `false` when the site had none with this id.
+    async fn delete_article(&self, site: &SiteId, id: &ArticleId) -> Result<bool, StoreError>;
+
+    /// A site's canned replies, ordered by shortcut.
+    async fn list_canned(&self, site: &SiteId) -> Result<Vec<CannedReply>, StoreError>;
+    /// A canned reply, if it exists and belongs to the site.
+    async fn canned(&self, site: &SiteId, id: &CannedId)
+    -> Result<Option<CannedReply>, StoreError>;
+    /// Creates a canned reply; `Conflict` if the site already has the shortcut.
+    async fn create_canned(&self, site: &SiteId, new: NewCanned)
+    -> Result<CannedReply, StoreError>;
+    /// Replaces a canned reply; `NotFound` if absent or another site's, `Conflict` if the new
+    /// shortcut is another reply's.
+    async fn update_canned(
+        &self,
+        site: &SiteId,
+        id: &CannedId,
+        new: NewCanned,
+    ) -> Result<CannedReply, StoreError>;
+    /// Deletes a canned reply; `false` when the site had none with this id.
+    async fn delete_canned(&self, site: &SiteId, id: &CannedId) -> Result<bool, StoreError>;
 }

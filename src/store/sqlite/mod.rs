@@ -2,6 +2,7 @@
 //! a committed write survives a crash or power loss. Writes go through one writer thread that
 //! batches them ([`writer`]); reads use a small pool of read-only connections ([`readers`]).
 
+mod library;
 mod queries;
 mod readers;
 mod schema;
@@ -13,10 +14,12 @@ use super::{
     TriggerSettings,
 };
 use crate::conversation::{ChatSettings, Lifecycle};
+use super::{Article, CannedReply, NewArticle, NewCanned};
 use crate::domain::{
     AgentId, ConversationId, Email, NoteId, RuleId, SiteId, Timestamp, VisitorId, VisitorState,
     random_token,
 };
+use crate::domain::{ArticleId, CannedId};
 use crate::protocol::MessageOut;
 use crate::triggers::Stage;
 use async_trait::async_trait;
@@ -705,6 +708,113 @@ impl Store for SqliteStore {
                 .map_err(db("save trigger settings"))?;
                 Ok(())
             })
+            .await
+    }
+
+    async fn list_articles(&self, site: &SiteId) -> Result<Vec<Article>, StoreError> {
+        let site = site.clone();
+        self.readers.run(move |c| library::articles(c, &site)).await
+    }
+
+    async fn article(&self, site: &SiteId, id: &ArticleId) -> Result<Option<Article>, StoreError> {
+        let (site, id) = (site.clone(), id.clone());
+        self.readers
+            .run(move |c| library::article(c, &site, &id))
+            .await
+    }
+
+    async fn create_article(&self, site: &SiteId, new: NewArticle) -> Result<Article, StoreError> {
+        let now = Timestamp::now();
+        let article = Article {
+            id: ArticleId::generate(),
+            site_id: site.clone(),
+            question: new.question,
+            answer: new.answer,
+            created_at: now,
+            updated_at: now,
+        };
+        let stored = article.clone();
+        self.writer
+            .run(move |c| library::insert_article(c, &stored))
+            .await?;
+        Ok(article)
+    }
+
+    async fn update_article(
+        &self,
+        site: &SiteId,
+        id: &ArticleId,
+        new: NewArticle,
+    ) -> Result<Article, StoreError> {
+        let (site, id, now) = (site.clone(), id.clone(), Timestamp::now());
+        self.writer
+            .run(move |c| library::update_article(c, &site, &id, &new, now))
+            .await
+    }
+
+    async fn delete_article(&self, site: &SiteId, id: &ArticleId) -> Result<bool, StoreError> {
+        let (site, id) = (site.clone(), id.clone());
+        self.writer
+            .run(move |c| library::delete_article(c, &site, &id))
+            .await
+    }
+
+    async fn list_canned(&self, site: &SiteId) -> Result<Vec<CannedReply>, StoreError> {
+        let site = site.clone();
+        self.readers
+            .run(move |c| library::canned_list(c, &site))
+            .await
+    }
+
+    async fn canned(
+        &self,
+        site: &SiteId,
+        id: &CannedId,
+    ) -> Result<Option<CannedReply>, StoreError> {
+        let (site, id) = (site.clone(), id.clone());
+        self.readers
+            .run(move |c| library::canned(c, &site, &id))
+            .await
+    }
+
+    async fn create_canned(
+        &self,
+        site: &SiteId,
+        new: NewCanned,
+    ) -> Result<CannedReply, StoreError> {
+        let now = Timestamp::now();
+        let reply = CannedReply {
+            id: CannedId::generate(),
+            site_id: site.clone(),
+            shortcut: new.shortcut,
+            title: new.title,
+            body: new.body,
+            created_at: now,
+            updated_at: now,
+        };
+        let stored = reply.clone();
+        self.writer
+            .run(move |c| library::insert_canned(c, &stored))
+            .await?;
+        Ok(reply)
+    }
+
+    async fn update_canned(
+        &self,
+        site: &SiteId,
+        id: &CannedId,
+        new: NewCanned,
+    ) -> Result<CannedReply, StoreError> {
+        let (site, id, now) = (site.clone(), id.clone(), Timestamp::now());
+        self.writer
+            .run(move |c| library::update_canned(c, &site, &id, &new, now))
+            .await
+    }
+
+    async fn delete_canned(&self, site: &SiteId, id: &CannedId) -> Result<bool, StoreError> {
+        let (site, id) = (site.clone(), id.clone());
+        self.writer
+            .run(move |c| library::delete_canned(c, &site, &id))
             .await
     }
 }

@@ -125,6 +125,27 @@ CREATE TABLE chat_settings (
     spec    TEXT NOT NULL                   -- JSON ChatSettings
 );
 "#,
+    r#"
+CREATE TABLE articles (
+    id         TEXT PRIMARY KEY,
+    site_id    TEXT NOT NULL REFERENCES sites(id) ON DELETE CASCADE,
+    question   TEXT NOT NULL,
+    answer     TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE INDEX articles_by_site ON articles (site_id, created_at);
+CREATE TABLE canned_replies (
+    id         TEXT PRIMARY KEY,
+    site_id    TEXT NOT NULL REFERENCES sites(id) ON DELETE CASCADE,
+    shortcut   TEXT NOT NULL,
+    title      TEXT,
+    body       TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    UNIQUE (site_id, shortcut)
+);
+"#,
 ];
 
 /// Brings the schema up to date in one transaction.

@@ -1,0 +1,280 @@
+//! The SQL for a site's library: knowledge-base articles and canned replies. Every query is
+//! scoped by site id, so an id from another site reads as absent and is never changed.
+
+use super::super::{Article, CannedReply, NewArticle, NewCanned, StoreError};
+use crate::domain::{ArticleId, CannedId, SiteId, Timestamp};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+fn db(context: &'static str) -> impl Fn(rusqlite::Error) -> StoreError {
+    move |source| StoreError::Database { context, source }
+}
+
+fn corrupt(what: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(what.to_string())
+}
+
+// ---- articles -------------------------------------------------------------------------------
+
+const ARTICLE_COLUMNS: &str = "id, site_id, question, answer, created_at, updated_at";
+
+type ArticleRow = (String, String, String, String, i64, i64);
+
+fn article_row(r: &Row<'_>) -> rusqlite::Result<ArticleRow> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+    ))
+}
+
+fn article_from(row: ArticleRow) -> Result<Article, StoreError> {
+    let (id, site, question, answer, created, updated) = row;
+    Ok(Article {
+        id: ArticleId::parse(&id).map_err(corrupt)?,
+        site_id: SiteId::parse(&site).map_err(corrupt)?,
+        question,
+        answer,
+        created_at: Timestamp(created),
+        updated_at: Timestamp(updated),
+    })
+}
+
+/// A site's articles, oldest first.
+pub(super) fn articles(conn: &Connection, site: &SiteId) -> Result<Vec<Article>, StoreError> {
+    let mut stmt = conn
+        .prepare_cached(&format!(
+            "SELECT {ARTICLE_COLUMNS} FROM articles WHERE site_id = ?1 ORDER BY created_at, id"
+        ))
+        .map_err(db("list articles"))?;
+    let rows = stmt
+        .query_map([site.as_str()], article_row)
+        .map_err(db("list articles"))?;
+    rows.map(|row| article_from(row.map_err(db("list articles"))?))
+        .collect()
+}
+
+/// One article of a site.
+pub(super) fn article(
+    conn: &Connection,
+    site: &SiteId,
+    id: &ArticleId,
+) -> Result<Option<Article>, StoreError> {
+    conn.query_row(
+        &format!("SELECT {ARTICLE_COLUMNS} FROM articles WHERE id = ?1 AND site_id = ?2"),
+        [id.as_str(), site.as_str()],
+        article_row,
+    )
+    .optional()
+    .map_err(db("read article"))?
+    .map(article_from)
+    .transpose()
+}
+
+/// Stores a new article.
+pub(super) fn insert_article(conn: &Connection, article: &Article) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO articles (id, site_id, question, answer, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            article.id.as_str(),
+            article.site_id.as_str(),
+            article.question,
+            article.answer,
+            article.created_at.0,
+            article.updated_at.0
+        ],
+    )
+    .map_err(db("insert article"))?;
+    Ok(())
+}
+
+/// Replaces an article's text; `NotFound` unless the site has it.
+pub(super) fn update_article(
+    conn: &Connection,
+    site: &SiteId,
+    id: &ArticleId,
+    new: &NewArticle,
+    now: Timestamp,
+) -> Result<Article, StoreError> {
+    let changed = conn
+        .execute(
+            "UPDATE articles SET question = ?3, answer = ?4, updated_at = ?5
+             WHERE id = ?1 AND site_id = ?2",
+            params![id.as_str(), site.as_str(), new.question, new.answer, now.0],
+        )
+        .map_err(db("update article"))?;
+    if changed == 0 {
+        return Err(StoreError::NotFound("article"));
+    }
+    article(conn, site, id)?.ok_or(StoreError::NotFound("article"))
+}
+
+/// Deletes an article; `false` when the site had none with this id.
+pub(super) fn delete_article(
+    conn: &Connection,
+    site: &SiteId,
+    id: &ArticleId,
+) -> Result<bool, StoreError> {
+    let n = conn
+        .execute(
+            "DELETE FROM articles WHERE id = ?1 AND site_id = ?2",
+            [id.as_str(), site.as_str()],
+        )
+        .map_err(db("delete article"))?;
+    Ok(n > 0)
+}
+
+// ---- canned replies -------------------------------------------------------------------------
+
+const CANNED_COLUMNS: &str = "id, site_id, shortcut, title, body, created_at, updated_at";
+
+type CannedRow = (String, String, String, Option<String>, String, i64, i64);
+
+fn canned_row(r: &Row<'_>) -> rusqlite::Result<CannedRow> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+    ))
+}
+
+fn canned_from(row: CannedRow) -> Result<CannedReply, StoreError> {
+    let (id, site, shortcut, title, body, created, updated) = row;
+    Ok(CannedReply {
+        id: CannedId::parse(&id).map_err(corrupt)?,
+        site_id: SiteId::parse(&site).map_err(corrupt)?,
+        shortcut,
+        title,
+        body,
+        created_at: Timestamp(created),
+        updated_at: Timestamp(updated),
+    })
+}
+
+/// A site's canned replies, by shortcut.
+pub(super) fn canned_list(
+    conn: &Connection,
+    site: &SiteId,
+) -> Result<Vec<CannedReply>, StoreError> {
+    let mut stmt = conn
+        .prepare_cached(&format!(
+            "SELECT {CANNED_COLUMNS} FROM canned_replies WHERE site_id = ?1 ORDER BY shortcut"
+        ))
+        .map_err(db("list canned replies"))?;
+    let rows = stmt
+        .query_map([site.as_str()], canned_row)
+        .map_err(db("list canned replies"))?;
+    rows.map(|row| canned_from(row.map_err(db("list canned replies"))?))
+        .collect()
+}
+
+/// One canned reply of a site.
+pub(super) fn canned(
+    conn: &Connection,
+    site: &SiteId,
+    id: &CannedId,
+) -> Result<Option<CannedReply>, StoreError> {
+    conn.query_row(
+        &format!("SELECT {CANNED_COLUMNS} FROM canned_replies WHERE id = ?1 AND site_id = ?2"),
+        [id.as_str(), site.as_str()],
+        canned_row,
+    )
+    .optional()
+    .map_err(db("read canned reply"))?
+    .map(canned_from)
+    .transpose()
+}
+
+/// `Conflict` if another reply of the site (not `except`) has the shortcut. Run in the same
+/// write job as the change, so the check and the write cannot interleave with another writer.
+fn shortcut_free(
+    conn: &Connection,
+    site: &SiteId,
+    shortcut: &str,
+    except: Option<&CannedId>,
+) -> Result<(), StoreError> {
+    let holder: Option<String> = conn
+        .query_row(
+            "SELECT id FROM canned_replies WHERE site_id = ?1 AND shortcut = ?2",
+            [site.as_str(), shortcut],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(db("check shortcut"))?;
+    match holder {
+        Some(id) if Some(id.as_str()) != except.map(CannedId::as_str) => Err(StoreError::Conflict(
+            format!("the shortcut /{shortcut} is already taken on this site"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Stores a new canned reply; `Conflict` on a taken shortcut.
+pub(super) fn insert_canned(conn: &Connection, reply: &CannedReply) -> Result<(), StoreError> {
+    shortcut_free(conn, &reply.site_id, &reply.shortcut, None)?;
+    conn.execute(
+        "INSERT INTO canned_replies (id, site_id, shortcut, title, body, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            reply.id.as_str(),
+            reply.site_id.as_str(),
+            reply.shortcut,
+            reply.title,
+            reply.body,
+            reply.created_at.0,
+            reply.updated_at.0
+        ],
+    )
+    .map_err(db("insert canned reply"))?;
+    Ok(())
+}
+
+/// Replaces a canned reply; `NotFound` unless the site has it, `Conflict` on a taken shortcut.
+pub(super) fn update_canned(
+    conn: &Connection,
+    site: &SiteId,
+    id: &CannedId,
+    new: &NewCanned,
+    now: Timestamp,
+) -> Result<CannedReply, StoreError> {
+    if canned(conn, site, id)?.is_none() {
+        return Err(StoreError::NotFound("canned reply"));
+    }
+    shortcut_free(conn, site, &new.shortcut, Some(id))?;
+    conn.execute(
+        "UPDATE canned_replies SET shortcut = ?3, title = ?4, body = ?5, updated_at = ?6
+         WHERE id = ?1 AND site_id = ?2",
+        params![
+            id.as_str(),
+            site.as_str(),
+            new.shortcut,
+            new.title,
+            new.body,
+            now.0
+        ],
+    )
+    .map_err(db("update canned reply"))?;
+    canned(conn, site, id)?.ok_or(StoreError::NotFound("canned reply"))
+}
+
+/// Deletes a canned reply; `false` when the site had none with this id.
+pub(super) fn delete_canned(
+    conn: &Connection,
+    site: &SiteId,
+    id: &CannedId,
+) -> Result<bool, StoreError> {
+    let n = conn
+        .execute(
+            "DELETE FROM canned_replies WHERE id = ?1 AND site_id = ?2",
+            [id.as_str(), site.as_str()],
+        )
+        .map_err(db("delete canned reply"))?;
+    Ok(n > 0)
+}
