@@ -381,7 +381,10 @@ pub fn decode(text: &str) -> Result<AgentIn, (ErrorCode, String, Option<String>)
     if !KNOWN.contains(&kind) {
         return Err((
             ErrorCode::UnknownType,
-            format!("unknown type `{kind}`; expected one of {}", KNOWN.join(", ")),
+            format!(
+                "unknown type `{kind}`; expected one of {}",
+                KNOWN.join(", ")
+            ),
             Some("type".into()),
         ));
     }
@@ -410,8 +413,8 @@ mod tests {
         let ok = decode(r#"{"type":"take","conversation_id":"c_1","ref":"a"}"#).unwrap();
         assert_eq!(ok.reference.as_deref(), Some("a"));
         assert!(matches!(ok.command, AgentCommand::Take { .. }));
-        let (code, _, field) = decode(r#"{"type":"message","conversation_id":"c_1","text":"x"}"#)
-            .unwrap_err();
+        let (code, _, field) =
+            decode(r#"{"type":"message","conversation_id":"c_1","text":"x"}"#).unwrap_err();
         assert_eq!(code, ErrorCode::MissingField);
         assert_eq!(field.as_deref(), Some("client_msg_id"));
         let (code, _, _) = decode(r#"{"type":"fly"}"#).unwrap_err();

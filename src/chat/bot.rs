@@ -47,7 +47,12 @@ pub(super) fn spawn_answer(state: AppState, conv: Conversation, text: String) {
     });
 }
 
-async fn knowledge_base(state: &AppState, conv: &Conversation, settings: &ChatSettings, text: &str) {
+async fn knowledge_base(
+    state: &AppState,
+    conv: &Conversation,
+    settings: &ChatSettings,
+    text: &str,
+) {
     let min = settings
         .bot_min_score
         .unwrap_or(crate::bot::kb::DEFAULT_MIN_SCORE);
@@ -170,9 +175,9 @@ async fn external(
     match reply {
         Ok(reply) => {
             let said = match reply.text.as_deref().map(str::trim) {
-                Some(t) if !t.is_empty() => bot_says(state, conv, &settings.bot_name, t)
-                    .await
-                    .is_some(),
+                Some(t) if !t.is_empty() => {
+                    bot_says(state, conv, &settings.bot_name, t).await.is_some()
+                }
                 _ => false,
             };
             if reply.handoff || !said {
@@ -186,4 +191,3 @@ async fn external(
         }
     }
 }
-

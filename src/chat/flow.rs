@@ -16,7 +16,12 @@ use crate::startup::AppState;
 use crate::store::{Appended, Conversation, ConversationFilter, NewMessage, Note};
 
 /// Applies a life-cycle event at the version the conversation was loaded with.
-fn apply(conv: &mut Conversation, event: &Event, now: Timestamp, window_ms: i64) -> Result<Notice, ChatError> {
+fn apply(
+    conv: &mut Conversation,
+    event: &Event,
+    now: Timestamp,
+    window_ms: i64,
+) -> Result<Notice, ChatError> {
     let version = conv.lifecycle.version;
     Ok(conv.lifecycle.apply(event, version, now, window_ms)?)
 }
@@ -147,7 +152,8 @@ pub async fn hand_off(
 }
 
 /// A queued chat: route it when the site auto-assigns; if it is still waiting and nobody is
-/// online, tell the shopper so honestly and offer to leave an email.
+/// online, tell the shopper so honestly (`status` with `nobody_online`), so the widget offers
+/// to leave an email.
 async fn after_queued(state: &AppState, conv: &Conversation) {
     let settings = state
         .store
@@ -171,14 +177,8 @@ async fn after_queued(state: &AppState, conv: &Conversation) {
     if !matches!(now.lifecycle.stage, Stage::Queued) {
         return;
     }
-    let text = "Nobody from our team is online right now. Leave your email and we will get \
-                back to you; your message stays with us."
-        .to_owned();
-    if let Some(message) = system_message(text, Timestamp::now())
-        && let Ok(stored) = state.store.append_message(&conv.id, message).await
-    {
-        deliver_message(state, &now, &stored.message).await;
-    }
+    // The widget says so in the shopper's language and offers the email form; the
+    // transcript stays free of it, and agents see the chat waiting when they come online.
     let frame = ServerFrame::Status {
         conversation_id: conv.id.clone(),
         state: "queued".into(),
@@ -477,7 +477,12 @@ pub async fn start(
     };
     let appended = state
         .store
-        .append_to_visitor(site, visitor, message, &Lifecycle::started_by(agent.clone()))
+        .append_to_visitor(
+            site,
+            visitor,
+            message,
+            &Lifecycle::started_by(agent.clone()),
+        )
         .await?;
     if !appended.duplicate
         && let Some(conv) = state

@@ -127,7 +127,11 @@ where
             None => None,
         };
         let message = notice_text.and_then(|t| system_message(t, now));
-        match state.store.save_conversation(&conv, expected, message).await {
+        match state
+            .store
+            .save_conversation(&conv, expected, message)
+            .await
+        {
             Ok((saved, notice)) => {
                 announce(state, &saved, notice.as_ref(), &before).await;
                 return Ok((saved, notice));

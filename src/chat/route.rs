@@ -101,7 +101,9 @@ async fn route(state: &AppState, site: &SiteId) -> Result<(), super::ChatError> 
                 )
                 .await;
             }
-            Err(e) => tracing::debug!(error = %e, conversation = %conversation, "routing lost a race"),
+            Err(e) => {
+                tracing::debug!(error = %e, conversation = %conversation, "routing lost a race")
+            }
         }
     }
     Ok(())

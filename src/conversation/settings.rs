@@ -127,7 +127,10 @@ impl ChatSettings {
             let ok = (2..=8).contains(&lang.len())
                 && lang.bytes().all(|b| b.is_ascii_alphabetic() || b == b'-');
             if !ok {
-                return Err(bad(format!("languages[{i}]"), "must be a language tag like `en`"));
+                return Err(bad(
+                    format!("languages[{i}]"),
+                    "must be a language tag like `en`",
+                ));
             }
         }
         if self.keyword_rules.len() > MAX_KEYWORD_RULES {
@@ -160,7 +163,10 @@ impl ChatSettings {
                 ));
             }
             if rule.priority > 9 {
-                return Err(bad(format!("keyword_rules[{i}].priority"), "must be 0 to 9"));
+                return Err(bad(
+                    format!("keyword_rules[{i}].priority"),
+                    "must be 0 to 9",
+                ));
             }
             if rule.tag.is_none() && rule.priority == 0 {
                 return Err(bad(

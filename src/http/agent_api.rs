@@ -3,9 +3,7 @@
 //! from another shop is a 404 and never a leak.
 
 use super::{ApiError, Caller, json};
-use crate::domain::{
-    ClientMsgId, MessageText, Role, SiteId, Timestamp, VisitorId,
-};
+use crate::domain::{ClientMsgId, MessageText, Role, SiteId, Timestamp, VisitorId};
 use crate::startup::AppState;
 use crate::store::Site;
 use actix_web::{HttpResponse, web};

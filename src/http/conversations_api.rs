@@ -28,8 +28,14 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
         "/sites/{site_id}/conversations/{conversation_id}/notes",
         web::post().to(add_note),
     )
-    .route("/sites/{site_id}/chat-settings", web::get().to(get_settings))
-    .route("/sites/{site_id}/chat-settings", web::put().to(put_settings))
+    .route(
+        "/sites/{site_id}/chat-settings",
+        web::get().to(get_settings),
+    )
+    .route(
+        "/sites/{site_id}/chat-settings",
+        web::put().to(put_settings),
+    )
     .route("/sites/{site_id}/agents", web::get().to(list_agents))
     .route(
         "/sites/{site_id}/agents/{agent_id}",
@@ -290,7 +296,7 @@ async fn update_agent(
     let skills = req.skills.unwrap_or(member.agent.skills);
     if skills.len() > 20 {
         return Err(
-            ApiError::bad_request("invalid_field", "at most 20 skills").with_field("skills"),
+            ApiError::bad_request("invalid_field", "at most 20 skills").with_field("skills")
         );
     }
     for (i, s) in skills.iter().enumerate() {

@@ -1,10 +1,10 @@
 //! The HTTP edge: parse, authorise, call the store and the bus, answer JSON.
 
 mod agent_api;
-mod conversations_api;
 mod assets;
 pub mod auth_routes;
 mod caller;
+mod conversations_api;
 mod error;
 mod health;
 mod json;

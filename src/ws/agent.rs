@@ -133,8 +133,11 @@ impl AgentSocket {
             went_offline(&self.state, &agent).await;
         }
         if let Flow::Close(reason) = flow {
-            let _ = tokio::time::timeout(Duration::from_secs(1), self.session.clone().close(Some(reason)))
-                .await;
+            let _ = tokio::time::timeout(
+                Duration::from_secs(1),
+                self.session.clone().close(Some(reason)),
+            )
+            .await;
         }
     }
 
@@ -189,7 +192,12 @@ impl AgentSocket {
         if self.limiter.check().is_err() {
             metrics::counter!("shopchat_agent_frames_refused_total").increment(1);
             return self
-                .refuse(None, ErrorCode::RateLimited, "too many frames; slow down", None)
+                .refuse(
+                    None,
+                    ErrorCode::RateLimited,
+                    "too many frames; slow down",
+                    None,
+                )
                 .await;
         }
         let AgentIn { reference, command } = match agent_protocol::decode(&text) {
@@ -202,7 +210,12 @@ impl AgentSocket {
             AgentCommand::Auth { token } => {
                 if self.authed.is_some() {
                     return self
-                        .refuse(reference, ErrorCode::AlreadyHello, "already authenticated", None)
+                        .refuse(
+                            reference,
+                            ErrorCode::AlreadyHello,
+                            "already authenticated",
+                            None,
+                        )
                         .await;
                 }
                 self.authenticate(&token, reference).await
@@ -264,7 +277,12 @@ impl AgentSocket {
             Ok(id) => id,
             Err(e) => {
                 let _ = self
-                    .refuse(reference, ErrorCode::Unauthorized, e.to_string(), Some("token"))
+                    .refuse(
+                        reference,
+                        ErrorCode::Unauthorized,
+                        e.to_string(),
+                        Some("token"),
+                    )
                     .await;
                 return close(CloseCode::Policy, "invalid token");
             }
@@ -284,7 +302,12 @@ impl AgentSocket {
             }
             Ok(None) => {
                 let _ = self
-                    .refuse(reference, ErrorCode::Unauthorized, "account no longer exists", None)
+                    .refuse(
+                        reference,
+                        ErrorCode::Unauthorized,
+                        "account no longer exists",
+                        None,
+                    )
                     .await;
                 return close(CloseCode::Policy, "invalid token");
             }
@@ -465,7 +488,9 @@ impl AgentSocket {
                 active,
             } => {
                 let conv = self.conversation(&conversation_id).await?;
-                if conv.agent() == Some(&me) || matches!(conv.lifecycle.stage, Stage::Bot | Stage::Queued) {
+                if conv.agent() == Some(&me)
+                    || matches!(conv.lifecycle.stage, Stage::Bot | Stage::Queued)
+                {
                     let name = chat::agent_name(&self.state, &me).await;
                     let author = Author {
                         kind: AuthorKind::Agent,

@@ -21,8 +21,8 @@ async fn a_message_is_acknowledged_once_per_client_msg_id_and_stored_once() {
     let (first, _) = shopper.recv_type("ack").await;
     let (status, _) = shopper.recv_type("status").await;
     assert_eq!(
-        status["state"], "open",
-        "the first message opens a conversation"
+        status["state"], "queued",
+        "the first message opens a conversation, queued for people on a site without a bot"
     );
     assert_eq!(status["conversation_id"], first["conversation_id"]);
     shopper.send(message.clone()).await;
@@ -64,16 +64,19 @@ async fn agent_messages_arrive_live_and_missed_ones_arrive_once_after_reconnect(
     let (ack, _) = shopper.recv_type("ack").await;
     let conversation = ack["conversation_id"].as_str().unwrap().to_owned();
 
-    // Live: the agent's reply reaches the open socket, labelled as an agent.
+    // Live: the agent's reply reaches the open socket, labelled as an agent. Replying takes
+    // the queued chat, which the transcript records first (seq 2).
     app.agent_says(&owner, &conversation, "Yes, in all sizes.")
         .await;
-    let (live, _) = shopper.recv_type("message").await;
-    let live = if live["seq"] == 1 {
-        shopper.recv_type("message").await.0
-    } else {
-        live
-    };
+    let mut live = shopper.recv_type("message").await.0;
+    while live["seq"] == 1 {
+        live = shopper.recv_type("message").await.0;
+    }
     assert_eq!(live["seq"], 2);
+    assert_eq!(live["author"]["kind"], "system");
+    assert!(live["text"].as_str().unwrap().contains("joined"), "{live}");
+    let live = shopper.recv_type("message").await.0;
+    assert_eq!(live["seq"], 3);
     assert_eq!(live["author"]["kind"], "agent");
     assert_eq!(live["text"], "Yes, in all sizes.");
     shopper.close().await;
@@ -83,20 +86,20 @@ async fn agent_messages_arrive_live_and_missed_ones_arrive_once_after_reconnect(
         app.agent_says(&owner, &conversation, text).await;
     }
 
-    // Reconnect with the last seq seen: exactly 3, 4, 5 in order, once.
+    // Reconnect with the last seq seen: exactly 4, 5, 6 in order, once.
     let mut back = app.shopper().await;
     let resumed = back
         .hello(json!({
             "visitor_id": welcome["visitor_id"],
             "session": welcome["session"],
-            "last_seq": { conversation.clone(): 2 },
+            "last_seq": { conversation.clone(): 3 },
         }))
         .await;
     assert_eq!(resumed["visitor_id"], welcome["visitor_id"]);
     assert_eq!(resumed["conversations"][0]["id"], conversation.as_str());
-    assert_eq!(resumed["conversations"][0]["last_seq"], 5);
+    assert_eq!(resumed["conversations"][0]["last_seq"], 6);
     let frames = back.drain().await;
-    assert_eq!(seqs(&frames), vec![3, 4, 5], "{frames:?}");
+    assert_eq!(seqs(&frames), vec![4, 5, 6], "{frames:?}");
     let texts: Vec<&str> = frames.iter().map(|f| f["text"].as_str().unwrap()).collect();
     assert_eq!(texts, ["Anything else?", "We ship tomorrow.", "Bye!"]);
 
@@ -104,7 +107,7 @@ async fn agent_messages_arrive_live_and_missed_ones_arrive_once_after_reconnect(
     app.agent_says(&owner, &conversation, "One more thing")
         .await;
     let frames = back.drain().await;
-    assert_eq!(seqs(&frames), vec![6]);
+    assert_eq!(seqs(&frames), vec![7]);
     app.stop().await;
 }
 

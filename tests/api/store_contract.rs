@@ -1,6 +1,7 @@
 //! The store contract: what every `Store` implementation must do. Run here against SQLite;
 //! a Redis store runs the same functions.
 
+use shopchat::conversation::Lifecycle;
 use shopchat::domain::{
     AuthorKind, ClientMsgId, Email, MessageText, Origin, Role, SiteId, Timestamp, VisitorId,
     VisitorState,
@@ -39,13 +40,23 @@ async fn contract_messages(store: Arc<dyn Store>) {
     let site = new_site(store.as_ref()).await;
     let visitor = VisitorId::generate();
     let first = store
-        .append_to_visitor(&site, &visitor, shopper_message(&visitor, Some("k1"), "a"))
+        .append_to_visitor(
+            &site,
+            &visitor,
+            shopper_message(&visitor, Some("k1"), "a"),
+            &Lifecycle::new(true),
+        )
         .await
         .unwrap();
     assert!(first.opened && !first.duplicate);
     assert_eq!(first.message.seq, 1);
     let again = store
-        .append_to_visitor(&site, &visitor, shopper_message(&visitor, Some("k1"), "a"))
+        .append_to_visitor(
+            &site,
+            &visitor,
+            shopper_message(&visitor, Some("k1"), "a"),
+            &Lifecycle::new(true),
+        )
         .await
         .unwrap();
     assert!(again.duplicate && !again.opened);
@@ -58,7 +69,12 @@ async fn contract_messages(store: Arc<dyn Store>) {
         tasks.push(tokio::spawn(async move {
             let key = format!("c{i}");
             store
-                .append_to_visitor(&site, &visitor, shopper_message(&visitor, Some(&key), "x"))
+                .append_to_visitor(
+                    &site,
+                    &visitor,
+                    shopper_message(&visitor, Some(&key), "x"),
+                    &Lifecycle::new(true),
+                )
                 .await
                 .unwrap()
         }));
@@ -139,7 +155,12 @@ async fn contract_messages(store: Arc<dyn Store>) {
     // Another visitor gets its own conversation.
     let other = VisitorId::generate();
     let theirs = store
-        .append_to_visitor(&site, &other, shopper_message(&other, Some("k1"), "b"))
+        .append_to_visitor(
+            &site,
+            &other,
+            shopper_message(&other, Some("k1"), "b"),
+            &Lifecycle::new(true),
+        )
         .await
         .unwrap();
     assert!(theirs.opened);

@@ -13,8 +13,8 @@ use super::{
     NewAgent, NewMessage, NewSite, Note, Site, SiteAgent, Store, StoreError, StoredRule,
     TriggerSettings,
 };
-use crate::conversation::{ChatSettings, Lifecycle};
 use super::{Article, CannedReply, NewArticle, NewCanned};
+use crate::conversation::{ChatSettings, Lifecycle};
 use crate::domain::{
     AgentId, ConversationId, Email, NoteId, RuleId, SiteId, Timestamp, VisitorId, VisitorState,
     random_token,

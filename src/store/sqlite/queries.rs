@@ -109,8 +109,16 @@ fn agent_from_row(row: &Row<'_>) -> rusqlite::Result<AgentRow> {
 }
 
 fn agent_from_parts(p: AgentRow) -> Result<AgentCredentials, StoreError> {
-    let (id, email, display_name, must_change_password, created_at, password_hash, capacity, skills) =
-        p;
+    let (
+        id,
+        email,
+        display_name,
+        must_change_password,
+        created_at,
+        password_hash,
+        capacity,
+        skills,
+    ) = p;
     Ok(AgentCredentials {
         agent: Agent {
             id: AgentId::parse(&id).map_err(corrupt)?,
@@ -197,7 +205,9 @@ pub(super) fn site_agents(
     );
     let mut stmt = conn.prepare_cached(&sql).map_err(db("list site agents"))?;
     let rows = stmt
-        .query_map([site.as_str()], |r| Ok((agent_from_row(r)?, r.get::<_, String>(8)?)))
+        .query_map([site.as_str()], |r| {
+            Ok((agent_from_row(r)?, r.get::<_, String>(8)?))
+        })
         .map_err(db("list site agents"))?;
     rows.map(|r| {
         let (row, role) = r.map_err(db("list site agents"))?;
@@ -294,7 +304,10 @@ fn conversation_from_row(row: &Row<'_>) -> rusqlite::Result<Result<Conversation,
     let created: i64 = row.get(19)?;
     let updated: i64 = row.get(20)?;
     Ok((|| {
-        let agent = agent.map(|a| AgentId::parse(&a)).transpose().map_err(corrupt)?;
+        let agent = agent
+            .map(|a| AgentId::parse(&a))
+            .transpose()
+            .map_err(corrupt)?;
         let stage = match (stage.as_str(), agent) {
             ("bot", _) => Stage::Bot,
             ("queued", _) => Stage::Queued,
@@ -556,7 +569,12 @@ pub(super) fn save_conversation(
         ));
     }
     let notice = match notice {
-        Some(message) => Some(insert_message(conn, &conv.id, current_seq(conn, &conv.id)?, message)?),
+        Some(message) => Some(insert_message(
+            conn,
+            &conv.id,
+            current_seq(conn, &conv.id)?,
+            message,
+        )?),
         None => None,
     };
     let saved = conversations_where(conn, "id = ?1", &[&conv.id.as_str()])?
@@ -591,7 +609,11 @@ pub(super) fn find_conversations(
         arg(&mut clauses, "site_id = ?", Box::new(site.to_string()));
     }
     if let Some(visitor) = &filter.visitor {
-        arg(&mut clauses, "visitor_id = ?", Box::new(visitor.to_string()));
+        arg(
+            &mut clauses,
+            "visitor_id = ?",
+            Box::new(visitor.to_string()),
+        );
     }
     if !filter.stages.is_empty() {
         let names: Vec<String> = filter
@@ -619,7 +641,10 @@ pub(super) fn find_conversations(
         arg(&mut clauses, "created_at < ?", Box::new(to.0));
     }
     if let Some(text) = &filter.text {
-        let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let escaped = text
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
         arg(
             &mut clauses,
             "EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = conversations.id AND m.text LIKE ? ESCAPE '\\')",

@@ -18,8 +18,7 @@ use crate::domain::{
 use crate::hub::{Outbound, Registration, SharedVisitor, lock};
 use crate::protocol::{
     self, Author, ClientFrame, ContactFrame, ConversationSummary, ErrorCode, EventFrame, Hello,
-    MessageFrame,
-    PROTOCOL_VERSION, ReadFrame, ServerFrame,
+    MessageFrame, PROTOCOL_VERSION, ReadFrame, ServerFrame,
 };
 use crate::startup::AppState;
 use crate::store::{Appended, Conversation, NewMessage, Site};
@@ -780,8 +779,7 @@ impl ShopperSocket {
                             by: "shopper",
                             seq: read.seq.min(c.last_seq),
                         };
-                        chat::publish(&self.state, BusEvent::to_agents(&self.site.id, frame))
-                            .await;
+                        chat::publish(&self.state, BusEvent::to_agents(&self.site.id, frame)).await;
                         Flow::Continue
                     }
                     Err(e) => self.internal_error(e).await,

@@ -89,9 +89,7 @@ impl ShopperSocket {
                             Priority::High => 5,
                             Priority::Urgent => 9,
                         }),
-                        Action::AlertAgents(text) => {
-                            Planned::AlertAgents(render(text, &facts))
-                        }
+                        Action::AlertAgents(text) => Planned::AlertAgents(render(text, &facts)),
                         Action::Webhook(url) => Planned::Webhook {
                             url: url.clone(),
                             payload: serde_json::json!({
