@@ -54,6 +54,8 @@ pub struct AppState {
     pub webhooks: crate::webhooks::Webhooks,
     /// Each site's compiled trigger rules.
     pub rules: crate::site_rules::SiteRulesCache,
+    /// Each site's knowledge base, indexed for the bot.
+    pub kb: crate::bot::KbCache,
     /// The settings the server runs with.
     pub settings: Arc<Settings>,
     /// Cancelled when the server shuts down, so sockets can close with "restarting".
@@ -239,6 +241,7 @@ impl Application {
         let shutdown = CancellationToken::new();
         let state = AppState {
             rules: crate::site_rules::SiteRulesCache::new(store.clone()),
+            kb: crate::bot::KbCache::new(store.clone()),
             login_limiter: crate::http::auth_routes::login_limiter(),
             webhooks: crate::webhooks::Webhooks::start(settings.allow_http_webhooks),
             store,

@@ -7,6 +7,7 @@ mod caller;
 mod error;
 mod health;
 mod json;
+mod library_api;
 mod metrics;
 pub mod openapi;
 mod rules_api;
@@ -35,6 +36,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(auth_routes::routes)
                 .configure(agent_api::routes)
                 .configure(rules_api::routes)
+                .configure(library_api::routes)
                 .default_service(web::to(|| async { ApiError::not_found("route") })),
         );
 }
