@@ -34,7 +34,10 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
             "/sites/{site_id}/articles/{article_id}",
             web::delete().to(delete_article),
         )
-        .route("/sites/{site_id}/canned-replies", web::get().to(list_canned))
+        .route(
+            "/sites/{site_id}/canned-replies",
+            web::get().to(list_canned),
+        )
         .route(
             "/sites/{site_id}/canned-replies",
             web::post().to(create_canned),
@@ -152,11 +155,7 @@ async fn create_article(
     Ok(HttpResponse::Created().json(article))
 }
 
-async fn find_article(
-    state: &AppState,
-    site: &SiteId,
-    id: &str,
-) -> Result<Article, ApiError> {
+async fn find_article(state: &AppState, site: &SiteId, id: &str) -> Result<Article, ApiError> {
     state
         .store
         .article(site, &article_id(id)?)
@@ -196,7 +195,11 @@ async fn delete_article(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let site = owned_site(&caller, &path.0)?;
-    if !state.store.delete_article(&site, &article_id(&path.1)?).await? {
+    if !state
+        .store
+        .delete_article(&site, &article_id(&path.1)?)
+        .await?
+    {
         return Err(ApiError::not_found("article"));
     }
     state.kb.invalidate(&site);
@@ -324,11 +327,7 @@ async fn create_canned(
     Ok(HttpResponse::Created().json(canned_view(&reply)))
 }
 
-async fn find_canned(
-    state: &AppState,
-    site: &SiteId,
-    id: &str,
-) -> Result<CannedReply, ApiError> {
+async fn find_canned(state: &AppState, site: &SiteId, id: &str) -> Result<CannedReply, ApiError> {
     state
         .store
         .canned(site, &canned_id(id)?)
@@ -371,7 +370,11 @@ async fn delete_canned(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let site = owned_site(&caller, &path.0)?;
-    if !state.store.delete_canned(&site, &canned_id(&path.1)?).await? {
+    if !state
+        .store
+        .delete_canned(&site, &canned_id(&path.1)?)
+        .await?
+    {
         return Err(ApiError::not_found("canned reply"));
     }
     Ok(HttpResponse::NoContent().finish())
