@@ -54,7 +54,7 @@ pub struct AppState {
     pub webhooks: crate::webhooks::Webhooks,
     /// Each site's compiled trigger rules.
     pub rules: crate::site_rules::SiteRulesCache,
-    /// Each site's knowledge base, ranked by the bot.
+    /// Each site's knowledge base, indexed for the bot.
     pub kb: crate::bot::KbCache,
     /// The settings the server runs with.
     pub settings: Arc<Settings>,

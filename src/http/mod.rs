@@ -8,6 +8,7 @@ mod conversations_api;
 mod error;
 mod health;
 mod json;
+mod library_api;
 mod metrics;
 pub mod openapi;
 mod rules_api;
@@ -37,6 +38,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(agent_api::routes)
                 .configure(conversations_api::routes)
                 .configure(rules_api::routes)
+                .configure(library_api::routes)
                 .default_service(web::to(|| async { ApiError::not_found("route") })),
         );
 }

@@ -2,6 +2,7 @@
 //! from the handlers' annotations so it cannot drift from the routes.
 
 use super::{agent_api, assets, auth_routes, conversations_api, health, metrics, rules_api};
+use super::library_api;
 use actix_web::{HttpResponse, web};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
@@ -60,6 +61,10 @@ impl Modify for BearerAuth {
         rules_api::delete, rules_api::enable, rules_api::disable, rules_api::report,
         rules_api::get_settings, rules_api::put_settings,
         health::healthz, health::readyz, metrics::metrics, assets::widget,
+        library_api::list_articles, library_api::create_article, library_api::get_article,
+        library_api::replace_article, library_api::delete_article,
+        library_api::list_canned, library_api::create_canned, library_api::get_canned,
+        library_api::replace_canned, library_api::delete_canned, library_api::preview_canned,
     ),
     components(schemas(ErrorResponse, ErrorDetail)),
     modifiers(&BearerAuth)
