@@ -39,6 +39,8 @@ pub struct Seed {
     pub owner_email: String,
     /// Agent of `other_site_id` only.
     pub outsider_email: String,
+    /// A plain agent (not an owner) of `site_id`.
+    pub agent_email: String,
 }
 
 pub struct TestApp {
@@ -86,6 +88,7 @@ pub async fn seed(data_dir: &Path) -> Seed {
     for (email, site_id, role) in [
         ("owner@shop.example", &site.id, Role::Owner),
         ("outsider@other.example", &other.id, Role::Agent),
+        ("bob@shop.example", &site.id, Role::Agent),
     ] {
         store
             .create_agent(NewAgent {
@@ -106,6 +109,7 @@ pub async fn seed(data_dir: &Path) -> Seed {
         other_public_key: other.public_key,
         owner_email: "owner@shop.example".into(),
         outsider_email: "outsider@other.example".into(),
+        agent_email: "bob@shop.example".into(),
     }
 }
 
@@ -200,6 +204,45 @@ impl TestApp {
         );
         let response = self.post(&path, token, json!({ "text": text })).await;
         assert_eq!(response.status(), 201);
+        response.json().await.unwrap()
+    }
+
+    /// Opens an agent socket, authenticates with a first `auth` frame, and returns it with
+    /// the `ready` frame.
+    pub async fn agent(&self, token: &str) -> (Shopper, Value) {
+        let url = format!("ws://127.0.0.1:{}/ws/agent", self.port);
+        let mut agent = Shopper::connect(&url, None).await.expect("agent connects");
+        agent.send(json!({ "type": "auth", "token": token })).await;
+        let ready = agent.recv().await;
+        assert_eq!(ready["type"], "ready", "{ready}");
+        (agent, ready)
+    }
+
+    pub async fn put(&self, path: &str, token: &str, body: Value) -> reqwest::Response {
+        self.http
+            .put(self.url(path))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Replaces the seeded site's chat settings (as its owner).
+    pub async fn chat_settings(&self, owner: &str, settings: Value) {
+        let path = format!("/api/v1/sites/{}/chat-settings", self.seed.site_id);
+        let response = self.put(&path, owner, settings).await;
+        assert_eq!(response.status(), 200, "{:?}", response.text().await);
+    }
+
+    /// A conversation of the seeded site as the REST API shows it.
+    pub async fn conversation(&self, token: &str, id: &str) -> Value {
+        let path = format!(
+            "/api/v1/sites/{}/conversations/{id}/transcript",
+            self.seed.site_id
+        );
+        let response = self.get(&path, token).await;
+        assert_eq!(response.status(), 200);
         response.json().await.unwrap()
     }
 

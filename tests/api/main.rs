@@ -6,6 +6,7 @@ mod assets;
 mod auth;
 mod browsing;
 mod cli;
+mod conversations;
 mod library;
 mod messages;
 mod restart;
