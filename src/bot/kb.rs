@@ -143,7 +143,7 @@ impl KnowledgeBase {
 
     /// Every article sharing a word with `text`, best first, with normalised scores.
     pub fn ranked(&self, text: &str) -> Vec<Match> {
-        if self.is_empty() || !(self.unit > 0.0) {
+        if self.is_empty() || self.unit <= 0.0 {
             return Vec::new();
         }
         let query: String = text.chars().take(MAX_QUERY_CHARS).collect();
