@@ -230,7 +230,8 @@ pub enum TransitionError {
 /// A conversation's life-cycle state, versioned.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Lifecycle {
-    /// Where it is.
+    /// Where it is: `state` (and `agent` when assigned) in JSON.
+    #[serde(flatten)]
     pub stage: Stage,
     /// Bumped by every transition; the store's compare-and-set key.
     pub version: u64,

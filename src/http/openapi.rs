@@ -1,8 +1,8 @@
 //! `/api/v1/openapi.json`: the HTTP API described for integrators and API tools, generated
 //! from the handlers' annotations so it cannot drift from the routes.
 
-use super::{agent_api, assets, auth_routes, conversations_api, health, metrics, rules_api};
 use super::library_api;
+use super::{agent_api, assets, auth_routes, conversations_api, health, metrics, rules_api};
 use actix_web::{HttpResponse, web};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};

@@ -149,6 +149,7 @@ async fn site_and_agent_commands_set_up_a_shop_the_server_then_serves() {
         other_public_key: String::new(),
         owner_email: "ann@jackets.example".into(),
         outsider_email: String::new(),
+        agent_email: String::new(),
     };
     let app = crate::helpers::start(settings, seed).await;
     let token = app

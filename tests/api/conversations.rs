@@ -6,12 +6,22 @@ use crate::helpers::{PASSWORD, Shopper, TestApp, spawn_app, spawn_app_with};
 use serde_json::{Value, json};
 
 /// Reads agent frames until one matches.
+/// Reads agent frames until one matches, within one deadline.
 async fn until(agent: &mut Shopper, what: impl Fn(&Value) -> bool) -> Value {
-    loop {
-        let frame = agent.recv().await;
-        if what(&frame) {
-            return frame;
+    let mut seen = Vec::new();
+    let found = tokio::time::timeout(crate::helpers::DEADLINE, async {
+        loop {
+            let frame = agent.recv().await;
+            if what(&frame) {
+                return frame;
+            }
+            seen.push(frame);
         }
+    })
+    .await;
+    match found {
+        Ok(frame) => frame,
+        Err(_) => panic!("no matching frame before the deadline; saw {seen:?}"),
     }
 }
 
@@ -28,7 +38,11 @@ fn conversation_in(id: &str, state: &'static str) -> impl Fn(&Value) -> bool {
 async fn add_article(app: &TestApp, owner: &str, question: &str, answer: &str) {
     let path = format!("/api/v1/sites/{}/articles", app.seed.site_id);
     let response = app
-        .post(&path, owner, json!({ "question": question, "answer": answer }))
+        .post(
+            &path,
+            owner,
+            json!({ "question": question, "answer": answer }),
+        )
         .await;
     assert_eq!(response.status(), 201, "{:?}", response.text().await);
 }
@@ -64,7 +78,8 @@ async fn bot_answers_then_a_person_takes_over_talks_transfers_and_closes() {
     )
     .await;
     // Agents pick chats from the queue by hand on this site.
-    app.chat_settings(&owner, json!({ "auto_assign": false })).await;
+    app.chat_settings(&owner, json!({ "auto_assign": false }))
+        .await;
     let (mut ann_ws, ready) = app.agent(&owner).await;
     assert_eq!(ready["agent"]["status"], "online");
     let (mut bob_ws, _) = app.agent(&bob).await;
@@ -111,7 +126,8 @@ async fn bot_answers_then_a_person_takes_over_talks_transfers_and_closes() {
     assert!(
         skipped
             .iter()
-            .any(|f| f["author"]["kind"] == "system" && f["text"].as_str().unwrap().contains("person")),
+            .any(|f| f["author"]["kind"] == "system"
+                && f["text"].as_str().unwrap().contains("person")),
         "the transcript says why: {skipped:?}"
     );
     let queued = until(&mut ann_ws, conversation_in(&conversation, "queued")).await;
@@ -134,8 +150,13 @@ async fn bot_answers_then_a_person_takes_over_talks_transfers_and_closes() {
     let (typing, _) = shopper.recv_type("typing").await;
     assert_eq!(typing["author"]["kind"], "agent");
     assert_eq!(typing["active"], true);
-    shopper.send(json!({ "type": "typing", "active": true })).await;
-    let typing = until(&mut ann_ws, |f| f["type"] == "typing" && f["author"]["kind"] == "shopper").await;
+    shopper
+        .send(json!({ "type": "typing", "active": true }))
+        .await;
+    let typing = until(&mut ann_ws, |f| {
+        f["type"] == "typing" && f["author"]["kind"] == "shopper"
+    })
+    .await;
     assert_eq!(typing["conversation_id"], conversation.as_str());
 
     // Messages both ways; the agent's is acknowledged once per client_msg_id.
@@ -155,12 +176,18 @@ async fn bot_answers_then_a_person_takes_over_talks_transfers_and_closes() {
     shopper
         .send(json!({ "type": "message", "client_msg_id": "s3", "text": "Medium, thanks" }))
         .await;
-    let heard = until(&mut ann_ws, |f| f["type"] == "message" && f["message"]["author"]["kind"] == "shopper").await;
+    let heard = until(&mut ann_ws, |f| {
+        f["type"] == "message" && f["message"]["author"]["kind"] == "shopper"
+    })
+    .await;
     assert_eq!(heard["message"]["text"], "Medium, thanks");
 
     // Ann hands it to Bob, who is told; Bob closes it.
     let bob_id = app
-        .get(&format!("/api/v1/sites/{}/agents", app.seed.site_id), &owner)
+        .get(
+            &format!("/api/v1/sites/{}/agents", app.seed.site_id),
+            &owner,
+        )
         .await
         .json::<Value>()
         .await
@@ -204,7 +231,9 @@ async fn bot_answers_then_a_person_takes_over_talks_transfers_and_closes() {
         .collect();
     assert_eq!(
         kinds,
-        ["shopper", "bot", "shopper", "system", "system", "agent", "shopper", "system", "system"],
+        [
+            "shopper", "bot", "shopper", "system", "system", "agent", "shopper", "system", "system"
+        ],
         "{transcript}"
     );
     app.stop().await;
@@ -215,7 +244,8 @@ async fn two_agents_taking_the_same_chat_at_once_exactly_one_wins() {
     let app = spawn_app().await;
     let owner = app.login(&app.seed.owner_email, PASSWORD).await;
     let bob = app.login(&app.seed.agent_email, PASSWORD).await;
-    app.chat_settings(&owner, json!({ "auto_assign": false })).await;
+    app.chat_settings(&owner, json!({ "auto_assign": false }))
+        .await;
     let (mut ann_ws, _) = app.agent(&owner).await;
     let (mut bob_ws, _) = app.agent(&bob).await;
     for round in 0..5 {
@@ -246,7 +276,8 @@ async fn two_agents_taking_the_same_chat_at_once_exactly_one_wins() {
 
 #[tokio::test]
 async fn an_agent_gone_past_the_grace_period_sends_the_chat_back_to_the_queue() {
-    let app = spawn_app_with(|s| s.limits.agent_grace = std::time::Duration::from_millis(300)).await;
+    let app =
+        spawn_app_with(|s| s.limits.agent_grace = std::time::Duration::from_millis(300)).await;
     let owner = app.login(&app.seed.owner_email, PASSWORD).await;
     let bob = app.login(&app.seed.agent_email, PASSWORD).await;
     // Bob watches but is away, so routing gives the chat to Ann.
@@ -264,14 +295,21 @@ async fn an_agent_gone_past_the_grace_period_sends_the_chat_back_to_the_queue() 
 
     // Ann's socket drops; after the grace period the chat is queued again.
     ann_ws.close().await;
-    let requeued = until(&mut bob_ws, conversation_in(&conversation, "queued")).await;
-    assert_eq!(requeued["conversation"]["last_agent"], routed_agent(&app, &owner).await);
+    // Bob saw it queued once before Ann had it; the requeue is the one that names her.
+    let ann_id = routed_agent(&app, &owner).await;
+    let queued = conversation_in(&conversation, "queued");
+    let requeued = until(&mut bob_ws, |f| {
+        queued(f) && f["conversation"]["last_agent"] == ann_id
+    })
+    .await;
+    assert_eq!(requeued["conversation"]["handoff_reason"], "shopper_asked");
     let (status, skipped) = shopper.recv_type("status").await;
     assert_eq!(status["state"], "queued");
     assert!(
-        skipped
-            .iter()
-            .any(|f| f["text"].as_str().unwrap_or("").contains("no longer available")),
+        skipped.iter().any(|f| f["text"]
+            .as_str()
+            .unwrap_or("")
+            .contains("no longer available")),
         "{skipped:?}"
     );
     app.stop().await;
@@ -343,7 +381,9 @@ async fn internal_notes_reach_agents_and_never_the_shopper() {
         "/api/v1/sites/{}/conversations/{conversation}/notes",
         app.seed.site_id
     );
-    let response = app.post(&path, &bob, json!({ "text": "asked about sizes" })).await;
+    let response = app
+        .post(&path, &bob, json!({ "text": "asked about sizes" }))
+        .await;
     assert_eq!(response.status(), 201);
 
     let frames = shopper.drain().await;
@@ -434,11 +474,20 @@ async fn keyword_rules_tag_and_raise_priority_and_conversations_filter_and_searc
 async fn the_bot_hands_off_after_missing_twice_in_a_row() {
     let app = spawn_app().await;
     let owner = app.login(&app.seed.owner_email, PASSWORD).await;
-    add_article(&app, &owner, "What are your opening hours?", "Monday to Friday, 9 to 17.").await;
+    add_article(
+        &app,
+        &owner,
+        "What are your opening hours?",
+        "Monday to Friday, 9 to 17.",
+    )
+    .await;
     let mut shopper = app.shopper().await;
     shopper.hello(json!({})).await;
     let mut bot_lines = Vec::new();
-    for (i, text) in ["zorblax quantum?", "flibber jabber wocky"].iter().enumerate() {
+    for (i, text) in ["zorblax quantum?", "flibber jabber wocky"]
+        .iter()
+        .enumerate()
+    {
         shopper
             .send(json!({ "type": "message", "client_msg_id": format!("m{i}"), "text": text }))
             .await;
@@ -469,7 +518,8 @@ async fn the_bot_hands_off_after_missing_twice_in_a_row() {
 async fn a_closed_chat_reopens_when_the_shopper_writes_within_the_window() {
     let app = spawn_app().await;
     let owner = app.login(&app.seed.owner_email, PASSWORD).await;
-    app.chat_settings(&owner, json!({ "auto_assign": false })).await;
+    app.chat_settings(&owner, json!({ "auto_assign": false }))
+        .await;
     let (mut ann_ws, _) = app.agent(&owner).await;
     let (mut shopper, conversation) = waiting_shopper(&app).await;
     ann_ws
@@ -490,12 +540,23 @@ async fn a_closed_chat_reopens_when_the_shopper_writes_within_the_window() {
         .send(json!({ "type": "message", "client_msg_id": "again", "text": "One more question" }))
         .await;
     let (ack, _) = shopper.recv_type("ack").await;
-    assert_eq!(ack["conversation_id"], conversation.as_str(), "same conversation");
+    assert_eq!(
+        ack["conversation_id"],
+        conversation.as_str(),
+        "same conversation"
+    );
     let reopened = until(&mut ann_ws, conversation_in(&conversation, "queued")).await;
-    assert_eq!(reopened["conversation"]["last_agent"], routed_agent(&app, &owner).await);
+    assert_eq!(
+        reopened["conversation"]["last_agent"],
+        routed_agent(&app, &owner).await
+    );
 
     // Outside the window (0 s) a new conversation starts instead.
-    app.chat_settings(&owner, json!({ "auto_assign": false, "reopen_window_secs": 0 })).await;
+    app.chat_settings(
+        &owner,
+        json!({ "auto_assign": false, "reopen_window_secs": 0 }),
+    )
+    .await;
     ann_ws
         .send(json!({ "type": "close", "conversation_id": conversation, "ref": "c2" }))
         .await;

@@ -290,8 +290,10 @@ impl Shopper {
 
     /// The next JSON frame; fails on close or after the deadline.
     pub async fn recv(&mut self) -> Value {
+        // One deadline for the whole wait: server pings must not extend it.
+        let until = tokio::time::Instant::now() + DEADLINE;
         loop {
-            let next = tokio::time::timeout(DEADLINE, self.ws.next())
+            let next = tokio::time::timeout_at(until, self.ws.next())
                 .await
                 .expect("frame before deadline");
             match next {
