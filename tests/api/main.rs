@@ -1,6 +1,7 @@
 //! Integration tests: the real server over real sockets.
 
 mod helpers;
+mod isolation;
 
 mod assets;
 mod auth;
