@@ -4,6 +4,7 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use shopchat::bus::BusEvent;
+use shopchat::conversation::Lifecycle;
 use shopchat::domain::{
     AuthorKind, BrowsingEvent, ClientMsgId, ConversationId, MessageId, MessageText, Origin, SiteId,
     Timestamp, VisitorId, VisitorState,
@@ -48,6 +49,7 @@ fn decode_and_apply(c: &mut Criterion) {
         },
         text: "Yes, it runs a little small; take one size up.".into(),
         ts: Timestamp(1_795_000_000_000),
+        offers_handoff: false,
     });
     group.bench_function("encode_message", |b| b.iter(|| black_box(&frame).to_json()));
 
@@ -61,11 +63,7 @@ fn decode_and_apply(c: &mut Criterion) {
         tx,
         CancellationToken::new(),
     );
-    let event = BusEvent {
-        site_id: site,
-        visitor_id: visitor,
-        frame,
-    };
+    let event = BusEvent::to_visitor(&site, &visitor, frame);
     group.bench_function("hub_deliver_one_socket", |b| {
         b.iter(|| {
             hub.deliver(black_box(&event));
@@ -118,7 +116,12 @@ fn store(c: &mut Criterion) {
             );
             async move {
                 store
-                    .append_to_visitor(&site, &visitor, message(&visitor, &counter))
+                    .append_to_visitor(
+                        &site,
+                        &visitor,
+                        message(&visitor, &counter),
+                        &Lifecycle::new(false),
+                    )
                     .await
                     .is_ok()
             }
@@ -136,7 +139,12 @@ fn store(c: &mut Criterion) {
                     tasks.push(tokio::spawn(async move {
                         let visitor = VisitorId::generate();
                         store
-                            .append_to_visitor(&site, &visitor, message(&visitor, &counter))
+                            .append_to_visitor(
+                                &site,
+                                &visitor,
+                                message(&visitor, &counter),
+                                &Lifecycle::new(false),
+                            )
                             .await
                             .is_ok()
                     }));

@@ -28,8 +28,8 @@ pub enum Recipient {
 pub enum Payload {
     /// For a shopper's widget.
     Shopper(ServerFrame),
-    /// For an agent's dashboard.
-    Agent(AgentFrame),
+    /// For an agent's dashboard (boxed: `ready` is far larger than any shopper frame).
+    Agent(Box<AgentFrame>),
 }
 
 /// Something to deliver to live sockets, wherever they are connected.
@@ -58,7 +58,7 @@ impl BusEvent {
         BusEvent {
             site_id: site.clone(),
             to: Recipient::Agents,
-            payload: Payload::Agent(frame),
+            payload: Payload::Agent(Box::new(frame)),
         }
     }
 
@@ -67,7 +67,7 @@ impl BusEvent {
         BusEvent {
             site_id: site.clone(),
             to: Recipient::Agent(agent.clone()),
-            payload: Payload::Agent(frame),
+            payload: Payload::Agent(Box::new(frame)),
         }
     }
 }

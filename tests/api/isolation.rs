@@ -177,7 +177,7 @@ async fn every_agent_socket_action_on_another_sites_conversation_is_not_found() 
         spy.send(action.clone()).await;
         let answer = loop {
             let frame = spy.recv().await;
-            if frame["ref"] == i.to_string() {
+            if frame["ref"] == json!(i.to_string()) {
                 break frame;
             }
         };
