@@ -33,8 +33,10 @@ impl KbCache {
             return Ok(found);
         }
         let articles = self.store.list_articles(site).await?;
-        // Sites have no language setting yet; English stemming until they do.
-        let kb = Arc::new(KnowledgeBase::new(&articles, language_for(None)));
+        // Stemming and stop words follow the site's first language (English by default).
+        let settings = self.store.chat_settings(site).await?;
+        let language = language_for(settings.languages.first().map(String::as_str));
+        let kb = Arc::new(KnowledgeBase::new(&articles, language));
         if let Ok(mut sites) = self.sites.write() {
             if sites.len() >= MAX_SITES {
                 sites.clear();

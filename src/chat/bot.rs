@@ -9,7 +9,9 @@ use crate::domain::{SiteId, Timestamp};
 use crate::startup::AppState;
 use crate::store::Conversation;
 use serde::Deserialize;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
+use tokio::sync::Semaphore;
 
 /// What the bot says when the knowledge base has nothing good enough.
 const MISS_TEXT: &str = "I'm not sure about that one. Could you put it another way? \
@@ -32,6 +34,15 @@ pub(super) async fn available(state: &AppState, site: &SiteId) -> bool {
     }
 }
 
+/// External bot calls in flight on this node. Each holds a blocking thread for up to its
+/// timeout, so they are bounded; a message that finds no slot goes to people at once.
+const EXTERNAL_CALLS: usize = 64;
+
+fn external_slots() -> &'static Arc<Semaphore> {
+    static SLOTS: OnceLock<Arc<Semaphore>> = OnceLock::new();
+    SLOTS.get_or_init(|| Arc::new(Semaphore::new(EXTERNAL_CALLS)))
+}
+
 /// Answers a shopper's message in the background.
 pub(super) fn spawn_answer(state: AppState, conv: Conversation, text: String) {
     tokio::spawn(async move {
@@ -41,7 +52,13 @@ pub(super) fn spawn_answer(state: AppState, conv: Conversation, text: String) {
             .await
             .unwrap_or_default();
         match settings.bot_webhook_url.clone() {
-            Some(url) => external(&state, &conv, &settings, &url, &text).await,
+            Some(url) => match external_slots().clone().try_acquire_owned() {
+                Ok(_slot) => external(&state, &conv, &settings, &url, &text).await,
+                Err(_) => {
+                    tracing::warn!(site = %conv.site_id, "external bot busy; handing off");
+                    let _ = hand_off(&state, &conv.id, HandoffReason::ExternalBot, 0).await;
+                }
+            },
             None => knowledge_base(&state, &conv, &settings, &text).await,
         }
     });

@@ -55,6 +55,8 @@ pub(super) struct AgentSocket {
     state: AppState,
     session: Session,
     limiter: DefaultDirectRateLimiter,
+    /// Refused frames in a row.
+    strikes: u32,
     authed: Option<Authed>,
     outbox_tx: mpsc::Sender<Outbound>,
     outbox_rx: mpsc::Receiver<Outbound>,
@@ -70,6 +72,7 @@ impl AgentSocket {
         let (outbox_tx, outbox_rx) = mpsc::channel(limits.outbox_capacity * 4);
         AgentSocket {
             limiter: RateLimiter::direct(Quota::per_second(per_sec).allow_burst(burst)),
+            strikes: 0,
             authed: None,
             outbox_tx,
             outbox_rx,
@@ -191,6 +194,11 @@ impl AgentSocket {
         };
         if self.limiter.check().is_err() {
             metrics::counter!("shopchat_agent_frames_refused_total").increment(1);
+            // A client that keeps flooding after being told is closed, like a shopper's.
+            self.strikes += 1;
+            if self.strikes >= self.state.settings.limits.rate_strikes {
+                return close(CloseCode::Policy, "rate limit exceeded");
+            }
             return self
                 .refuse(
                     None,
@@ -200,6 +208,7 @@ impl AgentSocket {
                 )
                 .await;
         }
+        self.strikes = 0;
         let AgentIn { reference, command } = match agent_protocol::decode(&text) {
             Ok(c) => c,
             Err((code, message, field)) => {

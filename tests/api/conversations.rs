@@ -786,3 +786,101 @@ async fn a_trigger_routes_a_big_cart_straight_to_a_person_and_alerts_agents() {
     assert_eq!(status["conversation_id"], id);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_transfer_to_a_team_routes_to_an_agent_with_that_skill() {
+    let app = spawn_app().await;
+    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let bob = app.login(&app.seed.agent_email, PASSWORD).await;
+    let (mut ann_ws, _) = app.agent(&owner).await;
+    let (_, conversation) = waiting_shopper(&app).await;
+    until(&mut ann_ws, |f| {
+        f["type"] == "routed" && f["conversation_id"] == conversation.as_str()
+    })
+    .await;
+
+    // Bob does returns; he comes online with nothing to take.
+    let agents: Value = app
+        .get(
+            &format!("/api/v1/sites/{}/agents", app.seed.site_id),
+            &owner,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let bob_id = agents["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["email"] == "bob@shop.example")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let response = app
+        .http
+        .patch(app.url(&format!(
+            "/api/v1/sites/{}/agents/{bob_id}",
+            app.seed.site_id
+        )))
+        .bearer_auth(&owner)
+        .json(&json!({ "skills": ["returns"] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let (mut bob_ws, _) = app.agent(&bob).await;
+
+    ann_ws
+        .send(json!({ "type": "transfer", "conversation_id": conversation, "to_team": "returns", "ref": "t" }))
+        .await;
+    assert_eq!(until(&mut ann_ws, |f| f["ref"] == "t").await["type"], "ok");
+    let routed = until(&mut bob_ws, |f| f["type"] == "routed").await;
+    assert_eq!(routed["conversation_id"], conversation.as_str());
+    let stored = app.conversation(&owner, &conversation).await;
+    assert_eq!(stored["conversation"]["agent"], bob_id.as_str());
+    assert_eq!(stored["conversation"]["skill"], "returns");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn closing_a_chat_lets_proactive_rules_speak_to_the_shopper_again() {
+    let app = spawn_app().await;
+    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let (mut ann_ws, _) = app.agent(&owner).await;
+    let (mut shopper, conversation) = waiting_shopper(&app).await;
+    let visitor_path =
+        |visitor: &str| format!("/api/v1/sites/{}/visitors/{visitor}", app.seed.site_id);
+    let stored = app.conversation(&owner, &conversation).await;
+    let visitor = stored["conversation"]["visitor_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let state: Value = app
+        .get(&visitor_path(&visitor), &owner)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(state["in_conversation"], true);
+
+    ann_ws
+        .send(json!({ "type": "close", "conversation_id": conversation, "ref": "c" }))
+        .await;
+    assert_eq!(until(&mut ann_ws, |f| f["ref"] == "c").await["type"], "ok");
+    loop {
+        let (s, _) = shopper.recv_type("status").await;
+        if s["state"] == "closed" {
+            break;
+        }
+    }
+    let state: Value = app
+        .get(&visitor_path(&visitor), &owner)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(state["in_conversation"], false);
+    app.stop().await;
+}

@@ -3,6 +3,7 @@
 mod helpers;
 mod isolation;
 
+mod agent_socket;
 mod assets;
 mod auth;
 mod browsing;
