@@ -232,5 +232,60 @@ fn triggers(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, decode_and_apply, triggers, store);
+/// The bot's turn on every shopper message while the bot has the chat: rank the message
+/// against the site's articles, and run the site's keyword rules over it.
+fn bot(c: &mut Criterion) {
+    use shopchat::bot::kb::{KnowledgeBase, language_for};
+    use shopchat::conversation::{ChatSettings, KeywordRule};
+    use shopchat::store::Article;
+    let topics = [
+        "shipping", "returns", "sizes", "payment", "delivery", "warranty", "discount", "gift",
+        "store", "account",
+    ];
+    let articles = |n: usize| -> Vec<Article> {
+        (0..n)
+            .map(|i| {
+                let topic = topics[i % topics.len()];
+                Article {
+                    id: shopchat::domain::ArticleId::generate(),
+                    site_id: SiteId::generate(),
+                    question: format!("How does {topic} work for order type {i}?"),
+                    answer: format!(
+                        "Our {topic} policy number {i}: we handle it within {i} days, free of charge for members."
+                    ),
+                    created_at: Timestamp(0),
+                    updated_at: Timestamp(0),
+                }
+            })
+            .collect()
+    };
+    let mut group = c.benchmark_group("bot");
+    group.throughput(Throughput::Elements(1));
+    for n in [10usize, 100, 1000] {
+        let kb = KnowledgeBase::new(&articles(n), language_for(Some("en")));
+        group.bench_function(format!("kb_answer_{n}_articles"), |b| {
+            b.iter(|| kb.answer(black_box("how long does shipping take to Germany?"), 1.0))
+        });
+    }
+    let settings = ChatSettings {
+        keyword_rules: (0..20)
+            .map(|i| KeywordRule {
+                keywords: vec![format!("word{i}"), format!("two words{i}")],
+                tag: Some(format!("tag{i}")),
+                priority: 1,
+            })
+            .collect(),
+        ..ChatSettings::default()
+    };
+    group.bench_function("keyword_rules_20", |b| {
+        b.iter(|| {
+            settings.classify(black_box(
+                "I would like my money back for the jacket, word7 please",
+            ))
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, decode_and_apply, triggers, bot, store);
 criterion_main!(benches);
