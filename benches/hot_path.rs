@@ -120,7 +120,7 @@ fn store(c: &mut Criterion) {
                         &site,
                         &visitor,
                         message(&visitor, &counter),
-                        &Lifecycle::new(false),
+                        &Lifecycle::new(false).into(),
                     )
                     .await
                     .is_ok()
@@ -143,7 +143,7 @@ fn store(c: &mut Criterion) {
                                 &site,
                                 &visitor,
                                 message(&visitor, &counter),
-                                &Lifecycle::new(false),
+                                &Lifecycle::new(false).into(),
                             )
                             .await
                             .is_ok()

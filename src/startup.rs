@@ -54,6 +54,8 @@ pub struct AppState {
     pub webhooks: crate::webhooks::Webhooks,
     /// Each site's compiled trigger rules.
     pub rules: crate::site_rules::SiteRulesCache,
+    /// Each site's chat settings.
+    pub chat_settings: crate::chat::ChatSettingsCache,
     /// Each site's knowledge base, indexed for the bot.
     pub kb: crate::bot::KbCache,
     /// The settings the server runs with.
@@ -242,6 +244,7 @@ impl Application {
         let state = AppState {
             rules: crate::site_rules::SiteRulesCache::new(store.clone()),
             kb: crate::bot::KbCache::new(store.clone()),
+            chat_settings: crate::chat::ChatSettingsCache::default(),
             login_limiter: crate::http::auth_routes::login_limiter(),
             webhooks: crate::webhooks::Webhooks::start(settings.allow_http_webhooks),
             store,

@@ -19,9 +19,7 @@ const MISS_TEXT: &str = "I'm not sure about that one. Could you put it another w
 
 /// Whether new conversations on the site start with a bot that can answer.
 pub(super) async fn available(state: &AppState, site: &SiteId) -> bool {
-    let Ok(settings) = state.store.chat_settings(site).await else {
-        return false;
-    };
+    let settings = super::settings(state, site).await;
     if !settings.bot_enabled {
         return false;
     }
@@ -46,11 +44,7 @@ fn external_slots() -> &'static Arc<Semaphore> {
 /// Answers a shopper's message in the background.
 pub(super) fn spawn_answer(state: AppState, conv: Conversation, text: String) {
     tokio::spawn(async move {
-        let settings = state
-            .store
-            .chat_settings(&conv.site_id)
-            .await
-            .unwrap_or_default();
+        let settings = super::settings(&state, &conv.site_id).await;
         match settings.bot_webhook_url.clone() {
             Some(url) => match external_slots().clone().try_acquire_owned() {
                 Ok(_slot) => external(&state, &conv, &settings, &url, &text).await,

@@ -6,7 +6,7 @@ use crate::agent_protocol::AgentFrame;
 use crate::bus::BusEvent;
 use crate::conversation::handoff::asks_for_person;
 use crate::conversation::settings::valid_tag;
-use crate::conversation::{Closer, Event, HandoffReason, Lifecycle, Notice, Stage};
+use crate::conversation::{Closer, Event, HandoffReason, Lifecycle, Notice, Opening, Stage};
 use crate::domain::{
     AgentId, AuthorKind, ClientMsgId, ConversationId, Email, MessageText, NoteId, SiteId,
     Timestamp, VisitorId,
@@ -27,9 +27,14 @@ fn apply(
 }
 
 /// How a new conversation on this site starts: with the bot when the site has one that can
-/// answer (articles or an external bot), otherwise straight in the queue for people.
-pub async fn opening(state: &AppState, site: &SiteId) -> Lifecycle {
-    Lifecycle::new(super::bot::available(state, site).await)
+/// answer (articles or an external bot), otherwise straight in the queue for people — for a
+/// shopper's own message, because they wrote to people (`shopper_asked`); for a proactive
+/// message with no reason yet, until the shopper answers.
+pub async fn opening(state: &AppState, site: &SiteId, shopper_wrote: bool) -> Opening {
+    let lifecycle = Lifecycle::new(super::bot::available(state, site).await);
+    let reason = (shopper_wrote && matches!(lifecycle.stage, Stage::Queued))
+        .then_some(HandoffReason::ShopperAsked);
+    Opening { lifecycle, reason }
 }
 
 /// Before a shopper's message is stored: a conversation closed within the site's reopen
@@ -50,10 +55,7 @@ pub async fn reopen_if_recent(state: &AppState, site: &SiteId, visitor: &Visitor
     if conv.is_open() {
         return;
     }
-    let window_ms = match state.store.chat_settings(site).await {
-        Ok(s) => (s.reopen_window_secs * 1000) as i64,
-        Err(_) => return,
-    };
+    let window_ms = (super::settings(state, site).await.reopen_window_secs * 1000) as i64;
     let reopened = change(state, &conv.id, |c, now| {
         let notice = apply(c, &Event::ShopperWrites, now, window_ms)?;
         if matches!(c.lifecycle.stage, Stage::Queued) {
@@ -76,11 +78,7 @@ pub async fn shopper_wrote(state: &AppState, appended: &Appended, text: &str) {
     let Ok(Some(conv)) = state.store.conversation(id).await else {
         return;
     };
-    let settings = state
-        .store
-        .chat_settings(&conv.site_id)
-        .await
-        .unwrap_or_default();
+    let settings = super::settings(state, &conv.site_id).await;
     let (tags, priority) = settings.classify(text);
     let new_tags = tags.iter().any(|t| !conv.tags.contains(t));
     if new_tags || priority > conv.priority {
@@ -100,9 +98,11 @@ pub async fn shopper_wrote(state: &AppState, appended: &Appended, text: &str) {
             let _ = hand_off(state, id, HandoffReason::ShopperAsked, 0).await;
         }
         Stage::Bot => super::bot::spawn_answer(state.clone(), conv, text.to_owned()),
-        // A chat that opened straight in the queue (no bot), or was opened by a proactive
-        // message with no bot behind it: the shopper's first message goes to people.
-        Stage::Queued if appended.opened || conv.handoff_reason.is_none() => {
+        // A chat that opened straight in the queue (no bot): route it.
+        Stage::Queued if appended.opened => after_queued(state, &conv).await,
+        // Opened by a proactive message with no bot behind it: the shopper's first answer
+        // goes to people.
+        Stage::Queued if conv.handoff_reason.is_none() => {
             if let Ok((conv, _)) = change(state, id, |c, now| {
                 c.handoff_reason.get_or_insert(HandoffReason::ShopperAsked);
                 c.queued_at = Some(now);
@@ -155,11 +155,7 @@ pub async fn hand_off(
 /// online, tell the shopper so honestly (`status` with `nobody_online`), so the widget offers
 /// to leave an email.
 async fn after_queued(state: &AppState, conv: &Conversation) {
-    let settings = state
-        .store
-        .chat_settings(&conv.site_id)
-        .await
-        .unwrap_or_default();
+    let settings = super::settings(state, &conv.site_id).await;
     if settings.auto_assign {
         super::route_site(state, &conv.site_id).await;
     }
@@ -219,7 +215,15 @@ async fn open_queued(
     let message = system_message(text, now).ok_or(ChatError::NotFound("message"))?;
     let appended = state
         .store
-        .append_to_visitor(site, visitor, message, &Lifecycle::new(false))
+        .append_to_visitor(
+            site,
+            visitor,
+            message,
+            &Opening {
+                lifecycle: Lifecycle::new(false),
+                reason: Some(reason),
+            },
+        )
         .await?;
     let cart = state
         .hub
@@ -227,7 +231,7 @@ async fn open_queued(
         .and_then(|v| v.cart.map(|c| c.total))
         .unwrap_or(0.0);
     let (conv, _) = change(state, &appended.message.conversation_id, |c, _| {
-        c.handoff_reason.get_or_insert(reason);
+        c.handoff_reason = Some(reason);
         c.priority = c.priority.max(priority);
         c.cart_total = cart;
         Ok(None)
@@ -481,7 +485,7 @@ pub async fn start(
             site,
             visitor,
             message,
-            &Lifecycle::started_by(agent.clone()),
+            &Lifecycle::started_by(agent.clone()).into(),
         )
         .await?;
     if !appended.duplicate

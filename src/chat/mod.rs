@@ -6,12 +6,29 @@
 mod bot;
 mod flow;
 mod route;
+mod settings_cache;
 
 pub use flow::{
     agent_gone, agent_message, close, contact, hand_off, note, opening, reopen_if_recent,
     route_from_trigger, set_tag, shopper_handoff, shopper_wrote, start, take, transfer,
 };
 pub use route::route_site;
+pub use settings_cache::ChatSettingsCache;
+
+/// A site's chat settings through this node's cache; the defaults if the store fails, so a
+/// store hiccup degrades to default behaviour instead of dropping a shopper's message.
+pub async fn settings(
+    state: &AppState,
+    site: &crate::domain::SiteId,
+) -> std::sync::Arc<crate::conversation::ChatSettings> {
+    match state.chat_settings.get(state.store.as_ref(), site).await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!(error = %e, site = %site, "chat settings unavailable; using defaults");
+            std::sync::Arc::new(crate::conversation::ChatSettings::default())
+        }
+    }
+}
 
 use crate::agent_protocol::AgentFrame;
 use crate::bus::BusEvent;

@@ -20,6 +20,15 @@ fn routing_lock() -> &'static Mutex<()> {
 
 /// Gives the site's queued chats to its online agents, as many as their capacity allows.
 pub async fn route_site(state: &AppState, site: &SiteId) {
+    // Nobody online here: nothing to route, and no reason to wait for the lock.
+    let anyone = state
+        .hub
+        .site_agents(site)
+        .iter()
+        .any(|(_, s)| *s == AgentStatus::Online);
+    if !anyone {
+        return;
+    }
     let _pass = routing_lock().lock().await;
     if let Err(e) = route(state, site).await {
         tracing::warn!(error = %e, site = %site, "routing failed");
@@ -27,7 +36,7 @@ pub async fn route_site(state: &AppState, site: &SiteId) {
 }
 
 async fn route(state: &AppState, site: &SiteId) -> Result<(), super::ChatError> {
-    let settings = state.store.chat_settings(site).await?;
+    let settings = super::settings(state, site).await;
     if !settings.auto_assign {
         return Ok(());
     }

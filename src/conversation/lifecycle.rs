@@ -227,6 +227,25 @@ pub enum TransitionError {
     ReopenWindowPassed,
 }
 
+/// How a new conversation starts: its life cycle, and why it is with people if it starts
+/// in the queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Opening {
+    /// The first stage.
+    pub lifecycle: Lifecycle,
+    /// Why it is queued, when it starts queued.
+    pub reason: Option<HandoffReason>,
+}
+
+impl From<Lifecycle> for Opening {
+    fn from(lifecycle: Lifecycle) -> Self {
+        Opening {
+            lifecycle,
+            reason: None,
+        }
+    }
+}
+
 /// A conversation's life-cycle state, versioned.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Lifecycle {

@@ -7,5 +7,7 @@ pub mod handoff;
 pub mod lifecycle;
 pub mod settings;
 
-pub use lifecycle::{Closer, Event, HandoffReason, Lifecycle, Notice, Stage, TransitionError};
+pub use lifecycle::{
+    Closer, Event, HandoffReason, Lifecycle, Notice, Opening, Stage, TransitionError,
+};
 pub use settings::{ChatSettings, KeywordRule};

@@ -228,6 +228,7 @@ async fn put_settings(
         .validate(state.settings.allow_http_webhooks)
         .map_err(|e| ApiError::bad_request("invalid_field", e.message).with_field(e.field))?;
     state.store.set_chat_settings(&site, &settings).await?;
+    state.chat_settings.invalidate(&site);
     // The knowledge base is indexed in the site's first language.
     state.kb.invalidate(&site);
     Ok(HttpResponse::Ok().json(settings))

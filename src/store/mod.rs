@@ -12,7 +12,7 @@ pub use records::{
 };
 pub use records::{Article, CannedReply, NewArticle, NewCanned};
 
-use crate::conversation::{ChatSettings, Lifecycle};
+use crate::conversation::{ChatSettings, Opening};
 use crate::domain::{AgentId, ConversationId, Email, RuleId, SiteId, VisitorId, VisitorState};
 use crate::domain::{ArticleId, CannedId};
 use crate::protocol::MessageOut;
@@ -120,7 +120,7 @@ pub trait Store: Send + Sync + 'static {
         site: &SiteId,
         visitor: &VisitorId,
         message: NewMessage,
-        opening: &Lifecycle,
+        opening: &Opening,
     ) -> Result<Appended, StoreError>;
     /// Writes a conversation's header if its version is still `expected` (compare-and-set;
     /// `Conflict` otherwise), bumps the version, and stores the transition's notice in the

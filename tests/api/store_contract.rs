@@ -44,7 +44,7 @@ async fn contract_messages(store: Arc<dyn Store>) {
             &site,
             &visitor,
             shopper_message(&visitor, Some("k1"), "a"),
-            &Lifecycle::new(true),
+            &Lifecycle::new(true).into(),
         )
         .await
         .unwrap();
@@ -55,7 +55,7 @@ async fn contract_messages(store: Arc<dyn Store>) {
             &site,
             &visitor,
             shopper_message(&visitor, Some("k1"), "a"),
-            &Lifecycle::new(true),
+            &Lifecycle::new(true).into(),
         )
         .await
         .unwrap();
@@ -73,7 +73,7 @@ async fn contract_messages(store: Arc<dyn Store>) {
                     &site,
                     &visitor,
                     shopper_message(&visitor, Some(&key), "x"),
-                    &Lifecycle::new(true),
+                    &Lifecycle::new(true).into(),
                 )
                 .await
                 .unwrap()
@@ -159,7 +159,7 @@ async fn contract_messages(store: Arc<dyn Store>) {
             &site,
             &other,
             shopper_message(&other, Some("k1"), "b"),
-            &Lifecycle::new(true),
+            &Lifecycle::new(true).into(),
         )
         .await
         .unwrap();

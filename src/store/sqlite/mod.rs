@@ -14,7 +14,7 @@ use super::{
     TriggerSettings,
 };
 use super::{Article, CannedReply, NewArticle, NewCanned};
-use crate::conversation::{ChatSettings, Lifecycle};
+use crate::conversation::{ChatSettings, Opening};
 use crate::domain::{
     AgentId, ConversationId, Email, NoteId, RuleId, SiteId, Timestamp, VisitorId, VisitorState,
     random_token,
@@ -268,7 +268,7 @@ impl Store for SqliteStore {
         site: &SiteId,
         visitor: &VisitorId,
         message: NewMessage,
-        opening: &Lifecycle,
+        opening: &Opening,
     ) -> Result<Appended, StoreError> {
         let (site, visitor, opening) = (site.clone(), visitor.clone(), opening.clone());
         self.writer

@@ -5,7 +5,7 @@ use super::super::{
     Agent, AgentCredentials, Appended, Conversation, ConversationFilter, Membership, NewAgent,
     NewMessage, Site, StoreError,
 };
-use crate::conversation::{HandoffReason, Lifecycle, Stage};
+use crate::conversation::{HandoffReason, Lifecycle, Opening, Stage};
 use crate::domain::{
     AgentId, AuthorKind, ConversationId, Email, MessageId, Origin, Role, SiteId, Timestamp,
     VisitorId,
@@ -481,7 +481,7 @@ pub(super) fn append_to_visitor(
     site: &SiteId,
     visitor: &VisitorId,
     message: NewMessage,
-    opening: &Lifecycle,
+    opening: &Opening,
 ) -> Result<Appended, StoreError> {
     if let Some(dup) = duplicate_of(conn, &message)? {
         return Ok(dup);
@@ -495,21 +495,23 @@ pub(super) fn append_to_visitor(
         Some(c) => (c.id, c.last_seq, false),
         None => {
             let id = ConversationId::generate();
-            let agent = match &opening.stage {
+            let agent = match &opening.lifecycle.stage {
                 Stage::Assigned { agent } => Some(agent.as_str()),
                 _ => None,
             };
-            let queued_at = matches!(opening.stage, Stage::Queued).then_some(message.ts.0);
+            let queued_at =
+                matches!(opening.lifecycle.stage, Stage::Queued).then_some(message.ts.0);
             conn.execute(
-                "INSERT INTO conversations (id, site_id, visitor_id, state, stage, agent_id, last_agent, queued_at, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, 'open', ?4, ?5, ?5, ?6, ?7, ?7)",
+                "INSERT INTO conversations (id, site_id, visitor_id, state, stage, agent_id, last_agent, queued_at, handoff_reason, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, 'open', ?4, ?5, ?5, ?6, ?7, ?8, ?8)",
                 params![
                     id.as_str(),
                     site.as_str(),
                     visitor.as_str(),
-                    opening.stage.name(),
+                    opening.lifecycle.stage.name(),
                     agent,
                     queued_at,
+                    opening.reason.map(|r| r.as_str()),
                     message.ts.0
                 ],
             )

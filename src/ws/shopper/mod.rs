@@ -643,7 +643,7 @@ impl ShopperSocket {
             ts: Timestamp::now(),
         };
         chat::reopen_if_recent(&self.state, &self.site.id, &visitor).await;
-        let opening = chat::opening(&self.state, &self.site.id).await;
+        let opening = chat::opening(&self.state, &self.site.id, true).await;
         let appended = match self
             .state
             .store

@@ -275,7 +275,7 @@ impl ShopperSocket {
             client_msg_id: key,
             ts: now,
         };
-        let opening = crate::chat::opening(&self.state, &self.site.id).await;
+        let opening = crate::chat::opening(&self.state, &self.site.id, false).await;
         let appended = match self
             .state
             .store
