@@ -75,9 +75,7 @@ pub async fn reopen_if_recent(state: &AppState, site: &SiteId, visitor: &Visitor
 /// handoff, or (for a chat that opened queued) routing.
 pub async fn shopper_wrote(state: &AppState, appended: &Appended, text: &str) {
     let id = &appended.message.conversation_id;
-    let Ok(Some(conv)) = state.store.conversation(id).await else {
-        return;
-    };
+    let conv = appended.conversation.clone();
     let settings = super::settings(state, &conv.site_id).await;
     let (tags, priority) = settings.classify(text);
     let new_tags = tags.iter().any(|t| !conv.tags.contains(t));

@@ -27,6 +27,13 @@ pub enum Outbound {
         /// The encoded frame.
         json: Arc<str>,
     },
+    /// A conversation closed: the socket forgets it as the visitor's open one.
+    Closed {
+        /// Conversation.
+        conversation_id: ConversationId,
+        /// The encoded `status` frame.
+        json: Arc<str>,
+    },
     /// Any other frame.
     Frame(Arc<str>),
 }
@@ -243,6 +250,16 @@ impl Hub {
                 conversation_id: m.conversation_id.clone(),
                 seq: m.seq,
                 json: ServerFrame::Message(m.clone()).to_json().into(),
+            },
+            Payload::Shopper(
+                frame @ ServerFrame::Status {
+                    conversation_id,
+                    state,
+                    ..
+                },
+            ) if state == "closed" => Outbound::Closed {
+                conversation_id: conversation_id.clone(),
+                json: frame.to_json().into(),
             },
             Payload::Shopper(frame) => Outbound::Frame(frame.to_json().into()),
             Payload::Agent(frame) => Outbound::Frame(frame.to_json().into()),

@@ -216,6 +216,9 @@ pub struct NewMessage {
 /// The result of storing a message.
 #[derive(Debug, Clone)]
 pub struct Appended {
+    /// The conversation's header after the write (read in the same transaction), so callers
+    /// need not read it again.
+    pub conversation: Conversation,
     /// The stored message (the first one, for a duplicate).
     pub message: MessageOut,
     /// The `client_msg_id` had been stored before; nothing new was written.

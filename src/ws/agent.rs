@@ -103,7 +103,9 @@ impl AgentSocket {
                 _ = too_slow.cancelled() => close(CloseCode::Again, "too slow to receive; reconnect"),
                 Some(out) = self.outbox_rx.recv() => {
                     let json = match out {
-                        Outbound::Frame(json) | Outbound::Message { json, .. } => json,
+                        Outbound::Frame(json)
+                        | Outbound::Message { json, .. }
+                        | Outbound::Closed { json, .. } => json,
                     };
                     self.send(&json).await
                 }

@@ -427,13 +427,23 @@ fn duplicate_of(conn: &Connection, message: &NewMessage) -> Result<Option<Append
     let Some(key) = &message.client_msg_id else {
         return Ok(None);
     };
-    Ok(
-        message_by_client_id(conn, &message.author_id, key.as_str())?.map(|m| Appended {
-            message: m,
-            duplicate: true,
-            opened: false,
-        }),
-    )
+    let Some(first) = message_by_client_id(conn, &message.author_id, key.as_str())? else {
+        return Ok(None);
+    };
+    Ok(Some(Appended {
+        conversation: conversation_by_id(conn, &first.conversation_id)?,
+        message: first,
+        duplicate: true,
+        opened: false,
+    }))
+}
+
+/// A conversation's header, read in the same transaction as the write that changed it.
+fn conversation_by_id(conn: &Connection, id: &ConversationId) -> Result<Conversation, StoreError> {
+    conversations_where(conn, "id = ?1", &[&id.as_str()])?
+        .into_iter()
+        .next()
+        .ok_or(StoreError::NotFound("conversation"))
 }
 
 fn insert_message(
@@ -521,6 +531,7 @@ pub(super) fn append_to_visitor(
     };
     let message = insert_message(conn, &conversation, last_seq, message)?;
     Ok(Appended {
+        conversation: conversation_by_id(conn, &conversation)?,
         message,
         duplicate: false,
         opened,
@@ -689,6 +700,7 @@ pub(super) fn append_message(
     }
     let message = insert_message(conn, conversation, conv.last_seq, message)?;
     Ok(Appended {
+        conversation: conversation_by_id(conn, conversation)?,
         message,
         duplicate: false,
         opened: false,

@@ -1,19 +1,22 @@
 //! Read connections. In WAL mode readers never wait for the writer, so reads run on tokio's
-//! blocking pool with a connection each, taken from a small free list.
+//! blocking pool with a connection each, taken from a free list. At most [`MAX_READERS`] run
+//! at once: a burst of thousands of reads then waits its turn on an async semaphore instead of
+//! starting hundreds of blocking threads that each open (and close) a connection of their own.
 
 use super::super::StoreError;
 use rusqlite::{Connection, OpenFlags};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-/// Idle connections kept open; more may exist briefly under load and are closed on return.
-const KEEP_IDLE: usize = 4;
+/// Reads running at once, and connections kept open; more buys nothing on a few cores.
+const MAX_READERS: usize = 8;
 
 /// A pool of read-only connections to one database file.
 #[derive(Clone)]
 pub(super) struct Readers {
     path: Arc<PathBuf>,
     idle: Arc<Mutex<Vec<Connection>>>,
+    slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl Readers {
@@ -21,6 +24,7 @@ impl Readers {
         Readers {
             path: Arc::new(path),
             idle: Arc::new(Mutex::new(Vec::new())),
+            slots: Arc::new(tokio::sync::Semaphore::new(MAX_READERS)),
         }
     }
 
@@ -30,8 +34,15 @@ impl Readers {
         F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
         T: Send + 'static,
     {
+        let slot = self
+            .slots
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| StoreError::Closed)?;
         let this = self.clone();
         tokio::task::spawn_blocking(move || {
+            let _slot = slot;
             let conn = this.take()?;
             let result = work(&conn);
             this.give_back(conn);
@@ -63,7 +74,7 @@ impl Readers {
 
     fn give_back(&self, conn: Connection) {
         if let Ok(mut idle) = self.idle.lock()
-            && idle.len() < KEEP_IDLE
+            && idle.len() < MAX_READERS
         {
             idle.push(conn);
         }

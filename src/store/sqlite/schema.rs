@@ -109,6 +109,9 @@ UPDATE conversations SET stage = 'closed', closed_at = updated_at WHERE state = 
 UPDATE conversations SET queued_at = updated_at WHERE state <> 'closed';
 CREATE INDEX conversations_by_stage ON conversations (site_id, stage, queued_at);
 CREATE INDEX conversations_by_agent ON conversations (agent_id, stage);
+-- A visitor's latest conversation (the reopen check on every shopper message) without
+-- walking the site's whole history.
+CREATE INDEX conversations_by_visitor_recent ON conversations (site_id, visitor_id, updated_at);
 CREATE TABLE notes (
     id              TEXT PRIMARY KEY,
     conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,

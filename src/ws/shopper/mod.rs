@@ -548,6 +548,15 @@ impl ShopperSocket {
     async fn forward(&mut self, out: Outbound) -> Flow {
         match out {
             Outbound::Frame(json) => self.send(&json).await,
+            Outbound::Closed {
+                conversation_id,
+                json,
+            } => {
+                if self.conversation.as_ref() == Some(&conversation_id) {
+                    self.conversation = None;
+                }
+                self.send(&json).await
+            }
             Outbound::Message {
                 conversation_id,
                 seq,
@@ -642,7 +651,11 @@ impl ShopperSocket {
             client_msg_id: Some(client_msg_id),
             ts: Timestamp::now(),
         };
-        chat::reopen_if_recent(&self.state, &self.site.id, &visitor).await;
+        // Only a visitor with no open conversation (as far as this socket saw: it learns of
+        // closes from the `status` frames it forwards) can have one to reopen.
+        if self.conversation.is_none() {
+            chat::reopen_if_recent(&self.state, &self.site.id, &visitor).await;
+        }
         let opening = chat::opening(&self.state, &self.site.id, true).await;
         let appended = match self
             .state
@@ -804,9 +817,8 @@ impl ShopperSocket {
     /// announcing its conversation first if it just opened.
     async fn publish_stored(&self, visitor: &VisitorId, appended: &Appended) {
         let id = &appended.message.conversation_id;
-        if appended.opened
-            && let Ok(Some(conv)) = self.state.store.conversation(id).await
-        {
+        if appended.opened {
+            let conv = appended.conversation.clone();
             self.publish(
                 visitor,
                 ServerFrame::Status {
