@@ -425,7 +425,23 @@ pub async fn agent_message(
     if conv.agent() != Some(agent) {
         return Err(crate::conversation::TransitionError::NotYours.into());
     }
-    let message = NewMessage {
+    let message = agent_line(state, agent, client_msg_id, text).await;
+    let appended = state.store.append_message(id, message).await?;
+    if !appended.duplicate {
+        metrics::counter!("shopchat_messages_stored_total", "author" => "agent").increment(1);
+        deliver_message(state, &conv, &appended.message).await;
+    }
+    Ok(appended)
+}
+
+/// A message by an agent, under the name shoppers see.
+async fn agent_line(
+    state: &AppState,
+    agent: &AgentId,
+    client_msg_id: ClientMsgId,
+    text: MessageText,
+) -> NewMessage {
+    NewMessage {
         author: Author {
             kind: AuthorKind::Agent,
             name: super::agent_name(state, agent).await,
@@ -434,13 +450,7 @@ pub async fn agent_message(
         text,
         client_msg_id: Some(client_msg_id),
         ts: Timestamp::now(),
-    };
-    let appended = state.store.append_message(id, message).await?;
-    if !appended.duplicate {
-        metrics::counter!("shopchat_messages_stored_total", "author" => "agent").increment(1);
-        deliver_message(state, &conv, &appended.message).await;
     }
-    Ok(appended)
 }
 
 /// An agent opens a conversation with a visitor on the shop; a visitor who already has an
@@ -467,16 +477,7 @@ pub async fn start(
     {
         return agent_message(state, &conv.id, agent, client_msg_id, text).await;
     }
-    let message = NewMessage {
-        author: Author {
-            kind: AuthorKind::Agent,
-            name: super::agent_name(state, agent).await,
-        },
-        author_id: agent.to_string(),
-        text,
-        client_msg_id: Some(client_msg_id),
-        ts: Timestamp::now(),
-    };
+    let message = agent_line(state, agent, client_msg_id, text).await;
     let appended = state
         .store
         .append_to_visitor(

@@ -4,6 +4,7 @@
 //! conversation or visitor is checked against the agent's own sites; another site's ids are
 //! answered as `not_found`, never leaked.
 
+use super::flow::{Flow, close};
 use crate::agent_protocol::{
     self, AgentCommand, AgentFrame, AgentIn, AgentStatus, AgentView, SiteView,
 };
@@ -17,7 +18,7 @@ use crate::hub::{AgentRegistration, Outbound};
 use crate::protocol::{Author, ErrorCode, ServerFrame};
 use crate::startup::AppState;
 use crate::store::{Agent, Conversation, ConversationFilter, Membership};
-use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, Session};
+use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, Session};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use std::num::NonZeroU32;
 use std::time::{Duration, Instant};
@@ -26,23 +27,8 @@ use tokio_util::sync::CancellationToken;
 
 /// A socket must authenticate within this time.
 const AUTH_TIMEOUT: Duration = Duration::from_secs(10);
-/// A socket that cannot take a frame within this time is treated as gone.
-const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 /// The subprotocol the server answers with when the token came in the header.
 pub const SUBPROTOCOL: &str = "shopchat.agent.v1";
-
-enum Flow {
-    Continue,
-    Close(CloseReason),
-    Gone,
-}
-
-fn close(code: CloseCode, description: &str) -> Flow {
-    Flow::Close(CloseReason {
-        code,
-        description: Some(description.to_owned()),
-    })
-}
 
 struct Authed {
     agent: Agent,
@@ -137,24 +123,11 @@ impl AgentSocket {
         if let Some(agent) = agent {
             went_offline(&self.state, &agent).await;
         }
-        if let Flow::Close(reason) = flow {
-            let _ = tokio::time::timeout(
-                Duration::from_secs(1),
-                self.session.clone().close(Some(reason)),
-            )
-            .await;
-        }
+        super::flow::finish(&self.session, flow).await;
     }
 
     async fn send(&mut self, json: &str) -> Flow {
-        let too_slow = self.too_slow.clone();
-        tokio::select! {
-            sent = tokio::time::timeout(SEND_TIMEOUT, self.session.text(json.to_owned())) => match sent {
-                Ok(Ok(())) => Flow::Continue,
-                _ => Flow::Gone,
-            },
-            _ = too_slow.cancelled() => close(CloseCode::Again, "too slow to receive; reconnect"),
-        }
+        super::flow::send_text(&mut self.session, json, &self.too_slow).await
     }
 
     async fn send_frame(&mut self, frame: &AgentFrame) -> Flow {

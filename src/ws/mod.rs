@@ -3,6 +3,7 @@
 //! [`shopper`]. Agents connect to `/ws/agent` ([`agent`]) with their login token.
 
 mod agent;
+mod flow;
 mod shopper;
 
 use crate::domain::Origin;

@@ -183,21 +183,7 @@ async fn bot_answers_then_a_person_takes_over_talks_transfers_and_closes() {
     assert_eq!(heard["message"]["text"], "Medium, thanks");
 
     // Ann hands it to Bob, who is told; Bob closes it.
-    let bob_id = app
-        .get(
-            &format!("/api/v1/sites/{}/agents", app.seed.site_id),
-            &owner,
-        )
-        .await
-        .json::<Value>()
-        .await
-        .unwrap()["agents"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["email"] == "bob@shop.example")
-        .unwrap()["id"]
-        .clone();
+    let bob_id = app.agent_id(&owner, "bob@shop.example").await;
     ann_ws
         .send(json!({ "type": "transfer", "conversation_id": conversation, "to_agent": bob_id, "ref": "x" }))
         .await;
@@ -800,24 +786,7 @@ async fn a_transfer_to_a_team_routes_to_an_agent_with_that_skill() {
     .await;
 
     // Bob does returns; he comes online with nothing to take.
-    let agents: Value = app
-        .get(
-            &format!("/api/v1/sites/{}/agents", app.seed.site_id),
-            &owner,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let bob_id = agents["agents"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["email"] == "bob@shop.example")
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let bob_id = app.agent_id(&owner, "bob@shop.example").await;
     let response = app
         .http
         .patch(app.url(&format!(

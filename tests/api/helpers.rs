@@ -228,6 +228,28 @@ impl TestApp {
             .unwrap()
     }
 
+    /// The id of an agent of the seeded site, by email, as `GET /sites/{id}/agents` lists it.
+    pub async fn agent_id(&self, token: &str, email: &str) -> String {
+        let agents: Value = self
+            .get(
+                &format!("/api/v1/sites/{}/agents", self.seed.site_id),
+                token,
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        agents["agents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["email"] == email)
+            .unwrap_or_else(|| panic!("no agent {email}: {agents}"))["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
     /// Replaces the seeded site's chat settings (as its owner).
     pub async fn chat_settings(&self, owner: &str, settings: Value) {
         let path = format!("/api/v1/sites/{}/chat-settings", self.seed.site_id);

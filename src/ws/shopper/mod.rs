@@ -8,6 +8,7 @@
 
 mod proactive;
 
+use super::flow::{Flow, close};
 use crate::agent_protocol::{AgentFrame, LiveVisitor, VisitorChange};
 use crate::bus::BusEvent;
 use crate::chat;
@@ -23,9 +24,7 @@ use crate::protocol::{
 use crate::startup::AppState;
 use crate::store::{Appended, Conversation, NewMessage, Site};
 use crate::triggers::{Stage, Wake};
-use actix_ws::{
-    AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, ProtocolError, Session,
-};
+use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, ProtocolError, Session};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use std::collections::HashMap;
 use std::num::NonZeroU32;
@@ -33,10 +32,6 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-/// A socket that cannot take a frame within this time is treated as gone.
-const SEND_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long a close frame may take to go out before the socket is simply dropped.
-const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
 /// Messages read from the store per query while replaying.
 const REPLAY_PAGE: u32 = 200;
 /// Conversations a `hello` may name in `last_seq`.
@@ -45,14 +40,6 @@ const MAX_RESUME: usize = 20;
 const TYPING_LASTS: Duration = Duration::from_secs(10);
 /// Window in which refused frames count towards closing a flooding socket.
 const STRIKE_WINDOW: Duration = Duration::from_secs(10);
-
-/// What the loop does after a frame.
-enum Flow {
-    Continue,
-    Close(CloseReason),
-    /// The peer is unreachable; nothing more can be sent.
-    Gone,
-}
 
 struct Joined {
     id: VisitorId,
@@ -81,13 +68,6 @@ pub(super) struct ShopperSocket {
     /// The one timer the trigger engine asked for, armed when `wake_armed`.
     wake: std::pin::Pin<Box<tokio::time::Sleep>>,
     wake_armed: bool,
-}
-
-fn close(code: CloseCode, description: &str) -> Flow {
-    Flow::Close(CloseReason {
-        code,
-        description: Some(description.to_owned()),
-    })
 }
 
 fn error(code: ErrorCode, message: impl Into<String>, field: Option<&str>) -> ServerFrame {
@@ -207,23 +187,11 @@ impl ShopperSocket {
             )
             .await;
         }
-        if let Flow::Close(reason) = flow {
-            let _ =
-                tokio::time::timeout(CLOSE_TIMEOUT, self.session.clone().close(Some(reason))).await;
-        }
+        super::flow::finish(&self.session, flow).await;
     }
 
-    /// Sends one frame. A send that waits because the peer is not reading gives up as soon
-    /// as the hub reports this socket's outbox full, or after [`SEND_TIMEOUT`].
     async fn send(&mut self, json: &str) -> Flow {
-        let too_slow = self.too_slow.clone();
-        tokio::select! {
-            sent = tokio::time::timeout(SEND_TIMEOUT, self.session.text(json.to_owned())) => match sent {
-                Ok(Ok(())) => Flow::Continue,
-                _ => Flow::Gone,
-            },
-            _ = too_slow.cancelled() => close(CloseCode::Again, "too slow to receive; reconnect"),
-        }
+        super::flow::send_text(&mut self.session, json, &self.too_slow).await
     }
 
     async fn send_frame(&mut self, frame: &ServerFrame) -> Flow {
