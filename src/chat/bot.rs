@@ -2,12 +2,17 @@
 //! its own task so a slow bot never holds up the shopper's socket, and ends in an answer or a
 //! handoff — never in silence.
 
-use super::flow::{bot_says, hand_off};
+use super::deliver_message;
+use super::queue::hand_off;
 use crate::agent_protocol::LiveVisitor;
+use crate::conversation::Stage;
 use crate::conversation::{ChatSettings, HandoffReason};
+use crate::domain::{AuthorKind, MessageText};
 use crate::domain::{SiteId, Timestamp};
+use crate::protocol::{Author, MessageOut};
 use crate::startup::AppState;
 use crate::store::Conversation;
+use crate::store::NewMessage;
 use serde::Deserialize;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -201,4 +206,33 @@ async fn external(
             let _ = hand_off(state, &conv.id, HandoffReason::ExternalBot, 0).await;
         }
     }
+}
+
+/// A message the bot writes into a conversation, if the bot still has it.
+async fn bot_says(
+    state: &AppState,
+    conv: &Conversation,
+    name: &str,
+    text: &str,
+) -> Option<MessageOut> {
+    let fresh = state.store.conversation(&conv.id).await.ok()??;
+    if !matches!(fresh.lifecycle.stage, Stage::Bot) {
+        return None;
+    }
+    let max = state.settings.limits.max_message_chars;
+    let clipped: String = text.chars().take(max).collect();
+    let message = NewMessage {
+        author: Author {
+            kind: AuthorKind::Bot,
+            name: name.to_owned(),
+        },
+        author_id: format!("bot:{}", conv.site_id),
+        text: MessageText::parse(&clipped, max).ok()?,
+        client_msg_id: None,
+        ts: Timestamp::now(),
+    };
+    let stored = state.store.append_message(&conv.id, message).await.ok()?;
+    metrics::counter!("shopchat_messages_stored_total", "author" => "bot").increment(1);
+    deliver_message(state, &fresh, &stored.message).await;
+    Some(stored.message)
 }

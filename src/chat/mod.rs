@@ -3,17 +3,19 @@
 //! compare-and-set, retry), and every visible effect through [`announce`], so the shopper's
 //! widget and every agent dashboard learn of a change the same way, on every node.
 
+mod agent;
 mod bot;
-mod flow;
+mod queue;
 mod route;
 mod settings_cache;
 
-pub use flow::{
-    agent_gone, agent_message, close, contact, hand_off, note, opening, reopen_if_recent,
-    route_from_trigger, set_tag, shopper_handoff, shopper_wrote, start, take, transfer,
-};
+mod shopper;
+
+pub use agent::{agent_gone, agent_message, close, note, set_tag, start, take, transfer};
+pub use queue::{hand_off, route_from_trigger, shopper_handoff};
 pub use route::route_site;
 pub use settings_cache::ChatSettingsCache;
+pub use shopper::{contact, opening, reopen_if_recent, shopper_wrote};
 
 /// A site's chat settings through this node's cache; the defaults if the store fails, so a
 /// store hiccup degrades to default behaviour instead of dropping a shopper's message.
@@ -32,7 +34,7 @@ pub async fn settings(
 
 use crate::agent_protocol::AgentFrame;
 use crate::bus::BusEvent;
-use crate::conversation::{Notice, TransitionError};
+use crate::conversation::{Event, Notice, TransitionError};
 use crate::domain::{AgentId, AuthorKind, ConversationId, MessageText, Timestamp};
 use crate::protocol::{Author, ErrorCode, MessageOut, ServerFrame};
 use crate::startup::AppState;
@@ -241,4 +243,15 @@ pub async fn deliver_message(state: &AppState, conv: &Conversation, message: &Me
         ),
     )
     .await;
+}
+
+/// Applies a life-cycle event at the version the conversation was loaded with.
+pub(super) fn apply(
+    conv: &mut Conversation,
+    event: &Event,
+    now: Timestamp,
+    window_ms: i64,
+) -> Result<Notice, ChatError> {
+    let version = conv.lifecycle.version;
+    Ok(conv.lifecycle.apply(event, version, now, window_ms)?)
 }

@@ -1,0 +1,303 @@
+//! What agents do to conversations: take, reply, transfer, close, tag, note, start one with a
+//! live visitor; and what happens when an agent stays away.
+
+use super::queue::after_queued;
+use super::{ChatError, announce, apply, change, deliver_message, publish};
+use crate::agent_protocol::AgentFrame;
+use crate::bus::BusEvent;
+use crate::conversation::settings::valid_tag;
+use crate::conversation::{Closer, Event, Lifecycle, Stage};
+use crate::domain::{
+    AgentId, AuthorKind, ClientMsgId, ConversationId, MessageText, NoteId, SiteId, Timestamp,
+    VisitorId,
+};
+use crate::protocol::Author;
+use crate::startup::AppState;
+use crate::store::{Appended, Conversation, ConversationFilter, NewMessage, Note};
+
+/// An agent takes a chat from the queue or over from the bot. Of two agents taking the same
+/// chat at once exactly one wins: the other's compare-and-set fails, and on the fresh load
+/// the chat is no longer takeable.
+pub async fn take(
+    state: &AppState,
+    id: &ConversationId,
+    agent: &AgentId,
+) -> Result<Conversation, ChatError> {
+    let (conv, _) = change(state, id, |c, now| {
+        if c.agent() == Some(agent) {
+            return Ok(None);
+        }
+        Ok(Some(apply(c, &Event::Take(agent.clone()), now, 0)?))
+    })
+    .await?;
+    Ok(conv)
+}
+
+/// Hands a chat to another agent of the site, to a team (queued for agents with that skill),
+/// or back to the queue.
+pub async fn transfer(
+    state: &AppState,
+    id: &ConversationId,
+    from: &AgentId,
+    to_agent: Option<AgentId>,
+    to_team: Option<String>,
+) -> Result<Conversation, ChatError> {
+    if let Some(to) = &to_agent {
+        let Some(conv) = state.store.conversation(id).await? else {
+            return Err(ChatError::NotFound("conversation"));
+        };
+        let members = state.store.site_agents(&conv.site_id).await?;
+        if !members.iter().any(|m| &m.agent.id == to) {
+            return Err(ChatError::NotFound("agent"));
+        }
+        let (conv, _) = change(state, id, |c, now| {
+            let event = Event::TransferTo {
+                from: from.clone(),
+                to: to.clone(),
+            };
+            Ok(Some(apply(c, &event, now, 0)?))
+        })
+        .await?;
+        publish(
+            state,
+            BusEvent::to_agent(
+                &conv.site_id,
+                to,
+                AgentFrame::Routed {
+                    site_id: conv.site_id.clone(),
+                    conversation_id: conv.id.clone(),
+                },
+            ),
+        )
+        .await;
+        return Ok(conv);
+    }
+    if let Some(team) = &to_team
+        && !valid_tag(team)
+    {
+        return Err(ChatError::Invalid {
+            field: "to_team",
+            message: "a team is 1 to 40 of a-z, 0-9, `_`, `-`".into(),
+        });
+    }
+    let (conv, _) = change(state, id, |c, now| {
+        let notice = apply(c, &Event::TransferToQueue(from.clone()), now, 0)?;
+        c.queued_at = Some(now);
+        c.skill = to_team.clone();
+        Ok(Some(notice))
+    })
+    .await?;
+    after_queued(state, &conv).await;
+    Ok(conv)
+}
+
+/// Closes a chat; the shopper's tabs learn it, and proactive rules may speak again.
+pub async fn close(
+    state: &AppState,
+    id: &ConversationId,
+    by: Closer,
+) -> Result<Conversation, ChatError> {
+    let (conv, _) = change(state, id, |c, now| {
+        Ok(Some(apply(c, &Event::Close(by.clone()), now, 0)?))
+    })
+    .await?;
+    if let Closer::Agent(agent) = &by {
+        free_capacity(state, agent).await;
+    }
+    Ok(conv)
+}
+
+/// An agent has room for another chat: route the queues of its sites.
+async fn free_capacity(state: &AppState, agent: &AgentId) {
+    if let Ok(memberships) = state.store.memberships(agent).await {
+        for m in memberships {
+            super::route_site(state, &m.site_id).await;
+        }
+    }
+}
+
+/// The agent stayed offline past the grace period: its chats go back to the queue.
+pub async fn agent_gone(state: &AppState, agent: &AgentId) {
+    let assigned = state
+        .store
+        .find_conversations(&ConversationFilter {
+            agent: Some(agent.clone()),
+            stages: vec!["assigned"],
+            limit: 1000,
+            ..ConversationFilter::default()
+        })
+        .await
+        .unwrap_or_default();
+    for conv in assigned {
+        let requeued = change(state, &conv.id, |c, now| {
+            let notice = apply(c, &Event::AgentGone(agent.clone()), now, 0)?;
+            c.queued_at = Some(now);
+            Ok(Some(notice))
+        })
+        .await;
+        match requeued {
+            Ok((conv, _)) => after_queued(state, &conv).await,
+            Err(e) => tracing::debug!(error = %e, conversation = %conv.id, "not requeued"),
+        }
+    }
+}
+
+/// An agent's message. A chat with the bot or in the queue is taken first (an agent can take
+/// over at any time); a chat another agent has is refused.
+pub async fn agent_message(
+    state: &AppState,
+    id: &ConversationId,
+    agent: &AgentId,
+    client_msg_id: ClientMsgId,
+    text: MessageText,
+) -> Result<Appended, ChatError> {
+    let conv = state
+        .store
+        .conversation(id)
+        .await?
+        .ok_or(ChatError::NotFound("conversation"))?;
+    if matches!(conv.lifecycle.stage, Stage::Bot | Stage::Queued) {
+        take(state, id, agent).await?;
+    }
+    let conv = state
+        .store
+        .conversation(id)
+        .await?
+        .ok_or(ChatError::NotFound("conversation"))?;
+    if conv.agent() != Some(agent) {
+        return Err(crate::conversation::TransitionError::NotYours.into());
+    }
+    let message = agent_line(state, agent, client_msg_id, text).await;
+    let appended = state.store.append_message(id, message).await?;
+    if !appended.duplicate {
+        metrics::counter!("shopchat_messages_stored_total", "author" => "agent").increment(1);
+        deliver_message(state, &conv, &appended.message).await;
+    }
+    Ok(appended)
+}
+
+/// A message by an agent, under the name shoppers see.
+async fn agent_line(
+    state: &AppState,
+    agent: &AgentId,
+    client_msg_id: ClientMsgId,
+    text: MessageText,
+) -> NewMessage {
+    NewMessage {
+        author: Author {
+            kind: AuthorKind::Agent,
+            name: super::agent_name(state, agent).await,
+        },
+        author_id: agent.to_string(),
+        text,
+        client_msg_id: Some(client_msg_id),
+        ts: Timestamp::now(),
+    }
+}
+
+/// An agent opens a conversation with a visitor on the shop; a visitor who already has an
+/// open conversation gets the message there (taken over by this agent).
+pub async fn start(
+    state: &AppState,
+    site: &SiteId,
+    visitor: &VisitorId,
+    agent: &AgentId,
+    client_msg_id: ClientMsgId,
+    text: MessageText,
+) -> Result<Appended, ChatError> {
+    let known = state.hub.visitor_is_live(site, visitor)
+        || state.store.load_visitor(site, visitor).await?.is_some();
+    if !known {
+        return Err(ChatError::NotFound("visitor"));
+    }
+    if let Some(conv) = state
+        .store
+        .open_conversations(site, visitor)
+        .await?
+        .into_iter()
+        .last()
+    {
+        return agent_message(state, &conv.id, agent, client_msg_id, text).await;
+    }
+    let message = agent_line(state, agent, client_msg_id, text).await;
+    let appended = state
+        .store
+        .append_to_visitor(
+            site,
+            visitor,
+            message,
+            &Lifecycle::started_by(agent.clone()).into(),
+        )
+        .await?;
+    if !appended.duplicate
+        && let Some(conv) = state
+            .store
+            .conversation(&appended.message.conversation_id)
+            .await?
+    {
+        announce(state, &conv, None, &Stage::Closed).await;
+        deliver_message(state, &conv, &appended.message).await;
+    }
+    Ok(appended)
+}
+
+/// Adds or removes a tag.
+pub async fn set_tag(
+    state: &AppState,
+    id: &ConversationId,
+    tag: &str,
+    remove: bool,
+) -> Result<Conversation, ChatError> {
+    if !valid_tag(tag) {
+        return Err(ChatError::Invalid {
+            field: "tag",
+            message: "a tag is 1 to 40 of a-z, 0-9, `_`, `-`".into(),
+        });
+    }
+    let (conv, _) = change(state, id, |c, _| {
+        if remove {
+            c.tags.retain(|t| t != tag);
+        } else if !c.tags.iter().any(|t| t == tag) {
+            if c.tags.len() >= 20 {
+                return Err(ChatError::Invalid {
+                    field: "tag",
+                    message: "at most 20 tags per conversation".into(),
+                });
+            }
+            c.tags.push(tag.to_owned());
+        }
+        Ok(None)
+    })
+    .await?;
+    Ok(conv)
+}
+
+/// An internal note: stored, and sent to the site's agents only, never to the shopper.
+pub async fn note(
+    state: &AppState,
+    conv: &Conversation,
+    agent: &AgentId,
+    text: MessageText,
+) -> Result<Note, ChatError> {
+    let note = Note {
+        id: NoteId::generate(),
+        conversation_id: conv.id.clone(),
+        agent_id: agent.clone(),
+        author_name: super::agent_name(state, agent).await,
+        text: text.into_string(),
+        ts: Timestamp::now(),
+    };
+    state.store.add_note(&note).await?;
+    publish(
+        state,
+        BusEvent::to_agents(
+            &conv.site_id,
+            AgentFrame::Note {
+                site_id: conv.site_id.clone(),
+                note: note.clone(),
+            },
+        ),
+    )
+    .await;
+    Ok(note)
+}

@@ -1,0 +1,168 @@
+//! Into the human queue: the shopper asks, the bot gives up, a trigger routes; then routing,
+//! or the honest "nobody is online".
+
+use super::{ChatError, apply, change, deliver_message, publish, system_message};
+use crate::bus::BusEvent;
+use crate::conversation::{Event, HandoffReason, Lifecycle, Notice, Opening, Stage};
+use crate::domain::{ConversationId, SiteId, Timestamp, VisitorId};
+use crate::protocol::ServerFrame;
+use crate::startup::AppState;
+use crate::store::Conversation;
+
+/// Puts a conversation in the human queue (from the bot) with a reason and priority, then
+/// routes it. A conversation already with people is left as it is.
+pub async fn hand_off(
+    state: &AppState,
+    id: &ConversationId,
+    reason: HandoffReason,
+    priority: u8,
+) -> Result<Conversation, ChatError> {
+    let cart = match state.store.conversation(id).await? {
+        Some(c) => state
+            .hub
+            .visitor_state(&c.site_id, &c.visitor_id)
+            .and_then(|v| v.cart.map(|c| c.total))
+            .unwrap_or(0.0),
+        None => return Err(ChatError::NotFound("conversation")),
+    };
+    let (conv, _) = change(state, id, |c, now| {
+        c.priority = c.priority.max(priority);
+        c.cart_total = cart;
+        if !matches!(c.lifecycle.stage, Stage::Bot) {
+            return Ok(None);
+        }
+        let notice = apply(c, &Event::HandOff(reason), now, 0)?;
+        c.queued_at = Some(now);
+        c.handoff_reason = Some(reason);
+        Ok(Some(notice))
+    })
+    .await?;
+    if matches!(conv.lifecycle.stage, Stage::Queued) {
+        after_queued(state, &conv).await;
+    }
+    Ok(conv)
+}
+
+/// A queued chat: route it when the site auto-assigns; if it is still waiting and nobody is
+/// online, tell the shopper so honestly (`status` with `nobody_online`), so the widget offers
+/// to leave an email.
+pub(super) async fn after_queued(state: &AppState, conv: &Conversation) {
+    let settings = super::settings(state, &conv.site_id).await;
+    if settings.auto_assign {
+        super::route_site(state, &conv.site_id).await;
+    }
+    let anyone_online = state
+        .hub
+        .site_agents(&conv.site_id)
+        .iter()
+        .any(|(_, s)| *s == crate::agent_protocol::AgentStatus::Online);
+    if anyone_online {
+        return;
+    }
+    let Ok(Some(now)) = state.store.conversation(&conv.id).await else {
+        return;
+    };
+    if !matches!(now.lifecycle.stage, Stage::Queued) {
+        return;
+    }
+    // The widget says so in the shopper's language and offers the email form; the
+    // transcript stays free of it, and agents see the chat waiting when they come online.
+    let frame = ServerFrame::Status {
+        conversation_id: conv.id.clone(),
+        state: "queued".into(),
+        agent: None,
+        nobody_online: true,
+    };
+    publish(
+        state,
+        BusEvent::to_visitor(&conv.site_id, &conv.visitor_id, frame),
+    )
+    .await;
+}
+
+/// The shopper pressed "Talk to a person": the open conversation goes to people, or one is
+/// opened in the queue.
+pub async fn shopper_handoff(
+    state: &AppState,
+    site: &SiteId,
+    visitor: &VisitorId,
+) -> Result<Conversation, ChatError> {
+    let open = state.store.open_conversations(site, visitor).await?;
+    if let Some(conv) = open.into_iter().last() {
+        return hand_off(state, &conv.id, HandoffReason::ShopperAsked, 0).await;
+    }
+    open_queued(state, site, visitor, HandoffReason::ShopperAsked, 0).await
+}
+
+/// Opens a conversation directly in the queue, its first line the handoff notice.
+async fn open_queued(
+    state: &AppState,
+    site: &SiteId,
+    visitor: &VisitorId,
+    reason: HandoffReason,
+    priority: u8,
+) -> Result<Conversation, ChatError> {
+    let now = Timestamp::now();
+    let text = Notice::HandedOff { reason }.text(|a| a.to_string());
+    let message = system_message(text, now).ok_or(ChatError::NotFound("message"))?;
+    let appended = state
+        .store
+        .append_to_visitor(
+            site,
+            visitor,
+            message,
+            &Opening {
+                lifecycle: Lifecycle::new(false),
+                reason: Some(reason),
+            },
+        )
+        .await?;
+    let cart = state
+        .hub
+        .visitor_state(site, visitor)
+        .and_then(|v| v.cart.map(|c| c.total))
+        .unwrap_or(0.0);
+    let (conv, _) = change(state, &appended.message.conversation_id, |c, _| {
+        c.handoff_reason = Some(reason);
+        c.priority = c.priority.max(priority);
+        c.cart_total = cart;
+        Ok(None)
+    })
+    .await?;
+    if appended.opened {
+        publish(
+            state,
+            BusEvent::to_visitor(
+                site,
+                visitor,
+                ServerFrame::Status {
+                    conversation_id: conv.id.clone(),
+                    state: conv.lifecycle.stage.name().into(),
+                    agent: None,
+                    nobody_online: false,
+                },
+            ),
+        )
+        .await;
+    }
+    deliver_message(state, &conv, &appended.message).await;
+    if matches!(conv.lifecycle.stage, Stage::Queued) {
+        after_queued(state, &conv).await;
+    }
+    Ok(conv)
+}
+
+/// A trigger rule's `route_to_human`: the visitor's conversation (or a new one) goes to the
+/// queue with the rule's priority.
+pub async fn route_from_trigger(
+    state: &AppState,
+    site: &SiteId,
+    visitor: &VisitorId,
+    priority: u8,
+) -> Result<Conversation, ChatError> {
+    let open = state.store.open_conversations(site, visitor).await?;
+    if let Some(conv) = open.into_iter().last() {
+        return hand_off(state, &conv.id, HandoffReason::Trigger, priority).await;
+    }
+    open_queued(state, site, visitor, HandoffReason::Trigger, priority).await
+}

@@ -1,0 +1,132 @@
+//! What a shopper's messages do to conversations: how a new one opens, reopening a recently
+//! closed one, keyword rules, the bot's turn or the queue, and the email left while waiting.
+
+use super::queue::{after_queued, hand_off};
+use super::{ChatError, apply, change, deliver_message, system_message};
+use crate::conversation::handoff::asks_for_person;
+use crate::conversation::{Event, HandoffReason, Lifecycle, Opening, Stage};
+use crate::domain::{Email, SiteId, Timestamp, VisitorId};
+use crate::startup::AppState;
+use crate::store::{Appended, Conversation, ConversationFilter};
+
+/// How a new conversation on this site starts: with the bot when the site has one that can
+/// answer (articles or an external bot), otherwise straight in the queue for people — for a
+/// shopper's own message, because they wrote to people (`shopper_asked`); for a proactive
+/// message with no reason yet, until the shopper answers.
+pub async fn opening(state: &AppState, site: &SiteId, shopper_wrote: bool) -> Opening {
+    let lifecycle = Lifecycle::new(super::bot::available(state, site).await);
+    let reason = (shopper_wrote && matches!(lifecycle.stage, Stage::Queued))
+        .then_some(HandoffReason::ShopperAsked);
+    Opening { lifecycle, reason }
+}
+
+/// Before a shopper's message is stored: a conversation closed within the site's reopen
+/// window is reopened, so the message continues it instead of starting a new one.
+pub async fn reopen_if_recent(state: &AppState, site: &SiteId, visitor: &VisitorId) {
+    let latest = state
+        .store
+        .find_conversations(&ConversationFilter {
+            site: Some(site.clone()),
+            visitor: Some(visitor.clone()),
+            limit: 1,
+            ..ConversationFilter::default()
+        })
+        .await;
+    let Ok(Some(conv)) = latest.map(|l| l.into_iter().next()) else {
+        return;
+    };
+    if conv.is_open() {
+        return;
+    }
+    let window_ms = (super::settings(state, site).await.reopen_window_secs * 1000) as i64;
+    let reopened = change(state, &conv.id, |c, now| {
+        let notice = apply(c, &Event::ShopperWrites, now, window_ms)?;
+        if matches!(c.lifecycle.stage, Stage::Queued) {
+            c.queued_at = Some(now);
+        }
+        Ok(Some(notice))
+    })
+    .await;
+    if let Ok((conv, _)) = reopened
+        && matches!(conv.lifecycle.stage, Stage::Queued)
+    {
+        after_queued(state, &conv).await;
+    }
+}
+
+/// After a shopper's message is stored and delivered: keyword rules, then the bot or the
+/// handoff, or (for a chat that opened queued) routing.
+pub async fn shopper_wrote(state: &AppState, appended: &Appended, text: &str) {
+    let id = &appended.message.conversation_id;
+    let conv = appended.conversation.clone();
+    let settings = super::settings(state, &conv.site_id).await;
+    let (tags, priority) = settings.classify(text);
+    let new_tags = tags.iter().any(|t| !conv.tags.contains(t));
+    if new_tags || priority > conv.priority {
+        let _ = change(state, id, |c, _| {
+            for tag in &tags {
+                if !c.tags.contains(tag) && c.tags.len() < 20 {
+                    c.tags.push(tag.clone());
+                }
+            }
+            c.priority = c.priority.max(priority);
+            Ok(None)
+        })
+        .await;
+    }
+    match conv.lifecycle.stage {
+        Stage::Bot if asks_for_person(text) => {
+            let _ = hand_off(state, id, HandoffReason::ShopperAsked, 0).await;
+        }
+        Stage::Bot => super::bot::spawn_answer(state.clone(), conv, text.to_owned()),
+        // A chat that opened straight in the queue (no bot): route it.
+        Stage::Queued if appended.opened => after_queued(state, &conv).await,
+        // Opened by a proactive message with no bot behind it: the shopper's first answer
+        // goes to people.
+        Stage::Queued if conv.handoff_reason.is_none() => {
+            if let Ok((conv, _)) = change(state, id, |c, now| {
+                c.handoff_reason.get_or_insert(HandoffReason::ShopperAsked);
+                c.queued_at = Some(now);
+                Ok(None)
+            })
+            .await
+            {
+                after_queued(state, &conv).await;
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The shopper left an email while waiting: kept on the conversation for agents, confirmed
+/// in the transcript.
+pub async fn contact(
+    state: &AppState,
+    site: &SiteId,
+    visitor: &VisitorId,
+    email: &str,
+) -> Result<Conversation, ChatError> {
+    let email = Email::parse(email).map_err(|e| ChatError::Invalid {
+        field: "email",
+        message: e.to_string(),
+    })?;
+    let conv = state
+        .store
+        .open_conversations(site, visitor)
+        .await?
+        .into_iter()
+        .last()
+        .ok_or(ChatError::NotFound("conversation"))?;
+    let (conv, _) = change(state, &conv.id, |c, _| {
+        c.contact_email = Some(email.as_str().to_owned());
+        Ok(None)
+    })
+    .await?;
+    let text = format!("Thanks! We will reply to {email} as soon as someone is back.");
+    if let Some(message) = system_message(text, Timestamp::now())
+        && let Ok(stored) = state.store.append_message(&conv.id, message).await
+    {
+        deliver_message(state, &conv, &stored.message).await;
+    }
+    Ok(conv)
+}
