@@ -40,6 +40,8 @@ fn environment() -> minijinja::Environment<'static> {
     let mut env = minijinja::Environment::new();
     // `{{ order.total }}` with no order renders empty instead of failing on the missing parent.
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
+    // An owner's loop without end must not hold a worker: rendering stops when this runs out.
+    env.set_fuel(Some(crate::triggers::TEMPLATE_FUEL));
     env
 }
 
@@ -149,6 +151,19 @@ fn drop_nulls(value: &mut Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_template_that_runs_away_is_stopped() {
+        let body =
+            "{% for a in range(10000) %}{% for b in range(10000) %}x{% endfor %}{% endfor %}";
+        assert!(check(body).is_ok(), "it compiles");
+        let err = render(body, &minijinja::Value::UNDEFINED).unwrap_err();
+        assert!(err.0.contains("fuel"), "{err:?}");
+        assert_eq!(
+            render("Hi {{ 1 + 1 }}", &minijinja::Value::UNDEFINED).unwrap(),
+            "Hi 2"
+        );
+    }
     use crate::domain::{AgentId, BrowsingEvent, Email, Timestamp};
 
     fn agent() -> Agent {

@@ -17,7 +17,7 @@ pub use engine::{Evaluation, Firing, RuleSet, Wake, in_holdout};
 pub use facts::{Fact, FactValue, Facts};
 pub use history::{Attribution, Fatigue, RuleRecord, Stage, TriggerHistory};
 pub use hours::BusinessHours;
-pub use rule::{Action, Frequency, Limit, Persona, Priority, Rule, render};
+pub use rule::{Action, Frequency, Limit, Persona, Priority, Rule, TEMPLATE_FUEL, render};
 
 use serde::Serialize;
 

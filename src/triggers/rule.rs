@@ -517,10 +517,15 @@ fn template_context(facts: &Facts<'_>) -> Value {
     })
 }
 
+/// Instructions a template may run when rendered: far more than any real message needs.
+pub const TEMPLATE_FUEL: u64 = 50_000;
+
 /// Fills a validated template from the facts. Unknown or missing values render as empty
 /// text; a template that fails anyway (it was validated) falls back to its raw text.
 pub fn render(template: &str, facts: &Facts<'_>) -> String {
-    let env = minijinja::Environment::new();
+    let mut env = minijinja::Environment::new();
+    // Owners write these; a template that loops without end must not hold a socket's task.
+    env.set_fuel(Some(TEMPLATE_FUEL));
     let mut context = template_context(facts);
     drop_nulls(&mut context);
     env.render_str(template, context)
