@@ -50,6 +50,13 @@ pub async fn transfer(
         if !members.iter().any(|m| &m.agent.id == to) {
             return Err(ChatError::NotFound("agent"));
         }
+        // Nobody would answer, and no grace timer would bring the chat back.
+        if state.hub.agent_status(to) == crate::agent_protocol::AgentStatus::Offline {
+            return Err(ChatError::Invalid {
+                field: "to_agent",
+                message: "that agent is offline; transfer to a team or the queue".into(),
+            });
+        }
         let (conv, _) = change(state, id, |c, now| {
             let event = Event::TransferTo {
                 from: from.clone(),

@@ -799,6 +799,13 @@ async fn a_transfer_to_a_team_routes_to_an_agent_with_that_skill() {
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
+    // Not to Bob in person while he is offline: nobody would answer.
+    ann_ws
+        .send(json!({ "type": "transfer", "conversation_id": conversation, "to_agent": bob_id, "ref": "off" }))
+        .await;
+    let refused = until(&mut ann_ws, |f| f["ref"] == "off").await;
+    assert_eq!(refused["code"], "invalid_field", "{refused}");
+    assert_eq!(refused["field"], "to_agent");
     let (mut bob_ws, _) = app.agent(&bob).await;
 
     ann_ws
