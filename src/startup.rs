@@ -150,6 +150,9 @@ async fn seed_first_run(
             store.save_rule(&site.id, &id, normalised).await?;
         }
     }
+    for article in starter_articles() {
+        store.create_article(&site.id, article).await?;
+    }
     tracing::warn!(
         email = FIRST_OWNER_EMAIL,
         password = %password,
@@ -158,6 +161,35 @@ async fn seed_first_run(
         "first start: created the demo site and an owner account; this one-time password is shown only now"
     );
     Ok(())
+}
+
+/// The demo site's knowledge base, so its bot has something to answer from the first minute;
+/// an owner replaces these with the shop's own.
+pub fn starter_articles() -> Vec<crate::store::NewArticle> {
+    [
+        (
+            "How long does shipping take?",
+            "Orders placed before 2 pm ship the same day; delivery takes 2 to 4 working days.",
+        ),
+        (
+            "Can I return an item?",
+            "Yes: returns are free within 30 days. Start one from your order confirmation email.",
+        ),
+        (
+            "Which size should I choose?",
+            "Our sizes run true to size. Each product page has a size chart with measurements.",
+        ),
+        (
+            "Which payment methods do you accept?",
+            "Cards (Visa, Mastercard, Amex), PayPal and bank transfer.",
+        ),
+    ]
+    .into_iter()
+    .map(|(question, answer)| crate::store::NewArticle {
+        question: question.into(),
+        answer: answer.into(),
+    })
+    .collect()
 }
 
 /// The demo site's starter rules: what most shops want first, two of them on.

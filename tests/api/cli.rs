@@ -269,6 +269,21 @@ async fn first_start_creates_a_demo_site_for_its_own_origin_and_a_one_time_owner
         .expect("own origin allowed");
     shopper.hello(json!({})).await;
 
+    // Its bot answers from the starter knowledge base, labelled as a bot.
+    shopper
+        .send(json!({ "type": "message", "client_msg_id": "q", "text": "Can I return an item I bought?" }))
+        .await;
+    let answer = loop {
+        let (m, _) = shopper.recv_type("message").await;
+        if m["author"]["kind"] == "bot" {
+            break m;
+        }
+    };
+    assert!(
+        answer["text"].as_str().unwrap().contains("30 days"),
+        "{answer}"
+    );
+
     // Exactly one site was made: the demo.
     server.kill().unwrap();
     server.wait().unwrap();
