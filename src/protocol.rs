@@ -188,6 +188,19 @@ pub struct ConversationSummary {
     pub last_seq: u64,
 }
 
+/// The site's look and words for the widget, from its chat settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Appearance {
+    /// Accent colour, `#rrggbb`.
+    pub color: String,
+    /// First line of an empty panel.
+    pub greeting: String,
+    /// The bot's name.
+    pub bot_name: String,
+    /// The site's first language (`en`, `de`), for the widget's strings.
+    pub language: String,
+}
+
 /// A frame from the server to the shopper.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -202,6 +215,9 @@ pub enum ServerFrame {
         session: String,
         /// The visitor's open conversations.
         conversations: Vec<ConversationSummary>,
+        /// How the widget looks on this site.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        appearance: Option<Appearance>,
     },
     /// A chat message (the shopper's own ones too, so other tabs see them).
     Message(MessageOut),

@@ -1,10 +1,12 @@
 //! Who is calling: agents and owners log in with a password and carry a JWT; shoppers carry a
 //! session token signed by the server and bound to one site and one visitor.
 
+mod identity;
 mod jwt;
 mod password;
 mod session_token;
 
+pub use identity::{Identity, identity_hash, verify_identity};
 pub use jwt::{Claims, JwtError, JwtKeys};
 pub use password::{PasswordError, generate_password, hash_password, verify_password};
 pub use session_token::{SessionError, SessionKey};

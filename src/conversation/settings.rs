@@ -34,6 +34,10 @@ pub struct ChatSettings {
     pub languages: Vec<String>,
     /// Keyword rules that tag conversations and raise their priority.
     pub keyword_rules: Vec<KeywordRule>,
+    /// The widget's accent colour, `#rrggbb`.
+    pub color: String,
+    /// The first line of an empty chat panel.
+    pub greeting: String,
 }
 
 impl Default for ChatSettings {
@@ -49,6 +53,8 @@ impl Default for ChatSettings {
             reopen_window_secs: 3600,
             languages: vec!["en".into()],
             keyword_rules: Vec::new(),
+            color: "#1f6feb".into(),
+            greeting: "Hi! How can we help?".into(),
         }
     }
 }
@@ -132,6 +138,14 @@ impl ChatSettings {
                     "must be a language tag like `en`",
                 ));
             }
+        }
+        let colour = self.color.strip_prefix('#').unwrap_or("");
+        if colour.len() != 6 || !colour.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(bad("color", "must be a colour like #1f6feb"));
+        }
+        let greeting = self.greeting.trim();
+        if greeting.is_empty() || greeting.chars().count() > 200 {
+            return Err(bad("greeting", "must be 1 to 200 characters"));
         }
         if self.keyword_rules.len() > MAX_KEYWORD_RULES {
             return Err(bad(

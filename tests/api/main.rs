@@ -1,6 +1,7 @@
 //! Integration tests: the real server over real sockets.
 
 mod helpers;
+mod identity;
 mod isolation;
 
 mod agent_socket;

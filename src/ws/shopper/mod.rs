@@ -400,7 +400,18 @@ impl ShopperSocket {
             return self.internal_error(e).await;
         }
 
+        let chat = chat::settings(&self.state, &self.site.id).await;
         let welcome = ServerFrame::Welcome {
+            appearance: Some(protocol::Appearance {
+                color: chat.color.clone(),
+                greeting: chat.greeting.clone(),
+                bot_name: chat.bot_name.clone(),
+                language: chat
+                    .languages
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| "en".into()),
+            }),
             v: PROTOCOL_VERSION,
             session: self.state.sessions.issue(&self.site.id, &visitor, now),
             visitor_id: visitor,
@@ -545,7 +556,13 @@ impl ShopperSocket {
     }
 
     async fn on_event(&mut self, event: EventFrame) -> Flow {
-        let event = match BrowsingEvent::parse(&event.name, event.props) {
+        let mut props = event.props;
+        let mut unverified = false;
+        if event.name == "identify" {
+            unverified = crate::auth::verify_identity(&self.site.identity_secret, &mut props)
+                == crate::auth::Identity::Unverified;
+        }
+        let event = match BrowsingEvent::parse(&event.name, props) {
             Ok(e) => e,
             Err((field, reason)) => {
                 let field = if field == "name" {
@@ -563,6 +580,17 @@ impl ShopperSocket {
         if let Some(joined) = &self.joined {
             lock(&joined.browsing).apply(&event, now);
             self.browsing_dirty = true;
+        }
+        if unverified {
+            // Kept as anonymous data; the shop's developer learns why the customer is unknown.
+            let frame = error(
+                ErrorCode::InvalidField,
+                "identity not verified: `hash` must be the HMAC-SHA256 of user_id (or email) under the site's identity secret; kept as anonymous data",
+                Some("props.hash"),
+            );
+            if let flow @ (Flow::Gone | Flow::Close(_)) = self.send_frame(&frame).await {
+                return flow;
+            }
         }
         self.after_event(&event, now).await;
         if matches!(
