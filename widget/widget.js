@@ -1,7 +1,5 @@
-/* shopchat widget. Served as /widget.js, embedded by the server; no build step, no deps.
- * Snippet: window.shopchat=window.shopchat||function(){(shopchat.q=shopchat.q||[]).push(arguments)}
- * then <script async src=".../widget.js" data-site="pk_…">. Shopper, bot and agent text is
- * only ever set with textContent. The only global is window.shopchat. */
+/* shopchat widget (/widget.js, no build step). Chat text is only set with textContent;
+ * the only global is window.shopchat. */
 (() => {
   "use strict";
   const W = window, D = document, old = W.shopchat;
@@ -137,7 +135,7 @@
         if (closed && !cur) { keep[closed] = saved.convs[closed] || 0; cur = closed; }
         saved.convs = keep; save();
         if (a.bot_name) botName = a.bot_name;
-        if (ui) ui.appearance(a);
+        ui.appearance(a);
         ready = true; retry = 0;
         q = Object.keys(outbox).map(k => outbox[k]).concat(q); // unacknowledged messages again
         sendProduct(); flush();
@@ -154,7 +152,7 @@
         if (k === "bot") { lastBot[c] = f.text; botName = f.author.name || botName; }
         if (k === "agent") { agentName = f.author.name || agentName; }
         if (k !== "shopper") other[c] = f.seq;
-        if (ui) ui.message(f, k !== "shopper" && k !== "system" && f.seq > (base0[c] || 0));
+        ui.message(f, k !== "shopper" && k !== "system" && f.seq > (base0[c] || 0));
         emit("message", f);
         break;
       }
@@ -168,15 +166,13 @@
         if (f.agent) agentName = f.agent;
         nobody = !!f.nobody_online;
         if (f.state !== "queued") contactSent = false;
-        if (ui) ui.status();
+        ui.status();
         break;
-      case "typing": if (ui && f.author && f.author.kind === "agent") ui.typing(f.active !== false && (f.author.name || T.agent)); break;
-      case "read": if (ui) ui.read(c, f.seq); break;
+      case "typing": if (f.author && f.author.kind === "agent") ui.typing(f.active !== false && (f.author.name || T.agent)); break;
+      case "read": ui.read(c, f.seq); break;
       case "proactive":
         rule = f.rule_id;
-        if (ui) {
-          if (f.open) { ui.open(0); proactiveOpen = rule; } else if (c && lastBot[c]) ui.teaser(lastBot[c]);
-        } else if (f.open) wantOpen = true;
+        if (f.open) { ui.open(0); proactiveOpen = rule; } else if (c && lastBot[c]) ui.teaser(lastBot[c]);
         emit("proactive", f);
         break;
       case "error":
@@ -201,7 +197,7 @@
 
   // ---- UI in an open shadow root ----
   const STYLE = ":host{all:initial}" +
-    "*{box-sizing:border-box;margin:0;padding:0;font:14px/1.4 system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;color:#1f2328;letter-spacing:normal;text-transform:none;text-align:left}" +
+    "*{box-sizing:border-box;margin:0;padding:0;font:14px/1.4 system-ui,-apple-system,'Segoe UI',Arial,sans-serif;color:#1f2328;letter-spacing:normal;text-transform:none;text-align:left}" +
     "[hidden]{display:none!important}button{cursor:pointer;border:0;background:none}" +
     ":focus-visible{outline:2px solid var(--a);outline-offset:2px}.w{--a:#1f6feb;--f:#fff}" +
     "[data-role=launcher]{position:fixed;right:20px;bottom:20px;z-index:2147483000;width:56px;height:56px;border-radius:28px;background:var(--a);box-shadow:0 4px 14px rgba(0,0,0,.25);display:flex;align-items:center;justify-content:center}" +
