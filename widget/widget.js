@@ -425,7 +425,7 @@
     W.addEventListener("popstate", nav);
     W.addEventListener("hashchange", nav);
     D.addEventListener("mouseout", e => {
-      if (!exitSent && !e.relatedTarget && e.clientY <= 0 && device() === "desktop" && mq("(pointer:fine)")) {
+      if (!exitSent && !e.relatedTarget && e.clientY <= 0 && device() === "desktop") {
         exitSent = true; ev("exit_intent");
       }
     });
