@@ -52,7 +52,7 @@
 
   const emit = (n, d) => (listeners[n] || []).forEach(f => { try { f(d); } catch (e) { /* shop code */ } });
   // Every frame goes through one queue, drained at ≤ 10/s (the server allows ~20).
-  const put = f => { q.push(f); flush(); };
+  const put = f => { if (q.push(f) > 200) q.shift(); flush(); }; // bounded while offline
   const ev = (name, props) => put({ type: "event", name, props: props || {} });
   function flush() {
     if (flushT || !ready) return;
@@ -137,7 +137,7 @@
         if (a.bot_name) botName = a.bot_name;
         ui.appearance(a);
         ready = true; retry = 0;
-        q = Object.keys(outbox).map(k => outbox[k]).concat(q); // unacknowledged messages again
+        q = Object.keys(outbox).map(k => outbox[k]).concat(q.filter(x => x.type !== "message")); // unacked first
         sendProduct(); flush();
         emit("ready", { visitor_id: f.visitor_id });
         break;
@@ -199,7 +199,7 @@
   const STYLE = ":host{all:initial}" +
     "*{box-sizing:border-box;margin:0;padding:0;font:14px/1.4 system-ui,-apple-system,'Segoe UI',Arial,sans-serif;color:#1f2328;letter-spacing:normal;text-transform:none;text-align:left}" +
     "[hidden]{display:none!important}button{cursor:pointer;border:0;background:none}" +
-    ":focus-visible{outline:2px solid var(--a);outline-offset:2px}.w{--a:#1f6feb;--f:#fff}" +
+    ":focus-visible{outline:3px solid #0969da;outline-offset:2px}header :focus-visible{outline-color:var(--f);outline-offset:-3px}.w{--a:#1f6feb;--f:#fff}" +
     "[data-role=launcher]{position:fixed;right:20px;bottom:20px;z-index:2147483000;width:56px;height:56px;border-radius:28px;background:var(--a);box-shadow:0 4px 14px rgba(0,0,0,.25);display:flex;align-items:center;justify-content:center}" +
     "svg{width:26px;height:26px;fill:var(--f)}" +
     ".n{position:absolute;top:-2px;right:-2px;min-width:20px;height:20px;border-radius:10px;padding:0 6px;background:#cf222e;color:#fff;font-size:12px;line-height:20px;text-align:center}" +
