@@ -172,12 +172,12 @@
       case "read": ui.read(c, f.seq); break;
       case "proactive":
         rule = f.rule_id;
-        if (f.open) { ui.open(0); proactiveOpen = rule; } else if (c && lastBot[c]) ui.teaser(lastBot[c]);
+        if (f.open) { if (!ui.isOpen()) proactiveOpen = rule; ui.open(0); } else if (c && lastBot[c]) ui.teaser(lastBot[c]);
         emit("proactive", f);
         break;
       case "error":
         if (f.code === "bad_session") { // start afresh on the same socket, as the server asks
-          delete saved.vid; delete saved.ses; saved.convs = {}; save();
+          delete saved.vid; delete saved.ses; saved.convs = {}; save(); ui.clear();
           Object.keys(seqs).forEach(k => delete seqs[k]); hello();
         } else if (f.code === "rate_limited") tokens = -10; // two quiet seconds
         else if (f.code === "internal") setTimeout(() => Object.keys(outbox).forEach(k => put(outbox[k])), 2000);
