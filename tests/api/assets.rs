@@ -62,6 +62,82 @@ async fn widget_is_served_with_etag_revalidation_and_gzip() {
     app.stop().await;
 }
 
+/// Issue 5: the widget is fetched on every shop page, so it stays small.
+const WIDGET_GZIP_BUDGET: usize = 12 * 1024;
+
+#[tokio::test]
+async fn widget_stays_within_its_gzipped_size_budget() {
+    let app = spawn_app().await;
+    let plain = app.http.get(app.url("/widget.js")).send().await.unwrap();
+    let raw = plain.bytes().await.unwrap().len();
+    let zipped = app
+        .http
+        .get(app.url("/widget.js"))
+        .header(header::ACCEPT_ENCODING, "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(zipped.headers()[header::CONTENT_ENCODING], "gzip");
+    // reqwest is built without its gzip feature, so these are the bytes on the wire.
+    let gzipped = zipped.bytes().await.unwrap().len();
+    eprintln!("widget.js: {raw} bytes, {gzipped} bytes gzipped");
+    assert!(
+        gzipped <= WIDGET_GZIP_BUDGET,
+        "widget.js is {gzipped} bytes gzipped, over the {WIDGET_GZIP_BUDGET}-byte budget"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn widget_keeps_the_hooks_the_browser_tests_use() {
+    let app = spawn_app().await;
+    let body = app
+        .http
+        .get(app.url("/widget.js"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for hook in [
+        "launcher",
+        "panel",
+        "messages",
+        "author",
+        "text",
+        "input",
+        "send",
+        "handoff",
+        "status",
+        "typing",
+        "teaser",
+        "teaser-text",
+        "dismiss",
+        "offline",
+        "email",
+    ] {
+        let quoted = format!("data-role=\"{hook}\"");
+        let js = format!("\"{hook}\"");
+        assert!(
+            body.contains(&quoted) || body.contains(&js),
+            "widget.js has the `{hook}` hook"
+        );
+    }
+    for needle in [
+        "shopchat-root",
+        "attachShadow",
+        "mode: \"open\"",
+        ":host{all:initial}",
+    ] {
+        assert!(body.contains(needle), "widget.js has {needle}");
+    }
+    // Text is set with textContent; the one innerHTML is the static template.
+    assert_eq!(body.matches("innerHTML").count(), 1);
+    assert!(body.contains("root.innerHTML = \"<style>\" + STYLE + \"</style>\" + HTML;"));
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn unknown_api_route_is_a_json_404() {
     let app = spawn_app().await;
