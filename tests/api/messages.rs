@@ -100,14 +100,35 @@ async fn agent_messages_arrive_live_and_missed_ones_arrive_once_after_reconnect(
     assert_eq!(resumed["conversations"][0]["last_seq"], 6);
     let frames = back.drain().await;
     assert_eq!(seqs(&frames), vec![4, 5, 6], "{frames:?}");
-    let texts: Vec<&str> = frames.iter().map(|f| f["text"].as_str().unwrap()).collect();
+    let texts: Vec<&str> = frames.iter().filter_map(|f| f["text"].as_str()).collect();
     assert_eq!(texts, ["Anything else?", "We ship tomorrow.", "Bye!"]);
+    // Then where the chat stands, so a reloaded widget shows who has it.
+    let status = frames.last().unwrap();
+    assert_eq!(status["type"], "status", "{frames:?}");
+    assert_eq!(status["state"], "assigned");
+    assert_eq!(status["agent"], "owner");
 
     // And a further live message comes once, with no replay of the old ones.
     app.agent_says(&owner, &conversation, "One more thing")
         .await;
     let frames = back.drain().await;
     assert_eq!(seqs(&frames), vec![7]);
+
+    // A tab that has seen everything replays nothing, and the next live message is the only
+    // one it gets (an empty replay used to make the next message refill the whole history).
+    let mut fresh = app.shopper().await;
+    fresh
+        .hello(json!({
+            "visitor_id": welcome["visitor_id"],
+            "session": welcome["session"],
+            "last_seq": { conversation.clone(): 7 },
+        }))
+        .await;
+    let frames = fresh.drain().await;
+    assert!(seqs(&frames).is_empty(), "{frames:?}");
+    app.agent_says(&owner, &conversation, "Still there?").await;
+    let frames = fresh.drain().await;
+    assert_eq!(seqs(&frames), vec![8], "{frames:?}");
     app.stop().await;
 }
 

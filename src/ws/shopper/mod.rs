@@ -452,6 +452,15 @@ impl ShopperSocket {
             {
                 return flow;
             }
+            // A reloaded widget learns where the chat stands: who has it, or that nobody is
+            // online to take it, without waiting for the next change.
+            if conversation.is_open()
+                && let flow @ (Flow::Gone | Flow::Close(_)) = self
+                    .send_frame(&self.resume_status(&conversation).await)
+                    .await
+            {
+                return flow;
+            }
         }
         // The page in `hello` is a page view; without one, plan the timers only.
         let wake = if hello.page.is_some() {
@@ -460,6 +469,29 @@ impl ShopperSocket {
             Wake::Timer
         };
         self.run_triggers(wake).await
+    }
+
+    /// The `status` a resuming socket gets for an open conversation.
+    async fn resume_status(&self, conversation: &Conversation) -> ServerFrame {
+        let agent = match conversation.agent() {
+            Some(a) => Some(chat::agent_name(&self.state, a).await),
+            None => None,
+        };
+        let nobody_online = matches!(
+            conversation.lifecycle.stage,
+            crate::conversation::Stage::Queued
+        ) && !self
+            .state
+            .hub
+            .site_agents(&self.site.id)
+            .iter()
+            .any(|(_, s)| *s == crate::agent_protocol::AgentStatus::Online);
+        ServerFrame::Status {
+            conversation_id: conversation.id.clone(),
+            state: conversation.lifecycle.stage.name().into(),
+            agent,
+            nobody_online,
+        }
     }
 
     /// The visitor's open conversations plus any closed ones it names in `last_seq` (so a
@@ -494,6 +526,12 @@ impl ShopperSocket {
     /// Sends every stored message of a conversation after `after`, in order.
     async fn replay(&mut self, conversation: &ConversationId, after: u64) -> Flow {
         let mut after = after.max(self.delivered.get(conversation).copied().unwrap_or(0));
+        // The client has everything up to `after`: a live message after it is the next one,
+        // not a gap to fill from the start (which re-sent a whole conversation after an
+        // empty replay).
+        if after > 0 {
+            self.delivered.insert(conversation.clone(), after);
+        }
         loop {
             let page = match self
                 .state
