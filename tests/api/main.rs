@@ -8,6 +8,7 @@ mod assets;
 mod auth;
 mod browsing;
 mod cli;
+mod demo;
 mod conversations;
 mod library;
 mod messages;
