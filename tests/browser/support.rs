@@ -12,7 +12,6 @@ use shopchat::startup::{Application, Shutdown};
 use shopchat::store::sqlite::SqliteStore;
 use shopchat::store::{NewAgent, NewSite, Store};
 use std::collections::HashMap;
-use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -348,8 +347,6 @@ impl Browser {
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
-            // Its own process group, so Drop can end chromedriver and the Chromium it started.
-            .process_group(0)
             .spawn()
             .expect("start chromedriver");
         let profile = TempDir::new().unwrap();
@@ -491,13 +488,36 @@ impl Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        // The whole process group: chromedriver and the Chromium processes it started.
-        let _ = Command::new("kill")
-            .arg("-KILL")
-            .arg(format!("-{}", self.driver.id()))
-            .status();
+        // Chromedriver by its id, then the Chromium processes this browser's own profile
+        // directory names (each by its id), in case the session was never closed.
+        let _ = self.driver.kill();
         let _ = self.driver.wait();
+        let profile = self._profile.path().display().to_string();
+        for pid in processes_naming(&profile) {
+            let _ = Command::new("kill")
+                .arg("-KILL")
+                .arg(pid.to_string())
+                .stderr(Stdio::null())
+                .status();
+        }
     }
+}
+
+/// Ids of the processes whose command line contains `needle`.
+fn processes_naming(needle: &str) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .map(|c| String::from_utf8_lossy(&c).contains(needle))
+                .unwrap_or(false)
+        })
+        .filter(|&pid| pid != std::process::id())
+        .collect()
 }
 
 fn free_port() -> u16 {
