@@ -102,7 +102,16 @@ mod tests {
     fn only_plain_names_are_served() {
         assert!(safe_name("index.html"));
         assert!(safe_name("shop.css"));
-        for bad in ["", "../Cargo.toml", "..", ".env", "a/b.html", "a\\b", "x..html", "%2e"] {
+        for bad in [
+            "",
+            "../Cargo.toml",
+            "..",
+            ".env",
+            "a/b.html",
+            "a\\b",
+            "x..html",
+            "%2e",
+        ] {
             assert!(!safe_name(bad), "{bad}");
         }
     }

@@ -3,8 +3,8 @@
 use crate::helpers::{DEADLINE, Seed, spawn_app, start, test_settings};
 use shopchat::domain::Origin;
 use shopchat::startup::DEMO_SITE_NAME;
-use shopchat::store::{NewSite, Store};
 use shopchat::store::sqlite::SqliteStore;
+use shopchat::store::{NewSite, Store};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// A server whose only site is the demo site (as first-run seeding would make it); returns the
@@ -65,11 +65,18 @@ async fn demo_pages_carry_the_demo_sites_real_key_and_product_data() {
     ));
     assert!(body.contains(r#"<script async src="/widget.js""#));
 
-    let jacket = app.http.get(app.url("/demo/jacket.html")).send().await.unwrap();
+    let jacket = app
+        .http
+        .get(app.url("/demo/jacket.html"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(jacket.status(), 200);
     let body = jacket.text().await.unwrap();
     assert!(body.contains(&format!(r#"data-site="{key}""#)));
-    let start = body.find(r#"<script type="application/ld+json">"#).expect("JSON-LD");
+    let start = body
+        .find(r#"<script type="application/ld+json">"#)
+        .expect("JSON-LD");
     let json = &body[start..];
     let json = &json[json.find('>').unwrap() + 1..json.find("</script>").unwrap()];
     let product: serde_json::Value = serde_json::from_str(json).unwrap();
@@ -80,14 +87,27 @@ async fn demo_pages_carry_the_demo_sites_real_key_and_product_data() {
     assert!(product["offers"]["price"].is_string());
     assert_eq!(product["offers"]["priceCurrency"], "EUR");
 
-    let css = app.http.get(app.url("/demo/shop.css")).send().await.unwrap();
+    let css = app
+        .http
+        .get(app.url("/demo/shop.css"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(css.status(), 200);
     assert_eq!(css.headers()["content-type"], "text/css; charset=utf-8");
     let js = app.http.get(app.url("/demo/shop.js")).send().await.unwrap();
-    assert_eq!(js.headers()["content-type"], "text/javascript; charset=utf-8");
+    assert_eq!(
+        js.headers()["content-type"],
+        "text/javascript; charset=utf-8"
+    );
 
     for page in ["boots.html", "scarf.html", "checkout.html", "index.html"] {
-        let response = app.http.get(app.url(&format!("/demo/{page}"))).send().await.unwrap();
+        let response = app
+            .http
+            .get(app.url(&format!("/demo/{page}")))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status(), 200, "{page}");
         assert!(response.text().await.unwrap().contains(&key), "{page}");
     }

@@ -21,7 +21,10 @@ async fn the_shopper_asks_and_gets_the_bots_answer_labelled_as_the_bot() {
     scene.browser.message("shopper", "shipping take").await;
     let answer = scene.browser.message("bot", "within 2 working days").await;
     let author = answer["author"].as_str().unwrap_or_default();
-    assert!(!author.is_empty(), "the bot's message names its author: {answer}");
+    assert!(
+        !author.is_empty(),
+        "the bot's message names its author: {answer}"
+    );
     scene.finish().await;
 }
 
@@ -33,7 +36,10 @@ async fn talk_to_a_person_reaches_an_agent_whose_reply_appears() {
     scene.browser.open_chat().await;
     scene
         .browser
-        .wait_for("the handoff button", "return !!$('button[data-role=handoff]');")
+        .wait_for(
+            "the handoff button",
+            "return !!$('button[data-role=handoff]');",
+        )
         .await;
     scene
         .browser
@@ -78,7 +84,8 @@ async fn an_agents_html_shows_as_literal_text() {
         .await;
     let conversation = frame["message"]["conversation_id"].as_str().unwrap();
 
-    let hostile = "<img src=x onerror=alert(1)> and <script>window.__pwned = 1</script> <b>bold</b>";
+    let hostile =
+        "<img src=x onerror=alert(1)> and <script>window.__pwned = 1</script> <b>bold</b>";
     let path = scene
         .chat
         .site_path(&format!("/conversations/{conversation}/messages"));

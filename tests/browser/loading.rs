@@ -28,9 +28,7 @@ async fn calls_queued_before_the_script_loads_are_replayed() {
         shopchat('identify', {name: 'Eva'});\
         shopchat('cart', {total: 59.5, currency: 'EUR', items: [{sku: 'SCF-MER-03', qty: 1, price: 39, name: 'Merino Scarf'}, {sku: 'HAT-01', qty: 1, price: 20.5, name: 'Hat'}]});\
         </script>";
-    scene
-        .shop
-        .page("/early", shop_page(&scene.chat, "", early));
+    scene.shop.page("/early", shop_page(&scene.chat, "", early));
     let (mut agent, _) = scene.chat.agent(&scene.token).await;
     scene.visit("/early").await;
 

@@ -3,23 +3,25 @@
 use crate::support::{Browser, Scene, shop_page};
 use serde_json::Value;
 
-const HOSTILE_CSS: &str =
-    "<style>* { all: unset !important; font-size: 40px !important }</style>";
+const HOSTILE_CSS: &str = "<style>* { all: unset !important; font-size: 40px !important }</style>";
 
 async fn launcher_box(browser: &Browser) -> Value {
     browser.widget_ready().await;
     browser
-        .js("const r = $('[data-role=launcher]').getBoundingClientRect();\
-             return { x: r.x, y: r.y, width: r.width, height: r.height };")
+        .js(
+            "const r = $('[data-role=launcher]').getBoundingClientRect();\
+             return { x: r.x, y: r.y, width: r.width, height: r.height };",
+        )
         .await
 }
 
 #[tokio::test]
 async fn the_shops_aggressive_global_css_does_not_change_the_widget() {
     let scene = Scene::new(1280).await;
-    scene
-        .shop
-        .page("/hostile", shop_page(&scene.chat, HOSTILE_CSS, "<p>Loud theme.</p>"));
+    scene.shop.page(
+        "/hostile",
+        shop_page(&scene.chat, HOSTILE_CSS, "<p>Loud theme.</p>"),
+    );
 
     scene.visit("/").await;
     let plain = launcher_box(&scene.browser).await;

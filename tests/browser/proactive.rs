@@ -61,6 +61,9 @@ async fn a_dwell_teaser_shows_and_once_dismissed_stays_away_after_a_reload() {
         .browser
         .js("const t = $('[data-role=teaser]'); return !!t && t.getClientRects().length > 0;")
         .await;
-    assert_eq!(teaser, false, "the dismissed teaser came back after a reload");
+    assert_eq!(
+        teaser, false,
+        "the dismissed teaser came back after a reload"
+    );
     scene.finish().await;
 }

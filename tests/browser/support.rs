@@ -431,8 +431,11 @@ impl Browser {
 
     /// Types `text` into the widget's input and presses send.
     pub async fn say(&self, text: &str) {
-        self.wait_for("the message input", "return !!$('textarea[data-role=input]');")
-            .await;
+        self.wait_for(
+            "the message input",
+            "return !!$('textarea[data-role=input]');",
+        )
+        .await;
         let script = format!(
             "const input = $('textarea[data-role=input]');\
              input.focus();\
