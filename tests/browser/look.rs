@@ -10,10 +10,12 @@ async fn launcher_box(browser: &Browser) -> Value {
     // Offsets from the viewport's right and bottom edges (inside any scrollbar the shop's
     // page gets), so a longer page does not count as a move.
     browser
-        .js("const r = $('[data-role=launcher]').getBoundingClientRect();\
+        .js(
+            "const r = $('[data-role=launcher]').getBoundingClientRect();\
              const v = window.visualViewport;\
              return { right: v.width - r.right, bottom: v.height - r.bottom,\
-                      width: r.width, height: r.height };")
+                      width: r.width, height: r.height };",
+        )
         .await
 }
 

@@ -66,11 +66,16 @@ pub struct ChatServer {
 impl ChatServer {
     /// Seeds a site allowing exactly `origins` and an owner, then starts the server on port 0.
     pub async fn start(origins: &[String]) -> ChatServer {
+        ChatServer::start_site("Browser shop", origins, 0).await
+    }
+
+    /// Seeds a site named `name` allowing `origins`, and serves on `port` (0: a free one).
+    pub async fn start_site(name: &str, origins: &[String], port: u16) -> ChatServer {
         let dir = TempDir::new().expect("temp dir");
         let store = SqliteStore::open(dir.path()).expect("open store");
         let site = store
             .create_site(NewSite {
-                name: "Browser shop".into(),
+                name: name.into(),
                 origins: origins.iter().map(|o| Origin::parse(o).unwrap()).collect(),
             })
             .await
@@ -88,7 +93,7 @@ impl ChatServer {
         store.close().await;
 
         let mut settings = Settings {
-            bind: "127.0.0.1:0".into(),
+            bind: format!("127.0.0.1:{port}"),
             data_dir: dir.path().to_path_buf(),
             jwt_secret: Some(JWT_SECRET.into()),
             workers: Some(1),
@@ -523,7 +528,7 @@ fn processes_naming(needle: &str) -> Vec<u32> {
         .collect()
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
