@@ -128,3 +128,63 @@ async fn reloading_the_page_keeps_the_conversation() {
     assert_eq!(count, 1, "the message is shown once after the reload");
     scene.finish().await;
 }
+
+#[tokio::test]
+async fn with_nobody_online_the_shopper_leaves_an_email_for_the_answer() {
+    let scene = Scene::new(1280).await;
+    scene.visit("/").await;
+    scene.browser.open_chat().await;
+    scene
+        .browser
+        .wait_for(
+            "the handoff button",
+            "return !!$('button[data-role=handoff]');",
+        )
+        .await;
+    scene
+        .browser
+        .js("$('button[data-role=handoff]').click();")
+        .await;
+
+    // No agent is connected: the widget says so and offers the email form.
+    scene
+        .browser
+        .wait_for(
+            "the offline email form",
+            "const f = $('form[data-role=offline]'); return !!f && f.getClientRects().length > 0;",
+        )
+        .await;
+    scene
+        .browser
+        .js(
+            "const email = $('form[data-role=offline] input[data-role=email]');\
+             email.value = 'eva@example.com';\
+             email.dispatchEvent(new Event('input', { bubbles: true }));\
+             $('form[data-role=offline]').requestSubmit();",
+        )
+        .await;
+
+    let path = scene.chat.site_path("/conversations?status=open");
+    let until = tokio::time::Instant::now() + crate::support::DEADLINE;
+    loop {
+        let listed: serde_json::Value = scene
+            .chat
+            .get(&path, &scene.token)
+            .await
+            .json()
+            .await
+            .unwrap();
+        let found = listed["conversations"]
+            .as_array()
+            .is_some_and(|c| c.iter().any(|c| c["contact_email"] == "eva@example.com"));
+        if found {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < until,
+            "the email never reached the conversation: {listed}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    scene.finish().await;
+}
