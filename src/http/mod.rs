@@ -5,6 +5,7 @@ mod assets;
 pub mod auth_routes;
 mod caller;
 mod conversations_api;
+mod demo;
 mod error;
 mod health;
 mod json;
@@ -32,6 +33,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(metrics::routes)
         .configure(openapi::routes)
         .configure(assets::routes)
+        .configure(demo::routes)
         .service(
             web::scope("/api/v1")
                 .configure(auth_routes::routes)

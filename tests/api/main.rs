@@ -10,6 +10,7 @@ mod auth;
 mod browsing;
 mod cli;
 mod conversations;
+mod demo;
 mod library;
 mod messages;
 mod restart;

@@ -1,0 +1,146 @@
+//! The demo shop at `/demo/`: embedded pages with the demo site's real key in the snippet.
+
+use crate::helpers::{DEADLINE, Seed, spawn_app, start, test_settings};
+use shopchat::domain::Origin;
+use shopchat::startup::DEMO_SITE_NAME;
+use shopchat::store::sqlite::SqliteStore;
+use shopchat::store::{NewSite, Store};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// A server whose only site is the demo site (as first-run seeding would make it); returns the
+/// app, the demo site's public key and the data dir to keep alive.
+async fn demo_server() -> (crate::helpers::TestApp, String, tempfile::TempDir) {
+    let dir = tempfile::TempDir::new().unwrap();
+    let store = SqliteStore::open(dir.path()).unwrap();
+    let demo = store
+        .create_site(NewSite {
+            name: DEMO_SITE_NAME.into(),
+            origins: vec![Origin::parse("http://127.0.0.1:8080").unwrap()],
+        })
+        .await
+        .unwrap();
+    store.close().await;
+    let seed = Seed {
+        site_id: demo.id.to_string(),
+        public_key: demo.public_key.clone(),
+        other_site_id: String::new(),
+        other_public_key: String::new(),
+        owner_email: String::new(),
+        outsider_email: String::new(),
+        agent_email: String::new(),
+    };
+    let app = start(test_settings(dir.path()), seed).await;
+    (app, demo.public_key, dir)
+}
+
+/// A request sent byte for byte, so no client normalises `..` away.
+async fn raw_get(port: u16, path: &str) -> String {
+    let mut socket = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let request =
+        format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n");
+    socket.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    tokio::time::timeout(DEADLINE, socket.read_to_end(&mut answer))
+        .await
+        .expect("answer before deadline")
+        .unwrap();
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[tokio::test]
+async fn demo_pages_carry_the_demo_sites_real_key_and_product_data() {
+    let (app, key, _dir) = demo_server().await;
+
+    let home = app.http.get(app.url("/demo/")).send().await.unwrap();
+    assert_eq!(home.status(), 200);
+    assert_eq!(home.headers()["content-type"], "text/html; charset=utf-8");
+    assert_eq!(home.headers()["cache-control"], "no-cache");
+    let body = home.text().await.unwrap();
+    assert!(body.contains(&format!(r#"data-site="{key}""#)), "{body}");
+    assert!(!body.contains("{{SITE_KEY}}"));
+    assert!(body.contains(
+        "<script>window.shopchat=window.shopchat||function(){(shopchat.q=shopchat.q||[]).push(arguments)};</script>"
+    ));
+    assert!(body.contains(r#"<script async src="/widget.js""#));
+
+    let jacket = app
+        .http
+        .get(app.url("/demo/jacket.html"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(jacket.status(), 200);
+    let body = jacket.text().await.unwrap();
+    assert!(body.contains(&format!(r#"data-site="{key}""#)));
+    let start = body
+        .find(r#"<script type="application/ld+json">"#)
+        .expect("JSON-LD");
+    let json = &body[start..];
+    let json = &json[json.find('>').unwrap() + 1..json.find("</script>").unwrap()];
+    let product: serde_json::Value = serde_json::from_str(json).unwrap();
+    assert_eq!(product["@type"], "Product");
+    assert!(product["sku"].is_string());
+    assert!(product["name"].is_string());
+    assert!(product["category"].is_string());
+    assert!(product["offers"]["price"].is_string());
+    assert_eq!(product["offers"]["priceCurrency"], "EUR");
+
+    let css = app
+        .http
+        .get(app.url("/demo/shop.css"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(css.status(), 200);
+    assert_eq!(css.headers()["content-type"], "text/css; charset=utf-8");
+    let js = app.http.get(app.url("/demo/shop.js")).send().await.unwrap();
+    assert_eq!(
+        js.headers()["content-type"],
+        "text/javascript; charset=utf-8"
+    );
+
+    for page in ["boots.html", "scarf.html", "checkout.html", "index.html"] {
+        let response = app
+            .http
+            .get(app.url(&format!("/demo/{page}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{page}");
+        assert!(response.text().await.unwrap().contains(&key), "{page}");
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn unknown_files_and_path_traversal_are_404() {
+    let (app, _, _dir) = demo_server().await;
+    for path in ["/demo/nope.html", "/demo/.env", "/demo/%2e%2e/Cargo.toml"] {
+        let response = app.http.get(app.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), 404, "{path}");
+    }
+    for path in [
+        "/demo/../Cargo.toml",
+        "/demo/%2e%2e/Cargo.toml",
+        "/demo/..%2fCargo.toml",
+        "/demo/../src/main.rs",
+    ] {
+        let answer = raw_get(app.port, path).await;
+        assert!(answer.starts_with("HTTP/1.1 404"), "{path}: {answer}");
+        assert!(!answer.contains("[package]"), "{path}");
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn without_a_demo_site_the_demo_is_a_json_404() {
+    // The seeded test server has two shops but no site named "Demo shop".
+    let app = spawn_app().await;
+    let response = app.http.get(app.url("/demo/")).send().await.unwrap();
+    assert_eq!(response.status(), 404);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "not_found");
+    app.stop().await;
+}

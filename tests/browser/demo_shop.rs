@@ -1,0 +1,80 @@
+//! The demo shop at `/demo/` (served by the chat server itself, its own origin): the widget
+//! loads, reads the product from the JSON-LD, the cart reaches the agents, and checkout
+//! reports the order and empties the cart.
+
+use crate::support::{Browser, ChatServer, free_port};
+use serde_json::{Value, json};
+use shopchat::startup::DEMO_SITE_NAME;
+
+#[tokio::test]
+async fn the_demo_shops_product_and_cart_reach_the_agents() {
+    let port = free_port();
+    let chat =
+        ChatServer::start_site(DEMO_SITE_NAME, &[format!("http://127.0.0.1:{port}")], port).await;
+    let token = chat.login().await;
+    let (mut agent, _) = chat.agent(&token).await;
+    let browser = Browser::start(1280).await;
+
+    browser.goto(&chat.url("/demo/jacket.html")).await;
+    browser
+        .wait_for(
+            "the page to be loaded",
+            "return document.readyState === 'complete' && !!document.querySelector('button.buy');",
+        )
+        .await;
+    browser
+        .js("document.querySelector('button.buy').click();")
+        .await;
+
+    let frame = agent
+        .until("the visitor with the jacket in the cart", |f| {
+            f["type"] == "visitor" && f["visitor"]["cart_total"] == json!(189.0)
+        })
+        .await;
+    let visitor = frame["visitor"]["visitor_id"].as_str().unwrap().to_owned();
+    let state: Value = chat
+        .get(&chat.site_path(&format!("/visitors/{visitor}")), &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(state["cart"]["currency"], "EUR", "{state}");
+    assert_eq!(state["cart"]["items"][0]["sku"], "JKT-ALP-01", "{state}");
+    assert_eq!(state["cart"]["items"][0]["qty"], 1, "{state}");
+    assert_eq!(
+        state["current_page"]["path"], "/demo/jacket.html",
+        "{state}"
+    );
+    // The widget read the product from the page's JSON-LD.
+    assert_eq!(state["product"]["sku"], "JKT-ALP-01", "{state}");
+
+    // Checkout: the order is reported and the emptied cart follows.
+    browser.goto(&chat.url("/demo/checkout.html")).await;
+    browser
+        .wait_for(
+            "the order button",
+            "const b = document.getElementById('order'); return !!b && !b.disabled;",
+        )
+        .await;
+    browser
+        .js("document.getElementById('order').click();")
+        .await;
+    let path = chat.site_path(&format!("/visitors/{visitor}"));
+    let until = tokio::time::Instant::now() + crate::support::DEADLINE;
+    loop {
+        let state: Value = chat.get(&path, &token).await.json().await.unwrap();
+        // The page reports the purchase, then the emptied cart, on the same socket in order.
+        if state["current_page"]["path"] == "/demo/checkout.html"
+            && state["cart"]["total"] == json!(0.0)
+        {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < until,
+            "the purchase never reached the server: {state}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    browser.close().await;
+    chat.stop().await;
+}

@@ -1,0 +1,16 @@
+//! Browser tests: the widget in a real headless Chromium (driven by chromedriver), on a shop
+//! page served from another origin than the chat server, as a real shop is. They need
+//! `/usr/bin/chromium` and `/usr/bin/chromedriver` (Debian: `chromium`, `chromium-driver`).
+//!
+//! The widget is queried through its contract: an open shadow root on `div#shopchat-root`
+//! with `data-role` hooks (launcher, panel, messages, input, send, handoff, status, typing,
+//! teaser, teaser-text, dismiss, offline, email) and messages as `div[data-kind=…]` with
+//! `[data-role=author]` and `[data-role=text]`.
+
+mod support;
+
+mod chat;
+mod demo_shop;
+mod loading;
+mod look;
+mod proactive;

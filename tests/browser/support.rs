@@ -1,0 +1,672 @@
+//! Browser-test harness: the real chat server on a free port, a shop served from another origin
+//! by a tiny static HTTP server, a headless Chromium driven over WebDriver (chromedriver), and
+//! an agent on the agent socket. Every wait is for a condition with a deadline, never a sleep.
+
+use fantoccini::{Client, ClientBuilder};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use shopchat::auth::hash_password;
+use shopchat::config::Settings;
+use shopchat::domain::{Email, Origin, Role};
+use shopchat::startup::{Application, Shutdown};
+use shopchat::store::sqlite::SqliteStore;
+use shopchat::store::{NewAgent, NewSite, Store};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tempfile::TempDir;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Semaphore, SemaphorePermit};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// How long any single wait may take before the test fails.
+pub const DEADLINE: Duration = Duration::from_secs(15);
+/// How often a browser condition is polled while waiting for it.
+const POLL: Duration = Duration::from_millis(50);
+pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
+pub const OWNER_EMAIL: &str = "owner@shop.example";
+pub const OWNER_NAME: &str = "Ann";
+pub const PASSWORD: &str = "correct horse battery staple";
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// At most two browsers at once: a machine with two cores runs each Chromium comfortably.
+static BROWSERS: Semaphore = Semaphore::const_new(2);
+
+/// A small JS prelude for `execute`: `$`/`$$` query into the widget's open shadow root.
+pub const PRELUDE: &str = "const __host = document.querySelector('#shopchat-root');\
+ const __root = __host && __host.shadowRoot;\
+ const $ = (s) => __root ? __root.querySelector(s) : null;\
+ const $$ = (s) => __root ? Array.from(__root.querySelectorAll(s)) : [];\n";
+
+/// Where screenshots go, independent of `CARGO_TARGET_DIR`.
+pub fn screenshot_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots")
+}
+
+// ---------------------------------------------------------------------------------------------
+// The chat server
+
+/// The real server with one shop site (origin = the test shop's) and its owner account.
+pub struct ChatServer {
+    pub port: u16,
+    pub site_id: String,
+    pub public_key: String,
+    pub http: reqwest::Client,
+    shutdown: Shutdown,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    _dir: TempDir,
+}
+
+impl ChatServer {
+    /// Seeds a site allowing exactly `origins` and an owner, then starts the server on port 0.
+    pub async fn start(origins: &[String]) -> ChatServer {
+        ChatServer::start_site("Browser shop", origins, 0).await
+    }
+
+    /// Seeds a site named `name` allowing `origins`, and serves on `port` (0: a free one).
+    pub async fn start_site(name: &str, origins: &[String], port: u16) -> ChatServer {
+        let dir = TempDir::new().expect("temp dir");
+        let store = SqliteStore::open(dir.path()).expect("open store");
+        let site = store
+            .create_site(NewSite {
+                name: name.into(),
+                origins: origins.iter().map(|o| Origin::parse(o).unwrap()).collect(),
+            })
+            .await
+            .unwrap();
+        store
+            .create_agent(NewAgent {
+                email: Email::parse(OWNER_EMAIL).unwrap(),
+                display_name: OWNER_NAME.into(),
+                password_hash: hash_password(PASSWORD.into()).await.unwrap(),
+                must_change_password: false,
+                memberships: vec![(site.id.clone(), Role::Owner)],
+            })
+            .await
+            .unwrap();
+        store.close().await;
+
+        let mut settings = Settings {
+            bind: format!("127.0.0.1:{port}"),
+            data_dir: dir.path().to_path_buf(),
+            jwt_secret: Some(JWT_SECRET.into()),
+            workers: Some(1),
+            ..Settings::default()
+        };
+        settings.limits.ping_interval = Duration::from_secs(5);
+        settings.limits.idle_timeout = Duration::from_secs(30);
+        let application = Application::build(settings).await.expect("build app");
+        let port = application.port();
+        let shutdown = application.shutdown_handle();
+        let server = tokio::spawn(application.run_until_stopped());
+        ChatServer {
+            port,
+            site_id: site.id.to_string(),
+            public_key: site.public_key,
+            http: reqwest::Client::new(),
+            shutdown,
+            server,
+            _dir: dir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    pub fn site_path(&self, rest: &str) -> String {
+        format!("/api/v1/sites/{}{rest}", self.site_id)
+    }
+
+    /// The owner's token.
+    pub async fn login(&self) -> String {
+        let response = self
+            .http
+            .post(self.url("/api/v1/auth/login"))
+            .json(&json!({ "email": OWNER_EMAIL, "password": PASSWORD }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "login");
+        let body: Value = response.json().await.unwrap();
+        body["token"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> reqwest::Response {
+        self.http
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> reqwest::Response {
+        self.http
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// A knowledge-base article for the bot.
+    pub async fn add_article(&self, token: &str, question: &str, answer: &str) {
+        let response = self
+            .post(
+                &self.site_path("/articles"),
+                token,
+                json!({ "question": question, "answer": answer }),
+            )
+            .await;
+        assert_eq!(response.status(), 201, "{:?}", response.text().await);
+    }
+
+    /// A trigger rule; returns its id.
+    pub async fn add_rule(&self, token: &str, rule: Value) -> String {
+        let response = self.post(&self.site_path("/rules"), token, rule).await;
+        assert_eq!(response.status(), 201, "{:?}", response.text().await);
+        let body: Value = response.json().await.unwrap();
+        body["id"].as_str().unwrap_or_default().to_owned()
+    }
+
+    /// An agent socket for the owner, authenticated; returns it after `ready`.
+    pub async fn agent(&self, token: &str) -> (Agent, Value) {
+        let url = format!("ws://127.0.0.1:{}/ws/agent", self.port);
+        let (ws, _) = tokio_tungstenite::connect_async(url.as_str())
+            .await
+            .expect("agent connects");
+        let mut agent = Agent { ws };
+        agent.send(json!({ "type": "auth", "token": token })).await;
+        let ready = agent.recv().await;
+        assert_eq!(ready["type"], "ready", "{ready}");
+        (agent, ready)
+    }
+
+    /// The widget snippet exactly as an owner pastes it, pointing at this server.
+    pub fn snippet(&self) -> String {
+        format!(
+            "<script>window.shopchat=window.shopchat||function(){{(shopchat.q=shopchat.q||[]).push(arguments)}};</script>\n\
+             <script async src=\"http://127.0.0.1:{}/widget.js\" data-site=\"{}\"></script>",
+            self.port, self.public_key
+        )
+    }
+
+    pub async fn stop(self) {
+        self.shutdown.trigger();
+        let _ = tokio::time::timeout(DEADLINE, self.server).await;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The shop: another origin
+
+/// A tiny static HTTP server on its own port: the shop's origin. Pages are set by path.
+pub struct ShopServer {
+    pub port: u16,
+    pages: Arc<Mutex<HashMap<String, String>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl ShopServer {
+    pub async fn start() -> ShopServer {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let pages: Arc<Mutex<HashMap<String, String>>> = Arc::default();
+        let served = pages.clone();
+        let task = tokio::spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                let pages = served.clone();
+                tokio::spawn(serve_one(socket, pages));
+            }
+        });
+        ShopServer { port, pages, task }
+    }
+
+    pub fn origin(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.origin())
+    }
+
+    pub fn page(&self, path: &str, html: String) {
+        self.pages.lock().unwrap().insert(path.to_owned(), html);
+    }
+}
+
+impl Drop for ShopServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn serve_one(mut socket: TcpStream, pages: Arc<Mutex<HashMap<String, String>>>) {
+    let mut request = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+        match socket.read(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => request.extend_from_slice(&buf[..n]),
+        }
+        if request.len() > 64 * 1024 {
+            return;
+        }
+    }
+    let head = String::from_utf8_lossy(&request);
+    let path = head
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or("/")
+        .split('?')
+        .next()
+        .unwrap_or("/")
+        .to_owned();
+    let page = pages.lock().unwrap().get(&path).cloned();
+    let (status, body) = match page {
+        Some(body) => ("200 OK", body),
+        None => ("404 Not Found", "not found".to_owned()),
+    };
+    let answer = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nCache-Control: no-store\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = socket.write_all(answer.as_bytes()).await;
+    let _ = socket.shutdown().await;
+}
+
+/// A shop page: the error collector first (so it sees the widget's load), then `head`, then
+/// the body with `body` and the snippet right before `</body>`, as an owner pastes it.
+pub fn shop_page(chat: &ChatServer, head: &str, body: &str) -> String {
+    format!(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>Test shop</title>\n{ERROR_COLLECTOR}\n{head}</head>\n<body>\
+         <h1>Test shop</h1>\n{body}\n{}\n</body></html>",
+        chat.snippet()
+    )
+}
+
+/// Collects `console.error` calls, uncaught errors and failed resource loads in
+/// `window.__errors`; and records every WebSocket's fate in `window.__sockets`.
+const ERROR_COLLECTOR: &str = "<script>\
+window.__errors = [];\
+(function () {\
+  var original = console.error;\
+  console.error = function () {\
+    window.__errors.push(Array.prototype.map.call(arguments, String).join(' '));\
+    return original.apply(console, arguments);\
+  };\
+  window.addEventListener('error', function (e) {\
+    var t = e.target;\
+    window.__errors.push(t && t !== window && (t.src || t.href) ? 'failed to load ' + (t.src || t.href) : String(e.message));\
+  }, true);\
+  window.addEventListener('unhandledrejection', function (e) { window.__errors.push('unhandled rejection: ' + String(e.reason)); });\
+  window.__sockets = [];\
+  var Native = window.WebSocket;\
+  function Recorded(url, protocols) {\
+    var ws = protocols === undefined ? new Native(url) : new Native(url, protocols);\
+    var entry = { url: String(url), events: [] };\
+    window.__sockets.push(entry);\
+    ['open', 'error', 'close'].forEach(function (name) {\
+      ws.addEventListener(name, function (e) { entry.events.push(name === 'close' ? 'close:' + e.code : name); });\
+    });\
+    return ws;\
+  }\
+  Recorded.prototype = Native.prototype;\
+  ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'].forEach(function (k) { Recorded[k] = Native[k]; });\
+  window.WebSocket = Recorded;\
+})();\
+</script>";
+
+// ---------------------------------------------------------------------------------------------
+// The browser
+
+/// A headless Chromium behind its own chromedriver; both are killed on drop.
+pub struct Browser {
+    client: Option<Client>,
+    driver: Child,
+    _profile: TempDir,
+    _permit: SemaphorePermit<'static>,
+}
+
+impl Browser {
+    /// A new browser with a fresh profile, window `width` × 900.
+    pub async fn start(width: u32) -> Browser {
+        let permit = BROWSERS.acquire().await.expect("browser slot");
+        assert!(
+            std::path::Path::new(CHROMEDRIVER).exists() && std::path::Path::new(CHROMIUM).exists(),
+            "the browser tests need {CHROMIUM} and {CHROMEDRIVER}: apt-get install -y chromium chromium-driver (.ci/run does)"
+        );
+        let port = free_port();
+        let driver = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let profile = TempDir::new().unwrap();
+        // Owned by the Browser before the first await that can fail, so Drop ends it.
+        let mut browser = Browser {
+            client: None,
+            driver,
+            _profile: profile,
+            _permit: permit,
+        };
+        browser.client = Some(connect(port, &browser._profile, width).await);
+        browser
+    }
+
+    fn client(&self) -> &Client {
+        self.client.as_ref().expect("connected")
+    }
+
+    pub async fn goto(&self, url: &str) {
+        self.client().goto(url).await.expect("navigate");
+    }
+
+    pub async fn reload(&self) {
+        self.client().refresh().await.expect("reload");
+    }
+
+    /// Runs `script` (with [`PRELUDE`]) and returns its value.
+    pub async fn js(&self, script: &str) -> Value {
+        self.client()
+            .execute(&format!("{PRELUDE}{script}"), vec![])
+            .await
+            .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+    }
+
+    /// Polls `script` (with [`PRELUDE`]) until it returns something other than null, false, 0
+    /// or "", and returns that; fails after the deadline naming `what`.
+    pub async fn wait_for(&self, what: &str, script: &str) -> Value {
+        let until = tokio::time::Instant::now() + DEADLINE;
+        loop {
+            let value = self.js(script).await;
+            let truthy = match &value {
+                Value::Null | Value::Bool(false) => false,
+                Value::String(s) => !s.is_empty(),
+                Value::Number(n) => n.as_f64() != Some(0.0),
+                _ => true,
+            };
+            if truthy {
+                return value;
+            }
+            if tokio::time::Instant::now() >= until {
+                let errors = self.js("return window.__errors || null;").await;
+                panic!("timed out waiting for {what} (page errors: {errors})");
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// Waits until the widget has rendered its launcher into the shadow root.
+    pub async fn widget_ready(&self) {
+        self.wait_for(
+            "the widget's launcher in #shopchat-root's shadow root",
+            "return !!$('[data-role=launcher]');",
+        )
+        .await;
+    }
+
+    /// Opens the chat panel with the launcher (unless it is open already).
+    pub async fn open_chat(&self) {
+        self.widget_ready().await;
+        self.js(
+            "const panel = $('[data-role=panel]');\
+             const shown = panel && panel.getClientRects().length > 0 && getComputedStyle(panel).visibility !== 'hidden';\
+             if (!shown) $('[data-role=launcher]').click();",
+        )
+        .await;
+        self.wait_for(
+            "the chat panel to be shown",
+            "const p = $('[data-role=panel]'); return !!p && p.getClientRects().length > 0;",
+        )
+        .await;
+    }
+
+    /// Types `text` into the widget's input and presses send.
+    pub async fn say(&self, text: &str) {
+        self.wait_for(
+            "the message input",
+            "return !!$('textarea[data-role=input]');",
+        )
+        .await;
+        let script = format!(
+            "const input = $('textarea[data-role=input]');\
+             input.focus();\
+             input.value = {};\
+             input.dispatchEvent(new Event('input', {{ bubbles: true }}));\
+             $('button[data-role=send]').click();",
+            json!(text)
+        );
+        self.js(&script).await;
+    }
+
+    /// Waits for a message of `kind` whose text contains `needle`; returns `{author, text}`.
+    pub async fn message(&self, kind: &str, needle: &str) -> Value {
+        let script = format!(
+            "const m = $$('[data-role=messages] div[data-kind={kind}]').find(\
+               (d) => (d.querySelector('[data-role=text]') || {{}}).textContent?.includes({n}));\
+             return m ? {{ author: (m.querySelector('[data-role=author]') || {{}}).textContent || null,\
+                          text: m.querySelector('[data-role=text]').textContent }} : null;",
+            n = json!(needle)
+        );
+        self.wait_for(&format!("a {kind} message containing {needle:?}"), &script)
+            .await
+    }
+
+    /// Errors the page collected so far.
+    pub async fn errors(&self) -> Vec<String> {
+        let value = self.js("return window.__errors || [];").await;
+        serde_json::from_value(value).unwrap_or_default()
+    }
+
+    /// Saves a PNG under `target/screenshots/NAME.png`.
+    pub async fn screenshot(&self, name: &str) {
+        let png = self.client().screenshot().await.expect("screenshot");
+        let dir = screenshot_dir();
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+    }
+
+    pub async fn resize(&self, width: u32, height: u32) {
+        self.client()
+            .set_window_size(width, height)
+            .await
+            .expect("resize");
+    }
+
+    pub async fn close(self) {
+        let mut browser = self;
+        if let Some(client) = browser.client.take() {
+            let _ = client.close().await;
+        }
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        // Chromedriver by its id, then the Chromium processes this browser's own profile
+        // directory names (each by its id), in case the session was never closed.
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+        let profile = self._profile.path().display().to_string();
+        for pid in processes_naming(&profile) {
+            let _ = Command::new("kill")
+                .arg("-KILL")
+                .arg(pid.to_string())
+                .stderr(Stdio::null())
+                .status();
+        }
+    }
+}
+
+/// Ids of the processes whose command line contains `needle`.
+fn processes_naming(needle: &str) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .map(|c| String::from_utf8_lossy(&c).contains(needle))
+                .unwrap_or(false)
+        })
+        .filter(|&pid| pid != std::process::id())
+        .collect()
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Connects to chromedriver once it listens, starting a headless Chromium session.
+async fn connect(port: u16, profile: &TempDir, width: u32) -> Client {
+    let args = [
+        "--headless".to_owned(),
+        "--no-sandbox".to_owned(),
+        "--disable-gpu".to_owned(),
+        "--disable-dev-shm-usage".to_owned(),
+        "--disable-background-networking".to_owned(),
+        "--disable-component-update".to_owned(),
+        "--disable-sync".to_owned(),
+        "--no-first-run".to_owned(),
+        "--no-default-browser-check".to_owned(),
+        format!("--window-size={width},900"),
+        format!("--user-data-dir={}", profile.path().display()),
+    ];
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({ "binary": CHROMIUM, "args": args }),
+    );
+    let url = format!("http://127.0.0.1:{port}");
+    let until = tokio::time::Instant::now() + DEADLINE;
+    loop {
+        // Refused until chromedriver listens: the condition waited for.
+        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps.clone())
+            .connect(&url)
+            .await
+        {
+            Ok(client) => return client,
+            Err(e) if tokio::time::Instant::now() >= until => {
+                panic!("chromedriver on port {port} did not start a session: {e}")
+            }
+            Err(_) => tokio::time::sleep(POLL).await,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The agent
+
+/// An agent's WebSocket.
+pub struct Agent {
+    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+impl Agent {
+    pub async fn send(&mut self, frame: Value) {
+        self.ws
+            .send(Message::text(frame.to_string()))
+            .await
+            .unwrap();
+    }
+
+    /// The next JSON frame; fails on close or after the deadline.
+    pub async fn recv(&mut self) -> Value {
+        let until = tokio::time::Instant::now() + DEADLINE;
+        loop {
+            let next = tokio::time::timeout_at(until, self.ws.next())
+                .await
+                .expect("agent frame before deadline");
+            match next {
+                Some(Ok(Message::Text(text))) => return serde_json::from_str(&text).unwrap(),
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                other => panic!("expected a text frame, got {other:?}"),
+            }
+        }
+    }
+
+    /// The first frame `test` accepts, within one deadline.
+    pub async fn until(&mut self, what: &str, test: impl Fn(&Value) -> bool) -> Value {
+        let until = tokio::time::Instant::now() + DEADLINE;
+        loop {
+            let frame = tokio::time::timeout_at(until, self.recv())
+                .await
+                .unwrap_or_else(|_| panic!("agent saw no {what} before the deadline"));
+            if test(&frame) {
+                return frame;
+            }
+        }
+    }
+
+    /// Sends a frame the server always refuses and returns everything received before the
+    /// refusal: a barrier proving nothing else is in flight.
+    pub async fn drain(&mut self) -> Vec<Value> {
+        self.send(json!({ "type": "barrier" })).await;
+        let mut before = Vec::new();
+        loop {
+            let frame = self.recv().await;
+            if frame["type"] == "error" {
+                return before;
+            }
+            before.push(frame);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A whole scene
+
+/// A shop on its own origin, a chat server allowing exactly that origin, a browser, and the
+/// owner's token. The shop serves `/` as a plain page with the snippet.
+pub struct Scene {
+    pub shop: ShopServer,
+    pub chat: ChatServer,
+    pub browser: Browser,
+    pub token: String,
+}
+
+impl Scene {
+    pub async fn new(width: u32) -> Scene {
+        let shop = ShopServer::start().await;
+        let chat = ChatServer::start(&[shop.origin()]).await;
+        shop.page("/", shop_page(&chat, "", "<p>Welcome.</p>"));
+        let token = chat.login().await;
+        let browser = Browser::start(width).await;
+        Scene {
+            shop,
+            chat,
+            browser,
+            token,
+        }
+    }
+
+    /// Opens the shop's `path` in the browser.
+    pub async fn visit(&self, path: &str) {
+        self.browser.goto(&self.shop.url(path)).await;
+    }
+
+    pub async fn finish(self) {
+        self.browser.close().await;
+        self.chat.stop().await;
+    }
+}
