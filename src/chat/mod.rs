@@ -140,7 +140,13 @@ where
         let before = conv.lifecycle.stage.clone();
         let expected = conv.lifecycle.version;
         let now = Timestamp::now();
+        let loaded = conv.clone();
         let notice = apply(&mut conv, now)?;
+        // Nothing changed (a take by the agent who has it, a handoff of a chat already with
+        // people and no new values): no write, no version bump, nothing to announce.
+        if notice.is_none() && conv == loaded {
+            return Ok((conv, None));
+        }
         let notice_text = match &notice {
             Some(n) => Some(notice_text(state, n).await),
             None => None,

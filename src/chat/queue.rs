@@ -17,17 +17,16 @@ pub async fn hand_off(
     reason: HandoffReason,
     priority: u8,
 ) -> Result<Conversation, ChatError> {
-    let cart = match state.store.conversation(id).await? {
-        Some(c) => state
-            .hub
-            .visitor_state(&c.site_id, &c.visitor_id)
-            .and_then(|v| v.cart.map(|c| c.total))
-            .unwrap_or(0.0),
-        None => return Err(ChatError::NotFound("conversation")),
-    };
     let (conv, _) = change(state, id, |c, now| {
         c.priority = c.priority.max(priority);
-        c.cart_total = cart;
+        // The live cart, when the shopper is on this node; else the value kept so far.
+        if let Some(cart) = state
+            .hub
+            .visitor_state(&c.site_id, &c.visitor_id)
+            .and_then(|v| v.cart)
+        {
+            c.cart_total = cart.total;
+        }
         if !matches!(c.lifecycle.stage, Stage::Bot) {
             return Ok(None);
         }

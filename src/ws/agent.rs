@@ -77,7 +77,9 @@ impl AgentSocket {
         ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         ping.tick().await;
         let mut last_heard = Instant::now();
-        let opened = Instant::now();
+        // A socket that never authenticates is closed on time, not at the next ping.
+        let auth_deadline = tokio::time::sleep(AUTH_TIMEOUT);
+        tokio::pin!(auth_deadline);
         let mut flow = match token {
             Some(token) => self.authenticate(&token, None).await,
             None => Flow::Continue,
@@ -95,6 +97,9 @@ impl AgentSocket {
                     };
                     self.send(&json).await
                 }
+                _ = &mut auth_deadline, if self.authed.is_none() => {
+                    close(CloseCode::Policy, "authenticate first")
+                }
                 incoming = stream.recv() => match incoming {
                     None => Flow::Gone,
                     Some(Err(actix_ws::ProtocolError::Overflow)) => close(CloseCode::Size, "frame too large"),
@@ -105,9 +110,7 @@ impl AgentSocket {
                     }
                 },
                 _ = ping.tick() => {
-                    if self.authed.is_none() && opened.elapsed() > AUTH_TIMEOUT {
-                        close(CloseCode::Policy, "authenticate first")
-                    } else if last_heard.elapsed() > limits.idle_timeout {
+                    if last_heard.elapsed() > limits.idle_timeout {
                         close(CloseCode::Away, "idle timeout")
                     } else if self.session.ping(b"").await.is_err() {
                         Flow::Gone

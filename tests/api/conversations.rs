@@ -821,7 +821,7 @@ async fn a_transfer_to_a_team_routes_to_an_agent_with_that_skill() {
 }
 
 #[tokio::test]
-async fn closing_a_chat_lets_proactive_rules_speak_to_the_shopper_again() {
+async fn closing_a_chat_clears_in_conversation_which_holds_proactive_rules_back() {
     let app = spawn_app().await;
     let owner = app.login(&app.seed.owner_email, PASSWORD).await;
     let (mut ann_ws, _) = app.agent(&owner).await;
