@@ -22,6 +22,13 @@ async fn the_demo_shops_product_and_cart_reach_the_agents() {
             "return document.readyState === 'complete' && !!document.querySelector('button.buy');",
         )
         .await;
+    // The widget reports the product it read from the JSON-LD (agents see the visitor
+    // updated) before the shopper buys, so the two events cannot race each other.
+    agent
+        .until("the visitor updated by the product view", |f| {
+            f["type"] == "visitor" && f["change"] == "updated"
+        })
+        .await;
     browser
         .js("document.querySelector('button.buy').click();")
         .await;
