@@ -5,6 +5,7 @@ mod assets;
 pub mod auth_routes;
 mod caller;
 mod conversations_api;
+mod dashboard;
 mod demo;
 mod error;
 mod health;
@@ -34,6 +35,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(openapi::routes)
         .configure(assets::routes)
         .configure(demo::routes)
+        .configure(dashboard::routes)
         .service(
             web::scope("/api/v1")
                 .configure(auth_routes::routes)

@@ -1,0 +1,119 @@
+//! The agent dashboard and owner console (`/agent/`): plain HTML, CSS and ES modules embedded
+//! from `static/agent/`, so the binary stays the whole deployment and nothing needs a build
+//! step. Agents keep this page open all day, so it is served with a strict Content Security
+//! Policy: only our own scripts run, and text from shoppers can never become markup or script.
+
+use super::ApiError;
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use rust_embed::RustEmbed;
+
+#[derive(RustEmbed)]
+#[folder = "static/agent/"]
+struct Dashboard;
+
+/// Only our own files: scripts, styles, the API and the agent socket on this origin, images
+/// from ourselves or inline SVG data. No framing (clickjacking an agent's "send" button).
+const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                   connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; \
+                   frame-ancestors 'none'";
+
+pub(super) fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route(
+        "/agent",
+        web::get().to(|| async {
+            HttpResponse::PermanentRedirect()
+                .insert_header((header::LOCATION, "/agent/"))
+                .finish()
+        }),
+    )
+    .route("/agent/", web::get().to(|| async { serve("index.html") }))
+    .route(
+        "/agent/{file:.*}",
+        web::get().to(|path: web::Path<String>| async move { serve(&path) }),
+    );
+}
+
+/// A path of plain segments (letters, digits, `-`, `_`, `.`), none of them hidden or a dot
+/// segment, so a request can never leave the dashboard folder.
+fn safe_path(path: &str) -> bool {
+    !path.is_empty()
+        && path.split('/').all(|segment| {
+            !segment.is_empty()
+                && !segment.starts_with('.')
+                && segment
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        })
+}
+
+fn content_type(name: &str) -> &'static str {
+    match name.rsplit_once('.').map(|(_, ext)| ext) {
+        Some("html") => "text/html; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        Some("js") => "text/javascript; charset=utf-8",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        Some("ico") => "image/x-icon",
+        _ => "application/octet-stream",
+    }
+}
+
+fn serve(path: &str) -> Result<HttpResponse, ApiError> {
+    if !safe_path(path) {
+        return Err(ApiError::not_found("file"));
+    }
+    let file = Dashboard::get(path).ok_or_else(|| ApiError::not_found("file"))?;
+    // `no-cache` revalidates on every load (cheap on the ETag), so agents get a new dashboard
+    // with the next reload after an upgrade instead of a mix of old and new modules.
+    let etag = format!(
+        "\"{}\"",
+        file.metadata
+            .sha256_hash()
+            .iter()
+            .take(12)
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    );
+    Ok(HttpResponse::Ok()
+        .content_type(content_type(path))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((header::CONTENT_SECURITY_POLICY, CSP))
+        .insert_header((header::REFERRER_POLICY, "no-referrer"))
+        .insert_header((header::X_FRAME_OPTIONS, "DENY"))
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header((header::ETAG, etag))
+        .body(file.data.into_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_paths_inside_the_folder_are_served() {
+        for good in ["index.html", "js/app.js", "js/agent/chat.js", "app.css"] {
+            assert!(safe_path(good), "{good}");
+        }
+        for bad in [
+            "",
+            "../Cargo.toml",
+            "js/../../Cargo.toml",
+            "..",
+            ".env",
+            "js/.hidden.js",
+            "a\\b",
+            "js//app.js",
+            "/etc/passwd",
+            "%2e%2e/x",
+        ] {
+            assert!(!safe_path(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_dashboard_has_an_index_and_its_modules() {
+        assert!(Dashboard::get("index.html").is_some());
+        assert!(Dashboard::get("js/app.js").is_some());
+    }
+}
