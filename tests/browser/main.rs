@@ -10,6 +10,7 @@
 mod support;
 
 mod chat;
+mod dashboard;
 mod demo_shop;
 mod loading;
 mod look;

@@ -60,6 +60,7 @@ pub struct ChatServer {
     pub http: reqwest::Client,
     shutdown: Shutdown,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
+    settings: Settings,
     _dir: TempDir,
 }
 
@@ -101,8 +102,12 @@ impl ChatServer {
         };
         settings.limits.ping_interval = Duration::from_secs(5);
         settings.limits.idle_timeout = Duration::from_secs(30);
-        let application = Application::build(settings).await.expect("build app");
+        let application = Application::build(settings.clone())
+            .await
+            .expect("build app");
         let port = application.port();
+        // A restart binds the same port, so clients find the server where they left it.
+        settings.bind = format!("127.0.0.1:{port}");
         let shutdown = application.shutdown_handle();
         let server = tokio::spawn(application.run_until_stopped());
         ChatServer {
@@ -112,8 +117,21 @@ impl ChatServer {
             http: reqwest::Client::new(),
             shutdown,
             server,
+            settings,
             _dir: dir,
         }
+    }
+
+    /// Stops the server (every socket closes) and starts it again on the same port and data.
+    pub async fn restart(&mut self) {
+        self.shutdown.trigger();
+        let server = std::mem::replace(&mut self.server, tokio::spawn(async { Ok(()) }));
+        let _ = tokio::time::timeout(DEADLINE, server).await;
+        let application = Application::build(self.settings.clone())
+            .await
+            .expect("rebuild app on the same port");
+        self.shutdown = application.shutdown_handle();
+        self.server = tokio::spawn(application.run_until_stopped());
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -178,16 +196,40 @@ impl ChatServer {
     }
 
     /// An agent socket for the owner, authenticated; returns it after `ready`.
-    pub async fn agent(&self, token: &str) -> (Agent, Value) {
+    pub async fn agent(&self, token: &str) -> (Socket, Value) {
         let url = format!("ws://127.0.0.1:{}/ws/agent", self.port);
         let (ws, _) = tokio_tungstenite::connect_async(url.as_str())
             .await
             .expect("agent connects");
-        let mut agent = Agent { ws };
+        let mut agent = Socket { ws };
         agent.send(json!({ "type": "auth", "token": token })).await;
         let ready = agent.recv().await;
         assert_eq!(ready["type"], "ready", "{ready}");
         (agent, ready)
+    }
+
+    /// A shopper socket from `origin` (one of the site's allowed origins), after its
+    /// `welcome`; `hello` is the hello frame without its type.
+    pub async fn shopper(&self, origin: &str, hello: Value) -> (Socket, Value) {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let url = format!(
+            "ws://127.0.0.1:{}/ws/shopper?site={}",
+            self.port, self.public_key
+        );
+        let mut request = url.into_client_request().unwrap();
+        request
+            .headers_mut()
+            .insert("Origin", origin.parse().unwrap());
+        let (ws, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .expect("shopper connects");
+        let mut shopper = Socket { ws };
+        let mut frame = hello;
+        frame["type"] = json!("hello");
+        shopper.send(frame).await;
+        let welcome = shopper.recv().await;
+        assert_eq!(welcome["type"], "welcome", "{welcome}");
+        (shopper, welcome)
     }
 
     /// The widget snippet exactly as an owner pastes it, pointing at this server.
@@ -335,6 +377,7 @@ window.__errors = [];\
 pub struct Browser {
     client: Option<Client>,
     driver: Child,
+    driver_port: u16,
     _profile: TempDir,
     _permit: SemaphorePermit<'static>,
 }
@@ -359,6 +402,7 @@ impl Browser {
         let mut browser = Browser {
             client: None,
             driver,
+            driver_port: port,
             _profile: profile,
             _permit: permit,
         };
@@ -471,6 +515,66 @@ impl Browser {
         serde_json::from_value(value).unwrap_or_default()
     }
 
+    /// What the page logged at level SEVERE (console errors, failed loads, uncaught
+    /// exceptions) since the last call, read from chromedriver's log endpoint: unlike an
+    /// in-page collector it also sees pages whose CSP forbids injected scripts.
+    pub async fn console_errors(&self) -> Vec<String> {
+        let session = self
+            .client()
+            .session_id()
+            .await
+            .expect("session id")
+            .expect("a session");
+        let url = format!(
+            "http://127.0.0.1:{}/session/{session}/se/log",
+            self.driver_port
+        );
+        let answer: Value = reqwest::Client::new()
+            .post(url)
+            .json(&json!({ "type": "browser" }))
+            .send()
+            .await
+            .expect("chromedriver log")
+            .json()
+            .await
+            .expect("log JSON");
+        answer["value"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|e| e["level"] == "SEVERE")
+            .map(|e| e["message"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    }
+
+    /// Clicks the element `css` matches, as a user would (fails if it is hidden or covered).
+    pub async fn click(&self, css: &str) {
+        self.element(css)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click {css}: {e}"));
+    }
+
+    /// Types `text` into the element `css` matches with real key presses (`\u{E007}` is Enter).
+    pub async fn type_into(&self, css: &str, text: &str) {
+        self.element(css)
+            .await
+            .send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("type into {css}: {e}"));
+    }
+
+    /// The element `css` matches, waiting for it to appear.
+    pub async fn element(&self, css: &str) -> fantoccini::elements::Element {
+        self.client()
+            .wait()
+            .at_most(DEADLINE)
+            .for_element(fantoccini::Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no element {css} before the deadline: {e}"))
+    }
+
     /// Saves a PNG under `target/screenshots/NAME.png`.
     pub async fn screenshot(&self, name: &str) {
         let png = self.client().screenshot().await.expect("screenshot");
@@ -552,10 +656,18 @@ async fn connect(port: u16, profile: &TempDir, width: u32) -> Client {
         format!("--user-data-dir={}", profile.path().display()),
     ];
     let mut caps = serde_json::Map::new();
+    // Notifications are allowed up front, as an agent who said yes once has them: headless
+    // Chromium has no permission prompt to click. Console messages are kept for
+    // `console_errors`.
     caps.insert(
         "goog:chromeOptions".into(),
-        json!({ "binary": CHROMIUM, "args": args }),
+        json!({
+            "binary": CHROMIUM,
+            "args": args,
+            "prefs": { "profile.default_content_setting_values.notifications": 1 },
+        }),
     );
+    caps.insert("goog:loggingPrefs".into(), json!({ "browser": "ALL" }));
     let url = format!("http://127.0.0.1:{port}");
     let until = tokio::time::Instant::now() + DEADLINE;
     loop {
@@ -577,12 +689,12 @@ async fn connect(port: u16, profile: &TempDir, width: u32) -> Client {
 // ---------------------------------------------------------------------------------------------
 // The agent
 
-/// An agent's WebSocket.
-pub struct Agent {
+/// An agent's or a shopper's WebSocket.
+pub struct Socket {
     ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
 }
 
-impl Agent {
+impl Socket {
     pub async fn send(&mut self, frame: Value) {
         self.ws
             .send(Message::text(frame.to_string()))

@@ -146,13 +146,14 @@ function startShell() {
   shell = { connection, status, capacity, bell, siteSelect, nav, view, toasts };
   replace(app,
     h('header', { class: 'topbar' },
-      h('a', { class: 'brand', href: '#/inbox', text: 'shopchat' }),
-      sites.length > 1 ? siteSelect : h('span', { class: 'site-name', text: site ? site.name : 'No shop' }),
-      nav,
-      h('span', { class: 'spacer' }),
-      connection, status, capacity, bell,
-      h('span', { class: 'me', text: me.agent.display_name || me.agent.email }),
-      h('button', { type: 'button', class: 'ghost', 'data-role': 'logout', text: 'Log out', onclick: () => logout() })),
+      h('div', { class: 'topbar-row' },
+        h('a', { class: 'brand', href: '#/inbox', text: 'shopchat' }),
+        sites.length > 1 ? siteSelect : h('span', { class: 'site-name', text: site ? site.name : 'No shop' }),
+        h('span', { class: 'spacer' }),
+        connection, bell, capacity, status,
+        h('span', { class: 'me', text: me.agent.display_name || me.agent.email }),
+        h('button', { type: 'button', class: 'ghost', 'data-role': 'logout', text: 'Log out', onclick: () => logout() })),
+      nav),
     view, toasts);
   drawNav();
   drawBell();

@@ -1,0 +1,191 @@
+// One conversation: header with its state and the actions an agent has (take over, transfer,
+// close, tags), the transcript with author kinds, internal notes and read marks, the typing
+// line, and the composer. The context panel beside it belongs to the same chat.
+
+import { h, replace, time } from '../dom.js';
+import { REASONS, STAGES, visitorName } from './labels.js';
+import { Composer } from './composer.js';
+import { ContextPanel } from './context.js';
+
+export class ChatView {
+  constructor(ctx, conversationId, pane, contextPane) {
+    this.ctx = ctx;
+    this.live = ctx.live;
+    this.id = conversationId;
+    this.pane = pane;
+    this.header = null;     // the conversation header (live map, else from the transcript)
+    this.agents = [];       // the site's agents, for names and transfers
+    this.head = h('div', { class: 'chat-head' });
+    this.tags = h('div', { class: 'tags', 'data-role': 'tags' });
+    this.transcript = h('div', { class: 'transcript', 'data-role': 'transcript', role: 'log', 'aria-live': 'polite', tabindex: '0' });
+    this.typingLine = h('div', { class: 'typing-line', 'data-role': 'shopper-typing' });
+    this.composer = new Composer(ctx, conversationId, () => this.header);
+    replace(pane, this.head, this.tags, this.transcript, this.typingLine, this.composer.node);
+    this.context = new ContextPanel(ctx, contextPane, (v) => { this.visitor = v; this.drawHead(); });
+    this.offs = [
+      this.live.on('conversation:' + conversationId, (c) => { this.header = c; this.drawHead(); this.drawTranscript(); }),
+      this.live.on('messages:' + conversationId, (m) => this.onMessage(m)),
+      this.live.on('typing:' + conversationId, () => this.drawTyping()),
+      this.live.on('read:' + conversationId, () => this.drawTranscript()),
+      this.live.on('visitors', () => this.drawHead()),
+    ];
+    this.typingTimer = setInterval(() => this.drawTyping(), 2000);
+    this.reload();
+    ctx.api.get(`/sites/${ctx.site.id}/agents`).then((a) => { this.agents = a.agents || []; this.drawHead(); }).catch(() => {});
+  }
+
+  /** Fetches the transcript (on open, and after a reconnect, to fill what was missed). */
+  async reload() {
+    try {
+      const t = await this.ctx.api.get(`/sites/${this.ctx.site.id}/conversations/${this.id}/transcript`);
+      this.header = this.live.conversations.get(this.id) || t.conversation;
+      this.live.setTranscript(this.id, t.entries);
+      this.context.show(this.header);
+      this.composer.suggest();
+      this.drawHead();
+      this.drawTranscript();
+      this.markRead();
+    } catch (e) {
+      replace(this.transcript, h('p', { class: 'error', role: 'alert', text: e.status === 404 ? 'This conversation does not exist on this shop.' : `Could not load the chat: ${e.message}` }));
+    }
+  }
+
+  onMessage(m) {
+    this.drawTranscript();
+    if (document.visibilityState === 'visible') this.markRead();
+    if (m && m.author && m.author.kind === 'shopper') this.composer.suggest();
+  }
+
+  /** Tells the server (and so the shopper) how far the agent has read, and clears the badge. */
+  markRead() {
+    const entries = this.live.messages.get(this.id) || [];
+    const last = entries.filter((e) => e.kind === 'message').reduce((n, e) => Math.max(n, e.seq), 0);
+    this.live.unread.delete(this.id);
+    this.live.emit('conversations');
+    const isMine = this.header && this.header.state === 'assigned' && this.live.me && this.header.agent === this.live.me.id;
+    if (last > 0 && isMine && (this.header.agent_read_seq || 0) < last) {
+      this.ctx.socket.fire({ type: 'read', conversation_id: this.id, seq: last });
+      this.header.agent_read_seq = last;
+    }
+  }
+
+  agentName(id) {
+    if (this.live.me && id === this.live.me.id) return 'you';
+    const a = this.agents.find((x) => x.id === id);
+    return a ? a.display_name : 'another agent';
+  }
+
+  drawHead() {
+    const c = this.header;
+    if (!c) return;
+    const mine = c.state === 'assigned' && this.live.me && c.agent === this.live.me.id;
+    const open = c.state !== 'closed';
+    const status = c.state === 'assigned' ? `Assigned to ${this.agentName(c.agent)}` : STAGES[c.state];
+    replace(this.head,
+      h('h2', { 'data-role': 'chat-title', text: (this.visitor && this.visitor.attributes && this.visitor.attributes.name) || visitorName(this.live, c.visitor_id) }),
+      h('span', { class: `pill ${c.state}`, 'data-role': 'chat-state', text: status }),
+      c.handoff_reason && c.state === 'queued' ? h('span', { class: 'pill', text: REASONS[c.handoff_reason] }) : null,
+      c.contact_email ? h('span', { class: 'pill', title: 'Left while nobody was online', text: `Email: ${c.contact_email}` }) : null,
+      h('span', { class: 'actions' },
+        open && !mine ? h('button', { type: 'button', class: 'primary', 'data-role': 'take', text: c.state === 'bot' ? 'Take over from the bot' : 'Take', onclick: () => this.command({ type: 'take' }, 'Taken') }) : null,
+        open ? h('button', { type: 'button', 'data-role': 'transfer', text: 'Transfer', onclick: () => this.transferDialog() }) : null,
+        open ? h('button', { type: 'button', class: 'danger', 'data-role': 'close', text: 'Close', onclick: () => this.command({ type: 'close' }, 'Closed') }) : null));
+    this.drawTags();
+    this.composer.setEnabled(open);
+  }
+
+  drawTags() {
+    const c = this.header;
+    const input = h('input', { type: 'text', 'aria-label': 'Add a tag', placeholder: '+ tag', maxlength: 40, 'data-role': 'add-tag',
+      onkeydown: (ev) => {
+        if (ev.key !== 'Enter' || !input.value.trim()) return;
+        ev.preventDefault();
+        this.command({ type: 'tag', tag: input.value.trim() });
+      } });
+    replace(this.tags,
+      c.tags.map((t) => h('span', { class: 'tag', 'data-tag': t }, t,
+        c.state !== 'closed' ? h('button', { type: 'button', 'aria-label': `Remove tag ${t}`, text: '×', onclick: () => this.command({ type: 'tag', tag: t, remove: true }) }) : null)),
+      c.state !== 'closed' ? input : null);
+  }
+
+  drawTranscript() {
+    const entries = this.live.messages.get(this.id);
+    if (!entries) return;
+    const atBottom = this.transcript.scrollHeight - this.transcript.scrollTop - this.transcript.clientHeight < 40;
+    const readUpTo = (this.header && this.header.shopper_read_seq) || 0;
+    replace(this.transcript, entries.length ? entries.map((e) => this.entry(e, readUpTo)) : h('p', { class: 'empty', text: 'No messages yet.' }));
+    if (atBottom || this.firstDraw !== false) this.transcript.scrollTop = this.transcript.scrollHeight;
+    this.firstDraw = false;
+  }
+
+  entry(e, readUpTo) {
+    if (e.kind === 'note') {
+      return h('div', { class: 'msg', 'data-kind': 'note', 'data-role': 'note' },
+        h('span', { class: 'who' }, `Internal note · ${e.author_name}`, h('span', { class: 'when', text: time(e.ts) })),
+        h('span', { class: 'text', text: e.text }));
+    }
+    const kind = e.author.kind;
+    const who = kind === 'bot' ? `${e.author.name} · Bot` : kind === 'system' ? '' : e.author.name;
+    const read = kind !== 'shopper' && kind !== 'system' && e.seq <= readUpTo;
+    return h('div', { class: 'msg', 'data-kind': kind, 'data-seq': e.seq },
+      who ? h('span', { class: 'who' }, who, h('span', { class: 'when', text: time(e.ts) })) : null,
+      h('span', { class: 'text', text: e.text }),
+      read ? h('span', { class: 'read-mark', 'data-role': 'read-mark', title: 'Read by the shopper', text: '✓ Read' }) : null);
+  }
+
+  drawTyping() {
+    const t = this.live.typing.get(this.id);
+    const active = t && t.until > Date.now();
+    this.typingLine.textContent = active ? `${visitorName(this.live, this.header ? this.header.visitor_id : '')} is typing…` : '';
+  }
+
+  async command(cmd, done) {
+    try {
+      await this.ctx.socket.send({ ...cmd, conversation_id: this.id });
+      if (done) this.ctx.toast(done);
+    } catch (e) {
+      this.ctx.toast(e.message, 'error');
+    }
+  }
+
+  transferDialog() {
+    const select = h('select', { name: 'to', 'aria-label': 'Transfer to' },
+      h('option', { value: 'queue:', text: 'Back to the queue' }),
+      this.agents.filter((a) => !this.live.me || a.id !== this.live.me.id).map((a) =>
+        h('option', { value: `agent:${a.id}`, text: `${a.display_name} (${a.status || 'offline'})` })),
+      [...new Set(this.agents.flatMap((a) => a.skills || []))].map((s) => h('option', { value: `team:${s}`, text: `Team: ${s}` })));
+    const error = h('p', { class: 'form-error', role: 'alert', hidden: true });
+    const dialog = h('dialog', { 'data-role': 'transfer-dialog', 'aria-label': 'Transfer chat' },
+      h('form', { method: 'dialog', onsubmit: async (ev) => {
+        ev.preventDefault();
+        const [kind, target] = select.value.split(/:(.*)/s);
+        const cmd = { type: 'transfer' };
+        if (kind === 'agent') cmd.to_agent = target;
+        if (kind === 'team') cmd.to_team = target;
+        try {
+          await this.ctx.socket.send({ ...cmd, conversation_id: this.id });
+          dialog.close();
+          this.ctx.toast('Transferred');
+        } catch (e) {
+          error.textContent = e.message;
+          error.hidden = false;
+        }
+      } },
+      h('h2', { text: 'Transfer this chat' }),
+      h('label', { class: 'field' }, h('span', { class: 'field-label', text: 'To' }), select),
+      error,
+      h('div', { class: 'actions' },
+        h('button', { type: 'submit', class: 'primary', text: 'Transfer' }),
+        h('button', { type: 'button', text: 'Cancel', onclick: () => dialog.close() }))));
+    dialog.addEventListener('close', () => dialog.remove());
+    document.body.append(dialog);
+    dialog.showModal();
+  }
+
+  destroy() {
+    this.offs.forEach((off) => off());
+    clearInterval(this.typingTimer);
+    this.composer.destroy();
+    this.context.destroy();
+  }
+}

@@ -1,0 +1,236 @@
+// Writing to the shopper (or an internal note): Enter sends, Shift+Enter breaks the line.
+// Typing `/` opens the site's canned replies, searched by shortcut, title and text; the
+// highlighted one is previewed with its variables filled in from this chat's context
+// ({{ cart.total }}, {{ shopper.name }}…) and choosing it puts that text in the box, to edit
+// or send. Suggested replies ranked against the shopper's last message sit one click away.
+
+import { h, replace } from '../dom.js';
+
+const TYPING_REFRESH_MS = 3000;
+const TYPING_IDLE_MS = 4000;
+const MAX_MENU = 8;
+
+export class Composer {
+  constructor(ctx, conversationId, header) {
+    this.ctx = ctx;
+    this.id = conversationId;
+    this.header = header;
+    this.mode = 'reply';
+    this.canned = null;       // the site's canned replies, loaded on first `/`
+    this.menuItems = [];
+    this.selected = 0;
+    this.typingSentAt = 0;
+    this.idleTimer = null;
+    this.previewSeq = 0;
+    this.pending = { text: null, id: null }; // the message being sent and its idempotency key
+
+    this.input = h('textarea', { 'data-role': 'composer', 'aria-label': 'Reply to the shopper', rows: 2, maxlength: 4000,
+      placeholder: 'Reply… (type / for canned replies)',
+      oninput: () => this.onInput(), onkeydown: (ev) => this.onKey(ev) });
+    this.menu = h('ul', { class: 'canned-menu', role: 'listbox', 'data-role': 'canned-menu', hidden: true, 'aria-label': 'Canned replies' });
+    this.preview = h('div', { class: 'preview', 'data-role': 'canned-preview', hidden: true, 'aria-live': 'polite' });
+    this.suggestions = h('div', { class: 'suggestions', 'data-role': 'suggestions', 'aria-label': 'Suggested replies' });
+    this.sendButton = h('button', { type: 'submit', class: 'primary', 'data-role': 'send', text: 'Send' });
+    this.replyTab = h('button', { type: 'button', 'data-mode': 'reply', 'aria-pressed': 'true', text: 'Reply', onclick: () => this.setMode('reply') });
+    this.noteTab = h('button', { type: 'button', 'data-mode': 'note', 'data-role': 'note-mode', 'aria-pressed': 'false', text: 'Internal note', onclick: () => this.setMode('note') });
+    this.error = h('p', { class: 'form-error', role: 'alert', hidden: true });
+    this.node = h('form', { class: 'composer', 'data-role': 'composer-form', onsubmit: (ev) => { ev.preventDefault(); this.send(); } },
+      this.menu,
+      this.suggestions,
+      h('div', { class: 'composer-modes' }, this.replyTab, this.noteTab),
+      this.preview,
+      h('div', { class: 'composer-row' }, this.input, this.sendButton),
+      this.error);
+  }
+
+  setEnabled(enabled) {
+    this.input.disabled = !enabled;
+    this.sendButton.disabled = !enabled;
+    if (!enabled) this.input.placeholder = 'This chat is closed.';
+  }
+
+  setMode(mode) {
+    this.mode = mode;
+    this.node.classList.toggle('note', mode === 'note');
+    this.replyTab.setAttribute('aria-pressed', String(mode === 'reply'));
+    this.noteTab.setAttribute('aria-pressed', String(mode === 'note'));
+    this.input.setAttribute('aria-label', mode === 'note' ? 'Internal note (the shopper never sees it)' : 'Reply to the shopper');
+    this.input.placeholder = mode === 'note' ? 'Internal note — only agents see this' : 'Reply… (type / for canned replies)';
+    this.input.focus();
+  }
+
+  /** Refreshes the suggested replies (on open and after each shopper message). */
+  async suggest() {
+    try {
+      const s = await this.ctx.api.get(`/sites/${this.ctx.site.id}/conversations/${this.id}/suggestions`);
+      replace(this.suggestions, (s.suggestions || []).map((item) =>
+        h('button', { type: 'button', 'data-role': 'suggestion', 'data-kind': item.kind, title: item.text,
+          text: item.kind === 'canned' ? `${item.shortcut || ''} ${item.title || ''}`.trim() : `KB: ${item.title}`,
+          onclick: () => { this.input.value = item.text; this.input.focus(); this.showPreview(null); } })));
+    } catch {
+      replace(this.suggestions);
+    }
+  }
+
+  onInput() {
+    this.error.hidden = true;
+    if (this.mode === 'reply') this.typing(true);
+    const m = /(^|\s)\/(\S*)$/.exec(this.input.value);
+    if (m && this.mode === 'reply') this.openMenu(m[2]);
+    else this.closeMenu();
+  }
+
+  /** Tells the shopper the agent is typing, at most every few seconds, and when it stopped. */
+  typing(active) {
+    const now = Date.now();
+    clearTimeout(this.idleTimer);
+    if (active) {
+      if (now - this.typingSentAt > TYPING_REFRESH_MS) {
+        this.typingSentAt = now;
+        this.ctx.socket.fire({ type: 'typing', conversation_id: this.id, active: true });
+      }
+      this.idleTimer = setTimeout(() => this.typing(false), TYPING_IDLE_MS);
+    } else if (this.typingSentAt) {
+      this.typingSentAt = 0;
+      this.ctx.socket.fire({ type: 'typing', conversation_id: this.id, active: false });
+    }
+  }
+
+  async openMenu(q) {
+    if (!this.canned) {
+      try {
+        this.canned = (await this.ctx.api.get(`/sites/${this.ctx.site.id}/canned-replies`)).canned_replies || [];
+      } catch (e) {
+        this.canned = [];
+      }
+    }
+    const needle = q.toLowerCase();
+    const score = (c) => {
+      const shortcut = c.shortcut.replace(/^\//, '').toLowerCase();
+      if (shortcut.startsWith(needle)) return 0;
+      if (shortcut.includes(needle) || (c.title || '').toLowerCase().includes(needle)) return 1;
+      if (c.body.toLowerCase().includes(needle)) return 2;
+      return 9;
+    };
+    this.menuItems = this.canned.map((c) => [score(c), c]).filter(([s]) => s < 9)
+      .sort((a, b) => a[0] - b[0]).slice(0, MAX_MENU).map(([, c]) => c);
+    this.selected = 0;
+    this.drawMenu();
+  }
+
+  drawMenu() {
+    if (!this.menuItems.length) {
+      replace(this.menu, h('li', { class: 'muted', text: this.canned && this.canned.length ? 'No canned reply matches.' : 'No canned replies yet — owners add them under Canned replies.' }));
+      this.menu.hidden = false;
+      this.showPreview(null);
+      return;
+    }
+    replace(this.menu, this.menuItems.map((c, i) => h('li', {
+      role: 'option', id: `canned-${c.id}`, 'data-canned-id': c.id, 'aria-selected': String(i === this.selected),
+      onmousedown: (ev) => { ev.preventDefault(); this.selected = i; this.choose(); },
+    }, h('span', { class: 'shortcut', text: c.shortcut }), h('span', { text: c.title || c.body.slice(0, 80) }))));
+    this.menu.hidden = false;
+    this.input.setAttribute('aria-activedescendant', `canned-${this.menuItems[this.selected].id}`);
+    this.previewCanned(this.menuItems[this.selected]);
+  }
+
+  closeMenu() {
+    this.menu.hidden = true;
+    this.menuItems = [];
+    this.input.removeAttribute('aria-activedescendant');
+    this.showPreview(null);
+  }
+
+  async render(canned) {
+    const r = await this.ctx.api.post(`/sites/${this.ctx.site.id}/conversations/${this.id}/canned-replies/${canned.id}/preview`, {});
+    return r.text;
+  }
+
+  async previewCanned(canned) {
+    const seq = ++this.previewSeq;
+    try {
+      const text = await this.render(canned);
+      if (seq === this.previewSeq && !this.menu.hidden) this.showPreview(text);
+    } catch (e) {
+      if (seq === this.previewSeq) this.showPreview(`Cannot fill this reply in: ${e.message}`);
+    }
+  }
+
+  showPreview(text) {
+    this.preview.hidden = text === null;
+    this.preview.textContent = text || '';
+  }
+
+  async choose() {
+    const canned = this.menuItems[this.selected];
+    if (!canned) return;
+    try {
+      const text = await this.render(canned);
+      this.input.value = this.input.value.replace(/(^|\s)\/\S*$/, (m, space) => space + text);
+      this.closeMenu();
+      this.input.focus();
+    } catch (e) {
+      this.error.textContent = `Cannot fill this reply in: ${e.message}`;
+      this.error.hidden = false;
+    }
+  }
+
+  onKey(ev) {
+    if (!this.menu.hidden && this.menuItems.length) {
+      if (ev.key === 'ArrowDown' || ev.key === 'ArrowUp') {
+        ev.preventDefault();
+        const n = this.menuItems.length;
+        this.selected = (this.selected + (ev.key === 'ArrowDown' ? 1 : n - 1)) % n;
+        this.drawMenu();
+        return;
+      }
+      if (ev.key === 'Enter' || ev.key === 'Tab') {
+        ev.preventDefault();
+        this.choose();
+        return;
+      }
+    }
+    if (ev.key === 'Escape' && !this.menu.hidden) {
+      ev.preventDefault();
+      this.closeMenu();
+      return;
+    }
+    if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {
+      ev.preventDefault();
+      this.send();
+    }
+  }
+
+  async send() {
+    const text = this.input.value.trim();
+    if (!text) return;
+    this.sendButton.disabled = true;
+    try {
+      if (this.mode === 'note') {
+        await this.ctx.socket.send({ type: 'note', conversation_id: this.id, text });
+      } else {
+        this.typing(false);
+        // A retry of the same text after a lost answer reuses its id, so the server
+        // stores it once even if the first attempt did arrive.
+        if (this.pending.text !== text) this.pending = { text, id: crypto.randomUUID() };
+        await this.ctx.socket.send({ type: 'message', conversation_id: this.id, client_msg_id: this.pending.id, text });
+        this.pending = { text: null, id: null };
+      }
+      this.input.value = '';
+      this.closeMenu();
+    } catch (e) {
+      // The text stays in the box: nothing typed is lost when the server refused it or the
+      // connection dropped.
+      this.error.textContent = e.message;
+      this.error.hidden = false;
+    } finally {
+      this.sendButton.disabled = false;
+      this.input.focus();
+    }
+  }
+
+  destroy() {
+    this.typing(false);
+    clearTimeout(this.idleTimer);
+  }
+}

@@ -1,0 +1,373 @@
+//! The agent dashboard and owner console (`/agent/`) in a real Chromium against the real
+//! server: an agent logs in with the form, watches a shopper (a WebSocket client, as the
+//! widget is one) browse, takes the chat over from the bot, answers with a canned reply whose
+//! variables the dashboard filled in, writes a note the shopper never gets, and is notified
+//! when a chat is routed to them. The page is queried through `data-role`/`data-nav` hooks.
+
+use crate::support::{Browser, ChatServer, DEADLINE, OWNER_EMAIL, PASSWORD, Socket};
+use serde_json::{Value, json};
+
+/// The shop's origin, allowed for the site: the shopper sockets come from it.
+pub const SHOP: &str = "https://shop.example";
+/// WebDriver's Enter key.
+pub const ENTER: &str = "\u{E007}";
+
+/// Opens `/agent/`, logs in with the form and waits for the connected dashboard.
+pub async fn log_in(browser: &Browser, chat: &ChatServer) {
+    browser.goto(&chat.url("/agent/")).await;
+    browser
+        .type_into("form[data-role=login] input[name=email]", OWNER_EMAIL)
+        .await;
+    browser
+        .type_into("form[data-role=login] input[name=password]", PASSWORD)
+        .await;
+    browser
+        .click("form[data-role=login] button[type=submit]")
+        .await;
+    connected(browser).await;
+}
+
+/// Waits until the dashboard shows its sections and its agent socket is up (`ready` seen).
+pub async fn connected(browser: &Browser) {
+    browser
+        .wait_for(
+            "the dashboard with a live agent socket",
+            "const c = document.querySelector('[data-role=connection]');\
+             return !!document.querySelector('[data-nav=inbox]') && !!c && c.dataset.state === 'open';",
+        )
+        .await;
+}
+
+/// The text of the first element `css` matches, once it contains `needle`.
+pub async fn text_containing(browser: &Browser, css: &str, needle: &str) -> String {
+    let script = format!(
+        "const e = [...document.querySelectorAll({css})].find((e) => e.textContent.includes({needle}));\
+         return e ? e.textContent : null;",
+        css = json!(css),
+        needle = json!(needle)
+    );
+    browser
+        .wait_for(&format!("{css} containing {needle:?}"), &script)
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// A shopper on the shop's jacket page.
+async fn shopper(chat: &ChatServer, title: &str, path: &str) -> (Socket, Value) {
+    chat.shopper(
+        SHOP,
+        json!({ "page": { "url": format!("{SHOP}{path}"), "title": title, "type": "product" } }),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn an_agent_watches_a_shopper_takes_over_from_the_bot_and_answers_with_context() {
+    let chat = ChatServer::start(&[SHOP.to_owned()]).await;
+    let token = chat.login().await;
+    let response = chat
+        .post(
+            &chat.site_path("/canned-replies"),
+            &token,
+            json!({ "shortcut": "/cart", "title": "Cart total",
+                    "body": "Your cart comes to {{ cart.total }} {{ cart.currency }}." }),
+        )
+        .await;
+    assert_eq!(response.status(), 201, "{:?}", response.text().await);
+    // With a knowledge base the bot answers first (with none, chats go straight to people).
+    chat.add_article(&token, "How long does shipping take?", "Two to three days.")
+        .await;
+
+    let browser = Browser::start(1280).await;
+    log_in(&browser, &chat).await;
+    assert_eq!(
+        browser.js("return Notification.permission;").await,
+        "granted",
+        "the test browser allows notifications"
+    );
+    // A spy on the Notification API: the dashboard calls it; the test reads what it showed.
+    browser
+        .js("window.__notes = [];\
+             const Native = window.Notification;\
+             window.Notification = function (title, options) {\
+               window.__notes.push({ title, body: options && options.body });\
+               return new Native(title, options);\
+             };\
+             window.Notification.permission = Native.permission;\
+             window.Notification.requestPermission = () => Native.requestPermission();")
+        .await;
+
+    // Live visitors: a shopper arrives, is named (with markup in the name), fills the cart.
+    browser.click("[data-nav=visitors]").await;
+    browser
+        .wait_for(
+            "the live visitors table",
+            "return !!document.querySelector('[data-role=live-visitors]');",
+        )
+        .await;
+    let (mut eva, welcome) = shopper(&chat, "Alpine jacket", "/jackets/alpine").await;
+    let visitor = welcome["visitor_id"].as_str().unwrap().to_owned();
+    let row = format!("tr[data-visitor-id={visitor}]");
+    eva.send(json!({ "type": "event", "name": "identify",
+                     "props": { "name": "Eva <img src=x onerror=window.__xss=1>" } }))
+        .await;
+    eva.send(json!({ "type": "event", "name": "cart_update", "props": {
+            "total": 129.9, "currency": "EUR",
+            "items": [{ "sku": "ALP-M", "qty": 1, "price": 129.9, "name": "Alpine jacket M" }] } }))
+        .await;
+    text_containing(&browser, &format!("{row} [data-field=cart]"), "129.90 EUR").await;
+    text_containing(
+        &browser,
+        &format!("{row} [data-field=page]"),
+        "Alpine jacket",
+    )
+    .await;
+    let name = text_containing(&browser, &format!("{row} [data-field=name]"), "Eva").await;
+    assert!(name.contains("<img"), "the name is shown as text: {name}");
+
+    // A page change shows in the table without a reload.
+    let moved = std::time::Instant::now();
+    eva.send(json!({ "type": "event", "name": "page_view",
+                     "props": { "url": format!("{SHOP}/boots/trail"), "title": "Trail boots" } }))
+        .await;
+    text_containing(&browser, &format!("{row} [data-field=page]"), "Trail boots").await;
+    eprintln!(
+        "live visitors: page change visible after {} ms (polled every 50 ms)",
+        moved.elapsed().as_millis()
+    );
+    text_containing(&browser, &format!("{row} [data-field=pages]"), "2").await;
+    assert_eq!(
+        browser
+            .js("return [document.querySelectorAll('#view img').length, window.__xss === undefined];")
+            .await,
+        json!([0, true]),
+        "no element was made from the shopper's name"
+    );
+    browser.screenshot("dashboard-live-visitors").await;
+
+    // The shopper writes; the bot has no article and answers that it does not know.
+    eva.send(
+        json!({ "type": "message", "client_msg_id": "m1", "text": "Does the jacket run small?" }),
+    )
+    .await;
+    browser.click("[data-nav=inbox]").await;
+    let link = "[data-role=bot-chats] a[data-conversation-id]";
+    browser.element(link).await;
+    browser.click(link).await;
+    text_containing(
+        &browser,
+        "[data-role=transcript] .msg[data-kind=shopper]",
+        "run small",
+    )
+    .await;
+    text_containing(
+        &browser,
+        "[data-role=transcript] .msg[data-kind=bot]",
+        "Bot",
+    )
+    .await;
+
+    // Take over from the bot.
+    browser.click("[data-role=take]").await;
+    text_containing(&browser, "[data-role=chat-state]", "Assigned to you").await;
+
+    // Context beside the chat: cart lines and the page trail with both pages.
+    text_containing(&browser, "[data-role=cart-total]", "129.90 EUR").await;
+    text_containing(&browser, "[data-role=trail]", "Trail boots").await;
+    text_containing(&browser, "[data-role=trail]", "Alpine jacket").await;
+
+    // Typing both ways.
+    eva.send(json!({ "type": "typing", "active": true })).await;
+    text_containing(&browser, "[data-role=shopper-typing]", "typing").await;
+
+    // A canned reply: `/` finds it, the preview is filled in from the cart, Enter picks it,
+    // Enter sends it.
+    browser.type_into("[data-role=composer]", "/car").await;
+    text_containing(&browser, "[data-role=canned-preview]", "129.9 EUR").await;
+    browser.type_into("[data-role=composer]", ENTER).await;
+    browser
+        .wait_for(
+            "the filled-in reply in the composer",
+            "return document.querySelector('[data-role=composer]').value.includes('129.9 EUR');",
+        )
+        .await;
+    browser.type_into("[data-role=composer]", ENTER).await;
+    let typing = eva
+        .until("the agent's typing", |f| {
+            f["type"] == "typing" && f["active"] == true
+        })
+        .await;
+    assert_eq!(typing["author"]["kind"], "agent", "{typing}");
+    let reply = eva
+        .until("the agent's reply", |f| {
+            f["type"] == "message" && f["author"]["kind"] == "agent"
+        })
+        .await;
+    assert_eq!(reply["text"], "Your cart comes to 129.9 EUR.", "{reply}");
+    text_containing(
+        &browser,
+        "[data-role=transcript] .msg[data-kind=agent]",
+        "129.9 EUR",
+    )
+    .await;
+
+    // The shopper reads it; the agent sees the read mark.
+    eva.send(
+        json!({ "type": "read", "conversation_id": reply["conversation_id"], "seq": reply["seq"] }),
+    )
+    .await;
+    text_containing(&browser, "[data-role=read-mark]", "Read").await;
+
+    // An internal note: shown to agents, never to the shopper.
+    browser.click("[data-role=note-mode]").await;
+    browser
+        .type_into(
+            "[data-role=composer]",
+            &format!("VIP, offer free shipping{ENTER}"),
+        )
+        .await;
+    text_containing(&browser, "[data-role=transcript] [data-role=note]", "VIP").await;
+    let seen = eva.drain().await;
+    assert!(
+        seen.iter().all(|f| !f.to_string().contains("VIP")),
+        "the shopper's socket never carries the note: {seen:?}"
+    );
+    let conversation = reply["conversation_id"].as_str().unwrap();
+    let shopper_view: Value = chat
+        .get(
+            &chat.site_path(&format!("/conversations/{conversation}/messages")),
+            &token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(!shopper_view.to_string().contains("VIP"), "{shopper_view}");
+    browser.screenshot("dashboard-chat-context").await;
+
+    // A second shopper asks for a person: routing gives the chat to this (online) agent,
+    // and the dashboard chimes, badges the title and shows a desktop notification.
+    let (mut max, _) = shopper(&chat, "Scarf", "/scarves/wool").await;
+    max.send(json!({ "type": "message", "client_msg_id": "m1", "text": "Hello?" }))
+        .await;
+    max.until("the bot's answer", |f| {
+        f["type"] == "message" && f["author"]["kind"] == "bot"
+    })
+    .await;
+    max.send(json!({ "type": "handoff" })).await;
+    let note = browser
+        .wait_for(
+            "a desktop notification",
+            "return window.__notes.length ? window.__notes[0] : null;",
+        )
+        .await;
+    assert_eq!(note["title"], "New chat for you", "{note}");
+    text_containing(&browser, "[data-role=toast]", "routed to you").await;
+    browser
+        .wait_for(
+            "the unread count in the title",
+            "return document.title.startsWith('(1)');",
+        )
+        .await;
+    text_containing(&browser, "[data-role=mine]", "Visitor").await;
+
+    let errors = browser.console_errors().await;
+    assert!(errors.is_empty(), "console errors: {errors:?}");
+    browser.close().await;
+    chat.stop().await;
+}
+
+#[tokio::test]
+async fn the_dashboard_reconnects_after_a_restart_and_fits_a_narrow_window() {
+    let mut chat = ChatServer::start(&[SHOP.to_owned()]).await;
+    let token = chat.login().await;
+    chat.add_article(&token, "How long does shipping take?", "Two to three days.")
+        .await;
+    let browser = Browser::start(1280).await;
+    log_in(&browser, &chat).await;
+
+    let (mut eva, welcome) = shopper(&chat, "Alpine jacket", "/jackets/alpine").await;
+    eva.send(json!({ "type": "message", "client_msg_id": "m1", "text": "Before the restart" }))
+        .await;
+    let first = eva
+        .until("the bot's answer", |f| {
+            f["type"] == "message" && f["author"]["kind"] == "bot"
+        })
+        .await;
+    let conversation = first["conversation_id"].as_str().unwrap().to_owned();
+    let link = format!("a[data-conversation-id={conversation}]");
+    browser.click(&link).await;
+    text_containing(&browser, "[data-role=transcript]", "Before the restart").await;
+
+    // The server goes away and comes back on the same port with the same data.
+    chat.restart().await;
+    browser
+        .wait_for(
+            "the dashboard to notice the restart",
+            "const c = document.querySelector('[data-role=connection]'); return c.dataset.state !== 'open';",
+        )
+        .await;
+    // What happens while the dashboard is still away (an agent's reply over REST) or right
+    // after it is back (the shopper's next message) both reach the open chat: the first by
+    // the transcript refetched on `ready`, the second live.
+    let response = chat
+        .post(
+            &chat.site_path(&format!("/conversations/{conversation}/messages")),
+            &token,
+            json!({ "text": "Replied while you were away", "client_msg_id": "rest-1" }),
+        )
+        .await;
+    assert_eq!(response.status(), 201, "{:?}", response.text().await);
+    connected(&browser).await;
+    text_containing(
+        &browser,
+        "[data-role=transcript]",
+        "Replied while you were away",
+    )
+    .await;
+    let (mut eva, _) = chat
+        .shopper(
+            SHOP,
+            json!({ "visitor_id": welcome["visitor_id"], "session": welcome["session"],
+                    "page": { "url": format!("{SHOP}/jackets/alpine") } }),
+        )
+        .await;
+    eva.send(json!({ "type": "message", "client_msg_id": "m2", "text": "After the restart" }))
+        .await;
+    text_containing(&browser, "[data-role=transcript]", "After the restart").await;
+
+    // 768 px: one column, nothing wider than the window.
+    browser.resize(768, 900).await;
+    let layout = browser
+        .wait_for(
+            "a single-column inbox",
+            "const list = document.querySelector('[data-role=conversation-list]').getBoundingClientRect();\
+             const chat = document.querySelector('.chat').getBoundingClientRect();\
+             return chat.top >= list.bottom && Math.abs(chat.left - list.left) < 2\
+               && document.documentElement.scrollWidth <= window.innerWidth\
+               ? { list: list.width, chat: chat.width } : null;",
+        )
+        .await;
+    assert!(layout["chat"].as_f64().unwrap() > 600.0, "{layout}");
+    browser.screenshot("dashboard-768").await;
+
+    // Logging out forgets the token: a reload shows the login form again.
+    browser.click("[data-role=logout]").await;
+    browser.element("form[data-role=login]").await;
+    browser.reload().await;
+    browser.element("form[data-role=login]").await;
+    assert_eq!(
+        browser
+            .js("return sessionStorage.getItem('shopchat.token');")
+            .await,
+        Value::Null
+    );
+    let errors = browser.console_errors().await;
+    // The restart itself makes the browser log the failed reconnection attempts.
+    let unexpected: Vec<_> = errors.iter().filter(|e| !e.contains("/ws/agent")).collect();
+    assert!(unexpected.is_empty(), "console errors: {unexpected:?}");
+    browser.close().await;
+    chat.stop().await;
+}
