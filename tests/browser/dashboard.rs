@@ -11,6 +11,10 @@ use serde_json::{Value, json};
 pub const SHOP: &str = "https://shop.example";
 /// WebDriver's Enter key.
 pub const ENTER: &str = "\u{E007}";
+/// WebDriver's Tab key.
+pub const TAB: &str = "\u{E004}";
+/// WebDriver's Shift key (held for the rest of the key sequence).
+pub const SHIFT: &str = "\u{E008}";
 
 /// Opens `/agent/`, logs in with the form and waits for the connected dashboard.
 pub async fn log_in(browser: &Browser, chat: &ChatServer) {
@@ -287,6 +291,28 @@ async fn the_dashboard_reconnects_after_a_restart_and_fits_a_narrow_window() {
         .await;
     let browser = Browser::start(1280).await;
     log_in(&browser, &chat).await;
+
+    // Keyboard: Tab reaches the sections with a visible focus ring, Enter opens one.
+    let mut reached = false;
+    for _ in 0..20 {
+        browser.press(TAB).await;
+        let focus = browser
+            .js("const e = document.activeElement;\
+                 return { nav: e.dataset.nav || null, visible: e.matches(':focus-visible')\
+                          && getComputedStyle(e).boxShadow !== 'none' };")
+            .await;
+        assert_eq!(focus["visible"], true, "focus is visible: {focus}");
+        if focus["nav"] == "visitors" {
+            reached = true;
+            break;
+        }
+    }
+    assert!(reached, "Tab reaches the Live visitors section");
+    browser.press(ENTER).await;
+    browser.element("[data-role=live-visitors]").await;
+    browser.press(&format!("{SHIFT}{TAB}")).await;
+    browser.press(ENTER).await;
+    browser.element("[data-role=conversation-list]").await;
 
     let (mut eva, welcome) = shopper(&chat, "Alpine jacket", "/jackets/alpine").await;
     eva.send(json!({ "type": "message", "client_msg_id": "m1", "text": "Before the restart" }))

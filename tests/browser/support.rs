@@ -565,6 +565,17 @@ impl Browser {
             .unwrap_or_else(|e| panic!("type into {css}: {e}"));
     }
 
+    /// Presses keys in whatever element has the focus, as a keyboard user does.
+    pub async fn press(&self, keys: &str) {
+        self.client()
+            .active_element()
+            .await
+            .expect("a focused element")
+            .send_keys(keys)
+            .await
+            .expect("key press");
+    }
+
     /// The element `css` matches, waiting for it to appear.
     pub async fn element(&self, css: &str) -> fantoccini::elements::Element {
         self.client()

@@ -233,8 +233,17 @@ function drawBell() {
 function drawNav() {
   const site = currentSite();
   const name = routeName();
-  replace(shell.nav, VIEWS.filter((v) => !v.owner || isOwner(site)).map((v) =>
-    h('a', { href: `#/${v.name}`, 'data-nav': v.name, 'aria-current': v.name === name ? 'page' : null, text: v.label })));
+  const views = VIEWS.filter((v) => !v.owner || isOwner(site));
+  const links = [...shell.nav.children];
+  // Rebuilt only when the sections change (another site): replacing the links on every
+  // route would drop the keyboard focus from the link just pressed.
+  if (links.map((a) => a.dataset.nav).join() !== views.map((v) => v.name).join()) {
+    replace(shell.nav, views.map((v) => h('a', { href: `#/${v.name}`, 'data-nav': v.name, text: v.label })));
+  }
+  for (const a of shell.nav.children) {
+    if (a.dataset.nav === name) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
 }
 
 function routeName() {

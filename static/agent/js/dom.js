@@ -114,3 +114,18 @@ export function field(label, input, hint) {
     hint ? h('span', { class: 'hint', text: hint }) : null,
     h('span', { class: 'field-error', 'data-error-for': input.name || '', hidden: true, role: 'alert' }));
 }
+
+/**
+ * Wraps `fn` so that bursts of calls run it at most once per `ms` (the last call always runs).
+ * Live frames can arrive hundreds a second on a busy shop; a table redraw per frame would
+ * spend the agent's CPU on pixels nobody can read that fast.
+ */
+export function throttle(fn, ms) {
+  let timer = null;
+  let last = 0;
+  return () => {
+    if (timer) return;
+    const wait = Math.max(0, last + ms - Date.now());
+    timer = setTimeout(() => { timer = null; last = Date.now(); fn(); }, wait);
+  };
+}

@@ -2,7 +2,7 @@
 // chat in the middle, the shopper's context on the right. Everything live comes from the
 // agent socket (`ctx.live`); transcripts and context are fetched over REST when a chat opens.
 
-import { h, replace, duration } from '../dom.js';
+import { h, replace, duration, throttle } from '../dom.js';
 import { REASONS, visitorName, priorityLabel, queueOrder } from './labels.js';
 import { ChatView } from './chat.js';
 
@@ -79,9 +79,10 @@ export function mount(root, ctx) {
       others.length ? group('Other agents', 'others', others, '') : null);
   }
 
+  const redraw = throttle(drawList, 200);
   const offs = [
-    live.on('conversations', drawList),
-    live.on('visitors', drawList),
+    live.on('conversations', redraw),
+    live.on('visitors', redraw),
     live.on('ready', () => { drawList(); if (chat) chat.reload(); }),
   ];
   // Wait times and unread counts change without frames; a slow tick keeps them honest.

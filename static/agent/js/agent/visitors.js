@@ -2,7 +2,7 @@
 // it (ticking), pages this session, cart, new or returning, where they came from, and their
 // name when the shop identified them. An agent can open a chat with any of them.
 
-import { h, replace, money, duration } from '../dom.js';
+import { h, replace, money, duration, throttle } from '../dom.js';
 import { visitorName } from './labels.js';
 
 export function mount(root, ctx) {
@@ -85,7 +85,8 @@ export function mount(root, ctx) {
       if (since) cell.textContent = duration(Date.now() - since);
     }
   }, 1000);
-  const offs = [live.on('visitors', draw), live.on('conversations', draw), live.on('ready', draw)];
+  const redraw = throttle(draw, 200);
+  const offs = [live.on('visitors', redraw), live.on('conversations', redraw), live.on('ready', redraw)];
   draw();
   return () => { offs.forEach((off) => off()); clearInterval(tick); };
 }
