@@ -198,7 +198,7 @@ async fn post_message(
     Ok({ status }.json(json!({ "message": appended.message, "duplicate": appended.duplicate })))
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/visitors/{visitor_id}", tag = "visitors", params(("site_id" = String, Path, description = "Site id (site_…)"), ("visitor_id" = String, Path, description = "Visitor id (v_…)")), security(("bearer" = [])), responses((status = 200, description = "Live or stored browsing state: page, trail, cart, product, campaign, tags", body = Object), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not a member (or not an owner) of the site", body = crate::http::openapi::ErrorResponse), (status = 404, description = "Unknown visitor", body = crate::http::openapi::ErrorResponse)))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/visitors/{visitor_id}", tag = "visitors", params(("site_id" = String, Path, description = "Site id (site_…)"), ("visitor_id" = String, Path, description = "Visitor id (v_…)")), security(("bearer" = [])), responses((status = 200, description = "Live or stored browsing state: page, trail, cart, orders (oldest first), product, campaign, tags", body = Object), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not a member (or not an owner) of the site", body = crate::http::openapi::ErrorResponse), (status = 404, description = "Unknown visitor", body = crate::http::openapi::ErrorResponse)))]
 async fn get_visitor(
     state: web::Data<AppState>,
     caller: Caller,
@@ -233,6 +233,7 @@ async fn get_visitor(
         "last_event": browsing.last_event.as_ref().map(|(name, at)| json!({ "name": name, "at": at })),
         "trail": browsing.trail,
         "cart": browsing.cart,
+        "orders": browsing.orders,
         "product": browsing.product,
         "utm": browsing.utm,
         "referrer_host": browsing.referrer_host,

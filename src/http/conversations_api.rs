@@ -8,9 +8,9 @@ use crate::chat::{self, ChatError};
 use crate::conversation::ChatSettings;
 use crate::conversation::lifecycle::Stage;
 use crate::conversation::settings::valid_tag;
-use crate::domain::{AgentId, ConversationId, MessageText, SiteId, Timestamp};
+use crate::domain::{AgentId, ConversationId, MessageText, Role, SiteId, Timestamp, VisitorId};
 use crate::startup::AppState;
-use crate::store::{Conversation, ConversationFilter};
+use crate::store::{Conversation, ConversationFilter, SiteAgent, StoreError};
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
@@ -95,10 +95,12 @@ struct ListQuery {
     #[serde(default)]
     q: Option<String>,
     #[serde(default)]
+    visitor: Option<String>,
+    #[serde(default)]
     limit: Option<u32>,
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/conversations", tag = "conversations", params(("site_id" = String, Path, description = "Site id (site_…)"), ("status" = Option<String>, Query, description = "bot, queued, assigned, closed, or open (not closed); comma-separated"), ("agent" = Option<String>, Query, description = "Assigned to this agent id, or `me`"), ("tag" = Option<String>, Query, description = "With this tag"), ("from" = Option<i64>, Query, description = "Created at or after (ms since the epoch)"), ("to" = Option<i64>, Query, description = "Created before (ms since the epoch)"), ("q" = Option<String>, Query, description = "A message contains this text (case-insensitive)"), ("limit" = Option<u32>, Query, description = "1 to 200, default 50")), security(("bearer" = [])), responses((status = 200, description = "Most recently active first", body = Object), (status = 400, description = "A bad filter, named", body = crate::http::openapi::ErrorResponse), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not a member of the site", body = crate::http::openapi::ErrorResponse)))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/conversations", tag = "conversations", params(("site_id" = String, Path, description = "Site id (site_…)"), ("status" = Option<String>, Query, description = "bot, queued, assigned, closed, or open (not closed); comma-separated"), ("agent" = Option<String>, Query, description = "Assigned to this agent id, or `me`"), ("tag" = Option<String>, Query, description = "With this tag"), ("from" = Option<i64>, Query, description = "Created at or after (ms since the epoch)"), ("to" = Option<i64>, Query, description = "Created before (ms since the epoch)"), ("q" = Option<String>, Query, description = "A message contains this text (case-insensitive)"), ("visitor" = Option<String>, Query, description = "Only this visitor's (v_…)"), ("limit" = Option<u32>, Query, description = "1 to 200, default 50")), security(("bearer" = [])), responses((status = 200, description = "Most recently active first", body = Object), (status = 400, description = "A bad filter, named", body = crate::http::openapi::ErrorResponse), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not a member of the site", body = crate::http::openapi::ErrorResponse)))]
 async fn list_conversations(
     state: web::Data<AppState>,
     caller: Caller,
@@ -136,9 +138,15 @@ async fn list_conversations(
         Some("") | None => None,
         Some(q) => Some(q.to_owned()),
     };
+    let visitor = query
+        .visitor
+        .as_deref()
+        .map(VisitorId::parse)
+        .transpose()
+        .map_err(|e| bad("visitor", &e.to_string()))?;
     let filter = ConversationFilter {
         site: Some(site),
-        visitor: None,
+        visitor,
         stages,
         agent,
         tag: query.tag.clone(),
@@ -246,21 +254,54 @@ async fn list_agents(
         .store
         .site_agents(&site)
         .await?
-        .into_iter()
-        .map(|m| {
-            let status = state.hub.agent_status(&m.agent.id);
-            json!({
-                "id": m.agent.id,
-                "name": m.agent.display_name,
-                "email": m.agent.email,
-                "role": m.role,
-                "capacity": m.agent.capacity,
-                "skills": m.agent.skills,
-                "status": status,
-            })
-        })
+        .iter()
+        .map(|m| agent_view(&state, m))
         .collect();
     Ok(HttpResponse::Ok().json(json!({ "agents": agents })))
+}
+
+/// An agent of a site as `GET /sites/{id}/agents` lists it; the invitation answers with the
+/// same shape so a dashboard can add the new row without reloading the list.
+pub(super) fn agent_view(state: &AppState, m: &SiteAgent) -> serde_json::Value {
+    json!({
+        "id": m.agent.id,
+        "name": m.agent.display_name,
+        "email": m.agent.email,
+        "role": m.role,
+        "capacity": m.agent.capacity,
+        "skills": m.agent.skills,
+        "status": state.hub.agent_status(&m.agent.id),
+    })
+}
+
+/// 400 unless a routing profile is in range: capacity 1 to 50, at most 20 skills, each a tag.
+pub(super) fn check_profile(capacity: u32, skills: &[String]) -> Result<(), ApiError> {
+    if !(1..=50).contains(&capacity) {
+        return Err(
+            ApiError::bad_request("invalid_field", "must be from 1 to 50").with_field("capacity"),
+        );
+    }
+    if skills.len() > 20 {
+        return Err(
+            ApiError::bad_request("invalid_field", "at most 20 skills").with_field("skills")
+        );
+    }
+    for (i, s) in skills.iter().enumerate() {
+        if !valid_tag(s) {
+            return Err(ApiError::bad_request(
+                "invalid_field",
+                "a skill is 1 to 40 of a-z, 0-9, `_`, `-`",
+            )
+            .with_field(format!("skills[{i}]")));
+        }
+    }
+    Ok(())
+}
+
+/// Parses a role from a request body, naming the field when it is neither `agent` nor `owner`.
+pub(super) fn parse_role(text: &str) -> Result<Role, ApiError> {
+    Role::parse(text)
+        .map_err(|e| ApiError::bad_request("invalid_field", e.to_string()).with_field("role"))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -270,9 +311,12 @@ pub(super) struct AgentProfile {
     capacity: Option<u32>,
     #[serde(default)]
     skills: Option<Vec<String>>,
+    /// `agent` or `owner`; the site's last owner cannot be demoted (409).
+    #[serde(default)]
+    role: Option<String>,
 }
 
-#[utoipa::path(patch, path = "/api/v1/sites/{site_id}/agents/{agent_id}", tag = "agents", params(("site_id" = String, Path, description = "Site id (site_…)"), ("agent_id" = String, Path, description = "Agent id (ag_…)")), request_body = AgentProfile, security(("bearer" = [])), responses((status = 200, description = "Saved", body = Object), (status = 400, description = "A bad value, named", body = crate::http::openapi::ErrorResponse), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not an owner of the site", body = crate::http::openapi::ErrorResponse), (status = 404, description = "No such agent on this site", body = crate::http::openapi::ErrorResponse)))]
+#[utoipa::path(patch, path = "/api/v1/sites/{site_id}/agents/{agent_id}", tag = "agents", params(("site_id" = String, Path, description = "Site id (site_…)"), ("agent_id" = String, Path, description = "Agent id (ag_…)")), request_body = AgentProfile, security(("bearer" = [])), responses((status = 200, description = "Saved", body = Object), (status = 400, description = "A bad value, named", body = crate::http::openapi::ErrorResponse), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not an owner of the site", body = crate::http::openapi::ErrorResponse), (status = 404, description = "No such agent on this site", body = crate::http::openapi::ErrorResponse), (status = 409, description = "Would demote the site's last owner (`field`: role)", body = crate::http::openapi::ErrorResponse)))]
 async fn update_agent(
     state: web::Data<AppState>,
     caller: Caller,
@@ -291,30 +335,28 @@ async fn update_agent(
         .ok_or_else(|| ApiError::not_found("agent"))?;
     let req: AgentProfile = json::parse(&body)?;
     let capacity = req.capacity.unwrap_or(member.agent.capacity);
-    if !(1..=50).contains(&capacity) {
-        return Err(
-            ApiError::bad_request("invalid_field", "must be from 1 to 50").with_field("capacity"),
-        );
-    }
     let skills = req.skills.unwrap_or(member.agent.skills);
-    if skills.len() > 20 {
-        return Err(
-            ApiError::bad_request("invalid_field", "at most 20 skills").with_field("skills")
-        );
-    }
-    for (i, s) in skills.iter().enumerate() {
-        if !valid_tag(s) {
-            return Err(ApiError::bad_request(
-                "invalid_field",
-                "a skill is 1 to 40 of a-z, 0-9, `_`, `-`",
-            )
-            .with_field(format!("skills[{i}]")));
-        }
+    check_profile(capacity, &skills)?;
+    let role = req.role.as_deref().map(parse_role).transpose()?;
+    if let Some(role) = role.filter(|r| *r != member.role) {
+        state
+            .store
+            .set_role(&site, &agent, role)
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict(m) => ApiError::conflict(m).with_field("role"),
+                other => other.into(),
+            })?;
     }
     state
         .store
         .set_agent_profile(&agent, capacity, skills.clone())
         .await?;
     chat::route_site(&state, &site).await;
-    Ok(HttpResponse::Ok().json(json!({ "id": agent, "capacity": capacity, "skills": skills })))
+    Ok(HttpResponse::Ok().json(json!({
+        "id": agent,
+        "capacity": capacity,
+        "skills": skills,
+        "role": role.unwrap_or(member.role),
+    })))
 }

@@ -5,10 +5,13 @@
 //! id from another shop is a 404 and never a leak.
 
 use super::{ApiError, Caller, json};
+use crate::bot::kb::language_for;
 use crate::canned::{self, MAX_BODY, MAX_TITLE};
+use crate::domain::VisitorState;
 use crate::domain::{ArticleId, CannedId, ConversationId, SiteId};
 use crate::startup::AppState;
-use crate::store::{Article, CannedReply, NewArticle, NewCanned, StoreError};
+use crate::store::{Article, CannedReply, Conversation, NewArticle, NewCanned, StoreError};
+use crate::suggest::{self, MAX_SUGGESTIONS, Source};
 use crate::triggers::FieldError;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
@@ -57,6 +60,10 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/sites/{site_id}/conversations/{conversation_id}/canned-replies/{canned_id}/preview",
             web::post().to(preview_canned),
+        )
+        .route(
+            "/sites/{site_id}/conversations/{conversation_id}/suggestions",
+            web::get().to(suggestions),
         );
 }
 
@@ -387,36 +394,125 @@ async fn preview_canned(
     path: web::Path<(String, String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let site = member_site(&caller, &path.0)?;
-    let conversation_id = ConversationId::parse(&path.1).map_err(|e| {
-        ApiError::bad_request("invalid_field", e.to_string()).with_field("conversation_id")
-    })?;
-    let conversation = state
-        .store
-        .conversation(&conversation_id)
-        .await?
-        .filter(|c| c.site_id == site)
-        .ok_or_else(|| ApiError::not_found("conversation"))?;
+    let conversation = site_conversation(&state, &site, &path.1).await?;
     let reply = find_canned(&state, &site, &path.2).await?;
-    let visitor = match state.hub.visitor_state(&site, &conversation.visitor_id) {
-        Some(live) => Some(live),
-        None => {
-            state
-                .store
-                .load_visitor(&site, &conversation.visitor_id)
-                .await?
-        }
-    };
-    let context = canned::context(
-        visitor.as_ref(),
-        &conversation.visitor_id,
-        &caller.agent,
-        &conversation.id,
-    );
-    let text = canned::render(&reply.body, &context)
+    let visitor = conversation_visitor(&state, &conversation).await?;
+    let text = render_for(&reply, visitor.as_ref(), &caller, &conversation)
         .map_err(|e| invalid("the canned reply", "body", format!("cannot render: {e}")))?;
     Ok(HttpResponse::Ok().json(json!({
         "text": text,
         "canned_id": reply.id,
         "shortcut": format!("/{}", reply.shortcut),
     })))
+}
+
+/// The conversation named in the path, if it belongs to the site (checked by the caller).
+async fn site_conversation(
+    state: &AppState,
+    site: &SiteId,
+    conversation: &str,
+) -> Result<Conversation, ApiError> {
+    let conversation_id = ConversationId::parse(conversation).map_err(|e| {
+        ApiError::bad_request("invalid_field", e.to_string()).with_field("conversation_id")
+    })?;
+    state
+        .store
+        .conversation(&conversation_id)
+        .await?
+        .filter(|c| &c.site_id == site)
+        .ok_or_else(|| ApiError::not_found("conversation"))
+}
+
+/// The shopper's browsing state: live on this node, else as last stored.
+async fn conversation_visitor(
+    state: &AppState,
+    conversation: &Conversation,
+) -> Result<Option<VisitorState>, ApiError> {
+    Ok(
+        match state
+            .hub
+            .visitor_state(&conversation.site_id, &conversation.visitor_id)
+        {
+            Some(live) => Some(live),
+            None => {
+                state
+                    .store
+                    .load_visitor(&conversation.site_id, &conversation.visitor_id)
+                    .await?
+            }
+        },
+    )
+}
+
+/// A canned reply filled in for a conversation and the calling agent; the preview and the
+/// suggestions share it so an agent sees the same text in both.
+fn render_for(
+    reply: &CannedReply,
+    visitor: Option<&VisitorState>,
+    caller: &Caller,
+    conversation: &Conversation,
+) -> Result<String, canned::RenderError> {
+    let context = canned::context(
+        visitor,
+        &conversation.visitor_id,
+        &caller.agent,
+        &conversation.id,
+    );
+    canned::render(&reply.body, &context)
+}
+
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/conversations/{conversation_id}/suggestions", tag = "canned replies", params(("site_id" = String, Path, description = "Site id (site_…)"), ("conversation_id" = String, Path, description = "Conversation id (c_…)")), security(("bearer" = [])), responses((status = 200, description = "`{query, suggestions: [{kind: canned|article, id, title, shortcut?, text, score}]}`: up to 5 canned replies (rendered for this conversation) and articles ranked against the shopper's last message; empty without one", body = Object), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not a member of the site", body = crate::http::openapi::ErrorResponse), (status = 404, description = "No such conversation on this site", body = crate::http::openapi::ErrorResponse)))]
+async fn suggestions(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let site = member_site(&caller, &path.0)?;
+    let conversation = site_conversation(&state, &site, &path.1).await?;
+    let Some(last) = state.store.last_shopper_message(&conversation.id).await? else {
+        return Ok(HttpResponse::Ok().json(json!({ "query": null, "suggestions": [] })));
+    };
+    let replies = state.store.list_canned(&site).await?;
+    let articles = state.store.list_articles(&site).await?;
+    // Stemming and stop words follow the site's first language, as for the bot.
+    let settings = state.store.chat_settings(&site).await?;
+    let language = language_for(settings.languages.first().map(String::as_str));
+    let ranked = suggest::rank(&last.text, &replies, &articles, language, MAX_SUGGESTIONS);
+    let visitor = conversation_visitor(&state, &conversation).await?;
+    let mut items = Vec::with_capacity(ranked.len());
+    for hit in ranked {
+        match hit.source {
+            Source::Canned(id) => {
+                let Some(reply) = replies.iter().find(|r| r.id == id) else {
+                    continue;
+                };
+                // A reply whose template cannot render here is left out rather than failing
+                // the list; its preview names the error.
+                let Ok(text) = render_for(reply, visitor.as_ref(), &caller, &conversation) else {
+                    continue;
+                };
+                items.push(json!({
+                    "kind": "canned",
+                    "id": reply.id,
+                    "title": reply.title.clone().unwrap_or_else(|| format!("/{}", reply.shortcut)),
+                    "shortcut": format!("/{}", reply.shortcut),
+                    "text": text,
+                    "score": hit.score,
+                }));
+            }
+            Source::Article(id) => {
+                let Some(article) = articles.iter().find(|a| a.id == id) else {
+                    continue;
+                };
+                items.push(json!({
+                    "kind": "article",
+                    "id": article.id,
+                    "title": article.question,
+                    "text": article.answer,
+                    "score": hit.score,
+                }));
+            }
+        }
+    }
+    Ok(HttpResponse::Ok().json(json!({ "query": last.text, "suggestions": items })))
 }

@@ -13,7 +13,9 @@ mod json;
 mod library_api;
 mod metrics;
 pub mod openapi;
+mod reports_api;
 mod rules_api;
+mod team_api;
 
 pub use caller::Caller;
 pub use error::ApiError;
@@ -43,6 +45,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(conversations_api::routes)
                 .configure(rules_api::routes)
                 .configure(library_api::routes)
+                .configure(team_api::routes)
+                .configure(reports_api::routes)
                 .default_service(web::to(|| async { ApiError::not_found("route") })),
         );
 }

@@ -3,6 +3,7 @@
 
 use super::library_api;
 use super::{agent_api, assets, auth_routes, conversations_api, health, metrics, rules_api};
+use super::{reports_api, team_api};
 use actix_web::{HttpResponse, web};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
@@ -65,6 +66,8 @@ impl Modify for BearerAuth {
         library_api::replace_article, library_api::delete_article,
         library_api::list_canned, library_api::create_canned, library_api::get_canned,
         library_api::replace_canned, library_api::delete_canned, library_api::preview_canned,
+        library_api::suggestions, team_api::invite_agent, team_api::remove_agent,
+        reports_api::site_report,
     ),
     components(schemas(ErrorResponse, ErrorDetail)),
     modifiers(&BearerAuth)

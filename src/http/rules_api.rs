@@ -317,15 +317,32 @@ async fn report(
     let site = owned_site(&caller, &path.0)?;
     let id = rule_id(&path.1)?;
     find(&state, &site, &id).await?;
-    let FunnelCounts { shown, held_out } = state.store.funnel(&site, &id).await?;
+    let counts = state.store.funnel(&site, &id).await?;
+    let mut report = funnel_view(&counts);
+    report["rule_id"] = json!(id);
+    Ok(HttpResponse::Ok().json(report))
+}
+
+/// A rule's funnel as its report shows it: `shown`, `held_out` and the `uplift` between their
+/// conversion rates. The site report lists every rule with exactly this, so both agree.
+pub(super) fn funnel_view(counts: &FunnelCounts) -> Value {
+    let FunnelCounts { shown, held_out } = counts;
     let rate = |c: &[u64; 4]| (c[0] > 0).then(|| c[3] as f64 / c[0] as f64);
-    let uplift = rate(&shown).zip(rate(&held_out)).map(|(s, h)| s - h);
-    Ok(HttpResponse::Ok().json(json!({
-        "rule_id": id,
-        "shown": group(&shown),
-        "held_out": group(&held_out),
+    let uplift = rate(shown).zip(rate(held_out)).map(|(s, h)| s - h);
+    json!({
+        "shown": group(shown),
+        "held_out": group(held_out),
         "uplift": uplift,
-    })))
+    })
+}
+
+/// A stored rule's name and whether it is on, as the rule list shows them.
+pub(super) fn name_and_enabled(rule: &StoredRule) -> (Value, bool) {
+    let v = view(rule);
+    (
+        v.get("name").cloned().unwrap_or(Value::Null),
+        v.get("enabled").and_then(Value::as_bool).unwrap_or(true),
+    )
 }
 
 #[utoipa::path(get, path = "/api/v1/sites/{site_id}/trigger-settings", tag = "rules", params(("site_id" = String, Path, description = "Site id (site_…)")), security(("bearer" = [])), responses((status = 200, description = "Fatigue budget, attribution window, business hours", body = crate::store::TriggerSettings), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not a member (or not an owner) of the site", body = crate::http::openapi::ErrorResponse)))]

@@ -11,9 +11,12 @@ pub use records::{
     NewAgent, NewMessage, NewSite, Note, Site, SiteAgent, StoredRule, TriggerSettings,
 };
 pub use records::{Article, CannedReply, NewArticle, NewCanned};
+pub use records::{DayStats, SiteStats};
 
 use crate::conversation::{ChatSettings, Opening};
-use crate::domain::{AgentId, ConversationId, Email, RuleId, SiteId, VisitorId, VisitorState};
+use crate::domain::{
+    AgentId, ConversationId, Email, Role, RuleId, SiteId, VisitorId, VisitorState,
+};
 use crate::domain::{ArticleId, CannedId};
 use crate::protocol::MessageOut;
 use crate::triggers::Stage;
@@ -96,6 +99,21 @@ pub trait Store: Send + Sync + 'static {
     async fn memberships(&self, agent: &AgentId) -> Result<Vec<Membership>, StoreError>;
     /// Replaces an account's password hash and clears "must change password".
     async fn set_password(&self, agent: &AgentId, hash: String) -> Result<(), StoreError>;
+    /// Makes an existing account a member of a site; `Conflict` if it already is one,
+    /// `NotFound` if the account or the site does not exist.
+    async fn add_membership(
+        &self,
+        agent: &AgentId,
+        site: &SiteId,
+        role: Role,
+    ) -> Result<(), StoreError>;
+    /// Changes an account's role on a site; `NotFound` if it is not a member, `Conflict` if it
+    /// is the site's last owner and would stop being one (a site must keep someone who can
+    /// manage it). Checked and written in one transaction.
+    async fn set_role(&self, site: &SiteId, agent: &AgentId, role: Role) -> Result<(), StoreError>;
+    /// Removes an account from a site; `false` if it was not a member, `Conflict` if it is the
+    /// site's last owner. The account itself stays (it may belong to other sites).
+    async fn remove_membership(&self, site: &SiteId, agent: &AgentId) -> Result<bool, StoreError>;
 
     /// The browsing state saved for a visitor of a site, if any.
     async fn load_visitor(
@@ -131,6 +149,20 @@ pub trait Store: Send + Sync + 'static {
         expected: u64,
         notice: Option<NewMessage>,
     ) -> Result<(Conversation, Option<MessageOut>), StoreError>;
+    /// A site's conversation numbers for conversations created in `[from, to)`: per UTC
+    /// day, per handoff reason, totals and the time from going to people to the first agent
+    /// reply. Computed by the database, not conversation by conversation.
+    async fn site_stats(
+        &self,
+        site: &SiteId,
+        from: crate::domain::Timestamp,
+        to: crate::domain::Timestamp,
+    ) -> Result<SiteStats, StoreError>;
+    /// The latest message the shopper wrote in a conversation, if any.
+    async fn last_shopper_message(
+        &self,
+        conversation: &ConversationId,
+    ) -> Result<Option<MessageOut>, StoreError>;
     /// Conversations matching a filter, most recently active first.
     async fn find_conversations(
         &self,

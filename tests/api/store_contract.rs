@@ -327,6 +327,157 @@ async fn sqlite_store_meets_the_contract() {
     contract_messages(store.clone()).await;
     contract_accounts_visitors_secrets(store.clone()).await;
     contract_rules_funnel_settings(store.clone()).await;
+    contract_team(store.clone()).await;
+    contract_site_stats(store.clone()).await;
     store.close().await;
     assert!(matches!(store.ping().await, Err(StoreError::Closed)));
+}
+
+async fn contract_team(store: Arc<dyn Store>) {
+    let site = new_site(store.as_ref()).await;
+    let account = |email: &str, role: Role| NewAgent {
+        email: Email::parse(email).unwrap(),
+        display_name: "T".into(),
+        password_hash: "x".into(),
+        must_change_password: false,
+        memberships: vec![(site.clone(), role)],
+    };
+    let owner = store
+        .create_agent(account("team-owner@x.example", Role::Owner))
+        .await
+        .unwrap();
+    let mut loner = account("team-agent@x.example", Role::Agent);
+    loner.memberships.clear();
+    let agent = store.create_agent(loner).await.unwrap();
+
+    store
+        .add_membership(&agent.id, &site, Role::Agent)
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.add_membership(&agent.id, &site, Role::Owner).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        store.set_role(&site, &owner.id, Role::Agent).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        store.remove_membership(&site, &owner.id).await,
+        Err(StoreError::Conflict(_))
+    ));
+    store.set_role(&site, &agent.id, Role::Owner).await.unwrap();
+    store.set_role(&site, &owner.id, Role::Agent).await.unwrap();
+    assert!(store.remove_membership(&site, &owner.id).await.unwrap());
+    assert!(!store.remove_membership(&site, &owner.id).await.unwrap());
+    assert!(matches!(
+        store.set_role(&site, &owner.id, Role::Owner).await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(store.memberships(&owner.id).await.unwrap().is_empty());
+    let roles: Vec<Role> = store
+        .site_agents(&site)
+        .await
+        .unwrap()
+        .iter()
+        .map(|m| m.role)
+        .collect();
+    assert_eq!(roles, [Role::Owner]);
+}
+
+async fn contract_site_stats(store: Arc<dyn Store>) {
+    use shopchat::conversation::{HandoffReason, Opening};
+    use shopchat::store::DayStats;
+    // 2026-03-10T00:00:00Z.
+    const DAY: i64 = 1_773_100_800_000;
+    const DAY_MS: i64 = 86_400_000;
+    let site = new_site(store.as_ref()).await;
+    let other = new_site(store.as_ref()).await;
+    let at = |ts: i64, mut message: NewMessage| {
+        message.ts = Timestamp(ts);
+        message
+    };
+    let queued = Opening {
+        lifecycle: Lifecycle::new(false),
+        reason: Some(HandoffReason::ShopperAsked),
+    };
+    // Ten chats queued on the 10th, answered after 1 s, 2 s, … 10 s.
+    for i in 0..10i64 {
+        let visitor = VisitorId::generate();
+        let start = DAY + 3_600_000 + i * 60_000;
+        let opened = store
+            .append_to_visitor(
+                &site,
+                &visitor,
+                at(start, shopper_message(&visitor, None, "help")),
+                &queued,
+            )
+            .await
+            .unwrap();
+        let reply = NewMessage {
+            author: Author {
+                kind: AuthorKind::Agent,
+                name: "Ann".into(),
+            },
+            author_id: "ag_contract".into(),
+            text: MessageText::parse("hi", 4000).unwrap(),
+            client_msg_id: None,
+            ts: Timestamp(start + (i + 1) * 1000),
+        };
+        store
+            .append_message(&opened.conversation.id, reply)
+            .await
+            .unwrap();
+    }
+    // One bot-only chat on the 9th; one before the window; one on another site.
+    for (site, ts) in [
+        (&site, DAY - DAY_MS + 5),
+        (&site, DAY - DAY_MS - 1),
+        (&other, DAY + 5),
+    ] {
+        let visitor = VisitorId::generate();
+        store
+            .append_to_visitor(
+                site,
+                &visitor,
+                at(ts, shopper_message(&visitor, None, "hi")),
+                &Lifecycle::new(true).into(),
+            )
+            .await
+            .unwrap();
+    }
+    let stats = store
+        .site_stats(&site, Timestamp(DAY - DAY_MS), Timestamp(DAY + DAY_MS))
+        .await
+        .unwrap();
+    assert_eq!(
+        stats.days,
+        [
+            DayStats {
+                date: "2026-03-09".into(),
+                conversations: 1,
+                handed_off: 0
+            },
+            DayStats {
+                date: "2026-03-10".into(),
+                conversations: 10,
+                handed_off: 10
+            },
+        ]
+    );
+    assert_eq!(stats.handoff_reasons, [(HandoffReason::ShopperAsked, 10)]);
+    assert_eq!(
+        (stats.conversations, stats.bot_only, stats.with_agent),
+        (11, 1, 10)
+    );
+    // Nearest rank: the 5th and the 9th of ten waits.
+    assert_eq!(stats.responses, 10);
+    assert_eq!(stats.median_response_ms, Some(5000));
+    assert_eq!(stats.p90_response_ms, Some(9000));
+
+    let none = store
+        .site_stats(&other, Timestamp(DAY + DAY_MS), Timestamp(DAY + 2 * DAY_MS))
+        .await
+        .unwrap();
+    assert_eq!(none, shopchat::store::SiteStats::default());
 }

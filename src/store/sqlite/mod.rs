@@ -6,6 +6,7 @@ mod library;
 mod queries;
 mod readers;
 mod schema;
+mod stats;
 mod writer;
 
 use super::{
@@ -13,11 +14,11 @@ use super::{
     NewAgent, NewMessage, NewSite, Note, Site, SiteAgent, Store, StoreError, StoredRule,
     TriggerSettings,
 };
-use super::{Article, CannedReply, NewArticle, NewCanned};
+use super::{Article, CannedReply, NewArticle, NewCanned, SiteStats};
 use crate::conversation::{ChatSettings, Opening};
 use crate::domain::{
-    AgentId, ConversationId, Email, NoteId, RuleId, SiteId, Timestamp, VisitorId, VisitorState,
-    random_token,
+    AgentId, ConversationId, Email, NoteId, Role, RuleId, SiteId, Timestamp, VisitorId,
+    VisitorState, random_token,
 };
 use crate::domain::{ArticleId, CannedId};
 use crate::protocol::MessageOut;
@@ -217,6 +218,32 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn add_membership(
+        &self,
+        agent: &AgentId,
+        site: &SiteId,
+        role: Role,
+    ) -> Result<(), StoreError> {
+        let (agent, site) = (agent.clone(), site.clone());
+        self.writer
+            .run(move |c| queries::add_membership(c, &agent, &site, role))
+            .await
+    }
+
+    async fn set_role(&self, site: &SiteId, agent: &AgentId, role: Role) -> Result<(), StoreError> {
+        let (site, agent) = (site.clone(), agent.clone());
+        self.writer
+            .run(move |c| queries::set_role(c, &site, &agent, role))
+            .await
+    }
+
+    async fn remove_membership(&self, site: &SiteId, agent: &AgentId) -> Result<bool, StoreError> {
+        let (site, agent) = (site.clone(), agent.clone());
+        self.writer
+            .run(move |c| queries::remove_membership(c, &site, &agent))
+            .await
+    }
+
     async fn load_visitor(
         &self,
         site: &SiteId,
@@ -286,6 +313,28 @@ impl Store for SqliteStore {
         let now = Timestamp::now();
         self.writer
             .run(move |c| queries::save_conversation(c, &conversation, expected, notice, now))
+            .await
+    }
+
+    async fn site_stats(
+        &self,
+        site: &SiteId,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<SiteStats, StoreError> {
+        let site = site.clone();
+        self.readers
+            .run(move |c| stats::site_stats(c, &site, from, to))
+            .await
+    }
+
+    async fn last_shopper_message(
+        &self,
+        conversation: &ConversationId,
+    ) -> Result<Option<MessageOut>, StoreError> {
+        let conversation = conversation.clone();
+        self.readers
+            .run(move |c| queries::last_shopper_message(c, &conversation))
             .await
     }
 

@@ -706,3 +706,123 @@ pub(super) fn append_message(
         opened: false,
     })
 }
+
+// ---- team -----------------------------------------------------------------------------------
+
+pub(super) fn add_membership(
+    conn: &Connection,
+    agent: &AgentId,
+    site: &SiteId,
+    role: Role,
+) -> Result<(), StoreError> {
+    let (account, site_exists, member): (bool, bool, bool) = conn
+        .query_row(
+            "SELECT EXISTS (SELECT 1 FROM agents WHERE id = ?1),
+                    EXISTS (SELECT 1 FROM sites WHERE id = ?2),
+                    EXISTS (SELECT 1 FROM memberships WHERE agent_id = ?1 AND site_id = ?2)",
+            params![agent.as_str(), site.as_str()],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .map_err(db("check membership"))?;
+    if !account {
+        return Err(StoreError::NotFound("agent"));
+    }
+    if !site_exists {
+        return Err(StoreError::NotFound("site"));
+    }
+    if member {
+        return Err(StoreError::Conflict(
+            "this account is already a member of the site".into(),
+        ));
+    }
+    conn.execute(
+        "INSERT INTO memberships (agent_id, site_id, role) VALUES (?1, ?2, ?3)",
+        params![agent.as_str(), site.as_str(), role.as_str()],
+    )
+    .map_err(db("add membership"))?;
+    Ok(())
+}
+
+/// The member's current role and how many owners the site has, read in the caller's
+/// transaction so the last-owner check cannot race another change.
+fn role_and_owners(
+    conn: &Connection,
+    site: &SiteId,
+    agent: &AgentId,
+) -> Result<Option<(Role, u64)>, StoreError> {
+    let found: Option<(String, i64)> = conn
+        .query_row(
+            "SELECT role, (SELECT COUNT(*) FROM memberships WHERE site_id = ?1 AND role = 'owner')
+             FROM memberships WHERE site_id = ?1 AND agent_id = ?2",
+            params![site.as_str(), agent.as_str()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+        .map_err(db("read role"))?;
+    found
+        .map(|(role, owners)| Ok((Role::parse(&role).map_err(corrupt)?, owners.max(0) as u64)))
+        .transpose()
+}
+
+pub(super) fn set_role(
+    conn: &Connection,
+    site: &SiteId,
+    agent: &AgentId,
+    role: Role,
+) -> Result<(), StoreError> {
+    let (current, owners) =
+        role_and_owners(conn, site, agent)?.ok_or(StoreError::NotFound("agent"))?;
+    if current == Role::Owner && role != Role::Owner && owners <= 1 {
+        return Err(StoreError::Conflict(
+            "the site's last owner cannot stop being one; make someone else an owner first".into(),
+        ));
+    }
+    conn.execute(
+        "UPDATE memberships SET role = ?3 WHERE site_id = ?1 AND agent_id = ?2",
+        params![site.as_str(), agent.as_str(), role.as_str()],
+    )
+    .map_err(db("set role"))?;
+    Ok(())
+}
+
+pub(super) fn remove_membership(
+    conn: &Connection,
+    site: &SiteId,
+    agent: &AgentId,
+) -> Result<bool, StoreError> {
+    let Some((current, owners)) = role_and_owners(conn, site, agent)? else {
+        return Ok(false);
+    };
+    if current == Role::Owner && owners <= 1 {
+        return Err(StoreError::Conflict(
+            "the site's last owner cannot be removed; make someone else an owner first".into(),
+        ));
+    }
+    conn.execute(
+        "DELETE FROM memberships WHERE site_id = ?1 AND agent_id = ?2",
+        params![site.as_str(), agent.as_str()],
+    )
+    .map_err(db("remove membership"))?;
+    Ok(true)
+}
+
+/// The newest message a shopper wrote in a conversation.
+pub(super) fn last_shopper_message(
+    conn: &Connection,
+    conversation: &ConversationId,
+) -> Result<Option<MessageOut>, StoreError> {
+    let sql = format!(
+        "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ?1 AND author_kind = ?2
+         ORDER BY seq DESC LIMIT 1"
+    );
+    let mut stmt = conn
+        .prepare_cached(&sql)
+        .map_err(db("last shopper message"))?;
+    stmt.query_row(
+        params![conversation.as_str(), AuthorKind::Shopper.as_str()],
+        message_from_row,
+    )
+    .optional()
+    .map_err(db("last shopper message"))?
+    .transpose()
+}

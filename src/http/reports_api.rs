@@ -1,0 +1,97 @@
+//! The owners' site report: conversations per day, why chats went to people, how fast people
+//! answered, bot-only versus agent chats, and every trigger rule's funnel, in one response for
+//! the dashboard's overview. The numbers come from the store (`site_stats`, `funnel`); this
+//! handler only picks the window and shapes the JSON.
+
+use super::rules_api::{funnel_view, name_and_enabled};
+use super::{ApiError, Caller};
+use crate::conversation::HandoffReason;
+use crate::domain::{SiteId, Timestamp};
+use crate::report::{DEFAULT_DAYS, MAX_DAYS, fill_days, window};
+use crate::startup::AppState;
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+pub(super) fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/sites/{site_id}/report", web::get().to(site_report));
+}
+
+#[derive(Deserialize)]
+struct ReportQuery {
+    /// Kept as text so a bad value is our 400 naming `days`, not a generic query error.
+    #[serde(default)]
+    days: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/report", tag = "reports", params(("site_id" = String, Path, description = "Site id (site_…)"), ("days" = Option<u32>, Query, description = "1 to 90 days ending today (UTC), default 14")), security(("bearer" = [])), responses((status = 200, description = "`{from, to, days: [{date, conversations, handed_off}], handoff_reasons, first_response: {count, median_ms, p90_ms}, totals: {conversations, bot_only, with_agent}, rules: [{rule_id, name, enabled, shown, held_out, uplift}]}`", body = Object), (status = 400, description = "A bad `days`", body = crate::http::openapi::ErrorResponse), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not an owner of the site", body = crate::http::openapi::ErrorResponse)))]
+async fn site_report(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    query: web::Query<ReportQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let site = SiteId::parse(&path)
+        .map_err(|e| ApiError::bad_request("invalid_field", e.to_string()).with_field("site_id"))?;
+    caller.require_owner(&site)?;
+    let days = match query.days.as_deref() {
+        None => DEFAULT_DAYS,
+        Some(text) => text
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|d| (1..=MAX_DAYS).contains(d))
+            .ok_or_else(|| {
+                ApiError::bad_request("invalid_field", format!("must be 1 to {MAX_DAYS}"))
+                    .with_field("days")
+            })?,
+    };
+    let (from, to) = window(Timestamp::now(), days);
+    let stats = state.store.site_stats(&site, from, to).await?;
+    let mut reasons = Map::new();
+    for reason in [
+        HandoffReason::ShopperAsked,
+        HandoffReason::BotMissed,
+        HandoffReason::Trigger,
+        HandoffReason::ExternalBot,
+    ] {
+        let n = stats
+            .handoff_reasons
+            .iter()
+            .find(|(r, _)| *r == reason)
+            .map_or(0, |(_, n)| *n);
+        reasons.insert(reason.as_str().to_owned(), json!(n));
+    }
+    let mut rules = Vec::new();
+    for rule in state.store.list_rules(&site).await? {
+        let mut entry = funnel_view(&state.store.funnel(&site, &rule.id).await?);
+        let (name, enabled) = name_and_enabled(&rule);
+        entry["rule_id"] = json!(rule.id);
+        entry["name"] = name;
+        entry["enabled"] = json!(enabled);
+        rules.push(entry);
+    }
+    let days: Vec<Value> = fill_days(from, to, &stats.days)
+        .into_iter()
+        .map(|d| {
+            json!({ "date": d.date, "conversations": d.conversations, "handed_off": d.handed_off })
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({
+        "from": from,
+        "to": to,
+        "days": days,
+        "handoff_reasons": reasons,
+        "first_response": {
+            "count": stats.responses,
+            "median_ms": stats.median_response_ms,
+            "p90_ms": stats.p90_response_ms,
+        },
+        "totals": {
+            "conversations": stats.conversations,
+            "bot_only": stats.bot_only,
+            "with_agent": stats.with_agent,
+        },
+        "rules": rules,
+    })))
+}

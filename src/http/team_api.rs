@@ -1,0 +1,156 @@
+//! A site's team, managed by its owners: invite someone by email (a new account with a
+//! one-time password, or an existing account added to the site) and remove a member. Role,
+//! capacity and skills changes are `PATCH …/agents/{agent_id}` in `conversations_api`.
+//!
+//! Every route checks ownership of the site in the path before reading the body, so another
+//! site's agent learns nothing, not even whether an email has an account.
+
+use super::conversations_api::{agent_view, check_profile, parse_role};
+use super::{ApiError, Caller, json};
+use crate::auth::{generate_password, hash_password};
+use crate::domain::{AgentId, Email, SiteId};
+use crate::startup::AppState;
+use crate::store::{NewAgent, StoreError};
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use serde_json::json;
+
+/// Capacity a new account starts with (the store's column default).
+const DEFAULT_CAPACITY: u32 = 3;
+
+pub(super) fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/sites/{site_id}/agents", web::post().to(invite_agent))
+        .route(
+            "/sites/{site_id}/agents/{agent_id}",
+            web::delete().to(remove_agent),
+        );
+}
+
+fn owned_site(caller: &Caller, site: &str) -> Result<SiteId, ApiError> {
+    let id = SiteId::parse(site)
+        .map_err(|e| ApiError::bad_request("invalid_field", e.to_string()).with_field("site_id"))?;
+    caller.require_owner(&id)?;
+    Ok(id)
+}
+
+/// Someone to add to the site's team.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Invitation {
+    /// Login email; an existing account with it is added to the site.
+    email: String,
+    /// Name shown to shoppers (1 to 100 characters); ignored for an existing account.
+    name: String,
+    /// `agent` or `owner`.
+    role: String,
+    /// Chats at once, 1 to 50.
+    #[serde(default)]
+    capacity: Option<u32>,
+    /// Teams and skills, at most 20.
+    #[serde(default)]
+    skills: Option<Vec<String>>,
+}
+
+fn taken(e: StoreError) -> ApiError {
+    match e {
+        StoreError::Conflict(_) => {
+            ApiError::conflict("this account is already a member of the site").with_field("email")
+        }
+        other => other.into(),
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/sites/{site_id}/agents", tag = "agents", params(("site_id" = String, Path, description = "Site id (site_…)")), request_body = Invitation, security(("bearer" = [])), responses((status = 201, description = "`{agent, one_time_password}`: `agent` as `GET …/agents` lists it; `one_time_password` for a new account (it must be changed at first login), null when an existing account was added", body = Object), (status = 400, description = "A bad email, name, role, capacity or skill; `field` names it", body = crate::http::openapi::ErrorResponse), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not an owner of the site", body = crate::http::openapi::ErrorResponse), (status = 409, description = "Already a member (`field`: email)", body = crate::http::openapi::ErrorResponse)))]
+async fn invite_agent(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let site = owned_site(&caller, &path)?;
+    let req: Invitation = json::parse(&body)?;
+    let email = Email::parse(&req.email)
+        .map_err(|e| ApiError::bad_request("invalid_field", e.to_string()).with_field("email"))?;
+    let name = req.name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(
+            ApiError::bad_request("invalid_field", "must be 1 to 100 characters")
+                .with_field("name"),
+        );
+    }
+    let role = parse_role(&req.role)?;
+    check_profile(
+        req.capacity.unwrap_or(DEFAULT_CAPACITY),
+        req.skills.as_deref().unwrap_or_default(),
+    )?;
+    let (agent, one_time_password) = match state.store.agent_credentials(&email).await? {
+        Some(existing) => {
+            state
+                .store
+                .add_membership(&existing.agent.id, &site, role)
+                .await
+                .map_err(taken)?;
+            (existing.agent, None)
+        }
+        None => {
+            let password = generate_password();
+            let hash = hash_password(password.clone())
+                .await
+                .map_err(ApiError::internal)?;
+            let agent = state
+                .store
+                .create_agent(NewAgent {
+                    email,
+                    display_name: name.to_owned(),
+                    password_hash: hash,
+                    must_change_password: true,
+                    memberships: vec![(site.clone(), role)],
+                })
+                .await
+                // Someone created the account meanwhile; inviting again adds it.
+                .map_err(taken)?;
+            (agent, Some(password))
+        }
+    };
+    if req.capacity.is_some() || req.skills.is_some() {
+        let capacity = req.capacity.unwrap_or(agent.capacity);
+        let skills = req.skills.unwrap_or(agent.skills);
+        state
+            .store
+            .set_agent_profile(&agent.id, capacity, skills)
+            .await?;
+    }
+    let member = state
+        .store
+        .site_agents(&site)
+        .await?
+        .into_iter()
+        .find(|m| m.agent.id == agent.id)
+        .ok_or_else(|| ApiError::internal("an invited agent is missing from its site"))?;
+    Ok(HttpResponse::Created().json(json!({
+        "agent": agent_view(&state, &member),
+        "one_time_password": one_time_password,
+    })))
+}
+
+#[utoipa::path(delete, path = "/api/v1/sites/{site_id}/agents/{agent_id}", tag = "agents", params(("site_id" = String, Path, description = "Site id (site_…)"), ("agent_id" = String, Path, description = "Agent id (ag_…)")), security(("bearer" = [])), responses((status = 204, description = "Removed from the site; the account stays for its other sites"), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not an owner of the site", body = crate::http::openapi::ErrorResponse), (status = 404, description = "Not a member of this site", body = crate::http::openapi::ErrorResponse), (status = 409, description = "The site's last owner (`field`: agent_id)", body = crate::http::openapi::ErrorResponse)))]
+async fn remove_agent(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let site = owned_site(&caller, &path.0)?;
+    let agent = AgentId::parse(&path.1).map_err(|_| ApiError::not_found("agent"))?;
+    let removed = state
+        .store
+        .remove_membership(&site, &agent)
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(m) => ApiError::conflict(m).with_field("agent_id"),
+            other => other.into(),
+        })?;
+    if !removed {
+        return Err(ApiError::not_found("agent"));
+    }
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,116 @@
+//! The owners' site report in SQL: conversations per UTC day and handoff reason, totals, and
+//! the time people took to answer, each aggregated by the database in one query so a busy
+//! site's report is not thousands of round trips.
+
+use super::super::{DayStats, SiteStats, StoreError};
+use crate::conversation::HandoffReason;
+use crate::domain::{SiteId, Timestamp};
+use rusqlite::{Connection, params};
+
+fn db(context: &'static str) -> impl Fn(rusqlite::Error) -> StoreError {
+    move |source| StoreError::Database { context, source }
+}
+
+/// Counts grouped by day, reason and who answered; folded into days, reasons and totals.
+const GROUPS: &str = "
+SELECT date(c.created_at / 1000, 'unixepoch') AS day,
+       c.handoff_reason,
+       EXISTS (SELECT 1 FROM messages m
+               WHERE m.conversation_id = c.id AND m.author_kind = 'agent') AS agent_wrote,
+       c.last_agent IS NOT NULL AS had_agent,
+       COUNT(*)
+FROM conversations c
+WHERE c.site_id = ?1 AND c.created_at >= ?2 AND c.created_at < ?3
+GROUP BY day, c.handoff_reason, agent_wrote, had_agent
+ORDER BY day";
+
+/// Wait from going to people (the queue, or creation when an agent started or took the chat
+/// itself) to the first agent message after it; nearest-rank median and 90th percentile,
+/// so each is a wait some shopper really had. `queued_at` is the latest time the chat was
+/// queued, so a chat queued again after an agent left counts the wait since then.
+const FIRST_RESPONSE: &str = "
+WITH waits AS (
+    SELECT (SELECT MIN(m.ts) FROM messages m
+            WHERE m.conversation_id = c.id AND m.author_kind = 'agent'
+              AND m.ts >= COALESCE(c.queued_at, c.created_at))
+           - COALESCE(c.queued_at, c.created_at) AS wait
+    FROM conversations c
+    WHERE c.site_id = ?1 AND c.created_at >= ?2 AND c.created_at < ?3
+),
+ranked AS (
+    SELECT wait, ROW_NUMBER() OVER (ORDER BY wait) AS rn, COUNT(*) OVER () AS n
+    FROM waits WHERE wait IS NOT NULL
+)
+SELECT COUNT(*),
+       MAX(CASE WHEN rn = (n + 1) / 2 THEN wait END),
+       MAX(CASE WHEN rn = (9 * n + 9) / 10 THEN wait END)
+FROM ranked";
+
+/// See [`super::super::Store::site_stats`].
+pub(super) fn site_stats(
+    conn: &Connection,
+    site: &SiteId,
+    from: Timestamp,
+    to: Timestamp,
+) -> Result<SiteStats, StoreError> {
+    let mut stats = SiteStats::default();
+    let mut reasons: Vec<(HandoffReason, u64)> = Vec::new();
+    let mut stmt = conn.prepare_cached(GROUPS).map_err(db("report groups"))?;
+    let rows = stmt
+        .query_map(params![site.as_str(), from.0, to.0], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, bool>(2)?,
+                r.get::<_, bool>(3)?,
+                r.get::<_, i64>(4)?,
+            ))
+        })
+        .map_err(db("report groups"))?;
+    for row in rows {
+        let (day, reason, agent_wrote, had_agent, count) = row.map_err(db("report groups"))?;
+        let count = count.max(0) as u64;
+        let reason = reason.as_deref().and_then(HandoffReason::parse);
+        if stats.days.last().is_none_or(|d| d.date != day) {
+            stats.days.push(DayStats {
+                date: day,
+                conversations: 0,
+                handed_off: 0,
+            });
+        }
+        if let Some(d) = stats.days.last_mut() {
+            d.conversations += count;
+            if reason.is_some() {
+                d.handed_off += count;
+            }
+        }
+        stats.conversations += count;
+        if agent_wrote {
+            stats.with_agent += count;
+        } else if reason.is_none() && !had_agent {
+            stats.bot_only += count;
+        }
+        if let Some(reason) = reason {
+            match reasons.iter_mut().find(|(r, _)| *r == reason) {
+                Some((_, n)) => *n += count,
+                None => reasons.push((reason, count)),
+            }
+        }
+    }
+    stats.handoff_reasons = reasons;
+    let (responses, median, p90) = conn
+        .prepare_cached(FIRST_RESPONSE)
+        .map_err(db("report first response"))?
+        .query_row(params![site.as_str(), from.0, to.0], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, Option<i64>>(1)?,
+                r.get::<_, Option<i64>>(2)?,
+            ))
+        })
+        .map_err(db("report first response"))?;
+    stats.responses = responses.max(0) as u64;
+    stats.median_response_ms = median;
+    stats.p90_response_ms = p90;
+    Ok(stats)
+}

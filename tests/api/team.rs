@@ -1,0 +1,311 @@
+//! A site's team managed by its owners over real HTTP: inviting new and existing accounts,
+//! duplicates and bad input named by field, roles and the last-owner guard, removal and the
+//! removed agent losing the site at once; the invited account's one-time password.
+
+use crate::helpers::{PASSWORD, TestApp, spawn_app};
+use serde_json::{Value, json};
+
+async fn json_of(response: reqwest::Response, status: u16) -> Value {
+    let actual = response.status().as_u16();
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    assert_eq!(actual, status, "{body}");
+    body
+}
+
+async fn patch(app: &TestApp, path: &str, token: &str, body: Value) -> reqwest::Response {
+    app.http
+        .patch(app.url(path))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn delete(app: &TestApp, path: &str, token: &str) -> reqwest::Response {
+    app.http
+        .delete(app.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn agents_path(app: &TestApp) -> String {
+    format!("/api/v1/sites/{}/agents", app.seed.site_id)
+}
+
+async fn listed(app: &TestApp, token: &str) -> Vec<Value> {
+    let body = json_of(app.get(&agents_path(app), token).await, 200).await;
+    body["agents"].as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn an_invited_new_account_gets_a_one_time_password_it_must_change() {
+    let app = spawn_app().await;
+    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let created = json_of(
+        app.post(
+            &agents_path(&app),
+            &owner,
+            json!({ "email": "Nina@Shop.example", "name": " Nina ", "role": "agent",
+                    "capacity": 5, "skills": ["de", "returns"] }),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let agent = &created["agent"];
+    assert_eq!(agent["name"], "Nina");
+    assert_eq!(agent["role"], "agent");
+    assert_eq!(agent["capacity"], 5);
+    assert_eq!(agent["skills"], json!(["de", "returns"]));
+    assert_eq!(agent["status"], "offline");
+    let email = agent["email"].as_str().unwrap().to_owned();
+    // The answer is one row of the list, as the list shows it.
+    let rows = listed(&app, &owner).await;
+    let row = rows
+        .iter()
+        .find(|a| a["id"] == agent["id"])
+        .expect("listed");
+    assert_eq!(row, agent);
+    assert_eq!(row.as_object().unwrap().len(), 7, "{row}");
+
+    let password = created["one_time_password"].as_str().expect("a password");
+    assert!(password.len() >= 10, "{password}");
+    let token = app.login(&email, password).await;
+    let site = format!("/api/v1/sites/{}", app.seed.site_id);
+    let refused = json_of(app.get(&site, &token).await, 403).await;
+    assert_eq!(refused["error"]["code"], "password_change_required");
+    let me = json_of(app.get("/api/v1/me", &token).await, 200).await;
+    assert_eq!(me["agent"]["must_change_password"], true);
+    assert_eq!(me["memberships"][0]["site_id"], app.seed.site_id.as_str());
+    let changed = app
+        .post(
+            "/api/v1/auth/password",
+            &token,
+            json!({ "current_password": password, "new_password": "nina's own password" }),
+        )
+        .await;
+    assert_eq!(changed.status(), 204);
+    let token = app.login(&email, "nina's own password").await;
+    let site = json_of(app.get(&site, &token).await, 200).await;
+    assert_eq!(site["role"], "agent");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_existing_account_is_added_and_a_member_is_a_conflict() {
+    let app = spawn_app().await;
+    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let outsider = app.login(&app.seed.outsider_email, PASSWORD).await;
+    let site = format!("/api/v1/sites/{}", app.seed.site_id);
+    assert_eq!(app.get(&site, &outsider).await.status(), 403);
+
+    let added = json_of(
+        app.post(
+            &agents_path(&app),
+            &owner,
+            json!({ "email": app.seed.outsider_email, "name": "Ignored", "role": "owner" }),
+        )
+        .await,
+        201,
+    )
+    .await;
+    assert_eq!(added["one_time_password"], Value::Null);
+    assert!(added.as_object().unwrap().contains_key("one_time_password"));
+    assert_eq!(added["agent"]["role"], "owner");
+    assert_eq!(
+        added["agent"]["name"], "outsider",
+        "an existing account keeps its name"
+    );
+    // The same token now opens the site: memberships are read on every request.
+    let now = json_of(app.get(&site, &outsider).await, 200).await;
+    assert_eq!(now["role"], "owner");
+    // And the other site is still theirs.
+    let mine = json_of(app.get("/api/v1/sites", &outsider).await, 200).await;
+    assert_eq!(mine["sites"].as_array().unwrap().len(), 2);
+
+    for email in [&app.seed.agent_email, &app.seed.outsider_email] {
+        let again = json_of(
+            app.post(
+                &agents_path(&app),
+                &owner,
+                json!({ "email": email, "name": "X", "role": "agent" }),
+            )
+            .await,
+            409,
+        )
+        .await;
+        assert_eq!(again["error"]["code"], "conflict");
+        assert_eq!(again["error"]["field"], "email");
+    }
+    assert_eq!(listed(&app, &owner).await.len(), 3);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn bad_invitations_name_the_field_and_only_owners_may_invite() {
+    let app = spawn_app().await;
+    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let agent = app.login(&app.seed.agent_email, PASSWORD).await;
+    let good = json!({ "email": "x@shop.example", "name": "X", "role": "agent" });
+    let with = |key: &str, value: Value| {
+        let mut body = good.clone();
+        body[key] = value;
+        body
+    };
+    let cases = [
+        (with("email", json!("not-an-email")), "email"),
+        (with("name", json!("  ")), "name"),
+        (with("name", json!("n".repeat(101))), "name"),
+        (with("role", json!("boss")), "role"),
+        (with("capacity", json!(0)), "capacity"),
+        (with("capacity", json!(51)), "capacity"),
+        (
+            with(
+                "skills",
+                json!((0..21).map(|i| format!("s{i}")).collect::<Vec<_>>()),
+            ),
+            "skills",
+        ),
+        (with("skills", json!(["Bad Skill"])), "skills[0]"),
+        (json!({ "email": "x@shop.example", "name": "X" }), "role"),
+    ];
+    for (body, field) in cases {
+        let refused = json_of(
+            app.post(&agents_path(&app), &owner, body.clone()).await,
+            400,
+        )
+        .await;
+        assert_eq!(refused["error"]["field"], field, "{body}");
+    }
+    let forbidden = json_of(
+        app.post(&agents_path(&app), &agent, good.clone()).await,
+        403,
+    )
+    .await;
+    assert_eq!(forbidden["error"]["code"], "forbidden");
+    assert_eq!(listed(&app, &owner).await.len(), 2, "nothing was created");
+    // The same body from the owner works: the refusals were about the field or the caller.
+    json_of(app.post(&agents_path(&app), &owner, good).await, 201).await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn roles_change_but_the_last_owner_stays_an_owner() {
+    let app = spawn_app().await;
+    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let owner_id = app.agent_id(&owner, &app.seed.owner_email).await;
+    let bob_id = app.agent_id(&owner, &app.seed.agent_email).await;
+    let path = |id: &str| format!("{}/{id}", agents_path(&app));
+
+    let last = json_of(
+        patch(&app, &path(&owner_id), &owner, json!({ "role": "agent" })).await,
+        409,
+    )
+    .await;
+    assert_eq!(last["error"]["field"], "role");
+    let bad = json_of(
+        patch(&app, &path(&bob_id), &owner, json!({ "role": "admin" })).await,
+        400,
+    )
+    .await;
+    assert_eq!(bad["error"]["field"], "role");
+
+    let promoted = json_of(
+        patch(&app, &path(&bob_id), &owner, json!({ "role": "owner" })).await,
+        200,
+    )
+    .await;
+    assert_eq!(promoted["role"], "owner");
+    assert_eq!(promoted["capacity"], 3, "the profile is kept");
+    // With two owners, the first may step down; then Bob is the last one.
+    let stepped = json_of(
+        patch(
+            &app,
+            &path(&owner_id),
+            &owner,
+            json!({ "role": "agent", "capacity": 4 }),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(stepped["role"], "agent");
+    assert_eq!(stepped["capacity"], 4);
+    let roles: Vec<(String, String)> = listed(&app, &owner)
+        .await
+        .iter()
+        .map(|a| {
+            (
+                a["email"].as_str().unwrap().into(),
+                a["role"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert!(roles.contains(&(app.seed.owner_email.clone(), "agent".into())));
+    assert!(roles.contains(&(app.seed.agent_email.clone(), "owner".into())));
+    // No longer an owner: the next change is refused.
+    let refused = patch(&app, &path(&bob_id), &owner, json!({ "role": "agent" })).await;
+    assert_eq!(refused.status(), 403);
+    let bob = app.login(&app.seed.agent_email, PASSWORD).await;
+    let last = json_of(
+        patch(&app, &path(&bob_id), &bob, json!({ "role": "agent" })).await,
+        409,
+    )
+    .await;
+    assert_eq!(last["error"]["field"], "role");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_removed_agent_loses_the_site_at_once_and_the_last_owner_stays() {
+    let app = spawn_app().await;
+    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let bob = app.login(&app.seed.agent_email, PASSWORD).await;
+    let owner_id = app.agent_id(&owner, &app.seed.owner_email).await;
+    let bob_id = app.agent_id(&owner, &app.seed.agent_email).await;
+    let path = |id: &str| format!("{}/{id}", agents_path(&app));
+    let site = format!("/api/v1/sites/{}", app.seed.site_id);
+    assert_eq!(app.get(&site, &bob).await.status(), 200);
+
+    assert_eq!(delete(&app, &path(&owner_id), &bob).await.status(), 403);
+    let last = json_of(delete(&app, &path(&owner_id), &owner).await, 409).await;
+    assert_eq!(last["error"]["code"], "conflict");
+    assert_eq!(delete(&app, &path(&bob_id), &owner).await.status(), 204);
+
+    // Bob's still valid token no longer opens the site or its conversations.
+    assert_eq!(app.get(&site, &bob).await.status(), 403);
+    assert_eq!(
+        app.get(&format!("{site}/conversations"), &bob)
+            .await
+            .status(),
+        403
+    );
+    let me = json_of(app.get("/api/v1/me", &bob).await, 200).await;
+    assert_eq!(me["memberships"], json!([]), "the account itself stays");
+    let emails: Vec<Value> = listed(&app, &owner)
+        .await
+        .iter()
+        .map(|a| a["email"].clone())
+        .collect();
+    assert_eq!(emails, [json!(app.seed.owner_email)]);
+    let gone = json_of(delete(&app, &path(&bob_id), &owner).await, 404).await;
+    assert_eq!(gone["error"]["code"], "not_found");
+    // Invited again, Bob is back with his old account and no new password.
+    let back = json_of(
+        app.post(
+            &agents_path(&app),
+            &owner,
+            json!({ "email": app.seed.agent_email, "name": "Bob", "role": "agent" }),
+        )
+        .await,
+        201,
+    )
+    .await;
+    assert_eq!(back["agent"]["id"], bob_id.as_str());
+    assert_eq!(back["one_time_password"], Value::Null);
+    assert_eq!(app.get(&site, &bob).await.status(), 200);
+    app.stop().await;
+}
