@@ -30,6 +30,11 @@ pub enum Payload {
     Shopper(ServerFrame),
     /// For an agent's dashboard (boxed: `ready` is far larger than any shopper frame).
     Agent(Box<AgentFrame>),
+    /// The agent's sites or role changed: its sockets close with a retryable code, so each
+    /// authenticates again and works with the memberships as they are now. A socket keeps
+    /// the memberships it authenticated with, so without this a removed agent would go on
+    /// seeing and acting on the site until it happened to reconnect.
+    Reconnect,
 }
 
 /// Something to deliver to live sockets, wherever they are connected.
@@ -59,6 +64,15 @@ impl BusEvent {
             site_id: site.clone(),
             to: Recipient::Agents,
             payload: Payload::Agent(Box::new(frame)),
+        }
+    }
+
+    /// Every socket of `agent` must authenticate again (its memberships on `site` changed).
+    pub fn reconnect_agent(site: &SiteId, agent: &AgentId) -> Self {
+        BusEvent {
+            site_id: site.clone(),
+            to: Recipient::Agent(agent.clone()),
+            payload: Payload::Reconnect,
         }
     }
 

@@ -125,9 +125,22 @@ async fn free_capacity(state: &AppState, agent: &AgentId) {
 
 /// The agent stayed offline past the grace period: its chats go back to the queue.
 pub async fn agent_gone(state: &AppState, agent: &AgentId) {
+    requeue_assigned(state, agent, None).await;
+}
+
+/// An owner removed the agent from a site: its chats there go back to the queue (it can no
+/// longer answer them) and its sockets authenticate again without the site.
+pub async fn agent_removed(state: &AppState, site: &SiteId, agent: &AgentId) {
+    publish(state, BusEvent::reconnect_agent(site, agent)).await;
+    requeue_assigned(state, agent, Some(site.clone())).await;
+}
+
+/// Puts the agent's assigned chats (on `site`, or everywhere) back in the queue.
+async fn requeue_assigned(state: &AppState, agent: &AgentId, site: Option<SiteId>) {
     let assigned = state
         .store
         .find_conversations(&ConversationFilter {
+            site,
             agent: Some(agent.clone()),
             stages: vec!["assigned"],
             limit: 1000,

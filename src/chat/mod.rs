@@ -11,7 +11,9 @@ mod settings_cache;
 
 mod shopper;
 
-pub use agent::{agent_gone, agent_message, close, note, set_tag, start, take, transfer};
+pub use agent::{
+    agent_gone, agent_message, agent_removed, close, note, set_tag, start, take, transfer,
+};
 pub use queue::{hand_off, route_from_trigger, shopper_handoff};
 pub use route::route_site;
 pub use settings_cache::ChatSettingsCache;

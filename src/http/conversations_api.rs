@@ -4,6 +4,7 @@
 //! belongs to that site (404 otherwise, never a leak).
 
 use super::{ApiError, Caller, json};
+use crate::bus::BusEvent;
 use crate::chat::{self, ChatError};
 use crate::conversation::ChatSettings;
 use crate::conversation::lifecycle::Stage;
@@ -347,6 +348,8 @@ async fn update_agent(
                 StoreError::Conflict(m) => ApiError::conflict(m).with_field("role"),
                 other => other.into(),
             })?;
+        // The agent's open sockets authenticated with the old role.
+        chat::publish(&state, BusEvent::reconnect_agent(&site, &agent)).await;
     }
     state
         .store

@@ -8,6 +8,8 @@
 use super::conversations_api::{agent_view, check_profile, parse_role};
 use super::{ApiError, Caller, json};
 use crate::auth::{generate_password, hash_password};
+use crate::bus::BusEvent;
+use crate::chat;
 use crate::domain::{AgentId, Email, SiteId};
 use crate::startup::AppState;
 use crate::store::{NewAgent, StoreError};
@@ -127,6 +129,8 @@ async fn invite_agent(
         .into_iter()
         .find(|m| m.agent.id == agent.id)
         .ok_or_else(|| ApiError::internal("an invited agent is missing from its site"))?;
+    // An existing account with an open dashboard learns about its new site.
+    chat::publish(&state, BusEvent::reconnect_agent(&site, &agent.id)).await;
     Ok(HttpResponse::Created().json(json!({
         "agent": agent_view(&state, &member),
         "one_time_password": one_time_password,
@@ -152,5 +156,6 @@ async fn remove_agent(
     if !removed {
         return Err(ApiError::not_found("agent"));
     }
+    chat::agent_removed(&state, &site, &agent).await;
     Ok(HttpResponse::NoContent().finish())
 }

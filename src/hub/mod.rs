@@ -36,6 +36,8 @@ pub enum Outbound {
     },
     /// Any other frame.
     Frame(Arc<str>),
+    /// Close with a retryable code and authenticate again (an agent's memberships changed).
+    Reconnect,
 }
 
 /// A visitor's browsing state, shared by the visitor's open tabs on this node.
@@ -234,6 +236,11 @@ impl Hub {
                     .filter(|a| a.sites.contains(&event.site_id))
                     .flat_map(|a| copy(&a.sockets))
                     .collect(),
+                // Whatever sites the socket still believes in: it is about to relearn them.
+                (Recipient::Agent(agent), Payload::Reconnect) => match inner.agents.get(agent) {
+                    Some(live) => copy(&live.sockets),
+                    None => return,
+                },
                 (Recipient::Agent(agent), Payload::Agent(_)) => match inner.agents.get(agent) {
                     Some(live) if live.sites.contains(&event.site_id) => copy(&live.sockets),
                     _ => return,
@@ -263,6 +270,7 @@ impl Hub {
             },
             Payload::Shopper(frame) => Outbound::Frame(frame.to_json().into()),
             Payload::Agent(frame) => Outbound::Frame(frame.to_json().into()),
+            Payload::Reconnect => Outbound::Reconnect,
         };
         for (outbox, too_slow) in recipients {
             if let Err(mpsc::error::TrySendError::Full(_)) = outbox.try_send(outbound.clone()) {

@@ -89,14 +89,12 @@ impl AgentSocket {
                 biased;
                 _ = shutdown.cancelled() => close(CloseCode::Restart, "server restarting; reconnect"),
                 _ = too_slow.cancelled() => close(CloseCode::Again, "too slow to receive; reconnect"),
-                Some(out) = self.outbox_rx.recv() => {
-                    let json = match out {
-                        Outbound::Frame(json)
-                        | Outbound::Message { json, .. }
-                        | Outbound::Closed { json, .. } => json,
-                    };
-                    self.send(&json).await
-                }
+                Some(out) = self.outbox_rx.recv() => match out {
+                    Outbound::Frame(json)
+                    | Outbound::Message { json, .. }
+                    | Outbound::Closed { json, .. } => self.send(&json).await,
+                    Outbound::Reconnect => close(CloseCode::Restart, "your sites or role changed; reconnect"),
+                },
                 _ = &mut auth_deadline, if self.authed.is_none() => {
                     close(CloseCode::Policy, "authenticate first")
                 }

@@ -309,3 +309,53 @@ async fn a_removed_agent_loses_the_site_at_once_and_the_last_owner_stays() {
     assert_eq!(app.get(&site, &bob).await.status(), 200);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_removed_agents_open_socket_reconnects_without_the_site_and_its_chat_is_requeued() {
+    let app = spawn_app().await;
+    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let bob = app.login(&app.seed.agent_email, PASSWORD).await;
+    let bob_id = app.agent_id(&owner, &app.seed.agent_email).await;
+    let (mut bob_socket, ready) = app.agent(&bob).await;
+    assert_eq!(
+        ready["sites"][0]["id"],
+        app.seed.site_id.as_str(),
+        "{ready}"
+    );
+
+    // Bob is the only agent online, so routing gives him the shopper's chat.
+    let mut shopper = app.shopper().await;
+    shopper.hello(json!({})).await;
+    shopper
+        .send(json!({ "type": "message", "client_msg_id": "m1", "text": "Hello" }))
+        .await;
+    shopper.send(json!({ "type": "handoff" })).await;
+    let routed = loop {
+        let frame = bob_socket.recv().await;
+        if frame["type"] == "routed" {
+            break frame;
+        }
+    };
+    let conversation = routed["conversation_id"].as_str().unwrap().to_owned();
+
+    let path = format!("{}/{bob_id}", agents_path(&app));
+    assert_eq!(delete(&app, &path, &owner).await.status(), 204);
+    // His open socket is told to reconnect (1012) instead of going on with the old sites…
+    let close = bob_socket.closed().await.expect("a close frame");
+    assert_eq!(u16::from(close.code), 1012, "{close:?}");
+    // …and when it does, the site is gone from what it sees and may act on.
+    let (mut again, ready) = app.agent(&bob).await;
+    assert_eq!(ready["sites"], json!([]), "{ready}");
+    again
+        .send(json!({ "type": "take", "conversation_id": conversation, "ref": "t" }))
+        .await;
+    let refused = again.recv_type("error").await.0;
+    assert_eq!(refused["code"], "not_found", "{refused}");
+    // The chat he had waits for someone who can still answer it.
+    let transcript = app.conversation(&owner, &conversation).await;
+    assert_eq!(
+        transcript["conversation"]["state"], "queued",
+        "{transcript}"
+    );
+    app.stop().await;
+}

@@ -565,6 +565,8 @@ impl ShopperSocket {
     async fn forward(&mut self, out: Outbound) -> Flow {
         match out {
             Outbound::Frame(json) => self.send(&json).await,
+            // Only agent sockets are ever sent this (see `Hub::deliver`).
+            Outbound::Reconnect => Flow::Continue,
             Outbound::Closed {
                 conversation_id,
                 json,
