@@ -4,7 +4,7 @@
 //! variables the dashboard filled in, writes a note the shopper never gets, and is notified
 //! when a chat is routed to them. The page is queried through `data-role`/`data-nav` hooks.
 
-use crate::support::{Browser, ChatServer, DEADLINE, OWNER_EMAIL, PASSWORD, Socket};
+use crate::support::{Browser, ChatServer, OWNER_EMAIL, PASSWORD, Socket};
 use serde_json::{Value, json};
 
 /// The shop's origin, allowed for the site: the shopper sockets come from it.
