@@ -5,6 +5,9 @@ let audio = null;
 
 /** A two-tone chime made on the spot (no sound file to load or to be blocked). */
 export function chime() {
+  // Browsers refuse sound before the person has clicked or typed in the page; asking anyway
+  // only logs a warning. Agents click within seconds of opening the dashboard.
+  if (navigator.userActivation && !navigator.userActivation.hasBeenActive) return;
   try {
     audio = audio || new AudioContext();
     if (audio.state === 'suspended') audio.resume();

@@ -11,7 +11,7 @@ export function mount(root, ctx) {
   const count = h('span', { class: 'muted', 'data-role': 'visitor-count' });
   root.append(
     h('div', { class: 'toolbar' }, h('h1', { text: 'Live visitors' }), count),
-    h('div', { class: 'card table-wrap', style: null },
+    h('div', { class: 'card table-wrap' },
       h('table', { class: 'data', 'data-role': 'live-visitors' },
         h('thead', null, h('tr', null,
           ['Visitor', 'Current page', 'On page', 'Pages', 'Cart', 'Visit', 'Source', ''].map((t) => h('th', { scope: 'col', text: t })))),
