@@ -137,18 +137,19 @@ function startShell() {
     sessionStorage.setItem(SITE_KEY, siteSelect.value);
     drawNav();
     route();
-  } }, sites.map((s) => h('option', { value: s.id, text: s.name })));
+  } });
+  const siteName = h('span', { class: 'site-name', 'data-role': 'site-name' });
   const site = currentSite();
-  if (site) siteSelect.value = site.id;
   const nav = h('nav', { class: 'nav', 'aria-label': 'Sections' });
   const view = h('main', { id: 'view', class: 'view', tabindex: '-1' });
   const toasts = h('div', { class: 'toasts', role: 'status', 'aria-live': 'polite', 'data-role': 'toasts' });
-  shell = { connection, status, capacity, bell, siteSelect, nav, view, toasts };
+  shell = { connection, status, capacity, bell, siteSelect, siteName, nav, view, toasts };
+  drawSites();
   replace(app,
     h('header', { class: 'topbar' },
       h('div', { class: 'topbar-row' },
         h('a', { class: 'brand', href: '#/inbox', text: 'shopchat' }),
-        sites.length > 1 ? siteSelect : h('span', { class: 'site-name', text: site ? site.name : 'No shop' }),
+        sites.length > 1 ? siteSelect : siteName,
         h('span', { class: 'spacer' }),
         connection, bell, capacity, status,
         h('span', { class: 'me', text: me.agent.display_name || me.agent.email }),
@@ -221,6 +222,14 @@ function drawBadge() {
     else if (c.state === 'assigned' && c.agent === live.me.id && (live.unread.get(c.id) || 0) > 0) waiting += 1;
   }
   notify.titleBadge(waiting);
+}
+
+/** The shop picker (or the one shop's name), after login and after an owner renames a site. */
+function drawSites() {
+  const site = currentSite();
+  replace(shell.siteSelect, sites.map((s) => h('option', { value: s.id, text: s.name })));
+  if (site) shell.siteSelect.value = site.id;
+  shell.siteName.textContent = site ? site.name : 'No shop';
 }
 
 function drawBell() {
@@ -310,6 +319,7 @@ function context(site, args) {
     api, site, sites, me, live, socket, args, toast, navigate,
     refreshSites: async () => {
       sites = (await api.get('/sites')).sites;
+      drawSites();
       return currentSite();
     },
   };
