@@ -168,7 +168,9 @@ async fn seed_first_run(
 pub fn starter_articles() -> Vec<crate::store::NewArticle> {
     [
         (
-            "How long does shipping take?",
+            // Phrased the way shoppers ask ("when will my delivery arrive?"), not only as the
+            // shop would title it: the bot matches words, not meanings.
+            "How long do shipping and delivery take? When will my order arrive?",
             "Orders placed before 2 pm ship the same day; delivery takes 2 to 4 working days.",
         ),
         (

@@ -283,6 +283,20 @@ async fn first_start_creates_a_demo_site_for_its_own_origin_and_a_one_time_owner
         answer["text"].as_str().unwrap().contains("30 days"),
         "{answer}"
     );
+    // The first question a newcomer tends to try, worded as shoppers word it.
+    shopper
+        .send(json!({ "type": "message", "client_msg_id": "q2", "text": "When will my delivery arrive?" }))
+        .await;
+    let answer = loop {
+        let (m, _) = shopper.recv_type("message").await;
+        if m["author"]["kind"] == "bot" {
+            break m;
+        }
+    };
+    assert!(
+        answer["text"].as_str().unwrap().contains("working days"),
+        "{answer}"
+    );
 
     // Exactly one site was made: the demo.
     server.kill().unwrap();

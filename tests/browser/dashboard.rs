@@ -537,3 +537,97 @@ async fn an_owner_writes_a_rule_in_the_form_a_shopper_triggers_it_and_the_report
     browser.close().await;
     chat.stop().await;
 }
+
+#[tokio::test]
+async fn an_invited_agent_sets_a_password_and_sees_only_the_agent_sections() {
+    let chat = ChatServer::start(&[SHOP.to_owned()]).await;
+    let token = chat.login().await;
+    let invited: Value = chat
+        .post(
+            &chat.site_path("/agents"),
+            &token,
+            json!({ "email": "nina@shop.example", "name": "Nina", "role": "agent" }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let one_time = invited["one_time_password"].as_str().unwrap().to_owned();
+
+    let browser = Browser::start(1280).await;
+    browser.goto(&chat.url("/agent/")).await;
+    browser
+        .type_into(
+            "form[data-role=login] input[name=email]",
+            "nina@shop.example",
+        )
+        .await;
+    browser
+        .type_into(
+            "form[data-role=login] input[name=password]",
+            "not her password",
+        )
+        .await;
+    browser
+        .click("form[data-role=login] button[type=submit]")
+        .await;
+    text_containing(
+        &browser,
+        "[data-role=login-error]",
+        "Wrong email or password",
+    )
+    .await;
+    let password = browser
+        .element("form[data-role=login] input[name=password]")
+        .await;
+    password.clear().await.unwrap();
+    password
+        .send_keys(&format!("{one_time}{ENTER}"))
+        .await
+        .unwrap();
+
+    // The one-time password only opens the form that replaces it.
+    browser
+        .type_into(
+            "form[data-role=password-change] input[name=current_password]",
+            &one_time,
+        )
+        .await;
+    browser
+        .type_into(
+            "form[data-role=password-change] input[name=new_password]",
+            &format!("nina's own long password{ENTER}"),
+        )
+        .await;
+    connected(&browser).await;
+    let sections = browser
+        .js("return [...document.querySelectorAll('[data-nav]')].map((a) => a.dataset.nav);")
+        .await;
+    assert_eq!(
+        sections,
+        json!(["inbox", "visitors"]),
+        "an agent has no owner pages"
+    );
+    // Typing an owner page's address shows the inbox instead.
+    browser.goto(&chat.url("/agent/#/rules")).await;
+    connected(&browser).await;
+    browser.element("[data-role=conversation-list]").await;
+    let login = chat
+        .http
+        .post(chat.url("/api/v1/auth/login"))
+        .json(&json!({ "email": "nina@shop.example", "password": "nina's own long password" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 200, "the new password is hers now");
+
+    // 401s from the refused login are the browser logging the wrong password, on purpose.
+    let errors = browser.console_errors().await;
+    let unexpected: Vec<_> = errors
+        .iter()
+        .filter(|e| !(e.contains("/auth/login") && e.contains("401")))
+        .collect();
+    assert!(unexpected.is_empty(), "console errors: {unexpected:?}");
+    browser.close().await;
+    chat.stop().await;
+}

@@ -10,6 +10,7 @@ import { Live } from './live.js';
 import * as notify from './notify.js';
 
 const SITE_KEY = 'shopchat.site';
+const STATUS_KEY = 'shopchat.status';
 
 /** Views by route name; `owner: true` ones only appear on sites the caller owns. */
 const VIEWS = [
@@ -104,7 +105,10 @@ function showPasswordChange() {
 
 /** Logs out: closes the socket and forgets the token. */
 function logout(message) {
+  // Logging out is leaving: say so, so routing stops sending chats at once.
+  if (socket) socket.fire({ type: 'status', status: 'offline' });
   if (socket) socket.stop();
+  sessionStorage.removeItem(STATUS_KEY);
   socket = null;
   live = null;
   unmount();
@@ -170,8 +174,11 @@ function startShell() {
     onRejected: () => logout('Your session ended; please log in again.'),
   });
   live.on('ready', () => {
-    status.value = live.me.status === 'away' ? 'away' : 'online';
-    if (live.me.status === 'offline') setStatus('online');
+    // A new socket (a reconnect, a server restart) starts online; the agent's own choice
+    // of "away" outlives it.
+    const wanted = sessionStorage.getItem(STATUS_KEY) || 'online';
+    status.value = wanted;
+    if (live.me.status !== wanted) setStatus(wanted);
     drawCapacity();
   });
   live.on('conversations', () => { drawCapacity(); drawBadge(); });
@@ -200,6 +207,7 @@ function visitorLabel(conversationId) {
 async function setStatus(value) {
   try {
     await socket.send({ type: 'status', status: value });
+    sessionStorage.setItem(STATUS_KEY, value);
     if (live.me) live.me.status = value;
     shell.status.value = value;
   } catch (e) {
