@@ -159,6 +159,13 @@ async fn an_agent_watches_a_shopper_takes_over_from_the_bot_and_answers_with_con
         "no element was made from the shopper's name"
     );
     browser.screenshot("dashboard-live-visitors").await;
+    // The filter narrows the table by page, name or source.
+    browser.type_into("[data-role=visitor-filter]", "zzz").await;
+    text_containing(&browser, "[data-role=visitor-rows]", "Nobody matches").await;
+    let filter = browser.element("[data-role=visitor-filter]").await;
+    filter.clear().await.unwrap();
+    filter.send_keys("trail boots").await.unwrap();
+    text_containing(&browser, &format!("{row} [data-field=page]"), "Trail boots").await;
 
     // The shopper writes; the bot has no article and answers that it does not know.
     eva.send(

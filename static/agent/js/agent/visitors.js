@@ -5,34 +5,74 @@
 import { h, replace, money, duration, throttle } from '../dom.js';
 import { visitorName } from './labels.js';
 
+/** Most rows drawn at once; the filter finds anyone beyond them. */
+const MAX_ROWS = 300;
+
 export function mount(root, ctx) {
   const { live } = ctx;
   const body = h('tbody', { 'data-role': 'visitor-rows' });
   const count = h('span', { class: 'muted', 'data-role': 'visitor-count' });
+  const filter = h('input', { type: 'search', 'data-role': 'visitor-filter', placeholder: 'Filter by name, page or source',
+    'aria-label': 'Filter visitors', oninput: () => draw() });
   root.append(
-    h('div', { class: 'toolbar' }, h('h1', { text: 'Live visitors' }), count),
+    h('div', { class: 'toolbar' }, h('h1', { text: 'Live visitors' }), filter, count),
     h('div', { class: 'card table-wrap' },
       h('table', { class: 'data', 'data-role': 'live-visitors' },
         h('thead', null, h('tr', null,
           ['Visitor', 'Current page', 'On page', 'Pages', 'Cart', 'Visit', 'Source', ''].map((t) => h('th', { scope: 'col', text: t })))),
         body)));
 
+  // Rows by visitor, with what they showed: a redraw rebuilds only the rows whose visitor
+  // changed and moves the others, so a busy shop does not rebuild hundreds of rows 5×/s.
+  const rows = new Map();
+
   function draw() {
     const site = ctx.site && ctx.site.id;
-    const visitors = [...live.visitors.values()].filter((v) => v.site_id === site)
+    const needle = filter.value.trim().toLowerCase();
+    const all = [...live.visitors.values()].filter((v) => v.site_id === site);
+    const visitors = all
+      .filter((v) => !needle || searchText(v).includes(needle))
       .sort((a, b) => (b.page_entered_at || 0) - (a.page_entered_at || 0));
-    count.textContent = `${visitors.length} on the shop now`;
-    if (!visitors.length) {
-      replace(body, h('tr', null, h('td', { colspan: 8, class: 'empty', text: 'Nobody is on the shop right now. Visitors appear here the moment they open a page with the widget.' })));
+    const shown = visitors.slice(0, MAX_ROWS);
+    count.textContent = visitors.length > MAX_ROWS
+      ? `${all.length} on the shop now · showing the ${MAX_ROWS} most recently active`
+      : `${all.length} on the shop now`;
+    if (!shown.length) {
+      rows.clear();
+      replace(body, h('tr', null, h('td', { colspan: 8, class: 'empty', text: all.length
+        ? 'Nobody matches the filter.'
+        : 'Nobody is on the shop right now. Visitors appear here the moment they open a page with the widget.' })));
       return;
     }
-    replace(body, visitors.map(row));
+    const keep = new Set();
+    const nodes = shown.map((v) => {
+      const open = openConversation(v.visitor_id);
+      const key = JSON.stringify([v, open && open.id]);
+      keep.add(v.visitor_id);
+      const cached = rows.get(v.visitor_id);
+      if (cached && cached.key === key) return cached.node;
+      const node = row(v, open);
+      rows.set(v.visitor_id, { key, node });
+      return node;
+    });
+    for (const id of rows.keys()) if (!keep.has(id)) rows.delete(id);
+    body.replaceChildren(...nodes);
   }
 
-  function row(v) {
+  function openConversation(visitorId) {
+    for (const c of live.conversations.values()) if (c.visitor_id === visitorId) return c;
+    return null;
+  }
+
+  function searchText(v) {
+    const page = v.current_page || {};
+    return [v.name, v.visitor_id, page.title, page.path, v.utm_source, v.referrer_host]
+      .filter(Boolean).join(' ').toLowerCase();
+  }
+
+  function row(v, open) {
     const page = v.current_page;
     const source = [v.utm_source, v.referrer_host].filter(Boolean).join(' · ') || 'Direct';
-    const open = [...live.conversations.values()].find((c) => c.visitor_id === v.visitor_id);
     return h('tr', { 'data-visitor-id': v.visitor_id },
       h('td', null,
         h('strong', { 'data-field': 'name', text: visitorName(live, v.visitor_id) }),
