@@ -18,6 +18,7 @@ pub mod conversation;
 pub mod domain;
 pub mod http;
 pub mod hub;
+pub mod presence;
 pub mod protocol;
 pub mod report;
 pub mod routing;
