@@ -436,6 +436,36 @@ async fn while_redis_is_stopped_the_bus_is_down_and_publish_fails_quickly() {
 }
 
 #[tokio::test]
+async fn foreign_bytes_on_a_bus_channel_are_skipped_and_the_node_keeps_hearing() {
+    use redis::AsyncCommands;
+    let server = RedisServer::start().await;
+    let config = test_config();
+    let node = redis_node(&server.url(), &config).await;
+    let site = SiteId::generate();
+    let ann = AgentId::generate();
+    let mut ann_socket = FakeSocket::agent(&node, &ann, &[&site]);
+    let client = redis::Client::open(server.url()).expect("url");
+    let mut raw = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("connect");
+    let channel = format!("{}bus:{}", config.prefix, site.as_str());
+    for garbage in ["not an envelope", "{\"v\":99}\n{}", "{\"v\":1}\n{}"] {
+        let heard: usize = raw.publish(&channel, garbage).await.expect("publish");
+        assert_eq!(heard, 1, "the node's subscription matched");
+    }
+    let frame = routed(&site);
+    node.publish(BusEvent::to_agents(&site, frame.clone()))
+        .await;
+    assert_eq!(ann_socket.next_frame().await, frame.to_json());
+    assert_eq!(
+        node.bus.health().borrow().generation(),
+        1,
+        "no resubscription needed"
+    );
+}
+
+#[tokio::test]
 async fn connecting_to_a_redis_that_is_not_there_is_a_clear_error() {
     let url = format!("redis://127.0.0.1:{}/", free_port());
     let result = RedisBus::connect(&url, &unique_prefix(), Hub::new()).await;

@@ -9,6 +9,7 @@ use tempfile::TempDir;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+/// One redis-server process of one test.
 pub struct RedisServer {
     port: u16,
     dir: TempDir,
