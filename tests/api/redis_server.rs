@@ -96,10 +96,16 @@ impl RedisServer {
         );
     }
 
-    /// Stops the server and starts a fresh one (empty, no persistence) on the same port.
+    /// Starts a fresh server (empty, no persistence) on the port of a stopped one.
+    pub async fn start_again(&mut self) {
+        assert!(self.child.is_none(), "start_again on a running server");
+        self.spawn().await;
+    }
+
+    /// Stops the server and starts a fresh one on the same port.
     pub async fn restart(&mut self) {
         self.stop().await;
-        self.spawn().await;
+        self.start_again().await;
     }
 }
 

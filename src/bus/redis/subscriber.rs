@@ -65,6 +65,7 @@ impl Subscriber {
                     generation += 1;
                     delay = self.config.backoff_min;
                     self.health.send_replace(BusHealth::Up { generation });
+                    metrics::gauge!("shopchat_bus_up").set(1.0);
                     metrics::counter!("shopchat_bus_subscriptions_total").increment(1);
                     tracing::info!(pattern = %self.pattern, generation, "bus: subscribed");
                     let ended = self.listen(pubsub, &stop).await;
@@ -72,6 +73,7 @@ impl Subscriber {
                         since: Timestamp::now(),
                         generation,
                     });
+                    metrics::gauge!("shopchat_bus_up").set(0.0);
                     match ended {
                         Ended::Stopped => return,
                         Ended::Lost(e) => {
