@@ -96,6 +96,26 @@ impl RedisServer {
         );
     }
 
+    /// Freezes the server (SIGSTOP to its pid): connections stay open but nothing answers,
+    /// as with a hung server or a silently dropped network path.
+    pub fn pause(&self) {
+        self.signal("-STOP");
+    }
+
+    /// Thaws a paused server (SIGCONT).
+    pub fn resume(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, which: &str) {
+        let pid = self.child.as_ref().expect("a running server").id();
+        let status = Command::new("kill")
+            .args([which, &pid.to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill {which} {pid} failed");
+    }
+
     /// Starts a fresh server (empty, no persistence) on the port of a stopped one.
     pub async fn start_again(&mut self) {
         assert!(self.child.is_none(), "start_again on a running server");
@@ -112,6 +132,7 @@ impl RedisServer {
 impl Drop for RedisServer {
     fn drop(&mut self) {
         if let Some(mut child) = self.child.take() {
+            // SIGKILL ends a stopped (paused) process too.
             let _ = child.kill();
             let _ = child.wait();
         }
