@@ -3,7 +3,7 @@
 //! and with many in flight so the writer batches them into shared commits).
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use shopchat::bus::BusEvent;
+use shopchat::bus::{BusEvent, WireEvent};
 use shopchat::conversation::Lifecycle;
 use shopchat::domain::{
     AuthorKind, BrowsingEvent, ClientMsgId, ConversationId, MessageId, MessageText, Origin, SiteId,
@@ -67,6 +67,22 @@ fn decode_and_apply(c: &mut Criterion) {
     group.bench_function("hub_deliver_one_socket", |b| {
         b.iter(|| {
             hub.deliver(black_box(&event));
+            rx.try_recv().is_ok()
+        })
+    });
+    // What a Redis bus adds per event: the publisher writes the envelope's bytes once, every
+    // node reads them once; the hub then delivers the shared JSON to each socket.
+    let wire = WireEvent::from(&event);
+    group.bench_function("bus_envelope_encode", |b| {
+        b.iter(|| WireEvent::from(black_box(&event)).to_bytes())
+    });
+    let bytes = wire.to_bytes();
+    group.bench_function("bus_envelope_decode", |b| {
+        b.iter(|| WireEvent::from_bytes(black_box(&bytes)).is_ok())
+    });
+    group.bench_function("hub_deliver_wire_one_socket", |b| {
+        b.iter(|| {
+            hub.deliver_wire(black_box(&wire));
             rx.try_recv().is_ok()
         })
     });

@@ -114,6 +114,18 @@ pub struct SettingsArgs {
     /// HTTP worker threads [default: number of cores]
     #[arg(long, global = true, env = "SHOPCHAT_WORKERS")]
     pub workers: Option<usize>,
+    /// Redis for running several nodes, `redis://[:PASSWORD@]HOST[:PORT][/DB]`; checked, but
+    /// not used by the server yet (the Redis store is still to come)
+    #[arg(
+        long = "redis",
+        global = true,
+        env = "SHOPCHAT_REDIS_URL",
+        hide_env_values = true
+    )]
+    pub redis_url: Option<String>,
+    /// Prefix of every Redis key and channel, so deployments sharing a Redis stay apart [default: shopchat:]
+    #[arg(long, global = true, env = "SHOPCHAT_REDIS_PREFIX")]
+    pub redis_prefix: Option<String>,
 }
 
 /// Socket limits; each bounds one queue, buffer or rate.
@@ -165,6 +177,11 @@ pub struct Settings {
     pub workers: Option<usize>,
     /// Webhooks to plain-http URLs are delivered (development and tests only).
     pub allow_http_webhooks: bool,
+    /// Redis URL for several nodes, checked to be usable by the Redis client. Not used by
+    /// the server yet: a Redis bus needs the Redis store beside it.
+    pub redis_url: Option<String>,
+    /// Prefix of Redis keys and channels.
+    pub redis_prefix: String,
 }
 
 impl Default for Settings {
@@ -191,6 +208,8 @@ impl Default for Settings {
             },
             workers: None,
             allow_http_webhooks: false,
+            redis_url: None,
+            redis_prefix: crate::bus::redis::DEFAULT_PREFIX.into(),
         }
     }
 }
@@ -234,6 +253,37 @@ fn positive<T: PartialOrd + Default + std::fmt::Display>(
         Err(ConfigError::Invalid {
             field,
             problem: format!("must be positive, got {value}"),
+        })
+    }
+}
+
+/// A Redis URL the client accepts (scheme, host, port, database), checked at start-up so a
+/// typo is a config error and not a node that cannot reach its peers.
+fn redis_url(url: Option<String>) -> Result<Option<String>, ConfigError> {
+    use ::redis::IntoConnectionInfo;
+    let Some(url) = url else { return Ok(None) };
+    match url.as_str().into_connection_info() {
+        // The client's message names what is wrong; the URL is not repeated, it may hold a
+        // password.
+        Err(e) => Err(ConfigError::Invalid {
+            field: "redis_url",
+            problem: format!(
+                "is not a usable Redis URL (expected redis://[:PASSWORD@]HOST[:PORT][/DB]): {e}"
+            ),
+        }),
+        Ok(_) => Ok(Some(url)),
+    }
+}
+
+/// A prefix that needs no quoting anywhere: in key names, channel names and patterns.
+fn redis_prefix(prefix: String) -> Result<String, ConfigError> {
+    let fine = |c: char| c.is_ascii_alphanumeric() || matches!(c, ':' | '_' | '-' | '.');
+    if (1..=64).contains(&prefix.len()) && prefix.chars().all(fine) {
+        Ok(prefix)
+    } else {
+        Err(ConfigError::Invalid {
+            field: "redis_prefix",
+            problem: "must be 1 to 64 characters of A-Z a-z 0-9 : _ - .".into(),
         })
     }
 }
@@ -312,6 +362,8 @@ impl Settings {
             limits,
             workers: cli.workers.or(file.workers).map(|w| w.max(1)),
             allow_http_webhooks: pick!(allow_http_webhooks, false),
+            redis_url: redis_url(cli.redis_url.clone().or(file.redis_url.clone()))?,
+            redis_prefix: redis_prefix(pick!(redis_prefix, d.redis_prefix))?,
         })
     }
 }
@@ -352,6 +404,57 @@ mod tests {
         assert!(
             matches!(bad, Err(ConfigError::Parse { ref message, .. }) if message.contains("rate_burst"))
         );
+    }
+
+    #[test]
+    fn redis_settings_are_checked_and_name_the_setting() {
+        let s = Settings::resolve(SettingsArgs::default(), SettingsArgs::default()).unwrap();
+        assert_eq!((s.redis_url, s.redis_prefix.as_str()), (None, "shopchat:"));
+        let file = toml::from_str::<SettingsArgs>(
+            "redis_url = \"redis://:pw@cache.internal:6380/2\"\nredis_prefix = \"shop-a:\"",
+        )
+        .unwrap();
+        let s = Settings::resolve(SettingsArgs::default(), file).unwrap();
+        assert_eq!(
+            s.redis_url.as_deref(),
+            Some("redis://:pw@cache.internal:6380/2")
+        );
+        assert_eq!(s.redis_prefix, "shop-a:");
+        for url in [
+            "localhost:6379",
+            "http://cache:6379",
+            "redis://cache:notaport",
+        ] {
+            let bad = SettingsArgs {
+                redis_url: Some(url.into()),
+                ..Default::default()
+            };
+            let err = Settings::resolve(bad, SettingsArgs::default()).unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    ConfigError::Invalid {
+                        field: "redis_url",
+                        ..
+                    }
+                ),
+                "{url}: {err}"
+            );
+            assert!(err.to_string().contains("redis_url"), "{err}");
+        }
+        for prefix in ["", "has space", "glob*"] {
+            let bad = SettingsArgs {
+                redis_prefix: Some(prefix.into()),
+                ..Default::default()
+            };
+            assert!(matches!(
+                Settings::resolve(bad, SettingsArgs::default()),
+                Err(ConfigError::Invalid {
+                    field: "redis_prefix",
+                    ..
+                })
+            ));
+        }
     }
 
     #[test]

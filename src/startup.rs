@@ -282,6 +282,9 @@ impl Application {
             login_limiter: crate::http::auth_routes::login_limiter(),
             webhooks: crate::webhooks::Webhooks::start(settings.allow_http_webhooks),
             store,
+            // Always the in-process bus for now, even with `redis_url` set: a node on a Redis
+            // bus but with its own SQLite store would deliver other nodes' events about data
+            // it does not have. `RedisBus` is switched on here together with the Redis store.
             bus: Arc::new(MemoryBus::new(hub.clone())),
             hub,
             jwt: JwtKeys::new(

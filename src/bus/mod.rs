@@ -1,19 +1,29 @@
 //! Delivery between nodes. A publisher hands an event to the bus; every node's bus hands it to
 //! that node's [`Hub`](crate::hub::Hub). On one node the in-process bus does this directly; a
 //! Redis bus does it through pub/sub. Local delivery takes the same path as remote, so the
-//! single-node default exercises the code that several nodes rely on.
+//! single-node default exercises the code that several nodes rely on: both encode an event
+//! once into a [`WireEvent`] and hand that to [`Hub::deliver_wire`](crate::hub::Hub::deliver_wire).
 
+mod health;
 mod memory;
+pub mod redis;
+mod wire;
 
+pub use health::BusHealth;
 pub use memory::MemoryBus;
+pub use redis::RedisBus;
+pub use wire::{WireError, WireEvent, WireKind};
 
 use crate::agent_protocol::AgentFrame;
 use crate::domain::{AgentId, SiteId, VisitorId};
 use crate::protocol::ServerFrame;
 use async_trait::async_trait;
+use std::time::Duration;
+use tokio::sync::watch;
 
 /// Whose sockets get an event.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Recipient {
     /// Every tab of one shopper.
     Visitor(VisitorId),
@@ -86,15 +96,68 @@ impl BusEvent {
     }
 }
 
-/// Why an event could not be published. The event's data is already durable when this
-/// happens, so a reconnecting client still gets it; only live delivery was missed.
+/// Why an event could not be published, or a bus could not be set up. The event's data is
+/// already durable when publishing fails, so a reconnecting client still gets it; only live
+/// delivery was missed.
 #[derive(Debug, thiserror::Error)]
-#[error("bus publish failed: {0}")]
-pub struct BusError(pub String);
+pub enum BusError {
+    /// The Redis URL is not one the client can use.
+    #[error("invalid Redis URL: {0}")]
+    Url(#[source] ::redis::RedisError),
+    /// Redis could not be reached when the bus was set up.
+    #[error("cannot connect to Redis at {addr}: {source}")]
+    Connect {
+        /// Host and port (never the URL: it may hold a password).
+        addr: String,
+        /// Why.
+        #[source]
+        source: ::redis::RedisError,
+    },
+    /// Redis did not answer the connection attempt in time when the bus was set up.
+    #[error("cannot connect to Redis at {addr}: no answer within {after:?}")]
+    ConnectTimeout {
+        /// Host and port.
+        addr: String,
+        /// How long it waited.
+        after: Duration,
+    },
+    /// The subscription was not confirmed in time when the bus was set up.
+    #[error("no subscription to {pattern} on Redis at {addr} within {after:?}")]
+    Subscribe {
+        /// The channel pattern.
+        pattern: String,
+        /// Host and port.
+        addr: String,
+        /// How long it waited.
+        after: Duration,
+    },
+    /// Redis refused or lost the publication.
+    #[error("publishing on {channel} failed: {source}")]
+    Publish {
+        /// The channel.
+        channel: String,
+        /// Why.
+        #[source]
+        source: ::redis::RedisError,
+    },
+    /// Redis did not answer in time (down, restarting or unreachable).
+    #[error("publishing on {channel} timed out after {after:?}")]
+    Timeout {
+        /// The channel.
+        channel: String,
+        /// The bound that passed.
+        after: Duration,
+    },
+}
 
 /// Publishes events to every node.
 #[async_trait]
 pub trait Bus: Send + Sync + 'static {
     /// Sends the event to every node, this one included.
     async fn publish(&self, event: BusEvent) -> Result<(), BusError>;
+
+    /// Whether this node currently receives what is published, and a generation that grows
+    /// with every (re)subscription: a socket that saw generation `n` and now sees a larger one
+    /// may have missed events in between and resyncs from the store by seq.
+    fn health(&self) -> watch::Receiver<BusHealth>;
 }

@@ -7,9 +7,8 @@
 //! neither slow the others nor make the server buffer without limit.
 
 use crate::agent_protocol::{AgentStatus, LiveVisitor};
-use crate::bus::{BusEvent, Payload, Recipient};
+use crate::bus::{BusEvent, Recipient, WireEvent, WireKind};
 use crate::domain::{AgentId, ConversationId, SiteId, VisitorId, VisitorState};
-use crate::protocol::ServerFrame;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::mpsc;
@@ -204,9 +203,16 @@ impl Hub {
         ))
     }
 
-    /// Delivers an event to its recipients' sockets on this node. The lock is held only to
-    /// copy the recipients; encoding and queueing happen outside it.
+    /// Encodes an event and delivers it to its recipients' sockets on this node; what a bus
+    /// does for a node, kept for callers (tests, benchmarks) that hold a typed event.
     pub fn deliver(&self, event: &BusEvent) {
+        self.deliver_wire(&WireEvent::from(event));
+    }
+
+    /// Delivers an encoded event to its recipients' sockets on this node; every bus, local or
+    /// remote, ends here. The lock is held only to copy the recipients (and clear a closed
+    /// conversation); queueing happens outside it, and the frame's JSON is shared, not copied.
+    pub fn deliver_wire(&self, event: &WireEvent) {
         let recipients: Vec<(mpsc::Sender<Outbound>, CancellationToken)> = {
             let inner = self.inner();
             let copy = |sockets: &[Socket]| -> Vec<(mpsc::Sender<Outbound>, CancellationToken)> {
@@ -215,33 +221,34 @@ impl Hub {
                     .map(|s| (s.outbox.clone(), s.too_slow.clone()))
                     .collect()
             };
-            match (&event.to, &event.payload) {
-                (Recipient::Visitor(visitor), Payload::Shopper(frame)) => {
-                    match inner.visitors.get(visitor) {
-                        Some(live) if live.site_id == event.site_id => {
-                            // A closed conversation lets proactive rules speak again.
-                            if let ServerFrame::Status { state, .. } = frame
-                                && state == "closed"
-                            {
-                                lock(&live.state).in_conversation = false;
-                            }
-                            copy(&live.sockets)
+            match (&event.to, &event.kind) {
+                (
+                    Recipient::Visitor(visitor),
+                    WireKind::ShopperMessage { .. }
+                    | WireKind::ShopperClosed { .. }
+                    | WireKind::ShopperFrame,
+                ) => match inner.visitors.get(visitor) {
+                    Some(live) if live.site_id == event.site_id => {
+                        // A closed conversation lets proactive rules speak again.
+                        if let WireKind::ShopperClosed { .. } = event.kind {
+                            lock(&live.state).in_conversation = false;
                         }
-                        _ => return,
+                        copy(&live.sockets)
                     }
-                }
-                (Recipient::Agents, Payload::Agent(_)) => inner
+                    _ => return,
+                },
+                (Recipient::Agents, WireKind::AgentFrame) => inner
                     .agents
                     .values()
                     .filter(|a| a.sites.contains(&event.site_id))
                     .flat_map(|a| copy(&a.sockets))
                     .collect(),
                 // Whatever sites the socket still believes in: it is about to relearn them.
-                (Recipient::Agent(agent), Payload::Reconnect) => match inner.agents.get(agent) {
+                (Recipient::Agent(agent), WireKind::Reconnect) => match inner.agents.get(agent) {
                     Some(live) => copy(&live.sockets),
                     None => return,
                 },
-                (Recipient::Agent(agent), Payload::Agent(_)) => match inner.agents.get(agent) {
+                (Recipient::Agent(agent), WireKind::AgentFrame) => match inner.agents.get(agent) {
                     Some(live) if live.sites.contains(&event.site_id) => copy(&live.sockets),
                     _ => return,
                 },
@@ -252,25 +259,21 @@ impl Hub {
         if recipients.is_empty() {
             return;
         }
-        let outbound = match &event.payload {
-            Payload::Shopper(ServerFrame::Message(m)) => Outbound::Message {
-                conversation_id: m.conversation_id.clone(),
-                seq: m.seq,
-                json: ServerFrame::Message(m.clone()).to_json().into(),
-            },
-            Payload::Shopper(
-                frame @ ServerFrame::Status {
-                    conversation_id,
-                    state,
-                    ..
-                },
-            ) if state == "closed" => Outbound::Closed {
+        let outbound = match &event.kind {
+            WireKind::ShopperMessage {
+                conversation_id,
+                seq,
+            } => Outbound::Message {
                 conversation_id: conversation_id.clone(),
-                json: frame.to_json().into(),
+                seq: *seq,
+                json: event.json.clone(),
             },
-            Payload::Shopper(frame) => Outbound::Frame(frame.to_json().into()),
-            Payload::Agent(frame) => Outbound::Frame(frame.to_json().into()),
-            Payload::Reconnect => Outbound::Reconnect,
+            WireKind::ShopperClosed { conversation_id } => Outbound::Closed {
+                conversation_id: conversation_id.clone(),
+                json: event.json.clone(),
+            },
+            WireKind::ShopperFrame | WireKind::AgentFrame => Outbound::Frame(event.json.clone()),
+            WireKind::Reconnect => Outbound::Reconnect,
         };
         for (outbox, too_slow) in recipients {
             if let Err(mpsc::error::TrySendError::Full(_)) = outbox.try_send(outbound.clone()) {
@@ -382,6 +385,7 @@ impl Hub {
 mod tests {
     use super::*;
     use crate::domain::Timestamp;
+    use crate::protocol::ServerFrame;
 
     fn event(site: &SiteId, visitor: &VisitorId) -> BusEvent {
         BusEvent::to_visitor(
