@@ -134,8 +134,9 @@ impl AgentStatus {
     }
 }
 
-/// A visitor on the shop now, as the live-visitors list shows it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// A visitor on the shop now, as the live-visitors list shows it (and as nodes tell each
+/// other about their shoppers, hence `Deserialize`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LiveVisitor {
     /// Visitor.
     pub visitor_id: VisitorId,

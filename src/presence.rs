@@ -22,11 +22,65 @@ pub const NODE_TTL_MS: i64 = 3 * HEARTBEAT_MS;
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct NodeId(pub String);
 
-/// An agent with sockets on some node.
-#[derive(Debug, Clone)]
-struct RemoteAgent {
-    sites: Vec<SiteId>,
-    status: AgentStatus,
+impl NodeId {
+    /// A fresh random name: a restarted process is a new node, so nothing it reported before
+    /// dying is mistaken for its current state.
+    pub fn generate() -> Self {
+        NodeId(format!("node_{}", crate::domain::random_token(12)))
+    }
+}
+
+/// What a node tells the others about what it has live on one site. Travels on the bus as
+/// the site's event, so it needs no channel of its own and reaches every node.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "news", rename_all = "snake_case")]
+pub enum PresenceNews {
+    /// Every agent of the site with a socket on `node`, with its status: sent when one of
+    /// them changes and as the node's heartbeat. An empty list means none any more.
+    Agents {
+        /// The reporting node.
+        node: NodeId,
+        /// Its agents of this site.
+        agents: Vec<(AgentId, AgentStatus)>,
+    },
+    /// A shopper on `node` joined or changed page or cart.
+    Visitor {
+        /// The reporting node.
+        node: NodeId,
+        /// The shopper as the live-visitors list shows it (boxed: far larger than the rest).
+        visitor: Box<LiveVisitor>,
+    },
+    /// A shopper's last tab on `node` closed.
+    VisitorLeft {
+        /// The reporting node.
+        node: NodeId,
+        /// The shopper.
+        visitor_id: VisitorId,
+    },
+    /// `node` is alive (sent when it has shoppers but no agents to report).
+    Heartbeat {
+        /// The reporting node.
+        node: NodeId,
+    },
+    /// `node` knows nothing (it just started, or its bus was down and news may have been
+    /// lost): every node answers with everything it has live.
+    Sync {
+        /// The asking node.
+        node: NodeId,
+    },
+}
+
+impl PresenceNews {
+    /// The node the news comes from.
+    pub fn node(&self) -> &NodeId {
+        match self {
+            PresenceNews::Agents { node, .. }
+            | PresenceNews::Visitor { node, .. }
+            | PresenceNews::VisitorLeft { node, .. }
+            | PresenceNews::Heartbeat { node }
+            | PresenceNews::Sync { node } => node,
+        }
+    }
 }
 
 /// The live state of the other nodes, as far as this node has heard.
@@ -34,8 +88,8 @@ struct RemoteAgent {
 pub struct ClusterView {
     /// Last heartbeat (or any presence news) per node.
     nodes: HashMap<NodeId, Timestamp>,
-    /// Per node, its agents. An agent with tabs on two nodes appears under both.
-    agents: HashMap<NodeId, HashMap<AgentId, RemoteAgent>>,
+    /// Per node and site, its agents. An agent with tabs on two nodes appears under both.
+    agents: HashMap<NodeId, HashMap<SiteId, Vec<(AgentId, AgentStatus)>>>,
     /// Per node, its live visitors. A shopper's tabs may sit on two nodes too.
     visitors: HashMap<NodeId, HashMap<VisitorId, LiveVisitor>>,
 }
@@ -51,27 +105,34 @@ impl ClusterView {
         self.nodes.insert(node.clone(), now);
     }
 
-    /// `node` reports an agent's status; `Offline` means it has no socket there any more.
-    pub fn agent(
+    /// Applies news from another node about `site` (the caller skips its own node's news).
+    pub fn apply(&mut self, site: &SiteId, news: PresenceNews, now: Timestamp) {
+        match news {
+            PresenceNews::Agents { node, agents } => self.site_agents_on(&node, site, agents, now),
+            PresenceNews::Visitor { node, visitor } => self.visitor(&node, *visitor, now),
+            PresenceNews::VisitorLeft { node, visitor_id } => {
+                self.visitor_left(&node, &visitor_id, now)
+            }
+            PresenceNews::Heartbeat { node } | PresenceNews::Sync { node } => {
+                self.heartbeat(&node, now)
+            }
+        }
+    }
+
+    /// `node` reports all its agents of `site` with their status (none: an empty list).
+    pub fn site_agents_on(
         &mut self,
         node: &NodeId,
-        agent: &AgentId,
-        sites: &[SiteId],
-        status: AgentStatus,
+        site: &SiteId,
+        agents: Vec<(AgentId, AgentStatus)>,
         now: Timestamp,
     ) {
         self.heartbeat(node, now);
-        let agents = self.agents.entry(node.clone()).or_default();
-        if status == AgentStatus::Offline {
-            agents.remove(agent);
+        let sites = self.agents.entry(node.clone()).or_default();
+        if agents.is_empty() {
+            sites.remove(site);
         } else {
-            agents.insert(
-                agent.clone(),
-                RemoteAgent {
-                    sites: sites.to_vec(),
-                    status,
-                },
-            );
+            sites.insert(site.clone(), agents);
         }
     }
 
@@ -90,6 +151,11 @@ impl ClusterView {
         if let Some(visitors) = self.visitors.get_mut(node) {
             visitors.remove(visitor);
         }
+    }
+
+    /// Forgets everything: after a gap in the news, what was heard before may be stale.
+    pub fn clear(&mut self) {
+        *self = ClusterView::default();
     }
 
     /// Forgets the nodes silent for longer than [`NODE_TTL_MS`] and what they reported.
@@ -113,18 +179,23 @@ impl ClusterView {
     pub fn agent_status(&self, agent: &AgentId) -> AgentStatus {
         self.agents
             .values()
-            .filter_map(|agents| agents.get(agent).map(|a| a.status))
-            .fold(AgentStatus::Offline, best)
+            .flat_map(|sites| sites.values())
+            .flatten()
+            .filter(|(id, _)| id == agent)
+            .fold(AgentStatus::Offline, |acc, (_, s)| best(acc, *s))
     }
 
     /// The site's agents on other nodes with their best status, each once.
     pub fn site_agents(&self, site: &SiteId) -> Vec<(AgentId, AgentStatus)> {
         let mut merged: HashMap<&AgentId, AgentStatus> = HashMap::new();
-        for agents in self.agents.values() {
-            for (id, a) in agents.iter().filter(|(_, a)| a.sites.contains(site)) {
-                let status = merged.entry(id).or_insert(AgentStatus::Offline);
-                *status = best(*status, a.status);
-            }
+        for (id, s) in self
+            .agents
+            .values()
+            .filter_map(|sites| sites.get(site))
+            .flatten()
+        {
+            let status = merged.entry(id).or_insert(AgentStatus::Offline);
+            *status = best(*status, *s);
         }
         merged
             .into_iter()
@@ -186,8 +257,12 @@ mod tests {
         let (a, b) = (node("a"), node("b"));
         let ann = AgentId::generate();
         let mut view = ClusterView::new();
-        view.agent(&a, &ann, &[site(1)], AgentStatus::Away, Timestamp(0));
-        view.agent(&b, &ann, &[site(1)], AgentStatus::Online, Timestamp(0));
+        let news = |node: &NodeId, status| PresenceNews::Agents {
+            node: node.clone(),
+            agents: vec![(ann.clone(), status)],
+        };
+        view.apply(&site(1), news(&a, AgentStatus::Away), Timestamp(0));
+        view.apply(&site(1), news(&b, AgentStatus::Online), Timestamp(0));
         assert_eq!(view.agent_status(&ann), AgentStatus::Online);
         assert_eq!(
             view.site_agents(&site(1)),
@@ -197,9 +272,17 @@ mod tests {
             view.site_agents(&site(2)).is_empty(),
             "not an agent of site 2"
         );
-        // Its tab on b closes: what a reports still counts.
-        view.agent(&b, &ann, &[site(1)], AgentStatus::Offline, Timestamp(1));
+        // Its tab on b closes (b reports no agents for the site): what a reports still counts.
+        let none = PresenceNews::Agents {
+            node: b.clone(),
+            agents: vec![],
+        };
+        view.apply(&site(1), none, Timestamp(1));
         assert_eq!(view.agent_status(&ann), AgentStatus::Away);
+        assert_eq!(
+            view.site_agents(&site(1)),
+            vec![(ann.clone(), AgentStatus::Away)]
+        );
     }
 
     #[test]
@@ -208,8 +291,18 @@ mod tests {
         let (ann, bob) = (AgentId::generate(), AgentId::generate());
         let eva = VisitorId::generate();
         let mut view = ClusterView::new();
-        view.agent(&a, &ann, &[site(1)], AgentStatus::Online, Timestamp(0));
-        view.agent(&b, &bob, &[site(1)], AgentStatus::Online, Timestamp(0));
+        view.site_agents_on(
+            &a,
+            &site(1),
+            vec![(ann.clone(), AgentStatus::Online)],
+            Timestamp(0),
+        );
+        view.site_agents_on(
+            &b,
+            &site(1),
+            vec![(bob.clone(), AgentStatus::Online)],
+            Timestamp(0),
+        );
         view.visitor(&a, visitor_on(&site(1), &eva, 0), Timestamp(0));
         // b keeps beating, a falls silent.
         view.heartbeat(&b, Timestamp(NODE_TTL_MS));
@@ -242,6 +335,19 @@ mod tests {
             Some(Timestamp(10)),
             "a's tab is still open"
         );
+    }
+
+    #[test]
+    fn news_survives_the_trip_as_json() {
+        let eva = VisitorId::generate();
+        let news = PresenceNews::Visitor {
+            node: node("a"),
+            visitor: Box::new(visitor_on(&site(1), &eva, 7)),
+        };
+        let text = serde_json::to_string(&news).unwrap();
+        let back: PresenceNews = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, news);
+        assert_eq!(back.node(), &node("a"));
     }
 
     #[test]

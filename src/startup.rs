@@ -298,6 +298,7 @@ impl Application {
             shutdown: shutdown.clone(),
         };
 
+        crate::chat::start_presence(state.clone());
         let data = web::Data::new(state);
         let mut server = HttpServer::new(move || {
             App::new()

@@ -45,6 +45,9 @@ pub enum Payload {
     /// the memberships it authenticated with, so without this a removed agent would go on
     /// seeing and acting on the site until it happened to reconnect.
     Reconnect,
+    /// What this node has live on the site, for the other nodes' presence view; no socket
+    /// gets it.
+    Presence(crate::presence::PresenceNews),
 }
 
 /// Something to deliver to live sockets, wherever they are connected.
@@ -83,6 +86,15 @@ impl BusEvent {
             site_id: site.clone(),
             to: Recipient::Agent(agent.clone()),
             payload: Payload::Reconnect,
+        }
+    }
+
+    /// Presence news about `site` for every node.
+    pub fn presence(site: &SiteId, news: crate::presence::PresenceNews) -> Self {
+        BusEvent {
+            site_id: site.clone(),
+            to: Recipient::Agents,
+            payload: Payload::Presence(news),
         }
     }
 

@@ -35,6 +35,9 @@ pub enum WireKind {
     AgentFrame,
     /// The agent's sockets must authenticate again; there is no frame.
     Reconnect,
+    /// Presence news from a node (JSON of a `PresenceNews`); updates the hub's view of the
+    /// cluster, reaches no socket.
+    Presence,
 }
 
 /// A [`BusEvent`] encoded once for every node and every recipient socket.
@@ -75,6 +78,11 @@ impl From<&BusEvent> for WireEvent {
             Payload::Shopper(frame) => (WireKind::ShopperFrame, frame.to_json().into()),
             Payload::Agent(frame) => (WireKind::AgentFrame, frame.to_json().into()),
             Payload::Reconnect => (WireKind::Reconnect, Arc::from("")),
+            // Ids, statuses and a visitor summary: plain data that always encodes.
+            Payload::Presence(news) => (
+                WireKind::Presence,
+                serde_json::to_string(news).unwrap_or_default().into(),
+            ),
         };
         WireEvent {
             site_id: event.site_id.clone(),

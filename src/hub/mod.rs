@@ -8,7 +8,8 @@
 
 use crate::agent_protocol::{AgentStatus, LiveVisitor};
 use crate::bus::{BusEvent, Recipient, WireEvent, WireKind};
-use crate::domain::{AgentId, ConversationId, SiteId, VisitorId, VisitorState};
+use crate::domain::{AgentId, ConversationId, SiteId, Timestamp, VisitorId, VisitorState};
+use crate::presence::{ClusterView, NodeId, PresenceNews, best};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::mpsc;
@@ -37,6 +38,9 @@ pub enum Outbound {
     Frame(Arc<str>),
     /// Close with a retryable code and authenticate again (an agent's memberships changed).
     Reconnect,
+    /// The bus had a gap: events may have been lost, so a shopper socket re-reads its
+    /// conversations from the store after the seq it has delivered.
+    Resync,
 }
 
 /// A visitor's browsing state, shared by the visitor's open tabs on this node.
@@ -73,12 +77,27 @@ struct Inner {
     visitors: HashMap<VisitorId, LiveShopper>,
     agents: HashMap<AgentId, LiveAgent>,
     next_socket: u64,
+    /// What the other nodes have live, from their presence news on the bus.
+    cluster: ClusterView,
 }
 
-/// Handle to this node's live connections.
-#[derive(Clone, Default)]
+/// Handle to this node's live connections, and to what it knows of the other nodes'.
+#[derive(Clone)]
 pub struct Hub {
     inner: Arc<Mutex<Inner>>,
+    node: Arc<NodeId>,
+    /// Woken when another node asks for everything this one has live.
+    sync_wanted: Arc<tokio::sync::Notify>,
+}
+
+impl Default for Hub {
+    fn default() -> Self {
+        Hub {
+            inner: Arc::default(),
+            node: Arc::new(NodeId::generate()),
+            sync_wanted: Arc::default(),
+        }
+    }
 }
 
 /// Keeps a socket registered; dropping it unregisters the socket.
@@ -120,9 +139,107 @@ impl Drop for AgentRegistration {
 }
 
 impl Hub {
-    /// An empty hub.
+    /// An empty hub for a new node.
     pub fn new() -> Self {
         Hub::default()
+    }
+
+    /// This node's name in presence news.
+    pub fn node(&self) -> &NodeId {
+        &self.node
+    }
+
+    /// Takes in presence news from the bus; this node's own news is already known first hand.
+    fn learn(&self, site: &SiteId, json: &str) {
+        let news: PresenceNews = match serde_json::from_str(json) {
+            Ok(news) => news,
+            Err(e) => {
+                tracing::debug!(error = %e, "unreadable presence news");
+                return;
+            }
+        };
+        if news.node() == self.node.as_ref() {
+            return;
+        }
+        if let PresenceNews::Sync { .. } = news {
+            self.sync_wanted.notify_one();
+        }
+        self.inner().cluster.apply(site, news, Timestamp::now());
+    }
+
+    /// Resolves when another node has asked for everything this node has live.
+    pub async fn sync_requested(&self) {
+        self.sync_wanted.notified().await;
+    }
+
+    /// Forgets what other nodes reported (after a gap in the bus).
+    pub fn forget_cluster(&self) {
+        self.inner().cluster.clear();
+    }
+
+    /// After a gap in the bus, every socket here catches up from the store: shopper sockets
+    /// replay what they missed by seq, agent sockets reconnect for a fresh `ready` (the
+    /// dashboard refetches its open chat then). No socket stays open but deaf.
+    pub fn resync_all(&self) {
+        let inner = self.inner();
+        let shoppers = inner
+            .visitors
+            .values()
+            .flat_map(|v| v.sockets.iter())
+            .map(|s| (s, Outbound::Resync));
+        let agents = inner
+            .agents
+            .values()
+            .flat_map(|a| a.sockets.iter())
+            .map(|s| (s, Outbound::Reconnect));
+        for (socket, out) in shoppers.chain(agents) {
+            if socket.outbox.try_send(out).is_err() {
+                // A full outbox: closing the socket makes its client reconnect and resume.
+                socket.too_slow.cancel();
+            }
+        }
+    }
+
+    /// Every shopper live on this node, as the live-visitors list shows them.
+    pub fn local_visitors(&self) -> Vec<LiveVisitor> {
+        self.inner()
+            .visitors
+            .iter()
+            .map(|(id, v)| LiveVisitor::of(&v.site_id, id, &lock(&v.state)))
+            .collect()
+    }
+
+    /// Forgets other nodes that went silent; returns them.
+    pub fn expire_cluster(&self, now: Timestamp) -> Vec<NodeId> {
+        self.inner().cluster.expire(now)
+    }
+
+    /// This node's own agents of a site with their status, for its presence news.
+    pub fn local_site_agents(&self, site: &SiteId) -> Vec<(AgentId, AgentStatus)> {
+        self.inner()
+            .agents
+            .iter()
+            .filter(|(_, a)| a.sites.contains(site))
+            .map(|(id, a)| (id.clone(), a.status))
+            .collect()
+    }
+
+    /// The sites this node has agents of, and those it has shoppers of: what its heartbeat
+    /// reports on.
+    pub fn local_sites(&self) -> (Vec<SiteId>, Vec<SiteId>) {
+        let inner = self.inner();
+        let mut agent_sites: Vec<SiteId> = inner
+            .agents
+            .values()
+            .flat_map(|a| a.sites.iter().cloned())
+            .collect();
+        agent_sites.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+        agent_sites.dedup();
+        let mut shopper_sites: Vec<SiteId> =
+            inner.visitors.values().map(|v| v.site_id.clone()).collect();
+        shopper_sites.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+        shopper_sites.dedup();
+        (agent_sites, shopper_sites)
     }
 
     fn inner(&self) -> MutexGuard<'_, Inner> {
@@ -222,6 +339,11 @@ impl Hub {
                     .collect()
             };
             match (&event.to, &event.kind) {
+                (_, WireKind::Presence) => {
+                    drop(inner);
+                    self.learn(&event.site_id, &event.json);
+                    return;
+                }
                 (
                     Recipient::Visitor(visitor),
                     WireKind::ShopperMessage { .. }
@@ -274,6 +396,8 @@ impl Hub {
             },
             WireKind::ShopperFrame | WireKind::AgentFrame => Outbound::Frame(event.json.clone()),
             WireKind::Reconnect => Outbound::Reconnect,
+            // Handled above: presence news has no recipients.
+            WireKind::Presence => return,
         };
         for (outbox, too_slow) in recipients {
             if let Err(mpsc::error::TrySendError::Full(_)) = outbox.try_send(outbound.clone()) {
@@ -326,33 +450,46 @@ impl Hub {
         }
     }
 
-    /// An agent's status on this node: offline when it has no socket here.
+    /// An agent's status anywhere in the cluster (its best one when it has tabs on several
+    /// nodes): offline when it has no socket on any node this one has heard from.
     pub fn agent_status(&self, agent: &AgentId) -> AgentStatus {
-        self.inner()
+        let inner = self.inner();
+        let here = inner
             .agents
             .get(agent)
-            .map_or(AgentStatus::Offline, |a| a.status)
+            .map_or(AgentStatus::Offline, |a| a.status);
+        best(here, inner.cluster.agent_status(agent))
     }
 
-    /// Agents of a site with a socket here, with their status.
+    /// The site's agents with a socket on any node, each once with its best status.
     pub fn site_agents(&self, site: &SiteId) -> Vec<(AgentId, AgentStatus)> {
-        self.inner()
-            .agents
-            .iter()
-            .filter(|(_, a)| a.sites.contains(site))
-            .map(|(id, a)| (id.clone(), a.status))
-            .collect()
+        let mut agents = self.local_site_agents(site);
+        let remote = self.inner().cluster.site_agents(site);
+        for (id, status) in remote {
+            match agents.iter_mut().find(|(a, _)| *a == id) {
+                Some((_, here)) => *here = best(*here, status),
+                None => agents.push((id, status)),
+            }
+        }
+        agents
     }
 
-    /// The visitors of these sites on this node, as the live-visitors list shows them.
+    /// The visitors of these sites on any node, as the live-visitors list shows them (this
+    /// node's own view of a shopper wins over another node's report).
     pub fn live_visitors(&self, sites: &[SiteId]) -> Vec<LiveVisitor> {
         let inner = self.inner();
-        inner
+        let mut visitors: Vec<LiveVisitor> = inner
             .visitors
             .iter()
             .filter(|(_, v)| sites.contains(&v.site_id))
             .map(|(id, v)| LiveVisitor::of(&v.site_id, id, &lock(&v.state)))
-            .collect()
+            .collect();
+        for remote in inner.cluster.live_visitors(sites) {
+            if !inner.visitors.contains_key(&remote.visitor_id) {
+                visitors.push(remote);
+            }
+        }
+        visitors
     }
 
     /// Whether a visitor has a socket on this node.

@@ -93,7 +93,9 @@ impl AgentSocket {
                     Outbound::Frame(json)
                     | Outbound::Message { json, .. }
                     | Outbound::Closed { json, .. } => self.send(&json).await,
-                    Outbound::Reconnect => close(CloseCode::Restart, "your sites or role changed; reconnect"),
+                    Outbound::Reconnect => close(CloseCode::Restart, "reconnect for a fresh state"),
+                    // Shopper-only; an agent socket resyncs by reconnecting (see `Hub::resync_all`).
+                    Outbound::Resync => close(CloseCode::Restart, "reconnect for a fresh state"),
                 },
                 _ = &mut auth_deadline, if self.authed.is_none() => {
                     close(CloseCode::Policy, "authenticate first")
@@ -118,9 +120,16 @@ impl AgentSocket {
                 }
             };
         }
-        let agent = self.authed.take().map(|a| a.agent.id.clone());
-        // `authed` (and with it the registration) is dropped above: the hub no longer counts
-        // this socket when deciding whether the agent is gone.
+        let authed = self.authed.take();
+        let agent = authed.as_ref().map(|a| a.agent.id.clone());
+        let sites: Vec<SiteId> = authed
+            .iter()
+            .flat_map(|a| a.memberships.iter().map(|m| m.site_id.clone()))
+            .collect();
+        // Dropping `authed` drops the registration: the hub no longer counts this socket
+        // when deciding whether the agent is gone, and the other nodes hear so.
+        drop(authed);
+        chat::announce_agents(&self.state, &sites).await;
         if let Some(agent) = agent {
             went_offline(&self.state, &agent).await;
         }
@@ -593,8 +602,9 @@ impl AgentSocket {
     }
 }
 
-/// Tells the agent's sites its status.
+/// Tells the agent's sites its status, and the other nodes who is live here.
 async fn presence(state: &AppState, agent: &AgentId, sites: &[SiteId], status: AgentStatus) {
+    chat::announce_agents(state, sites).await;
     for site in sites {
         chat::publish(
             state,

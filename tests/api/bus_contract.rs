@@ -535,3 +535,75 @@ async fn connecting_to_a_redis_that_is_not_there_is_a_clear_error() {
         Err(BusError::Url(_))
     ));
 }
+
+#[tokio::test]
+async fn presence_news_from_one_node_shows_in_the_other_nodes_view() {
+    use shopchat::agent_protocol::{AgentStatus, LiveVisitor};
+    use shopchat::presence::PresenceNews;
+    let server = RedisServer::start().await;
+    let config = test_config();
+    let (a, b) = (
+        redis_node(&server.url(), &config).await,
+        redis_node(&server.url(), &config).await,
+    );
+    let site = SiteId::generate();
+    let (ann, bob) = (AgentId::generate(), AgentId::generate());
+    let _ann_a = FakeSocket::agent(&a, &ann, &[&site]);
+    let mut bob_b = FakeSocket::agent(&b, &bob, &[&site]);
+    assert_eq!(
+        b.hub.agent_status(&ann),
+        AgentStatus::Offline,
+        "b has not heard yet"
+    );
+
+    let news = PresenceNews::Agents {
+        node: a.hub.node().clone(),
+        agents: a.hub.local_site_agents(&site),
+    };
+    a.publish(BusEvent::presence(&site, news)).await;
+    let eva = VisitorId::generate();
+    let visitor = LiveVisitor::of(&site, &eva, &VisitorState::first_visit(Timestamp::now()));
+    let news = PresenceNews::Visitor {
+        node: a.hub.node().clone(),
+        visitor: Box::new(visitor),
+    };
+    a.publish(BusEvent::presence(&site, news)).await;
+    // Once a later event from a reaches bob on b, b has handled the news before it.
+    let frame = routed(&site);
+    a.publish(BusEvent::to_agents(&site, frame.clone())).await;
+    assert_eq!(bob_b.next_frame().await, frame.to_json());
+    assert_eq!(b.hub.agent_status(&ann), AgentStatus::Online);
+    let mut agents = b.hub.site_agents(&site);
+    agents.sort_by(|x, y| x.0.as_str().cmp(y.0.as_str()));
+    let mut want = vec![
+        (ann.clone(), AgentStatus::Online),
+        (bob.clone(), AgentStatus::Online),
+    ];
+    want.sort_by(|x, y| x.0.as_str().cmp(y.0.as_str()));
+    assert_eq!(agents, want, "b's own agent and a's, each once");
+    let visitors = b.hub.live_visitors(std::slice::from_ref(&site));
+    assert_eq!(visitors.len(), 1);
+    assert_eq!(visitors[0].visitor_id, eva);
+    // A node's own news does not count twice.
+    assert_eq!(
+        a.hub.site_agents(&site),
+        vec![(ann.clone(), AgentStatus::Online)]
+    );
+
+    // a's agent and shopper leave: b hears it.
+    let news = PresenceNews::Agents {
+        node: a.hub.node().clone(),
+        agents: vec![],
+    };
+    a.publish(BusEvent::presence(&site, news)).await;
+    let news = PresenceNews::VisitorLeft {
+        node: a.hub.node().clone(),
+        visitor_id: eva.clone(),
+    };
+    a.publish(BusEvent::presence(&site, news)).await;
+    let frame = routed(&site);
+    a.publish(BusEvent::to_agents(&site, frame.clone())).await;
+    assert_eq!(bob_b.next_frame().await, frame.to_json());
+    assert_eq!(b.hub.agent_status(&ann), AgentStatus::Offline);
+    assert!(b.hub.live_visitors(std::slice::from_ref(&site)).is_empty());
+}

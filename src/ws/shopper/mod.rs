@@ -175,6 +175,7 @@ impl ShopperSocket {
                 &visitor,
                 &state.unwrap_or_else(|| VisitorState::first_visit(Timestamp::now())),
             );
+            chat::announce_left(&self.state, &self.site.id, &visitor).await;
             chat::publish(
                 &self.state,
                 BusEvent::to_agents(
@@ -567,6 +568,26 @@ impl ShopperSocket {
             Outbound::Frame(json) => self.send(&json).await,
             // Only agent sockets are ever sent this (see `Hub::deliver`).
             Outbound::Reconnect => Flow::Continue,
+            Outbound::Resync => {
+                let mut known: Vec<(ConversationId, u64)> = self
+                    .delivered
+                    .iter()
+                    .map(|(c, seq)| (c.clone(), *seq))
+                    .collect();
+                if let Some(open) = &self.conversation
+                    && !self.delivered.contains_key(open)
+                {
+                    known.push((open.clone(), 0));
+                }
+                for (conversation, seq) in known {
+                    if let flow @ (Flow::Gone | Flow::Close(_)) =
+                        self.replay(&conversation, seq).await
+                    {
+                        return flow;
+                    }
+                }
+                Flow::Continue
+            }
             Outbound::Closed {
                 conversation_id,
                 json,
@@ -791,6 +812,7 @@ impl ShopperSocket {
     async fn tell_agents(&self, change: VisitorChange) {
         let Some(joined) = &self.joined else { return };
         let summary = LiveVisitor::of(&self.site.id, &joined.id, &lock(&joined.browsing));
+        chat::announce_visitor(&self.state, summary.clone()).await;
         chat::publish(
             &self.state,
             BusEvent::to_agents(
