@@ -298,6 +298,12 @@ impl Application {
             shutdown: shutdown.clone(),
         };
 
+        // Any node's change to a site's rules, knowledge base or chat settings reaches this
+        // node's caches through the bus (its own changes too, by the same path).
+        let caches = state.clone();
+        state.hub.set_invalidator(Box::new(move |site, what| {
+            crate::chat::drop_cached(&caches, site, what)
+        }));
         crate::chat::start_presence(state.clone());
         let data = web::Data::new(state);
         let mut server = HttpServer::new(move || {

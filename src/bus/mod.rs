@@ -48,6 +48,21 @@ pub enum Payload {
     /// What this node has live on the site, for the other nodes' presence view; no socket
     /// gets it.
     Presence(crate::presence::PresenceNews),
+    /// An owner changed the site's data that nodes cache: every node drops its copy.
+    Invalidate(Vec<SiteData>),
+}
+
+/// Site data each node caches in memory (read per browsing event or per message), so a change
+/// made through one node must reach the others' caches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SiteData {
+    /// Trigger rules and trigger settings.
+    Rules,
+    /// Knowledge-base articles (the bot's index).
+    Knowledge,
+    /// Chat settings.
+    ChatSettings,
 }
 
 /// Something to deliver to live sockets, wherever they are connected.
@@ -86,6 +101,15 @@ impl BusEvent {
             site_id: site.clone(),
             to: Recipient::Agent(agent.clone()),
             payload: Payload::Reconnect,
+        }
+    }
+
+    /// Every node drops its cached copy of these data of `site`.
+    pub fn invalidate(site: &SiteId, what: &[SiteData]) -> Self {
+        BusEvent {
+            site_id: site.clone(),
+            to: Recipient::Agents,
+            payload: Payload::Invalidate(what.to_vec()),
         }
     }
 

@@ -38,6 +38,8 @@ pub enum WireKind {
     /// Presence news from a node (JSON of a `PresenceNews`); updates the hub's view of the
     /// cluster, reaches no socket.
     Presence,
+    /// Cached site data to drop (JSON list of `SiteData`); reaches no socket.
+    Invalidate,
 }
 
 /// A [`BusEvent`] encoded once for every node and every recipient socket.
@@ -82,6 +84,10 @@ impl From<&BusEvent> for WireEvent {
             Payload::Presence(news) => (
                 WireKind::Presence,
                 serde_json::to_string(news).unwrap_or_default().into(),
+            ),
+            Payload::Invalidate(what) => (
+                WireKind::Invalidate,
+                serde_json::to_string(what).unwrap_or_default().into(),
             ),
         };
         WireEvent {

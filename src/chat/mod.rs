@@ -39,7 +39,7 @@ pub async fn settings(
 use crate::agent_protocol::AgentFrame;
 use crate::bus::BusEvent;
 use crate::conversation::{Event, Notice, TransitionError};
-use crate::domain::{AgentId, AuthorKind, ConversationId, MessageText, Timestamp};
+use crate::domain::{AgentId, AuthorKind, ConversationId, MessageText, SiteId, Timestamp};
 use crate::protocol::{Author, ErrorCode, MessageOut, ServerFrame};
 use crate::startup::AppState;
 use crate::store::{Conversation, NewMessage, StoreError};
@@ -98,6 +98,25 @@ impl ChatError {
 pub async fn publish(state: &AppState, event: BusEvent) {
     if let Err(e) = state.bus.publish(event).await {
         tracing::warn!(error = %e, "live delivery failed");
+    }
+}
+
+/// An owner changed site data that nodes cache: this node drops its copy at once (so the
+/// owner's next request sees the change even if the bus is down), then every node does.
+pub async fn site_changed(state: &AppState, site: &SiteId, what: &[crate::bus::SiteData]) {
+    drop_cached(state, site, what);
+    publish(state, BusEvent::invalidate(site, what)).await;
+}
+
+/// Drops this node's cached copies of a site's data.
+pub fn drop_cached(state: &AppState, site: &SiteId, what: &[crate::bus::SiteData]) {
+    use crate::bus::SiteData;
+    for data in what {
+        match data {
+            SiteData::Rules => state.rules.invalidate(site),
+            SiteData::Knowledge => state.kb.invalidate(site),
+            SiteData::ChatSettings => state.chat_settings.invalidate(site),
+        }
     }
 }
 

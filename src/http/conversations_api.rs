@@ -4,7 +4,7 @@
 //! belongs to that site (404 otherwise, never a leak).
 
 use super::{ApiError, Caller, json};
-use crate::bus::BusEvent;
+use crate::bus::{BusEvent, SiteData};
 use crate::chat::{self, ChatError};
 use crate::conversation::ChatSettings;
 use crate::conversation::lifecycle::Stage;
@@ -237,9 +237,13 @@ async fn put_settings(
         .validate(state.settings.allow_http_webhooks)
         .map_err(|e| ApiError::bad_request("invalid_field", e.message).with_field(e.field))?;
     state.store.set_chat_settings(&site, &settings).await?;
-    state.chat_settings.invalidate(&site);
     // The knowledge base is indexed in the site's first language.
-    state.kb.invalidate(&site);
+    chat::site_changed(
+        &state,
+        &site,
+        &[SiteData::ChatSettings, SiteData::Knowledge],
+    )
+    .await;
     Ok(HttpResponse::Ok().json(settings))
 }
 

@@ -158,7 +158,7 @@ async fn create_article(
     let site = owned_site(&caller, &path)?;
     let new = new_article(&body)?;
     let article = state.store.create_article(&site, new).await?;
-    state.kb.invalidate(&site);
+    crate::chat::site_changed(&state, &site, &[crate::bus::SiteData::Knowledge]).await;
     Ok(HttpResponse::Created().json(article))
 }
 
@@ -191,7 +191,7 @@ async fn replace_article(
     let id = article_id(&path.1)?;
     let new = new_article(&body)?;
     let article = state.store.update_article(&site, &id, new).await?;
-    state.kb.invalidate(&site);
+    crate::chat::site_changed(&state, &site, &[crate::bus::SiteData::Knowledge]).await;
     Ok(HttpResponse::Ok().json(article))
 }
 
@@ -209,7 +209,7 @@ async fn delete_article(
     {
         return Err(ApiError::not_found("article"));
     }
-    state.kb.invalidate(&site);
+    crate::chat::site_changed(&state, &site, &[crate::bus::SiteData::Knowledge]).await;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -99,7 +99,7 @@ async fn save(
         obj.remove("updated_at");
     }
     let created = state.store.save_rule(site, id, stored).await?;
-    state.rules.invalidate(site);
+    crate::chat::site_changed(state, site, &[crate::bus::SiteData::Rules]).await;
     Ok((created, find(state, site, id).await?))
 }
 
@@ -172,7 +172,7 @@ async fn delete(
     if !state.store.delete_rule(&site, &rule_id(&path.1)?).await? {
         return Err(ApiError::not_found("rule"));
     }
-    state.rules.invalidate(&site);
+    crate::chat::site_changed(&state, &site, &[crate::bus::SiteData::Rules]).await;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -383,6 +383,6 @@ async fn put_settings(
             .with_field(format!("business_hours.{field}")));
     }
     state.store.set_trigger_settings(&site, &settings).await?;
-    state.rules.invalidate(&site);
+    crate::chat::site_changed(&state, &site, &[crate::bus::SiteData::Rules]).await;
     Ok(HttpResponse::Ok().json(settings))
 }

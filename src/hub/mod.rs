@@ -7,7 +7,7 @@
 //! neither slow the others nor make the server buffer without limit.
 
 use crate::agent_protocol::{AgentStatus, LiveVisitor};
-use crate::bus::{BusEvent, Recipient, WireEvent, WireKind};
+use crate::bus::{BusEvent, Recipient, SiteData, WireEvent, WireKind};
 use crate::domain::{AgentId, ConversationId, SiteId, Timestamp, VisitorId, VisitorState};
 use crate::presence::{ClusterView, NodeId, PresenceNews, best};
 use std::collections::HashMap;
@@ -88,7 +88,12 @@ pub struct Hub {
     node: Arc<NodeId>,
     /// Woken when another node asks for everything this one has live.
     sync_wanted: Arc<tokio::sync::Notify>,
+    /// Drops cached site data; set once at start-up by the owner of the caches.
+    invalidator: Arc<std::sync::OnceLock<Invalidator>>,
 }
+
+/// What the hub calls when some node changed a site's cached data.
+pub type Invalidator = Box<dyn Fn(&SiteId, &[SiteData]) + Send + Sync>;
 
 impl Default for Hub {
     fn default() -> Self {
@@ -96,6 +101,7 @@ impl Default for Hub {
             inner: Arc::default(),
             node: Arc::new(NodeId::generate()),
             sync_wanted: Arc::default(),
+            invalidator: Arc::default(),
         }
     }
 }
@@ -165,6 +171,22 @@ impl Hub {
             self.sync_wanted.notify_one();
         }
         self.inner().cluster.apply(site, news, Timestamp::now());
+    }
+
+    /// Sets what drops cached site data when any node (this one included) changes it.
+    pub fn set_invalidator(&self, invalidator: Invalidator) {
+        let _ = self.invalidator.set(invalidator);
+    }
+
+    fn invalidate(&self, site: &SiteId, json: &str) {
+        match serde_json::from_str::<Vec<SiteData>>(json) {
+            Ok(what) => {
+                if let Some(invalidate) = self.invalidator.get() {
+                    invalidate(site, &what);
+                }
+            }
+            Err(e) => tracing::debug!(error = %e, "unreadable invalidation"),
+        }
     }
 
     /// Resolves when another node has asked for everything this node has live.
@@ -344,6 +366,11 @@ impl Hub {
                     self.learn(&event.site_id, &event.json);
                     return;
                 }
+                (_, WireKind::Invalidate) => {
+                    drop(inner);
+                    self.invalidate(&event.site_id, &event.json);
+                    return;
+                }
                 (
                     Recipient::Visitor(visitor),
                     WireKind::ShopperMessage { .. }
@@ -396,8 +423,8 @@ impl Hub {
             },
             WireKind::ShopperFrame | WireKind::AgentFrame => Outbound::Frame(event.json.clone()),
             WireKind::Reconnect => Outbound::Reconnect,
-            // Handled above: presence news has no recipients.
-            WireKind::Presence => return,
+            // Handled above: presence news and invalidations have no recipients.
+            WireKind::Presence | WireKind::Invalidate => return,
         };
         for (outbox, too_slow) in recipients {
             if let Err(mpsc::error::TrySendError::Full(_)) = outbox.try_send(outbound.clone()) {

@@ -607,3 +607,38 @@ async fn presence_news_from_one_node_shows_in_the_other_nodes_view() {
     assert_eq!(b.hub.agent_status(&ann), AgentStatus::Offline);
     assert!(b.hub.live_visitors(std::slice::from_ref(&site)).is_empty());
 }
+
+#[tokio::test]
+async fn a_change_made_through_one_node_drops_every_nodes_cached_copy() {
+    use shopchat::bus::SiteData;
+    let server = RedisServer::start().await;
+    let config = test_config();
+    let (a, b) = (
+        redis_node(&server.url(), &config).await,
+        redis_node(&server.url(), &config).await,
+    );
+    let dropped: Arc<std::sync::Mutex<Vec<(SiteId, Vec<SiteData>)>>> = Arc::default();
+    for node in [&a, &b] {
+        let seen = dropped.clone();
+        node.hub.set_invalidator(Box::new(move |site, what| {
+            seen.lock().unwrap().push((site.clone(), what.to_vec()));
+        }));
+    }
+    let site = SiteId::generate();
+    let (ann, bob) = (AgentId::generate(), AgentId::generate());
+    let mut ann_a = FakeSocket::agent(&a, &ann, &[&site]);
+    let mut bob_b = FakeSocket::agent(&b, &bob, &[&site]);
+    a.publish(BusEvent::invalidate(
+        &site,
+        &[SiteData::Rules, SiteData::Knowledge],
+    ))
+    .await;
+    // Once a later event from a reaches a socket on each node, both nodes (the publishing one
+    // through the same path as the other) have handled the invalidation before it.
+    let frame = routed(&site);
+    a.publish(BusEvent::to_agents(&site, frame.clone())).await;
+    assert_eq!(ann_a.next_frame().await, frame.to_json());
+    assert_eq!(bob_b.next_frame().await, frame.to_json());
+    let want = (site.clone(), vec![SiteData::Rules, SiteData::Knowledge]);
+    assert_eq!(*dropped.lock().unwrap(), vec![want.clone(), want]);
+}
