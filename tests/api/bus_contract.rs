@@ -617,7 +617,8 @@ async fn a_change_made_through_one_node_drops_every_nodes_cached_copy() {
         redis_node(&server.url(), &config).await,
         redis_node(&server.url(), &config).await,
     );
-    let dropped: Arc<std::sync::Mutex<Vec<(SiteId, Vec<SiteData>)>>> = Arc::default();
+    type Dropped = Vec<(SiteId, Vec<SiteData>)>;
+    let dropped: Arc<std::sync::Mutex<Dropped>> = Arc::default();
     for node in [&a, &b] {
         let seen = dropped.clone();
         node.hub.set_invalidator(Box::new(move |site, what| {
