@@ -13,6 +13,7 @@ mod conversations;
 mod demo;
 mod library;
 mod messages;
+mod redis_server;
 mod reports;
 mod restart;
 mod shopper_socket;
