@@ -153,6 +153,41 @@ async fn contract_messages(store: Arc<dyn Store>) {
         42
     );
 
+    // A new visitor's first messages arriving at once (two nodes) open one conversation.
+    let newcomer = VisitorId::generate();
+    let mut firsts = Vec::new();
+    for i in 0..8 {
+        let (store, site, newcomer) = (store.clone(), site.clone(), newcomer.clone());
+        firsts.push(tokio::spawn(async move {
+            let key = format!("first{i}");
+            store
+                .append_to_visitor(
+                    &site,
+                    &newcomer,
+                    shopper_message(&newcomer, Some(&key), "hi"),
+                    &Lifecycle::new(true).into(),
+                )
+                .await
+                .unwrap()
+        }));
+    }
+    let mut opened = 0;
+    let mut conversations = std::collections::HashSet::new();
+    for t in firsts {
+        let appended = t.await.unwrap();
+        opened += usize::from(appended.opened);
+        conversations.insert(appended.message.conversation_id);
+    }
+    assert_eq!((opened, conversations.len()), (1, 1));
+    assert_eq!(
+        store
+            .open_conversations(&site, &newcomer)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+
     // Another visitor gets its own conversation.
     let other = VisitorId::generate();
     let theirs = store
@@ -174,7 +209,8 @@ async fn contract_messages(store: Arc<dyn Store>) {
             .len(),
         1
     );
-    assert_eq!(store.site_conversations(&site, 10).await.unwrap().len(), 2);
+    assert_eq!(store.site_conversations(&site, 10).await.unwrap().len(), 3);
+    assert_eq!(store.site_conversations(&site, 2).await.unwrap().len(), 2);
 }
 
 async fn contract_accounts_visitors_secrets(store: Arc<dyn Store>) {
@@ -584,6 +620,52 @@ async fn redis_store_fails_fast_while_redis_is_down_and_recovers() {
     assert_eq!(appended.message.seq, 1);
 }
 
+/// A Redis that accepts connections but does not answer (here: every client paused) makes
+/// calls fail after the bounded response timeout instead of hanging; afterwards the same
+/// store works again.
+#[tokio::test]
+async fn redis_store_times_out_when_redis_does_not_answer() {
+    use std::time::{Duration, Instant};
+    let server = crate::redis_server::RedisServer::start().await;
+    let store = RedisStore::connect(&server.url(), &unique_prefix())
+        .await
+        .unwrap();
+    let site = new_site(&store).await;
+    let client = redis::Client::open(server.url()).unwrap();
+    let mut admin = client.get_multiplexed_async_connection().await.unwrap();
+    let () = redis::cmd("CLIENT")
+        .arg("PAUSE")
+        .arg(4000)
+        .arg("ALL")
+        .query_async(&mut admin)
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let result = store.site(&site).await;
+    assert!(
+        matches!(result, Err(StoreError::Redis { .. })),
+        "{result:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_millis(3500),
+        "took {:?}",
+        started.elapsed()
+    );
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        match store.site(&site).await {
+            Ok(found) => {
+                assert!(found.is_some());
+                break;
+            }
+            Err(_) if Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(100)).await
+            }
+            Err(e) => panic!("the store did not recover: {e}"),
+        }
+    }
+}
+
 fn agent_message(agent: &str, key: Option<&str>, text: &str, ts: i64) -> NewMessage {
     NewMessage {
         author: Author {
@@ -734,7 +816,7 @@ async fn contract_conversation_lifecycle(store: Arc<dyn Store>) {
     let open = store.open_conversations(&site, &visitor).await.unwrap();
     assert_eq!(
         open.iter().map(|c| c.id.clone()).collect::<Vec<_>>(),
-        [next.conversation.id.clone()]
+        std::slice::from_ref(&next.conversation.id)
     );
 }
 
@@ -844,7 +926,7 @@ async fn contract_search_notes_reads(store: Arc<dyn Store>) {
             ..base.clone()
         })
         .await,
-        [second.id.clone()],
+        std::slice::from_ref(&second.id),
         "an agent's chats across sites"
     );
     assert_eq!(
@@ -853,7 +935,7 @@ async fn contract_search_notes_reads(store: Arc<dyn Store>) {
             ..base.clone()
         })
         .await,
-        [second.id.clone()]
+        std::slice::from_ref(&second.id)
     );
     assert_eq!(
         find(ConversationFilter {
@@ -953,7 +1035,7 @@ async fn contract_sites_accounts_settings(store: Arc<dyn Store>) {
         Some(site.clone())
     );
     assert!(store.site_by_public_key("pk_nope").await.unwrap().is_none());
-    assert!(store.list_sites().await.unwrap().iter().any(|s| *s == site));
+    assert!(store.list_sites().await.unwrap().contains(&site));
     let origin = Origin::parse("https://new.example").unwrap();
     let renamed = store
         .update_site(&site_id, Some("Renamed".into()), Some(vec![origin.clone()]))

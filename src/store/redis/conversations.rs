@@ -74,8 +74,11 @@ fn seq_of(entry_id: &str) -> Result<u64, StoreError> {
         .ok_or_else(|| corrupt(format!("stream id {entry_id}")))
 }
 
+/// A stream entry: its seq and fields.
+type Entry = (u64, HashMap<String, String>);
+
 /// `XRANGE` replies as `(seq, fields)`.
-fn entries(reply: Value) -> Result<Vec<(u64, HashMap<String, String>)>, StoreError> {
+fn entries(reply: Value) -> Result<Vec<Entry>, StoreError> {
     items(reply)
         .into_iter()
         .map(|entry| {
@@ -150,7 +153,7 @@ struct NewConversation {
 
 /// What the append script did.
 enum AppendOutcome {
-    Done(Appended),
+    Done(Box<Appended>),
     NeedOpen(MessageArgs),
 }
 
@@ -220,19 +223,19 @@ impl RedisStore {
                 let last = next_text("last")?;
                 if status == "dup" {
                     let message = message_from(&cid, seq, &pairs(&last))?;
-                    Ok(AppendOutcome::Done(Appended {
+                    Ok(AppendOutcome::Done(Box::new(Appended {
                         conversation,
                         message,
                         duplicate: true,
                         opened: false,
-                    }))
+                    })))
                 } else {
-                    Ok(AppendOutcome::Done(Appended {
+                    Ok(AppendOutcome::Done(Box::new(Appended {
                         conversation,
                         message: args.stored(&cid, seq),
                         duplicate: false,
                         opened: text(&last).as_deref() == Some("1"),
-                    }))
+                    })))
                 }
             }
             other => Err(corrupt(format!("append answered {other}"))),
@@ -253,7 +256,7 @@ impl RedisStore {
             .run_append(&base, Target::Visitor(visitor), args, None)
             .await?
         {
-            AppendOutcome::Done(appended) => return Ok(appended),
+            AppendOutcome::Done(appended) => return Ok(*appended),
             AppendOutcome::NeedOpen(args) => args,
         };
         // No open conversation: point its id at the site first (see the module doc of
@@ -275,7 +278,7 @@ impl RedisStore {
             )
             .await?
         {
-            AppendOutcome::Done(appended) => Ok(appended),
+            AppendOutcome::Done(appended) => Ok(*appended),
             AppendOutcome::NeedOpen(_) => Err(corrupt("the append script did not open")),
         }
     }
@@ -299,7 +302,7 @@ impl RedisStore {
             )
             .await?
         {
-            AppendOutcome::Done(appended) => Ok(appended),
+            AppendOutcome::Done(appended) => Ok(*appended),
             AppendOutcome::NeedOpen(_) => Err(StoreError::NotFound("conversation")),
         }
     }

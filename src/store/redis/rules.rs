@@ -14,6 +14,13 @@ use crate::store::{FunnelCounts, StoreError, StoredRule, TriggerSettings};
 use crate::triggers::Stage;
 use std::collections::HashMap;
 
+/// Rule ids with creation scores, specs by id, update times by id.
+type RuleReads = (
+    Vec<(String, String)>,
+    HashMap<String, String>,
+    HashMap<String, String>,
+);
+
 impl RedisStore {
     pub(super) async fn list_rules_impl(
         &self,
@@ -21,11 +28,7 @@ impl RedisStore {
     ) -> Result<Vec<StoredRule>, StoreError> {
         let base = self.keys.site(site);
         // One MULTI so the three keys are read at one moment.
-        let (ids, specs, updated): (
-            Vec<(String, String)>,
-            HashMap<String, String>,
-            HashMap<String, String>,
-        ) = ::redis::pipe()
+        let (ids, specs, updated): RuleReads = ::redis::pipe()
             .atomic()
             .cmd("ZRANGE")
             .arg(sub(&base, "rules", ""))

@@ -111,9 +111,9 @@ impl RedisStore {
         let n = waits.len();
         stats.responses = n as u64;
         if n > 0 {
-            // Nearest rank, as in SQLite: the ((n+1)/2)th and the ((9n+9)/10)th wait.
-            stats.median_response_ms = waits.get((n + 1) / 2 - 1).copied();
-            stats.p90_response_ms = waits.get((9 * n + 9) / 10 - 1).copied();
+            // Nearest rank, as in SQLite: the ⌈n/2⌉th and the ⌈9n/10⌉th wait.
+            stats.median_response_ms = waits.get(n.div_ceil(2) - 1).copied();
+            stats.p90_response_ms = waits.get((9 * n).div_ceil(10) - 1).copied();
         }
         Ok(stats)
     }
