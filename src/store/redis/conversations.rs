@@ -802,3 +802,81 @@ fn opened_conversation(
         updated_at: ts,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(conv: &Conversation, fields: &[(&str, &str)]) -> HashMap<String, String> {
+        let mut map: HashMap<String, String> = fields
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        map.insert("doc".into(), to_json(conv).unwrap());
+        map
+    }
+
+    #[test]
+    fn the_hash_fields_the_scripts_change_override_the_json_doc() {
+        let site = SiteId::generate();
+        let visitor = VisitorId::generate();
+        let conv = opened_conversation(
+            ConversationId::generate(),
+            &site,
+            &visitor,
+            &Lifecycle::new(false).into(),
+            Timestamp(10),
+        );
+        assert_eq!(conv.queued_at, Some(Timestamp(10)));
+        let map = header(
+            &conv,
+            &[
+                ("version", "4"),
+                ("last_seq", "9"),
+                ("sread", "7"),
+                ("aread", "8"),
+                ("updated", "99"),
+            ],
+        );
+        let read = conversation_from(&map).unwrap().unwrap();
+        assert_eq!(
+            (
+                read.lifecycle.version,
+                read.last_seq,
+                read.shopper_read_seq,
+                read.agent_read_seq,
+                read.updated_at
+            ),
+            (4, 9, 7, 8, Timestamp(99))
+        );
+        assert_eq!(read.lifecycle.stage, conv.lifecycle.stage);
+        assert!(conversation_from(&HashMap::new()).unwrap().is_none());
+        let mut bad = map.clone();
+        bad.insert("version".into(), "x".into());
+        assert!(matches!(
+            conversation_from(&bad),
+            Err(StoreError::Corrupt(_))
+        ));
+    }
+
+    #[test]
+    fn stream_ids_are_seqs() {
+        assert_eq!(seq_of("42-0").unwrap(), 42);
+        assert!(seq_of("x-0").is_err());
+    }
+
+    #[test]
+    fn an_agent_opening_owns_the_conversation_from_the_start() {
+        let agent = crate::domain::AgentId::generate();
+        let conv = opened_conversation(
+            ConversationId::generate(),
+            &SiteId::generate(),
+            &VisitorId::generate(),
+            &Lifecycle::started_by(agent.clone()).into(),
+            Timestamp(5),
+        );
+        assert_eq!(conv.agent(), Some(&agent));
+        assert_eq!(conv.lifecycle.last_agent, Some(agent));
+        assert_eq!(conv.queued_at, None);
+    }
+}

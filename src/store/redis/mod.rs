@@ -40,7 +40,24 @@
 //! `appendfsync everysec`, up to about one second of acknowledged writes can be lost if the
 //! machine dies (a crash of the Redis process alone loses nothing: the kernel still has the
 //! data). Without AOF (RDB snapshots only) everything since the last snapshot can be lost.
-//! Replicas do not change this: Redis replication is asynchronous.
+//! Replicas do not change this: Redis replication is asynchronous. (Redis 7.2's `WAITAOF`
+//! could make `everysec` wait for the fsync of each write; this store does not issue it.)
+//!
+//! # Differences from SQLite
+//! `client_msg_id` idempotency is per site (`author + key` in the site's `cmids` hash);
+//! SQLite's unique index is global. Ids are random, so this only differs for an agent who
+//! reuses one key on two sites, where Redis stores both messages (arguably right).
+//! `find_conversations` without a site visits every site; with one it walks the narrowest
+//! index (visitor, agent, stage, or all by activity) and checks each header; a text search
+//! reads the candidates' messages, as SQLite's unindexed `LIKE` does.
+//!
+//! # Redis Cluster
+//! Scripts build their keys from `KEYS[1]` (a base under one hash tag) rather than listing
+//! every key (the conversation a visitor's message goes to is only found inside the script),
+//! so they always touch a single slot. Redis asks scripts to declare their keys; undeclared
+//! keys in the declared key's slot work on Cluster, and a later version could pass them all
+//! by reading the ids first. The connection here is a single-node `ConnectionManager`; a
+//! cluster client (`redis::cluster_async`, feature `cluster-async`) would be a later change.
 //!
 //! # Failures
 //! The connection manager reconnects by itself. Each command has a response timeout and

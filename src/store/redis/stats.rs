@@ -118,3 +118,12 @@ impl RedisStore {
         Ok(stats)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn days_are_utc_dates() {
+        assert_eq!(super::day_of(1_773_100_800_000), "2026-03-10");
+        assert_eq!(super::day_of(1_773_100_800_000 - 1), "2026-03-09");
+    }
+}
