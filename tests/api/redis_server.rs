@@ -31,7 +31,7 @@ impl RedisServer {
                 dir: tempfile::TempDir::new().expect("temp dir for redis"),
                 child: None,
             };
-            match server.spawn().await {
+            match server.spawn() {
                 Ok(()) => return server,
                 Err(e) => last_error = e,
             }
@@ -53,21 +53,22 @@ impl RedisServer {
     }
 
     /// Stops the server and starts a fresh one on the same port (data is not kept:
-    /// persistence is off).
-    pub async fn restart(&mut self) {
+    /// persistence is off). Blocks until it answers PING or the deadline passes.
+    pub fn restart(&mut self) {
         self.stop();
         let deadline = Instant::now() + START_DEADLINE;
         loop {
-            match self.spawn().await {
+            match self.spawn() {
                 Ok(()) => return,
                 // The old socket may linger for a moment.
                 Err(e) if Instant::now() > deadline => panic!("redis-server did not restart: {e}"),
-                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+                Err(_) => std::thread::sleep(Duration::from_millis(50)),
             }
         }
     }
 
-    async fn spawn(&mut self) -> Result<(), String> {
+    /// Runs redis-server on `self.port` and polls PING until it answers or the deadline.
+    fn spawn(&mut self) -> Result<(), String> {
         let mut child = Command::new("redis-server")
             .args(["--port", &self.port.to_string()])
             .args(["--bind", "127.0.0.1"])
@@ -93,7 +94,7 @@ impl RedisServer {
                 let _ = child.wait();
                 return Err("no PONG before the deadline".into());
             }
-            tokio::time::sleep(Duration::from_millis(20)).await;
+            std::thread::sleep(Duration::from_millis(20));
         }
     }
 }

@@ -598,7 +598,7 @@ async fn redis_store_fails_fast_while_redis_is_down_and_recovers() {
     assert!(matches!(store.ping().await, Err(StoreError::Redis { .. })));
     assert!(started.elapsed() < Duration::from_secs(6));
 
-    server.restart().await;
+    server.restart();
     // The manager reconnects on its own; allow it a few attempts.
     let deadline = Instant::now() + Duration::from_secs(15);
     while store.ping().await.is_err() {
@@ -618,6 +618,71 @@ async fn redis_store_fails_fast_while_redis_is_down_and_recovers() {
         .await
         .unwrap();
     assert_eq!(appended.message.seq, 1);
+}
+
+/// Two nodes on one Redis and prefix share everything, and the compare-and-set holds
+/// between them; another prefix is another deployment and sees nothing.
+#[tokio::test]
+async fn redis_stores_on_one_redis_share_state_and_prefixes_isolate() {
+    use shopchat::conversation::Stage;
+    let server = crate::redis_server::RedisServer::start().await;
+    let prefix = unique_prefix();
+    let node_a = RedisStore::connect(&server.url(), &prefix).await.unwrap();
+    let node_b = RedisStore::connect(&server.url(), &prefix).await.unwrap();
+    let elsewhere = RedisStore::connect(&server.url(), &unique_prefix())
+        .await
+        .unwrap();
+    let site = new_site(&node_a).await;
+    assert!(node_b.site(&site).await.unwrap().is_some());
+    assert!(elsewhere.site(&site).await.unwrap().is_none());
+    assert!(elsewhere.list_sites().await.unwrap().is_empty());
+
+    let visitor = VisitorId::generate();
+    let opened = node_a
+        .append_to_visitor(
+            &site,
+            &visitor,
+            shopper_message(&visitor, Some("k"), "hi"),
+            &Lifecycle::new(false).into(),
+        )
+        .await
+        .unwrap();
+    // The shopper's retry lands on the other node: deduplicated there too.
+    let retry = node_b
+        .append_to_visitor(
+            &site,
+            &visitor,
+            shopper_message(&visitor, Some("k"), "hi"),
+            &Lifecycle::new(false).into(),
+        )
+        .await
+        .unwrap();
+    assert!(retry.duplicate);
+    assert_eq!(retry.message, opened.message);
+
+    let mut on_b = node_b
+        .conversation(&opened.conversation.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(on_b, opened.conversation);
+    on_b.lifecycle.stage = Stage::Assigned {
+        agent: shopchat::domain::AgentId::generate(),
+    };
+    node_b.save_conversation(&on_b, 0, None).await.unwrap();
+    let mut on_a = opened.conversation.clone();
+    on_a.lifecycle.stage = Stage::Closed;
+    assert!(matches!(
+        node_a.save_conversation(&on_a, 0, None).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(
+        elsewhere
+            .conversation(&opened.conversation.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 /// A Redis that accepts connections but does not answer (here: every client paused) makes
@@ -1138,10 +1203,13 @@ async fn contract_library(store: Arc<dyn Store>) {
         .into_iter()
         .map(|a| a.id)
         .collect();
+    // Oldest first; two made in the same millisecond go by id.
+    let mut expected = [&article, &later];
+    expected.sort_by(|a, b| (a.created_at, a.id.as_str()).cmp(&(b.created_at, b.id.as_str())));
     assert_eq!(
         listed,
-        [article.id.clone(), later.id.clone()],
-        "oldest first"
+        expected.map(|a| a.id.clone()),
+        "oldest first, then by id"
     );
     assert!(store.article(&other, &article.id).await.unwrap().is_none());
     let changed = store
