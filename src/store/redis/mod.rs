@@ -72,6 +72,7 @@ mod keys;
 mod library;
 mod rules;
 mod scripts;
+mod search;
 mod stats;
 mod values;
 
