@@ -133,11 +133,43 @@ impl RedisStore {
         let conn = ConnectionManager::new_with_config(client, config)
             .await
             .map_err(redis_err("connect to redis"))?;
-        Ok(RedisStore {
+        let store = RedisStore {
             conn,
             keys: Keys::new(prefix),
             scripts: Scripts::new(),
-        })
+        };
+        store.warn_about_persistence().await;
+        Ok(store)
+    }
+
+    /// Says in the log when Redis's persistence cannot keep the promise an `Ok` makes (see
+    /// "Durability" above), so an operator learns it before a crash does. Managed Redis
+    /// often disables `CONFIG`; then nothing is said.
+    async fn warn_about_persistence(&self) {
+        let setting = |name: &'static str| {
+            let mut conn = self.conn();
+            async move {
+                ::redis::cmd("CONFIG")
+                    .arg("GET")
+                    .arg(name)
+                    .query_async::<Vec<String>>(&mut conn)
+                    .await
+                    .ok()
+                    .and_then(|pair| pair.get(1).cloned())
+            }
+        };
+        match (setting("appendonly").await, setting("appendfsync").await) {
+            (Some(aof), _) if aof != "yes" => tracing::warn!(
+                "redis runs without appendonly: acknowledged messages can be lost if redis \
+                 or its machine crashes; set appendonly yes and appendfsync always"
+            ),
+            (_, Some(fsync)) if fsync != "always" => tracing::warn!(
+                appendfsync = %fsync,
+                "redis fsyncs its append-only file only periodically: about the last second \
+                 of acknowledged messages can be lost if the machine crashes"
+            ),
+            _ => {}
+        }
     }
 
     /// A handle on the shared connection (a clone is a cheap reference).
