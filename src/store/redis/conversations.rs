@@ -4,7 +4,7 @@
 //! Per site (`{site}:` prefix): `conv:{id}` (hash: `doc` JSON plus the fields scripts
 //! change), `msgs:{id}` (stream, entry id `seq-0`), `cmids` (hash `author\nkey → conv seq`,
 //! the idempotency index), `vconvs:{visitor}` (zset by creation), `convs` (zset by last
-//! activity), `convs-created` (zset by creation, for reports and date filters),
+//! activity), `convs-created` (zset by creation, for the site report),
 //! `by-stage:{stage}` and `by-agent:{agent}` (zsets by last activity, the queue and an
 //! agent's chats without a scan), `agent-ts:{id}` (zset of agent message times, for the
 //! report's first-response time), `notes:{id}` (list of JSON notes).
