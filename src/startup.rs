@@ -3,10 +3,11 @@
 //! knows its port (tests bind port 0) and stops explicitly through a [`Shutdown`] handle.
 
 use crate::auth::{JwtKeys, SessionKey, generate_password, hash_password};
-use crate::bus::{Bus, MemoryBus};
+use crate::bus::{Bus, MemoryBus, RedisBus};
 use crate::config::Settings;
 use crate::domain::{Email, Origin, Role, random_token};
 use crate::hub::Hub;
+use crate::store::redis::RedisStore;
 use crate::store::sqlite::SqliteStore;
 use crate::store::{NewAgent, NewSite, Store, StoreError};
 use actix_web::dev::Server;
@@ -33,6 +34,9 @@ pub enum StartupError {
     /// The first-run owner password could not be hashed.
     #[error("cannot create the first owner account: {0}")]
     Owner(String),
+    /// The Redis bus could not subscribe.
+    #[error("cannot start the Redis bus: {0}")]
+    Bus(#[from] crate::bus::BusError),
 }
 
 /// Everything a request or socket handler needs, cheap to clone.
@@ -82,7 +86,9 @@ impl Shutdown {
 pub struct Application {
     port: u16,
     server: Server,
-    store: Arc<SqliteStore>,
+    /// The SQLite store, when this node has one, to finish its queued writes on shutdown
+    /// (a Redis store has nothing queued: every `Ok` was answered by Redis).
+    sqlite: Option<Arc<SqliteStore>>,
     shutdown: CancellationToken,
 }
 
@@ -104,6 +110,12 @@ fn own_origins(settings: &Settings, port: u16) -> Vec<Origin> {
     origins
 }
 
+/// This process's claim to seed a fresh store: random, the same for every call.
+fn first_run_claim() -> String {
+    static CLAIM: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    CLAIM.get_or_init(|| random_token(24)).clone()
+}
+
 /// The demo site's name; also how it is found again.
 pub const DEMO_SITE_NAME: &str = "Demo shop";
 /// The first owner's login.
@@ -117,6 +129,11 @@ async fn seed_first_run(
     port: u16,
 ) -> Result<(), StartupError> {
     if !store.list_sites().await?.is_empty() {
+        return Ok(());
+    }
+    // Several nodes may start together on an empty Redis: the first to claim the first run
+    // (a secret is first-writer-wins) seeds, the others find the sites made.
+    if store.secret("first-run", first_run_claim).await? != first_run_claim() {
         return Ok(());
     }
     let site = store
@@ -263,8 +280,18 @@ impl Application {
         };
         let port = listener.local_addr().map_err(bind_err)?.port();
 
-        let sqlite = Arc::new(SqliteStore::open(&settings.data_dir)?);
-        let store: Arc<dyn Store> = sqlite.clone();
+        // One node: SQLite in the data dir. Several nodes: everything in Redis, which they share.
+        let (store, sqlite): (Arc<dyn Store>, Option<Arc<SqliteStore>>) = match &settings.redis_url
+        {
+            Some(url) => (
+                Arc::new(RedisStore::connect(url, &settings.redis_prefix).await?),
+                None,
+            ),
+            None => {
+                let sqlite = Arc::new(SqliteStore::open(&settings.data_dir)?);
+                (sqlite.clone(), Some(sqlite))
+            }
+        };
         seed_first_run(store.as_ref(), &settings, port).await?;
 
         let jwt_secret = match &settings.jwt_secret {
@@ -282,10 +309,12 @@ impl Application {
             login_limiter: crate::http::auth_routes::login_limiter(),
             webhooks: crate::webhooks::Webhooks::start(settings.allow_http_webhooks),
             store,
-            // Always the in-process bus for now, even with `redis_url` set: a node on a Redis
-            // bus but with its own SQLite store would deliver other nodes' events about data
-            // it does not have. `RedisBus` is switched on here together with the Redis store.
-            bus: Arc::new(MemoryBus::new(hub.clone())),
+            bus: match &settings.redis_url {
+                Some(url) => {
+                    Arc::new(RedisBus::connect(url, &settings.redis_prefix, hub.clone()).await?)
+                }
+                None => Arc::new(MemoryBus::new(hub.clone())),
+            },
             hub,
             jwt: JwtKeys::new(
                 jwt_secret.as_bytes(),
@@ -322,7 +351,7 @@ impl Application {
         Ok(Application {
             port,
             server,
-            store: sqlite,
+            sqlite,
             shutdown,
         })
     }
@@ -343,7 +372,7 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let Application {
             server,
-            store,
+            sqlite,
             shutdown,
             ..
         } = self;
@@ -354,7 +383,9 @@ impl Application {
         });
         let result = server.await;
         stopper.abort();
-        store.close().await;
+        if let Some(store) = sqlite {
+            store.close().await;
+        }
         tracing::info!("shopchat stopped");
         result
     }

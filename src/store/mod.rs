@@ -4,6 +4,7 @@
 //! Every write that returns `Ok` is durable: callers acknowledge to clients only after it.
 
 mod records;
+pub mod redis;
 pub mod sqlite;
 
 pub use records::{
@@ -43,6 +44,16 @@ pub enum StoreError {
         /// The driver's error.
         #[source]
         source: rusqlite::Error,
+    },
+    /// Redis refused a command, timed out or could not be reached. Nothing the command was
+    /// to write may be assumed stored: callers report a retryable error and never ack.
+    #[error("redis error during {context}: {source}")]
+    Redis {
+        /// What the store was doing.
+        context: &'static str,
+        /// The client's error (a timeout, a refused connection, a script error).
+        #[source]
+        source: ::redis::RedisError,
     },
     /// A batch failed to commit; nothing in it was written.
     #[error("commit failed: {0}")]

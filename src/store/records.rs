@@ -6,10 +6,10 @@ use crate::domain::{
     Timestamp, VisitorId,
 };
 use crate::protocol::{Author, MessageOut};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A shop's site: where the widget runs and who may chat on it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Site {
     /// Internal id, used in API paths.
     pub id: SiteId,
@@ -42,7 +42,7 @@ pub struct NewSite {
 }
 
 /// An agent or owner account (without its password hash).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Agent {
     /// Account id.
     pub id: AgentId,
@@ -94,7 +94,7 @@ pub struct NewAgent {
 }
 
 /// A conversation's header: its place in the life cycle and what routing needs.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Conversation {
     /// Id.
     pub id: ConversationId,
@@ -228,7 +228,7 @@ pub struct Appended {
 }
 
 /// A trigger rule as stored: the owner's JSON, validated before it was saved.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoredRule {
     /// Rule id.
     pub id: crate::domain::RuleId,
@@ -278,7 +278,7 @@ impl Default for TriggerSettings {
 
 /// A knowledge-base article: a question shoppers ask and the shop's answer, which the bot
 /// sends when a shopper's message matches it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Article {
     /// Id (`art_…`).
     #[schema(value_type = String)]
@@ -309,7 +309,7 @@ pub struct NewArticle {
 
 /// A canned reply: text an agent inserts by typing `/shortcut`, a template filled with the
 /// shopper's, cart's and order's values.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CannedReply {
     /// Id (`cr_…`).
     #[schema(value_type = String)]

@@ -10,6 +10,7 @@ mod auth;
 mod browsing;
 mod bus_contract;
 mod cli;
+mod cluster;
 mod conversations;
 mod demo;
 mod library;

@@ -1,5 +1,5 @@
-//! A real `redis-server` for tests: its own process on a free port, in a temp dir, with no
-//! persistence, killed (by pid) on drop. It can be stopped and started again on the same
+//! A real `redis-server` for tests: its own process on a free port, in a temp dir, without
+//! persistence unless asked for (`start_durable`), killed (by pid) on drop. It can be stopped and started again on the same
 //! port, which is how tests play "Redis restarted". Every wait is for `PING` with a deadline.
 
 use crate::helpers::DEADLINE;
@@ -14,6 +14,9 @@ pub struct RedisServer {
     port: u16,
     dir: TempDir,
     child: Option<Child>,
+    /// Append-only file with an fsync per write: what the README recommends for production,
+    /// and what lets a restarted server come back with everything it acknowledged.
+    durable: bool,
 }
 
 /// A port nobody listens on right now (the kernel's pick for port 0).
@@ -36,6 +39,20 @@ impl RedisServer {
             port: free_port(),
             dir: TempDir::new().expect("temp dir for redis-server"),
             child: None,
+            durable: false,
+        };
+        server.spawn().await;
+        server
+    }
+
+    /// A server that keeps its data across `stop` and `start_again` (`appendonly yes`,
+    /// `appendfsync always`), as a production Redis should.
+    pub async fn start_durable() -> RedisServer {
+        let mut server = RedisServer {
+            port: free_port(),
+            dir: TempDir::new().expect("temp dir for redis-server"),
+            child: None,
+            durable: true,
         };
         server.spawn().await;
         server
@@ -50,7 +67,12 @@ impl RedisServer {
         let log = self.dir.path().join("redis.log");
         let child = Command::new("redis-server")
             .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
+            .args(["--save", ""])
+            .args(if self.durable {
+                ["--appendonly", "yes", "--appendfsync", "always"]
+            } else {
+                ["--appendonly", "no", "--appendfsync", "everysec"]
+            })
             .arg("--dir")
             .arg(self.dir.path())
             .arg("--logfile")
@@ -116,7 +138,8 @@ impl RedisServer {
         assert!(status.success(), "kill {which} {pid} failed");
     }
 
-    /// Starts a fresh server (empty, no persistence) on the port of a stopped one.
+    /// Starts the server again on the port of a stopped one: empty, or for a durable server
+    /// with what its append-only file kept.
     pub async fn start_again(&mut self) {
         assert!(self.child.is_none(), "start_again on a running server");
         self.spawn().await;

@@ -1,5 +1,5 @@
-//! The store contract: what every `Store` implementation must do. Run here against SQLite;
-//! a Redis store runs the same functions.
+//! The store contract: what every `Store` implementation must do. The same functions run
+//! against SQLite and against Redis (a throwaway `redis-server`, see `redis_server.rs`).
 
 use shopchat::conversation::Lifecycle;
 use shopchat::domain::{
@@ -7,6 +7,7 @@ use shopchat::domain::{
     VisitorState,
 };
 use shopchat::protocol::Author;
+use shopchat::store::redis::RedisStore;
 use shopchat::store::sqlite::SqliteStore;
 use shopchat::store::{NewAgent, NewMessage, NewSite, Store, StoreError};
 use std::sync::Arc;
@@ -152,6 +153,41 @@ async fn contract_messages(store: Arc<dyn Store>) {
         42
     );
 
+    // A new visitor's first messages arriving at once (two nodes) open one conversation.
+    let newcomer = VisitorId::generate();
+    let mut firsts = Vec::new();
+    for i in 0..8 {
+        let (store, site, newcomer) = (store.clone(), site.clone(), newcomer.clone());
+        firsts.push(tokio::spawn(async move {
+            let key = format!("first{i}");
+            store
+                .append_to_visitor(
+                    &site,
+                    &newcomer,
+                    shopper_message(&newcomer, Some(&key), "hi"),
+                    &Lifecycle::new(true).into(),
+                )
+                .await
+                .unwrap()
+        }));
+    }
+    let mut opened = 0;
+    let mut conversations = std::collections::HashSet::new();
+    for t in firsts {
+        let appended = t.await.unwrap();
+        opened += usize::from(appended.opened);
+        conversations.insert(appended.message.conversation_id);
+    }
+    assert_eq!((opened, conversations.len()), (1, 1));
+    assert_eq!(
+        store
+            .open_conversations(&site, &newcomer)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+
     // Another visitor gets its own conversation.
     let other = VisitorId::generate();
     let theirs = store
@@ -173,7 +209,8 @@ async fn contract_messages(store: Arc<dyn Store>) {
             .len(),
         1
     );
-    assert_eq!(store.site_conversations(&site, 10).await.unwrap().len(), 2);
+    assert_eq!(store.site_conversations(&site, 10).await.unwrap().len(), 3);
+    assert_eq!(store.site_conversations(&site, 2).await.unwrap().len(), 2);
 }
 
 async fn contract_accounts_visitors_secrets(store: Arc<dyn Store>) {
@@ -329,6 +366,10 @@ async fn sqlite_store_meets_the_contract() {
     contract_rules_funnel_settings(store.clone()).await;
     contract_team(store.clone()).await;
     contract_site_stats(store.clone()).await;
+    contract_conversation_lifecycle(store.clone()).await;
+    contract_search_notes_reads(store.clone()).await;
+    contract_sites_accounts_settings(store.clone()).await;
+    contract_library(store.clone()).await;
     store.close().await;
     assert!(matches!(store.ping().await, Err(StoreError::Closed)));
 }
@@ -480,4 +521,774 @@ async fn contract_site_stats(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(none, shopchat::store::SiteStats::default());
+}
+
+/// Runs every contract function, as for SQLite.
+async fn run_contract(store: Arc<dyn Store>) {
+    contract_messages(store.clone()).await;
+    contract_accounts_visitors_secrets(store.clone()).await;
+    contract_rules_funnel_settings(store.clone()).await;
+    contract_team(store.clone()).await;
+    contract_site_stats(store.clone()).await;
+    contract_conversation_lifecycle(store.clone()).await;
+    contract_search_notes_reads(store.clone()).await;
+    contract_sites_accounts_settings(store.clone()).await;
+    contract_library(store.clone()).await;
+}
+
+/// A prefix no other run shares, so tests could even share one Redis.
+fn unique_prefix() -> String {
+    format!("test-{}:", shopchat::domain::random_token(8))
+}
+
+#[tokio::test]
+async fn redis_store_meets_the_contract() {
+    let server = crate::redis_server::RedisServer::start().await;
+    let store = Arc::new(
+        RedisStore::connect(&server.url(), &unique_prefix())
+            .await
+            .unwrap(),
+    );
+    run_contract(store).await;
+}
+
+#[tokio::test]
+async fn redis_store_refuses_a_prefix_with_braces() {
+    let server = crate::redis_server::RedisServer::start().await;
+    assert!(matches!(
+        RedisStore::connect(&server.url(), "a{b}:").await,
+        Err(StoreError::Open { .. })
+    ));
+}
+
+/// While Redis is down, calls fail within a bounded time with a Redis error (the server turns
+/// it into a retryable error and acks nothing); once Redis is back, the store works again
+/// without being rebuilt.
+#[tokio::test]
+async fn redis_store_fails_fast_while_redis_is_down_and_recovers() {
+    use std::time::{Duration, Instant};
+    let mut server = crate::redis_server::RedisServer::start().await;
+    let store = RedisStore::connect(&server.url(), &unique_prefix())
+        .await
+        .unwrap();
+    let site = new_site(&store).await;
+    server.stop().await;
+    let visitor = VisitorId::generate();
+    for _ in 0..3 {
+        // The deadline only stops the test if the call hangs instead of failing.
+        let result = tokio::time::timeout(
+            crate::helpers::DEADLINE,
+            store.append_to_visitor(
+                &site,
+                &visitor,
+                shopper_message(&visitor, Some("down"), "hello?"),
+                &Lifecycle::new(true).into(),
+            ),
+        )
+        .await
+        .expect("the write fails instead of hanging");
+        assert!(
+            matches!(result, Err(StoreError::Redis { .. })),
+            "{result:?}"
+        );
+    }
+    let result = tokio::time::timeout(crate::helpers::DEADLINE, store.ping())
+        .await
+        .expect("ping fails instead of hanging");
+    assert!(matches!(result, Err(StoreError::Redis { .. })));
+
+    server.restart().await;
+    // The manager reconnects on its own; allow it a few attempts.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while store.ping().await.is_err() {
+        assert!(Instant::now() < deadline, "the store did not reconnect");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The restarted Redis is empty (no persistence in tests): a new site works end to end,
+    // scripts are loaded again on NOSCRIPT.
+    let site = new_site(&store).await;
+    let appended = store
+        .append_to_visitor(
+            &site,
+            &visitor,
+            shopper_message(&visitor, Some("up"), "hello"),
+            &Lifecycle::new(true).into(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(appended.message.seq, 1);
+}
+
+/// Two nodes on one Redis and prefix share everything, and the compare-and-set holds
+/// between them; another prefix is another deployment and sees nothing.
+#[tokio::test]
+async fn redis_stores_on_one_redis_share_state_and_prefixes_isolate() {
+    use shopchat::conversation::Stage;
+    let server = crate::redis_server::RedisServer::start().await;
+    let prefix = unique_prefix();
+    let node_a = RedisStore::connect(&server.url(), &prefix).await.unwrap();
+    let node_b = RedisStore::connect(&server.url(), &prefix).await.unwrap();
+    let elsewhere = RedisStore::connect(&server.url(), &unique_prefix())
+        .await
+        .unwrap();
+    let site = new_site(&node_a).await;
+    assert!(node_b.site(&site).await.unwrap().is_some());
+    assert!(elsewhere.site(&site).await.unwrap().is_none());
+    assert!(elsewhere.list_sites().await.unwrap().is_empty());
+
+    let visitor = VisitorId::generate();
+    let opened = node_a
+        .append_to_visitor(
+            &site,
+            &visitor,
+            shopper_message(&visitor, Some("k"), "hi"),
+            &Lifecycle::new(false).into(),
+        )
+        .await
+        .unwrap();
+    // The shopper's retry lands on the other node: deduplicated there too.
+    let retry = node_b
+        .append_to_visitor(
+            &site,
+            &visitor,
+            shopper_message(&visitor, Some("k"), "hi"),
+            &Lifecycle::new(false).into(),
+        )
+        .await
+        .unwrap();
+    assert!(retry.duplicate);
+    assert_eq!(retry.message, opened.message);
+
+    let mut on_b = node_b
+        .conversation(&opened.conversation.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(on_b, opened.conversation);
+    on_b.lifecycle.stage = Stage::Assigned {
+        agent: shopchat::domain::AgentId::generate(),
+    };
+    node_b.save_conversation(&on_b, 0, None).await.unwrap();
+    let mut on_a = opened.conversation.clone();
+    on_a.lifecycle.stage = Stage::Closed;
+    assert!(matches!(
+        node_a.save_conversation(&on_a, 0, None).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(
+        elsewhere
+            .conversation(&opened.conversation.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+/// A Redis that accepts connections but does not answer (here: the process frozen) makes
+/// calls fail after the bounded response timeout instead of hanging; afterwards the same
+/// store works again.
+#[tokio::test]
+async fn redis_store_times_out_when_redis_does_not_answer() {
+    use std::time::{Duration, Instant};
+    let server = crate::redis_server::RedisServer::start().await;
+    let store = RedisStore::connect(&server.url(), &unique_prefix())
+        .await
+        .unwrap();
+    let site = new_site(&store).await;
+    // Frozen (SIGSTOP): connections stay open, nothing answers. The call must come back with
+    // an error by itself; the deadline here only stops the test if it hangs instead.
+    server.pause();
+    let result = tokio::time::timeout(crate::helpers::DEADLINE, store.site(&site))
+        .await
+        .expect("the call fails instead of hanging");
+    assert!(
+        matches!(result, Err(StoreError::Redis { .. })),
+        "{result:?}"
+    );
+    server.resume();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        match store.site(&site).await {
+            Ok(found) => {
+                assert!(found.is_some());
+                break;
+            }
+            Err(_) if Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(100)).await
+            }
+            Err(e) => panic!("the store did not recover: {e}"),
+        }
+    }
+}
+
+fn agent_message(agent: &str, key: Option<&str>, text: &str, ts: i64) -> NewMessage {
+    NewMessage {
+        author: Author {
+            kind: AuthorKind::Agent,
+            name: "Ann".into(),
+        },
+        author_id: agent.into(),
+        text: MessageText::parse(text, 4000).unwrap(),
+        client_msg_id: key.map(|k| ClientMsgId::parse(k).unwrap()),
+        ts: Timestamp(ts),
+    }
+}
+
+/// Compare-and-set on the version, notices in the same step, and what a closed
+/// conversation accepts.
+async fn contract_conversation_lifecycle(store: Arc<dyn Store>) {
+    use shopchat::conversation::Stage;
+    use shopchat::domain::AgentId;
+    let site = new_site(store.as_ref()).await;
+    let visitor = VisitorId::generate();
+    let opened = store
+        .append_to_visitor(
+            &site,
+            &visitor,
+            shopper_message(&visitor, None, "hi"),
+            &Lifecycle::new(false).into(),
+        )
+        .await
+        .unwrap();
+    let conv = opened.conversation.clone();
+    assert_eq!(conv.lifecycle.stage, Stage::Queued);
+    assert_eq!((conv.lifecycle.version, conv.last_seq), (0, 1));
+    assert_eq!(
+        conv.queued_at,
+        Some(opened.message.ts),
+        "queued when opened"
+    );
+
+    // Two agents take the chat at once: exactly one wins, the other gets Conflict.
+    let mut tasks = Vec::new();
+    for _ in 0..2 {
+        let (store, mut taken) = (store.clone(), conv.clone());
+        tasks.push(tokio::spawn(async move {
+            let agent = AgentId::generate();
+            taken.lifecycle.stage = Stage::Assigned {
+                agent: agent.clone(),
+            };
+            taken.lifecycle.last_agent = Some(agent);
+            let notice = NewMessage {
+                author: Author {
+                    kind: AuthorKind::System,
+                    name: "shopchat".into(),
+                },
+                author_id: "system".into(),
+                text: MessageText::parse("taken", 100).unwrap(),
+                client_msg_id: None,
+                ts: Timestamp::now(),
+            };
+            store.save_conversation(&taken, 0, Some(notice)).await
+        }));
+    }
+    let mut wins = Vec::new();
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(saved) => wins.push(saved),
+            Err(StoreError::Conflict(_)) => {}
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert_eq!(wins.len(), 1, "one of two concurrent takes wins");
+    let (saved, notice) = wins.pop().unwrap();
+    assert_eq!(saved.lifecycle.version, 1);
+    assert_eq!(notice.as_ref().map(|n| n.seq), Some(2));
+    assert_eq!(saved.last_seq, 2);
+    let agent = saved.agent().cloned().unwrap();
+    let read = store.conversation(&conv.id).await.unwrap().unwrap();
+    assert_eq!(read.lifecycle, saved.lifecycle);
+    assert_eq!(read.last_seq, 2);
+    // A stale version is refused and changes nothing.
+    assert!(matches!(
+        store.save_conversation(&conv, 0, None).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(
+        store.conversation(&conv.id).await.unwrap().unwrap().agent(),
+        Some(&agent)
+    );
+    let texts: Vec<String> = store
+        .messages_after(&conv.id, 0, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.text)
+        .collect();
+    assert_eq!(texts, ["hi", "taken"]);
+
+    // Fields the header carries survive a save and a read.
+    let mut tagged = saved.clone();
+    tagged.tags = vec!["vip".into()];
+    tagged.priority = 7;
+    tagged.cart_total = 129.5;
+    tagged.contact_email = Some("s@x.example".into());
+    let (tagged, none) = store.save_conversation(&tagged, 1, None).await.unwrap();
+    assert!(none.is_none());
+    assert_eq!(tagged.lifecycle.version, 2);
+    let read = store.conversation(&conv.id).await.unwrap().unwrap();
+    assert_eq!(read, tagged);
+    assert_eq!(
+        (read.tags.clone(), read.priority, read.cart_total),
+        (vec!["vip".to_string()], 7, 129.5)
+    );
+
+    // Closed: agents cannot write into it, the shopper's next message opens a new one.
+    let mut closed = read.clone();
+    closed.lifecycle.stage = Stage::Closed;
+    closed.lifecycle.closed_at = Some(Timestamp::now());
+    store.save_conversation(&closed, 2, None).await.unwrap();
+    assert!(matches!(
+        store
+            .append_message(&conv.id, agent_message(agent.as_str(), None, "late", 1))
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(
+        store
+            .open_conversations(&site, &visitor)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let next = store
+        .append_to_visitor(
+            &site,
+            &visitor,
+            shopper_message(&visitor, None, "again"),
+            &Lifecycle::started_by(agent.clone()).into(),
+        )
+        .await
+        .unwrap();
+    assert!(next.opened);
+    assert_ne!(next.conversation.id, conv.id);
+    assert_eq!(next.message.seq, 1);
+    assert_eq!(
+        next.conversation.agent(),
+        Some(&agent),
+        "opened per the Opening"
+    );
+    let open = store.open_conversations(&site, &visitor).await.unwrap();
+    assert_eq!(
+        open.iter().map(|c| c.id.clone()).collect::<Vec<_>>(),
+        std::slice::from_ref(&next.conversation.id)
+    );
+}
+
+/// Search filters, notes, the last shopper message and the agents' read mark.
+async fn contract_search_notes_reads(store: Arc<dyn Store>) {
+    use shopchat::conversation::Stage;
+    use shopchat::domain::{AgentId, NoteId};
+    use shopchat::store::{ConversationFilter, Note};
+    let site = new_site(store.as_ref()).await;
+    let other = new_site(store.as_ref()).await;
+    let agent = AgentId::generate();
+    let mut ids = Vec::new();
+    for (i, text) in ["Where is my ORDER?", "shoes", "refund please"]
+        .iter()
+        .enumerate()
+    {
+        let visitor = VisitorId::generate();
+        let mut message = shopper_message(&visitor, None, text);
+        message.ts = Timestamp(1_000_000 + i as i64 * 1000);
+        let appended = store
+            .append_to_visitor(&site, &visitor, message, &Lifecycle::new(true).into())
+            .await
+            .unwrap();
+        ids.push(appended.conversation);
+    }
+    // The second is assigned and tagged; the third goes to the queue.
+    let mut second = ids[1].clone();
+    second.lifecycle.stage = Stage::Assigned {
+        agent: agent.clone(),
+    };
+    second.tags = vec!["shoes".into()];
+    let (second, _) = store.save_conversation(&second, 0, None).await.unwrap();
+    let mut third = ids[2].clone();
+    third.lifecycle.stage = Stage::Queued;
+    store.save_conversation(&third, 0, None).await.unwrap();
+    let visitor = VisitorId::generate();
+    store
+        .append_to_visitor(
+            &other,
+            &visitor,
+            shopper_message(&visitor, None, "order elsewhere"),
+            &Lifecycle::new(true).into(),
+        )
+        .await
+        .unwrap();
+
+    let find = |filter: ConversationFilter| {
+        let store = store.clone();
+        async move {
+            store
+                .find_conversations(&filter)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|c| c.id)
+                .collect::<Vec<_>>()
+        }
+    };
+    let base = ConversationFilter {
+        site: Some(site.clone()),
+        limit: 10,
+        ..ConversationFilter::default()
+    };
+    // Most recently active first: the two saved just now, then the first.
+    let all = find(base.clone()).await;
+    assert_eq!(all.len(), 3);
+    assert_eq!(all[2], ids[0].id);
+    assert_eq!(
+        find(ConversationFilter {
+            limit: 1,
+            ..base.clone()
+        })
+        .await
+        .len(),
+        1
+    );
+    assert_eq!(
+        find(ConversationFilter {
+            stages: vec!["queued"],
+            ..base.clone()
+        })
+        .await,
+        [ids[2].id.clone()]
+    );
+    let mut open = find(ConversationFilter {
+        stages: vec!["bot", "queued", "assigned"],
+        ..base.clone()
+    })
+    .await;
+    open.sort();
+    let mut expected: Vec<_> = ids.iter().map(|c| c.id.clone()).collect();
+    expected.sort();
+    assert_eq!(open, expected);
+    assert_eq!(
+        find(ConversationFilter {
+            stages: vec!["closed"],
+            ..base.clone()
+        })
+        .await,
+        []
+    );
+    assert_eq!(
+        find(ConversationFilter {
+            site: None,
+            agent: Some(agent.clone()),
+            stages: vec!["assigned"],
+            ..base.clone()
+        })
+        .await,
+        std::slice::from_ref(&second.id),
+        "an agent's chats across sites"
+    );
+    assert_eq!(
+        find(ConversationFilter {
+            tag: Some("shoes".into()),
+            ..base.clone()
+        })
+        .await,
+        std::slice::from_ref(&second.id)
+    );
+    assert_eq!(
+        find(ConversationFilter {
+            text: Some("order".into()),
+            ..base.clone()
+        })
+        .await,
+        [ids[0].id.clone()],
+        "text search ignores case and stays on the site"
+    );
+    assert_eq!(
+        find(ConversationFilter {
+            visitor: Some(ids[2].visitor_id.clone()),
+            ..base.clone()
+        })
+        .await,
+        [ids[2].id.clone()]
+    );
+    assert_eq!(
+        find(ConversationFilter {
+            from: Some(Timestamp(1_001_000)),
+            to: Some(Timestamp(1_002_000)),
+            ..base.clone()
+        })
+        .await,
+        [ids[1].id.clone()],
+        "created in [from, to)"
+    );
+
+    // The last shopper message ignores agents' messages after it.
+    let conv = &ids[1].id;
+    store
+        .append_message(
+            conv,
+            agent_message(agent.as_str(), None, "hello", 2_000_000),
+        )
+        .await
+        .unwrap();
+    let last = store.last_shopper_message(conv).await.unwrap().unwrap();
+    assert_eq!((last.text.as_str(), last.seq), ("shoes", 1));
+    assert!(
+        store
+            .last_shopper_message(&shopchat::domain::ConversationId::generate())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store.messages_after(conv, 2, 10).await.unwrap().is_empty(),
+        "nothing after the end"
+    );
+
+    store.mark_agent_read(conv, 1).await.unwrap();
+    store.mark_agent_read(conv, 0).await.unwrap();
+    assert_eq!(
+        store
+            .conversation(conv)
+            .await
+            .unwrap()
+            .unwrap()
+            .agent_read_seq,
+        1
+    );
+    store.mark_agent_read(conv, 50).await.unwrap();
+    assert_eq!(
+        store
+            .conversation(conv)
+            .await
+            .unwrap()
+            .unwrap()
+            .agent_read_seq,
+        2
+    );
+
+    let note = |text: &str, ts: i64| Note {
+        id: NoteId::generate(),
+        conversation_id: conv.clone(),
+        agent_id: agent.clone(),
+        author_name: "Ann".into(),
+        text: text.into(),
+        ts: Timestamp(ts),
+    };
+    let (late, early) = (note("second", 20), note("first", 10));
+    store.add_note(&late).await.unwrap();
+    store.add_note(&early).await.unwrap();
+    assert_eq!(store.notes(conv).await.unwrap(), [early, late]);
+    assert!(store.notes(&ids[0].id).await.unwrap().is_empty());
+}
+
+/// Sites by key, renames, passwords and profiles, chat settings.
+async fn contract_sites_accounts_settings(store: Arc<dyn Store>) {
+    use shopchat::conversation::ChatSettings;
+    let site_id = new_site(store.as_ref()).await;
+    let site = store.site(&site_id).await.unwrap().unwrap();
+    assert_eq!(
+        store.site_by_public_key(&site.public_key).await.unwrap(),
+        Some(site.clone())
+    );
+    assert!(store.site_by_public_key("pk_nope").await.unwrap().is_none());
+    assert!(store.list_sites().await.unwrap().contains(&site));
+    let origin = Origin::parse("https://new.example").unwrap();
+    let renamed = store
+        .update_site(&site_id, Some("Renamed".into()), Some(vec![origin.clone()]))
+        .await
+        .unwrap();
+    assert_eq!(
+        (renamed.name.as_str(), renamed.origins.clone()),
+        ("Renamed", vec![origin])
+    );
+    assert_eq!(renamed.public_key, site.public_key, "the key stays");
+    assert_eq!(store.site(&site_id).await.unwrap(), Some(renamed));
+    assert!(matches!(
+        store
+            .update_site(&SiteId::generate(), Some("x".into()), None)
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+
+    let agent = store
+        .create_agent(NewAgent {
+            email: Email::parse("settings@x.example").unwrap(),
+            display_name: "S".into(),
+            password_hash: "old".into(),
+            must_change_password: true,
+            memberships: vec![(site_id.clone(), Role::Owner)],
+        })
+        .await
+        .unwrap();
+    assert_eq!((agent.capacity, agent.skills.len()), (3, 0));
+    store.set_password(&agent.id, "new".into()).await.unwrap();
+    let creds = store
+        .agent_credentials(&agent.email)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(creds.password_hash, "new");
+    assert!(!creds.agent.must_change_password);
+    store
+        .set_agent_profile(&agent.id, 5, vec!["de".into(), "returns".into()])
+        .await
+        .unwrap();
+    let read = store.agent(&agent.id).await.unwrap().unwrap();
+    assert_eq!(
+        (read.capacity, read.skills.clone()),
+        (5, vec!["de".to_string(), "returns".to_string()])
+    );
+    let missing = shopchat::domain::AgentId::generate();
+    assert!(matches!(
+        store.set_password(&missing, "x".into()).await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        store.set_agent_profile(&missing, 1, vec![]).await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(store.agent(&missing).await.unwrap().is_none());
+
+    assert_eq!(
+        store.chat_settings(&site_id).await.unwrap(),
+        ChatSettings::default()
+    );
+    let custom = ChatSettings {
+        bot_enabled: !ChatSettings::default().bot_enabled,
+        greeting: "Hej!".into(),
+        ..ChatSettings::default()
+    };
+    store.set_chat_settings(&site_id, &custom).await.unwrap();
+    assert_eq!(store.chat_settings(&site_id).await.unwrap(), custom);
+}
+
+/// Articles and canned replies: scoped by site, shortcuts unique per site.
+async fn contract_library(store: Arc<dyn Store>) {
+    use shopchat::store::{NewArticle, NewCanned};
+    let site = new_site(store.as_ref()).await;
+    let other = new_site(store.as_ref()).await;
+    let article = store
+        .create_article(
+            &site,
+            NewArticle {
+                question: "Shipping?".into(),
+                answer: "3 days".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let later = store
+        .create_article(
+            &site,
+            NewArticle {
+                question: "Returns?".into(),
+                answer: "30 days".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let listed: Vec<_> = store
+        .list_articles(&site)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    // Oldest first; two made in the same millisecond go by id.
+    let mut expected = [&article, &later];
+    expected.sort_by(|a, b| (a.created_at, a.id.as_str()).cmp(&(b.created_at, b.id.as_str())));
+    assert_eq!(
+        listed,
+        expected.map(|a| a.id.clone()),
+        "oldest first, then by id"
+    );
+    assert!(store.article(&other, &article.id).await.unwrap().is_none());
+    let changed = store
+        .update_article(
+            &site,
+            &article.id,
+            NewArticle {
+                question: "Shipping time?".into(),
+                answer: "2 days".into(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (changed.answer.as_str(), changed.created_at),
+        ("2 days", article.created_at)
+    );
+    assert_eq!(
+        store.article(&site, &article.id).await.unwrap(),
+        Some(changed)
+    );
+    assert!(matches!(
+        store
+            .update_article(
+                &other,
+                &article.id,
+                NewArticle {
+                    question: "x".into(),
+                    answer: "y".into()
+                }
+            )
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(!store.delete_article(&other, &article.id).await.unwrap());
+    assert!(store.delete_article(&site, &article.id).await.unwrap());
+    assert!(!store.delete_article(&site, &article.id).await.unwrap());
+
+    let canned = |shortcut: &str| NewCanned {
+        shortcut: shortcut.into(),
+        title: None,
+        body: format!("body of {shortcut}"),
+    };
+    let thanks = store.create_canned(&site, canned("thanks")).await.unwrap();
+    let hello = store.create_canned(&site, canned("hello")).await.unwrap();
+    assert!(matches!(
+        store.create_canned(&site, canned("thanks")).await,
+        Err(StoreError::Conflict(_))
+    ));
+    store
+        .create_canned(&other, canned("thanks"))
+        .await
+        .expect("shortcuts are per site");
+    let shortcuts: Vec<String> = store
+        .list_canned(&site)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.shortcut)
+        .collect();
+    assert_eq!(shortcuts, ["hello", "thanks"], "ordered by shortcut");
+    assert!(matches!(
+        store
+            .update_canned(&site, &hello.id, canned("thanks"))
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    let mut same = canned("hello");
+    same.title = Some("Greeting".into());
+    let kept = store.update_canned(&site, &hello.id, same).await.unwrap();
+    assert_eq!(kept.title.as_deref(), Some("Greeting"));
+    // Renaming frees the old shortcut.
+    store
+        .update_canned(&site, &hello.id, canned("hi"))
+        .await
+        .unwrap();
+    store
+        .create_canned(&site, canned("hello"))
+        .await
+        .expect("the old shortcut is free again");
+    assert!(matches!(
+        store.update_canned(&other, &hello.id, canned("x")).await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(store.canned(&other, &thanks.id).await.unwrap().is_none());
+    assert!(store.delete_canned(&site, &thanks.id).await.unwrap());
+    assert!(!store.delete_canned(&site, &thanks.id).await.unwrap());
+    store
+        .create_canned(&site, canned("thanks"))
+        .await
+        .expect("a deleted reply frees its shortcut");
 }

@@ -1,0 +1,447 @@
+//! The directory shared by all sites: sites, accounts, memberships and server secrets, all
+//! under the `{dir}` hash tag so the uniqueness and last-owner checks are single scripts.
+
+use super::keys::sub;
+use super::values::{corrupt, from_json, pairs, redis_err, to_json};
+use super::{CAS_ATTEMPTS, RedisStore};
+use crate::domain::{AgentId, Email, Origin, Role, SiteId, Timestamp, random_token};
+use crate::store::StoreError;
+use crate::store::{Agent, AgentCredentials, Membership, NewAgent, NewSite, Site, SiteAgent};
+use serde::{Deserialize, Serialize};
+
+/// An account as stored: the public record and, apart, the password hash.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(super) struct AgentRecord {
+    pub(super) agent: Agent,
+    pub(super) password_hash: String,
+}
+
+impl RedisStore {
+    /// Read-modify-write of a JSON record (a string key, or one field of a hash), retried
+    /// while other writers change it in between; `NotFound(what)` when it is absent.
+    pub(super) async fn update_json<T, F>(
+        &self,
+        key: &str,
+        field: Option<&str>,
+        what: &'static str,
+        mut change: F,
+    ) -> Result<T, StoreError>
+    where
+        T: Serialize + serde::de::DeserializeOwned,
+        F: FnMut(&mut T),
+    {
+        let mut conn = self.conn();
+        for _ in 0..CAS_ATTEMPTS {
+            let current: Option<String> = match field {
+                None => ::redis::cmd("GET").arg(key).query_async(&mut conn).await,
+                Some(f) => {
+                    ::redis::cmd("HGET")
+                        .arg(key)
+                        .arg(f)
+                        .query_async(&mut conn)
+                        .await
+                }
+            }
+            .map_err(redis_err("read for update"))?;
+            let Some(current) = current else {
+                return Err(StoreError::NotFound(what));
+            };
+            let mut value: T = from_json(what, &current)?;
+            change(&mut value);
+            let new = to_json(&value)?;
+            let swapped: i64 = match field {
+                None => {
+                    self.scripts
+                        .cas_string
+                        .key(key)
+                        .arg(&current)
+                        .arg(&new)
+                        .invoke_async(&mut conn)
+                        .await
+                }
+                Some(f) => {
+                    self.scripts
+                        .cas_field
+                        .key(key)
+                        .arg(f)
+                        .arg(&current)
+                        .arg(&new)
+                        .invoke_async(&mut conn)
+                        .await
+                }
+            }
+            .map_err(redis_err("compare and set"))?;
+            if swapped == 1 {
+                return Ok(value);
+            }
+        }
+        Err(StoreError::Conflict(format!(
+            "the {what} kept changing meanwhile; try again"
+        )))
+    }
+
+    pub(super) async fn secret_impl(
+        &self,
+        name: &str,
+        generate: fn() -> String,
+    ) -> Result<String, StoreError> {
+        let key = sub(&self.keys.dir(), "secrets", "");
+        // HSETNX then HGET in one MULTI: the first node to ask wins, every node reads it.
+        let (_, value): (i64, String) = ::redis::pipe()
+            .atomic()
+            .cmd("HSETNX")
+            .arg(&key)
+            .arg(name)
+            .arg(generate())
+            .cmd("HGET")
+            .arg(&key)
+            .arg(name)
+            .query_async(&mut self.conn())
+            .await
+            .map_err(redis_err("read secret"))?;
+        Ok(value)
+    }
+
+    pub(super) async fn create_site_impl(&self, new: NewSite) -> Result<Site, StoreError> {
+        let site = Site {
+            id: SiteId::generate(),
+            name: new.name,
+            public_key: format!("pk_{}", random_token(24)),
+            origins: new.origins,
+            identity_secret: random_token(40),
+            created_at: Timestamp::now(),
+        };
+        let created: i64 = self
+            .scripts
+            .create_site
+            .key(self.keys.dir())
+            .arg(site.id.as_str())
+            .arg(&site.public_key)
+            .arg(to_json(&site)?)
+            .arg(site.created_at.0)
+            .invoke_async(&mut self.conn())
+            .await
+            .map_err(redis_err("create site"))?;
+        if created == 0 {
+            return Err(StoreError::Conflict("the public key is taken".into()));
+        }
+        Ok(site)
+    }
+
+    pub(super) async fn list_sites_impl(&self) -> Result<Vec<Site>, StoreError> {
+        let dir = self.keys.dir();
+        let mut conn = self.conn();
+        // ZRANGE orders by creation time, then id: the SQLite order.
+        let ids: Vec<String> = ::redis::cmd("ZRANGE")
+            .arg(sub(&dir, "sites", ""))
+            .arg(0)
+            .arg(-1)
+            .query_async(&mut conn)
+            .await
+            .map_err(redis_err("list sites"))?;
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let keys: Vec<String> = ids.iter().map(|id| sub(&dir, "site:", id)).collect();
+        let records: Vec<Option<String>> = ::redis::cmd("MGET")
+            .arg(keys)
+            .query_async(&mut conn)
+            .await
+            .map_err(redis_err("list sites"))?;
+        records
+            .into_iter()
+            .flatten()
+            .map(|json| from_json("site", &json))
+            .collect()
+    }
+
+    pub(super) async fn site_impl(&self, id: &SiteId) -> Result<Option<Site>, StoreError> {
+        let json: Option<String> = ::redis::cmd("GET")
+            .arg(sub(&self.keys.dir(), "site:", id))
+            .query_async(&mut self.conn())
+            .await
+            .map_err(redis_err("find site"))?;
+        json.map(|j| from_json("site", &j)).transpose()
+    }
+
+    pub(super) async fn site_by_public_key_impl(
+        &self,
+        key: &str,
+    ) -> Result<Option<Site>, StoreError> {
+        let id: Option<String> = ::redis::cmd("HGET")
+            .arg(sub(&self.keys.dir(), "site-keys", ""))
+            .arg(key)
+            .query_async(&mut self.conn())
+            .await
+            .map_err(redis_err("find site by key"))?;
+        match id {
+            Some(id) => self.site_impl(&SiteId::parse(&id).map_err(corrupt)?).await,
+            None => Ok(None),
+        }
+    }
+
+    pub(super) async fn update_site_impl(
+        &self,
+        id: &SiteId,
+        name: Option<String>,
+        origins: Option<Vec<Origin>>,
+    ) -> Result<Site, StoreError> {
+        let key = sub(&self.keys.dir(), "site:", id);
+        self.update_json(&key, None, "site", |site: &mut Site| {
+            if let Some(name) = &name {
+                site.name = name.clone();
+            }
+            if let Some(origins) = &origins {
+                site.origins = origins.clone();
+            }
+        })
+        .await
+    }
+
+    pub(super) async fn create_agent_impl(&self, new: NewAgent) -> Result<Agent, StoreError> {
+        let agent = Agent {
+            id: AgentId::generate(),
+            email: new.email.clone(),
+            display_name: new.display_name.clone(),
+            must_change_password: new.must_change_password,
+            capacity: 3,
+            skills: Vec::new(),
+            created_at: Timestamp::now(),
+        };
+        let record = AgentRecord {
+            agent: agent.clone(),
+            password_hash: new.password_hash,
+        };
+        let mut invocation = self.scripts.create_agent.key(self.keys.dir());
+        invocation
+            .arg(agent.id.as_str())
+            .arg(agent.email.as_str())
+            .arg(to_json(&record)?);
+        for (site, role) in &new.memberships {
+            invocation.arg(site.as_str()).arg(role.as_str());
+        }
+        let outcome: String = invocation
+            .invoke_async(&mut self.conn())
+            .await
+            .map_err(redis_err("create agent"))?;
+        match outcome.as_str() {
+            "ok" => Ok(agent),
+            "taken" => Err(StoreError::Conflict(format!(
+                "an account with email {} exists",
+                new.email
+            ))),
+            "no-site" => Err(StoreError::NotFound("site")),
+            other => Err(corrupt(format!("create agent answered {other}"))),
+        }
+    }
+
+    pub(super) async fn agent_record(
+        &self,
+        id: &AgentId,
+    ) -> Result<Option<AgentRecord>, StoreError> {
+        let json: Option<String> = ::redis::cmd("GET")
+            .arg(sub(&self.keys.dir(), "agent:", id))
+            .query_async(&mut self.conn())
+            .await
+            .map_err(redis_err("find agent"))?;
+        json.map(|j| from_json("agent", &j)).transpose()
+    }
+
+    pub(super) async fn agent_credentials_impl(
+        &self,
+        email: &Email,
+    ) -> Result<Option<AgentCredentials>, StoreError> {
+        let id: Option<String> = ::redis::cmd("HGET")
+            .arg(sub(&self.keys.dir(), "emails", ""))
+            .arg(email.as_str())
+            .query_async(&mut self.conn())
+            .await
+            .map_err(redis_err("find agent by email"))?;
+        let Some(id) = id else { return Ok(None) };
+        let record = self
+            .agent_record(&AgentId::parse(&id).map_err(corrupt)?)
+            .await?;
+        Ok(record.map(|r| AgentCredentials {
+            agent: r.agent,
+            password_hash: r.password_hash,
+        }))
+    }
+
+    pub(super) async fn memberships_impl(
+        &self,
+        agent: &AgentId,
+    ) -> Result<Vec<Membership>, StoreError> {
+        let map: std::collections::HashMap<String, String> = ::redis::cmd("HGETALL")
+            .arg(sub(&self.keys.dir(), "agent-sites:", agent))
+            .query_async(&mut self.conn())
+            .await
+            .map_err(redis_err("list memberships"))?;
+        let mut out: Vec<Membership> = map
+            .into_iter()
+            .map(|(site, role)| {
+                Ok(Membership {
+                    site_id: SiteId::parse(&site).map_err(corrupt)?,
+                    role: Role::parse(&role).map_err(corrupt)?,
+                })
+            })
+            .collect::<Result<_, StoreError>>()?;
+        out.sort_by(|a, b| a.site_id.as_str().cmp(b.site_id.as_str()));
+        Ok(out)
+    }
+
+    pub(super) async fn set_password_impl(
+        &self,
+        agent: &AgentId,
+        hash: String,
+    ) -> Result<(), StoreError> {
+        let key = sub(&self.keys.dir(), "agent:", agent);
+        self.update_json(&key, None, "agent", |r: &mut AgentRecord| {
+            r.password_hash = hash.clone();
+            r.agent.must_change_password = false;
+        })
+        .await
+        .map(|_| ())
+    }
+
+    pub(super) async fn set_agent_profile_impl(
+        &self,
+        agent: &AgentId,
+        capacity: u32,
+        skills: Vec<String>,
+    ) -> Result<(), StoreError> {
+        let key = sub(&self.keys.dir(), "agent:", agent);
+        self.update_json(&key, None, "agent", |r: &mut AgentRecord| {
+            r.agent.capacity = capacity;
+            r.agent.skills = skills.clone();
+        })
+        .await
+        .map(|_| ())
+    }
+
+    /// Runs a membership script and maps its one-word answer.
+    async fn membership_script(
+        &self,
+        script: &::redis::Script,
+        args: [&str; 3],
+        context: &'static str,
+    ) -> Result<String, StoreError> {
+        script
+            .key(self.keys.dir())
+            .arg(args[0])
+            .arg(args[1])
+            .arg(args[2])
+            .invoke_async(&mut self.conn())
+            .await
+            .map_err(redis_err(context))
+    }
+
+    pub(super) async fn add_membership_impl(
+        &self,
+        agent: &AgentId,
+        site: &SiteId,
+        role: Role,
+    ) -> Result<(), StoreError> {
+        let outcome = self
+            .membership_script(
+                &self.scripts.add_member,
+                [agent.as_str(), site.as_str(), role.as_str()],
+                "add membership",
+            )
+            .await?;
+        match outcome.as_str() {
+            "ok" => Ok(()),
+            "no-agent" => Err(StoreError::NotFound("agent")),
+            "no-site" => Err(StoreError::NotFound("site")),
+            "member" => Err(StoreError::Conflict(
+                "this account is already a member of the site".into(),
+            )),
+            other => Err(corrupt(format!("add membership answered {other}"))),
+        }
+    }
+
+    pub(super) async fn set_role_impl(
+        &self,
+        site: &SiteId,
+        agent: &AgentId,
+        role: Role,
+    ) -> Result<(), StoreError> {
+        let outcome = self
+            .membership_script(
+                &self.scripts.set_role,
+                [site.as_str(), agent.as_str(), role.as_str()],
+                "set role",
+            )
+            .await?;
+        match outcome.as_str() {
+            "ok" => Ok(()),
+            "not-member" => Err(StoreError::NotFound("agent")),
+            "last-owner" => Err(StoreError::Conflict(
+                "the site's last owner cannot stop being one; make someone else an owner first"
+                    .into(),
+            )),
+            other => Err(corrupt(format!("set role answered {other}"))),
+        }
+    }
+
+    pub(super) async fn remove_membership_impl(
+        &self,
+        site: &SiteId,
+        agent: &AgentId,
+    ) -> Result<bool, StoreError> {
+        let outcome = self
+            .membership_script(
+                &self.scripts.remove_member,
+                [site.as_str(), agent.as_str(), ""],
+                "remove membership",
+            )
+            .await?;
+        match outcome.as_str() {
+            "ok" => Ok(true),
+            "not-member" => Ok(false),
+            "last-owner" => Err(StoreError::Conflict(
+                "the site's last owner cannot be removed; make someone else an owner first".into(),
+            )),
+            other => Err(corrupt(format!("remove membership answered {other}"))),
+        }
+    }
+
+    pub(super) async fn site_agents_impl(
+        &self,
+        site: &SiteId,
+    ) -> Result<Vec<SiteAgent>, StoreError> {
+        let dir = self.keys.dir();
+        let mut conn = self.conn();
+        let members: ::redis::Value = ::redis::cmd("HGETALL")
+            .arg(sub(&dir, "members:", site))
+            .query_async(&mut conn)
+            .await
+            .map_err(redis_err("list site agents"))?;
+        let members: Vec<(String, String)> = pairs(&members).into_iter().collect();
+        if members.is_empty() {
+            return Ok(Vec::new());
+        }
+        let keys: Vec<String> = members
+            .iter()
+            .map(|(id, _)| sub(&dir, "agent:", id))
+            .collect();
+        let records: Vec<Option<String>> = ::redis::cmd("MGET")
+            .arg(keys)
+            .query_async(&mut conn)
+            .await
+            .map_err(redis_err("list site agents"))?;
+        let mut out = Vec::new();
+        for ((_, role), record) in members.iter().zip(records) {
+            let Some(json) = record else { continue };
+            let record: AgentRecord = from_json("agent", &json)?;
+            out.push(SiteAgent {
+                agent: record.agent,
+                role: Role::parse(role).map_err(corrupt)?,
+            });
+        }
+        out.sort_by(|a, b| {
+            (a.agent.display_name.as_str(), a.agent.id.as_str())
+                .cmp(&(b.agent.display_name.as_str(), b.agent.id.as_str()))
+        });
+        Ok(out)
+    }
+}

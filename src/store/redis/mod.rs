@@ -1,0 +1,506 @@
+//! The Redis store: the same [`Store`] contract as SQLite, kept in one Redis (or a Redis
+//! Cluster's slots) so several shopchat nodes share conversations, accounts and settings.
+//!
+//! # Layout
+//! See [`keys`] for the three key groups and their hash tags. Records are JSON (serde) where
+//! they are read and written whole (sites, accounts, settings, articles, canned replies,
+//! visitor state); a conversation is a hash, because the scripts that append messages and
+//! compare-and-set its version change single fields (`version`, `last_seq`, `updated`,
+//! read marks, `stage`, `agent`) while the rest of the header stays a JSON `doc` field that
+//! only Rust reads and writes. On read, the hash fields override the same fields of `doc`.
+//!
+//! Messages of a conversation are a Stream, `{site}:msgs:{conversation}`, with the entry id
+//! `seq-0`. A stream is an append-only log: Redis itself refuses an id at or below the last
+//! one, so a bug could never write seqs out of order or twice, and `XRANGE (seq+1)-0 + COUNT n`
+//! is exactly `messages_after` with its limit. A sorted set would need unique members
+//! (seq inside the JSON) and does not enforce the order.
+//!
+//! # Atomicity
+//! Every write that checks state before changing it runs as one Lua script ([`scripts`]):
+//! appending a message (next seq, `client_msg_id` idempotency, opening the visitor's
+//! conversation per the `Opening` rule), the compare-and-set `save_conversation` with its
+//! notice, read marks, unique email / public key / shortcut, the last-owner guard, rule
+//! creation and funnel counts. Records changed read-modify-write (a site's name, an account's
+//! password, an article) use a compare-and-set script on the exact JSON read, retried a few
+//! times. A visitor's state, frequency counters included, is one JSON value written with one
+//! `SET`, so it is never half saved.
+//!
+//! # Finding the site of a conversation
+//! Conversation ids are random and carry no site, but a conversation's keys must sit under
+//! its site's hash tag. So opening a conversation first writes the tiny immutable pointer
+//! `conv-site:{id} → site` and only then the conversation: a crash between the two leaves
+//! a pointer to nothing (reads as not found), never a conversation that cannot be reached.
+//! The methods that take only a conversation id pay one `GET` for it.
+//!
+//! # Durability
+//! `Ok` means Redis applied the write and answered. Whether that survives a crash is Redis's
+//! persistence setting: with `appendonly yes` and `appendfsync always`, Redis fsyncs the
+//! append-only file before it answers, so an `Ok` (and the ack a client gets after it)
+//! survives a crash or power loss, like SQLite's `synchronous=FULL`. With the default
+//! `appendfsync everysec`, up to about one second of acknowledged writes can be lost if the
+//! machine dies (a crash of the Redis process alone loses nothing: the kernel still has the
+//! data). Without AOF (RDB snapshots only) everything since the last snapshot can be lost.
+//! Replicas do not change this: Redis replication is asynchronous. (Redis 7.2's `WAITAOF`
+//! could make `everysec` wait for the fsync of each write; this store does not issue it.)
+//!
+//! # Differences from SQLite
+//! `client_msg_id` idempotency is per site (`author + key` in the site's `cmids` hash);
+//! SQLite's unique index is global. Ids are random, so this only differs for an agent who
+//! reuses one key on two sites, where Redis stores both messages (arguably right).
+//! `find_conversations` without a site visits every site; with one it walks the narrowest
+//! index (visitor, agent, stage, or all by activity) and checks each header; a text search
+//! reads the candidates' messages, as SQLite's unindexed `LIKE` does.
+//!
+//! # Redis Cluster
+//! Scripts build their keys from `KEYS[1]` (a base under one hash tag) rather than listing
+//! every key (the conversation a visitor's message goes to is only found inside the script),
+//! so they always touch a single slot. Redis asks scripts to declare their keys; undeclared
+//! keys in the declared key's slot work on Cluster, and a later version could pass them all
+//! by reading the ids first. The connection here is a single-node `ConnectionManager`; a
+//! cluster client (`redis::cluster_async`, feature `cluster-async`) would be a later change.
+//!
+//! # Failures
+//! The connection manager reconnects by itself. Each command has a response timeout and
+//! reconnecting has a short connect timeout and few retries, so a call while Redis is down
+//! fails within a few seconds with [`StoreError::Redis`] instead of hanging. A timed-out
+//! write may or may not have been applied; the caller reports a retryable error without an
+//! ack, and the retry is deduplicated by `client_msg_id`.
+
+mod conversations;
+mod directory;
+mod keys;
+mod library;
+mod rules;
+mod scripts;
+mod search;
+mod stats;
+mod values;
+
+use super::{
+    Agent, AgentCredentials, Appended, Article, CannedReply, Conversation, ConversationFilter,
+    FunnelCounts, Membership, NewAgent, NewArticle, NewCanned, NewMessage, NewSite, Note, Site,
+    SiteAgent, SiteStats, Store, StoreError, StoredRule, TriggerSettings,
+};
+use crate::conversation::{ChatSettings, Opening};
+use crate::domain::{
+    AgentId, ArticleId, CannedId, ConversationId, Email, Role, RuleId, SiteId, Timestamp,
+    VisitorId, VisitorState,
+};
+use crate::protocol::MessageOut;
+use crate::triggers::Stage;
+use ::redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use async_trait::async_trait;
+use keys::Keys;
+use scripts::Scripts;
+use std::time::Duration;
+use values::redis_err;
+
+/// How long one command may wait for its answer before it fails.
+const RESPONSE_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long one connection attempt may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+/// Reconnect attempts a waiting command sits through before it fails; few, so that a call
+/// while Redis is down fails in seconds (the manager keeps reconnecting on later calls).
+const RECONNECT_RETRIES: usize = 1;
+
+/// The Redis-backed [`Store`]. Cheap to share: the connection manager multiplexes one
+/// connection for every task of the node.
+pub struct RedisStore {
+    conn: ConnectionManager,
+    keys: Keys,
+    scripts: Scripts,
+}
+
+impl RedisStore {
+    /// Connects to `url` (`redis://host:port/db`) and keeps every key under `prefix`, so
+    /// several deployments (or test runs) can share one Redis. The prefix may not contain
+    /// braces: they would change the Cluster hash tags.
+    pub async fn connect(url: &str, prefix: &str) -> Result<RedisStore, StoreError> {
+        if prefix.contains(['{', '}']) {
+            return Err(StoreError::Open {
+                path: format!("redis prefix {prefix:?}"),
+                reason: "the prefix may not contain braces (they are Redis Cluster hash tags)"
+                    .into(),
+            });
+        }
+        let client = ::redis::Client::open(url).map_err(redis_err("read the redis url"))?;
+        let config = ConnectionManagerConfig::new()
+            .set_response_timeout(Some(RESPONSE_TIMEOUT))
+            .set_connection_timeout(Some(CONNECT_TIMEOUT))
+            .set_number_of_retries(RECONNECT_RETRIES)
+            .set_min_delay(Duration::from_millis(50))
+            .set_max_delay(Duration::from_millis(250));
+        let conn = ConnectionManager::new_with_config(client, config)
+            .await
+            .map_err(redis_err("connect to redis"))?;
+        let store = RedisStore {
+            conn,
+            keys: Keys::new(prefix),
+            scripts: Scripts::new(),
+        };
+        store.warn_about_persistence().await;
+        Ok(store)
+    }
+
+    /// Says in the log when Redis's persistence cannot keep the promise an `Ok` makes (see
+    /// "Durability" above), so an operator learns it before a crash does. Managed Redis
+    /// often disables `CONFIG`; then nothing is said.
+    async fn warn_about_persistence(&self) {
+        let setting = |name: &'static str| {
+            let mut conn = self.conn();
+            async move {
+                ::redis::cmd("CONFIG")
+                    .arg("GET")
+                    .arg(name)
+                    .query_async::<Vec<String>>(&mut conn)
+                    .await
+                    .ok()
+                    .and_then(|pair| pair.get(1).cloned())
+            }
+        };
+        match (setting("appendonly").await, setting("appendfsync").await) {
+            (Some(aof), _) if aof != "yes" => tracing::warn!(
+                "redis runs without appendonly: acknowledged messages can be lost if redis \
+                 or its machine crashes; set appendonly yes and appendfsync always"
+            ),
+            (_, Some(fsync)) if fsync != "always" => tracing::warn!(
+                appendfsync = %fsync,
+                "redis fsyncs its append-only file only periodically: about the last second \
+                 of acknowledged messages can be lost if the machine crashes"
+            ),
+            _ => {}
+        }
+    }
+
+    /// A handle on the shared connection (a clone is a cheap reference).
+    fn conn(&self) -> ConnectionManager {
+        self.conn.clone()
+    }
+}
+
+/// What the store does when a read-modify-write keeps losing to other writers.
+const CAS_ATTEMPTS: usize = 16;
+
+#[async_trait]
+impl Store for RedisStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        ::redis::cmd("PING")
+            .query_async::<String>(&mut self.conn())
+            .await
+            .map_err(redis_err("ping"))?;
+        Ok(())
+    }
+
+    async fn secret(&self, name: &str, generate: fn() -> String) -> Result<String, StoreError> {
+        self.secret_impl(name, generate).await
+    }
+
+    async fn create_site(&self, new: NewSite) -> Result<Site, StoreError> {
+        self.create_site_impl(new).await
+    }
+
+    async fn list_sites(&self) -> Result<Vec<Site>, StoreError> {
+        self.list_sites_impl().await
+    }
+
+    async fn site(&self, id: &SiteId) -> Result<Option<Site>, StoreError> {
+        self.site_impl(id).await
+    }
+
+    async fn site_by_public_key(&self, key: &str) -> Result<Option<Site>, StoreError> {
+        self.site_by_public_key_impl(key).await
+    }
+
+    async fn update_site(
+        &self,
+        id: &SiteId,
+        name: Option<String>,
+        origins: Option<Vec<crate::domain::Origin>>,
+    ) -> Result<Site, StoreError> {
+        self.update_site_impl(id, name, origins).await
+    }
+
+    async fn create_agent(&self, new: NewAgent) -> Result<Agent, StoreError> {
+        self.create_agent_impl(new).await
+    }
+
+    async fn agent_credentials(
+        &self,
+        email: &Email,
+    ) -> Result<Option<AgentCredentials>, StoreError> {
+        self.agent_credentials_impl(email).await
+    }
+
+    async fn agent(&self, id: &AgentId) -> Result<Option<Agent>, StoreError> {
+        Ok(self.agent_record(id).await?.map(|r| r.agent))
+    }
+
+    async fn memberships(&self, agent: &AgentId) -> Result<Vec<Membership>, StoreError> {
+        self.memberships_impl(agent).await
+    }
+
+    async fn set_password(&self, agent: &AgentId, hash: String) -> Result<(), StoreError> {
+        self.set_password_impl(agent, hash).await
+    }
+
+    async fn add_membership(
+        &self,
+        agent: &AgentId,
+        site: &SiteId,
+        role: Role,
+    ) -> Result<(), StoreError> {
+        self.add_membership_impl(agent, site, role).await
+    }
+
+    async fn set_role(&self, site: &SiteId, agent: &AgentId, role: Role) -> Result<(), StoreError> {
+        self.set_role_impl(site, agent, role).await
+    }
+
+    async fn remove_membership(&self, site: &SiteId, agent: &AgentId) -> Result<bool, StoreError> {
+        self.remove_membership_impl(site, agent).await
+    }
+
+    async fn load_visitor(
+        &self,
+        site: &SiteId,
+        visitor: &VisitorId,
+    ) -> Result<Option<VisitorState>, StoreError> {
+        self.load_visitor_impl(site, visitor).await
+    }
+
+    async fn save_visitor(
+        &self,
+        site: &SiteId,
+        visitor: &VisitorId,
+        state: &VisitorState,
+    ) -> Result<(), StoreError> {
+        self.save_visitor_impl(site, visitor, state).await
+    }
+
+    async fn append_to_visitor(
+        &self,
+        site: &SiteId,
+        visitor: &VisitorId,
+        message: NewMessage,
+        opening: &Opening,
+    ) -> Result<Appended, StoreError> {
+        self.append_to_visitor_impl(site, visitor, message, opening)
+            .await
+    }
+
+    async fn save_conversation(
+        &self,
+        conversation: &Conversation,
+        expected: u64,
+        notice: Option<NewMessage>,
+    ) -> Result<(Conversation, Option<MessageOut>), StoreError> {
+        self.save_conversation_impl(conversation, expected, notice)
+            .await
+    }
+
+    async fn site_stats(
+        &self,
+        site: &SiteId,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<SiteStats, StoreError> {
+        self.site_stats_impl(site, from, to).await
+    }
+
+    async fn last_shopper_message(
+        &self,
+        conversation: &ConversationId,
+    ) -> Result<Option<MessageOut>, StoreError> {
+        self.last_shopper_message_impl(conversation).await
+    }
+
+    async fn find_conversations(
+        &self,
+        filter: &ConversationFilter,
+    ) -> Result<Vec<Conversation>, StoreError> {
+        self.find_conversations_impl(filter).await
+    }
+
+    async fn add_note(&self, note: &Note) -> Result<(), StoreError> {
+        self.add_note_impl(note).await
+    }
+
+    async fn notes(&self, conversation: &ConversationId) -> Result<Vec<Note>, StoreError> {
+        self.notes_impl(conversation).await
+    }
+
+    async fn mark_agent_read(
+        &self,
+        conversation: &ConversationId,
+        seq: u64,
+    ) -> Result<(), StoreError> {
+        self.mark(conversation, "aread", seq).await
+    }
+
+    async fn site_agents(&self, site: &SiteId) -> Result<Vec<SiteAgent>, StoreError> {
+        self.site_agents_impl(site).await
+    }
+
+    async fn set_agent_profile(
+        &self,
+        agent: &AgentId,
+        capacity: u32,
+        skills: Vec<String>,
+    ) -> Result<(), StoreError> {
+        self.set_agent_profile_impl(agent, capacity, skills).await
+    }
+
+    async fn chat_settings(&self, site: &SiteId) -> Result<ChatSettings, StoreError> {
+        self.chat_settings_impl(site).await
+    }
+
+    async fn set_chat_settings(
+        &self,
+        site: &SiteId,
+        settings: &ChatSettings,
+    ) -> Result<(), StoreError> {
+        self.set_chat_settings_impl(site, settings).await
+    }
+
+    async fn append_message(
+        &self,
+        conversation: &ConversationId,
+        message: NewMessage,
+    ) -> Result<Appended, StoreError> {
+        self.append_message_impl(conversation, message).await
+    }
+
+    async fn conversation(&self, id: &ConversationId) -> Result<Option<Conversation>, StoreError> {
+        self.conversation_impl(id).await
+    }
+
+    async fn open_conversations(
+        &self,
+        site: &SiteId,
+        visitor: &VisitorId,
+    ) -> Result<Vec<Conversation>, StoreError> {
+        self.open_conversations_impl(site, visitor).await
+    }
+
+    async fn site_conversations(
+        &self,
+        site: &SiteId,
+        limit: u32,
+    ) -> Result<Vec<Conversation>, StoreError> {
+        self.site_conversations_impl(site, limit).await
+    }
+
+    async fn messages_after(
+        &self,
+        conversation: &ConversationId,
+        after: u64,
+        limit: u32,
+    ) -> Result<Vec<MessageOut>, StoreError> {
+        self.messages_after_impl(conversation, after, limit).await
+    }
+
+    async fn mark_read(&self, conversation: &ConversationId, seq: u64) -> Result<(), StoreError> {
+        self.mark(conversation, "sread", seq).await
+    }
+
+    async fn list_rules(&self, site: &SiteId) -> Result<Vec<StoredRule>, StoreError> {
+        self.list_rules_impl(site).await
+    }
+
+    async fn save_rule(
+        &self,
+        site: &SiteId,
+        id: &RuleId,
+        spec: serde_json::Value,
+    ) -> Result<bool, StoreError> {
+        self.save_rule_impl(site, id, spec).await
+    }
+
+    async fn delete_rule(&self, site: &SiteId, id: &RuleId) -> Result<bool, StoreError> {
+        self.delete_rule_impl(site, id).await
+    }
+
+    async fn count_funnel(
+        &self,
+        site: &SiteId,
+        rule: &RuleId,
+        held_out: bool,
+        stage: Stage,
+    ) -> Result<(), StoreError> {
+        self.count_funnel_impl(site, rule, held_out, stage).await
+    }
+
+    async fn funnel(&self, site: &SiteId, rule: &RuleId) -> Result<FunnelCounts, StoreError> {
+        self.funnel_impl(site, rule).await
+    }
+
+    async fn trigger_settings(&self, site: &SiteId) -> Result<TriggerSettings, StoreError> {
+        self.trigger_settings_impl(site).await
+    }
+
+    async fn set_trigger_settings(
+        &self,
+        site: &SiteId,
+        settings: &TriggerSettings,
+    ) -> Result<(), StoreError> {
+        self.set_trigger_settings_impl(site, settings).await
+    }
+
+    async fn list_articles(&self, site: &SiteId) -> Result<Vec<Article>, StoreError> {
+        self.list_articles_impl(site).await
+    }
+
+    async fn article(&self, site: &SiteId, id: &ArticleId) -> Result<Option<Article>, StoreError> {
+        self.article_impl(site, id).await
+    }
+
+    async fn create_article(&self, site: &SiteId, new: NewArticle) -> Result<Article, StoreError> {
+        self.create_article_impl(site, new).await
+    }
+
+    async fn update_article(
+        &self,
+        site: &SiteId,
+        id: &ArticleId,
+        new: NewArticle,
+    ) -> Result<Article, StoreError> {
+        self.update_article_impl(site, id, new).await
+    }
+
+    async fn delete_article(&self, site: &SiteId, id: &ArticleId) -> Result<bool, StoreError> {
+        self.delete_article_impl(site, id).await
+    }
+
+    async fn list_canned(&self, site: &SiteId) -> Result<Vec<CannedReply>, StoreError> {
+        self.list_canned_impl(site).await
+    }
+
+    async fn canned(
+        &self,
+        site: &SiteId,
+        id: &CannedId,
+    ) -> Result<Option<CannedReply>, StoreError> {
+        self.canned_impl(site, id).await
+    }
+
+    async fn create_canned(
+        &self,
+        site: &SiteId,
+        new: NewCanned,
+    ) -> Result<CannedReply, StoreError> {
+        self.create_canned_impl(site, new).await
+    }
+
+    async fn update_canned(
+        &self,
+        site: &SiteId,
+        id: &CannedId,
+        new: NewCanned,
+    ) -> Result<CannedReply, StoreError> {
+        self.update_canned_impl(site, id, new).await
+    }
+
+    async fn delete_canned(&self, site: &SiteId, id: &CannedId) -> Result<bool, StoreError> {
+        self.delete_canned_impl(site, id).await
+    }
+}
