@@ -159,20 +159,32 @@ impl ClusterView {
     }
 
     /// Forgets the nodes silent for longer than [`NODE_TTL_MS`] and what they reported.
-    /// Returns the forgotten nodes, so the caller can log them and re-route their chats.
-    pub fn expire(&mut self, now: Timestamp) -> Vec<NodeId> {
+    /// Returns each forgotten node with the agents it had, so the caller can log it and give
+    /// those agents' chats back to the queue if they do not turn up elsewhere.
+    pub fn expire(&mut self, now: Timestamp) -> Vec<(NodeId, Vec<AgentId>)> {
         let dead: Vec<NodeId> = self
             .nodes
             .iter()
             .filter(|(_, seen)| now.millis_since(**seen) > NODE_TTL_MS)
             .map(|(node, _)| node.clone())
             .collect();
-        for node in &dead {
-            self.nodes.remove(node);
-            self.agents.remove(node);
-            self.visitors.remove(node);
-        }
-        dead
+        dead.into_iter()
+            .map(|node| {
+                self.nodes.remove(&node);
+                self.visitors.remove(&node);
+                let mut agents: Vec<AgentId> = self
+                    .agents
+                    .remove(&node)
+                    .into_iter()
+                    .flat_map(|sites| sites.into_values())
+                    .flatten()
+                    .map(|(id, _)| id)
+                    .collect();
+                agents.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+                agents.dedup();
+                (node, agents)
+            })
+            .collect()
     }
 
     /// An agent's best status on any other node (online beats away beats offline).
@@ -310,7 +322,10 @@ mod tests {
             view.expire(Timestamp(NODE_TTL_MS)).is_empty(),
             "not yet past the TTL"
         );
-        assert_eq!(view.expire(Timestamp(NODE_TTL_MS + 1)), vec![a]);
+        assert_eq!(
+            view.expire(Timestamp(NODE_TTL_MS + 1)),
+            vec![(a, vec![ann.clone()])]
+        );
         assert_eq!(view.agent_status(&ann), AgentStatus::Offline);
         assert_eq!(view.agent_status(&bob), AgentStatus::Online);
         assert!(view.live_visitors(&[site(1)]).is_empty());

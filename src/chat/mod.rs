@@ -15,7 +15,10 @@ mod shopper;
 pub use agent::{
     agent_gone, agent_message, agent_removed, close, note, set_tag, start, take, transfer,
 };
-pub use presence::{announce_agents, announce_left, announce_visitor, start as start_presence};
+pub use presence::{
+    announce_agents, announce_left, announce_visitor, start as start_presence, tell_status,
+    went_offline,
+};
 pub use queue::{hand_off, route_from_trigger, shopper_handoff};
 pub use route::route_site;
 pub use settings_cache::ChatSettingsCache;

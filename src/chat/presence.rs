@@ -5,9 +5,9 @@
 //! path is the one several nodes use.
 
 use super::publish;
-use crate::agent_protocol::LiveVisitor;
+use crate::agent_protocol::{AgentFrame, AgentStatus, LiveVisitor};
 use crate::bus::BusEvent;
-use crate::domain::{SiteId, Timestamp, VisitorId};
+use crate::domain::{AgentId, SiteId, Timestamp, VisitorId};
 use crate::presence::{HEARTBEAT_MS, PresenceNews};
 use crate::startup::AppState;
 use std::time::Duration;
@@ -40,6 +40,51 @@ pub async fn announce_left(state: &AppState, site: &SiteId, visitor: &VisitorId)
         visitor_id: visitor.clone(),
     };
     publish(state, BusEvent::presence(site, news)).await;
+}
+
+/// Tells the agent's sites (their dashboards) its status, and the other nodes who is live
+/// here.
+pub async fn tell_status(state: &AppState, agent: &AgentId, sites: &[SiteId], status: AgentStatus) {
+    announce_agents(state, sites).await;
+    for site in sites {
+        publish(
+            state,
+            BusEvent::to_agents(
+                site,
+                AgentFrame::Presence {
+                    site_id: site.clone(),
+                    agent_id: agent.clone(),
+                    status,
+                },
+            ),
+        )
+        .await;
+    }
+}
+
+/// The agent has no socket left (here, or on a node that went silent), or set itself
+/// offline: after the grace period, if it has not come back on any node, its chats return
+/// to the queue.
+pub async fn went_offline(state: &AppState, agent: &AgentId) {
+    if state.hub.agent_status(agent) != AgentStatus::Offline {
+        return;
+    }
+    if let Ok(memberships) = state.store.memberships(agent).await {
+        let sites: Vec<SiteId> = memberships.into_iter().map(|m| m.site_id).collect();
+        tell_status(state, agent, &sites, AgentStatus::Offline).await;
+    }
+    let state = state.clone();
+    let agent = agent.clone();
+    let grace = state.settings.limits.agent_grace;
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = tokio::time::sleep(grace) => {}
+            _ = state.shutdown.cancelled() => return,
+        }
+        if state.hub.agent_status(&agent) == AgentStatus::Offline {
+            super::agent_gone(&state, &agent).await;
+        }
+    });
 }
 
 /// Everything this node has live, for a node that asked (or after this node's own gap).
@@ -91,8 +136,12 @@ pub fn start(state: AppState) {
             tokio::select! {
                 _ = state.shutdown.cancelled() => return,
                 _ = tick.tick() => {
-                    for node in state.hub.expire_cluster(Timestamp::now()) {
+                    for (node, agents) in state.hub.expire_cluster(Timestamp::now()) {
                         tracing::warn!(node = %node.0, "a node went silent; forgetting what it had live");
+                        // Its agents' chats wait for them as if they had closed the tab.
+                        for agent in agents {
+                            went_offline(&state, &agent).await;
+                        }
                     }
                     heartbeat(&state).await;
                 }

@@ -231,8 +231,8 @@ impl Hub {
             .collect()
     }
 
-    /// Forgets other nodes that went silent; returns them.
-    pub fn expire_cluster(&self, now: Timestamp) -> Vec<NodeId> {
+    /// Forgets other nodes that went silent; returns them with the agents they had.
+    pub fn expire_cluster(&self, now: Timestamp) -> Vec<(NodeId, Vec<AgentId>)> {
         self.inner().cluster.expire(now)
     }
 

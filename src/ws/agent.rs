@@ -131,7 +131,7 @@ impl AgentSocket {
         drop(authed);
         chat::announce_agents(&self.state, &sites).await;
         if let Some(agent) = agent {
-            went_offline(&self.state, &agent).await;
+            chat::went_offline(&self.state, &agent).await;
         }
         super::flow::finish(&self.session, flow).await;
     }
@@ -364,7 +364,7 @@ impl AgentSocket {
             _registration: registration,
         });
         let flow = self.send_frame(&ready).await;
-        presence(&self.state, &agent_id, &sites, status).await;
+        chat::tell_status(&self.state, &agent_id, &sites, status).await;
         if status == AgentStatus::Online {
             for site in &sites {
                 chat::route_site(&self.state, site).await;
@@ -558,14 +558,14 @@ impl AgentSocket {
                     .as_ref()
                     .map(|a| a.memberships.iter().map(|m| m.site_id.clone()).collect())
                     .unwrap_or_default();
-                presence(&self.state, &me, &sites, status).await;
+                chat::tell_status(&self.state, &me, &sites, status).await;
                 match status {
                     AgentStatus::Online => {
                         for site in &sites {
                             chat::route_site(&self.state, site).await;
                         }
                     }
-                    AgentStatus::Offline => went_offline(&self.state, &me).await,
+                    AgentStatus::Offline => chat::went_offline(&self.state, &me).await,
                     AgentStatus::Away => {}
                 }
                 Ok(ok(None))
@@ -600,47 +600,4 @@ impl AgentSocket {
             }
         }
     }
-}
-
-/// Tells the agent's sites its status, and the other nodes who is live here.
-async fn presence(state: &AppState, agent: &AgentId, sites: &[SiteId], status: AgentStatus) {
-    chat::announce_agents(state, sites).await;
-    for site in sites {
-        chat::publish(
-            state,
-            BusEvent::to_agents(
-                site,
-                AgentFrame::Presence {
-                    site_id: site.clone(),
-                    agent_id: agent.clone(),
-                    status,
-                },
-            ),
-        )
-        .await;
-    }
-}
-
-/// The agent has no socket left here, or set itself offline: after the grace period, if it
-/// has not come back, its chats return to the queue.
-async fn went_offline(state: &AppState, agent: &AgentId) {
-    if state.hub.agent_status(agent) != AgentStatus::Offline {
-        return;
-    }
-    if let Ok(memberships) = state.store.memberships(agent).await {
-        let sites: Vec<SiteId> = memberships.into_iter().map(|m| m.site_id).collect();
-        presence(state, agent, &sites, AgentStatus::Offline).await;
-    }
-    let state = state.clone();
-    let agent = agent.clone();
-    let grace = state.settings.limits.agent_grace;
-    tokio::spawn(async move {
-        tokio::select! {
-            _ = tokio::time::sleep(grace) => {}
-            _ = state.shutdown.cancelled() => return,
-        }
-        if state.hub.agent_status(&agent) == AgentStatus::Offline {
-            chat::agent_gone(&state, &agent).await;
-        }
-    });
 }

@@ -37,6 +37,8 @@ impl Node {
             .arg(data.path())
             .args(["--bind", "127.0.0.1:0", "--log-format", "json"])
             .args(["--redis", redis, "--redis-prefix", prefix])
+            // Chats of an agent who vanished go back to the queue 2 s later (60 s by default).
+            .args(["--agent-grace-ms", "2000"])
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -694,10 +696,7 @@ async fn a_node_told_to_stop_sends_its_sockets_elsewhere_and_exits_cleanly() {
         .send(json!({ "type": "message", "client_msg_id": "s1", "text": "before the stop" }))
         .await;
     let (ack, _) = shopper.recv_type("ack").await;
-    let conversation = ack["conversation_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let conversation = ack["conversation_id"].as_str().unwrap().to_owned();
 
     // SIGTERM, as an orchestrator stops a node (by pid).
     let pid = cluster.nodes[0].child.id().to_string();
@@ -735,4 +734,49 @@ async fn until_message(socket: &mut Shopper, text: &str) -> Value {
         f["type"] == "message" && f["text"] == text
     })
     .await
+}
+
+#[tokio::test]
+async fn when_an_agents_node_dies_its_chats_go_back_to_the_queue() {
+    let mut cluster = Cluster::start(RedisServer::start().await).await;
+    let (mut agent, ready) = cluster.nodes[1].agent(&cluster.owner).await;
+    cluster.sees_online(0, &agent_id(&ready)).await;
+    let mut shopper = cluster.nodes[0].shopper(&cluster.site).await;
+    shopper.hello(json!({})).await;
+    shopper
+        .send(json!({ "type": "message", "client_msg_id": "s1", "text": "Hello" }))
+        .await;
+    shopper.send(json!({ "type": "handoff" })).await;
+    let routed = until(&mut agent, "routed", |f| f["type"] == "routed").await;
+    let conversation = routed["conversation_id"].as_str().unwrap().to_owned();
+    until(&mut shopper, "assigned", |f| {
+        f["type"] == "status" && f["state"] == "assigned"
+    })
+    .await;
+
+    // The agent's node dies without a word. The others stop hearing its heartbeat, forget
+    // it (15 s), wait out the agent's grace period (2 s here) and requeue the chat.
+    cluster.nodes[1].kill();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(40);
+    loop {
+        let transcript = cluster
+            .get(2, &format!("/conversations/{conversation}/transcript"))
+            .await;
+        if transcript["conversation"]["state"] == "queued" {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the chat stayed with the vanished agent: {}",
+            transcript["conversation"]
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    // The shopper, still connected to node 0, was told (nobody else is online).
+    let seen = shopper.drain().await;
+    assert!(
+        seen.iter()
+            .any(|f| f["type"] == "status" && f["state"] == "queued" && f["nobody_online"] == true),
+        "no 'queued, nobody online' status among {seen:?}"
+    );
 }
