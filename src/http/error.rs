@@ -96,6 +96,17 @@ impl ApiError {
         )
     }
 
+    /// 503 with `Retry-After`: the shared store (Redis) is unreachable right now; nothing was
+    /// done, and the same request may simply be sent again.
+    pub fn unavailable(cause: impl fmt::Display) -> Self {
+        tracing::warn!(error = %cause, "store unavailable");
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "the store is unreachable for a moment; retry",
+        )
+    }
+
     /// The status, for callers that inspect it.
     pub fn status(&self) -> StatusCode {
         self.status
@@ -131,6 +142,9 @@ impl ResponseError for ApiError {
         if self.status == StatusCode::UNAUTHORIZED {
             response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
         }
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            response.insert_header((header::RETRY_AFTER, "1"));
+        }
         response.json(json!({ "error": body }))
     }
 }
@@ -140,6 +154,7 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::Conflict(m) => ApiError::conflict(m),
             StoreError::NotFound(what) => ApiError::not_found(what),
+            e @ StoreError::Redis { .. } => ApiError::unavailable(e),
             other => ApiError::internal(other),
         }
     }

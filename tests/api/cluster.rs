@@ -554,6 +554,18 @@ async fn a_redis_restart_mid_chat_loses_nothing_acknowledged_and_every_node_deli
         "nothing is acknowledged while Redis is down: {refused}"
     );
     assert_eq!(refused["code"], "internal", "{refused}");
+    // The API says so too: 503, retry.
+    let response = cluster
+        .http
+        .get(cluster.site_url(2, "/conversations"))
+        .bearer_auth(&cluster.owner)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 503);
+    assert_eq!(response.headers()["retry-after"], "1");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "unavailable", "{body}");
 
     cluster.redis.start_again().await;
     // The agent's node resubscribed and tells its dashboard to refetch: a 1012 close.
