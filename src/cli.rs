@@ -1,11 +1,13 @@
 //! The command line: `serve` (the default) and the set-up commands a shop owner runs without
 //! a UI. Set-up commands open the same store as the server (SQLite handles a server running
-//! at the same time), so they work before, after or while the server runs.
+//! at the same time; with `--redis` they work on the cluster's Redis), so they work before,
+//! after or while the server runs.
 
 use crate::auth::{generate_password, hash_password};
 use crate::config::{ConfigError, Settings, SettingsArgs};
 use crate::domain::{Email, Origin, Role, SiteId};
 use crate::startup::{Application, StartupError};
+use crate::store::redis::RedisStore;
 use crate::store::sqlite::SqliteStore;
 use crate::store::{NewAgent, NewSite, Site, Store, StoreError};
 use clap::{Parser, Subcommand};
@@ -13,6 +15,7 @@ use serde_json::json;
 use std::io::BufRead;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 /// shopchat: a proactive chat server for online shops.
 #[derive(Debug, Parser)]
@@ -146,18 +149,39 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings).await,
         Command::Site(cmd) => {
-            let store = SqliteStore::open(&settings.data_dir)?;
-            let result = site_command(&store, &settings, cmd).await;
-            store.close().await;
+            let (store, sqlite) = open_store(&settings).await?;
+            let result = site_command(store.as_ref(), &settings, cmd).await;
+            if let Some(sqlite) = sqlite {
+                sqlite.close().await;
+            }
             result
         }
         Command::Agent(cmd) => {
-            let store = SqliteStore::open(&settings.data_dir)?;
-            let result = agent_command(&store, cmd).await;
-            store.close().await;
+            let (store, sqlite) = open_store(&settings).await?;
+            let result = agent_command(store.as_ref(), cmd).await;
+            if let Some(sqlite) = sqlite {
+                sqlite.close().await;
+            }
             result
         }
     }
+}
+
+/// The store the server would use: Redis with `--redis` (so set-up commands work for a
+/// cluster too), else the SQLite file in the data dir (returned as well, to close it).
+async fn open_store(
+    settings: &Settings,
+) -> Result<(Arc<dyn Store>, Option<Arc<SqliteStore>>), CliError> {
+    Ok(match &settings.redis_url {
+        Some(url) => (
+            Arc::new(RedisStore::connect(url, &settings.redis_prefix).await?),
+            None,
+        ),
+        None => {
+            let sqlite = Arc::new(SqliteStore::open(&settings.data_dir)?);
+            (sqlite.clone(), Some(sqlite))
+        }
+    })
 }
 
 async fn serve(settings: Settings) -> Result<(), CliError> {
@@ -224,7 +248,7 @@ fn site_json(site: &Site, host: &str) -> serde_json::Value {
 }
 
 async fn site_command(
-    store: &SqliteStore,
+    store: &dyn Store,
     settings: &Settings,
     cmd: SiteCommand,
 ) -> Result<(), CliError> {
@@ -326,7 +350,7 @@ async fn site_command(
     Ok(())
 }
 
-async fn find_site(store: &SqliteStore, key: &str) -> Result<Site, CliError> {
+async fn find_site(store: &dyn Store, key: &str) -> Result<Site, CliError> {
     let found = match SiteId::parse(key) {
         Ok(id) => store.site(&id).await?,
         Err(_) => store.site_by_public_key(key).await?,
@@ -334,7 +358,7 @@ async fn find_site(store: &SqliteStore, key: &str) -> Result<Site, CliError> {
     found.ok_or_else(|| CliError::Input(format!("--site: no site with id or public key `{key}`")))
 }
 
-async fn agent_command(store: &SqliteStore, cmd: AgentCommand) -> Result<(), CliError> {
+async fn agent_command(store: &dyn Store, cmd: AgentCommand) -> Result<(), CliError> {
     let AgentCommand::Create {
         email,
         sites,

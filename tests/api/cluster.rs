@@ -129,6 +129,7 @@ struct Site {
 /// Redis and three nodes on it, with the owner logged in.
 struct Cluster {
     redis: RedisServer,
+    prefix: String,
     nodes: Vec<Node>,
     site: Site,
     owner: String,
@@ -186,6 +187,7 @@ impl Cluster {
         };
         Cluster {
             redis,
+            prefix,
             nodes,
             site,
             owner,
@@ -791,4 +793,48 @@ async fn when_an_agents_node_dies_its_chats_go_back_to_the_queue() {
             .any(|f| f["type"] == "status" && f["state"] == "queued" && f["nobody_online"] == true),
         "no 'queued, nobody online' status among {seen:?}"
     );
+}
+
+#[tokio::test]
+async fn set_up_commands_with_redis_make_a_site_every_node_serves() {
+    let cluster = Cluster::start(RedisServer::start().await).await;
+    let data = tempfile::TempDir::new().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_shopchat"))
+        .arg("--data-dir")
+        .arg(data.path())
+        .args([
+            "--redis",
+            &cluster.redis.url(),
+            "--redis-prefix",
+            &cluster.prefix,
+        ])
+        .args([
+            "site",
+            "create",
+            "--name",
+            "Boots & Co",
+            "--origin",
+            "https://boots.example",
+        ])
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let site: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let boots = Site {
+        id: site["id"].as_str().unwrap().to_owned(),
+        key: site["public_key"].as_str().unwrap().to_owned(),
+        origin: "https://boots.example".into(),
+    };
+    for node in &cluster.nodes {
+        let mut shopper = node.shopper(&boots).await;
+        let welcome = shopper.hello(json!({})).await;
+        assert!(welcome["visitor_id"].is_string(), "{welcome}");
+    }
+    // The SQLite file was not made: the command worked on Redis only.
+    assert_eq!(std::fs::read_dir(data.path()).unwrap().count(), 0);
 }
