@@ -76,10 +76,32 @@ async fn the_demo_shops_product_and_cart_reach_the_agents() {
         {
             break;
         }
-        assert!(
-            tokio::time::Instant::now() < until,
-            "the purchase never reached the server: {state}"
-        );
+        if tokio::time::Instant::now() >= until {
+            // What the page itself saw, to tell a widget that never connected from events lost.
+            let page = browser
+                .js("return { root: !!document.querySelector('#shopchat-root'), \
+                     api: typeof window.shopchat, queued: (window.shopchat && window.shopchat.q || []).length, \
+                     url: location.href, visibility: document.visibilityState };")
+                .await;
+            let console = browser.console_errors().await;
+            let seen: Vec<String> = agent
+                .drain()
+                .await
+                .iter()
+                .filter(|f| f["type"] == "visitor")
+                .map(|f| {
+                    format!(
+                        "{} {} {}",
+                        f["change"],
+                        f["visitor"]["visitor_id"],
+                        f["visitor"]["current_page"]["path"]
+                    )
+                })
+                .collect();
+            panic!(
+                "the purchase never reached the server: {state}\npage: {page}\nconsole: {console:?}\nagents saw: {seen:#?}"
+            );
+        }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     browser.close().await;
