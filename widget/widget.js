@@ -36,10 +36,14 @@
   const load = () => { try { return JSON.parse(localStorage.getItem(KEY)) || {}; } catch (e) { return {}; } };
   let saved = load(), saveT = 0;
   saved.convs = saved.convs || {};
-  const save = () => saveT || (saveT = setTimeout(() => {
-    saveT = 0;
+  const saveNow = () => {
+    clearTimeout(saveT); saveT = 0;
     try { localStorage.setItem(KEY, JSON.stringify(saved)); } catch (e) { /* private mode */ }
-  }, 50));
+  };
+  // Seq updates are batched; the identity is written at once (saveNow), because a hidden tab's
+  // timers can be held back for a long time and the next page must find the same visitor.
+  const save = () => saveT || (saveT = setTimeout(saveNow, 50));
+  W.addEventListener("pagehide", () => { if (saveT) saveNow(); });
   const base0 = Object.assign({}, saved.convs); // seen on earlier pages: not "unread"
 
   // ---- socket state ----
@@ -133,7 +137,7 @@
           if (x.state === "closed") closed = x.id; else { keep[x.id] = saved.convs[x.id] || 0; cur = x.id; }
         });
         if (closed && !cur) { keep[closed] = saved.convs[closed] || 0; cur = closed; }
-        saved.convs = keep; save();
+        saved.convs = keep; saveNow();
         if (a.bot_name) botName = a.bot_name;
         ui.appearance(a);
         ready = true; retry = 0;
@@ -438,6 +442,7 @@
     idleT = setTimeout(idleCheck, 60000);
     D.addEventListener("visibilitychange", () => {
       ev("visibility", { state: D.visibilityState });
+      if (D.hidden && saveT) saveNow();
       if (!D.hidden) { soon(); markRead(); }
     });
     W.addEventListener("scroll", () => {

@@ -56,6 +56,16 @@ async fn the_demo_shops_product_and_cart_reach_the_agents() {
     assert_eq!(state["product"]["sku"], "JKT-ALP-01", "{state}");
 
     // Checkout: the order is reported and the emptied cart follows.
+    // The page keeps who the shopper is for the next page, at once: the widget used to batch
+    // this write behind a timer that a hidden tab could hold back past the navigation, and the
+    // checkout page then started a new visitor (the purchase went to a stranger).
+    let stored = browser
+        .js(&format!(
+            "const v = localStorage.getItem('shopchat:{}'); return v && JSON.parse(v).vid;",
+            chat.public_key
+        ))
+        .await;
+    assert_eq!(stored, json!(visitor), "the widget stored the visitor id");
     browser.goto(&chat.url("/demo/checkout.html")).await;
     browser
         .wait_for(
