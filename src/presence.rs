@@ -215,6 +215,14 @@ impl ClusterView {
             .collect()
     }
 
+    /// Whether another node reports this shopper live.
+    pub fn has_visitor(&self, site: &SiteId, visitor: &VisitorId) -> bool {
+        self.visitors
+            .values()
+            .filter_map(|visitors| visitors.get(visitor))
+            .any(|v| &v.site_id == site)
+    }
+
     /// Visitors of these sites live on other nodes, each once (the most recently changed
     /// report wins when a shopper has tabs on two nodes).
     pub fn live_visitors(&self, sites: &[SiteId]) -> Vec<LiveVisitor> {

@@ -519,6 +519,11 @@ impl Hub {
         visitors
     }
 
+    /// Whether a visitor has a socket on another node, as far as this node has heard.
+    pub fn visitor_live_elsewhere(&self, site: &SiteId, visitor: &VisitorId) -> bool {
+        self.inner().cluster.has_visitor(site, visitor)
+    }
+
     /// Whether a visitor has a socket on this node.
     pub fn visitor_is_live(&self, site: &SiteId, visitor: &VisitorId) -> bool {
         self.inner()

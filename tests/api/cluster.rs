@@ -309,7 +309,7 @@ async fn a_shopper_on_one_node_and_an_agent_on_another_chat_both_ways() {
     cluster.sees_online(0, &agent_id(&ready)).await;
 
     let mut shopper = cluster.nodes[0].shopper(&cluster.site).await;
-    shopper.hello(json!({})).await;
+    let welcome = shopper.hello(json!({})).await;
     shopper
         .send(json!({ "type": "message", "client_msg_id": "m1", "text": "Hello there" }))
         .await;
@@ -350,6 +350,14 @@ async fn a_shopper_on_one_node_and_an_agent_on_another_chat_both_ways() {
     })
     .await;
     assert_eq!(seen["message"]["conversation_id"], conversation.as_str());
+    // The agent's node shows the shopper as on the shop now, though its socket is on node 0.
+    let visitor = cluster
+        .get(
+            1,
+            &format!("/visitors/{}", welcome["visitor_id"].as_str().unwrap()),
+        )
+        .await;
+    assert_eq!(visitor["online"], true, "{visitor}");
 }
 
 #[tokio::test]
