@@ -273,6 +273,49 @@ impl Cluster {
     }
 }
 
+/// A chat in progress across nodes: an agent socket on node 1, a shopper on node 0 who wrote
+/// `text`, asked for a person, and was routed to that agent.
+struct RoutedChat {
+    agent: Shopper,
+    shopper: Shopper,
+    welcome: Value,
+    conversation: String,
+}
+
+impl Cluster {
+    async fn routed_chat(&self, text: &str) -> RoutedChat {
+        let (mut agent, ready) = self.nodes[1].agent(&self.owner).await;
+        self.sees_online(0, &agent_id(&ready)).await;
+        let mut shopper = self.nodes[0].shopper(&self.site).await;
+        let welcome = shopper.hello(json!({})).await;
+        shopper
+            .send(json!({ "type": "message", "client_msg_id": "first", "text": text }))
+            .await;
+        shopper.send(json!({ "type": "handoff" })).await;
+        let routed = until(&mut agent, "routed", |f| f["type"] == "routed").await;
+        let conversation = routed["conversation_id"].as_str().unwrap().to_owned();
+        RoutedChat {
+            agent,
+            shopper,
+            welcome,
+            conversation,
+        }
+    }
+
+    /// The texts stored in a conversation, read through `node`.
+    async fn stored_texts(&self, node: usize, conversation: &str) -> Vec<String> {
+        let transcript = self
+            .get(node, &format!("/conversations/{conversation}/transcript"))
+            .await;
+        transcript["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|e| e["text"].as_str().map(str::to_owned))
+            .collect()
+    }
+}
+
 async fn login(http: &reqwest::Client, node: &Node, email: &str, password: &str) -> String {
     let response = http
         .post(node.url("/api/v1/auth/login"))
@@ -305,18 +348,13 @@ fn agent_id(ready: &Value) -> String {
 #[tokio::test]
 async fn a_shopper_on_one_node_and_an_agent_on_another_chat_both_ways() {
     let cluster = Cluster::start(RedisServer::start().await).await;
-    let (mut agent, ready) = cluster.nodes[1].agent(&cluster.owner).await;
-    cluster.sees_online(0, &agent_id(&ready)).await;
-
-    let mut shopper = cluster.nodes[0].shopper(&cluster.site).await;
-    let welcome = shopper.hello(json!({})).await;
-    shopper
-        .send(json!({ "type": "message", "client_msg_id": "m1", "text": "Hello there" }))
-        .await;
-    shopper.send(json!({ "type": "handoff" })).await;
     // Routing on node 0 gives the chat to the agent on node 1.
-    let routed = until(&mut agent, "routed", |f| f["type"] == "routed").await;
-    let conversation = routed["conversation_id"].as_str().unwrap().to_owned();
+    let RoutedChat {
+        mut agent,
+        mut shopper,
+        welcome,
+        conversation,
+    } = cluster.routed_chat("Hello there").await;
     until(&mut shopper, "assigned status", |f| {
         f["type"] == "status" && f["state"] == "assigned"
     })
@@ -412,17 +450,12 @@ async fn two_agents_on_two_nodes_take_the_same_chat_and_exactly_one_wins() {
 #[tokio::test]
 async fn a_node_killed_mid_chat_loses_nothing_when_the_shopper_resumes_on_another() {
     let mut cluster = Cluster::start(RedisServer::start().await).await;
-    let (mut agent, ready) = cluster.nodes[1].agent(&cluster.owner).await;
-    cluster.sees_online(0, &agent_id(&ready)).await;
-
-    let mut shopper = cluster.nodes[0].shopper(&cluster.site).await;
-    let welcome = shopper.hello(json!({})).await;
-    shopper
-        .send(json!({ "type": "message", "client_msg_id": "s0", "text": "shopper 0" }))
-        .await;
-    shopper.send(json!({ "type": "handoff" })).await;
-    let routed = until(&mut agent, "routed", |f| f["type"] == "routed").await;
-    let conversation = routed["conversation_id"].as_str().unwrap().to_owned();
+    let RoutedChat {
+        mut agent,
+        mut shopper,
+        welcome,
+        conversation,
+    } = cluster.routed_chat("shopper 0").await;
 
     // Every message either side had acknowledged, and every message the shopper received.
     let mut sent_by_agent = Vec::new();
@@ -506,18 +539,10 @@ async fn a_node_killed_mid_chat_loses_nothing_when_the_shopper_resumes_on_anothe
             "{text} reached the shopper once: {shopper_got:?}"
         );
     }
-    let transcript = cluster
-        .get(1, &format!("/conversations/{conversation}/transcript"))
-        .await;
-    let texts: Vec<&str> = transcript["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|e| e["text"].as_str())
-        .collect();
+    let texts = cluster.stored_texts(1, &conversation).await;
     for text in sent_by_agent.iter().chain(&sent_by_shopper) {
         assert_eq!(
-            texts.iter().filter(|t| **t == text).count(),
+            texts.iter().filter(|t| *t == text).count(),
             1,
             "{text} stored once: {texts:?}"
         );
@@ -527,16 +552,12 @@ async fn a_node_killed_mid_chat_loses_nothing_when_the_shopper_resumes_on_anothe
 #[tokio::test]
 async fn a_redis_restart_mid_chat_loses_nothing_acknowledged_and_every_node_delivers_again() {
     let mut cluster = Cluster::start(RedisServer::start_durable().await).await;
-    let (mut agent, ready) = cluster.nodes[1].agent(&cluster.owner).await;
-    cluster.sees_online(0, &agent_id(&ready)).await;
-    let mut shopper = cluster.nodes[0].shopper(&cluster.site).await;
-    shopper.hello(json!({})).await;
-    shopper
-        .send(json!({ "type": "message", "client_msg_id": "s1", "text": "before the blip" }))
-        .await;
-    shopper.send(json!({ "type": "handoff" })).await;
-    let routed = until(&mut agent, "routed", |f| f["type"] == "routed").await;
-    let conversation = routed["conversation_id"].as_str().unwrap().to_owned();
+    let RoutedChat {
+        mut agent,
+        mut shopper,
+        conversation,
+        ..
+    } = cluster.routed_chat("before the blip").await;
     agent
         .send(json!({ "type": "message", "conversation_id": conversation,
                       "client_msg_id": "a1", "text": "agent before the blip", "ref": "a1" }))
@@ -618,15 +639,7 @@ async fn a_redis_restart_mid_chat_loses_nothing_acknowledged_and_every_node_deli
         f["type"] == "message" && f["text"] == "agent after the blip"
     })
     .await;
-    let transcript = cluster
-        .get(2, &format!("/conversations/{conversation}/transcript"))
-        .await;
-    let texts: Vec<&str> = transcript["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|e| e["text"].as_str())
-        .collect();
+    let texts = cluster.stored_texts(2, &conversation).await;
     for text in [
         "before the blip",
         "agent before the blip",
@@ -761,16 +774,13 @@ async fn until_message(socket: &mut Shopper, text: &str) -> Value {
 #[tokio::test]
 async fn when_an_agents_node_dies_its_chats_go_back_to_the_queue() {
     let mut cluster = Cluster::start(RedisServer::start().await).await;
-    let (mut agent, ready) = cluster.nodes[1].agent(&cluster.owner).await;
-    cluster.sees_online(0, &agent_id(&ready)).await;
-    let mut shopper = cluster.nodes[0].shopper(&cluster.site).await;
-    shopper.hello(json!({})).await;
-    shopper
-        .send(json!({ "type": "message", "client_msg_id": "s1", "text": "Hello" }))
-        .await;
-    shopper.send(json!({ "type": "handoff" })).await;
-    let routed = until(&mut agent, "routed", |f| f["type"] == "routed").await;
-    let conversation = routed["conversation_id"].as_str().unwrap().to_owned();
+    let RoutedChat {
+        // Held, not dropped: the agent stays connected until its node dies.
+        agent: _agent,
+        mut shopper,
+        conversation,
+        ..
+    } = cluster.routed_chat("Hello").await;
     until(&mut shopper, "assigned", |f| {
         f["type"] == "status" && f["state"] == "assigned"
     })
