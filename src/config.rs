@@ -126,6 +126,89 @@ pub struct SettingsArgs {
     /// Prefix of every Redis key and channel, so deployments sharing a Redis stay apart [default: shopchat:]
     #[arg(long, global = true, env = "SHOPCHAT_REDIS_PREFIX")]
     pub redis_prefix: Option<String>,
+    /// Milliseconds a shopper socket may stay open without saying `hello` [default: 10000]
+    #[arg(long, global = true, env = "SHOPCHAT_HELLO_TIMEOUT_MS")]
+    pub hello_timeout_ms: Option<u64>,
+    /// Sockets one client address may hold before saying `hello` or authenticating [default: 64]
+    #[arg(long, global = true, env = "SHOPCHAT_MAX_PENDING_SOCKETS_PER_ADDR")]
+    pub max_pending_sockets_per_addr: Option<usize>,
+    /// Proxies whose X-Forwarded-For names the client (repeat or comma-separate) [default: none]
+    #[arg(
+        long = "trusted-proxy",
+        global = true,
+        env = "SHOPCHAT_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Option<Vec<String>>,
+    /// Days a shopper's session token stays valid; an older one starts a new visitor [default: 90]
+    #[arg(long, global = true, env = "SHOPCHAT_SESSION_TTL_DAYS")]
+    pub session_ttl_days: Option<u64>,
+    /// New anonymous visitors one client address may start per minute [default: 60]
+    #[arg(long, global = true, env = "SHOPCHAT_NEW_VISITORS_PER_ADDR_PER_MIN")]
+    pub new_visitors_per_addr_per_min: Option<u32>,
+    /// New conversations one client address may open per minute [default: 20]
+    #[arg(
+        long,
+        global = true,
+        env = "SHOPCHAT_NEW_CONVERSATIONS_PER_ADDR_PER_MIN"
+    )]
+    pub new_conversations_per_addr_per_min: Option<u32>,
+    /// Password hashes computed at once; more waiting logins get 503 [default: number of cores]
+    #[arg(long, global = true, env = "SHOPCHAT_PASSWORD_JOBS")]
+    pub password_jobs: Option<usize>,
+    /// Login attempts per client address per minute [default: 30]
+    #[arg(long, global = true, env = "SHOPCHAT_LOGIN_PER_ADDR_PER_MIN")]
+    pub login_per_addr_per_min: Option<u32>,
+    /// Login attempts per email from one client address per minute [default: 10]
+    #[arg(long, global = true, env = "SHOPCHAT_LOGIN_PER_EMAIL_ADDR_PER_MIN")]
+    pub login_per_email_addr_per_min: Option<u32>,
+    /// Login attempts per email from all addresses together per minute [default: 100]
+    #[arg(long, global = true, env = "SHOPCHAT_LOGIN_PER_EMAIL_PER_MIN")]
+    pub login_per_email_per_min: Option<u32>,
+}
+
+/// Budgets that keep a stranger from exhausting a node. Each acts before the work it guards:
+/// a socket is refused before it is upgraded, a login before its password is hashed.
+#[derive(Debug, Clone)]
+pub struct Guards {
+    /// A shopper socket that has not said `hello` by then is closed (1008).
+    pub hello_timeout: Duration,
+    /// Sockets one client address may hold before `hello` / `auth`; more are refused (429).
+    pub max_pending_sockets_per_addr: usize,
+    /// Peers whose `X-Forwarded-For` names the real client (a load balancer in front).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// A shopper session token older than this starts a new visitor.
+    pub session_ttl: Duration,
+    /// New anonymous visitors per client address per minute.
+    pub new_visitors_per_addr_per_min: u32,
+    /// New conversations per client address per minute.
+    pub new_conversations_per_addr_per_min: u32,
+    /// Password hashes (argon2id, ~19 MiB each) computed at once.
+    pub password_jobs: usize,
+    /// Login attempts per client address per minute.
+    pub login_per_addr_per_min: u32,
+    /// Login attempts per email and client address per minute.
+    pub login_per_email_addr_per_min: u32,
+    /// Login attempts per email from everywhere per minute: looser, so a stranger cannot lock
+    /// a real user out, but still a ceiling on distributed guessing.
+    pub login_per_email_per_min: u32,
+}
+
+impl Default for Guards {
+    fn default() -> Self {
+        Guards {
+            hello_timeout: Duration::from_secs(10),
+            max_pending_sockets_per_addr: 64,
+            trusted_proxies: Vec::new(),
+            session_ttl: Duration::from_secs(90 * 24 * 3600),
+            new_visitors_per_addr_per_min: 60,
+            new_conversations_per_addr_per_min: 20,
+            password_jobs: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            login_per_addr_per_min: 30,
+            login_per_email_addr_per_min: 10,
+            login_per_email_per_min: 100,
+        }
+    }
 }
 
 /// Socket limits; each bounds one queue, buffer or rate.
@@ -182,6 +265,8 @@ pub struct Settings {
     pub redis_url: Option<String>,
     /// Prefix of Redis keys and channels.
     pub redis_prefix: String,
+    /// Per-address and per-job budgets.
+    pub guards: Guards,
 }
 
 impl Default for Settings {
@@ -210,6 +295,7 @@ impl Default for Settings {
             allow_http_webhooks: false,
             redis_url: None,
             redis_prefix: crate::bus::redis::DEFAULT_PREFIX.into(),
+            guards: Guards::default(),
         }
     }
 }
@@ -288,6 +374,20 @@ fn redis_prefix(prefix: String) -> Result<String, ConfigError> {
     }
 }
 
+/// Parses the trusted proxies' addresses; a typo is a config error, not a silently open door.
+fn trusted_proxies(list: Vec<String>) -> Result<Vec<std::net::IpAddr>, ConfigError> {
+    list.iter()
+        .map(|a| a.trim())
+        .filter(|a| !a.is_empty())
+        .map(|a| {
+            a.parse().map_err(|_| ConfigError::Invalid {
+                field: "trusted_proxies",
+                problem: format!("`{a}` is not an IP address"),
+            })
+        })
+        .collect()
+}
+
 impl Settings {
     /// Layers flags/env over the file over the defaults, then checks ranges.
     pub fn resolve(cli: SettingsArgs, file: SettingsArgs) -> Result<Settings, ConfigError> {
@@ -341,6 +441,52 @@ impl Settings {
                 problem: "must be longer than ping_interval_ms".into(),
             });
         }
+        let g = &d.guards;
+        let guards = Guards {
+            hello_timeout: Duration::from_millis(positive(
+                "hello_timeout_ms",
+                pick!(hello_timeout_ms, g.hello_timeout.as_millis() as u64),
+            )?),
+            max_pending_sockets_per_addr: positive(
+                "max_pending_sockets_per_addr",
+                pick!(max_pending_sockets_per_addr, g.max_pending_sockets_per_addr),
+            )?,
+            trusted_proxies: trusted_proxies(pick!(trusted_proxies, Vec::new()))?,
+            session_ttl: Duration::from_secs(
+                positive(
+                    "session_ttl_days",
+                    pick!(session_ttl_days, g.session_ttl.as_secs() / 86_400),
+                )?
+                .saturating_mul(86_400),
+            ),
+            new_visitors_per_addr_per_min: positive(
+                "new_visitors_per_addr_per_min",
+                pick!(
+                    new_visitors_per_addr_per_min,
+                    g.new_visitors_per_addr_per_min
+                ),
+            )?,
+            new_conversations_per_addr_per_min: positive(
+                "new_conversations_per_addr_per_min",
+                pick!(
+                    new_conversations_per_addr_per_min,
+                    g.new_conversations_per_addr_per_min
+                ),
+            )?,
+            password_jobs: positive("password_jobs", pick!(password_jobs, g.password_jobs))?,
+            login_per_addr_per_min: positive(
+                "login_per_addr_per_min",
+                pick!(login_per_addr_per_min, g.login_per_addr_per_min),
+            )?,
+            login_per_email_addr_per_min: positive(
+                "login_per_email_addr_per_min",
+                pick!(login_per_email_addr_per_min, g.login_per_email_addr_per_min),
+            )?,
+            login_per_email_per_min: positive(
+                "login_per_email_per_min",
+                pick!(login_per_email_per_min, g.login_per_email_per_min),
+            )?,
+        };
         let jwt_secret = cli.jwt_secret.clone().or(file.jwt_secret.clone());
         if let Some(secret) = &jwt_secret
             && secret.len() < 32
@@ -364,6 +510,7 @@ impl Settings {
             allow_http_webhooks: pick!(allow_http_webhooks, false),
             redis_url: redis_url(cli.redis_url.clone().or(file.redis_url.clone()))?,
             redis_prefix: redis_prefix(pick!(redis_prefix, d.redis_prefix))?,
+            guards,
         })
     }
 }

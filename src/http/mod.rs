@@ -4,6 +4,7 @@ mod agent_api;
 mod assets;
 pub mod auth_routes;
 mod caller;
+mod client_addr;
 mod conversations_api;
 mod dashboard;
 mod demo;
@@ -18,6 +19,7 @@ mod rules_api;
 mod team_api;
 
 pub use caller::Caller;
+pub use client_addr::{Budget, ClientAddr};
 pub use error::ApiError;
 
 use actix_web::web;

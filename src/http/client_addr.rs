@@ -1,0 +1,164 @@
+//! Who is on the other end of a request, for per-address budgets: the peer's IP, or — when the
+//! peer is one of the configured trusted proxies — the client that proxy names in
+//! `X-Forwarded-For`. Never the header alone: any client can write it.
+//!
+//! An IPv6 client is keyed by its /64, the block a single subscriber usually gets; keying by
+//! the full address would let one host mint 2^64 fresh budgets.
+
+use actix_web::HttpRequest;
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use std::hash::Hash;
+use std::net::{IpAddr, Ipv6Addr};
+use std::num::NonZeroU32;
+
+/// The budget key of one client: an IPv4 address or an IPv6 /64.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ClientAddr(IpAddr);
+
+impl ClientAddr {
+    /// The key for an address, IPv6 cut to its /64 (an IPv4-mapped IPv6 address is IPv4).
+    pub fn of(ip: IpAddr) -> ClientAddr {
+        match ip {
+            IpAddr::V4(v4) => ClientAddr(IpAddr::V4(v4)),
+            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => ClientAddr(IpAddr::V4(v4)),
+                None => {
+                    let s = v6.segments();
+                    ClientAddr(IpAddr::V6(Ipv6Addr::new(
+                        s[0], s[1], s[2], s[3], 0, 0, 0, 0,
+                    )))
+                }
+            },
+        }
+    }
+
+    /// The client behind a request, seen through the trusted proxies.
+    pub fn from_request(req: &HttpRequest, trusted_proxies: &[IpAddr]) -> ClientAddr {
+        // Without a peer address (a unit-test request) every such request shares one budget.
+        let peer = req
+            .peer_addr()
+            .map_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED), |a| a.ip());
+        ClientAddr::of(client_ip(
+            peer,
+            req.headers()
+                .get_all("x-forwarded-for")
+                .filter_map(|v| v.to_str().ok()),
+            trusted_proxies,
+        ))
+    }
+
+    /// The address, for logs.
+    pub fn ip(&self) -> IpAddr {
+        self.0
+    }
+}
+
+impl std::fmt::Display for ClientAddr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// The client's IP: the peer, unless the peer is a trusted proxy; then the right-most address
+/// in `X-Forwarded-For` that is not itself a trusted proxy (the left part is the client's own
+/// say and can be forged).
+fn client_ip<'a>(
+    peer: IpAddr,
+    forwarded: impl Iterator<Item = &'a str>,
+    trusted: &[IpAddr],
+) -> IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let hops: Vec<&str> = forwarded.flat_map(|v| v.split(',')).collect();
+    hops.iter()
+        .rev()
+        .filter_map(|hop| hop.trim().parse::<IpAddr>().ok())
+        .find(|ip| !trusted.contains(ip))
+        .unwrap_or(peer)
+}
+
+/// Keys a budget tracks before idle ones are swept; bounds the budget's own memory.
+const MAX_TRACKED: usize = 100_000;
+
+/// A per-key allowance of `per_minute` attempts (the whole minute's worth may come at once),
+/// refilled evenly. Checked before the work it guards.
+pub struct Budget<K: Hash + Eq + Clone> {
+    limiter: DefaultKeyedRateLimiter<K>,
+}
+
+impl<K: Hash + Eq + Clone> Budget<K> {
+    /// A budget of `per_minute` attempts per key (at least one).
+    pub fn per_minute(per_minute: u32) -> Self {
+        let n = NonZeroU32::new(per_minute).unwrap_or(NonZeroU32::MIN);
+        Budget {
+            limiter: RateLimiter::keyed(Quota::per_minute(n)),
+        }
+    }
+
+    /// Takes one attempt for `key`; `false` when its budget is spent.
+    pub fn allow(&self, key: &K) -> bool {
+        if self.limiter.len() > MAX_TRACKED {
+            self.limiter.retain_recent();
+        }
+        self.limiter.check_key(key).is_ok()
+    }
+}
+
+impl<K: Hash + Eq + Clone> std::fmt::Debug for Budget<K> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Budget")
+            .field("tracked", &self.limiter.len())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn forwarded_for_counts_only_behind_a_trusted_proxy() {
+        let proxy = ip("10.0.0.1");
+        let xff = ["1.2.3.4, 5.6.7.8"];
+        assert_eq!(
+            client_ip(ip("9.9.9.9"), xff.into_iter(), &[proxy]),
+            ip("9.9.9.9")
+        );
+        assert_eq!(client_ip(proxy, xff.into_iter(), &[proxy]), ip("5.6.7.8"));
+        // The proxy chain is skipped from the right; garbage is ignored.
+        let chain = ["1.2.3.4, nonsense", "5.6.7.8, 10.0.0.2"];
+        let trusted = [proxy, ip("10.0.0.2")];
+        assert_eq!(client_ip(proxy, chain.into_iter(), &trusted), ip("5.6.7.8"));
+        assert_eq!(client_ip(proxy, std::iter::empty(), &trusted), proxy);
+    }
+
+    #[test]
+    fn ipv6_is_keyed_by_its_64_and_mapped_ipv4_as_ipv4() {
+        assert_eq!(
+            ClientAddr::of(ip("2001:db8:1:2:aaaa::1")),
+            ClientAddr::of(ip("2001:db8:1:2:bbbb::9"))
+        );
+        assert_ne!(
+            ClientAddr::of(ip("2001:db8:1:2::1")),
+            ClientAddr::of(ip("2001:db8:1:3::1"))
+        );
+        assert_eq!(
+            ClientAddr::of(ip("::ffff:1.2.3.4")),
+            ClientAddr::of(ip("1.2.3.4"))
+        );
+    }
+
+    #[test]
+    fn a_budget_is_per_key() {
+        let budget = Budget::per_minute(2);
+        let (a, b) = (ClientAddr::of(ip("1.1.1.1")), ClientAddr::of(ip("2.2.2.2")));
+        assert!(budget.allow(&a) && budget.allow(&a));
+        assert!(!budget.allow(&a));
+        assert!(budget.allow(&b));
+    }
+}
