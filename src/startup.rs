@@ -66,6 +66,12 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Cancelled when the server shuts down, so sockets can close with "restarting".
     pub shutdown: CancellationToken,
+    /// Sockets per client address that have not said `hello` or authenticated yet.
+    pub pending_sockets: Arc<crate::ws::PendingSockets>,
+    /// New anonymous visitors per client address.
+    pub new_visitors: Arc<crate::http::Budget<crate::http::ClientAddr>>,
+    /// New conversations per client address.
+    pub new_conversations: Arc<crate::http::Budget<crate::http::ClientAddr>>,
 }
 
 /// Stops a running [`Application`].
@@ -325,6 +331,15 @@ impl Application {
             sessions: SessionKey::new(session_secret.as_bytes()),
             settings: Arc::new(settings.clone()),
             shutdown: shutdown.clone(),
+            pending_sockets: crate::ws::PendingSockets::new(
+                settings.guards.max_pending_sockets_per_addr,
+            ),
+            new_visitors: Arc::new(crate::http::Budget::per_minute(
+                settings.guards.new_visitors_per_addr_per_min,
+            )),
+            new_conversations: Arc::new(crate::http::Budget::per_minute(
+                settings.guards.new_conversations_per_addr_per_min,
+            )),
         };
 
         // Any node's change to a site's rules, knowledge base or chat settings reaches this

@@ -23,6 +23,9 @@ pub enum SessionError {
     /// Signed for another site or another visitor.
     #[error("session token belongs to another site or visitor")]
     WrongSubject,
+    /// Genuine, but issued longer ago than the session lifetime: the widget starts afresh.
+    #[error("session token has expired")]
+    Expired,
 }
 
 /// The server's key for shopper session tokens.
@@ -59,12 +62,16 @@ impl SessionKey {
         )
     }
 
-    /// Checks a token's signature (in constant time) and that it names this site and visitor.
+    /// Checks a token's signature (in constant time), that it names this site and visitor,
+    /// and that it was issued within `lifetime` of `now`. Every `welcome` issues a fresh
+    /// token, so the lifetime counts from the visitor's last visit, not their first.
     pub fn verify(
         &self,
         token: &str,
         site: &SiteId,
         visitor: &VisitorId,
+        now: Timestamp,
+        lifetime: std::time::Duration,
     ) -> Result<(), SessionError> {
         let (payload_b64, sig_b64) = token.split_once('.').ok_or(SessionError::Malformed)?;
         let payload = URL_SAFE_NO_PAD
@@ -79,14 +86,18 @@ impl SessionKey {
             .map_err(|_| SessionError::BadSignature)?;
         let text = std::str::from_utf8(&payload).map_err(|_| SessionError::Malformed)?;
         let mut parts = text.split('.');
-        let (Some(s), Some(v)) = (parts.next(), parts.next()) else {
+        let (Some(s), Some(v), Some(issued)) = (parts.next(), parts.next(), parts.next()) else {
             return Err(SessionError::Malformed);
         };
-        if s == site.as_str() && v == visitor.as_str() {
-            Ok(())
-        } else {
-            Err(SessionError::WrongSubject)
+        if s != site.as_str() || v != visitor.as_str() {
+            return Err(SessionError::WrongSubject);
         }
+        let issued: i64 = issued.parse().map_err(|_| SessionError::Malformed)?;
+        let lifetime_ms = i64::try_from(lifetime.as_millis()).unwrap_or(i64::MAX);
+        if now.0.saturating_sub(issued) > lifetime_ms {
+            return Err(SessionError::Expired);
+        }
+        Ok(())
     }
 }
 
@@ -94,27 +105,50 @@ impl SessionKey {
 mod tests {
     use super::*;
 
+    use std::time::Duration;
+
+    const DAY: Duration = Duration::from_secs(86_400);
+
     #[test]
     fn bound_to_site_and_visitor() {
         let key = SessionKey::new(b"secret");
         let (site, visitor) = (SiteId::generate(), VisitorId::generate());
         let token = key.issue(&site, &visitor, Timestamp(1));
-        assert_eq!(key.verify(&token, &site, &visitor), Ok(()));
+        let now = Timestamp(2);
+        assert_eq!(key.verify(&token, &site, &visitor, now, DAY), Ok(()));
         assert_eq!(
-            key.verify(&token, &SiteId::generate(), &visitor),
+            key.verify(&token, &SiteId::generate(), &visitor, now, DAY),
             Err(SessionError::WrongSubject)
         );
         assert_eq!(
-            key.verify(&token, &site, &VisitorId::generate()),
+            key.verify(&token, &site, &VisitorId::generate(), now, DAY),
             Err(SessionError::WrongSubject)
         );
         assert_eq!(
-            SessionKey::new(b"other").verify(&token, &site, &visitor),
+            SessionKey::new(b"other").verify(&token, &site, &visitor, now, DAY),
             Err(SessionError::BadSignature)
         );
         assert_eq!(
-            key.verify("garbage", &site, &visitor),
+            key.verify("garbage", &site, &visitor, now, DAY),
             Err(SessionError::Malformed)
+        );
+    }
+
+    #[test]
+    fn a_token_older_than_the_lifetime_has_expired() {
+        let key = SessionKey::new(b"secret");
+        let (site, visitor) = (SiteId::generate(), VisitorId::generate());
+        let issued = Timestamp(1_000_000);
+        let token = key.issue(&site, &visitor, issued);
+        let day_ms = 86_400_000;
+        let at = |ms| Timestamp(issued.0 + ms);
+        assert_eq!(
+            key.verify(&token, &site, &visitor, at(90 * day_ms), 90 * DAY),
+            Ok(())
+        );
+        assert_eq!(
+            key.verify(&token, &site, &visitor, at(90 * day_ms + 1), 90 * DAY),
+            Err(SessionError::Expired)
         );
     }
 }

@@ -5,6 +5,8 @@
 //! answered as `not_found`, never leaked.
 
 use super::flow::{Flow, close};
+use super::frame_guard::Refusals;
+use super::pending::PendingSlot;
 use crate::agent_protocol::{
     self, AgentCommand, AgentFrame, AgentIn, AgentStatus, AgentView, SiteView,
 };
@@ -47,10 +49,12 @@ pub(super) struct AgentSocket {
     outbox_tx: mpsc::Sender<Outbound>,
     outbox_rx: mpsc::Receiver<Outbound>,
     too_slow: CancellationToken,
+    /// Counts this socket against its address's unauthenticated ones until `auth` succeeds.
+    pending: Option<PendingSlot>,
 }
 
 impl AgentSocket {
-    pub(super) fn new(state: AppState, session: Session) -> Self {
+    pub(super) fn new(state: AppState, session: Session, pending: PendingSlot) -> Self {
         let limits = &state.settings.limits;
         let per_sec = NonZeroU32::new(limits.rate_per_sec).unwrap_or(NonZeroU32::MIN);
         let burst = NonZeroU32::new(limits.rate_burst).unwrap_or(NonZeroU32::MIN);
@@ -63,13 +67,19 @@ impl AgentSocket {
             outbox_tx,
             outbox_rx,
             too_slow: CancellationToken::new(),
+            pending: Some(pending),
             state,
             session,
         }
     }
 
     /// Serves the socket; `token` is the one from the subprotocol header, if any.
-    pub(super) async fn run(mut self, mut stream: AggregatedMessageStream, token: Option<String>) {
+    pub(super) async fn run(
+        mut self,
+        mut stream: AggregatedMessageStream,
+        token: Option<String>,
+        refusals: Refusals,
+    ) {
         let limits = self.state.settings.limits.clone();
         let shutdown = self.state.shutdown.clone();
         let too_slow = self.too_slow.clone();
@@ -102,8 +112,7 @@ impl AgentSocket {
                 }
                 incoming = stream.recv() => match incoming {
                     None => Flow::Gone,
-                    Some(Err(actix_ws::ProtocolError::Overflow)) => close(CloseCode::Size, "frame too large"),
-                    Some(Err(_)) => close(CloseCode::Protocol, "protocol error"),
+                    Some(Err(e)) => super::flow::unreadable(&e, &refusals),
                     Some(Ok(message)) => {
                         last_heard = Instant::now();
                         self.on_frame(message).await
@@ -358,6 +367,7 @@ impl AgentSocket {
             conversations,
         };
         let agent_id = agent.id.clone();
+        self.pending = None;
         self.authed = Some(Authed {
             agent,
             memberships,

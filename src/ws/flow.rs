@@ -1,7 +1,8 @@
 //! What both socket loops share: what to do after a frame, and sending that never waits on a
 //! peer that has stopped reading.
 
-use actix_ws::{CloseCode, CloseReason, Session};
+use super::frame_guard::Refusals;
+use actix_ws::{CloseCode, CloseReason, ProtocolError, Session};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
@@ -24,6 +25,28 @@ pub(super) fn close(code: CloseCode, description: &str) -> Flow {
         code,
         description: Some(description.to_owned()),
     })
+}
+
+/// The close for a frame the socket could not read: 1009 for a frame or message longer than
+/// `max_frame_bytes` (refused by the guard on its declared length, or by actix-ws), 1007 for
+/// text that is not UTF-8, 1002 for anything else that breaks the protocol.
+pub(super) fn unreadable(error: &ProtocolError, refusals: &Refusals) -> Flow {
+    if refusals.too_large() || matches!(error, ProtocolError::Overflow) {
+        return close(CloseCode::Size, "frame too large");
+    }
+    match error {
+        // actix-ws reports text that is not UTF-8 as `InvalidData` with the decoder's message
+        // (a `Utf8Error`, or its text for a fragmented message).
+        ProtocolError::Io(e)
+            if e.kind() == std::io::ErrorKind::InvalidData && e.to_string().contains("utf-8") =>
+        {
+            close(CloseCode::Invalid, "text is not valid UTF-8")
+        }
+        other => {
+            tracing::debug!(error = %other, "socket protocol error");
+            close(CloseCode::Protocol, "protocol error")
+        }
+    }
 }
 
 /// Sends one text frame. A send that waits because the peer is not reading gives up as soon

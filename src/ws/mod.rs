@@ -4,13 +4,19 @@
 
 mod agent;
 mod flow;
+pub mod frame_guard;
+mod pending;
 mod shopper;
 
+pub use pending::{PendingSlot, PendingSockets};
+
 use crate::domain::Origin;
-use crate::http::ApiError;
+use crate::http::{ApiError, ClientAddr};
 use crate::startup::AppState;
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use actix_ws::{AggregatedMessageStream, Session};
+use frame_guard::{FrameGuard, Refusals};
 use serde::Deserialize;
 
 /// Registers the socket routes.
@@ -56,15 +62,45 @@ async fn shopper_socket(
                 .into(),
         );
     }
-    let (response, session, stream) = actix_ws::handle(&req, body)?;
-    let limits = &state.settings.limits;
-    let stream = stream
-        .max_frame_size(limits.max_frame_bytes)
-        .aggregate_continuations()
-        .max_continuation_size(limits.max_frame_bytes);
-    let socket = shopper::ShopperSocket::new(state.get_ref().clone(), site, session);
-    actix_web::rt::spawn(socket.run(stream));
+    let pending = claim_pending(&req, &state)?;
+    let (response, session, stream, refusals) = upgrade(&req, body, &state, &[]).await?;
+    let socket = shopper::ShopperSocket::new(state.get_ref().clone(), site, session, pending);
+    actix_web::rt::spawn(socket.run(stream, refusals));
     Ok(response)
+}
+
+/// A place among the client address's unidentified sockets, or 429 before any upgrade.
+fn claim_pending(req: &HttpRequest, state: &AppState) -> Result<PendingSlot, ApiError> {
+    let addr = ClientAddr::from_request(req, &state.settings.guards.trusted_proxies);
+    state.pending_sockets.claim(addr).ok_or_else(|| {
+        metrics::counter!("shopchat_sockets_refused_total", "reason" => "pending_per_addr")
+            .increment(1);
+        ApiError::too_many(
+            "too many sockets from your address that have not identified themselves; retry later",
+        )
+    })
+}
+
+/// Upgrades to a WebSocket whose incoming bytes pass the frame-length guard first, so a
+/// frame or fragmented message over `max_frame_bytes` is refused on its declared length.
+async fn upgrade(
+    req: &HttpRequest,
+    body: web::Payload,
+    state: &AppState,
+    protocols: &[&str],
+) -> Result<(HttpResponse, Session, AggregatedMessageStream, Refusals), actix_web::Error> {
+    let limit = state.settings.limits.max_frame_bytes;
+    let (guarded, refusals) = FrameGuard::new(body.into_inner(), limit);
+    let boxed: std::pin::Pin<
+        Box<dyn futures_util::Stream<Item = Result<web::Bytes, actix_web::error::PayloadError>>>,
+    > = Box::pin(guarded);
+    let body = web::Payload::from_request(req, &mut actix_web::dev::Payload::from(boxed)).await?;
+    let (response, session, stream) = actix_ws::handle_with_protocols(req, body, protocols)?;
+    let stream = stream
+        .max_frame_size(limit)
+        .aggregate_continuations()
+        .max_continuation_size(limit);
+    Ok((response, session, stream, refusals))
 }
 
 /// The agent socket. A token may come as a `bearer.<jwt>` entry of `Sec-WebSocket-Protocol`
@@ -85,14 +121,10 @@ async fn agent_socket(
                 .find_map(|p| p.strip_prefix("bearer."))
                 .map(str::to_owned)
         });
-    let (response, session, stream) =
-        actix_ws::handle_with_protocols(&req, body, &[agent::SUBPROTOCOL])?;
-    let limits = &state.settings.limits;
-    let stream = stream
-        .max_frame_size(limits.max_frame_bytes)
-        .aggregate_continuations()
-        .max_continuation_size(limits.max_frame_bytes);
-    let socket = agent::AgentSocket::new(state.get_ref().clone(), session);
-    actix_web::rt::spawn(socket.run(stream, token));
+    let pending = claim_pending(&req, &state)?;
+    let (response, session, stream, refusals) =
+        upgrade(&req, body, &state, &[agent::SUBPROTOCOL]).await?;
+    let socket = agent::AgentSocket::new(state.get_ref().clone(), session, pending);
+    actix_web::rt::spawn(socket.run(stream, token, refusals));
     Ok(response)
 }

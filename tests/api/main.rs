@@ -19,6 +19,7 @@ mod redis_server;
 mod reports;
 mod restart;
 mod shopper_socket;
+mod socket_limits;
 mod store_contract;
 mod team;
 mod triggers;

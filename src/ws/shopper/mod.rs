@@ -9,13 +9,17 @@
 mod proactive;
 
 use super::flow::{Flow, close};
+use super::frame_guard::Refusals;
+use super::pending::PendingSlot;
 use crate::agent_protocol::{AgentFrame, LiveVisitor, VisitorChange};
+use crate::auth::SessionError;
 use crate::bus::BusEvent;
 use crate::chat;
 use crate::domain::{
     AuthorKind, BrowsingEvent, ClientMsgId, ConversationId, MessageText, PageInfo, Timestamp,
     ValueError, VisitorId, VisitorState,
 };
+use crate::http::ClientAddr;
 use crate::hub::{Outbound, Registration, SharedVisitor, lock};
 use crate::protocol::{
     self, Author, ClientFrame, ContactFrame, ConversationSummary, ErrorCode, EventFrame, Hello,
@@ -24,7 +28,7 @@ use crate::protocol::{
 use crate::startup::AppState;
 use crate::store::{Appended, Conversation, NewMessage, Site};
 use crate::triggers::{Stage, Wake};
-use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, ProtocolError, Session};
+use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, Session};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use std::collections::HashMap;
 use std::num::NonZeroU32;
@@ -68,6 +72,10 @@ pub(super) struct ShopperSocket {
     /// The one timer the trigger engine asked for, armed when `wake_armed`.
     wake: std::pin::Pin<Box<tokio::time::Sleep>>,
     wake_armed: bool,
+    /// The client's address, for the per-address budgets.
+    addr: ClientAddr,
+    /// Counts this socket against its address's unidentified ones until `hello` succeeds.
+    pending: Option<PendingSlot>,
 }
 
 fn error(code: ErrorCode, message: impl Into<String>, field: Option<&str>) -> ServerFrame {
@@ -75,7 +83,7 @@ fn error(code: ErrorCode, message: impl Into<String>, field: Option<&str>) -> Se
 }
 
 impl ShopperSocket {
-    pub(super) fn new(state: AppState, site: Site, session: Session) -> Self {
+    pub(super) fn new(state: AppState, site: Site, session: Session, pending: PendingSlot) -> Self {
         let limits = &state.settings.limits;
         let per_sec = NonZeroU32::new(limits.rate_per_sec).unwrap_or(NonZeroU32::MIN);
         let burst = NonZeroU32::new(limits.rate_burst).unwrap_or(NonZeroU32::MIN);
@@ -94,6 +102,8 @@ impl ShopperSocket {
             conversation: None,
             wake: Box::pin(tokio::time::sleep(Duration::ZERO)),
             wake_armed: false,
+            addr: pending.addr(),
+            pending: Some(pending),
             state,
             site,
             session,
@@ -101,7 +111,7 @@ impl ShopperSocket {
     }
 
     /// Serves the socket until it closes, then saves the visitor's browsing state.
-    pub(super) async fn run(mut self, mut stream: AggregatedMessageStream) {
+    pub(super) async fn run(mut self, mut stream: AggregatedMessageStream, refusals: Refusals) {
         let limits = self.state.settings.limits.clone();
         let shutdown = self.state.shutdown.clone();
         let too_slow = self.too_slow.clone();
@@ -109,11 +119,18 @@ impl ShopperSocket {
         ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         ping.tick().await;
         let mut last_heard = Instant::now();
+        // A socket that never says `hello` is closed on time: it proves nothing and holds one
+        // of its address's few unidentified places.
+        let hello_deadline = tokio::time::sleep(self.state.settings.guards.hello_timeout);
+        tokio::pin!(hello_deadline);
         let flow = loop {
             let flow = tokio::select! {
                 biased;
                 _ = shutdown.cancelled() => close(CloseCode::Restart, "server restarting; reconnect"),
                 _ = too_slow.cancelled() => close(CloseCode::Again, "too slow to receive; reconnect"),
+                _ = &mut hello_deadline, if self.joined.is_none() => {
+                    close(CloseCode::Policy, "send `hello` first")
+                }
                 // Frames already queued for this socket go out before the next input is read,
                 // so an answer never overtakes what was published before its question.
                 Some(out) = self.outbox_rx.recv() => self.forward(out).await,
@@ -123,11 +140,7 @@ impl ShopperSocket {
                 }
                 incoming = stream.recv() => match incoming {
                     None => Flow::Gone,
-                    Some(Err(ProtocolError::Overflow)) => close(CloseCode::Size, "frame too large"),
-                    Some(Err(e)) => {
-                        tracing::debug!(error = %e, "shopper socket protocol error");
-                        close(CloseCode::Protocol, "protocol error")
-                    }
+                    Some(Err(e)) => super::flow::unreadable(&e, &refusals),
                     Some(Ok(message)) => {
                         last_heard = Instant::now();
                         self.on_frame(message).await
@@ -154,9 +167,10 @@ impl ShopperSocket {
                 CloseCode::Restart => "restart",
                 CloseCode::Again => "too_slow",
                 CloseCode::Size => "too_large",
-                CloseCode::Policy => "rate_limited",
+                CloseCode::Policy => "policy",
                 CloseCode::Away => "idle",
                 CloseCode::Protocol => "protocol",
+                CloseCode::Invalid => "invalid_utf8",
                 _ => "normal",
             },
             _ => "gone",
@@ -312,17 +326,23 @@ impl ShopperSocket {
                 .await;
         }
         let now = Timestamp::now();
+        let lifetime = self.state.settings.guards.session_ttl;
         let (visitor, known) = match (hello.visitor_id.as_deref(), hello.session.as_deref()) {
             (Some(id), Some(token)) => {
-                let checked = VisitorId::parse(id).ok().filter(|visitor| {
-                    self.state
-                        .sessions
-                        .verify(token, &self.site.id, visitor)
-                        .is_ok()
-                });
+                let checked = VisitorId::parse(id)
+                    .map_err(|_| SessionError::Malformed)
+                    .and_then(|visitor| {
+                        self.state
+                            .sessions
+                            .verify(token, &self.site.id, &visitor, now, lifetime)
+                            .map(|()| visitor)
+                    });
                 match checked {
-                    Some(visitor) => (visitor, true),
-                    None => {
+                    Ok(visitor) => (visitor, true),
+                    // A session past its lifetime starts a new visitor, as if the widget had
+                    // forgotten it: the old visitor's data is not reachable with it any more.
+                    Err(SessionError::Expired) => (VisitorId::generate(), false),
+                    Err(_) => {
                         let frame = error(
                             ErrorCode::BadSession,
                             "session is not valid for this site and visitor; send `hello` without it to start afresh",
@@ -335,6 +355,20 @@ impl ShopperSocket {
             // A visitor id without its token proves nothing: start a new visitor.
             _ => (VisitorId::generate(), false),
         };
+        // New visitors cost a stored row each; one address may start only so many a minute.
+        if !known && !self.state.new_visitors.allow(&self.addr) {
+            metrics::counter!("shopchat_shopper_refused_total", "reason" => "new_visitors_per_addr")
+                .increment(1);
+            let frame = error(
+                ErrorCode::RateLimited,
+                "too many new visitors from your address; retry in a minute",
+                None,
+            );
+            return match self.send_frame(&frame).await {
+                Flow::Continue => close(CloseCode::Again, "too many new visitors; retry later"),
+                other => other,
+            };
+        }
 
         let mut page = None;
         let mut page_error = None;
@@ -400,6 +434,8 @@ impl ShopperSocket {
             self.joined = None;
             return self.internal_error(e).await;
         }
+        // Identified: no longer one of the address's unidentified sockets.
+        self.pending = None;
 
         let chat = chat::settings(&self.state, &self.site.id).await;
         let welcome = ServerFrame::Welcome {
@@ -711,6 +747,19 @@ impl ShopperSocket {
         // Only a visitor with no open conversation (as far as this socket saw: it learns of
         // closes from the `status` frames it forwards) can have one to reopen.
         if self.conversation.is_none() {
+            // This message may open a conversation: each costs a stored header and an agent's
+            // attention, so one address may open only so many a minute. Refused before any
+            // write; the widget retries with the same `client_msg_id`.
+            if !self.state.new_conversations.allow(&self.addr) {
+                metrics::counter!("shopchat_shopper_refused_total", "reason" => "new_conversations_per_addr")
+                    .increment(1);
+                let frame = error(
+                    ErrorCode::RateLimited,
+                    "too many new conversations from your address; retry in a minute",
+                    None,
+                );
+                return self.send_frame(&frame).await;
+            }
             chat::reopen_if_recent(&self.state, &self.site.id, &visitor).await;
         }
         let opening = chat::opening(&self.state, &self.site.id, true).await;
@@ -732,6 +781,10 @@ impl ShopperSocket {
         };
         let flow = self.send_frame(&ack).await;
         if appended.duplicate {
+            // The first attempt may have been stored by a node that died before publishing it,
+            // and then no agent would ever see it live. Publishing again is harmless: every
+            // receiver (shopper sockets, the dashboard) drops a seq it already has.
+            self.republish(&visitor, &appended).await;
             return flow;
         }
         metrics::counter!("shopchat_messages_stored_total", "author" => "shopper").increment(1);
@@ -909,6 +962,22 @@ impl ShopperSocket {
             ),
         )
         .await;
+    }
+
+    /// Publishes a message that was stored before (a retried `client_msg_id`) with its
+    /// conversation's header, for receivers that may have missed both.
+    async fn republish(&self, visitor: &VisitorId, appended: &Appended) {
+        chat::publish(
+            &self.state,
+            BusEvent::to_agents(
+                &self.site.id,
+                AgentFrame::Conversation {
+                    conversation: appended.conversation.clone(),
+                },
+            ),
+        )
+        .await;
+        self.publish_stored(visitor, appended).await;
     }
 
     async fn internal_error(&mut self, cause: impl std::fmt::Display) -> Flow {
