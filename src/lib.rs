@@ -27,6 +27,7 @@ pub mod startup;
 pub mod store;
 pub mod suggest;
 pub mod telemetry;
+pub mod template;
 pub mod triggers;
 pub mod webhooks;
 pub mod ws;

@@ -191,8 +191,10 @@ pub async fn agent_message(
     let appended = state.store.append_message(id, message).await?;
     if !appended.duplicate {
         metrics::counter!("shopchat_messages_stored_total", "author" => "agent").increment(1);
-        deliver_message(state, &conv, &appended.message).await;
     }
+    // A retried duplicate is delivered again: its first attempt may have been stored by a
+    // node that died before delivering it. Every receiver drops a seq it already has.
+    deliver_message(state, &conv, &appended.message).await;
     Ok(appended)
 }
 
@@ -249,11 +251,11 @@ pub async fn start(
             &Lifecycle::started_by(agent.clone()).into(),
         )
         .await?;
-    if !appended.duplicate
-        && let Some(conv) = state
-            .store
-            .conversation(&appended.message.conversation_id)
-            .await?
+    // A retried duplicate is announced and delivered again, as in `agent_message`.
+    if let Some(conv) = state
+        .store
+        .conversation(&appended.message.conversation_id)
+        .await?
     {
         announce(state, &conv, None, &Stage::Closed).await;
         deliver_message(state, &conv, &appended.message).await;

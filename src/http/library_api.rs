@@ -397,8 +397,14 @@ async fn preview_canned(
     let conversation = site_conversation(&state, &site, &path.1).await?;
     let reply = find_canned(&state, &site, &path.2).await?;
     let visitor = conversation_visitor(&state, &conversation).await?;
-    let text = render_for(&reply, visitor.as_ref(), &caller, &conversation)
-        .map_err(|e| invalid("the canned reply", "body", format!("cannot render: {e}")))?;
+    let text = render_for(
+        &reply,
+        visitor.as_ref(),
+        &caller,
+        &conversation,
+        state.settings.limits.max_message_chars,
+    )
+    .map_err(|e| invalid("the canned reply", "body", format!("cannot render: {e}")))?;
     Ok(HttpResponse::Ok().json(json!({
         "text": text,
         "canned_id": reply.id,
@@ -451,6 +457,7 @@ fn render_for(
     visitor: Option<&VisitorState>,
     caller: &Caller,
     conversation: &Conversation,
+    max_chars: usize,
 ) -> Result<String, canned::RenderError> {
     let context = canned::context(
         visitor,
@@ -458,7 +465,7 @@ fn render_for(
         &caller.agent,
         &conversation.id,
     );
-    canned::render(&reply.body, &context)
+    canned::render(&reply.body, &context, max_chars)
 }
 
 #[utoipa::path(get, path = "/api/v1/sites/{site_id}/conversations/{conversation_id}/suggestions", tag = "canned replies", params(("site_id" = String, Path, description = "Site id (site_…)"), ("conversation_id" = String, Path, description = "Conversation id (c_…)")), security(("bearer" = [])), responses((status = 200, description = "`{query, suggestions: [{kind: canned|article, id, title, shortcut?, text, score}]}`: up to 5 canned replies (rendered for this conversation) and articles ranked against the shopper's last message; empty without one", body = Object), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not a member of the site", body = crate::http::openapi::ErrorResponse), (status = 404, description = "No such conversation on this site", body = crate::http::openapi::ErrorResponse)))]
@@ -488,7 +495,13 @@ async fn suggestions(
                 };
                 // A reply whose template cannot render here is left out rather than failing
                 // the list; its preview names the error.
-                let Ok(text) = render_for(reply, visitor.as_ref(), &caller, &conversation) else {
+                let Ok(text) = render_for(
+                    reply,
+                    visitor.as_ref(),
+                    &caller,
+                    &conversation,
+                    state.settings.limits.max_message_chars,
+                ) else {
                     continue;
                 };
                 items.push(json!({

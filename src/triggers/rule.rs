@@ -270,7 +270,7 @@ fn template(value: Option<&Value>, path: &str, errors: &mut Vec<FieldError>) -> 
         ));
         return None;
     }
-    if let Err(e) = minijinja::Environment::new().template_from_str(text) {
+    if let Err(e) = crate::template::check(text) {
         errors.push(FieldError::new(path, format!("template error: {e}")));
         return None;
     }
@@ -517,19 +517,17 @@ fn template_context(facts: &Facts<'_>) -> Value {
     })
 }
 
-/// Instructions a template may run when rendered: far more than any real message needs.
-pub const TEMPLATE_FUEL: u64 = 50_000;
+/// Instructions a template may run when rendered (see [`crate::template`]).
+pub use crate::template::TEMPLATE_FUEL;
 
-/// Fills a validated template from the facts. Unknown or missing values render as empty
-/// text; a template that fails anyway (it was validated) falls back to its raw text.
-pub fn render(template: &str, facts: &Facts<'_>) -> String {
-    let mut env = minijinja::Environment::new();
-    // Owners write these; a template that loops without end must not hold a socket's task.
-    env.set_fuel(Some(TEMPLATE_FUEL));
+/// Fills a validated template from the facts, cut at `max_chars`. Unknown or missing values
+/// render as empty text; a template that fails anyway (it was validated, but perhaps under
+/// older rules) falls back to its raw text, cut the same way.
+pub fn render(template: &str, facts: &Facts<'_>, max_chars: usize) -> String {
     let mut context = template_context(facts);
     drop_nulls(&mut context);
-    env.render_str(template, context)
-        .unwrap_or_else(|_| template.to_owned())
+    crate::template::render_cut(template, &context, max_chars)
+        .unwrap_or_else(|_| template.chars().take(max_chars).collect())
 }
 
 /// Unknown values are left out rather than set to null, so a template shows nothing for them

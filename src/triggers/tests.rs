@@ -354,7 +354,7 @@ fn the_timer_is_planned_for_the_dwell_and_the_rule_fires_then() {
         None
     );
     assert_eq!(
-        render(rule_text(&set), &facts(&v, 41_000)),
+        render(rule_text(&set), &facts(&v, 41_000), 4000),
         "Need help with the size of the Alpine jacket?"
     );
 
@@ -721,12 +721,12 @@ fn templates_fill_in_facts_and_leave_unknowns_empty() {
     let v = shopper();
     let text = "{{ product.name }} for {{ cart.total }} ({{ cart.items }} items){{ shopper.name }}";
     assert_eq!(
-        render(text, &facts(&v, 2000)),
+        render(text, &facts(&v, 2000), 4000),
         "Alpine jacket for 240 (3 items)"
     );
     let bare = VisitorState::first_visit(Timestamp(0));
     assert_eq!(
-        render("Hi {{ product.name or 'there' }}!", &facts(&bare, 1)),
+        render("Hi {{ product.name or 'there' }}!", &facts(&bare, 1), 4000),
         "Hi there!"
     );
 }

@@ -688,3 +688,71 @@ async fn the_preview_fills_in_the_live_shoppers_name_cart_and_the_agent() {
     shopper.close().await;
     app.stop().await;
 }
+
+/// A template is code that runs on every preview, suggestion and proactive message: what
+/// could build a huge text is refused when it is saved, and what it prints stops at the
+/// message limit.
+#[tokio::test]
+async fn templates_that_could_build_huge_text_are_refused_and_output_is_bounded() {
+    let app = crate::helpers::spawn_app_with(|s| s.limits.max_message_chars = 40).await;
+    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let replies = format!("/api/v1/sites/{}/canned-replies", app.seed.site_id);
+    for body in [
+        "{{ 'x' * 100000000 }}",
+        "{% set s = 'xx' %}{% set s = s ~ s %}{{ s }}",
+    ] {
+        let refused = json_of(
+            app.post(
+                &replies,
+                &owner,
+                json!({ "shortcut": "huge", "body": body }),
+            )
+            .await,
+            422,
+        )
+        .await;
+        assert_eq!(refused["error"]["field"], "body", "{refused}");
+    }
+    let rules = format!("/api/v1/sites/{}/rules", app.seed.site_id);
+    let refused = app
+        .post(
+            &rules,
+            &owner,
+            json!({ "name": "huge", "when": ["page_view"],
+                    "actions": [{ "type": "message", "text": "{{ 'x' * 100000000 }}" }] }),
+        )
+        .await;
+    assert_eq!(refused.status(), 422);
+
+    // A reply that prints past the limit is refused at preview, with the limit named.
+    let long = json_of(
+        app.post(
+            &replies,
+            &owner,
+            json!({ "shortcut": "long", "body": "Hello {{ shopper.name or 'there' }}, this reply is longer than forty characters." }),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let mut shopper = app.shopper().await;
+    shopper.hello(json!({})).await;
+    shopper
+        .send(json!({ "type": "message", "client_msg_id": "m1", "text": "hi" }))
+        .await;
+    let (ack, _) = shopper.recv_type("ack").await;
+    let preview = format!(
+        "/api/v1/sites/{}/conversations/{}/canned-replies/{}/preview",
+        app.seed.site_id,
+        ack["conversation_id"].as_str().unwrap(),
+        long["id"].as_str().unwrap()
+    );
+    let refused = json_of(app.post(&preview, &owner, json!({})).await, 422).await;
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("longer than 40 characters"),
+        "{refused}"
+    );
+}

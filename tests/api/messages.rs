@@ -211,3 +211,44 @@ async fn a_shoppers_message_reaches_its_other_tabs() {
     assert_eq!(echo["author"]["kind"], "shopper");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_seq_past_every_message_returns_none_instead_of_wrapping_to_all() {
+    let app = crate::helpers::spawn_app().await;
+    let owner = app
+        .login(&app.seed.owner_email, crate::helpers::PASSWORD)
+        .await;
+    let mut shopper = app.shopper().await;
+    shopper.hello(serde_json::json!({})).await;
+    for (id, text) in [("a", "one"), ("b", "two")] {
+        shopper
+            .send(serde_json::json!({ "type": "message", "client_msg_id": id, "text": text }))
+            .await;
+        shopper.recv_type("ack").await;
+    }
+    let (ack, _) = shopper.recv_type("message").await;
+    let conversation = ack["conversation_id"].as_str().unwrap().to_owned();
+    let path = |after: &str| {
+        format!(
+            "/api/v1/sites/{}/conversations/{conversation}/messages?after={after}",
+            app.seed.site_id
+        )
+    };
+    let texts = |body: serde_json::Value| -> Vec<String> {
+        body["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["author"]["kind"] == "shopper")
+            .map(|m| m["text"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let all: serde_json::Value = app.get(&path("0"), &owner).await.json().await.unwrap();
+    assert_eq!(texts(all), ["one", "two"]);
+    for after in ["18446744073709551615", "9223372036854775808"] {
+        let response = app.get(&path(after), &owner).await;
+        assert_eq!(response.status(), 200);
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["messages"], serde_json::json!([]), "after={after}");
+    }
+}

@@ -420,7 +420,7 @@ impl Store for SqliteStore {
                 c.execute(
                     "UPDATE conversations SET agent_read_seq = MAX(agent_read_seq, MIN(?2, last_seq))
                      WHERE id = ?1",
-                    params![conversation, seq as i64],
+                    params![conversation, queries::seq_param(seq)],
                 )
                 .map_err(db("mark agent read"))?;
                 Ok(())
@@ -576,7 +576,7 @@ impl Store for SqliteStore {
                 c.execute(
                     "UPDATE conversations SET shopper_read_seq = MAX(shopper_read_seq, MIN(?2, last_seq))
                      WHERE id = ?1",
-                    params![conversation, seq as i64],
+                    params![conversation, queries::seq_param(seq)],
                 )
                 .map_err(db("mark read"))?;
                 Ok(())

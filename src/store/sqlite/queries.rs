@@ -17,6 +17,12 @@ fn db(context: &'static str) -> impl Fn(rusqlite::Error) -> StoreError {
     move |source| StoreError::Database { context, source }
 }
 
+/// A seq a caller asked about, as SQLite's signed integer. Seqs the store writes never come
+/// near `i64::MAX`; one asked for beyond it means "after everything", never a wrapped -1.
+pub(super) fn seq_param(seq: u64) -> i64 {
+    i64::try_from(seq).unwrap_or(i64::MAX)
+}
+
 fn corrupt(what: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(what.to_string())
 }
@@ -400,7 +406,7 @@ pub(super) fn messages_after(
     let mut stmt = conn.prepare_cached(&sql).map_err(db("read messages"))?;
     let rows = stmt
         .query_map(
-            params![conversation.as_str(), after as i64, limit],
+            params![conversation.as_str(), seq_param(after), limit],
             message_from_row,
         )
         .map_err(db("read messages"))?;

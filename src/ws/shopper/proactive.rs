@@ -62,6 +62,7 @@ impl ShopperSocket {
             .filter(|(_, s)| *s == crate::agent_protocol::AgentStatus::Online)
             .map(|(id, _)| id)
             .collect();
+        let max_chars = self.state.settings.limits.max_message_chars;
         let (firing, snapshot, planned, next) = {
             let mut state = lock(&joined.browsing);
             let in_conversation = state.in_conversation;
@@ -79,7 +80,7 @@ impl ShopperSocket {
                     .iter()
                     .map(|action| match action {
                         Action::Message { text, persona } => Planned::Message {
-                            text: render(text, &facts),
+                            text: render(text, &facts, max_chars),
                             persona: persona.clone(),
                         },
                         Action::OpenWidget => Planned::Open,
@@ -89,7 +90,9 @@ impl ShopperSocket {
                             Priority::High => 5,
                             Priority::Urgent => 9,
                         }),
-                        Action::AlertAgents(text) => Planned::AlertAgents(render(text, &facts)),
+                        Action::AlertAgents(text) => {
+                            Planned::AlertAgents(render(text, &facts, max_chars))
+                        }
                         Action::Webhook(url) => Planned::Webhook {
                             url: url.clone(),
                             payload: serde_json::json!({

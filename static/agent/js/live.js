@@ -66,8 +66,10 @@ export class Live {
         const m = frame.message;
         this.addEntry(m.conversation_id, { kind: 'message', ...m });
         const c = this.conversations.get(m.conversation_id);
-        if (c && m.seq > c.last_seq) c.last_seq = m.seq;
-        if (frame.type === 'message' && m.author.kind === 'shopper') {
+        // A message may come twice (a retried one is published again): count it once.
+        const fresh = !c || m.seq > c.last_seq;
+        if (c && fresh) c.last_seq = m.seq;
+        if (frame.type === 'message' && m.author.kind === 'shopper' && fresh) {
           this.unread.set(m.conversation_id, (this.unread.get(m.conversation_id) || 0) + 1);
           this.typing.delete(m.conversation_id);
         }
