@@ -370,6 +370,7 @@ async fn sqlite_store_meets_the_contract() {
     contract_search_notes_reads(store.clone()).await;
     contract_sites_accounts_settings(store.clone()).await;
     contract_library(store.clone()).await;
+    contract_member_profiles(store.clone()).await;
     store.close().await;
     assert!(matches!(store.ping().await, Err(StoreError::Closed)));
 }
@@ -534,6 +535,7 @@ async fn run_contract(store: Arc<dyn Store>) {
     contract_search_notes_reads(store.clone()).await;
     contract_sites_accounts_settings(store.clone()).await;
     contract_library(store.clone()).await;
+    contract_member_profiles(store.clone()).await;
 }
 
 /// A prefix no other run shares, so tests could even share one Redis.
@@ -1119,7 +1121,6 @@ async fn contract_sites_accounts_settings(store: Arc<dyn Store>) {
         })
         .await
         .unwrap();
-    assert_eq!((agent.capacity, agent.skills.len()), (3, 0));
     store.set_password(&agent.id, "new".into()).await.unwrap();
     let creds = store
         .agent_credentials(&agent.email)
@@ -1128,22 +1129,9 @@ async fn contract_sites_accounts_settings(store: Arc<dyn Store>) {
         .unwrap();
     assert_eq!(creds.password_hash, "new");
     assert!(!creds.agent.must_change_password);
-    store
-        .set_agent_profile(&agent.id, 5, vec!["de".into(), "returns".into()])
-        .await
-        .unwrap();
-    let read = store.agent(&agent.id).await.unwrap().unwrap();
-    assert_eq!(
-        (read.capacity, read.skills.clone()),
-        (5, vec!["de".to_string(), "returns".to_string()])
-    );
     let missing = shopchat::domain::AgentId::generate();
     assert!(matches!(
         store.set_password(&missing, "x".into()).await,
-        Err(StoreError::NotFound(_))
-    ));
-    assert!(matches!(
-        store.set_agent_profile(&missing, 1, vec![]).await,
         Err(StoreError::NotFound(_))
     ));
     assert!(store.agent(&missing).await.unwrap().is_none());
@@ -1159,6 +1147,109 @@ async fn contract_sites_accounts_settings(store: Arc<dyn Store>) {
     };
     store.set_chat_settings(&site_id, &custom).await.unwrap();
     assert_eq!(store.chat_settings(&site_id).await.unwrap(), custom);
+}
+
+/// Routing profiles (capacity, skills) belong to a membership: setting one site's leaves the
+/// account's other sites as they were, a new membership starts with the default, and a
+/// membership removed and added again starts over.
+async fn contract_member_profiles(store: Arc<dyn Store>) {
+    use shopchat::store::RoutingProfile;
+    let (a, b) = (
+        new_site(store.as_ref()).await,
+        new_site(store.as_ref()).await,
+    );
+    let agent = store
+        .create_agent(NewAgent {
+            email: Email::parse("profiles@x.example").unwrap(),
+            display_name: "P".into(),
+            password_hash: "h".into(),
+            must_change_password: false,
+            memberships: vec![(b.clone(), Role::Agent)],
+        })
+        .await
+        .unwrap();
+    let on_b = RoutingProfile {
+        capacity: 2,
+        skills: vec!["returns".into()],
+    };
+    store
+        .set_member_profile(&b, &agent.id, &on_b)
+        .await
+        .unwrap();
+    assert!(
+        matches!(
+            store
+                .set_member_profile(&a, &agent.id, &RoutingProfile::default())
+                .await,
+            Err(StoreError::NotFound(_))
+        ),
+        "not a member of a yet"
+    );
+    store
+        .add_membership(&agent.id, &a, Role::Agent)
+        .await
+        .unwrap();
+    let profile_on = |memberships: Vec<shopchat::store::Membership>, site: &SiteId| {
+        memberships
+            .into_iter()
+            .find(|m| &m.site_id == site)
+            .map(|m| m.profile)
+    };
+    assert_eq!(
+        profile_on(store.memberships(&agent.id).await.unwrap(), &a),
+        Some(RoutingProfile::default()),
+        "a new membership starts with the default, not another site's profile"
+    );
+    let on_a = RoutingProfile {
+        capacity: 7,
+        skills: vec!["de".into(), "vip".into()],
+    };
+    store
+        .set_member_profile(&a, &agent.id, &on_a)
+        .await
+        .unwrap();
+    let memberships = store.memberships(&agent.id).await.unwrap();
+    assert_eq!(profile_on(memberships.clone(), &a), Some(on_a.clone()));
+    assert_eq!(
+        profile_on(memberships, &b),
+        Some(on_b.clone()),
+        "b untouched"
+    );
+    let listed = |site: SiteId| {
+        let store = store.clone();
+        let id = agent.id.clone();
+        async move {
+            store
+                .site_agents(&site)
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|m| m.agent.id == id)
+                .map(|m| m.profile)
+        }
+    };
+    assert_eq!(listed(a.clone()).await, Some(on_a));
+    assert_eq!(listed(b.clone()).await, Some(on_b));
+    assert!(store.remove_membership(&a, &agent.id).await.unwrap());
+    store
+        .add_membership(&agent.id, &a, Role::Agent)
+        .await
+        .unwrap();
+    assert_eq!(
+        listed(a.clone()).await,
+        Some(RoutingProfile::default()),
+        "removed and added again: starts over"
+    );
+    assert!(matches!(
+        store
+            .set_member_profile(
+                &a,
+                &shopchat::domain::AgentId::generate(),
+                &RoutingProfile::default()
+            )
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
 }
 
 /// Articles and canned replies: scoped by site, shortcuts unique per site.
