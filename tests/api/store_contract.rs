@@ -1383,3 +1383,107 @@ async fn contract_library(store: Arc<dyn Store>) {
         .await
         .expect("a deleted reply frees its shortcut");
 }
+
+/// A database from before routing profiles were per membership: opening it copies each
+/// account's capacity and skills into every one of its memberships.
+#[tokio::test]
+async fn sqlite_migration_gives_each_membership_its_accounts_old_profile() {
+    use shopchat::store::RoutingProfile;
+    let dir = tempfile::TempDir::new().unwrap();
+    let store = SqliteStore::open(dir.path()).unwrap();
+    let (a, b) = (new_site(&store).await, new_site(&store).await);
+    let agent = store
+        .create_agent(NewAgent {
+            email: Email::parse("old@x.example").unwrap(),
+            display_name: "Old".into(),
+            password_hash: "h".into(),
+            must_change_password: false,
+            memberships: vec![(a.clone(), Role::Agent), (b.clone(), Role::Owner)],
+        })
+        .await
+        .unwrap();
+    store.close().await;
+    // Back to the schema before migration 5, with a profile on the account.
+    let conn =
+        rusqlite::Connection::open(dir.path().join(shopchat::store::sqlite::DB_FILE)).unwrap();
+    conn.execute_batch(&format!(
+        "ALTER TABLE memberships DROP COLUMN capacity;
+         ALTER TABLE memberships DROP COLUMN skills;
+         UPDATE agents SET capacity = 6, skills = '[\"de\"]' WHERE id = '{}';
+         PRAGMA user_version = 4;",
+        agent.id
+    ))
+    .unwrap();
+    drop(conn);
+    let store = SqliteStore::open(dir.path()).unwrap();
+    let memberships = store.memberships(&agent.id).await.unwrap();
+    let want = RoutingProfile {
+        capacity: 6,
+        skills: vec!["de".into()],
+    };
+    assert_eq!(memberships.len(), 2);
+    assert!(
+        memberships.iter().all(|m| m.profile == want),
+        "{memberships:?}"
+    );
+    store.close().await;
+}
+
+/// The same for Redis: account records from before carry the profile; the first store to
+/// connect copies it into each membership once.
+#[tokio::test]
+async fn redis_migration_gives_each_membership_its_accounts_old_profile() {
+    use shopchat::store::RoutingProfile;
+    let server = crate::redis_server::RedisServer::start().await;
+    let prefix = unique_prefix();
+    let store = RedisStore::connect(&server.url(), &prefix).await.unwrap();
+    let (a, b) = (new_site(&store).await, new_site(&store).await);
+    let agent = store
+        .create_agent(NewAgent {
+            email: Email::parse("old@x.example").unwrap(),
+            display_name: "Old".into(),
+            password_hash: "h".into(),
+            must_change_password: false,
+            memberships: vec![(a.clone(), Role::Agent), (b.clone(), Role::Owner)],
+        })
+        .await
+        .unwrap();
+    // Back to before: no per-site profiles, no migration mark, the profile on the account.
+    let dir = format!("{prefix}{{dir}}:");
+    let mut conn = redis::Client::open(server.url())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let key = format!("{dir}agent:{}", agent.id);
+    let json: String = redis::cmd("GET")
+        .arg(&key)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let mut record: serde_json::Value = serde_json::from_str(&json).unwrap();
+    record["agent"]["capacity"] = 6.into();
+    record["agent"]["skills"] = serde_json::json!(["de"]);
+    let _: () = redis::pipe()
+        .cmd("SET")
+        .arg(&key)
+        .arg(record.to_string())
+        .cmd("DEL")
+        .arg(format!("{dir}migrated:member-profiles"))
+        .arg(format!("{dir}profiles:{a}"))
+        .arg(format!("{dir}profiles:{b}"))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let store = RedisStore::connect(&server.url(), &prefix).await.unwrap();
+    let memberships = store.memberships(&agent.id).await.unwrap();
+    let want = RoutingProfile {
+        capacity: 6,
+        skills: vec!["de".into()],
+    };
+    assert_eq!(memberships.len(), 2);
+    assert!(
+        memberships.iter().all(|m| m.profile == want),
+        "{memberships:?}"
+    );
+}
