@@ -200,6 +200,11 @@ pub struct SiteView {
     pub name: String,
     /// The agent's role there.
     pub role: crate::domain::Role,
+    /// Most chats of this site routing gives the agent at once (per site: each site's
+    /// owners set it for their own site).
+    pub capacity: u32,
+    /// The agent's teams and skills on this site.
+    pub skills: Vec<String>,
 }
 
 /// The agent as the server sees it.
@@ -211,10 +216,6 @@ pub struct AgentView {
     pub name: String,
     /// Status.
     pub status: AgentStatus,
-    /// Most chats at once.
-    pub capacity: u32,
-    /// Teams and skills.
-    pub skills: Vec<String>,
 }
 
 /// How a live visitor changed.

@@ -167,8 +167,6 @@ mod tests {
             email: Email::parse("ann@shop.example").unwrap(),
             display_name: "Ann".into(),
             must_change_password: false,
-            capacity: 3,
-            skills: Vec::new(),
             created_at: Timestamp(0),
         }
     }

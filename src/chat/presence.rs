@@ -64,11 +64,14 @@ pub async fn tell_status(state: &AppState, agent: &AgentId, sites: &[SiteId], st
 
 /// The agent has no socket left (here, or on a node that went silent), or set itself
 /// offline: after the grace period, if it has not come back on any node, its chats return
-/// to the queue.
+/// to the queue. The grace runs from the *last* time it went offline: a timer armed by an
+/// earlier disconnection does nothing once the agent has been back since, even if it is
+/// offline again when that timer fires (the later disconnection armed its own).
 pub async fn went_offline(state: &AppState, agent: &AgentId) {
     if state.hub.agent_status(agent) != AgentStatus::Offline {
         return;
     }
+    let mark = state.hub.presence_mark();
     if let Ok(memberships) = state.store.memberships(agent).await {
         let sites: Vec<SiteId> = memberships.into_iter().map(|m| m.site_id).collect();
         tell_status(state, agent, &sites, AgentStatus::Offline).await;
@@ -81,7 +84,9 @@ pub async fn went_offline(state: &AppState, agent: &AgentId) {
             _ = tokio::time::sleep(grace) => {}
             _ = state.shutdown.cancelled() => return,
         }
-        if state.hub.agent_status(&agent) == AgentStatus::Offline {
+        if state.hub.agent_status(&agent) == AgentStatus::Offline
+            && !state.hub.back_since(&agent, mark)
+        {
             super::agent_gone(&state, &agent).await;
         }
     });

@@ -65,9 +65,11 @@ async fn route(state: &AppState, site: &SiteId) -> Result<(), super::ChatError> 
     let members = state.store.site_agents(site).await?;
     let mut agents = Vec::new();
     for member in members.into_iter().filter(|m| online.contains(&m.agent.id)) {
+        // Capacity is per site, so only this site's chats count against it.
         let active = state
             .store
             .find_conversations(&ConversationFilter {
+                site: Some(site.clone()),
                 agent: Some(member.agent.id.clone()),
                 stages: vec!["assigned"],
                 limit: 1000,
@@ -78,9 +80,9 @@ async fn route(state: &AppState, site: &SiteId) -> Result<(), super::ChatError> 
         agents.push(routing::Agent {
             id: member.agent.id,
             status: routing::Status::Online,
-            capacity: member.agent.capacity,
+            capacity: member.profile.capacity,
             active,
-            skills: member.agent.skills.into_iter().collect(),
+            skills: member.profile.skills.into_iter().collect(),
         });
     }
     let mut waiting: Vec<Waiting> = queue

@@ -11,7 +11,7 @@ use crate::conversation::lifecycle::Stage;
 use crate::conversation::settings::valid_tag;
 use crate::domain::{AgentId, ConversationId, MessageText, Role, SiteId, Timestamp, VisitorId};
 use crate::startup::AppState;
-use crate::store::{Conversation, ConversationFilter, SiteAgent, StoreError};
+use crate::store::{Conversation, ConversationFilter, RoutingProfile, SiteAgent, StoreError};
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
@@ -273,8 +273,8 @@ pub(super) fn agent_view(state: &AppState, m: &SiteAgent) -> serde_json::Value {
         "name": m.agent.display_name,
         "email": m.agent.email,
         "role": m.role,
-        "capacity": m.agent.capacity,
-        "skills": m.agent.skills,
+        "capacity": m.profile.capacity,
+        "skills": m.profile.skills,
         "status": state.hub.agent_status(&m.agent.id),
     })
 }
@@ -339,8 +339,9 @@ async fn update_agent(
         .find(|m| m.agent.id == agent)
         .ok_or_else(|| ApiError::not_found("agent"))?;
     let req: AgentProfile = json::parse(&body)?;
-    let capacity = req.capacity.unwrap_or(member.agent.capacity);
-    let skills = req.skills.unwrap_or(member.agent.skills);
+    // The profile of this membership only: the agent's other sites keep theirs.
+    let capacity = req.capacity.unwrap_or(member.profile.capacity);
+    let skills = req.skills.unwrap_or(member.profile.skills);
     check_profile(capacity, &skills)?;
     let role = req.role.as_deref().map(parse_role).transpose()?;
     if let Some(role) = role.filter(|r| *r != member.role) {
@@ -357,7 +358,14 @@ async fn update_agent(
     }
     state
         .store
-        .set_agent_profile(&agent, capacity, skills.clone())
+        .set_member_profile(
+            &site,
+            &agent,
+            &RoutingProfile {
+                capacity,
+                skills: skills.clone(),
+            },
+        )
         .await?;
     chat::route_site(&state, &site).await;
     Ok(HttpResponse::Ok().json(json!({

@@ -1,24 +1,23 @@
 //! A site's team, managed by its owners: invite someone by email (a new account with a
-//! one-time password, or an existing account added to the site) and remove a member. Role,
-//! capacity and skills changes are `PATCH …/agents/{agent_id}` in `conversations_api`.
+//! one-time password, or an existing account added to the site, indistinguishably to the
+//! inviter) and remove a member. Role, capacity and skills changes (per site: they belong to
+//! the membership) are `PATCH …/agents/{agent_id}` in `conversations_api`.
 //!
 //! Every route checks ownership of the site in the path before reading the body, so another
 //! site's agent learns nothing, not even whether an email has an account.
 
-use super::conversations_api::{agent_view, check_profile, parse_role};
+use super::conversations_api::{check_profile, parse_role};
 use super::{ApiError, Caller, json};
+use crate::agent_protocol::AgentStatus;
 use crate::auth::{generate_password, hash_password};
 use crate::bus::BusEvent;
 use crate::chat;
 use crate::domain::{AgentId, Email, SiteId};
 use crate::startup::AppState;
-use crate::store::{NewAgent, StoreError};
+use crate::store::{NewAgent, RoutingProfile, StoreError};
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
-
-/// Capacity a new account starts with (the store's column default).
-const DEFAULT_CAPACITY: u32 = 3;
 
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/sites/{site_id}/agents", web::post().to(invite_agent))
@@ -39,16 +38,17 @@ fn owned_site(caller: &Caller, site: &str) -> Result<SiteId, ApiError> {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct Invitation {
-    /// Login email; an existing account with it is added to the site.
+    /// Login email; an existing account with it is added to the site (keeping its password,
+    /// name and other sites).
     email: String,
-    /// Name shown to shoppers (1 to 100 characters); ignored for an existing account.
+    /// Name shown to shoppers (1 to 100 characters); an existing account keeps its own.
     name: String,
     /// `agent` or `owner`.
     role: String,
-    /// Chats at once, 1 to 50.
+    /// Chats of this site at once, 1 to 50 (default 3).
     #[serde(default)]
     capacity: Option<u32>,
-    /// Teams and skills, at most 20.
+    /// Teams and skills on this site, at most 20.
     #[serde(default)]
     skills: Option<Vec<String>>,
 }
@@ -62,7 +62,7 @@ fn taken(e: StoreError) -> ApiError {
     }
 }
 
-#[utoipa::path(post, path = "/api/v1/sites/{site_id}/agents", tag = "agents", params(("site_id" = String, Path, description = "Site id (site_…)")), request_body = Invitation, security(("bearer" = [])), responses((status = 201, description = "`{agent, one_time_password}`: `agent` as `GET …/agents` lists it; `one_time_password` for a new account (it must be changed at first login), null when an existing account was added", body = Object), (status = 400, description = "A bad email, name, role, capacity or skill; `field` names it", body = crate::http::openapi::ErrorResponse), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not an owner of the site", body = crate::http::openapi::ErrorResponse), (status = 409, description = "Already a member (`field`: email)", body = crate::http::openapi::ErrorResponse)))]
+#[utoipa::path(post, path = "/api/v1/sites/{site_id}/agents", tag = "agents", params(("site_id" = String, Path, description = "Site id (site_…)")), request_body = Invitation, security(("bearer" = [])), responses((status = 201, description = "`{agent, one_time_password}`, the same shape whether or not the email already has an account (the answer does not tell): `agent` as the invitation describes it (id, name, email, role, capacity, skills, status), `one_time_password` to hand over; a new account must change it at first login, an existing account signs in with its own password and the one-time password does nothing", body = Object), (status = 400, description = "A bad email, name, role, capacity or skill; `field` names it", body = crate::http::openapi::ErrorResponse), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not an owner of the site", body = crate::http::openapi::ErrorResponse), (status = 409, description = "Already a member (`field`: email)", body = crate::http::openapi::ErrorResponse)))]
 async fn invite_agent(
     state: web::Data<AppState>,
     caller: Caller,
@@ -81,28 +81,33 @@ async fn invite_agent(
         );
     }
     let role = parse_role(&req.role)?;
-    check_profile(
-        req.capacity.unwrap_or(DEFAULT_CAPACITY),
-        req.skills.as_deref().unwrap_or_default(),
-    )?;
-    let (agent, one_time_password) = match state.store.agent_credentials(&email).await? {
+    let profile = RoutingProfile {
+        capacity: req.capacity.unwrap_or(RoutingProfile::DEFAULT_CAPACITY),
+        skills: req.skills.unwrap_or_default(),
+    };
+    check_profile(profile.capacity, &profile.skills)?;
+    // A password is generated and hashed whether or not the email has an account, so the
+    // answer has the same shape (and takes as long) either way: the inviter cannot learn
+    // whether someone has an account elsewhere. An existing account keeps its own password
+    // (the generated one is dropped), its name and everything it has on other sites.
+    let password = generate_password();
+    let hash = hash_password(password.clone())
+        .await
+        .map_err(ApiError::internal)?;
+    let agent = match state.store.agent_credentials(&email).await? {
         Some(existing) => {
             state
                 .store
                 .add_membership(&existing.agent.id, &site, role)
                 .await
                 .map_err(taken)?;
-            (existing.agent, None)
+            existing.agent.id
         }
         None => {
-            let password = generate_password();
-            let hash = hash_password(password.clone())
-                .await
-                .map_err(ApiError::internal)?;
-            let agent = state
+            state
                 .store
                 .create_agent(NewAgent {
-                    email,
+                    email: email.clone(),
                     display_name: name.to_owned(),
                     password_hash: hash,
                     must_change_password: true,
@@ -110,30 +115,30 @@ async fn invite_agent(
                 })
                 .await
                 // Someone created the account meanwhile; inviting again adds it.
-                .map_err(taken)?;
-            (agent, Some(password))
+                .map_err(taken)?
+                .id
         }
     };
-    if req.capacity.is_some() || req.skills.is_some() {
-        let capacity = req.capacity.unwrap_or(agent.capacity);
-        let skills = req.skills.unwrap_or(agent.skills);
-        state
-            .store
-            .set_agent_profile(&agent.id, capacity, skills)
-            .await?;
-    }
-    let member = state
+    // The profile of the new membership only; the account's other sites keep theirs.
+    state
         .store
-        .site_agents(&site)
-        .await?
-        .into_iter()
-        .find(|m| m.agent.id == agent.id)
-        .ok_or_else(|| ApiError::internal("an invited agent is missing from its site"))?;
+        .set_member_profile(&site, &agent, &profile)
+        .await?;
     // An existing account with an open dashboard learns about its new site.
-    chat::publish(&state, BusEvent::reconnect_agent(&site, &agent.id)).await;
+    chat::publish(&state, BusEvent::reconnect_agent(&site, &agent)).await;
+    // Built from the invitation, not from the account: an existing account's name and
+    // presence (which its other sites see) would tell the inviter that it exists.
     Ok(HttpResponse::Created().json(json!({
-        "agent": agent_view(&state, &member),
-        "one_time_password": one_time_password,
+        "agent": {
+            "id": agent,
+            "name": name,
+            "email": email,
+            "role": role,
+            "capacity": profile.capacity,
+            "skills": profile.skills,
+            "status": AgentStatus::Offline,
+        },
+        "one_time_password": password,
     })))
 }
 

@@ -79,6 +79,23 @@ struct Inner {
     next_socket: u64,
     /// What the other nodes have live, from their presence news on the bus.
     cluster: ClusterView,
+    /// Counts presence events, so "came back since" needs no clock (two events in the same
+    /// millisecond stay ordered).
+    presence_clock: u64,
+    /// Per agent, the `presence_clock` when it was last seen available (a socket here, a
+    /// status change to online or away, another node's report of it): an agent's grace
+    /// timer sheds its chats only if the agent has not been back since the timer started.
+    /// One small entry per account that ever connected.
+    last_seen: HashMap<AgentId, u64>,
+}
+
+impl Inner {
+    /// Records that `agent` is available now.
+    fn seen(&mut self, agent: &AgentId) {
+        self.presence_clock += 1;
+        let now = self.presence_clock;
+        self.last_seen.insert(agent.clone(), now);
+    }
 }
 
 /// Handle to this node's live connections, and to what it knows of the other nodes'.
@@ -170,7 +187,13 @@ impl Hub {
         if let PresenceNews::Sync { .. } = news {
             self.sync_wanted.notify_one();
         }
-        self.inner().cluster.apply(site, news, Timestamp::now());
+        let mut inner = self.inner();
+        if let PresenceNews::Agents { agents, .. } = &news {
+            for (agent, _) in agents.iter().filter(|(_, s)| *s != AgentStatus::Offline) {
+                inner.seen(agent);
+            }
+        }
+        inner.cluster.apply(site, news, Timestamp::now());
     }
 
     /// Sets what drops cached site data when any node (this one included) changes it.
@@ -459,6 +482,7 @@ impl Hub {
             outbox,
             too_slow,
         });
+        inner.seen(agent);
         AgentRegistration {
             hub: self.clone(),
             agent: agent.clone(),
@@ -468,13 +492,34 @@ impl Hub {
 
     /// Sets a connected agent's status; `false` if it has no socket here.
     pub fn set_agent_status(&self, agent: &AgentId, status: AgentStatus) -> bool {
-        match self.inner().agents.get_mut(agent) {
+        let mut inner = self.inner();
+        match inner.agents.get_mut(agent) {
             Some(live) => {
                 live.status = status;
+                if status != AgentStatus::Offline {
+                    inner.seen(agent);
+                }
                 true
             }
             None => false,
         }
+    }
+
+    /// A mark for "now" in presence events, taken when an agent goes offline; see
+    /// [`Hub::back_since`].
+    pub fn presence_mark(&self) -> u64 {
+        let mut inner = self.inner();
+        inner.presence_clock += 1;
+        inner.presence_clock
+    }
+
+    /// Whether the agent has been available (here or on another node) since `mark`: then the
+    /// grace period that started at `mark` is void, and a later disconnection starts its own.
+    pub fn back_since(&self, agent: &AgentId, mark: u64) -> bool {
+        self.inner()
+            .last_seen
+            .get(agent)
+            .is_some_and(|&seen| seen > mark)
     }
 
     /// An agent's status anywhere in the cluster (its best one when it has tabs on several
@@ -585,6 +630,29 @@ mod tests {
         hub.deliver(&event(&site, &visitor));
         assert!(slow.is_cancelled());
         assert!(fast_rx.try_recv().is_ok() && fast_rx.try_recv().is_ok());
+    }
+
+    #[test]
+    fn an_agent_back_here_or_on_another_node_voids_an_earlier_offline_mark() {
+        let hub = Hub::new();
+        let (site, ann) = (SiteId::generate(), AgentId::generate());
+        let mark = hub.presence_mark();
+        assert!(!hub.back_since(&ann, mark));
+        // Back on another node: its presence news counts.
+        let news = PresenceNews::Agents {
+            node: NodeId("other".into()),
+            agents: vec![(ann.clone(), AgentStatus::Online)],
+        };
+        let json = serde_json::to_string(&news).unwrap();
+        hub.learn(&site, &json);
+        assert!(hub.back_since(&ann, mark));
+        // A later mark (the next disconnection) is not voided by the earlier return…
+        let later = hub.presence_mark();
+        assert!(!hub.back_since(&ann, later));
+        // …but a socket here is a return.
+        let (tx, _rx) = mpsc::channel(1);
+        let _reg = hub.register_agent(&ann, vec![site], tx, CancellationToken::new());
+        assert!(hub.back_since(&ann, later));
     }
 
     #[test]

@@ -9,7 +9,8 @@ pub mod sqlite;
 
 pub use records::{
     Agent, AgentCredentials, Appended, Conversation, ConversationFilter, FunnelCounts, Membership,
-    NewAgent, NewMessage, NewSite, Note, Site, SiteAgent, StoredRule, TriggerSettings,
+    NewAgent, NewMessage, NewSite, Note, RoutingProfile, Site, SiteAgent, StoredRule,
+    TriggerSettings,
 };
 pub use records::{Article, CannedReply, NewArticle, NewCanned};
 pub use records::{DayStats, SiteStats};
@@ -191,12 +192,13 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<(), StoreError>;
     /// The agents and owners of a site.
     async fn site_agents(&self, site: &SiteId) -> Result<Vec<SiteAgent>, StoreError>;
-    /// Sets how many chats routing gives an agent and the teams/skills it matches.
-    async fn set_agent_profile(
+    /// Sets how many chats of `site` routing gives an agent and the teams/skills it matches
+    /// there; its other memberships keep theirs. `NotFound` if it is not a member.
+    async fn set_member_profile(
         &self,
+        site: &SiteId,
         agent: &AgentId,
-        capacity: u32,
-        skills: Vec<String>,
+        profile: &RoutingProfile,
     ) -> Result<(), StoreError>;
     /// A site's chat settings (defaults until set).
     async fn chat_settings(&self, site: &SiteId) -> Result<ChatSettings, StoreError>;

@@ -52,10 +52,6 @@ pub struct Agent {
     pub display_name: String,
     /// True for generated one-time passwords until the owner sets their own.
     pub must_change_password: bool,
-    /// Most chats routing gives this agent at once.
-    pub capacity: u32,
-    /// Teams and skills (`de`, `returns`) routing matches against.
-    pub skills: Vec<String>,
     /// Creation time.
     pub created_at: Timestamp,
 }
@@ -69,6 +65,30 @@ pub struct AgentCredentials {
     pub password_hash: String,
 }
 
+/// How routing treats an agent on one site. Kept per membership, not per account: the owner
+/// of one site must not be able to change how another site routes to the same person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoutingProfile {
+    /// Most chats of this site routing gives the agent at once.
+    pub capacity: u32,
+    /// Teams and skills (`de`, `returns`) routing matches against on this site.
+    pub skills: Vec<String>,
+}
+
+impl RoutingProfile {
+    /// Capacity of a new membership (and of memberships from before profiles existed).
+    pub const DEFAULT_CAPACITY: u32 = 3;
+}
+
+impl Default for RoutingProfile {
+    fn default() -> Self {
+        RoutingProfile {
+            capacity: Self::DEFAULT_CAPACITY,
+            skills: Vec::new(),
+        }
+    }
+}
+
 /// An account's role on one site.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Membership {
@@ -76,6 +96,8 @@ pub struct Membership {
     pub site_id: SiteId,
     /// Role there.
     pub role: Role,
+    /// How routing treats the agent on this site.
+    pub profile: RoutingProfile,
 }
 
 /// What it takes to create an account.
@@ -196,6 +218,8 @@ pub struct SiteAgent {
     pub agent: Agent,
     /// Role on the site.
     pub role: Role,
+    /// How routing treats the agent on this site.
+    pub profile: RoutingProfile,
 }
 
 /// A message to store.

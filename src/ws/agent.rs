@@ -339,6 +339,8 @@ impl AgentSocket {
                     id: site.id,
                     name: site.name,
                     role: m.role,
+                    capacity: m.profile.capacity,
+                    skills: m.profile.skills.clone(),
                 });
             }
             let open = self
@@ -359,8 +361,6 @@ impl AgentSocket {
                 id: agent.id.clone(),
                 name: agent.display_name.clone(),
                 status,
-                capacity: agent.capacity,
-                skills: agent.skills.clone(),
             },
             sites: site_views,
             visitors: self.state.hub.live_visitors(&sites),

@@ -370,6 +370,7 @@ async fn sqlite_store_meets_the_contract() {
     contract_search_notes_reads(store.clone()).await;
     contract_sites_accounts_settings(store.clone()).await;
     contract_library(store.clone()).await;
+    contract_member_profiles(store.clone()).await;
     store.close().await;
     assert!(matches!(store.ping().await, Err(StoreError::Closed)));
 }
@@ -534,6 +535,7 @@ async fn run_contract(store: Arc<dyn Store>) {
     contract_search_notes_reads(store.clone()).await;
     contract_sites_accounts_settings(store.clone()).await;
     contract_library(store.clone()).await;
+    contract_member_profiles(store.clone()).await;
 }
 
 /// A prefix no other run shares, so tests could even share one Redis.
@@ -1119,7 +1121,6 @@ async fn contract_sites_accounts_settings(store: Arc<dyn Store>) {
         })
         .await
         .unwrap();
-    assert_eq!((agent.capacity, agent.skills.len()), (3, 0));
     store.set_password(&agent.id, "new".into()).await.unwrap();
     let creds = store
         .agent_credentials(&agent.email)
@@ -1128,22 +1129,9 @@ async fn contract_sites_accounts_settings(store: Arc<dyn Store>) {
         .unwrap();
     assert_eq!(creds.password_hash, "new");
     assert!(!creds.agent.must_change_password);
-    store
-        .set_agent_profile(&agent.id, 5, vec!["de".into(), "returns".into()])
-        .await
-        .unwrap();
-    let read = store.agent(&agent.id).await.unwrap().unwrap();
-    assert_eq!(
-        (read.capacity, read.skills.clone()),
-        (5, vec!["de".to_string(), "returns".to_string()])
-    );
     let missing = shopchat::domain::AgentId::generate();
     assert!(matches!(
         store.set_password(&missing, "x".into()).await,
-        Err(StoreError::NotFound(_))
-    ));
-    assert!(matches!(
-        store.set_agent_profile(&missing, 1, vec![]).await,
         Err(StoreError::NotFound(_))
     ));
     assert!(store.agent(&missing).await.unwrap().is_none());
@@ -1159,6 +1147,109 @@ async fn contract_sites_accounts_settings(store: Arc<dyn Store>) {
     };
     store.set_chat_settings(&site_id, &custom).await.unwrap();
     assert_eq!(store.chat_settings(&site_id).await.unwrap(), custom);
+}
+
+/// Routing profiles (capacity, skills) belong to a membership: setting one site's leaves the
+/// account's other sites as they were, a new membership starts with the default, and a
+/// membership removed and added again starts over.
+async fn contract_member_profiles(store: Arc<dyn Store>) {
+    use shopchat::store::RoutingProfile;
+    let (a, b) = (
+        new_site(store.as_ref()).await,
+        new_site(store.as_ref()).await,
+    );
+    let agent = store
+        .create_agent(NewAgent {
+            email: Email::parse("profiles@x.example").unwrap(),
+            display_name: "P".into(),
+            password_hash: "h".into(),
+            must_change_password: false,
+            memberships: vec![(b.clone(), Role::Agent)],
+        })
+        .await
+        .unwrap();
+    let on_b = RoutingProfile {
+        capacity: 2,
+        skills: vec!["returns".into()],
+    };
+    store
+        .set_member_profile(&b, &agent.id, &on_b)
+        .await
+        .unwrap();
+    assert!(
+        matches!(
+            store
+                .set_member_profile(&a, &agent.id, &RoutingProfile::default())
+                .await,
+            Err(StoreError::NotFound(_))
+        ),
+        "not a member of a yet"
+    );
+    store
+        .add_membership(&agent.id, &a, Role::Agent)
+        .await
+        .unwrap();
+    let profile_on = |memberships: Vec<shopchat::store::Membership>, site: &SiteId| {
+        memberships
+            .into_iter()
+            .find(|m| &m.site_id == site)
+            .map(|m| m.profile)
+    };
+    assert_eq!(
+        profile_on(store.memberships(&agent.id).await.unwrap(), &a),
+        Some(RoutingProfile::default()),
+        "a new membership starts with the default, not another site's profile"
+    );
+    let on_a = RoutingProfile {
+        capacity: 7,
+        skills: vec!["de".into(), "vip".into()],
+    };
+    store
+        .set_member_profile(&a, &agent.id, &on_a)
+        .await
+        .unwrap();
+    let memberships = store.memberships(&agent.id).await.unwrap();
+    assert_eq!(profile_on(memberships.clone(), &a), Some(on_a.clone()));
+    assert_eq!(
+        profile_on(memberships, &b),
+        Some(on_b.clone()),
+        "b untouched"
+    );
+    let listed = |site: SiteId| {
+        let store = store.clone();
+        let id = agent.id.clone();
+        async move {
+            store
+                .site_agents(&site)
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|m| m.agent.id == id)
+                .map(|m| m.profile)
+        }
+    };
+    assert_eq!(listed(a.clone()).await, Some(on_a));
+    assert_eq!(listed(b.clone()).await, Some(on_b));
+    assert!(store.remove_membership(&a, &agent.id).await.unwrap());
+    store
+        .add_membership(&agent.id, &a, Role::Agent)
+        .await
+        .unwrap();
+    assert_eq!(
+        listed(a.clone()).await,
+        Some(RoutingProfile::default()),
+        "removed and added again: starts over"
+    );
+    assert!(matches!(
+        store
+            .set_member_profile(
+                &a,
+                &shopchat::domain::AgentId::generate(),
+                &RoutingProfile::default()
+            )
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
 }
 
 /// Articles and canned replies: scoped by site, shortcuts unique per site.
@@ -1291,4 +1382,108 @@ async fn contract_library(store: Arc<dyn Store>) {
         .create_canned(&site, canned("thanks"))
         .await
         .expect("a deleted reply frees its shortcut");
+}
+
+/// A database from before routing profiles were per membership: opening it copies each
+/// account's capacity and skills into every one of its memberships.
+#[tokio::test]
+async fn sqlite_migration_gives_each_membership_its_accounts_old_profile() {
+    use shopchat::store::RoutingProfile;
+    let dir = tempfile::TempDir::new().unwrap();
+    let store = SqliteStore::open(dir.path()).unwrap();
+    let (a, b) = (new_site(&store).await, new_site(&store).await);
+    let agent = store
+        .create_agent(NewAgent {
+            email: Email::parse("old@x.example").unwrap(),
+            display_name: "Old".into(),
+            password_hash: "h".into(),
+            must_change_password: false,
+            memberships: vec![(a.clone(), Role::Agent), (b.clone(), Role::Owner)],
+        })
+        .await
+        .unwrap();
+    store.close().await;
+    // Back to the schema before migration 5, with a profile on the account.
+    let conn =
+        rusqlite::Connection::open(dir.path().join(shopchat::store::sqlite::DB_FILE)).unwrap();
+    conn.execute_batch(&format!(
+        "ALTER TABLE memberships DROP COLUMN capacity;
+         ALTER TABLE memberships DROP COLUMN skills;
+         UPDATE agents SET capacity = 6, skills = '[\"de\"]' WHERE id = '{}';
+         PRAGMA user_version = 4;",
+        agent.id
+    ))
+    .unwrap();
+    drop(conn);
+    let store = SqliteStore::open(dir.path()).unwrap();
+    let memberships = store.memberships(&agent.id).await.unwrap();
+    let want = RoutingProfile {
+        capacity: 6,
+        skills: vec!["de".into()],
+    };
+    assert_eq!(memberships.len(), 2);
+    assert!(
+        memberships.iter().all(|m| m.profile == want),
+        "{memberships:?}"
+    );
+    store.close().await;
+}
+
+/// The same for Redis: account records from before carry the profile; the first store to
+/// connect copies it into each membership once.
+#[tokio::test]
+async fn redis_migration_gives_each_membership_its_accounts_old_profile() {
+    use shopchat::store::RoutingProfile;
+    let server = crate::redis_server::RedisServer::start().await;
+    let prefix = unique_prefix();
+    let store = RedisStore::connect(&server.url(), &prefix).await.unwrap();
+    let (a, b) = (new_site(&store).await, new_site(&store).await);
+    let agent = store
+        .create_agent(NewAgent {
+            email: Email::parse("old@x.example").unwrap(),
+            display_name: "Old".into(),
+            password_hash: "h".into(),
+            must_change_password: false,
+            memberships: vec![(a.clone(), Role::Agent), (b.clone(), Role::Owner)],
+        })
+        .await
+        .unwrap();
+    // Back to before: no per-site profiles, no migration mark, the profile on the account.
+    let dir = format!("{prefix}{{dir}}:");
+    let mut conn = redis::Client::open(server.url())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let key = format!("{dir}agent:{}", agent.id);
+    let json: String = redis::cmd("GET")
+        .arg(&key)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let mut record: serde_json::Value = serde_json::from_str(&json).unwrap();
+    record["agent"]["capacity"] = 6.into();
+    record["agent"]["skills"] = serde_json::json!(["de"]);
+    let _: () = redis::pipe()
+        .cmd("SET")
+        .arg(&key)
+        .arg(record.to_string())
+        .cmd("DEL")
+        .arg(format!("{dir}migrated:member-profiles"))
+        .arg(format!("{dir}profiles:{a}"))
+        .arg(format!("{dir}profiles:{b}"))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let store = RedisStore::connect(&server.url(), &prefix).await.unwrap();
+    let memberships = store.memberships(&agent.id).await.unwrap();
+    let want = RoutingProfile {
+        capacity: 6,
+        skills: vec!["de".into()],
+    };
+    assert_eq!(memberships.len(), 2);
+    assert!(
+        memberships.iter().all(|m| m.profile == want),
+        "{memberships:?}"
+    );
 }

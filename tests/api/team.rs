@@ -112,11 +112,17 @@ async fn an_existing_account_is_added_and_a_member_is_a_conflict() {
         201,
     )
     .await;
-    assert_eq!(added["one_time_password"], Value::Null);
-    assert!(added.as_object().unwrap().contains_key("one_time_password"));
+    // The answer looks like a new account's (see the test below); the account keeps its
+    // own name and password.
+    assert!(added["one_time_password"].is_string(), "{added}");
     assert_eq!(added["agent"]["role"], "owner");
+    let row = listed(&app, &owner)
+        .await
+        .into_iter()
+        .find(|a| a["id"] == added["agent"]["id"])
+        .expect("listed");
     assert_eq!(
-        added["agent"]["name"], "outsider",
+        row["name"], "outsider",
         "an existing account keeps its name"
     );
     // The same token now opens the site: memberships are read on every request.
@@ -305,8 +311,18 @@ async fn a_removed_agent_loses_the_site_at_once_and_the_last_owner_stays() {
     )
     .await;
     assert_eq!(back["agent"]["id"], bob_id.as_str());
-    assert_eq!(back["one_time_password"], Value::Null);
     assert_eq!(app.get(&site, &bob).await.status(), 200);
+    // The one-time password in the answer is not his: his own still works.
+    app.login(&app.seed.agent_email, PASSWORD).await;
+    let once = back["one_time_password"].as_str().unwrap();
+    let refused = app
+        .http
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({ "email": app.seed.agent_email, "password": once }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
     app.stop().await;
 }
 
@@ -358,4 +374,163 @@ async fn a_removed_agents_open_socket_reconnects_without_the_site_and_its_chat_i
         "{transcript}"
     );
     app.stop().await;
+}
+
+/// Site A's owner invites site B's agent and sets its capacity and skills on A: B's routing
+/// profile of the agent stays as it was (read by the agent on B), routing on A counts A's
+/// capacity against A's chats only, and the invitation tells A's owner nothing about the
+/// account: the same answer as for a new email, without its name, presence or other sites.
+#[tokio::test]
+async fn an_owner_sets_routing_for_their_own_site_only_and_learns_nothing_of_others() {
+    let app = spawn_app().await;
+    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let outsider = app.login(&app.seed.outsider_email, PASSWORD).await;
+    let b_agents = format!("/api/v1/sites/{}/agents", app.seed.other_site_id);
+    let profile_on_b = |rows: Value| {
+        let row = rows["agents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["email"] == app.seed.outsider_email.as_str())
+            .cloned()
+            .expect("listed on b");
+        (
+            row["capacity"].clone(),
+            row["skills"].clone(),
+            row["name"].clone(),
+        )
+    };
+    let before = profile_on_b(json_of(app.get(&b_agents, &outsider).await, 200).await);
+    assert_eq!(before, (json!(3), json!([]), json!("outsider")));
+    // The outsider is online on B, so an invitation answer built from the account would
+    // say so.
+    let (mut socket, _) = app.agent(&outsider).await;
+
+    let path = agents_path(&app);
+    let invite = |email: &str| {
+        app.post(
+            &path,
+            &owner,
+            json!({ "email": email, "name": "Invited", "role": "agent",
+                    "capacity": 1, "skills": ["vip"] }),
+        )
+    };
+    let existing = json_of(invite(&app.seed.outsider_email).await, 201).await;
+    let new = json_of(invite("brand-new@shop.example").await, 201).await;
+    let shape = |v: &Value| {
+        let agent = v["agent"].as_object().unwrap();
+        let mut keys: Vec<&String> = agent.keys().collect();
+        keys.sort();
+        (
+            keys.into_iter().cloned().collect::<Vec<_>>(),
+            v["one_time_password"].is_string(),
+            agent["name"].clone(),
+            agent["status"].clone(),
+            agent["capacity"].clone(),
+            agent["skills"].clone(),
+        )
+    };
+    assert_eq!(shape(&existing), shape(&new), "{existing} vs {new}");
+    let text = existing.to_string();
+    for secret in [
+        "outsider\"",
+        &app.seed.other_site_id,
+        "Other shop",
+        "online",
+    ] {
+        assert!(
+            !text.contains(secret),
+            "the answer reveals {secret}: {text}"
+        );
+    }
+    let id = existing["agent"]["id"].as_str().unwrap().to_owned();
+
+    let changed = json_of(
+        patch(
+            &app,
+            &format!("{}/{id}", agents_path(&app)),
+            &owner,
+            json!({ "capacity": 1, "skills": ["de"] }),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(changed["skills"], json!(["de"]));
+    let a_row = listed(&app, &owner)
+        .await
+        .into_iter()
+        .find(|a| a["id"] == id.as_str())
+        .unwrap();
+    assert_eq!(
+        (&a_row["capacity"], &a_row["skills"]),
+        (&json!(1), &json!(["de"]))
+    );
+    // B sees its own profile of the agent, untouched by A's owner; the password is its own.
+    let after = profile_on_b(json_of(app.get(&b_agents, &outsider).await, 200).await);
+    assert_eq!(after, before);
+    app.login(&app.seed.outsider_email, PASSWORD).await;
+
+    // The invitation made the socket reconnect; the new one sees each site's own profile.
+    assert!(socket.closed().await.is_some());
+    let (mut socket, ready) = app.agent(&outsider).await;
+    let site_view = |id: &str| {
+        ready["sites"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == id)
+            .cloned()
+            .unwrap_or_else(|| panic!("{ready}"))
+    };
+    let (on_a, on_b) = (
+        site_view(&app.seed.site_id),
+        site_view(&app.seed.other_site_id),
+    );
+    assert_eq!(
+        (&on_a["capacity"], &on_a["skills"]),
+        (&json!(1), &json!(["de"]))
+    );
+    assert_eq!(
+        (&on_b["capacity"], &on_b["skills"]),
+        (&json!(3), &json!([]))
+    );
+
+    // A chat on B is routed to the agent (B's capacity 3)…
+    let b_url = app.ws_url(&app.seed.other_public_key);
+    let mut b_shopper = crate::helpers::Shopper::connect(&b_url, Some("https://other.example"))
+        .await
+        .unwrap();
+    b_shopper.hello(json!({})).await;
+    b_shopper
+        .send(json!({ "type": "message", "client_msg_id": "b1", "text": "Hello B" }))
+        .await;
+    b_shopper.send(json!({ "type": "handoff" })).await;
+    routed_on(&mut socket, &app.seed.other_site_id).await;
+    // …and does not count against A's capacity of 1: A's chat is routed too.
+    let mut a_shopper = app.shopper().await;
+    a_shopper.hello(json!({})).await;
+    a_shopper
+        .send(json!({ "type": "message", "client_msg_id": "a1", "text": "Hello A" }))
+        .await;
+    a_shopper.send(json!({ "type": "handoff" })).await;
+    let routed = routed_on(&mut socket, &app.seed.site_id).await;
+    let conversation = routed["conversation_id"].as_str().unwrap();
+    let transcript = app.conversation(&owner, conversation).await;
+    assert_eq!(
+        transcript["conversation"]["agent"],
+        id.as_str(),
+        "{transcript}"
+    );
+    app.stop().await;
+}
+
+/// The next `routed` frame for a chat of `site`, skipping the rest.
+async fn routed_on(socket: &mut crate::helpers::Shopper, site: &str) -> Value {
+    loop {
+        let frame = socket.recv().await;
+        if frame["type"] == "routed" && frame["site_id"] == site {
+            return frame;
+        }
+    }
 }

@@ -6,7 +6,9 @@ use super::values::{corrupt, from_json, pairs, redis_err, to_json};
 use super::{CAS_ATTEMPTS, RedisStore};
 use crate::domain::{AgentId, Email, Origin, Role, SiteId, Timestamp, random_token};
 use crate::store::StoreError;
-use crate::store::{Agent, AgentCredentials, Membership, NewAgent, NewSite, Site, SiteAgent};
+use crate::store::{
+    Agent, AgentCredentials, Membership, NewAgent, NewSite, RoutingProfile, Site, SiteAgent,
+};
 use serde::{Deserialize, Serialize};
 
 /// An account as stored: the public record and, apart, the password hash.
@@ -14,6 +16,35 @@ use serde::{Deserialize, Serialize};
 pub(super) struct AgentRecord {
     pub(super) agent: Agent,
     pub(super) password_hash: String,
+}
+
+/// A membership's routing profile as stored; none yet (a membership added since the
+/// migration and never changed) is the default.
+fn profile_from(json: Option<String>) -> Result<RoutingProfile, StoreError> {
+    json.map_or_else(
+        || Ok(RoutingProfile::default()),
+        |j| from_json("routing profile", &j),
+    )
+}
+
+/// The part of an account record written before routing profiles were per membership:
+/// read once by [`RedisStore::migrate_profiles`].
+#[derive(Deserialize)]
+struct LegacyRecord {
+    agent: LegacyProfile,
+}
+
+/// An account's routing profile from before; absent fields are the defaults of then.
+#[derive(Deserialize)]
+struct LegacyProfile {
+    #[serde(default = "legacy_capacity")]
+    capacity: u32,
+    #[serde(default)]
+    skills: Vec<String>,
+}
+
+fn legacy_capacity() -> u32 {
+    RoutingProfile::DEFAULT_CAPACITY
 }
 
 impl RedisStore {
@@ -204,8 +235,6 @@ impl RedisStore {
             email: new.email.clone(),
             display_name: new.display_name.clone(),
             must_change_password: new.must_change_password,
-            capacity: 3,
-            skills: Vec::new(),
             created_at: Timestamp::now(),
         };
         let record = AgentRecord {
@@ -271,22 +300,40 @@ impl RedisStore {
         &self,
         agent: &AgentId,
     ) -> Result<Vec<Membership>, StoreError> {
+        let dir = self.keys.dir();
+        let mut conn = self.conn();
         let map: std::collections::HashMap<String, String> = ::redis::cmd("HGETALL")
-            .arg(sub(&self.keys.dir(), "agent-sites:", agent))
-            .query_async(&mut self.conn())
+            .arg(sub(&dir, "agent-sites:", agent))
+            .query_async(&mut conn)
             .await
             .map_err(redis_err("list memberships"))?;
-        let mut out: Vec<Membership> = map
+        let mut sites: Vec<(String, String)> = map.into_iter().collect();
+        sites.sort();
+        // One round trip for every site's profile of this agent.
+        let mut pipe = ::redis::pipe();
+        for (site, _) in &sites {
+            pipe.cmd("HGET")
+                .arg(sub(&dir, "profiles:", site))
+                .arg(agent.as_str());
+        }
+        let profiles: Vec<Option<String>> = if sites.is_empty() {
+            Vec::new()
+        } else {
+            pipe.query_async(&mut conn)
+                .await
+                .map_err(redis_err("list memberships"))?
+        };
+        sites
             .into_iter()
-            .map(|(site, role)| {
+            .zip(profiles)
+            .map(|((site, role), profile)| {
                 Ok(Membership {
                     site_id: SiteId::parse(&site).map_err(corrupt)?,
                     role: Role::parse(&role).map_err(corrupt)?,
+                    profile: profile_from(profile)?,
                 })
             })
-            .collect::<Result<_, StoreError>>()?;
-        out.sort_by(|a, b| a.site_id.as_str().cmp(b.site_id.as_str()));
-        Ok(out)
+            .collect()
     }
 
     pub(super) async fn set_password_impl(
@@ -303,19 +350,80 @@ impl RedisStore {
         .map(|_| ())
     }
 
-    pub(super) async fn set_agent_profile_impl(
+    pub(super) async fn set_member_profile_impl(
         &self,
+        site: &SiteId,
         agent: &AgentId,
-        capacity: u32,
-        skills: Vec<String>,
+        profile: &RoutingProfile,
     ) -> Result<(), StoreError> {
-        let key = sub(&self.keys.dir(), "agent:", agent);
-        self.update_json(&key, None, "agent", |r: &mut AgentRecord| {
-            r.agent.capacity = capacity;
-            r.agent.skills = skills.clone();
-        })
-        .await
-        .map(|_| ())
+        let outcome = self
+            .membership_script(
+                &self.scripts.set_profile,
+                [site.as_str(), agent.as_str(), &to_json(profile)?],
+                "set member profile",
+            )
+            .await?;
+        match outcome.as_str() {
+            "ok" => Ok(()),
+            "not-member" => Err(StoreError::NotFound("agent")),
+            other => Err(corrupt(format!("set member profile answered {other}"))),
+        }
+    }
+
+    /// Gives every membership the routing profile its account had when profiles were per
+    /// account (before this version), once per Redis: `HSETNX` never overwrites a profile
+    /// set since, so nodes starting together can all run it.
+    pub(super) async fn migrate_profiles(&self) -> Result<(), StoreError> {
+        let dir = self.keys.dir();
+        let mut conn = self.conn();
+        let done_key = sub(&dir, "migrated:", "member-profiles");
+        let done: bool = ::redis::cmd("EXISTS")
+            .arg(&done_key)
+            .query_async(&mut conn)
+            .await
+            .map_err(redis_err("check profile migration"))?;
+        if done {
+            return Ok(());
+        }
+        let ids: Vec<String> = ::redis::cmd("HVALS")
+            .arg(sub(&dir, "emails", ""))
+            .query_async(&mut conn)
+            .await
+            .map_err(redis_err("migrate profiles"))?;
+        for id in ids {
+            let json: Option<String> = ::redis::cmd("GET")
+                .arg(sub(&dir, "agent:", &id))
+                .query_async(&mut conn)
+                .await
+                .map_err(redis_err("migrate profiles"))?;
+            let Some(json) = json else { continue };
+            let legacy: LegacyRecord = from_json("agent", &json)?;
+            let profile = to_json(&RoutingProfile {
+                capacity: legacy.agent.capacity,
+                skills: legacy.agent.skills,
+            })?;
+            let sites: Vec<String> = ::redis::cmd("HKEYS")
+                .arg(sub(&dir, "agent-sites:", &id))
+                .query_async(&mut conn)
+                .await
+                .map_err(redis_err("migrate profiles"))?;
+            for site in sites {
+                ::redis::cmd("HSETNX")
+                    .arg(sub(&dir, "profiles:", &site))
+                    .arg(&id)
+                    .arg(&profile)
+                    .query_async::<i64>(&mut conn)
+                    .await
+                    .map_err(redis_err("migrate profiles"))?;
+            }
+        }
+        ::redis::cmd("SET")
+            .arg(&done_key)
+            .arg(1)
+            .query_async::<()>(&mut conn)
+            .await
+            .map_err(redis_err("migrate profiles"))?;
+        Ok(())
     }
 
     /// Runs a membership script and maps its one-word answer.
@@ -429,13 +537,19 @@ impl RedisStore {
             .query_async(&mut conn)
             .await
             .map_err(redis_err("list site agents"))?;
+        let mut profiles: std::collections::HashMap<String, String> = ::redis::cmd("HGETALL")
+            .arg(sub(&dir, "profiles:", site))
+            .query_async(&mut conn)
+            .await
+            .map_err(redis_err("list site agents"))?;
         let mut out = Vec::new();
-        for ((_, role), record) in members.iter().zip(records) {
+        for ((id, role), record) in members.iter().zip(records) {
             let Some(json) = record else { continue };
             let record: AgentRecord = from_json("agent", &json)?;
             out.push(SiteAgent {
                 agent: record.agent,
                 role: Role::parse(role).map_err(corrupt)?,
+                profile: profile_from(profiles.remove(id))?,
             });
         }
         out.sort_by(|a, b| {

@@ -78,8 +78,8 @@ mod values;
 
 use super::{
     Agent, AgentCredentials, Appended, Article, CannedReply, Conversation, ConversationFilter,
-    FunnelCounts, Membership, NewAgent, NewArticle, NewCanned, NewMessage, NewSite, Note, Site,
-    SiteAgent, SiteStats, Store, StoreError, StoredRule, TriggerSettings,
+    FunnelCounts, Membership, NewAgent, NewArticle, NewCanned, NewMessage, NewSite, Note,
+    RoutingProfile, Site, SiteAgent, SiteStats, Store, StoreError, StoredRule, TriggerSettings,
 };
 use crate::conversation::{ChatSettings, Opening};
 use crate::domain::{
@@ -139,6 +139,7 @@ impl RedisStore {
             scripts: Scripts::new(),
         };
         store.warn_about_persistence().await;
+        store.migrate_profiles().await?;
         Ok(store)
     }
 
@@ -341,13 +342,13 @@ impl Store for RedisStore {
         self.site_agents_impl(site).await
     }
 
-    async fn set_agent_profile(
+    async fn set_member_profile(
         &self,
+        site: &SiteId,
         agent: &AgentId,
-        capacity: u32,
-        skills: Vec<String>,
+        profile: &RoutingProfile,
     ) -> Result<(), StoreError> {
-        self.set_agent_profile_impl(agent, capacity, skills).await
+        self.set_member_profile_impl(site, agent, profile).await
     }
 
     async fn chat_settings(&self, site: &SiteId) -> Result<ChatSettings, StoreError> {

@@ -216,6 +216,17 @@ if not current then return 'not-member' end
 if current == 'owner' and owners(base, site) <= 1 then return 'last-owner' end
 redis.call('HDEL', base .. 'members:' .. site, agent)
 redis.call('HDEL', base .. 'agent-sites:' .. agent, site)
+redis.call('HDEL', base .. 'profiles:' .. site, agent)
+return 'ok'
+"#;
+
+/// Sets a member's routing profile on one site (JSON in `profiles:SITE`, field the agent);
+/// only for a member, checked in the same script so a removal cannot leave a stray profile.
+const SET_PROFILE: &str = r#"
+local base = KEYS[1]
+local site, agent, profile = ARGV[1], ARGV[2], ARGV[3]
+if redis.call('HEXISTS', base .. 'members:' .. site, agent) == 0 then return 'not-member' end
+redis.call('HSET', base .. 'profiles:' .. site, agent, profile)
 return 'ok'
 "#;
 
@@ -307,6 +318,7 @@ pub(super) struct Scripts {
     pub(super) add_member: Script,
     pub(super) set_role: Script,
     pub(super) remove_member: Script,
+    pub(super) set_profile: Script,
     pub(super) save_rule: Script,
     pub(super) delete_rule: Script,
     pub(super) count_funnel: Script,
@@ -329,6 +341,7 @@ impl Scripts {
             add_member: Script::new(ADD_MEMBER),
             set_role: with(MEMBERS_LIB, SET_ROLE),
             remove_member: with(MEMBERS_LIB, REMOVE_MEMBER),
+            set_profile: Script::new(SET_PROFILE),
             save_rule: Script::new(SAVE_RULE),
             delete_rule: Script::new(DELETE_RULE),
             count_funnel: Script::new(COUNT_FUNNEL),

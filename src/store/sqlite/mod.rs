@@ -11,8 +11,8 @@ mod writer;
 
 use super::{
     Agent, AgentCredentials, Appended, Conversation, ConversationFilter, FunnelCounts, Membership,
-    NewAgent, NewMessage, NewSite, Note, Site, SiteAgent, Store, StoreError, StoredRule,
-    TriggerSettings,
+    NewAgent, NewMessage, NewSite, Note, RoutingProfile, Site, SiteAgent, Store, StoreError,
+    StoredRule, TriggerSettings,
 };
 use super::{Article, CannedReply, NewArticle, NewCanned, SiteStats};
 use crate::conversation::{ChatSettings, Opening};
@@ -435,23 +435,25 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn set_agent_profile(
+    async fn set_member_profile(
         &self,
+        site: &SiteId,
         agent: &AgentId,
-        capacity: u32,
-        skills: Vec<String>,
+        profile: &RoutingProfile,
     ) -> Result<(), StoreError> {
-        let agent = agent.to_string();
-        let skills =
-            serde_json::to_string(&skills).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let (site, agent) = (site.to_string(), agent.to_string());
+        let capacity = profile.capacity;
+        let skills = serde_json::to_string(&profile.skills)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         self.writer
             .run(move |c| {
                 let n = c
                     .execute(
-                        "UPDATE agents SET capacity = ?2, skills = ?3 WHERE id = ?1",
-                        params![agent, capacity, skills],
+                        "UPDATE memberships SET capacity = ?3, skills = ?4
+                         WHERE site_id = ?1 AND agent_id = ?2",
+                        params![site, agent, capacity, skills],
                     )
-                    .map_err(db("set agent profile"))?;
+                    .map_err(db("set member profile"))?;
                 if n == 0 {
                     Err(StoreError::NotFound("agent"))
                 } else {

@@ -3,7 +3,7 @@
 
 use super::super::{
     Agent, AgentCredentials, Appended, Conversation, ConversationFilter, Membership, NewAgent,
-    NewMessage, Site, StoreError,
+    NewMessage, RoutingProfile, Site, StoreError,
 };
 use crate::conversation::{HandoffReason, Lifecycle, Opening, Stage};
 use crate::domain::{
@@ -99,7 +99,7 @@ pub(super) fn site_where(
 
 // ---- agents ---------------------------------------------------------------------------------
 
-type AgentRow = (String, String, String, bool, i64, String, i64, String);
+type AgentRow = (String, String, String, bool, i64, String);
 
 fn agent_from_row(row: &Row<'_>) -> rusqlite::Result<AgentRow> {
     Ok((
@@ -109,33 +109,28 @@ fn agent_from_row(row: &Row<'_>) -> rusqlite::Result<AgentRow> {
         row.get(3)?,
         row.get(4)?,
         row.get(5)?,
-        row.get(6)?,
-        row.get(7)?,
     ))
 }
 
 fn agent_from_parts(p: AgentRow) -> Result<AgentCredentials, StoreError> {
-    let (
-        id,
-        email,
-        display_name,
-        must_change_password,
-        created_at,
-        password_hash,
-        capacity,
-        skills,
-    ) = p;
+    let (id, email, display_name, must_change_password, created_at, password_hash) = p;
     Ok(AgentCredentials {
         agent: Agent {
             id: AgentId::parse(&id).map_err(corrupt)?,
             email: Email::parse(&email).map_err(corrupt)?,
             display_name,
             must_change_password,
-            capacity: capacity.clamp(0, 1000) as u32,
-            skills: serde_json::from_str(&skills).map_err(|e| corrupt(format!("skills: {e}")))?,
             created_at: Timestamp(created_at),
         },
         password_hash,
+    })
+}
+
+/// A membership's routing profile from its `capacity` and `skills` columns.
+fn profile_from_parts(capacity: i64, skills: &str) -> Result<RoutingProfile, StoreError> {
+    Ok(RoutingProfile {
+        capacity: capacity.clamp(0, 1000) as u32,
+        skills: serde_json::from_str(skills).map_err(|e| corrupt(format!("skills: {e}")))?,
     })
 }
 
@@ -186,14 +181,12 @@ pub(super) fn insert_agent(
         email: new.email.clone(),
         display_name: new.display_name.clone(),
         must_change_password: new.must_change_password,
-        capacity: 3,
-        skills: Vec::new(),
         created_at: now,
     })
 }
 
 const AGENT_COLUMNS: &str = "id, email, display_name, must_change_password, created_at, \
-    password_hash, capacity, skills";
+    password_hash";
 
 /// The agents of a site with their roles, by name.
 pub(super) fn site_agents(
@@ -201,7 +194,7 @@ pub(super) fn site_agents(
     site: &SiteId,
 ) -> Result<Vec<super::super::SiteAgent>, StoreError> {
     let sql = format!(
-        "SELECT {}, m.role FROM agents a JOIN memberships m ON m.agent_id = a.id
+        "SELECT {}, m.role, m.capacity, m.skills FROM agents a JOIN memberships m ON m.agent_id = a.id
          WHERE m.site_id = ?1 ORDER BY a.display_name, a.id",
         AGENT_COLUMNS
             .split(", ")
@@ -212,14 +205,20 @@ pub(super) fn site_agents(
     let mut stmt = conn.prepare_cached(&sql).map_err(db("list site agents"))?;
     let rows = stmt
         .query_map([site.as_str()], |r| {
-            Ok((agent_from_row(r)?, r.get::<_, String>(8)?))
+            Ok((
+                agent_from_row(r)?,
+                r.get::<_, String>(6)?,
+                r.get::<_, i64>(7)?,
+                r.get::<_, String>(8)?,
+            ))
         })
         .map_err(db("list site agents"))?;
     rows.map(|r| {
-        let (row, role) = r.map_err(db("list site agents"))?;
+        let (row, role, capacity, skills) = r.map_err(db("list site agents"))?;
         Ok(super::super::SiteAgent {
             agent: agent_from_parts(row)?.agent,
             role: Role::parse(&role).map_err(corrupt)?,
+            profile: profile_from_parts(capacity, &skills)?,
         })
     })
     .collect()
@@ -245,19 +244,26 @@ pub(super) fn memberships(
 ) -> Result<Vec<Membership>, StoreError> {
     let mut stmt = conn
         .prepare_cached(
-            "SELECT site_id, role FROM memberships WHERE agent_id = ?1 ORDER BY site_id",
+            "SELECT site_id, role, capacity, skills FROM memberships WHERE agent_id = ?1
+             ORDER BY site_id",
         )
         .map_err(db("list memberships"))?;
     let rows = stmt
         .query_map([agent.as_str()], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, String>(3)?,
+            ))
         })
         .map_err(db("list memberships"))?;
     rows.map(|r| {
-        let (site, role) = r.map_err(db("list memberships"))?;
+        let (site, role, capacity, skills) = r.map_err(db("list memberships"))?;
         Ok(Membership {
             site_id: SiteId::parse(&site).map_err(corrupt)?,
             role: Role::parse(&role).map_err(corrupt)?,
+            profile: profile_from_parts(capacity, &skills)?,
         })
     })
     .collect()

@@ -149,6 +149,16 @@ CREATE TABLE canned_replies (
     UNIQUE (site_id, shortcut)
 );
 "#,
+    // Routing profiles per membership: an owner sets capacity and skills for their own site
+    // only. Each membership starts with what its account had; the account's columns stay
+    // (a migration never drops data) but are no longer read.
+    r#"
+ALTER TABLE memberships ADD COLUMN capacity INTEGER NOT NULL DEFAULT 3;
+ALTER TABLE memberships ADD COLUMN skills TEXT NOT NULL DEFAULT '[]';
+UPDATE memberships SET
+    capacity = (SELECT a.capacity FROM agents a WHERE a.id = memberships.agent_id),
+    skills = (SELECT a.skills FROM agents a WHERE a.id = memberships.agent_id);
+"#,
 ];
 
 /// Brings the schema up to date in one transaction.

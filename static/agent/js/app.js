@@ -140,6 +140,7 @@ function startShell() {
   const siteSelect = h('select', { 'data-role': 'site', 'aria-label': 'Shop', onchange: () => {
     sessionStorage.setItem(SITE_KEY, siteSelect.value);
     drawNav();
+    if (live) drawCapacity();
     route();
   } });
   const siteName = h('span', { class: 'site-name', 'data-role': 'site-name' });
@@ -215,9 +216,14 @@ async function setStatus(value) {
   }
 }
 
+/** Chats I have on the shop in view, out of what routing gives me there (capacity is per shop). */
 function drawCapacity() {
   if (!live.me) return;
-  shell.capacity.textContent = `${live.mine().length}/${live.me.capacity} chats`;
+  const site = currentSite();
+  const mine = live.sites.find((s) => site && s.id === site.id);
+  if (!mine) { shell.capacity.textContent = ''; return; }
+  const count = live.mine().filter((c) => c.site_id === mine.id).length;
+  shell.capacity.textContent = `${count}/${mine.capacity} chats`;
 }
 
 function drawBadge() {

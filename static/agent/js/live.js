@@ -7,7 +7,7 @@ const MAX_MESSAGES_KEPT = 500;
 export class Live {
   constructor() {
     this.me = null;            // AgentView from `ready`
-    this.sites = [];           // [{id, name, role}]
+    this.sites = [];           // [{id, name, role, capacity, skills}]: capacity and skills per site
     this.visitors = new Map(); // visitor_id → LiveVisitor
     this.conversations = new Map(); // conversation_id → Conversation header
     this.messages = new Map(); // conversation_id → [MessageOut | note], by time

@@ -135,13 +135,10 @@ function inviteForm(ctx, base, oneTime, onInvited) {
 }
 
 function showOneTime(box, answer, body) {
+  // The server answers alike whether or not the email already has an account (it does not
+  // tell another shop's owner who has one), so the hint covers both.
   const who = (answer.agent && (answer.agent.name || answer.agent.email)) || body.email;
-  if (!answer.one_time_password) {
-    replace(box, h('p', { class: 'one-time', 'data-role': 'invite-existing', role: 'status',
-      text: `${who} already has a shopchat account and was added to this shop. They sign in with their own password.` }));
-    return;
-  }
   replace(box, h('div', { class: 'one-time', role: 'status' },
     h('p', {}, `One-time password for ${who}: `, h('code', { 'data-role': 'one-time-password', text: answer.one_time_password })),
-    h('p', { class: 'hint', text: 'It is shown only now. Pass it on securely (in person or a password manager, not in the same email as the address); they choose their own password when they first sign in.' })));
+    h('p', { class: 'hint', text: 'It is shown only now. Pass it on securely (in person or a password manager, not in the same email as the address); they choose their own password when they first sign in. If they already have a shopchat account, they sign in with their own password instead and this one does nothing.' })));
 }
