@@ -17,11 +17,11 @@ pub use agent::{
     agent_gone, agent_message, agent_removed, announce_opened, close, note, set_tag, start, take,
     transfer,
 };
+pub use idle::start as start_idle_sweep;
 pub use presence::{
     announce_agents, announce_left, announce_visitor, start as start_presence, tell_status,
     went_offline,
 };
-pub use idle::start as start_idle_sweep;
 pub use queue::{hand_off, route_from_trigger, shopper_handoff};
 pub use route::route_site;
 pub use settings_cache::ChatSettingsCache;

@@ -44,7 +44,11 @@ pub async fn hand_off(
 /// The visitor's cart value, which orders the queue: the live state when the shopper is on
 /// this node, else the state last saved (a shopper on another node, an agent starting a chat);
 /// `None` when the visitor is unknown, so a caller keeps the value it has.
-pub(super) async fn cart_total(state: &AppState, site: &SiteId, visitor: &VisitorId) -> Option<f64> {
+pub(super) async fn cart_total(
+    state: &AppState,
+    site: &SiteId,
+    visitor: &VisitorId,
+) -> Option<f64> {
     let browsing = match state.hub.visitor_state(site, visitor) {
         Some(live) => live,
         None => state.store.load_visitor(site, visitor).await.ok()??,

@@ -187,9 +187,7 @@ impl ShopperSocket {
             match action {
                 Planned::Message { text, persona } => {
                     let (author, agent) = self.speaker(persona).await;
-                    conversation_id = self
-                        .proactive_message(rule, now, author, agent, text)
-                        .await;
+                    conversation_id = self.proactive_message(rule, now, author, agent, text).await;
                 }
                 Planned::Open => open = true,
                 Planned::Tag(_) => {}
@@ -349,8 +347,7 @@ impl ShopperSocket {
                 lock(&joined.browsing).in_conversation = true;
             }
             if appended.opened {
-                crate::chat::announce_opened(&self.state, &appended.message.conversation_id)
-                    .await;
+                crate::chat::announce_opened(&self.state, &appended.message.conversation_id).await;
             }
         }
         self.publish_stored(&visitor, &appended).await;
