@@ -364,7 +364,7 @@ pub fn asks_for_person(text: &str) -> bool {
                 return true;
             }
             // The whole message is the person-word with polite words around it.
-            let short = total + 1 <= SHORT_REQUEST_WORDS + len;
+            let short = total < SHORT_REQUEST_WORDS + len;
             let rest_small = clauses.iter().enumerate().all(|(c, ws)| {
                 ws.iter()
                     .enumerate()
