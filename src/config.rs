@@ -165,6 +165,10 @@ pub struct SettingsArgs {
     /// Login attempts per email from all addresses together per minute [default: 100]
     #[arg(long, global = true, env = "SHOPCHAT_LOGIN_PER_EMAIL_PER_MIN")]
     pub login_per_email_per_min: Option<u32>,
+    /// Milliseconds between sweeps that close conversations idle longer than their site's
+    /// `idle_close_secs` [default: 15000]
+    #[arg(long, global = true, env = "SHOPCHAT_IDLE_SWEEP_MS")]
+    pub idle_sweep_ms: Option<u64>,
 }
 
 /// Budgets that keep a stranger from exhausting a node. Each acts before the work it guards:
@@ -233,6 +237,9 @@ pub struct Limits {
     /// How long an agent may be offline (disconnected, or status offline) before its
     /// assigned chats go back to the queue: long enough for a page reload or a network blip.
     pub agent_grace: Duration,
+    /// How often each node looks for conversations idle past their site's `idle_close_secs`
+    /// and closes them; a chat closes at most this much later than its setting says.
+    pub idle_sweep: Duration,
 }
 
 /// The resolved settings the server runs with.
@@ -290,6 +297,7 @@ impl Default for Settings {
                 ping_interval: Duration::from_secs(15),
                 idle_timeout: Duration::from_secs(45),
                 agent_grace: Duration::from_secs(60),
+                idle_sweep: Duration::from_secs(15),
             },
             workers: None,
             allow_http_webhooks: false,
@@ -424,6 +432,10 @@ impl Settings {
             agent_grace: Duration::from_millis(positive(
                 "agent_grace_ms",
                 pick!(agent_grace_ms, d.limits.agent_grace.as_millis() as u64),
+            )?),
+            idle_sweep: Duration::from_millis(positive(
+                "idle_sweep_ms",
+                pick!(idle_sweep_ms, d.limits.idle_sweep.as_millis() as u64),
             )?),
         };
         if !(1024..=1024 * 1024).contains(&limits.max_frame_bytes) {

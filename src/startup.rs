@@ -349,6 +349,7 @@ impl Application {
             crate::chat::drop_cached(&caches, site, what)
         }));
         crate::chat::start_presence(state.clone());
+        crate::chat::start_idle_sweep(state.clone());
         let data = web::Data::new(state);
         let mut server = HttpServer::new(move || {
             App::new()

@@ -257,10 +257,24 @@ pub async fn start(
         .conversation(&appended.message.conversation_id)
         .await?
     {
+        let conv = super::queue::take_cart(state, &conv).await;
         announce(state, &conv, None, &Stage::Closed).await;
         deliver_message(state, &conv, &appended.message).await;
     }
     Ok(appended)
+}
+
+/// Tells the shopper and the site's agents about a conversation that just opened assigned
+/// (an agent persona's proactive message), as [`start`] does for an agent's own opening.
+pub async fn announce_opened(state: &AppState, id: &crate::domain::ConversationId) {
+    match state.store.conversation(id).await {
+        Ok(Some(conv)) => {
+            let conv = super::queue::take_cart(state, &conv).await;
+            announce(state, &conv, None, &Stage::Closed).await;
+        }
+        Ok(None) => {}
+        Err(e) => tracing::warn!(error = %e, conversation = %id, "cannot announce a new chat"),
+    }
 }
 
 /// Adds or removes a tag.

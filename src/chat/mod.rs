@@ -5,6 +5,7 @@
 
 mod agent;
 mod bot;
+mod idle;
 mod presence;
 mod queue;
 mod route;
@@ -13,8 +14,10 @@ mod settings_cache;
 mod shopper;
 
 pub use agent::{
-    agent_gone, agent_message, agent_removed, close, note, set_tag, start, take, transfer,
+    agent_gone, agent_message, agent_removed, announce_opened, close, note, set_tag, start, take,
+    transfer,
 };
+pub use idle::start as start_idle_sweep;
 pub use presence::{
     announce_agents, announce_left, announce_visitor, start as start_presence, tell_status,
     went_offline,
@@ -22,7 +25,7 @@ pub use presence::{
 pub use queue::{hand_off, route_from_trigger, shopper_handoff};
 pub use route::route_site;
 pub use settings_cache::ChatSettingsCache;
-pub use shopper::{contact, opening, reopen_if_recent, shopper_wrote};
+pub use shopper::{chatting, contact, opening, reopen_if_recent, shopper_wrote};
 
 /// A site's chat settings through this node's cache; the defaults if the store fails, so a
 /// store hiccup degrades to default behaviour instead of dropping a shopper's message.

@@ -17,15 +17,14 @@ pub async fn hand_off(
     reason: HandoffReason,
     priority: u8,
 ) -> Result<Conversation, ChatError> {
+    let cart = match state.store.conversation(id).await? {
+        Some(c) => cart_total(state, &c.site_id, &c.visitor_id).await,
+        None => None,
+    };
     let (conv, _) = change(state, id, |c, now| {
         c.priority = c.priority.max(priority);
-        // The live cart, when the shopper is on this node; else the value kept so far.
-        if let Some(cart) = state
-            .hub
-            .visitor_state(&c.site_id, &c.visitor_id)
-            .and_then(|v| v.cart)
-        {
-            c.cart_total = cart.total;
+        if let Some(cart) = cart {
+            c.cart_total = cart;
         }
         if !matches!(c.lifecycle.stage, Stage::Bot) {
             return Ok(None);
@@ -40,6 +39,44 @@ pub async fn hand_off(
         after_queued(state, &conv).await;
     }
     Ok(conv)
+}
+
+/// The visitor's cart value, which orders the queue: the live state when the shopper is on
+/// this node, else the state last saved (a shopper on another node, an agent starting a chat);
+/// `None` when the visitor is unknown, so a caller keeps the value it has.
+pub(super) async fn cart_total(
+    state: &AppState,
+    site: &SiteId,
+    visitor: &VisitorId,
+) -> Option<f64> {
+    let browsing = match state.hub.visitor_state(site, visitor) {
+        Some(live) => live,
+        None => state.store.load_visitor(site, visitor).await.ok()??,
+    };
+    Some(browsing.cart.map_or(0.0, |c| c.total))
+}
+
+/// Sets a conversation's cart value from the visitor's cart, for conversations that opened
+/// without going through the queue's own paths (a shopper's first message, an agent's start).
+pub(super) async fn take_cart(state: &AppState, conv: &Conversation) -> Conversation {
+    let Some(cart) = cart_total(state, &conv.site_id, &conv.visitor_id).await else {
+        return conv.clone();
+    };
+    if cart == conv.cart_total {
+        return conv.clone();
+    }
+    match change(state, &conv.id, |c, _| {
+        c.cart_total = cart;
+        Ok(None)
+    })
+    .await
+    {
+        Ok((saved, _)) => saved,
+        Err(e) => {
+            tracing::warn!(error = %e, conversation = %conv.id, "cannot record the cart value");
+            conv.clone()
+        }
+    }
 }
 
 /// A queued chat: route it when the site auto-assigns; if it is still waiting and nobody is
@@ -116,15 +153,13 @@ async fn open_queued(
             },
         )
         .await?;
-    let cart = state
-        .hub
-        .visitor_state(site, visitor)
-        .and_then(|v| v.cart.map(|c| c.total))
-        .unwrap_or(0.0);
+    let cart = cart_total(state, site, visitor).await;
     let (conv, _) = change(state, &appended.message.conversation_id, |c, _| {
         c.handoff_reason = Some(reason);
         c.priority = c.priority.max(priority);
-        c.cart_total = cart;
+        if let Some(cart) = cart {
+            c.cart_total = cart;
+        }
         Ok(None)
     })
     .await?;

@@ -85,8 +85,10 @@ async fn route(state: &AppState, site: &SiteId) -> Result<(), super::ChatError> 
             skills: member.profile.skills.into_iter().collect(),
         });
     }
+    // A proactive message nobody answered waits outside routing: no agent's slot for it.
     let mut waiting: Vec<Waiting> = queue
         .iter()
+        .filter(|c| !c.awaits_shopper())
         .map(|c| Waiting {
             id: c.id.clone(),
             priority: c.priority,

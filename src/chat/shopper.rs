@@ -1,7 +1,7 @@
 //! What a shopper's messages do to conversations: how a new one opens, reopening a recently
 //! closed one, keyword rules, the bot's turn or the queue, and the email left while waiting.
 
-use super::queue::{after_queued, hand_off};
+use super::queue::{after_queued, cart_total, hand_off, take_cart};
 use super::{ChatError, apply, change, deliver_message, system_message};
 use crate::conversation::handoff::asks_for_person;
 use crate::conversation::{Event, HandoffReason, Lifecycle, Opening, Stage};
@@ -18,6 +18,25 @@ pub async fn opening(state: &AppState, site: &SiteId, shopper_wrote: bool) -> Op
     let reason = (shopper_wrote && matches!(lifecycle.stage, Stage::Queued))
         .then_some(HandoffReason::ShopperAsked);
     Opening { lifecycle, reason }
+}
+
+/// Whether the visitor is chatting, for the `in_conversation` fact that keeps proactive
+/// rules quiet: an open conversation counts once the shopper has written in it or a person
+/// has it. One opened by a proactive message that nobody answered does not, so a later rule
+/// may still speak (the site's fatigue budget keeps that from becoming nagging).
+pub async fn chatting(state: &AppState, conversations: &[Conversation]) -> bool {
+    for conv in conversations.iter().filter(|c| c.is_open()) {
+        let chatting = match conv.lifecycle.stage {
+            _ if conv.awaits_shopper() => false,
+            // With the bot from a proactive message, or from the shopper's own question.
+            Stage::Bot => !matches!(state.store.last_shopper_message(&conv.id).await, Ok(None)),
+            _ => true,
+        };
+        if chatting {
+            return true;
+        }
+    }
+    false
 }
 
 /// Before a shopper's message is stored: a conversation closed within the site's reopen
@@ -39,10 +58,14 @@ pub async fn reopen_if_recent(state: &AppState, site: &SiteId, visitor: &Visitor
         return;
     }
     let window_ms = (super::settings(state, site).await.reopen_window_secs * 1000) as i64;
+    let cart = cart_total(state, site, visitor).await;
     let reopened = change(state, &conv.id, |c, now| {
         let notice = apply(c, &Event::ShopperWrites, now, window_ms)?;
         if matches!(c.lifecycle.stage, Stage::Queued) {
             c.queued_at = Some(now);
+            if let Some(cart) = cart {
+                c.cart_total = cart;
+            }
         }
         Ok(Some(notice))
     })
@@ -79,14 +102,21 @@ pub async fn shopper_wrote(state: &AppState, appended: &Appended, text: &str) {
             let _ = hand_off(state, id, HandoffReason::ShopperAsked, 0).await;
         }
         Stage::Bot => super::bot::spawn_answer(state.clone(), conv, text.to_owned()),
-        // A chat that opened straight in the queue (no bot): route it.
-        Stage::Queued if appended.opened => after_queued(state, &conv).await,
-        // Opened by a proactive message with no bot behind it: the shopper's first answer
-        // goes to people.
+        // A chat that opened straight in the queue (no bot): with its cart value, route it.
+        Stage::Queued if appended.opened => {
+            let conv = take_cart(state, &conv).await;
+            after_queued(state, &conv).await
+        }
+        // Opened by a proactive message with no bot behind it (or from an agent persona):
+        // the shopper's first answer goes to people, the cart value with it.
         Stage::Queued if conv.handoff_reason.is_none() => {
+            let cart = cart_total(state, &conv.site_id, &conv.visitor_id).await;
             if let Ok((conv, _)) = change(state, id, |c, now| {
                 c.handoff_reason.get_or_insert(HandoffReason::ShopperAsked);
                 c.queued_at = Some(now);
+                if let Some(cart) = cart {
+                    c.cart_total = cart;
+                }
                 Ok(None)
             })
             .await

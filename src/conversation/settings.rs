@@ -9,6 +9,13 @@ const MAX_KEYWORD_RULES: usize = 50;
 /// Most keywords per rule.
 const MAX_KEYWORDS: usize = 20;
 
+/// Idle conversations close after 30 minutes unless the site says otherwise.
+pub const DEFAULT_IDLE_CLOSE_SECS: u64 = 30 * 60;
+/// The shortest idle time a site may set: long enough not to cut a typing shopper off.
+pub const MIN_IDLE_CLOSE_SECS: u64 = 5;
+/// The longest idle time a site may set.
+pub const MAX_IDLE_CLOSE_SECS: u64 = 30 * 86_400;
+
 /// How a site's conversations are run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, default)]
@@ -38,6 +45,10 @@ pub struct ChatSettings {
     pub color: String,
     /// The first line of an empty chat panel.
     pub greeting: String,
+    /// An open conversation with no message from either side (and no other change) for this
+    /// many seconds closes by itself, so an unanswered proactive message or a shopper who
+    /// left does not hold a conversation (and an agent's slot) open forever.
+    pub idle_close_secs: u64,
 }
 
 impl Default for ChatSettings {
@@ -55,6 +66,7 @@ impl Default for ChatSettings {
             keyword_rules: Vec::new(),
             color: "#1f6feb".into(),
             greeting: "Hi! How can we help?".into(),
+            idle_close_secs: DEFAULT_IDLE_CLOSE_SECS,
         }
     }
 }
@@ -125,6 +137,12 @@ impl ChatSettings {
         }
         if self.reopen_window_secs > 30 * 86_400 {
             return Err(bad("reopen_window_secs", "must be at most 30 days"));
+        }
+        if !(MIN_IDLE_CLOSE_SECS..=MAX_IDLE_CLOSE_SECS).contains(&self.idle_close_secs) {
+            return Err(bad(
+                "idle_close_secs",
+                format!("must be from {MIN_IDLE_CLOSE_SECS} seconds to 30 days"),
+            ));
         }
         if self.languages.is_empty() || self.languages.len() > 10 {
             return Err(bad("languages", "must name 1 to 10 languages"));

@@ -347,6 +347,15 @@ impl BrowsingEvent {
         }
     }
 
+    /// Whether the event shows the shopper doing something. The widget reports `idle` (no
+    /// input for a while), `visibility` (the tab was hidden or shown) and `exit_intent` (the
+    /// pointer left the page) by itself; those must not restart the idle clock, or an idle
+    /// rule would fire late or never. Everything else (pages, products, cart, the shop's own
+    /// `track` calls, widget clicks) is the shopper's doing.
+    pub fn is_activity(&self) -> bool {
+        !matches!(self.name(), "idle" | "visibility" | "exit_intent")
+    }
+
     /// The event's wire name, which rules name in `when`.
     pub fn name(&self) -> &str {
         match self {
@@ -478,6 +487,11 @@ pub struct VisitorState {
     /// The shopper's recent purchases, oldest first, at most [`MAX_ORDERS`].
     #[serde(default)]
     pub orders: VecDeque<Order>,
+    /// Last thing the shopper did (not what the page reports by itself, such as `idle`):
+    /// `idle_time` counts from here. `None` in states saved before it existed, which count
+    /// from `last_seen_at`.
+    #[serde(default)]
+    pub last_active_at: Option<Timestamp>,
 }
 
 impl VisitorState {
@@ -505,6 +519,7 @@ impl VisitorState {
             tags: Default::default(),
             triggers: Default::default(),
             orders: VecDeque::new(),
+            last_active_at: Some(now),
         }
     }
 
@@ -523,12 +538,22 @@ impl VisitorState {
             self.referrer_host = None;
         }
         self.last_seen_at = now;
+        // Opening or reloading a page is something the shopper did.
+        self.active(now);
+    }
+
+    /// The shopper did something (wrote, typed, browsed): the idle clock starts again.
+    pub fn active(&mut self, now: Timestamp) {
+        self.last_active_at = Some(now);
     }
 
     /// Applies a browsing event. A page view of the page the shopper is already on (a reload
     /// or a reconnect that repeats it) is not counted twice.
     pub fn apply(&mut self, event: &BrowsingEvent, now: Timestamp) {
         self.last_seen_at = now;
+        if event.is_activity() {
+            self.active(now);
+        }
         match event {
             BrowsingEvent::PageView(page) => {
                 if self.current_page.as_ref().map(|p| &p.url) == Some(&page.url) {
@@ -608,9 +633,14 @@ impl VisitorState {
         now.millis_since(self.session_started_at)
     }
 
-    /// Milliseconds since the visitor last did anything.
+    /// When the shopper last did something; the start of the idle clock.
+    pub fn idle_since(&self) -> Timestamp {
+        self.last_active_at.unwrap_or(self.last_seen_at)
+    }
+
+    /// Milliseconds since the shopper last did anything.
     pub fn idle_time(&self, now: Timestamp) -> i64 {
-        now.millis_since(self.last_seen_at)
+        now.millis_since(self.idle_since())
     }
 
     /// A returning visitor has had an earlier session.

@@ -155,6 +155,7 @@ async fn list_conversations(
         to: query.to.map(Timestamp),
         text,
         limit: query.limit.unwrap_or(50).clamp(1, 200),
+        active_before: None,
     };
     let conversations = state.store.find_conversations(&filter).await?;
     Ok(HttpResponse::Ok().json(json!({ "conversations": conversations })))

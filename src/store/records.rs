@@ -161,6 +161,16 @@ impl Conversation {
         !matches!(self.lifecycle.stage, Stage::Closed)
     }
 
+    /// Opened in the queue by a bot's proactive message on a site without a bot to answer,
+    /// and nobody has answered it: no reason to be with people yet, and no person ever had
+    /// it. Such a conversation is not a chat: routing leaves it out, so it takes no agent's
+    /// slot. The shopper's first message gives it a reason ([`HandoffReason::ShopperAsked`]).
+    pub fn awaits_shopper(&self) -> bool {
+        matches!(self.lifecycle.stage, Stage::Queued)
+            && self.handoff_reason.is_none()
+            && self.lifecycle.last_agent.is_none()
+    }
+
     /// The agent who has it, if assigned.
     pub fn agent(&self) -> Option<&AgentId> {
         match &self.lifecycle.stage {
@@ -191,6 +201,9 @@ pub struct ConversationFilter {
     pub text: Option<String>,
     /// At most this many, most recently active first.
     pub limit: u32,
+    /// Only those with no message or change since before this moment (`updated_at` earlier):
+    /// the idle sweep's question.
+    pub active_before: Option<Timestamp>,
 }
 
 /// An agent's internal note: part of the transcript for agents, never sent to the shopper.

@@ -249,7 +249,7 @@ impl<'a> Facts<'a> {
         match clock {
             Clock::Page => v.page_entered_at,
             Clock::Session => Some(v.session_started_at),
-            Clock::Idle => Some(v.last_seen_at),
+            Clock::Idle => Some(v.idle_since()),
         }
     }
 

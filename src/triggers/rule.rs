@@ -486,7 +486,7 @@ fn parse_frequency(value: Option<&Value>, errors: &mut Vec<FieldError>) -> Frequ
 }
 
 /// The values a message template can use: `{{product.name}}`, `{{cart.total}}`,
-/// `{{cart.items}}`, `{{page.title}}`, `{{shopper.name}}`.
+/// `{{cart.items}}`, `{{page.title}}`, `{{page.url}}`, `{{page.path}}`, `{{shopper.name}}`.
 fn template_context(facts: &Facts<'_>) -> Value {
     let v = facts.visitor;
     let money = |x: f64| {
@@ -512,6 +512,7 @@ fn template_context(facts: &Facts<'_>) -> Value {
         "page": {
             "title": v.current_page.as_ref().and_then(|p| p.title.clone()),
             "url": v.current_page.as_ref().map(|p| p.url.clone()),
+            "path": v.current_page.as_ref().map(|p| p.path.clone()),
         },
         "shopper": { "name": v.attributes.get("name").and_then(Value::as_str) },
     })

@@ -15,6 +15,7 @@ mod conversations;
 mod demo;
 mod library;
 mod messages;
+mod product_rules;
 mod redis_server;
 mod reports;
 mod restart;

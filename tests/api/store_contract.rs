@@ -536,6 +536,65 @@ async fn run_contract(store: Arc<dyn Store>) {
     contract_sites_accounts_settings(store.clone()).await;
     contract_library(store.clone()).await;
     contract_member_profiles(store.clone()).await;
+    contract_idle_search(store.clone()).await;
+}
+
+/// `active_before` finds the conversations with no message or change since a moment (the
+/// idle sweep's question), in any stage filter, on one site only.
+async fn contract_idle_search(store: Arc<dyn Store>) {
+    use shopchat::conversation::Stage;
+    use shopchat::store::ConversationFilter;
+    let site = new_site(store.as_ref()).await;
+    let other = new_site(store.as_ref()).await;
+    let mut convs = Vec::new();
+    for (i, on) in [&site, &site, &site, &other].into_iter().enumerate() {
+        let visitor = VisitorId::generate();
+        let mut message = shopper_message(&visitor, None, "hello");
+        message.ts = Timestamp(1_000_000 * (i as i64 % 3 + 1));
+        let appended = store
+            .append_to_visitor(on, &visitor, message, &Lifecycle::new(true).into())
+            .await
+            .unwrap();
+        convs.push(appended.conversation);
+    }
+    // The third changes now (queued): active, whatever its messages' times.
+    let mut third = convs[2].clone();
+    third.lifecycle.stage = Stage::Queued;
+    store.save_conversation(&third, 0, None).await.unwrap();
+    let find = |stages: Vec<&'static str>, before: i64| {
+        let store = store.clone();
+        let site = site.clone();
+        async move {
+            store
+                .find_conversations(&ConversationFilter {
+                    site: Some(site),
+                    stages,
+                    active_before: Some(Timestamp(before)),
+                    limit: 10,
+                    ..ConversationFilter::default()
+                })
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|c| c.id)
+                .collect::<Vec<_>>()
+        }
+    };
+    let open = vec!["bot", "queued", "assigned"];
+    assert_eq!(
+        find(open.clone(), 2_500_000).await,
+        vec![convs[1].id.clone(), convs[0].id.clone()]
+    );
+    assert_eq!(
+        find(open.clone(), 2_000_000).await,
+        vec![convs[0].id.clone()]
+    );
+    assert_eq!(
+        find(vec!["bot"], 2_500_000).await,
+        vec![convs[1].id.clone(), convs[0].id.clone()]
+    );
+    assert_eq!(find(vec!["queued"], 2_500_000).await, Vec::new());
+    assert_eq!(find(open, 999_999).await, Vec::new());
 }
 
 /// A prefix no other run shares, so tests could even share one Redis.

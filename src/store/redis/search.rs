@@ -96,6 +96,11 @@ impl RedisStore {
                 .await
                 .map_err(redis_err("search conversations"))?;
             let mut ids: Vec<(String, f64)> = lists.into_iter().flatten().collect();
+            // The indexes are scored by last activity: the idle sweep's old ones are found
+            // without loading every open header (the header check below stays the judge).
+            if let Some(before) = filter.active_before {
+                ids.retain(|(_, score)| *score < before.0 as f64 + 1.0);
+            }
             ids.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
             let mut seen = HashSet::new();
             ids.retain(|(id, _)| seen.insert(id.clone()));
@@ -161,7 +166,10 @@ impl RedisStore {
                 .is_none_or(|a| conv.agent() == Some(a))
             && filter.tag.as_ref().is_none_or(|t| conv.tags.contains(t))
             && filter.from.is_none_or(|from| conv.created_at >= from)
-            && filter.to.is_none_or(|to| conv.created_at < to);
+            && filter.to.is_none_or(|to| conv.created_at < to)
+            && filter
+                .active_before
+                .is_none_or(|before| conv.updated_at < before);
         if !cheap {
             return Ok(false);
         }

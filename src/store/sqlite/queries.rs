@@ -665,6 +665,9 @@ pub(super) fn find_conversations(
     if let Some(to) = filter.to {
         arg(&mut clauses, "created_at < ?", Box::new(to.0));
     }
+    if let Some(before) = filter.active_before {
+        arg(&mut clauses, "updated_at < ?", Box::new(before.0));
+    }
     if let Some(text) = &filter.text {
         let escaped = text
             .replace('\\', "\\\\")

@@ -266,6 +266,9 @@ impl ShopperSocket {
                 self.typing_to_agents(typing.active).await;
                 if typing.active {
                     self.typing_until = Some(Instant::now() + TYPING_LASTS);
+                    if let Some(joined) = &self.joined {
+                        lock(&joined.browsing).active(Timestamp::now());
+                    }
                     Flow::Continue
                 } else {
                     self.typing_until = None;
@@ -409,6 +412,7 @@ impl ShopperSocket {
                     .register_shopper(&self.site.id, &visitor, loaded, outbox, too_slow)
             }
         };
+        let chatting = chat::chatting(&self.state, &conversations).await;
         let snapshot = {
             let mut state = lock(&browsing);
             if known {
@@ -417,7 +421,7 @@ impl ShopperSocket {
             if let Some(page) = page {
                 state.apply(&BrowsingEvent::PageView(page), now);
             }
-            state.in_conversation = conversations.iter().any(|c| c.is_open());
+            state.in_conversation = chatting;
             state.clone()
         };
         self.joined = Some(Joined {
@@ -789,7 +793,9 @@ impl ShopperSocket {
         }
         metrics::counter!("shopchat_messages_stored_total", "author" => "shopper").increment(1);
         if let Some(joined) = &self.joined {
-            lock(&joined.browsing).in_conversation = true;
+            let mut browsing = lock(&joined.browsing);
+            browsing.in_conversation = true;
+            browsing.active(Timestamp::now());
         }
         self.conversation = Some(stored.conversation_id.clone());
         self.reach(Stage::Replied, Timestamp::now()).await;

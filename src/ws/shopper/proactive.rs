@@ -2,7 +2,10 @@
 //! make the firing durable, then act; and credit later funnel stages to the rule that fired.
 
 use super::{Flow, ShopperSocket, error};
-use crate::domain::{AuthorKind, BrowsingEvent, ClientMsgId, MessageText, RuleId, Timestamp};
+use crate::agent_protocol::AgentStatus;
+use crate::domain::{
+    AgentId, AuthorKind, BrowsingEvent, ClientMsgId, MessageText, RuleId, Timestamp,
+};
 use crate::hub::lock;
 use crate::protocol::{Author, ErrorCode, ServerFrame};
 use crate::store::NewMessage;
@@ -186,15 +189,8 @@ impl ShopperSocket {
         for action in planned {
             match action {
                 Planned::Message { text, persona } => {
-                    let author = match persona {
-                        Persona::Bot(name) => Author {
-                            kind: AuthorKind::Bot,
-                            name,
-                        },
-                        // Agent personas fire only while the agent is online (none can be yet).
-                        Persona::Agent(_) => continue,
-                    };
-                    conversation_id = self.proactive_message(rule, now, author, text).await;
+                    let (author, agent) = self.speaker(persona).await;
+                    conversation_id = self.proactive_message(rule, now, author, agent, text).await;
                 }
                 Planned::Open => open = true,
                 Planned::Tag(_) => {}
@@ -256,13 +252,59 @@ impl ShopperSocket {
         Flow::Continue
     }
 
+    /// Who a rule's message comes from. An agent persona speaks as that agent, under the
+    /// name shoppers see, while the agent is online for the site (on any node): the engine
+    /// fires such a rule only then, and this checks again because the agent may have left
+    /// during the firing. An agent who left meanwhile is replaced by the site's bot, labelled
+    /// as a bot, so a firing that was counted is always shown and never pretends a person.
+    async fn speaker(&self, persona: Persona) -> (Author, Option<AgentId>) {
+        let agent = match persona {
+            Persona::Bot(name) => {
+                return (
+                    Author {
+                        kind: AuthorKind::Bot,
+                        name,
+                    },
+                    None,
+                );
+            }
+            Persona::Agent(agent) => agent,
+        };
+        let online = self
+            .state
+            .hub
+            .site_agents(&self.site.id)
+            .into_iter()
+            .any(|(id, status)| id == agent && status == AgentStatus::Online);
+        if online {
+            let name = crate::chat::agent_name(&self.state, &agent).await;
+            let author = Author {
+                kind: AuthorKind::Agent,
+                name,
+            };
+            return (author, Some(agent));
+        }
+        let name = crate::chat::settings(&self.state, &self.site.id)
+            .await
+            .bot_name
+            .clone();
+        let author = Author {
+            kind: AuthorKind::Bot,
+            name,
+        };
+        (author, None)
+    }
+
     /// Stores the rule's message in the visitor's conversation (opening one) and delivers it
-    /// to every tab. The key makes a retry of the same firing store nothing twice.
+    /// to every tab. The key makes a retry of the same firing store nothing twice. A message
+    /// from an agent persona opens the conversation assigned to that agent, as if they had
+    /// started it, so the shopper's answer reaches the person who spoke.
     async fn proactive_message(
         &mut self,
         rule: &RuleId,
         now: Timestamp,
         author: Author,
+        agent: Option<AgentId>,
         text: String,
     ) -> Option<crate::domain::ConversationId> {
         let visitor = self.joined.as_ref()?.id.clone();
@@ -273,12 +315,17 @@ impl ShopperSocket {
         let key = ClientMsgId::parse(&format!("{rule}-{}", now.0)).ok();
         let message = NewMessage {
             author,
-            author_id: rule.to_string(),
+            author_id: agent
+                .as_ref()
+                .map_or_else(|| rule.to_string(), |a| a.to_string()),
             text,
             client_msg_id: key,
             ts: now,
         };
-        let opening = crate::chat::opening(&self.state, &self.site.id, false).await;
+        let opening = match &agent {
+            Some(agent) => crate::conversation::Lifecycle::started_by(agent.clone()).into(),
+            None => crate::chat::opening(&self.state, &self.site.id, false).await,
+        };
         let appended = match self
             .state
             .store
@@ -291,11 +338,20 @@ impl ShopperSocket {
                 return None;
             }
         };
-        if let Some(joined) = &self.joined {
-            lock(&joined.browsing).in_conversation = true;
-        }
+        // Not `in_conversation`: a message nobody answered is not a chat, so later rules may
+        // still speak (the site's fatigue budget keeps that from becoming nagging).
         if !appended.duplicate {
-            metrics::counter!("shopchat_messages_stored_total", "author" => "bot").increment(1);
+            let author = appended.message.author.kind.as_str();
+            metrics::counter!("shopchat_messages_stored_total", "author" => author).increment(1);
+        }
+        if agent.is_some() {
+            // The agent spoke: the conversation is theirs, a chat like one they started.
+            if let Some(joined) = &self.joined {
+                lock(&joined.browsing).in_conversation = true;
+            }
+            if appended.opened {
+                crate::chat::announce_opened(&self.state, &appended.message.conversation_id).await;
+            }
         }
         self.publish_stored(&visitor, &appended).await;
         Some(appended.message.conversation_id)
