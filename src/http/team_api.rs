@@ -7,7 +7,7 @@
 
 use super::conversations_api::{agent_view, check_profile, parse_role};
 use super::{ApiError, Caller, json};
-use crate::auth::{generate_password, hash_password};
+use crate::auth::generate_password;
 use crate::bus::BusEvent;
 use crate::chat;
 use crate::domain::{AgentId, Email, SiteId};
@@ -96,9 +96,14 @@ async fn invite_agent(
         }
         None => {
             let password = generate_password();
-            let hash = hash_password(password.clone())
+            let hash = state
+                .passwords
+                .hash(password.clone())
                 .await
-                .map_err(ApiError::internal)?;
+                .map_err(|e| match e {
+                    crate::auth::PasswordError::Busy => ApiError::busy(e.to_string()),
+                    other => ApiError::internal(other),
+                })?;
             let agent = state
                 .store
                 .create_agent(NewAgent {

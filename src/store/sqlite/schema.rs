@@ -149,6 +149,11 @@ CREATE TABLE canned_replies (
     UNIQUE (site_id, shortcut)
 );
 "#,
+    // Tokens carry the generation they were issued at; a password change bumps it, so the
+    // tokens issued before stop working.
+    r#"
+ALTER TABLE agents ADD COLUMN token_generation INTEGER NOT NULL DEFAULT 0;
+"#,
 ];
 
 /// Brings the schema up to date in one transaction.
