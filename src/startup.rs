@@ -308,7 +308,9 @@ impl Application {
             rules: crate::site_rules::SiteRulesCache::new(store.clone()),
             kb: crate::bot::KbCache::new(store.clone()),
             chat_settings: crate::chat::ChatSettingsCache::default(),
-            logins: Arc::new(crate::http::auth_routes::LoginBudgets::new(&settings.guards)),
+            logins: Arc::new(crate::http::auth_routes::LoginBudgets::new(
+                &settings.guards,
+            )),
             passwords: crate::auth::PasswordJobs::new(settings.guards.password_jobs),
             webhooks: crate::webhooks::Webhooks::start(settings.allow_http_webhooks),
             store,

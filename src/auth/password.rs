@@ -274,7 +274,13 @@ mod tests {
 
     #[test]
     fn the_obvious_is_refused_and_the_reason_said() {
-        for weak in ["aaaaaaaaaa", "          ", "password123", "qwertyuiop", "1234567890"] {
+        for weak in [
+            "aaaaaaaaaa",
+            "          ",
+            "password123",
+            "qwertyuiop",
+            "1234567890",
+        ] {
             let e = check_new_password(weak, &email()).unwrap_err();
             assert!(matches!(e, PasswordError::TooWeak(_)), "{weak}: {e}");
         }
@@ -321,8 +327,7 @@ mod tests {
         }
         for _ in 0..50 {
             let generated = generate_password();
-            check_new_password(&generated, &email())
-                .unwrap_or_else(|e| panic!("{generated}: {e}"));
+            check_new_password(&generated, &email()).unwrap_or_else(|e| panic!("{generated}: {e}"));
         }
     }
 

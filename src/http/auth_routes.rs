@@ -110,18 +110,14 @@ async fn login(
         .with_retry_after(budgets.retry[1]));
     }
     if !budgets.per_email.allow(&key) {
-        return Err(ApiError::too_many(
-            "too many login attempts for this account; wait a minute",
-        )
-        .with_retry_after(budgets.retry[2]));
+        return Err(
+            ApiError::too_many("too many login attempts for this account; wait a minute")
+                .with_retry_after(budgets.retry[2]),
+        );
     }
     // The job slot is taken before the account is looked up: "busy" must not depend on
     // whether the email exists.
-    let job = state
-        .passwords
-        .reserve()
-        .await
-        .map_err(password_failure)?;
+    let job = state.passwords.reserve().await.map_err(password_failure)?;
     let found = state.store.agent_credentials(&email).await?;
     let hash = match &found {
         Some(creds) => creds.password_hash.clone(),
@@ -189,8 +185,11 @@ async fn change_password(
     // The old tokens are dead now; open sockets learn it when they re-authenticate, which
     // the reconnect makes them do at once (any site reaches all of the agent's sockets).
     if let Some(m) = caller.memberships.first() {
-        crate::chat::publish(&state, BusEvent::reconnect_agent(&m.site_id, &caller.agent.id))
-            .await;
+        crate::chat::publish(
+            &state,
+            BusEvent::reconnect_agent(&m.site_id, &caller.agent.id),
+        )
+        .await;
     }
     let generation = state
         .store

@@ -104,7 +104,11 @@ async fn a_login_spray_is_refused_beyond_budget_and_jobs_while_a_shopper_still_c
     let count = |status: u16| answers.iter().filter(|a| a.status == status).count();
     let (worked, limited, busy) = (count(401), count(429), count(503));
     println!("spray answers: {worked} × 401 (hashed), {limited} × 429, {busy} × 503");
-    assert_eq!(worked + limited + busy, 100, "only 401, 429 or 503: {answers:?}");
+    assert_eq!(
+        worked + limited + busy,
+        100,
+        "only 401, 429 or 503: {answers:?}"
+    );
     assert!(
         worked <= budget,
         "at most the address's budget ({budget}) reached the password work, not {worked}"
@@ -134,7 +138,10 @@ async fn password_jobs_beyond_the_bound_are_answered_503_busy_at_once() {
     // both taken. Repeated until one does, within the deadline.
     let deadline = Instant::now() + DEADLINE;
     let busy = loop {
-        assert!(Instant::now() < deadline, "no login was ever refused as busy");
+        assert!(
+            Instant::now() < deadline,
+            "no login was ever refused as busy"
+        );
         let mut wave = spray(&app, 40);
         let mut found = None;
         while let Some(answer) = wave.join_next().await {
@@ -198,11 +205,20 @@ async fn one_address_guessing_an_email_does_not_lock_its_owner_out() {
     let owner = app.seed.owner_email.clone();
     let attacker = Some("203.0.113.7");
     for _ in 0..10 {
-        assert_eq!(attempt(&app, attacker, &owner, "a wrong guess").await.status, 401);
+        assert_eq!(
+            attempt(&app, attacker, &owner, "a wrong guess")
+                .await
+                .status,
+            401
+        );
     }
     let locked = attempt(&app, attacker, &owner, "a wrong guess").await;
     assert_eq!(locked.status, 429, "{locked:?}");
-    assert_eq!(locked.retry_after, Some(6), "10 a minute: one back every 6 s");
+    assert_eq!(
+        locked.retry_after,
+        Some(6),
+        "10 a minute: one back every 6 s"
+    );
     // The same refusal for an email nobody has: the budget says nothing about accounts.
     for _ in 0..10 {
         attempt(&app, attacker, "nobody@shop.example", "a wrong guess").await;

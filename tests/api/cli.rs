@@ -317,7 +317,14 @@ async fn first_start_creates_a_demo_site_for_its_own_origin_and_a_one_time_owner
 async fn agent_create_refuses_a_weak_or_email_like_password_from_stdin() {
     let dir = tempfile::TempDir::new().unwrap();
     let out = shopchat(dir.path())
-        .args(["site", "create", "--name", "Jackets", "--origin", "https://jackets.example"])
+        .args([
+            "site",
+            "create",
+            "--name",
+            "Jackets",
+            "--origin",
+            "https://jackets.example",
+        ])
         .args(["--json"])
         .output()
         .unwrap();
@@ -349,8 +356,15 @@ async fn agent_create_refuses_a_weak_or_email_like_password_from_stdin() {
         let out = create(password);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(!out.status.success(), "{why}");
-        assert!(stderr.contains("password") && stderr.contains(why), "{stderr}");
+        assert!(
+            stderr.contains("password") && stderr.contains(why),
+            "{stderr}"
+        );
     }
     let ok = create("pale-orbit-Tundra-41-kettle");
-    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
 }
