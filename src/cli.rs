@@ -3,7 +3,7 @@
 //! at the same time; with `--redis` they work on the cluster's Redis), so they work before,
 //! after or while the server runs.
 
-use crate::auth::{generate_password, hash_password};
+use crate::auth::{check_new_password, generate_password, hash_password};
 use crate::config::{ConfigError, Settings, SettingsArgs};
 use crate::domain::{Email, Origin, Role, SiteId};
 use crate::startup::{Application, StartupError};
@@ -380,6 +380,12 @@ async fn agent_command(store: &dyn Store, cmd: AgentCommand) -> Result<(), CliEr
     } else {
         (generate_password(), true)
     };
+    // A chosen password meets the same rules as one set through the API; a generated one is
+    // random and passes by construction.
+    if !generated {
+        check_new_password(&password, &email)
+            .map_err(|e| CliError::Input(format!("password: {e}")))?;
+    }
     let hash = hash_password(password.clone())
         .await
         .map_err(|e| CliError::Input(format!("password: {e}")))?;

@@ -52,8 +52,10 @@ pub struct AppState {
     pub jwt: JwtKeys,
     /// Shopper session token key.
     pub sessions: SessionKey,
-    /// Login attempts per email, shared by every worker.
-    pub login_limiter: Arc<governor::DefaultKeyedRateLimiter<String>>,
+    /// Login budgets (per address, per email and address, per email), shared by every worker.
+    pub logins: Arc<crate::http::auth_routes::LoginBudgets>,
+    /// The bound on argon2 work (logins, password changes, invitations).
+    pub passwords: crate::auth::PasswordJobs,
     /// Outbound webhook deliveries.
     pub webhooks: crate::webhooks::Webhooks,
     /// Each site's compiled trigger rules.
@@ -312,7 +314,10 @@ impl Application {
             rules: crate::site_rules::SiteRulesCache::new(store.clone()),
             kb: crate::bot::KbCache::new(store.clone()),
             chat_settings: crate::chat::ChatSettingsCache::default(),
-            login_limiter: crate::http::auth_routes::login_limiter(),
+            logins: Arc::new(crate::http::auth_routes::LoginBudgets::new(
+                &settings.guards,
+            )),
+            passwords: crate::auth::PasswordJobs::new(settings.guards.password_jobs),
             webhooks: crate::webhooks::Webhooks::start(settings.allow_http_webhooks),
             store,
             bus: match &settings.redis_url {

@@ -30,6 +30,10 @@ pub struct Claims {
     pub iss: String,
     /// Audience.
     pub aud: String,
+    /// The account's token generation when issued; a token of an older generation (before a
+    /// password change) is refused. Absent in tokens issued before generations existed: 0.
+    #[serde(default)]
+    pub generation: u64,
 }
 
 /// Keys and rules for agent tokens, built once at start.
@@ -62,8 +66,9 @@ impl JwtKeys {
         }
     }
 
-    /// Issues a token for an account; returns it with its expiry (seconds since the epoch).
-    pub fn issue(&self, agent: &AgentId) -> Result<(String, u64), JwtError> {
+    /// Issues a token for an account at its current token generation; returns it with its
+    /// expiry (seconds since the epoch).
+    pub fn issue(&self, agent: &AgentId, generation: u64) -> Result<(String, u64), JwtError> {
         let now = (Timestamp::now().0 / 1000).max(0) as u64;
         let claims = Claims {
             sub: agent.to_string(),
@@ -71,17 +76,21 @@ impl JwtKeys {
             exp: now + self.ttl_secs,
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
+            generation,
         };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|e| JwtError::Sign(e.to_string()))?;
         Ok((token, claims.exp))
     }
 
-    /// Checks signature, algorithm, expiry, issuer and audience; returns the account id.
-    pub fn verify(&self, token: &str) -> Result<AgentId, JwtError> {
+    /// Checks signature, algorithm, expiry, issuer and audience; returns the account id and
+    /// the token generation it was issued at (the caller compares it with the account's).
+    pub fn verify(&self, token: &str) -> Result<(AgentId, u64), JwtError> {
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map_err(|e| JwtError::Invalid(e.to_string()))?;
-        AgentId::parse(&data.claims.sub).map_err(|e| JwtError::Invalid(e.to_string()))
+        let agent =
+            AgentId::parse(&data.claims.sub).map_err(|e| JwtError::Invalid(e.to_string()))?;
+        Ok((agent, data.claims.generation))
     }
 }
 
@@ -93,8 +102,8 @@ mod tests {
     fn round_trip_and_wrong_key() {
         let keys = JwtKeys::new(b"0123456789abcdef0123456789abcdef", "iss", "aud", 60);
         let agent = AgentId::generate();
-        let (token, _) = keys.issue(&agent).unwrap();
-        assert_eq!(keys.verify(&token).unwrap(), agent);
+        let (token, _) = keys.issue(&agent, 7).unwrap();
+        assert_eq!(keys.verify(&token).unwrap(), (agent, 7));
         let other = JwtKeys::new(b"another-secret-another-secret-00", "iss", "aud", 60);
         assert!(other.verify(&token).is_err());
         let other_aud = JwtKeys::new(b"0123456789abcdef0123456789abcdef", "iss", "other", 60);

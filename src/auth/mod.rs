@@ -8,5 +8,8 @@ mod session_token;
 
 pub use identity::{Identity, identity_hash, verify_identity};
 pub use jwt::{Claims, JwtError, JwtKeys};
-pub use password::{PasswordError, generate_password, hash_password, verify_password};
+pub use password::{
+    MAX_PASSWORD_LEN, PasswordError, PasswordJob, PasswordJobs, check_new_password,
+    generate_password, hash_password, verify_password,
+};
 pub use session_token::{SessionError, SessionKey};

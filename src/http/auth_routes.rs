@@ -1,26 +1,61 @@
 //! Login and password change.
 
-use super::{ApiError, Caller, json};
-use crate::auth::{hash_password, verify_password};
+use super::{ApiError, Budget, Caller, ClientAddr, json};
+use crate::auth::{PasswordError, check_new_password};
+use crate::bus::BusEvent;
+use crate::config::Guards;
 use crate::domain::Email;
 use crate::startup::AppState;
-use actix_web::{HttpResponse, web};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
-use std::num::NonZeroU32;
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
-/// Login attempts per email per minute; slows password guessing to a crawl.
-const LOGINS_PER_MINUTE: u32 = 10;
-/// Tracked emails before old entries are swept; bounds the limiter's memory.
-const MAX_TRACKED: usize = 10_000;
+/// The login budgets, one set per server. They live in the application state, not in the
+/// route set-up: that runs once per worker thread and would give each worker its own budget.
+/// All are checked before the account is looked up or any password hashed, and each is keyed
+/// only on what the request says, so a refusal tells nothing about whether the email exists.
+pub struct LoginBudgets {
+    /// Attempts per client address: one address cannot spray logins.
+    per_addr: Budget<ClientAddr>,
+    /// Attempts per email from one address: slows guessing one account's password.
+    per_email_addr: Budget<(String, ClientAddr)>,
+    /// Attempts per email from everywhere, looser: a ceiling on distributed guessing that a
+    /// single stranger cannot reach to lock the real user out.
+    per_email: Budget<String>,
+    /// `Retry-After` seconds for each (a minute's budget refills one attempt at a time).
+    retry: [u64; 3],
+}
 
-/// The login limiter, one per server. It lives in the application state, not in the route
-/// set-up: that runs once per worker thread and would give each worker its own budget.
-pub fn login_limiter() -> Arc<DefaultKeyedRateLimiter<String>> {
-    let per_minute = NonZeroU32::new(LOGINS_PER_MINUTE).unwrap_or(NonZeroU32::MIN);
-    Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute)))
+impl LoginBudgets {
+    /// Budgets from the guard settings.
+    pub fn new(guards: &Guards) -> Self {
+        let refill = |n: u32| 60u64.div_ceil(u64::from(n.max(1)));
+        LoginBudgets {
+            per_addr: Budget::per_minute(guards.login_per_addr_per_min),
+            per_email_addr: Budget::per_minute(guards.login_per_email_addr_per_min),
+            per_email: Budget::per_minute(guards.login_per_email_per_min),
+            retry: [
+                refill(guards.login_per_addr_per_min),
+                refill(guards.login_per_email_addr_per_min),
+                refill(guards.login_per_email_per_min),
+            ],
+        }
+    }
+}
+
+impl std::fmt::Debug for LoginBudgets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginBudgets").finish_non_exhaustive()
+    }
+}
+
+/// 503 `busy` for password work beyond the bound; other password errors are the server's.
+fn password_failure(e: PasswordError) -> ApiError {
+    match e {
+        PasswordError::Busy => ApiError::busy(e.to_string()),
+        other => ApiError::internal(other),
+    }
 }
 
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
@@ -49,21 +84,40 @@ fn dummy_hash() -> &'static str {
     })
 }
 
-#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest, responses((status = 200, description = "A token, its expiry (s since epoch) and the account", body = Object), (status = 400, description = "Malformed body; `field` names it", body = crate::http::openapi::ErrorResponse), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 429, description = "Too many attempts for this email", body = crate::http::openapi::ErrorResponse)))]
-async fn login(state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
-    let limiter = &state.login_limiter;
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest, responses((status = 200, description = "A token, its expiry (s since epoch) and the account", body = Object), (status = 400, description = "Malformed body; `field` names it", body = crate::http::openapi::ErrorResponse), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 429, description = "Too many attempts from this address, or for this email (from this address, or from everywhere); `Retry-After` says when to try again", body = crate::http::openapi::ErrorResponse), (status = 503, description = "`busy`: every password job is in use; retry after `Retry-After`", body = crate::http::openapi::ErrorResponse)))]
+async fn login(
+    state: web::Data<AppState>,
+    http: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let budgets = &state.logins;
+    let addr = ClientAddr::from_request(&http, &state.settings.guards.trusted_proxies);
+    if !budgets.per_addr.allow(&addr) {
+        return Err(
+            ApiError::too_many("too many login attempts from this address; wait a minute")
+                .with_retry_after(budgets.retry[0]),
+        );
+    }
     let req: LoginRequest = json::parse(&body)?;
     let refused = || ApiError::unauthorized("wrong email or password");
     let email = Email::parse(&req.email)
         .map_err(|e| ApiError::bad_request("invalid_field", e.to_string()).with_field("email"))?;
-    if limiter.len() > MAX_TRACKED {
-        limiter.retain_recent();
-    }
-    if limiter.check_key(&email.to_string()).is_err() {
+    let key = email.to_string();
+    if !budgets.per_email_addr.allow(&(key.clone(), addr)) {
         return Err(ApiError::too_many(
-            "too many login attempts for this account; wait a minute",
-        ));
+            "too many login attempts for this account from this address; wait a minute",
+        )
+        .with_retry_after(budgets.retry[1]));
     }
+    if !budgets.per_email.allow(&key) {
+        return Err(
+            ApiError::too_many("too many login attempts for this account; wait a minute")
+                .with_retry_after(budgets.retry[2]),
+        );
+    }
+    // The job slot is taken before the account is looked up: "busy" must not depend on
+    // whether the email exists.
+    let job = state.passwords.reserve().await.map_err(password_failure)?;
     let found = state.store.agent_credentials(&email).await?;
     let hash = match &found {
         Some(creds) => creds.password_hash.clone(),
@@ -71,13 +125,19 @@ async fn login(state: web::Data<AppState>, body: web::Bytes) -> Result<HttpRespo
             .await
             .map_err(ApiError::internal)?,
     };
-    let ok = verify_password(req.password, hash)
+    let ok = job
+        .verify(req.password, hash)
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(password_failure)?;
     let creds = found.filter(|_| ok).ok_or_else(refused)?;
+    let generation = state
+        .store
+        .token_generation(&creds.agent.id)
+        .await?
+        .ok_or_else(refused)?;
     let (token, expires_at) = state
         .jwt
-        .issue(&creds.agent.id)
+        .issue(&creds.agent.id, generation)
         .map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok().json(json!({
         "token": token,
@@ -92,32 +152,55 @@ pub(super) struct PasswordChange {
     new_password: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/auth/password", tag = "auth", request_body = PasswordChange, security(("bearer" = [])), responses((status = 204, description = "Changed"), (status = 400, description = "New password too short", body = crate::http::openapi::ErrorResponse), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Current password wrong", body = crate::http::openapi::ErrorResponse)))]
+#[utoipa::path(post, path = "/api/v1/auth/password", tag = "auth", request_body = PasswordChange, security(("bearer" = [])), responses((status = 200, description = "Changed. Every token issued before (this one too) stops working and open dashboards are closed; the answer carries a new `token` and its `expires_at`", body = Object), (status = 400, description = "`invalid_field`, `field: new_password`: too short, too long (over 128 characters), contains the account's email, or too easy to guess (the message says why)", body = crate::http::openapi::ErrorResponse), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Current password wrong", body = crate::http::openapi::ErrorResponse), (status = 503, description = "`busy`: every password job is in use; retry after `Retry-After`", body = crate::http::openapi::ErrorResponse)))]
 async fn change_password(
     state: web::Data<AppState>,
     caller: Caller,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let req: PasswordChange = json::parse(&body)?;
+    // The new password's rules first: cheap, and a refused one costs no hashing at all.
+    check_new_password(&req.new_password, &caller.agent.email).map_err(|e| {
+        ApiError::bad_request("invalid_field", e.to_string()).with_field("new_password")
+    })?;
     let creds = state
         .store
         .agent_credentials(&caller.agent.email)
         .await?
         .ok_or_else(|| ApiError::unauthorized("account no longer exists"))?;
-    if !verify_password(req.current_password, creds.password_hash)
+    if !state
+        .passwords
+        .verify(req.current_password, creds.password_hash)
         .await
-        .map_err(ApiError::internal)?
+        .map_err(password_failure)?
     {
         return Err(ApiError::forbidden("current password is wrong").with_field("current_password"));
     }
-    let hash = hash_password(req.new_password).await.map_err(|e| match e {
-        crate::auth::PasswordError::TooShort(_) => {
-            ApiError::bad_request("invalid_field", e.to_string()).with_field("new_password")
-        }
-        other => ApiError::internal(other),
-    })?;
+    let hash = state
+        .passwords
+        .hash(req.new_password)
+        .await
+        .map_err(password_failure)?;
     state.store.set_password(&caller.agent.id, hash).await?;
-    Ok(HttpResponse::NoContent().finish())
+    // The old tokens are dead now; open sockets learn it when they re-authenticate, which
+    // the reconnect makes them do at once (any site reaches all of the agent's sockets).
+    if let Some(m) = caller.memberships.first() {
+        crate::chat::publish(
+            &state,
+            BusEvent::reconnect_agent(&m.site_id, &caller.agent.id),
+        )
+        .await;
+    }
+    let generation = state
+        .store
+        .token_generation(&caller.agent.id)
+        .await?
+        .ok_or_else(|| ApiError::unauthorized("account no longer exists"))?;
+    let (token, expires_at) = state
+        .jwt
+        .issue(&caller.agent.id, generation)
+        .map_err(ApiError::internal)?;
+    Ok(HttpResponse::Ok().json(json!({ "token": token, "expires_at": expires_at })))
 }
 
 #[utoipa::path(get, path = "/api/v1/me", tag = "auth", security(("bearer" = [])), responses((status = 200, description = "The account and its site memberships", body = Object), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse)))]

@@ -47,11 +47,21 @@ async fn authenticate(
     let token = header
         .strip_prefix("Bearer ")
         .ok_or_else(|| ApiError::unauthorized("Authorization must be `Bearer <token>`"))?;
-    let agent_id = state
+    let (agent_id, generation) = state
         .jwt
         .verify(token.trim())
         .map_err(|e| ApiError::unauthorized(e.to_string()))?;
-    // A token outlives nothing: a deleted account's tokens stop working at once.
+    // A token outlives nothing: a deleted account's tokens stop working at once, and so do
+    // the tokens issued before the account's password changed.
+    match state.store.token_generation(&agent_id).await? {
+        None => return Err(ApiError::unauthorized("account no longer exists")),
+        Some(current) if current != generation => {
+            return Err(ApiError::unauthorized(
+                "this token was revoked (the password changed); log in again",
+            ));
+        }
+        Some(_) => {}
+    }
     let agent = state
         .store
         .agent(&agent_id)

@@ -16,6 +16,8 @@ pub struct ApiError {
     field: Option<String>,
     /// Per-field problems (a rule with several mistakes), listed under `errors`.
     details: Vec<crate::triggers::FieldError>,
+    /// Seconds for `Retry-After` on a 429 or 503, when the refusal knows when to come back.
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -26,7 +28,20 @@ impl ApiError {
             message: message.into(),
             field: None,
             details: Vec::new(),
+            retry_after: None,
         }
+    }
+
+    /// Sets `Retry-After` (seconds): when a refused client may usefully try again.
+    pub fn with_retry_after(mut self, secs: u64) -> Self {
+        self.retry_after = Some(secs.max(1));
+        self
+    }
+
+    /// 503 `busy` with `Retry-After`: a bounded resource (password jobs) is all in use right
+    /// now; nothing was done, and the same request may be sent again in a moment.
+    pub fn busy(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, "busy", message).with_retry_after(1)
     }
 
     /// Names the request field at fault.
@@ -142,7 +157,9 @@ impl ResponseError for ApiError {
         if self.status == StatusCode::UNAUTHORIZED {
             response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
         }
-        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+        if let Some(secs) = self.retry_after {
+            response.insert_header((header::RETRY_AFTER, secs.to_string()));
+        } else if self.status == StatusCode::SERVICE_UNAVAILABLE {
             response.insert_header((header::RETRY_AFTER, "1"));
         }
         response.json(json!({ "error": body }))

@@ -42,6 +42,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(dashboard::routes)
         .service(
             web::scope("/api/v1")
+                // Answers carry tokens and shoppers' data: never cached by a browser or a
+                // proxy, and never sniffed into something other than the JSON they are.
+                .wrap(
+                    actix_web::middleware::DefaultHeaders::new()
+                        .add((actix_web::http::header::CACHE_CONTROL, "no-store"))
+                        .add((actix_web::http::header::X_CONTENT_TYPE_OPTIONS, "nosniff")),
+                )
                 .configure(auth_routes::routes)
                 .configure(agent_api::routes)
                 .configure(conversations_api::routes)

@@ -9,7 +9,7 @@
 use super::conversations_api::{check_profile, parse_role};
 use super::{ApiError, Caller, json};
 use crate::agent_protocol::AgentStatus;
-use crate::auth::{generate_password, hash_password};
+use crate::auth::generate_password;
 use crate::bus::BusEvent;
 use crate::chat;
 use crate::domain::{AgentId, Email, SiteId};
@@ -91,9 +91,14 @@ async fn invite_agent(
     // whether someone has an account elsewhere. An existing account keeps its own password
     // (the generated one is dropped), its name and everything it has on other sites.
     let password = generate_password();
-    let hash = hash_password(password.clone())
+    let hash = state
+        .passwords
+        .hash(password.clone())
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(|e| match e {
+            crate::auth::PasswordError::Busy => ApiError::busy(e.to_string()),
+            other => ApiError::internal(other),
+        })?;
     let agent = match state.store.agent_credentials(&email).await? {
         Some(existing) => {
             state

@@ -269,7 +269,7 @@ async fn password_change_needs_the_current_password() {
             json!({ "current_password": PASSWORD, "new_password": "a new long password" }),
         )
         .await;
-    assert_eq!(ok.status(), 204);
+    assert_eq!(ok.status(), 200);
     app.login(&app.seed.owner_email, "a new long password")
         .await;
     app.stop().await;

@@ -227,7 +227,10 @@ async fn first_start_creates_a_demo_site_for_its_own_origin_and_a_one_time_owner
         .send()
         .await
         .unwrap();
-    assert_eq!(changed.status(), 204);
+    assert_eq!(changed.status(), 200);
+    // The change revoked the one-time token; the answer carries the new one.
+    let changed: Value = changed.json().await.unwrap();
+    let token = changed["token"].as_str().unwrap();
 
     // The demo site comes with its starter rules, two of them on.
     let site_id = {
@@ -308,4 +311,60 @@ async fn first_start_creates_a_demo_site_for_its_own_origin_and_a_one_time_owner
     let sites: Value = serde_json::from_slice(&again.stdout).unwrap();
     assert_eq!(sites.as_array().unwrap().len(), 1);
     assert_eq!(sites[0]["name"], "Demo shop");
+}
+
+#[tokio::test]
+async fn agent_create_refuses_a_weak_or_email_like_password_from_stdin() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let out = shopchat(dir.path())
+        .args([
+            "site",
+            "create",
+            "--name",
+            "Jackets",
+            "--origin",
+            "https://jackets.example",
+        ])
+        .args(["--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let site: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let public_key = site["public_key"].as_str().unwrap().to_owned();
+    let create = |password: &str| {
+        let mut child = shopchat(dir.path())
+            .args(["agent", "create", "--email", "ann@jackets.example"])
+            .args(["--site", &public_key, "--password-stdin", "--json"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(format!("{password}\n").as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    for (password, why) in [
+        ("aaaaaaaaaa", "too easy to guess"),
+        ("ann@jackets.example", "email"),
+        (&"x".repeat(200), "at most 128"),
+    ] {
+        let out = create(password);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{why}");
+        assert!(
+            stderr.contains("password") && stderr.contains(why),
+            "{stderr}"
+        );
+    }
+    let ok = create("pale-orbit-Tundra-41-kettle");
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
 }

@@ -7,6 +7,7 @@ mod isolation;
 mod agent_socket;
 mod assets;
 mod auth;
+mod auth_hardening;
 mod browsing;
 mod bus_contract;
 mod cli;

@@ -371,6 +371,7 @@ async fn sqlite_store_meets_the_contract() {
     contract_sites_accounts_settings(store.clone()).await;
     contract_library(store.clone()).await;
     contract_member_profiles(store.clone()).await;
+    contract_token_generation(store.clone()).await;
     store.close().await;
     assert!(matches!(store.ping().await, Err(StoreError::Closed)));
 }
@@ -537,6 +538,7 @@ async fn run_contract(store: Arc<dyn Store>) {
     contract_library(store.clone()).await;
     contract_member_profiles(store.clone()).await;
     contract_idle_search(store.clone()).await;
+    contract_token_generation(store.clone()).await;
 }
 
 /// `active_before` finds the conversations with no message or change since a moment (the
@@ -1468,6 +1470,7 @@ async fn sqlite_migration_gives_each_membership_its_accounts_old_profile() {
     conn.execute_batch(&format!(
         "ALTER TABLE memberships DROP COLUMN capacity;
          ALTER TABLE memberships DROP COLUMN skills;
+         ALTER TABLE agents DROP COLUMN token_generation;
          UPDATE agents SET capacity = 6, skills = '[\"de\"]' WHERE id = '{}';
          PRAGMA user_version = 4;",
         agent.id
@@ -1544,5 +1547,49 @@ async fn redis_migration_gives_each_membership_its_accounts_old_profile() {
     assert!(
         memberships.iter().all(|m| m.profile == want),
         "{memberships:?}"
+    );
+}
+
+/// An account's token generation starts at 0, moves with every password change (and with
+/// nothing else), and is `None` for an account that does not exist.
+async fn contract_token_generation(store: Arc<dyn Store>) {
+    let site = new_site(store.as_ref()).await;
+    let agent = store
+        .create_agent(NewAgent {
+            email: Email::parse("generation@b.example").unwrap(),
+            display_name: "G".into(),
+            password_hash: "$argon2id$fake".into(),
+            must_change_password: true,
+            memberships: vec![(site.clone(), Role::Agent)],
+        })
+        .await
+        .unwrap();
+    assert_eq!(store.token_generation(&agent.id).await.unwrap(), Some(0));
+    store
+        .set_password(&agent.id, "$argon2id$other".into())
+        .await
+        .unwrap();
+    assert_eq!(store.token_generation(&agent.id).await.unwrap(), Some(1));
+    store
+        .set_password(&agent.id, "$argon2id$third".into())
+        .await
+        .unwrap();
+    assert_eq!(store.token_generation(&agent.id).await.unwrap(), Some(2));
+    // The password and the flag changed with it; other writes leave the generation alone.
+    let creds = store
+        .agent_credentials(&agent.email)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(creds.password_hash, "$argon2id$third");
+    assert!(!creds.agent.must_change_password);
+    store.set_role(&site, &agent.id, Role::Owner).await.unwrap();
+    assert_eq!(store.token_generation(&agent.id).await.unwrap(), Some(2));
+    assert_eq!(
+        store
+            .token_generation(&shopchat::domain::AgentId::generate())
+            .await
+            .unwrap(),
+        None
     );
 }

@@ -603,7 +603,7 @@ async fn an_invited_agent_sets_a_password_and_sees_only_the_agent_sections() {
     browser
         .type_into(
             "form[data-role=password-change] input[name=new_password]",
-            &format!("nina's own long password{ENTER}"),
+            &format!("silver tundra kettle 58{ENTER}"),
         )
         .await;
     connected(&browser).await;
@@ -622,7 +622,7 @@ async fn an_invited_agent_sets_a_password_and_sees_only_the_agent_sections() {
     let login = chat
         .http
         .post(chat.url("/api/v1/auth/login"))
-        .json(&json!({ "email": "nina@shop.example", "password": "nina's own long password" }))
+        .json(&json!({ "email": "nina@shop.example", "password": "silver tundra kettle 58" }))
         .send()
         .await
         .unwrap();

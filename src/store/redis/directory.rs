@@ -16,6 +16,10 @@ use serde::{Deserialize, Serialize};
 pub(super) struct AgentRecord {
     pub(super) agent: Agent,
     pub(super) password_hash: String,
+    /// Bumped with every password change; tokens of an older generation are refused.
+    /// Records written before it existed read as 0.
+    #[serde(default)]
+    pub(super) token_generation: u64,
 }
 
 /// A membership's routing profile as stored; none yet (a membership added since the
@@ -240,6 +244,7 @@ impl RedisStore {
         let record = AgentRecord {
             agent: agent.clone(),
             password_hash: new.password_hash,
+            token_generation: 0,
         };
         let mut invocation = self.scripts.create_agent.key(self.keys.dir());
         invocation
@@ -345,9 +350,17 @@ impl RedisStore {
         self.update_json(&key, None, "agent", |r: &mut AgentRecord| {
             r.password_hash = hash.clone();
             r.agent.must_change_password = false;
+            r.token_generation += 1;
         })
         .await
         .map(|_| ())
+    }
+
+    pub(super) async fn token_generation_impl(
+        &self,
+        agent: &AgentId,
+    ) -> Result<Option<u64>, StoreError> {
+        Ok(self.agent_record(agent).await?.map(|r| r.token_generation))
     }
 
     pub(super) async fn set_member_profile_impl(

@@ -244,6 +244,10 @@ impl Store for RedisStore {
         self.set_password_impl(agent, hash).await
     }
 
+    async fn token_generation(&self, agent: &AgentId) -> Result<Option<u64>, StoreError> {
+        self.token_generation_impl(agent).await
+    }
+
     async fn add_membership(
         &self,
         agent: &AgentId,

@@ -218,6 +218,13 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn token_generation(&self, agent: &AgentId) -> Result<Option<u64>, StoreError> {
+        let agent = agent.clone();
+        self.readers
+            .run(move |c| queries::token_generation(c, &agent))
+            .await
+    }
+
     async fn add_membership(
         &self,
         agent: &AgentId,

@@ -276,7 +276,8 @@ pub(super) fn set_password(
 ) -> Result<(), StoreError> {
     let n = conn
         .execute(
-            "UPDATE agents SET password_hash = ?2, must_change_password = 0 WHERE id = ?1",
+            "UPDATE agents SET password_hash = ?2, must_change_password = 0,
+                 token_generation = token_generation + 1 WHERE id = ?1",
             params![agent.as_str(), hash],
         )
         .map_err(db("set password"))?;
@@ -285,6 +286,20 @@ pub(super) fn set_password(
     } else {
         Ok(())
     }
+}
+
+pub(super) fn token_generation(
+    conn: &Connection,
+    agent: &AgentId,
+) -> Result<Option<u64>, StoreError> {
+    let mut stmt = conn
+        .prepare_cached("SELECT token_generation FROM agents WHERE id = ?1")
+        .map_err(db("read token generation"))?;
+    let found: Option<i64> = stmt
+        .query_row([agent.as_str()], |r| r.get(0))
+        .optional()
+        .map_err(db("read token generation"))?;
+    Ok(found.map(|g| g.max(0) as u64))
 }
 
 // ---- conversations and messages -------------------------------------------------------------

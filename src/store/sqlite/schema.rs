@@ -159,6 +159,11 @@ UPDATE memberships SET
     capacity = (SELECT a.capacity FROM agents a WHERE a.id = memberships.agent_id),
     skills = (SELECT a.skills FROM agents a WHERE a.id = memberships.agent_id);
 "#,
+    // Tokens carry the generation they were issued at; a password change bumps it, so the
+    // tokens issued before stop working.
+    r#"
+ALTER TABLE agents ADD COLUMN token_generation INTEGER NOT NULL DEFAULT 0;
+"#,
 ];
 
 /// Brings the schema up to date in one transaction.

@@ -80,12 +80,14 @@ function showLogin(message) {
 
 function showPasswordChange() {
   const current = h('input', { name: 'current_password', type: 'password', autocomplete: 'current-password', required: true });
-  const next = h('input', { name: 'new_password', type: 'password', autocomplete: 'new-password', required: true, minlength: 10 });
+  const next = h('input', { name: 'new_password', type: 'password', autocomplete: 'new-password', required: true, minlength: 10, maxlength: 128 });
   const error = h('p', { class: 'form-error', role: 'alert', hidden: true });
   const form = h('form', { class: 'card login', 'data-role': 'password-change', onsubmit: async (ev) => {
     ev.preventDefault();
     try {
-      await api.post('/auth/password', { current_password: current.value, new_password: next.value });
+      // The change revokes every earlier token, this one too: carry on with the new one.
+      const changed = await api.post('/auth/password', { current_password: current.value, new_password: next.value });
+      session.token = changed.token;
       boot();
     } catch (e) {
       error.textContent = e.message;
@@ -93,7 +95,7 @@ function showPasswordChange() {
     }
   } },
   h('h1', { text: 'Choose your password' }),
-  h('p', { class: 'muted', text: 'You signed in with a one-time password. Choose your own (at least 10 characters).' }),
+  h('p', { class: 'muted', text: 'You signed in with a one-time password. Choose your own: 10 to 128 characters, hard to guess (a few uncommon words work well), not your email.' }),
   h('label', { class: 'field' }, h('span', { class: 'field-label', text: 'One-time password' }), current),
   h('label', { class: 'field' }, h('span', { class: 'field-label', text: 'New password' }), next),
   error,
