@@ -12,6 +12,7 @@ export class Live {
     this.conversations = new Map(); // conversation_id → Conversation header
     this.messages = new Map(); // conversation_id → [MessageOut | note], by time
     this.unread = new Map();   // conversation_id → count of shopper messages not yet seen
+    this.countedSeq = new Map(); // conversation_id → highest shopper seq counted in `unread`
     this.typing = new Map();   // conversation_id → {author, until}
     this.presence = new Map(); // agent_id → status
     this.listeners = new Map();
@@ -41,7 +42,7 @@ export class Live {
         this.conversations = new Map(frame.conversations.map((c) => [c.id, c]));
         // Transcripts may have moved on while we were away: drop the cached ones so the
         // views refetch them (the unread counts stay, they are ours).
-        for (const id of before.keys()) if (!this.conversations.has(id)) this.unread.delete(id);
+        for (const id of before.keys()) if (!this.conversations.has(id)) { this.unread.delete(id); this.countedSeq.delete(id); }
         this.messages.clear();
         this.emit('ready');
         this.emit('visitors');
@@ -66,10 +67,12 @@ export class Live {
         const m = frame.message;
         this.addEntry(m.conversation_id, { kind: 'message', ...m });
         const c = this.conversations.get(m.conversation_id);
-        // A message may come twice (a retried one is published again): count it once.
-        const fresh = !c || m.seq > c.last_seq;
-        if (c && fresh) c.last_seq = m.seq;
-        if (frame.type === 'message' && m.author.kind === 'shopper' && fresh) {
+        if (c && m.seq > c.last_seq) c.last_seq = m.seq;
+        // A message may come twice (a retried one is published again): count it once. The
+        // conversation's header may already carry its seq, so the count keeps its own mark.
+        const counted = this.countedSeq.get(m.conversation_id) || 0;
+        if (frame.type === 'message' && m.author.kind === 'shopper' && m.seq > counted) {
+          this.countedSeq.set(m.conversation_id, m.seq);
           this.unread.set(m.conversation_id, (this.unread.get(m.conversation_id) || 0) + 1);
           this.typing.delete(m.conversation_id);
         }
