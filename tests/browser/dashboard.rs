@@ -638,3 +638,123 @@ async fn an_invited_agent_sets_a_password_and_sees_only_the_agent_sections() {
     browser.close().await;
     chat.stop().await;
 }
+
+#[tokio::test]
+async fn a_half_typed_tag_keeps_its_text_and_focus_while_shoppers_browse() {
+    let chat = ChatServer::start(&[SHOP.to_owned()]).await;
+    let token = chat.login().await;
+    chat.add_article(&token, "How long does shipping take?", "Two to three days.")
+        .await;
+    // The test's own agent socket: it sees each visitor frame the dashboard is sent too.
+    let (mut watcher, _) = chat.agent(&token).await;
+    let browser = Browser::start(1280).await;
+    log_in(&browser, &chat).await;
+
+    let (mut eva, welcome) = shopper(&chat, "Alpine jacket", "/jackets/alpine").await;
+    let eva_id = welcome["visitor_id"].as_str().unwrap().to_owned();
+    eva.send(json!({ "type": "message", "client_msg_id": "m1", "text": "Is the jacket warm?" }))
+        .await;
+    let answer = eva
+        .until("the bot's answer", |f| {
+            f["type"] == "message" && f["author"]["kind"] == "bot"
+        })
+        .await;
+    let conversation = answer["conversation_id"].as_str().unwrap().to_owned();
+    browser
+        .click(&format!("a[data-conversation-id={conversation}]"))
+        .await;
+    text_containing(&browser, "[data-role=transcript]", "jacket warm").await;
+    browser.click("[data-role=take]").await;
+    text_containing(&browser, "[data-role=chat-state]", "Assigned to you").await;
+    text_containing(
+        &browser,
+        "[data-role=current-page] [data-role=page]",
+        "Alpine jacket",
+    )
+    .await;
+
+    // The agent starts a tag and stops halfway (no Enter).
+    browser.click("[data-role=add-tag]").await;
+    browser.type_into("[data-role=add-tag]", "size-ques").await;
+    browser
+        .js("window.__tagInput = document.querySelector('[data-role=add-tag]');")
+        .await;
+
+    // (1) Another shopper arrives and browses: the dashboard is sent their visitor frames.
+    let (mut max, max_welcome) = shopper(&chat, "Scarf", "/scarves/wool").await;
+    let max_id = max_welcome["visitor_id"].as_str().unwrap().to_owned();
+    max.send(json!({ "type": "event", "name": "page_view",
+                     "props": { "url": format!("{SHOP}/scarves/silk"), "title": "Silk scarf" } }))
+        .await;
+    watcher
+        .until("the other shopper's page view", |f| {
+            f["type"] == "visitor"
+                && f["visitor"]["visitor_id"] == max_id.as_str()
+                && f.to_string().contains("Silk scarf")
+        })
+        .await;
+
+    // (2) This chat's own shopper moves on and fills the cart (sent after the other shopper's
+    // frame went out, so the dashboard has that one first).
+    eva.send(json!({ "type": "event", "name": "page_view",
+                     "props": { "url": format!("{SHOP}/boots/trail"), "title": "Trail boots" } }))
+        .await;
+    eva.send(json!({ "type": "event", "name": "cart_update", "props": {
+            "total": 89.5, "currency": "EUR",
+            "items": [{ "sku": "TRL-42", "qty": 1, "price": 89.5, "name": "Trail boots 42" }] } }))
+        .await;
+    watcher
+        .until("this shopper's cart", |f| {
+            f["type"] == "visitor"
+                && f["visitor"]["visitor_id"] == eva_id.as_str()
+                && f.to_string().contains("89.5")
+        })
+        .await;
+    // The dashboard has shown both: the context beside the chat has the new page and cart.
+    text_containing(
+        &browser,
+        "[data-role=current-page] [data-role=page]",
+        "Trail boots",
+    )
+    .await;
+    text_containing(&browser, "[data-role=trail]", "Trail boots").await;
+    text_containing(&browser, "[data-role=cart-total]", "89.50 EUR").await;
+
+    let input = browser
+        .js("const i = document.querySelector('[data-role=add-tag]');\
+             return { value: i.value, focused: document.activeElement === i,\
+                      same: i === window.__tagInput,\
+                      active: document.activeElement.tagName };")
+        .await;
+    assert_eq!(
+        input["value"], "size-ques",
+        "the half-typed tag is still there: {input}"
+    );
+    assert_eq!(
+        input["focused"], true,
+        "the tag input keeps the focus: {input}"
+    );
+    assert_eq!(
+        input["same"], true,
+        "the tag input was never rebuilt: {input}"
+    );
+    browser.screenshot("dashboard-chat-half-typed-tag").await;
+
+    // The agent finishes the tag: it is added and the input empties for the next one.
+    browser.press(&format!("tion{ENTER}")).await;
+    browser
+        .element("[data-role=tags] [data-tag=size-question]")
+        .await;
+    browser
+        .wait_for(
+            "the emptied tag input, still focused",
+            "const i = document.querySelector('[data-role=add-tag]');\
+             return i.value === '' && document.activeElement === i;",
+        )
+        .await;
+
+    let errors = browser.console_errors().await;
+    assert!(errors.is_empty(), "console errors: {errors:?}");
+    browser.close().await;
+    chat.stop().await;
+}

@@ -45,6 +45,30 @@ export function replace(node, ...children) {
   return node;
 }
 
+/**
+ * Makes `children` (nodes; null skipped) the children of `node`, in that order, touching
+ * only what differs: a node already in its place is neither removed nor moved. `replace()`
+ * would detach every child, and a detached element loses the keyboard focus (and a rebuilt
+ * input its half-typed text); live views that redraw on every frame use this instead.
+ */
+export function keep(node, ...children) {
+  const wanted = children.flat().filter((c) => c !== null && c !== undefined && c !== false);
+  const set = new Set(wanted);
+  // Remove the unwanted ones first, so the nodes that stay never need moving to close a gap.
+  for (const child of [...node.childNodes]) if (!set.has(child)) child.remove();
+  wanted.forEach((child, i) => {
+    if (node.childNodes[i] !== child) node.insertBefore(child, node.childNodes[i] || null);
+  });
+  return node;
+}
+
+/** Sets `node.textContent` only when it differs (an equal write still replaces the text node). */
+export function setText(node, text) {
+  const value = String(text);
+  if (node.textContent !== value) node.textContent = value;
+  return node;
+}
+
 /** 12.5 → "12.50 EUR" (or "12.50" without a currency). */
 export function money(value, currency) {
   if (value === null || value === undefined || Number.isNaN(Number(value))) return '';

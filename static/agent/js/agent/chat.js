@@ -2,7 +2,7 @@
 // close, tags), the transcript with author kinds, internal notes and read marks, the typing
 // line, and the composer. The context panel beside it belongs to the same chat.
 
-import { h, replace, time } from '../dom.js';
+import { h, keep, replace, setText, time } from '../dom.js';
 import { REASONS, STAGES, visitorName } from './labels.js';
 import { Composer } from './composer.js';
 import { ContextPanel } from './context.js';
@@ -17,6 +17,19 @@ export class ChatView {
     this.agents = [];       // the site's agents, for names and transfers
     this.head = h('div', { class: 'chat-head' });
     this.tags = h('div', { class: 'tags', 'data-role': 'tags' });
+    // The header's parts are made once and updated in place: live frames arrive all the
+    // time, and rebuilding would throw away a half-typed tag and the keyboard focus.
+    this.title = h('h2', { 'data-role': 'chat-title' });
+    this.statePill = h('span', { class: 'pill', 'data-role': 'chat-state' });
+    this.reasonPill = h('span', { class: 'pill' });
+    this.emailPill = h('span', { class: 'pill', title: 'Left while nobody was online' });
+    this.takeButton = h('button', { type: 'button', class: 'primary', 'data-role': 'take', onclick: () => this.command({ type: 'take' }, 'Taken') });
+    this.transferButton = h('button', { type: 'button', 'data-role': 'transfer', text: 'Transfer', onclick: () => this.transferDialog() });
+    this.closeButton = h('button', { type: 'button', class: 'danger', 'data-role': 'close', text: 'Close', onclick: () => this.command({ type: 'close' }, 'Closed') });
+    this.actions = h('span', { class: 'actions' });
+    this.tagChips = new Map(); // tag → its chip, kept while the tag stays (its × may have focus)
+    this.tagInput = h('input', { type: 'text', 'aria-label': 'Add a tag', placeholder: '+ tag', maxlength: 40, 'data-role': 'add-tag',
+      onkeydown: (ev) => this.onTagKey(ev) });
     this.transcript = h('div', { class: 'transcript', 'data-role': 'transcript', role: 'log', 'aria-live': 'polite', tabindex: '0' });
     this.typingLine = h('div', { class: 'typing-line', 'data-role': 'shopper-typing' });
     this.composer = new Composer(ctx, conversationId, () => this.header);
@@ -27,7 +40,10 @@ export class ChatView {
       this.live.on('messages:' + conversationId, (m) => this.onMessage(m)),
       this.live.on('typing:' + conversationId, () => this.drawTyping()),
       this.live.on('read:' + conversationId, () => this.drawTranscript()),
-      this.live.on('visitors', () => this.drawHead()),
+      // Only this chat's shopper matters here (a name from `identify`); `ready` has no frame.
+      this.live.on('visitors', (frame) => {
+        if (!frame || (this.header && frame.visitor && frame.visitor.visitor_id === this.header.visitor_id)) this.drawHead();
+      }),
     ];
     this.typingTimer = setInterval(() => this.drawTyping(), 2000);
     this.reload();
@@ -75,37 +91,53 @@ export class ChatView {
     return a ? a.display_name : 'another agent';
   }
 
+  /** Updates the header in place (see the constructor): nothing that stays is rebuilt. */
   drawHead() {
     const c = this.header;
     if (!c) return;
     const mine = c.state === 'assigned' && this.live.me && c.agent === this.live.me.id;
     const open = c.state !== 'closed';
     const status = c.state === 'assigned' ? `Assigned to ${this.agentName(c.agent)}` : STAGES[c.state];
-    replace(this.head,
-      h('h2', { 'data-role': 'chat-title', text: (this.visitor && this.visitor.attributes && this.visitor.attributes.name) || visitorName(this.live, c.visitor_id) }),
-      h('span', { class: `pill ${c.state}`, 'data-role': 'chat-state', text: status }),
-      c.handoff_reason && c.state === 'queued' ? h('span', { class: 'pill', text: REASONS[c.handoff_reason] }) : null,
-      c.contact_email ? h('span', { class: 'pill', title: 'Left while nobody was online', text: `Email: ${c.contact_email}` }) : null,
-      h('span', { class: 'actions' },
-        open && !mine ? h('button', { type: 'button', class: 'primary', 'data-role': 'take', text: c.state === 'bot' ? 'Take over from the bot' : 'Take', onclick: () => this.command({ type: 'take' }, 'Taken') }) : null,
-        open ? h('button', { type: 'button', 'data-role': 'transfer', text: 'Transfer', onclick: () => this.transferDialog() }) : null,
-        open ? h('button', { type: 'button', class: 'danger', 'data-role': 'close', text: 'Close', onclick: () => this.command({ type: 'close' }, 'Closed') }) : null));
+    setText(this.title, (this.visitor && this.visitor.attributes && this.visitor.attributes.name) || visitorName(this.live, c.visitor_id));
+    setText(this.statePill, status);
+    this.statePill.setAttribute('class', `pill ${c.state}`);
+    const reason = c.handoff_reason && c.state === 'queued';
+    if (reason) setText(this.reasonPill, REASONS[c.handoff_reason]);
+    if (c.contact_email) setText(this.emailPill, `Email: ${c.contact_email}`);
+    setText(this.takeButton, c.state === 'bot' ? 'Take over from the bot' : 'Take');
+    keep(this.actions,
+      open && !mine ? this.takeButton : null,
+      open ? this.transferButton : null,
+      open ? this.closeButton : null);
+    keep(this.head, this.title, this.statePill, reason ? this.reasonPill : null, c.contact_email ? this.emailPill : null, this.actions);
     this.drawTags();
     this.composer.setEnabled(open);
   }
 
+  /** The tag chips, one kept per tag, then the (one, never rebuilt) input for a new tag. */
   drawTags() {
     const c = this.header;
-    const input = h('input', { type: 'text', 'aria-label': 'Add a tag', placeholder: '+ tag', maxlength: 40, 'data-role': 'add-tag',
-      onkeydown: (ev) => {
-        if (ev.key !== 'Enter' || !input.value.trim()) return;
-        ev.preventDefault();
-        this.command({ type: 'tag', tag: input.value.trim() });
-      } });
-    replace(this.tags,
-      c.tags.map((t) => h('span', { class: 'tag', 'data-tag': t }, t,
-        c.state !== 'closed' ? h('button', { type: 'button', 'aria-label': `Remove tag ${t}`, text: '×', onclick: () => this.command({ type: 'tag', tag: t, remove: true }) }) : null)),
-      c.state !== 'closed' ? input : null);
+    const open = c.state !== 'closed';
+    const chips = c.tags.map((t) => {
+      const key = `${open}|${t}`;
+      if (!this.tagChips.has(key)) {
+        this.tagChips.set(key, h('span', { class: 'tag', 'data-tag': t }, t,
+          open ? h('button', { type: 'button', 'aria-label': `Remove tag ${t}`, text: '×', onclick: () => this.command({ type: 'tag', tag: t, remove: true }) }) : null));
+      }
+      return this.tagChips.get(key);
+    });
+    const shown = new Set(chips);
+    for (const [key, chip] of this.tagChips) if (!shown.has(chip)) this.tagChips.delete(key);
+    keep(this.tags, chips, open ? this.tagInput : null);
+  }
+
+  async onTagKey(ev) {
+    const tag = this.tagInput.value.trim();
+    if (ev.key !== 'Enter' || !tag) return;
+    ev.preventDefault();
+    // The input is no longer rebuilt by the answer: empty it once the tag is on, unless the
+    // agent has typed on meanwhile (and keep the text when the server refused it).
+    if (await this.command({ type: 'tag', tag }) && this.tagInput.value.trim() === tag) this.tagInput.value = '';
   }
 
   drawTranscript() {
@@ -139,12 +171,15 @@ export class ChatView {
     this.typingLine.textContent = active ? `${visitorName(this.live, this.header ? this.header.visitor_id : '')} is typing…` : '';
   }
 
+  /** Sends a command for this chat; true when the server accepted it (else a toast says why). */
   async command(cmd, done) {
     try {
       await this.ctx.socket.send({ ...cmd, conversation_id: this.id });
       if (done) this.ctx.toast(done);
+      return true;
     } catch (e) {
       this.ctx.toast(e.message, 'error');
+      return false;
     }
   }
 

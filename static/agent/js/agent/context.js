@@ -2,7 +2,7 @@
 // times), what is in their cart, the product they look at, their orders and their past
 // conversations — what an agent needs to answer without asking.
 
-import { h, replace, money, duration, time } from '../dom.js';
+import { h, keep, replace, money, duration, time } from '../dom.js';
 import { STAGES } from './labels.js';
 
 const REFRESH_MIN_MS = 1000;
@@ -59,7 +59,7 @@ export class ContextPanel {
     const product = v.product;
     const cart = v.cart;
     this.timeOnPage = h('dd', { 'data-role': 'time-on-page' });
-    replace(this.pane,
+    this.merge(
       h('section', { 'data-role': 'identity' },
         h('h3', { text: 'Shopper' }),
         h('dl', { class: 'kv' },
@@ -112,7 +112,22 @@ export class ContextPanel {
             h('a', { href: `#/inbox/${p.id}`, text: `${time(p.created_at)}` }),
             h('span', { class: 'when', text: STAGES[p.state] || p.state }))))
           : h('p', { class: 'muted', text: 'None before this one' })) : null);
+  }
+
+  /**
+   * Puts the freshly built sections on the pane, keeping every section already shown that
+   * looks the same: a shopper's new page or cart replaces only the sections showing them,
+   * so the agent's focus (a past conversation's link) and scroll position stay where they are.
+   */
+  merge(...sections) {
     this.drawTimeOnPage();
+    const shown = new Map([...this.pane.children].filter((n) => n.dataset.role).map((n) => [n.dataset.role, n]));
+    keep(this.pane, sections.map((fresh) => {
+      const old = fresh && shown.get(fresh.dataset.role);
+      return old && old.isEqualNode(fresh) ? old : fresh;
+    }));
+    // The clock ticks in whichever "On page" cell stayed on the pane.
+    this.timeOnPage = this.pane.querySelector('[data-role=time-on-page]');
   }
 
   drawTimeOnPage() {
