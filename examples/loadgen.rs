@@ -4,7 +4,10 @@
 //!
 //! ```sh
 //! cargo run --release -- --data-dir /tmp/load site create --name load --origin https://load.example --json
-//! cargo run --release -- --data-dir /tmp/load --bind 127.0.0.1:8090 &
+//! # every socket comes from 127.0.0.1: lift the per-address budgets meant for strangers
+//! cargo run --release -- --data-dir /tmp/load --bind 127.0.0.1:8090 \
+//!     --new-visitors-per-addr-per-min 1000000 --new-conversations-per-addr-per-min 1000000 \
+//!     --max-pending-sockets-per-addr 100000 &
 //! cargo run --release --example loadgen -- --addr 127.0.0.1:8090 --site pk_... \
 //!     --origin https://load.example --sockets 2000 --messages 5 --server-pid $!
 //! ```
