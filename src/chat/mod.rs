@@ -3,6 +3,7 @@
 //! compare-and-set, retry), and every visible effect through [`announce`], so the shopper's
 //! widget and every agent dashboard learn of a change the same way, on every node.
 
+mod access;
 mod agent;
 mod bot;
 mod idle;
@@ -13,6 +14,7 @@ mod settings_cache;
 
 mod shopper;
 
+pub use access::{TokenRefused, token_holder};
 pub use agent::{
     agent_gone, agent_message, agent_removed, announce_opened, close, note, set_tag, start, take,
     transfer,

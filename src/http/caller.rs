@@ -47,21 +47,14 @@ async fn authenticate(
     let token = header
         .strip_prefix("Bearer ")
         .ok_or_else(|| ApiError::unauthorized("Authorization must be `Bearer <token>`"))?;
-    let (agent_id, generation) = state
-        .jwt
-        .verify(token.trim())
-        .map_err(|e| ApiError::unauthorized(e.to_string()))?;
     // A token outlives nothing: a deleted account's tokens stop working at once, and so do
     // the tokens issued before the account's password changed.
-    match state.store.token_generation(&agent_id).await? {
-        None => return Err(ApiError::unauthorized("account no longer exists")),
-        Some(current) if current != generation => {
-            return Err(ApiError::unauthorized(
-                "this token was revoked (the password changed); log in again",
-            ));
-        }
-        Some(_) => {}
-    }
+    let agent_id = crate::chat::token_holder(&state, token)
+        .await
+        .map_err(|e| match e {
+            crate::chat::TokenRefused::Store(e) => ApiError::from(e),
+            refused => ApiError::unauthorized(refused.to_string()),
+        })?;
     let agent = state
         .store
         .agent(&agent_id)

@@ -276,39 +276,25 @@ impl AgentSocket {
     }
 
     async fn authenticate(&mut self, token: &str, reference: Option<String>) -> Flow {
-        let (agent_id, generation) = match self.state.jwt.verify(token.trim()) {
-            Ok(verified) => verified,
-            Err(e) => {
+        // A bad, expired or revoked token, or a deleted account's, opens no socket.
+        let agent_id = match chat::token_holder(&self.state, token).await {
+            Ok(agent) => agent,
+            Err(chat::TokenRefused::Store(e)) => {
+                tracing::error!(error = %e, "token check failed");
+                return close(CloseCode::Error, "server error; retry");
+            }
+            Err(refused) => {
                 let _ = self
                     .refuse(
                         reference,
                         ErrorCode::Unauthorized,
-                        e.to_string(),
+                        refused.to_string(),
                         Some("token"),
                     )
                     .await;
                 return close(CloseCode::Policy, "invalid token");
             }
         };
-        // A token issued before the account's password changed opens no socket.
-        match self.state.store.token_generation(&agent_id).await {
-            Ok(Some(current)) if current == generation => {}
-            Ok(_) => {
-                let _ = self
-                    .refuse(
-                        reference,
-                        ErrorCode::Unauthorized,
-                        "this token was revoked (the password changed); log in again",
-                        Some("token"),
-                    )
-                    .await;
-                return close(CloseCode::Policy, "invalid token");
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "token generation lookup failed");
-                return close(CloseCode::Error, "server error; retry");
-            }
-        }
         let agent = match self.state.store.agent(&agent_id).await {
             Ok(Some(agent)) if !agent.must_change_password => agent,
             Ok(Some(_)) => {

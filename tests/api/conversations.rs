@@ -5,26 +5,6 @@
 use crate::helpers::{PASSWORD, Shopper, TestApp, spawn_app, spawn_app_with};
 use serde_json::{Value, json};
 
-/// Reads agent frames until one matches.
-/// Reads agent frames until one matches, within one deadline.
-async fn until(agent: &mut Shopper, what: impl Fn(&Value) -> bool) -> Value {
-    let mut seen = Vec::new();
-    let found = tokio::time::timeout(crate::helpers::DEADLINE, async {
-        loop {
-            let frame = agent.recv().await;
-            if what(&frame) {
-                return frame;
-            }
-            seen.push(frame);
-        }
-    })
-    .await;
-    match found {
-        Ok(frame) => frame,
-        Err(_) => panic!("no matching frame before the deadline; saw {seen:?}"),
-    }
-}
-
 /// An agent frame about a conversation in a given state.
 fn conversation_in(id: &str, state: &'static str) -> impl Fn(&Value) -> bool {
     let id = id.to_owned();
@@ -90,10 +70,9 @@ async fn bot_answers_then_a_person_takes_over_talks_transfers_and_closes() {
         .hello(json!({ "page": { "url": "https://shop.example/jackets/alpine" } }))
         .await;
     let visitor = welcome["visitor_id"].as_str().unwrap().to_owned();
-    let joined = until(&mut ann_ws, |f| {
-        f["type"] == "visitor" && f["visitor"]["visitor_id"] == visitor.as_str()
-    })
-    .await;
+    let joined = ann_ws
+        .until(|f| f["type"] == "visitor" && f["visitor"]["visitor_id"] == visitor.as_str())
+        .await;
     assert_eq!(joined["change"], "joined");
     assert_eq!(
         joined["visitor"]["current_page"]["path"], "/jackets/alpine",
@@ -130,14 +109,14 @@ async fn bot_answers_then_a_person_takes_over_talks_transfers_and_closes() {
                 && f["text"].as_str().unwrap().contains("person")),
         "the transcript says why: {skipped:?}"
     );
-    let queued = until(&mut ann_ws, conversation_in(&conversation, "queued")).await;
+    let queued = ann_ws.until(conversation_in(&conversation, "queued")).await;
     assert_eq!(queued["conversation"]["handoff_reason"], "shopper_asked");
 
     // Ann takes it; the shopper learns who joined.
     ann_ws
         .send(json!({ "type": "take", "conversation_id": conversation, "ref": "t1" }))
         .await;
-    let ok = until(&mut ann_ws, |f| f["ref"] == "t1").await;
+    let ok = ann_ws.until(|f| f["ref"] == "t1").await;
     assert_eq!(ok["type"], "ok", "{ok}");
     let (status, _) = shopper.recv_type("status").await;
     assert_eq!(status["state"], "assigned");
@@ -153,17 +132,16 @@ async fn bot_answers_then_a_person_takes_over_talks_transfers_and_closes() {
     shopper
         .send(json!({ "type": "typing", "active": true }))
         .await;
-    let typing = until(&mut ann_ws, |f| {
-        f["type"] == "typing" && f["author"]["kind"] == "shopper"
-    })
-    .await;
+    let typing = ann_ws
+        .until(|f| f["type"] == "typing" && f["author"]["kind"] == "shopper")
+        .await;
     assert_eq!(typing["conversation_id"], conversation.as_str());
 
     // Messages both ways; the agent's is acknowledged once per client_msg_id.
     ann_ws
         .send(json!({ "type": "message", "conversation_id": conversation, "client_msg_id": "a1", "text": "Hi, I'm Ann. Which size?" }))
         .await;
-    let ack = until(&mut ann_ws, |f| f["type"] == "ack").await;
+    let ack = ann_ws.until(|f| f["type"] == "ack").await;
     assert_eq!(ack["client_msg_id"], "a1");
     let (m, _) = shopper.recv_type("message").await;
     assert_eq!(m["author"]["kind"], "agent");
@@ -171,15 +149,14 @@ async fn bot_answers_then_a_person_takes_over_talks_transfers_and_closes() {
     ann_ws
         .send(json!({ "type": "message", "conversation_id": conversation, "client_msg_id": "a1", "text": "Hi, I'm Ann. Which size?" }))
         .await;
-    let again = until(&mut ann_ws, |f| f["type"] == "ack").await;
+    let again = ann_ws.until(|f| f["type"] == "ack").await;
     assert_eq!(again["message"]["id"], ack["message"]["id"], "stored once");
     shopper
         .send(json!({ "type": "message", "client_msg_id": "s3", "text": "Medium, thanks" }))
         .await;
-    let heard = until(&mut ann_ws, |f| {
-        f["type"] == "message" && f["message"]["author"]["kind"] == "shopper"
-    })
-    .await;
+    let heard = ann_ws
+        .until(|f| f["type"] == "message" && f["message"]["author"]["kind"] == "shopper")
+        .await;
     assert_eq!(heard["message"]["text"], "Medium, thanks");
 
     // Ann hands it to Bob, who is told; Bob closes it.
@@ -187,9 +164,9 @@ async fn bot_answers_then_a_person_takes_over_talks_transfers_and_closes() {
     ann_ws
         .send(json!({ "type": "transfer", "conversation_id": conversation, "to_agent": bob_id, "ref": "x" }))
         .await;
-    let ok = until(&mut ann_ws, |f| f["ref"] == "x").await;
+    let ok = ann_ws.until(|f| f["ref"] == "x").await;
     assert_eq!(ok["type"], "ok", "{ok}");
-    let routed = until(&mut bob_ws, |f| f["type"] == "routed").await;
+    let routed = bob_ws.until(|f| f["type"] == "routed").await;
     assert_eq!(routed["conversation_id"], conversation.as_str());
     let (status, _) = shopper.recv_type("status").await;
     assert_eq!(status["agent"], "bob");
@@ -197,12 +174,12 @@ async fn bot_answers_then_a_person_takes_over_talks_transfers_and_closes() {
     ann_ws
         .send(json!({ "type": "close", "conversation_id": conversation, "ref": "c0" }))
         .await;
-    let refused = until(&mut ann_ws, |f| f["ref"] == "c0").await;
+    let refused = ann_ws.until(|f| f["ref"] == "c0").await;
     assert_eq!(refused["code"], "not_allowed", "{refused}");
     bob_ws
         .send(json!({ "type": "close", "conversation_id": conversation, "ref": "c1" }))
         .await;
-    let ok = until(&mut bob_ws, |f| f["ref"] == "c1").await;
+    let ok = bob_ws.until(|f| f["ref"] == "c1").await;
     assert_eq!(ok["type"], "ok", "{ok}");
     let (status, _) = shopper.recv_type("status").await;
     assert_eq!(status["state"], "closed");
@@ -241,8 +218,8 @@ async fn two_agents_taking_the_same_chat_at_once_exactly_one_wins() {
         // Both commands are on the wire before either answer is read.
         ann_ws.send(take(&a)).await;
         bob_ws.send(take(&b)).await;
-        let ann = until(&mut ann_ws, |f| f["ref"] == a.as_str()).await;
-        let bob = until(&mut bob_ws, |f| f["ref"] == b.as_str()).await;
+        let ann = ann_ws.until(|f| f["ref"] == a.as_str()).await;
+        let bob = bob_ws.until(|f| f["ref"] == b.as_str()).await;
         let wins = [&ann, &bob].iter().filter(|f| f["type"] == "ok").count();
         assert_eq!(wins, 1, "exactly one wins: {ann} / {bob}");
         let loser = if ann["type"] == "ok" { &bob } else { &ann };
@@ -271,10 +248,10 @@ async fn an_agent_gone_past_the_grace_period_sends_the_chat_back_to_the_queue() 
     bob_ws
         .send(json!({ "type": "status", "status": "away", "ref": "s" }))
         .await;
-    until(&mut bob_ws, |f| f["ref"] == "s").await;
+    bob_ws.until(|f| f["ref"] == "s").await;
     let (mut ann_ws, _) = app.agent(&owner).await;
     let (mut shopper, conversation) = waiting_shopper(&app).await;
-    let routed = until(&mut ann_ws, |f| f["type"] == "routed").await;
+    let routed = ann_ws.until(|f| f["type"] == "routed").await;
     assert_eq!(routed["conversation_id"], conversation.as_str());
     let (status, _) = shopper.recv_type("status").await;
     assert_eq!(status["state"], "assigned");
@@ -284,10 +261,9 @@ async fn an_agent_gone_past_the_grace_period_sends_the_chat_back_to_the_queue() 
     // Bob saw it queued once before Ann had it; the requeue is the one that names her.
     let ann_id = routed_agent(&app, &owner).await;
     let queued = conversation_in(&conversation, "queued");
-    let requeued = until(&mut bob_ws, |f| {
-        queued(f) && f["conversation"]["last_agent"] == ann_id
-    })
-    .await;
+    let requeued = bob_ws
+        .until(|f| queued(f) && f["conversation"]["last_agent"] == ann_id)
+        .await;
     assert_eq!(requeued["conversation"]["handoff_reason"], "shopper_asked");
     let (status, skipped) = shopper.recv_type("status").await;
     assert_eq!(status["state"], "queued");
@@ -319,10 +295,10 @@ async fn the_grace_period_runs_from_the_last_disconnection_not_an_earlier_one() 
     bob_ws
         .send(json!({ "type": "status", "status": "away", "ref": "s" }))
         .await;
-    until(&mut bob_ws, |f| f["ref"] == "s").await;
+    bob_ws.until(|f| f["ref"] == "s").await;
     let (mut ann_ws, _) = app.agent(&owner).await;
     let (_shopper, conversation) = waiting_shopper(&app).await;
-    let routed = until(&mut ann_ws, |f| f["type"] == "routed").await;
+    let routed = ann_ws.until(|f| f["type"] == "routed").await;
     assert_eq!(routed["conversation_id"], conversation.as_str());
     let ann_id = routed_agent(&app, &owner).await;
     let ann_offline =
@@ -331,11 +307,11 @@ async fn the_grace_period_runs_from_the_last_disconnection_not_an_earlier_one() 
     let first_drop = Instant::now();
     ann_ws.close().await;
     // The server has seen her go (and armed a grace timer) before she comes back.
-    until(&mut bob_ws, ann_offline).await;
+    bob_ws.until(ann_offline).await;
     let (ann_ws, _) = app.agent(&owner).await;
     sleep_until(first_drop + Duration::from_millis(1300)).await;
     ann_ws.close().await;
-    until(&mut bob_ws, ann_offline).await;
+    bob_ws.until(ann_offline).await;
 
     sleep_until(first_drop + Duration::from_millis(2600)).await;
     let stored = app.conversation(&owner, &conversation).await;
@@ -348,10 +324,11 @@ async fn the_grace_period_runs_from_the_last_disconnection_not_an_earlier_one() 
         "requeued by the grace timer of the first drop: {stored}"
     );
     // A grace after the last drop, it goes back to the queue.
-    let requeued = until(&mut bob_ws, |f| {
-        conversation_in(&conversation, "queued")(f) && f["conversation"]["last_agent"] == ann_id
-    })
-    .await;
+    let requeued = bob_ws
+        .until(|f| {
+            conversation_in(&conversation, "queued")(f) && f["conversation"]["last_agent"] == ann_id
+        })
+        .await;
     assert_eq!(requeued["conversation"]["state"], "queued");
     app.stop().await;
 }
@@ -399,7 +376,7 @@ async fn nobody_online_the_shopper_is_told_leaves_an_email_and_agents_find_it_la
         .cloned()
         .expect("the offline message is listed");
     assert_eq!(waiting["contact_email"], "kari@example.no");
-    let routed = until(&mut ann_ws, |f| f["type"] == "routed").await;
+    let routed = ann_ws.until(|f| f["type"] == "routed").await;
     assert_eq!(routed["conversation_id"], conversation.as_str());
     app.stop().await;
 }
@@ -415,8 +392,8 @@ async fn internal_notes_reach_agents_and_never_the_shopper() {
     ann_ws
         .send(json!({ "type": "note", "conversation_id": conversation, "text": "VIP: gold customer", "ref": "n" }))
         .await;
-    assert_eq!(until(&mut ann_ws, |f| f["ref"] == "n").await["type"], "ok");
-    let seen = until(&mut bob_ws, |f| f["type"] == "note").await;
+    assert_eq!(ann_ws.until(|f| f["ref"] == "n").await["type"], "ok");
+    let seen = bob_ws.until(|f| f["type"] == "note").await;
     assert_eq!(seen["note"]["text"], "VIP: gold customer");
     let path = format!(
         "/api/v1/sites/{}/conversations/{conversation}/notes",
@@ -566,11 +543,11 @@ async fn a_closed_chat_reopens_when_the_shopper_writes_within_the_window() {
     ann_ws
         .send(json!({ "type": "take", "conversation_id": conversation, "ref": "t" }))
         .await;
-    until(&mut ann_ws, |f| f["ref"] == "t").await;
+    ann_ws.until(|f| f["ref"] == "t").await;
     ann_ws
         .send(json!({ "type": "close", "conversation_id": conversation, "ref": "c" }))
         .await;
-    until(&mut ann_ws, |f| f["ref"] == "c").await;
+    ann_ws.until(|f| f["ref"] == "c").await;
     loop {
         let (s, _) = shopper.recv_type("status").await;
         if s["state"] == "closed" {
@@ -586,7 +563,7 @@ async fn a_closed_chat_reopens_when_the_shopper_writes_within_the_window() {
         conversation.as_str(),
         "same conversation"
     );
-    let reopened = until(&mut ann_ws, conversation_in(&conversation, "queued")).await;
+    let reopened = ann_ws.until(conversation_in(&conversation, "queued")).await;
     assert_eq!(
         reopened["conversation"]["last_agent"],
         routed_agent(&app, &owner).await
@@ -601,7 +578,7 @@ async fn a_closed_chat_reopens_when_the_shopper_writes_within_the_window() {
     ann_ws
         .send(json!({ "type": "close", "conversation_id": conversation, "ref": "c2" }))
         .await;
-    let closed = until(&mut ann_ws, |f| f["ref"] == "c2").await;
+    let closed = ann_ws.until(|f| f["ref"] == "c2").await;
     assert_eq!(closed["type"], "ok", "{closed}");
     shopper
         .send(json!({ "type": "message", "client_msg_id": "later", "text": "Hello again" }))
@@ -813,8 +790,8 @@ async fn a_trigger_routes_a_big_cart_straight_to_a_person_and_alerts_agents() {
         .await;
     // The rule's actions run in order: the chat is routed (to Ann, the only one online),
     // then agents are alerted.
-    let routed = until(&mut ann_ws, |f| f["type"] == "routed").await;
-    let alert = until(&mut ann_ws, |f| f["type"] == "alert").await;
+    let routed = ann_ws.until(|f| f["type"] == "routed").await;
+    let alert = ann_ws.until(|f| f["type"] == "alert").await;
     assert_eq!(alert["text"], "Cart of 340 waiting");
     assert_eq!(alert["visitor_id"], welcome["visitor_id"]);
     let id = routed["conversation_id"].as_str().unwrap();
@@ -835,10 +812,9 @@ async fn a_transfer_to_a_team_routes_to_an_agent_with_that_skill() {
     let bob = app.login(&app.seed.agent_email, PASSWORD).await;
     let (mut ann_ws, _) = app.agent(&owner).await;
     let (_, conversation) = waiting_shopper(&app).await;
-    until(&mut ann_ws, |f| {
-        f["type"] == "routed" && f["conversation_id"] == conversation.as_str()
-    })
-    .await;
+    ann_ws
+        .until(|f| f["type"] == "routed" && f["conversation_id"] == conversation.as_str())
+        .await;
 
     // Bob does returns; he comes online with nothing to take.
     let bob_id = app.agent_id(&owner, "bob@shop.example").await;
@@ -858,7 +834,7 @@ async fn a_transfer_to_a_team_routes_to_an_agent_with_that_skill() {
     ann_ws
         .send(json!({ "type": "transfer", "conversation_id": conversation, "to_agent": bob_id, "ref": "off" }))
         .await;
-    let refused = until(&mut ann_ws, |f| f["ref"] == "off").await;
+    let refused = ann_ws.until(|f| f["ref"] == "off").await;
     assert_eq!(refused["code"], "invalid_field", "{refused}");
     assert_eq!(refused["field"], "to_agent");
     let (mut bob_ws, _) = app.agent(&bob).await;
@@ -866,8 +842,8 @@ async fn a_transfer_to_a_team_routes_to_an_agent_with_that_skill() {
     ann_ws
         .send(json!({ "type": "transfer", "conversation_id": conversation, "to_team": "returns", "ref": "t" }))
         .await;
-    assert_eq!(until(&mut ann_ws, |f| f["ref"] == "t").await["type"], "ok");
-    let routed = until(&mut bob_ws, |f| f["type"] == "routed").await;
+    assert_eq!(ann_ws.until(|f| f["ref"] == "t").await["type"], "ok");
+    let routed = bob_ws.until(|f| f["type"] == "routed").await;
     assert_eq!(routed["conversation_id"], conversation.as_str());
     let stored = app.conversation(&owner, &conversation).await;
     assert_eq!(stored["conversation"]["agent"], bob_id.as_str());
@@ -899,7 +875,7 @@ async fn closing_a_chat_clears_in_conversation_which_holds_proactive_rules_back(
     ann_ws
         .send(json!({ "type": "close", "conversation_id": conversation, "ref": "c" }))
         .await;
-    assert_eq!(until(&mut ann_ws, |f| f["ref"] == "c").await["type"], "ok");
+    assert_eq!(ann_ws.until(|f| f["ref"] == "c").await["type"], "ok");
     loop {
         let (s, _) = shopper.recv_type("status").await;
         if s["state"] == "closed" {

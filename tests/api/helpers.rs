@@ -268,6 +268,17 @@ impl TestApp {
         response.json().await.unwrap()
     }
 
+    /// Saves a trigger rule on the seeded site and returns its id.
+    pub async fn create_rule(&self, token: &str, spec: Value) -> String {
+        let path = format!("/api/v1/sites/{}/rules", self.seed.site_id);
+        let response = self.post(&path, token, spec).await;
+        assert_eq!(response.status(), 201, "{:?}", response.text().await);
+        response.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
     pub fn ws_url(&self, public_key: &str) -> String {
         format!("ws://127.0.0.1:{}/ws/shopper?site={public_key}", self.port)
     }
@@ -335,6 +346,25 @@ impl Shopper {
                 return (frame, skipped);
             }
             skipped.push(frame);
+        }
+    }
+
+    /// Reads frames until one matches, within one deadline; the panic lists what came instead.
+    pub async fn until(&mut self, what: impl Fn(&Value) -> bool) -> Value {
+        let mut seen = Vec::new();
+        let found = tokio::time::timeout(DEADLINE, async {
+            loop {
+                let frame = self.recv().await;
+                if what(&frame) {
+                    return frame;
+                }
+                seen.push(frame);
+            }
+        })
+        .await;
+        match found {
+            Ok(frame) => frame,
+            Err(_) => panic!("no matching frame before the deadline; saw {seen:?}"),
         }
     }
 

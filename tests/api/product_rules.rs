@@ -2,19 +2,9 @@
 //! persona, idle rules and `{{ page.path }}`, unanswered proactive messages (no chat, no
 //! agent's slot, closed when idle), and the cart value of chats opened without the bot.
 
-use crate::helpers::{DEADLINE, PASSWORD, Shopper, TestApp, spawn_app, spawn_app_with};
+use crate::helpers::{DEADLINE, PASSWORD, TestApp, spawn_app, spawn_app_with};
 use serde_json::{Value, json};
 use std::time::Duration;
-
-async fn create_rule(app: &TestApp, token: &str, spec: Value) -> String {
-    let path = format!("/api/v1/sites/{}/rules", app.seed.site_id);
-    let response = app.post(&path, token, spec).await;
-    assert_eq!(response.status(), 201, "{:?}", response.text().await);
-    response.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
 
 /// A fatigue budget loose enough that only the behaviour under test holds rules back.
 async fn loose_budget(app: &TestApp, owner: &str) {
@@ -29,25 +19,6 @@ fn page(path: &str) -> Value {
     json!({ "url": format!("https://shop.example{path}"), "title": "Page" })
 }
 
-/// Reads frames until one matches, within one deadline.
-async fn until(socket: &mut Shopper, what: impl Fn(&Value) -> bool) -> Value {
-    let mut seen = Vec::new();
-    let found = tokio::time::timeout(DEADLINE, async {
-        loop {
-            let frame = socket.recv().await;
-            if what(&frame) {
-                return frame;
-            }
-            seen.push(frame);
-        }
-    })
-    .await;
-    match found {
-        Ok(frame) => frame,
-        Err(_) => panic!("no matching frame before the deadline; saw {seen:?}"),
-    }
-}
-
 async fn report(app: &TestApp, token: &str, rule: &str) -> Value {
     let path = format!("/api/v1/sites/{}/rules/{rule}/report", app.seed.site_id);
     app.get(&path, token).await.json().await.unwrap()
@@ -59,9 +30,7 @@ async fn a_rule_message_as_an_online_agent_is_delivered_as_that_agent() {
     let owner = app.login(&app.seed.owner_email, PASSWORD).await;
     let bob = app.login(&app.seed.agent_email, PASSWORD).await;
     let bob_id = app.agent_id(&owner, &app.seed.agent_email).await;
-    let rule = create_rule(
-        &app,
-        &owner,
+    let rule = app.create_rule(&owner,
         json!({
             "name": "Bob says hi",
             "when": "page_view",
@@ -85,13 +54,14 @@ async fn a_rule_message_as_an_online_agent_is_delivered_as_that_agent() {
     assert_eq!(message["text"], "Hi, I'm Bob from the shop");
     // Bob has the chat: the shopper's answer reaches the person who spoke.
     let id = proactive["conversation_id"].as_str().unwrap();
-    until(&mut bob_ws, |f| {
-        f["type"] == "conversation"
-            && f["conversation"]["id"] == id
-            && f["conversation"]["state"] == "assigned"
-            && f["conversation"]["agent"] == bob_id.as_str()
-    })
-    .await;
+    bob_ws
+        .until(|f| {
+            f["type"] == "conversation"
+                && f["conversation"]["id"] == id
+                && f["conversation"]["state"] == "assigned"
+                && f["conversation"]["agent"] == bob_id.as_str()
+        })
+        .await;
     assert_eq!(report(&app, &owner, &rule).await["shown"]["fired"], 1);
     app.stop().await;
 }
@@ -101,9 +71,7 @@ async fn a_rule_message_as_an_offline_agent_is_neither_sent_nor_counted() {
     let app = spawn_app().await;
     let owner = app.login(&app.seed.owner_email, PASSWORD).await;
     let bob_id = app.agent_id(&owner, &app.seed.agent_email).await;
-    let rule = create_rule(
-        &app,
-        &owner,
+    let rule = app.create_rule(&owner,
         json!({
             "name": "Bob says hi",
             "when": "page_view",
@@ -123,8 +91,7 @@ async fn a_rule_message_as_an_offline_agent_is_neither_sent_nor_counted() {
 async fn a_rule_message_shows_the_page_path() {
     let app = spawn_app().await;
     let owner = app.login(&app.seed.owner_email, PASSWORD).await;
-    create_rule(
-        &app,
+    app.create_rule(
         &owner,
         json!({
             "name": "Path",
@@ -137,7 +104,7 @@ async fn a_rule_message_shows_the_page_path() {
     shopper
         .hello(json!({ "page": page("/p/jacket?colour=red") }))
         .await;
-    let message = until(&mut shopper, |f| f["type"] == "message").await;
+    let message = shopper.until(|f| f["type"] == "message").await;
     assert_eq!(message["text"], "Questions about /p/jacket?");
     app.stop().await;
 }
@@ -146,17 +113,17 @@ async fn a_rule_message_shows_the_page_path() {
 async fn an_idle_rule_fires_although_the_widget_keeps_reporting_idle() {
     let app = spawn_app().await;
     let owner = app.login(&app.seed.owner_email, PASSWORD).await;
-    let rule = create_rule(
-        &app,
-        &owner,
-        json!({
-            "name": "Still there?",
-            "conditions": { "fact": "idle_time", "op": "gte", "value": 1 },
-            "actions": [{ "type": "message", "text": "Still there?" }],
-            "frequency": { "once_per": "visitor" }
-        }),
-    )
-    .await;
+    let rule = app
+        .create_rule(
+            &owner,
+            json!({
+                "name": "Still there?",
+                "conditions": { "fact": "idle_time", "op": "gte", "value": 1 },
+                "actions": [{ "type": "message", "text": "Still there?" }],
+                "frequency": { "once_per": "visitor" }
+            }),
+        )
+        .await;
     let mut shopper = app.shopper().await;
     shopper.hello(json!({ "page": page("/") })).await;
     // The widget's own `idle` and `visibility` reports keep arriving, several a second: they
@@ -203,8 +170,8 @@ async fn a_later_rule_speaks_after_an_unanswered_proactive_message() {
             "actions": [{ "type": "message", "text": text }]
         })
     };
-    let first = create_rule(&app, &owner, on("/a", "About A?")).await;
-    let second = create_rule(&app, &owner, on("/b", "About B?")).await;
+    let first = app.create_rule(&owner, on("/a", "About A?")).await;
+    let second = app.create_rule(&owner, on("/b", "About B?")).await;
     let mut shopper = app.shopper().await;
     shopper.hello(json!({ "page": page("/a") })).await;
     let (fired, _) = shopper.recv_type("proactive").await;
@@ -221,7 +188,7 @@ async fn a_later_rule_speaks_after_an_unanswered_proactive_message() {
         .send(json!({ "type": "message", "client_msg_id": "m1", "text": "yes" }))
         .await;
     shopper.recv_type("ack").await;
-    let third = create_rule(&app, &owner, on("/c", "About C?")).await;
+    let third = app.create_rule(&owner, on("/c", "About C?")).await;
     shopper
         .send(json!({ "type": "event", "name": "page_view", "props": page("/c") }))
         .await;
@@ -241,8 +208,7 @@ async fn an_unanswered_proactive_message_takes_no_agents_slot() {
     let owner = app.login(&app.seed.owner_email, PASSWORD).await;
     let bob = app.login(&app.seed.agent_email, PASSWORD).await;
     // No articles: chats go straight to people, and so does a proactive message's chat.
-    create_rule(
-        &app,
+    app.create_rule(
         &owner,
         json!({
             "name": "Hello",
@@ -265,7 +231,7 @@ async fn an_unanswered_proactive_message_takes_no_agents_slot() {
         .send(json!({ "type": "message", "client_msg_id": "w1", "text": "Where is my parcel?" }))
         .await;
     let (ack, _) = writer.recv_type("ack").await;
-    let routed = until(&mut bob_ws, |f| f["type"] == "routed").await;
+    let routed = bob_ws.until(|f| f["type"] == "routed").await;
     assert_eq!(routed["conversation_id"], ack["conversation_id"]);
     let waiting = app.conversation(&owner, &unanswered).await;
     assert_eq!(waiting["conversation"]["state"], "queued", "{waiting}");
@@ -274,7 +240,7 @@ async fn an_unanswered_proactive_message_takes_no_agents_slot() {
     greeted
         .send(json!({ "type": "message", "client_msg_id": "g1", "text": "Hi, a question" }))
         .await;
-    let routed = until(&mut bob_ws, |f| f["type"] == "routed").await;
+    let routed = bob_ws.until(|f| f["type"] == "routed").await;
     assert_eq!(routed["conversation_id"], unanswered.as_str());
     app.stop().await;
 }
@@ -300,8 +266,7 @@ async fn an_idle_conversation_closes_by_itself_and_everyone_is_told() {
     assert_eq!(body["error"]["field"], "idle_close_secs", "{body}");
     settings["idle_close_secs"] = json!(5);
     app.chat_settings(&owner, settings).await;
-    create_rule(
-        &app,
+    app.create_rule(
         &owner,
         json!({
             "name": "Hello",
@@ -317,17 +282,18 @@ async fn an_idle_conversation_closes_by_itself_and_everyone_is_told() {
     let id = proactive["conversation_id"].as_str().unwrap().to_owned();
 
     // Nobody answers: after the site's idle time the sweep closes it, and says so.
-    let status = until(&mut shopper, |f| f["type"] == "status").await;
+    let status = shopper.until(|f| f["type"] == "status").await;
     assert_eq!(
         (status["conversation_id"].as_str(), status["state"].as_str()),
         (Some(id.as_str()), Some("closed"))
     );
-    until(&mut owner_ws, |f| {
-        f["type"] == "conversation"
-            && f["conversation"]["id"] == id.as_str()
-            && f["conversation"]["state"] == "closed"
-    })
-    .await;
+    owner_ws
+        .until(|f| {
+            f["type"] == "conversation"
+                && f["conversation"]["id"] == id.as_str()
+                && f["conversation"]["state"] == "closed"
+        })
+        .await;
     let stored = app.conversation(&owner, &id).await;
     assert_eq!(stored["conversation"]["state"], "closed");
     app.stop().await;
@@ -383,7 +349,7 @@ async fn a_chat_opened_without_the_bot_keeps_the_cart_value_and_goes_first() {
 
     // Bob comes online with room for one: the 900 € cart goes first.
     let (mut bob_ws, _) = app.agent(&bob).await;
-    let routed = until(&mut bob_ws, |f| f["type"] == "routed").await;
+    let routed = bob_ws.until(|f| f["type"] == "routed").await;
     assert_eq!(routed["conversation_id"], rich_id);
     let other = app
         .conversation(&owner, empty_ack["conversation_id"].as_str().unwrap())

@@ -3,21 +3,6 @@
 use crate::helpers::{PASSWORD, TestApp, spawn_app, start, test_settings};
 use serde_json::{Value, json};
 
-async fn create_rule(app: &TestApp, token: &str, spec: Value) -> String {
-    let response = app
-        .post(
-            &format!("/api/v1/sites/{}/rules", app.seed.site_id),
-            token,
-            spec,
-        )
-        .await;
-    assert_eq!(response.status(), 201);
-    response.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 /// A rule that greets a shopper who has been on a product page for `secs`.
 fn dwell(secs: f64, frequency: Value, holdout: u8) -> Value {
     json!({
@@ -81,12 +66,9 @@ async fn owners_manage_rules_and_bad_rules_are_refused_by_path() {
             .contains("unknown operator \"gtt\"")
     );
 
-    let id = create_rule(
-        &app,
-        &owner,
-        dwell(40.0, json!({ "once_per": "visitor" }), 0),
-    )
-    .await;
+    let id = app
+        .create_rule(&owner, dwell(40.0, json!({ "once_per": "visitor" }), 0))
+        .await;
     let one = format!("{rules}/{id}");
     let got: Value = app.get(&one, &owner).await.json().await.unwrap();
     assert_eq!(
@@ -141,12 +123,9 @@ async fn owners_manage_rules_and_bad_rules_are_refused_by_path() {
 async fn a_shopper_lingering_on_a_product_gets_the_bot_message_once_across_tabs_and_reconnects() {
     let app = spawn_app().await;
     let owner = app.login(&app.seed.owner_email, PASSWORD).await;
-    let rule = create_rule(
-        &app,
-        &owner,
-        dwell(0.5, json!({ "once_per": "visitor" }), 0),
-    )
-    .await;
+    let rule = app
+        .create_rule(&owner, dwell(0.5, json!({ "once_per": "visitor" }), 0))
+        .await;
 
     let mut tab1 = app.shopper().await;
     let welcome = tab1.hello(json!({ "page": product_page() })).await;
@@ -210,18 +189,18 @@ async fn once_per_visitor_survives_a_restart() {
     let app = spawn_app().await;
     let owner = app.login(&app.seed.owner_email, PASSWORD).await;
     // A tag rule shows nothing, so no open conversation can be what holds it back.
-    let rule = create_rule(
-        &app,
-        &owner,
-        json!({
-            "name": "Tag product viewers",
-            "when": "page_view",
-            "conditions": { "fact": "page.type", "op": "eq", "value": "product" },
-            "actions": [{ "type": "tag", "tag": "browsed-products" }],
-            "frequency": { "once_per": "visitor" }
-        }),
-    )
-    .await;
+    let rule = app
+        .create_rule(
+            &owner,
+            json!({
+                "name": "Tag product viewers",
+                "when": "page_view",
+                "conditions": { "fact": "page.type", "op": "eq", "value": "product" },
+                "actions": [{ "type": "tag", "tag": "browsed-products" }],
+                "frequency": { "once_per": "visitor" }
+            }),
+        )
+        .await;
     let mut shopper = app.shopper().await;
     let welcome = shopper.hello(json!({ "page": product_page() })).await;
     shopper.drain().await;
@@ -259,7 +238,7 @@ async fn held_out_visitors_see_nothing_but_are_counted() {
     let owner = app.login(&app.seed.owner_email, PASSWORD).await;
     let mut rule = dwell(0.0, json!({ "once_per": "visitor" }), 100);
     rule["conditions"] = json!({ "fact": "page.type", "op": "eq", "value": "product" });
-    let rule = create_rule(&app, &owner, rule).await;
+    let rule = app.create_rule(&owner, rule).await;
 
     let mut shopper = app.shopper().await;
     shopper.hello(json!({ "page": product_page() })).await;
@@ -331,16 +310,16 @@ async fn a_webhook_action_posts_the_firing_signed_with_the_sites_secret() {
         "http://127.0.0.1:{}/hook",
         receiver.local_addr().unwrap().port()
     );
-    let rule = create_rule(
-        &app,
-        &owner,
-        json!({
-            "name": "Tell the CRM",
-            "when": "add_to_cart",
-            "actions": [{ "type": "webhook", "url": hook }]
-        }),
-    )
-    .await;
+    let rule = app
+        .create_rule(
+            &owner,
+            json!({
+                "name": "Tell the CRM",
+                "when": "add_to_cart",
+                "actions": [{ "type": "webhook", "url": hook }]
+            }),
+        )
+        .await;
 
     let mut shopper = app.shopper().await;
     let welcome = shopper.hello(json!({ "page": product_page() })).await;
@@ -437,9 +416,9 @@ async fn business_hours_follow_the_sites_settings() {
         .await
         .unwrap();
     assert_eq!(saved.status(), 200);
-    let open_rule = create_rule(&app, &owner, json!({ "name": "open", "when": "page_view",
+    let open_rule = app.create_rule(&owner, json!({ "name": "open", "when": "page_view",
         "conditions": { "fact": "business_hours", "op": "eq", "value": true }, "actions": [{ "type": "tag", "tag": "open" }] })).await;
-    let closed_rule = create_rule(&app, &owner, json!({ "name": "closed", "when": "page_view",
+    let closed_rule = app.create_rule(&owner, json!({ "name": "closed", "when": "page_view",
         "conditions": { "fact": "business_hours", "op": "eq", "value": false }, "actions": [{ "type": "tag", "tag": "closed" }] })).await;
     let mut shopper = app.shopper().await;
     shopper.hello(json!({ "page": product_page() })).await;
@@ -456,12 +435,8 @@ async fn business_hours_follow_the_sites_settings() {
 async fn no_proactive_message_while_the_shopper_types() {
     let app = spawn_app().await;
     let owner = app.login(&app.seed.owner_email, PASSWORD).await;
-    create_rule(
-        &app,
-        &owner,
-        dwell(0.3, json!({ "once_per": "visitor" }), 0),
-    )
-    .await;
+    app.create_rule(&owner, dwell(0.3, json!({ "once_per": "visitor" }), 0))
+        .await;
     let mut shopper = app.shopper().await;
     let welcome = shopper.hello(json!({ "page": product_page() })).await;
     shopper
@@ -518,18 +493,18 @@ async fn a_dismissed_rule_stays_quiet_for_that_visitor() {
         .await
         .unwrap();
     assert_eq!(saved.status(), 200);
-    let rule = create_rule(
-        &app,
-        &owner,
-        json!({
-            "name": "Open on every product page",
-            "when": "page_view",
-            "conditions": { "fact": "page.type", "op": "eq", "value": "product" },
-            "actions": [{ "type": "open_widget" }],
-            "frequency": { "max": 100, "period_secs": 3600 }
-        }),
-    )
-    .await;
+    let rule = app
+        .create_rule(
+            &owner,
+            json!({
+                "name": "Open on every product page",
+                "when": "page_view",
+                "conditions": { "fact": "page.type", "op": "eq", "value": "product" },
+                "actions": [{ "type": "open_widget" }],
+                "frequency": { "max": 100, "period_secs": 3600 }
+            }),
+        )
+        .await;
 
     let mut shopper = app.shopper().await;
     shopper.hello(json!({ "page": product_page() })).await;

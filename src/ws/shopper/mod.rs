@@ -82,6 +82,16 @@ fn error(code: ErrorCode, message: impl Into<String>, field: Option<&str>) -> Se
     ServerFrame::error(code, message, field)
 }
 
+/// The `rate_limited` answer when a per-address budget is spent, counted by `reason`.
+fn budget_spent(reason: &'static str, what: &str) -> ServerFrame {
+    metrics::counter!("shopchat_shopper_refused_total", "reason" => reason).increment(1);
+    error(
+        ErrorCode::RateLimited,
+        format!("too many {what} from your address; retry in a minute"),
+        None,
+    )
+}
+
 impl ShopperSocket {
     pub(super) fn new(state: AppState, site: Site, session: Session, pending: PendingSlot) -> Self {
         let limits = &state.settings.limits;
@@ -360,13 +370,7 @@ impl ShopperSocket {
         };
         // New visitors cost a stored row each; one address may start only so many a minute.
         if !known && !self.state.new_visitors.allow(&self.addr) {
-            metrics::counter!("shopchat_shopper_refused_total", "reason" => "new_visitors_per_addr")
-                .increment(1);
-            let frame = error(
-                ErrorCode::RateLimited,
-                "too many new visitors from your address; retry in a minute",
-                None,
-            );
+            let frame = budget_spent("new_visitors_per_addr", "new visitors");
             return match self.send_frame(&frame).await {
                 Flow::Continue => close(CloseCode::Again, "too many new visitors; retry later"),
                 other => other,
@@ -755,13 +759,7 @@ impl ShopperSocket {
             // attention, so one address may open only so many a minute. Refused before any
             // write; the widget retries with the same `client_msg_id`.
             if !self.state.new_conversations.allow(&self.addr) {
-                metrics::counter!("shopchat_shopper_refused_total", "reason" => "new_conversations_per_addr")
-                    .increment(1);
-                let frame = error(
-                    ErrorCode::RateLimited,
-                    "too many new conversations from your address; retry in a minute",
-                    None,
-                );
+                let frame = budget_spent("new_conversations_per_addr", "new conversations");
                 return self.send_frame(&frame).await;
             }
             chat::reopen_if_recent(&self.state, &self.site.id, &visitor).await;
