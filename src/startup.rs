@@ -355,6 +355,8 @@ impl Application {
         }));
         crate::chat::start_presence(state.clone());
         crate::chat::start_idle_sweep(state.clone());
+        // One argon2 hash, off the request path: see `dummy_hash`.
+        tokio::task::spawn_blocking(crate::http::auth_routes::dummy_hash);
         let data = web::Data::new(state);
         let mut server = HttpServer::new(move || {
             App::new()

@@ -71,8 +71,9 @@ pub(super) struct LoginRequest {
 }
 
 /// A hash to verify against when the email is unknown, so a login for an unknown email takes
-/// as long as one with a wrong password and does not reveal which accounts exist.
-fn dummy_hash() -> &'static str {
+/// as long as one with a wrong password and does not reveal which accounts exist. Made once,
+/// at start-up (see `startup`), so the first unknown-email login is not slower than the rest.
+pub fn dummy_hash() -> &'static str {
     static HASH: OnceLock<String> = OnceLock::new();
     HASH.get_or_init(|| {
         use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};

@@ -342,9 +342,11 @@ async fn update_agent(
     let req: AgentProfile = json::parse(&body)?;
     // The profile of this membership only: the agent's other sites keep theirs.
     let capacity = req.capacity.unwrap_or(member.profile.capacity);
-    let skills = req.skills.unwrap_or(member.profile.skills);
+    let skills = req.skills.unwrap_or_else(|| member.profile.skills.clone());
     check_profile(capacity, &skills)?;
     let role = req.role.as_deref().map(parse_role).transpose()?;
+    let role_changed = role.is_some_and(|r| r != member.role);
+    let profile_changed = capacity != member.profile.capacity || skills != member.profile.skills;
     if let Some(role) = role.filter(|r| *r != member.role) {
         state
             .store
@@ -368,6 +370,11 @@ async fn update_agent(
             },
         )
         .await?;
+    // The agent's dashboard shows "n/capacity chats" from its `ready`: a fresh one carries
+    // the new profile (a role change has asked for that already).
+    if profile_changed && !role_changed {
+        chat::publish(&state, BusEvent::reconnect_agent(&site, &agent)).await;
+    }
     chat::route_site(&state, &site).await;
     Ok(HttpResponse::Ok().json(json!({
         "id": agent,

@@ -395,8 +395,10 @@ impl Shopper {
 
     /// Waits for the server to close the socket and returns the close frame.
     pub async fn closed(&mut self) -> Option<CloseFrame> {
+        // One deadline for the whole wait: server pings must not extend it.
+        let until = tokio::time::Instant::now() + DEADLINE;
         loop {
-            let next = tokio::time::timeout(DEADLINE, self.ws.next())
+            let next = tokio::time::timeout_at(until, self.ws.next())
                 .await
                 .expect("close before deadline");
             match next {

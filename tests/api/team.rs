@@ -534,3 +534,25 @@ async fn routed_on(socket: &mut crate::helpers::Shopper, site: &str) -> Value {
         }
     }
 }
+
+/// The dashboard shows "n/capacity chats" from its `ready`: a changed profile reaches an open
+/// dashboard at once (its socket is asked to reconnect and the fresh `ready` carries it).
+#[tokio::test]
+async fn a_changed_capacity_reaches_the_agents_open_dashboard() {
+    let app = spawn_app().await;
+    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let bob = app.login(&app.seed.agent_email, PASSWORD).await;
+    let bob_id = app.agent_id(&owner, &app.seed.agent_email).await;
+    let (mut bob_socket, ready) = app.agent(&bob).await;
+    assert_ne!(ready["sites"][0]["capacity"], 7, "{ready}");
+    let path = format!("/api/v1/sites/{}/agents/{bob_id}", app.seed.site_id);
+    json_of(
+        patch(&app, &path, &owner, json!({ "capacity": 7 })).await,
+        200,
+    )
+    .await;
+    let close = bob_socket.closed().await.expect("a close frame");
+    assert_eq!(u16::from(close.code), 1012, "{close:?}");
+    let (_, ready) = app.agent(&bob).await;
+    assert_eq!(ready["sites"][0]["capacity"], 7, "{ready}");
+}
