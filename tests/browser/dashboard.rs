@@ -753,6 +753,30 @@ async fn a_half_typed_tag_keeps_its_text_and_focus_while_shoppers_browse() {
         )
         .await;
 
+    // A keyboard user on the chat list keeps their place while the list is redrawn: the
+    // other shopper writes, which adds a row to the list.
+    browser
+        .js(&format!(
+            "document.querySelector('a[data-conversation-id={conversation}]').focus();"
+        ))
+        .await;
+    max.send(json!({ "type": "message", "client_msg_id": "x1", "text": "Do you ship to Norway?" }))
+        .await;
+    browser
+        .wait_for(
+            "a second row in the list",
+            "return document.querySelectorAll('[data-role=conversation-list] a[data-conversation-id]').length >= 2;",
+        )
+        .await;
+    let focus = browser
+        .js("const a = document.activeElement; return a && a.getAttribute('data-conversation-id');")
+        .await;
+    assert_eq!(
+        focus,
+        json!(conversation),
+        "the focused chat link keeps the focus after the list is redrawn"
+    );
+
     let errors = browser.console_errors().await;
     assert!(errors.is_empty(), "console errors: {errors:?}");
     browser.close().await;

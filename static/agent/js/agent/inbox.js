@@ -72,11 +72,20 @@ export function mount(root, ctx) {
     const mine = all.filter((c) => c.state === 'assigned' && c.agent === me).sort((a, b) => b.updated_at - a.updated_at);
     const bot = all.filter((c) => c.state === 'bot').sort((a, b) => b.updated_at - a.updated_at);
     const others = all.filter((c) => c.state === 'assigned' && c.agent !== me).sort((a, b) => b.updated_at - a.updated_at);
+    // The rows are rebuilt (order, counts and wait times change together); a keyboard user on
+    // one of them keeps their place on the same chat's new row.
+    const active = document.activeElement;
+    const focused = list.contains(active) ? active.getAttribute('data-conversation-id') : null;
     replace(list,
       group('Waiting', 'queue', queued, 'Nobody is waiting.'),
       group('My chats', 'mine', mine, 'No chats assigned to you.'),
       group('With the bot', 'bot-chats', bot, 'The bot has no chats.'),
       others.length ? group('Other agents', 'others', others, '') : null);
+    if (focused) {
+      const again = [...list.querySelectorAll('a[data-conversation-id]')]
+        .find((a) => a.getAttribute('data-conversation-id') === focused);
+      if (again) again.focus();
+    }
   }
 
   const redraw = throttle(drawList, 200);
