@@ -6,7 +6,7 @@ use super::{ChatError, announce, apply, change, deliver_message, publish};
 use crate::agent_protocol::AgentFrame;
 use crate::bus::BusEvent;
 use crate::conversation::settings::valid_tag;
-use crate::conversation::{Closer, Event, Lifecycle, Stage};
+use crate::conversation::{Closer, Event, Stage};
 use crate::domain::{
     AgentId, AuthorKind, ClientMsgId, ConversationId, MessageText, NoteId, SiteId, Timestamp,
     VisitorId,
@@ -248,7 +248,7 @@ pub async fn start(
             site,
             visitor,
             message,
-            &Lifecycle::started_by(agent.clone()).into(),
+            &super::shopper::opening_by_agent(state, site, visitor, agent).await,
         )
         .await?;
     // A retried duplicate is announced and delivered again, as in `agent_message`.
@@ -257,7 +257,6 @@ pub async fn start(
         .conversation(&appended.message.conversation_id)
         .await?
     {
-        let conv = super::queue::take_cart(state, &conv).await;
         announce(state, &conv, None, &Stage::Closed).await;
         deliver_message(state, &conv, &appended.message).await;
     }
@@ -268,10 +267,7 @@ pub async fn start(
 /// (an agent persona's proactive message), as [`start`] does for an agent's own opening.
 pub async fn announce_opened(state: &AppState, id: &crate::domain::ConversationId) {
     match state.store.conversation(id).await {
-        Ok(Some(conv)) => {
-            let conv = super::queue::take_cart(state, &conv).await;
-            announce(state, &conv, None, &Stage::Closed).await;
-        }
+        Ok(Some(conv)) => announce(state, &conv, None, &Stage::Closed).await,
         Ok(None) => {}
         Err(e) => tracing::warn!(error = %e, conversation = %id, "cannot announce a new chat"),
     }

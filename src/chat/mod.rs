@@ -27,7 +27,7 @@ pub use presence::{
 pub use queue::{hand_off, route_from_trigger, shopper_handoff};
 pub use route::route_site;
 pub use settings_cache::ChatSettingsCache;
-pub use shopper::{chatting, contact, opening, reopen_if_recent, shopper_wrote};
+pub use shopper::{chatting, contact, opening, opening_by_agent, reopen_if_recent, shopper_wrote};
 
 /// A site's chat settings through this node's cache; the defaults if the store fails, so a
 /// store hiccup degrades to default behaviour instead of dropping a shopper's message.

@@ -49,34 +49,11 @@ pub(super) async fn cart_total(
     site: &SiteId,
     visitor: &VisitorId,
 ) -> Option<f64> {
-    let browsing = match state.hub.visitor_state(site, visitor) {
-        Some(live) => live,
-        None => state.store.load_visitor(site, visitor).await.ok()??,
-    };
-    Some(browsing.cart.map_or(0.0, |c| c.total))
-}
-
-/// Sets a conversation's cart value from the visitor's cart, for conversations that opened
-/// without going through the queue's own paths (a shopper's first message, an agent's start).
-pub(super) async fn take_cart(state: &AppState, conv: &Conversation) -> Conversation {
-    let Some(cart) = cart_total(state, &conv.site_id, &conv.visitor_id).await else {
-        return conv.clone();
-    };
-    if cart == conv.cart_total {
-        return conv.clone();
+    if let Some(live) = state.hub.visitor_cart_total(site, visitor) {
+        return Some(live);
     }
-    match change(state, &conv.id, |c, _| {
-        c.cart_total = cart;
-        Ok(None)
-    })
-    .await
-    {
-        Ok((saved, _)) => saved,
-        Err(e) => {
-            tracing::warn!(error = %e, conversation = %conv.id, "cannot record the cart value");
-            conv.clone()
-        }
-    }
+    let saved = state.store.load_visitor(site, visitor).await.ok()??;
+    Some(saved.cart.map_or(0.0, |c| c.total))
 }
 
 /// A queued chat: route it when the site auto-assigns; if it is still waiting and nobody is
@@ -141,6 +118,7 @@ async fn open_queued(
     let now = Timestamp::now();
     let text = Notice::HandedOff { reason }.text(|a| a.to_string());
     let message = system_message(text, now).ok_or(ChatError::NotFound("message"))?;
+    let cart = cart_total(state, site, visitor).await;
     let appended = state
         .store
         .append_to_visitor(
@@ -150,10 +128,10 @@ async fn open_queued(
             &Opening {
                 lifecycle: Lifecycle::new(false),
                 reason: Some(reason),
+                cart_total: cart.unwrap_or(0.0),
             },
         )
         .await?;
-    let cart = cart_total(state, site, visitor).await;
     let (conv, _) = change(state, &appended.message.conversation_id, |c, _| {
         c.handoff_reason = Some(reason);
         c.priority = c.priority.max(priority);

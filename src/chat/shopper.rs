@@ -1,7 +1,7 @@
 //! What a shopper's messages do to conversations: how a new one opens, reopening a recently
 //! closed one, keyword rules, the bot's turn or the queue, and the email left while waiting.
 
-use super::queue::{after_queued, cart_total, hand_off, take_cart};
+use super::queue::{after_queued, cart_total, hand_off};
 use super::{ChatError, apply, change, deliver_message, system_message};
 use crate::conversation::handoff::asks_for_person;
 use crate::conversation::{Event, HandoffReason, Lifecycle, Opening, Stage};
@@ -9,15 +9,37 @@ use crate::domain::{Email, SiteId, Timestamp, VisitorId};
 use crate::startup::AppState;
 use crate::store::{Appended, Conversation, ConversationFilter};
 
-/// How a new conversation on this site starts: with the bot when the site has one that can
-/// answer (articles or an external bot), otherwise straight in the queue for people — for a
-/// shopper's own message, because they wrote to people (`shopper_asked`); for a proactive
-/// message with no reason yet, until the shopper answers.
-pub async fn opening(state: &AppState, site: &SiteId, shopper_wrote: bool) -> Opening {
+/// How a new conversation for this visitor starts: with the bot when the site has one that
+/// can answer (articles or an external bot), otherwise straight in the queue for people —
+/// for a shopper's own message, because they wrote to people (`shopper_asked`); for a
+/// proactive message with no reason yet, until the shopper answers. It carries the
+/// visitor's cart value, whichever way it opens.
+pub async fn opening(
+    state: &AppState,
+    site: &SiteId,
+    visitor: &VisitorId,
+    shopper_wrote: bool,
+) -> Opening {
     let lifecycle = Lifecycle::new(super::bot::available(state, site).await);
     let reason = (shopper_wrote && matches!(lifecycle.stage, Stage::Queued))
         .then_some(HandoffReason::ShopperAsked);
-    Opening { lifecycle, reason }
+    Opening {
+        lifecycle,
+        reason,
+        cart_total: cart_total(state, site, visitor).await.unwrap_or(0.0),
+    }
+}
+
+/// How a conversation an agent (or a rule speaking as the agent) starts with a visitor
+/// opens: assigned to that agent, with the visitor's cart value.
+pub async fn opening_by_agent(
+    state: &AppState,
+    site: &SiteId,
+    visitor: &VisitorId,
+    agent: &crate::domain::AgentId,
+) -> Opening {
+    Opening::from(Lifecycle::started_by(agent.clone()))
+        .with_cart(cart_total(state, site, visitor).await.unwrap_or(0.0))
 }
 
 /// Whether the visitor is chatting, for the `in_conversation` fact that keeps proactive
@@ -102,11 +124,9 @@ pub async fn shopper_wrote(state: &AppState, appended: &Appended, text: &str) {
             let _ = hand_off(state, id, HandoffReason::ShopperAsked, 0).await;
         }
         Stage::Bot => super::bot::spawn_answer(state.clone(), conv, text.to_owned()),
-        // A chat that opened straight in the queue (no bot): with its cart value, route it.
-        Stage::Queued if appended.opened => {
-            let conv = take_cart(state, &conv).await;
-            after_queued(state, &conv).await
-        }
+        // A chat that opened straight in the queue (no bot; its cart value came with the
+        // opening): route it.
+        Stage::Queued if appended.opened => after_queued(state, &conv).await,
         // Opened by a proactive message with no bot behind it (or from an agent persona):
         // the shopper's first answer goes to people, the cart value with it.
         Stage::Queued if conv.handoff_reason.is_none() => {

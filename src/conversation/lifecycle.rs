@@ -227,14 +227,25 @@ pub enum TransitionError {
     ReopenWindowPassed,
 }
 
-/// How a new conversation starts: its life cycle, and why it is with people if it starts
-/// in the queue.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// How a new conversation starts: its life cycle, why it is with people if it starts in the
+/// queue, and the shopper's cart value then (the queue serves bigger carts first), all
+/// written with the conversation in one go.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Opening {
     /// The first stage.
     pub lifecycle: Lifecycle,
     /// Why it is queued, when it starts queued.
     pub reason: Option<HandoffReason>,
+    /// The visitor's cart total when the conversation opens.
+    pub cart_total: f64,
+}
+
+impl Opening {
+    /// The same opening with the visitor's cart value.
+    pub fn with_cart(mut self, cart_total: f64) -> Self {
+        self.cart_total = cart_total;
+        self
+    }
 }
 
 impl From<Lifecycle> for Opening {
@@ -242,6 +253,7 @@ impl From<Lifecycle> for Opening {
         Opening {
             lifecycle,
             reason: None,
+            cart_total: 0.0,
         }
     }
 }

@@ -585,6 +585,15 @@ impl Hub {
         Some(state)
     }
 
+    /// The cart total of a visitor live on this node (0 with an empty cart), read in place:
+    /// it is asked on every shopper message, where cloning the whole state would be waste.
+    pub fn visitor_cart_total(&self, site: &SiteId, visitor: &VisitorId) -> Option<f64> {
+        let inner = self.inner();
+        let live = inner.visitors.get(visitor).filter(|l| &l.site_id == site)?;
+        let total = lock(&live.state).cart.as_ref().map_or(0.0, |c| c.total);
+        Some(total)
+    }
+
     /// Number of shopper sockets open on this node.
     pub fn shopper_sockets(&self) -> usize {
         self.inner()

@@ -92,6 +92,7 @@ async fn a_retried_message_that_was_stored_but_never_published_reaches_the_agent
             &Opening {
                 lifecycle: Lifecycle::new(true),
                 reason: None,
+                cart_total: 0.0,
             },
         )
         .await

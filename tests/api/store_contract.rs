@@ -372,6 +372,7 @@ async fn sqlite_store_meets_the_contract() {
     contract_library(store.clone()).await;
     contract_member_profiles(store.clone()).await;
     contract_token_generation(store.clone()).await;
+    contract_opening_cart(store.clone()).await;
     store.close().await;
     assert!(matches!(store.ping().await, Err(StoreError::Closed)));
 }
@@ -443,6 +444,7 @@ async fn contract_site_stats(store: Arc<dyn Store>) {
     let queued = Opening {
         lifecycle: Lifecycle::new(false),
         reason: Some(HandoffReason::ShopperAsked),
+        cart_total: 0.0,
     };
     // Ten chats queued on the 10th, answered after 1 s, 2 s, … 10 s.
     for i in 0..10i64 {
@@ -539,6 +541,7 @@ async fn run_contract(store: Arc<dyn Store>) {
     contract_member_profiles(store.clone()).await;
     contract_idle_search(store.clone()).await;
     contract_token_generation(store.clone()).await;
+    contract_opening_cart(store.clone()).await;
 }
 
 /// `active_before` finds the conversations with no message or change since a moment (the
@@ -1592,4 +1595,30 @@ async fn contract_token_generation(store: Arc<dyn Store>) {
             .unwrap(),
         None
     );
+}
+
+/// A conversation opens with the visitor's cart value from its `Opening`, in the same write:
+/// the queue orders by it from the first moment.
+async fn contract_opening_cart(store: Arc<dyn Store>) {
+    use shopchat::conversation::Opening;
+    let site = new_site(store.as_ref()).await;
+    let visitor = VisitorId::generate();
+    let opening = Opening::from(Lifecycle::new(false)).with_cart(912.5);
+    let appended = store
+        .append_to_visitor(
+            &site,
+            &visitor,
+            shopper_message(&visitor, None, "hi"),
+            &opening,
+        )
+        .await
+        .unwrap();
+    assert!(appended.opened);
+    assert_eq!(appended.conversation.cart_total, 912.5);
+    let loaded = store
+        .conversation(&appended.conversation.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(loaded.cart_total, 912.5);
 }

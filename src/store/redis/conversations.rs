@@ -602,7 +602,7 @@ fn opened_conversation(
         tags: Vec::new(),
         bot_misses: 0,
         contact_email: None,
-        cart_total: 0.0,
+        cart_total: opening.cart_total,
         created_at: ts,
         updated_at: ts,
     }

@@ -539,8 +539,8 @@ pub(super) fn append_to_visitor(
             let queued_at =
                 matches!(opening.lifecycle.stage, Stage::Queued).then_some(message.ts.0);
             conn.execute(
-                "INSERT INTO conversations (id, site_id, visitor_id, state, stage, agent_id, last_agent, queued_at, handoff_reason, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, 'open', ?4, ?5, ?5, ?6, ?7, ?8, ?8)",
+                "INSERT INTO conversations (id, site_id, visitor_id, state, stage, agent_id, last_agent, queued_at, handoff_reason, created_at, updated_at, cart_total)
+                 VALUES (?1, ?2, ?3, 'open', ?4, ?5, ?5, ?6, ?7, ?8, ?8, ?9)",
                 params![
                     id.as_str(),
                     site.as_str(),
@@ -549,7 +549,8 @@ pub(super) fn append_to_visitor(
                     agent,
                     queued_at,
                     opening.reason.map(|r| r.as_str()),
-                    message.ts.0
+                    message.ts.0,
+                    opening.cart_total
                 ],
             )
             .map_err(db("open conversation"))?;

@@ -764,7 +764,7 @@ impl ShopperSocket {
             }
             chat::reopen_if_recent(&self.state, &self.site.id, &visitor).await;
         }
-        let opening = chat::opening(&self.state, &self.site.id, true).await;
+        let opening = chat::opening(&self.state, &self.site.id, &visitor, true).await;
         let appended = match self
             .state
             .store

@@ -323,8 +323,10 @@ impl ShopperSocket {
             ts: now,
         };
         let opening = match &agent {
-            Some(agent) => crate::conversation::Lifecycle::started_by(agent.clone()).into(),
-            None => crate::chat::opening(&self.state, &self.site.id, false).await,
+            Some(agent) => {
+                crate::chat::opening_by_agent(&self.state, &self.site.id, &visitor, agent).await
+            }
+            None => crate::chat::opening(&self.state, &self.site.id, &visitor, false).await,
         };
         let appended = match self
             .state
