@@ -130,7 +130,8 @@ impl ShopperSocket {
         ping.tick().await;
         let mut last_heard = Instant::now();
         // A socket that never says `hello` is closed on time: it proves nothing and holds one
-        // of its address's few unidentified places.
+        // of its address's few unidentified places. 1001, not 1008: a real widget whose page
+        // was frozen that long reconnects (it gives up for good after 1008).
         let hello_deadline = tokio::time::sleep(self.state.settings.guards.hello_timeout);
         tokio::pin!(hello_deadline);
         let flow = loop {
@@ -139,7 +140,7 @@ impl ShopperSocket {
                 _ = shutdown.cancelled() => close(CloseCode::Restart, "server restarting; reconnect"),
                 _ = too_slow.cancelled() => close(CloseCode::Again, "too slow to receive; reconnect"),
                 _ = &mut hello_deadline, if self.joined.is_none() => {
-                    close(CloseCode::Policy, "send `hello` first")
+                    close(CloseCode::Away, "send `hello` first")
                 }
                 // Frames already queued for this socket go out before the next input is read,
                 // so an answer never overtakes what was published before its question.
