@@ -433,8 +433,13 @@ async fn the_dashboard_reconnects_after_a_restart_and_fits_a_narrow_window() {
         Value::Null
     );
     let errors = browser.console_errors().await;
-    // The restart itself makes the browser log the failed reconnection attempts.
-    let unexpected: Vec<_> = errors.iter().filter(|e| !e.contains("/ws/agent")).collect();
+    // The restart itself makes the browser log the failed reconnection attempts, and any
+    // request that met the server while it was down (a shopper leaving as the server stops
+    // makes the context panel refetch): refused connections are the restart, nothing else.
+    let unexpected: Vec<_> = errors
+        .iter()
+        .filter(|e| !e.contains("/ws/agent") && !e.contains("ERR_CONNECTION_REFUSED"))
+        .collect();
     assert!(unexpected.is_empty(), "console errors: {unexpected:?}");
     browser.close().await;
     chat.stop().await;

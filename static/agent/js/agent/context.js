@@ -38,6 +38,9 @@ export class ContextPanel {
   async load() {
     const c = this.conversation;
     if (!c) return;
+    // While the socket is away the server may be too; the `ready` after the reconnect
+    // reloads the open chat, and this panel with it.
+    if (this.ctx.live.connection !== 'open' && this.visitor !== undefined) return;
     this.lastFetch = Date.now();
     const site = this.ctx.site.id;
     const [visitor, past] = await Promise.all([
