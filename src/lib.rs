@@ -24,6 +24,7 @@ pub mod report;
 pub mod routing;
 pub mod site_rules;
 pub mod startup;
+pub mod state;
 pub mod store;
 pub mod suggest;
 pub mod telemetry;

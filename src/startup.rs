@@ -4,9 +4,11 @@
 
 use crate::auth::{JwtKeys, SessionKey, generate_password, hash_password};
 use crate::bus::{Bus, MemoryBus, RedisBus};
+use crate::chat::{ChatParts, ChatService};
 use crate::config::Settings;
 use crate::domain::{Email, Origin, Role, random_token};
 use crate::hub::Hub;
+use crate::state::AppState;
 use crate::store::redis::RedisStore;
 use crate::store::sqlite::SqliteStore;
 use crate::store::{NewAgent, NewSite, Store, StoreError};
@@ -37,43 +39,6 @@ pub enum StartupError {
     /// The Redis bus could not subscribe.
     #[error("cannot start the Redis bus: {0}")]
     Bus(#[from] crate::bus::BusError),
-}
-
-/// Everything a request or socket handler needs, cheap to clone.
-#[derive(Clone)]
-pub struct AppState {
-    /// Durable state.
-    pub store: Arc<dyn Store>,
-    /// Live sockets on this node.
-    pub hub: Hub,
-    /// Delivery to every node's hub.
-    pub bus: Arc<dyn Bus>,
-    /// Agent token keys.
-    pub jwt: JwtKeys,
-    /// Shopper session token key.
-    pub sessions: SessionKey,
-    /// Login budgets (per address, per email and address, per email), shared by every worker.
-    pub logins: Arc<crate::http::auth_routes::LoginBudgets>,
-    /// The bound on argon2 work (logins, password changes, invitations).
-    pub passwords: crate::auth::PasswordJobs,
-    /// Outbound webhook deliveries.
-    pub webhooks: crate::webhooks::Webhooks,
-    /// Each site's compiled trigger rules.
-    pub rules: crate::site_rules::SiteRulesCache,
-    /// Each site's chat settings.
-    pub chat_settings: crate::chat::ChatSettingsCache,
-    /// Each site's knowledge base, indexed for the bot.
-    pub kb: crate::bot::KbCache,
-    /// The settings the server runs with.
-    pub settings: Arc<Settings>,
-    /// Cancelled when the server shuts down, so sockets can close with "restarting".
-    pub shutdown: CancellationToken,
-    /// Sockets per client address that have not said `hello` or authenticated yet.
-    pub pending_sockets: Arc<crate::ws::PendingSockets>,
-    /// New anonymous visitors per client address.
-    pub new_visitors: Arc<crate::http::Budget<crate::http::ClientAddr>>,
-    /// New conversations per client address.
-    pub new_conversations: Arc<crate::http::Budget<crate::http::ClientAddr>>,
 }
 
 /// Stops a running [`Application`].
@@ -310,31 +275,44 @@ impl Application {
 
         let hub = Hub::new();
         let shutdown = CancellationToken::new();
+        let rules = crate::site_rules::SiteRulesCache::new(store.clone());
+        let kb = crate::bot::KbCache::new(store.clone());
+        let chat_settings = crate::chat::ChatSettingsCache::default();
+        let bus: Arc<dyn Bus> = match &settings.redis_url {
+            Some(url) => {
+                Arc::new(RedisBus::connect(url, &settings.redis_prefix, hub.clone()).await?)
+            }
+            None => Arc::new(MemoryBus::new(hub.clone())),
+        };
+        let jwt = JwtKeys::new(
+            jwt_secret.as_bytes(),
+            &settings.jwt_issuer,
+            &settings.jwt_audience,
+            settings.token_ttl_secs,
+        );
+        let shared_settings = Arc::new(settings.clone());
+        let webhooks = crate::webhooks::Webhooks::start(settings.allow_http_webhooks);
+        let chat = ChatService::new(ChatParts {
+            store: store.clone(),
+            bus: bus.clone(),
+            hub: hub.clone(),
+            rules: rules.clone(),
+            kb: kb.clone(),
+            chat_settings,
+            webhooks: webhooks.clone(),
+            settings: shared_settings.clone(),
+            jwt: jwt.clone(),
+            shutdown: shutdown.clone(),
+        });
         let state = AppState {
-            rules: crate::site_rules::SiteRulesCache::new(store.clone()),
-            kb: crate::bot::KbCache::new(store.clone()),
-            chat_settings: crate::chat::ChatSettingsCache::default(),
+            chat: chat.clone(),
+            jwt,
+            sessions: SessionKey::new(session_secret.as_bytes()),
             logins: Arc::new(crate::http::auth_routes::LoginBudgets::new(
                 &settings.guards,
             )),
             passwords: crate::auth::PasswordJobs::new(settings.guards.password_jobs),
-            webhooks: crate::webhooks::Webhooks::start(settings.allow_http_webhooks),
-            store,
-            bus: match &settings.redis_url {
-                Some(url) => {
-                    Arc::new(RedisBus::connect(url, &settings.redis_prefix, hub.clone()).await?)
-                }
-                None => Arc::new(MemoryBus::new(hub.clone())),
-            },
-            hub,
-            jwt: JwtKeys::new(
-                jwt_secret.as_bytes(),
-                &settings.jwt_issuer,
-                &settings.jwt_audience,
-                settings.token_ttl_secs,
-            ),
-            sessions: SessionKey::new(session_secret.as_bytes()),
-            settings: Arc::new(settings.clone()),
+            settings: shared_settings,
             shutdown: shutdown.clone(),
             pending_sockets: crate::ws::PendingSockets::new(
                 settings.guards.max_pending_sockets_per_addr,
@@ -345,16 +323,20 @@ impl Application {
             new_conversations: Arc::new(crate::http::Budget::per_minute(
                 settings.guards.new_conversations_per_addr_per_min,
             )),
+            store,
+            hub: hub.clone(),
+            bus,
+            rules,
+            kb,
+            webhooks,
         };
 
         // Any node's change to a site's rules, knowledge base or chat settings reaches this
         // node's caches through the bus (its own changes too, by the same path).
-        let caches = state.clone();
-        state.hub.set_invalidator(Box::new(move |site, what| {
-            crate::chat::drop_cached(&caches, site, what)
-        }));
-        crate::chat::start_presence(state.clone());
-        crate::chat::start_idle_sweep(state.clone());
+        let caches = chat.clone();
+        hub.set_invalidator(Box::new(move |site, what| caches.drop_cached(site, what)));
+        chat.start_presence();
+        chat.start_idle_sweep();
         // One argon2 hash, off the request path: see `dummy_hash`.
         tokio::task::spawn_blocking(crate::http::auth_routes::dummy_hash);
         let data = web::Data::new(state);

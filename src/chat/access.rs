@@ -3,8 +3,8 @@
 //! generation (a password change revokes every earlier token). The HTTP caller extractor and
 //! the agent socket both ask here, so the two doors cannot drift apart.
 
+use super::ChatService;
 use crate::domain::AgentId;
-use crate::startup::AppState;
 use crate::store::StoreError;
 
 /// Why a token was refused.
@@ -24,15 +24,17 @@ pub enum TokenRefused {
     Store(#[from] StoreError),
 }
 
-/// The account a token belongs to, if the token is still good.
-pub async fn token_holder(state: &AppState, token: &str) -> Result<AgentId, TokenRefused> {
-    let (agent, generation) = state
-        .jwt
-        .verify(token.trim())
-        .map_err(|e| TokenRefused::Invalid(e.to_string()))?;
-    match state.store.token_generation(&agent).await? {
-        None => Err(TokenRefused::Gone),
-        Some(current) if current != generation => Err(TokenRefused::Revoked),
-        Some(_) => Ok(agent),
+impl ChatService {
+    /// The account a token belongs to, if the token is still good.
+    pub async fn token_holder(&self, token: &str) -> Result<AgentId, TokenRefused> {
+        let (agent, generation) = self
+            .jwt
+            .verify(token.trim())
+            .map_err(|e| TokenRefused::Invalid(e.to_string()))?;
+        match self.store.token_generation(&agent).await? {
+            None => Err(TokenRefused::Gone),
+            Some(current) if current != generation => Err(TokenRefused::Revoked),
+            Some(_) => Ok(agent),
+        }
     }
 }

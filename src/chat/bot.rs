@@ -2,101 +2,97 @@
 //! its own task so a slow bot never holds up the shopper's socket, and ends in an answer or a
 //! handoff — never in silence.
 
-use super::deliver_message;
-use super::queue::hand_off;
+use super::ChatService;
 use crate::agent_protocol::LiveVisitor;
 use crate::conversation::Stage;
 use crate::conversation::{ChatSettings, HandoffReason};
 use crate::domain::{AuthorKind, MessageText};
 use crate::domain::{SiteId, Timestamp};
 use crate::protocol::{Author, MessageOut};
-use crate::startup::AppState;
 use crate::store::Conversation;
 use crate::store::NewMessage;
 use serde::Deserialize;
-use std::sync::{Arc, OnceLock};
 use std::time::Duration;
-use tokio::sync::Semaphore;
 
 /// What the bot says when the knowledge base has nothing good enough.
 const MISS_TEXT: &str = "I'm not sure about that one. Could you put it another way? \
                          Or press \"Talk to a person\" and someone from the team will help.";
 
-/// Whether new conversations on the site start with a bot that can answer.
-pub(super) async fn available(state: &AppState, site: &SiteId) -> bool {
-    let settings = super::settings(state, site).await;
-    if !settings.bot_enabled {
-        return false;
-    }
-    if settings.bot_webhook_url.is_some() {
-        return true;
-    }
-    match state.kb.get(site).await {
-        Ok(kb) => !kb.is_empty(),
-        Err(_) => false,
+impl ChatService {
+    /// Whether new conversations on the site start with a bot that can answer.
+    pub(super) async fn available(&self, site: &SiteId) -> bool {
+        let settings = self.settings(site).await;
+        if !settings.bot_enabled {
+            return false;
+        }
+        if settings.bot_webhook_url.is_some() {
+            return true;
+        }
+        match self.kb.get(site).await {
+            Ok(kb) => !kb.is_empty(),
+            Err(_) => false,
+        }
     }
 }
 
 /// External bot calls in flight on this node. Each holds a blocking thread for up to its
 /// timeout, so they are bounded; a message that finds no slot goes to people at once.
-const EXTERNAL_CALLS: usize = 64;
+pub(super) const SLOTS: usize = 64;
 
-fn external_slots() -> &'static Arc<Semaphore> {
-    static SLOTS: OnceLock<Arc<Semaphore>> = OnceLock::new();
-    SLOTS.get_or_init(|| Arc::new(Semaphore::new(EXTERNAL_CALLS)))
+impl ChatService {
+    /// Answers a shopper's message in the background.
+    pub(super) fn spawn_answer(&self, conv: Conversation, text: String) {
+        let service = self.clone();
+        tokio::spawn(async move {
+            let settings = service.settings(&conv.site_id).await;
+            match settings.bot_webhook_url.clone() {
+                Some(url) => match service.bot_slots.clone().try_acquire_owned() {
+                    Ok(_slot) => service.external(&conv, &settings, &url, &text).await,
+                    Err(_) => {
+                        tracing::warn!(site = %conv.site_id, "external bot busy; handing off");
+                        let _ = service
+                            .hand_off(&conv.id, HandoffReason::ExternalBot, 0)
+                            .await;
+                    }
+                },
+                None => service.knowledge_base(&conv, &settings, &text).await,
+            }
+        });
+    }
 }
 
-/// Answers a shopper's message in the background.
-pub(super) fn spawn_answer(state: AppState, conv: Conversation, text: String) {
-    tokio::spawn(async move {
-        let settings = super::settings(&state, &conv.site_id).await;
-        match settings.bot_webhook_url.clone() {
-            Some(url) => match external_slots().clone().try_acquire_owned() {
-                Ok(_slot) => external(&state, &conv, &settings, &url, &text).await,
-                Err(_) => {
-                    tracing::warn!(site = %conv.site_id, "external bot busy; handing off");
-                    let _ = hand_off(&state, &conv.id, HandoffReason::ExternalBot, 0).await;
+impl ChatService {
+    async fn knowledge_base(&self, conv: &Conversation, settings: &ChatSettings, text: &str) {
+        let min = settings
+            .bot_min_score
+            .unwrap_or(crate::bot::kb::DEFAULT_MIN_SCORE);
+        let found = match self.kb.get(&conv.site_id).await {
+            Ok(kb) => kb.answer(text, min),
+            Err(e) => {
+                tracing::warn!(error = %e, "knowledge base unavailable; handing off");
+                let _ = self.hand_off(&conv.id, HandoffReason::BotMissed, 0).await;
+                return;
+            }
+        };
+        let hit = found.is_some();
+        // Misses in a row: a hit resets the count, enough misses hand the chat to people.
+        let counted = self
+            .change(&conv.id, |c, _| {
+                c.bot_misses = if hit { 0 } else { c.bot_misses + 1 };
+                Ok(None)
+            })
+            .await;
+        match found {
+            Some(m) => {
+                self.bot_says(conv, &settings.bot_name, &m.answer).await;
+            }
+            None => {
+                let misses = counted.map(|(c, _)| c.bot_misses).unwrap_or(u32::MAX);
+                if misses >= settings.bot_max_misses {
+                    let _ = self.hand_off(&conv.id, HandoffReason::BotMissed, 0).await;
+                } else {
+                    self.bot_says(conv, &settings.bot_name, MISS_TEXT).await;
                 }
-            },
-            None => knowledge_base(&state, &conv, &settings, &text).await,
-        }
-    });
-}
-
-async fn knowledge_base(
-    state: &AppState,
-    conv: &Conversation,
-    settings: &ChatSettings,
-    text: &str,
-) {
-    let min = settings
-        .bot_min_score
-        .unwrap_or(crate::bot::kb::DEFAULT_MIN_SCORE);
-    let found = match state.kb.get(&conv.site_id).await {
-        Ok(kb) => kb.answer(text, min),
-        Err(e) => {
-            tracing::warn!(error = %e, "knowledge base unavailable; handing off");
-            let _ = hand_off(state, &conv.id, HandoffReason::BotMissed, 0).await;
-            return;
-        }
-    };
-    let hit = found.is_some();
-    // Misses in a row: a hit resets the count, enough misses hand the chat to people.
-    let counted = super::change(state, &conv.id, |c, _| {
-        c.bot_misses = if hit { 0 } else { c.bot_misses + 1 };
-        Ok(None)
-    })
-    .await;
-    match found {
-        Some(m) => {
-            bot_says(state, conv, &settings.bot_name, &m.answer).await;
-        }
-        None => {
-            let misses = counted.map(|(c, _)| c.bot_misses).unwrap_or(u32::MAX);
-            if misses >= settings.bot_max_misses {
-                let _ = hand_off(state, &conv.id, HandoffReason::BotMissed, 0).await;
-            } else {
-                bot_says(state, conv, &settings.bot_name, MISS_TEXT).await;
             }
         }
     }
@@ -111,36 +107,31 @@ struct BotReply {
     handoff: bool,
 }
 
-/// POSTs the conversation, the message and the shopper's context to the site's bot, signed
-/// like every shopchat webhook (`X-Shopchat-Signature: sha256=HMAC(secret, "{ts}.{body}")`
-/// with `X-Shopchat-Timestamp: {ts}`), and acts on its reply. A timeout, an error or an
-/// empty reply hands the chat to people.
-async fn external(
-    state: &AppState,
-    conv: &Conversation,
-    settings: &ChatSettings,
-    url: &str,
-    text: &str,
-) {
-    let visitor = match state.hub.visitor_state(&conv.site_id, &conv.visitor_id) {
-        Some(v) => Some(v),
-        None => state
+impl ChatService {
+    /// POSTs the conversation, the message and the shopper's context to the site's bot, signed
+    /// like every shopchat webhook (`X-Shopchat-Signature: sha256=HMAC(secret, "{ts}.{body}")`
+    /// with `X-Shopchat-Timestamp: {ts}`), and acts on its reply. A timeout, an error or an
+    /// empty reply hands the chat to people.
+    async fn external(&self, conv: &Conversation, settings: &ChatSettings, url: &str, text: &str) {
+        let visitor = match self.hub.visitor_state(&conv.site_id, &conv.visitor_id) {
+            Some(v) => Some(v),
+            None => self
+                .store
+                .load_visitor(&conv.site_id, &conv.visitor_id)
+                .await
+                .ok()
+                .flatten(),
+        };
+        let history = self
             .store
-            .load_visitor(&conv.site_id, &conv.visitor_id)
+            .messages_after(&conv.id, conv.last_seq.saturating_sub(20), 20)
             .await
-            .ok()
-            .flatten(),
-    };
-    let history = state
-        .store
-        .messages_after(&conv.id, conv.last_seq.saturating_sub(20), 20)
-        .await
-        .unwrap_or_default();
-    let secret = match state.store.site(&conv.site_id).await {
-        Ok(Some(site)) => site.identity_secret,
-        _ => return,
-    };
-    let body = serde_json::json!({
+            .unwrap_or_default();
+        let secret = match self.store.site(&conv.site_id).await {
+            Ok(Some(site)) => site.identity_secret,
+            _ => return,
+        };
+        let body = serde_json::json!({
         "event": "conversation.message",
         "site_id": conv.site_id,
         "conversation": { "id": conv.id, "state": conv.lifecycle.stage.name(), "tags": conv.tags },
@@ -154,85 +145,81 @@ async fn external(
         })),
     })
     .to_string();
-    let ts = Timestamp::now().0 / 1000;
-    let signature = crate::webhooks::signature(&secret, &format!("{ts}.{body}"));
-    let timeout = Duration::from_millis(settings.bot_webhook_timeout_ms);
-    let url = url.to_owned();
-    let call = tokio::task::spawn_blocking(move || {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .timeout_global(Some(timeout))
-            .http_status_as_error(true)
-            .build()
-            .into();
-        let mut response = agent
-            .post(&url)
-            .header("Content-Type", "application/json")
-            .header("X-Shopchat-Timestamp", ts.to_string())
-            .header("X-Shopchat-Signature", signature)
-            .send(body)
-            .map_err(|e| e.to_string())?;
-        response
-            .body_mut()
-            .with_config()
-            .limit(64 * 1024)
-            .read_to_string()
-            .map_err(|e| e.to_string())
-            .and_then(|text| {
-                serde_json::from_str::<BotReply>(&text).map_err(|e| format!("bad reply: {e}"))
-            })
-    });
-    // The blocking call has its own timeout; this one also covers a stuck thread pool.
-    let reply = match tokio::time::timeout(timeout + Duration::from_millis(500), call).await {
-        Ok(Ok(Ok(reply))) => Ok(reply),
-        Ok(Ok(Err(e))) => Err(e),
-        Ok(Err(e)) => Err(e.to_string()),
-        Err(_) => Err("timed out".to_owned()),
-    };
-    match reply {
-        Ok(reply) => {
-            let said = match reply.text.as_deref().map(str::trim) {
-                Some(t) if !t.is_empty() => {
-                    bot_says(state, conv, &settings.bot_name, t).await.is_some()
+        let ts = Timestamp::now().0 / 1000;
+        let signature = crate::webhooks::signature(&secret, &format!("{ts}.{body}"));
+        let timeout = Duration::from_millis(settings.bot_webhook_timeout_ms);
+        let url = url.to_owned();
+        let call = tokio::task::spawn_blocking(move || {
+            let agent: ureq::Agent = ureq::Agent::config_builder()
+                .timeout_global(Some(timeout))
+                .http_status_as_error(true)
+                .build()
+                .into();
+            let mut response = agent
+                .post(&url)
+                .header("Content-Type", "application/json")
+                .header("X-Shopchat-Timestamp", ts.to_string())
+                .header("X-Shopchat-Signature", signature)
+                .send(body)
+                .map_err(|e| e.to_string())?;
+            response
+                .body_mut()
+                .with_config()
+                .limit(64 * 1024)
+                .read_to_string()
+                .map_err(|e| e.to_string())
+                .and_then(|text| {
+                    serde_json::from_str::<BotReply>(&text).map_err(|e| format!("bad reply: {e}"))
+                })
+        });
+        // The blocking call has its own timeout; this one also covers a stuck thread pool.
+        let reply = match tokio::time::timeout(timeout + Duration::from_millis(500), call).await {
+            Ok(Ok(Ok(reply))) => Ok(reply),
+            Ok(Ok(Err(e))) => Err(e),
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(_) => Err("timed out".to_owned()),
+        };
+        match reply {
+            Ok(reply) => {
+                let said = match reply.text.as_deref().map(str::trim) {
+                    Some(t) if !t.is_empty() => {
+                        self.bot_says(conv, &settings.bot_name, t).await.is_some()
+                    }
+                    _ => false,
+                };
+                if reply.handoff || !said {
+                    let _ = self.hand_off(&conv.id, HandoffReason::ExternalBot, 0).await;
                 }
-                _ => false,
-            };
-            if reply.handoff || !said {
-                let _ = hand_off(state, &conv.id, HandoffReason::ExternalBot, 0).await;
+            }
+            Err(e) => {
+                metrics::counter!("shopchat_bot_webhook_failures_total").increment(1);
+                tracing::warn!(error = %e, site = %conv.site_id, "external bot failed; handing off");
+                let _ = self.hand_off(&conv.id, HandoffReason::ExternalBot, 0).await;
             }
         }
-        Err(e) => {
-            metrics::counter!("shopchat_bot_webhook_failures_total").increment(1);
-            tracing::warn!(error = %e, site = %conv.site_id, "external bot failed; handing off");
-            let _ = hand_off(state, &conv.id, HandoffReason::ExternalBot, 0).await;
-        }
     }
-}
 
-/// A message the bot writes into a conversation, if the bot still has it.
-async fn bot_says(
-    state: &AppState,
-    conv: &Conversation,
-    name: &str,
-    text: &str,
-) -> Option<MessageOut> {
-    let fresh = state.store.conversation(&conv.id).await.ok()??;
-    if !matches!(fresh.lifecycle.stage, Stage::Bot) {
-        return None;
+    /// A message the bot writes into a conversation, if the bot still has it.
+    async fn bot_says(&self, conv: &Conversation, name: &str, text: &str) -> Option<MessageOut> {
+        let fresh = self.store.conversation(&conv.id).await.ok()??;
+        if !matches!(fresh.lifecycle.stage, Stage::Bot) {
+            return None;
+        }
+        let max = self.settings.limits.max_message_chars;
+        let clipped: String = text.chars().take(max).collect();
+        let message = NewMessage {
+            author: Author {
+                kind: AuthorKind::Bot,
+                name: name.to_owned(),
+            },
+            author_id: format!("bot:{}", conv.site_id),
+            text: MessageText::parse(&clipped, max).ok()?,
+            client_msg_id: None,
+            ts: Timestamp::now(),
+        };
+        let stored = self.store.append_message(&conv.id, message).await.ok()?;
+        metrics::counter!("shopchat_messages_stored_total", "author" => "bot").increment(1);
+        self.deliver_message(&fresh, &stored.message).await;
+        Some(stored.message)
     }
-    let max = state.settings.limits.max_message_chars;
-    let clipped: String = text.chars().take(max).collect();
-    let message = NewMessage {
-        author: Author {
-            kind: AuthorKind::Bot,
-            name: name.to_owned(),
-        },
-        author_id: format!("bot:{}", conv.site_id),
-        text: MessageText::parse(&clipped, max).ok()?,
-        client_msg_id: None,
-        ts: Timestamp::now(),
-    };
-    let stored = state.store.append_message(&conv.id, message).await.ok()?;
-    metrics::counter!("shopchat_messages_stored_total", "author" => "bot").increment(1);
-    deliver_message(state, &fresh, &stored.message).await;
-    Some(stored.message)
 }

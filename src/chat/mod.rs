@@ -1,45 +1,113 @@
-//! The conversation service: where the pure life cycle, routing and bot decisions meet the
-//! store and the bus. Every change to a conversation goes through [`change`] (load, apply,
-//! compare-and-set, retry), and every visible effect through [`announce`], so the shopper's
-//! widget and every agent dashboard learn of a change the same way, on every node.
+//! The application layer: every use case of shopchat, one method each on [`ChatService`].
+//! Sockets and HTTP handlers decode, authorise, call one method and encode; this is where the
+//! pure life cycle, routing, triggers and bot decisions meet the store and the bus. Every change
+//! to a conversation goes through [`ChatService::change`] (load, apply, compare-and-set,
+//! retry), and every visible effect through [`ChatService::announce`], so the shopper's widget
+//! and every agent dashboard learn of a change the same way, on every node.
 
 mod access;
 mod agent;
+mod agent_session;
 mod bot;
 mod idle;
 mod presence;
 mod queue;
 mod route;
 mod settings_cache;
-
 mod shopper;
+mod visitor;
 
-pub use access::{TokenRefused, token_holder};
-pub use agent::{
-    agent_gone, agent_message, agent_removed, announce_opened, close, note, set_tag, start, take,
-    transfer,
-};
-pub use idle::start as start_idle_sweep;
-pub use presence::{
-    announce_agents, announce_left, announce_visitor, start as start_presence, tell_status,
-    went_offline,
-};
-pub use queue::{hand_off, route_from_trigger, shopper_handoff};
-pub use route::route_site;
+pub use access::TokenRefused;
+pub use agent_session::{AgentRefused, AgentSession};
 pub use settings_cache::ChatSettingsCache;
-pub use shopper::{chatting, contact, opening, opening_by_agent, reopen_if_recent, shopper_wrote};
+pub use visitor::{JoinRequest, ShopperSession};
 
-/// A site's chat settings through this node's cache; the defaults if the store fails, so a
-/// store hiccup degrades to default behaviour instead of dropping a shopper's message.
-pub async fn settings(
-    state: &AppState,
-    site: &crate::domain::SiteId,
-) -> std::sync::Arc<crate::conversation::ChatSettings> {
-    match state.chat_settings.get(state.store.as_ref(), site).await {
-        Ok(s) => s,
-        Err(e) => {
-            tracing::warn!(error = %e, site = %site, "chat settings unavailable; using defaults");
-            std::sync::Arc::new(crate::conversation::ChatSettings::default())
+use crate::auth::JwtKeys;
+use crate::bus::Bus;
+use crate::config::Settings;
+use crate::hub::Hub;
+use crate::store::Store;
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+
+/// The application: the store, the bus, this node's hub and caches, and the per-node bounds
+/// (the routing lock, the bot's slots) that the use cases share. Cheap to clone (handles only),
+/// so a background job takes its own copy; one per process, built by `startup`.
+#[derive(Clone)]
+pub struct ChatService {
+    store: Arc<dyn Store>,
+    bus: Arc<dyn Bus>,
+    hub: Hub,
+    rules: crate::site_rules::SiteRulesCache,
+    kb: crate::bot::KbCache,
+    chat_settings: ChatSettingsCache,
+    webhooks: crate::webhooks::Webhooks,
+    settings: Arc<Settings>,
+    jwt: JwtKeys,
+    shutdown: CancellationToken,
+    /// One routing pass at a time on this node (see `route`).
+    routing: Arc<tokio::sync::Mutex<()>>,
+    /// Bot answers computed at once on this node (see `bot`).
+    bot_slots: Arc<tokio::sync::Semaphore>,
+}
+
+/// What a [`ChatService`] is built from.
+pub struct ChatParts {
+    /// Durable state.
+    pub store: Arc<dyn Store>,
+    /// Delivery to every node's sockets.
+    pub bus: Arc<dyn Bus>,
+    /// This node's sockets.
+    pub hub: Hub,
+    /// Each site's compiled trigger rules.
+    pub rules: crate::site_rules::SiteRulesCache,
+    /// Each site's knowledge base, indexed for the bot.
+    pub kb: crate::bot::KbCache,
+    /// Each site's chat settings.
+    pub chat_settings: ChatSettingsCache,
+    /// Outbound webhook deliveries.
+    pub webhooks: crate::webhooks::Webhooks,
+    /// The settings the server runs with.
+    pub settings: Arc<Settings>,
+    /// Agent token keys (a token's generation is checked against the store).
+    pub jwt: JwtKeys,
+    /// Cancelled when the server shuts down: background jobs stop.
+    pub shutdown: CancellationToken,
+}
+
+impl ChatService {
+    /// The service over `parts`, with this node's own routing lock and bot slots.
+    pub fn new(parts: ChatParts) -> Self {
+        ChatService {
+            store: parts.store,
+            bus: parts.bus,
+            hub: parts.hub,
+            rules: parts.rules,
+            kb: parts.kb,
+            chat_settings: parts.chat_settings,
+            webhooks: parts.webhooks,
+            jwt: parts.jwt,
+            shutdown: parts.shutdown,
+            routing: Arc::default(),
+            bot_slots: Arc::new(tokio::sync::Semaphore::new(bot::SLOTS)),
+            settings: parts.settings,
+        }
+    }
+}
+
+impl ChatService {
+    /// A site's chat settings through this node's cache; the defaults if the store fails, so a
+    /// store hiccup degrades to default behaviour instead of dropping a shopper's message.
+    pub async fn settings(
+        &self,
+        site: &crate::domain::SiteId,
+    ) -> std::sync::Arc<crate::conversation::ChatSettings> {
+        match self.chat_settings.get(self.store.as_ref(), site).await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(error = %e, site = %site, "chat settings unavailable; using defaults");
+                std::sync::Arc::new(crate::conversation::ChatSettings::default())
+            }
         }
     }
 }
@@ -49,7 +117,6 @@ use crate::bus::BusEvent;
 use crate::conversation::{Event, Notice, TransitionError};
 use crate::domain::{AgentId, AuthorKind, ConversationId, MessageText, SiteId, Timestamp};
 use crate::protocol::{Author, ErrorCode, MessageOut, ServerFrame};
-use crate::startup::AppState;
 use crate::store::{Conversation, NewMessage, StoreError};
 use std::collections::HashMap;
 
@@ -101,38 +168,40 @@ impl ChatError {
     }
 }
 
-/// Hands an event to the bus; a failure is logged, because what matters is already stored
-/// and clients resync from the store when they reconnect.
-pub async fn publish(state: &AppState, event: BusEvent) {
-    if let Err(e) = state.bus.publish(event).await {
-        tracing::warn!(error = %e, "live delivery failed");
-    }
-}
-
-/// An owner changed site data that nodes cache: this node drops its copy at once (so the
-/// owner's next request sees the change even if the bus is down), then every node does.
-pub async fn site_changed(state: &AppState, site: &SiteId, what: &[crate::bus::SiteData]) {
-    drop_cached(state, site, what);
-    publish(state, BusEvent::invalidate(site, what)).await;
-}
-
-/// Drops this node's cached copies of a site's data.
-pub fn drop_cached(state: &AppState, site: &SiteId, what: &[crate::bus::SiteData]) {
-    use crate::bus::SiteData;
-    for data in what {
-        match data {
-            SiteData::Rules => state.rules.invalidate(site),
-            SiteData::Knowledge => state.kb.invalidate(site),
-            SiteData::ChatSettings => state.chat_settings.invalidate(site),
+impl ChatService {
+    /// Hands an event to the bus; a failure is logged, because what matters is already stored
+    /// and clients resync from the store when they reconnect.
+    pub async fn publish(&self, event: BusEvent) {
+        if let Err(e) = self.bus.publish(event).await {
+            tracing::warn!(error = %e, "live delivery failed");
         }
     }
-}
 
-/// An agent's display name (its id if the account is gone).
-pub async fn agent_name(state: &AppState, agent: &AgentId) -> String {
-    match state.store.agent(agent).await {
-        Ok(Some(a)) => a.display_name,
-        _ => agent.to_string(),
+    /// An owner changed site data that nodes cache: this node drops its copy at once (so the
+    /// owner's next request sees the change even if the bus is down), then every node does.
+    pub async fn site_changed(&self, site: &SiteId, what: &[crate::bus::SiteData]) {
+        self.drop_cached(site, what);
+        self.publish(BusEvent::invalidate(site, what)).await;
+    }
+
+    /// Drops this node's cached copies of a site's data.
+    pub fn drop_cached(&self, site: &SiteId, what: &[crate::bus::SiteData]) {
+        use crate::bus::SiteData;
+        for data in what {
+            match data {
+                SiteData::Rules => self.rules.invalidate(site),
+                SiteData::Knowledge => self.kb.invalidate(site),
+                SiteData::ChatSettings => self.chat_settings.invalidate(site),
+            }
+        }
+    }
+
+    /// An agent's display name (its id if the account is gone).
+    pub async fn agent_name(&self, agent: &AgentId) -> String {
+        match self.store.agent(agent).await {
+            Ok(Some(a)) => a.display_name,
+            _ => agent.to_string(),
+        }
     }
 }
 
@@ -151,135 +220,123 @@ fn system_message(text: String, ts: Timestamp) -> Option<NewMessage> {
     })
 }
 
-/// Loads a conversation, lets `apply` change it (returning the transcript notice, if any),
-/// and saves it with compare-and-set on the version it loaded, retrying from a fresh load
-/// when another change came first. `apply` is pure; it may run more than once.
-pub async fn change<F>(
-    state: &AppState,
-    id: &ConversationId,
-    mut apply: F,
-) -> Result<(Conversation, Option<MessageOut>), ChatError>
-where
-    F: FnMut(&mut Conversation, Timestamp) -> Result<Option<Notice>, ChatError>,
-{
-    for _ in 0..CAS_ATTEMPTS {
-        let mut conv = state
-            .store
-            .conversation(id)
-            .await?
-            .ok_or(ChatError::NotFound("conversation"))?;
-        let before = conv.lifecycle.stage.clone();
-        let expected = conv.lifecycle.version;
-        let now = Timestamp::now();
-        let loaded = conv.clone();
-        let notice = apply(&mut conv, now)?;
-        // Nothing changed (a take by the agent who has it, a handoff of a chat already with
-        // people and no new values): no write, no version bump, nothing to announce.
-        if notice.is_none() && conv == loaded {
-            return Ok((conv, None));
-        }
-        let notice_text = match &notice {
-            Some(n) => Some(notice_text(state, n).await),
-            None => None,
-        };
-        let message = notice_text.and_then(|t| system_message(t, now));
-        match state
-            .store
-            .save_conversation(&conv, expected, message)
-            .await
-        {
-            Ok((saved, notice)) => {
-                announce(state, &saved, notice.as_ref(), &before).await;
-                return Ok((saved, notice));
+impl ChatService {
+    /// Loads a conversation, lets `apply` change it (returning the transcript notice, if any),
+    /// and saves it with compare-and-set on the version it loaded, retrying from a fresh load
+    /// when another change came first. `apply` is pure; it may run more than once.
+    pub async fn change<F>(
+        &self,
+        id: &ConversationId,
+        mut apply: F,
+    ) -> Result<(Conversation, Option<MessageOut>), ChatError>
+    where
+        F: FnMut(&mut Conversation, Timestamp) -> Result<Option<Notice>, ChatError>,
+    {
+        for _ in 0..CAS_ATTEMPTS {
+            let mut conv = self
+                .store
+                .conversation(id)
+                .await?
+                .ok_or(ChatError::NotFound("conversation"))?;
+            let before = conv.lifecycle.stage.clone();
+            let expected = conv.lifecycle.version;
+            let now = Timestamp::now();
+            let loaded = conv.clone();
+            let notice = apply(&mut conv, now)?;
+            // Nothing changed (a take by the agent who has it, a handoff of a chat already with
+            // people and no new values): no write, no version bump, nothing to announce.
+            if notice.is_none() && conv == loaded {
+                return Ok((conv, None));
             }
-            Err(StoreError::Conflict(_)) => continue,
-            Err(e) => return Err(e.into()),
+            let notice_text = match &notice {
+                Some(n) => Some(self.notice_text(n).await),
+                None => None,
+            };
+            let message = notice_text.and_then(|t| system_message(t, now));
+            match self.store.save_conversation(&conv, expected, message).await {
+                Ok((saved, notice)) => {
+                    self.announce(&saved, notice.as_ref(), &before).await;
+                    return Ok((saved, notice));
+                }
+                Err(StoreError::Conflict(_)) => continue,
+                Err(e) => return Err(e.into()),
+            }
         }
+        Err(ChatError::Store(StoreError::Conflict(
+            "the conversation keeps changing; try again".into(),
+        )))
     }
-    Err(ChatError::Store(StoreError::Conflict(
-        "the conversation keeps changing; try again".into(),
-    )))
 }
 
-async fn notice_text(state: &AppState, notice: &Notice) -> String {
-    let mut names = HashMap::new();
-    let ids: Vec<AgentId> = match notice {
-        Notice::Joined { agent } | Notice::Requeued { agent, .. } => vec![agent.clone()],
-        Notice::Transferred { from, to } => vec![from.clone(), to.clone()],
-        Notice::Closed {
-            by: crate::conversation::Closer::Agent(agent),
-        } => vec![agent.clone()],
-        _ => Vec::new(),
-    };
-    for id in ids {
-        let name = agent_name(state, &id).await;
-        names.insert(id, name);
+impl ChatService {
+    async fn notice_text(&self, notice: &Notice) -> String {
+        let mut names = HashMap::new();
+        let ids: Vec<AgentId> = match notice {
+            Notice::Joined { agent } | Notice::Requeued { agent, .. } => vec![agent.clone()],
+            Notice::Transferred { from, to } => vec![from.clone(), to.clone()],
+            Notice::Closed {
+                by: crate::conversation::Closer::Agent(agent),
+            } => vec![agent.clone()],
+            _ => Vec::new(),
+        };
+        for id in ids {
+            let name = self.agent_name(&id).await;
+            names.insert(id, name);
+        }
+        notice.text(|id| names.get(id).cloned().unwrap_or_else(|| id.to_string()))
     }
-    notice.text(|id| names.get(id).cloned().unwrap_or_else(|| id.to_string()))
-}
 
-/// Tells the shopper's tabs and the site's agents what changed: the notice (a system
-/// message), the new stage when it changed, and the conversation header for dashboards.
-pub async fn announce(
-    state: &AppState,
-    conv: &Conversation,
-    notice: Option<&MessageOut>,
-    before: &crate::conversation::Stage,
-) {
-    if let Some(message) = notice {
-        deliver_message(state, conv, message).await;
-    }
-    if &conv.lifecycle.stage != before {
-        let agent = match conv.agent() {
-            Some(a) => Some(agent_name(state, a).await),
-            None => None,
-        };
-        let frame = ServerFrame::Status {
-            conversation_id: conv.id.clone(),
-            state: conv.lifecycle.stage.name().into(),
-            agent,
-            nobody_online: false,
-        };
-        publish(
-            state,
-            BusEvent::to_visitor(&conv.site_id, &conv.visitor_id, frame),
-        )
-        .await;
-    }
-    publish(
-        state,
-        BusEvent::to_agents(
+    /// Tells the shopper's tabs and the site's agents what changed: the notice (a system
+    /// message), the new stage when it changed, and the conversation header for dashboards.
+    pub async fn announce(
+        &self,
+        conv: &Conversation,
+        notice: Option<&MessageOut>,
+        before: &crate::conversation::Stage,
+    ) {
+        if let Some(message) = notice {
+            self.deliver_message(conv, message).await;
+        }
+        if &conv.lifecycle.stage != before {
+            let agent = match conv.agent() {
+                Some(a) => Some(self.agent_name(a).await),
+                None => None,
+            };
+            let frame = ServerFrame::Status {
+                conversation_id: conv.id.clone(),
+                state: conv.lifecycle.stage.name().into(),
+                agent,
+                nobody_online: false,
+            };
+            self.publish(BusEvent::to_visitor(&conv.site_id, &conv.visitor_id, frame))
+                .await;
+        }
+        self.publish(BusEvent::to_agents(
             &conv.site_id,
             AgentFrame::Conversation {
                 conversation: conv.clone(),
             },
-        ),
-    )
-    .await;
-}
+        ))
+        .await;
+    }
 
-/// Delivers a stored message to the shopper's tabs and to the site's agents.
-pub async fn deliver_message(state: &AppState, conv: &Conversation, message: &MessageOut) {
-    publish(
-        state,
-        BusEvent::to_visitor(
+    /// Delivers a stored message to the shopper's tabs and to the site's agents.
+    pub async fn deliver_message(&self, conv: &Conversation, message: &MessageOut) {
+        self.publish(BusEvent::to_visitor(
             &conv.site_id,
             &conv.visitor_id,
             ServerFrame::Message(message.clone()),
-        ),
-    )
-    .await;
-    publish(
-        state,
-        BusEvent::to_agents(
+        ))
+        .await;
+        self.publish(BusEvent::to_agents(
             &conv.site_id,
             AgentFrame::Message {
                 site_id: conv.site_id.clone(),
                 message: message.clone(),
             },
-        ),
-    )
-    .await;
+        ))
+        .await;
+    }
 }
 
 /// Applies a life-cycle event at the version the conversation was loaded with.

@@ -2,122 +2,114 @@
 //! the pure [`crate::routing`] choose, and take each chosen chat for its agent. Compare-and-set
 //! keeps this safe beside agents picking chats by hand.
 
+use super::ChatService;
 use crate::agent_protocol::{AgentFrame, AgentStatus};
 use crate::bus::BusEvent;
 use crate::domain::SiteId;
 use crate::routing::{self, Waiting};
-use crate::startup::AppState;
 use crate::store::ConversationFilter;
-use std::sync::OnceLock;
-use tokio::sync::Mutex;
 
-/// One routing pass at a time on this node: passes for the same queue would only race each
-/// other into compare-and-set retries.
-fn routing_lock() -> &'static Mutex<()> {
-    static LOCK: OnceLock<Mutex<()>> = OnceLock::new();
-    LOCK.get_or_init(|| Mutex::new(()))
-}
+impl ChatService {
+    /// Gives the site's queued chats to its online agents, as many as their capacity allows.
+    pub async fn route_site(&self, site: &SiteId) {
+        // Nobody online here: nothing to route, and no reason to wait for the lock.
+        let anyone = self
+            .hub
+            .site_agents(site)
+            .iter()
+            .any(|(_, s)| *s == AgentStatus::Online);
+        if !anyone {
+            return;
+        }
+        // One routing pass at a time on this node: passes for the same queue would only race
+        // each other into compare-and-set retries.
+        let _pass = self.routing.lock().await;
+        if let Err(e) = self.route(site).await {
+            tracing::warn!(error = %e, site = %site, "routing failed");
+        }
+    }
 
-/// Gives the site's queued chats to its online agents, as many as their capacity allows.
-pub async fn route_site(state: &AppState, site: &SiteId) {
-    // Nobody online here: nothing to route, and no reason to wait for the lock.
-    let anyone = state
-        .hub
-        .site_agents(site)
-        .iter()
-        .any(|(_, s)| *s == AgentStatus::Online);
-    if !anyone {
-        return;
-    }
-    let _pass = routing_lock().lock().await;
-    if let Err(e) = route(state, site).await {
-        tracing::warn!(error = %e, site = %site, "routing failed");
-    }
-}
-
-async fn route(state: &AppState, site: &SiteId) -> Result<(), super::ChatError> {
-    let settings = super::settings(state, site).await;
-    if !settings.auto_assign {
-        return Ok(());
-    }
-    let online: Vec<_> = state
-        .hub
-        .site_agents(site)
-        .into_iter()
-        .filter(|(_, s)| *s == AgentStatus::Online)
-        .map(|(id, _)| id)
-        .collect();
-    if online.is_empty() {
-        return Ok(());
-    }
-    let queue = state
-        .store
-        .find_conversations(&ConversationFilter {
-            site: Some(site.clone()),
-            stages: vec!["queued"],
-            limit: 500,
-            ..ConversationFilter::default()
-        })
-        .await?;
-    if queue.is_empty() {
-        return Ok(());
-    }
-    let members = state.store.site_agents(site).await?;
-    let mut agents = Vec::new();
-    for member in members.into_iter().filter(|m| online.contains(&m.agent.id)) {
-        // Capacity is per site, so only this site's chats count against it.
-        let active = state
+    async fn route(&self, site: &SiteId) -> Result<(), super::ChatError> {
+        let settings = self.settings(site).await;
+        if !settings.auto_assign {
+            return Ok(());
+        }
+        let online: Vec<_> = self
+            .hub
+            .site_agents(site)
+            .into_iter()
+            .filter(|(_, s)| *s == AgentStatus::Online)
+            .map(|(id, _)| id)
+            .collect();
+        if online.is_empty() {
+            return Ok(());
+        }
+        let queue = self
             .store
             .find_conversations(&ConversationFilter {
                 site: Some(site.clone()),
-                agent: Some(member.agent.id.clone()),
-                stages: vec!["assigned"],
-                limit: 1000,
+                stages: vec!["queued"],
+                limit: 500,
                 ..ConversationFilter::default()
             })
-            .await?
-            .len() as u32;
-        agents.push(routing::Agent {
-            id: member.agent.id,
-            status: routing::Status::Online,
-            capacity: member.profile.capacity,
-            active,
-            skills: member.profile.skills.into_iter().collect(),
-        });
-    }
-    // A proactive message nobody answered waits outside routing: no agent's slot for it.
-    let mut waiting: Vec<Waiting> = queue
-        .iter()
-        .filter(|c| !c.awaits_shopper())
-        .map(|c| Waiting {
-            id: c.id.clone(),
-            priority: c.priority,
-            cart_total: c.cart_total,
-            queued_at: c.queued_at.unwrap_or(c.updated_at),
-            skill: c.skill.clone(),
-            last_agent: c.lifecycle.last_agent.clone(),
-        })
-        .collect();
-    for (conversation, agent) in routing::assign(&mut waiting, &mut agents) {
-        match super::take(state, &conversation, &agent).await {
-            Ok(conv) => {
-                super::publish(
-                    state,
-                    BusEvent::to_agent(
+            .await?;
+        if queue.is_empty() {
+            return Ok(());
+        }
+        let members = self.store.site_agents(site).await?;
+        let mut agents = Vec::new();
+        for member in members.into_iter().filter(|m| online.contains(&m.agent.id)) {
+            // Capacity is per site, so only this site's chats count against it.
+            let active = self
+                .store
+                .find_conversations(&ConversationFilter {
+                    site: Some(site.clone()),
+                    agent: Some(member.agent.id.clone()),
+                    stages: vec!["assigned"],
+                    limit: 1000,
+                    ..ConversationFilter::default()
+                })
+                .await?
+                .len() as u32;
+            agents.push(routing::Agent {
+                id: member.agent.id,
+                status: routing::Status::Online,
+                capacity: member.profile.capacity,
+                active,
+                skills: member.profile.skills.into_iter().collect(),
+            });
+        }
+        // A proactive message nobody answered waits outside routing: no agent's slot for it.
+        let mut waiting: Vec<Waiting> = queue
+            .iter()
+            .filter(|c| !c.awaits_shopper())
+            .map(|c| Waiting {
+                id: c.id.clone(),
+                priority: c.priority,
+                cart_total: c.cart_total,
+                queued_at: c.queued_at.unwrap_or(c.updated_at),
+                skill: c.skill.clone(),
+                last_agent: c.lifecycle.last_agent.clone(),
+            })
+            .collect();
+        for (conversation, agent) in routing::assign(&mut waiting, &mut agents) {
+            match self.take(&conversation, &agent).await {
+                Ok(conv) => {
+                    self.publish(BusEvent::to_agent(
                         site,
                         &agent,
                         AgentFrame::Routed {
                             site_id: site.clone(),
                             conversation_id: conv.id.clone(),
                         },
-                    ),
-                )
-                .await;
-            }
-            Err(e) => {
-                tracing::debug!(error = %e, conversation = %conversation, "routing lost a race")
+                    ))
+                    .await;
+                }
+                Err(e) => {
+                    tracing::debug!(error = %e, conversation = %conversation, "routing lost a race")
+                }
             }
         }
+        Ok(())
     }
-    Ok(())
 }

@@ -1,182 +1,187 @@
 //! What a shopper's messages do to conversations: how a new one opens, reopening a recently
 //! closed one, keyword rules, the bot's turn or the queue, and the email left while waiting.
 
-use super::queue::{after_queued, cart_total, hand_off};
-use super::{ChatError, apply, change, deliver_message, system_message};
+use super::ChatService;
+use super::{ChatError, apply, system_message};
 use crate::conversation::handoff::asks_for_person;
 use crate::conversation::{Event, HandoffReason, Lifecycle, Opening, Stage};
 use crate::domain::{Email, SiteId, Timestamp, VisitorId};
-use crate::startup::AppState;
 use crate::store::{Appended, Conversation, ConversationFilter};
 
-/// How a new conversation for this visitor starts: with the bot when the site has one that
-/// can answer (articles or an external bot), otherwise straight in the queue for people —
-/// for a shopper's own message, because they wrote to people (`shopper_asked`); for a
-/// proactive message with no reason yet, until the shopper answers. It carries the
-/// visitor's cart value, whichever way it opens.
-pub async fn opening(
-    state: &AppState,
-    site: &SiteId,
-    visitor: &VisitorId,
-    shopper_wrote: bool,
-) -> Opening {
-    let lifecycle = Lifecycle::new(super::bot::available(state, site).await);
-    let reason = (shopper_wrote && matches!(lifecycle.stage, Stage::Queued))
-        .then_some(HandoffReason::ShopperAsked);
-    Opening {
-        lifecycle,
-        reason,
-        cart_total: cart_total(state, site, visitor).await.unwrap_or(0.0),
+impl ChatService {
+    /// How a new conversation for this visitor starts: with the bot when the site has one that
+    /// can answer (articles or an external bot), otherwise straight in the queue for people —
+    /// for a shopper's own message, because they wrote to people (`shopper_asked`); for a
+    /// proactive message with no reason yet, until the shopper answers. It carries the
+    /// visitor's cart value, whichever way it opens.
+    pub async fn opening(
+        &self,
+        site: &SiteId,
+        visitor: &VisitorId,
+        shopper_wrote: bool,
+    ) -> Opening {
+        let lifecycle = Lifecycle::new(self.available(site).await);
+        let reason = (shopper_wrote && matches!(lifecycle.stage, Stage::Queued))
+            .then_some(HandoffReason::ShopperAsked);
+        Opening {
+            lifecycle,
+            reason,
+            cart_total: self.cart_total(site, visitor).await.unwrap_or(0.0),
+        }
     }
-}
 
-/// How a conversation an agent (or a rule speaking as the agent) starts with a visitor
-/// opens: assigned to that agent, with the visitor's cart value.
-pub async fn opening_by_agent(
-    state: &AppState,
-    site: &SiteId,
-    visitor: &VisitorId,
-    agent: &crate::domain::AgentId,
-) -> Opening {
-    Opening::from(Lifecycle::started_by(agent.clone()))
-        .with_cart(cart_total(state, site, visitor).await.unwrap_or(0.0))
-}
+    /// How a conversation an agent (or a rule speaking as the agent) starts with a visitor
+    /// opens: assigned to that agent, with the visitor's cart value.
+    pub async fn opening_by_agent(
+        &self,
+        site: &SiteId,
+        visitor: &VisitorId,
+        agent: &crate::domain::AgentId,
+    ) -> Opening {
+        Opening::from(Lifecycle::started_by(agent.clone()))
+            .with_cart(self.cart_total(site, visitor).await.unwrap_or(0.0))
+    }
 
-/// Whether the visitor is chatting, for the `in_conversation` fact that keeps proactive
-/// rules quiet: an open conversation counts once the shopper has written in it or a person
-/// has it. One opened by a proactive message that nobody answered does not, so a later rule
-/// may still speak (the site's fatigue budget keeps that from becoming nagging).
-pub async fn chatting(state: &AppState, conversations: &[Conversation]) -> bool {
-    for conv in conversations.iter().filter(|c| c.is_open()) {
-        let chatting = match conv.lifecycle.stage {
-            _ if conv.awaits_shopper() => false,
-            // With the bot from a proactive message, or from the shopper's own question.
-            Stage::Bot => !matches!(state.store.last_shopper_message(&conv.id).await, Ok(None)),
-            _ => true,
+    /// Whether the visitor is chatting, for the `in_conversation` fact that keeps proactive
+    /// rules quiet: an open conversation counts once the shopper has written in it or a person
+    /// has it. One opened by a proactive message that nobody answered does not, so a later rule
+    /// may still speak (the site's fatigue budget keeps that from becoming nagging).
+    pub async fn chatting(&self, conversations: &[Conversation]) -> bool {
+        for conv in conversations.iter().filter(|c| c.is_open()) {
+            let chatting = match conv.lifecycle.stage {
+                _ if conv.awaits_shopper() => false,
+                // With the bot from a proactive message, or from the shopper's own question.
+                Stage::Bot => !matches!(self.store.last_shopper_message(&conv.id).await, Ok(None)),
+                _ => true,
+            };
+            if chatting {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Before a shopper's message is stored: a conversation closed within the site's reopen
+    /// window is reopened, so the message continues it instead of starting a new one.
+    pub async fn reopen_if_recent(&self, site: &SiteId, visitor: &VisitorId) {
+        let latest = self
+            .store
+            .find_conversations(&ConversationFilter {
+                site: Some(site.clone()),
+                visitor: Some(visitor.clone()),
+                limit: 1,
+                ..ConversationFilter::default()
+            })
+            .await;
+        let Ok(Some(conv)) = latest.map(|l| l.into_iter().next()) else {
+            return;
         };
-        if chatting {
-            return true;
+        if conv.is_open() {
+            return;
+        }
+        let window_ms = (self.settings(site).await.reopen_window_secs * 1000) as i64;
+        let cart = self.cart_total(site, visitor).await;
+        let reopened = self
+            .change(&conv.id, |c, now| {
+                let notice = apply(c, &Event::ShopperWrites, now, window_ms)?;
+                if matches!(c.lifecycle.stage, Stage::Queued) {
+                    c.queued_at = Some(now);
+                    if let Some(cart) = cart {
+                        c.cart_total = cart;
+                    }
+                }
+                Ok(Some(notice))
+            })
+            .await;
+        if let Ok((conv, _)) = reopened
+            && matches!(conv.lifecycle.stage, Stage::Queued)
+        {
+            self.after_queued(&conv).await;
         }
     }
-    false
-}
 
-/// Before a shopper's message is stored: a conversation closed within the site's reopen
-/// window is reopened, so the message continues it instead of starting a new one.
-pub async fn reopen_if_recent(state: &AppState, site: &SiteId, visitor: &VisitorId) {
-    let latest = state
-        .store
-        .find_conversations(&ConversationFilter {
-            site: Some(site.clone()),
-            visitor: Some(visitor.clone()),
-            limit: 1,
-            ..ConversationFilter::default()
-        })
-        .await;
-    let Ok(Some(conv)) = latest.map(|l| l.into_iter().next()) else {
-        return;
-    };
-    if conv.is_open() {
-        return;
-    }
-    let window_ms = (super::settings(state, site).await.reopen_window_secs * 1000) as i64;
-    let cart = cart_total(state, site, visitor).await;
-    let reopened = change(state, &conv.id, |c, now| {
-        let notice = apply(c, &Event::ShopperWrites, now, window_ms)?;
-        if matches!(c.lifecycle.stage, Stage::Queued) {
-            c.queued_at = Some(now);
-            if let Some(cart) = cart {
-                c.cart_total = cart;
+    /// After a shopper's message is stored and delivered: keyword rules, then the bot or the
+    /// handoff, or (for a chat that opened queued) routing.
+    pub async fn shopper_wrote(&self, appended: &Appended, text: &str) {
+        let id = &appended.message.conversation_id;
+        let conv = appended.conversation.clone();
+        let settings = self.settings(&conv.site_id).await;
+        let (tags, priority) = settings.classify(text);
+        let new_tags = tags.iter().any(|t| !conv.tags.contains(t));
+        if new_tags || priority > conv.priority {
+            let _ = self
+                .change(id, |c, _| {
+                    for tag in &tags {
+                        if !c.tags.contains(tag) && c.tags.len() < 20 {
+                            c.tags.push(tag.clone());
+                        }
+                    }
+                    c.priority = c.priority.max(priority);
+                    Ok(None)
+                })
+                .await;
+        }
+        match conv.lifecycle.stage {
+            Stage::Bot if asks_for_person(text) => {
+                let _ = self.hand_off(id, HandoffReason::ShopperAsked, 0).await;
             }
-        }
-        Ok(Some(notice))
-    })
-    .await;
-    if let Ok((conv, _)) = reopened
-        && matches!(conv.lifecycle.stage, Stage::Queued)
-    {
-        after_queued(state, &conv).await;
-    }
-}
-
-/// After a shopper's message is stored and delivered: keyword rules, then the bot or the
-/// handoff, or (for a chat that opened queued) routing.
-pub async fn shopper_wrote(state: &AppState, appended: &Appended, text: &str) {
-    let id = &appended.message.conversation_id;
-    let conv = appended.conversation.clone();
-    let settings = super::settings(state, &conv.site_id).await;
-    let (tags, priority) = settings.classify(text);
-    let new_tags = tags.iter().any(|t| !conv.tags.contains(t));
-    if new_tags || priority > conv.priority {
-        let _ = change(state, id, |c, _| {
-            for tag in &tags {
-                if !c.tags.contains(tag) && c.tags.len() < 20 {
-                    c.tags.push(tag.clone());
+            Stage::Bot => self.spawn_answer(conv, text.to_owned()),
+            // A chat that opened straight in the queue (no bot; its cart value came with the
+            // opening): route it.
+            Stage::Queued if appended.opened => self.after_queued(&conv).await,
+            // Opened by a proactive message with no bot behind it (or from an agent persona):
+            // the shopper's first answer goes to people, the cart value with it.
+            Stage::Queued if conv.handoff_reason.is_none() => {
+                let cart = self.cart_total(&conv.site_id, &conv.visitor_id).await;
+                if let Ok((conv, _)) = self
+                    .change(id, |c, now| {
+                        c.handoff_reason.get_or_insert(HandoffReason::ShopperAsked);
+                        c.queued_at = Some(now);
+                        if let Some(cart) = cart {
+                            c.cart_total = cart;
+                        }
+                        Ok(None)
+                    })
+                    .await
+                {
+                    self.after_queued(&conv).await;
                 }
             }
-            c.priority = c.priority.max(priority);
-            Ok(None)
-        })
-        .await;
-    }
-    match conv.lifecycle.stage {
-        Stage::Bot if asks_for_person(text) => {
-            let _ = hand_off(state, id, HandoffReason::ShopperAsked, 0).await;
+            _ => {}
         }
-        Stage::Bot => super::bot::spawn_answer(state.clone(), conv, text.to_owned()),
-        // A chat that opened straight in the queue (no bot; its cart value came with the
-        // opening): route it.
-        Stage::Queued if appended.opened => after_queued(state, &conv).await,
-        // Opened by a proactive message with no bot behind it (or from an agent persona):
-        // the shopper's first answer goes to people, the cart value with it.
-        Stage::Queued if conv.handoff_reason.is_none() => {
-            let cart = cart_total(state, &conv.site_id, &conv.visitor_id).await;
-            if let Ok((conv, _)) = change(state, id, |c, now| {
-                c.handoff_reason.get_or_insert(HandoffReason::ShopperAsked);
-                c.queued_at = Some(now);
-                if let Some(cart) = cart {
-                    c.cart_total = cart;
-                }
+    }
+
+    /// The shopper left an email while waiting: kept on the conversation for agents, confirmed
+    /// in the transcript.
+    pub async fn contact(
+        &self,
+        site: &SiteId,
+        visitor: &VisitorId,
+        email: &str,
+    ) -> Result<Conversation, ChatError> {
+        let email = Email::parse(email).map_err(|e| ChatError::Invalid {
+            field: "email",
+            message: e.to_string(),
+        })?;
+        let conv = self
+            .store
+            .open_conversations(site, visitor)
+            .await?
+            .into_iter()
+            .last()
+            .ok_or(ChatError::NotFound("conversation"))?;
+        let (conv, _) = self
+            .change(&conv.id, |c, _| {
+                c.contact_email = Some(email.as_str().to_owned());
                 Ok(None)
             })
-            .await
-            {
-                after_queued(state, &conv).await;
-            }
+            .await?;
+        let text = format!("Thanks! We will reply to {email} as soon as someone is back.");
+        if let Some(message) = system_message(text, Timestamp::now())
+            && let Ok(stored) = self.store.append_message(&conv.id, message).await
+        {
+            self.deliver_message(&conv, &stored.message).await;
         }
-        _ => {}
+        Ok(conv)
     }
-}
-
-/// The shopper left an email while waiting: kept on the conversation for agents, confirmed
-/// in the transcript.
-pub async fn contact(
-    state: &AppState,
-    site: &SiteId,
-    visitor: &VisitorId,
-    email: &str,
-) -> Result<Conversation, ChatError> {
-    let email = Email::parse(email).map_err(|e| ChatError::Invalid {
-        field: "email",
-        message: e.to_string(),
-    })?;
-    let conv = state
-        .store
-        .open_conversations(site, visitor)
-        .await?
-        .into_iter()
-        .last()
-        .ok_or(ChatError::NotFound("conversation"))?;
-    let (conv, _) = change(state, &conv.id, |c, _| {
-        c.contact_email = Some(email.as_str().to_owned());
-        Ok(None)
-    })
-    .await?;
-    let text = format!("Thanks! We will reply to {email} as soon as someone is back.");
-    if let Some(message) = system_message(text, Timestamp::now())
-        && let Ok(stored) = state.store.append_message(&conv.id, message).await
-    {
-        deliver_message(state, &conv, &stored.message).await;
-    }
-    Ok(conv)
 }

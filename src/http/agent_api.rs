@@ -4,7 +4,7 @@
 
 use super::{ApiError, Caller, json};
 use crate::domain::{ClientMsgId, MessageText, Role, SiteId, Timestamp, VisitorId};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::Site;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
@@ -181,15 +181,11 @@ async fn post_message(
         None => ClientMsgId::parse(&format!("rest-{}", crate::domain::random_token(16)))
             .map_err(ApiError::internal)?,
     };
-    let appended = crate::chat::agent_message(
-        &state,
-        &conversation.id,
-        &caller.agent.id,
-        client_msg_id,
-        text,
-    )
-    .await
-    .map_err(chat_error)?;
+    let appended = state
+        .chat
+        .agent_message(&conversation.id, &caller.agent.id, client_msg_id, text)
+        .await
+        .map_err(chat_error)?;
     let status = if appended.duplicate {
         HttpResponse::Ok()
     } else {

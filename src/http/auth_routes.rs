@@ -5,7 +5,7 @@ use crate::auth::{PasswordError, check_new_password};
 use crate::bus::BusEvent;
 use crate::config::Guards;
 use crate::domain::Email;
-use crate::startup::AppState;
+use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
@@ -186,11 +186,10 @@ async fn change_password(
     // The old tokens are dead now; open sockets learn it when they re-authenticate, which
     // the reconnect makes them do at once (any site reaches all of the agent's sockets).
     if let Some(m) = caller.memberships.first() {
-        crate::chat::publish(
-            &state,
-            BusEvent::reconnect_agent(&m.site_id, &caller.agent.id),
-        )
-        .await;
+        state
+            .chat
+            .publish(BusEvent::reconnect_agent(&m.site_id, &caller.agent.id))
+            .await;
     }
     let generation = state
         .store

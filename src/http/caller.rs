@@ -4,7 +4,7 @@
 
 use super::ApiError;
 use crate::domain::{Role, SiteId};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::{Agent, Membership};
 use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
 use std::future::Future;
@@ -49,12 +49,10 @@ async fn authenticate(
         .ok_or_else(|| ApiError::unauthorized("Authorization must be `Bearer <token>`"))?;
     // A token outlives nothing: a deleted account's tokens stop working at once, and so do
     // the tokens issued before the account's password changed.
-    let agent_id = crate::chat::token_holder(&state, token)
-        .await
-        .map_err(|e| match e {
-            crate::chat::TokenRefused::Store(e) => ApiError::from(e),
-            refused => ApiError::unauthorized(refused.to_string()),
-        })?;
+    let agent_id = state.chat.token_holder(token).await.map_err(|e| match e {
+        crate::chat::TokenRefused::Store(e) => ApiError::from(e),
+        refused => ApiError::unauthorized(refused.to_string()),
+    })?;
     let agent = state
         .store
         .agent(&agent_id)

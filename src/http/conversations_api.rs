@@ -5,12 +5,12 @@
 
 use super::{ApiError, Caller, json};
 use crate::bus::{BusEvent, SiteData};
-use crate::chat::{self, ChatError};
+use crate::chat::ChatError;
 use crate::conversation::ChatSettings;
 use crate::conversation::lifecycle::Stage;
 use crate::conversation::settings::valid_tag;
 use crate::domain::{AgentId, ConversationId, MessageText, Role, SiteId, Timestamp, VisitorId};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::{Conversation, ConversationFilter, RoutingProfile, SiteAgent, StoreError};
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
@@ -207,7 +207,9 @@ async fn add_note(
     let req: NewNote = json::parse(&body)?;
     let text = MessageText::parse(&req.text, state.settings.limits.max_message_chars)
         .map_err(|e| ApiError::bad_request("invalid_field", e.to_string()).with_field("text"))?;
-    let note = chat::note(&state, &conv, &caller.agent.id, text)
+    let note = state
+        .chat
+        .note(&conv, &caller.agent.id, text)
         .await
         .map_err(chat_error)?;
     Ok(HttpResponse::Created().json(json!({ "note": note })))
@@ -239,12 +241,10 @@ async fn put_settings(
         .map_err(|e| ApiError::bad_request("invalid_field", e.message).with_field(e.field))?;
     state.store.set_chat_settings(&site, &settings).await?;
     // The knowledge base is indexed in the site's first language.
-    chat::site_changed(
-        &state,
-        &site,
-        &[SiteData::ChatSettings, SiteData::Knowledge],
-    )
-    .await;
+    state
+        .chat
+        .site_changed(&site, &[SiteData::ChatSettings, SiteData::Knowledge])
+        .await;
     Ok(HttpResponse::Ok().json(settings))
 }
 
@@ -357,7 +357,10 @@ async fn update_agent(
                 other => other.into(),
             })?;
         // The agent's open sockets authenticated with the old role.
-        chat::publish(&state, BusEvent::reconnect_agent(&site, &agent)).await;
+        state
+            .chat
+            .publish(BusEvent::reconnect_agent(&site, &agent))
+            .await;
     }
     state
         .store
@@ -373,9 +376,12 @@ async fn update_agent(
     // The agent's dashboard shows "n/capacity chats" from its `ready`: a fresh one carries
     // the new profile (a role change has asked for that already).
     if profile_changed && !role_changed {
-        chat::publish(&state, BusEvent::reconnect_agent(&site, &agent)).await;
+        state
+            .chat
+            .publish(BusEvent::reconnect_agent(&site, &agent))
+            .await;
     }
-    chat::route_site(&state, &site).await;
+    state.chat.route_site(&site).await;
     Ok(HttpResponse::Ok().json(json!({
         "id": agent,
         "capacity": capacity,

@@ -9,7 +9,7 @@ use crate::bot::kb::language_for;
 use crate::canned::{self, MAX_BODY, MAX_TITLE};
 use crate::domain::VisitorState;
 use crate::domain::{ArticleId, CannedId, ConversationId, SiteId};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::{Article, CannedReply, Conversation, NewArticle, NewCanned, StoreError};
 use crate::suggest::{self, MAX_SUGGESTIONS, Source};
 use crate::triggers::FieldError;
@@ -158,7 +158,10 @@ async fn create_article(
     let site = owned_site(&caller, &path)?;
     let new = new_article(&body)?;
     let article = state.store.create_article(&site, new).await?;
-    crate::chat::site_changed(&state, &site, &[crate::bus::SiteData::Knowledge]).await;
+    state
+        .chat
+        .site_changed(&site, &[crate::bus::SiteData::Knowledge])
+        .await;
     Ok(HttpResponse::Created().json(article))
 }
 
@@ -191,7 +194,10 @@ async fn replace_article(
     let id = article_id(&path.1)?;
     let new = new_article(&body)?;
     let article = state.store.update_article(&site, &id, new).await?;
-    crate::chat::site_changed(&state, &site, &[crate::bus::SiteData::Knowledge]).await;
+    state
+        .chat
+        .site_changed(&site, &[crate::bus::SiteData::Knowledge])
+        .await;
     Ok(HttpResponse::Ok().json(article))
 }
 
@@ -209,7 +215,10 @@ async fn delete_article(
     {
         return Err(ApiError::not_found("article"));
     }
-    crate::chat::site_changed(&state, &site, &[crate::bus::SiteData::Knowledge]).await;
+    state
+        .chat
+        .site_changed(&site, &[crate::bus::SiteData::Knowledge])
+        .await;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -1,7 +1,7 @@
 //! `/metrics` for Prometheus: counters and histograms recorded across the server, plus gauges
 //! read at scrape time.
 
-use crate::startup::AppState;
+use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {

@@ -8,7 +8,7 @@ use super::{ApiError, Caller};
 use crate::conversation::HandoffReason;
 use crate::domain::{SiteId, Timestamp};
 use crate::report::{DEFAULT_DAYS, MAX_DAYS, fill_days, window};
-use crate::startup::AppState;
+use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};

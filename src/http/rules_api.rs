@@ -4,7 +4,7 @@
 
 use super::{ApiError, Caller, json};
 use crate::domain::{BrowsingEvent, RuleId, SiteId};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::{FunnelCounts, StoredRule, TriggerSettings};
 use crate::triggers::simulate::{Step, simulate};
 use crate::triggers::{FieldError, Rule, Stage};
@@ -99,7 +99,10 @@ async fn save(
         obj.remove("updated_at");
     }
     let created = state.store.save_rule(site, id, stored).await?;
-    crate::chat::site_changed(state, site, &[crate::bus::SiteData::Rules]).await;
+    state
+        .chat
+        .site_changed(site, &[crate::bus::SiteData::Rules])
+        .await;
     Ok((created, find(state, site, id).await?))
 }
 
@@ -172,7 +175,10 @@ async fn delete(
     if !state.store.delete_rule(&site, &rule_id(&path.1)?).await? {
         return Err(ApiError::not_found("rule"));
     }
-    crate::chat::site_changed(&state, &site, &[crate::bus::SiteData::Rules]).await;
+    state
+        .chat
+        .site_changed(&site, &[crate::bus::SiteData::Rules])
+        .await;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -383,6 +389,9 @@ async fn put_settings(
             .with_field(format!("business_hours.{field}")));
     }
     state.store.set_trigger_settings(&site, &settings).await?;
-    crate::chat::site_changed(&state, &site, &[crate::bus::SiteData::Rules]).await;
+    state
+        .chat
+        .site_changed(&site, &[crate::bus::SiteData::Rules])
+        .await;
     Ok(HttpResponse::Ok().json(settings))
 }

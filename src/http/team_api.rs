@@ -11,9 +11,8 @@ use super::{ApiError, Caller, json};
 use crate::agent_protocol::AgentStatus;
 use crate::auth::generate_password;
 use crate::bus::BusEvent;
-use crate::chat;
 use crate::domain::{AgentId, Email, SiteId};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::{NewAgent, RoutingProfile, StoreError};
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
@@ -130,7 +129,10 @@ async fn invite_agent(
         .set_member_profile(&site, &agent, &profile)
         .await?;
     // An existing account with an open dashboard learns about its new site.
-    chat::publish(&state, BusEvent::reconnect_agent(&site, &agent)).await;
+    state
+        .chat
+        .publish(BusEvent::reconnect_agent(&site, &agent))
+        .await;
     // Built from the invitation, not from the account: an existing account's name and
     // presence (which its other sites see) would tell the inviter that it exists.
     Ok(HttpResponse::Created().json(json!({
@@ -166,6 +168,6 @@ async fn remove_agent(
     if !removed {
         return Err(ApiError::not_found("agent"));
     }
-    chat::agent_removed(&state, &site, &agent).await;
+    state.chat.agent_removed(&site, &agent).await;
     Ok(HttpResponse::NoContent().finish())
 }

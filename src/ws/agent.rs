@@ -7,19 +7,13 @@
 use super::flow::{Flow, close};
 use super::frame_guard::Refusals;
 use super::pending::PendingSlot;
-use crate::agent_protocol::{
-    self, AgentCommand, AgentFrame, AgentIn, AgentStatus, AgentView, SiteView,
-};
-use crate::bus::BusEvent;
-use crate::chat::{self, ChatError};
-use crate::conversation::{Closer, Stage};
-use crate::domain::{
-    AgentId, AuthorKind, ClientMsgId, ConversationId, MessageText, SiteId, ValueError, VisitorId,
-};
-use crate::hub::{AgentRegistration, Outbound};
-use crate::protocol::{Author, ErrorCode, ServerFrame};
-use crate::startup::AppState;
-use crate::store::{Agent, Conversation, ConversationFilter, Membership};
+use crate::agent_protocol::{self, AgentCommand, AgentFrame, AgentIn};
+use crate::chat::{AgentRefused, AgentSession, ChatError, TokenRefused};
+use crate::domain::ConversationId;
+use crate::hub::Outbound;
+use crate::protocol::ErrorCode;
+use crate::state::AppState;
+use crate::store::Appended;
 use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, Session};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use std::num::NonZeroU32;
@@ -32,12 +26,6 @@ const AUTH_TIMEOUT: Duration = Duration::from_secs(10);
 /// The subprotocol the server answers with when the token came in the header.
 pub const SUBPROTOCOL: &str = "shopchat.agent.v1";
 
-struct Authed {
-    agent: Agent,
-    memberships: Vec<Membership>,
-    _registration: AgentRegistration,
-}
-
 /// State of one agent socket.
 pub(super) struct AgentSocket {
     state: AppState,
@@ -45,7 +33,8 @@ pub(super) struct AgentSocket {
     limiter: DefaultDirectRateLimiter,
     /// Refused frames in a row.
     strikes: u32,
-    authed: Option<Authed>,
+    /// The application's side of this connection, once authenticated.
+    authed: Option<AgentSession>,
     outbox_tx: mpsc::Sender<Outbound>,
     outbox_rx: mpsc::Receiver<Outbound>,
     too_slow: CancellationToken,
@@ -129,18 +118,8 @@ impl AgentSocket {
                 }
             };
         }
-        let authed = self.authed.take();
-        let agent = authed.as_ref().map(|a| a.agent.id.clone());
-        let sites: Vec<SiteId> = authed
-            .iter()
-            .flat_map(|a| a.memberships.iter().map(|m| m.site_id.clone()))
-            .collect();
-        // Dropping `authed` drops the registration: the hub no longer counts this socket
-        // when deciding whether the agent is gone, and the other nodes hear so.
-        drop(authed);
-        chat::announce_agents(&self.state, &sites).await;
-        if let Some(agent) = agent {
-            chat::went_offline(&self.state, &agent).await;
+        if let Some(authed) = self.authed.take() {
+            authed.leave().await;
         }
         super::flow::finish(&self.session, flow).await;
     }
@@ -276,314 +255,104 @@ impl AgentSocket {
     }
 
     async fn authenticate(&mut self, token: &str, reference: Option<String>) -> Flow {
-        // A bad, expired or revoked token, or a deleted account's, opens no socket.
-        let agent_id = match chat::token_holder(&self.state, token).await {
-            Ok(agent) => agent,
-            Err(chat::TokenRefused::Store(e)) => {
-                tracing::error!(error = %e, "token check failed");
+        let joined = self
+            .state
+            .chat
+            .agent_joins(token, self.outbox_tx.clone(), self.too_slow.clone())
+            .await;
+        let (authed, ready, status) = match joined {
+            Ok(joined) => joined,
+            Err(
+                refused @ (AgentRefused::Unavailable(_)
+                | AgentRefused::Token(TokenRefused::Store(_))),
+            ) => {
+                tracing::error!(error = %refused, "agent authentication failed");
                 return close(CloseCode::Error, "server error; retry");
             }
             Err(refused) => {
+                let field = matches!(refused, AgentRefused::Token(_)).then_some("token");
+                let reason = match refused {
+                    AgentRefused::PasswordChange => "password change required",
+                    _ => "invalid token",
+                };
                 let _ = self
                     .refuse(
                         reference,
                         ErrorCode::Unauthorized,
                         refused.to_string(),
-                        Some("token"),
+                        field,
                     )
                     .await;
-                return close(CloseCode::Policy, "invalid token");
+                return close(CloseCode::Policy, reason);
             }
         };
-        let agent = match self.state.store.agent(&agent_id).await {
-            Ok(Some(agent)) if !agent.must_change_password => agent,
-            Ok(Some(_)) => {
-                let _ = self
-                    .refuse(
-                        reference,
-                        ErrorCode::Unauthorized,
-                        "set your own password first (POST /api/v1/auth/password)",
-                        None,
-                    )
-                    .await;
-                return close(CloseCode::Policy, "password change required");
-            }
-            Ok(None) => {
-                let _ = self
-                    .refuse(
-                        reference,
-                        ErrorCode::Unauthorized,
-                        "account no longer exists",
-                        None,
-                    )
-                    .await;
-                return close(CloseCode::Policy, "invalid token");
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "agent lookup failed");
-                return close(CloseCode::Error, "server error; retry");
-            }
-        };
-        let memberships = match self.state.store.memberships(&agent.id).await {
-            Ok(m) => m,
-            Err(_) => return close(CloseCode::Error, "server error; retry"),
-        };
-        let sites: Vec<SiteId> = memberships.iter().map(|m| m.site_id.clone()).collect();
-        let registration = self.state.hub.register_agent(
-            &agent.id,
-            sites.clone(),
-            self.outbox_tx.clone(),
-            self.too_slow.clone(),
-        );
-        let status = self.state.hub.agent_status(&agent.id);
-        let mut site_views = Vec::new();
-        let mut conversations = Vec::new();
-        for m in &memberships {
-            if let Ok(Some(site)) = self.state.store.site(&m.site_id).await {
-                site_views.push(SiteView {
-                    id: site.id,
-                    name: site.name,
-                    role: m.role,
-                    capacity: m.profile.capacity,
-                    skills: m.profile.skills.clone(),
-                });
-            }
-            let open = self
-                .state
-                .store
-                .find_conversations(&ConversationFilter {
-                    site: Some(m.site_id.clone()),
-                    stages: vec!["bot", "queued", "assigned"],
-                    limit: 500,
-                    ..ConversationFilter::default()
-                })
-                .await
-                .unwrap_or_default();
-            conversations.extend(open);
-        }
-        let ready = AgentFrame::Ready {
-            agent: AgentView {
-                id: agent.id.clone(),
-                name: agent.display_name.clone(),
-                status,
-            },
-            sites: site_views,
-            visitors: self.state.hub.live_visitors(&sites),
-            conversations,
-        };
-        let agent_id = agent.id.clone();
         self.pending = None;
-        self.authed = Some(Authed {
-            agent,
-            memberships,
-            _registration: registration,
-        });
         let flow = self.send_frame(&ready).await;
-        chat::tell_status(&self.state, &agent_id, &sites, status).await;
-        if status == AgentStatus::Online {
-            for site in &sites {
-                chat::route_site(&self.state, site).await;
-            }
-        }
+        authed.started(status).await;
+        self.authed = Some(authed);
         flow
     }
 
-    fn agent(&self) -> Option<&Agent> {
-        self.authed.as_ref().map(|a| &a.agent)
-    }
-
-    /// The conversation, if it is on one of the agent's sites.
-    async fn conversation(&self, id: &str) -> Result<Conversation, ChatError> {
-        let id = ConversationId::parse(id).map_err(|_| ChatError::NotFound("conversation"))?;
-        let conv = self
-            .state
-            .store
-            .conversation(&id)
-            .await?
-            .ok_or(ChatError::NotFound("conversation"))?;
-        let mine = self
-            .authed
-            .as_ref()
-            .is_some_and(|a| a.memberships.iter().any(|m| m.site_id == conv.site_id));
-        if mine {
-            Ok(conv)
-        } else {
-            Err(ChatError::NotFound("conversation"))
-        }
-    }
-
-    fn text(&self, text: &str) -> Result<MessageText, ChatError> {
-        MessageText::parse(text, self.state.settings.limits.max_message_chars).map_err(|e| {
-            ChatError::Invalid {
-                field: "text",
-                message: match e {
-                    ValueError::TextTooLong { .. } => e.to_string(),
-                    other => other.to_string(),
-                },
-            }
-        })
-    }
-
+    /// Carries out one command of an authenticated agent; the answer (`ok`, `ack`) or the
+    /// refusal goes back with the command's reference.
     async fn command(&mut self, command: AgentCommand) -> Result<AgentFrame, ChatError> {
-        let Some(me) = self.agent().map(|a| a.id.clone()) else {
+        let Some(session) = &self.authed else {
             return Err(ChatError::NotFound("agent"));
         };
-        let ok = |conversation_id: Option<ConversationId>| AgentFrame::Ok {
+        let ok = |conversation_id: ConversationId| AgentFrame::Ok {
             reference: None,
-            conversation_id,
+            conversation_id: Some(conversation_id),
         };
-        match command {
-            AgentCommand::Auth { .. } => Ok(ok(None)),
-            AgentCommand::Take { conversation_id } => {
-                let conv = self.conversation(&conversation_id).await?;
-                chat::take(&self.state, &conv.id, &me).await?;
-                Ok(ok(Some(conv.id)))
-            }
+        let ack = |client_msg_id: String, appended: Appended| AgentFrame::Ack {
+            reference: None,
+            client_msg_id,
+            message: appended.message,
+        };
+        Ok(match command {
+            AgentCommand::Auth { .. } => AgentFrame::Ok {
+                reference: None,
+                conversation_id: None,
+            },
+            AgentCommand::Take { conversation_id } => ok(session.take(&conversation_id).await?),
             AgentCommand::Message {
                 conversation_id,
                 client_msg_id,
                 text,
             } => {
-                let conv = self.conversation(&conversation_id).await?;
-                let key = ClientMsgId::parse(&client_msg_id).map_err(|e| ChatError::Invalid {
-                    field: "client_msg_id",
-                    message: e.to_string(),
-                })?;
-                let text = self.text(&text)?;
-                let appended = chat::agent_message(&self.state, &conv.id, &me, key, text).await?;
-                Ok(AgentFrame::Ack {
-                    reference: None,
-                    client_msg_id,
-                    message: appended.message,
-                })
+                let appended = session.say(&conversation_id, &client_msg_id, &text).await?;
+                ack(client_msg_id, appended)
             }
             AgentCommand::Transfer {
                 conversation_id,
                 to_agent,
                 to_team,
-            } => {
-                let conv = self.conversation(&conversation_id).await?;
-                let to_agent = to_agent
-                    .map(|a| AgentId::parse(&a).map_err(|_| ChatError::NotFound("agent")))
-                    .transpose()?;
-                chat::transfer(&self.state, &conv.id, &me, to_agent, to_team).await?;
-                Ok(ok(Some(conv.id)))
-            }
-            AgentCommand::Close { conversation_id } => {
-                let conv = self.conversation(&conversation_id).await?;
-                chat::close(&self.state, &conv.id, Closer::Agent(me)).await?;
-                Ok(ok(Some(conv.id)))
-            }
+            } => ok(session
+                .transfer(&conversation_id, to_agent, to_team)
+                .await?),
+            AgentCommand::Close { conversation_id } => ok(session.close(&conversation_id).await?),
             AgentCommand::Tag {
                 conversation_id,
                 tag,
                 remove,
-            } => {
-                let conv = self.conversation(&conversation_id).await?;
-                chat::set_tag(&self.state, &conv.id, &tag, remove).await?;
-                Ok(ok(Some(conv.id)))
-            }
+            } => ok(session.tag(&conversation_id, &tag, remove).await?),
             AgentCommand::Note {
                 conversation_id,
                 text,
-            } => {
-                let conv = self.conversation(&conversation_id).await?;
-                let text = self.text(&text)?;
-                chat::note(&self.state, &conv, &me, text).await?;
-                Ok(ok(Some(conv.id)))
-            }
+            } => ok(session.note(&conversation_id, &text).await?),
             AgentCommand::Typing {
                 conversation_id,
                 active,
-            } => {
-                let conv = self.conversation(&conversation_id).await?;
-                if conv.agent() == Some(&me)
-                    || matches!(conv.lifecycle.stage, Stage::Bot | Stage::Queued)
-                {
-                    let name = chat::agent_name(&self.state, &me).await;
-                    let author = Author {
-                        kind: AuthorKind::Agent,
-                        name,
-                    };
-                    let frame = ServerFrame::Typing {
-                        conversation_id: conv.id.clone(),
-                        author: author.clone(),
-                        active,
-                    };
-                    chat::publish(
-                        &self.state,
-                        BusEvent::to_visitor(&conv.site_id, &conv.visitor_id, frame),
-                    )
-                    .await;
-                    chat::publish(
-                        &self.state,
-                        BusEvent::to_agents(
-                            &conv.site_id,
-                            AgentFrame::Typing {
-                                site_id: conv.site_id.clone(),
-                                conversation_id: Some(conv.id.clone()),
-                                visitor_id: conv.visitor_id.clone(),
-                                author,
-                                active,
-                            },
-                        ),
-                    )
-                    .await;
-                }
-                Ok(ok(Some(conv.id)))
-            }
+            } => ok(session.typing(&conversation_id, active).await?),
             AgentCommand::Read {
                 conversation_id,
                 seq,
-            } => {
-                let conv = self.conversation(&conversation_id).await?;
-                self.state.store.mark_agent_read(&conv.id, seq).await?;
-                let seq = seq.min(conv.last_seq);
-                chat::publish(
-                    &self.state,
-                    BusEvent::to_visitor(
-                        &conv.site_id,
-                        &conv.visitor_id,
-                        ServerFrame::Read {
-                            conversation_id: conv.id.clone(),
-                            seq,
-                        },
-                    ),
-                )
-                .await;
-                chat::publish(
-                    &self.state,
-                    BusEvent::to_agents(
-                        &conv.site_id,
-                        AgentFrame::Read {
-                            site_id: conv.site_id.clone(),
-                            conversation_id: conv.id.clone(),
-                            by: "agent",
-                            seq,
-                        },
-                    ),
-                )
-                .await;
-                Ok(ok(Some(conv.id)))
-            }
+            } => ok(session.read(&conversation_id, seq).await?),
             AgentCommand::Status { status } => {
-                self.state.hub.set_agent_status(&me, status);
-                let sites: Vec<SiteId> = self
-                    .authed
-                    .as_ref()
-                    .map(|a| a.memberships.iter().map(|m| m.site_id.clone()).collect())
-                    .unwrap_or_default();
-                chat::tell_status(&self.state, &me, &sites, status).await;
-                match status {
-                    AgentStatus::Online => {
-                        for site in &sites {
-                            chat::route_site(&self.state, site).await;
-                        }
-                    }
-                    AgentStatus::Offline => chat::went_offline(&self.state, &me).await,
-                    AgentStatus::Away => {}
+                session.set_status(status).await;
+                AgentFrame::Ok {
+                    reference: None,
+                    conversation_id: None,
                 }
-                Ok(ok(None))
             }
             AgentCommand::Start {
                 site_id,
@@ -591,28 +360,11 @@ impl AgentSocket {
                 client_msg_id,
                 text,
             } => {
-                let site = SiteId::parse(&site_id).map_err(|_| ChatError::NotFound("site"))?;
-                let member = self
-                    .authed
-                    .as_ref()
-                    .is_some_and(|a| a.memberships.iter().any(|m| m.site_id == site));
-                if !member {
-                    return Err(ChatError::NotFound("site"));
-                }
-                let visitor =
-                    VisitorId::parse(&visitor_id).map_err(|_| ChatError::NotFound("visitor"))?;
-                let key = ClientMsgId::parse(&client_msg_id).map_err(|e| ChatError::Invalid {
-                    field: "client_msg_id",
-                    message: e.to_string(),
-                })?;
-                let text = self.text(&text)?;
-                let appended = chat::start(&self.state, &site, &visitor, &me, key, text).await?;
-                Ok(AgentFrame::Ack {
-                    reference: None,
-                    client_msg_id,
-                    message: appended.message,
-                })
+                let appended = session
+                    .start(&site_id, &visitor_id, &client_msg_id, &text)
+                    .await?;
+                ack(client_msg_id, appended)
             }
-        }
+        })
     }
 }

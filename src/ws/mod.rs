@@ -12,7 +12,7 @@ pub use pending::{PendingSlot, PendingSockets};
 
 use crate::domain::Origin;
 use crate::http::{ApiError, ClientAddr};
-use crate::startup::AppState;
+use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use actix_ws::{AggregatedMessageStream, Session};

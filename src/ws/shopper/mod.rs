@@ -6,28 +6,25 @@
 //! above the next expected seq means something was missed (messages published out of order)
 //! and the gap is filled from the store first.
 
-mod proactive;
-
 use super::flow::{Flow, close};
 use super::frame_guard::Refusals;
 use super::pending::PendingSlot;
-use crate::agent_protocol::{AgentFrame, LiveVisitor, VisitorChange};
+use crate::agent_protocol::VisitorChange;
 use crate::auth::SessionError;
-use crate::bus::BusEvent;
-use crate::chat;
+use crate::chat::{ChatError, JoinRequest, ShopperSession};
 use crate::domain::{
-    AuthorKind, BrowsingEvent, ClientMsgId, ConversationId, MessageText, PageInfo, Timestamp,
-    ValueError, VisitorId, VisitorState,
+    BrowsingEvent, ClientMsgId, ConversationId, MessageText, PageInfo, Timestamp, ValueError,
+    VisitorId,
 };
 use crate::http::ClientAddr;
-use crate::hub::{Outbound, Registration, SharedVisitor, lock};
+use crate::hub::Outbound;
 use crate::protocol::{
-    self, Author, ClientFrame, ContactFrame, ConversationSummary, ErrorCode, EventFrame, Hello,
+    self, ClientFrame, ContactFrame, ConversationSummary, ErrorCode, EventFrame, Hello,
     MessageFrame, PROTOCOL_VERSION, ReadFrame, ServerFrame,
 };
-use crate::startup::AppState;
-use crate::store::{Appended, Conversation, NewMessage, Site};
-use crate::triggers::{Stage, Wake};
+use crate::state::AppState;
+use crate::store::Site;
+use crate::triggers::Wake;
 use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, Session};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use std::collections::HashMap;
@@ -40,16 +37,8 @@ use tokio_util::sync::CancellationToken;
 const REPLAY_PAGE: u32 = 200;
 /// Conversations a `hello` may name in `last_seq`.
 const MAX_RESUME: usize = 20;
-/// A `typing` frame counts for this long unless the widget says it stopped.
-const TYPING_LASTS: Duration = Duration::from_secs(10);
 /// Window in which refused frames count towards closing a flooding socket.
 const STRIKE_WINDOW: Duration = Duration::from_secs(10);
-
-struct Joined {
-    id: VisitorId,
-    browsing: SharedVisitor,
-    _registration: Registration,
-}
 
 /// State of one shopper socket.
 pub(super) struct ShopperSocket {
@@ -59,16 +48,12 @@ pub(super) struct ShopperSocket {
     limiter: DefaultDirectRateLimiter,
     strikes: u32,
     strike_window: Instant,
-    joined: Option<Joined>,
+    /// The application's side of this connection, once `hello` succeeded.
+    joined: Option<ShopperSession>,
     delivered: HashMap<ConversationId, u64>,
     outbox_tx: mpsc::Sender<Outbound>,
     outbox_rx: mpsc::Receiver<Outbound>,
     too_slow: CancellationToken,
-    browsing_dirty: bool,
-    /// The shopper is typing until then; no proactive message interrupts.
-    typing_until: Option<Instant>,
-    /// The visitor's open conversation as this socket last saw it (for typing marks).
-    conversation: Option<ConversationId>,
     /// The one timer the trigger engine asked for, armed when `wake_armed`.
     wake: std::pin::Pin<Box<tokio::time::Sleep>>,
     wake_armed: bool,
@@ -107,9 +92,6 @@ impl ShopperSocket {
             outbox_tx,
             outbox_rx,
             too_slow: CancellationToken::new(),
-            browsing_dirty: false,
-            typing_until: None,
-            conversation: None,
             wake: Box::pin(tokio::time::sleep(Duration::ZERO)),
             wake_armed: false,
             addr: pending.addr(),
@@ -147,7 +129,8 @@ impl ShopperSocket {
                 Some(out) = self.outbox_rx.recv() => self.forward(out).await,
                 _ = &mut self.wake, if self.wake_armed => {
                     self.wake_armed = false;
-                    self.run_triggers(Wake::Timer).await
+                    self.run_triggers(Wake::Timer).await;
+                    Flow::Continue
                 }
                 incoming = stream.recv() => match incoming {
                     None => Flow::Gone,
@@ -163,7 +146,9 @@ impl ShopperSocket {
                     } else if self.session.ping(b"").await.is_err() {
                         Flow::Gone
                     } else {
-                        self.save_browsing().await;
+                        if let Some(joined) = &mut self.joined {
+                            joined.save().await;
+                        }
                         Flow::Continue
                     }
                 }
@@ -187,31 +172,8 @@ impl ShopperSocket {
             _ => "gone",
         };
         metrics::counter!("shopchat_shopper_closes_total", "reason" => reason).increment(1);
-        // Save and leave the hub first: a peer too slow to take the close frame must not keep
-        // its registration (and its full outbox) for the length of the close timeout.
-        self.save_browsing().await;
-        let left = self.joined.take().map(|j| j.id.clone());
-        if let Some(visitor) = left
-            && !self.state.hub.visitor_is_live(&self.site.id, &visitor)
-        {
-            let state = self.state.hub.visitor_state(&self.site.id, &visitor);
-            let summary = LiveVisitor::of(
-                &self.site.id,
-                &visitor,
-                &state.unwrap_or_else(|| VisitorState::first_visit(Timestamp::now())),
-            );
-            chat::announce_left(&self.state, &self.site.id, &visitor).await;
-            chat::publish(
-                &self.state,
-                BusEvent::to_agents(
-                    &self.site.id,
-                    AgentFrame::Visitor {
-                        change: VisitorChange::Left,
-                        visitor: summary,
-                    },
-                ),
-            )
-            .await;
+        if let Some(joined) = self.joined.take() {
+            joined.leave().await;
         }
         super::flow::finish(&self.session, flow).await;
     }
@@ -274,17 +236,12 @@ impl ShopperSocket {
             Ok(ClientFrame::Message(message)) => self.on_message(message).await,
             // Typing holds proactive messages back (and reaches agents once they have a channel).
             Ok(ClientFrame::Typing(typing)) => {
-                self.typing_to_agents(typing.active).await;
-                if typing.active {
-                    self.typing_until = Some(Instant::now() + TYPING_LASTS);
-                    if let Some(joined) = &self.joined {
-                        lock(&joined.browsing).active(Timestamp::now());
-                    }
-                    Flow::Continue
-                } else {
-                    self.typing_until = None;
-                    self.run_triggers(Wake::Timer).await
+                if let Some(joined) = &mut self.joined
+                    && let Some(wake) = joined.typing(typing.active).await
+                {
+                    self.arm(wake);
                 }
+                Flow::Continue
             }
             Ok(ClientFrame::Read(read)) => self.on_read(read).await,
             Ok(ClientFrame::Handoff(_)) => self.on_handoff().await,
@@ -386,78 +343,29 @@ impl ShopperSocket {
                 Err((field, reason)) => page_error = Some(format!("page.{field}: {reason}")),
             }
         }
-        let conversations = match self.resumable(&visitor, &hello.last_seq).await {
+        let chat = &self.state.chat;
+        let conversations = match chat.resumable(&self.site, &visitor, &hello.last_seq).await {
             Ok(c) => c,
             Err(e) => return self.internal_error(e).await,
         };
-
-        // Register before replaying: anything published from now on is queued in the outbox
-        // and deduplicated against what the replay sends, so nothing falls in between.
-        // The hub is asked first: a tab that is closing saves its state before it leaves the
-        // hub, so this tab either joins that live state or loads its last save.
-        let (outbox, too_slow) = (self.outbox_tx.clone(), self.too_slow.clone());
-        let (registration, browsing) = match self.state.hub.join_live(
-            &self.site.id,
-            &visitor,
-            outbox.clone(),
-            too_slow.clone(),
-        ) {
-            Some(joined) => joined,
-            None => {
-                let loaded = if known {
-                    match self.state.store.load_visitor(&self.site.id, &visitor).await {
-                        Ok(stored) => stored.unwrap_or_else(|| VisitorState::first_visit(now)),
-                        Err(e) => return self.internal_error(e).await,
-                    }
-                } else {
-                    VisitorState::first_visit(now)
-                };
-                self.state
-                    .hub
-                    .register_shopper(&self.site.id, &visitor, loaded, outbox, too_slow)
-            }
+        let request = JoinRequest {
+            site: self.site.clone(),
+            visitor: visitor.clone(),
+            known,
+            page,
+            outbox: self.outbox_tx.clone(),
+            too_slow: self.too_slow.clone(),
         };
-        let chatting = chat::chatting(&self.state, &conversations).await;
-        let snapshot = {
-            let mut state = lock(&browsing);
-            if known {
-                state.returns(now);
-            }
-            if let Some(page) = page {
-                state.apply(&BrowsingEvent::PageView(page), now);
-            }
-            state.in_conversation = chatting;
-            state.clone()
+        let joined = match chat.join(request, &conversations, now).await {
+            Ok(joined) => joined,
+            Err(e) => return self.internal_error(e).await,
         };
-        self.joined = Some(Joined {
-            id: visitor.clone(),
-            browsing,
-            _registration: registration,
-        });
-        if let Err(e) = self
-            .state
-            .store
-            .save_visitor(&self.site.id, &visitor, &snapshot)
-            .await
-        {
-            self.joined = None;
-            return self.internal_error(e).await;
-        }
+        self.joined = Some(joined);
         // Identified: no longer one of the address's unidentified sockets.
         self.pending = None;
 
-        let chat = chat::settings(&self.state, &self.site.id).await;
         let welcome = ServerFrame::Welcome {
-            appearance: Some(protocol::Appearance {
-                color: chat.color.clone(),
-                greeting: chat.greeting.clone(),
-                bot_name: chat.bot_name.clone(),
-                language: chat
-                    .languages
-                    .first()
-                    .cloned()
-                    .unwrap_or_else(|| "en".into()),
-            }),
+            appearance: Some(self.state.chat.appearance(&self.site).await),
             v: PROTOCOL_VERSION,
             session: self.state.sessions.issue(&self.site.id, &visitor, now),
             visitor_id: visitor,
@@ -473,12 +381,9 @@ impl ShopperSocket {
         if let flow @ (Flow::Gone | Flow::Close(_)) = self.send_frame(&welcome).await {
             return flow;
         }
-        self.conversation = conversations
-            .iter()
-            .filter(|c| c.is_open())
-            .map(|c| c.id.clone())
-            .next_back();
-        self.tell_agents(VisitorChange::Joined).await;
+        if let Some(joined) = &self.joined {
+            joined.tell_agents(VisitorChange::Joined).await;
+        }
         if let Some(message) = page_error {
             let field = message.split(':').next().unwrap_or("page").to_owned();
             if let flow @ (Flow::Gone | Flow::Close(_)) = self
@@ -500,12 +405,15 @@ impl ShopperSocket {
             }
             // A reloaded widget learns where the chat stands: who has it, or that nobody is
             // online to take it, without waiting for the next change.
-            if conversation.is_open()
-                && let flow @ (Flow::Gone | Flow::Close(_)) = self
-                    .send_frame(&self.resume_status(&conversation).await)
-                    .await
-            {
-                return flow;
+            if conversation.is_open() {
+                let status = self
+                    .state
+                    .chat
+                    .resume_status(&self.site, &conversation)
+                    .await;
+                if let flow @ (Flow::Gone | Flow::Close(_)) = self.send_frame(&status).await {
+                    return flow;
+                }
             }
         }
         // The page in `hello` is a page view; without one, plan the timers only.
@@ -514,59 +422,28 @@ impl ShopperSocket {
         } else {
             Wake::Timer
         };
-        self.run_triggers(wake).await
+        self.run_triggers(wake).await;
+        Flow::Continue
     }
 
-    /// The `status` a resuming socket gets for an open conversation.
-    async fn resume_status(&self, conversation: &Conversation) -> ServerFrame {
-        let agent = match conversation.agent() {
-            Some(a) => Some(chat::agent_name(&self.state, a).await),
-            None => None,
-        };
-        let nobody_online = matches!(
-            conversation.lifecycle.stage,
-            crate::conversation::Stage::Queued
-        ) && !self
-            .state
-            .hub
-            .site_agents(&self.site.id)
-            .iter()
-            .any(|(_, s)| *s == crate::agent_protocol::AgentStatus::Online);
-        ServerFrame::Status {
-            conversation_id: conversation.id.clone(),
-            state: conversation.lifecycle.stage.name().into(),
-            agent,
-            nobody_online,
+    /// Runs the trigger engine and arms the one timer it asks for.
+    async fn run_triggers(&mut self, wake: Wake<'_>) {
+        if let Some(joined) = &mut self.joined {
+            let next = joined.run_triggers(wake).await;
+            self.arm(next);
         }
     }
 
-    /// The visitor's open conversations plus any closed ones it names in `last_seq` (so a
-    /// last message sent before closing still arrives), checked to belong to this visitor.
-    async fn resumable(
-        &self,
-        visitor: &VisitorId,
-        last_seq: &HashMap<String, u64>,
-    ) -> Result<Vec<Conversation>, crate::store::StoreError> {
-        let mut conversations = self
-            .state
-            .store
-            .open_conversations(&self.site.id, visitor)
-            .await?;
-        for id in last_seq.keys() {
-            let Ok(id) = ConversationId::parse(id) else {
-                continue;
-            };
-            if conversations.iter().any(|c| c.id == id) {
-                continue;
+    /// Arms the trigger timer for `next` (or disarms it).
+    fn arm(&mut self, next: Option<Timestamp>) {
+        match next {
+            Some(at) => {
+                let wait = Duration::from_millis(at.millis_since(Timestamp::now()).max(0) as u64);
+                self.wake.as_mut().reset(tokio::time::Instant::now() + wait);
+                self.wake_armed = true;
             }
-            if let Some(c) = self.state.store.conversation(&id).await?
-                && c.site_id == self.site.id
-                && &c.visitor_id == visitor
-            {
-                conversations.push(c);
-            }
+            None => self.wake_armed = false,
         }
-        Ok(conversations)
     }
 
     /// Sends every stored message of a conversation after `after`, in order.
@@ -581,7 +458,7 @@ impl ShopperSocket {
         loop {
             let page = match self
                 .state
-                .store
+                .chat
                 .messages_after(conversation, after, REPLAY_PAGE)
                 .await
             {
@@ -607,7 +484,6 @@ impl ShopperSocket {
             }
         }
     }
-
     async fn forward(&mut self, out: Outbound) -> Flow {
         match out {
             Outbound::Frame(json) => self.send(&json).await,
@@ -619,7 +495,7 @@ impl ShopperSocket {
                     .iter()
                     .map(|(c, seq)| (c.clone(), *seq))
                     .collect();
-                if let Some(open) = &self.conversation
+                if let Some(open) = self.joined.as_ref().and_then(|j| j.open_conversation())
                     && !self.delivered.contains_key(open)
                 {
                     known.push((open.clone(), 0));
@@ -637,8 +513,8 @@ impl ShopperSocket {
                 conversation_id,
                 json,
             } => {
-                if self.conversation.as_ref() == Some(&conversation_id) {
-                    self.conversation = None;
+                if let Some(joined) = &mut self.joined {
+                    joined.conversation_closed(&conversation_id);
                 }
                 self.send(&json).await
             }
@@ -682,11 +558,6 @@ impl ShopperSocket {
                     .await;
             }
         };
-        let now = Timestamp::now();
-        if let Some(joined) = &self.joined {
-            lock(&joined.browsing).apply(&event, now);
-            self.browsing_dirty = true;
-        }
         if unverified {
             // Kept as anonymous data; the shop's developer learns why the customer is unknown.
             let frame = error(
@@ -698,22 +569,19 @@ impl ShopperSocket {
                 return flow;
             }
         }
-        self.after_event(&event, now).await;
-        if matches!(
-            event,
-            BrowsingEvent::PageView(_)
-                | BrowsingEvent::CartUpdate(_)
-                | BrowsingEvent::AddToCart(_)
-                | BrowsingEvent::ProductView(_)
-                | BrowsingEvent::Identify(_)
-        ) {
-            self.tell_agents(VisitorChange::Updated).await;
+        let Some(joined) = &mut self.joined else {
+            return Flow::Continue;
+        };
+        let (refusal, next) = joined.event(&event, Timestamp::now()).await;
+        self.arm(next);
+        match refusal {
+            Some(e) => self.chat_error(e).await,
+            None => Flow::Continue,
         }
-        self.run_triggers(Wake::Event(event.name())).await
     }
 
     async fn on_message(&mut self, frame: MessageFrame) -> Flow {
-        let Some(visitor) = self.joined.as_ref().map(|j| j.id.clone()) else {
+        let Some(opens) = self.joined.as_ref().map(|j| !j.has_open_conversation()) else {
             return Flow::Continue;
         };
         let client_msg_id = match ClientMsgId::parse(&frame.client_msg_id) {
@@ -742,92 +610,48 @@ impl ShopperSocket {
                         .await;
                 }
             };
-        let said = text.as_str().to_owned();
-        let message = NewMessage {
-            author: Author {
-                kind: AuthorKind::Shopper,
-                name: "Shopper".into(),
-            },
-            author_id: visitor.to_string(),
-            text,
-            client_msg_id: Some(client_msg_id),
-            ts: Timestamp::now(),
-        };
-        // Only a visitor with no open conversation (as far as this socket saw: it learns of
-        // closes from the `status` frames it forwards) can have one to reopen.
-        if self.conversation.is_none() {
-            // This message may open a conversation: each costs a stored header and an agent's
-            // attention, so one address may open only so many a minute. Refused before any
-            // write; the widget retries with the same `client_msg_id`.
-            if !self.state.new_conversations.allow(&self.addr) {
-                let frame = budget_spent("new_conversations_per_addr", "new conversations");
-                return self.send_frame(&frame).await;
-            }
-            chat::reopen_if_recent(&self.state, &self.site.id, &visitor).await;
+        // This message may open a conversation: each costs a stored header and an agent's
+        // attention, so one address may open only so many a minute. Refused before any
+        // write; the widget retries with the same `client_msg_id`.
+        if opens && !self.state.new_conversations.allow(&self.addr) {
+            let frame = budget_spent("new_conversations_per_addr", "new conversations");
+            return self.send_frame(&frame).await;
         }
-        let opening = chat::opening(&self.state, &self.site.id, &visitor, true).await;
-        let appended = match self
-            .state
-            .store
-            .append_to_visitor(&self.site.id, &visitor, message, &opening)
-            .await
-        {
-            Ok(a) => a,
-            Err(e) => return self.internal_error(e).await,
+        let Some(joined) = &mut self.joined else {
+            return Flow::Continue;
         };
-        let stored = &appended.message;
+        let stored = match joined.say(text, client_msg_id).await {
+            Ok(appended) => appended.message,
+            Err(e) => return self.chat_error(e).await,
+        };
         let ack = ServerFrame::Ack {
             client_msg_id: frame.client_msg_id,
-            id: stored.id.clone(),
-            conversation_id: stored.conversation_id.clone(),
+            id: stored.id,
+            conversation_id: stored.conversation_id,
             seq: stored.seq,
         };
-        let flow = self.send_frame(&ack).await;
-        if appended.duplicate {
-            // The first attempt may have been stored by a node that died before publishing it,
-            // and then no agent would ever see it live. Publishing again is harmless: every
-            // receiver (shopper sockets, the dashboard) drops a seq it already has.
-            self.republish(&visitor, &appended).await;
-            return flow;
-        }
-        metrics::counter!("shopchat_messages_stored_total", "author" => "shopper").increment(1);
-        if let Some(joined) = &self.joined {
-            let mut browsing = lock(&joined.browsing);
-            browsing.in_conversation = true;
-            browsing.active(Timestamp::now());
-        }
-        self.conversation = Some(stored.conversation_id.clone());
-        self.reach(Stage::Replied, Timestamp::now()).await;
-        self.publish_stored(&visitor, &appended).await;
-        chat::shopper_wrote(&self.state, &appended, &said).await;
-        flow
+        self.send_frame(&ack).await
     }
 
     /// "Talk to a person": the open conversation (or a new one) goes to the human queue.
     async fn on_handoff(&mut self) -> Flow {
-        let Some(visitor) = self.joined.as_ref().map(|j| j.id.clone()) else {
+        let Some(joined) = &mut self.joined else {
             return Flow::Continue;
         };
-        match chat::shopper_handoff(&self.state, &self.site.id, &visitor).await {
-            Ok(conv) => {
-                if let Some(joined) = &self.joined {
-                    lock(&joined.browsing).in_conversation = true;
-                }
-                self.conversation = Some(conv.id);
-                Flow::Continue
-            }
+        match joined.handoff().await {
+            Ok(()) => Flow::Continue,
             Err(e) => self.chat_error(e).await,
         }
     }
 
     /// The offline form: an email to answer at.
     async fn on_contact(&mut self, contact: ContactFrame) -> Flow {
-        let Some(visitor) = self.joined.as_ref().map(|j| j.id.clone()) else {
+        let Some(joined) = &self.joined else {
             return Flow::Continue;
         };
-        match chat::contact(&self.state, &self.site.id, &visitor, &contact.email).await {
-            Ok(_) => Flow::Continue,
-            Err(chat::ChatError::NotFound(_)) => {
+        match joined.contact(&contact.email).await {
+            Ok(()) => Flow::Continue,
+            Err(ChatError::NotFound(_)) => {
                 self.send_frame(&error(
                     ErrorCode::NoConversation,
                     "write a message or ask for a person first",
@@ -839,150 +663,31 @@ impl ShopperSocket {
         }
     }
 
-    async fn chat_error(&mut self, e: chat::ChatError) -> Flow {
+    async fn on_read(&mut self, read: ReadFrame) -> Flow {
+        let Some(joined) = &self.joined else {
+            return Flow::Continue;
+        };
+        match joined.read(&read.conversation_id, read.seq).await {
+            Ok(()) => Flow::Continue,
+            Err(ChatError::NotFound(_)) => {
+                self.send_frame(&error(
+                    ErrorCode::UnknownConversation,
+                    "no such conversation for this visitor",
+                    Some("conversation_id"),
+                ))
+                .await
+            }
+            Err(e) => self.chat_error(e).await,
+        }
+    }
+
+    async fn chat_error(&mut self, e: ChatError) -> Flow {
         let code = e.code();
         if code == ErrorCode::Internal {
             return self.internal_error(e).await;
         }
         let field = e.field();
         self.send_frame(&error(code, e.to_string(), field)).await
-    }
-
-    /// The shopper is typing: agents watching see it.
-    async fn typing_to_agents(&self, active: bool) {
-        let Some(visitor) = self.joined.as_ref().map(|j| j.id.clone()) else {
-            return;
-        };
-        let frame = AgentFrame::Typing {
-            site_id: self.site.id.clone(),
-            conversation_id: self.conversation.clone(),
-            visitor_id: visitor,
-            author: Author {
-                kind: AuthorKind::Shopper,
-                name: "Shopper".into(),
-            },
-            active,
-        };
-        chat::publish(&self.state, BusEvent::to_agents(&self.site.id, frame)).await;
-    }
-
-    /// Agents' live-visitors lists learn of this visitor's arrival or change.
-    async fn tell_agents(&self, change: VisitorChange) {
-        let Some(joined) = &self.joined else { return };
-        let summary = LiveVisitor::of(&self.site.id, &joined.id, &lock(&joined.browsing));
-        chat::announce_visitor(&self.state, summary.clone()).await;
-        chat::publish(
-            &self.state,
-            BusEvent::to_agents(
-                &self.site.id,
-                AgentFrame::Visitor {
-                    change,
-                    visitor: summary,
-                },
-            ),
-        )
-        .await;
-    }
-
-    async fn on_read(&mut self, read: ReadFrame) -> Flow {
-        let Some(visitor) = self.joined.as_ref().map(|j| j.id.clone()) else {
-            return Flow::Continue;
-        };
-        let unknown = || {
-            error(
-                ErrorCode::UnknownConversation,
-                "no such conversation for this visitor",
-                Some("conversation_id"),
-            )
-        };
-        let Ok(id) = ConversationId::parse(&read.conversation_id) else {
-            return self.send_frame(&unknown()).await;
-        };
-        match self.state.store.conversation(&id).await {
-            Ok(Some(c)) if c.site_id == self.site.id && c.visitor_id == visitor => {
-                match self.state.store.mark_read(&id, read.seq).await {
-                    Ok(()) => {
-                        let frame = AgentFrame::Read {
-                            site_id: self.site.id.clone(),
-                            conversation_id: id,
-                            by: "shopper",
-                            seq: read.seq.min(c.last_seq),
-                        };
-                        chat::publish(&self.state, BusEvent::to_agents(&self.site.id, frame)).await;
-                        Flow::Continue
-                    }
-                    Err(e) => self.internal_error(e).await,
-                }
-            }
-            Ok(_) => self.send_frame(&unknown()).await,
-            Err(e) => self.internal_error(e).await,
-        }
-    }
-
-    /// Delivers a frame to every socket of the visitor, on every node. A failure is only
-    /// logged: what matters is already stored, and the client gets it on reconnect.
-    async fn publish(&self, visitor: &VisitorId, frame: ServerFrame) {
-        chat::publish(
-            &self.state,
-            BusEvent::to_visitor(&self.site.id, visitor, frame),
-        )
-        .await;
-    }
-
-    /// Delivers a newly stored message to the visitor's tabs and the site's agents,
-    /// announcing its conversation first if it just opened.
-    async fn publish_stored(&self, visitor: &VisitorId, appended: &Appended) {
-        let id = &appended.message.conversation_id;
-        if appended.opened {
-            let conv = appended.conversation.clone();
-            self.publish(
-                visitor,
-                ServerFrame::Status {
-                    conversation_id: id.clone(),
-                    state: conv.lifecycle.stage.name().into(),
-                    agent: None,
-                    nobody_online: false,
-                },
-            )
-            .await;
-            chat::publish(
-                &self.state,
-                BusEvent::to_agents(
-                    &self.site.id,
-                    AgentFrame::Conversation { conversation: conv },
-                ),
-            )
-            .await;
-        }
-        self.publish(visitor, ServerFrame::Message(appended.message.clone()))
-            .await;
-        chat::publish(
-            &self.state,
-            BusEvent::to_agents(
-                &self.site.id,
-                AgentFrame::Message {
-                    site_id: self.site.id.clone(),
-                    message: appended.message.clone(),
-                },
-            ),
-        )
-        .await;
-    }
-
-    /// Publishes a message that was stored before (a retried `client_msg_id`) with its
-    /// conversation's header, for receivers that may have missed both.
-    async fn republish(&self, visitor: &VisitorId, appended: &Appended) {
-        chat::publish(
-            &self.state,
-            BusEvent::to_agents(
-                &self.site.id,
-                AgentFrame::Conversation {
-                    conversation: appended.conversation.clone(),
-                },
-            ),
-        )
-        .await;
-        self.publish_stored(visitor, appended).await;
     }
 
     async fn internal_error(&mut self, cause: impl std::fmt::Display) -> Flow {
@@ -993,23 +698,5 @@ impl ShopperSocket {
             None,
         ))
         .await
-    }
-
-    /// Persists the visitor's browsing state if it changed since the last save.
-    async fn save_browsing(&mut self) {
-        if !self.browsing_dirty {
-            return;
-        }
-        let Some(joined) = &self.joined else { return };
-        let snapshot = lock(&joined.browsing).clone();
-        match self
-            .state
-            .store
-            .save_visitor(&self.site.id, &joined.id, &snapshot)
-            .await
-        {
-            Ok(()) => self.browsing_dirty = false,
-            Err(e) => tracing::warn!(error = %e, "saving browsing state failed"),
-        }
     }
 }

@@ -1,16 +1,17 @@
 //! The trigger engine on a shopper socket: evaluate on every event and on the one armed timer,
 //! make the firing durable, then act; and credit later funnel stages to the rule that fired.
 
-use super::{Flow, ShopperSocket, error};
+use super::ShopperSession;
 use crate::agent_protocol::AgentStatus;
+use crate::chat::ChatError;
 use crate::domain::{
     AgentId, AuthorKind, BrowsingEvent, ClientMsgId, MessageText, RuleId, Timestamp,
 };
 use crate::hub::lock;
-use crate::protocol::{Author, ErrorCode, ServerFrame};
+use crate::protocol::{Author, ServerFrame};
 use crate::store::NewMessage;
 use crate::triggers::{Action, Facts, Persona, Priority, Stage, Wake, render};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// A dismissed rule stays quiet at least this long, longer if its cooldown says so.
 const MIN_DISMISS_MS: i64 = 24 * 3600 * 1000;
@@ -33,41 +34,38 @@ enum Planned {
     AlertAgents(String),
 }
 
-impl ShopperSocket {
-    /// Evaluates the site's rules, acts on a firing, and arms the timer for the next moment
-    /// a rule could fire.
-    pub(super) async fn run_triggers(&mut self, wake: Wake<'_>) -> Flow {
-        let Some(joined) = &self.joined else {
-            return Flow::Continue;
-        };
-        let rules = match self.state.rules.get(&self.site.id).await {
+impl ShopperSession {
+    /// Evaluates the site's rules and acts on a firing; returns the next moment a rule could
+    /// fire (the socket arms its one timer for it; `None`: nothing to wait for).
+    pub async fn run_triggers(&mut self, wake: Wake<'_>) -> Option<Timestamp> {
+        let rules = match self.service.rules.get(&self.site.id).await {
             Ok(rules) => rules,
             Err(e) => {
                 tracing::warn!(error = %e, site = %self.site.id, "cannot load trigger rules");
-                return Flow::Continue;
+                return None;
             }
         };
         let now = Timestamp::now();
         let typing = self
             .typing_until
             .is_some_and(|until| Instant::now() < until);
-        let visitor = joined.id.clone();
+        let visitor = self.visitor.clone();
         let business_hours = rules
             .settings
             .business_hours
             .as_ref()
             .is_none_or(|h| h.is_open(now));
         let online: Vec<crate::domain::AgentId> = self
-            .state
+            .service
             .hub
             .site_agents(&self.site.id)
             .into_iter()
             .filter(|(_, s)| *s == crate::agent_protocol::AgentStatus::Online)
             .map(|(id, _)| id)
             .collect();
-        let max_chars = self.state.settings.limits.max_message_chars;
+        let max_chars = self.service.settings.limits.max_message_chars;
         let (firing, snapshot, planned, next) = {
-            let mut state = lock(&joined.browsing);
+            let mut state = lock(&self.browsing);
             let in_conversation = state.in_conversation;
             let facts = Facts {
                 now,
@@ -144,23 +142,22 @@ impl ShopperSocket {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
-        self.arm(next, now);
         let Some(firing) = firing else {
-            return Flow::Continue;
+            return next;
         };
 
         // Durable before visible: once saved, no tab, reconnect or restart shows it again.
         if let Some(snapshot) = snapshot {
             match self
-                .state
+                .service
                 .store
                 .save_visitor(&self.site.id, &visitor, &snapshot)
                 .await
             {
-                Ok(()) => self.browsing_dirty = false,
+                Ok(()) => self.dirty = false,
                 Err(e) => {
                     tracing::error!(error = %e, rule = %firing.rule_id, "cannot record a firing; not showing it");
-                    return Flow::Continue;
+                    return next;
                 }
             }
         }
@@ -169,21 +166,11 @@ impl ShopperSocket {
         let group = if firing.held_out { "held_out" } else { "shown" };
         metrics::counter!("shopchat_trigger_firings_total", "group" => group).increment(1);
         tracing::info!(rule = %firing.rule_id, visitor = %visitor, held_out = firing.held_out, "trigger fired");
-        self.act(&firing.rule_id, now, planned).await
+        self.act(&firing.rule_id, now, planned).await;
+        next
     }
 
-    fn arm(&mut self, next: Option<Timestamp>, now: Timestamp) {
-        match next {
-            Some(at) => {
-                let wait = Duration::from_millis(at.millis_since(now) as u64);
-                self.wake.as_mut().reset(tokio::time::Instant::now() + wait);
-                self.wake_armed = true;
-            }
-            None => self.wake_armed = false,
-        }
-    }
-
-    async fn act(&mut self, rule: &RuleId, now: Timestamp, planned: Vec<Planned>) -> Flow {
+    async fn act(&mut self, rule: &RuleId, now: Timestamp, planned: Vec<Planned>) {
         let mut conversation_id = None;
         let mut open = false;
         for action in planned {
@@ -195,26 +182,19 @@ impl ShopperSocket {
                 Planned::Open => open = true,
                 Planned::Tag(_) => {}
                 Planned::Webhook { url, payload } => {
-                    self.state
+                    self.service
                         .webhooks
                         .send(&url, &payload, &self.site.identity_secret);
                 }
                 Planned::RouteToHuman(priority) => {
-                    let Some(visitor) = self.joined.as_ref().map(|j| j.id.clone()) else {
-                        continue;
-                    };
-                    match crate::chat::route_from_trigger(
-                        &self.state,
-                        &self.site.id,
-                        &visitor,
-                        priority,
-                    )
-                    .await
+                    let visitor = self.visitor.clone();
+                    match self
+                        .service
+                        .route_from_trigger(&self.site.id, &visitor, priority)
+                        .await
                     {
                         Ok(conv) => {
-                            if let Some(joined) = &self.joined {
-                                lock(&joined.browsing).in_conversation = true;
-                            }
+                            lock(&self.browsing).in_conversation = true;
                             self.conversation = Some(conv.id.clone());
                             conversation_id.get_or_insert(conv.id);
                         }
@@ -222,34 +202,27 @@ impl ShopperSocket {
                     }
                 }
                 Planned::AlertAgents(text) => {
-                    if let Some(visitor) = self.joined.as_ref().map(|j| j.id.clone()) {
-                        let frame = crate::agent_protocol::AgentFrame::Alert {
-                            site_id: self.site.id.clone(),
-                            visitor_id: visitor,
-                            rule_id: rule.clone(),
-                            text,
-                        };
-                        crate::chat::publish(
-                            &self.state,
-                            crate::bus::BusEvent::to_agents(&self.site.id, frame),
-                        )
+                    let frame = crate::agent_protocol::AgentFrame::Alert {
+                        site_id: self.site.id.clone(),
+                        visitor_id: self.visitor.clone(),
+                        rule_id: rule.clone(),
+                        text,
+                    };
+                    self.service
+                        .publish(crate::bus::BusEvent::to_agents(&self.site.id, frame))
                         .await;
-                    }
                 }
             }
         }
         if conversation_id.is_none() && !open {
-            return Flow::Continue;
+            return;
         }
         let frame = ServerFrame::Proactive {
             rule_id: rule.clone(),
             conversation_id,
             open,
         };
-        if let Some(visitor) = self.joined.as_ref().map(|j| j.id.clone()) {
-            self.publish(&visitor, frame).await;
-        }
-        Flow::Continue
+        self.publish(frame).await;
     }
 
     /// Who a rule's message comes from. An agent persona speaks as that agent, under the
@@ -271,23 +244,20 @@ impl ShopperSocket {
             Persona::Agent(agent) => agent,
         };
         let online = self
-            .state
+            .service
             .hub
             .site_agents(&self.site.id)
             .into_iter()
             .any(|(id, status)| id == agent && status == AgentStatus::Online);
         if online {
-            let name = crate::chat::agent_name(&self.state, &agent).await;
+            let name = self.service.agent_name(&agent).await;
             let author = Author {
                 kind: AuthorKind::Agent,
                 name,
             };
             return (author, Some(agent));
         }
-        let name = crate::chat::settings(&self.state, &self.site.id)
-            .await
-            .bot_name
-            .clone();
+        let name = self.service.settings(&self.site.id).await.bot_name.clone();
         let author = Author {
             kind: AuthorKind::Bot,
             name,
@@ -307,8 +277,8 @@ impl ShopperSocket {
         agent: Option<AgentId>,
         text: String,
     ) -> Option<crate::domain::ConversationId> {
-        let visitor = self.joined.as_ref()?.id.clone();
-        let max = self.state.settings.limits.max_message_chars;
+        let visitor = self.visitor.clone();
+        let max = self.service.settings.limits.max_message_chars;
         let text = MessageText::parse(&text, max)
             .or_else(|_| MessageText::parse(&text.chars().take(max).collect::<String>(), max))
             .ok()?;
@@ -324,12 +294,14 @@ impl ShopperSocket {
         };
         let opening = match &agent {
             Some(agent) => {
-                crate::chat::opening_by_agent(&self.state, &self.site.id, &visitor, agent).await
+                self.service
+                    .opening_by_agent(&self.site.id, &visitor, agent)
+                    .await
             }
-            None => crate::chat::opening(&self.state, &self.site.id, &visitor, false).await,
+            None => self.service.opening(&self.site.id, &visitor, false).await,
         };
         let appended = match self
-            .state
+            .service
             .store
             .append_to_visitor(&self.site.id, &visitor, message, &opening)
             .await
@@ -348,21 +320,25 @@ impl ShopperSocket {
         }
         if agent.is_some() {
             // The agent spoke: the conversation is theirs, a chat like one they started.
-            if let Some(joined) = &self.joined {
-                lock(&joined.browsing).in_conversation = true;
-            }
+            lock(&self.browsing).in_conversation = true;
             if appended.opened {
-                crate::chat::announce_opened(&self.state, &appended.message.conversation_id).await;
+                self.service
+                    .announce_opened(&appended.message.conversation_id)
+                    .await;
             }
         }
-        self.publish_stored(&visitor, &appended).await;
+        self.publish_stored(&appended).await;
         Some(appended.message.conversation_id)
     }
 
     /// Funnel stages and dismissals that browsing events stand for.
-    pub(super) async fn after_event(&mut self, event: &BrowsingEvent, now: Timestamp) {
+    pub(super) async fn after_event(
+        &mut self,
+        event: &BrowsingEvent,
+        now: Timestamp,
+    ) -> Result<(), ChatError> {
         let BrowsingEvent::Other { name, props } = event else {
-            return;
+            return Ok(());
         };
         match name.as_str() {
             "widget_open" => self.reach(Stage::Opened, now).await,
@@ -375,22 +351,20 @@ impl ShopperSocket {
                 match rule {
                     Some(Ok(rule)) => self.dismiss(&rule, now).await,
                     _ => {
-                        let frame = error(
-                            ErrorCode::InvalidField,
-                            "`dismiss` needs props.rule_id",
-                            Some("props.rule_id"),
-                        );
-                        let _ = self.send_frame(&frame).await;
+                        return Err(ChatError::Invalid {
+                            field: "props.rule_id",
+                            message: "`dismiss` needs props.rule_id".into(),
+                        });
                     }
                 }
             }
             _ => {}
         }
+        Ok(())
     }
 
     async fn dismiss(&mut self, rule: &RuleId, now: Timestamp) {
-        let Some(joined) = &self.joined else { return };
-        let cooldown = match self.state.rules.get(&self.site.id).await {
+        let cooldown = match self.service.rules.get(&self.site.id).await {
             Ok(rules) => rules
                 .set
                 .rules()
@@ -399,29 +373,28 @@ impl ShopperSocket {
                 .map_or(0, |r| r.frequency.cooldown_ms),
             Err(_) => 0,
         };
-        lock(&joined.browsing)
+        lock(&self.browsing)
             .triggers
             .dismiss(rule, Timestamp(now.0 + cooldown.max(MIN_DISMISS_MS)));
-        self.browsing_dirty = true;
+        self.dirty = true;
     }
 
     /// Credits a stage to the last firing, once, within the site's attribution window.
-    pub(super) async fn reach(&mut self, stage: Stage, now: Timestamp) {
-        let Some(joined) = &self.joined else { return };
-        let window = match self.state.rules.get(&self.site.id).await {
+    pub async fn reach(&mut self, stage: Stage, now: Timestamp) {
+        let window = match self.service.rules.get(&self.site.id).await {
             Ok(rules) => rules.attribution_window_ms(),
             Err(_) => return,
         };
-        let credited = lock(&joined.browsing).triggers.reach(stage, now, window);
+        let credited = lock(&self.browsing).triggers.reach(stage, now, window);
         if let Some((rule, held_out)) = credited {
-            self.browsing_dirty = true;
+            self.dirty = true;
             self.count(&rule, held_out, stage).await;
         }
     }
 
     async fn count(&self, rule: &RuleId, held_out: bool, stage: Stage) {
         if let Err(e) = self
-            .state
+            .service
             .store
             .count_funnel(&self.site.id, rule, held_out, stage)
             .await

@@ -1,0 +1,179 @@
+//! `hello`: which conversations a connecting widget resumes, joining the visitor's live state
+//! on this node (or loading its last save), and what a resuming widget is told.
+
+use super::ShopperSession;
+use crate::chat::{ChatError, ChatService};
+use crate::domain::{BrowsingEvent, ConversationId, PageInfo, Timestamp, VisitorId, VisitorState};
+use crate::hub::{Outbound, lock};
+use crate::protocol::{Appearance, MessageOut, ServerFrame};
+use crate::store::{Conversation, Site};
+use std::collections::HashMap;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+/// A connection that proved (or did not need to prove) who it is, asking to join.
+pub struct JoinRequest {
+    /// The site the socket was opened for.
+    pub site: Site,
+    /// The visitor (a new one when the widget brought no valid session).
+    pub visitor: VisitorId,
+    /// Whether the visitor is known (a valid session): its saved state is loaded.
+    pub known: bool,
+    /// The page in `hello`, a page view.
+    pub page: Option<PageInfo>,
+    /// What the hub queues for this socket.
+    pub outbox: mpsc::Sender<Outbound>,
+    /// Cancelled by the hub when the socket cannot keep up.
+    pub too_slow: CancellationToken,
+}
+
+impl ChatService {
+    /// The visitor's open conversations plus any closed ones it names in `last_seq` (so a
+    /// last message sent before closing still arrives), checked to belong to this visitor.
+    pub async fn resumable(
+        &self,
+        site: &Site,
+        visitor: &VisitorId,
+        last_seq: &HashMap<String, u64>,
+    ) -> Result<Vec<Conversation>, ChatError> {
+        let mut conversations = self.store.open_conversations(&site.id, visitor).await?;
+        for id in last_seq.keys() {
+            let Ok(id) = ConversationId::parse(id) else {
+                continue;
+            };
+            if conversations.iter().any(|c| c.id == id) {
+                continue;
+            }
+            if let Some(c) = self.store.conversation(&id).await?
+                && c.site_id == site.id
+                && &c.visitor_id == visitor
+            {
+                conversations.push(c);
+            }
+        }
+        Ok(conversations)
+    }
+
+    /// Joins the visitor live on this node and saves its state with the new page view.
+    /// The hub is asked first: a tab that is closing saves its state before it leaves the
+    /// hub, so this tab either joins that live state or loads its last save. Registered before
+    /// the caller replays: anything published from now on is queued in the outbox (and
+    /// deduplicated against the replay), so nothing falls in between.
+    pub async fn join(
+        &self,
+        request: JoinRequest,
+        conversations: &[Conversation],
+        now: Timestamp,
+    ) -> Result<ShopperSession, ChatError> {
+        let JoinRequest {
+            site,
+            visitor,
+            known,
+            page,
+            outbox,
+            too_slow,
+        } = request;
+        let (registration, browsing) =
+            match self
+                .hub
+                .join_live(&site.id, &visitor, outbox.clone(), too_slow.clone())
+            {
+                Some(joined) => joined,
+                None => {
+                    let loaded = if known {
+                        self.store
+                            .load_visitor(&site.id, &visitor)
+                            .await?
+                            .unwrap_or_else(|| VisitorState::first_visit(now))
+                    } else {
+                        VisitorState::first_visit(now)
+                    };
+                    self.hub
+                        .register_shopper(&site.id, &visitor, loaded, outbox, too_slow)
+                }
+            };
+        let chatting = self.chatting(conversations).await;
+        let snapshot = {
+            let mut state = lock(&browsing);
+            if known {
+                state.returns(now);
+            }
+            if let Some(page) = page {
+                state.apply(&BrowsingEvent::PageView(page), now);
+            }
+            state.in_conversation = chatting;
+            state.clone()
+        };
+        // On failure the registration is dropped with the error: the socket is not joined.
+        self.store
+            .save_visitor(&site.id, &visitor, &snapshot)
+            .await?;
+        let conversation = conversations
+            .iter()
+            .filter(|c| c.is_open())
+            .map(|c| c.id.clone())
+            .next_back();
+        Ok(ShopperSession {
+            service: self.clone(),
+            site,
+            visitor,
+            browsing,
+            registration,
+            dirty: false,
+            typing_until: None,
+            conversation,
+        })
+    }
+
+    /// How the site's widget looks and greets, for `welcome`.
+    pub async fn appearance(&self, site: &Site) -> Appearance {
+        let chat = self.settings(&site.id).await;
+        Appearance {
+            color: chat.color.clone(),
+            greeting: chat.greeting.clone(),
+            bot_name: chat.bot_name.clone(),
+            language: chat
+                .languages
+                .first()
+                .cloned()
+                .unwrap_or_else(|| "en".into()),
+        }
+    }
+
+    /// Up to `limit` stored messages of a conversation after `after`, in order: what a
+    /// resuming socket replays.
+    pub async fn messages_after(
+        &self,
+        conversation: &ConversationId,
+        after: u64,
+        limit: u32,
+    ) -> Result<Vec<MessageOut>, ChatError> {
+        Ok(self
+            .store
+            .messages_after(conversation, after, limit)
+            .await?)
+    }
+
+    /// The `status` a resuming socket gets for an open conversation: who has it, or that
+    /// nobody is online to take it, without waiting for the next change.
+    pub async fn resume_status(&self, site: &Site, conversation: &Conversation) -> ServerFrame {
+        let agent = match conversation.agent() {
+            Some(a) => Some(self.agent_name(a).await),
+            None => None,
+        };
+        let nobody_online = matches!(
+            conversation.lifecycle.stage,
+            crate::conversation::Stage::Queued
+        ) && !self
+            .hub
+            .site_agents(&site.id)
+            .iter()
+            .any(|(_, s)| *s == crate::agent_protocol::AgentStatus::Online);
+        ServerFrame::Status {
+            conversation_id: conversation.id.clone(),
+            state: conversation.lifecycle.stage.name().into(),
+            agent,
+            nobody_online,
+        }
+    }
+}

@@ -1,0 +1,49 @@
+//! What the HTTP handlers and sockets share: the application ([`ChatService`]) and the edge's
+//! own concerns (token keys, budgets for strangers, the bound on password hashing, the
+//! shutdown signal). Built once by `startup`; cheap to clone.
+
+use crate::auth::{JwtKeys, PasswordJobs, SessionKey};
+use crate::chat::ChatService;
+use crate::config::Settings;
+use crate::http::auth_routes::LoginBudgets;
+use crate::http::{Budget, ClientAddr};
+use crate::ws::PendingSockets;
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+
+/// Everything a request or socket handler needs, cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// The application: every use case goes through it.
+    pub chat: ChatService,
+    /// Agent token keys.
+    pub jwt: JwtKeys,
+    /// Shopper session token key.
+    pub sessions: SessionKey,
+    /// Login budgets (per address, per email and address, per email), shared by every worker.
+    pub logins: Arc<LoginBudgets>,
+    /// The bound on argon2 work (logins, password changes, invitations).
+    pub passwords: PasswordJobs,
+    /// The settings the server runs with.
+    pub settings: Arc<Settings>,
+    /// Cancelled when the server shuts down, so sockets can close with "restarting".
+    pub shutdown: CancellationToken,
+    /// Sockets per client address that have not said `hello` or authenticated yet.
+    pub pending_sockets: Arc<PendingSockets>,
+    /// New anonymous visitors per client address.
+    pub new_visitors: Arc<Budget<ClientAddr>>,
+    /// New conversations per client address.
+    pub new_conversations: Arc<Budget<ClientAddr>>,
+    /// TEMP(i13): edges still reaching past the service; removed as their calls move in.
+    pub store: Arc<dyn crate::store::Store>,
+    /// TEMP(i13)
+    pub hub: crate::hub::Hub,
+    /// TEMP(i13)
+    pub bus: Arc<dyn crate::bus::Bus>,
+    /// TEMP(i13)
+    pub rules: crate::site_rules::SiteRulesCache,
+    /// TEMP(i13)
+    pub kb: crate::bot::KbCache,
+    /// TEMP(i13)
+    pub webhooks: crate::webhooks::Webhooks,
+}
