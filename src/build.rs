@@ -16,7 +16,8 @@ use std::path::{Path, PathBuf};
 const SOURCE_DIR: &str = "widget/src";
 
 /// First line of the served script: where a developer who finds it on a shop's page reads it.
-const BANNER: &str = "/* shopchat widget; readable source: widget/src/ in the shopchat repository */\n";
+const BANNER: &str =
+    "/* shopchat widget; readable source: widget/src/ in the shopchat repository */\n";
 
 fn main() -> Result<(), Box<dyn Error>> {
     println!("cargo:rerun-if-changed=src/build.rs");
@@ -39,7 +40,8 @@ fn main() -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
-/// The `.js` files of `dir` in name order, which is the order they run in.
+/// The `.js` files of `dir` in name order, which is the order they run in (their names start
+/// with one digit, so name order is number order).
 fn widget_parts(dir: &Path) -> Result<Vec<PathBuf>, Box<dyn Error>> {
     let mut parts = Vec::new();
     for entry in fs::read_dir(dir)? {

@@ -114,7 +114,7 @@ const connection = {
 // Per conversation id.
 const conversations = {
   seq: {}, // highest seq this page has seen (0 until the server replays the history)
-  answered: {}, // seq of the last message from the bot or an agent: those get read marks
+  fromOthers: {}, // seq of the last message not from the shopper: these conversations get read marks
   readSent: {}, // highest seq a read mark went out for
   lastBotText: {}, // the bot's last words, shown in the teaser
   state: {}, // bot | queued | assigned | closed
@@ -123,8 +123,9 @@ const conversations = {
 const ownMessages = {
   unacked: {}, // the frame, sent again after a reconnect until the server acks it
   bubbles: {}, // its bubble, dimmed until the ack
-  seenIds: {}, // server message ids already shown: a replay or an ack can bring one twice
 };
+// Server message ids already shown or acked: a replay after a reconnect can bring one twice.
+const shownMessageIds = {};
 const chat = {
   current: null, // the conversation the panel shows
   agentName: "",

@@ -80,7 +80,8 @@ function onSocketClosed(socket, code) {
   // read frames are dropped.
   outgoing.queue = outgoing.queue.filter(f =>
     f.type !== "message" && f.type !== "typing" && f.type !== "read");
-  // 1008 and 4xxx: the server refuses this page (origin, site, policy). Retrying won't help.
+  // 1008 and 4xxx: the server refused this page for good (say, an origin the site does not
+  // allow); retrying would only load it. Any other close is worth retrying.
   if (code === 1008 || (code >= 4000 && code < 5000)) {
     connection.stopped = true;
     return;
@@ -157,8 +158,8 @@ function rememberConversations(list) {
 }
 
 function onMessage(frame) {
-  if (ownMessages.seenIds[frame.id]) return;
-  ownMessages.seenIds[frame.id] = 1;
+  if (shownMessageIds[frame.id]) return;
+  shownMessageIds[frame.id] = 1;
   const id = frame.conversation_id;
   conversations.seq[id] = Math.max(conversations.seq[id] || 0, frame.seq);
   stored.convs[id] = Math.max(stored.convs[id] || 0, frame.seq);
@@ -170,7 +171,7 @@ function onMessage(frame) {
     chat.botName = frame.author.name || chat.botName;
   }
   if (kind === "agent") chat.agentName = frame.author.name || chat.agentName;
-  if (kind !== "shopper") conversations.answered[id] = frame.seq;
+  if (kind !== "shopper") conversations.fromOthers[id] = frame.seq;
   const countsAsUnread = kind !== "shopper" && kind !== "system" &&
     frame.seq > (seqShownOnEarlierPages[id] || 0);
   showMessage(frame, countsAsUnread);
@@ -180,7 +181,7 @@ function onMessage(frame) {
 function onAck(frame) {
   const clientId = frame.client_msg_id;
   delete ownMessages.unacked[clientId];
-  ownMessages.seenIds[frame.id] = 1;
+  shownMessageIds[frame.id] = 1;
   const bubble = ownMessages.bubbles[clientId];
   if (bubble) {
     markBubbleSent(bubble, frame);
@@ -228,6 +229,7 @@ function onError(frame) {
   } else if (frame.code === "rate_limited") {
     outgoing.tokens = -10; // two quiet seconds
   } else if (frame.code === "internal") {
+    // The server could not store something: send the unacknowledged messages again, later.
     setTimeout(() => Object.keys(ownMessages.unacked).forEach(id => send(ownMessages.unacked[id])), 2000);
   }
   emit("error", frame);
@@ -244,7 +246,7 @@ function markReadSoon() {
   readTimer = setTimeout(() => {
     readTimer = 0;
     if (!isPanelOpen() || document.hidden || !connection.ready) return;
-    Object.keys(conversations.answered).forEach(id => {
+    Object.keys(conversations.fromOthers).forEach(id => {
       const seq = conversations.seq[id];
       if ((conversations.readSent[id] || 0) < seq) {
         conversations.readSent[id] = seq;

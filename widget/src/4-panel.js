@@ -3,7 +3,7 @@
  */
 
 // ---- Style and markup ----
-// Everything sits in an open shadow root on <div id="shopchat-root">. Tests and shops find
+// Everything sits in an open shadow root on <div id="shopchat-root">. The browser tests find
 // the parts by data-role; --accent and --on-accent carry the site's colour.
 
 const STYLE = ":host{all:initial}" +

@@ -14,13 +14,17 @@ function identify(traits) {
 }
 
 // window.shopchat(command, ...): the one function shops call.
+// Unknown commands do nothing, so a typo in a shop's page cannot break it.
 function api(command, a, b) {
-  if (command === "on") (listeners[a] = listeners[a] || []).push(b);
-  else if (command === "track") track(String(a), b);
-  else if (command === "cart") track("cart_update", a);
-  else if (command === "identify") identify(a);
-  else if (command === "open") view ? openPanel(true) : (chat.wantOpen = true);
-  else if (command === "close") view ? closePanel(false) : (chat.wantOpen = false);
+  switch (command) {
+    case "on": (listeners[a] = listeners[a] || []).push(b); break;
+    case "track": track(String(a), b); break;
+    case "cart": track("cart_update", a); break;
+    case "identify": identify(a); break;
+    // Before the UI exists (it is built when the page is idle), remember the wish for start().
+    case "open": if (view) openPanel(true); else chat.wantOpen = true; break;
+    case "close": if (view) closePanel(false); else chat.wantOpen = false; break;
+  }
 }
 api.v = 1; // marks the real widget, so a second copy of the script steps aside
 window.shopchat = api;
