@@ -1,19 +1,19 @@
 //! Files the server embeds and serves: the widget script (pages from `static/` join it with
 //! the dashboard and demo shop).
-//! Embedded with rust-embed so the binary is the whole deployment. Each answer carries an
+//! Embedded in the binary so the binary is the whole deployment. Each answer carries an
 //! ETag (from the file's SHA-256) and a short cache lifetime, so a shop's pages revalidate
 //! cheaply and a new widget reaches every shop within minutes; gzip when the browser asks.
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use rust_embed::RustEmbed;
+use sha2::{Digest, Sha256};
 use std::fmt::Write;
 use std::io::Write as _;
 use std::sync::OnceLock;
 
-#[derive(RustEmbed)]
-#[folder = "widget/"]
-struct Widget;
+/// The widget as shops load it: `src/build.rs` joins the readable parts in `widget/src/` and
+/// minifies them at compile time.
+const WIDGET_JS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/widget.js"));
 
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -25,13 +25,31 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
 
 #[utoipa::path(get, path = "/widget.js", tag = "widget", responses((status = 200, description = "The widget script (ETag, gzip on request)", content_type = "text/javascript"), (status = 304, description = "Not modified")))]
 async fn widget(req: HttpRequest) -> HttpResponse {
-    match Widget::get("widget.js") {
-        Some(file) => {
-            let gzipped = widget_gzipped(&file.data);
-            serve(&req, file, "text/javascript; charset=utf-8", gzipped)
-        }
-        None => HttpResponse::NotFound().finish(),
+    serve(
+        &req,
+        WIDGET_JS,
+        widget_etag(),
+        "text/javascript; charset=utf-8",
+        widget_gzipped(WIDGET_JS),
+    )
+}
+
+/// The widget's ETag, hashed once: the bytes are fixed for the life of the binary.
+fn widget_etag() -> &'static str {
+    static ETAG: OnceLock<String> = OnceLock::new();
+    ETAG.get_or_init(|| etag_of(WIDGET_JS))
+}
+
+/// A strong ETag: the first 16 bytes of the SHA-256 of `data`, in hex and quotes.
+fn etag_of(data: &[u8]) -> String {
+    let hash = Sha256::digest(data);
+    let mut etag = String::with_capacity(34);
+    etag.push('"');
+    for byte in &hash[..16] {
+        let _ = write!(etag, "{byte:02x}");
     }
+    etag.push('"');
+    etag
 }
 
 /// The widget gzipped once, at the best level: every shop's every page load fetches it, so
@@ -65,17 +83,11 @@ fn accepts_gzip(req: &HttpRequest) -> bool {
 /// An embedded file with its ETag; `gzipped` is sent instead to browsers that accept gzip.
 fn serve(
     req: &HttpRequest,
-    file: rust_embed::EmbeddedFile,
+    body: &'static [u8],
+    etag: &str,
     content_type: &str,
     gzipped: Option<&'static [u8]>,
 ) -> HttpResponse {
-    let hash = file.metadata.sha256_hash();
-    let mut etag = String::with_capacity(34);
-    etag.push('"');
-    for byte in &hash[..16] {
-        let _ = write!(etag, "{byte:02x}");
-    }
-    etag.push('"');
     let matches = req
         .headers()
         .get(header::IF_NONE_MATCH)
@@ -87,7 +99,7 @@ fn serve(
         HttpResponse::Ok()
     };
     response
-        .insert_header((header::ETAG, etag))
+        .insert_header((header::ETAG, etag.to_owned()))
         .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
         .insert_header((header::VARY, "Accept-Encoding"))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"));
@@ -100,5 +112,5 @@ fn serve(
             .insert_header((header::CONTENT_ENCODING, "gzip"))
             .body(gzipped);
     }
-    response.body(file.data.into_owned())
+    response.body(body)
 }

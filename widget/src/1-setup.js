@@ -1,0 +1,149 @@
+/* shopchat widget, part 1 of 6: setup — which site and server, strings, stored identity and
+ * the live state every later part reads and writes.
+ *
+ * The widget is plain JavaScript with no npm build. src/build.rs joins the files of this
+ * folder in the order of their names into one script, wraps them in a single strict-mode
+ * closure, `(() => { "use strict"; … })();`, and minifies it (comments and spaces only; names
+ * stay). So the parts share one scope: a part may use anything an earlier part defines, and a
+ * function anything defined anywhere, since functions only run once every part has loaded.
+ * The early `return`s below leave that closure.
+ *
+ * Rules kept everywhere:
+ * - the only global the widget defines is window.shopchat (the snippet's command function);
+ * - its UI lives in an open shadow root, so the shop's CSS cannot reach it;
+ * - text from shoppers, agents and the bot is only set with textContent, never as HTML.
+ *
+ * The parts:
+ *   1-setup.js       which site, which server; strings; stored identity; live state
+ *   2-connection.js  the rate-limited frame queue, the socket, incoming frames, read marks
+ *   3-page.js        facts about the shop's page and what the shopper does on it
+ *   4-panel.js       the UI: style, markup, launcher, teaser, panel
+ *   5-messages.js    the conversation in the panel: bubbles, typing, sending, email form
+ *   6-start.js       the public API (window.shopchat) and the start when the page is idle
+ */
+
+// ---- Bootstrap: which site, which server ----
+
+const snippetStub = window.shopchat; // holds the calls the page made before we loaded
+if (snippetStub && snippetStub.v) return; // loaded twice: the first copy keeps running
+const script = document.currentScript || document.querySelector("script[data-site]");
+const siteKey = script && script.getAttribute("data-site");
+if (!siteKey) return;
+// The socket goes to the server the script came from, not to the shop.
+const scriptUrl = new URL(script.src, location.href);
+const SOCKET_URL = (scriptUrl.protocol === "https:" ? "wss://" : "ws://") + scriptUrl.host +
+  "/ws/shopper?site=" + encodeURIComponent(siteKey);
+const STORAGE_KEY = "shopchat:" + siteKey; // localStorage: identity and conversations
+const OPEN_KEY = STORAGE_KEY + ":open"; // sessionStorage: the panel was open on the last page
+
+// ---- Strings ----
+// Every text the widget shows. The site's appearance.language or else the browser's picks
+// the language; English for any other.
+
+const STRINGS = {
+  en: {
+    openChat: "Open chat", closeChat: "Close chat", title: "Chat with us",
+    placeholder: "Type a message…", send: "Send", talkToPerson: "Talk to a person",
+    you: "You", bot: "Bot", anAgent: "an agent", waiting: "Waiting for an agent…",
+    chattingWith: "You're chatting with ", closed: "Chat closed",
+    nobodyOnline: "Nobody is online right now. Leave your email and we'll get back to you.",
+    isTyping: " is typing…", yourEmail: "Your email", thanks: "Thanks! We'll answer by email.",
+    dismiss: "Dismiss", seen: "Seen",
+  },
+  de: {
+    openChat: "Chat öffnen", closeChat: "Chat schließen", title: "Schreiben Sie uns",
+    placeholder: "Nachricht schreiben…", send: "Senden",
+    talkToPerson: "Mit einem Menschen sprechen", you: "Sie", bot: "Bot",
+    anAgent: "einem Mitarbeiter", waiting: "Wir verbinden Sie gleich…",
+    chattingWith: "Sie chatten mit ", closed: "Chat beendet",
+    nobodyOnline: "Gerade ist niemand online. Hinterlassen Sie Ihre E-Mail-Adresse, wir melden uns.",
+    isTyping: " schreibt…", yourEmail: "Ihre E-Mail-Adresse",
+    thanks: "Danke! Wir antworten per E-Mail.", dismiss: "Ausblenden", seen: "Gelesen",
+  },
+};
+let strings = STRINGS.en;
+
+function pickLanguage(language) {
+  const code = String(language || navigator.language || "en").slice(0, 2).toLowerCase();
+  strings = STRINGS[code] || STRINGS.en;
+}
+pickLanguage();
+
+// ---- Stored identity ----
+// { vid: visitor id, ses: session token, convs: { conversation id: last seq } } in
+// localStorage, so every page and tab of the shop is the same visitor in the same chats.
+
+function loadStored() {
+  try {
+    return JSON.parse(localStorage.getItem(STORAGE_KEY)) || {};
+  } catch (e) {
+    return {};
+  }
+}
+const stored = loadStored();
+stored.convs = stored.convs || {};
+let storeTimer = 0;
+
+function storeNow() {
+  clearTimeout(storeTimer);
+  storeTimer = 0;
+  try {
+    localStorage.setItem(STORAGE_KEY, JSON.stringify(stored));
+  } catch (e) { /* private mode: this page still works, the next one starts afresh */ }
+}
+// Seq updates are batched; the identity is written at once (storeNow), because a hidden
+// tab's timers can be held back for a long time and the next page must find the same visitor.
+function storeSoon() {
+  if (!storeTimer) storeTimer = setTimeout(storeNow, 50);
+}
+window.addEventListener("pagehide", () => {
+  if (storeTimer) storeNow();
+});
+// What earlier pages already showed does not count as unread on this one.
+const seqShownOnEarlierPages = Object.assign({}, stored.convs);
+
+// ---- Live state ----
+
+const connection = {
+  socket: null,
+  ready: false, // welcome received: frames may flow
+  retries: 0, // failed attempts in a row, for the backoff
+  retryTimer: 0,
+  stopped: false, // the server refused us for good (1008, 4xxx): never reconnect
+};
+// Per conversation id.
+const conversations = {
+  seq: {}, // highest seq this page has seen (0 until the server replays the history)
+  fromOthers: {}, // seq of the last message not from the shopper: these conversations get read marks
+  readSent: {}, // highest seq a read mark went out for
+  lastBotText: {}, // the bot's last words, shown in the teaser
+  state: {}, // bot | queued | assigned | closed
+};
+// The shopper's own messages on their way, by client_msg_id.
+const ownMessages = {
+  unacked: {}, // the frame, sent again after a reconnect until the server acks it
+  bubbles: {}, // its bubble, dimmed until the ack
+};
+// Server message ids already shown or acked: a replay after a reconnect can bring one twice.
+const shownMessageIds = {};
+const chat = {
+  current: null, // the conversation the panel shows
+  agentName: "",
+  botName: "Shop assistant",
+  nobodyOnline: false,
+  contactSent: false, // the shopper left an email while waiting
+  ruleId: null, // the trigger rule of the last proactive frame
+  openedByRule: null, // the rule that opened the panel, until the shopper answers
+  unread: 0,
+  wantOpen: false, // shopchat('open') came before the UI existed
+};
+const listeners = {}; // shopchat('on', event, fn)
+
+function emit(name, detail) {
+  (listeners[name] || []).forEach(fn => {
+    try {
+      fn(detail);
+    } catch (e) { /* the shop's code must not break the widget */ }
+  });
+}
+

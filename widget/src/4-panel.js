@@ -1,0 +1,243 @@
+/* shopchat widget, part 4 of 6: the UI — style and markup in an open shadow root, the
+ * launcher, the teaser, the panel with its status line.
+ */
+
+// ---- Style and markup ----
+// Everything sits in an open shadow root on <div id="shopchat-root">. The browser tests find
+// the parts by data-role; --accent and --on-accent carry the site's colour.
+
+const STYLE = ":host{all:initial}" +
+  // Reset: nothing inherited from the shop.
+  "*{box-sizing:border-box;margin:0;padding:0;font:14px/1.4 system-ui,-apple-system,'Segoe UI',Arial,sans-serif;color:#1f2328;letter-spacing:normal;text-transform:none;text-align:left}" +
+  "[hidden]{display:none!important}button{cursor:pointer;border:0;background:none}" +
+  ":focus-visible{outline:3px solid #0969da;outline-offset:2px}header :focus-visible{outline-color:var(--on-accent);outline-offset:-3px}" +
+  ".widget{--accent:#1f6feb;--on-accent:#fff}" +
+  // Launcher with its unread badge.
+  "[data-role=launcher]{position:fixed;right:20px;bottom:20px;z-index:2147483000;width:56px;height:56px;border-radius:28px;background:var(--accent);box-shadow:0 4px 14px rgba(0,0,0,.25);display:flex;align-items:center;justify-content:center}" +
+  "svg{width:26px;height:26px;fill:var(--on-accent)}" +
+  ".badge{position:absolute;top:-2px;right:-2px;min-width:20px;height:20px;border-radius:10px;padding:0 6px;background:#cf222e;color:#fff;font-size:12px;line-height:20px;text-align:center}" +
+  // Teaser: the bot's proactive words above the launcher.
+  "[data-role=teaser]{position:fixed;right:20px;bottom:88px;z-index:2147483000;display:flex;align-items:flex-start;gap:8px;width:280px;padding:12px;background:#fff;border-radius:12px;box-shadow:0 6px 24px rgba(0,0,0,.2)}" +
+  "[data-role=teaser-text]{flex:1;max-height:104px;overflow:hidden;white-space:pre-wrap;overflow-wrap:anywhere}" +
+  "[data-role=dismiss],header button{width:28px;height:28px;font-size:20px;line-height:28px;text-align:center;color:#57606a;border-radius:14px}" +
+  // Panel: header, status line, message log.
+  "[data-role=panel]{position:fixed;right:20px;bottom:88px;z-index:2147483001;display:flex;flex-direction:column;width:360px;height:560px;max-height:calc(100vh - 108px);background:#fff;border-radius:12px;overflow:hidden;box-shadow:0 8px 30px rgba(0,0,0,.25)}" +
+  "header{display:flex;align-items:center;padding:12px 12px 12px 16px;background:var(--accent)}header b{flex:1;font-size:16px;font-weight:600;color:var(--on-accent)}header button{color:var(--on-accent)}" +
+  "[data-role=status]{padding:8px 16px;font-size:13px;color:#57606a;background:#f6f8fa;border-bottom:1px solid #d0d7de}" +
+  ".log{flex:1;overflow-y:auto;padding:8px 16px}.greeting{margin:8px 0;color:#57606a}" +
+  // Message bubbles: shopper right in the accent colour, others left, system lines centred.
+  "[data-kind]{margin:8px 0;max-width:85%}[data-kind=shopper]{margin-left:auto}" +
+  "[data-role=author]{display:block;font-size:11px;color:#57606a;margin-bottom:2px}[data-kind=shopper] [data-role=author]{text-align:right}" +
+  "[data-read] [data-role=author]::after{content:' · ' attr(data-read)}" +
+  "[data-role=text]{padding:8px 12px;border-radius:12px;background:#eef1f4;white-space:pre-wrap;overflow-wrap:anywhere}" +
+  "[data-kind=shopper] [data-role=text]{background:var(--accent);color:var(--on-accent)}[data-pending]{opacity:.6}" +
+  "[data-kind=system]{max-width:100%}[data-kind=system] [data-role=author]{display:none}[data-kind=system] [data-role=text]{background:none;text-align:center;font-size:12px;color:#57606a}" +
+  "[data-role=typing]{font-size:12px;font-style:italic;color:#57606a}" +
+  // The email form (nobody online), the composer, the handoff link.
+  "form{padding:8px 16px;border-top:1px solid #d0d7de}label{display:block;font-size:12px;color:#57606a;margin-bottom:4px}form div{display:flex;gap:8px}" +
+  "input,textarea{flex:1;min-width:0;height:40px;padding:9px 10px;border:1px solid #d0d7de;border-radius:8px;background:#fff;resize:none}" +
+  ".composer{display:flex;gap:8px;padding:8px 12px 4px;border-top:1px solid #d0d7de;align-items:flex-end}textarea{max-height:120px}" +
+  ".composer button,form button{height:40px;padding:0 14px;border-radius:8px;background:var(--accent);color:var(--on-accent);font-weight:600}" +
+  "[data-role=handoff]{align-self:center;margin:0 0 8px;padding:4px 8px;font-size:13px;color:#0969da;text-decoration:underline}" +
+  // Phones: the panel takes the whole screen; 16px inputs keep iOS from zooming.
+  "@media (max-width:480px){[data-role=panel]{top:0;left:0;right:0;bottom:0;width:auto;height:auto;max-height:none;border-radius:0}input,textarea{font-size:16px}}" +
+  "@media (prefers-reduced-motion:no-preference){[data-role=panel],[data-role=teaser]{animation:rise .18s ease-out}@keyframes rise{from{opacity:0;transform:translateY(8px)}}}";
+
+// Static markup only: every text is filled in later with textContent (applyLabels).
+const HTML = '<div class="widget">' +
+  '<div data-role="teaser" hidden aria-live="polite"><button data-role="teaser-text"></button>' +
+  '<button data-role="dismiss">×</button></div>' +
+  '<div data-role="panel" role="dialog" aria-labelledby="title" hidden>' +
+  '<header><b id="title"></b><button data-role="close">×</button></header>' +
+  '<p data-role="status" role="status" hidden></p>' +
+  '<div class="log"><p class="greeting" data-role="greeting" hidden></p>' +
+  '<div data-role="messages" role="log" aria-live="polite"></div><p data-role="typing" hidden></p></div>' +
+  '<form data-role="offline" hidden><label for="email"></label><div>' +
+  '<input id="email" type="email" data-role="email" required autocomplete="email">' +
+  '<button type="submit"></button></div></form>' +
+  '<div class="composer"><textarea data-role="input" rows="1" maxlength="4000"></textarea>' +
+  '<button data-role="send"></button></div>' +
+  '<button data-role="handoff"></button></div>' +
+  '<button data-role="launcher" aria-expanded="false"><svg viewBox="0 0 24 24" aria-hidden="true">' +
+  '<path d="M6 3h12a3 3 0 0 1 3 3v9a3 3 0 0 1-3 3h-8l-5 4v-4.2A3 3 0 0 1 3 15V6a3 3 0 0 1 3-3z"/></svg>' +
+  '<span class="badge" hidden></span></button></div>';
+
+// ---- Building the UI ----
+
+let view = null; // the UI's elements, once start() has built it
+
+function buildUi() {
+  const host = document.createElement("div");
+  host.id = "shopchat-root";
+  host.style.cssText = "all:initial!important"; // the shop's CSS cannot reach or restyle the host
+  const root = host.attachShadow({ mode: "open" });
+  root.innerHTML = "<style>" + STYLE + "</style>" + HTML;
+  const part = role => root.querySelector("[data-role=" + role + "]");
+  view = {
+    root, widget: root.querySelector(".widget"), log: root.querySelector(".log"),
+    launcher: part("launcher"), badge: root.querySelector(".badge"),
+    teaser: part("teaser"), teaserText: part("teaser-text"), dismiss: part("dismiss"),
+    panel: part("panel"), close: part("close"), status: part("status"),
+    greeting: part("greeting"), messages: part("messages"), typing: part("typing"),
+    offline: part("offline"), email: part("email"), input: part("input"),
+    send: part("send"), handoff: part("handoff"),
+  };
+  wireUi();
+  applyLabels();
+  document.body.append(host);
+}
+
+function wireUi() {
+  view.launcher.onclick = () => (isPanelOpen() ? closePanel(false) : openPanel(true));
+  view.close.onclick = () => closePanel(true);
+  view.send.onclick = () => {
+    sendTypedMessage();
+    view.input.focus();
+  };
+  view.handoff.onclick = () => {
+    chat.openedByRule = null;
+    send({ type: "handoff" });
+  };
+  view.teaserText.onclick = () => openPanel(true);
+  view.dismiss.onclick = () => {
+    view.teaser.hidden = true;
+    if (chat.ruleId) track("dismiss", { rule_id: chat.ruleId });
+    view.launcher.focus();
+  };
+  view.panel.addEventListener("keydown", e => {
+    if (e.key === "Escape") {
+      e.stopPropagation();
+      closePanel(true);
+    }
+  });
+  view.input.addEventListener("keydown", e => {
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      sendTypedMessage();
+    }
+  });
+  view.input.addEventListener("input", onInputChanged);
+  view.offline.addEventListener("submit", e => {
+    e.preventDefault();
+    leaveEmail();
+  });
+}
+
+function setText(element, text) {
+  element.textContent = text;
+}
+function isPanelOpen() {
+  return !!view && !view.panel.hidden;
+}
+function scrollToEnd() {
+  view.log.scrollTop = view.log.scrollHeight;
+}
+
+// ---- Labels, colour, status line ----
+
+// Texts and ARIA names in the current language.
+function applyLabels() {
+  view.launcher.setAttribute("aria-label", strings.openChat);
+  view.close.setAttribute("aria-label", strings.closeChat);
+  view.dismiss.setAttribute("aria-label", strings.dismiss);
+  setText(view.root.getElementById("title"), strings.title);
+  view.input.placeholder = strings.placeholder;
+  view.input.setAttribute("aria-label", strings.placeholder);
+  setText(view.send, strings.send);
+  setText(view.handoff, strings.talkToPerson);
+  setText(view.offline.querySelector("label"), strings.yourEmail);
+  setText(view.offline.querySelector("button"), strings.send);
+  showStatus();
+}
+
+function applyAppearance(appearance) {
+  if (appearance.language) {
+    pickLanguage(appearance.language);
+    applyLabels();
+  }
+  if (appearance.color && window.CSS && window.CSS.supports("color", appearance.color)) {
+    applyAccentColor(appearance.color);
+  }
+  setText(view.greeting, appearance.greeting || "");
+  view.greeting.hidden = !appearance.greeting;
+  showStatus();
+}
+
+// The site's colour, with dark text on it when it is light (hex colours only).
+function applyAccentColor(color) {
+  view.widget.style.setProperty("--accent", color);
+  const hex = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(color);
+  if (!hex) return;
+  const digits = hex[1].length === 3 ? hex[1].replace(/./g, "$&$&") : hex[1];
+  const weights = [0.299, 0.587, 0.114];
+  const luminance = [0, 2, 4].reduce((sum, at, i) =>
+    sum + parseInt(digits.substr(at, 2), 16) * weights[i], 0) / 255;
+  view.widget.style.setProperty("--on-accent", luminance > 0.65 ? "#1f2328" : "#fff");
+}
+
+function statusText() {
+  const state = conversations.state[chat.current];
+  if (state === "queued") {
+    return chat.contactSent ? strings.thanks : chat.nobodyOnline ? strings.nobodyOnline : strings.waiting;
+  }
+  if (state === "assigned") return strings.chattingWith + (chat.agentName || strings.anAgent);
+  if (state === "bot") return strings.chattingWith + chat.botName + " · " + strings.bot;
+  if (state === "closed") return strings.closed;
+  return "";
+}
+// The status line, and the email form while nobody is online to take the queued chat.
+function showStatus() {
+  const text = statusText();
+  setText(view.status, text);
+  view.status.hidden = !text;
+  const queued = conversations.state[chat.current] === "queued";
+  view.offline.hidden = !(queued && chat.nobodyOnline && !chat.contactSent);
+}
+
+// ---- Opening and closing ----
+
+function setUnread(count) {
+  chat.unread = count;
+  setText(view.badge, count > 9 ? "9+" : String(count));
+  view.badge.hidden = !count;
+}
+
+function openPanel(focusInput) {
+  const wasOpen = isPanelOpen();
+  view.panel.hidden = false;
+  view.teaser.hidden = true;
+  view.launcher.setAttribute("aria-expanded", "true");
+  setUnread(0);
+  scrollToEnd();
+  if (focusInput) view.input.focus();
+  try {
+    sessionStorage.setItem(OPEN_KEY, "1");
+  } catch (e) { /* storage blocked: the next page starts closed */ }
+  if (!wasOpen) {
+    track("widget_open");
+    emit("open");
+  }
+  markReadSoon();
+}
+
+function closePanel(focusLauncher) {
+  if (!isPanelOpen()) return;
+  view.panel.hidden = true;
+  view.launcher.setAttribute("aria-expanded", "false");
+  if (focusLauncher) view.launcher.focus();
+  try {
+    sessionStorage.removeItem(OPEN_KEY);
+  } catch (e) { /* storage blocked */ }
+  if (chat.openedByRule) { // a rule opened the panel and the shopper left it unanswered
+    track("dismiss", { rule_id: chat.openedByRule });
+    chat.openedByRule = null;
+  }
+  emit("close");
+}
+
+function showTeaser(text) {
+  if (isPanelOpen()) return;
+  setText(view.teaserText, text);
+  view.teaser.hidden = false;
+}
+
