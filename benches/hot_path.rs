@@ -251,8 +251,8 @@ fn triggers(c: &mut Criterion) {
 /// The bot's turn on every shopper message while the bot has the chat: rank the message
 /// against the site's articles, and run the site's keyword rules over it.
 fn bot(c: &mut Criterion) {
-    use shopchat::bot::kb::{KnowledgeBase, language_for};
     use shopchat::conversation::{ChatSettings, KeywordRule};
+    use shopchat::library::kb::{KnowledgeBase, language_for};
     use shopchat::store::Article;
     let topics = [
         "shipping", "returns", "sizes", "payment", "delivery", "warranty", "discount", "gift",

@@ -8,10 +8,10 @@
 //!
 //! Figures go to stdout; nothing here is asserted.
 
-use shopchat::agent_protocol::AgentFrame;
 use shopchat::bus::{Bus, BusEvent, MemoryBus, RedisBus};
 use shopchat::domain::{AgentId, ConversationId, SiteId};
 use shopchat::hub::{Hub, Outbound};
+use shopchat::protocol::agent::AgentFrame;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -6,27 +6,22 @@
 //! - [`http`] and [`ws`] are the actix-web edges that parse, authorise, call the core and send;
 //! - [`config`], [`telemetry`], [`auth`], [`cli`] and [`startup`] wire it all together.
 
-pub mod agent_protocol;
 pub mod auth;
-pub mod bot;
 pub mod bus;
-pub mod canned;
 pub mod chat;
 pub mod cli;
+pub mod cluster;
 pub mod config;
 pub mod conversation;
 pub mod domain;
 pub mod http;
 pub mod hub;
-pub mod presence;
+pub mod library;
 pub mod protocol;
 pub mod report;
-pub mod routing;
-pub mod site_rules;
 pub mod startup;
 pub mod state;
 pub mod store;
-pub mod suggest;
 pub mod telemetry;
 pub mod template;
 pub mod triggers;

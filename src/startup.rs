@@ -275,9 +275,6 @@ impl Application {
 
         let hub = Hub::new();
         let shutdown = CancellationToken::new();
-        let rules = crate::site_rules::SiteRulesCache::new(store.clone());
-        let kb = crate::bot::KbCache::new(store.clone());
-        let chat_settings = crate::chat::ChatSettingsCache::default();
         let bus: Arc<dyn Bus> = match &settings.redis_url {
             Some(url) => {
                 Arc::new(RedisBus::connect(url, &settings.redis_prefix, hub.clone()).await?)
@@ -296,9 +293,6 @@ impl Application {
             store: store.clone(),
             bus: bus.clone(),
             hub: hub.clone(),
-            rules: rules.clone(),
-            kb: kb.clone(),
-            chat_settings,
             webhooks: webhooks.clone(),
             settings: shared_settings.clone(),
             jwt: jwt.clone(),
@@ -326,8 +320,6 @@ impl Application {
             store,
             hub: hub.clone(),
             bus,
-            rules,
-            kb,
             webhooks,
         };
 

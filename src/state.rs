@@ -41,9 +41,5 @@ pub struct AppState {
     /// TEMP(i13)
     pub bus: Arc<dyn crate::bus::Bus>,
     /// TEMP(i13)
-    pub rules: crate::site_rules::SiteRulesCache,
-    /// TEMP(i13)
-    pub kb: crate::bot::KbCache,
-    /// TEMP(i13)
     pub webhooks: crate::webhooks::Webhooks,
 }

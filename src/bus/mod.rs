@@ -14,9 +14,9 @@ pub use memory::MemoryBus;
 pub use redis::RedisBus;
 pub use wire::{WireError, WireEvent, WireKind};
 
-use crate::agent_protocol::AgentFrame;
 use crate::domain::{AgentId, SiteId, VisitorId};
 use crate::protocol::ServerFrame;
+use crate::protocol::agent::AgentFrame;
 use async_trait::async_trait;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -47,7 +47,7 @@ pub enum Payload {
     Reconnect,
     /// What this node has live on the site, for the other nodes' presence view; no socket
     /// gets it.
-    Presence(crate::presence::PresenceNews),
+    Presence(crate::cluster::PresenceNews),
     /// An owner changed the site's data that nodes cache: every node drops its copy.
     Invalidate(Vec<SiteData>),
 }
@@ -114,7 +114,7 @@ impl BusEvent {
     }
 
     /// Presence news about `site` for every node.
-    pub fn presence(site: &SiteId, news: crate::presence::PresenceNews) -> Self {
+    pub fn presence(site: &SiteId, news: crate::cluster::PresenceNews) -> Self {
         BusEvent {
             site_id: site.clone(),
             to: Recipient::Agents,

@@ -3,7 +3,6 @@
 
 use super::ChatService;
 use super::{ChatError, apply};
-use crate::agent_protocol::AgentFrame;
 use crate::bus::BusEvent;
 use crate::conversation::settings::valid_tag;
 use crate::conversation::{Closer, Event, Stage};
@@ -12,6 +11,7 @@ use crate::domain::{
     VisitorId,
 };
 use crate::protocol::Author;
+use crate::protocol::agent::AgentFrame;
 use crate::store::{Appended, Conversation, ConversationFilter, NewMessage, Note};
 
 impl ChatService {
@@ -52,7 +52,7 @@ impl ChatService {
                 return Err(ChatError::NotFound("agent"));
             }
             // Nobody would answer, and no grace timer would bring the chat back.
-            if self.hub.agent_status(to) == crate::agent_protocol::AgentStatus::Offline {
+            if self.hub.agent_status(to) == crate::protocol::agent::AgentStatus::Offline {
                 return Err(ChatError::Invalid {
                     field: "to_agent",
                     message: "that agent is offline; transfer to a team or the queue".into(),

@@ -4,13 +4,13 @@
 //! its registration in the hub. The socket decodes commands and calls one method each.
 
 use super::{ChatError, ChatService, TokenRefused};
-use crate::agent_protocol::{AgentFrame, AgentStatus, AgentView, SiteView};
 use crate::bus::BusEvent;
 use crate::conversation::{Closer, Stage};
 use crate::domain::{
     AgentId, AuthorKind, ClientMsgId, ConversationId, MessageText, SiteId, VisitorId,
 };
 use crate::hub::{AgentRegistration, Outbound};
+use crate::protocol::agent::{AgentFrame, AgentStatus, AgentView, SiteView};
 use crate::protocol::{Author, ServerFrame};
 use crate::store::{Agent, Appended, Conversation, ConversationFilter, Membership};
 use tokio::sync::mpsc;

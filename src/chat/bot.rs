@@ -3,11 +3,11 @@
 //! handoff — never in silence.
 
 use super::ChatService;
-use crate::agent_protocol::LiveVisitor;
 use crate::conversation::Stage;
 use crate::conversation::{ChatSettings, HandoffReason};
 use crate::domain::{AuthorKind, MessageText};
 use crate::domain::{SiteId, Timestamp};
+use crate::protocol::agent::LiveVisitor;
 use crate::protocol::{Author, MessageOut};
 use crate::store::Conversation;
 use crate::store::NewMessage;
@@ -28,7 +28,7 @@ impl ChatService {
         if settings.bot_webhook_url.is_some() {
             return true;
         }
-        match self.kb.get(site).await {
+        match self.knowledge(site).await {
             Ok(kb) => !kb.is_empty(),
             Err(_) => false,
         }
@@ -65,8 +65,8 @@ impl ChatService {
     async fn knowledge_base(&self, conv: &Conversation, settings: &ChatSettings, text: &str) {
         let min = settings
             .bot_min_score
-            .unwrap_or(crate::bot::kb::DEFAULT_MIN_SCORE);
-        let found = match self.kb.get(&conv.site_id).await {
+            .unwrap_or(crate::library::kb::DEFAULT_MIN_SCORE);
+        let found = match self.knowledge(&conv.site_id).await {
             Ok(kb) => kb.answer(text, min),
             Err(e) => {
                 tracing::warn!(error = %e, "knowledge base unavailable; handing off");

@@ -9,17 +9,17 @@ mod access;
 mod agent;
 mod agent_session;
 mod bot;
+mod caches;
 mod idle;
 mod presence;
 mod queue;
 mod route;
-mod settings_cache;
 mod shopper;
 mod visitor;
 
 pub use access::TokenRefused;
 pub use agent_session::{AgentRefused, AgentSession};
-pub use settings_cache::ChatSettingsCache;
+pub use caches::{Caches, SiteCache, SiteRules};
 pub use visitor::{JoinRequest, ShopperSession};
 
 use crate::auth::JwtKeys;
@@ -38,9 +38,7 @@ pub struct ChatService {
     store: Arc<dyn Store>,
     bus: Arc<dyn Bus>,
     hub: Hub,
-    rules: crate::site_rules::SiteRulesCache,
-    kb: crate::bot::KbCache,
-    chat_settings: ChatSettingsCache,
+    caches: Caches,
     webhooks: crate::webhooks::Webhooks,
     settings: Arc<Settings>,
     jwt: JwtKeys,
@@ -59,12 +57,6 @@ pub struct ChatParts {
     pub bus: Arc<dyn Bus>,
     /// This node's sockets.
     pub hub: Hub,
-    /// Each site's compiled trigger rules.
-    pub rules: crate::site_rules::SiteRulesCache,
-    /// Each site's knowledge base, indexed for the bot.
-    pub kb: crate::bot::KbCache,
-    /// Each site's chat settings.
-    pub chat_settings: ChatSettingsCache,
     /// Outbound webhook deliveries.
     pub webhooks: crate::webhooks::Webhooks,
     /// The settings the server runs with.
@@ -82,9 +74,7 @@ impl ChatService {
             store: parts.store,
             bus: parts.bus,
             hub: parts.hub,
-            rules: parts.rules,
-            kb: parts.kb,
-            chat_settings: parts.chat_settings,
+            caches: Caches::default(),
             webhooks: parts.webhooks,
             jwt: parts.jwt,
             shutdown: parts.shutdown,
@@ -95,27 +85,10 @@ impl ChatService {
     }
 }
 
-impl ChatService {
-    /// A site's chat settings through this node's cache; the defaults if the store fails, so a
-    /// store hiccup degrades to default behaviour instead of dropping a shopper's message.
-    pub async fn settings(
-        &self,
-        site: &crate::domain::SiteId,
-    ) -> std::sync::Arc<crate::conversation::ChatSettings> {
-        match self.chat_settings.get(self.store.as_ref(), site).await {
-            Ok(s) => s,
-            Err(e) => {
-                tracing::warn!(error = %e, site = %site, "chat settings unavailable; using defaults");
-                std::sync::Arc::new(crate::conversation::ChatSettings::default())
-            }
-        }
-    }
-}
-
-use crate::agent_protocol::AgentFrame;
 use crate::bus::BusEvent;
 use crate::conversation::{Event, Notice, TransitionError};
 use crate::domain::{AgentId, AuthorKind, ConversationId, MessageText, SiteId, Timestamp};
+use crate::protocol::agent::AgentFrame;
 use crate::protocol::{Author, ErrorCode, MessageOut, ServerFrame};
 use crate::store::{Conversation, NewMessage, StoreError};
 use std::collections::HashMap;
@@ -189,9 +162,9 @@ impl ChatService {
         use crate::bus::SiteData;
         for data in what {
             match data {
-                SiteData::Rules => self.rules.invalidate(site),
-                SiteData::Knowledge => self.kb.invalidate(site),
-                SiteData::ChatSettings => self.chat_settings.invalidate(site),
+                SiteData::Rules => self.caches.rules.invalidate(site),
+                SiteData::Knowledge => self.caches.kb.invalidate(site),
+                SiteData::ChatSettings => self.caches.settings.invalidate(site),
             }
         }
     }

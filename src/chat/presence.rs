@@ -5,10 +5,10 @@
 //! path is the one several nodes use.
 
 use super::ChatService;
-use crate::agent_protocol::{AgentFrame, AgentStatus, LiveVisitor};
 use crate::bus::BusEvent;
+use crate::cluster::{HEARTBEAT_MS, PresenceNews};
 use crate::domain::{AgentId, SiteId, Timestamp, VisitorId};
-use crate::presence::{HEARTBEAT_MS, PresenceNews};
+use crate::protocol::agent::{AgentFrame, AgentStatus, LiveVisitor};
 use std::time::Duration;
 
 impl ChatService {

@@ -66,7 +66,7 @@ impl ChatService {
             .hub
             .site_agents(&conv.site_id)
             .iter()
-            .any(|(_, s)| *s == crate::agent_protocol::AgentStatus::Online);
+            .any(|(_, s)| *s == crate::protocol::agent::AgentStatus::Online);
         if anyone_online {
             return;
         }

@@ -1,12 +1,12 @@
 //! Routing on this node: gather the site's queue and its online agents with their load, let
-//! the pure [`crate::routing`] choose, and take each chosen chat for its agent. Compare-and-set
+//! the pure [`crate::conversation::routing`] choose, and take each chosen chat for its agent. Compare-and-set
 //! keeps this safe beside agents picking chats by hand.
 
 use super::ChatService;
-use crate::agent_protocol::{AgentFrame, AgentStatus};
 use crate::bus::BusEvent;
+use crate::conversation::routing::{self, Waiting};
 use crate::domain::SiteId;
-use crate::routing::{self, Waiting};
+use crate::protocol::agent::{AgentFrame, AgentStatus};
 use crate::store::ConversationFilter;
 
 impl ChatService {

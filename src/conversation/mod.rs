@@ -5,6 +5,7 @@
 
 pub mod handoff;
 pub mod lifecycle;
+pub mod routing;
 pub mod settings;
 
 pub use lifecycle::{

@@ -5,13 +5,13 @@
 //! id from another shop is a 404 and never a leak.
 
 use super::{ApiError, Caller, json};
-use crate::bot::kb::language_for;
-use crate::canned::{self, MAX_BODY, MAX_TITLE};
 use crate::domain::VisitorState;
 use crate::domain::{ArticleId, CannedId, ConversationId, SiteId};
+use crate::library::canned::{self, MAX_BODY, MAX_TITLE};
+use crate::library::kb::language_for;
+use crate::library::suggest::{self, MAX_SUGGESTIONS, Source};
 use crate::state::AppState;
 use crate::store::{Article, CannedReply, Conversation, NewArticle, NewCanned, StoreError};
-use crate::suggest::{self, MAX_SUGGESTIONS, Source};
 use crate::triggers::FieldError;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;

@@ -290,7 +290,7 @@ async fn simulate_journey(
                         .ok()
                 })
                 .collect(),
-            None => state.rules.get(&site).await?.set.rules().to_vec(),
+            None => state.chat.site_rules(&site).await?.set.rules().to_vec(),
         };
     if !errors.is_empty() {
         return Err(ApiError::invalid("the journey", errors));

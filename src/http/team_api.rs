@@ -8,10 +8,10 @@
 
 use super::conversations_api::{check_profile, parse_role};
 use super::{ApiError, Caller, json};
-use crate::agent_protocol::AgentStatus;
 use crate::auth::generate_password;
 use crate::bus::BusEvent;
 use crate::domain::{AgentId, Email, SiteId};
+use crate::protocol::agent::AgentStatus;
 use crate::state::AppState;
 use crate::store::{NewAgent, RoutingProfile, StoreError};
 use actix_web::{HttpResponse, web};

@@ -6,10 +6,10 @@
 //! is told to close (it reconnects and resumes from its last seq), so one slow client can
 //! neither slow the others nor make the server buffer without limit.
 
-use crate::agent_protocol::{AgentStatus, LiveVisitor};
 use crate::bus::{BusEvent, Recipient, SiteData, WireEvent, WireKind};
+use crate::cluster::{ClusterView, NodeId, PresenceNews, best};
 use crate::domain::{AgentId, ConversationId, SiteId, Timestamp, VisitorId, VisitorState};
-use crate::presence::{ClusterView, NodeId, PresenceNews, best};
+use crate::protocol::agent::{AgentStatus, LiveVisitor};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::mpsc;

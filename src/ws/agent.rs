@@ -7,11 +7,11 @@
 use super::flow::{Flow, close};
 use super::frame_guard::Refusals;
 use super::pending::PendingSlot;
-use crate::agent_protocol::{self, AgentCommand, AgentFrame, AgentIn};
 use crate::chat::{AgentRefused, AgentSession, ChatError, TokenRefused};
 use crate::domain::ConversationId;
 use crate::hub::Outbound;
 use crate::protocol::ErrorCode;
+use crate::protocol::agent::{self, AgentCommand, AgentFrame, AgentIn};
 use crate::state::AppState;
 use crate::store::Appended;
 use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, Session};
@@ -182,7 +182,7 @@ impl AgentSocket {
                 .await;
         }
         self.strikes = 0;
-        let AgentIn { reference, command } = match agent_protocol::decode(&text) {
+        let AgentIn { reference, command } = match agent::decode(&text) {
             Ok(c) => c,
             Err((code, message, field)) => {
                 return self.refuse(None, code, message, field.as_deref()).await;

@@ -9,13 +9,13 @@
 
 use crate::helpers::DEADLINE;
 use crate::redis_server::{RedisServer, free_port, unique_prefix};
-use shopchat::agent_protocol::AgentFrame;
 use shopchat::bus::redis::RedisBusConfig;
 use shopchat::bus::{Bus, BusError, BusEvent, BusHealth, MemoryBus, RedisBus};
 use shopchat::domain::{
     AgentId, AuthorKind, ConversationId, MessageId, SiteId, Timestamp, VisitorId, VisitorState,
 };
 use shopchat::hub::{AgentRegistration, Hub, Outbound, Registration, SharedVisitor, lock};
+use shopchat::protocol::agent::AgentFrame;
 use shopchat::protocol::{Author, MessageOut, ServerFrame};
 use std::sync::Arc;
 use std::time::Duration;
@@ -534,8 +534,8 @@ async fn connecting_to_a_redis_that_is_not_there_is_a_clear_error() {
 
 #[tokio::test]
 async fn presence_news_from_one_node_shows_in_the_other_nodes_view() {
-    use shopchat::agent_protocol::{AgentStatus, LiveVisitor};
-    use shopchat::presence::PresenceNews;
+    use shopchat::cluster::PresenceNews;
+    use shopchat::protocol::agent::{AgentStatus, LiveVisitor};
     let server = RedisServer::start().await;
     let config = test_config();
     let (a, b) = (

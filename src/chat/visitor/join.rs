@@ -168,7 +168,7 @@ impl ChatService {
             .hub
             .site_agents(&site.id)
             .iter()
-            .any(|(_, s)| *s == crate::agent_protocol::AgentStatus::Online);
+            .any(|(_, s)| *s == crate::protocol::agent::AgentStatus::Online);
         ServerFrame::Status {
             conversation_id: conversation.id.clone(),
             state: conversation.lifecycle.stage.name().into(),

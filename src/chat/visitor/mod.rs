@@ -10,13 +10,13 @@ mod proactive;
 pub use join::JoinRequest;
 
 use super::{ChatError, ChatService};
-use crate::agent_protocol::{AgentFrame, LiveVisitor, VisitorChange};
 use crate::bus::BusEvent;
 use crate::domain::{
     AuthorKind, BrowsingEvent, ClientMsgId, ConversationId, MessageText, Timestamp, VisitorId,
     VisitorState,
 };
 use crate::hub::{Registration, SharedVisitor, lock};
+use crate::protocol::agent::{AgentFrame, LiveVisitor, VisitorChange};
 use crate::protocol::{Author, ServerFrame};
 use crate::store::{Appended, NewMessage, Site};
 use crate::triggers::{Stage, Wake};

@@ -2,12 +2,12 @@
 //! make the firing durable, then act; and credit later funnel stages to the rule that fired.
 
 use super::ShopperSession;
-use crate::agent_protocol::AgentStatus;
 use crate::chat::ChatError;
 use crate::domain::{
     AgentId, AuthorKind, BrowsingEvent, ClientMsgId, MessageText, RuleId, Timestamp,
 };
 use crate::hub::lock;
+use crate::protocol::agent::AgentStatus;
 use crate::protocol::{Author, ServerFrame};
 use crate::store::NewMessage;
 use crate::triggers::{Action, Facts, Persona, Priority, Stage, Wake, render};
@@ -38,7 +38,7 @@ impl ShopperSession {
     /// Evaluates the site's rules and acts on a firing; returns the next moment a rule could
     /// fire (the socket arms its one timer for it; `None`: nothing to wait for).
     pub async fn run_triggers(&mut self, wake: Wake<'_>) -> Option<Timestamp> {
-        let rules = match self.service.rules.get(&self.site.id).await {
+        let rules = match self.service.site_rules(&self.site.id).await {
             Ok(rules) => rules,
             Err(e) => {
                 tracing::warn!(error = %e, site = %self.site.id, "cannot load trigger rules");
@@ -60,7 +60,7 @@ impl ShopperSession {
             .hub
             .site_agents(&self.site.id)
             .into_iter()
-            .filter(|(_, s)| *s == crate::agent_protocol::AgentStatus::Online)
+            .filter(|(_, s)| *s == crate::protocol::agent::AgentStatus::Online)
             .map(|(id, _)| id)
             .collect();
         let max_chars = self.service.settings.limits.max_message_chars;
@@ -202,7 +202,7 @@ impl ShopperSession {
                     }
                 }
                 Planned::AlertAgents(text) => {
-                    let frame = crate::agent_protocol::AgentFrame::Alert {
+                    let frame = crate::protocol::agent::AgentFrame::Alert {
                         site_id: self.site.id.clone(),
                         visitor_id: self.visitor.clone(),
                         rule_id: rule.clone(),
@@ -364,7 +364,7 @@ impl ShopperSession {
     }
 
     async fn dismiss(&mut self, rule: &RuleId, now: Timestamp) {
-        let cooldown = match self.service.rules.get(&self.site.id).await {
+        let cooldown = match self.service.site_rules(&self.site.id).await {
             Ok(rules) => rules
                 .set
                 .rules()
@@ -381,7 +381,7 @@ impl ShopperSession {
 
     /// Credits a stage to the last firing, once, within the site's attribution window.
     pub async fn reach(&mut self, stage: Stage, now: Timestamp) {
-        let window = match self.service.rules.get(&self.site.id).await {
+        let window = match self.service.site_rules(&self.site.id).await {
             Ok(rules) => rules.attribution_window_ms(),
             Err(_) => return,
         };

@@ -9,7 +9,6 @@
 use super::flow::{Flow, close};
 use super::frame_guard::Refusals;
 use super::pending::PendingSlot;
-use crate::agent_protocol::VisitorChange;
 use crate::auth::SessionError;
 use crate::chat::{ChatError, JoinRequest, ShopperSession};
 use crate::domain::{
@@ -18,6 +17,7 @@ use crate::domain::{
 };
 use crate::http::ClientAddr;
 use crate::hub::Outbound;
+use crate::protocol::agent::VisitorChange;
 use crate::protocol::{
     self, ClientFrame, ContactFrame, ConversationSummary, ErrorCode, EventFrame, Hello,
     MessageFrame, PROTOCOL_VERSION, ReadFrame, ServerFrame,

@@ -125,11 +125,11 @@ pub enum AgentStatus {
 
 impl AgentStatus {
     /// For routing.
-    pub fn routing(self) -> crate::routing::Status {
+    pub fn routing(self) -> crate::conversation::routing::Status {
         match self {
-            AgentStatus::Online => crate::routing::Status::Online,
-            AgentStatus::Away => crate::routing::Status::Away,
-            AgentStatus::Offline => crate::routing::Status::Offline,
+            AgentStatus::Online => crate::conversation::routing::Status::Online,
+            AgentStatus::Away => crate::conversation::routing::Status::Away,
+            AgentStatus::Offline => crate::conversation::routing::Status::Offline,
         }
     }
 }

@@ -8,8 +8,8 @@
 //! everything it reported after [`NODE_TTL_MS`], so a crash never leaves agents "online" who
 //! can no longer answer. Pure: times are passed in, nothing here does I/O.
 
-use crate::agent_protocol::{AgentStatus, LiveVisitor};
 use crate::domain::{AgentId, SiteId, Timestamp, VisitorId};
+use crate::protocol::agent::{AgentStatus, LiveVisitor};
 use std::collections::HashMap;
 
 /// How often a node announces itself and what it has live.

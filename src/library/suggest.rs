@@ -1,11 +1,11 @@
 //! Suggested replies for an agent: the site's canned replies and knowledge-base articles
 //! ranked against the shopper's last message, with the same BM25 ranking the bot uses
-//! ([`crate::bot::kb`]: stemming and stop words in the site's language). Pure: the caller
+//! ([`crate::library::kb`]: stemming and stop words in the site's language). Pure: the caller
 //! loads the replies and articles and renders the winners.
 //!
 //! A canned reply is indexed as its shortcut, title and body; an article as its question
 //! twice and its answer, as the bot indexes it. Scores are normalised the way
-//! [`crate::bot::kb`] documents (divided by the IDF of a word found in one document), so they
+//! [`crate::library::kb`] documents (divided by the IDF of a word found in one document), so they
 //! read alike whatever the library's size. Every item sharing a word with the message is a
 //! candidate: an agent picks one or none, so unlike the bot there is no threshold.
 

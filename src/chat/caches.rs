@@ -1,0 +1,158 @@
+//! Per-node copies of site data read on the hot path (every browsing event runs the site's
+//! rules, every shopper message reads its chat settings, every bot answer ranks its knowledge
+//! base) and changed rarely by owners. One generic [`SiteCache`] holds each kind; a change on
+//! any node reaches every node's copy as an invalidation on the bus (see `ChatService::
+//! drop_cached`), and the next read loads afresh.
+
+use super::ChatService;
+use crate::conversation::ChatSettings;
+use crate::domain::SiteId;
+use crate::library::kb::{KnowledgeBase, language_for};
+use crate::store::{StoreError, TriggerSettings};
+use crate::triggers::{Fatigue, Rule, RuleSet};
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, RwLock};
+
+/// Sites kept per cache before it starts over; bounds memory.
+const MAX_SITES: usize = 10_000;
+
+/// One kind of site data, per site, shared by every socket on this node. Cloneable handle.
+pub struct SiteCache<T> {
+    sites: Arc<RwLock<HashMap<SiteId, Arc<T>>>>,
+}
+
+impl<T> Clone for SiteCache<T> {
+    fn clone(&self) -> Self {
+        SiteCache {
+            sites: self.sites.clone(),
+        }
+    }
+}
+
+impl<T> Default for SiteCache<T> {
+    fn default() -> Self {
+        SiteCache {
+            sites: Arc::default(),
+        }
+    }
+}
+
+impl<T> SiteCache<T> {
+    /// The site's copy, made by `load` on first use (two racing first uses both load; the
+    /// later one wins, which is harmless for data that is the same either way).
+    pub async fn get_or_load<F>(&self, site: &SiteId, load: F) -> Result<Arc<T>, StoreError>
+    where
+        F: Future<Output = Result<T, StoreError>>,
+    {
+        if let Some(found) = self.sites.read().ok().and_then(|m| m.get(site).cloned()) {
+            return Ok(found);
+        }
+        let loaded = Arc::new(load.await?);
+        if let Ok(mut sites) = self.sites.write() {
+            if sites.len() >= MAX_SITES {
+                sites.clear();
+            }
+            sites.insert(site.clone(), loaded.clone());
+        }
+        Ok(loaded)
+    }
+
+    /// Forgets a site's copy after a change.
+    pub fn invalidate(&self, site: &SiteId) {
+        if let Ok(mut sites) = self.sites.write() {
+            sites.remove(site);
+        }
+    }
+}
+
+/// A site's compiled rules and settings.
+#[derive(Debug)]
+pub struct SiteRules {
+    /// The rules, indexed.
+    pub set: RuleSet,
+    /// The site's trigger settings.
+    pub settings: TriggerSettings,
+}
+
+impl SiteRules {
+    /// Attribution window in milliseconds.
+    pub fn attribution_window_ms(&self) -> i64 {
+        (self.settings.attribution_window_secs as i64).saturating_mul(1000)
+    }
+}
+
+/// This node's caches of site data.
+#[derive(Clone, Default)]
+pub struct Caches {
+    /// Each site's compiled trigger rules.
+    pub(super) rules: SiteCache<SiteRules>,
+    /// Each site's knowledge base, indexed for the bot.
+    pub(super) kb: SiteCache<KnowledgeBase>,
+    /// Each site's chat settings.
+    pub(super) settings: SiteCache<ChatSettings>,
+}
+
+impl ChatService {
+    /// The site's rules, compiled on first use.
+    pub async fn site_rules(&self, site: &SiteId) -> Result<Arc<SiteRules>, StoreError> {
+        self.caches
+            .rules
+            .get_or_load(site, async {
+                let stored = self.store.list_rules(site).await?;
+                let settings = self.store.trigger_settings(site).await?;
+                let rules: Vec<Rule> = stored
+                    .into_iter()
+                    .filter_map(|r| match Rule::from_json(r.id.clone(), &r.spec) {
+                        Ok(rule) => Some(rule),
+                        Err(errors) => {
+                            // Rules are validated before they are saved; this is a rule
+                            // written by an older version that the current one refuses.
+                            tracing::warn!(rule = %r.id, ?errors, "stored rule no longer validates; skipped");
+                            None
+                        }
+                    })
+                    .collect();
+                let fatigue = Fatigue {
+                    max: settings.fatigue_max,
+                    window_ms: (settings.fatigue_window_secs as i64).saturating_mul(1000),
+                };
+                Ok(SiteRules {
+                    set: RuleSet::new(rules, fatigue),
+                    settings,
+                })
+            })
+            .await
+    }
+
+    /// The site's knowledge base, indexed on first use; stemming and stop words follow the
+    /// site's first language (English by default).
+    pub async fn knowledge(&self, site: &SiteId) -> Result<Arc<KnowledgeBase>, StoreError> {
+        self.caches
+            .kb
+            .get_or_load(site, async {
+                let articles = self.store.list_articles(site).await?;
+                let settings = self.store.chat_settings(site).await?;
+                let language = language_for(settings.languages.first().map(String::as_str));
+                Ok(KnowledgeBase::new(&articles, language))
+            })
+            .await
+    }
+
+    /// A site's chat settings through this node's cache; the defaults if the store fails, so
+    /// a store hiccup degrades to default behaviour instead of dropping a shopper's message.
+    pub async fn settings(&self, site: &SiteId) -> Arc<ChatSettings> {
+        let loaded = self
+            .caches
+            .settings
+            .get_or_load(site, self.store.chat_settings(site))
+            .await;
+        match loaded {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(error = %e, site = %site, "chat settings unavailable; using defaults");
+                Arc::new(ChatSettings::default())
+            }
+        }
+    }
+}
