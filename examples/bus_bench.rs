@@ -163,7 +163,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let local = Hub::new();
     run(
         "memory (one node)",
-        Arc::new(MemoryBus::new(local.clone())),
+        Arc::new(MemoryBus::new(Arc::new(local.clone()))),
         &local,
         events,
     )
@@ -171,8 +171,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let prefix = format!("bench-{}:", shopchat::domain::random_token(8));
     let (hub_a, hub_b) = (Hub::new(), Hub::new());
-    let a: Arc<dyn Bus> = Arc::new(RedisBus::connect(&url, &prefix, hub_a).await?);
-    let _b = RedisBus::connect(&url, &prefix, hub_b.clone()).await?;
+    let a: Arc<dyn Bus> = Arc::new(RedisBus::connect(&url, &prefix, Arc::new(hub_a)).await?);
+    let _b = RedisBus::connect(&url, &prefix, Arc::new(hub_b.clone())).await?;
     run("redis (node A → node B)", a, &hub_b, events).await?;
     Ok(())
 }

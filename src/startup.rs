@@ -4,7 +4,8 @@
 
 use crate::auth::{JwtKeys, SessionKey, generate_password, hash_password};
 use crate::bus::{Bus, MemoryBus, RedisBus};
-use crate::chat::{ChatParts, ChatService};
+use crate::chat::{Caches, ChatParts, ChatService, NodeDelivery};
+use crate::cluster::Cluster;
 use crate::config::Settings;
 use crate::domain::{Email, Origin, Role, random_token};
 use crate::hub::Hub;
@@ -275,11 +276,19 @@ impl Application {
 
         let hub = Hub::new();
         let shutdown = CancellationToken::new();
+        // The bus hands every node's events to this node's delivery (frames to the hub,
+        // presence to the cluster view, invalidations to the caches): built first, so the bus
+        // needs nothing but the trait.
+        let cluster = Cluster::new();
+        let caches = Caches::default();
+        let delivery = Arc::new(NodeDelivery::new(
+            hub.clone(),
+            cluster.clone(),
+            caches.clone(),
+        ));
         let bus: Arc<dyn Bus> = match &settings.redis_url {
-            Some(url) => {
-                Arc::new(RedisBus::connect(url, &settings.redis_prefix, hub.clone()).await?)
-            }
-            None => Arc::new(MemoryBus::new(hub.clone())),
+            Some(url) => Arc::new(RedisBus::connect(url, &settings.redis_prefix, delivery).await?),
+            None => Arc::new(MemoryBus::new(delivery)),
         };
         let jwt = JwtKeys::new(
             jwt_secret.as_bytes(),
@@ -293,6 +302,8 @@ impl Application {
             store: store.clone(),
             bus: bus.clone(),
             hub: hub.clone(),
+            cluster,
+            caches,
             webhooks: webhooks.clone(),
             settings: shared_settings.clone(),
             jwt: jwt.clone(),
@@ -323,10 +334,6 @@ impl Application {
             webhooks,
         };
 
-        // Any node's change to a site's rules, knowledge base or chat settings reaches this
-        // node's caches through the bus (its own changes too, by the same path).
-        let caches = chat.clone();
-        hub.set_invalidator(Box::new(move |site, what| caches.drop_cached(site, what)));
         chat.start_presence();
         chat.start_idle_sweep();
         // One argon2 hash, off the request path: see `dummy_hash`.

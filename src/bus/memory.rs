@@ -1,24 +1,24 @@
-//! The single-node bus: publishing is delivering to this node's hub, through the same
-//! envelope a Redis bus sends, so one node behaves exactly like one of several.
+//! The single-node bus: publishing is delivering to this node, through the same envelope a
+//! Redis bus sends, so one node behaves exactly like one of several.
 
-use super::{Bus, BusError, BusEvent, BusHealth, WireEvent};
-use crate::hub::Hub;
+use super::{Bus, BusError, BusEvent, BusHealth, Delivery, WireEvent};
 use async_trait::async_trait;
+use std::sync::Arc;
 use tokio::sync::watch;
 
 /// In-process [`Bus`] for a single node.
 pub struct MemoryBus {
-    hub: Hub,
+    delivery: Arc<dyn Delivery>,
     // Kept so watchers see a live channel that simply never changes: in-process delivery
     // cannot lose events.
     health: watch::Sender<BusHealth>,
 }
 
 impl MemoryBus {
-    /// A bus that delivers to `hub`.
-    pub fn new(hub: Hub) -> Self {
+    /// A bus that hands every event to `delivery`.
+    pub fn new(delivery: Arc<dyn Delivery>) -> Self {
         MemoryBus {
-            hub,
+            delivery,
             health: watch::Sender::new(BusHealth::Up { generation: 1 }),
         }
     }
@@ -27,7 +27,7 @@ impl MemoryBus {
 #[async_trait]
 impl Bus for MemoryBus {
     async fn publish(&self, event: BusEvent) -> Result<(), BusError> {
-        self.hub.deliver_wire(&WireEvent::from(&event));
+        self.delivery.deliver(&WireEvent::from(&event));
         Ok(())
     }
 

@@ -1,8 +1,10 @@
 //! Delivery between nodes. A publisher hands an event to the bus; every node's bus hands it to
-//! that node's [`Hub`](crate::hub::Hub). On one node the in-process bus does this directly; a
-//! Redis bus does it through pub/sub. Local delivery takes the same path as remote, so the
-//! single-node default exercises the code that several nodes rely on: both encode an event
-//! once into a [`WireEvent`] and hand that to [`Hub::deliver_wire`](crate::hub::Hub::deliver_wire).
+//! that node's [`Delivery`] (the application's event handler: frames to the node's sockets,
+//! presence news to its cluster view, invalidations to its caches). On one node the
+//! in-process bus does this directly; a Redis bus does it through pub/sub. Local delivery
+//! takes the same path as remote, so the single-node default exercises the code that several
+//! nodes rely on: both encode an event once into a [`WireEvent`] and hand that over. The bus
+//! knows nothing of sockets or caches: it depends only on this trait.
 
 mod health;
 mod memory;
@@ -20,6 +22,13 @@ use crate::protocol::agent::AgentFrame;
 use async_trait::async_trait;
 use std::time::Duration;
 use tokio::sync::watch;
+
+/// What a node does with each event its bus receives (its own included). Called inline on
+/// the bus's receiving task, so it must never wait: queue, drop or close, but do not await.
+pub trait Delivery: Send + Sync + 'static {
+    /// Hands one event to this node.
+    fn deliver(&self, event: &WireEvent);
+}
 
 /// Whose sockets get an event.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

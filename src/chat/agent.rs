@@ -52,7 +52,7 @@ impl ChatService {
                 return Err(ChatError::NotFound("agent"));
             }
             // Nobody would answer, and no grace timer would bring the chat back.
-            if self.hub.agent_status(to) == crate::protocol::agent::AgentStatus::Offline {
+            if self.agent_status(to) == crate::protocol::agent::AgentStatus::Offline {
                 return Err(ChatError::Invalid {
                     field: "to_agent",
                     message: "that agent is offline; transfer to a team or the queue".into(),

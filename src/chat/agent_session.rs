@@ -71,7 +71,8 @@ impl ChatService {
         let registration = self
             .hub
             .register_agent(&agent.id, sites.clone(), outbox, too_slow);
-        let status = self.hub.agent_status(&agent.id);
+        self.cluster.seen(&agent.id);
+        let status = self.agent_status(&agent.id);
         let mut site_views = Vec::new();
         let mut conversations = Vec::new();
         for m in &memberships {
@@ -103,7 +104,7 @@ impl ChatService {
                 status,
             },
             sites: site_views,
-            visitors: self.hub.live_visitors(&sites),
+            visitors: self.live_visitors(&sites),
             conversations,
         };
         let session = AgentSession {
@@ -323,7 +324,9 @@ impl AgentSession {
     /// chats to the agent, offline starts the grace period for its chats.
     pub async fn set_status(&self, status: AgentStatus) {
         let me = &self.agent.id;
-        self.service.hub.set_agent_status(me, status);
+        if self.service.hub.set_agent_status(me, status) && status != AgentStatus::Offline {
+            self.service.cluster.seen(me);
+        }
         let sites = self.sites();
         self.service.tell_status(me, &sites, status).await;
         match status {

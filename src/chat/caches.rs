@@ -5,6 +5,7 @@
 //! drop_cached`), and the next read loads afresh.
 
 use super::ChatService;
+use crate::bus::SiteData;
 use crate::conversation::ChatSettings;
 use crate::domain::SiteId;
 use crate::library::kb::{KnowledgeBase, language_for};
@@ -91,6 +92,19 @@ pub struct Caches {
     pub(super) kb: SiteCache<KnowledgeBase>,
     /// Each site's chat settings.
     pub(super) settings: SiteCache<ChatSettings>,
+}
+
+impl Caches {
+    /// Drops this node's copies of a site's data.
+    pub fn drop(&self, site: &SiteId, what: &[SiteData]) {
+        for data in what {
+            match data {
+                SiteData::Rules => self.rules.invalidate(site),
+                SiteData::Knowledge => self.kb.invalidate(site),
+                SiteData::ChatSettings => self.settings.invalidate(site),
+            }
+        }
+    }
 }
 
 impl ChatService {

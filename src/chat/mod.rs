@@ -10,6 +10,7 @@ mod agent;
 mod agent_session;
 mod bot;
 mod caches;
+mod delivery;
 mod idle;
 mod presence;
 mod queue;
@@ -20,10 +21,12 @@ mod visitor;
 pub use access::TokenRefused;
 pub use agent_session::{AgentRefused, AgentSession};
 pub use caches::{Caches, SiteCache, SiteRules};
+pub use delivery::NodeDelivery;
 pub use visitor::{JoinRequest, ShopperSession};
 
 use crate::auth::JwtKeys;
 use crate::bus::Bus;
+use crate::cluster::Cluster;
 use crate::config::Settings;
 use crate::hub::Hub;
 use crate::store::Store;
@@ -38,6 +41,7 @@ pub struct ChatService {
     store: Arc<dyn Store>,
     bus: Arc<dyn Bus>,
     hub: Hub,
+    cluster: Cluster,
     caches: Caches,
     webhooks: crate::webhooks::Webhooks,
     settings: Arc<Settings>,
@@ -57,6 +61,10 @@ pub struct ChatParts {
     pub bus: Arc<dyn Bus>,
     /// This node's sockets.
     pub hub: Hub,
+    /// What the other nodes have live.
+    pub cluster: Cluster,
+    /// This node's caches of site data (shared with its [`NodeDelivery`]).
+    pub caches: Caches,
     /// Outbound webhook deliveries.
     pub webhooks: crate::webhooks::Webhooks,
     /// The settings the server runs with.
@@ -74,7 +82,8 @@ impl ChatService {
             store: parts.store,
             bus: parts.bus,
             hub: parts.hub,
-            caches: Caches::default(),
+            cluster: parts.cluster,
+            caches: parts.caches,
             webhooks: parts.webhooks,
             jwt: parts.jwt,
             shutdown: parts.shutdown,
@@ -153,20 +162,8 @@ impl ChatService {
     /// An owner changed site data that nodes cache: this node drops its copy at once (so the
     /// owner's next request sees the change even if the bus is down), then every node does.
     pub async fn site_changed(&self, site: &SiteId, what: &[crate::bus::SiteData]) {
-        self.drop_cached(site, what);
+        self.caches.drop(site, what);
         self.publish(BusEvent::invalidate(site, what)).await;
-    }
-
-    /// Drops this node's cached copies of a site's data.
-    pub fn drop_cached(&self, site: &SiteId, what: &[crate::bus::SiteData]) {
-        use crate::bus::SiteData;
-        for data in what {
-            match data {
-                SiteData::Rules => self.caches.rules.invalidate(site),
-                SiteData::Knowledge => self.caches.kb.invalidate(site),
-                SiteData::ChatSettings => self.caches.settings.invalidate(site),
-            }
-        }
     }
 
     /// An agent's display name (its id if the account is gone).

@@ -16,7 +16,7 @@ impl ChatService {
     pub async fn announce_agents(&self, sites: &[SiteId]) {
         for site in sites {
             let news = PresenceNews::Agents {
-                node: self.hub.node().clone(),
+                node: self.cluster.node().clone(),
                 agents: self.hub.local_site_agents(site),
             };
             self.publish(BusEvent::presence(site, news)).await;
@@ -27,7 +27,7 @@ impl ChatService {
     pub async fn announce_visitor(&self, visitor: LiveVisitor) {
         let site = visitor.site_id.clone();
         let news = PresenceNews::Visitor {
-            node: self.hub.node().clone(),
+            node: self.cluster.node().clone(),
             visitor: Box::new(visitor),
         };
         self.publish(BusEvent::presence(&site, news)).await;
@@ -36,7 +36,7 @@ impl ChatService {
     /// Tells the other nodes that a shopper's last tab on this node closed.
     pub async fn announce_left(&self, site: &SiteId, visitor: &VisitorId) {
         let news = PresenceNews::VisitorLeft {
-            node: self.hub.node().clone(),
+            node: self.cluster.node().clone(),
             visitor_id: visitor.clone(),
         };
         self.publish(BusEvent::presence(site, news)).await;
@@ -65,10 +65,10 @@ impl ChatService {
     /// earlier disconnection does nothing once the agent has been back since, even if it is
     /// offline again when that timer fires (the later disconnection armed its own).
     pub async fn went_offline(&self, agent: &AgentId) {
-        if self.hub.agent_status(agent) != AgentStatus::Offline {
+        if self.agent_status(agent) != AgentStatus::Offline {
             return;
         }
-        let mark = self.hub.presence_mark();
+        let mark = self.cluster.presence_mark();
         if let Ok(memberships) = self.store.memberships(agent).await {
             let sites: Vec<SiteId> = memberships.into_iter().map(|m| m.site_id).collect();
             self.tell_status(agent, &sites, AgentStatus::Offline).await;
@@ -81,8 +81,8 @@ impl ChatService {
                 _ = tokio::time::sleep(grace) => {}
                 _ = service.shutdown.cancelled() => return,
             }
-            if service.hub.agent_status(&agent) == AgentStatus::Offline
-                && !service.hub.back_since(&agent, mark)
+            if service.agent_status(&agent) == AgentStatus::Offline
+                && !service.cluster.back_since(&agent, mark)
             {
                 service.agent_gone(&agent).await;
             }
@@ -106,7 +106,7 @@ impl ChatService {
             self.announce_agents(&agent_sites).await;
         } else if let Some(site) = shopper_sites.first() {
             let news = PresenceNews::Heartbeat {
-                node: self.hub.node().clone(),
+                node: self.cluster.node().clone(),
             };
             self.publish(BusEvent::presence(site, news)).await;
         }
@@ -119,7 +119,7 @@ impl ChatService {
         };
         if let Some(site) = sites.first() {
             let news = PresenceNews::Sync {
-                node: self.hub.node().clone(),
+                node: self.cluster.node().clone(),
             };
             self.publish(BusEvent::presence(&site.id, news)).await;
         }
@@ -141,7 +141,7 @@ impl ChatService {
                 tokio::select! {
                     _ = service.shutdown.cancelled() => return,
                     _ = tick.tick() => {
-                        for (node, agents) in service.hub.expire_cluster(Timestamp::now()) {
+                        for (node, agents) in service.cluster.expire(Timestamp::now()) {
                             tracing::warn!(node = %node.0, "a node went silent; forgetting what it had live");
                             // Its agents' chats wait for them as if they had closed the tab.
                             for agent in agents {
@@ -150,7 +150,7 @@ impl ChatService {
                         }
                         service.heartbeat().await;
                     }
-                    _ = service.hub.sync_requested() => service.announce_everything().await,
+                    _ = service.cluster.sync_requested() => service.announce_everything().await,
                     changed = health.changed() => {
                         if changed.is_err() {
                             return;
@@ -160,7 +160,7 @@ impl ChatService {
                             generation = now.generation();
                             // News published while this node was not subscribed is lost: start
                             // over from what the others say now, and tell them what is here.
-                            service.hub.forget_cluster();
+                            service.cluster.forget();
                             service.hub.resync_all();
                             service.ask_for_everything().await;
                             service.announce_everything().await;
@@ -169,5 +169,31 @@ impl ChatService {
                 }
             }
         });
+    }
+}
+
+impl ChatService {
+    /// An agent's status anywhere in the cluster (its best one when it has tabs on several
+    /// nodes): offline when it has no socket on any node this one has heard from.
+    pub fn agent_status(&self, agent: &AgentId) -> AgentStatus {
+        self.cluster
+            .status_with(agent, self.hub.agent_status(agent))
+    }
+
+    /// The site's agents with a socket on any node, each once with its best status.
+    pub fn site_agents(&self, site: &SiteId) -> Vec<(AgentId, AgentStatus)> {
+        self.cluster
+            .agents_with(site, self.hub.local_site_agents(site))
+    }
+
+    /// The visitors of these sites on any node, as the live-visitors list shows them.
+    pub fn live_visitors(&self, sites: &[SiteId]) -> Vec<LiveVisitor> {
+        self.cluster
+            .visitors_with(sites, self.hub.site_visitors(sites))
+    }
+
+    /// Whether a visitor has a socket on another node, as far as this node has heard.
+    pub fn visitor_live_elsewhere(&self, site: &SiteId, visitor: &VisitorId) -> bool {
+        self.cluster.has_visitor(site, visitor)
     }
 }

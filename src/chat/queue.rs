@@ -63,7 +63,6 @@ impl ChatService {
             self.route_site(&conv.site_id).await;
         }
         let anyone_online = self
-            .hub
             .site_agents(&conv.site_id)
             .iter()
             .any(|(_, s)| *s == crate::protocol::agent::AgentStatus::Online);

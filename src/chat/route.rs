@@ -14,7 +14,6 @@ impl ChatService {
     pub async fn route_site(&self, site: &SiteId) {
         // Nobody online here: nothing to route, and no reason to wait for the lock.
         let anyone = self
-            .hub
             .site_agents(site)
             .iter()
             .any(|(_, s)| *s == AgentStatus::Online);
@@ -35,7 +34,6 @@ impl ChatService {
             return Ok(());
         }
         let online: Vec<_> = self
-            .hub
             .site_agents(site)
             .into_iter()
             .filter(|(_, s)| *s == AgentStatus::Online)

@@ -206,7 +206,7 @@ async fn get_visitor(
         ApiError::bad_request("invalid_field", e.to_string()).with_field("visitor_id")
     })?;
     let live = state.hub.visitor_state(&site, &visitor);
-    let online = live.is_some() || state.hub.visitor_live_elsewhere(&site, &visitor);
+    let online = live.is_some() || state.chat.visitor_live_elsewhere(&site, &visitor);
     let browsing = match live {
         Some(s) => s,
         None => state

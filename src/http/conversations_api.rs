@@ -276,7 +276,7 @@ pub(super) fn agent_view(state: &AppState, m: &SiteAgent) -> serde_json::Value {
         "role": m.role,
         "capacity": m.profile.capacity,
         "skills": m.profile.skills,
-        "status": state.hub.agent_status(&m.agent.id),
+        "status": state.chat.agent_status(&m.agent.id),
     })
 }
 

@@ -6,9 +6,8 @@
 //! is told to close (it reconnects and resumes from its last seq), so one slow client can
 //! neither slow the others nor make the server buffer without limit.
 
-use crate::bus::{BusEvent, Recipient, SiteData, WireEvent, WireKind};
-use crate::cluster::{ClusterView, NodeId, PresenceNews, best};
-use crate::domain::{AgentId, ConversationId, SiteId, Timestamp, VisitorId, VisitorState};
+use crate::bus::{BusEvent, Delivery, Recipient, WireEvent, WireKind};
+use crate::domain::{AgentId, ConversationId, SiteId, VisitorId, VisitorState};
 use crate::protocol::agent::{AgentStatus, LiveVisitor};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -77,49 +76,21 @@ struct Inner {
     visitors: HashMap<VisitorId, LiveShopper>,
     agents: HashMap<AgentId, LiveAgent>,
     next_socket: u64,
-    /// What the other nodes have live, from their presence news on the bus.
-    cluster: ClusterView,
-    /// Counts presence events, so "came back since" needs no clock (two events in the same
-    /// millisecond stay ordered).
-    presence_clock: u64,
-    /// Per agent, the `presence_clock` when it was last seen available (a socket here, a
-    /// status change to online or away, another node's report of it): an agent's grace
-    /// timer sheds its chats only if the agent has not been back since the timer started.
-    /// One small entry per account that ever connected.
-    last_seen: HashMap<AgentId, u64>,
 }
 
-impl Inner {
-    /// Records that `agent` is available now.
-    fn seen(&mut self, agent: &AgentId) {
-        self.presence_clock += 1;
-        let now = self.presence_clock;
-        self.last_seen.insert(agent.clone(), now);
-    }
-}
-
-/// Handle to this node's live connections, and to what it knows of the other nodes'.
-#[derive(Clone)]
+/// Handle to this node's live connections (what the other nodes have live is the
+/// [`Cluster`](crate::cluster::Cluster)'s, beside it).
+#[derive(Clone, Default)]
 pub struct Hub {
     inner: Arc<Mutex<Inner>>,
-    node: Arc<NodeId>,
-    /// Woken when another node asks for everything this one has live.
-    sync_wanted: Arc<tokio::sync::Notify>,
-    /// Drops cached site data; set once at start-up by the owner of the caches.
-    invalidator: Arc<std::sync::OnceLock<Invalidator>>,
 }
 
-/// What the hub calls when some node changed a site's cached data.
-pub type Invalidator = Box<dyn Fn(&SiteId, &[SiteData]) + Send + Sync>;
-
-impl Default for Hub {
-    fn default() -> Self {
-        Hub {
-            inner: Arc::default(),
-            node: Arc::new(NodeId::generate()),
-            sync_wanted: Arc::default(),
-            invalidator: Arc::default(),
-        }
+/// A bus delivering straight to the hub: the frames for sockets. (A node's real delivery,
+/// in `chat`, also feeds presence news to the cluster view and invalidations to the caches;
+/// this is what tests and benchmarks of the bus use.)
+impl Delivery for Hub {
+    fn deliver(&self, event: &WireEvent) {
+        self.deliver_wire(event);
     }
 }
 
@@ -167,61 +138,6 @@ impl Hub {
         Hub::default()
     }
 
-    /// This node's name in presence news.
-    pub fn node(&self) -> &NodeId {
-        &self.node
-    }
-
-    /// Takes in presence news from the bus; this node's own news is already known first hand.
-    fn learn(&self, site: &SiteId, json: &str) {
-        let news: PresenceNews = match serde_json::from_str(json) {
-            Ok(news) => news,
-            Err(e) => {
-                tracing::debug!(error = %e, "unreadable presence news");
-                return;
-            }
-        };
-        if news.node() == self.node.as_ref() {
-            return;
-        }
-        if let PresenceNews::Sync { .. } = news {
-            self.sync_wanted.notify_one();
-        }
-        let mut inner = self.inner();
-        if let PresenceNews::Agents { agents, .. } = &news {
-            for (agent, _) in agents.iter().filter(|(_, s)| *s != AgentStatus::Offline) {
-                inner.seen(agent);
-            }
-        }
-        inner.cluster.apply(site, news, Timestamp::now());
-    }
-
-    /// Sets what drops cached site data when any node (this one included) changes it.
-    pub fn set_invalidator(&self, invalidator: Invalidator) {
-        let _ = self.invalidator.set(invalidator);
-    }
-
-    fn invalidate(&self, site: &SiteId, json: &str) {
-        match serde_json::from_str::<Vec<SiteData>>(json) {
-            Ok(what) => {
-                if let Some(invalidate) = self.invalidator.get() {
-                    invalidate(site, &what);
-                }
-            }
-            Err(e) => tracing::debug!(error = %e, "unreadable invalidation"),
-        }
-    }
-
-    /// Resolves when another node has asked for everything this node has live.
-    pub async fn sync_requested(&self) {
-        self.sync_wanted.notified().await;
-    }
-
-    /// Forgets what other nodes reported (after a gap in the bus).
-    pub fn forget_cluster(&self) {
-        self.inner().cluster.clear();
-    }
-
     /// After a gap in the bus, every socket here catches up from the store: shopper sockets
     /// replay what they missed by seq, agent sockets reconnect for a fresh `ready` (the
     /// dashboard refetches its open chat then). No socket stays open but deaf.
@@ -252,11 +168,6 @@ impl Hub {
             .iter()
             .map(|(id, v)| LiveVisitor::of(&v.site_id, id, &lock(&v.state)))
             .collect()
-    }
-
-    /// Forgets other nodes that went silent; returns them with the agents they had.
-    pub fn expire_cluster(&self, now: Timestamp) -> Vec<(NodeId, Vec<AgentId>)> {
-        self.inner().cluster.expire(now)
     }
 
     /// This node's own agents of a site with their status, for its presence news.
@@ -384,16 +295,9 @@ impl Hub {
                     .collect()
             };
             match (&event.to, &event.kind) {
-                (_, WireKind::Presence) => {
-                    drop(inner);
-                    self.learn(&event.site_id, &event.json);
-                    return;
-                }
-                (_, WireKind::Invalidate) => {
-                    drop(inner);
-                    self.invalidate(&event.site_id, &event.json);
-                    return;
-                }
+                // Not for sockets: the node's delivery hands these to the cluster view and
+                // the caches.
+                (_, WireKind::Presence | WireKind::Invalidate) => return,
                 (
                     Recipient::Visitor(visitor),
                     WireKind::ShopperMessage { .. }
@@ -482,7 +386,6 @@ impl Hub {
             outbox,
             too_slow,
         });
-        inner.seen(agent);
         AgentRegistration {
             hub: self.clone(),
             agent: agent.clone(),
@@ -496,77 +399,28 @@ impl Hub {
         match inner.agents.get_mut(agent) {
             Some(live) => {
                 live.status = status;
-                if status != AgentStatus::Offline {
-                    inner.seen(agent);
-                }
                 true
             }
             None => false,
         }
     }
 
-    /// A mark for "now" in presence events, taken when an agent goes offline; see
-    /// [`Hub::back_since`].
-    pub fn presence_mark(&self) -> u64 {
-        let mut inner = self.inner();
-        inner.presence_clock += 1;
-        inner.presence_clock
-    }
-
-    /// Whether the agent has been available (here or on another node) since `mark`: then the
-    /// grace period that started at `mark` is void, and a later disconnection starts its own.
-    pub fn back_since(&self, agent: &AgentId, mark: u64) -> bool {
-        self.inner()
-            .last_seen
-            .get(agent)
-            .is_some_and(|&seen| seen > mark)
-    }
-
-    /// An agent's status anywhere in the cluster (its best one when it has tabs on several
-    /// nodes): offline when it has no socket on any node this one has heard from.
+    /// An agent's status on this node (offline without a socket here).
     pub fn agent_status(&self, agent: &AgentId) -> AgentStatus {
-        let inner = self.inner();
-        let here = inner
+        self.inner()
             .agents
             .get(agent)
-            .map_or(AgentStatus::Offline, |a| a.status);
-        best(here, inner.cluster.agent_status(agent))
+            .map_or(AgentStatus::Offline, |a| a.status)
     }
 
-    /// The site's agents with a socket on any node, each once with its best status.
-    pub fn site_agents(&self, site: &SiteId) -> Vec<(AgentId, AgentStatus)> {
-        let mut agents = self.local_site_agents(site);
-        let remote = self.inner().cluster.site_agents(site);
-        for (id, status) in remote {
-            match agents.iter_mut().find(|(a, _)| *a == id) {
-                Some((_, here)) => *here = best(*here, status),
-                None => agents.push((id, status)),
-            }
-        }
-        agents
-    }
-
-    /// The visitors of these sites on any node, as the live-visitors list shows them (this
-    /// node's own view of a shopper wins over another node's report).
-    pub fn live_visitors(&self, sites: &[SiteId]) -> Vec<LiveVisitor> {
-        let inner = self.inner();
-        let mut visitors: Vec<LiveVisitor> = inner
+    /// The visitors of these sites live on this node, as the live-visitors list shows them.
+    pub fn site_visitors(&self, sites: &[SiteId]) -> Vec<LiveVisitor> {
+        self.inner()
             .visitors
             .iter()
             .filter(|(_, v)| sites.contains(&v.site_id))
             .map(|(id, v)| LiveVisitor::of(&v.site_id, id, &lock(&v.state)))
-            .collect();
-        for remote in inner.cluster.live_visitors(sites) {
-            if !inner.visitors.contains_key(&remote.visitor_id) {
-                visitors.push(remote);
-            }
-        }
-        visitors
-    }
-
-    /// Whether a visitor has a socket on another node, as far as this node has heard.
-    pub fn visitor_live_elsewhere(&self, site: &SiteId, visitor: &VisitorId) -> bool {
-        self.inner().cluster.has_visitor(site, visitor)
+            .collect()
     }
 
     /// Whether a visitor has a socket on this node.
@@ -639,29 +493,6 @@ mod tests {
         hub.deliver(&event(&site, &visitor));
         assert!(slow.is_cancelled());
         assert!(fast_rx.try_recv().is_ok() && fast_rx.try_recv().is_ok());
-    }
-
-    #[test]
-    fn an_agent_back_here_or_on_another_node_voids_an_earlier_offline_mark() {
-        let hub = Hub::new();
-        let (site, ann) = (SiteId::generate(), AgentId::generate());
-        let mark = hub.presence_mark();
-        assert!(!hub.back_since(&ann, mark));
-        // Back on another node: its presence news counts.
-        let news = PresenceNews::Agents {
-            node: NodeId("other".into()),
-            agents: vec![(ann.clone(), AgentStatus::Online)],
-        };
-        let json = serde_json::to_string(&news).unwrap();
-        hub.learn(&site, &json);
-        assert!(hub.back_since(&ann, mark));
-        // A later mark (the next disconnection) is not voided by the earlier return…
-        let later = hub.presence_mark();
-        assert!(!hub.back_since(&ann, later));
-        // …but a socket here is a return.
-        let (tx, _rx) = mpsc::channel(1);
-        let _reg = hub.register_agent(&ann, vec![site], tx, CancellationToken::new());
-        assert!(hub.back_since(&ann, later));
     }
 
     #[test]

@@ -11,6 +11,9 @@ use crate::helpers::DEADLINE;
 use crate::redis_server::{RedisServer, free_port, unique_prefix};
 use shopchat::bus::redis::RedisBusConfig;
 use shopchat::bus::{Bus, BusError, BusEvent, BusHealth, MemoryBus, RedisBus};
+use shopchat::bus::{Delivery, SiteData, WireEvent, WireKind};
+use shopchat::chat::{Caches, NodeDelivery};
+use shopchat::cluster::Cluster;
 use shopchat::domain::{
     AgentId, AuthorKind, ConversationId, MessageId, SiteId, Timestamp, VisitorId, VisitorState,
 };
@@ -22,11 +25,41 @@ use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
-/// One node: its hub and its bus.
+/// One node: its sockets, its view of the other nodes, and its bus.
 #[derive(Clone)]
 struct Node {
     hub: Hub,
+    cluster: Cluster,
     bus: Arc<dyn Bus>,
+}
+
+type Dropped = Vec<(SiteId, Vec<SiteData>)>;
+
+/// The node's own delivery (frames to the hub, presence to the cluster view, invalidations to
+/// the caches), noting each invalidation it is handed so a test can see which arrived.
+struct Recording {
+    node: NodeDelivery,
+    dropped: Arc<std::sync::Mutex<Dropped>>,
+}
+
+impl Delivery for Recording {
+    fn deliver(&self, event: &WireEvent) {
+        if event.kind == WireKind::Invalidate {
+            let what: Vec<SiteData> = serde_json::from_str(&event.json).expect("invalidation");
+            self.dropped
+                .lock()
+                .unwrap()
+                .push((event.site_id.clone(), what));
+        }
+        self.node.deliver(event);
+    }
+}
+
+/// A node's hub and cluster view with the delivery the bus hands its events to.
+fn node_parts(dropped: Arc<std::sync::Mutex<Dropped>>) -> (Hub, Cluster, Arc<dyn Delivery>) {
+    let (hub, cluster) = (Hub::new(), Cluster::new());
+    let node = NodeDelivery::new(hub.clone(), cluster.clone(), Caches::default());
+    (hub, cluster, Arc::new(Recording { node, dropped }))
 }
 
 impl Node {
@@ -286,10 +319,11 @@ async fn contract(a: &Node, b: &Node) {
 
 #[tokio::test]
 async fn memory_bus_meets_the_bus_contract() {
-    let hub = Hub::new();
+    let (hub, cluster, delivery) = node_parts(Arc::default());
     let node = Node {
-        bus: Arc::new(MemoryBus::new(hub.clone())),
+        bus: Arc::new(MemoryBus::new(delivery)),
         hub,
+        cluster,
     };
     contract(&node, &node).await;
 }
@@ -307,12 +341,21 @@ fn test_config() -> RedisBusConfig {
 }
 
 async fn redis_node(url: &str, config: &RedisBusConfig) -> Node {
-    let hub = Hub::new();
-    let bus = RedisBus::connect_with(url, config.clone(), hub.clone())
+    recording_redis_node(url, config, Arc::default()).await
+}
+
+async fn recording_redis_node(
+    url: &str,
+    config: &RedisBusConfig,
+    dropped: Arc<std::sync::Mutex<Dropped>>,
+) -> Node {
+    let (hub, cluster, delivery) = node_parts(dropped);
+    let bus = RedisBus::connect_with(url, config.clone(), delivery)
         .await
         .expect("connect the Redis bus");
     Node {
         hub,
+        cluster,
         bus: Arc::new(bus),
     }
 }
@@ -518,7 +561,7 @@ async fn foreign_bytes_on_a_bus_channel_are_skipped_and_the_node_keeps_hearing()
 #[tokio::test]
 async fn connecting_to_a_redis_that_is_not_there_is_a_clear_error() {
     let url = format!("redis://127.0.0.1:{}/", free_port());
-    let result = RedisBus::connect(&url, &unique_prefix(), Hub::new()).await;
+    let result = RedisBus::connect(&url, &unique_prefix(), Arc::new(Hub::new())).await;
     match result {
         Err(e @ BusError::Connect { .. }) => {
             assert!(e.to_string().contains("127.0.0.1"), "{e}");
@@ -527,7 +570,7 @@ async fn connecting_to_a_redis_that_is_not_there_is_a_clear_error() {
         Ok(_) => panic!("connected to nothing"),
     }
     assert!(matches!(
-        RedisBus::connect("http://nope", "p:", Hub::new()).await,
+        RedisBus::connect("http://nope", "p:", Arc::new(Hub::new())).await,
         Err(BusError::Url(_))
     ));
 }
@@ -547,20 +590,20 @@ async fn presence_news_from_one_node_shows_in_the_other_nodes_view() {
     let _ann_a = FakeSocket::agent(&a, &ann, &[&site]);
     let mut bob_b = FakeSocket::agent(&b, &bob, &[&site]);
     assert_eq!(
-        b.hub.agent_status(&ann),
+        b.cluster.status_with(&ann, b.hub.agent_status(&ann)),
         AgentStatus::Offline,
         "b has not heard yet"
     );
 
     let news = PresenceNews::Agents {
-        node: a.hub.node().clone(),
+        node: a.cluster.node().clone(),
         agents: a.hub.local_site_agents(&site),
     };
     a.publish(BusEvent::presence(&site, news)).await;
     let eva = VisitorId::generate();
     let visitor = LiveVisitor::of(&site, &eva, &VisitorState::first_visit(Timestamp::now()));
     let news = PresenceNews::Visitor {
-        node: a.hub.node().clone(),
+        node: a.cluster.node().clone(),
         visitor: Box::new(visitor),
     };
     a.publish(BusEvent::presence(&site, news)).await;
@@ -568,8 +611,11 @@ async fn presence_news_from_one_node_shows_in_the_other_nodes_view() {
     let frame = routed(&site);
     a.publish(BusEvent::to_agents(&site, frame.clone())).await;
     assert_eq!(bob_b.next_frame().await, frame.to_json());
-    assert_eq!(b.hub.agent_status(&ann), AgentStatus::Online);
-    let mut agents = b.hub.site_agents(&site);
+    assert_eq!(
+        b.cluster.status_with(&ann, b.hub.agent_status(&ann)),
+        AgentStatus::Online
+    );
+    let mut agents = b.cluster.agents_with(&site, b.hub.local_site_agents(&site));
     agents.sort_by(|x, y| x.0.as_str().cmp(y.0.as_str()));
     let mut want = vec![
         (ann.clone(), AgentStatus::Online),
@@ -577,50 +623,50 @@ async fn presence_news_from_one_node_shows_in_the_other_nodes_view() {
     ];
     want.sort_by(|x, y| x.0.as_str().cmp(y.0.as_str()));
     assert_eq!(agents, want, "b's own agent and a's, each once");
-    let visitors = b.hub.live_visitors(std::slice::from_ref(&site));
+    let sites = std::slice::from_ref(&site);
+    let visitors = b.cluster.visitors_with(sites, b.hub.site_visitors(sites));
     assert_eq!(visitors.len(), 1);
     assert_eq!(visitors[0].visitor_id, eva);
     // A node's own news does not count twice.
     assert_eq!(
-        a.hub.site_agents(&site),
+        a.cluster.agents_with(&site, a.hub.local_site_agents(&site)),
         vec![(ann.clone(), AgentStatus::Online)]
     );
 
     // a's agent and shopper leave: b hears it.
     let news = PresenceNews::Agents {
-        node: a.hub.node().clone(),
+        node: a.cluster.node().clone(),
         agents: vec![],
     };
     a.publish(BusEvent::presence(&site, news)).await;
     let news = PresenceNews::VisitorLeft {
-        node: a.hub.node().clone(),
+        node: a.cluster.node().clone(),
         visitor_id: eva.clone(),
     };
     a.publish(BusEvent::presence(&site, news)).await;
     let frame = routed(&site);
     a.publish(BusEvent::to_agents(&site, frame.clone())).await;
     assert_eq!(bob_b.next_frame().await, frame.to_json());
-    assert_eq!(b.hub.agent_status(&ann), AgentStatus::Offline);
-    assert!(b.hub.live_visitors(std::slice::from_ref(&site)).is_empty());
+    assert_eq!(
+        b.cluster.status_with(&ann, b.hub.agent_status(&ann)),
+        AgentStatus::Offline
+    );
+    assert!(
+        b.cluster
+            .live_visitors(std::slice::from_ref(&site))
+            .is_empty()
+    );
 }
 
 #[tokio::test]
 async fn a_change_made_through_one_node_drops_every_nodes_cached_copy() {
-    use shopchat::bus::SiteData;
     let server = RedisServer::start().await;
     let config = test_config();
-    let (a, b) = (
-        redis_node(&server.url(), &config).await,
-        redis_node(&server.url(), &config).await,
-    );
-    type Dropped = Vec<(SiteId, Vec<SiteData>)>;
     let dropped: Arc<std::sync::Mutex<Dropped>> = Arc::default();
-    for node in [&a, &b] {
-        let seen = dropped.clone();
-        node.hub.set_invalidator(Box::new(move |site, what| {
-            seen.lock().unwrap().push((site.clone(), what.to_vec()));
-        }));
-    }
+    let (a, b) = (
+        recording_redis_node(&server.url(), &config, dropped.clone()).await,
+        recording_redis_node(&server.url(), &config, dropped.clone()).await,
+    );
     let site = SiteId::generate();
     let (ann, bob) = (AgentId::generate(), AgentId::generate());
     let mut ann_a = FakeSocket::agent(&a, &ann, &[&site]);

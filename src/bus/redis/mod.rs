@@ -1,5 +1,5 @@
 //! The bus for several nodes: events go through Redis pub/sub, and every node (this one
-//! included — there is no local shortcut) delivers what it receives to its own hub.
+//! included — there is no local shortcut) delivers what it receives to its own node's [`Delivery`].
 //!
 //! Channels: one per site, `{prefix}bus:{site_id}`, and each node pattern-subscribes to
 //! `{prefix}bus:*`. Every node needs every site's events today (a site's agents and visitors
@@ -15,12 +15,13 @@
 
 mod subscriber;
 
+use super::Delivery;
 use super::{Bus, BusError, BusEvent, BusHealth, WireEvent};
 use crate::domain::Timestamp;
-use crate::hub::Hub;
 use ::redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use ::redis::{AsyncCommands, Client, RedisError};
 use async_trait::async_trait;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 use tokio_util::sync::{CancellationToken, DropGuard};
@@ -104,17 +105,21 @@ fn worth_retrying(e: &RedisError) -> bool {
 
 impl RedisBus {
     /// Connects to Redis at `url` with default timings, subscribes, and delivers everything
-    /// published under `prefix` to `hub`. Fails if Redis cannot be reached or the
+    /// published under `prefix` to `delivery`. Fails if Redis cannot be reached or the
     /// subscription is not confirmed within the connect timeout.
-    pub async fn connect(url: &str, prefix: &str, hub: Hub) -> Result<RedisBus, BusError> {
-        RedisBus::connect_with(url, RedisBusConfig::with_prefix(prefix), hub).await
+    pub async fn connect(
+        url: &str,
+        prefix: &str,
+        delivery: Arc<dyn Delivery>,
+    ) -> Result<RedisBus, BusError> {
+        RedisBus::connect_with(url, RedisBusConfig::with_prefix(prefix), delivery).await
     }
 
     /// [`RedisBus::connect`] with explicit timings.
     pub async fn connect_with(
         url: &str,
         config: RedisBusConfig,
-        hub: Hub,
+        delivery: Arc<dyn Delivery>,
     ) -> Result<RedisBus, BusError> {
         let client = Client::open(url).map_err(BusError::Url)?;
         let addr = client.get_connection_info().addr().to_string();
@@ -165,7 +170,7 @@ impl RedisBus {
         let task = subscriber::Subscriber {
             client,
             pattern: pattern.clone(),
-            hub,
+            delivery,
             health: health_tx,
             config: config.clone(),
         };

@@ -1,20 +1,21 @@
 //! The subscriber task of a Redis bus: holds one pub/sub connection, delivers every envelope
-//! to the hub as it arrives, and when the connection is lost (closed, or silent past a ping)
+//! to the node's delivery as it arrives, and when the connection is lost (closed, or silent past a ping)
 //! reports Down, resubscribes with backoff and reports Up with a new generation. It never
 //! gives up: a node must not stay deaf because Redis restarted.
 //!
-//! Delivery is inline: `Hub::deliver_wire` never waits (full socket outboxes are closed as
-//! too slow), so there is no queue between this task and the hub. The client library reads
+//! Delivery is inline: a [`Delivery`] never waits (full socket outboxes are closed as
+//! too slow), so there is no queue between this task and the sockets. The client library reads
 //! the socket in its own task into an internal queue that this task drains as fast as the
-//! hub accepts, which is far faster than Redis sends.
+//! delivery accepts, which is far faster than Redis sends.
 
 use super::RedisBusConfig;
+use crate::bus::Delivery;
 use crate::bus::{BusHealth, WireEvent};
 use crate::domain::Timestamp;
-use crate::hub::Hub;
 use ::redis::aio::PubSub;
 use ::redis::{Client, RedisError};
 use futures_util::StreamExt;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
@@ -45,7 +46,7 @@ enum Ended {
 pub(super) struct Subscriber {
     pub(super) client: Client,
     pub(super) pattern: String,
-    pub(super) hub: Hub,
+    pub(super) delivery: Arc<dyn Delivery>,
     pub(super) health: watch::Sender<BusHealth>,
     pub(super) config: RedisBusConfig,
 }
@@ -141,7 +142,7 @@ impl Subscriber {
     fn deliver(&self, bytes: &[u8]) {
         match WireEvent::from_bytes(bytes) {
             Ok(event) => {
-                self.hub.deliver_wire(&event);
+                self.delivery.deliver(&event);
                 metrics::counter!("shopchat_bus_received_total").increment(1);
             }
             Err(e) => {

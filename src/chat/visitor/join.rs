@@ -165,7 +165,6 @@ impl ChatService {
             conversation.lifecycle.stage,
             crate::conversation::Stage::Queued
         ) && !self
-            .hub
             .site_agents(&site.id)
             .iter()
             .any(|(_, s)| *s == crate::protocol::agent::AgentStatus::Online);

@@ -57,7 +57,6 @@ impl ShopperSession {
             .is_none_or(|h| h.is_open(now));
         let online: Vec<crate::domain::AgentId> = self
             .service
-            .hub
             .site_agents(&self.site.id)
             .into_iter()
             .filter(|(_, s)| *s == crate::protocol::agent::AgentStatus::Online)
@@ -245,7 +244,6 @@ impl ShopperSession {
         };
         let online = self
             .service
-            .hub
             .site_agents(&self.site.id)
             .into_iter()
             .any(|(id, status)| id == agent && status == AgentStatus::Online);
