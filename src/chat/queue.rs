@@ -53,7 +53,7 @@ pub(super) async fn cart_total(
         return Some(live);
     }
     let saved = state.store.load_visitor(site, visitor).await.ok()??;
-    Some(saved.cart.map_or(0.0, |c| c.total))
+    Some(saved.browsing.cart.map_or(0.0, |c| c.total))
 }
 
 /// A queued chat: route it when the site auto-assigns; if it is still waiting and nobody is

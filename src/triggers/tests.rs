@@ -1,7 +1,7 @@
 //! Engine tests without a network: operators, trees, validation paths, caps, holdout, timers.
 
 use super::*;
-use crate::domain::{BrowsingEvent, RuleId, Timestamp, VisitorId, VisitorState};
+use crate::domain::{BrowsingEvent, RuleId, Timestamp, VisitorId};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
@@ -22,8 +22,8 @@ fn event(name: &str, props: Value) -> BrowsingEvent {
 }
 
 /// A visitor on a product page since t=1000 with a cart.
-fn shopper() -> VisitorState {
-    let mut v = VisitorState::first_visit(Timestamp(0));
+fn shopper() -> VisitorRecord {
+    let mut v = VisitorRecord::first_visit(Timestamp(0));
     v.apply(
         &event(
             "page_view",
@@ -64,7 +64,7 @@ static TWO_AGENTS: std::sync::LazyLock<[crate::domain::AgentId; 2]> =
         ]
     });
 
-fn facts(v: &VisitorState, now: i64) -> Facts<'_> {
+fn facts(v: &VisitorRecord, now: i64) -> Facts<'_> {
     Facts {
         now: Timestamp(now),
         visitor: v,
@@ -74,7 +74,7 @@ fn facts(v: &VisitorState, now: i64) -> Facts<'_> {
     }
 }
 
-fn holds(test: Value, v: &VisitorState, now: i64) -> bool {
+fn holds(test: Value, v: &VisitorRecord, now: i64) -> bool {
     rule(json!({ "name": "t", "conditions": test, "actions": [{ "type": "tag", "tag": "x" }] }))
         .conditions
         .holds(&facts(v, now))
@@ -594,7 +594,7 @@ proptest! {
         let fatigue = Fatigue { max: 2, window_ms: 600_000 };
         let set = RuleSet::new(vec![once.clone(), dwell], fatigue);
         let visitor = VisitorId::generate();
-        let mut v = VisitorState::first_visit(Timestamp(0));
+        let mut v = VisitorRecord::first_visit(Timestamp(0));
         let (mut now, mut typing, mut once_fired) = (0i64, false, 0);
         let mut shown: Vec<i64> = Vec::new();
         for s in steps {
@@ -638,7 +638,7 @@ proptest! {
     }
 }
 
-fn facts_at(v: &VisitorState, now: i64) -> Facts<'_> {
+fn facts_at(v: &VisitorRecord, now: i64) -> Facts<'_> {
     Facts {
         now: Timestamp(now),
         visitor: v,
@@ -651,7 +651,7 @@ fn facts_at(v: &VisitorState, now: i64) -> Facts<'_> {
 #[allow(clippy::too_many_arguments)]
 fn evaluate_and_record(
     set: &RuleSet,
-    v: &mut VisitorState,
+    v: &mut VisitorRecord,
     visitor: &VisitorId,
     now: i64,
     typing: bool,
@@ -724,7 +724,7 @@ fn templates_fill_in_facts_and_leave_unknowns_empty() {
         render(text, &facts(&v, 2000), 4000),
         "Alpine jacket for 240 (3 items)"
     );
-    let bare = VisitorState::first_visit(Timestamp(0));
+    let bare = VisitorRecord::first_visit(Timestamp(0));
     assert_eq!(
         render("Hi {{ product.name or 'there' }}!", &facts(&bare, 1), 4000),
         "Hi there!"

@@ -17,7 +17,7 @@ use crate::bus::BusEvent;
 use crate::chat;
 use crate::domain::{
     AuthorKind, BrowsingEvent, ClientMsgId, ConversationId, MessageText, PageInfo, Timestamp,
-    ValueError, VisitorId, VisitorState,
+    ValueError, VisitorId,
 };
 use crate::http::ClientAddr;
 use crate::hub::{Outbound, Registration, SharedVisitor, lock};
@@ -27,7 +27,7 @@ use crate::protocol::{
 };
 use crate::startup::AppState;
 use crate::store::{Appended, Conversation, NewMessage, Site};
-use crate::triggers::{Stage, Wake};
+use crate::triggers::{Stage, VisitorRecord, Wake};
 use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, Session};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use std::collections::HashMap;
@@ -198,7 +198,7 @@ impl ShopperSocket {
             let summary = LiveVisitor::of(
                 &self.site.id,
                 &visitor,
-                &state.unwrap_or_else(|| VisitorState::first_visit(Timestamp::now())),
+                &state.unwrap_or_else(|| VisitorRecord::first_visit(Timestamp::now())),
             );
             chat::announce_left(&self.state, &self.site.id, &visitor).await;
             chat::publish(
@@ -406,11 +406,11 @@ impl ShopperSocket {
             None => {
                 let loaded = if known {
                     match self.state.store.load_visitor(&self.site.id, &visitor).await {
-                        Ok(stored) => stored.unwrap_or_else(|| VisitorState::first_visit(now)),
+                        Ok(stored) => stored.unwrap_or_else(|| VisitorRecord::first_visit(now)),
                         Err(e) => return self.internal_error(e).await,
                     }
                 } else {
-                    VisitorState::first_visit(now)
+                    VisitorRecord::first_visit(now)
                 };
                 self.state
                     .hub
