@@ -13,6 +13,7 @@ use shopchat::hub::Hub;
 use shopchat::protocol::{self, Author, ClientFrame, MessageOut, ServerFrame};
 use shopchat::store::sqlite::SqliteStore;
 use shopchat::store::{NewMessage, NewSite, Store};
+use shopchat::triggers::VisitorRecord;
 use std::hint::black_box;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -59,7 +60,7 @@ fn decode_and_apply(c: &mut Criterion) {
     let _registration = hub.register_shopper(
         &site,
         &visitor,
-        VisitorState::first_visit(Timestamp(0)),
+        VisitorRecord::first_visit(Timestamp(0)),
         tx,
         CancellationToken::new(),
     );
@@ -203,7 +204,7 @@ fn rule_set(n: usize) -> shopchat::triggers::RuleSet {
 
 fn triggers(c: &mut Criterion) {
     use shopchat::triggers::{Facts, Wake};
-    let mut state = VisitorState::first_visit(Timestamp(0));
+    let mut state = VisitorRecord::first_visit(Timestamp(0));
     if let Ok(ClientFrame::Event(e)) = protocol::decode(PAGE_VIEW)
         && let Ok(event) = BrowsingEvent::parse(&e.name, e.props)
     {

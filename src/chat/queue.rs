@@ -51,7 +51,7 @@ impl ChatService {
             return Some(live);
         }
         let saved = self.store.load_visitor(site, visitor).await.ok()??;
-        Some(saved.cart.map_or(0.0, |c| c.total))
+        Some(saved.browsing.cart.map_or(0.0, |c| c.total))
     }
 
     /// A queued chat: route it when the site auto-assigns; if it is still waiting and nobody is

@@ -448,13 +448,12 @@ async fn conversation_visitor(
             .hub
             .visitor_state(&conversation.site_id, &conversation.visitor_id)
         {
-            Some(live) => Some(live),
-            None => {
-                state
-                    .store
-                    .load_visitor(&conversation.site_id, &conversation.visitor_id)
-                    .await?
-            }
+            Some(live) => Some(live.browsing),
+            None => state
+                .store
+                .load_visitor(&conversation.site_id, &conversation.visitor_id)
+                .await?
+                .map(|v| v.browsing),
         },
     )
 }

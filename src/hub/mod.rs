@@ -7,8 +7,9 @@
 //! neither slow the others nor make the server buffer without limit.
 
 use crate::bus::{BusEvent, Delivery, Recipient, WireEvent, WireKind};
-use crate::domain::{AgentId, ConversationId, SiteId, VisitorId, VisitorState};
+use crate::domain::{AgentId, ConversationId, SiteId, VisitorId};
 use crate::protocol::agent::{AgentStatus, LiveVisitor};
+use crate::triggers::VisitorRecord;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::mpsc;
@@ -43,11 +44,11 @@ pub enum Outbound {
 }
 
 /// A visitor's browsing state, shared by the visitor's open tabs on this node.
-pub type SharedVisitor = Arc<Mutex<VisitorState>>;
+pub type SharedVisitor = Arc<Mutex<VisitorRecord>>;
 
-/// Locks a visitor's state. A panic while holding the lock cannot leave a `VisitorState` half
+/// Locks a visitor's state. A panic while holding the lock cannot leave a `VisitorRecord` half
 /// updated in a way that matters (every update is a few field writes), so poisoning is ignored.
-pub fn lock(visitor: &SharedVisitor) -> MutexGuard<'_, VisitorState> {
+pub fn lock(visitor: &SharedVisitor) -> MutexGuard<'_, VisitorRecord> {
     visitor
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -212,7 +213,7 @@ impl Hub {
         &self,
         site: &SiteId,
         visitor: &VisitorId,
-        loaded: VisitorState,
+        loaded: VisitorRecord,
         outbox: mpsc::Sender<Outbound>,
         too_slow: CancellationToken,
     ) -> (Registration, SharedVisitor) {
@@ -432,7 +433,7 @@ impl Hub {
     }
 
     /// The live browsing state of a visitor connected to this node.
-    pub fn visitor_state(&self, site: &SiteId, visitor: &VisitorId) -> Option<VisitorState> {
+    pub fn visitor_state(&self, site: &SiteId, visitor: &VisitorId) -> Option<VisitorRecord> {
         let inner = self.inner();
         let live = inner.visitors.get(visitor).filter(|l| &l.site_id == site)?;
         let state = lock(&live.state).clone();
@@ -484,7 +485,7 @@ mod tests {
         let (slow_tx, _slow_rx) = mpsc::channel(1);
         let (fast_tx, mut fast_rx) = mpsc::channel(8);
         let slow = CancellationToken::new();
-        let state = VisitorState::first_visit(Timestamp(0));
+        let state = VisitorRecord::first_visit(Timestamp(0));
         let (_a, _) = hub.register_shopper(&site, &visitor, state.clone(), slow_tx, slow.clone());
         let (_b, _) =
             hub.register_shopper(&site, &visitor, state, fast_tx, CancellationToken::new());
@@ -503,7 +504,7 @@ mod tests {
         let reg = hub.register_shopper(
             &site,
             &visitor,
-            VisitorState::first_visit(Timestamp(0)),
+            VisitorRecord::first_visit(Timestamp(0)),
             tx,
             CancellationToken::new(),
         );

@@ -16,12 +16,10 @@ pub use records::{Article, CannedReply, NewArticle, NewCanned};
 pub use records::{DayStats, SiteStats};
 
 use crate::conversation::{ChatSettings, Opening};
-use crate::domain::{
-    AgentId, ConversationId, Email, Role, RuleId, SiteId, VisitorId, VisitorState,
-};
+use crate::domain::{AgentId, ConversationId, Email, Role, RuleId, SiteId, VisitorId};
 use crate::domain::{ArticleId, CannedId};
 use crate::protocol::MessageOut;
-use crate::triggers::Stage;
+use crate::triggers::{Stage, VisitorRecord};
 use async_trait::async_trait;
 
 /// What can go wrong with durable state. `Conflict` and `NotFound` are the caller's problem;
@@ -137,13 +135,13 @@ pub trait Store: Send + Sync + 'static {
         &self,
         site: &SiteId,
         visitor: &VisitorId,
-    ) -> Result<Option<VisitorState>, StoreError>;
+    ) -> Result<Option<VisitorRecord>, StoreError>;
     /// Saves a visitor's browsing state.
     async fn save_visitor(
         &self,
         site: &SiteId,
         visitor: &VisitorId,
-        state: &VisitorState,
+        state: &VisitorRecord,
     ) -> Result<(), StoreError>;
 
     /// Stores a message (the shopper's, a proactive one, or an agent's opening line) in the

@@ -7,7 +7,8 @@
 use super::facts::Facts;
 use super::history::Fatigue;
 use super::rule::{Action, Persona, Rule};
-use crate::domain::{RuleId, Timestamp, VisitorId, VisitorState};
+use super::visitor::VisitorRecord;
+use crate::domain::{RuleId, Timestamp, VisitorId};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 
@@ -157,7 +158,7 @@ impl RuleSet {
     }
 
     /// Records a firing in the visitor's history (before anything is shown).
-    pub fn record(&self, firing: &Firing, visitor: &mut VisitorState, now: Timestamp) {
+    pub fn record(&self, firing: &Firing, visitor: &mut VisitorRecord, now: Timestamp) {
         let proactive = self.rules[firing.index].is_proactive();
         let session = visitor.session_started_at;
         visitor.triggers.record(

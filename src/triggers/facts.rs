@@ -1,7 +1,8 @@
 //! Facts: what a rule can ask about a visitor at a moment. Names are resolved to [`Fact`] once
 //! when a rule is validated, so evaluation never compares strings to find a fact.
 
-use crate::domain::{AgentId, CartItem, PageType, Timestamp, VisitorState};
+use super::visitor::VisitorRecord;
+use crate::domain::{AgentId, CartItem, PageType, Timestamp};
 use serde_json::Value as Json;
 
 /// A fact a condition can test.
@@ -225,7 +226,7 @@ pub struct Facts<'a> {
     /// The moment of evaluation.
     pub now: Timestamp,
     /// The visitor's browsing state and trigger history.
-    pub visitor: &'a VisitorState,
+    pub visitor: &'a VisitorRecord,
     /// Agents online for the site now (a message from an agent persona needs its agent here).
     pub online_agents: &'a [AgentId],
     /// Whether the site is within its business hours.

@@ -11,6 +11,7 @@ mod history;
 mod hours;
 mod rule;
 pub mod simulate;
+mod visitor;
 
 pub use condition::Condition;
 pub use engine::{Evaluation, Firing, RuleSet, Wake, in_holdout};
@@ -18,6 +19,7 @@ pub use facts::{Fact, FactValue, Facts};
 pub use history::{Attribution, Fatigue, RuleRecord, Stage, TriggerHistory};
 pub use hours::BusinessHours;
 pub use rule::{Action, Frequency, Limit, Persona, Priority, Rule, TEMPLATE_FUEL, render};
+pub use visitor::VisitorRecord;
 
 use serde::Serialize;
 

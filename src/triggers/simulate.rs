@@ -7,7 +7,8 @@ use super::engine::{RuleSet, Wake};
 use super::facts::Facts;
 use super::history::Fatigue;
 use super::rule::Rule;
-use crate::domain::{BrowsingEvent, Timestamp, VisitorId, VisitorState};
+use super::visitor::VisitorRecord;
+use crate::domain::{BrowsingEvent, Timestamp, VisitorId};
 use serde::Serialize;
 
 /// One step of a journey.
@@ -63,9 +64,9 @@ fn simulate_one(rule: &Rule, steps: &[Step], agents: &[crate::domain::AgentId]) 
         },
     );
     let visitor = VisitorId::generate();
-    let mut state = VisitorState::first_visit(Timestamp(0));
+    let mut state = VisitorRecord::first_visit(Timestamp(0));
     let mut best: Option<(usize, i64, Vec<String>)> = None;
-    let mut consider = |state: &VisitorState, now: i64| {
+    let mut consider = |state: &VisitorRecord, now: i64| {
         let (mut passed, mut failing) = (0, Vec::new());
         rule.conditions
             .explain(&facts_at(state, now, agents), &mut passed, &mut failing);
@@ -124,7 +125,7 @@ fn simulate_one(rule: &Rule, steps: &[Step], agents: &[crate::domain::AgentId]) 
 }
 
 fn facts_at<'a>(
-    state: &'a VisitorState,
+    state: &'a VisitorRecord,
     now: i64,
     agents: &'a [crate::domain::AgentId],
 ) -> Facts<'a> {

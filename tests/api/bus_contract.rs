@@ -20,6 +20,7 @@ use shopchat::domain::{
 use shopchat::hub::{AgentRegistration, Hub, Outbound, Registration, SharedVisitor, lock};
 use shopchat::protocol::agent::AgentFrame;
 use shopchat::protocol::{Author, MessageOut, ServerFrame};
+use shopchat::triggers::VisitorRecord;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
@@ -82,7 +83,7 @@ struct FakeSocket {
 impl FakeSocket {
     fn shopper(node: &Node, site: &SiteId, visitor: &VisitorId) -> FakeSocket {
         let (tx, outbox) = mpsc::channel(64);
-        let mut state = VisitorState::first_visit(Timestamp::now());
+        let mut state = VisitorRecord::first_visit(Timestamp::now());
         state.in_conversation = true;
         let (reg, shared) =
             node.hub

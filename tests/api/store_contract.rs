@@ -4,12 +4,12 @@
 use shopchat::conversation::Lifecycle;
 use shopchat::domain::{
     AuthorKind, ClientMsgId, Email, MessageText, Origin, Role, SiteId, Timestamp, VisitorId,
-    VisitorState,
 };
 use shopchat::protocol::Author;
 use shopchat::store::redis::RedisStore;
 use shopchat::store::sqlite::SqliteStore;
 use shopchat::store::{NewAgent, NewMessage, NewSite, Store, StoreError};
+use shopchat::triggers::VisitorRecord;
 use std::sync::Arc;
 
 fn shopper_message(visitor: &VisitorId, key: Option<&str>, text: &str) -> NewMessage {
@@ -253,7 +253,7 @@ async fn contract_accounts_visitors_secrets(store: Arc<dyn Store>) {
 
     let visitor = VisitorId::generate();
     assert!(store.load_visitor(&site, &visitor).await.unwrap().is_none());
-    let state = VisitorState::first_visit(Timestamp(5));
+    let state = VisitorRecord::first_visit(Timestamp(5));
     store.save_visitor(&site, &visitor, &state).await.unwrap();
     assert_eq!(
         store.load_visitor(&site, &visitor).await.unwrap(),

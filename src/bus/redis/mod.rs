@@ -26,8 +26,8 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio_util::sync::{CancellationToken, DropGuard};
 
-/// The key and channel prefix used when none is configured.
-pub const DEFAULT_PREFIX: &str = "shopchat:";
+/// The key and channel prefix used when none is configured: config's, so it is written once.
+pub use crate::config::DEFAULT_REDIS_PREFIX as DEFAULT_PREFIX;
 
 /// How a Redis bus behaves; the defaults suit production, tests shorten the timings.
 #[derive(Debug, Clone)]

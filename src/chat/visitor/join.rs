@@ -3,10 +3,11 @@
 
 use super::ShopperSession;
 use crate::chat::{ChatError, ChatService};
-use crate::domain::{BrowsingEvent, ConversationId, PageInfo, Timestamp, VisitorId, VisitorState};
+use crate::domain::{BrowsingEvent, ConversationId, PageInfo, Timestamp, VisitorId};
 use crate::hub::{Outbound, lock};
 use crate::protocol::{Appearance, MessageOut, ServerFrame};
 use crate::store::{Conversation, Site};
+use crate::triggers::VisitorRecord;
 use std::collections::HashMap;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -84,9 +85,9 @@ impl ChatService {
                         self.store
                             .load_visitor(&site.id, &visitor)
                             .await?
-                            .unwrap_or_else(|| VisitorState::first_visit(now))
+                            .unwrap_or_else(|| VisitorRecord::first_visit(now))
                     } else {
-                        VisitorState::first_visit(now)
+                        VisitorRecord::first_visit(now)
                     };
                     self.hub
                         .register_shopper(&site.id, &visitor, loaded, outbox, too_slow)

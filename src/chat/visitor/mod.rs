@@ -13,13 +13,12 @@ use super::{ChatError, ChatService};
 use crate::bus::BusEvent;
 use crate::domain::{
     AuthorKind, BrowsingEvent, ClientMsgId, ConversationId, MessageText, Timestamp, VisitorId,
-    VisitorState,
 };
 use crate::hub::{Registration, SharedVisitor, lock};
 use crate::protocol::agent::{AgentFrame, LiveVisitor, VisitorChange};
 use crate::protocol::{Author, ServerFrame};
 use crate::store::{Appended, NewMessage, Site};
-use crate::triggers::{Stage, Wake};
+use crate::triggers::{Stage, VisitorRecord, Wake};
 use std::time::{Duration, Instant};
 
 /// A `typing` frame counts for this long unless the widget says it stopped.
@@ -253,7 +252,7 @@ impl ShopperSession {
         let summary = LiveVisitor::of(
             &site.id,
             &visitor,
-            &state.unwrap_or_else(|| VisitorState::first_visit(Timestamp::now())),
+            &state.unwrap_or_else(|| VisitorRecord::first_visit(Timestamp::now())),
         );
         service.announce_left(&site.id, &visitor).await;
         service

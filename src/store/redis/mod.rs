@@ -83,11 +83,10 @@ use super::{
 };
 use crate::conversation::{ChatSettings, Opening};
 use crate::domain::{
-    AgentId, ArticleId, CannedId, ConversationId, Email, Role, RuleId, SiteId, Timestamp,
-    VisitorId, VisitorState,
+    AgentId, ArticleId, CannedId, ConversationId, Email, Role, RuleId, SiteId, Timestamp, VisitorId,
 };
 use crate::protocol::MessageOut;
-use crate::triggers::Stage;
+use crate::triggers::{Stage, VisitorRecord};
 use ::redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use async_trait::async_trait;
 use keys::Keys;
@@ -269,7 +268,7 @@ impl Store for RedisStore {
         &self,
         site: &SiteId,
         visitor: &VisitorId,
-    ) -> Result<Option<VisitorState>, StoreError> {
+    ) -> Result<Option<VisitorRecord>, StoreError> {
         self.load_visitor_impl(site, visitor).await
     }
 
@@ -277,7 +276,7 @@ impl Store for RedisStore {
         &self,
         site: &SiteId,
         visitor: &VisitorId,
-        state: &VisitorState,
+        state: &VisitorRecord,
     ) -> Result<(), StoreError> {
         self.save_visitor_impl(site, visitor, state).await
     }

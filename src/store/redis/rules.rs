@@ -2,16 +2,16 @@
 //!
 //! Per site: `rules` (zset id by creation time: the list order), `rule-specs` and
 //! `rule-updated` (hashes by id), `funnel:{rule}` (hash `held_out:stage → count`),
-//! `trigger-settings` and `chat-settings` (JSON), `visitor:{id}` (JSON `VisitorState`,
+//! `trigger-settings` and `chat-settings` (JSON), `visitor:{id}` (JSON `VisitorRecord`,
 //! frequency counters included, written whole by one `SET`).
 
 use super::RedisStore;
 use super::keys::sub;
 use super::values::{corrupt, from_json, redis_err, score_ms, to_json};
 use crate::conversation::ChatSettings;
-use crate::domain::{RuleId, SiteId, Timestamp, VisitorId, VisitorState};
+use crate::domain::{RuleId, SiteId, Timestamp, VisitorId};
 use crate::store::{FunnelCounts, StoreError, StoredRule, TriggerSettings};
-use crate::triggers::Stage;
+use crate::triggers::{Stage, VisitorRecord};
 use std::collections::HashMap;
 
 /// Rule ids with creation scores, specs by id, update times by id.
@@ -235,7 +235,7 @@ impl RedisStore {
         &self,
         site: &SiteId,
         visitor: &VisitorId,
-    ) -> Result<Option<VisitorState>, StoreError> {
+    ) -> Result<Option<VisitorRecord>, StoreError> {
         let name = format!("visitor:{visitor}");
         self.site_json(site, &name)
             .await?
@@ -247,7 +247,7 @@ impl RedisStore {
         &self,
         site: &SiteId,
         visitor: &VisitorId,
-        state: &VisitorState,
+        state: &VisitorRecord,
     ) -> Result<(), StoreError> {
         let name = format!("visitor:{visitor}");
         self.set_site_json(site, &name, to_json(state)?).await

@@ -18,11 +18,11 @@ use super::{Article, CannedReply, NewArticle, NewCanned, SiteStats};
 use crate::conversation::{ChatSettings, Opening};
 use crate::domain::{
     AgentId, ConversationId, Email, NoteId, Role, RuleId, SiteId, Timestamp, VisitorId,
-    VisitorState, random_token,
+    random_token,
 };
 use crate::domain::{ArticleId, CannedId};
 use crate::protocol::MessageOut;
-use crate::triggers::Stage;
+use crate::triggers::{Stage, VisitorRecord};
 use async_trait::async_trait;
 use readers::Readers;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -255,7 +255,7 @@ impl Store for SqliteStore {
         &self,
         site: &SiteId,
         visitor: &VisitorId,
-    ) -> Result<Option<VisitorState>, StoreError> {
+    ) -> Result<Option<VisitorRecord>, StoreError> {
         let (site, visitor) = (site.to_string(), visitor.to_string());
         let json: Option<String> = self
             .readers
@@ -277,7 +277,7 @@ impl Store for SqliteStore {
         &self,
         site: &SiteId,
         visitor: &VisitorId,
-        state: &VisitorState,
+        state: &VisitorRecord,
     ) -> Result<(), StoreError> {
         let json = serde_json::to_string(state).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let (site, visitor) = (site.to_string(), visitor.to_string());

@@ -1,0 +1,158 @@
+//! Every setting as an optional value: the clap flags (with their `SHOPCHAT_*` variables) and
+//! the `shopchat.toml` file share this one shape, and the file is read here.
+
+use super::{ConfigError, LogFormat};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// Every setting, each optional: the flags/env layer and the file layer share this shape.
+#[derive(Debug, Clone, Default, Deserialize, clap::Args)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsArgs {
+    /// Address to listen on [default: 127.0.0.1:8080]
+    #[arg(long, global = true, env = "SHOPCHAT_BIND")]
+    pub bind: Option<String>,
+    /// Directory for the database and secrets [default: ./data]
+    #[arg(long, global = true, env = "SHOPCHAT_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// URL at which browsers reach this server, used in snippets [default: http://BIND]
+    #[arg(long, global = true, env = "SHOPCHAT_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Log format [default: human]
+    #[arg(long, global = true, env = "SHOPCHAT_LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
+    /// Secret for agent JWTs; generated and kept in the data dir when not set
+    #[arg(
+        long,
+        global = true,
+        env = "SHOPCHAT_JWT_SECRET",
+        hide_env_values = true
+    )]
+    pub jwt_secret: Option<String>,
+    /// JWT issuer [default: shopchat]
+    #[arg(long, global = true, env = "SHOPCHAT_JWT_ISSUER")]
+    pub jwt_issuer: Option<String>,
+    /// JWT audience [default: shopchat-agents]
+    #[arg(long, global = true, env = "SHOPCHAT_JWT_AUDIENCE")]
+    pub jwt_audience: Option<String>,
+    /// Agent token lifetime in seconds [default: 43200]
+    #[arg(long, global = true, env = "SHOPCHAT_TOKEN_TTL_SECS")]
+    pub token_ttl_secs: Option<u64>,
+    /// Largest WebSocket frame accepted, in bytes [default: 16384]
+    #[arg(long, global = true, env = "SHOPCHAT_MAX_FRAME_BYTES")]
+    pub max_frame_bytes: Option<usize>,
+    /// Longest chat message, in characters [default: 4000]
+    #[arg(long, global = true, env = "SHOPCHAT_MAX_MESSAGE_CHARS")]
+    pub max_message_chars: Option<usize>,
+    /// Frames per second a shopper socket may send on average [default: 20]
+    #[arg(long, global = true, env = "SHOPCHAT_RATE_PER_SEC")]
+    pub rate_per_sec: Option<u32>,
+    /// Frames a shopper socket may send in a burst [default: 40]
+    #[arg(long, global = true, env = "SHOPCHAT_RATE_BURST")]
+    pub rate_burst: Option<u32>,
+    /// Refused frames in a row before a flooding socket is closed [default: 50]
+    #[arg(long, global = true, env = "SHOPCHAT_RATE_STRIKES")]
+    pub rate_strikes: Option<u32>,
+    /// Frames queued for one socket before it counts as too slow and is closed [default: 256]
+    #[arg(long, global = true, env = "SHOPCHAT_OUTBOX_CAPACITY")]
+    pub outbox_capacity: Option<usize>,
+    /// Milliseconds between server pings [default: 15000]
+    #[arg(long, global = true, env = "SHOPCHAT_PING_INTERVAL_MS")]
+    pub ping_interval_ms: Option<u64>,
+    /// Milliseconds of silence after which a socket is closed [default: 45000]
+    #[arg(long, global = true, env = "SHOPCHAT_IDLE_TIMEOUT_MS")]
+    pub idle_timeout_ms: Option<u64>,
+    /// Milliseconds an agent may be offline before its chats go back to the queue [default: 60000]
+    #[arg(long, global = true, env = "SHOPCHAT_AGENT_GRACE_MS")]
+    pub agent_grace_ms: Option<u64>,
+    /// Deliver webhooks to plain-http URLs too (development only) [default: false]
+    #[arg(long, global = true, env = "SHOPCHAT_ALLOW_HTTP_WEBHOOKS")]
+    pub allow_http_webhooks: Option<bool>,
+    /// HTTP worker threads [default: number of cores]
+    #[arg(long, global = true, env = "SHOPCHAT_WORKERS")]
+    pub workers: Option<usize>,
+    /// Redis for running several nodes, `redis://[:PASSWORD@]HOST[:PORT][/DB]`; checked, but
+    /// not used by the server yet (the Redis store is still to come)
+    #[arg(
+        long = "redis",
+        global = true,
+        env = "SHOPCHAT_REDIS_URL",
+        hide_env_values = true
+    )]
+    pub redis_url: Option<String>,
+    /// Prefix of every Redis key and channel, so deployments sharing a Redis stay apart [default: shopchat:]
+    #[arg(long, global = true, env = "SHOPCHAT_REDIS_PREFIX")]
+    pub redis_prefix: Option<String>,
+    /// Milliseconds a shopper socket may stay open without saying `hello` [default: 10000]
+    #[arg(long, global = true, env = "SHOPCHAT_HELLO_TIMEOUT_MS")]
+    pub hello_timeout_ms: Option<u64>,
+    /// Sockets one client address may hold before saying `hello` or authenticating [default: 64]
+    #[arg(long, global = true, env = "SHOPCHAT_MAX_PENDING_SOCKETS_PER_ADDR")]
+    pub max_pending_sockets_per_addr: Option<usize>,
+    /// Proxies whose X-Forwarded-For names the client (repeat or comma-separate) [default: none]
+    #[arg(
+        long = "trusted-proxy",
+        global = true,
+        env = "SHOPCHAT_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Option<Vec<String>>,
+    /// Days a shopper's session token stays valid; an older one starts a new visitor [default: 90]
+    #[arg(long, global = true, env = "SHOPCHAT_SESSION_TTL_DAYS")]
+    pub session_ttl_days: Option<u64>,
+    /// New anonymous visitors one client address may start per minute [default: 60]
+    #[arg(long, global = true, env = "SHOPCHAT_NEW_VISITORS_PER_ADDR_PER_MIN")]
+    pub new_visitors_per_addr_per_min: Option<u32>,
+    /// New conversations one client address may open per minute [default: 20]
+    #[arg(
+        long,
+        global = true,
+        env = "SHOPCHAT_NEW_CONVERSATIONS_PER_ADDR_PER_MIN"
+    )]
+    pub new_conversations_per_addr_per_min: Option<u32>,
+    /// Password hashes computed at once; more waiting logins get 503 [default: number of cores]
+    #[arg(long, global = true, env = "SHOPCHAT_PASSWORD_JOBS")]
+    pub password_jobs: Option<usize>,
+    /// Login attempts per client address per minute [default: 30]
+    #[arg(long, global = true, env = "SHOPCHAT_LOGIN_PER_ADDR_PER_MIN")]
+    pub login_per_addr_per_min: Option<u32>,
+    /// Login attempts per email from one client address per minute [default: 10]
+    #[arg(long, global = true, env = "SHOPCHAT_LOGIN_PER_EMAIL_ADDR_PER_MIN")]
+    pub login_per_email_addr_per_min: Option<u32>,
+    /// Login attempts per email from all addresses together per minute [default: 100]
+    #[arg(long, global = true, env = "SHOPCHAT_LOGIN_PER_EMAIL_PER_MIN")]
+    pub login_per_email_per_min: Option<u32>,
+    /// Milliseconds between sweeps that close conversations idle longer than their site's
+    /// `idle_close_secs` [default: 15000]
+    #[arg(long, global = true, env = "SHOPCHAT_IDLE_SWEEP_MS")]
+    pub idle_sweep_ms: Option<u64>,
+}
+
+/// Default config file, read when present and no other is named.
+pub const DEFAULT_CONFIG_FILE: &str = "shopchat.toml";
+
+impl SettingsArgs {
+    /// Reads a config file. A missing default file is fine; a missing named file is an error.
+    pub fn from_file(path: Option<&Path>) -> Result<SettingsArgs, ConfigError> {
+        let (path, required) = match path {
+            Some(p) => (p.to_path_buf(), true),
+            None => (PathBuf::from(DEFAULT_CONFIG_FILE), false),
+        };
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(SettingsArgs::default());
+            }
+            Err(source) => {
+                return Err(ConfigError::Read {
+                    path: path.display().to_string(),
+                    source,
+                });
+            }
+        };
+        toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })
+    }
+}
