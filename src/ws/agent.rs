@@ -4,6 +4,7 @@
 //! conversation or visitor is checked against the agent's own sites; another site's ids are
 //! answered as `not_found`, never leaked.
 
+use super::connection::{Connection, Peer, RateGuard, RatePolicy, Verdict, finish, serve};
 use super::flow::{Flow, close};
 use super::frame_guard::Refusals;
 use super::pending::PendingSlot;
@@ -14,126 +15,77 @@ use crate::protocol::ErrorCode;
 use crate::protocol::agent::{self, AgentCommand, AgentFrame, AgentIn};
 use crate::state::AppState;
 use crate::store::Appended;
-use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, Session};
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
-use std::num::NonZeroU32;
-use std::time::{Duration, Instant};
-use tokio::sync::mpsc;
-use tokio_util::sync::CancellationToken;
+use actix_ws::{AggregatedMessageStream, CloseCode, Session};
+use std::time::Duration;
 
 /// A socket must authenticate within this time.
 const AUTH_TIMEOUT: Duration = Duration::from_secs(10);
 /// The subprotocol the server answers with when the token came in the header.
 pub const SUBPROTOCOL: &str = "shopchat.agent.v1";
 
-/// State of one agent socket.
+/// State of one agent socket (the transport is the loop's [`Connection`]).
 pub(super) struct AgentSocket {
     state: AppState,
-    session: Session,
-    limiter: DefaultDirectRateLimiter,
-    /// Refused frames in a row.
-    strikes: u32,
+    rate: RateGuard,
     /// The application's side of this connection, once authenticated.
     authed: Option<AgentSession>,
-    outbox_tx: mpsc::Sender<Outbound>,
-    outbox_rx: mpsc::Receiver<Outbound>,
-    too_slow: CancellationToken,
     /// Counts this socket against its address's unauthenticated ones until `auth` succeeds.
     pending: Option<PendingSlot>,
 }
 
 impl AgentSocket {
-    pub(super) fn new(state: AppState, session: Session, pending: PendingSlot) -> Self {
-        let limits = &state.settings.limits;
-        let per_sec = NonZeroU32::new(limits.rate_per_sec).unwrap_or(NonZeroU32::MIN);
-        let burst = NonZeroU32::new(limits.rate_burst).unwrap_or(NonZeroU32::MIN);
-        // Agents see every site event, so their outbox is larger than a shopper's.
-        let (outbox_tx, outbox_rx) = mpsc::channel(limits.outbox_capacity * 4);
-        AgentSocket {
-            limiter: RateLimiter::direct(Quota::per_second(per_sec).allow_burst(burst)),
-            strikes: 0,
-            authed: None,
-            outbox_tx,
-            outbox_rx,
-            too_slow: CancellationToken::new(),
-            pending: Some(pending),
-            state,
-            session,
-        }
-    }
-
-    /// Serves the socket; `token` is the one from the subprotocol header, if any.
+    /// Serves an agent socket until it closes; `token` is the one from the subprotocol
+    /// header, if any.
     pub(super) async fn run(
-        mut self,
-        mut stream: AggregatedMessageStream,
+        state: AppState,
+        session: Session,
+        pending: PendingSlot,
+        stream: AggregatedMessageStream,
         token: Option<String>,
         refusals: Refusals,
     ) {
-        let limits = self.state.settings.limits.clone();
-        let shutdown = self.state.shutdown.clone();
-        let too_slow = self.too_slow.clone();
-        let mut ping = tokio::time::interval(limits.ping_interval);
-        ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        ping.tick().await;
-        let mut last_heard = Instant::now();
-        // A socket that never authenticates is closed on time, not at the next ping.
-        let auth_deadline = tokio::time::sleep(AUTH_TIMEOUT);
-        tokio::pin!(auth_deadline);
+        let limits = state.settings.limits.clone();
+        let shutdown = state.shutdown.clone();
+        // Agents see every site event, so their outbox is larger than a shopper's.
+        let mut conn = Connection::new(session, limits.outbox_capacity * 4);
+        let mut socket = AgentSocket {
+            rate: RateGuard::new(&limits, RatePolicy::InARow),
+            authed: None,
+            pending: Some(pending),
+            state,
+        };
         let mut flow = match token {
-            Some(token) => self.authenticate(&token, None).await,
+            Some(token) => socket.authenticate(&mut conn, &token, None).await,
             None => Flow::Continue,
         };
-        while let Flow::Continue = flow {
-            flow = tokio::select! {
-                biased;
-                _ = shutdown.cancelled() => close(CloseCode::Restart, "server restarting; reconnect"),
-                _ = too_slow.cancelled() => close(CloseCode::Again, "too slow to receive; reconnect"),
-                Some(out) = self.outbox_rx.recv() => match out {
-                    Outbound::Frame(json)
-                    | Outbound::Message { json, .. }
-                    | Outbound::Closed { json, .. } => self.send(&json).await,
-                    Outbound::Reconnect => close(CloseCode::Restart, "reconnect for a fresh state"),
-                    // Shopper-only; an agent socket resyncs by reconnecting (see `Hub::resync_all`).
-                    Outbound::Resync => close(CloseCode::Restart, "reconnect for a fresh state"),
-                },
-                _ = &mut auth_deadline, if self.authed.is_none() => {
-                    close(CloseCode::Policy, "authenticate first")
-                }
-                incoming = stream.recv() => match incoming {
-                    None => Flow::Gone,
-                    Some(Err(e)) => super::flow::unreadable(&e, &refusals),
-                    Some(Ok(message)) => {
-                        last_heard = Instant::now();
-                        self.on_frame(message).await
-                    }
-                },
-                _ = ping.tick() => {
-                    if last_heard.elapsed() > limits.idle_timeout {
-                        close(CloseCode::Away, "idle timeout")
-                    } else if self.session.ping(b"").await.is_err() {
-                        Flow::Gone
-                    } else {
-                        Flow::Continue
-                    }
-                }
-            };
+        if let Flow::Continue = flow {
+            // A socket that never authenticates is closed on time, not at the next ping.
+            flow = serve(
+                &mut socket,
+                &mut conn,
+                stream,
+                &refusals,
+                &limits,
+                &shutdown,
+                AUTH_TIMEOUT,
+            )
+            .await;
         }
-        if let Some(authed) = self.authed.take() {
+        // Leaving drops the registration first: the hub no longer counts this socket when
+        // deciding whether the agent is gone, and the other nodes hear so.
+        if let Some(authed) = socket.authed.take() {
             authed.leave().await;
         }
-        super::flow::finish(&self.session, flow).await;
+        finish(&conn, flow).await;
     }
 
-    async fn send(&mut self, json: &str) -> Flow {
-        super::flow::send_text(&mut self.session, json, &self.too_slow).await
-    }
-
-    async fn send_frame(&mut self, frame: &AgentFrame) -> Flow {
-        self.send(&frame.to_json()).await
+    async fn send_frame(&self, conn: &mut Connection, frame: &AgentFrame) -> Flow {
+        conn.send(&frame.to_json()).await
     }
 
     async fn refuse(
-        &mut self,
+        &self,
+        conn: &mut Connection,
         reference: Option<String>,
         code: ErrorCode,
         message: impl Into<String>,
@@ -145,47 +97,35 @@ impl AgentSocket {
             message: message.into(),
             field: field.map(str::to_owned),
         };
-        self.send_frame(&frame).await
+        self.send_frame(conn, &frame).await
     }
 
-    async fn on_frame(&mut self, message: AggregatedMessage) -> Flow {
-        let text = match message {
-            AggregatedMessage::Text(text) => text,
-            AggregatedMessage::Binary(_) => {
+    async fn on_frame(&mut self, conn: &mut Connection, text: &str) -> Flow {
+        match self.rate.check(self.state.settings.limits.rate_strikes) {
+            Verdict::Pass => {}
+            verdict => {
+                metrics::counter!("shopchat_agent_frames_refused_total").increment(1);
+                // A client that keeps flooding after being told is closed, like a shopper's.
+                if let Verdict::Close = verdict {
+                    return close(CloseCode::Policy, "rate limit exceeded");
+                }
                 return self
-                    .refuse(None, ErrorCode::BadJson, "send JSON text frames", None)
+                    .refuse(
+                        conn,
+                        None,
+                        ErrorCode::RateLimited,
+                        "too many frames; slow down",
+                        None,
+                    )
                     .await;
             }
-            AggregatedMessage::Ping(bytes) => {
-                return match self.session.pong(&bytes).await {
-                    Ok(()) => Flow::Continue,
-                    Err(_) => Flow::Gone,
-                };
-            }
-            AggregatedMessage::Pong(_) => return Flow::Continue,
-            AggregatedMessage::Close(_) => return close(CloseCode::Normal, "bye"),
-        };
-        if self.limiter.check().is_err() {
-            metrics::counter!("shopchat_agent_frames_refused_total").increment(1);
-            // A client that keeps flooding after being told is closed, like a shopper's.
-            self.strikes += 1;
-            if self.strikes >= self.state.settings.limits.rate_strikes {
-                return close(CloseCode::Policy, "rate limit exceeded");
-            }
-            return self
-                .refuse(
-                    None,
-                    ErrorCode::RateLimited,
-                    "too many frames; slow down",
-                    None,
-                )
-                .await;
         }
-        self.strikes = 0;
-        let AgentIn { reference, command } = match agent::decode(&text) {
+        let AgentIn { reference, command } = match agent::decode(text) {
             Ok(c) => c,
             Err((code, message, field)) => {
-                return self.refuse(None, code, message, field.as_deref()).await;
+                return self
+                    .refuse(conn, None, code, message, field.as_deref())
+                    .await;
             }
         };
         match command {
@@ -193,6 +133,7 @@ impl AgentSocket {
                 if self.authed.is_some() {
                     return self
                         .refuse(
+                            conn,
                             reference,
                             ErrorCode::AlreadyHello,
                             "already authenticated",
@@ -200,10 +141,11 @@ impl AgentSocket {
                         )
                         .await;
                 }
-                self.authenticate(&token, reference).await
+                self.authenticate(conn, &token, reference).await
             }
             _ if self.authed.is_none() => {
                 self.refuse(
+                    conn,
                     reference,
                     ErrorCode::Unauthorized,
                     "send `auth` with your token first",
@@ -233,7 +175,7 @@ impl AgentSocket {
                             },
                             other => other,
                         };
-                        self.send_frame(&frame).await
+                        self.send_frame(conn, &frame).await
                     }
                     Err(e) => {
                         if let ChatError::Store(s) = &e
@@ -247,18 +189,23 @@ impl AgentSocket {
                             ErrorCode::Internal => "the server could not do this; retry".to_owned(),
                             _ => e.to_string(),
                         };
-                        self.refuse(reference, code, message, field).await
+                        self.refuse(conn, reference, code, message, field).await
                     }
                 }
             }
         }
     }
 
-    async fn authenticate(&mut self, token: &str, reference: Option<String>) -> Flow {
+    async fn authenticate(
+        &mut self,
+        conn: &mut Connection,
+        token: &str,
+        reference: Option<String>,
+    ) -> Flow {
         let joined = self
             .state
             .chat
-            .agent_joins(token, self.outbox_tx.clone(), self.too_slow.clone())
+            .agent_joins(token, conn.outbox_tx.clone(), conn.too_slow.clone())
             .await;
         let (authed, ready, status) = match joined {
             Ok(joined) => joined,
@@ -277,6 +224,7 @@ impl AgentSocket {
                 };
                 let _ = self
                     .refuse(
+                        conn,
                         reference,
                         ErrorCode::Unauthorized,
                         refused.to_string(),
@@ -287,7 +235,7 @@ impl AgentSocket {
             }
         };
         self.pending = None;
-        let flow = self.send_frame(&ready).await;
+        let flow = self.send_frame(conn, &ready).await;
         authed.started(status).await;
         self.authed = Some(authed);
         flow
@@ -367,4 +315,47 @@ impl AgentSocket {
             }
         })
     }
+}
+
+impl Peer for AgentSocket {
+    fn identified(&self) -> bool {
+        self.authed.is_some()
+    }
+
+    fn too_late(&self) -> Flow {
+        close(CloseCode::Policy, "authenticate first")
+    }
+
+    async fn on_text(&mut self, conn: &mut Connection, text: &str) -> Flow {
+        self.on_frame(conn, text).await
+    }
+
+    async fn on_binary(&mut self, conn: &mut Connection) -> Flow {
+        self.refuse(
+            conn,
+            None,
+            ErrorCode::BadJson,
+            "send JSON text frames",
+            None,
+        )
+        .await
+    }
+
+    async fn on_outbound(&mut self, conn: &mut Connection, out: Outbound) -> Flow {
+        match out {
+            Outbound::Frame(json)
+            | Outbound::Message { json, .. }
+            | Outbound::Closed { json, .. } => conn.send(&json).await,
+            Outbound::Reconnect => close(CloseCode::Restart, "reconnect for a fresh state"),
+            // Shopper-only; an agent socket resyncs by reconnecting (see `Hub::resync_all`).
+            Outbound::Resync => close(CloseCode::Restart, "reconnect for a fresh state"),
+        }
+    }
+
+    // Agents arm no timer.
+    async fn on_wake(&mut self, _conn: &mut Connection) -> Flow {
+        Flow::Continue
+    }
+
+    async fn on_quiet(&mut self) {}
 }

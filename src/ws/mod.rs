@@ -3,6 +3,7 @@
 //! [`shopper`]. Agents connect to `/ws/agent` ([`agent`]) with their login token.
 
 mod agent;
+mod connection;
 mod flow;
 pub mod frame_guard;
 mod pending;
@@ -64,8 +65,14 @@ async fn shopper_socket(
     }
     let pending = claim_pending(&req, &state)?;
     let (response, session, stream, refusals) = upgrade(&req, body, &state, &[]).await?;
-    let socket = shopper::ShopperSocket::new(state.get_ref().clone(), site, session, pending);
-    actix_web::rt::spawn(socket.run(stream, refusals));
+    actix_web::rt::spawn(shopper::ShopperSocket::run(
+        state.get_ref().clone(),
+        site,
+        session,
+        pending,
+        stream,
+        refusals,
+    ));
     Ok(response)
 }
 
@@ -124,7 +131,13 @@ async fn agent_socket(
     let pending = claim_pending(&req, &state)?;
     let (response, session, stream, refusals) =
         upgrade(&req, body, &state, &[agent::SUBPROTOCOL]).await?;
-    let socket = agent::AgentSocket::new(state.get_ref().clone(), session, pending);
-    actix_web::rt::spawn(socket.run(stream, token, refusals));
+    actix_web::rt::spawn(agent::AgentSocket::run(
+        state.get_ref().clone(),
+        session,
+        pending,
+        stream,
+        token,
+        refusals,
+    ));
     Ok(response)
 }

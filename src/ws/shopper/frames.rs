@@ -1,0 +1,175 @@
+//! The shopper's frames after `hello`: browsing events, messages, "talk to a person", the
+//! offline contact form and read marks — each decoded and checked here, then handed to the
+//! visitor's session in the application layer.
+
+use super::{ShopperSocket, budget_spent, error};
+use crate::chat::ChatError;
+use crate::domain::{BrowsingEvent, ClientMsgId, MessageText, Timestamp, ValueError};
+use crate::protocol::{ContactFrame, ErrorCode, EventFrame, MessageFrame, ReadFrame, ServerFrame};
+use crate::ws::connection::Connection;
+use crate::ws::flow::Flow;
+
+impl ShopperSocket {
+    pub(super) async fn on_event(&mut self, conn: &mut Connection, event: EventFrame) -> Flow {
+        let mut props = event.props;
+        let mut unverified = false;
+        if event.name == "identify" {
+            unverified = crate::auth::verify_identity(&self.site.identity_secret, &mut props)
+                == crate::auth::Identity::Unverified;
+        }
+        let event = match BrowsingEvent::parse(&event.name, props) {
+            Ok(e) => e,
+            Err((field, reason)) => {
+                let field = if field == "name" {
+                    "name".to_owned()
+                } else {
+                    format!("props.{field}")
+                };
+                let message = format!("`{field}` {reason}");
+                return self
+                    .send_frame(conn, &error(ErrorCode::InvalidField, message, Some(&field)))
+                    .await;
+            }
+        };
+        if unverified {
+            // Kept as anonymous data; the shop's developer learns why the customer is unknown.
+            let frame = error(
+                ErrorCode::InvalidField,
+                "identity not verified: `hash` must be the HMAC-SHA256 of user_id (or email) under the site's identity secret; kept as anonymous data",
+                Some("props.hash"),
+            );
+            if let flow @ (Flow::Gone | Flow::Close(_)) = self.send_frame(conn, &frame).await {
+                return flow;
+            }
+        }
+        let Some(joined) = &mut self.joined else {
+            return Flow::Continue;
+        };
+        let (refusal, next) = joined.event(&event, Timestamp::now()).await;
+        conn.arm(next);
+        match refusal {
+            Some(e) => self.chat_error(conn, e).await,
+            None => Flow::Continue,
+        }
+    }
+
+    pub(super) async fn on_message(&mut self, conn: &mut Connection, frame: MessageFrame) -> Flow {
+        let Some(opens) = self.joined.as_ref().map(|j| !j.has_open_conversation()) else {
+            return Flow::Continue;
+        };
+        let client_msg_id = match ClientMsgId::parse(&frame.client_msg_id) {
+            Ok(id) => id,
+            Err(e) => {
+                return self
+                    .send_frame(
+                        conn,
+                        &error(
+                            ErrorCode::InvalidField,
+                            e.to_string(),
+                            Some("client_msg_id"),
+                        ),
+                    )
+                    .await;
+            }
+        };
+        let text =
+            match MessageText::parse(&frame.text, self.state.settings.limits.max_message_chars) {
+                Ok(t) => t,
+                Err(e @ ValueError::TextTooLong { .. }) => {
+                    return self
+                        .send_frame(
+                            conn,
+                            &error(ErrorCode::TextTooLong, e.to_string(), Some("text")),
+                        )
+                        .await;
+                }
+                Err(e) => {
+                    return self
+                        .send_frame(
+                            conn,
+                            &error(ErrorCode::InvalidField, e.to_string(), Some("text")),
+                        )
+                        .await;
+                }
+            };
+        // This message may open a conversation: each costs a stored header and an agent's
+        // attention, so one address may open only so many a minute. Refused before any
+        // write; the widget retries with the same `client_msg_id`.
+        if opens && !self.state.new_conversations.allow(&self.addr) {
+            let frame = budget_spent("new_conversations_per_addr", "new conversations");
+            return self.send_frame(conn, &frame).await;
+        }
+        let Some(joined) = &mut self.joined else {
+            return Flow::Continue;
+        };
+        let stored = match joined.say(text, client_msg_id).await {
+            Ok(appended) => appended.message,
+            Err(e) => return self.chat_error(conn, e).await,
+        };
+        let ack = ServerFrame::Ack {
+            client_msg_id: frame.client_msg_id,
+            id: stored.id,
+            conversation_id: stored.conversation_id,
+            seq: stored.seq,
+        };
+        self.send_frame(conn, &ack).await
+    }
+
+    /// "Talk to a person": the open conversation (or a new one) goes to the human queue.
+    pub(super) async fn on_handoff(&mut self, conn: &mut Connection) -> Flow {
+        let Some(joined) = &mut self.joined else {
+            return Flow::Continue;
+        };
+        match joined.handoff().await {
+            Ok(()) => Flow::Continue,
+            Err(e) => self.chat_error(conn, e).await,
+        }
+    }
+
+    /// The offline form: an email to answer at.
+    pub(super) async fn on_contact(
+        &mut self,
+        conn: &mut Connection,
+        contact: ContactFrame,
+    ) -> Flow {
+        let Some(joined) = &self.joined else {
+            return Flow::Continue;
+        };
+        match joined.contact(&contact.email).await {
+            Ok(()) => Flow::Continue,
+            Err(ChatError::NotFound(_)) => {
+                self.send_frame(
+                    conn,
+                    &error(
+                        ErrorCode::NoConversation,
+                        "write a message or ask for a person first",
+                        None,
+                    ),
+                )
+                .await
+            }
+            Err(e) => self.chat_error(conn, e).await,
+        }
+    }
+
+    pub(super) async fn on_read(&mut self, conn: &mut Connection, read: ReadFrame) -> Flow {
+        let Some(joined) = &self.joined else {
+            return Flow::Continue;
+        };
+        match joined.read(&read.conversation_id, read.seq).await {
+            Ok(()) => Flow::Continue,
+            Err(ChatError::NotFound(_)) => {
+                self.send_frame(
+                    conn,
+                    &error(
+                        ErrorCode::UnknownConversation,
+                        "no such conversation for this visitor",
+                        Some("conversation_id"),
+                    ),
+                )
+                .await
+            }
+            Err(e) => self.chat_error(conn, e).await,
+        }
+    }
+}
