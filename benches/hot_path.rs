@@ -12,7 +12,7 @@ use shopchat::domain::{
 use shopchat::hub::Hub;
 use shopchat::protocol::{self, Author, ClientFrame, MessageOut, ServerFrame};
 use shopchat::store::sqlite::SqliteStore;
-use shopchat::store::{NewMessage, NewSite, Store};
+use shopchat::store::{NewMessage, NewSite, prelude::*};
 use std::hint::black_box;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

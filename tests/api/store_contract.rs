@@ -9,7 +9,7 @@ use shopchat::domain::{
 use shopchat::protocol::Author;
 use shopchat::store::redis::RedisStore;
 use shopchat::store::sqlite::SqliteStore;
-use shopchat::store::{NewAgent, NewMessage, NewSite, Store, StoreError};
+use shopchat::store::{NewAgent, NewMessage, NewSite, StoreError, prelude::*};
 use std::sync::Arc;
 
 fn shopper_message(visitor: &VisitorId, key: Option<&str>, text: &str) -> NewMessage {
