@@ -18,8 +18,14 @@ pub use records::{DayStats, SiteStats};
 
 pub use areas::{Conversations, Directory, Library, Rules, Stats, Visitors};
 
-/// What can go wrong with durable state. `Conflict` and `NotFound` are the caller's problem;
-/// the others are the store's and become a 5xx or an `internal` error frame.
+/// A backend's own error, kept as the source of a [`StoreError`] for logs without naming its
+/// type, so nothing above the store knows (or matches on) which backend runs.
+pub type ErrorSource = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// What can go wrong with durable state, the same whichever backend runs. `Conflict` and
+/// `NotFound` are the caller's problem; the others are the store's and become a 5xx or an
+/// `internal` error frame. Each backend maps its driver's errors in its own module
+/// (`sqlite/errors.rs`, `redis/values.rs`).
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// A unique value (an email, a key) is already taken, or the operation clashes with state.
@@ -28,42 +34,54 @@ pub enum StoreError {
     /// The thing to change does not exist.
     #[error("{0} not found")]
     NotFound(&'static str),
-    /// The store has been shut down.
-    #[error("the store is closed")]
-    Closed,
-    /// The database refused an operation.
-    #[error("database error during {context}: {source}")]
-    Database {
+    /// The store cannot serve the call now but may soon: it could not be reached, timed out,
+    /// was busy, or has been shut down. Nothing the call was to write may be assumed stored:
+    /// callers report a retryable error and never ack.
+    #[error("the store is unavailable during {context}: {source}")]
+    Unavailable {
         /// What the store was doing.
         context: &'static str,
-        /// The driver's error.
+        /// The backend's error.
         #[source]
-        source: rusqlite::Error,
+        source: ErrorSource,
     },
-    /// Redis refused a command, timed out or could not be reached. Nothing the command was
-    /// to write may be assumed stored: callers report a retryable error and never ack.
-    #[error("redis error during {context}: {source}")]
-    Redis {
-        /// What the store was doing.
-        context: &'static str,
-        /// The client's error (a timeout, a refused connection, a script error).
-        #[source]
-        source: ::redis::RedisError,
-    },
-    /// A batch failed to commit; nothing in it was written.
-    #[error("commit failed: {0}")]
-    Commit(String),
     /// Stored data that does not parse (a bug or a hand-edited file).
     #[error("corrupt stored data: {0}")]
     Corrupt(String),
-    /// The database file could not be opened or migrated.
+    /// The backend refused the call for a reason a retry will not fix (a failed commit, a
+    /// bad statement, a script error); nothing the call was to write was stored.
+    #[error("store error during {context}: {source}")]
+    Internal {
+        /// What the store was doing.
+        context: &'static str,
+        /// The backend's error.
+        #[source]
+        source: ErrorSource,
+    },
+    /// The store could not be opened, migrated or configured at start.
     #[error("cannot open the store at {path}: {reason}")]
     Open {
-        /// The file.
+        /// The file or the server.
         path: String,
         /// Why.
         reason: String,
     },
+}
+
+impl StoreError {
+    /// The store has been shut down: later calls fail with this (retryable on another node
+    /// or after a restart).
+    pub fn closed() -> StoreError {
+        StoreError::Unavailable {
+            context: "a call after shutdown",
+            source: "the store is closed".into(),
+        }
+    }
+
+    /// Whether a retry may succeed (the store was unreachable, busy or closed).
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, StoreError::Unavailable { .. })
+    }
 }
 
 /// Durable state: every area together. One implementation per backend, each area in a file

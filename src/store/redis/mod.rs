@@ -62,7 +62,7 @@
 //! # Failures
 //! The connection manager reconnects by itself. Each command has a response timeout and
 //! reconnecting has a short connect timeout and few retries, so a call while Redis is down
-//! fails within a few seconds with [`StoreError::Redis`] instead of hanging. A timed-out
+//! fails within a few seconds with [`StoreError::Unavailable`] instead of hanging. A timed-out
 //! write may or may not have been applied; the caller reports a retryable error without an
 //! ack, and the retry is deduplicated by `client_msg_id`.
 

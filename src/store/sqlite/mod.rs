@@ -8,6 +8,7 @@ mod conversation_sql;
 mod conversations;
 mod directory;
 mod directory_sql;
+mod errors;
 mod library;
 mod readers;
 mod rules;
@@ -17,6 +18,7 @@ mod visitors;
 mod writer;
 
 use super::StoreError;
+use errors::{corrupt, db};
 use readers::Readers;
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
@@ -55,7 +57,7 @@ impl SqliteStore {
         })
     }
 
-    /// Finishes queued writes and stops the writer thread; later calls fail with `Closed`.
+    /// Finishes queued writes and stops the writer thread; later calls fail as `Unavailable`.
     pub async fn close(&self) {
         self.writer.close().await;
     }
@@ -69,16 +71,6 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     Ok(())
-}
-
-/// Wraps a driver error with what the store was doing.
-pub(super) fn db(context: &'static str) -> impl Fn(rusqlite::Error) -> StoreError {
-    move |source| StoreError::Database { context, source }
-}
-
-/// Stored data that does not parse.
-pub(super) fn corrupt(what: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(what.to_string())
 }
 
 /// A seq a caller asked about, as SQLite's signed integer. Seqs the store writes never come
