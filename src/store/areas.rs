@@ -8,11 +8,11 @@ use super::{
     RoutingProfile, Site, SiteAgent, SiteStats, StoreError, StoredRule, TriggerSettings,
 };
 use crate::conversation::{ChatSettings, Opening};
+use crate::domain::Message;
 use crate::domain::{
     AgentId, ArticleId, CannedId, ConversationId, Email, Origin, Role, RuleId, SiteId, Timestamp,
     VisitorId, VisitorState,
 };
-use crate::protocol::MessageOut;
 use crate::triggers::Stage;
 use async_trait::async_trait;
 
@@ -115,7 +115,7 @@ pub trait Conversations: Send + Sync + 'static {
         conversation: &Conversation,
         expected: u64,
         notice: Option<NewMessage>,
-    ) -> Result<(Conversation, Option<MessageOut>), StoreError>;
+    ) -> Result<(Conversation, Option<Message>), StoreError>;
     /// A conversation by id.
     async fn conversation(&self, id: &ConversationId) -> Result<Option<Conversation>, StoreError>;
     /// A visitor's open conversations, oldest first.
@@ -141,12 +141,12 @@ pub trait Conversations: Send + Sync + 'static {
         conversation: &ConversationId,
         after: u64,
         limit: u32,
-    ) -> Result<Vec<MessageOut>, StoreError>;
+    ) -> Result<Vec<Message>, StoreError>;
     /// The latest message the shopper wrote in a conversation, if any.
     async fn last_shopper_message(
         &self,
         conversation: &ConversationId,
-    ) -> Result<Option<MessageOut>, StoreError>;
+    ) -> Result<Option<Message>, StoreError>;
     /// Records that the shopper has read up to `seq` (never moves backwards).
     async fn mark_read(&self, conversation: &ConversationId, seq: u64) -> Result<(), StoreError>;
     /// Records that an agent has read up to `seq` (never moves backwards).

@@ -8,10 +8,12 @@ mod records;
 pub mod redis;
 pub mod sqlite;
 
+// moved: re-exported until callers are updated (the conversation records live in
+// `conversation` now).
+pub use crate::conversation::{Conversation, ConversationFilter, Note};
 pub use records::{
-    Agent, AgentCredentials, Appended, Conversation, ConversationFilter, FunnelCounts, Membership,
-    NewAgent, NewMessage, NewSite, Note, RoutingProfile, Site, SiteAgent, StoredRule,
-    TriggerSettings,
+    Agent, AgentCredentials, Appended, FunnelCounts, Membership, NewAgent, NewMessage, NewSite,
+    RoutingProfile, Site, SiteAgent, StoredRule, TriggerSettings,
 };
 pub use records::{Article, CannedReply, NewArticle, NewCanned};
 pub use records::{DayStats, SiteStats};

@@ -13,8 +13,8 @@ use super::RedisStore;
 use super::keys::sub;
 use super::values::{corrupt, from_json, items, number, pairs, redis_err, text, to_json};
 use crate::conversation::{Lifecycle, Opening, Stage};
+use crate::domain::{Author, Message};
 use crate::domain::{AuthorKind, ConversationId, MessageId, SiteId, Timestamp, VisitorId};
-use crate::protocol::{Author, MessageOut};
 use crate::store::{Appended, Conversation, NewMessage, StoreError};
 use ::redis::Value;
 use std::collections::HashMap;
@@ -40,7 +40,7 @@ pub(super) fn message_from(
     conversation: &ConversationId,
     seq: u64,
     map: &HashMap<String, String>,
-) -> Result<MessageOut, StoreError> {
+) -> Result<Message, StoreError> {
     let field = |name: &str| {
         map.get(name)
             .cloned()
@@ -48,7 +48,7 @@ pub(super) fn message_from(
     };
     let kind = field("kind")?;
     let kind = AuthorKind::parse(&kind).ok_or_else(|| corrupt(format!("author kind {kind}")))?;
-    Ok(MessageOut {
+    Ok(Message {
         id: MessageId::parse(&field("id")?).map_err(corrupt)?,
         conversation_id: conversation.clone(),
         seq,
@@ -123,9 +123,9 @@ impl MessageArgs {
             .arg(m.ts.0);
     }
 
-    pub(super) fn stored(self, conversation: &ConversationId, seq: u64) -> MessageOut {
+    pub(super) fn stored(self, conversation: &ConversationId, seq: u64) -> Message {
         let m = self.message;
-        MessageOut {
+        Message {
             id: self.id,
             conversation_id: conversation.clone(),
             seq,

@@ -10,8 +10,8 @@ use super::conversation_data::{
 use super::keys::sub;
 use super::values::{corrupt, from_json, items, pairs, redis_err, text, to_json};
 use crate::conversation::Opening;
+use crate::domain::Message;
 use crate::domain::{ConversationId, SiteId, Timestamp, VisitorId};
-use crate::protocol::MessageOut;
 use crate::store::{
     Appended, Conversation, ConversationFilter, Conversations, Directory, NewMessage, Note,
     StoreError,
@@ -91,7 +91,7 @@ impl Conversations for RedisStore {
         conv: &Conversation,
         expected: u64,
         notice: Option<NewMessage>,
-    ) -> Result<(Conversation, Option<MessageOut>), StoreError> {
+    ) -> Result<(Conversation, Option<Message>), StoreError> {
         let base = self.keys.site(&conv.site_id);
         let now = Timestamp::now();
         let mut invocation = self.scripts.save_conversation.key(&base);
@@ -223,7 +223,7 @@ impl Conversations for RedisStore {
         conversation: &ConversationId,
         after: u64,
         limit: u32,
-    ) -> Result<Vec<MessageOut>, StoreError> {
+    ) -> Result<Vec<Message>, StoreError> {
         if limit == 0 {
             return Ok(Vec::new());
         }
@@ -249,7 +249,7 @@ impl Conversations for RedisStore {
     async fn last_shopper_message(
         &self,
         conversation: &ConversationId,
-    ) -> Result<Option<MessageOut>, StoreError> {
+    ) -> Result<Option<Message>, StoreError> {
         let Some(site) = self.site_of(conversation).await? else {
             return Ok(None);
         };

@@ -5,7 +5,7 @@
 use super::{corrupt, db, seq_param};
 use crate::conversation::{HandoffReason, Lifecycle, Opening, Stage};
 use crate::domain::{AgentId, AuthorKind, ConversationId, MessageId, SiteId, Timestamp, VisitorId};
-use crate::protocol::{Author, MessageOut};
+use crate::domain::{Author, Message};
 use crate::store::{Appended, Conversation, ConversationFilter, NewMessage, StoreError};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
@@ -94,7 +94,7 @@ pub(super) fn conversations_where(
     rows.map(|r| r.map_err(db("find conversations"))?).collect()
 }
 
-fn message_from_row(row: &Row<'_>) -> rusqlite::Result<Result<MessageOut, StoreError>> {
+fn message_from_row(row: &Row<'_>) -> rusqlite::Result<Result<Message, StoreError>> {
     let id: String = row.get(0)?;
     let conversation: String = row.get(1)?;
     let seq: i64 = row.get(2)?;
@@ -103,7 +103,7 @@ fn message_from_row(row: &Row<'_>) -> rusqlite::Result<Result<MessageOut, StoreE
     let text: String = row.get(5)?;
     let ts: i64 = row.get(6)?;
     Ok((|| {
-        Ok(MessageOut {
+        Ok(Message {
             id: MessageId::parse(&id).map_err(corrupt)?,
             conversation_id: ConversationId::parse(&conversation).map_err(corrupt)?,
             seq: seq as u64,
@@ -126,7 +126,7 @@ pub(super) fn messages_after(
     conversation: &ConversationId,
     after: u64,
     limit: u32,
-) -> Result<Vec<MessageOut>, StoreError> {
+) -> Result<Vec<Message>, StoreError> {
     let sql = format!(
         "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ?1 AND seq > ?2
          ORDER BY seq LIMIT ?3"
@@ -145,7 +145,7 @@ fn message_by_client_id(
     conn: &Connection,
     author_id: &str,
     client_msg_id: &str,
-) -> Result<Option<MessageOut>, StoreError> {
+) -> Result<Option<Message>, StoreError> {
     let sql = format!(
         "SELECT {MESSAGE_COLUMNS} FROM messages WHERE author_id = ?1 AND client_msg_id = ?2"
     );
@@ -185,7 +185,7 @@ fn insert_message(
     conversation: &ConversationId,
     last_seq: u64,
     message: NewMessage,
-) -> Result<MessageOut, StoreError> {
+) -> Result<Message, StoreError> {
     let seq = last_seq + 1;
     let id = MessageId::generate();
     conn.execute(
@@ -209,7 +209,7 @@ fn insert_message(
         params![conversation.as_str(), seq as i64, message.ts.0],
     )
     .map_err(db("advance seq"))?;
-    Ok(MessageOut {
+    Ok(Message {
         id,
         conversation_id: conversation.clone(),
         seq,
@@ -281,7 +281,7 @@ pub(super) fn save_conversation(
     expected: u64,
     notice: Option<NewMessage>,
     now: Timestamp,
-) -> Result<(Conversation, Option<MessageOut>), StoreError> {
+) -> Result<(Conversation, Option<Message>), StoreError> {
     let tags = serde_json::to_string(&conv.tags).map_err(|e| corrupt(e.to_string()))?;
     let closed = matches!(conv.lifecycle.stage, Stage::Closed);
     let changed = conn
@@ -449,7 +449,7 @@ pub(super) fn append_message(
 pub(super) fn last_shopper_message(
     conn: &Connection,
     conversation: &ConversationId,
-) -> Result<Option<MessageOut>, StoreError> {
+) -> Result<Option<Message>, StoreError> {
     let sql = format!(
         "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ?1 AND author_kind = ?2
          ORDER BY seq DESC LIMIT 1"

@@ -3,8 +3,8 @@
 
 use super::{SqliteStore, conversation_sql as sql, corrupt, db, seq_param};
 use crate::conversation::Opening;
+use crate::domain::Message;
 use crate::domain::{AgentId, ConversationId, NoteId, SiteId, Timestamp, VisitorId};
-use crate::protocol::MessageOut;
 use crate::store::{
     Appended, Conversation, ConversationFilter, Conversations, NewMessage, Note, StoreError,
 };
@@ -42,7 +42,7 @@ impl Conversations for SqliteStore {
         conversation: &Conversation,
         expected: u64,
         notice: Option<NewMessage>,
-    ) -> Result<(Conversation, Option<MessageOut>), StoreError> {
+    ) -> Result<(Conversation, Option<Message>), StoreError> {
         let conversation = conversation.clone();
         let now = Timestamp::now();
         self.writer
@@ -108,7 +108,7 @@ impl Conversations for SqliteStore {
         conversation: &ConversationId,
         after: u64,
         limit: u32,
-    ) -> Result<Vec<MessageOut>, StoreError> {
+    ) -> Result<Vec<Message>, StoreError> {
         let conversation = conversation.clone();
         self.readers
             .run(move |c| sql::messages_after(c, &conversation, after, limit))
@@ -118,7 +118,7 @@ impl Conversations for SqliteStore {
     async fn last_shopper_message(
         &self,
         conversation: &ConversationId,
-    ) -> Result<Option<MessageOut>, StoreError> {
+    ) -> Result<Option<Message>, StoreError> {
         let conversation = conversation.clone();
         self.readers
             .run(move |c| sql::last_shopper_message(c, &conversation))
