@@ -94,7 +94,7 @@ impl Directory for SqliteStore {
                     .map_err(db("rename site"))?;
                 }
                 if let Some(origins) = origins {
-                    let json = serde_json::to_string(&origins).map_err(|e| corrupt(e))?;
+                    let json = serde_json::to_string(&origins).map_err(corrupt)?;
                     c.execute(
                         "UPDATE sites SET origins = ?2 WHERE id = ?1",
                         params![id, json],
@@ -189,7 +189,7 @@ impl Directory for SqliteStore {
     ) -> Result<(), StoreError> {
         let (site, agent) = (site.to_string(), agent.to_string());
         let capacity = profile.capacity;
-        let skills = serde_json::to_string(&profile.skills).map_err(|e| corrupt(e))?;
+        let skills = serde_json::to_string(&profile.skills).map_err(corrupt)?;
         self.writer
             .run(move |c| {
                 let n = c

@@ -34,8 +34,8 @@ impl Rules for SqliteStore {
                 rows.map(|row| {
                     let (id, spec, created, updated) = row.map_err(db("list rules"))?;
                     Ok(StoredRule {
-                        id: RuleId::parse(&id).map_err(|e| corrupt(e))?,
-                        spec: serde_json::from_str(&spec).map_err(|e| corrupt(e))?,
+                        id: RuleId::parse(&id).map_err(corrupt)?,
+                        spec: serde_json::from_str(&spec).map_err(corrupt)?,
                         created_at: Timestamp(created),
                         updated_at: Timestamp(updated),
                     })
@@ -160,7 +160,7 @@ impl Rules for SqliteStore {
             })
             .await?;
         match json {
-            Some(j) => serde_json::from_str(&j).map_err(|e| corrupt(e)),
+            Some(j) => serde_json::from_str(&j).map_err(corrupt),
             None => Ok(TriggerSettings::default()),
         }
     }
@@ -171,7 +171,7 @@ impl Rules for SqliteStore {
         settings: &TriggerSettings,
     ) -> Result<(), StoreError> {
         let site = site.to_string();
-        let json = serde_json::to_string(settings).map_err(|e| corrupt(e))?;
+        let json = serde_json::to_string(settings).map_err(corrupt)?;
         self.writer
             .run(move |c| {
                 c.execute(
@@ -212,7 +212,7 @@ impl Rules for SqliteStore {
         settings: &ChatSettings,
     ) -> Result<(), StoreError> {
         let site = site.to_string();
-        let spec = serde_json::to_string(settings).map_err(|e| corrupt(e))?;
+        let spec = serde_json::to_string(settings).map_err(corrupt)?;
         self.writer
             .run(move |c| {
                 c.execute(

@@ -26,7 +26,7 @@ impl Visitors for SqliteStore {
                 .map_err(db("load visitor"))
             })
             .await?;
-        json.map(|j| serde_json::from_str(&j).map_err(|e| corrupt(e)))
+        json.map(|j| serde_json::from_str(&j).map_err(corrupt))
             .transpose()
     }
 
@@ -36,7 +36,7 @@ impl Visitors for SqliteStore {
         visitor: &VisitorId,
         state: &VisitorState,
     ) -> Result<(), StoreError> {
-        let json = serde_json::to_string(state).map_err(|e| corrupt(e))?;
+        let json = serde_json::to_string(state).map_err(corrupt)?;
         let (site, visitor) = (site.to_string(), visitor.to_string());
         let now = Timestamp::now().0;
         self.writer
