@@ -1,5 +1,9 @@
-//! Durable state behind one trait, so the embedded SQLite store (the default: one file, no
+//! Durable state behind one contract, so the embedded SQLite store (the default: one file, no
 //! set-up) and a Redis store for several nodes are interchangeable to everything above.
+//!
+//! The contract is split by area ([`Directory`], [`Conversations`], [`Visitors`], [`Rules`],
+//! [`Library`], [`Stats`], in `areas.rs`); [`Store`] is all of them, and each backend
+//! implements each area in a file of that name. Errors ([`StoreError`]) name no backend.
 //!
 //! Every write that returns `Ok` is durable: callers acknowledge to clients only after it.
 

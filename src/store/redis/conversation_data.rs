@@ -103,6 +103,7 @@ pub(super) struct MessageArgs {
 }
 
 impl MessageArgs {
+    /// The message with the id it will be stored under, chosen before the script runs.
     pub(super) fn new(message: NewMessage) -> Self {
         MessageArgs {
             id: MessageId::generate(),
@@ -123,6 +124,7 @@ impl MessageArgs {
             .arg(m.ts.0);
     }
 
+    /// The message as stored, once the script has given it its seq.
     pub(super) fn stored(self, conversation: &ConversationId, seq: u64) -> Message {
         let m = self.message;
         Message {
@@ -168,6 +170,8 @@ impl RedisStore {
         site.map(|s| SiteId::parse(&s).map_err(corrupt)).transpose()
     }
 
+    /// Runs the append script for a conversation or a visitor's open one (opening `open` if
+    /// the visitor has none and it is given) and reads its answer.
     pub(super) async fn run_append(
         &self,
         base: &str,

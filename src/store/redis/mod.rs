@@ -1,4 +1,4 @@
-//! The Redis store: the same [`Store`] contract as SQLite, kept in one Redis (or a Redis
+//! The Redis store: the same [`super::Store`] contract as SQLite, kept in one Redis (or a Redis
 //! Cluster's slots) so several shopchat nodes share conversations, accounts and settings.
 //!
 //! # Layout
