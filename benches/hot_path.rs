@@ -7,12 +7,12 @@ use shopchat::bus::{BusEvent, WireEvent};
 use shopchat::conversation::Lifecycle;
 use shopchat::domain::{
     AuthorKind, BrowsingEvent, ClientMsgId, ConversationId, MessageId, MessageText, Origin, SiteId,
-    Timestamp, VisitorId, VisitorState,
+    Timestamp, VisitorId,
 };
 use shopchat::hub::Hub;
 use shopchat::protocol::{self, Author, ClientFrame, MessageOut, ServerFrame};
 use shopchat::store::sqlite::SqliteStore;
-use shopchat::store::{NewMessage, NewSite, Store};
+use shopchat::store::{NewMessage, NewSite, prelude::*};
 use shopchat::triggers::VisitorRecord;
 use std::hint::black_box;
 use std::sync::Arc;
@@ -29,7 +29,7 @@ fn decode_and_apply(c: &mut Criterion) {
         b.iter(|| protocol::decode(black_box(MESSAGE)).is_ok())
     });
     group.bench_function("decode_and_apply_page_view", |b| {
-        let mut state = VisitorState::first_visit(Timestamp(0));
+        let mut state = VisitorRecord::first_visit(Timestamp(0));
         let mut n = 0i64;
         b.iter(|| {
             n += 1;

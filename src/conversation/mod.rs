@@ -5,10 +5,12 @@
 
 pub mod handoff;
 pub mod lifecycle;
+mod records;
 pub mod routing;
 pub mod settings;
 
 pub use lifecycle::{
     Closer, Event, HandoffReason, Lifecycle, Notice, Opening, Stage, TransitionError,
 };
+pub use records::{Conversation, ConversationFilter, Note};
 pub use settings::{ChatSettings, KeywordRule};

@@ -2,6 +2,7 @@
 //! can trust a `SiteId` or an `Origin` without checking it again. Nothing here does I/O.
 
 mod ids;
+mod message;
 mod origin;
 mod time;
 mod values;
@@ -11,6 +12,7 @@ pub use ids::{
     AgentId, ConversationId, IdError, MessageId, NoteId, RuleId, SiteId, VisitorId, random_token,
 };
 pub use ids::{ArticleId, CannedId};
+pub use message::{Author, Message};
 pub use origin::{Origin, OriginError};
 pub use time::Timestamp;
 pub use values::{AuthorKind, ClientMsgId, Email, MessageText, Role, ValueError};

@@ -171,7 +171,7 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::Conflict(m) => ApiError::conflict(m),
             StoreError::NotFound(what) => ApiError::not_found(what),
-            e @ StoreError::Redis { .. } => ApiError::unavailable(e),
+            e @ StoreError::Unavailable { .. } => ApiError::unavailable(e),
             other => ApiError::internal(other),
         }
     }

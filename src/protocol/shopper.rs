@@ -4,7 +4,7 @@
 //! path that works out *what* was wrong, so a client gets an `error` frame that names the
 //! field instead of a generic "bad request".
 
-use crate::domain::{AuthorKind, ConversationId, MessageId, Timestamp, VisitorId};
+use crate::domain::{ConversationId, MessageId, VisitorId};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -148,34 +148,9 @@ pub enum ErrorCode {
     NoConversation,
 }
 
-/// Who wrote a message, as shown in the widget.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Author {
-    /// shopper, bot, agent or system.
-    pub kind: AuthorKind,
-    /// Display name (a bot's name always comes with `kind: bot`).
-    pub name: String,
-}
-
-/// A message as delivered to clients.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MessageOut {
-    /// Message id.
-    pub id: MessageId,
-    /// Conversation it belongs to.
-    pub conversation_id: ConversationId,
-    /// Position in the conversation, from 1, without gaps.
-    pub seq: u64,
-    /// Who wrote it.
-    pub author: Author,
-    /// The text, to be shown as text.
-    pub text: String,
-    /// When it was stored, ms since the epoch.
-    pub ts: Timestamp,
-    /// The widget offers "Talk to a person" with this message (every bot message does).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub offers_handoff: bool,
-}
+// moved: re-exported until callers are updated (the message is a domain type now; the wire
+// shape is its serde form, unchanged).
+pub use crate::domain::{Author, Message as MessageOut};
 
 /// A conversation as listed in `welcome`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,29 +1,37 @@
-//! Durable state behind one trait, so the embedded SQLite store (the default: one file, no
+//! Durable state behind one contract, so the embedded SQLite store (the default: one file, no
 //! set-up) and a Redis store for several nodes are interchangeable to everything above.
+//!
+//! The contract is split by area ([`Directory`], [`Conversations`], [`Visitors`], [`Rules`],
+//! [`Library`], [`Stats`], in `areas.rs`); [`Store`] is all of them, and each backend
+//! implements each area in a file of that name. Errors ([`StoreError`]) name no backend.
 //!
 //! Every write that returns `Ok` is durable: callers acknowledge to clients only after it.
 
+mod areas;
 mod records;
 pub mod redis;
 pub mod sqlite;
 
+// moved: re-exported until callers are updated (the conversation records live in
+// `conversation` now).
+pub use crate::conversation::{Conversation, ConversationFilter, Note};
 pub use records::{
-    Agent, AgentCredentials, Appended, Conversation, ConversationFilter, FunnelCounts, Membership,
-    NewAgent, NewMessage, NewSite, Note, RoutingProfile, Site, SiteAgent, StoredRule,
-    TriggerSettings,
+    Agent, AgentCredentials, Appended, FunnelCounts, Membership, NewAgent, NewMessage, NewSite,
+    RoutingProfile, Site, SiteAgent, StoredRule, TriggerSettings,
 };
 pub use records::{Article, CannedReply, NewArticle, NewCanned};
 pub use records::{DayStats, SiteStats};
 
-use crate::conversation::{ChatSettings, Opening};
-use crate::domain::{AgentId, ConversationId, Email, Role, RuleId, SiteId, VisitorId};
-use crate::domain::{ArticleId, CannedId};
-use crate::protocol::MessageOut;
-use crate::triggers::{Stage, VisitorRecord};
-use async_trait::async_trait;
+pub use areas::{Conversations, Directory, Library, Rules, Stats, Visitors};
 
-/// What can go wrong with durable state. `Conflict` and `NotFound` are the caller's problem;
-/// the others are the store's and become a 5xx or an `internal` error frame.
+/// A backend's own error, kept as the source of a [`StoreError`] for logs without naming its
+/// type, so nothing above the store knows (or matches on) which backend runs.
+pub type ErrorSource = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// What can go wrong with durable state, the same whichever backend runs. `Conflict` and
+/// `NotFound` are the caller's problem; the others are the store's and become a 5xx or an
+/// `internal` error frame. Each backend maps its driver's errors in its own module
+/// (`sqlite/errors.rs`, `redis/values.rs`).
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// A unique value (an email, a key) is already taken, or the operation clashes with state.
@@ -32,278 +40,68 @@ pub enum StoreError {
     /// The thing to change does not exist.
     #[error("{0} not found")]
     NotFound(&'static str),
-    /// The store has been shut down.
-    #[error("the store is closed")]
-    Closed,
-    /// The database refused an operation.
-    #[error("database error during {context}: {source}")]
-    Database {
+    /// The store cannot serve the call now but may soon: it could not be reached, timed out,
+    /// was busy, or has been shut down. Nothing the call was to write may be assumed stored:
+    /// callers report a retryable error and never ack.
+    #[error("the store is unavailable during {context}: {source}")]
+    Unavailable {
         /// What the store was doing.
         context: &'static str,
-        /// The driver's error.
+        /// The backend's error.
         #[source]
-        source: rusqlite::Error,
+        source: ErrorSource,
     },
-    /// Redis refused a command, timed out or could not be reached. Nothing the command was
-    /// to write may be assumed stored: callers report a retryable error and never ack.
-    #[error("redis error during {context}: {source}")]
-    Redis {
-        /// What the store was doing.
-        context: &'static str,
-        /// The client's error (a timeout, a refused connection, a script error).
-        #[source]
-        source: ::redis::RedisError,
-    },
-    /// A batch failed to commit; nothing in it was written.
-    #[error("commit failed: {0}")]
-    Commit(String),
     /// Stored data that does not parse (a bug or a hand-edited file).
     #[error("corrupt stored data: {0}")]
     Corrupt(String),
-    /// The database file could not be opened or migrated.
+    /// The backend refused the call for a reason a retry will not fix (a failed commit, a
+    /// bad statement, a script error); nothing the call was to write was stored.
+    #[error("store error during {context}: {source}")]
+    Internal {
+        /// What the store was doing.
+        context: &'static str,
+        /// The backend's error.
+        #[source]
+        source: ErrorSource,
+    },
+    /// The store could not be opened, migrated or configured at start.
     #[error("cannot open the store at {path}: {reason}")]
     Open {
-        /// The file.
+        /// The file or the server.
         path: String,
         /// Why.
         reason: String,
     },
 }
 
-/// Durable state. One implementation per backend; the same contract tests run against each.
-#[async_trait]
-pub trait Store: Send + Sync + 'static {
-    /// Answers when the store can serve reads and writes (for `/readyz`).
-    async fn ping(&self) -> Result<(), StoreError>;
+impl StoreError {
+    /// The store has been shut down: later calls fail with this (retryable on another node
+    /// or after a restart).
+    pub fn closed() -> StoreError {
+        StoreError::Unavailable {
+            context: "a call after shutdown",
+            source: "the store is closed".into(),
+        }
+    }
 
-    /// A server secret by name, created with `generate` the first time it is asked for, so
-    /// every node and every restart sees the same value.
-    async fn secret(&self, name: &str, generate: fn() -> String) -> Result<String, StoreError>;
+    /// Whether a retry may succeed (the store was unreachable, busy or closed).
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, StoreError::Unavailable { .. })
+    }
+}
 
-    /// Creates a site with a fresh public key and identity secret.
-    async fn create_site(&self, new: NewSite) -> Result<Site, StoreError>;
-    /// Every site, oldest first.
-    async fn list_sites(&self) -> Result<Vec<Site>, StoreError>;
-    /// A site by id.
-    async fn site(&self, id: &SiteId) -> Result<Option<Site>, StoreError>;
-    /// A site by the public key the widget sends.
-    async fn site_by_public_key(&self, key: &str) -> Result<Option<Site>, StoreError>;
-    /// Renames a site and/or replaces its allowed origins; returns the site as it is now.
-    async fn update_site(
-        &self,
-        id: &SiteId,
-        name: Option<String>,
-        origins: Option<Vec<crate::domain::Origin>>,
-    ) -> Result<Site, StoreError>;
+/// Durable state: every area together. One implementation per backend, each area in a file
+/// of its own; the same contract tests run against each. Callers hold an `Arc<dyn Store>` and
+/// bring the area traits into scope with `use crate::store::prelude::*;`.
+pub trait Store: Directory + Conversations + Visitors + Rules + Library + Stats {}
 
-    /// Creates an account with its site memberships; `Conflict` if the email is taken.
-    async fn create_agent(&self, new: NewAgent) -> Result<Agent, StoreError>;
-    /// The account and password hash for a login.
-    async fn agent_credentials(
-        &self,
-        email: &Email,
-    ) -> Result<Option<AgentCredentials>, StoreError>;
-    /// An account by id.
-    async fn agent(&self, id: &AgentId) -> Result<Option<Agent>, StoreError>;
-    /// The sites an account belongs to, with its role on each.
-    async fn memberships(&self, agent: &AgentId) -> Result<Vec<Membership>, StoreError>;
-    /// Replaces an account's password hash, clears "must change password" and bumps the
-    /// account's token generation (in the same write), so every token issued before stops
-    /// working: whoever had the old password loses the sessions it opened.
-    async fn set_password(&self, agent: &AgentId, hash: String) -> Result<(), StoreError>;
-    /// The account's token generation: tokens carry the one they were issued at and are
-    /// refused once it has moved on. Starts at 0; `None` if there is no such account.
-    async fn token_generation(&self, agent: &AgentId) -> Result<Option<u64>, StoreError>;
-    /// Makes an existing account a member of a site; `Conflict` if it already is one,
-    /// `NotFound` if the account or the site does not exist.
-    async fn add_membership(
-        &self,
-        agent: &AgentId,
-        site: &SiteId,
-        role: Role,
-    ) -> Result<(), StoreError>;
-    /// Changes an account's role on a site; `NotFound` if it is not a member, `Conflict` if it
-    /// is the site's last owner and would stop being one (a site must keep someone who can
-    /// manage it). Checked and written in one transaction.
-    async fn set_role(&self, site: &SiteId, agent: &AgentId, role: Role) -> Result<(), StoreError>;
-    /// Removes an account from a site; `false` if it was not a member, `Conflict` if it is the
-    /// site's last owner. The account itself stays (it may belong to other sites).
-    async fn remove_membership(&self, site: &SiteId, agent: &AgentId) -> Result<bool, StoreError>;
+impl<T: Directory + Conversations + Visitors + Rules + Library + Stats> Store for T {}
 
-    /// The browsing state saved for a visitor of a site, if any.
-    async fn load_visitor(
-        &self,
-        site: &SiteId,
-        visitor: &VisitorId,
-    ) -> Result<Option<VisitorRecord>, StoreError>;
-    /// Saves a visitor's browsing state.
-    async fn save_visitor(
-        &self,
-        site: &SiteId,
-        visitor: &VisitorId,
-        state: &VisitorRecord,
-    ) -> Result<(), StoreError>;
-
-    /// Stores a message (the shopper's, a proactive one, or an agent's opening line) in the
-    /// visitor's open conversation, opening one in the `opening` stage if there is none.
-    /// Idempotent on the message's author and `client_msg_id`: a repeat returns the first
-    /// result with `duplicate: true` and stores nothing.
-    async fn append_to_visitor(
-        &self,
-        site: &SiteId,
-        visitor: &VisitorId,
-        message: NewMessage,
-        opening: &Opening,
-    ) -> Result<Appended, StoreError>;
-    /// Writes a conversation's header if its version is still `expected` (compare-and-set;
-    /// `Conflict` otherwise), bumps the version, and stores the transition's notice in the
-    /// same transaction. Returns the header as saved.
-    async fn save_conversation(
-        &self,
-        conversation: &Conversation,
-        expected: u64,
-        notice: Option<NewMessage>,
-    ) -> Result<(Conversation, Option<MessageOut>), StoreError>;
-    /// A site's conversation numbers for conversations created in `[from, to)`: per UTC
-    /// day, per handoff reason, totals and the time from going to people to the first agent
-    /// reply. Computed by the database, not conversation by conversation.
-    async fn site_stats(
-        &self,
-        site: &SiteId,
-        from: crate::domain::Timestamp,
-        to: crate::domain::Timestamp,
-    ) -> Result<SiteStats, StoreError>;
-    /// The latest message the shopper wrote in a conversation, if any.
-    async fn last_shopper_message(
-        &self,
-        conversation: &ConversationId,
-    ) -> Result<Option<MessageOut>, StoreError>;
-    /// Conversations matching a filter, most recently active first.
-    async fn find_conversations(
-        &self,
-        filter: &ConversationFilter,
-    ) -> Result<Vec<Conversation>, StoreError>;
-    /// Stores an agent's internal note.
-    async fn add_note(&self, note: &Note) -> Result<(), StoreError>;
-    /// A conversation's notes, oldest first.
-    async fn notes(&self, conversation: &ConversationId) -> Result<Vec<Note>, StoreError>;
-    /// Records that an agent has read up to `seq` (never moves backwards).
-    async fn mark_agent_read(
-        &self,
-        conversation: &ConversationId,
-        seq: u64,
-    ) -> Result<(), StoreError>;
-    /// The agents and owners of a site.
-    async fn site_agents(&self, site: &SiteId) -> Result<Vec<SiteAgent>, StoreError>;
-    /// Sets how many chats of `site` routing gives an agent and the teams/skills it matches
-    /// there; its other memberships keep theirs. `NotFound` if it is not a member.
-    async fn set_member_profile(
-        &self,
-        site: &SiteId,
-        agent: &AgentId,
-        profile: &RoutingProfile,
-    ) -> Result<(), StoreError>;
-    /// A site's chat settings (defaults until set).
-    async fn chat_settings(&self, site: &SiteId) -> Result<ChatSettings, StoreError>;
-    /// Replaces a site's chat settings.
-    async fn set_chat_settings(
-        &self,
-        site: &SiteId,
-        settings: &ChatSettings,
-    ) -> Result<(), StoreError>;
-    /// Stores a message by an agent, bot or the system in an open conversation; idempotent on
-    /// `client_msg_id` per author like the shopper's.
-    async fn append_message(
-        &self,
-        conversation: &ConversationId,
-        message: NewMessage,
-    ) -> Result<Appended, StoreError>;
-    /// A conversation by id.
-    async fn conversation(&self, id: &ConversationId) -> Result<Option<Conversation>, StoreError>;
-    /// A visitor's open conversations, oldest first.
-    async fn open_conversations(
-        &self,
-        site: &SiteId,
-        visitor: &VisitorId,
-    ) -> Result<Vec<Conversation>, StoreError>;
-    /// A site's conversations, most recently active first.
-    async fn site_conversations(
-        &self,
-        site: &SiteId,
-        limit: u32,
-    ) -> Result<Vec<Conversation>, StoreError>;
-    /// Messages with `seq > after`, in order, at most `limit`.
-    async fn messages_after(
-        &self,
-        conversation: &ConversationId,
-        after: u64,
-        limit: u32,
-    ) -> Result<Vec<MessageOut>, StoreError>;
-    /// Records that the shopper has read up to `seq` (never moves backwards).
-    async fn mark_read(&self, conversation: &ConversationId, seq: u64) -> Result<(), StoreError>;
-
-    /// A site's rules, oldest first.
-    async fn list_rules(&self, site: &SiteId) -> Result<Vec<StoredRule>, StoreError>;
-    /// Creates or replaces a rule; `true` when it was created.
-    async fn save_rule(
-        &self,
-        site: &SiteId,
-        id: &RuleId,
-        spec: serde_json::Value,
-    ) -> Result<bool, StoreError>;
-    /// Deletes a rule with its funnel; `false` when there was none.
-    async fn delete_rule(&self, site: &SiteId, id: &RuleId) -> Result<bool, StoreError>;
-    /// Adds one to a rule's funnel stage for the shown or the held-out group.
-    async fn count_funnel(
-        &self,
-        site: &SiteId,
-        rule: &RuleId,
-        held_out: bool,
-        stage: Stage,
-    ) -> Result<(), StoreError>;
-    /// A rule's funnel.
-    async fn funnel(&self, site: &SiteId, rule: &RuleId) -> Result<FunnelCounts, StoreError>;
-    /// A site's trigger settings (defaults until set).
-    async fn trigger_settings(&self, site: &SiteId) -> Result<TriggerSettings, StoreError>;
-    /// Replaces a site's trigger settings.
-    async fn set_trigger_settings(
-        &self,
-        site: &SiteId,
-        settings: &TriggerSettings,
-    ) -> Result<(), StoreError>;
-
-    /// A site's knowledge-base articles, oldest first.
-    async fn list_articles(&self, site: &SiteId) -> Result<Vec<Article>, StoreError>;
-    /// An article, if it exists and belongs to the site.
-    async fn article(&self, site: &SiteId, id: &ArticleId) -> Result<Option<Article>, StoreError>;
-    /// Creates an article with a fresh id.
-    async fn create_article(&self, site: &SiteId, new: NewArticle) -> Result<Article, StoreError>;
-    /// Replaces an article's question and answer; `NotFound` if absent or another site's.
-    async fn update_article(
-        &self,
-        site: &SiteId,
-        id: &ArticleId,
-        new: NewArticle,
-    ) -> Result<Article, StoreError>;
-    /// Deletes an article; `false` when the site had none with this id.
-    async fn delete_article(&self, site: &SiteId, id: &ArticleId) -> Result<bool, StoreError>;
-
-    /// A site's canned replies, ordered by shortcut.
-    async fn list_canned(&self, site: &SiteId) -> Result<Vec<CannedReply>, StoreError>;
-    /// A canned reply, if it exists and belongs to the site.
-    async fn canned(&self, site: &SiteId, id: &CannedId)
-    -> Result<Option<CannedReply>, StoreError>;
-    /// Creates a canned reply; `Conflict` if the site already has the shortcut.
-    async fn create_canned(&self, site: &SiteId, new: NewCanned)
-    -> Result<CannedReply, StoreError>;
-    /// Replaces a canned reply; `NotFound` if absent or another site's, `Conflict` if the new
-    /// shortcut is another reply's.
-    async fn update_canned(
-        &self,
-        site: &SiteId,
-        id: &CannedId,
-        new: NewCanned,
-    ) -> Result<CannedReply, StoreError>;
-    /// Deletes a canned reply; `false` when the site had none with this id.
-    async fn delete_canned(&self, site: &SiteId, id: &CannedId) -> Result<bool, StoreError>;
+/// The area traits, imported anonymously, so `use crate::store::prelude::*;` lets a caller
+/// call any store method on a `dyn Store` without naming (or clashing with) the traits.
+pub mod prelude {
+    pub use super::{
+        Conversations as _, Directory as _, Library as _, Rules as _, Stats as _, Store,
+        Visitors as _,
+    };
 }

@@ -4,7 +4,7 @@ use crate::helpers::{DEADLINE, Seed, spawn_app, start, test_settings};
 use shopchat::domain::Origin;
 use shopchat::startup::DEMO_SITE_NAME;
 use shopchat::store::sqlite::SqliteStore;
-use shopchat::store::{NewSite, Store};
+use shopchat::store::{NewSite, prelude::*};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// A server whose only site is the demo site (as first-run seeding would make it); returns the

@@ -8,7 +8,7 @@ use shopchat::config::Settings;
 use shopchat::domain::{Email, Origin, Role};
 use shopchat::startup::{Application, Shutdown};
 use shopchat::store::sqlite::SqliteStore;
-use shopchat::store::{NewAgent, NewSite, Store};
+use shopchat::store::{NewAgent, NewSite, prelude::*};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;

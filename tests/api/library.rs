@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use shopchat::auth::hash_password;
 use shopchat::domain::{Email, Role, SiteId};
 use shopchat::store::sqlite::SqliteStore;
-use shopchat::store::{NewAgent, Store};
+use shopchat::store::{NewAgent, prelude::*};
 use tempfile::TempDir;
 
 const AGENT_EMAIL: &str = "agent@shop.example";

@@ -62,7 +62,7 @@ async fn a_retried_message_that_was_stored_but_never_published_reaches_the_agent
     use shopchat::domain::{AuthorKind, ClientMsgId, MessageText, SiteId, Timestamp, VisitorId};
     use shopchat::protocol::Author;
     use shopchat::store::sqlite::SqliteStore;
-    use shopchat::store::{NewMessage, Store};
+    use shopchat::store::{NewMessage, prelude::*};
 
     let app = spawn_app().await;
     let mut shopper = app.shopper().await;

@@ -10,7 +10,7 @@ use shopchat::config::Settings;
 use shopchat::domain::{Email, Origin, Role};
 use shopchat::startup::{Application, Shutdown};
 use shopchat::store::sqlite::SqliteStore;
-use shopchat::store::{NewAgent, NewSite, Store};
+use shopchat::store::{NewAgent, NewSite, prelude::*};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};

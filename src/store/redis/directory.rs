@@ -1,125 +1,29 @@
 //! The directory shared by all sites: sites, accounts, memberships and server secrets, all
 //! under the `{dir}` hash tag so the uniqueness and last-owner checks are single scripts.
+//! How accounts are stored is in [`super::accounts`].
 
+use super::RedisStore;
+use super::accounts::{AgentRecord, profile_from};
 use super::keys::sub;
 use super::values::{corrupt, from_json, pairs, redis_err, to_json};
-use super::{CAS_ATTEMPTS, RedisStore};
 use crate::domain::{AgentId, Email, Origin, Role, SiteId, Timestamp, random_token};
-use crate::store::StoreError;
 use crate::store::{
-    Agent, AgentCredentials, Membership, NewAgent, NewSite, RoutingProfile, Site, SiteAgent,
+    Agent, AgentCredentials, Directory, Membership, NewAgent, NewSite, RoutingProfile, Site,
+    SiteAgent, StoreError,
 };
-use serde::{Deserialize, Serialize};
+use async_trait::async_trait;
 
-/// An account as stored: the public record and, apart, the password hash.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(super) struct AgentRecord {
-    pub(super) agent: Agent,
-    pub(super) password_hash: String,
-    /// Bumped with every password change; tokens of an older generation are refused.
-    /// Records written before it existed read as 0.
-    #[serde(default)]
-    pub(super) token_generation: u64,
-}
-
-/// A membership's routing profile as stored; none yet (a membership added since the
-/// migration and never changed) is the default.
-fn profile_from(json: Option<String>) -> Result<RoutingProfile, StoreError> {
-    json.map_or_else(
-        || Ok(RoutingProfile::default()),
-        |j| from_json("routing profile", &j),
-    )
-}
-
-/// The part of an account record written before routing profiles were per membership:
-/// read once by [`RedisStore::migrate_profiles`].
-#[derive(Deserialize)]
-struct LegacyRecord {
-    agent: LegacyProfile,
-}
-
-/// An account's routing profile from before; absent fields are the defaults of then.
-#[derive(Deserialize)]
-struct LegacyProfile {
-    #[serde(default = "legacy_capacity")]
-    capacity: u32,
-    #[serde(default)]
-    skills: Vec<String>,
-}
-
-fn legacy_capacity() -> u32 {
-    RoutingProfile::DEFAULT_CAPACITY
-}
-
-impl RedisStore {
-    /// Read-modify-write of a JSON record (a string key, or one field of a hash), retried
-    /// while other writers change it in between; `NotFound(what)` when it is absent.
-    pub(super) async fn update_json<T, F>(
-        &self,
-        key: &str,
-        field: Option<&str>,
-        what: &'static str,
-        mut change: F,
-    ) -> Result<T, StoreError>
-    where
-        T: Serialize + serde::de::DeserializeOwned,
-        F: FnMut(&mut T),
-    {
-        let mut conn = self.conn();
-        for _ in 0..CAS_ATTEMPTS {
-            let current: Option<String> = match field {
-                None => ::redis::cmd("GET").arg(key).query_async(&mut conn).await,
-                Some(f) => {
-                    ::redis::cmd("HGET")
-                        .arg(key)
-                        .arg(f)
-                        .query_async(&mut conn)
-                        .await
-                }
-            }
-            .map_err(redis_err("read for update"))?;
-            let Some(current) = current else {
-                return Err(StoreError::NotFound(what));
-            };
-            let mut value: T = from_json(what, &current)?;
-            change(&mut value);
-            let new = to_json(&value)?;
-            let swapped: i64 = match field {
-                None => {
-                    self.scripts
-                        .cas_string
-                        .key(key)
-                        .arg(&current)
-                        .arg(&new)
-                        .invoke_async(&mut conn)
-                        .await
-                }
-                Some(f) => {
-                    self.scripts
-                        .cas_field
-                        .key(key)
-                        .arg(f)
-                        .arg(&current)
-                        .arg(&new)
-                        .invoke_async(&mut conn)
-                        .await
-                }
-            }
-            .map_err(redis_err("compare and set"))?;
-            if swapped == 1 {
-                return Ok(value);
-            }
-        }
-        Err(StoreError::Conflict(format!(
-            "the {what} kept changing meanwhile; try again"
-        )))
+#[async_trait]
+impl Directory for RedisStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        ::redis::cmd("PING")
+            .query_async::<String>(&mut self.conn())
+            .await
+            .map_err(redis_err("ping"))?;
+        Ok(())
     }
 
-    pub(super) async fn secret_impl(
-        &self,
-        name: &str,
-        generate: fn() -> String,
-    ) -> Result<String, StoreError> {
+    async fn secret(&self, name: &str, generate: fn() -> String) -> Result<String, StoreError> {
         let key = sub(&self.keys.dir(), "secrets", "");
         // HSETNX then HGET in one MULTI: the first node to ask wins, every node reads it.
         let (_, value): (i64, String) = ::redis::pipe()
@@ -137,7 +41,7 @@ impl RedisStore {
         Ok(value)
     }
 
-    pub(super) async fn create_site_impl(&self, new: NewSite) -> Result<Site, StoreError> {
+    async fn create_site(&self, new: NewSite) -> Result<Site, StoreError> {
         let site = Site {
             id: SiteId::generate(),
             name: new.name,
@@ -163,7 +67,7 @@ impl RedisStore {
         Ok(site)
     }
 
-    pub(super) async fn list_sites_impl(&self) -> Result<Vec<Site>, StoreError> {
+    async fn list_sites(&self) -> Result<Vec<Site>, StoreError> {
         let dir = self.keys.dir();
         let mut conn = self.conn();
         // ZRANGE orders by creation time, then id: the SQLite order.
@@ -190,7 +94,7 @@ impl RedisStore {
             .collect()
     }
 
-    pub(super) async fn site_impl(&self, id: &SiteId) -> Result<Option<Site>, StoreError> {
+    async fn site(&self, id: &SiteId) -> Result<Option<Site>, StoreError> {
         let json: Option<String> = ::redis::cmd("GET")
             .arg(sub(&self.keys.dir(), "site:", id))
             .query_async(&mut self.conn())
@@ -199,10 +103,7 @@ impl RedisStore {
         json.map(|j| from_json("site", &j)).transpose()
     }
 
-    pub(super) async fn site_by_public_key_impl(
-        &self,
-        key: &str,
-    ) -> Result<Option<Site>, StoreError> {
+    async fn site_by_public_key(&self, key: &str) -> Result<Option<Site>, StoreError> {
         let id: Option<String> = ::redis::cmd("HGET")
             .arg(sub(&self.keys.dir(), "site-keys", ""))
             .arg(key)
@@ -210,12 +111,12 @@ impl RedisStore {
             .await
             .map_err(redis_err("find site by key"))?;
         match id {
-            Some(id) => self.site_impl(&SiteId::parse(&id).map_err(corrupt)?).await,
+            Some(id) => self.site(&SiteId::parse(&id).map_err(corrupt)?).await,
             None => Ok(None),
         }
     }
 
-    pub(super) async fn update_site_impl(
+    async fn update_site(
         &self,
         id: &SiteId,
         name: Option<String>,
@@ -233,7 +134,7 @@ impl RedisStore {
         .await
     }
 
-    pub(super) async fn create_agent_impl(&self, new: NewAgent) -> Result<Agent, StoreError> {
+    async fn create_agent(&self, new: NewAgent) -> Result<Agent, StoreError> {
         let agent = Agent {
             id: AgentId::generate(),
             email: new.email.clone(),
@@ -269,19 +170,7 @@ impl RedisStore {
         }
     }
 
-    pub(super) async fn agent_record(
-        &self,
-        id: &AgentId,
-    ) -> Result<Option<AgentRecord>, StoreError> {
-        let json: Option<String> = ::redis::cmd("GET")
-            .arg(sub(&self.keys.dir(), "agent:", id))
-            .query_async(&mut self.conn())
-            .await
-            .map_err(redis_err("find agent"))?;
-        json.map(|j| from_json("agent", &j)).transpose()
-    }
-
-    pub(super) async fn agent_credentials_impl(
+    async fn agent_credentials(
         &self,
         email: &Email,
     ) -> Result<Option<AgentCredentials>, StoreError> {
@@ -301,10 +190,11 @@ impl RedisStore {
         }))
     }
 
-    pub(super) async fn memberships_impl(
-        &self,
-        agent: &AgentId,
-    ) -> Result<Vec<Membership>, StoreError> {
+    async fn agent(&self, id: &AgentId) -> Result<Option<Agent>, StoreError> {
+        Ok(self.agent_record(id).await?.map(|r| r.agent))
+    }
+
+    async fn memberships(&self, agent: &AgentId) -> Result<Vec<Membership>, StoreError> {
         let dir = self.keys.dir();
         let mut conn = self.conn();
         let map: std::collections::HashMap<String, String> = ::redis::cmd("HGETALL")
@@ -341,11 +231,7 @@ impl RedisStore {
             .collect()
     }
 
-    pub(super) async fn set_password_impl(
-        &self,
-        agent: &AgentId,
-        hash: String,
-    ) -> Result<(), StoreError> {
+    async fn set_password(&self, agent: &AgentId, hash: String) -> Result<(), StoreError> {
         let key = sub(&self.keys.dir(), "agent:", agent);
         self.update_json(&key, None, "agent", |r: &mut AgentRecord| {
             r.password_hash = hash.clone();
@@ -356,107 +242,11 @@ impl RedisStore {
         .map(|_| ())
     }
 
-    pub(super) async fn token_generation_impl(
-        &self,
-        agent: &AgentId,
-    ) -> Result<Option<u64>, StoreError> {
+    async fn token_generation(&self, agent: &AgentId) -> Result<Option<u64>, StoreError> {
         Ok(self.agent_record(agent).await?.map(|r| r.token_generation))
     }
 
-    pub(super) async fn set_member_profile_impl(
-        &self,
-        site: &SiteId,
-        agent: &AgentId,
-        profile: &RoutingProfile,
-    ) -> Result<(), StoreError> {
-        let outcome = self
-            .membership_script(
-                &self.scripts.set_profile,
-                [site.as_str(), agent.as_str(), &to_json(profile)?],
-                "set member profile",
-            )
-            .await?;
-        match outcome.as_str() {
-            "ok" => Ok(()),
-            "not-member" => Err(StoreError::NotFound("agent")),
-            other => Err(corrupt(format!("set member profile answered {other}"))),
-        }
-    }
-
-    /// Gives every membership the routing profile its account had when profiles were per
-    /// account (before this version), once per Redis: `HSETNX` never overwrites a profile
-    /// set since, so nodes starting together can all run it.
-    pub(super) async fn migrate_profiles(&self) -> Result<(), StoreError> {
-        let dir = self.keys.dir();
-        let mut conn = self.conn();
-        let done_key = sub(&dir, "migrated:", "member-profiles");
-        let done: bool = ::redis::cmd("EXISTS")
-            .arg(&done_key)
-            .query_async(&mut conn)
-            .await
-            .map_err(redis_err("check profile migration"))?;
-        if done {
-            return Ok(());
-        }
-        let ids: Vec<String> = ::redis::cmd("HVALS")
-            .arg(sub(&dir, "emails", ""))
-            .query_async(&mut conn)
-            .await
-            .map_err(redis_err("migrate profiles"))?;
-        for id in ids {
-            let json: Option<String> = ::redis::cmd("GET")
-                .arg(sub(&dir, "agent:", &id))
-                .query_async(&mut conn)
-                .await
-                .map_err(redis_err("migrate profiles"))?;
-            let Some(json) = json else { continue };
-            let legacy: LegacyRecord = from_json("agent", &json)?;
-            let profile = to_json(&RoutingProfile {
-                capacity: legacy.agent.capacity,
-                skills: legacy.agent.skills,
-            })?;
-            let sites: Vec<String> = ::redis::cmd("HKEYS")
-                .arg(sub(&dir, "agent-sites:", &id))
-                .query_async(&mut conn)
-                .await
-                .map_err(redis_err("migrate profiles"))?;
-            for site in sites {
-                ::redis::cmd("HSETNX")
-                    .arg(sub(&dir, "profiles:", &site))
-                    .arg(&id)
-                    .arg(&profile)
-                    .query_async::<i64>(&mut conn)
-                    .await
-                    .map_err(redis_err("migrate profiles"))?;
-            }
-        }
-        ::redis::cmd("SET")
-            .arg(&done_key)
-            .arg(1)
-            .query_async::<()>(&mut conn)
-            .await
-            .map_err(redis_err("migrate profiles"))?;
-        Ok(())
-    }
-
-    /// Runs a membership script and maps its one-word answer.
-    async fn membership_script(
-        &self,
-        script: &::redis::Script,
-        args: [&str; 3],
-        context: &'static str,
-    ) -> Result<String, StoreError> {
-        script
-            .key(self.keys.dir())
-            .arg(args[0])
-            .arg(args[1])
-            .arg(args[2])
-            .invoke_async(&mut self.conn())
-            .await
-            .map_err(redis_err(context))
-    }
-
-    pub(super) async fn add_membership_impl(
+    async fn add_membership(
         &self,
         agent: &AgentId,
         site: &SiteId,
@@ -480,12 +270,7 @@ impl RedisStore {
         }
     }
 
-    pub(super) async fn set_role_impl(
-        &self,
-        site: &SiteId,
-        agent: &AgentId,
-        role: Role,
-    ) -> Result<(), StoreError> {
+    async fn set_role(&self, site: &SiteId, agent: &AgentId, role: Role) -> Result<(), StoreError> {
         let outcome = self
             .membership_script(
                 &self.scripts.set_role,
@@ -504,11 +289,7 @@ impl RedisStore {
         }
     }
 
-    pub(super) async fn remove_membership_impl(
-        &self,
-        site: &SiteId,
-        agent: &AgentId,
-    ) -> Result<bool, StoreError> {
+    async fn remove_membership(&self, site: &SiteId, agent: &AgentId) -> Result<bool, StoreError> {
         let outcome = self
             .membership_script(
                 &self.scripts.remove_member,
@@ -526,10 +307,7 @@ impl RedisStore {
         }
     }
 
-    pub(super) async fn site_agents_impl(
-        &self,
-        site: &SiteId,
-    ) -> Result<Vec<SiteAgent>, StoreError> {
+    async fn site_agents(&self, site: &SiteId) -> Result<Vec<SiteAgent>, StoreError> {
         let dir = self.keys.dir();
         let mut conn = self.conn();
         let members: ::redis::Value = ::redis::cmd("HGETALL")
@@ -570,5 +348,25 @@ impl RedisStore {
                 .cmp(&(b.agent.display_name.as_str(), b.agent.id.as_str()))
         });
         Ok(out)
+    }
+
+    async fn set_member_profile(
+        &self,
+        site: &SiteId,
+        agent: &AgentId,
+        profile: &RoutingProfile,
+    ) -> Result<(), StoreError> {
+        let outcome = self
+            .membership_script(
+                &self.scripts.set_profile,
+                [site.as_str(), agent.as_str(), &to_json(profile)?],
+                "set member profile",
+            )
+            .await?;
+        match outcome.as_str() {
+            "ok" => Ok(()),
+            "not-member" => Err(StoreError::NotFound("agent")),
+            other => Err(corrupt(format!("set member profile answered {other}"))),
+        }
     }
 }

@@ -9,7 +9,8 @@ use super::RedisStore;
 use super::keys::sub;
 use super::values::{corrupt, from_json, redis_err, to_json};
 use crate::domain::{ArticleId, CannedId, SiteId, Timestamp};
-use crate::store::{Article, CannedReply, NewArticle, NewCanned, StoreError};
+use crate::store::{Article, CannedReply, Library, NewArticle, NewCanned, StoreError};
+use async_trait::async_trait;
 
 impl RedisStore {
     /// Every JSON value of a site's hash.
@@ -39,11 +40,18 @@ impl RedisStore {
             .await
             .map_err(redis_err(context))
     }
+}
 
-    pub(super) async fn list_articles_impl(
-        &self,
-        site: &SiteId,
-    ) -> Result<Vec<Article>, StoreError> {
+/// The same words as the SQLite store, so the API answers alike.
+fn shortcut_taken(shortcut: &str) -> StoreError {
+    StoreError::Conflict(format!(
+        "the shortcut /{shortcut} is already taken on this site"
+    ))
+}
+
+#[async_trait]
+impl Library for RedisStore {
+    async fn list_articles(&self, site: &SiteId) -> Result<Vec<Article>, StoreError> {
         let key = sub(&self.keys.site(site), "articles", "");
         let mut list: Vec<Article> = self
             .hash_values(&key, "list articles")
@@ -55,11 +63,7 @@ impl RedisStore {
         Ok(list)
     }
 
-    pub(super) async fn article_impl(
-        &self,
-        site: &SiteId,
-        id: &ArticleId,
-    ) -> Result<Option<Article>, StoreError> {
+    async fn article(&self, site: &SiteId, id: &ArticleId) -> Result<Option<Article>, StoreError> {
         let key = sub(&self.keys.site(site), "articles", "");
         self.hash_value(&key, id.as_str(), "read article")
             .await?
@@ -67,11 +71,7 @@ impl RedisStore {
             .transpose()
     }
 
-    pub(super) async fn create_article_impl(
-        &self,
-        site: &SiteId,
-        new: NewArticle,
-    ) -> Result<Article, StoreError> {
+    async fn create_article(&self, site: &SiteId, new: NewArticle) -> Result<Article, StoreError> {
         let now = Timestamp::now();
         let article = Article {
             id: ArticleId::generate(),
@@ -91,7 +91,7 @@ impl RedisStore {
         Ok(article)
     }
 
-    pub(super) async fn update_article_impl(
+    async fn update_article(
         &self,
         site: &SiteId,
         id: &ArticleId,
@@ -107,11 +107,7 @@ impl RedisStore {
         .await
     }
 
-    pub(super) async fn delete_article_impl(
-        &self,
-        site: &SiteId,
-        id: &ArticleId,
-    ) -> Result<bool, StoreError> {
+    async fn delete_article(&self, site: &SiteId, id: &ArticleId) -> Result<bool, StoreError> {
         let n: i64 = ::redis::cmd("HDEL")
             .arg(sub(&self.keys.site(site), "articles", ""))
             .arg(id.as_str())
@@ -121,10 +117,7 @@ impl RedisStore {
         Ok(n > 0)
     }
 
-    pub(super) async fn list_canned_impl(
-        &self,
-        site: &SiteId,
-    ) -> Result<Vec<CannedReply>, StoreError> {
+    async fn list_canned(&self, site: &SiteId) -> Result<Vec<CannedReply>, StoreError> {
         let key = sub(&self.keys.site(site), "canned", "");
         let mut list: Vec<CannedReply> = self
             .hash_values(&key, "list canned replies")
@@ -136,7 +129,7 @@ impl RedisStore {
         Ok(list)
     }
 
-    pub(super) async fn canned_impl(
+    async fn canned(
         &self,
         site: &SiteId,
         id: &CannedId,
@@ -148,7 +141,7 @@ impl RedisStore {
             .transpose()
     }
 
-    pub(super) async fn create_canned_impl(
+    async fn create_canned(
         &self,
         site: &SiteId,
         new: NewCanned,
@@ -180,7 +173,7 @@ impl RedisStore {
         }
     }
 
-    pub(super) async fn update_canned_impl(
+    async fn update_canned(
         &self,
         site: &SiteId,
         id: &CannedId,
@@ -223,11 +216,7 @@ impl RedisStore {
         ))
     }
 
-    pub(super) async fn delete_canned_impl(
-        &self,
-        site: &SiteId,
-        id: &CannedId,
-    ) -> Result<bool, StoreError> {
+    async fn delete_canned(&self, site: &SiteId, id: &CannedId) -> Result<bool, StoreError> {
         let n: i64 = self
             .scripts
             .delete_canned
@@ -238,11 +227,4 @@ impl RedisStore {
             .map_err(redis_err("delete canned reply"))?;
         Ok(n == 1)
     }
-}
-
-/// The same words as the SQLite store, so the API answers alike.
-fn shortcut_taken(shortcut: &str) -> StoreError {
-    StoreError::Conflict(format!(
-        "the shortcut /{shortcut} is already taken on this site"
-    ))
 }

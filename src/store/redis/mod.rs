@@ -1,4 +1,4 @@
-//! The Redis store: the same [`Store`] contract as SQLite, kept in one Redis (or a Redis
+//! The Redis store: the same [`super::Store`] contract as SQLite, kept in one Redis (or a Redis
 //! Cluster's slots) so several shopchat nodes share conversations, accounts and settings.
 //!
 //! # Layout
@@ -62,10 +62,12 @@
 //! # Failures
 //! The connection manager reconnects by itself. Each command has a response timeout and
 //! reconnecting has a short connect timeout and few retries, so a call while Redis is down
-//! fails within a few seconds with [`StoreError::Redis`] instead of hanging. A timed-out
+//! fails within a few seconds with [`StoreError::Unavailable`] instead of hanging. A timed-out
 //! write may or may not have been applied; the caller reports a retryable error without an
 //! ack, and the retry is deduplicated by `client_msg_id`.
 
+mod accounts;
+mod conversation_data;
 mod conversations;
 mod directory;
 mod keys;
@@ -75,20 +77,10 @@ mod scripts;
 mod search;
 mod stats;
 mod values;
+mod visitors;
 
-use super::{
-    Agent, AgentCredentials, Appended, Article, CannedReply, Conversation, ConversationFilter,
-    FunnelCounts, Membership, NewAgent, NewArticle, NewCanned, NewMessage, NewSite, Note,
-    RoutingProfile, Site, SiteAgent, SiteStats, Store, StoreError, StoredRule, TriggerSettings,
-};
-use crate::conversation::{ChatSettings, Opening};
-use crate::domain::{
-    AgentId, ArticleId, CannedId, ConversationId, Email, Role, RuleId, SiteId, Timestamp, VisitorId,
-};
-use crate::protocol::MessageOut;
-use crate::triggers::{Stage, VisitorRecord};
+use super::StoreError;
 use ::redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use async_trait::async_trait;
 use keys::Keys;
 use scripts::Scripts;
 use std::time::Duration;
@@ -102,7 +94,8 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 /// while Redis is down fails in seconds (the manager keeps reconnecting on later calls).
 const RECONNECT_RETRIES: usize = 1;
 
-/// The Redis-backed [`Store`]. Cheap to share: the connection manager multiplexes one
+/// The Redis-backed [`super::Store`]: each area of the contract is implemented in the
+/// file of that name (`directory.rs`, `conversations.rs`, …). Cheap to share: the connection manager multiplexes one
 /// connection for every task of the node.
 pub struct RedisStore {
     conn: ConnectionManager,
@@ -180,331 +173,3 @@ impl RedisStore {
 
 /// What the store does when a read-modify-write keeps losing to other writers.
 const CAS_ATTEMPTS: usize = 16;
-
-#[async_trait]
-impl Store for RedisStore {
-    async fn ping(&self) -> Result<(), StoreError> {
-        ::redis::cmd("PING")
-            .query_async::<String>(&mut self.conn())
-            .await
-            .map_err(redis_err("ping"))?;
-        Ok(())
-    }
-
-    async fn secret(&self, name: &str, generate: fn() -> String) -> Result<String, StoreError> {
-        self.secret_impl(name, generate).await
-    }
-
-    async fn create_site(&self, new: NewSite) -> Result<Site, StoreError> {
-        self.create_site_impl(new).await
-    }
-
-    async fn list_sites(&self) -> Result<Vec<Site>, StoreError> {
-        self.list_sites_impl().await
-    }
-
-    async fn site(&self, id: &SiteId) -> Result<Option<Site>, StoreError> {
-        self.site_impl(id).await
-    }
-
-    async fn site_by_public_key(&self, key: &str) -> Result<Option<Site>, StoreError> {
-        self.site_by_public_key_impl(key).await
-    }
-
-    async fn update_site(
-        &self,
-        id: &SiteId,
-        name: Option<String>,
-        origins: Option<Vec<crate::domain::Origin>>,
-    ) -> Result<Site, StoreError> {
-        self.update_site_impl(id, name, origins).await
-    }
-
-    async fn create_agent(&self, new: NewAgent) -> Result<Agent, StoreError> {
-        self.create_agent_impl(new).await
-    }
-
-    async fn agent_credentials(
-        &self,
-        email: &Email,
-    ) -> Result<Option<AgentCredentials>, StoreError> {
-        self.agent_credentials_impl(email).await
-    }
-
-    async fn agent(&self, id: &AgentId) -> Result<Option<Agent>, StoreError> {
-        Ok(self.agent_record(id).await?.map(|r| r.agent))
-    }
-
-    async fn memberships(&self, agent: &AgentId) -> Result<Vec<Membership>, StoreError> {
-        self.memberships_impl(agent).await
-    }
-
-    async fn set_password(&self, agent: &AgentId, hash: String) -> Result<(), StoreError> {
-        self.set_password_impl(agent, hash).await
-    }
-
-    async fn token_generation(&self, agent: &AgentId) -> Result<Option<u64>, StoreError> {
-        self.token_generation_impl(agent).await
-    }
-
-    async fn add_membership(
-        &self,
-        agent: &AgentId,
-        site: &SiteId,
-        role: Role,
-    ) -> Result<(), StoreError> {
-        self.add_membership_impl(agent, site, role).await
-    }
-
-    async fn set_role(&self, site: &SiteId, agent: &AgentId, role: Role) -> Result<(), StoreError> {
-        self.set_role_impl(site, agent, role).await
-    }
-
-    async fn remove_membership(&self, site: &SiteId, agent: &AgentId) -> Result<bool, StoreError> {
-        self.remove_membership_impl(site, agent).await
-    }
-
-    async fn load_visitor(
-        &self,
-        site: &SiteId,
-        visitor: &VisitorId,
-    ) -> Result<Option<VisitorRecord>, StoreError> {
-        self.load_visitor_impl(site, visitor).await
-    }
-
-    async fn save_visitor(
-        &self,
-        site: &SiteId,
-        visitor: &VisitorId,
-        state: &VisitorRecord,
-    ) -> Result<(), StoreError> {
-        self.save_visitor_impl(site, visitor, state).await
-    }
-
-    async fn append_to_visitor(
-        &self,
-        site: &SiteId,
-        visitor: &VisitorId,
-        message: NewMessage,
-        opening: &Opening,
-    ) -> Result<Appended, StoreError> {
-        self.append_to_visitor_impl(site, visitor, message, opening)
-            .await
-    }
-
-    async fn save_conversation(
-        &self,
-        conversation: &Conversation,
-        expected: u64,
-        notice: Option<NewMessage>,
-    ) -> Result<(Conversation, Option<MessageOut>), StoreError> {
-        self.save_conversation_impl(conversation, expected, notice)
-            .await
-    }
-
-    async fn site_stats(
-        &self,
-        site: &SiteId,
-        from: Timestamp,
-        to: Timestamp,
-    ) -> Result<SiteStats, StoreError> {
-        self.site_stats_impl(site, from, to).await
-    }
-
-    async fn last_shopper_message(
-        &self,
-        conversation: &ConversationId,
-    ) -> Result<Option<MessageOut>, StoreError> {
-        self.last_shopper_message_impl(conversation).await
-    }
-
-    async fn find_conversations(
-        &self,
-        filter: &ConversationFilter,
-    ) -> Result<Vec<Conversation>, StoreError> {
-        self.find_conversations_impl(filter).await
-    }
-
-    async fn add_note(&self, note: &Note) -> Result<(), StoreError> {
-        self.add_note_impl(note).await
-    }
-
-    async fn notes(&self, conversation: &ConversationId) -> Result<Vec<Note>, StoreError> {
-        self.notes_impl(conversation).await
-    }
-
-    async fn mark_agent_read(
-        &self,
-        conversation: &ConversationId,
-        seq: u64,
-    ) -> Result<(), StoreError> {
-        self.mark(conversation, "aread", seq).await
-    }
-
-    async fn site_agents(&self, site: &SiteId) -> Result<Vec<SiteAgent>, StoreError> {
-        self.site_agents_impl(site).await
-    }
-
-    async fn set_member_profile(
-        &self,
-        site: &SiteId,
-        agent: &AgentId,
-        profile: &RoutingProfile,
-    ) -> Result<(), StoreError> {
-        self.set_member_profile_impl(site, agent, profile).await
-    }
-
-    async fn chat_settings(&self, site: &SiteId) -> Result<ChatSettings, StoreError> {
-        self.chat_settings_impl(site).await
-    }
-
-    async fn set_chat_settings(
-        &self,
-        site: &SiteId,
-        settings: &ChatSettings,
-    ) -> Result<(), StoreError> {
-        self.set_chat_settings_impl(site, settings).await
-    }
-
-    async fn append_message(
-        &self,
-        conversation: &ConversationId,
-        message: NewMessage,
-    ) -> Result<Appended, StoreError> {
-        self.append_message_impl(conversation, message).await
-    }
-
-    async fn conversation(&self, id: &ConversationId) -> Result<Option<Conversation>, StoreError> {
-        self.conversation_impl(id).await
-    }
-
-    async fn open_conversations(
-        &self,
-        site: &SiteId,
-        visitor: &VisitorId,
-    ) -> Result<Vec<Conversation>, StoreError> {
-        self.open_conversations_impl(site, visitor).await
-    }
-
-    async fn site_conversations(
-        &self,
-        site: &SiteId,
-        limit: u32,
-    ) -> Result<Vec<Conversation>, StoreError> {
-        self.site_conversations_impl(site, limit).await
-    }
-
-    async fn messages_after(
-        &self,
-        conversation: &ConversationId,
-        after: u64,
-        limit: u32,
-    ) -> Result<Vec<MessageOut>, StoreError> {
-        self.messages_after_impl(conversation, after, limit).await
-    }
-
-    async fn mark_read(&self, conversation: &ConversationId, seq: u64) -> Result<(), StoreError> {
-        self.mark(conversation, "sread", seq).await
-    }
-
-    async fn list_rules(&self, site: &SiteId) -> Result<Vec<StoredRule>, StoreError> {
-        self.list_rules_impl(site).await
-    }
-
-    async fn save_rule(
-        &self,
-        site: &SiteId,
-        id: &RuleId,
-        spec: serde_json::Value,
-    ) -> Result<bool, StoreError> {
-        self.save_rule_impl(site, id, spec).await
-    }
-
-    async fn delete_rule(&self, site: &SiteId, id: &RuleId) -> Result<bool, StoreError> {
-        self.delete_rule_impl(site, id).await
-    }
-
-    async fn count_funnel(
-        &self,
-        site: &SiteId,
-        rule: &RuleId,
-        held_out: bool,
-        stage: Stage,
-    ) -> Result<(), StoreError> {
-        self.count_funnel_impl(site, rule, held_out, stage).await
-    }
-
-    async fn funnel(&self, site: &SiteId, rule: &RuleId) -> Result<FunnelCounts, StoreError> {
-        self.funnel_impl(site, rule).await
-    }
-
-    async fn trigger_settings(&self, site: &SiteId) -> Result<TriggerSettings, StoreError> {
-        self.trigger_settings_impl(site).await
-    }
-
-    async fn set_trigger_settings(
-        &self,
-        site: &SiteId,
-        settings: &TriggerSettings,
-    ) -> Result<(), StoreError> {
-        self.set_trigger_settings_impl(site, settings).await
-    }
-
-    async fn list_articles(&self, site: &SiteId) -> Result<Vec<Article>, StoreError> {
-        self.list_articles_impl(site).await
-    }
-
-    async fn article(&self, site: &SiteId, id: &ArticleId) -> Result<Option<Article>, StoreError> {
-        self.article_impl(site, id).await
-    }
-
-    async fn create_article(&self, site: &SiteId, new: NewArticle) -> Result<Article, StoreError> {
-        self.create_article_impl(site, new).await
-    }
-
-    async fn update_article(
-        &self,
-        site: &SiteId,
-        id: &ArticleId,
-        new: NewArticle,
-    ) -> Result<Article, StoreError> {
-        self.update_article_impl(site, id, new).await
-    }
-
-    async fn delete_article(&self, site: &SiteId, id: &ArticleId) -> Result<bool, StoreError> {
-        self.delete_article_impl(site, id).await
-    }
-
-    async fn list_canned(&self, site: &SiteId) -> Result<Vec<CannedReply>, StoreError> {
-        self.list_canned_impl(site).await
-    }
-
-    async fn canned(
-        &self,
-        site: &SiteId,
-        id: &CannedId,
-    ) -> Result<Option<CannedReply>, StoreError> {
-        self.canned_impl(site, id).await
-    }
-
-    async fn create_canned(
-        &self,
-        site: &SiteId,
-        new: NewCanned,
-    ) -> Result<CannedReply, StoreError> {
-        self.create_canned_impl(site, new).await
-    }
-
-    async fn update_canned(
-        &self,
-        site: &SiteId,
-        id: &CannedId,
-        new: NewCanned,
-    ) -> Result<CannedReply, StoreError> {
-        self.update_canned_impl(site, id, new).await
-    }
-
-    async fn delete_canned(&self, site: &SiteId, id: &CannedId) -> Result<bool, StoreError> {
-        self.delete_canned_impl(site, id).await
-    }
-}

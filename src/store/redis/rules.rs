@@ -9,9 +9,10 @@ use super::RedisStore;
 use super::keys::sub;
 use super::values::{corrupt, from_json, redis_err, score_ms, to_json};
 use crate::conversation::ChatSettings;
-use crate::domain::{RuleId, SiteId, Timestamp, VisitorId};
-use crate::store::{FunnelCounts, StoreError, StoredRule, TriggerSettings};
-use crate::triggers::{Stage, VisitorRecord};
+use crate::domain::{RuleId, SiteId, Timestamp};
+use crate::store::{FunnelCounts, Rules, StoreError, StoredRule, TriggerSettings};
+use crate::triggers::Stage;
+use async_trait::async_trait;
 use std::collections::HashMap;
 
 /// Rule ids with creation scores, specs by id, update times by id.
@@ -22,10 +23,38 @@ type RuleReads = (
 );
 
 impl RedisStore {
-    pub(super) async fn list_rules_impl(
+    /// A JSON value of a site, if set.
+    pub(super) async fn site_json(
         &self,
         site: &SiteId,
-    ) -> Result<Vec<StoredRule>, StoreError> {
+        name: &str,
+    ) -> Result<Option<String>, StoreError> {
+        ::redis::cmd("GET")
+            .arg(sub(&self.keys.site(site), name, ""))
+            .query_async(&mut self.conn())
+            .await
+            .map_err(redis_err("read site settings"))
+    }
+
+    /// Replaces a JSON value of a site.
+    pub(super) async fn set_site_json(
+        &self,
+        site: &SiteId,
+        name: &str,
+        json: String,
+    ) -> Result<(), StoreError> {
+        ::redis::cmd("SET")
+            .arg(sub(&self.keys.site(site), name, ""))
+            .arg(json)
+            .query_async::<()>(&mut self.conn())
+            .await
+            .map_err(redis_err("save site settings"))
+    }
+}
+
+#[async_trait]
+impl Rules for RedisStore {
+    async fn list_rules(&self, site: &SiteId) -> Result<Vec<StoredRule>, StoreError> {
         let base = self.keys.site(site);
         // One MULTI so the three keys are read at one moment.
         let (ids, specs, updated): RuleReads = ::redis::pipe()
@@ -61,7 +90,7 @@ impl RedisStore {
             .collect()
     }
 
-    pub(super) async fn save_rule_impl(
+    async fn save_rule(
         &self,
         site: &SiteId,
         id: &RuleId,
@@ -101,11 +130,7 @@ impl RedisStore {
         Ok(created == 1)
     }
 
-    pub(super) async fn delete_rule_impl(
-        &self,
-        site: &SiteId,
-        id: &RuleId,
-    ) -> Result<bool, StoreError> {
+    async fn delete_rule(&self, site: &SiteId, id: &RuleId) -> Result<bool, StoreError> {
         let mut conn = self.conn();
         let deleted: i64 = self
             .scripts
@@ -127,7 +152,7 @@ impl RedisStore {
         Ok(deleted == 1)
     }
 
-    pub(super) async fn count_funnel_impl(
+    async fn count_funnel(
         &self,
         site: &SiteId,
         rule: &RuleId,
@@ -145,11 +170,7 @@ impl RedisStore {
         Ok(())
     }
 
-    pub(super) async fn funnel_impl(
-        &self,
-        site: &SiteId,
-        rule: &RuleId,
-    ) -> Result<FunnelCounts, StoreError> {
+    async fn funnel(&self, site: &SiteId, rule: &RuleId) -> Result<FunnelCounts, StoreError> {
         let counts: HashMap<String, u64> = ::redis::cmd("HGETALL")
             .arg(sub(&self.keys.site(site), "funnel:", rule))
             .query_async(&mut self.conn())
@@ -169,41 +190,14 @@ impl RedisStore {
         Ok(funnel)
     }
 
-    /// A JSON value of a site, if set.
-    async fn site_json(&self, site: &SiteId, name: &str) -> Result<Option<String>, StoreError> {
-        ::redis::cmd("GET")
-            .arg(sub(&self.keys.site(site), name, ""))
-            .query_async(&mut self.conn())
-            .await
-            .map_err(redis_err("read site settings"))
-    }
-
-    /// Replaces a JSON value of a site.
-    async fn set_site_json(
-        &self,
-        site: &SiteId,
-        name: &str,
-        json: String,
-    ) -> Result<(), StoreError> {
-        ::redis::cmd("SET")
-            .arg(sub(&self.keys.site(site), name, ""))
-            .arg(json)
-            .query_async::<()>(&mut self.conn())
-            .await
-            .map_err(redis_err("save site settings"))
-    }
-
-    pub(super) async fn trigger_settings_impl(
-        &self,
-        site: &SiteId,
-    ) -> Result<TriggerSettings, StoreError> {
+    async fn trigger_settings(&self, site: &SiteId) -> Result<TriggerSettings, StoreError> {
         match self.site_json(site, "trigger-settings").await? {
             Some(json) => from_json("trigger settings", &json),
             None => Ok(TriggerSettings::default()),
         }
     }
 
-    pub(super) async fn set_trigger_settings_impl(
+    async fn set_trigger_settings(
         &self,
         site: &SiteId,
         settings: &TriggerSettings,
@@ -212,44 +206,19 @@ impl RedisStore {
             .await
     }
 
-    pub(super) async fn chat_settings_impl(
-        &self,
-        site: &SiteId,
-    ) -> Result<ChatSettings, StoreError> {
+    async fn chat_settings(&self, site: &SiteId) -> Result<ChatSettings, StoreError> {
         match self.site_json(site, "chat-settings").await? {
             Some(json) => from_json("chat settings", &json),
             None => Ok(ChatSettings::default()),
         }
     }
 
-    pub(super) async fn set_chat_settings_impl(
+    async fn set_chat_settings(
         &self,
         site: &SiteId,
         settings: &ChatSettings,
     ) -> Result<(), StoreError> {
         self.set_site_json(site, "chat-settings", to_json(settings)?)
             .await
-    }
-
-    pub(super) async fn load_visitor_impl(
-        &self,
-        site: &SiteId,
-        visitor: &VisitorId,
-    ) -> Result<Option<VisitorRecord>, StoreError> {
-        let name = format!("visitor:{visitor}");
-        self.site_json(site, &name)
-            .await?
-            .map(|json| from_json("visitor", &json))
-            .transpose()
-    }
-
-    pub(super) async fn save_visitor_impl(
-        &self,
-        site: &SiteId,
-        visitor: &VisitorId,
-        state: &VisitorRecord,
-    ) -> Result<(), StoreError> {
-        let name = format!("visitor:{visitor}");
-        self.set_site_json(site, &name, to_json(state)?).await
     }
 }

@@ -4,7 +4,7 @@
 //! finds its `limit` early stops early.
 
 use super::RedisStore;
-use super::conversations::{entries, sort_recent};
+use super::conversation_data::entries;
 use super::keys::sub;
 use super::values::redis_err;
 use crate::conversation::Stage;
@@ -19,31 +19,8 @@ const PAGE: isize = 200;
 const TEXT_PAGE: usize = 500;
 
 impl RedisStore {
-    pub(super) async fn find_conversations_impl(
-        &self,
-        filter: &ConversationFilter,
-    ) -> Result<Vec<Conversation>, StoreError> {
-        let limit = filter.limit.clamp(1, 1000) as usize;
-        let sites = match &filter.site {
-            Some(site) => vec![site.clone()],
-            None => self
-                .list_sites_impl()
-                .await?
-                .into_iter()
-                .map(|s| s.id)
-                .collect(),
-        };
-        let mut found = Vec::new();
-        for site in sites {
-            found.extend(self.find_in_site(&site, filter, limit).await?);
-        }
-        sort_recent(&mut found);
-        found.truncate(limit);
-        Ok(found)
-    }
-
     /// One site's matches, at most `limit` plus the rest of the last page read.
-    async fn find_in_site(
+    pub(super) async fn find_in_site(
         &self,
         site: &SiteId,
         filter: &ConversationFilter,

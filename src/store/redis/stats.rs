@@ -9,7 +9,8 @@ use super::keys::sub;
 use super::values::{redis_err, score_ms};
 use crate::conversation::HandoffReason;
 use crate::domain::{SiteId, Timestamp};
-use crate::store::{DayStats, SiteStats, StoreError};
+use crate::store::{DayStats, SiteStats, Stats, StoreError};
+use async_trait::async_trait;
 
 /// Conversations read per round trip.
 const BATCH: usize = 500;
@@ -21,8 +22,9 @@ fn day_of(ms: i64) -> String {
         .unwrap_or_default()
 }
 
-impl RedisStore {
-    pub(super) async fn site_stats_impl(
+#[async_trait]
+impl Stats for RedisStore {
+    async fn site_stats(
         &self,
         site: &SiteId,
         from: Timestamp,

@@ -4,9 +4,15 @@ use super::super::StoreError;
 use ::redis::Value;
 use std::collections::HashMap;
 
-/// Wraps a client error with what the store was doing.
+/// Wraps a client error with what the store was doing. Every Redis error is `Unavailable`:
+/// a refused connection, a timeout or a dropped reply leaves the write's fate unknown, so the
+/// caller reports a retryable error and acks nothing (a retry is deduplicated by
+/// `client_msg_id`). This is the only place that knows the client's error type.
 pub(super) fn redis_err(context: &'static str) -> impl Fn(::redis::RedisError) -> StoreError {
-    move |source| StoreError::Redis { context, source }
+    move |source| StoreError::Unavailable {
+        context,
+        source: Box::new(source),
+    }
 }
 
 /// Stored data that does not parse.

@@ -1,17 +1,11 @@
-//! The SQL for a site's library: knowledge-base articles and canned replies. Every query is
+//! A site's library in SQLite: knowledge-base articles and canned replies. Every query is
 //! scoped by site id, so an id from another site reads as absent and is never changed.
 
-use super::super::{Article, CannedReply, NewArticle, NewCanned, StoreError};
+use super::{SqliteStore, corrupt, db};
 use crate::domain::{ArticleId, CannedId, SiteId, Timestamp};
+use crate::store::{Article, CannedReply, Library, NewArticle, NewCanned, StoreError};
+use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, Row, params};
-
-fn db(context: &'static str) -> impl Fn(rusqlite::Error) -> StoreError {
-    move |source| StoreError::Database { context, source }
-}
-
-fn corrupt(what: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(what.to_string())
-}
 
 // ---- articles -------------------------------------------------------------------------------
 
@@ -277,4 +271,102 @@ pub(super) fn delete_canned(
         )
         .map_err(db("delete canned reply"))?;
     Ok(n > 0)
+}
+
+#[async_trait]
+impl Library for SqliteStore {
+    async fn list_articles(&self, site: &SiteId) -> Result<Vec<Article>, StoreError> {
+        let site = site.clone();
+        self.readers.run(move |c| articles(c, &site)).await
+    }
+
+    async fn article(&self, site: &SiteId, id: &ArticleId) -> Result<Option<Article>, StoreError> {
+        let (site, id) = (site.clone(), id.clone());
+        self.readers.run(move |c| article(c, &site, &id)).await
+    }
+
+    async fn create_article(&self, site: &SiteId, new: NewArticle) -> Result<Article, StoreError> {
+        let now = Timestamp::now();
+        let article = Article {
+            id: ArticleId::generate(),
+            site_id: site.clone(),
+            question: new.question,
+            answer: new.answer,
+            created_at: now,
+            updated_at: now,
+        };
+        let stored = article.clone();
+        self.writer.run(move |c| insert_article(c, &stored)).await?;
+        Ok(article)
+    }
+
+    async fn update_article(
+        &self,
+        site: &SiteId,
+        id: &ArticleId,
+        new: NewArticle,
+    ) -> Result<Article, StoreError> {
+        let (site, id, now) = (site.clone(), id.clone(), Timestamp::now());
+        self.writer
+            .run(move |c| update_article(c, &site, &id, &new, now))
+            .await
+    }
+
+    async fn delete_article(&self, site: &SiteId, id: &ArticleId) -> Result<bool, StoreError> {
+        let (site, id) = (site.clone(), id.clone());
+        self.writer
+            .run(move |c| delete_article(c, &site, &id))
+            .await
+    }
+
+    async fn list_canned(&self, site: &SiteId) -> Result<Vec<CannedReply>, StoreError> {
+        let site = site.clone();
+        self.readers.run(move |c| canned_list(c, &site)).await
+    }
+
+    async fn canned(
+        &self,
+        site: &SiteId,
+        id: &CannedId,
+    ) -> Result<Option<CannedReply>, StoreError> {
+        let (site, id) = (site.clone(), id.clone());
+        self.readers.run(move |c| canned(c, &site, &id)).await
+    }
+
+    async fn create_canned(
+        &self,
+        site: &SiteId,
+        new: NewCanned,
+    ) -> Result<CannedReply, StoreError> {
+        let now = Timestamp::now();
+        let reply = CannedReply {
+            id: CannedId::generate(),
+            site_id: site.clone(),
+            shortcut: new.shortcut,
+            title: new.title,
+            body: new.body,
+            created_at: now,
+            updated_at: now,
+        };
+        let stored = reply.clone();
+        self.writer.run(move |c| insert_canned(c, &stored)).await?;
+        Ok(reply)
+    }
+
+    async fn update_canned(
+        &self,
+        site: &SiteId,
+        id: &CannedId,
+        new: NewCanned,
+    ) -> Result<CannedReply, StoreError> {
+        let (site, id, now) = (site.clone(), id.clone(), Timestamp::now());
+        self.writer
+            .run(move |c| update_canned(c, &site, &id, &new, now))
+            .await
+    }
+
+    async fn delete_canned(&self, site: &SiteId, id: &CannedId) -> Result<bool, StoreError> {
+        let (site, id) = (site.clone(), id.clone());
+        self.writer.run(move |c| delete_canned(c, &site, &id)).await
+    }
 }

@@ -4,6 +4,7 @@
 //! starting hundreds of blocking threads that each open (and close) a connection of their own.
 
 use super::super::StoreError;
+use super::errors::db;
 use rusqlite::{Connection, OpenFlags};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -39,7 +40,7 @@ impl Readers {
             .clone()
             .acquire_owned()
             .await
-            .map_err(|_| StoreError::Closed)?;
+            .map_err(|_| StoreError::closed())?;
         let this = self.clone();
         tokio::task::spawn_blocking(move || {
             let _slot = slot;
@@ -49,7 +50,7 @@ impl Readers {
             result
         })
         .await
-        .map_err(|_| StoreError::Closed)?
+        .map_err(|_| StoreError::closed())?
     }
 
     fn take(&self) -> Result<Connection, StoreError> {
@@ -60,15 +61,9 @@ impl Readers {
             self.path.as_path(),
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
-        .map_err(|source| StoreError::Database {
-            context: "open read connection",
-            source,
-        })?;
+        .map_err(db("open read connection"))?;
         conn.busy_timeout(std::time::Duration::from_secs(5))
-            .map_err(|source| StoreError::Database {
-                context: "busy timeout",
-                source,
-            })?;
+            .map_err(db("busy timeout"))?;
         Ok(conn)
     }
 

@@ -34,7 +34,7 @@ CREATE TABLE memberships (
 CREATE TABLE visitors (
     id         TEXT PRIMARY KEY,
     site_id    TEXT NOT NULL REFERENCES sites(id) ON DELETE CASCADE,
-    state      TEXT NOT NULL,               -- JSON VisitorState
+    state      TEXT NOT NULL,               -- JSON VisitorRecord
     created_at INTEGER NOT NULL,
     updated_at INTEGER NOT NULL
 );

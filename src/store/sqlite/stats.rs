@@ -2,14 +2,12 @@
 //! the time people took to answer, each aggregated by the database in one query so a busy
 //! site's report is not thousands of round trips.
 
-use super::super::{DayStats, SiteStats, StoreError};
+use super::{SqliteStore, db};
 use crate::conversation::HandoffReason;
 use crate::domain::{SiteId, Timestamp};
+use crate::store::{DayStats, SiteStats, Stats, StoreError};
+use async_trait::async_trait;
 use rusqlite::{Connection, params};
-
-fn db(context: &'static str) -> impl Fn(rusqlite::Error) -> StoreError {
-    move |source| StoreError::Database { context, source }
-}
 
 /// Counts grouped by day, reason and who answered; folded into days, reasons and totals.
 const GROUPS: &str = "
@@ -113,4 +111,19 @@ pub(super) fn site_stats(
     stats.median_response_ms = median;
     stats.p90_response_ms = p90;
     Ok(stats)
+}
+
+#[async_trait]
+impl Stats for SqliteStore {
+    async fn site_stats(
+        &self,
+        site: &SiteId,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<SiteStats, StoreError> {
+        let site = site.clone();
+        self.readers
+            .run(move |c| site_stats(c, &site, from, to))
+            .await
+    }
 }

@@ -5,6 +5,7 @@
 //! others. Replies are sent only after the commit, which is what makes an `ack` mean durable.
 
 use super::super::StoreError;
+use super::errors::{commit_failed, db};
 use rusqlite::Connection;
 use std::sync::Mutex;
 use std::thread::JoinHandle;
@@ -50,7 +51,7 @@ where
 
     fn abort(self: Box<Self>, reason: String) {
         // The caller may have gone away (a closed socket); nobody to tell then.
-        let _ = self.reply.send(Err(StoreError::Commit(reason)));
+        let _ = self.reply.send(Err(commit_failed(reason)));
     }
 }
 
@@ -58,7 +59,7 @@ impl<T: Send + 'static> Completion for Done<T> {
     fn finish(self: Box<Self>, commit: Result<(), String>) {
         let outcome = match commit {
             Ok(()) => self.result,
-            Err(reason) => Err(StoreError::Commit(reason)),
+            Err(reason) => Err(commit_failed(reason)),
         };
         let _ = self.reply.send(outcome);
     }
@@ -68,7 +69,6 @@ fn in_savepoint<T>(
     conn: &Connection,
     work: impl FnOnce(&Connection) -> Result<T, StoreError>,
 ) -> Result<T, StoreError> {
-    let db = |context| move |source| StoreError::Database { context, source };
     conn.execute_batch("SAVEPOINT job")
         .map_err(db("savepoint"))?;
     match work(conn) {
@@ -120,8 +120,8 @@ impl Writer {
         self.tx
             .send(Command::Job(job))
             .await
-            .map_err(|_| StoreError::Closed)?;
-        answer.await.map_err(|_| StoreError::Closed)?
+            .map_err(|_| StoreError::closed())?;
+        answer.await.map_err(|_| StoreError::closed())?
     }
 
     /// Lets the jobs already queued finish, then stops the thread and waits for it.

@@ -1,306 +1,13 @@
-//! The SQL, one function per question, each taking a plain connection so the writer thread
-//! and the read pool share them.
+//! The conversations' SQL: headers, messages and the appends and compare-and-set that
+//! change them, one function per question, each taking a plain connection so the writer
+//! thread and the read pool share them.
 
-use super::super::{
-    Agent, AgentCredentials, Appended, Conversation, ConversationFilter, Membership, NewAgent,
-    NewMessage, RoutingProfile, Site, StoreError,
-};
+use super::{corrupt, db, seq_param};
 use crate::conversation::{HandoffReason, Lifecycle, Opening, Stage};
-use crate::domain::{
-    AgentId, AuthorKind, ConversationId, Email, MessageId, Origin, Role, SiteId, Timestamp,
-    VisitorId,
-};
-use crate::protocol::{Author, MessageOut};
+use crate::domain::{AgentId, AuthorKind, ConversationId, MessageId, SiteId, Timestamp, VisitorId};
+use crate::domain::{Author, Message};
+use crate::store::{Appended, Conversation, ConversationFilter, NewMessage, StoreError};
 use rusqlite::{Connection, OptionalExtension, Row, params};
-
-fn db(context: &'static str) -> impl Fn(rusqlite::Error) -> StoreError {
-    move |source| StoreError::Database { context, source }
-}
-
-/// A seq a caller asked about, as SQLite's signed integer. Seqs the store writes never come
-/// near `i64::MAX`; one asked for beyond it means "after everything", never a wrapped -1.
-pub(super) fn seq_param(seq: u64) -> i64 {
-    i64::try_from(seq).unwrap_or(i64::MAX)
-}
-
-fn corrupt(what: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(what.to_string())
-}
-
-// ---- sites ----------------------------------------------------------------------------------
-
-const SITE_COLUMNS: &str = "id, name, public_key, origins, identity_secret, created_at";
-
-fn site_from_row(row: &Row<'_>) -> rusqlite::Result<(String, String, String, String, String, i64)> {
-    Ok((
-        row.get(0)?,
-        row.get(1)?,
-        row.get(2)?,
-        row.get(3)?,
-        row.get(4)?,
-        row.get(5)?,
-    ))
-}
-
-fn site_from_parts(p: (String, String, String, String, String, i64)) -> Result<Site, StoreError> {
-    let (id, name, public_key, origins, identity_secret, created_at) = p;
-    let origins: Vec<Origin> = serde_json::from_str(&origins).map_err(corrupt)?;
-    Ok(Site {
-        id: SiteId::parse(&id).map_err(corrupt)?,
-        name,
-        public_key,
-        origins,
-        identity_secret,
-        created_at: Timestamp(created_at),
-    })
-}
-
-pub(super) fn insert_site(conn: &Connection, site: &Site) -> Result<(), StoreError> {
-    let origins = serde_json::to_string(&site.origins).map_err(corrupt)?;
-    conn.execute(
-        "INSERT INTO sites (id, name, public_key, origins, identity_secret, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
-            site.id.as_str(),
-            site.name,
-            site.public_key,
-            origins,
-            site.identity_secret,
-            site.created_at.0
-        ],
-    )
-    .map_err(db("insert site"))?;
-    Ok(())
-}
-
-pub(super) fn sites(conn: &Connection) -> Result<Vec<Site>, StoreError> {
-    let sql = format!("SELECT {SITE_COLUMNS} FROM sites ORDER BY created_at, id");
-    let mut stmt = conn.prepare_cached(&sql).map_err(db("list sites"))?;
-    let rows = stmt
-        .query_map([], site_from_row)
-        .map_err(db("list sites"))?;
-    rows.map(|r| r.map_err(db("list sites")).and_then(site_from_parts))
-        .collect()
-}
-
-pub(super) fn site_where(
-    conn: &Connection,
-    column: &'static str,
-    value: &str,
-) -> Result<Option<Site>, StoreError> {
-    let sql = format!("SELECT {SITE_COLUMNS} FROM sites WHERE {column} = ?1");
-    let mut stmt = conn.prepare_cached(&sql).map_err(db("find site"))?;
-    stmt.query_row([value], site_from_row)
-        .optional()
-        .map_err(db("find site"))?
-        .map(site_from_parts)
-        .transpose()
-}
-
-// ---- agents ---------------------------------------------------------------------------------
-
-type AgentRow = (String, String, String, bool, i64, String);
-
-fn agent_from_row(row: &Row<'_>) -> rusqlite::Result<AgentRow> {
-    Ok((
-        row.get(0)?,
-        row.get(1)?,
-        row.get(2)?,
-        row.get(3)?,
-        row.get(4)?,
-        row.get(5)?,
-    ))
-}
-
-fn agent_from_parts(p: AgentRow) -> Result<AgentCredentials, StoreError> {
-    let (id, email, display_name, must_change_password, created_at, password_hash) = p;
-    Ok(AgentCredentials {
-        agent: Agent {
-            id: AgentId::parse(&id).map_err(corrupt)?,
-            email: Email::parse(&email).map_err(corrupt)?,
-            display_name,
-            must_change_password,
-            created_at: Timestamp(created_at),
-        },
-        password_hash,
-    })
-}
-
-/// A membership's routing profile from its `capacity` and `skills` columns.
-fn profile_from_parts(capacity: i64, skills: &str) -> Result<RoutingProfile, StoreError> {
-    Ok(RoutingProfile {
-        capacity: capacity.clamp(0, 1000) as u32,
-        skills: serde_json::from_str(skills).map_err(|e| corrupt(format!("skills: {e}")))?,
-    })
-}
-
-pub(super) fn insert_agent(
-    conn: &Connection,
-    new: &NewAgent,
-    now: Timestamp,
-) -> Result<Agent, StoreError> {
-    let taken: bool = conn
-        .query_row(
-            "SELECT EXISTS (SELECT 1 FROM agents WHERE email = ?1)",
-            [new.email.as_str()],
-            |r| r.get(0),
-        )
-        .map_err(db("check email"))?;
-    if taken {
-        return Err(StoreError::Conflict(format!(
-            "an account with email {} exists",
-            new.email
-        )));
-    }
-    let id = AgentId::generate();
-    conn.execute(
-        "INSERT INTO agents (id, email, display_name, password_hash, must_change_password, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![id.as_str(), new.email.as_str(), new.display_name, new.password_hash, new.must_change_password, now.0],
-    )
-    .map_err(db("insert agent"))?;
-    for (site, role) in &new.memberships {
-        let exists: bool = conn
-            .query_row(
-                "SELECT EXISTS (SELECT 1 FROM sites WHERE id = ?1)",
-                [site.as_str()],
-                |r| r.get(0),
-            )
-            .map_err(db("check site"))?;
-        if !exists {
-            return Err(StoreError::NotFound("site"));
-        }
-        conn.execute(
-            "INSERT OR REPLACE INTO memberships (agent_id, site_id, role) VALUES (?1, ?2, ?3)",
-            params![id.as_str(), site.as_str(), role.as_str()],
-        )
-        .map_err(db("insert membership"))?;
-    }
-    Ok(Agent {
-        id,
-        email: new.email.clone(),
-        display_name: new.display_name.clone(),
-        must_change_password: new.must_change_password,
-        created_at: now,
-    })
-}
-
-const AGENT_COLUMNS: &str = "id, email, display_name, must_change_password, created_at, \
-    password_hash";
-
-/// The agents of a site with their roles, by name.
-pub(super) fn site_agents(
-    conn: &Connection,
-    site: &SiteId,
-) -> Result<Vec<super::super::SiteAgent>, StoreError> {
-    let sql = format!(
-        "SELECT {}, m.role, m.capacity, m.skills FROM agents a JOIN memberships m ON m.agent_id = a.id
-         WHERE m.site_id = ?1 ORDER BY a.display_name, a.id",
-        AGENT_COLUMNS
-            .split(", ")
-            .map(|c| format!("a.{}", c.trim()))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-    let mut stmt = conn.prepare_cached(&sql).map_err(db("list site agents"))?;
-    let rows = stmt
-        .query_map([site.as_str()], |r| {
-            Ok((
-                agent_from_row(r)?,
-                r.get::<_, String>(6)?,
-                r.get::<_, i64>(7)?,
-                r.get::<_, String>(8)?,
-            ))
-        })
-        .map_err(db("list site agents"))?;
-    rows.map(|r| {
-        let (row, role, capacity, skills) = r.map_err(db("list site agents"))?;
-        Ok(super::super::SiteAgent {
-            agent: agent_from_parts(row)?.agent,
-            role: Role::parse(&role).map_err(corrupt)?,
-            profile: profile_from_parts(capacity, &skills)?,
-        })
-    })
-    .collect()
-}
-
-pub(super) fn agent_where(
-    conn: &Connection,
-    column: &'static str,
-    value: &str,
-) -> Result<Option<AgentCredentials>, StoreError> {
-    let sql = format!("SELECT {AGENT_COLUMNS} FROM agents WHERE {column} = ?1");
-    let mut stmt = conn.prepare_cached(&sql).map_err(db("find agent"))?;
-    stmt.query_row([value], agent_from_row)
-        .optional()
-        .map_err(db("find agent"))?
-        .map(agent_from_parts)
-        .transpose()
-}
-
-pub(super) fn memberships(
-    conn: &Connection,
-    agent: &AgentId,
-) -> Result<Vec<Membership>, StoreError> {
-    let mut stmt = conn
-        .prepare_cached(
-            "SELECT site_id, role, capacity, skills FROM memberships WHERE agent_id = ?1
-             ORDER BY site_id",
-        )
-        .map_err(db("list memberships"))?;
-    let rows = stmt
-        .query_map([agent.as_str()], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, i64>(2)?,
-                r.get::<_, String>(3)?,
-            ))
-        })
-        .map_err(db("list memberships"))?;
-    rows.map(|r| {
-        let (site, role, capacity, skills) = r.map_err(db("list memberships"))?;
-        Ok(Membership {
-            site_id: SiteId::parse(&site).map_err(corrupt)?,
-            role: Role::parse(&role).map_err(corrupt)?,
-            profile: profile_from_parts(capacity, &skills)?,
-        })
-    })
-    .collect()
-}
-
-pub(super) fn set_password(
-    conn: &Connection,
-    agent: &AgentId,
-    hash: &str,
-) -> Result<(), StoreError> {
-    let n = conn
-        .execute(
-            "UPDATE agents SET password_hash = ?2, must_change_password = 0,
-                 token_generation = token_generation + 1 WHERE id = ?1",
-            params![agent.as_str(), hash],
-        )
-        .map_err(db("set password"))?;
-    if n == 0 {
-        Err(StoreError::NotFound("agent"))
-    } else {
-        Ok(())
-    }
-}
-
-pub(super) fn token_generation(
-    conn: &Connection,
-    agent: &AgentId,
-) -> Result<Option<u64>, StoreError> {
-    let mut stmt = conn
-        .prepare_cached("SELECT token_generation FROM agents WHERE id = ?1")
-        .map_err(db("read token generation"))?;
-    let found: Option<i64> = stmt
-        .query_row([agent.as_str()], |r| r.get(0))
-        .optional()
-        .map_err(db("read token generation"))?;
-    Ok(found.map(|g| g.max(0) as u64))
-}
 
 // ---- conversations and messages -------------------------------------------------------------
 
@@ -387,7 +94,7 @@ pub(super) fn conversations_where(
     rows.map(|r| r.map_err(db("find conversations"))?).collect()
 }
 
-fn message_from_row(row: &Row<'_>) -> rusqlite::Result<Result<MessageOut, StoreError>> {
+fn message_from_row(row: &Row<'_>) -> rusqlite::Result<Result<Message, StoreError>> {
     let id: String = row.get(0)?;
     let conversation: String = row.get(1)?;
     let seq: i64 = row.get(2)?;
@@ -396,7 +103,7 @@ fn message_from_row(row: &Row<'_>) -> rusqlite::Result<Result<MessageOut, StoreE
     let text: String = row.get(5)?;
     let ts: i64 = row.get(6)?;
     Ok((|| {
-        Ok(MessageOut {
+        Ok(Message {
             id: MessageId::parse(&id).map_err(corrupt)?,
             conversation_id: ConversationId::parse(&conversation).map_err(corrupt)?,
             seq: seq as u64,
@@ -419,7 +126,7 @@ pub(super) fn messages_after(
     conversation: &ConversationId,
     after: u64,
     limit: u32,
-) -> Result<Vec<MessageOut>, StoreError> {
+) -> Result<Vec<Message>, StoreError> {
     let sql = format!(
         "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ?1 AND seq > ?2
          ORDER BY seq LIMIT ?3"
@@ -438,7 +145,7 @@ fn message_by_client_id(
     conn: &Connection,
     author_id: &str,
     client_msg_id: &str,
-) -> Result<Option<MessageOut>, StoreError> {
+) -> Result<Option<Message>, StoreError> {
     let sql = format!(
         "SELECT {MESSAGE_COLUMNS} FROM messages WHERE author_id = ?1 AND client_msg_id = ?2"
     );
@@ -478,7 +185,7 @@ fn insert_message(
     conversation: &ConversationId,
     last_seq: u64,
     message: NewMessage,
-) -> Result<MessageOut, StoreError> {
+) -> Result<Message, StoreError> {
     let seq = last_seq + 1;
     let id = MessageId::generate();
     conn.execute(
@@ -502,7 +209,7 @@ fn insert_message(
         params![conversation.as_str(), seq as i64, message.ts.0],
     )
     .map_err(db("advance seq"))?;
-    Ok(MessageOut {
+    Ok(Message {
         id,
         conversation_id: conversation.clone(),
         seq,
@@ -574,7 +281,7 @@ pub(super) fn save_conversation(
     expected: u64,
     notice: Option<NewMessage>,
     now: Timestamp,
-) -> Result<(Conversation, Option<MessageOut>), StoreError> {
+) -> Result<(Conversation, Option<Message>), StoreError> {
     let tags = serde_json::to_string(&conv.tags).map_err(|e| corrupt(e.to_string()))?;
     let closed = matches!(conv.lifecycle.stage, Stage::Closed);
     let changed = conn
@@ -738,110 +445,11 @@ pub(super) fn append_message(
     })
 }
 
-// ---- team -----------------------------------------------------------------------------------
-
-pub(super) fn add_membership(
-    conn: &Connection,
-    agent: &AgentId,
-    site: &SiteId,
-    role: Role,
-) -> Result<(), StoreError> {
-    let (account, site_exists, member): (bool, bool, bool) = conn
-        .query_row(
-            "SELECT EXISTS (SELECT 1 FROM agents WHERE id = ?1),
-                    EXISTS (SELECT 1 FROM sites WHERE id = ?2),
-                    EXISTS (SELECT 1 FROM memberships WHERE agent_id = ?1 AND site_id = ?2)",
-            params![agent.as_str(), site.as_str()],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .map_err(db("check membership"))?;
-    if !account {
-        return Err(StoreError::NotFound("agent"));
-    }
-    if !site_exists {
-        return Err(StoreError::NotFound("site"));
-    }
-    if member {
-        return Err(StoreError::Conflict(
-            "this account is already a member of the site".into(),
-        ));
-    }
-    conn.execute(
-        "INSERT INTO memberships (agent_id, site_id, role) VALUES (?1, ?2, ?3)",
-        params![agent.as_str(), site.as_str(), role.as_str()],
-    )
-    .map_err(db("add membership"))?;
-    Ok(())
-}
-
-/// The member's current role and how many owners the site has, read in the caller's
-/// transaction so the last-owner check cannot race another change.
-fn role_and_owners(
-    conn: &Connection,
-    site: &SiteId,
-    agent: &AgentId,
-) -> Result<Option<(Role, u64)>, StoreError> {
-    let found: Option<(String, i64)> = conn
-        .query_row(
-            "SELECT role, (SELECT COUNT(*) FROM memberships WHERE site_id = ?1 AND role = 'owner')
-             FROM memberships WHERE site_id = ?1 AND agent_id = ?2",
-            params![site.as_str(), agent.as_str()],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()
-        .map_err(db("read role"))?;
-    found
-        .map(|(role, owners)| Ok((Role::parse(&role).map_err(corrupt)?, owners.max(0) as u64)))
-        .transpose()
-}
-
-pub(super) fn set_role(
-    conn: &Connection,
-    site: &SiteId,
-    agent: &AgentId,
-    role: Role,
-) -> Result<(), StoreError> {
-    let (current, owners) =
-        role_and_owners(conn, site, agent)?.ok_or(StoreError::NotFound("agent"))?;
-    if current == Role::Owner && role != Role::Owner && owners <= 1 {
-        return Err(StoreError::Conflict(
-            "the site's last owner cannot stop being one; make someone else an owner first".into(),
-        ));
-    }
-    conn.execute(
-        "UPDATE memberships SET role = ?3 WHERE site_id = ?1 AND agent_id = ?2",
-        params![site.as_str(), agent.as_str(), role.as_str()],
-    )
-    .map_err(db("set role"))?;
-    Ok(())
-}
-
-pub(super) fn remove_membership(
-    conn: &Connection,
-    site: &SiteId,
-    agent: &AgentId,
-) -> Result<bool, StoreError> {
-    let Some((current, owners)) = role_and_owners(conn, site, agent)? else {
-        return Ok(false);
-    };
-    if current == Role::Owner && owners <= 1 {
-        return Err(StoreError::Conflict(
-            "the site's last owner cannot be removed; make someone else an owner first".into(),
-        ));
-    }
-    conn.execute(
-        "DELETE FROM memberships WHERE site_id = ?1 AND agent_id = ?2",
-        params![site.as_str(), agent.as_str()],
-    )
-    .map_err(db("remove membership"))?;
-    Ok(true)
-}
-
 /// The newest message a shopper wrote in a conversation.
 pub(super) fn last_shopper_message(
     conn: &Connection,
     conversation: &ConversationId,
-) -> Result<Option<MessageOut>, StoreError> {
+) -> Result<Option<Message>, StoreError> {
     let sql = format!(
         "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ?1 AND author_kind = ?2
          ORDER BY seq DESC LIMIT 1"

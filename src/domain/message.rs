@@ -1,0 +1,36 @@
+//! A conversation's message as the rest of the code sees it: who wrote it, where it sits in the
+//! conversation (`seq`) and when it was stored. The store returns it and the protocols send it
+//! as it is, so its serde form is the wire shape.
+
+use super::{AuthorKind, ConversationId, MessageId, Timestamp};
+use serde::{Deserialize, Serialize};
+
+/// Who wrote a message, as shown in the widget.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Author {
+    /// shopper, bot, agent or system.
+    pub kind: AuthorKind,
+    /// Display name (a bot's name always comes with `kind: bot`).
+    pub name: String,
+}
+
+/// A stored message of a conversation: what the store gives back and what every client is
+/// sent (its serde form is the wire shape of the shopper and agent protocols).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    /// Message id.
+    pub id: MessageId,
+    /// Conversation it belongs to.
+    pub conversation_id: ConversationId,
+    /// Position in the conversation, from 1, without gaps.
+    pub seq: u64,
+    /// Who wrote it.
+    pub author: Author,
+    /// The text, to be shown as text.
+    pub text: String,
+    /// When it was stored, ms since the epoch.
+    pub ts: Timestamp,
+    /// The widget offers "Talk to a person" with this message (every bot message does).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub offers_handoff: bool,
+}

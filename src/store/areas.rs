@@ -1,0 +1,275 @@
+//! The store's contract, one trait per area, so a caller (and a reader) sees only the part of
+//! durable state it works with, and each backend implements each area in a file of its own.
+//! [`super::Store`] is all of them together.
+
+use super::{
+    Agent, AgentCredentials, Appended, Article, CannedReply, Conversation, ConversationFilter,
+    FunnelCounts, Membership, NewAgent, NewArticle, NewCanned, NewMessage, NewSite, Note,
+    RoutingProfile, Site, SiteAgent, SiteStats, StoreError, StoredRule, TriggerSettings,
+};
+use crate::conversation::{ChatSettings, Opening};
+use crate::domain::Message;
+use crate::domain::{
+    AgentId, ArticleId, CannedId, ConversationId, Email, Origin, Role, RuleId, SiteId, Timestamp,
+    VisitorId,
+};
+use crate::triggers::Stage;
+use crate::triggers::VisitorRecord;
+use async_trait::async_trait;
+
+/// Who and what exists: sites, agent accounts, their memberships and routing profiles, token
+/// generations and server secrets, plus the store's health check (`/readyz`).
+#[async_trait]
+pub trait Directory: Send + Sync + 'static {
+    /// Answers when the store can serve reads and writes (for `/readyz`).
+    async fn ping(&self) -> Result<(), StoreError>;
+    /// A server secret by name, created with `generate` the first time it is asked for, so
+    /// every node and every restart sees the same value.
+    async fn secret(&self, name: &str, generate: fn() -> String) -> Result<String, StoreError>;
+    /// Creates a site with a fresh public key and identity secret.
+    async fn create_site(&self, new: NewSite) -> Result<Site, StoreError>;
+    /// Every site, oldest first.
+    async fn list_sites(&self) -> Result<Vec<Site>, StoreError>;
+    /// A site by id.
+    async fn site(&self, id: &SiteId) -> Result<Option<Site>, StoreError>;
+    /// A site by the public key the widget sends.
+    async fn site_by_public_key(&self, key: &str) -> Result<Option<Site>, StoreError>;
+    /// Renames a site and/or replaces its allowed origins; returns the site as it is now.
+    async fn update_site(
+        &self,
+        id: &SiteId,
+        name: Option<String>,
+        origins: Option<Vec<Origin>>,
+    ) -> Result<Site, StoreError>;
+    /// Creates an account with its site memberships; `Conflict` if the email is taken.
+    async fn create_agent(&self, new: NewAgent) -> Result<Agent, StoreError>;
+    /// The account and password hash for a login.
+    async fn agent_credentials(
+        &self,
+        email: &Email,
+    ) -> Result<Option<AgentCredentials>, StoreError>;
+    /// An account by id.
+    async fn agent(&self, id: &AgentId) -> Result<Option<Agent>, StoreError>;
+    /// The sites an account belongs to, with its role on each.
+    async fn memberships(&self, agent: &AgentId) -> Result<Vec<Membership>, StoreError>;
+    /// Replaces an account's password hash, clears "must change password" and bumps the
+    /// account's token generation (in the same write), so every token issued before stops
+    /// working: whoever had the old password loses the sessions it opened.
+    async fn set_password(&self, agent: &AgentId, hash: String) -> Result<(), StoreError>;
+    /// The account's token generation: tokens carry the one they were issued at and are
+    /// refused once it has moved on. Starts at 0; `None` if there is no such account.
+    async fn token_generation(&self, agent: &AgentId) -> Result<Option<u64>, StoreError>;
+    /// Makes an existing account a member of a site; `Conflict` if it already is one,
+    /// `NotFound` if the account or the site does not exist.
+    async fn add_membership(
+        &self,
+        agent: &AgentId,
+        site: &SiteId,
+        role: Role,
+    ) -> Result<(), StoreError>;
+    /// Changes an account's role on a site; `NotFound` if it is not a member, `Conflict` if it
+    /// is the site's last owner and would stop being one (a site must keep someone who can
+    /// manage it). Checked and written in one transaction.
+    async fn set_role(&self, site: &SiteId, agent: &AgentId, role: Role) -> Result<(), StoreError>;
+    /// Removes an account from a site; `false` if it was not a member, `Conflict` if it is the
+    /// site's last owner. The account itself stays (it may belong to other sites).
+    async fn remove_membership(&self, site: &SiteId, agent: &AgentId) -> Result<bool, StoreError>;
+    /// The agents and owners of a site.
+    async fn site_agents(&self, site: &SiteId) -> Result<Vec<SiteAgent>, StoreError>;
+    /// Sets how many chats of `site` routing gives an agent and the teams/skills it matches
+    /// there; its other memberships keep theirs. `NotFound` if it is not a member.
+    async fn set_member_profile(
+        &self,
+        site: &SiteId,
+        agent: &AgentId,
+        profile: &RoutingProfile,
+    ) -> Result<(), StoreError>;
+}
+
+/// Conversations and their messages, notes and read marks: the chat's durable log. Every
+/// append is idempotent on its author's `client_msg_id`; header changes are compare-and-set.
+#[async_trait]
+pub trait Conversations: Send + Sync + 'static {
+    /// Stores a message (the shopper's, a proactive one, or an agent's opening line) in the
+    /// visitor's open conversation, opening one in the `opening` stage if there is none.
+    /// Idempotent on the message's author and `client_msg_id`: a repeat returns the first
+    /// result with `duplicate: true` and stores nothing.
+    async fn append_to_visitor(
+        &self,
+        site: &SiteId,
+        visitor: &VisitorId,
+        message: NewMessage,
+        opening: &Opening,
+    ) -> Result<Appended, StoreError>;
+    /// Stores a message by an agent, bot or the system in an open conversation; idempotent on
+    /// `client_msg_id` per author like the shopper's.
+    async fn append_message(
+        &self,
+        conversation: &ConversationId,
+        message: NewMessage,
+    ) -> Result<Appended, StoreError>;
+    /// Writes a conversation's header if its version is still `expected` (compare-and-set;
+    /// `Conflict` otherwise), bumps the version, and stores the transition's notice in the
+    /// same transaction. Returns the header as saved.
+    async fn save_conversation(
+        &self,
+        conversation: &Conversation,
+        expected: u64,
+        notice: Option<NewMessage>,
+    ) -> Result<(Conversation, Option<Message>), StoreError>;
+    /// A conversation by id.
+    async fn conversation(&self, id: &ConversationId) -> Result<Option<Conversation>, StoreError>;
+    /// A visitor's open conversations, oldest first.
+    async fn open_conversations(
+        &self,
+        site: &SiteId,
+        visitor: &VisitorId,
+    ) -> Result<Vec<Conversation>, StoreError>;
+    /// A site's conversations, most recently active first.
+    async fn site_conversations(
+        &self,
+        site: &SiteId,
+        limit: u32,
+    ) -> Result<Vec<Conversation>, StoreError>;
+    /// Conversations matching a filter, most recently active first.
+    async fn find_conversations(
+        &self,
+        filter: &ConversationFilter,
+    ) -> Result<Vec<Conversation>, StoreError>;
+    /// Messages with `seq > after`, in order, at most `limit`.
+    async fn messages_after(
+        &self,
+        conversation: &ConversationId,
+        after: u64,
+        limit: u32,
+    ) -> Result<Vec<Message>, StoreError>;
+    /// The latest message the shopper wrote in a conversation, if any.
+    async fn last_shopper_message(
+        &self,
+        conversation: &ConversationId,
+    ) -> Result<Option<Message>, StoreError>;
+    /// Records that the shopper has read up to `seq` (never moves backwards).
+    async fn mark_read(&self, conversation: &ConversationId, seq: u64) -> Result<(), StoreError>;
+    /// Records that an agent has read up to `seq` (never moves backwards).
+    async fn mark_agent_read(
+        &self,
+        conversation: &ConversationId,
+        seq: u64,
+    ) -> Result<(), StoreError>;
+    /// Stores an agent's internal note.
+    async fn add_note(&self, note: &Note) -> Result<(), StoreError>;
+    /// A conversation's notes, oldest first.
+    async fn notes(&self, conversation: &ConversationId) -> Result<Vec<Note>, StoreError>;
+}
+
+/// A visitor's browsing state, saved whole so it is never half written.
+#[async_trait]
+pub trait Visitors: Send + Sync + 'static {
+    /// The browsing state saved for a visitor of a site, if any.
+    async fn load_visitor(
+        &self,
+        site: &SiteId,
+        visitor: &VisitorId,
+    ) -> Result<Option<VisitorRecord>, StoreError>;
+    /// Saves a visitor's browsing state.
+    async fn save_visitor(
+        &self,
+        site: &SiteId,
+        visitor: &VisitorId,
+        state: &VisitorRecord,
+    ) -> Result<(), StoreError>;
+}
+
+/// A site's trigger rules with their funnels, and the site's trigger and chat settings.
+#[async_trait]
+pub trait Rules: Send + Sync + 'static {
+    /// A site's rules, oldest first.
+    async fn list_rules(&self, site: &SiteId) -> Result<Vec<StoredRule>, StoreError>;
+    /// Creates or replaces a rule; `true` when it was created.
+    async fn save_rule(
+        &self,
+        site: &SiteId,
+        id: &RuleId,
+        spec: serde_json::Value,
+    ) -> Result<bool, StoreError>;
+    /// Deletes a rule with its funnel; `false` when there was none.
+    async fn delete_rule(&self, site: &SiteId, id: &RuleId) -> Result<bool, StoreError>;
+    /// Adds one to a rule's funnel stage for the shown or the held-out group.
+    async fn count_funnel(
+        &self,
+        site: &SiteId,
+        rule: &RuleId,
+        held_out: bool,
+        stage: Stage,
+    ) -> Result<(), StoreError>;
+    /// A rule's funnel.
+    async fn funnel(&self, site: &SiteId, rule: &RuleId) -> Result<FunnelCounts, StoreError>;
+    /// A site's trigger settings (defaults until set).
+    async fn trigger_settings(&self, site: &SiteId) -> Result<TriggerSettings, StoreError>;
+    /// Replaces a site's trigger settings.
+    async fn set_trigger_settings(
+        &self,
+        site: &SiteId,
+        settings: &TriggerSettings,
+    ) -> Result<(), StoreError>;
+    /// A site's chat settings (defaults until set).
+    async fn chat_settings(&self, site: &SiteId) -> Result<ChatSettings, StoreError>;
+    /// Replaces a site's chat settings.
+    async fn set_chat_settings(
+        &self,
+        site: &SiteId,
+        settings: &ChatSettings,
+    ) -> Result<(), StoreError>;
+}
+
+/// A site's knowledge base and canned replies, always scoped by site.
+#[async_trait]
+pub trait Library: Send + Sync + 'static {
+    /// A site's knowledge-base articles, oldest first.
+    async fn list_articles(&self, site: &SiteId) -> Result<Vec<Article>, StoreError>;
+    /// An article, if it exists and belongs to the site.
+    async fn article(&self, site: &SiteId, id: &ArticleId) -> Result<Option<Article>, StoreError>;
+    /// Creates an article with a fresh id.
+    async fn create_article(&self, site: &SiteId, new: NewArticle) -> Result<Article, StoreError>;
+    /// Replaces an article's question and answer; `NotFound` if absent or another site's.
+    async fn update_article(
+        &self,
+        site: &SiteId,
+        id: &ArticleId,
+        new: NewArticle,
+    ) -> Result<Article, StoreError>;
+    /// Deletes an article; `false` when the site had none with this id.
+    async fn delete_article(&self, site: &SiteId, id: &ArticleId) -> Result<bool, StoreError>;
+    /// A site's canned replies, ordered by shortcut.
+    async fn list_canned(&self, site: &SiteId) -> Result<Vec<CannedReply>, StoreError>;
+    /// A canned reply, if it exists and belongs to the site.
+    async fn canned(&self, site: &SiteId, id: &CannedId)
+    -> Result<Option<CannedReply>, StoreError>;
+    /// Creates a canned reply; `Conflict` if the site already has the shortcut.
+    async fn create_canned(&self, site: &SiteId, new: NewCanned)
+    -> Result<CannedReply, StoreError>;
+    /// Replaces a canned reply; `NotFound` if absent or another site's, `Conflict` if the new
+    /// shortcut is another reply's.
+    async fn update_canned(
+        &self,
+        site: &SiteId,
+        id: &CannedId,
+        new: NewCanned,
+    ) -> Result<CannedReply, StoreError>;
+    /// Deletes a canned reply; `false` when the site had none with this id.
+    async fn delete_canned(&self, site: &SiteId, id: &CannedId) -> Result<bool, StoreError>;
+}
+
+/// The owners' reports, aggregated by the backend rather than record by record.
+#[async_trait]
+pub trait Stats: Send + Sync + 'static {
+    /// A site's conversation numbers for conversations created in `[from, to)`: per UTC
+    /// day, per handoff reason, totals and the time from going to people to the first agent
+    /// reply. Computed by the database, not conversation by conversation.
+    async fn site_stats(
+        &self,
+        site: &SiteId,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<SiteStats, StoreError>;
+}

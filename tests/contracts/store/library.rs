@@ -1,0 +1,139 @@
+//! Knowledge-base articles and canned replies.
+
+use super::new_site;
+use shopchat::store::{StoreError, prelude::*};
+use std::sync::Arc;
+
+store_contract!(articles_and_canned_replies_are_scoped_by_site,);
+
+/// Articles and canned replies: scoped by site, shortcuts unique per site.
+async fn articles_and_canned_replies_are_scoped_by_site(store: Arc<dyn Store>) {
+    use shopchat::store::{NewArticle, NewCanned};
+    let site = new_site(store.as_ref()).await;
+    let other = new_site(store.as_ref()).await;
+    let article = store
+        .create_article(
+            &site,
+            NewArticle {
+                question: "Shipping?".into(),
+                answer: "3 days".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let later = store
+        .create_article(
+            &site,
+            NewArticle {
+                question: "Returns?".into(),
+                answer: "30 days".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let listed: Vec<_> = store
+        .list_articles(&site)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    // Oldest first; two made in the same millisecond go by id.
+    let mut expected = [&article, &later];
+    expected.sort_by(|a, b| (a.created_at, a.id.as_str()).cmp(&(b.created_at, b.id.as_str())));
+    assert_eq!(
+        listed,
+        expected.map(|a| a.id.clone()),
+        "oldest first, then by id"
+    );
+    assert!(store.article(&other, &article.id).await.unwrap().is_none());
+    let changed = store
+        .update_article(
+            &site,
+            &article.id,
+            NewArticle {
+                question: "Shipping time?".into(),
+                answer: "2 days".into(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (changed.answer.as_str(), changed.created_at),
+        ("2 days", article.created_at)
+    );
+    assert_eq!(
+        store.article(&site, &article.id).await.unwrap(),
+        Some(changed)
+    );
+    assert!(matches!(
+        store
+            .update_article(
+                &other,
+                &article.id,
+                NewArticle {
+                    question: "x".into(),
+                    answer: "y".into()
+                }
+            )
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(!store.delete_article(&other, &article.id).await.unwrap());
+    assert!(store.delete_article(&site, &article.id).await.unwrap());
+    assert!(!store.delete_article(&site, &article.id).await.unwrap());
+
+    let canned = |shortcut: &str| NewCanned {
+        shortcut: shortcut.into(),
+        title: None,
+        body: format!("body of {shortcut}"),
+    };
+    let thanks = store.create_canned(&site, canned("thanks")).await.unwrap();
+    let hello = store.create_canned(&site, canned("hello")).await.unwrap();
+    assert!(matches!(
+        store.create_canned(&site, canned("thanks")).await,
+        Err(StoreError::Conflict(_))
+    ));
+    store
+        .create_canned(&other, canned("thanks"))
+        .await
+        .expect("shortcuts are per site");
+    let shortcuts: Vec<String> = store
+        .list_canned(&site)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.shortcut)
+        .collect();
+    assert_eq!(shortcuts, ["hello", "thanks"], "ordered by shortcut");
+    assert!(matches!(
+        store
+            .update_canned(&site, &hello.id, canned("thanks"))
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    let mut same = canned("hello");
+    same.title = Some("Greeting".into());
+    let kept = store.update_canned(&site, &hello.id, same).await.unwrap();
+    assert_eq!(kept.title.as_deref(), Some("Greeting"));
+    // Renaming frees the old shortcut.
+    store
+        .update_canned(&site, &hello.id, canned("hi"))
+        .await
+        .unwrap();
+    store
+        .create_canned(&site, canned("hello"))
+        .await
+        .expect("the old shortcut is free again");
+    assert!(matches!(
+        store.update_canned(&other, &hello.id, canned("x")).await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(store.canned(&other, &thanks.id).await.unwrap().is_none());
+    assert!(store.delete_canned(&site, &thanks.id).await.unwrap());
+    assert!(!store.delete_canned(&site, &thanks.id).await.unwrap());
+    store
+        .create_canned(&site, canned("thanks"))
+        .await
+        .expect("a deleted reply frees its shortcut");
+}
