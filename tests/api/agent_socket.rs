@@ -1,7 +1,7 @@
 //! The agent socket's own hygiene: how a token is presented, what an unauthenticated or
 //! malformed frame gets, and that the socket keeps working after a refusal.
 
-use crate::helpers::{PASSWORD, Shopper, spawn_app};
+use crate::common::{PASSWORD, Shopper, spawn_app};
 use futures_util::StreamExt;
 use serde_json::json;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -26,7 +26,7 @@ async fn the_token_may_come_in_the_subprotocol_header_and_the_server_names_its_p
         "shopchat.agent.v1",
         "the token is never echoed back"
     );
-    let ready = tokio::time::timeout(crate::helpers::DEADLINE, ws.next())
+    let ready = tokio::time::timeout(crate::common::DEADLINE, ws.next())
         .await
         .unwrap()
         .unwrap()

@@ -1,4 +1,4 @@
-use crate::helpers::{JWT_SECRET, PASSWORD, spawn_app};
+use crate::common::{JWT_SECRET, PASSWORD, spawn_app};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -11,7 +11,7 @@ fn now() -> u64 {
 }
 
 /// The id of the seeded owner, read through a real login.
-async fn owner_id(app: &crate::helpers::TestApp) -> String {
+async fn owner_id(app: &crate::common::TestApp) -> String {
     let token = app.login(&app.seed.owner_email, PASSWORD).await;
     let me: Value = app.get("/api/v1/me", &token).await.json().await.unwrap();
     me["agent"]["id"].as_str().unwrap().to_owned()
@@ -321,11 +321,11 @@ async fn owners_change_a_sites_origins_and_the_socket_follows() {
     );
 
     let url = app.ws_url(&app.seed.public_key);
-    crate::helpers::Shopper::connect(&url, Some("https://new.example"))
+    crate::common::Shopper::connect(&url, Some("https://new.example"))
         .await
         .expect("the new origin is allowed");
     assert!(
-        crate::helpers::Shopper::connect(&url, Some(crate::helpers::SHOP_ORIGIN))
+        crate::common::Shopper::connect(&url, Some(crate::common::SHOP_ORIGIN))
             .await
             .is_err(),
         "the old one is not"
@@ -335,7 +335,7 @@ async fn owners_change_a_sites_origins_and_the_socket_follows() {
 
 #[tokio::test]
 async fn password_guessing_is_limited_per_email_across_workers() {
-    let app = crate::helpers::spawn_app_with(|s| s.workers = Some(2)).await;
+    let app = crate::common::spawn_app_with(|s| s.workers = Some(2)).await;
     let attempt = || async {
         // A new client each time: a new connection, which the server may give to either worker.
         reqwest::Client::new()

@@ -3,7 +3,7 @@
 //! budgets; a password change revokes earlier tokens; the password rules; API answers are
 //! never cached or sniffed.
 
-use crate::helpers::{DEADLINE, PASSWORD, TestApp, spawn_app, spawn_app_with};
+use crate::common::{DEADLINE, PASSWORD, TestApp, spawn_app, spawn_app_with};
 use serde_json::{Value, json};
 use std::time::Instant;
 
@@ -289,7 +289,7 @@ async fn a_password_change_revokes_earlier_tokens_and_closes_open_dashboards() {
     let close = dashboard.closed().await.expect("a close frame");
     assert_eq!(u16::from(close.code), 1012, "{close:?}");
     let url = format!("ws://127.0.0.1:{}/ws/agent", app.port);
-    let mut again = crate::helpers::Shopper::connect(&url, None).await.unwrap();
+    let mut again = crate::common::Shopper::connect(&url, None).await.unwrap();
     again.send(json!({ "type": "auth", "token": stolen })).await;
     let (refused, _) = again.recv_type("error").await;
     assert_eq!(refused["code"], "unauthorized", "{refused}");

@@ -1,4 +1,4 @@
-use crate::helpers::{PASSWORD, spawn_app};
+use crate::common::{PASSWORD, spawn_app};
 use serde_json::{Value, json};
 
 #[tokio::test]
@@ -32,7 +32,7 @@ async fn browsing_events_update_the_visitors_state_that_agents_see() {
 
     // After the socket closes, the state is kept in the store.
     shopper.close().await;
-    let deadline = std::time::Instant::now() + crate::helpers::DEADLINE;
+    let deadline = std::time::Instant::now() + crate::common::DEADLINE;
     let stored = loop {
         let state: Value = app.get(&path, &owner).await.json().await.unwrap();
         if state["online"] == false {

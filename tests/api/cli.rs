@@ -1,6 +1,6 @@
 //! The binary itself: first start, and the set-up commands a shop owner runs.
 
-use crate::helpers::{DEADLINE, Shopper};
+use crate::common::{DEADLINE, Shopper};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
@@ -141,17 +141,13 @@ async fn site_and_agent_commands_set_up_a_shop_the_server_then_serves() {
     assert!(!dup.status.success(), "the email is taken");
 
     // The server on that data dir lets Ann in and sees the site.
-    let settings = crate::helpers::test_settings(dir.path());
-    let seed = crate::helpers::Seed {
-        site_id: site["id"].as_str().unwrap().into(),
-        public_key: public_key.into(),
-        other_site_id: String::new(),
-        other_public_key: String::new(),
-        owner_email: "ann@jackets.example".into(),
-        outsider_email: String::new(),
-        agent_email: String::new(),
-    };
-    let app = crate::helpers::start(settings, seed).await;
+    let settings = crate::common::test_settings(dir.path());
+    let seed = crate::common::Seed::only(
+        site["id"].as_str().unwrap(),
+        public_key,
+        "ann@jackets.example",
+    );
+    let app = crate::common::start(settings, seed).await;
     let token = app
         .login("ann@jackets.example", "a long enough password")
         .await;

@@ -2,7 +2,7 @@
 //! asks for a person, an agent takes the chat, both sides talk and type, the chat is
 //! transferred and closed; races, grace periods, the offline path, the external bot, notes.
 
-use crate::helpers::{PASSWORD, Shopper, TestApp, spawn_app, spawn_app_with};
+use crate::common::{PASSWORD, Shopper, TestApp, spawn_app, spawn_app_with};
 use serde_json::{Value, json};
 
 /// An agent frame about a conversation in a given state.

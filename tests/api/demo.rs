@@ -1,6 +1,6 @@
 //! The demo shop at `/demo/`: embedded pages with the demo site's real key in the snippet.
 
-use crate::helpers::{DEADLINE, Seed, spawn_app, start, test_settings};
+use crate::common::{DEADLINE, Seed, spawn_app, start, test_settings};
 use shopchat::domain::Origin;
 use shopchat::startup::DEMO_SITE_NAME;
 use shopchat::store::sqlite::SqliteStore;
@@ -9,7 +9,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// A server whose only site is the demo site (as first-run seeding would make it); returns the
 /// app, the demo site's public key and the data dir to keep alive.
-async fn demo_server() -> (crate::helpers::TestApp, String, tempfile::TempDir) {
+async fn demo_server() -> (crate::common::TestApp, String, tempfile::TempDir) {
     let dir = tempfile::TempDir::new().unwrap();
     let store = SqliteStore::open(dir.path()).unwrap();
     let demo = store
@@ -20,15 +20,7 @@ async fn demo_server() -> (crate::helpers::TestApp, String, tempfile::TempDir) {
         .await
         .unwrap();
     store.close().await;
-    let seed = Seed {
-        site_id: demo.id.to_string(),
-        public_key: demo.public_key.clone(),
-        other_site_id: String::new(),
-        other_public_key: String::new(),
-        owner_email: String::new(),
-        outsider_email: String::new(),
-        agent_email: String::new(),
-    };
+    let seed = Seed::only(&demo.id.to_string(), &demo.public_key, "");
     let app = start(test_settings(dir.path()), seed).await;
     (app, demo.public_key, dir)
 }

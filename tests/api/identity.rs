@@ -1,7 +1,7 @@
 //! The widget's look comes from the site's chat settings, and `identify` names a customer
 //! only with the hash the shop's server computed.
 
-use crate::helpers::{PASSWORD, spawn_app};
+use crate::common::{PASSWORD, spawn_app};
 use serde_json::{Value, json};
 use shopchat::auth::identity_hash;
 

@@ -2,7 +2,7 @@
 //! every agent socket action, tried by an agent of another site. Nothing of site A may be
 //! seen or touched from site B.
 
-use crate::helpers::{PASSWORD, spawn_app};
+use crate::common::{PASSWORD, spawn_app};
 use serde_json::{Value, json};
 
 #[tokio::test]

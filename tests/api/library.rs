@@ -2,7 +2,7 @@
 //! read, who may write, validation, isolation between sites) and the preview of a canned reply
 //! filled in from a live shopper's identity and cart.
 
-use crate::helpers::{PASSWORD, TestApp, seed, start, test_settings};
+use crate::common::{PASSWORD, TestApp, seed, start, test_settings};
 use serde_json::{Value, json};
 use shopchat::auth::hash_password;
 use shopchat::domain::{Email, Role, SiteId};
@@ -694,7 +694,7 @@ async fn the_preview_fills_in_the_live_shoppers_name_cart_and_the_agent() {
 /// message limit.
 #[tokio::test]
 async fn templates_that_could_build_huge_text_are_refused_and_output_is_bounded() {
-    let app = crate::helpers::spawn_app_with(|s| s.limits.max_message_chars = 40).await;
+    let app = crate::common::spawn_app_with(|s| s.limits.max_message_chars = 40).await;
     let owner = app.login(&app.seed.owner_email, PASSWORD).await;
     let replies = format!("/api/v1/sites/{}/canned-replies", app.seed.site_id);
     for body in [

@@ -1,4 +1,4 @@
-use crate::helpers::{PASSWORD, spawn_app};
+use crate::common::{PASSWORD, spawn_app};
 use serde_json::{Value, json};
 
 fn seqs(frames: &[Value]) -> Vec<u64> {
@@ -175,7 +175,7 @@ async fn a_session_for_another_visitor_or_site_is_refused() {
 
     // Alice's real session, but on the other site's socket: refused too.
     let other_url = app.ws_url(&app.seed.other_public_key);
-    let mut elsewhere = crate::helpers::Shopper::connect(&other_url, Some("https://other.example"))
+    let mut elsewhere = crate::common::Shopper::connect(&other_url, Some("https://other.example"))
         .await
         .unwrap();
     elsewhere.send(json!({ "type": "hello", "visitor_id": alice["visitor_id"], "session": alice["session"] })).await;
@@ -214,9 +214,9 @@ async fn a_shoppers_message_reaches_its_other_tabs() {
 
 #[tokio::test]
 async fn a_seq_past_every_message_returns_none_instead_of_wrapping_to_all() {
-    let app = crate::helpers::spawn_app().await;
+    let app = crate::common::spawn_app().await;
     let owner = app
-        .login(&app.seed.owner_email, crate::helpers::PASSWORD)
+        .login(&app.seed.owner_email, crate::common::PASSWORD)
         .await;
     let mut shopper = app.shopper().await;
     shopper.hello(serde_json::json!({})).await;

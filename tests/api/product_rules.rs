@@ -2,7 +2,7 @@
 //! persona, idle rules and `{{ page.path }}`, unanswered proactive messages (no chat, no
 //! agent's slot, closed when idle), and the cart value of chats opened without the bot.
 
-use crate::helpers::{DEADLINE, PASSWORD, TestApp, spawn_app, spawn_app_with};
+use crate::common::{DEADLINE, PASSWORD, TestApp, spawn_app, spawn_app_with};
 use serde_json::{Value, json};
 use std::time::Duration;
 

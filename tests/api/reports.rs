@@ -1,7 +1,7 @@
 //! The owners' site report, suggested replies, the visitor filter and a visitor's orders,
 //! driven by real shoppers and agents over real sockets.
 
-use crate::helpers::{PASSWORD, Shopper, TestApp, spawn_app};
+use crate::common::{PASSWORD, Shopper, TestApp, spawn_app};
 use serde_json::{Value, json};
 
 async fn json_of(response: reqwest::Response, status: u16) -> Value {

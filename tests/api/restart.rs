@@ -1,4 +1,4 @@
-use crate::helpers::{PASSWORD, spawn_app, start, test_settings};
+use crate::common::{PASSWORD, spawn_app, start, test_settings};
 use serde_json::json;
 
 #[tokio::test]

@@ -1,4 +1,4 @@
-use crate::helpers::{DEADLINE, SHOP_ORIGIN, Shopper, spawn_app, spawn_app_with};
+use crate::common::{DEADLINE, SHOP_ORIGIN, Shopper, spawn_app, spawn_app_with};
 use serde_json::json;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -298,7 +298,7 @@ fn client_text_frame(text: &str) -> Vec<u8> {
 
 #[tokio::test]
 async fn a_shopper_too_slow_to_read_is_dropped_and_others_are_not_held_up() {
-    use crate::helpers::PASSWORD;
+    use crate::common::PASSWORD;
     use serde_json::Value;
     let app = spawn_app_with(|s| s.limits.outbox_capacity = 4).await;
     let owner = app.login(&app.seed.owner_email, PASSWORD).await;

@@ -2,7 +2,7 @@
 //! duplicates and bad input named by field, roles and the last-owner guard, removal and the
 //! removed agent losing the site at once; the invited account's one-time password.
 
-use crate::helpers::{PASSWORD, TestApp, spawn_app};
+use crate::common::{PASSWORD, TestApp, spawn_app};
 use serde_json::{Value, json};
 
 async fn json_of(response: reqwest::Response, status: u16) -> Value {
@@ -498,7 +498,7 @@ async fn an_owner_sets_routing_for_their_own_site_only_and_learns_nothing_of_oth
 
     // A chat on B is routed to the agent (B's capacity 3)…
     let b_url = app.ws_url(&app.seed.other_public_key);
-    let mut b_shopper = crate::helpers::Shopper::connect(&b_url, Some("https://other.example"))
+    let mut b_shopper = crate::common::Shopper::connect(&b_url, Some("https://other.example"))
         .await
         .unwrap();
     b_shopper.hello(json!({})).await;
@@ -526,7 +526,7 @@ async fn an_owner_sets_routing_for_their_own_site_only_and_learns_nothing_of_oth
 }
 
 /// The next `routed` frame for a chat of `site`, skipping the rest.
-async fn routed_on(socket: &mut crate::helpers::Shopper, site: &str) -> Value {
+async fn routed_on(socket: &mut crate::common::Shopper, site: &str) -> Value {
     loop {
         let frame = socket.recv().await;
         if frame["type"] == "routed" && frame["site_id"] == site {

@@ -1,6 +1,6 @@
 //! Trigger rules end to end: the owner API, and proactive messages on real shopper sockets.
 
-use crate::helpers::{PASSWORD, TestApp, spawn_app, start, test_settings};
+use crate::common::{PASSWORD, TestApp, spawn_app, start, test_settings};
 use serde_json::{Value, json};
 
 /// A rule that greets a shopper who has been on a product page for `secs`.
@@ -303,7 +303,7 @@ async fn simulate_shows_when_rules_fire_and_why_not() {
 #[tokio::test]
 async fn a_webhook_action_posts_the_firing_signed_with_the_sites_secret() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let app = crate::helpers::spawn_app_with(|s| s.allow_http_webhooks = true).await;
+    let app = crate::common::spawn_app_with(|s| s.allow_http_webhooks = true).await;
     let owner = app.login(&app.seed.owner_email, PASSWORD).await;
     let receiver = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let hook = format!(
@@ -325,14 +325,14 @@ async fn a_webhook_action_posts_the_firing_signed_with_the_sites_secret() {
     let welcome = shopper.hello(json!({ "page": product_page() })).await;
     shopper.send(json!({ "type": "event", "name": "add_to_cart", "props": { "sku": "J-1", "price": 129 } })).await;
 
-    let (mut conn, _) = tokio::time::timeout(crate::helpers::DEADLINE, receiver.accept())
+    let (mut conn, _) = tokio::time::timeout(crate::common::DEADLINE, receiver.accept())
         .await
         .unwrap()
         .unwrap();
     let mut request = Vec::new();
     let mut buf = [0u8; 4096];
     let (head, body) = loop {
-        let n = tokio::time::timeout(crate::helpers::DEADLINE, conn.read(&mut buf))
+        let n = tokio::time::timeout(crate::common::DEADLINE, conn.read(&mut buf))
             .await
             .unwrap()
             .unwrap();
@@ -449,7 +449,7 @@ async fn no_proactive_message_while_the_shopper_types() {
         app.seed.site_id,
         welcome["visitor_id"].as_str().unwrap()
     );
-    let deadline = std::time::Instant::now() + crate::helpers::DEADLINE;
+    let deadline = std::time::Instant::now() + crate::common::DEADLINE;
     while app.get(&path, &owner).await.json::<Value>().await.unwrap()["time_on_page_ms"]
         .as_i64()
         .unwrap_or(0)

@@ -47,7 +47,7 @@ async fn talk_to_a_person_reaches_an_agent_whose_reply_appears() {
         .await;
 
     let frame = agent
-        .until("the shopper's chat coming to people", |f| {
+        .until_named("the shopper's chat coming to people", |f| {
             f["type"] == "routed"
                 || (f["type"] == "conversation"
                     && matches!(
@@ -78,7 +78,7 @@ async fn an_agents_html_shows_as_literal_text() {
     scene.browser.open_chat().await;
     scene.browser.say("Hello?").await;
     let frame = agent
-        .until("the shopper's message", |f| {
+        .until_named("the shopper's message", |f| {
             f["type"] == "message" && f["message"]["author"]["kind"] == "shopper"
         })
         .await;

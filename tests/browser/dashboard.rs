@@ -4,7 +4,7 @@
 //! variables the dashboard filled in, writes a note the shopper never gets, and is notified
 //! when a chat is routed to them. The page is queried through `data-role`/`data-nav` hooks.
 
-use crate::support::{Browser, ChatServer, OWNER_EMAIL, PASSWORD, Socket};
+use crate::support::{Browser, OWNER_EMAIL, PASSWORD, Socket, TestApp, chat_server};
 use serde_json::{Value, json};
 
 /// The shop's origin, allowed for the site: the shopper sockets come from it.
@@ -17,7 +17,7 @@ pub const TAB: &str = "\u{E004}";
 pub const SHIFT: &str = "\u{E008}";
 
 /// Opens `/agent/`, logs in with the form and waits for the connected dashboard.
-pub async fn log_in(browser: &Browser, chat: &ChatServer) {
+pub async fn log_in(browser: &Browser, chat: &TestApp) {
     browser.goto(&chat.url("/agent/")).await;
     browser
         .type_into("form[data-role=login] input[name=email]", OWNER_EMAIL)
@@ -59,18 +59,26 @@ pub async fn text_containing(browser: &Browser, css: &str, needle: &str) -> Stri
 }
 
 /// A shopper on the shop's jacket page.
-async fn shopper(chat: &ChatServer, title: &str, path: &str) -> (Socket, Value) {
-    chat.shopper(
-        SHOP,
+async fn shopper(chat: &TestApp, title: &str, path: &str) -> (Socket, Value) {
+    shopper_hello(
+        chat,
         json!({ "page": { "url": format!("{SHOP}{path}"), "title": title, "type": "product" } }),
     )
     .await
 }
 
+/// A shopper from the shop's origin after its `welcome`; `hello` is the hello frame without
+/// its type.
+async fn shopper_hello(chat: &TestApp, hello: Value) -> (Socket, Value) {
+    let mut shopper = chat.shopper_from(SHOP).await;
+    let welcome = shopper.hello(hello).await;
+    (shopper, welcome)
+}
+
 #[tokio::test]
 async fn an_agent_watches_a_shopper_takes_over_from_the_bot_and_answers_with_context() {
-    let chat = ChatServer::start(&[SHOP.to_owned()]).await;
-    let token = chat.login().await;
+    let chat = chat_server(&[SHOP.to_owned()]).await;
+    let token = chat.owner_token().await;
     let response = chat
         .post(
             &chat.site_path("/canned-replies"),
@@ -218,7 +226,7 @@ async fn an_agent_watches_a_shopper_takes_over_from_the_bot_and_answers_with_con
         )
         .await;
     browser.type_into("[data-role=composer]", ENTER).await;
-    eva.until("the suggested reply", |f| {
+    eva.until_named("the suggested reply", |f| {
         f["type"] == "message"
             && f["text"]
                 .as_str()
@@ -239,13 +247,13 @@ async fn an_agent_watches_a_shopper_takes_over_from_the_bot_and_answers_with_con
         .await;
     browser.type_into("[data-role=composer]", ENTER).await;
     let typing = eva
-        .until("the agent's typing", |f| {
+        .until_named("the agent's typing", |f| {
             f["type"] == "typing" && f["active"] == true
         })
         .await;
     assert_eq!(typing["author"]["kind"], "agent", "{typing}");
     let reply = eva
-        .until("the agent's canned reply", |f| {
+        .until_named("the agent's canned reply", |f| {
             f["type"] == "message"
                 && f["author"]["kind"] == "agent"
                 && f["text"].as_str().is_some_and(|t| t.contains("cart"))
@@ -298,7 +306,7 @@ async fn an_agent_watches_a_shopper_takes_over_from_the_bot_and_answers_with_con
     let (mut max, _) = shopper(&chat, "Scarf", "/scarves/wool").await;
     max.send(json!({ "type": "message", "client_msg_id": "m1", "text": "Hello?" }))
         .await;
-    max.until("the bot's answer", |f| {
+    max.until_named("the bot's answer", |f| {
         f["type"] == "message" && f["author"]["kind"] == "bot"
     })
     .await;
@@ -327,8 +335,8 @@ async fn an_agent_watches_a_shopper_takes_over_from_the_bot_and_answers_with_con
 
 #[tokio::test]
 async fn the_dashboard_reconnects_after_a_restart_and_fits_a_narrow_window() {
-    let mut chat = ChatServer::start(&[SHOP.to_owned()]).await;
-    let token = chat.login().await;
+    let mut chat = chat_server(&[SHOP.to_owned()]).await;
+    let token = chat.owner_token().await;
     chat.add_article(&token, "How long does shipping take?", "Two to three days.")
         .await;
     let browser = Browser::start(1280).await;
@@ -360,7 +368,7 @@ async fn the_dashboard_reconnects_after_a_restart_and_fits_a_narrow_window() {
     eva.send(json!({ "type": "message", "client_msg_id": "m1", "text": "Before the restart" }))
         .await;
     let first = eva
-        .until("the bot's answer", |f| {
+        .until_named("the bot's answer", |f| {
             f["type"] == "message" && f["author"]["kind"] == "bot"
         })
         .await;
@@ -395,13 +403,12 @@ async fn the_dashboard_reconnects_after_a_restart_and_fits_a_narrow_window() {
         "Replied while you were away",
     )
     .await;
-    let (mut eva, _) = chat
-        .shopper(
-            SHOP,
-            json!({ "visitor_id": welcome["visitor_id"], "session": welcome["session"],
+    let (mut eva, _) = shopper_hello(
+        &chat,
+        json!({ "visitor_id": welcome["visitor_id"], "session": welcome["session"],
                     "page": { "url": format!("{SHOP}/jackets/alpine") } }),
-        )
-        .await;
+    )
+    .await;
     eva.send(json!({ "type": "message", "client_msg_id": "m2", "text": "After the restart" }))
         .await;
     text_containing(&browser, "[data-role=transcript]", "After the restart").await;
@@ -447,7 +454,7 @@ async fn the_dashboard_reconnects_after_a_restart_and_fits_a_narrow_window() {
 
 #[tokio::test]
 async fn an_owner_writes_a_rule_in_the_form_a_shopper_triggers_it_and_the_report_shows_it() {
-    let chat = ChatServer::start(&[SHOP.to_owned()]).await;
+    let chat = chat_server(&[SHOP.to_owned()]).await;
     let browser = Browser::start(1280).await;
     log_in(&browser, &chat).await;
 
@@ -508,7 +515,7 @@ async fn an_owner_writes_a_rule_in_the_form_a_shopper_triggers_it_and_the_report
     // A shopper opens a sale page: the rule speaks.
     let (mut shopper, _) = shopper(&chat, "Jackets on sale", "/sale/jackets").await;
     let message = shopper
-        .until("the rule's message", |f| {
+        .until_named("the rule's message", |f| {
             f["type"] == "message" && f["text"].as_str().is_some_and(|t| t.contains("Sale today"))
         })
         .await;
@@ -552,8 +559,8 @@ async fn an_owner_writes_a_rule_in_the_form_a_shopper_triggers_it_and_the_report
 
 #[tokio::test]
 async fn an_invited_agent_sets_a_password_and_sees_only_the_agent_sections() {
-    let chat = ChatServer::start(&[SHOP.to_owned()]).await;
-    let token = chat.login().await;
+    let chat = chat_server(&[SHOP.to_owned()]).await;
+    let token = chat.owner_token().await;
     let invited: Value = chat
         .post(
             &chat.site_path("/agents"),
@@ -646,8 +653,8 @@ async fn an_invited_agent_sets_a_password_and_sees_only_the_agent_sections() {
 
 #[tokio::test]
 async fn a_half_typed_tag_keeps_its_text_and_focus_while_shoppers_browse() {
-    let chat = ChatServer::start(&[SHOP.to_owned()]).await;
-    let token = chat.login().await;
+    let chat = chat_server(&[SHOP.to_owned()]).await;
+    let token = chat.owner_token().await;
     chat.add_article(&token, "How long does shipping take?", "Two to three days.")
         .await;
     // The test's own agent socket: it sees each visitor frame the dashboard is sent too.
@@ -660,7 +667,7 @@ async fn a_half_typed_tag_keeps_its_text_and_focus_while_shoppers_browse() {
     eva.send(json!({ "type": "message", "client_msg_id": "m1", "text": "Is the jacket warm?" }))
         .await;
     let answer = eva
-        .until("the bot's answer", |f| {
+        .until_named("the bot's answer", |f| {
             f["type"] == "message" && f["author"]["kind"] == "bot"
         })
         .await;
@@ -692,7 +699,7 @@ async fn a_half_typed_tag_keeps_its_text_and_focus_while_shoppers_browse() {
                      "props": { "url": format!("{SHOP}/scarves/silk"), "title": "Silk scarf" } }))
         .await;
     watcher
-        .until("the other shopper's page view", |f| {
+        .until_named("the other shopper's page view", |f| {
             f["type"] == "visitor"
                 && f["visitor"]["visitor_id"] == max_id.as_str()
                 && f.to_string().contains("Silk scarf")
@@ -709,7 +716,7 @@ async fn a_half_typed_tag_keeps_its_text_and_focus_while_shoppers_browse() {
             "items": [{ "sku": "TRL-42", "qty": 1, "price": 89.5, "name": "Trail boots 42" }] } }))
         .await;
     watcher
-        .until("this shopper's cart", |f| {
+        .until_named("this shopper's cart", |f| {
             f["type"] == "visitor"
                 && f["visitor"]["visitor_id"] == eva_id.as_str()
                 && f.to_string().contains("89.5")

@@ -33,7 +33,7 @@ async fn calls_queued_before_the_script_loads_are_replayed() {
     scene.visit("/early").await;
 
     let frame = agent
-        .until("the visitor with Eva's cart", |f| {
+        .until_named("the visitor with Eva's cart", |f| {
             f["type"] == "visitor" && f["visitor"]["cart_total"] == json!(59.5)
         })
         .await;

@@ -1,0 +1,134 @@
+//! The data a test server starts with, written into its data dir before it starts. The one
+//! file of the harness that names the store: first-run data has no HTTP entry point.
+
+use super::{OWNER_EMAIL, PASSWORD, SHOP_ORIGIN};
+use shopchat::auth::hash_password;
+use shopchat::domain::{Email, Origin, Role};
+use shopchat::store::sqlite::SqliteStore;
+use shopchat::store::{NewAgent, NewSite, Store};
+use std::path::Path;
+
+/// Accounts and sites seeded before the server starts.
+#[derive(Clone, Debug)]
+pub struct Seed {
+    pub site_id: String,
+    pub public_key: String,
+    pub other_site_id: String,
+    pub other_public_key: String,
+    /// Owner of `site_id`.
+    pub owner_email: String,
+    /// Agent of `other_site_id` only.
+    pub outsider_email: String,
+    /// A plain agent (not an owner) of `site_id`.
+    pub agent_email: String,
+}
+
+impl Seed {
+    /// A data dir seeded some other way (the CLI, first-run demo data): one site and maybe its
+    /// owner (`""` for none); the fields of the standard seed's neighbours stay empty.
+    pub fn only(site_id: &str, public_key: &str, owner_email: &str) -> Seed {
+        Seed {
+            site_id: site_id.into(),
+            public_key: public_key.into(),
+            other_site_id: String::new(),
+            other_public_key: String::new(),
+            owner_email: owner_email.into(),
+            outsider_email: String::new(),
+            agent_email: String::new(),
+        }
+    }
+}
+
+/// What to seed: the API tests' two shops and three accounts, or a browser test's one shop
+/// on its own origins with only its owner.
+#[derive(Clone, Debug)]
+pub struct SeedPlan {
+    /// The site's name, as agents see it.
+    pub site_name: String,
+    /// The origins whose pages may run the widget.
+    pub origins: Vec<String>,
+    /// The owner's display name, as shoppers see it.
+    pub owner_name: String,
+    /// Also a second site with its own agent, and a plain agent of the first site: what
+    /// isolation and role tests need.
+    pub neighbours: bool,
+}
+
+impl SeedPlan {
+    /// The API tests' seed: "Shop" on [`SHOP_ORIGIN`] with its owner and agent, and "Other shop"
+    /// with an outsider.
+    pub fn standard() -> SeedPlan {
+        SeedPlan {
+            site_name: "Shop".into(),
+            origins: vec![SHOP_ORIGIN.into()],
+            owner_name: "owner".into(),
+            neighbours: true,
+        }
+    }
+
+    /// One site named `name` allowing exactly `origins`, and its owner Ann.
+    pub fn shop(name: &str, origins: &[String]) -> SeedPlan {
+        SeedPlan {
+            site_name: name.into(),
+            origins: origins.to_vec(),
+            owner_name: "Ann".into(),
+            neighbours: false,
+        }
+    }
+}
+
+/// The standard seed (two sites and three accounts), written before the server starts.
+pub async fn seed(data_dir: &Path) -> Seed {
+    seed_plan(data_dir, &SeedPlan::standard()).await
+}
+
+/// Seeds `plan` into `data_dir`; every account has [`PASSWORD`].
+pub async fn seed_plan(data_dir: &Path, plan: &SeedPlan) -> Seed {
+    let store = SqliteStore::open(data_dir).expect("open store");
+    let site = create_site(&store, &plan.site_name, &plan.origins).await;
+    let mut seed = Seed::only(&site.id.to_string(), &site.public_key, OWNER_EMAIL);
+    let other = if plan.neighbours {
+        let other = create_site(&store, "Other shop", &["https://other.example".into()]).await;
+        seed.other_site_id = other.id.to_string();
+        seed.other_public_key = other.public_key.clone();
+        seed.outsider_email = "outsider@other.example".into();
+        seed.agent_email = "bob@shop.example".into();
+        Some(other)
+    } else {
+        None
+    };
+    // One hash for every account: argon2 is the slow part of seeding.
+    let hash = hash_password(PASSWORD.into()).await.expect("hash password");
+    let mut accounts = vec![(OWNER_EMAIL, plan.owner_name.as_str(), &site.id, Role::Owner)];
+    if let Some(other) = &other {
+        accounts.push(("outsider@other.example", "outsider", &other.id, Role::Agent));
+        accounts.push(("bob@shop.example", "bob", &site.id, Role::Agent));
+    }
+    for (email, name, site_id, role) in accounts {
+        store
+            .create_agent(NewAgent {
+                email: Email::parse(email).expect("seeded email"),
+                display_name: name.into(),
+                password_hash: hash.clone(),
+                must_change_password: false,
+                memberships: vec![(site_id.clone(), role)],
+            })
+            .await
+            .expect("seed account");
+    }
+    store.close().await;
+    seed
+}
+
+async fn create_site(store: &SqliteStore, name: &str, origins: &[String]) -> shopchat::store::Site {
+    store
+        .create_site(NewSite {
+            name: name.into(),
+            origins: origins
+                .iter()
+                .map(|o| Origin::parse(o).expect("seeded origin"))
+                .collect(),
+        })
+        .await
+        .expect("seed site")
+}
