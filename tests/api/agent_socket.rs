@@ -10,7 +10,7 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 #[tokio::test]
 async fn the_token_may_come_in_the_subprotocol_header_and_the_server_names_its_protocol() {
     let app = spawn_app().await;
-    let token = app.login(&app.seed.owner_email, PASSWORD).await;
+    let token = app.owner_token().await;
     let mut request = format!("ws://127.0.0.1:{}/ws/agent", app.port)
         .into_client_request()
         .unwrap();
@@ -41,7 +41,7 @@ async fn the_token_may_come_in_the_subprotocol_header_and_the_server_names_its_p
 async fn without_a_valid_token_nothing_is_served_and_a_bad_one_closes_the_socket() {
     let app = spawn_app().await;
     // A token in the query string is not read.
-    let token = app.login(&app.seed.owner_email, PASSWORD).await;
+    let token = app.owner_token().await;
     let url = format!("ws://127.0.0.1:{}/ws/agent?token={token}", app.port);
     let mut agent = Shopper::connect(&url, None).await.unwrap();
     agent
@@ -76,7 +76,7 @@ async fn without_a_valid_token_nothing_is_served_and_a_bad_one_closes_the_socket
 #[tokio::test]
 async fn an_agent_sets_its_status_and_other_agents_of_the_site_see_it() {
     let app = spawn_app().await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let owner = app.owner_token().await;
     let bob = app.login(&app.seed.agent_email, PASSWORD).await;
     let (mut ann_ws, _) = app.agent(&owner).await;
     let (mut bob_ws, _) = app.agent(&bob).await;
@@ -116,24 +116,16 @@ async fn an_agent_sets_its_status_and_other_agents_of_the_site_see_it() {
         bob_row["id"].as_str().unwrap()
     );
     let response = app
-        .http
-        .patch(app.url(&path))
-        .bearer_auth(&owner)
-        .json(&json!({ "capacity": 5, "skills": ["de", "Returns!"] }))
-        .send()
-        .await
-        .unwrap();
+        .patch(
+            &path,
+            &owner,
+            json!({ "capacity": 5, "skills": ["de", "Returns!"] }),
+        )
+        .await;
     assert_eq!(response.status(), 400);
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["error"]["field"], "skills[1]");
-    let response = app
-        .http
-        .patch(app.url(&path))
-        .bearer_auth(&bob)
-        .json(&json!({ "capacity": 50 }))
-        .send()
-        .await
-        .unwrap();
+    let response = app.patch(&path, &bob, json!({ "capacity": 50 })).await;
     assert_eq!(
         response.status(),
         403,

@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 #[tokio::test]
 async fn browsing_events_update_the_visitors_state_that_agents_see() {
     let app = spawn_app().await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let owner = app.owner_token().await;
     let mut shopper = app.shopper().await;
     let welcome = shopper
         .hello(json!({ "page": { "url": "https://shop.example/", "title": "Home" } }))

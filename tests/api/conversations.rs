@@ -41,7 +41,7 @@ async fn waiting_shopper(app: &TestApp) -> (Shopper, String) {
 #[tokio::test]
 async fn bot_answers_then_a_person_takes_over_talks_transfers_and_closes() {
     let app = spawn_app().await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let owner = app.owner_token().await;
     let bob = app.login(&app.seed.agent_email, PASSWORD).await;
     add_article(
         &app,
@@ -205,7 +205,7 @@ async fn bot_answers_then_a_person_takes_over_talks_transfers_and_closes() {
 #[tokio::test]
 async fn two_agents_taking_the_same_chat_at_once_exactly_one_wins() {
     let app = spawn_app().await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let owner = app.owner_token().await;
     let bob = app.login(&app.seed.agent_email, PASSWORD).await;
     app.chat_settings(&owner, json!({ "auto_assign": false }))
         .await;
@@ -241,7 +241,7 @@ async fn two_agents_taking_the_same_chat_at_once_exactly_one_wins() {
 async fn an_agent_gone_past_the_grace_period_sends_the_chat_back_to_the_queue() {
     let app =
         spawn_app_with(|s| s.limits.agent_grace = std::time::Duration::from_millis(300)).await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let owner = app.owner_token().await;
     let bob = app.login(&app.seed.agent_email, PASSWORD).await;
     // Bob watches but is away, so routing gives the chat to Ann.
     let (mut bob_ws, _) = app.agent(&bob).await;
@@ -288,7 +288,7 @@ async fn the_grace_period_runs_from_the_last_disconnection_not_an_earlier_one() 
     use tokio::time::{Instant, sleep_until};
     let grace = Duration::from_millis(2000);
     let app = spawn_app_with(|s| s.limits.agent_grace = grace).await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let owner = app.owner_token().await;
     let bob = app.login(&app.seed.agent_email, PASSWORD).await;
     // Bob watches (away, so routing gives the chat to Ann) and sees Ann's presence.
     let (mut bob_ws, _) = app.agent(&bob).await;
@@ -341,7 +341,7 @@ async fn routed_agent(app: &TestApp, owner: &str) -> Value {
 #[tokio::test]
 async fn nobody_online_the_shopper_is_told_leaves_an_email_and_agents_find_it_later() {
     let app = spawn_app().await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let owner = app.owner_token().await;
     let mut shopper = app.shopper().await;
     shopper.hello(json!({})).await;
     shopper
@@ -384,7 +384,7 @@ async fn nobody_online_the_shopper_is_told_leaves_an_email_and_agents_find_it_la
 #[tokio::test]
 async fn internal_notes_reach_agents_and_never_the_shopper() {
     let app = spawn_app().await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let owner = app.owner_token().await;
     let bob = app.login(&app.seed.agent_email, PASSWORD).await;
     let (mut ann_ws, _) = app.agent(&owner).await;
     let (mut bob_ws, _) = app.agent(&bob).await;
@@ -438,7 +438,7 @@ async fn internal_notes_reach_agents_and_never_the_shopper() {
 #[tokio::test]
 async fn keyword_rules_tag_and_raise_priority_and_conversations_filter_and_search() {
     let app = spawn_app().await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let owner = app.owner_token().await;
     app.chat_settings(
         &owner,
         json!({ "keyword_rules": [{ "keywords": ["refund", "money back"], "tag": "refund", "priority": 3 }] }),
@@ -491,7 +491,7 @@ async fn keyword_rules_tag_and_raise_priority_and_conversations_filter_and_searc
 #[tokio::test]
 async fn the_bot_hands_off_after_missing_twice_in_a_row() {
     let app = spawn_app().await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let owner = app.owner_token().await;
     add_article(
         &app,
         &owner,
@@ -535,7 +535,7 @@ async fn the_bot_hands_off_after_missing_twice_in_a_row() {
 #[tokio::test]
 async fn a_closed_chat_reopens_when_the_shopper_writes_within_the_window() {
     let app = spawn_app().await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let owner = app.owner_token().await;
     app.chat_settings(&owner, json!({ "auto_assign": false }))
         .await;
     let (mut ann_ws, _) = app.agent(&owner).await;
@@ -686,7 +686,7 @@ async fn fake_bot() -> (String, tokio::sync::mpsc::Receiver<BotCall>) {
 #[tokio::test]
 async fn the_external_bot_answers_hands_off_and_its_failures_hand_off_too() {
     let app = spawn_app_with(|s| s.allow_http_webhooks = true).await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let owner = app.owner_token().await;
     let (url, mut calls) = fake_bot().await;
     app.chat_settings(
         &owner,
@@ -765,7 +765,7 @@ async fn the_external_bot_answers_hands_off_and_its_failures_hand_off_too() {
 #[tokio::test]
 async fn a_trigger_routes_a_big_cart_straight_to_a_person_and_alerts_agents() {
     let app = spawn_app().await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let owner = app.owner_token().await;
     let rule = json!({
         "name": "Big cart to a person",
         "when": "cart_update",
@@ -808,7 +808,7 @@ async fn a_trigger_routes_a_big_cart_straight_to_a_person_and_alerts_agents() {
 #[tokio::test]
 async fn a_transfer_to_a_team_routes_to_an_agent_with_that_skill() {
     let app = spawn_app().await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let owner = app.owner_token().await;
     let bob = app.login(&app.seed.agent_email, PASSWORD).await;
     let (mut ann_ws, _) = app.agent(&owner).await;
     let (_, conversation) = waiting_shopper(&app).await;
@@ -819,16 +819,12 @@ async fn a_transfer_to_a_team_routes_to_an_agent_with_that_skill() {
     // Bob does returns; he comes online with nothing to take.
     let bob_id = app.agent_id(&owner, "bob@shop.example").await;
     let response = app
-        .http
-        .patch(app.url(&format!(
-            "/api/v1/sites/{}/agents/{bob_id}",
-            app.seed.site_id
-        )))
-        .bearer_auth(&owner)
-        .json(&json!({ "skills": ["returns"] }))
-        .send()
-        .await
-        .unwrap();
+        .patch(
+            &format!("/api/v1/sites/{}/agents/{bob_id}", app.seed.site_id),
+            &owner,
+            json!({ "skills": ["returns"] }),
+        )
+        .await;
     assert_eq!(response.status(), 200);
     // Not to Bob in person while he is offline: nobody would answer.
     ann_ws
@@ -854,7 +850,7 @@ async fn a_transfer_to_a_team_routes_to_an_agent_with_that_skill() {
 #[tokio::test]
 async fn closing_a_chat_clears_in_conversation_which_holds_proactive_rules_back() {
     let app = spawn_app().await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let owner = app.owner_token().await;
     let (mut ann_ws, _) = app.agent(&owner).await;
     let (mut shopper, conversation) = waiting_shopper(&app).await;
     let visitor_path =

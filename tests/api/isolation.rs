@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 #[tokio::test]
 async fn every_site_route_refuses_an_agent_of_another_site() {
     let app = spawn_app().await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let owner = app.owner_token().await;
     let outsider = app.login(&app.seed.outsider_email, PASSWORD).await;
 
     // Real ids of site A for every kind of path parameter.
@@ -196,10 +196,7 @@ async fn every_agent_socket_action_on_another_sites_conversation_is_not_found() 
         .collect();
     assert!(leaked.is_empty(), "{leaked:?}");
     let stored = app
-        .conversation(
-            &app.login(&app.seed.owner_email, PASSWORD).await,
-            conversation,
-        )
+        .conversation(&app.owner_token().await, conversation)
         .await;
     assert_eq!(stored["conversation"]["state"], "queued", "untouched");
     assert_eq!(stored["entries"].as_array().unwrap().len(), 1);

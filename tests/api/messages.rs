@@ -1,4 +1,4 @@
-use crate::common::{PASSWORD, spawn_app};
+use crate::common::spawn_app;
 use serde_json::{Value, json};
 
 fn seqs(frames: &[Value]) -> Vec<u64> {
@@ -38,7 +38,7 @@ async fn a_message_is_acknowledged_once_per_client_msg_id_and_stored_once() {
     let rest = shopper.drain().await;
     assert!(seqs(&rest).len() <= 1, "{rest:?}");
 
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let owner = app.owner_token().await;
     let conversation = first["conversation_id"].as_str().unwrap();
     let path = format!(
         "/api/v1/sites/{}/conversations/{conversation}/messages",
@@ -55,7 +55,7 @@ async fn a_message_is_acknowledged_once_per_client_msg_id_and_stored_once() {
 #[tokio::test]
 async fn agent_messages_arrive_live_and_missed_ones_arrive_once_after_reconnect() {
     let app = spawn_app().await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let owner = app.owner_token().await;
     let mut shopper = app.shopper().await;
     let welcome = shopper.hello(json!({})).await;
     shopper
@@ -215,9 +215,7 @@ async fn a_shoppers_message_reaches_its_other_tabs() {
 #[tokio::test]
 async fn a_seq_past_every_message_returns_none_instead_of_wrapping_to_all() {
     let app = crate::common::spawn_app().await;
-    let owner = app
-        .login(&app.seed.owner_email, crate::common::PASSWORD)
-        .await;
+    let owner = app.owner_token().await;
     let mut shopper = app.shopper().await;
     shopper.hello(serde_json::json!({})).await;
     for (id, text) in [("a", "one"), ("b", "two")] {

@@ -298,10 +298,9 @@ fn client_text_frame(text: &str) -> Vec<u8> {
 
 #[tokio::test]
 async fn a_shopper_too_slow_to_read_is_dropped_and_others_are_not_held_up() {
-    use crate::common::PASSWORD;
     use serde_json::Value;
     let app = spawn_app_with(|s| s.limits.outbox_capacity = 4).await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let owner = app.owner_token().await;
 
     // A raw client with a tiny receive buffer that says hello, writes once, and never reads.
     let socket = tokio::net::TcpSocket::new_v4().unwrap();

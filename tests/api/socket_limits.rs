@@ -296,9 +296,7 @@ async fn one_address_opens_only_so_many_new_conversations_a_minute() {
         .await;
     let refused = other.recv().await;
     assert_eq!(refused["code"], "rate_limited", "{refused}");
-    let owner = app
-        .login(&app.seed.owner_email, crate::common::PASSWORD)
-        .await;
+    let owner = app.owner_token().await;
     let listed: serde_json::Value = app
         .get(
             &format!("/api/v1/sites/{}/conversations", app.seed.site_id),

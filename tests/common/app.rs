@@ -4,6 +4,7 @@
 use super::seed::{Seed, SeedPlan, seed_plan};
 use super::socket::Socket;
 use super::{DEADLINE, JWT_SECRET, PASSWORD, SHOP_ORIGIN};
+use reqwest::Method;
 use serde_json::{Value, json};
 use shopchat::config::Settings;
 use shopchat::startup::Application;
@@ -87,6 +88,14 @@ pub async fn start(mut settings: Settings, seed: Seed) -> TestApp {
     }
 }
 
+/// The JSON body of a response that must have `status`; the panic shows the body.
+pub async fn json_of(response: reqwest::Response, status: u16) -> Value {
+    let actual = response.status().as_u16();
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    assert_eq!(actual, status, "{body}");
+    body
+}
+
 /// Runs a built application in the background.
 fn run(application: Application) -> (Stopper, tokio::task::JoinHandle<std::io::Result<()>>) {
     let shutdown = application.shutdown_handle();
@@ -153,33 +162,45 @@ impl TestApp {
         self.login(&self.seed.owner_email, PASSWORD).await
     }
 
+    /// `method` on `path` as the holder of `token`, with a JSON `body` when given: the one
+    /// request every helper below makes, and what a table of routes calls.
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> reqwest::Response {
+        let mut request = self.http.request(method, self.url(path)).bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.unwrap()
+    }
+
     pub async fn get(&self, path: &str, token: &str) -> reqwest::Response {
-        self.http
-            .get(self.url(path))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
+        self.request(Method::GET, path, token, None).await
     }
 
     pub async fn post(&self, path: &str, token: &str, body: Value) -> reqwest::Response {
-        self.http
-            .post(self.url(path))
-            .bearer_auth(token)
-            .json(&body)
-            .send()
-            .await
-            .unwrap()
+        self.request(Method::POST, path, token, Some(body)).await
     }
 
     pub async fn put(&self, path: &str, token: &str, body: Value) -> reqwest::Response {
-        self.http
-            .put(self.url(path))
-            .bearer_auth(token)
-            .json(&body)
-            .send()
-            .await
-            .unwrap()
+        self.request(Method::PUT, path, token, Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> reqwest::Response {
+        self.request(Method::PATCH, path, token, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> reqwest::Response {
+        self.request(Method::DELETE, path, token, None).await
+    }
+
+    /// Creates something with a POST that must answer 201; returns what was created.
+    pub async fn created(&self, path: &str, token: &str, body: Value) -> Value {
+        json_of(self.post(path, token, body).await, 201).await
     }
 
     /// An agent message into a conversation through the REST API.
@@ -233,6 +254,12 @@ impl TestApp {
             .as_str()
             .unwrap()
             .to_owned()
+    }
+
+    /// A rule's report (shown, converted, holdout) on the seeded site.
+    pub async fn rule_report(&self, token: &str, rule: &str) -> Value {
+        let path = self.site_path(&format!("/rules/{rule}/report"));
+        self.get(&path, token).await.json().await.unwrap()
     }
 
     /// A knowledge-base article for the bot on the seeded site.

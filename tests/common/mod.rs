@@ -14,8 +14,8 @@ pub mod socket;
 
 use std::time::Duration;
 
-pub use app::{TestApp, spawn_app, spawn_app_with, start, test_settings};
-pub use seed::{Seed, SeedPlan, seed};
+pub use app::{TestApp, json_of, spawn_app, spawn_app_with, spawn_seeded, start, test_settings};
+pub use seed::{Account, Seed, SeedPlan, seed};
 pub use socket::Socket;
 
 /// The API tests' name for a socket client; an agent's socket is the same client.

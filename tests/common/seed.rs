@@ -47,11 +47,23 @@ pub struct SeedPlan {
     pub site_name: String,
     /// The origins whose pages may run the widget.
     pub origins: Vec<String>,
-    /// The owner's display name, as shoppers see it.
-    pub owner_name: String,
+    /// The owner's display name, as shoppers see it; no owner without one.
+    pub owner_name: Option<String>,
     /// Also a second site with its own agent, and a plain agent of the first site: what
     /// isolation and role tests need.
     pub neighbours: bool,
+    /// Accounts beyond the standard ones, created last.
+    pub extra_accounts: Vec<Account>,
+}
+
+/// One more account for a test that needs it.
+#[derive(Clone, Debug)]
+pub struct Account {
+    pub email: &'static str,
+    pub name: &'static str,
+    /// A member of the second site (the neighbours' site) instead of the first.
+    pub on_other_site: bool,
+    pub owner: bool,
 }
 
 impl SeedPlan {
@@ -61,8 +73,17 @@ impl SeedPlan {
         SeedPlan {
             site_name: "Shop".into(),
             origins: vec![SHOP_ORIGIN.into()],
-            owner_name: "owner".into(),
+            owner_name: Some("owner".into()),
             neighbours: true,
+            extra_accounts: Vec::new(),
+        }
+    }
+
+    /// The standard seed and `accounts` besides.
+    pub fn standard_and(accounts: Vec<Account>) -> SeedPlan {
+        SeedPlan {
+            extra_accounts: accounts,
+            ..SeedPlan::standard()
         }
     }
 
@@ -71,8 +92,9 @@ impl SeedPlan {
         SeedPlan {
             site_name: name.into(),
             origins: origins.to_vec(),
-            owner_name: "Ann".into(),
+            owner_name: Some("Ann".into()),
             neighbours: false,
+            extra_accounts: Vec::new(),
         }
     }
 }
@@ -86,7 +108,12 @@ pub async fn seed(data_dir: &Path) -> Seed {
 pub async fn seed_plan(data_dir: &Path, plan: &SeedPlan) -> Seed {
     let store = SqliteStore::open(data_dir).expect("open store");
     let site = create_site(&store, &plan.site_name, &plan.origins).await;
-    let mut seed = Seed::only(&site.id.to_string(), &site.public_key, OWNER_EMAIL);
+    let owner_email = if plan.owner_name.is_some() {
+        OWNER_EMAIL
+    } else {
+        ""
+    };
+    let mut seed = Seed::only(&site.id.to_string(), &site.public_key, owner_email);
     let other = if plan.neighbours {
         let other = create_site(&store, "Other shop", &["https://other.example".into()]).await;
         seed.other_site_id = other.id.to_string();
@@ -97,13 +124,33 @@ pub async fn seed_plan(data_dir: &Path, plan: &SeedPlan) -> Seed {
     } else {
         None
     };
-    // One hash for every account: argon2 is the slow part of seeding.
-    let hash = hash_password(PASSWORD.into()).await.expect("hash password");
-    let mut accounts = vec![(OWNER_EMAIL, plan.owner_name.as_str(), &site.id, Role::Owner)];
+    let mut accounts = Vec::new();
+    if let Some(name) = &plan.owner_name {
+        accounts.push((OWNER_EMAIL, name.as_str(), &site.id, Role::Owner));
+    }
     if let Some(other) = &other {
         accounts.push(("outsider@other.example", "outsider", &other.id, Role::Agent));
         accounts.push(("bob@shop.example", "bob", &site.id, Role::Agent));
     }
+    for extra in &plan.extra_accounts {
+        let site_id = match (&other, extra.on_other_site) {
+            (Some(other), true) => &other.id,
+            (None, true) => panic!("{} is for the other site, which is not seeded", extra.email),
+            (_, false) => &site.id,
+        };
+        let role = if extra.owner {
+            Role::Owner
+        } else {
+            Role::Agent
+        };
+        accounts.push((extra.email, extra.name, site_id, role));
+    }
+    if accounts.is_empty() {
+        store.close().await;
+        return seed;
+    }
+    // One hash for every account: argon2 is the slow part of seeding.
+    let hash = hash_password(PASSWORD.into()).await.expect("hash password");
     for (email, name, site_id, role) in accounts {
         store
             .create_agent(NewAgent {
