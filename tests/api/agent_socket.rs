@@ -1,7 +1,7 @@
 //! The agent socket's own hygiene: how a token is presented, what an unauthenticated or
 //! malformed frame gets, and that the socket keeps working after a refusal.
 
-use crate::common::{PASSWORD, Shopper, spawn_app};
+use crate::common::{PASSWORD, Shopper, spawn_app, spawn_app_as_owner};
 use futures_util::StreamExt;
 use serde_json::json;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -75,8 +75,7 @@ async fn without_a_valid_token_nothing_is_served_and_a_bad_one_closes_the_socket
 
 #[tokio::test]
 async fn an_agent_sets_its_status_and_other_agents_of_the_site_see_it() {
-    let app = spawn_app().await;
-    let owner = app.owner_token().await;
+    let (app, owner) = spawn_app_as_owner().await;
     let bob = app.login(&app.seed.agent_email, PASSWORD).await;
     let (mut ann_ws, _) = app.agent(&owner).await;
     let (mut bob_ws, _) = app.agent(&bob).await;

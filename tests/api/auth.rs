@@ -1,4 +1,4 @@
-use crate::common::{JWT_SECRET, PASSWORD, spawn_app};
+use crate::common::{JWT_SECRET, PASSWORD, spawn_app, spawn_app_as_owner};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -277,8 +277,7 @@ async fn password_change_needs_the_current_password() {
 
 #[tokio::test]
 async fn owners_change_a_sites_origins_and_the_socket_follows() {
-    let app = spawn_app().await;
-    let owner = app.owner_token().await;
+    let (app, owner) = spawn_app_as_owner().await;
     let site = format!("/api/v1/sites/{}", app.seed.site_id);
     let bad = app
         .patch(

@@ -1,10 +1,9 @@
-use crate::common::{PASSWORD, spawn_app};
+use crate::common::{PASSWORD, spawn_app_as_owner};
 use serde_json::{Value, json};
 
 #[tokio::test]
 async fn browsing_events_update_the_visitors_state_that_agents_see() {
-    let app = spawn_app().await;
-    let owner = app.owner_token().await;
+    let (app, owner) = spawn_app_as_owner().await;
     let mut shopper = app.shopper().await;
     let welcome = shopper
         .hello(json!({ "page": { "url": "https://shop.example/", "title": "Home" } }))

@@ -269,29 +269,13 @@ async fn first_start_creates_a_demo_site_for_its_own_origin_and_a_one_time_owner
     shopper.hello(json!({})).await;
 
     // Its bot answers from the starter knowledge base, labelled as a bot.
-    shopper
-        .send(json!({ "type": "message", "client_msg_id": "q", "text": "Can I return an item I bought?" }))
-        .await;
-    let answer = loop {
-        let (m, _) = shopper.recv_type("message").await;
-        if m["author"]["kind"] == "bot" {
-            break m;
-        }
-    };
+    let answer = bot_answer(&mut shopper, "q", "Can I return an item I bought?").await;
     assert!(
         answer["text"].as_str().unwrap().contains("30 days"),
         "{answer}"
     );
     // The first question a newcomer tends to try, worded as shoppers word it.
-    shopper
-        .send(json!({ "type": "message", "client_msg_id": "q2", "text": "When will my delivery arrive?" }))
-        .await;
-    let answer = loop {
-        let (m, _) = shopper.recv_type("message").await;
-        if m["author"]["kind"] == "bot" {
-            break m;
-        }
-    };
+    let answer = bot_answer(&mut shopper, "q2", "When will my delivery arrive?").await;
     assert!(
         answer["text"].as_str().unwrap().contains("working days"),
         "{answer}"
@@ -363,4 +347,17 @@ async fn agent_create_refuses_a_weak_or_email_like_password_from_stdin() {
         "{}",
         String::from_utf8_lossy(&ok.stderr)
     );
+}
+
+/// The bot's answer to a shopper's message (other messages on the way are passed over).
+async fn bot_answer(shopper: &mut Shopper, client_msg_id: &str, text: &str) -> Value {
+    shopper
+        .send(json!({ "type": "message", "client_msg_id": client_msg_id, "text": text }))
+        .await;
+    loop {
+        let (m, _) = shopper.recv_type("message").await;
+        if m["author"]["kind"] == "bot" {
+            return m;
+        }
+    }
 }

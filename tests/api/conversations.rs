@@ -2,7 +2,7 @@
 //! asks for a person, an agent takes the chat, both sides talk and type, the chat is
 //! transferred and closed; races, grace periods, the offline path, the external bot, notes.
 
-use crate::common::{PASSWORD, Shopper, TestApp, spawn_app, spawn_app_with};
+use crate::common::{PASSWORD, Shopper, TestApp, spawn_app_as_owner, spawn_app_with};
 use serde_json::{Value, json};
 
 /// An agent frame about a conversation in a given state.
@@ -40,8 +40,7 @@ async fn waiting_shopper(app: &TestApp) -> (Shopper, String) {
 
 #[tokio::test]
 async fn bot_answers_then_a_person_takes_over_talks_transfers_and_closes() {
-    let app = spawn_app().await;
-    let owner = app.owner_token().await;
+    let (app, owner) = spawn_app_as_owner().await;
     let bob = app.login(&app.seed.agent_email, PASSWORD).await;
     add_article(
         &app,
@@ -204,8 +203,7 @@ async fn bot_answers_then_a_person_takes_over_talks_transfers_and_closes() {
 
 #[tokio::test]
 async fn two_agents_taking_the_same_chat_at_once_exactly_one_wins() {
-    let app = spawn_app().await;
-    let owner = app.owner_token().await;
+    let (app, owner) = spawn_app_as_owner().await;
     let bob = app.login(&app.seed.agent_email, PASSWORD).await;
     app.chat_settings(&owner, json!({ "auto_assign": false }))
         .await;
@@ -237,18 +235,24 @@ async fn two_agents_taking_the_same_chat_at_once_exactly_one_wins() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn an_agent_gone_past_the_grace_period_sends_the_chat_back_to_the_queue() {
-    let app =
-        spawn_app_with(|s| s.limits.agent_grace = std::time::Duration::from_millis(300)).await;
-    let owner = app.owner_token().await;
+/// Bob's agent socket, his status set to away (he sees chats but routing passes him by).
+async fn bob_watching_away(app: &TestApp) -> Shopper {
     let bob = app.login(&app.seed.agent_email, PASSWORD).await;
-    // Bob watches but is away, so routing gives the chat to Ann.
     let (mut bob_ws, _) = app.agent(&bob).await;
     bob_ws
         .send(json!({ "type": "status", "status": "away", "ref": "s" }))
         .await;
     bob_ws.until(|f| f["ref"] == "s").await;
+    bob_ws
+}
+
+#[tokio::test]
+async fn an_agent_gone_past_the_grace_period_sends_the_chat_back_to_the_queue() {
+    let app =
+        spawn_app_with(|s| s.limits.agent_grace = std::time::Duration::from_millis(300)).await;
+    let owner = app.owner_token().await;
+    // Bob watches but is away, so routing gives the chat to Ann.
+    let mut bob_ws = bob_watching_away(&app).await;
     let (mut ann_ws, _) = app.agent(&owner).await;
     let (mut shopper, conversation) = waiting_shopper(&app).await;
     let routed = ann_ws.until(|f| f["type"] == "routed").await;
@@ -289,13 +293,8 @@ async fn the_grace_period_runs_from_the_last_disconnection_not_an_earlier_one() 
     let grace = Duration::from_millis(2000);
     let app = spawn_app_with(|s| s.limits.agent_grace = grace).await;
     let owner = app.owner_token().await;
-    let bob = app.login(&app.seed.agent_email, PASSWORD).await;
     // Bob watches (away, so routing gives the chat to Ann) and sees Ann's presence.
-    let (mut bob_ws, _) = app.agent(&bob).await;
-    bob_ws
-        .send(json!({ "type": "status", "status": "away", "ref": "s" }))
-        .await;
-    bob_ws.until(|f| f["ref"] == "s").await;
+    let mut bob_ws = bob_watching_away(&app).await;
     let (mut ann_ws, _) = app.agent(&owner).await;
     let (_shopper, conversation) = waiting_shopper(&app).await;
     let routed = ann_ws.until(|f| f["type"] == "routed").await;
@@ -340,8 +339,7 @@ async fn routed_agent(app: &TestApp, owner: &str) -> Value {
 
 #[tokio::test]
 async fn nobody_online_the_shopper_is_told_leaves_an_email_and_agents_find_it_later() {
-    let app = spawn_app().await;
-    let owner = app.owner_token().await;
+    let (app, owner) = spawn_app_as_owner().await;
     let mut shopper = app.shopper().await;
     shopper.hello(json!({})).await;
     shopper
@@ -383,8 +381,7 @@ async fn nobody_online_the_shopper_is_told_leaves_an_email_and_agents_find_it_la
 
 #[tokio::test]
 async fn internal_notes_reach_agents_and_never_the_shopper() {
-    let app = spawn_app().await;
-    let owner = app.owner_token().await;
+    let (app, owner) = spawn_app_as_owner().await;
     let bob = app.login(&app.seed.agent_email, PASSWORD).await;
     let (mut ann_ws, _) = app.agent(&owner).await;
     let (mut bob_ws, _) = app.agent(&bob).await;
@@ -437,8 +434,7 @@ async fn internal_notes_reach_agents_and_never_the_shopper() {
 
 #[tokio::test]
 async fn keyword_rules_tag_and_raise_priority_and_conversations_filter_and_search() {
-    let app = spawn_app().await;
-    let owner = app.owner_token().await;
+    let (app, owner) = spawn_app_as_owner().await;
     app.chat_settings(
         &owner,
         json!({ "keyword_rules": [{ "keywords": ["refund", "money back"], "tag": "refund", "priority": 3 }] }),
@@ -490,8 +486,7 @@ async fn keyword_rules_tag_and_raise_priority_and_conversations_filter_and_searc
 
 #[tokio::test]
 async fn the_bot_hands_off_after_missing_twice_in_a_row() {
-    let app = spawn_app().await;
-    let owner = app.owner_token().await;
+    let (app, owner) = spawn_app_as_owner().await;
     add_article(
         &app,
         &owner,
@@ -534,8 +529,7 @@ async fn the_bot_hands_off_after_missing_twice_in_a_row() {
 
 #[tokio::test]
 async fn a_closed_chat_reopens_when_the_shopper_writes_within_the_window() {
-    let app = spawn_app().await;
-    let owner = app.owner_token().await;
+    let (app, owner) = spawn_app_as_owner().await;
     app.chat_settings(&owner, json!({ "auto_assign": false }))
         .await;
     let (mut ann_ws, _) = app.agent(&owner).await;
@@ -764,8 +758,7 @@ async fn the_external_bot_answers_hands_off_and_its_failures_hand_off_too() {
 
 #[tokio::test]
 async fn a_trigger_routes_a_big_cart_straight_to_a_person_and_alerts_agents() {
-    let app = spawn_app().await;
-    let owner = app.owner_token().await;
+    let (app, owner) = spawn_app_as_owner().await;
     let rule = json!({
         "name": "Big cart to a person",
         "when": "cart_update",
@@ -807,8 +800,7 @@ async fn a_trigger_routes_a_big_cart_straight_to_a_person_and_alerts_agents() {
 
 #[tokio::test]
 async fn a_transfer_to_a_team_routes_to_an_agent_with_that_skill() {
-    let app = spawn_app().await;
-    let owner = app.owner_token().await;
+    let (app, owner) = spawn_app_as_owner().await;
     let bob = app.login(&app.seed.agent_email, PASSWORD).await;
     let (mut ann_ws, _) = app.agent(&owner).await;
     let (_, conversation) = waiting_shopper(&app).await;
@@ -849,8 +841,7 @@ async fn a_transfer_to_a_team_routes_to_an_agent_with_that_skill() {
 
 #[tokio::test]
 async fn closing_a_chat_clears_in_conversation_which_holds_proactive_rules_back() {
-    let app = spawn_app().await;
-    let owner = app.owner_token().await;
+    let (app, owner) = spawn_app_as_owner().await;
     let (mut ann_ws, _) = app.agent(&owner).await;
     let (mut shopper, conversation) = waiting_shopper(&app).await;
     let visitor_path =

@@ -2,13 +2,12 @@
 //! every agent socket action, tried by an agent of another site. Nothing of site A may be
 //! seen or touched from site B.
 
-use crate::common::{PASSWORD, spawn_app};
+use crate::common::{PASSWORD, spawn_app, spawn_app_as_owner};
 use serde_json::{Value, json};
 
 #[tokio::test]
 async fn every_site_route_refuses_an_agent_of_another_site() {
-    let app = spawn_app().await;
-    let owner = app.owner_token().await;
+    let (app, owner) = spawn_app_as_owner().await;
     let outsider = app.login(&app.seed.outsider_email, PASSWORD).await;
 
     // Real ids of site A for every kind of path parameter.

@@ -30,6 +30,11 @@ async fn app_with_agent() -> TestApp {
     spawn_seeded(&SeedPlan::standard_and(accounts), |_| {}).await
 }
 
+/// A canned reply previewed at `path` as the holder of `token` (must answer 200).
+async fn previewed(app: &TestApp, path: &str, token: &str) -> Value {
+    json_of(app.post(path, token, json!({})).await, 200).await
+}
+
 #[tokio::test]
 async fn owners_manage_articles_and_agents_only_read_them() {
     let app = app_with_agent().await;
@@ -472,16 +477,7 @@ async fn the_preview_fills_in_the_live_shoppers_name_cart_and_the_agent() {
     let preview_path = |site: &str, conversation: &str, reply: &str| {
         format!("/api/v1/sites/{site}/conversations/{conversation}/canned-replies/{reply}/preview")
     };
-    let preview = json_of(
-        app.post(
-            &preview_path(site, conversation, reply_id),
-            &agent,
-            json!({}),
-        )
-        .await,
-        200,
-    )
-    .await;
+    let preview = previewed(&app, &preview_path(site, conversation, reply_id), &agent).await;
     assert_eq!(
         preview["text"],
         "Hi Eva, your cart comes to 89.90 EUR (3 items). Order: []. Andy"
@@ -489,16 +485,7 @@ async fn the_preview_fills_in_the_live_shoppers_name_cart_and_the_agent() {
     assert_eq!(preview["canned_id"], reply_id);
     assert_eq!(preview["shortcut"], "/total");
     // The owner previews with their own name.
-    let by_owner = json_of(
-        app.post(
-            &preview_path(site, conversation, reply_id),
-            &owner,
-            json!({}),
-        )
-        .await,
-        200,
-    )
-    .await;
+    let by_owner = previewed(&app, &preview_path(site, conversation, reply_id), &owner).await;
     assert!(
         by_owner["text"].as_str().unwrap().ends_with(". owner"),
         "{by_owner}"
@@ -509,16 +496,7 @@ async fn the_preview_fills_in_the_live_shoppers_name_cart_and_the_agent() {
         .send(json!({ "type": "event", "name": "purchase", "props": { "order_id": "A-1001", "total": 89.9, "currency": "EUR" } }))
         .await;
     shopper.drain().await;
-    let after = json_of(
-        app.post(
-            &preview_path(site, conversation, reply_id),
-            &agent,
-            json!({}),
-        )
-        .await,
-        200,
-    )
-    .await;
+    let after = previewed(&app, &preview_path(site, conversation, reply_id), &agent).await;
     assert!(
         after["text"].as_str().unwrap().contains("Order: [A-1001]"),
         "{after}"

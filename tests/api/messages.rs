@@ -1,4 +1,4 @@
-use crate::common::spawn_app;
+use crate::common::{spawn_app, spawn_app_as_owner};
 use serde_json::{Value, json};
 
 fn seqs(frames: &[Value]) -> Vec<u64> {
@@ -54,8 +54,7 @@ async fn a_message_is_acknowledged_once_per_client_msg_id_and_stored_once() {
 
 #[tokio::test]
 async fn agent_messages_arrive_live_and_missed_ones_arrive_once_after_reconnect() {
-    let app = spawn_app().await;
-    let owner = app.owner_token().await;
+    let (app, owner) = spawn_app_as_owner().await;
     let mut shopper = app.shopper().await;
     let welcome = shopper.hello(json!({})).await;
     shopper

@@ -2,7 +2,7 @@
 //! persona, idle rules and `{{ page.path }}`, unanswered proactive messages (no chat, no
 //! agent's slot, closed when idle), and the cart value of chats opened without the bot.
 
-use crate::common::{DEADLINE, PASSWORD, TestApp, spawn_app, spawn_app_with};
+use crate::common::{DEADLINE, PASSWORD, TestApp, spawn_app_as_owner, spawn_app_with};
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -21,8 +21,7 @@ fn page(path: &str) -> Value {
 
 #[tokio::test]
 async fn a_rule_message_as_an_online_agent_is_delivered_as_that_agent() {
-    let app = spawn_app().await;
-    let owner = app.owner_token().await;
+    let (app, owner) = spawn_app_as_owner().await;
     let bob = app.login(&app.seed.agent_email, PASSWORD).await;
     let bob_id = app.agent_id(&owner, &app.seed.agent_email).await;
     let rule = app.create_rule(&owner,
@@ -63,8 +62,7 @@ async fn a_rule_message_as_an_online_agent_is_delivered_as_that_agent() {
 
 #[tokio::test]
 async fn a_rule_message_as_an_offline_agent_is_neither_sent_nor_counted() {
-    let app = spawn_app().await;
-    let owner = app.owner_token().await;
+    let (app, owner) = spawn_app_as_owner().await;
     let bob_id = app.agent_id(&owner, &app.seed.agent_email).await;
     let rule = app.create_rule(&owner,
         json!({
@@ -84,8 +82,7 @@ async fn a_rule_message_as_an_offline_agent_is_neither_sent_nor_counted() {
 
 #[tokio::test]
 async fn a_rule_message_shows_the_page_path() {
-    let app = spawn_app().await;
-    let owner = app.owner_token().await;
+    let (app, owner) = spawn_app_as_owner().await;
     app.create_rule(
         &owner,
         json!({
@@ -106,8 +103,7 @@ async fn a_rule_message_shows_the_page_path() {
 
 #[tokio::test]
 async fn an_idle_rule_fires_although_the_widget_keeps_reporting_idle() {
-    let app = spawn_app().await;
-    let owner = app.owner_token().await;
+    let (app, owner) = spawn_app_as_owner().await;
     let rule = app
         .create_rule(
             &owner,
@@ -154,8 +150,7 @@ async fn an_idle_rule_fires_although_the_widget_keeps_reporting_idle() {
 
 #[tokio::test]
 async fn a_later_rule_speaks_after_an_unanswered_proactive_message() {
-    let app = spawn_app().await;
-    let owner = app.owner_token().await;
+    let (app, owner) = spawn_app_as_owner().await;
     loose_budget(&app, &owner).await;
     let on = |path: &str, text: &str| {
         json!({
@@ -199,8 +194,7 @@ async fn a_later_rule_speaks_after_an_unanswered_proactive_message() {
 
 #[tokio::test]
 async fn an_unanswered_proactive_message_takes_no_agents_slot() {
-    let app = spawn_app().await;
-    let owner = app.owner_token().await;
+    let (app, owner) = spawn_app_as_owner().await;
     let bob = app.login(&app.seed.agent_email, PASSWORD).await;
     // No articles: chats go straight to people, and so does a proactive message's chat.
     app.create_rule(
@@ -296,8 +290,7 @@ async fn an_idle_conversation_closes_by_itself_and_everyone_is_told() {
 
 #[tokio::test]
 async fn a_chat_opened_without_the_bot_keeps_the_cart_value_and_goes_first() {
-    let app = spawn_app().await;
-    let owner = app.owner_token().await;
+    let (app, owner) = spawn_app_as_owner().await;
     let bob = app.login(&app.seed.agent_email, PASSWORD).await;
     let bob_id = app.agent_id(&owner, &app.seed.agent_email).await;
     let profile = format!("/api/v1/sites/{}/agents/{bob_id}", app.seed.site_id);

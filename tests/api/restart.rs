@@ -1,10 +1,9 @@
-use crate::common::{spawn_app, start, test_settings};
+use crate::common::{spawn_app, spawn_app_as_owner, start, test_settings};
 use serde_json::json;
 
 #[tokio::test]
 async fn history_sessions_and_tokens_survive_a_restart_on_the_same_data_dir() {
-    let app = spawn_app().await;
-    let owner = app.owner_token().await;
+    let (app, owner) = spawn_app_as_owner().await;
     let mut shopper = app.shopper().await;
     let welcome = shopper.hello(json!({})).await;
     shopper

@@ -2,7 +2,7 @@
 //! duplicates and bad input named by field, roles and the last-owner guard, removal and the
 //! removed agent losing the site at once; the invited account's one-time password.
 
-use crate::common::{PASSWORD, TestApp, json_of, spawn_app};
+use crate::common::{PASSWORD, TestApp, json_of, spawn_app_as_owner};
 use serde_json::{Value, json};
 
 fn agents_path(app: &TestApp) -> String {
@@ -16,8 +16,7 @@ async fn listed(app: &TestApp, token: &str) -> Vec<Value> {
 
 #[tokio::test]
 async fn an_invited_new_account_gets_a_one_time_password_it_must_change() {
-    let app = spawn_app().await;
-    let owner = app.owner_token().await;
+    let (app, owner) = spawn_app_as_owner().await;
     let created = app
         .created(
             &agents_path(&app),
@@ -67,8 +66,7 @@ async fn an_invited_new_account_gets_a_one_time_password_it_must_change() {
 
 #[tokio::test]
 async fn an_existing_account_is_added_and_a_member_is_a_conflict() {
-    let app = spawn_app().await;
-    let owner = app.owner_token().await;
+    let (app, owner) = spawn_app_as_owner().await;
     let outsider = app.login(&app.seed.outsider_email, PASSWORD).await;
     let site = format!("/api/v1/sites/{}", app.seed.site_id);
     assert_eq!(app.get(&site, &outsider).await.status(), 403);
@@ -120,8 +118,7 @@ async fn an_existing_account_is_added_and_a_member_is_a_conflict() {
 
 #[tokio::test]
 async fn bad_invitations_name_the_field_and_only_owners_may_invite() {
-    let app = spawn_app().await;
-    let owner = app.owner_token().await;
+    let (app, owner) = spawn_app_as_owner().await;
     let agent = app.login(&app.seed.agent_email, PASSWORD).await;
     let good = json!({ "email": "x@shop.example", "name": "X", "role": "agent" });
     let with = |key: &str, value: Value| {
@@ -168,8 +165,7 @@ async fn bad_invitations_name_the_field_and_only_owners_may_invite() {
 
 #[tokio::test]
 async fn roles_change_but_the_last_owner_stays_an_owner() {
-    let app = spawn_app().await;
-    let owner = app.owner_token().await;
+    let (app, owner) = spawn_app_as_owner().await;
     let owner_id = app.agent_id(&owner, &app.seed.owner_email).await;
     let bob_id = app.agent_id(&owner, &app.seed.agent_email).await;
     let path = |id: &str| format!("{}/{id}", agents_path(&app));
@@ -240,8 +236,7 @@ async fn roles_change_but_the_last_owner_stays_an_owner() {
 
 #[tokio::test]
 async fn a_removed_agent_loses_the_site_at_once_and_the_last_owner_stays() {
-    let app = spawn_app().await;
-    let owner = app.owner_token().await;
+    let (app, owner) = spawn_app_as_owner().await;
     let bob = app.login(&app.seed.agent_email, PASSWORD).await;
     let owner_id = app.agent_id(&owner, &app.seed.owner_email).await;
     let bob_id = app.agent_id(&owner, &app.seed.agent_email).await;
@@ -298,8 +293,7 @@ async fn a_removed_agent_loses_the_site_at_once_and_the_last_owner_stays() {
 
 #[tokio::test]
 async fn a_removed_agents_open_socket_reconnects_without_the_site_and_its_chat_is_requeued() {
-    let app = spawn_app().await;
-    let owner = app.owner_token().await;
+    let (app, owner) = spawn_app_as_owner().await;
     let bob = app.login(&app.seed.agent_email, PASSWORD).await;
     let bob_id = app.agent_id(&owner, &app.seed.agent_email).await;
     let (mut bob_socket, ready) = app.agent(&bob).await;
@@ -352,8 +346,7 @@ async fn a_removed_agents_open_socket_reconnects_without_the_site_and_its_chat_i
 /// account: the same answer as for a new email, without its name, presence or other sites.
 #[tokio::test]
 async fn an_owner_sets_routing_for_their_own_site_only_and_learns_nothing_of_others() {
-    let app = spawn_app().await;
-    let owner = app.owner_token().await;
+    let (app, owner) = spawn_app_as_owner().await;
     let outsider = app.login(&app.seed.outsider_email, PASSWORD).await;
     let b_agents = format!("/api/v1/sites/{}/agents", app.seed.other_site_id);
     let profile_on_b = |rows: Value| {
@@ -508,8 +501,7 @@ async fn routed_on(socket: &mut crate::common::Shopper, site: &str) -> Value {
 /// dashboard at once (its socket is asked to reconnect and the fresh `ready` carries it).
 #[tokio::test]
 async fn a_changed_capacity_reaches_the_agents_open_dashboard() {
-    let app = spawn_app().await;
-    let owner = app.owner_token().await;
+    let (app, owner) = spawn_app_as_owner().await;
     let bob = app.login(&app.seed.agent_email, PASSWORD).await;
     let bob_id = app.agent_id(&owner, &app.seed.agent_email).await;
     let (mut bob_socket, ready) = app.agent(&bob).await;

@@ -1,6 +1,6 @@
 //! Trigger rules end to end: the owner API, and proactive messages on real shopper sockets.
 
-use crate::common::{PASSWORD, spawn_app, start, test_settings};
+use crate::common::{PASSWORD, spawn_app_as_owner, start, test_settings};
 use serde_json::{Value, json};
 
 /// A rule that greets a shopper who has been on a product page for `secs`.
@@ -31,8 +31,7 @@ fn bot_messages(frames: &[Value]) -> usize {
 
 #[tokio::test]
 async fn owners_manage_rules_and_bad_rules_are_refused_by_path() {
-    let app = spawn_app().await;
-    let owner = app.owner_token().await;
+    let (app, owner) = spawn_app_as_owner().await;
     let rules = format!("/api/v1/sites/{}/rules", app.seed.site_id);
 
     let bad = app
@@ -103,8 +102,7 @@ async fn owners_manage_rules_and_bad_rules_are_refused_by_path() {
 
 #[tokio::test]
 async fn a_shopper_lingering_on_a_product_gets_the_bot_message_once_across_tabs_and_reconnects() {
-    let app = spawn_app().await;
-    let owner = app.owner_token().await;
+    let (app, owner) = spawn_app_as_owner().await;
     let rule = app
         .create_rule(&owner, dwell(0.5, json!({ "once_per": "visitor" }), 0))
         .await;
@@ -168,8 +166,7 @@ async fn a_shopper_lingering_on_a_product_gets_the_bot_message_once_across_tabs_
 
 #[tokio::test]
 async fn once_per_visitor_survives_a_restart() {
-    let app = spawn_app().await;
-    let owner = app.owner_token().await;
+    let (app, owner) = spawn_app_as_owner().await;
     // A tag rule shows nothing, so no open conversation can be what holds it back.
     let rule = app
         .create_rule(
@@ -216,8 +213,7 @@ async fn once_per_visitor_survives_a_restart() {
 
 #[tokio::test]
 async fn held_out_visitors_see_nothing_but_are_counted() {
-    let app = spawn_app().await;
-    let owner = app.owner_token().await;
+    let (app, owner) = spawn_app_as_owner().await;
     let mut rule = dwell(0.0, json!({ "once_per": "visitor" }), 100);
     rule["conditions"] = json!({ "fact": "page.type", "op": "eq", "value": "product" });
     let rule = app.create_rule(&owner, rule).await;
@@ -243,8 +239,7 @@ async fn held_out_visitors_see_nothing_but_are_counted() {
 
 #[tokio::test]
 async fn simulate_shows_when_rules_fire_and_why_not() {
-    let app = spawn_app().await;
-    let owner = app.owner_token().await;
+    let (app, owner) = spawn_app_as_owner().await;
     let journey = json!({
         "steps": [
             { "at": 0, "event": "page_view", "props": { "url": "https://shop.example/p/1", "type": "product" } },
@@ -365,8 +360,7 @@ async fn a_webhook_action_posts_the_firing_signed_with_the_sites_secret() {
 
 #[tokio::test]
 async fn business_hours_follow_the_sites_settings() {
-    let app = spawn_app().await;
-    let owner = app.owner_token().await;
+    let (app, owner) = spawn_app_as_owner().await;
     let settings = format!("/api/v1/sites/{}/trigger-settings", app.seed.site_id);
     let mut body: Value = app.get(&settings, &owner).await.json().await.unwrap();
     assert_eq!(body["fatigue_max"], 1);
@@ -404,8 +398,7 @@ async fn business_hours_follow_the_sites_settings() {
 
 #[tokio::test]
 async fn no_proactive_message_while_the_shopper_types() {
-    let app = spawn_app().await;
-    let owner = app.owner_token().await;
+    let (app, owner) = spawn_app_as_owner().await;
     app.create_rule(&owner, dwell(0.3, json!({ "once_per": "visitor" }), 0))
         .await;
     let mut shopper = app.shopper().await;
@@ -449,8 +442,7 @@ async fn no_proactive_message_while_the_shopper_types() {
 
 #[tokio::test]
 async fn a_dismissed_rule_stays_quiet_for_that_visitor() {
-    let app = spawn_app().await;
-    let owner = app.owner_token().await;
+    let (app, owner) = spawn_app_as_owner().await;
     // A generous budget, so only the dismissal can hold the rule back.
     let settings = format!("/api/v1/sites/{}/trigger-settings", app.seed.site_id);
     let budget =

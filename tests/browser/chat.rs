@@ -34,17 +34,7 @@ async fn talk_to_a_person_reaches_an_agent_whose_reply_appears() {
     let (mut agent, _) = scene.chat.agent(&scene.token).await;
     scene.visit("/").await;
     scene.browser.open_chat().await;
-    scene
-        .browser
-        .wait_for(
-            "the handoff button",
-            "return !!$('button[data-role=handoff]');",
-        )
-        .await;
-    scene
-        .browser
-        .js("$('button[data-role=handoff]').click();")
-        .await;
+    scene.browser.ask_for_a_person().await;
 
     let frame = agent
         .until_named("the shopper's chat coming to people", |f| {
@@ -134,17 +124,7 @@ async fn with_nobody_online_the_shopper_leaves_an_email_for_the_answer() {
     let scene = Scene::new(1280).await;
     scene.visit("/").await;
     scene.browser.open_chat().await;
-    scene
-        .browser
-        .wait_for(
-            "the handoff button",
-            "return !!$('button[data-role=handoff]');",
-        )
-        .await;
-    scene
-        .browser
-        .js("$('button[data-role=handoff]').click();")
-        .await;
+    scene.browser.ask_for_a_person().await;
 
     // No agent is connected: the widget says so and offers the email form.
     scene

@@ -18,17 +18,22 @@ pub const SHIFT: &str = "\u{E008}";
 
 /// Opens `/agent/`, logs in with the form and waits for the connected dashboard.
 pub async fn log_in(browser: &Browser, chat: &TestApp) {
+    submit_login(browser, chat, OWNER_EMAIL, PASSWORD).await;
+    connected(browser).await;
+}
+
+/// Opens `/agent/` and submits the login form with `email` and `password`.
+async fn submit_login(browser: &Browser, chat: &TestApp, email: &str, password: &str) {
     browser.goto(&chat.url("/agent/")).await;
     browser
-        .type_into("form[data-role=login] input[name=email]", OWNER_EMAIL)
+        .type_into("form[data-role=login] input[name=email]", email)
         .await;
     browser
-        .type_into("form[data-role=login] input[name=password]", PASSWORD)
+        .type_into("form[data-role=login] input[name=password]", password)
         .await;
     browser
         .click("form[data-role=login] button[type=submit]")
         .await;
-    connected(browser).await;
 }
 
 /// Waits until the dashboard shows its sections and its agent socket is up (`ready` seen).
@@ -79,24 +84,20 @@ async fn shopper_hello(chat: &TestApp, hello: Value) -> (Socket, Value) {
 async fn an_agent_watches_a_shopper_takes_over_from_the_bot_and_answers_with_context() {
     let chat = chat_server(&[SHOP.to_owned()]).await;
     let token = chat.owner_token().await;
-    let response = chat
-        .post(
-            &chat.site_path("/canned-replies"),
-            &token,
-            json!({ "shortcut": "/cart", "title": "Cart total",
+    chat.created(
+        &chat.site_path("/canned-replies"),
+        &token,
+        json!({ "shortcut": "/cart", "title": "Cart total",
                     "body": "Your cart comes to {{ cart.total }} {{ cart.currency }}." }),
-        )
-        .await;
-    assert_eq!(response.status(), 201, "{:?}", response.text().await);
-    let response = chat
-        .post(
-            &chat.site_path("/canned-replies"),
-            &token,
-            json!({ "shortcut": "/size", "title": "Size advice",
+    )
+    .await;
+    chat.created(
+        &chat.site_path("/canned-replies"),
+        &token,
+        json!({ "shortcut": "/size", "title": "Size advice",
                     "body": "Our jackets run true to size; between two sizes, take the larger." }),
-        )
-        .await;
-    assert_eq!(response.status(), 201, "{:?}", response.text().await);
+    )
+    .await;
     // With a knowledge base the bot answers first (with none, chats go straight to people).
     chat.add_article(&token, "How long does shipping take?", "Two to three days.")
         .await;
@@ -388,14 +389,12 @@ async fn the_dashboard_reconnects_after_a_restart_and_fits_a_narrow_window() {
     // What happens while the dashboard is still away (an agent's reply over REST) or right
     // after it is back (the shopper's next message) both reach the open chat: the first by
     // the transcript refetched on `ready`, the second live.
-    let response = chat
-        .post(
-            &chat.site_path(&format!("/conversations/{conversation}/messages")),
-            &token,
-            json!({ "text": "Replied while you were away", "client_msg_id": "rest-1" }),
-        )
-        .await;
-    assert_eq!(response.status(), 201, "{:?}", response.text().await);
+    chat.created(
+        &chat.site_path(&format!("/conversations/{conversation}/messages")),
+        &token,
+        json!({ "text": "Replied while you were away", "client_msg_id": "rest-1" }),
+    )
+    .await;
     connected(&browser).await;
     text_containing(
         &browser,
@@ -574,22 +573,7 @@ async fn an_invited_agent_sets_a_password_and_sees_only_the_agent_sections() {
     let one_time = invited["one_time_password"].as_str().unwrap().to_owned();
 
     let browser = Browser::start(1280).await;
-    browser.goto(&chat.url("/agent/")).await;
-    browser
-        .type_into(
-            "form[data-role=login] input[name=email]",
-            "nina@shop.example",
-        )
-        .await;
-    browser
-        .type_into(
-            "form[data-role=login] input[name=password]",
-            "not her password",
-        )
-        .await;
-    browser
-        .click("form[data-role=login] button[type=submit]")
-        .await;
+    submit_login(&browser, &chat, "nina@shop.example", "not her password").await;
     text_containing(
         &browser,
         "[data-role=login-error]",

@@ -317,6 +317,16 @@ impl Browser {
         self.js(&script).await;
     }
 
+    /// Presses the widget's "talk to a person" button once it is shown.
+    pub async fn ask_for_a_person(&self) {
+        self.wait_for(
+            "the handoff button",
+            "return !!$('button[data-role=handoff]');",
+        )
+        .await;
+        self.js("$('button[data-role=handoff]').click();").await;
+    }
+
     /// Waits for a message of `kind` whose text contains `needle`; returns `{author, text}`.
     pub async fn message(&self, kind: &str, needle: &str) -> Value {
         let script = format!(

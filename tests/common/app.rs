@@ -50,6 +50,13 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
 
+/// A server with the standard seed and its owner's token: how most tests begin.
+pub async fn spawn_app_as_owner() -> (TestApp, String) {
+    let app = spawn_app().await;
+    let owner = app.owner_token().await;
+    (app, owner)
+}
+
 /// A server with the standard seed whose settings `tweak` adjusts.
 pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     spawn_seeded(&SeedPlan::standard(), tweak).await

@@ -14,7 +14,10 @@ pub mod socket;
 
 use std::time::Duration;
 
-pub use app::{TestApp, json_of, spawn_app, spawn_app_with, spawn_seeded, start, test_settings};
+pub use app::{
+    TestApp, json_of, spawn_app, spawn_app_as_owner, spawn_app_with, spawn_seeded, start,
+    test_settings,
+};
 pub use seed::{Account, Seed, SeedPlan, seed};
 pub use socket::Socket;
 
