@@ -91,14 +91,11 @@ async fn an_agent_sets_its_status_and_other_agents_of_the_site_see_it() {
         }
     }
     let agents: serde_json::Value = app
-        .get(
+        .get_json(
             &format!("/api/v1/sites/{}/agents", app.seed.site_id),
             &owner,
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     let bob_row = agents["agents"]
         .as_array()
         .unwrap()

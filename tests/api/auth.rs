@@ -13,7 +13,7 @@ fn now() -> u64 {
 /// The id of the seeded owner, read through a real login.
 async fn owner_id(app: &crate::common::TestApp) -> String {
     let token = app.owner_token().await;
-    let me: Value = app.get("/api/v1/me", &token).await.json().await.unwrap();
+    let me: Value = app.get_json("/api/v1/me", &token).await;
     me["agent"]["id"].as_str().unwrap().to_owned()
 }
 
@@ -30,7 +30,7 @@ fn forge(claims: Value, alg: Algorithm, secret: &[u8]) -> String {
 async fn login_gives_a_token_that_opens_the_api() {
     let app = spawn_app().await;
     let token = app.owner_token().await;
-    let sites: Value = app.get("/api/v1/sites", &token).await.json().await.unwrap();
+    let sites: Value = app.get_json("/api/v1/sites", &token).await;
     let sites = sites["sites"].as_array().unwrap();
     assert_eq!(sites.len(), 1, "an owner sees only its own site");
     assert_eq!(sites[0]["id"], app.seed.site_id.as_str());

@@ -19,7 +19,7 @@ async fn browsing_events_update_the_visitors_state_that_agents_see() {
     shopper.drain().await; // every event above has been handled
 
     let path = format!("/api/v1/sites/{}/visitors/{visitor}", app.seed.site_id);
-    let state: Value = app.get(&path, &owner).await.json().await.unwrap();
+    let state: Value = app.get_json(&path, &owner).await;
     assert_eq!(state["online"], true);
     assert_eq!(state["visits"], 1);
     assert_eq!(state["returning"], false);
@@ -33,7 +33,7 @@ async fn browsing_events_update_the_visitors_state_that_agents_see() {
     shopper.close().await;
     let deadline = std::time::Instant::now() + crate::common::DEADLINE;
     let stored = loop {
-        let state: Value = app.get(&path, &owner).await.json().await.unwrap();
+        let state: Value = app.get_json(&path, &owner).await;
         if state["online"] == false {
             break state;
         }

@@ -151,7 +151,7 @@ async fn site_and_agent_commands_set_up_a_shop_the_server_then_serves() {
     let token = app
         .login("ann@jackets.example", "a long enough password")
         .await;
-    let sites: Value = app.get("/api/v1/sites", &token).await.json().await.unwrap();
+    let sites: Value = app.get_json("/api/v1/sites", &token).await;
     assert_eq!(sites["sites"][0]["name"], "Jackets & Co");
     app.stop().await;
 }

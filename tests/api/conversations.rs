@@ -2,6 +2,7 @@
 //! asks for a person, an agent takes the chat, both sides talk and type, the chat is
 //! transferred and closed; races, grace periods, the offline path, the external bot, notes.
 
+use crate::common::http_peer::{header, read_request};
 use crate::common::{PASSWORD, Shopper, TestApp, spawn_app_as_owner, spawn_app_with};
 use serde_json::{Value, json};
 
@@ -333,7 +334,7 @@ async fn the_grace_period_runs_from_the_last_disconnection_not_an_earlier_one() 
 }
 
 async fn routed_agent(app: &TestApp, owner: &str) -> Value {
-    let me: Value = app.get("/api/v1/me", owner).await.json().await.unwrap();
+    let me: Value = app.get_json("/api/v1/me", owner).await;
     me["agent"]["id"].clone()
 }
 
@@ -417,17 +418,14 @@ async fn internal_notes_reach_agents_and_never_the_shopper() {
         .collect();
     assert_eq!(notes.len(), 2);
     let messages: Value = app
-        .get(
+        .get_json(
             &format!(
                 "/api/v1/sites/{}/conversations/{conversation}/messages",
                 app.seed.site_id
             ),
             &owner,
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert!(!messages.to_string().contains("VIP"));
     app.stop().await;
 }
@@ -603,42 +601,10 @@ async fn fake_bot() -> (String, tokio::sync::mpsc::Receiver<BotCall>) {
             };
             let tx = tx.clone();
             tokio::spawn(async move {
-                let mut data = Vec::new();
-                let mut buf = [0u8; 4096];
-                let (head, body) = loop {
-                    let n = socket.read(&mut buf).await.unwrap_or(0);
-                    if n == 0 {
-                        return;
-                    }
-                    data.extend_from_slice(&buf[..n]);
-                    let text = String::from_utf8_lossy(&data).to_string();
-                    if let Some(end) = text.find("\r\n\r\n") {
-                        let head = text[..end].to_owned();
-                        let length: usize = head
-                            .lines()
-                            .find_map(|l| {
-                                l.to_ascii_lowercase()
-                                    .strip_prefix("content-length:")
-                                    .map(|v| v.trim().parse().unwrap())
-                            })
-                            .unwrap_or(0);
-                        if data.len() >= end + 4 + length {
-                            break (
-                                head,
-                                String::from_utf8_lossy(&data[end + 4..end + 4 + length])
-                                    .to_string(),
-                            );
-                        }
-                    }
+                let Some((head, body)) = read_request(&mut socket).await else {
+                    return;
                 };
-                let header = |name: &str| {
-                    head.lines()
-                        .find_map(|l| {
-                            let (k, v) = l.split_once(':')?;
-                            k.eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
-                        })
-                        .unwrap_or_default()
-                };
+                let header = |name: &str| header(&head, name);
                 let body: Value = serde_json::from_str(&body).unwrap();
                 let said = body["message"]["text"].as_str().unwrap_or("").to_owned();
                 let _ = tx
@@ -650,7 +616,7 @@ async fn fake_bot() -> (String, tokio::sync::mpsc::Receiver<BotCall>) {
                     .await;
                 let (status, reply) = if said.contains("slow") {
                     // Never answers: the connection stays open until the test ends.
-                    let _ = socket.read(&mut buf).await;
+                    let _ = socket.read(&mut [0u8; 64]).await;
                     return;
                 } else if said.contains("boom") {
                     ("500 Internal Server Error", "{}".to_owned())
@@ -688,11 +654,8 @@ async fn the_external_bot_answers_hands_off_and_its_failures_hand_off_too() {
     )
     .await;
     let site: Value = app
-        .get(&format!("/api/v1/sites/{}", app.seed.site_id), &owner)
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/api/v1/sites/{}", app.seed.site_id), &owner)
+        .await;
     let secret = site["identity_secret"].as_str().unwrap().to_owned();
 
     // It answers: the reply is the bot's, labelled as such; the call was signed.
@@ -851,12 +814,7 @@ async fn closing_a_chat_clears_in_conversation_which_holds_proactive_rules_back(
         .as_str()
         .unwrap()
         .to_owned();
-    let state: Value = app
-        .get(&visitor_path(&visitor), &owner)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let state: Value = app.get_json(&visitor_path(&visitor), &owner).await;
     assert_eq!(state["in_conversation"], true);
 
     ann_ws
@@ -869,12 +827,7 @@ async fn closing_a_chat_clears_in_conversation_which_holds_proactive_rules_back(
             break;
         }
     }
-    let state: Value = app
-        .get(&visitor_path(&visitor), &owner)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let state: Value = app.get_json(&visitor_path(&visitor), &owner).await;
     assert_eq!(state["in_conversation"], false);
     app.stop().await;
 }

@@ -37,11 +37,8 @@ async fn welcome_carries_the_sites_colour_greeting_and_language() {
 async fn identify_names_a_customer_only_with_a_valid_hash() {
     let (app, owner) = spawn_app_as_owner().await;
     let site: Value = app
-        .get(&format!("/api/v1/sites/{}", app.seed.site_id), &owner)
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/api/v1/sites/{}", app.seed.site_id), &owner)
+        .await;
     let secret = site["identity_secret"].as_str().unwrap().to_owned();
     let visitor_state = |visitor: String| {
         let app = &app;

@@ -42,7 +42,7 @@ async fn every_site_route_refuses_an_agent_of_another_site() {
         json!({ "name": "r", "when": "page_view", "conditions": { "all": [{ "fact": "page.path", "op": "eq", "value": "/" }] }, "actions": [{ "type": "tag", "tag": "x" }] }),
     )
     .await;
-    let me: Value = app.get("/api/v1/me", &owner).await.json().await.unwrap();
+    let me: Value = app.get_json("/api/v1/me", &owner).await;
     let ids = [
         ("{site_id}", site.clone()),
         (

@@ -44,7 +44,7 @@ async fn a_message_is_acknowledged_once_per_client_msg_id_and_stored_once() {
         "/api/v1/sites/{}/conversations/{conversation}/messages",
         app.seed.site_id
     );
-    let stored: Value = app.get(&path, &owner).await.json().await.unwrap();
+    let stored: Value = app.get_json(&path, &owner).await;
     let messages = stored["messages"].as_array().unwrap();
     assert_eq!(messages.len(), 1, "stored once: {stored}");
     assert_eq!(messages[0]["text"], "Does this jacket run small?");
@@ -240,7 +240,7 @@ async fn a_seq_past_every_message_returns_none_instead_of_wrapping_to_all() {
             .map(|m| m["text"].as_str().unwrap().to_owned())
             .collect()
     };
-    let all: serde_json::Value = app.get(&path("0"), &owner).await.json().await.unwrap();
+    let all: serde_json::Value = app.get_json(&path("0"), &owner).await;
     assert_eq!(texts(all), ["one", "two"]);
     for after in ["18446744073709551615", "9223372036854775808"] {
         let response = app.get(&path(after), &owner).await;

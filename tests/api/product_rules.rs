@@ -239,14 +239,11 @@ async fn an_idle_conversation_closes_by_itself_and_everyone_is_told() {
     let app = spawn_app_with(|s| s.limits.idle_sweep = Duration::from_millis(100)).await;
     let owner = app.owner_token().await;
     let mut settings: Value = app
-        .get(
+        .get_json(
             &format!("/api/v1/sites/{}/chat-settings", app.seed.site_id),
             &owner,
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     settings["idle_close_secs"] = json!(0);
     let path = format!("/api/v1/sites/{}/chat-settings", app.seed.site_id);
     let refused = app.put(&path, &owner, settings.clone()).await;

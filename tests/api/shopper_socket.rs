@@ -324,7 +324,7 @@ async fn a_shopper_too_slow_to_read_is_dropped_and_others_are_not_held_up() {
     let conversations = format!("/api/v1/sites/{}/conversations", app.seed.site_id);
     let deadline = std::time::Instant::now() + DEADLINE;
     let (conversation, visitor) = loop {
-        let listed: Value = app.get(&conversations, &owner).await.json().await.unwrap();
+        let listed: Value = app.get_json(&conversations, &owner).await;
         if let Some(c) = listed["conversations"].as_array().and_then(|a| a.first()) {
             break (
                 c["id"].as_str().unwrap().to_owned(),
@@ -345,7 +345,7 @@ async fn a_shopper_too_slow_to_read_is_dropped_and_others_are_not_held_up() {
     for i in 0..2000 {
         app.agent_says(&owner, &conversation, &big).await;
         if i % 10 == 9 {
-            let state: Value = app.get(&visitor_path, &owner).await.json().await.unwrap();
+            let state: Value = app.get_json(&visitor_path, &owner).await;
             if state["online"] == false {
                 dropped = true;
                 break;

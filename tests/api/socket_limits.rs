@@ -298,14 +298,11 @@ async fn one_address_opens_only_so_many_new_conversations_a_minute() {
     assert_eq!(refused["code"], "rate_limited", "{refused}");
     let owner = app.owner_token().await;
     let listed: serde_json::Value = app
-        .get(
+        .get_json(
             &format!("/api/v1/sites/{}/conversations", app.seed.site_id),
             &owner,
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     let count = listed["conversations"].as_array().map_or(0, Vec::len);
     assert_eq!(count, 1, "{listed}");
 }

@@ -64,7 +64,7 @@ async fn owners_manage_rules_and_bad_rules_are_refused_by_path() {
         .create_rule(&owner, dwell(40.0, json!({ "once_per": "visitor" }), 0))
         .await;
     let one = format!("{rules}/{id}");
-    let got: Value = app.get(&one, &owner).await.json().await.unwrap();
+    let got: Value = app.get_json(&one, &owner).await;
     assert_eq!(
         (got["name"].as_str(), got["enabled"].as_bool()),
         (Some("Dwell"), Some(true))
@@ -81,7 +81,7 @@ async fn owners_manage_rules_and_bad_rules_are_refused_by_path() {
         .await
         .unwrap();
     assert_eq!(disabled["enabled"], false);
-    let listed: Value = app.get(&rules, &owner).await.json().await.unwrap();
+    let listed: Value = app.get_json(&rules, &owner).await;
     assert_eq!(listed["rules"][0]["name"], "Longer dwell");
 
     // Not the outsider's site, and agents (not owners) of a site do not manage its rules.
@@ -205,7 +205,7 @@ async fn once_per_visitor_survives_a_restart() {
         1,
         "not fired again after the restart"
     );
-    let state: Value = app.get(&visitor, &owner).await.json().await.unwrap();
+    let state: Value = app.get_json(&visitor, &owner).await;
     assert_eq!(state["tags"], json!(["browsed-products"]));
     app.stop().await;
     drop(dir);
@@ -279,7 +279,8 @@ async fn simulate_shows_when_rules_fire_and_why_not() {
 
 #[tokio::test]
 async fn a_webhook_action_posts_the_firing_signed_with_the_sites_secret() {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use crate::common::http_peer::read_request;
+    use tokio::io::AsyncWriteExt;
     let app = crate::common::spawn_app_with(|s| s.allow_http_webhooks = true).await;
     let owner = app.owner_token().await;
     let receiver = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -306,30 +307,10 @@ async fn a_webhook_action_posts_the_firing_signed_with_the_sites_secret() {
         .await
         .unwrap()
         .unwrap();
-    let mut request = Vec::new();
-    let mut buf = [0u8; 4096];
-    let (head, body) = loop {
-        let n = tokio::time::timeout(crate::common::DEADLINE, conn.read(&mut buf))
-            .await
-            .unwrap()
-            .unwrap();
-        assert!(n > 0, "connection closed early");
-        request.extend_from_slice(&buf[..n]);
-        let text = String::from_utf8_lossy(&request).to_string();
-        if let Some((head, body)) = text.split_once("\r\n\r\n") {
-            let length: usize = head
-                .lines()
-                .find_map(|l| {
-                    l.to_ascii_lowercase()
-                        .strip_prefix("content-length:")
-                        .map(|v| v.trim().parse().unwrap())
-                })
-                .unwrap_or(0);
-            if body.len() >= length {
-                break (head.to_owned(), body.to_owned());
-            }
-        }
-    };
+    let (head, body) = tokio::time::timeout(crate::common::DEADLINE, read_request(&mut conn))
+        .await
+        .unwrap()
+        .expect("connection closed early");
     conn.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")
         .await
         .unwrap();
@@ -341,11 +322,8 @@ async fn a_webhook_action_posts_the_firing_signed_with_the_sites_secret() {
     assert_eq!(payload["visitor_id"], welcome["visitor_id"]);
     assert_eq!(payload["cart"]["total"], 129.0);
     let site: Value = app
-        .get(&format!("/api/v1/sites/{}", app.seed.site_id), &owner)
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/api/v1/sites/{}", app.seed.site_id), &owner)
+        .await;
     let expected = shopchat::webhooks::signature(site["identity_secret"].as_str().unwrap(), &body);
     let signature = head
         .lines()
@@ -362,7 +340,7 @@ async fn a_webhook_action_posts_the_firing_signed_with_the_sites_secret() {
 async fn business_hours_follow_the_sites_settings() {
     let (app, owner) = spawn_app_as_owner().await;
     let settings = format!("/api/v1/sites/{}/trigger-settings", app.seed.site_id);
-    let mut body: Value = app.get(&settings, &owner).await.json().await.unwrap();
+    let mut body: Value = app.get_json(&settings, &owner).await;
     assert_eq!(body["fatigue_max"], 1);
 
     body["business_hours"] =

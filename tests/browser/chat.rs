@@ -147,13 +147,7 @@ async fn with_nobody_online_the_shopper_leaves_an_email_for_the_answer() {
     let path = scene.chat.site_path("/conversations?status=open");
     let until = tokio::time::Instant::now() + crate::support::DEADLINE;
     loop {
-        let listed: serde_json::Value = scene
-            .chat
-            .get(&path, &scene.token)
-            .await
-            .json()
-            .await
-            .unwrap();
+        let listed: serde_json::Value = scene.chat.get_json(&path, &scene.token).await;
         let found = listed["conversations"]
             .as_array()
             .is_some_and(|c| c.iter().any(|c| c["contact_email"] == "eva@example.com"));

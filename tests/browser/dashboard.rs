@@ -291,14 +291,11 @@ async fn an_agent_watches_a_shopper_takes_over_from_the_bot_and_answers_with_con
     );
     let conversation = reply["conversation_id"].as_str().unwrap();
     let shopper_view: Value = chat
-        .get(
+        .get_json(
             &chat.site_path(&format!("/conversations/{conversation}/messages")),
             &token,
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert!(!shopper_view.to_string().contains("VIP"), "{shopper_view}");
     browser.screenshot("dashboard-chat-context").await;
 

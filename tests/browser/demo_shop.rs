@@ -39,11 +39,8 @@ async fn the_demo_shops_product_and_cart_reach_the_agents() {
         .await;
     let visitor = frame["visitor"]["visitor_id"].as_str().unwrap().to_owned();
     let state: Value = chat
-        .get(&chat.site_path(&format!("/visitors/{visitor}")), &token)
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&chat.site_path(&format!("/visitors/{visitor}")), &token)
+        .await;
     assert_eq!(state["cart"]["currency"], "EUR", "{state}");
     assert_eq!(state["cart"]["items"][0]["sku"], "JKT-ALP-01", "{state}");
     assert_eq!(state["cart"]["items"][0]["qty"], 1, "{state}");
@@ -78,7 +75,7 @@ async fn the_demo_shops_product_and_cart_reach_the_agents() {
     let path = chat.site_path(&format!("/visitors/{visitor}"));
     let until = tokio::time::Instant::now() + crate::support::DEADLINE;
     loop {
-        let state: Value = chat.get(&path, &token).await.json().await.unwrap();
+        let state: Value = chat.get_json(&path, &token).await;
         // The page reports the purchase, then the emptied cart, on the same socket in order.
         if state["current_page"]["path"] == "/demo/checkout.html"
             && state["cart"]["total"] == json!(0.0)

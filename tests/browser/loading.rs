@@ -39,13 +39,7 @@ async fn calls_queued_before_the_script_loads_are_replayed() {
         .await;
     let visitor = frame["visitor"]["visitor_id"].as_str().unwrap().to_owned();
     let path = scene.chat.site_path(&format!("/visitors/{visitor}"));
-    let state: Value = scene
-        .chat
-        .get(&path, &scene.token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let state: Value = scene.chat.get_json(&path, &scene.token).await;
     assert_eq!(state["cart"]["total"], json!(59.5), "{state}");
     assert_eq!(state["cart"]["currency"], "EUR");
     let skus: Vec<&str> = state["cart"]["items"]

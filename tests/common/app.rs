@@ -189,6 +189,11 @@ impl TestApp {
         self.request(Method::GET, path, token, None).await
     }
 
+    /// The JSON body of a GET, whatever its status (the caller asserts on the body).
+    pub async fn get_json(&self, path: &str, token: &str) -> Value {
+        self.get(path, token).await.json().await.unwrap()
+    }
+
     pub async fn post(&self, path: &str, token: &str, body: Value) -> reqwest::Response {
         self.request(Method::POST, path, token, Some(body)).await
     }
@@ -220,12 +225,7 @@ impl TestApp {
 
     /// The id of an agent of the seeded site, by email, as `GET /sites/{id}/agents` lists it.
     pub async fn agent_id(&self, token: &str, email: &str) -> String {
-        let agents: Value = self
-            .get(&self.site_path("/agents"), token)
-            .await
-            .json()
-            .await
-            .unwrap();
+        let agents = self.get_json(&self.site_path("/agents"), token).await;
         agents["agents"]
             .as_array()
             .unwrap()
@@ -266,7 +266,7 @@ impl TestApp {
     /// A rule's report (shown, converted, holdout) on the seeded site.
     pub async fn rule_report(&self, token: &str, rule: &str) -> Value {
         let path = self.site_path(&format!("/rules/{rule}/report"));
-        self.get(&path, token).await.json().await.unwrap()
+        self.get_json(&path, token).await
     }
 
     /// A knowledge-base article for the bot on the seeded site.
