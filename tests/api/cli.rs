@@ -15,19 +15,12 @@ fn shopchat(data_dir: &std::path::Path) -> Command {
     cmd
 }
 
-#[tokio::test]
-async fn site_and_agent_commands_set_up_a_shop_the_server_then_serves() {
-    let dir = tempfile::TempDir::new().unwrap();
-    let out = shopchat(dir.path())
-        .args([
-            "site",
-            "create",
-            "--name",
-            "Jackets & Co",
-            "--origin",
-            "https://jackets.example",
-            "--json",
-        ])
+/// `shopchat site create --name NAME --origin https://jackets.example --json`, which must
+/// succeed; returns the printed site.
+fn create_site(data_dir: &std::path::Path, name: &str) -> Value {
+    let out = shopchat(data_dir)
+        .args(["site", "create", "--name", name])
+        .args(["--origin", "https://jackets.example", "--json"])
         .output()
         .unwrap();
     assert!(
@@ -35,7 +28,13 @@ async fn site_and_agent_commands_set_up_a_shop_the_server_then_serves() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let site: Value = serde_json::from_slice(&out.stdout).unwrap();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[tokio::test]
+async fn site_and_agent_commands_set_up_a_shop_the_server_then_serves() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let site = create_site(dir.path(), "Jackets & Co");
     for key in ["id", "public_key", "origins", "identity_secret"] {
         assert!(!site[key].is_null(), "site JSON has {key}: {site}");
     }
@@ -296,20 +295,7 @@ async fn first_start_creates_a_demo_site_for_its_own_origin_and_a_one_time_owner
 #[tokio::test]
 async fn agent_create_refuses_a_weak_or_email_like_password_from_stdin() {
     let dir = tempfile::TempDir::new().unwrap();
-    let out = shopchat(dir.path())
-        .args([
-            "site",
-            "create",
-            "--name",
-            "Jackets",
-            "--origin",
-            "https://jackets.example",
-        ])
-        .args(["--json"])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let site: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let site = create_site(dir.path(), "Jackets");
     let public_key = site["public_key"].as_str().unwrap().to_owned();
     let create = |password: &str| {
         let mut child = shopchat(dir.path())
