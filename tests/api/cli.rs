@@ -15,6 +15,23 @@ fn shopchat(data_dir: &std::path::Path) -> Command {
     cmd
 }
 
+/// Runs `command` with `input` on its standard input; returns its exit status and output.
+fn with_stdin(command: &mut Command, input: &str) -> std::process::Output {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
 /// `shopchat site create --name NAME --origin https://jackets.example --json`, which must
 /// succeed; returns the printed site.
 fn create_site(data_dir: &std::path::Path, name: &str) -> Value {
@@ -81,29 +98,13 @@ async fn site_and_agent_commands_set_up_a_shop_the_server_then_serves() {
         .unwrap();
     assert!(String::from_utf8_lossy(&human.stdout).contains("Jackets & Co"));
 
-    let mut child = shopchat(dir.path())
-        .args([
-            "agent",
-            "create",
-            "--email",
-            "Ann@Jackets.example",
-            "--site",
-            public_key,
-            "--role",
-            "owner",
-        ])
-        .args(["--password-stdin", "--json"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"a long enough password\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = with_stdin(
+        shopchat(dir.path())
+            .args(["agent", "create", "--email", "Ann@Jackets.example"])
+            .args(["--site", public_key, "--role", "owner"])
+            .args(["--password-stdin", "--json"]),
+        "a long enough password\n",
+    );
     assert!(out.status.success());
     let agent: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(agent["email"], "ann@jackets.example");
@@ -298,21 +299,12 @@ async fn agent_create_refuses_a_weak_or_email_like_password_from_stdin() {
     let site = create_site(dir.path(), "Jackets");
     let public_key = site["public_key"].as_str().unwrap().to_owned();
     let create = |password: &str| {
-        let mut child = shopchat(dir.path())
-            .args(["agent", "create", "--email", "ann@jackets.example"])
-            .args(["--site", &public_key, "--password-stdin", "--json"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(format!("{password}\n").as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
+        with_stdin(
+            shopchat(dir.path())
+                .args(["agent", "create", "--email", "ann@jackets.example"])
+                .args(["--site", &public_key, "--password-stdin", "--json"]),
+            &format!("{password}\n"),
+        )
     };
     for (password, why) in [
         ("aaaaaaaaaa", "too easy to guess"),
