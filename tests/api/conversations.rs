@@ -1,13 +1,13 @@
 //! Conversations end to end over real sockets: the bot answers from an article, the shopper
 //! asks for a person, an agent takes the chat, both sides talk and type, the chat is
-//! transferred and closed; races, grace periods, the offline path, the external bot, notes.
+//! transferred and closed; races, the offline path, notes. Grace periods and the external bot
+//! have their own files.
 
-use crate::common::http_peer::{header, read_request};
-use crate::common::{PASSWORD, Shopper, TestApp, spawn_app_as_owner, spawn_app_with};
+use crate::common::{PASSWORD, Shopper, TestApp, spawn_app_as_owner};
 use serde_json::{Value, json};
 
 /// An agent frame about a conversation in a given state.
-fn conversation_in(id: &str, state: &'static str) -> impl Fn(&Value) -> bool {
+pub fn conversation_in(id: &str, state: &'static str) -> impl Fn(&Value) -> bool {
     let id = id.to_owned();
     move |f: &Value| {
         f["type"] == "conversation"
@@ -16,20 +16,8 @@ fn conversation_in(id: &str, state: &'static str) -> impl Fn(&Value) -> bool {
     }
 }
 
-async fn add_article(app: &TestApp, owner: &str, question: &str, answer: &str) {
-    let path = format!("/api/v1/sites/{}/articles", app.seed.site_id);
-    let response = app
-        .post(
-            &path,
-            owner,
-            json!({ "question": question, "answer": answer }),
-        )
-        .await;
-    assert_eq!(response.status(), 201, "{:?}", response.text().await);
-}
-
 /// A shopper who has said hello and asked for a person; returns the queued conversation id.
-async fn waiting_shopper(app: &TestApp) -> (Shopper, String) {
+pub async fn waiting_shopper(app: &TestApp) -> (Shopper, String) {
     let mut shopper = app.shopper().await;
     shopper.hello(json!({})).await;
     shopper.send(json!({ "type": "handoff" })).await;
@@ -43,15 +31,13 @@ async fn waiting_shopper(app: &TestApp) -> (Shopper, String) {
 async fn bot_answers_then_a_person_takes_over_talks_transfers_and_closes() {
     let (app, owner) = spawn_app_as_owner().await;
     let bob = app.login(&app.seed.agent_email, PASSWORD).await;
-    add_article(
-        &app,
+    app.add_article(
         &owner,
         "How long does shipping take?",
         "We ship within 2 working days; delivery takes 3 to 5 days.",
     )
     .await;
-    add_article(
-        &app,
+    app.add_article(
         &owner,
         "Can I return an item?",
         "Yes, within 30 days, free of charge.",
@@ -236,108 +222,6 @@ async fn two_agents_taking_the_same_chat_at_once_exactly_one_wins() {
     app.stop().await;
 }
 
-/// Bob's agent socket, his status set to away (he sees chats but routing passes him by).
-async fn bob_watching_away(app: &TestApp) -> Shopper {
-    let bob = app.login(&app.seed.agent_email, PASSWORD).await;
-    let (mut bob_ws, _) = app.agent(&bob).await;
-    bob_ws
-        .send(json!({ "type": "status", "status": "away", "ref": "s" }))
-        .await;
-    bob_ws.until(|f| f["ref"] == "s").await;
-    bob_ws
-}
-
-#[tokio::test]
-async fn an_agent_gone_past_the_grace_period_sends_the_chat_back_to_the_queue() {
-    let app =
-        spawn_app_with(|s| s.limits.agent_grace = std::time::Duration::from_millis(300)).await;
-    let owner = app.owner_token().await;
-    // Bob watches but is away, so routing gives the chat to Ann.
-    let mut bob_ws = bob_watching_away(&app).await;
-    let (mut ann_ws, _) = app.agent(&owner).await;
-    let (mut shopper, conversation) = waiting_shopper(&app).await;
-    let routed = ann_ws.until(|f| f["type"] == "routed").await;
-    assert_eq!(routed["conversation_id"], conversation.as_str());
-    let (status, _) = shopper.recv_type("status").await;
-    assert_eq!(status["state"], "assigned");
-
-    // Ann's socket drops; after the grace period the chat is queued again.
-    ann_ws.close().await;
-    // Bob saw it queued once before Ann had it; the requeue is the one that names her.
-    let ann_id = routed_agent(&app, &owner).await;
-    let queued = conversation_in(&conversation, "queued");
-    let requeued = bob_ws
-        .until(|f| queued(f) && f["conversation"]["last_agent"] == ann_id)
-        .await;
-    assert_eq!(requeued["conversation"]["handoff_reason"], "shopper_asked");
-    let (status, skipped) = shopper.recv_type("status").await;
-    assert_eq!(status["state"], "queued");
-    assert!(
-        skipped.iter().any(|f| f["text"]
-            .as_str()
-            .unwrap_or("")
-            .contains("no longer available")),
-        "{skipped:?}"
-    );
-    app.stop().await;
-}
-
-/// An agent that drops, comes back at once and drops again keeps its chat for a whole grace
-/// period after the *second* drop: the timer the first drop armed is void once it came back.
-/// Times (grace 2 s): drop at 0, back at once, drop again at 1.3 s; at 2.6 s the chat must
-/// still be Ann's (a timer from the first drop would have requeued it at 2 s), then it is
-/// requeued (from 3.3 s on).
-#[tokio::test]
-async fn the_grace_period_runs_from_the_last_disconnection_not_an_earlier_one() {
-    use std::time::Duration;
-    use tokio::time::{Instant, sleep_until};
-    let grace = Duration::from_millis(2000);
-    let app = spawn_app_with(|s| s.limits.agent_grace = grace).await;
-    let owner = app.owner_token().await;
-    // Bob watches (away, so routing gives the chat to Ann) and sees Ann's presence.
-    let mut bob_ws = bob_watching_away(&app).await;
-    let (mut ann_ws, _) = app.agent(&owner).await;
-    let (_shopper, conversation) = waiting_shopper(&app).await;
-    let routed = ann_ws.until(|f| f["type"] == "routed").await;
-    assert_eq!(routed["conversation_id"], conversation.as_str());
-    let ann_id = routed_agent(&app, &owner).await;
-    let ann_offline =
-        |f: &Value| f["type"] == "presence" && f["agent_id"] == ann_id && f["status"] == "offline";
-
-    let first_drop = Instant::now();
-    ann_ws.close().await;
-    // The server has seen her go (and armed a grace timer) before she comes back.
-    bob_ws.until(ann_offline).await;
-    let (ann_ws, _) = app.agent(&owner).await;
-    sleep_until(first_drop + Duration::from_millis(1300)).await;
-    ann_ws.close().await;
-    bob_ws.until(ann_offline).await;
-
-    sleep_until(first_drop + Duration::from_millis(2600)).await;
-    let stored = app.conversation(&owner, &conversation).await;
-    assert_eq!(
-        (
-            &stored["conversation"]["state"],
-            &stored["conversation"]["agent"]
-        ),
-        (&json!("assigned"), &ann_id),
-        "requeued by the grace timer of the first drop: {stored}"
-    );
-    // A grace after the last drop, it goes back to the queue.
-    let requeued = bob_ws
-        .until(|f| {
-            conversation_in(&conversation, "queued")(f) && f["conversation"]["last_agent"] == ann_id
-        })
-        .await;
-    assert_eq!(requeued["conversation"]["state"], "queued");
-    app.stop().await;
-}
-
-async fn routed_agent(app: &TestApp, owner: &str) -> Value {
-    let me: Value = app.get_json("/api/v1/me", owner).await;
-    me["agent"]["id"].clone()
-}
-
 #[tokio::test]
 async fn nobody_online_the_shopper_is_told_leaves_an_email_and_agents_find_it_later() {
     let (app, owner) = spawn_app_as_owner().await;
@@ -485,8 +369,7 @@ async fn keyword_rules_tag_and_raise_priority_and_conversations_filter_and_searc
 #[tokio::test]
 async fn the_bot_hands_off_after_missing_twice_in_a_row() {
     let (app, owner) = spawn_app_as_owner().await;
-    add_article(
-        &app,
+    app.add_article(
         &owner,
         "What are your opening hours?",
         "Monday to Friday, 9 to 17.",
@@ -558,7 +441,7 @@ async fn a_closed_chat_reopens_when_the_shopper_writes_within_the_window() {
     let reopened = ann_ws.until(conversation_in(&conversation, "queued")).await;
     assert_eq!(
         reopened["conversation"]["last_agent"],
-        routed_agent(&app, &owner).await
+        app.my_agent_id(&owner).await
     );
 
     // Outside the window (0 s) a new conversation starts instead.
@@ -577,145 +460,6 @@ async fn a_closed_chat_reopens_when_the_shopper_writes_within_the_window() {
         .await;
     let (ack, _) = shopper.recv_type("ack").await;
     assert_ne!(ack["conversation_id"], conversation.as_str());
-    app.stop().await;
-}
-
-/// A request the fake external bot received.
-struct BotCall {
-    timestamp: String,
-    signature: String,
-    body: Value,
-}
-
-/// A tiny HTTP server standing in for a shop's bot: it answers by the shopper's words —
-/// "hello" gets text, "refund" text and a handoff, "boom" a 500, "slow" no answer at all.
-async fn fake_bot() -> (String, tokio::sync::mpsc::Receiver<BotCall>) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/bot", listener.local_addr().unwrap());
-    let (tx, rx) = tokio::sync::mpsc::channel(16);
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut socket, _)) = listener.accept().await else {
-                return;
-            };
-            let tx = tx.clone();
-            tokio::spawn(async move {
-                let Some((head, body)) = read_request(&mut socket).await else {
-                    return;
-                };
-                let header = |name: &str| header(&head, name);
-                let body: Value = serde_json::from_str(&body).unwrap();
-                let said = body["message"]["text"].as_str().unwrap_or("").to_owned();
-                let _ = tx
-                    .send(BotCall {
-                        timestamp: header("x-shopchat-timestamp"),
-                        signature: header("x-shopchat-signature"),
-                        body,
-                    })
-                    .await;
-                let (status, reply) = if said.contains("slow") {
-                    // Never answers: the connection stays open until the test ends.
-                    let _ = socket.read(&mut [0u8; 64]).await;
-                    return;
-                } else if said.contains("boom") {
-                    ("500 Internal Server Error", "{}".to_owned())
-                } else if said.contains("refund") {
-                    (
-                        "200 OK",
-                        json!({ "text": "Let me get a colleague for that.", "handoff": true })
-                            .to_string(),
-                    )
-                } else {
-                    (
-                        "200 OK",
-                        json!({ "text": "Hi from the shop's bot!" }).to_string(),
-                    )
-                };
-                let response = format!(
-                    "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{reply}",
-                    reply.len()
-                );
-                let _ = socket.write_all(response.as_bytes()).await;
-            });
-        }
-    });
-    (url, rx)
-}
-
-#[tokio::test]
-async fn the_external_bot_answers_hands_off_and_its_failures_hand_off_too() {
-    let app = spawn_app_with(|s| s.allow_http_webhooks = true).await;
-    let owner = app.owner_token().await;
-    let (url, mut calls) = fake_bot().await;
-    app.chat_settings(
-        &owner,
-        json!({ "bot_webhook_url": url, "bot_webhook_timeout_ms": 300, "bot_name": "Shopbot" }),
-    )
-    .await;
-    let site: Value = app
-        .get_json(&format!("/api/v1/sites/{}", app.seed.site_id), &owner)
-        .await;
-    let secret = site["identity_secret"].as_str().unwrap().to_owned();
-
-    // It answers: the reply is the bot's, labelled as such; the call was signed.
-    let mut shopper = app.shopper().await;
-    shopper.hello(json!({})).await;
-    shopper
-        .send(json!({ "type": "message", "client_msg_id": "h", "text": "hello there" }))
-        .await;
-    let reply = loop {
-        let (m, _) = shopper.recv_type("message").await;
-        if m["author"]["kind"] == "bot" {
-            break m;
-        }
-    };
-    assert_eq!(reply["text"], "Hi from the shop's bot!");
-    assert_eq!(reply["author"]["name"], "Shopbot");
-    let call = calls.recv().await.unwrap();
-    assert_eq!(call.body["message"]["text"], "hello there");
-    assert_eq!(call.body["conversation"]["id"], reply["conversation_id"]);
-    let signed = format!("{}.{}", call.timestamp, call.body);
-    assert_eq!(
-        call.signature,
-        shopchat::webhooks::signature(&secret, &signed),
-        "HMAC-SHA256 over `timestamp.body`"
-    );
-
-    // It hands off (with its text first), fails, or says nothing in time: each goes to people.
-    for (text, says) in [
-        ("I want a refund", Some("Let me get a colleague for that.")),
-        ("boom", None),
-        ("slow answer please", None),
-    ] {
-        let mut shopper = app.shopper().await;
-        shopper.hello(json!({})).await;
-        shopper
-            .send(json!({ "type": "message", "client_msg_id": "x", "text": text }))
-            .await;
-        let mut bot_lines = Vec::new();
-        let status = loop {
-            let frame = shopper.recv().await;
-            if frame["type"] == "message" && frame["author"]["kind"] == "bot" {
-                bot_lines.push(frame["text"].as_str().unwrap().to_owned());
-            }
-            if frame["type"] == "status" && frame["state"] == "queued" {
-                break frame;
-            }
-        };
-        assert_eq!(
-            bot_lines,
-            says.map(str::to_owned).into_iter().collect::<Vec<_>>(),
-            "{text}"
-        );
-        let id = status["conversation_id"].as_str().unwrap();
-        let stored = app.conversation(&owner, id).await;
-        assert_eq!(
-            stored["conversation"]["handoff_reason"], "external_bot",
-            "{text}"
-        );
-        calls.recv().await.unwrap();
-    }
     app.stop().await;
 }
 

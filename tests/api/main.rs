@@ -21,6 +21,8 @@ mod cli;
 mod cluster;
 mod conversations;
 mod demo;
+mod external_bot;
+mod grace_period;
 mod library;
 mod messages;
 mod product_rules;

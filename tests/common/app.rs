@@ -237,6 +237,11 @@ impl TestApp {
             .to_owned()
     }
 
+    /// The agent id of `token`'s holder, as `GET /me` shows it (and agent frames name it).
+    pub async fn my_agent_id(&self, token: &str) -> Value {
+        self.get_json("/api/v1/me", token).await["agent"]["id"].clone()
+    }
+
     /// Replaces the seeded site's chat settings (as its owner).
     pub async fn chat_settings(&self, owner: &str, settings: Value) {
         let response = self
