@@ -14,6 +14,7 @@ mod common;
 mod support;
 
 mod chat;
+mod console;
 mod dashboard;
 mod demo_shop;
 mod loading;
