@@ -5,6 +5,7 @@
 
 use crate::common::app::spawn_seeded;
 use crate::common::seed::SeedPlan;
+// What browser tests take from the shared harness, so they import from one place.
 pub use crate::common::{OWNER_EMAIL, PASSWORD, Socket, TestApp, free_port};
 use fantoccini::{Client, ClientBuilder};
 use serde_json::{Value, json};
@@ -73,12 +74,14 @@ pub fn snippet(chat: &TestApp) -> String {
 
 /// A tiny static HTTP server on its own port: the shop's origin. Pages are set by path.
 pub struct ShopServer {
+    /// Its port: the shop's origin differs from the chat server's by it.
     pub port: u16,
     pages: Arc<Mutex<HashMap<String, String>>>,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl ShopServer {
+    /// Starts serving on a free port, with no pages yet.
     pub async fn start() -> ShopServer {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
@@ -93,14 +96,17 @@ impl ShopServer {
         ShopServer { port, pages, task }
     }
 
+    /// `http://127.0.0.1:PORT`, the origin the chat server must allow.
     pub fn origin(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
 
+    /// The absolute URL of the shop's `path`.
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.origin())
     }
 
+    /// Serves `html` at `path` from now on.
     pub fn page(&self, path: &str, html: String) {
         self.pages.lock().unwrap().insert(path.to_owned(), html);
     }
@@ -235,10 +241,12 @@ impl Browser {
         self.client.as_ref().expect("connected")
     }
 
+    /// Navigates to `url`.
     pub async fn goto(&self, url: &str) {
         self.client().goto(url).await.expect("navigate");
     }
 
+    /// Reloads the page, as a shopper pressing F5.
     pub async fn reload(&self) {
         self.client().refresh().await.expect("reload");
     }
@@ -425,6 +433,7 @@ impl Browser {
         std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
     }
 
+    /// Resizes the window (a phone's width, say).
     pub async fn resize(&self, width: u32, height: u32) {
         self.client()
             .set_window_size(width, height)
@@ -432,6 +441,7 @@ impl Browser {
             .expect("resize");
     }
 
+    /// Ends the WebDriver session; dropping the browser then ends its processes.
     pub async fn close(self) {
         let mut browser = self;
         if let Some(client) = browser.client.take() {
@@ -526,13 +536,18 @@ async fn connect(port: u16, profile: &TempDir, width: u32) -> Client {
 /// A shop on its own origin, a chat server allowing exactly that origin, a browser, and the
 /// owner's token. The shop serves `/` as a plain page with the snippet.
 pub struct Scene {
+    /// The shop's own origin, serving `/`.
     pub shop: ShopServer,
+    /// The chat server allowing the shop's origin.
     pub chat: TestApp,
+    /// The shopper's browser.
     pub browser: Browser,
+    /// The owner's token.
     pub token: String,
 }
 
 impl Scene {
+    /// Everything started, the browser window `width` wide.
     pub async fn new(width: u32) -> Scene {
         let shop = ShopServer::start().await;
         let chat = chat_server(&[shop.origin()]).await;
@@ -552,6 +567,7 @@ impl Scene {
         self.browser.goto(&self.shop.url(path)).await;
     }
 
+    /// Closes the browser and stops the chat server.
     pub async fn finish(self) {
         self.browser.close().await;
         self.chat.stop().await;

@@ -18,9 +18,13 @@ type Stopper = Box<dyn Fn() + Send + Sync>;
 
 /// A running test server and what tests need to reach it.
 pub struct TestApp {
+    /// `http://127.0.0.1:PORT`, what `url` prefixes.
     pub address: String,
+    /// The port it listens on (sockets and raw requests name it).
     pub port: u16,
+    /// What was seeded before it started: ids, keys and logins.
     pub seed: Seed,
+    /// One client for the test, as a browser keeps one connection pool.
     pub http: reqwest::Client,
     /// How long a wait on this server (its sockets, its stop) may take.
     pub deadline: Duration,
@@ -141,6 +145,7 @@ impl TestApp {
         (self.stop, self.server) = run(application);
     }
 
+    /// The absolute URL of `path` on this server.
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }
@@ -185,6 +190,7 @@ impl TestApp {
         request.send().await.unwrap()
     }
 
+    /// GET as the holder of `token`.
     pub async fn get(&self, path: &str, token: &str) -> reqwest::Response {
         self.request(Method::GET, path, token, None).await
     }
@@ -194,18 +200,22 @@ impl TestApp {
         self.get(path, token).await.json().await.unwrap()
     }
 
+    /// POST a JSON body as the holder of `token`.
     pub async fn post(&self, path: &str, token: &str, body: Value) -> reqwest::Response {
         self.request(Method::POST, path, token, Some(body)).await
     }
 
+    /// PUT a JSON body as the holder of `token`.
     pub async fn put(&self, path: &str, token: &str, body: Value) -> reqwest::Response {
         self.request(Method::PUT, path, token, Some(body)).await
     }
 
+    /// PATCH with a JSON body as the holder of `token`.
     pub async fn patch(&self, path: &str, token: &str, body: Value) -> reqwest::Response {
         self.request(Method::PATCH, path, token, Some(body)).await
     }
 
+    /// DELETE as the holder of `token`.
     pub async fn delete(&self, path: &str, token: &str) -> reqwest::Response {
         self.request(Method::DELETE, path, token, None).await
     }
@@ -300,6 +310,7 @@ impl TestApp {
         (agent, ready)
     }
 
+    /// The shopper socket's URL for the site with `public_key` (any site, not only the seeded).
     pub fn ws_url(&self, public_key: &str) -> String {
         format!("ws://127.0.0.1:{}/ws/shopper?site={public_key}", self.port)
     }

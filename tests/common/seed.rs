@@ -11,9 +11,13 @@ use std::path::Path;
 /// Accounts and sites seeded before the server starts.
 #[derive(Clone, Debug)]
 pub struct Seed {
+    /// The seeded site, the one every helper of `TestApp` works on.
     pub site_id: String,
+    /// Its public key, what shoppers connect with.
     pub public_key: String,
+    /// The neighbours' site: isolation tests check nothing crosses over.
     pub other_site_id: String,
+    /// Its public key.
     pub other_public_key: String,
     /// Owner of `site_id`.
     pub owner_email: String,
@@ -59,10 +63,13 @@ pub struct SeedPlan {
 /// One more account for a test that needs it.
 #[derive(Clone, Debug)]
 pub struct Account {
+    /// Login email.
     pub email: &'static str,
+    /// Display name, as shoppers see it.
     pub name: &'static str,
     /// A member of the second site (the neighbours' site) instead of the first.
     pub on_other_site: bool,
+    /// Owner rather than plain agent.
     pub owner: bool,
 }
 
@@ -167,6 +174,7 @@ pub async fn seed_plan(data_dir: &Path, plan: &SeedPlan) -> Seed {
     seed
 }
 
+/// One site with `name` and `origins`, as the CLI's `site create` makes it.
 async fn create_site(store: &SqliteStore, name: &str, origins: &[String]) -> shopchat::store::Site {
     store
         .create_site(NewSite {

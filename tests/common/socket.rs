@@ -43,6 +43,7 @@ impl Socket {
         self
     }
 
+    /// Sends `frame` as a JSON text frame.
     pub async fn send(&mut self, frame: Value) {
         self.ws
             .send(Message::text(frame.to_string()))
@@ -50,6 +51,7 @@ impl Socket {
             .unwrap();
     }
 
+    /// Sends any WebSocket message, for tests of what the server does with odd ones.
     pub async fn send_raw(&mut self, message: Message) {
         self.ws.send(message).await.unwrap();
     }
@@ -156,6 +158,7 @@ impl Socket {
         before
     }
 
+    /// Closes the socket as a leaving client does (a close frame first).
     pub async fn close(mut self) {
         let _ = self.ws.close(None).await;
     }
