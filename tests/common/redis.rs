@@ -36,24 +36,21 @@ pub fn unique_prefix() -> String {
 impl RedisServer {
     /// Starts a server and waits until it answers `PING`.
     pub async fn start() -> RedisServer {
-        let mut server = RedisServer {
-            port: free_port(),
-            dir: TempDir::new().expect("temp dir for redis-server"),
-            child: None,
-            durable: false,
-        };
-        server.spawn().await;
-        server
+        RedisServer::launch(false).await
     }
 
     /// A server that keeps its data across `stop` and `start_again` (`appendonly yes`,
     /// `appendfsync always`), as a production Redis should.
     pub async fn start_durable() -> RedisServer {
+        RedisServer::launch(true).await
+    }
+
+    async fn launch(durable: bool) -> RedisServer {
         let mut server = RedisServer {
             port: free_port(),
             dir: TempDir::new().expect("temp dir for redis-server"),
             child: None,
-            durable: true,
+            durable,
         };
         server.spawn().await;
         server
