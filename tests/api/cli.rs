@@ -35,11 +35,16 @@ fn with_stdin(command: &mut Command, input: &str) -> std::process::Output {
 /// `shopchat site create --name NAME --origin https://jackets.example --json`, which must
 /// succeed; returns the printed site.
 fn create_site(data_dir: &std::path::Path, name: &str) -> Value {
-    let out = shopchat(data_dir)
-        .args(["site", "create", "--name", name])
-        .args(["--origin", "https://jackets.example", "--json"])
-        .output()
-        .unwrap();
+    json_output(
+        shopchat(data_dir)
+            .args(["site", "create", "--name", name])
+            .args(["--origin", "https://jackets.example", "--json"]),
+    )
+}
+
+/// Runs a `--json` command that must succeed (the panic shows its stderr); returns its JSON.
+fn json_output(command: &mut Command) -> Value {
+    let out = command.output().unwrap();
     assert!(
         out.status.success(),
         "{}",
@@ -64,24 +69,12 @@ async fn site_and_agent_commands_set_up_a_shop_the_server_then_serves() {
             .contains(&format!("data-site=\"{public_key}\""))
     );
 
-    let updated = shopchat(dir.path())
-        .args([
-            "site",
-            "update",
-            "--site",
-            public_key,
-            "--origin",
-            "https://jackets.example",
-        ])
-        .args(["--origin", "https://www.jackets.example", "--json"])
-        .output()
-        .unwrap();
-    assert!(
-        updated.status.success(),
-        "{}",
-        String::from_utf8_lossy(&updated.stderr)
+    let updated = json_output(
+        shopchat(dir.path())
+            .args(["site", "update", "--site", public_key])
+            .args(["--origin", "https://jackets.example"])
+            .args(["--origin", "https://www.jackets.example", "--json"]),
     );
-    let updated: Value = serde_json::from_slice(&updated.stdout).unwrap();
     assert_eq!(
         updated["origins"],
         json!(["https://jackets.example", "https://www.jackets.example"])
