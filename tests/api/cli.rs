@@ -222,29 +222,14 @@ async fn first_start_creates_a_demo_site_for_its_own_origin_and_a_one_time_owner
     let token = changed["token"].as_str().unwrap();
 
     // The demo site comes with its starter rules, two of them on.
-    let site_id = {
-        let sites: Value = http
-            .get(format!("http://127.0.0.1:{port}/api/v1/sites"))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        sites["sites"][0]["id"].as_str().unwrap().to_owned()
+    let get_json = async |path: &str| -> Value {
+        let url = format!("http://127.0.0.1:{port}{path}");
+        let response = http.get(url).bearer_auth(token).send().await.unwrap();
+        response.json().await.unwrap()
     };
-    let rules: Value = http
-        .get(format!(
-            "http://127.0.0.1:{port}/api/v1/sites/{site_id}/rules"
-        ))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let sites = get_json("/api/v1/sites").await;
+    let site_id = sites["sites"][0]["id"].as_str().unwrap().to_owned();
+    let rules = get_json(&format!("/api/v1/sites/{site_id}/rules")).await;
     let enabled: Vec<bool> = rules["rules"]
         .as_array()
         .unwrap()
