@@ -1,7 +1,7 @@
 //! The agent socket's own hygiene: how a token is presented, what an unauthenticated or
 //! malformed frame gets, and that the socket keeps working after a refusal.
 
-use crate::helpers::{PASSWORD, Shopper, spawn_app};
+use crate::common::{PASSWORD, Shopper, spawn_app, spawn_app_as_owner};
 use futures_util::StreamExt;
 use serde_json::json;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -10,7 +10,7 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 #[tokio::test]
 async fn the_token_may_come_in_the_subprotocol_header_and_the_server_names_its_protocol() {
     let app = spawn_app().await;
-    let token = app.login(&app.seed.owner_email, PASSWORD).await;
+    let token = app.owner_token().await;
     let mut request = format!("ws://127.0.0.1:{}/ws/agent", app.port)
         .into_client_request()
         .unwrap();
@@ -26,7 +26,7 @@ async fn the_token_may_come_in_the_subprotocol_header_and_the_server_names_its_p
         "shopchat.agent.v1",
         "the token is never echoed back"
     );
-    let ready = tokio::time::timeout(crate::helpers::DEADLINE, ws.next())
+    let ready = tokio::time::timeout(crate::common::DEADLINE, ws.next())
         .await
         .unwrap()
         .unwrap()
@@ -41,7 +41,7 @@ async fn the_token_may_come_in_the_subprotocol_header_and_the_server_names_its_p
 async fn without_a_valid_token_nothing_is_served_and_a_bad_one_closes_the_socket() {
     let app = spawn_app().await;
     // A token in the query string is not read.
-    let token = app.login(&app.seed.owner_email, PASSWORD).await;
+    let token = app.owner_token().await;
     let url = format!("ws://127.0.0.1:{}/ws/agent?token={token}", app.port);
     let mut agent = Shopper::connect(&url, None).await.unwrap();
     agent
@@ -75,8 +75,7 @@ async fn without_a_valid_token_nothing_is_served_and_a_bad_one_closes_the_socket
 
 #[tokio::test]
 async fn an_agent_sets_its_status_and_other_agents_of_the_site_see_it() {
-    let app = spawn_app().await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let (app, owner) = spawn_app_as_owner().await;
     let bob = app.login(&app.seed.agent_email, PASSWORD).await;
     let (mut ann_ws, _) = app.agent(&owner).await;
     let (mut bob_ws, _) = app.agent(&bob).await;
@@ -92,14 +91,11 @@ async fn an_agent_sets_its_status_and_other_agents_of_the_site_see_it() {
         }
     }
     let agents: serde_json::Value = app
-        .get(
+        .get_json(
             &format!("/api/v1/sites/{}/agents", app.seed.site_id),
             &owner,
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     let bob_row = agents["agents"]
         .as_array()
         .unwrap()
@@ -116,24 +112,16 @@ async fn an_agent_sets_its_status_and_other_agents_of_the_site_see_it() {
         bob_row["id"].as_str().unwrap()
     );
     let response = app
-        .http
-        .patch(app.url(&path))
-        .bearer_auth(&owner)
-        .json(&json!({ "capacity": 5, "skills": ["de", "Returns!"] }))
-        .send()
-        .await
-        .unwrap();
+        .patch(
+            &path,
+            &owner,
+            json!({ "capacity": 5, "skills": ["de", "Returns!"] }),
+        )
+        .await;
     assert_eq!(response.status(), 400);
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["error"]["field"], "skills[1]");
-    let response = app
-        .http
-        .patch(app.url(&path))
-        .bearer_auth(&bob)
-        .json(&json!({ "capacity": 50 }))
-        .send()
-        .await
-        .unwrap();
+    let response = app.patch(&path, &bob, json!({ "capacity": 50 })).await;
     assert_eq!(
         response.status(),
         403,

@@ -1,4 +1,4 @@
-use crate::helpers::{JWT_SECRET, PASSWORD, spawn_app};
+use crate::common::{JWT_SECRET, PASSWORD, spawn_app, spawn_app_as_owner};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -11,9 +11,9 @@ fn now() -> u64 {
 }
 
 /// The id of the seeded owner, read through a real login.
-async fn owner_id(app: &crate::helpers::TestApp) -> String {
-    let token = app.login(&app.seed.owner_email, PASSWORD).await;
-    let me: Value = app.get("/api/v1/me", &token).await.json().await.unwrap();
+async fn owner_id(app: &crate::common::TestApp) -> String {
+    let token = app.owner_token().await;
+    let me: Value = app.get_json("/api/v1/me", &token).await;
     me["agent"]["id"].as_str().unwrap().to_owned()
 }
 
@@ -29,8 +29,8 @@ fn forge(claims: Value, alg: Algorithm, secret: &[u8]) -> String {
 #[tokio::test]
 async fn login_gives_a_token_that_opens_the_api() {
     let app = spawn_app().await;
-    let token = app.login(&app.seed.owner_email, PASSWORD).await;
-    let sites: Value = app.get("/api/v1/sites", &token).await.json().await.unwrap();
+    let token = app.owner_token().await;
+    let sites: Value = app.get_json("/api/v1/sites", &token).await;
     let sites = sites["sites"].as_array().unwrap();
     assert_eq!(sites.len(), 1, "an owner sees only its own site");
     assert_eq!(sites[0]["id"], app.seed.site_id.as_str());
@@ -227,7 +227,7 @@ async fn an_agent_of_another_site_is_refused_on_every_site_route() {
     assert_eq!(sideways.status(), 404);
 
     // The owner of the site does get in.
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let owner = app.owner_token().await;
     let ok = app
         .get(
             &format!("/api/v1/sites/{site}/conversations/{conversation}/messages"),
@@ -241,7 +241,7 @@ async fn an_agent_of_another_site_is_refused_on_every_site_route() {
 #[tokio::test]
 async fn password_change_needs_the_current_password() {
     let app = spawn_app().await;
-    let token = app.login(&app.seed.owner_email, PASSWORD).await;
+    let token = app.owner_token().await;
     let wrong = app
         .post(
             "/api/v1/auth/password",
@@ -277,22 +277,15 @@ async fn password_change_needs_the_current_password() {
 
 #[tokio::test]
 async fn owners_change_a_sites_origins_and_the_socket_follows() {
-    let app = spawn_app().await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let (app, owner) = spawn_app_as_owner().await;
     let site = format!("/api/v1/sites/{}", app.seed.site_id);
-    let patch = |token: &str, body: Value| {
-        app.http
-            .patch(app.url(&site))
-            .bearer_auth(token.to_owned())
-            .json(&body)
-            .send()
-    };
-    let bad = patch(
-        &owner,
-        json!({ "origins": ["https://new.example", "not an origin"] }),
-    )
-    .await
-    .unwrap();
+    let bad = app
+        .patch(
+            &site,
+            &owner,
+            json!({ "origins": ["https://new.example", "not an origin"] }),
+        )
+        .await;
     assert_eq!(bad.status(), 400);
     assert_eq!(
         bad.json::<Value>().await.unwrap()["error"]["field"],
@@ -300,19 +293,19 @@ async fn owners_change_a_sites_origins_and_the_socket_follows() {
     );
     let outsider = app.login(&app.seed.outsider_email, PASSWORD).await;
     assert_eq!(
-        patch(&outsider, json!({ "name": "mine now" }))
+        app.patch(&site, &outsider, json!({ "name": "mine now" }))
             .await
-            .unwrap()
             .status(),
         403
     );
 
-    let ok = patch(
-        &owner,
-        json!({ "name": "Shop 2", "origins": ["https://new.example/"] }),
-    )
-    .await
-    .unwrap();
+    let ok = app
+        .patch(
+            &site,
+            &owner,
+            json!({ "name": "Shop 2", "origins": ["https://new.example/"] }),
+        )
+        .await;
     assert_eq!(ok.status(), 200);
     let body: Value = ok.json().await.unwrap();
     assert_eq!(
@@ -321,11 +314,11 @@ async fn owners_change_a_sites_origins_and_the_socket_follows() {
     );
 
     let url = app.ws_url(&app.seed.public_key);
-    crate::helpers::Shopper::connect(&url, Some("https://new.example"))
+    crate::common::Shopper::connect(&url, Some("https://new.example"))
         .await
         .expect("the new origin is allowed");
     assert!(
-        crate::helpers::Shopper::connect(&url, Some(crate::helpers::SHOP_ORIGIN))
+        crate::common::Shopper::connect(&url, Some(crate::common::SHOP_ORIGIN))
             .await
             .is_err(),
         "the old one is not"
@@ -335,7 +328,7 @@ async fn owners_change_a_sites_origins_and_the_socket_follows() {
 
 #[tokio::test]
 async fn password_guessing_is_limited_per_email_across_workers() {
-    let app = crate::helpers::spawn_app_with(|s| s.workers = Some(2)).await;
+    let app = crate::common::spawn_app_with(|s| s.workers = Some(2)).await;
     let attempt = || async {
         // A new client each time: a new connection, which the server may give to either worker.
         reqwest::Client::new()

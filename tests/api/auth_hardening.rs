@@ -3,7 +3,7 @@
 //! budgets; a password change revokes earlier tokens; the password rules; API answers are
 //! never cached or sniffed.
 
-use crate::helpers::{DEADLINE, PASSWORD, TestApp, spawn_app, spawn_app_with};
+use crate::common::{DEADLINE, PASSWORD, TestApp, spawn_app, spawn_app_with};
 use serde_json::{Value, json};
 use std::time::Instant;
 
@@ -159,7 +159,7 @@ async fn password_jobs_beyond_the_bound_are_answered_503_busy_at_once() {
     assert!(busy.body["error"]["message"].is_string());
     assert_eq!(busy.retry_after, Some(1));
     // Once the spray is over, a real login goes through.
-    app.login(&app.seed.owner_email, PASSWORD).await;
+    app.owner_token().await;
     app.stop().await;
 }
 
@@ -261,8 +261,8 @@ async fn a_looser_per_email_cap_holds_across_addresses() {
 #[tokio::test]
 async fn a_password_change_revokes_earlier_tokens_and_closes_open_dashboards() {
     let app = spawn_app().await;
-    let stolen = app.login(&app.seed.owner_email, PASSWORD).await;
-    let mine = app.login(&app.seed.owner_email, PASSWORD).await;
+    let stolen = app.owner_token().await;
+    let mine = app.owner_token().await;
     let (mut dashboard, _) = app.agent(&stolen).await;
     assert_eq!(app.get("/api/v1/me", &stolen).await.status(), 200);
 
@@ -289,7 +289,7 @@ async fn a_password_change_revokes_earlier_tokens_and_closes_open_dashboards() {
     let close = dashboard.closed().await.expect("a close frame");
     assert_eq!(u16::from(close.code), 1012, "{close:?}");
     let url = format!("ws://127.0.0.1:{}/ws/agent", app.port);
-    let mut again = crate::helpers::Shopper::connect(&url, None).await.unwrap();
+    let mut again = crate::common::Shopper::connect(&url, None).await.unwrap();
     again.send(json!({ "type": "auth", "token": stolen })).await;
     let (refused, _) = again.recv_type("error").await;
     assert_eq!(refused["code"], "unauthorized", "{refused}");
@@ -308,7 +308,7 @@ async fn a_password_change_revokes_earlier_tokens_and_closes_open_dashboards() {
 #[tokio::test]
 async fn weak_email_like_and_overlong_passwords_are_refused_with_the_reason() {
     let app = spawn_app().await;
-    let token = app.login(&app.seed.owner_email, PASSWORD).await;
+    let token = app.owner_token().await;
     let long = "Zq8!".repeat(15_000);
     let cases: [(&str, &str); 6] = [
         ("aaaaaaaaaa", "too easy to guess"),
@@ -350,7 +350,7 @@ async fn weak_email_like_and_overlong_passwords_are_refused_with_the_reason() {
     );
     // Nothing changed: the old password and token still work.
     assert_eq!(app.get("/api/v1/me", &token).await.status(), 200);
-    app.login(&app.seed.owner_email, PASSWORD).await;
+    app.owner_token().await;
     // A 60,000-character login is an ordinary wrong password, answered without the work.
     let overlong = attempt(&app, None, &app.seed.owner_email, &long).await;
     assert_eq!(overlong.status, 401);

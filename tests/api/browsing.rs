@@ -1,10 +1,9 @@
-use crate::helpers::{PASSWORD, spawn_app};
+use crate::common::{PASSWORD, spawn_app_as_owner};
 use serde_json::{Value, json};
 
 #[tokio::test]
 async fn browsing_events_update_the_visitors_state_that_agents_see() {
-    let app = spawn_app().await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let (app, owner) = spawn_app_as_owner().await;
     let mut shopper = app.shopper().await;
     let welcome = shopper
         .hello(json!({ "page": { "url": "https://shop.example/", "title": "Home" } }))
@@ -20,7 +19,7 @@ async fn browsing_events_update_the_visitors_state_that_agents_see() {
     shopper.drain().await; // every event above has been handled
 
     let path = format!("/api/v1/sites/{}/visitors/{visitor}", app.seed.site_id);
-    let state: Value = app.get(&path, &owner).await.json().await.unwrap();
+    let state: Value = app.get_json(&path, &owner).await;
     assert_eq!(state["online"], true);
     assert_eq!(state["visits"], 1);
     assert_eq!(state["returning"], false);
@@ -32,9 +31,9 @@ async fn browsing_events_update_the_visitors_state_that_agents_see() {
 
     // After the socket closes, the state is kept in the store.
     shopper.close().await;
-    let deadline = std::time::Instant::now() + crate::helpers::DEADLINE;
+    let deadline = std::time::Instant::now() + crate::common::DEADLINE;
     let stored = loop {
-        let state: Value = app.get(&path, &owner).await.json().await.unwrap();
+        let state: Value = app.get_json(&path, &owner).await;
         if state["online"] == false {
             break state;
         }

@@ -1,6 +1,6 @@
 //! The binary itself: first start, and the set-up commands a shop owner runs.
 
-use crate::helpers::{DEADLINE, Shopper};
+use crate::common::{DEADLINE, Shopper};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
@@ -15,27 +15,48 @@ fn shopchat(data_dir: &std::path::Path) -> Command {
     cmd
 }
 
-#[tokio::test]
-async fn site_and_agent_commands_set_up_a_shop_the_server_then_serves() {
-    let dir = tempfile::TempDir::new().unwrap();
-    let out = shopchat(dir.path())
-        .args([
-            "site",
-            "create",
-            "--name",
-            "Jackets & Co",
-            "--origin",
-            "https://jackets.example",
-            "--json",
-        ])
-        .output()
+/// Runs `command` with `input` on its standard input; returns its exit status and output.
+fn with_stdin(command: &mut Command, input: &str) -> std::process::Output {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// `shopchat site create --name NAME --origin https://jackets.example --json`, which must
+/// succeed; returns the printed site.
+fn create_site(data_dir: &std::path::Path, name: &str) -> Value {
+    json_output(
+        shopchat(data_dir)
+            .args(["site", "create", "--name", name])
+            .args(["--origin", "https://jackets.example", "--json"]),
+    )
+}
+
+/// Runs a `--json` command that must succeed (the panic shows its stderr); returns its JSON.
+fn json_output(command: &mut Command) -> Value {
+    let out = command.output().unwrap();
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let site: Value = serde_json::from_slice(&out.stdout).unwrap();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[tokio::test]
+async fn site_and_agent_commands_set_up_a_shop_the_server_then_serves() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let site = create_site(dir.path(), "Jackets & Co");
     for key in ["id", "public_key", "origins", "identity_secret"] {
         assert!(!site[key].is_null(), "site JSON has {key}: {site}");
     }
@@ -48,24 +69,12 @@ async fn site_and_agent_commands_set_up_a_shop_the_server_then_serves() {
             .contains(&format!("data-site=\"{public_key}\""))
     );
 
-    let updated = shopchat(dir.path())
-        .args([
-            "site",
-            "update",
-            "--site",
-            public_key,
-            "--origin",
-            "https://jackets.example",
-        ])
-        .args(["--origin", "https://www.jackets.example", "--json"])
-        .output()
-        .unwrap();
-    assert!(
-        updated.status.success(),
-        "{}",
-        String::from_utf8_lossy(&updated.stderr)
+    let updated = json_output(
+        shopchat(dir.path())
+            .args(["site", "update", "--site", public_key])
+            .args(["--origin", "https://jackets.example"])
+            .args(["--origin", "https://www.jackets.example", "--json"]),
     );
-    let updated: Value = serde_json::from_slice(&updated.stdout).unwrap();
     assert_eq!(
         updated["origins"],
         json!(["https://jackets.example", "https://www.jackets.example"])
@@ -82,29 +91,13 @@ async fn site_and_agent_commands_set_up_a_shop_the_server_then_serves() {
         .unwrap();
     assert!(String::from_utf8_lossy(&human.stdout).contains("Jackets & Co"));
 
-    let mut child = shopchat(dir.path())
-        .args([
-            "agent",
-            "create",
-            "--email",
-            "Ann@Jackets.example",
-            "--site",
-            public_key,
-            "--role",
-            "owner",
-        ])
-        .args(["--password-stdin", "--json"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"a long enough password\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = with_stdin(
+        shopchat(dir.path())
+            .args(["agent", "create", "--email", "Ann@Jackets.example"])
+            .args(["--site", public_key, "--role", "owner"])
+            .args(["--password-stdin", "--json"]),
+        "a long enough password\n",
+    );
     assert!(out.status.success());
     let agent: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(agent["email"], "ann@jackets.example");
@@ -141,21 +134,17 @@ async fn site_and_agent_commands_set_up_a_shop_the_server_then_serves() {
     assert!(!dup.status.success(), "the email is taken");
 
     // The server on that data dir lets Ann in and sees the site.
-    let settings = crate::helpers::test_settings(dir.path());
-    let seed = crate::helpers::Seed {
-        site_id: site["id"].as_str().unwrap().into(),
-        public_key: public_key.into(),
-        other_site_id: String::new(),
-        other_public_key: String::new(),
-        owner_email: "ann@jackets.example".into(),
-        outsider_email: String::new(),
-        agent_email: String::new(),
-    };
-    let app = crate::helpers::start(settings, seed).await;
+    let settings = crate::common::test_settings(dir.path());
+    let seed = crate::common::Seed::only(
+        site["id"].as_str().unwrap(),
+        public_key,
+        "ann@jackets.example",
+    );
+    let app = crate::common::start(settings, seed).await;
     let token = app
         .login("ann@jackets.example", "a long enough password")
         .await;
-    let sites: Value = app.get("/api/v1/sites", &token).await.json().await.unwrap();
+    let sites: Value = app.get_json("/api/v1/sites", &token).await;
     assert_eq!(sites["sites"][0]["name"], "Jackets & Co");
     app.stop().await;
 }
@@ -233,29 +222,14 @@ async fn first_start_creates_a_demo_site_for_its_own_origin_and_a_one_time_owner
     let token = changed["token"].as_str().unwrap();
 
     // The demo site comes with its starter rules, two of them on.
-    let site_id = {
-        let sites: Value = http
-            .get(format!("http://127.0.0.1:{port}/api/v1/sites"))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        sites["sites"][0]["id"].as_str().unwrap().to_owned()
+    let get_json = async |path: &str| -> Value {
+        let url = format!("http://127.0.0.1:{port}{path}");
+        let response = http.get(url).bearer_auth(token).send().await.unwrap();
+        response.json().await.unwrap()
     };
-    let rules: Value = http
-        .get(format!(
-            "http://127.0.0.1:{port}/api/v1/sites/{site_id}/rules"
-        ))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let sites = get_json("/api/v1/sites").await;
+    let site_id = sites["sites"][0]["id"].as_str().unwrap().to_owned();
+    let rules = get_json(&format!("/api/v1/sites/{site_id}/rules")).await;
     let enabled: Vec<bool> = rules["rules"]
         .as_array()
         .unwrap()
@@ -273,29 +247,13 @@ async fn first_start_creates_a_demo_site_for_its_own_origin_and_a_one_time_owner
     shopper.hello(json!({})).await;
 
     // Its bot answers from the starter knowledge base, labelled as a bot.
-    shopper
-        .send(json!({ "type": "message", "client_msg_id": "q", "text": "Can I return an item I bought?" }))
-        .await;
-    let answer = loop {
-        let (m, _) = shopper.recv_type("message").await;
-        if m["author"]["kind"] == "bot" {
-            break m;
-        }
-    };
+    let answer = bot_answer(&mut shopper, "q", "Can I return an item I bought?").await;
     assert!(
         answer["text"].as_str().unwrap().contains("30 days"),
         "{answer}"
     );
     // The first question a newcomer tends to try, worded as shoppers word it.
-    shopper
-        .send(json!({ "type": "message", "client_msg_id": "q2", "text": "When will my delivery arrive?" }))
-        .await;
-    let answer = loop {
-        let (m, _) = shopper.recv_type("message").await;
-        if m["author"]["kind"] == "bot" {
-            break m;
-        }
-    };
+    let answer = bot_answer(&mut shopper, "q2", "When will my delivery arrive?").await;
     assert!(
         answer["text"].as_str().unwrap().contains("working days"),
         "{answer}"
@@ -316,37 +274,15 @@ async fn first_start_creates_a_demo_site_for_its_own_origin_and_a_one_time_owner
 #[tokio::test]
 async fn agent_create_refuses_a_weak_or_email_like_password_from_stdin() {
     let dir = tempfile::TempDir::new().unwrap();
-    let out = shopchat(dir.path())
-        .args([
-            "site",
-            "create",
-            "--name",
-            "Jackets",
-            "--origin",
-            "https://jackets.example",
-        ])
-        .args(["--json"])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let site: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let site = create_site(dir.path(), "Jackets");
     let public_key = site["public_key"].as_str().unwrap().to_owned();
     let create = |password: &str| {
-        let mut child = shopchat(dir.path())
-            .args(["agent", "create", "--email", "ann@jackets.example"])
-            .args(["--site", &public_key, "--password-stdin", "--json"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(format!("{password}\n").as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
+        with_stdin(
+            shopchat(dir.path())
+                .args(["agent", "create", "--email", "ann@jackets.example"])
+                .args(["--site", &public_key, "--password-stdin", "--json"]),
+            &format!("{password}\n"),
+        )
     };
     for (password, why) in [
         ("aaaaaaaaaa", "too easy to guess"),
@@ -367,4 +303,17 @@ async fn agent_create_refuses_a_weak_or_email_like_password_from_stdin() {
         "{}",
         String::from_utf8_lossy(&ok.stderr)
     );
+}
+
+/// The bot's answer to a shopper's message (other messages on the way are passed over).
+async fn bot_answer(shopper: &mut Shopper, client_msg_id: &str, text: &str) -> Value {
+    shopper
+        .send(json!({ "type": "message", "client_msg_id": client_msg_id, "text": text }))
+        .await;
+    loop {
+        let (m, _) = shopper.recv_type("message").await;
+        if m["author"]["kind"] == "bot" {
+            return m;
+        }
+    }
 }

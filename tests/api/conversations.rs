@@ -1,12 +1,13 @@
 //! Conversations end to end over real sockets: the bot answers from an article, the shopper
 //! asks for a person, an agent takes the chat, both sides talk and type, the chat is
-//! transferred and closed; races, grace periods, the offline path, the external bot, notes.
+//! transferred and closed; races, the offline path, notes. Grace periods and the external bot
+//! have their own files.
 
-use crate::helpers::{PASSWORD, Shopper, TestApp, spawn_app, spawn_app_with};
+use crate::common::{PASSWORD, Shopper, TestApp, spawn_app_as_owner};
 use serde_json::{Value, json};
 
 /// An agent frame about a conversation in a given state.
-fn conversation_in(id: &str, state: &'static str) -> impl Fn(&Value) -> bool {
+pub fn conversation_in(id: &str, state: &'static str) -> impl Fn(&Value) -> bool {
     let id = id.to_owned();
     move |f: &Value| {
         f["type"] == "conversation"
@@ -15,20 +16,8 @@ fn conversation_in(id: &str, state: &'static str) -> impl Fn(&Value) -> bool {
     }
 }
 
-async fn add_article(app: &TestApp, owner: &str, question: &str, answer: &str) {
-    let path = format!("/api/v1/sites/{}/articles", app.seed.site_id);
-    let response = app
-        .post(
-            &path,
-            owner,
-            json!({ "question": question, "answer": answer }),
-        )
-        .await;
-    assert_eq!(response.status(), 201, "{:?}", response.text().await);
-}
-
 /// A shopper who has said hello and asked for a person; returns the queued conversation id.
-async fn waiting_shopper(app: &TestApp) -> (Shopper, String) {
+pub async fn waiting_shopper(app: &TestApp) -> (Shopper, String) {
     let mut shopper = app.shopper().await;
     shopper.hello(json!({})).await;
     shopper.send(json!({ "type": "handoff" })).await;
@@ -40,18 +29,15 @@ async fn waiting_shopper(app: &TestApp) -> (Shopper, String) {
 
 #[tokio::test]
 async fn bot_answers_then_a_person_takes_over_talks_transfers_and_closes() {
-    let app = spawn_app().await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let (app, owner) = spawn_app_as_owner().await;
     let bob = app.login(&app.seed.agent_email, PASSWORD).await;
-    add_article(
-        &app,
+    app.add_article(
         &owner,
         "How long does shipping take?",
         "We ship within 2 working days; delivery takes 3 to 5 days.",
     )
     .await;
-    add_article(
-        &app,
+    app.add_article(
         &owner,
         "Can I return an item?",
         "Yes, within 30 days, free of charge.",
@@ -204,8 +190,7 @@ async fn bot_answers_then_a_person_takes_over_talks_transfers_and_closes() {
 
 #[tokio::test]
 async fn two_agents_taking_the_same_chat_at_once_exactly_one_wins() {
-    let app = spawn_app().await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let (app, owner) = spawn_app_as_owner().await;
     let bob = app.login(&app.seed.agent_email, PASSWORD).await;
     app.chat_settings(&owner, json!({ "auto_assign": false }))
         .await;
@@ -238,110 +223,8 @@ async fn two_agents_taking_the_same_chat_at_once_exactly_one_wins() {
 }
 
 #[tokio::test]
-async fn an_agent_gone_past_the_grace_period_sends_the_chat_back_to_the_queue() {
-    let app =
-        spawn_app_with(|s| s.limits.agent_grace = std::time::Duration::from_millis(300)).await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
-    let bob = app.login(&app.seed.agent_email, PASSWORD).await;
-    // Bob watches but is away, so routing gives the chat to Ann.
-    let (mut bob_ws, _) = app.agent(&bob).await;
-    bob_ws
-        .send(json!({ "type": "status", "status": "away", "ref": "s" }))
-        .await;
-    bob_ws.until(|f| f["ref"] == "s").await;
-    let (mut ann_ws, _) = app.agent(&owner).await;
-    let (mut shopper, conversation) = waiting_shopper(&app).await;
-    let routed = ann_ws.until(|f| f["type"] == "routed").await;
-    assert_eq!(routed["conversation_id"], conversation.as_str());
-    let (status, _) = shopper.recv_type("status").await;
-    assert_eq!(status["state"], "assigned");
-
-    // Ann's socket drops; after the grace period the chat is queued again.
-    ann_ws.close().await;
-    // Bob saw it queued once before Ann had it; the requeue is the one that names her.
-    let ann_id = routed_agent(&app, &owner).await;
-    let queued = conversation_in(&conversation, "queued");
-    let requeued = bob_ws
-        .until(|f| queued(f) && f["conversation"]["last_agent"] == ann_id)
-        .await;
-    assert_eq!(requeued["conversation"]["handoff_reason"], "shopper_asked");
-    let (status, skipped) = shopper.recv_type("status").await;
-    assert_eq!(status["state"], "queued");
-    assert!(
-        skipped.iter().any(|f| f["text"]
-            .as_str()
-            .unwrap_or("")
-            .contains("no longer available")),
-        "{skipped:?}"
-    );
-    app.stop().await;
-}
-
-/// An agent that drops, comes back at once and drops again keeps its chat for a whole grace
-/// period after the *second* drop: the timer the first drop armed is void once it came back.
-/// Times (grace 2 s): drop at 0, back at once, drop again at 1.3 s; at 2.6 s the chat must
-/// still be Ann's (a timer from the first drop would have requeued it at 2 s), then it is
-/// requeued (from 3.3 s on).
-#[tokio::test]
-async fn the_grace_period_runs_from_the_last_disconnection_not_an_earlier_one() {
-    use std::time::Duration;
-    use tokio::time::{Instant, sleep_until};
-    let grace = Duration::from_millis(2000);
-    let app = spawn_app_with(|s| s.limits.agent_grace = grace).await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
-    let bob = app.login(&app.seed.agent_email, PASSWORD).await;
-    // Bob watches (away, so routing gives the chat to Ann) and sees Ann's presence.
-    let (mut bob_ws, _) = app.agent(&bob).await;
-    bob_ws
-        .send(json!({ "type": "status", "status": "away", "ref": "s" }))
-        .await;
-    bob_ws.until(|f| f["ref"] == "s").await;
-    let (mut ann_ws, _) = app.agent(&owner).await;
-    let (_shopper, conversation) = waiting_shopper(&app).await;
-    let routed = ann_ws.until(|f| f["type"] == "routed").await;
-    assert_eq!(routed["conversation_id"], conversation.as_str());
-    let ann_id = routed_agent(&app, &owner).await;
-    let ann_offline =
-        |f: &Value| f["type"] == "presence" && f["agent_id"] == ann_id && f["status"] == "offline";
-
-    let first_drop = Instant::now();
-    ann_ws.close().await;
-    // The server has seen her go (and armed a grace timer) before she comes back.
-    bob_ws.until(ann_offline).await;
-    let (ann_ws, _) = app.agent(&owner).await;
-    sleep_until(first_drop + Duration::from_millis(1300)).await;
-    ann_ws.close().await;
-    bob_ws.until(ann_offline).await;
-
-    sleep_until(first_drop + Duration::from_millis(2600)).await;
-    let stored = app.conversation(&owner, &conversation).await;
-    assert_eq!(
-        (
-            &stored["conversation"]["state"],
-            &stored["conversation"]["agent"]
-        ),
-        (&json!("assigned"), &ann_id),
-        "requeued by the grace timer of the first drop: {stored}"
-    );
-    // A grace after the last drop, it goes back to the queue.
-    let requeued = bob_ws
-        .until(|f| {
-            conversation_in(&conversation, "queued")(f) && f["conversation"]["last_agent"] == ann_id
-        })
-        .await;
-    assert_eq!(requeued["conversation"]["state"], "queued");
-    app.stop().await;
-}
-
-async fn routed_agent(app: &TestApp, owner: &str) -> Value {
-    let me: Value = app.get("/api/v1/me", owner).await.json().await.unwrap();
-    me["agent"]["id"].clone()
-}
-
-#[tokio::test]
 async fn nobody_online_the_shopper_is_told_leaves_an_email_and_agents_find_it_later() {
-    let app = spawn_app().await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let (app, owner) = spawn_app_as_owner().await;
     let mut shopper = app.shopper().await;
     shopper.hello(json!({})).await;
     shopper
@@ -383,8 +266,7 @@ async fn nobody_online_the_shopper_is_told_leaves_an_email_and_agents_find_it_la
 
 #[tokio::test]
 async fn internal_notes_reach_agents_and_never_the_shopper() {
-    let app = spawn_app().await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let (app, owner) = spawn_app_as_owner().await;
     let bob = app.login(&app.seed.agent_email, PASSWORD).await;
     let (mut ann_ws, _) = app.agent(&owner).await;
     let (mut bob_ws, _) = app.agent(&bob).await;
@@ -420,25 +302,21 @@ async fn internal_notes_reach_agents_and_never_the_shopper() {
         .collect();
     assert_eq!(notes.len(), 2);
     let messages: Value = app
-        .get(
+        .get_json(
             &format!(
                 "/api/v1/sites/{}/conversations/{conversation}/messages",
                 app.seed.site_id
             ),
             &owner,
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert!(!messages.to_string().contains("VIP"));
     app.stop().await;
 }
 
 #[tokio::test]
 async fn keyword_rules_tag_and_raise_priority_and_conversations_filter_and_search() {
-    let app = spawn_app().await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let (app, owner) = spawn_app_as_owner().await;
     app.chat_settings(
         &owner,
         json!({ "keyword_rules": [{ "keywords": ["refund", "money back"], "tag": "refund", "priority": 3 }] }),
@@ -490,10 +368,8 @@ async fn keyword_rules_tag_and_raise_priority_and_conversations_filter_and_searc
 
 #[tokio::test]
 async fn the_bot_hands_off_after_missing_twice_in_a_row() {
-    let app = spawn_app().await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
-    add_article(
-        &app,
+    let (app, owner) = spawn_app_as_owner().await;
+    app.add_article(
         &owner,
         "What are your opening hours?",
         "Monday to Friday, 9 to 17.",
@@ -534,8 +410,7 @@ async fn the_bot_hands_off_after_missing_twice_in_a_row() {
 
 #[tokio::test]
 async fn a_closed_chat_reopens_when_the_shopper_writes_within_the_window() {
-    let app = spawn_app().await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let (app, owner) = spawn_app_as_owner().await;
     app.chat_settings(&owner, json!({ "auto_assign": false }))
         .await;
     let (mut ann_ws, _) = app.agent(&owner).await;
@@ -566,7 +441,7 @@ async fn a_closed_chat_reopens_when_the_shopper_writes_within_the_window() {
     let reopened = ann_ws.until(conversation_in(&conversation, "queued")).await;
     assert_eq!(
         reopened["conversation"]["last_agent"],
-        routed_agent(&app, &owner).await
+        app.my_agent_id(&owner).await
     );
 
     // Outside the window (0 s) a new conversation starts instead.
@@ -588,184 +463,9 @@ async fn a_closed_chat_reopens_when_the_shopper_writes_within_the_window() {
     app.stop().await;
 }
 
-/// A request the fake external bot received.
-struct BotCall {
-    timestamp: String,
-    signature: String,
-    body: Value,
-}
-
-/// A tiny HTTP server standing in for a shop's bot: it answers by the shopper's words —
-/// "hello" gets text, "refund" text and a handoff, "boom" a 500, "slow" no answer at all.
-async fn fake_bot() -> (String, tokio::sync::mpsc::Receiver<BotCall>) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/bot", listener.local_addr().unwrap());
-    let (tx, rx) = tokio::sync::mpsc::channel(16);
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut socket, _)) = listener.accept().await else {
-                return;
-            };
-            let tx = tx.clone();
-            tokio::spawn(async move {
-                let mut data = Vec::new();
-                let mut buf = [0u8; 4096];
-                let (head, body) = loop {
-                    let n = socket.read(&mut buf).await.unwrap_or(0);
-                    if n == 0 {
-                        return;
-                    }
-                    data.extend_from_slice(&buf[..n]);
-                    let text = String::from_utf8_lossy(&data).to_string();
-                    if let Some(end) = text.find("\r\n\r\n") {
-                        let head = text[..end].to_owned();
-                        let length: usize = head
-                            .lines()
-                            .find_map(|l| {
-                                l.to_ascii_lowercase()
-                                    .strip_prefix("content-length:")
-                                    .map(|v| v.trim().parse().unwrap())
-                            })
-                            .unwrap_or(0);
-                        if data.len() >= end + 4 + length {
-                            break (
-                                head,
-                                String::from_utf8_lossy(&data[end + 4..end + 4 + length])
-                                    .to_string(),
-                            );
-                        }
-                    }
-                };
-                let header = |name: &str| {
-                    head.lines()
-                        .find_map(|l| {
-                            let (k, v) = l.split_once(':')?;
-                            k.eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
-                        })
-                        .unwrap_or_default()
-                };
-                let body: Value = serde_json::from_str(&body).unwrap();
-                let said = body["message"]["text"].as_str().unwrap_or("").to_owned();
-                let _ = tx
-                    .send(BotCall {
-                        timestamp: header("x-shopchat-timestamp"),
-                        signature: header("x-shopchat-signature"),
-                        body,
-                    })
-                    .await;
-                let (status, reply) = if said.contains("slow") {
-                    // Never answers: the connection stays open until the test ends.
-                    let _ = socket.read(&mut buf).await;
-                    return;
-                } else if said.contains("boom") {
-                    ("500 Internal Server Error", "{}".to_owned())
-                } else if said.contains("refund") {
-                    (
-                        "200 OK",
-                        json!({ "text": "Let me get a colleague for that.", "handoff": true })
-                            .to_string(),
-                    )
-                } else {
-                    (
-                        "200 OK",
-                        json!({ "text": "Hi from the shop's bot!" }).to_string(),
-                    )
-                };
-                let response = format!(
-                    "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{reply}",
-                    reply.len()
-                );
-                let _ = socket.write_all(response.as_bytes()).await;
-            });
-        }
-    });
-    (url, rx)
-}
-
-#[tokio::test]
-async fn the_external_bot_answers_hands_off_and_its_failures_hand_off_too() {
-    let app = spawn_app_with(|s| s.allow_http_webhooks = true).await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
-    let (url, mut calls) = fake_bot().await;
-    app.chat_settings(
-        &owner,
-        json!({ "bot_webhook_url": url, "bot_webhook_timeout_ms": 300, "bot_name": "Shopbot" }),
-    )
-    .await;
-    let site: Value = app
-        .get(&format!("/api/v1/sites/{}", app.seed.site_id), &owner)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let secret = site["identity_secret"].as_str().unwrap().to_owned();
-
-    // It answers: the reply is the bot's, labelled as such; the call was signed.
-    let mut shopper = app.shopper().await;
-    shopper.hello(json!({})).await;
-    shopper
-        .send(json!({ "type": "message", "client_msg_id": "h", "text": "hello there" }))
-        .await;
-    let reply = loop {
-        let (m, _) = shopper.recv_type("message").await;
-        if m["author"]["kind"] == "bot" {
-            break m;
-        }
-    };
-    assert_eq!(reply["text"], "Hi from the shop's bot!");
-    assert_eq!(reply["author"]["name"], "Shopbot");
-    let call = calls.recv().await.unwrap();
-    assert_eq!(call.body["message"]["text"], "hello there");
-    assert_eq!(call.body["conversation"]["id"], reply["conversation_id"]);
-    let signed = format!("{}.{}", call.timestamp, call.body);
-    assert_eq!(
-        call.signature,
-        shopchat::webhooks::signature(&secret, &signed),
-        "HMAC-SHA256 over `timestamp.body`"
-    );
-
-    // It hands off (with its text first), fails, or says nothing in time: each goes to people.
-    for (text, says) in [
-        ("I want a refund", Some("Let me get a colleague for that.")),
-        ("boom", None),
-        ("slow answer please", None),
-    ] {
-        let mut shopper = app.shopper().await;
-        shopper.hello(json!({})).await;
-        shopper
-            .send(json!({ "type": "message", "client_msg_id": "x", "text": text }))
-            .await;
-        let mut bot_lines = Vec::new();
-        let status = loop {
-            let frame = shopper.recv().await;
-            if frame["type"] == "message" && frame["author"]["kind"] == "bot" {
-                bot_lines.push(frame["text"].as_str().unwrap().to_owned());
-            }
-            if frame["type"] == "status" && frame["state"] == "queued" {
-                break frame;
-            }
-        };
-        assert_eq!(
-            bot_lines,
-            says.map(str::to_owned).into_iter().collect::<Vec<_>>(),
-            "{text}"
-        );
-        let id = status["conversation_id"].as_str().unwrap();
-        let stored = app.conversation(&owner, id).await;
-        assert_eq!(
-            stored["conversation"]["handoff_reason"], "external_bot",
-            "{text}"
-        );
-        calls.recv().await.unwrap();
-    }
-    app.stop().await;
-}
-
 #[tokio::test]
 async fn a_trigger_routes_a_big_cart_straight_to_a_person_and_alerts_agents() {
-    let app = spawn_app().await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let (app, owner) = spawn_app_as_owner().await;
     let rule = json!({
         "name": "Big cart to a person",
         "when": "cart_update",
@@ -807,8 +507,7 @@ async fn a_trigger_routes_a_big_cart_straight_to_a_person_and_alerts_agents() {
 
 #[tokio::test]
 async fn a_transfer_to_a_team_routes_to_an_agent_with_that_skill() {
-    let app = spawn_app().await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let (app, owner) = spawn_app_as_owner().await;
     let bob = app.login(&app.seed.agent_email, PASSWORD).await;
     let (mut ann_ws, _) = app.agent(&owner).await;
     let (_, conversation) = waiting_shopper(&app).await;
@@ -819,16 +518,12 @@ async fn a_transfer_to_a_team_routes_to_an_agent_with_that_skill() {
     // Bob does returns; he comes online with nothing to take.
     let bob_id = app.agent_id(&owner, "bob@shop.example").await;
     let response = app
-        .http
-        .patch(app.url(&format!(
-            "/api/v1/sites/{}/agents/{bob_id}",
-            app.seed.site_id
-        )))
-        .bearer_auth(&owner)
-        .json(&json!({ "skills": ["returns"] }))
-        .send()
-        .await
-        .unwrap();
+        .patch(
+            &format!("/api/v1/sites/{}/agents/{bob_id}", app.seed.site_id),
+            &owner,
+            json!({ "skills": ["returns"] }),
+        )
+        .await;
     assert_eq!(response.status(), 200);
     // Not to Bob in person while he is offline: nobody would answer.
     ann_ws
@@ -853,8 +548,7 @@ async fn a_transfer_to_a_team_routes_to_an_agent_with_that_skill() {
 
 #[tokio::test]
 async fn closing_a_chat_clears_in_conversation_which_holds_proactive_rules_back() {
-    let app = spawn_app().await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let (app, owner) = spawn_app_as_owner().await;
     let (mut ann_ws, _) = app.agent(&owner).await;
     let (mut shopper, conversation) = waiting_shopper(&app).await;
     let visitor_path =
@@ -864,12 +558,7 @@ async fn closing_a_chat_clears_in_conversation_which_holds_proactive_rules_back(
         .as_str()
         .unwrap()
         .to_owned();
-    let state: Value = app
-        .get(&visitor_path(&visitor), &owner)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let state: Value = app.get_json(&visitor_path(&visitor), &owner).await;
     assert_eq!(state["in_conversation"], true);
 
     ann_ws
@@ -882,12 +571,7 @@ async fn closing_a_chat_clears_in_conversation_which_holds_proactive_rules_back(
             break;
         }
     }
-    let state: Value = app
-        .get(&visitor_path(&visitor), &owner)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let state: Value = app.get_json(&visitor_path(&visitor), &owner).await;
     assert_eq!(state["in_conversation"], false);
     app.stop().await;
 }

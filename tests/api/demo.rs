@@ -1,36 +1,17 @@
 //! The demo shop at `/demo/`: embedded pages with the demo site's real key in the snippet.
 
-use crate::helpers::{DEADLINE, Seed, spawn_app, start, test_settings};
-use shopchat::domain::Origin;
+use crate::common::{DEADLINE, SeedPlan, TestApp, spawn_app, spawn_seeded};
 use shopchat::startup::DEMO_SITE_NAME;
-use shopchat::store::sqlite::SqliteStore;
-use shopchat::store::{NewSite, prelude::*};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-/// A server whose only site is the demo site (as first-run seeding would make it); returns the
-/// app, the demo site's public key and the data dir to keep alive.
-async fn demo_server() -> (crate::helpers::TestApp, String, tempfile::TempDir) {
-    let dir = tempfile::TempDir::new().unwrap();
-    let store = SqliteStore::open(dir.path()).unwrap();
-    let demo = store
-        .create_site(NewSite {
-            name: DEMO_SITE_NAME.into(),
-            origins: vec![Origin::parse("http://127.0.0.1:8080").unwrap()],
-        })
-        .await
-        .unwrap();
-    store.close().await;
-    let seed = Seed {
-        site_id: demo.id.to_string(),
-        public_key: demo.public_key.clone(),
-        other_site_id: String::new(),
-        other_public_key: String::new(),
-        owner_email: String::new(),
-        outsider_email: String::new(),
-        agent_email: String::new(),
+/// A server whose only site is the demo site (as first-run seeding would make it), with no
+/// accounts.
+async fn demo_server() -> TestApp {
+    let plan = SeedPlan {
+        owner_name: None,
+        ..SeedPlan::shop(DEMO_SITE_NAME, &["http://127.0.0.1:8080".into()])
     };
-    let app = start(test_settings(dir.path()), seed).await;
-    (app, demo.public_key, dir)
+    spawn_seeded(&plan, |_| {}).await
 }
 
 /// A request sent byte for byte, so no client normalises `..` away.
@@ -51,7 +32,8 @@ async fn raw_get(port: u16, path: &str) -> String {
 
 #[tokio::test]
 async fn demo_pages_carry_the_demo_sites_real_key_and_product_data() {
-    let (app, key, _dir) = demo_server().await;
+    let app = demo_server().await;
+    let key = app.seed.public_key.clone();
 
     let home = app.http.get(app.url("/demo/")).send().await.unwrap();
     assert_eq!(home.status(), 200);
@@ -116,7 +98,7 @@ async fn demo_pages_carry_the_demo_sites_real_key_and_product_data() {
 
 #[tokio::test]
 async fn unknown_files_and_path_traversal_are_404() {
-    let (app, _, _dir) = demo_server().await;
+    let app = demo_server().await;
     for path in ["/demo/nope.html", "/demo/.env", "/demo/%2e%2e/Cargo.toml"] {
         let response = app.http.get(app.url(path)).send().await.unwrap();
         assert_eq!(response.status(), 404, "{path}");

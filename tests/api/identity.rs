@@ -1,14 +1,13 @@
 //! The widget's look comes from the site's chat settings, and `identify` names a customer
 //! only with the hash the shop's server computed.
 
-use crate::helpers::{PASSWORD, spawn_app};
+use crate::common::spawn_app_as_owner;
 use serde_json::{Value, json};
 use shopchat::auth::identity_hash;
 
 #[tokio::test]
 async fn welcome_carries_the_sites_colour_greeting_and_language() {
-    let app = spawn_app().await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let (app, owner) = spawn_app_as_owner().await;
     let mut shopper = app.shopper().await;
     let welcome = shopper.hello(json!({})).await;
     assert_eq!(welcome["appearance"]["color"], "#1f6feb", "defaults first");
@@ -36,14 +35,10 @@ async fn welcome_carries_the_sites_colour_greeting_and_language() {
 
 #[tokio::test]
 async fn identify_names_a_customer_only_with_a_valid_hash() {
-    let app = spawn_app().await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let (app, owner) = spawn_app_as_owner().await;
     let site: Value = app
-        .get(&format!("/api/v1/sites/{}", app.seed.site_id), &owner)
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/api/v1/sites/{}", app.seed.site_id), &owner)
+        .await;
     let secret = site["identity_secret"].as_str().unwrap().to_owned();
     let visitor_state = |visitor: String| {
         let app = &app;

@@ -2,13 +2,12 @@
 //! every agent socket action, tried by an agent of another site. Nothing of site A may be
 //! seen or touched from site B.
 
-use crate::helpers::{PASSWORD, spawn_app};
+use crate::common::{PASSWORD, spawn_app, spawn_app_as_owner};
 use serde_json::{Value, json};
 
 #[tokio::test]
 async fn every_site_route_refuses_an_agent_of_another_site() {
-    let app = spawn_app().await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let (app, owner) = spawn_app_as_owner().await;
     let outsider = app.login(&app.seed.outsider_email, PASSWORD).await;
 
     // Real ids of site A for every kind of path parameter.
@@ -43,7 +42,7 @@ async fn every_site_route_refuses_an_agent_of_another_site() {
         json!({ "name": "r", "when": "page_view", "conditions": { "all": [{ "fact": "page.path", "op": "eq", "value": "/" }] }, "actions": [{ "type": "tag", "tag": "x" }] }),
     )
     .await;
-    let me: Value = app.get("/api/v1/me", &owner).await.json().await.unwrap();
+    let me: Value = app.get_json("/api/v1/me", &owner).await;
     let ids = [
         ("{site_id}", site.clone()),
         (
@@ -196,10 +195,7 @@ async fn every_agent_socket_action_on_another_sites_conversation_is_not_found() 
         .collect();
     assert!(leaked.is_empty(), "{leaked:?}");
     let stored = app
-        .conversation(
-            &app.login(&app.seed.owner_email, PASSWORD).await,
-            conversation,
-        )
+        .conversation(&app.owner_token().await, conversation)
         .await;
     assert_eq!(stored["conversation"]["state"], "queued", "untouched");
     assert_eq!(stored["entries"].as_array().unwrap().len(), 1);

@@ -2,107 +2,64 @@
 //! read, who may write, validation, isolation between sites) and the preview of a canned reply
 //! filled in from a live shopper's identity and cart.
 
-use crate::helpers::{PASSWORD, TestApp, seed, start, test_settings};
+use crate::common::{Account, PASSWORD, SeedPlan, TestApp, json_of, spawn_seeded};
+use reqwest::Method;
 use serde_json::{Value, json};
-use shopchat::auth::hash_password;
-use shopchat::domain::{Email, Role, SiteId};
-use shopchat::store::sqlite::SqliteStore;
-use shopchat::store::{NewAgent, prelude::*};
-use tempfile::TempDir;
 
 const AGENT_EMAIL: &str = "agent@shop.example";
 /// Owner of the other site.
 const OTHER_OWNER_EMAIL: &str = "owner@other.example";
 
 /// A seeded server whose site also has a plain agent (not an owner), and whose other site
-/// has an owner; the temp dir must live as long as the server.
-async fn app_with_agent() -> (TestApp, TempDir) {
-    let dir = TempDir::new().unwrap();
-    let seeded = seed(dir.path()).await;
-    let store = SqliteStore::open(dir.path()).unwrap();
-    let hash = hash_password(PASSWORD.into()).await.unwrap();
-    for (email, name, site, role) in [
-        (AGENT_EMAIL, "Andy", &seeded.site_id, Role::Agent),
-        (
-            OTHER_OWNER_EMAIL,
-            "Olga",
-            &seeded.other_site_id,
-            Role::Owner,
-        ),
-    ] {
-        store
-            .create_agent(NewAgent {
-                email: Email::parse(email).unwrap(),
-                display_name: name.into(),
-                password_hash: hash.clone(),
-                must_change_password: false,
-                memberships: vec![(SiteId::parse(site).unwrap(), role)],
-            })
-            .await
-            .unwrap();
-    }
-    store.close().await;
-    let app = start(test_settings(dir.path()), seeded).await;
-    (app, dir)
+/// has an owner.
+async fn app_with_agent() -> TestApp {
+    let accounts = vec![
+        Account {
+            email: AGENT_EMAIL,
+            name: "Andy",
+            on_other_site: false,
+            owner: false,
+        },
+        Account {
+            email: OTHER_OWNER_EMAIL,
+            name: "Olga",
+            on_other_site: true,
+            owner: true,
+        },
+    ];
+    spawn_seeded(&SeedPlan::standard_and(accounts), |_| {}).await
 }
 
-async fn put(app: &TestApp, path: &str, token: &str, body: Value) -> reqwest::Response {
-    app.http
-        .put(app.url(path))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-}
-
-async fn delete(app: &TestApp, path: &str, token: &str) -> reqwest::Response {
-    app.http
-        .delete(app.url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-}
-
-async fn json_of(response: reqwest::Response, status: u16) -> Value {
-    let actual = response.status().as_u16();
-    let body: Value = response.json().await.unwrap_or(Value::Null);
-    assert_eq!(actual, status, "{body}");
-    body
+/// A canned reply previewed at `path` as the holder of `token` (must answer 200).
+async fn previewed(app: &TestApp, path: &str, token: &str) -> Value {
+    json_of(app.post(path, token, json!({})).await, 200).await
 }
 
 #[tokio::test]
 async fn owners_manage_articles_and_agents_only_read_them() {
-    let (app, _dir) = app_with_agent().await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let app = app_with_agent().await;
+    let owner = app.owner_token().await;
     let agent = app.login(AGENT_EMAIL, PASSWORD).await;
     let articles = format!("/api/v1/sites/{}/articles", app.seed.site_id);
 
-    let created = json_of(
-        app.post(
+    let created = app
+        .created(
             &articles,
             &owner,
             json!({ "question": "  How long does shipping take?  ", "answer": "2-3 days." }),
         )
-        .await,
-        201,
-    )
-    .await;
+        .await;
     let id = created["id"].as_str().unwrap().to_owned();
     assert!(id.starts_with("art_"));
     assert_eq!(created["question"], "How long does shipping take?");
     assert_eq!(created["site_id"], app.seed.site_id);
-    let second = json_of(
-        app.post(
+    let second = app
+        .created(
             &articles,
             &owner,
             json!({ "question": "Can I return?", "answer": "Within 30 days." }),
         )
-        .await,
-        201,
-    )
-    .await;
+        .await;
 
     // Any member reads, oldest first.
     let list = json_of(app.get(&articles, &agent).await, 200).await;
@@ -118,8 +75,7 @@ async fn owners_manage_articles_and_agents_only_read_them() {
 
     // Replace.
     let replaced = json_of(
-        put(
-            &app,
+        app.put(
             &one,
             &owner,
             json!({ "question": "How long is delivery?", "answer": "2-3 working days." }),
@@ -141,22 +97,22 @@ async fn owners_manage_articles_and_agents_only_read_them() {
         app.post(&articles, &agent, body.clone()).await.status(),
         403
     );
-    assert_eq!(put(&app, &one, &agent, body).await.status(), 403);
-    assert_eq!(delete(&app, &one, &agent).await.status(), 403);
+    assert_eq!(app.put(&one, &agent, body).await.status(), 403);
+    assert_eq!(app.delete(&one, &agent).await.status(), 403);
 
     // Delete, then it is gone.
-    assert_eq!(delete(&app, &one, &owner).await.status(), 204);
+    assert_eq!(app.delete(&one, &owner).await.status(), 204);
     assert_eq!(app.get(&one, &owner).await.status(), 404);
-    assert_eq!(delete(&app, &one, &owner).await.status(), 404);
+    assert_eq!(app.delete(&one, &owner).await.status(), 404);
     let body = json!({ "question": "q", "answer": "a" });
-    assert_eq!(put(&app, &one, &owner, body).await.status(), 404);
+    assert_eq!(app.put(&one, &owner, body).await.status(), 404);
     app.stop().await;
 }
 
 #[tokio::test]
 async fn bad_articles_are_refused_naming_the_field() {
-    let (app, _dir) = app_with_agent().await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let app = app_with_agent().await;
+    let owner = app.owner_token().await;
     let articles = format!("/api/v1/sites/{}/articles", app.seed.site_id);
     for (body, field) in [
         (json!({ "question": "   ", "answer": "a" }), "question"),
@@ -191,30 +147,22 @@ async fn bad_articles_are_refused_naming_the_field() {
 
 #[tokio::test]
 async fn outsiders_get_403_and_another_sites_ids_are_404() {
-    let (app, _dir) = app_with_agent().await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let app = app_with_agent().await;
+    let owner = app.owner_token().await;
     let outsider = app.login(&app.seed.outsider_email, PASSWORD).await;
     let site = &app.seed.site_id;
-    let article = json_of(
-        app.post(
-            &format!("/api/v1/sites/{site}/articles"),
-            &owner,
-            json!({ "question": "q", "answer": "a" }),
-        )
-        .await,
-        201,
-    )
-    .await;
-    let canned = json_of(
-        app.post(
-            &format!("/api/v1/sites/{site}/canned-replies"),
+    let articles = format!("/api/v1/sites/{site}/articles");
+    let canned_replies = format!("/api/v1/sites/{site}/canned-replies");
+    let article = app
+        .created(&articles, &owner, json!({ "question": "q", "answer": "a" }))
+        .await;
+    let canned = app
+        .created(
+            &canned_replies,
             &owner,
             json!({ "shortcut": "hi", "body": "Hello!" }),
         )
-        .await,
-        201,
-    )
-    .await;
+        .await;
     let (article_id, canned_id) = (
         article["id"].as_str().unwrap(),
         canned["id"].as_str().unwrap(),
@@ -223,147 +171,75 @@ async fn outsiders_get_403_and_another_sites_ids_are_404() {
     let canned_body = json!({ "shortcut": "x", "body": "x" });
 
     // Every route of site A refuses the outsider.
-    let statuses = [
-        app.get(&format!("/api/v1/sites/{site}/articles"), &outsider)
-            .await
-            .status(),
-        app.post(
-            &format!("/api/v1/sites/{site}/articles"),
-            &outsider,
-            article_body.clone(),
-        )
-        .await
-        .status(),
-        app.get(
-            &format!("/api/v1/sites/{site}/articles/{article_id}"),
-            &outsider,
-        )
-        .await
-        .status(),
-        put(
-            &app,
-            &format!("/api/v1/sites/{site}/articles/{article_id}"),
-            &outsider,
-            article_body.clone(),
-        )
-        .await
-        .status(),
-        delete(
-            &app,
-            &format!("/api/v1/sites/{site}/articles/{article_id}"),
-            &outsider,
-        )
-        .await
-        .status(),
-        app.get(&format!("/api/v1/sites/{site}/canned-replies"), &outsider)
-            .await
-            .status(),
-        app.post(
-            &format!("/api/v1/sites/{site}/canned-replies"),
-            &outsider,
-            canned_body.clone(),
-        )
-        .await
-        .status(),
-        app.get(
-            &format!("/api/v1/sites/{site}/canned-replies/{canned_id}"),
-            &outsider,
-        )
-        .await
-        .status(),
-        put(
-            &app,
-            &format!("/api/v1/sites/{site}/canned-replies/{canned_id}"),
-            &outsider,
-            canned_body.clone(),
-        )
-        .await
-        .status(),
-        delete(
-            &app,
-            &format!("/api/v1/sites/{site}/canned-replies/{canned_id}"),
-            &outsider,
-        )
-        .await
-        .status(),
-        app.post(
-            &format!(
-                "/api/v1/sites/{site}/conversations/c_abcdefghij/canned-replies/{canned_id}/preview"
-            ),
-            &outsider,
-            json!({}),
-        )
-        .await
-        .status(),
+    let preview = format!(
+        "/api/v1/sites/{site}/conversations/c_abcdefghij/canned-replies/{canned_id}/preview"
+    );
+    let routes = [
+        (Method::GET, articles.clone(), None),
+        (Method::POST, articles.clone(), Some(article_body.clone())),
+        (Method::GET, format!("{articles}/{article_id}"), None),
+        (
+            Method::PUT,
+            format!("{articles}/{article_id}"),
+            Some(article_body.clone()),
+        ),
+        (Method::DELETE, format!("{articles}/{article_id}"), None),
+        (Method::GET, canned_replies.clone(), None),
+        (
+            Method::POST,
+            canned_replies.clone(),
+            Some(canned_body.clone()),
+        ),
+        (Method::GET, format!("{canned_replies}/{canned_id}"), None),
+        (
+            Method::PUT,
+            format!("{canned_replies}/{canned_id}"),
+            Some(canned_body.clone()),
+        ),
+        (
+            Method::DELETE,
+            format!("{canned_replies}/{canned_id}"),
+            None,
+        ),
+        (Method::POST, preview, Some(json!({}))),
     ];
+    let mut statuses = Vec::new();
+    for (method, path, body) in routes {
+        statuses.push(app.request(method, &path, &outsider, body).await.status());
+    }
     assert!(statuses.iter().all(|s| s.as_u16() == 403), "{statuses:?}");
     // Nothing changed.
-    assert_eq!(
-        app.get(
-            &format!("/api/v1/sites/{site}/articles/{article_id}"),
-            &owner
-        )
-        .await
-        .status(),
-        200
-    );
-    assert_eq!(
-        app.get(
-            &format!("/api/v1/sites/{site}/canned-replies/{canned_id}"),
-            &owner
-        )
-        .await
-        .status(),
-        200
-    );
+    for item in [
+        format!("{articles}/{article_id}"),
+        format!("{canned_replies}/{canned_id}"),
+    ] {
+        assert_eq!(app.get(&item, &owner).await.status(), 200, "{item}");
+    }
 
     // Site B's items named under site A's path are 404 for A's owner, and stay untouched.
     let other = &app.seed.other_site_id;
     let other_owner = app.login(OTHER_OWNER_EMAIL, PASSWORD).await;
-    let b_article = json_of(
-        app.post(
+    let b_article = app
+        .created(
             &format!("/api/v1/sites/{other}/articles"),
             &other_owner,
             json!({ "question": "B's question", "answer": "B's answer" }),
         )
-        .await,
-        201,
-    )
-    .await;
-    let b_canned = json_of(
-        app.post(
+        .await;
+    let b_canned = app
+        .created(
             &format!("/api/v1/sites/{other}/canned-replies"),
             &other_owner,
             json!({ "shortcut": "b", "body": "B's reply" }),
         )
-        .await,
-        201,
-    )
-    .await;
-    let b_article_in_a = format!(
-        "/api/v1/sites/{site}/articles/{}",
-        b_article["id"].as_str().unwrap()
-    );
-    let b_canned_in_a = format!(
-        "/api/v1/sites/{site}/canned-replies/{}",
-        b_canned["id"].as_str().unwrap()
-    );
-    assert_eq!(app.get(&b_article_in_a, &owner).await.status(), 404);
-    assert_eq!(
-        put(&app, &b_article_in_a, &owner, article_body.clone())
-            .await
-            .status(),
-        404
-    );
-    assert_eq!(delete(&app, &b_article_in_a, &owner).await.status(), 404);
-    assert_eq!(app.get(&b_canned_in_a, &owner).await.status(), 404);
-    assert_eq!(
-        put(&app, &b_canned_in_a, &owner, canned_body.clone())
-            .await
-            .status(),
-        404
-    );
-    assert_eq!(delete(&app, &b_canned_in_a, &owner).await.status(), 404);
+        .await;
+    let b_article_in_a = format!("{articles}/{}", b_article["id"].as_str().unwrap());
+    let b_canned_in_a = format!("{canned_replies}/{}", b_canned["id"].as_str().unwrap());
+    for (item, body) in [(b_article_in_a, article_body), (b_canned_in_a, canned_body)] {
+        assert_eq!(app.get(&item, &owner).await.status(), 404, "{item}");
+        assert_eq!(app.put(&item, &owner, body).await.status(), 404, "{item}");
+        assert_eq!(app.delete(&item, &owner).await.status(), 404, "{item}");
+    }
     let b_list = json_of(
         app.get(&format!("/api/v1/sites/{other}/articles"), &other_owner)
             .await,
@@ -419,33 +295,26 @@ async fn outsiders_get_403_and_another_sites_ids_are_404() {
 
 #[tokio::test]
 async fn canned_replies_round_trip_with_unique_shortcuts_and_compiling_templates() {
-    let (app, _dir) = app_with_agent().await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let app = app_with_agent().await;
+    let owner = app.owner_token().await;
     let agent = app.login(AGENT_EMAIL, PASSWORD).await;
     let replies = format!("/api/v1/sites/{}/canned-replies", app.seed.site_id);
 
-    let ship = json_of(
-        app.post(
+    let ship = app.created(
             &replies,
             &owner,
             json!({ "shortcut": "/ship", "title": "Shipping", "body": "Hi {{ shopper.name }}, it ships today." }),
         )
-        .await,
-        201,
-    )
     .await;
     assert_eq!(ship["shortcut"], "/ship");
     assert!(ship["id"].as_str().unwrap().starts_with("cr_"));
-    let refund = json_of(
-        app.post(
+    let refund = app
+        .created(
             &replies,
             &owner,
             json!({ "shortcut": "refund", "body": "Your refund is on its way." }),
         )
-        .await,
-        201,
-    )
-    .await;
+        .await;
     assert_eq!(refund["title"], Value::Null);
 
     // The same shortcut, with or without `/`, is taken.
@@ -525,8 +394,7 @@ async fn canned_replies_round_trip_with_unique_shortcuts_and_compiling_templates
     // Replace: keeping its own shortcut is fine, taking another's is 409.
     let one = format!("{replies}/{}", ship["id"].as_str().unwrap());
     let replaced = json_of(
-        put(
-            &app,
+        app.put(
             &one,
             &owner,
             json!({ "shortcut": "ship", "body": "Ships in 24 h." }),
@@ -538,26 +406,16 @@ async fn canned_replies_round_trip_with_unique_shortcuts_and_compiling_templates
     assert_eq!(replaced["body"], "Ships in 24 h.");
     assert_eq!(replaced["title"], Value::Null);
     let clash = json_of(
-        put(
-            &app,
-            &one,
-            &owner,
-            json!({ "shortcut": "/refund", "body": "x" }),
-        )
-        .await,
+        app.put(&one, &owner, json!({ "shortcut": "/refund", "body": "x" }))
+            .await,
         409,
     )
     .await;
     assert_eq!(clash["error"]["field"], "shortcut");
     assert_eq!(
-        put(
-            &app,
-            &one,
-            &agent,
-            json!({ "shortcut": "ship", "body": "x" })
-        )
-        .await
-        .status(),
+        app.put(&one, &agent, json!({ "shortcut": "ship", "body": "x" }))
+            .await
+            .status(),
         403
     );
     assert_eq!(
@@ -565,8 +423,8 @@ async fn canned_replies_round_trip_with_unique_shortcuts_and_compiling_templates
         "Ships in 24 h."
     );
 
-    assert_eq!(delete(&app, &one, &agent).await.status(), 403);
-    assert_eq!(delete(&app, &one, &owner).await.status(), 204);
+    assert_eq!(app.delete(&one, &agent).await.status(), 403);
+    assert_eq!(app.delete(&one, &owner).await.status(), 204);
     assert_eq!(app.get(&one, &owner).await.status(), 404);
     // The freed shortcut can be used again.
     assert_eq!(
@@ -584,19 +442,15 @@ async fn canned_replies_round_trip_with_unique_shortcuts_and_compiling_templates
 
 #[tokio::test]
 async fn the_preview_fills_in_the_live_shoppers_name_cart_and_the_agent() {
-    let (app, _dir) = app_with_agent().await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let app = app_with_agent().await;
+    let owner = app.owner_token().await;
     let agent = app.login(AGENT_EMAIL, PASSWORD).await;
     let site = &app.seed.site_id;
-    let reply = json_of(
-        app.post(
+    let reply = app.created(
             &format!("/api/v1/sites/{site}/canned-replies"),
             &owner,
             json!({ "shortcut": "total", "body": "Hi {{ shopper.name }}, your cart comes to {{ cart.total_formatted }} ({{ cart.count }} items). Order: [{{ order.id }}]. {{ agent.name }}" }),
         )
-        .await,
-        201,
-    )
     .await;
     let reply_id = reply["id"].as_str().unwrap();
 
@@ -623,16 +477,7 @@ async fn the_preview_fills_in_the_live_shoppers_name_cart_and_the_agent() {
     let preview_path = |site: &str, conversation: &str, reply: &str| {
         format!("/api/v1/sites/{site}/conversations/{conversation}/canned-replies/{reply}/preview")
     };
-    let preview = json_of(
-        app.post(
-            &preview_path(site, conversation, reply_id),
-            &agent,
-            json!({}),
-        )
-        .await,
-        200,
-    )
-    .await;
+    let preview = previewed(&app, &preview_path(site, conversation, reply_id), &agent).await;
     assert_eq!(
         preview["text"],
         "Hi Eva, your cart comes to 89.90 EUR (3 items). Order: []. Andy"
@@ -640,16 +485,7 @@ async fn the_preview_fills_in_the_live_shoppers_name_cart_and_the_agent() {
     assert_eq!(preview["canned_id"], reply_id);
     assert_eq!(preview["shortcut"], "/total");
     // The owner previews with their own name.
-    let by_owner = json_of(
-        app.post(
-            &preview_path(site, conversation, reply_id),
-            &owner,
-            json!({}),
-        )
-        .await,
-        200,
-    )
-    .await;
+    let by_owner = previewed(&app, &preview_path(site, conversation, reply_id), &owner).await;
     assert!(
         by_owner["text"].as_str().unwrap().ends_with(". owner"),
         "{by_owner}"
@@ -660,16 +496,7 @@ async fn the_preview_fills_in_the_live_shoppers_name_cart_and_the_agent() {
         .send(json!({ "type": "event", "name": "purchase", "props": { "order_id": "A-1001", "total": 89.9, "currency": "EUR" } }))
         .await;
     shopper.drain().await;
-    let after = json_of(
-        app.post(
-            &preview_path(site, conversation, reply_id),
-            &agent,
-            json!({}),
-        )
-        .await,
-        200,
-    )
-    .await;
+    let after = previewed(&app, &preview_path(site, conversation, reply_id), &agent).await;
     assert!(
         after["text"].as_str().unwrap().contains("Order: [A-1001]"),
         "{after}"
@@ -694,8 +521,8 @@ async fn the_preview_fills_in_the_live_shoppers_name_cart_and_the_agent() {
 /// message limit.
 #[tokio::test]
 async fn templates_that_could_build_huge_text_are_refused_and_output_is_bounded() {
-    let app = crate::helpers::spawn_app_with(|s| s.limits.max_message_chars = 40).await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let app = crate::common::spawn_app_with(|s| s.limits.max_message_chars = 40).await;
+    let owner = app.owner_token().await;
     let replies = format!("/api/v1/sites/{}/canned-replies", app.seed.site_id);
     for body in [
         "{{ 'x' * 100000000 }}",
@@ -725,15 +552,11 @@ async fn templates_that_could_build_huge_text_are_refused_and_output_is_bounded(
     assert_eq!(refused.status(), 422);
 
     // A reply that prints past the limit is refused at preview, with the limit named.
-    let long = json_of(
-        app.post(
+    let long = app.created(
             &replies,
             &owner,
             json!({ "shortcut": "long", "body": "Hello {{ shopper.name or 'there' }}, this reply is longer than forty characters." }),
         )
-        .await,
-        201,
-    )
     .await;
     let mut shopper = app.shopper().await;
     shopper.hello(json!({})).await;

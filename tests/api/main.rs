@@ -1,6 +1,13 @@
 //! Integration tests: the real server over real sockets.
 
-mod helpers;
+// The harness shared with the browser tests; this binary uses only part of it.
+#[allow(dead_code, unused_imports)]
+#[path = "../common/mod.rs"]
+mod common;
+// The names the store, bus and cluster tests (moving to their own binary) still import by.
+use common as helpers;
+use common::redis as redis_server;
+
 mod identity;
 mod isolation;
 
@@ -13,12 +20,11 @@ mod cli;
 mod cluster;
 mod conversations;
 mod demo;
+mod external_bot;
+mod grace_period;
 mod library;
 mod messages;
 mod product_rules;
-// Shared with tests/contracts (which includes it by path); each binary uses part of it.
-#[allow(dead_code)]
-mod redis_server;
 mod reports;
 mod restart;
 mod shopper_socket;

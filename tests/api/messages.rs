@@ -1,4 +1,4 @@
-use crate::helpers::{PASSWORD, spawn_app};
+use crate::common::{spawn_app, spawn_app_as_owner};
 use serde_json::{Value, json};
 
 fn seqs(frames: &[Value]) -> Vec<u64> {
@@ -38,13 +38,13 @@ async fn a_message_is_acknowledged_once_per_client_msg_id_and_stored_once() {
     let rest = shopper.drain().await;
     assert!(seqs(&rest).len() <= 1, "{rest:?}");
 
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let owner = app.owner_token().await;
     let conversation = first["conversation_id"].as_str().unwrap();
     let path = format!(
         "/api/v1/sites/{}/conversations/{conversation}/messages",
         app.seed.site_id
     );
-    let stored: Value = app.get(&path, &owner).await.json().await.unwrap();
+    let stored: Value = app.get_json(&path, &owner).await;
     let messages = stored["messages"].as_array().unwrap();
     assert_eq!(messages.len(), 1, "stored once: {stored}");
     assert_eq!(messages[0]["text"], "Does this jacket run small?");
@@ -54,8 +54,7 @@ async fn a_message_is_acknowledged_once_per_client_msg_id_and_stored_once() {
 
 #[tokio::test]
 async fn agent_messages_arrive_live_and_missed_ones_arrive_once_after_reconnect() {
-    let app = spawn_app().await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let (app, owner) = spawn_app_as_owner().await;
     let mut shopper = app.shopper().await;
     let welcome = shopper.hello(json!({})).await;
     shopper
@@ -175,7 +174,7 @@ async fn a_session_for_another_visitor_or_site_is_refused() {
 
     // Alice's real session, but on the other site's socket: refused too.
     let other_url = app.ws_url(&app.seed.other_public_key);
-    let mut elsewhere = crate::helpers::Shopper::connect(&other_url, Some("https://other.example"))
+    let mut elsewhere = crate::common::Shopper::connect(&other_url, Some("https://other.example"))
         .await
         .unwrap();
     elsewhere.send(json!({ "type": "hello", "visitor_id": alice["visitor_id"], "session": alice["session"] })).await;
@@ -214,10 +213,8 @@ async fn a_shoppers_message_reaches_its_other_tabs() {
 
 #[tokio::test]
 async fn a_seq_past_every_message_returns_none_instead_of_wrapping_to_all() {
-    let app = crate::helpers::spawn_app().await;
-    let owner = app
-        .login(&app.seed.owner_email, crate::helpers::PASSWORD)
-        .await;
+    let app = crate::common::spawn_app().await;
+    let owner = app.owner_token().await;
     let mut shopper = app.shopper().await;
     shopper.hello(serde_json::json!({})).await;
     for (id, text) in [("a", "one"), ("b", "two")] {
@@ -243,7 +240,7 @@ async fn a_seq_past_every_message_returns_none_instead_of_wrapping_to_all() {
             .map(|m| m["text"].as_str().unwrap().to_owned())
             .collect()
     };
-    let all: serde_json::Value = app.get(&path("0"), &owner).await.json().await.unwrap();
+    let all: serde_json::Value = app.get_json(&path("0"), &owner).await;
     assert_eq!(texts(all), ["one", "two"]);
     for after in ["18446744073709551615", "9223372036854775808"] {
         let response = app.get(&path(after), &owner).await;

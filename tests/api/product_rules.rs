@@ -2,7 +2,7 @@
 //! persona, idle rules and `{{ page.path }}`, unanswered proactive messages (no chat, no
 //! agent's slot, closed when idle), and the cart value of chats opened without the bot.
 
-use crate::helpers::{DEADLINE, PASSWORD, TestApp, spawn_app, spawn_app_with};
+use crate::common::{DEADLINE, PASSWORD, TestApp, spawn_app_as_owner, spawn_app_with};
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -19,15 +19,9 @@ fn page(path: &str) -> Value {
     json!({ "url": format!("https://shop.example{path}"), "title": "Page" })
 }
 
-async fn report(app: &TestApp, token: &str, rule: &str) -> Value {
-    let path = format!("/api/v1/sites/{}/rules/{rule}/report", app.seed.site_id);
-    app.get(&path, token).await.json().await.unwrap()
-}
-
 #[tokio::test]
 async fn a_rule_message_as_an_online_agent_is_delivered_as_that_agent() {
-    let app = spawn_app().await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let (app, owner) = spawn_app_as_owner().await;
     let bob = app.login(&app.seed.agent_email, PASSWORD).await;
     let bob_id = app.agent_id(&owner, &app.seed.agent_email).await;
     let rule = app.create_rule(&owner,
@@ -62,14 +56,13 @@ async fn a_rule_message_as_an_online_agent_is_delivered_as_that_agent() {
                 && f["conversation"]["agent"] == bob_id.as_str()
         })
         .await;
-    assert_eq!(report(&app, &owner, &rule).await["shown"]["fired"], 1);
+    assert_eq!(app.rule_report(&owner, &rule).await["shown"]["fired"], 1);
     app.stop().await;
 }
 
 #[tokio::test]
 async fn a_rule_message_as_an_offline_agent_is_neither_sent_nor_counted() {
-    let app = spawn_app().await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let (app, owner) = spawn_app_as_owner().await;
     let bob_id = app.agent_id(&owner, &app.seed.agent_email).await;
     let rule = app.create_rule(&owner,
         json!({
@@ -83,14 +76,13 @@ async fn a_rule_message_as_an_offline_agent_is_neither_sent_nor_counted() {
     shopper.hello(json!({ "page": page("/") })).await;
     let frames = shopper.drain().await;
     assert!(frames.iter().all(|f| f["type"] != "message"), "{frames:?}");
-    assert_eq!(report(&app, &owner, &rule).await["shown"]["fired"], 0);
+    assert_eq!(app.rule_report(&owner, &rule).await["shown"]["fired"], 0);
     app.stop().await;
 }
 
 #[tokio::test]
 async fn a_rule_message_shows_the_page_path() {
-    let app = spawn_app().await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let (app, owner) = spawn_app_as_owner().await;
     app.create_rule(
         &owner,
         json!({
@@ -111,8 +103,7 @@ async fn a_rule_message_shows_the_page_path() {
 
 #[tokio::test]
 async fn an_idle_rule_fires_although_the_widget_keeps_reporting_idle() {
-    let app = spawn_app().await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let (app, owner) = spawn_app_as_owner().await;
     let rule = app
         .create_rule(
             &owner,
@@ -159,8 +150,7 @@ async fn an_idle_rule_fires_although_the_widget_keeps_reporting_idle() {
 
 #[tokio::test]
 async fn a_later_rule_speaks_after_an_unanswered_proactive_message() {
-    let app = spawn_app().await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let (app, owner) = spawn_app_as_owner().await;
     loose_budget(&app, &owner).await;
     let on = |path: &str, text: &str| {
         json!({
@@ -204,8 +194,7 @@ async fn a_later_rule_speaks_after_an_unanswered_proactive_message() {
 
 #[tokio::test]
 async fn an_unanswered_proactive_message_takes_no_agents_slot() {
-    let app = spawn_app().await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let (app, owner) = spawn_app_as_owner().await;
     let bob = app.login(&app.seed.agent_email, PASSWORD).await;
     // No articles: chats go straight to people, and so does a proactive message's chat.
     app.create_rule(
@@ -248,16 +237,13 @@ async fn an_unanswered_proactive_message_takes_no_agents_slot() {
 #[tokio::test]
 async fn an_idle_conversation_closes_by_itself_and_everyone_is_told() {
     let app = spawn_app_with(|s| s.limits.idle_sweep = Duration::from_millis(100)).await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let owner = app.owner_token().await;
     let mut settings: Value = app
-        .get(
+        .get_json(
             &format!("/api/v1/sites/{}/chat-settings", app.seed.site_id),
             &owner,
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     settings["idle_close_secs"] = json!(0);
     let path = format!("/api/v1/sites/{}/chat-settings", app.seed.site_id);
     let refused = app.put(&path, &owner, settings.clone()).await;
@@ -301,19 +287,11 @@ async fn an_idle_conversation_closes_by_itself_and_everyone_is_told() {
 
 #[tokio::test]
 async fn a_chat_opened_without_the_bot_keeps_the_cart_value_and_goes_first() {
-    let app = spawn_app().await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let (app, owner) = spawn_app_as_owner().await;
     let bob = app.login(&app.seed.agent_email, PASSWORD).await;
     let bob_id = app.agent_id(&owner, &app.seed.agent_email).await;
     let profile = format!("/api/v1/sites/{}/agents/{bob_id}", app.seed.site_id);
-    let patched = app
-        .http
-        .patch(app.url(&profile))
-        .bearer_auth(&owner)
-        .json(&json!({ "capacity": 1 }))
-        .send()
-        .await
-        .unwrap();
+    let patched = app.patch(&profile, &owner, json!({ "capacity": 1 })).await;
     assert_eq!(patched.status(), 200);
 
     // No articles, nobody online: both chats open straight in the queue; the empty cart

@@ -1,19 +1,12 @@
 //! The owners' site report, suggested replies, the visitor filter and a visitor's orders,
 //! driven by real shoppers and agents over real sockets.
 
-use crate::helpers::{PASSWORD, Shopper, TestApp, spawn_app};
+use crate::common::{PASSWORD, Shopper, TestApp, json_of, spawn_app, spawn_app_as_owner};
 use serde_json::{Value, json};
-
-async fn json_of(response: reqwest::Response, status: u16) -> Value {
-    let actual = response.status().as_u16();
-    let body: Value = response.json().await.unwrap_or(Value::Null);
-    assert_eq!(actual, status, "{body}");
-    body
-}
 
 async fn created(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
     let path = format!("/api/v1/sites/{}/{path}", app.seed.site_id);
-    json_of(app.post(&path, token, body).await, 201).await
+    app.created(&path, token, body).await
 }
 
 /// A shopper who said hello; returns the socket and its visitor id.
@@ -42,8 +35,7 @@ async fn says(shopper: &mut Shopper, id: &str, text: &str) -> String {
 
 #[tokio::test]
 async fn the_site_report_counts_days_handoffs_first_responses_and_rules() {
-    let app = spawn_app().await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let (app, owner) = spawn_app_as_owner().await;
     let report_path = format!("/api/v1/sites/{}/report", app.seed.site_id);
     let empty = json_of(app.get(&report_path, &owner).await, 200).await;
     assert_eq!(empty["days"].as_array().unwrap().len(), 14);
@@ -155,8 +147,7 @@ async fn the_site_report_counts_days_handoffs_first_responses_and_rules() {
 
 #[tokio::test]
 async fn the_report_is_for_owners_and_days_must_be_1_to_90() {
-    let app = spawn_app().await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let (app, owner) = spawn_app_as_owner().await;
     let agent = app.login(&app.seed.agent_email, PASSWORD).await;
     let path = format!("/api/v1/sites/{}/report", app.seed.site_id);
     for bad in ["0", "91", "-1", "x", "1.5", ""] {
@@ -173,8 +164,7 @@ async fn the_report_is_for_owners_and_days_must_be_1_to_90() {
 
 #[tokio::test]
 async fn suggestions_rank_canned_replies_and_articles_against_the_shoppers_last_message() {
-    let app = spawn_app().await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let (app, owner) = spawn_app_as_owner().await;
     let agent = app.login(&app.seed.agent_email, PASSWORD).await;
     let size = created(
         &app,

@@ -1,10 +1,9 @@
-use crate::helpers::{PASSWORD, spawn_app, start, test_settings};
+use crate::common::{spawn_app, spawn_app_as_owner, start, test_settings};
 use serde_json::json;
 
 #[tokio::test]
 async fn history_sessions_and_tokens_survive_a_restart_on_the_same_data_dir() {
-    let app = spawn_app().await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let (app, owner) = spawn_app_as_owner().await;
     let mut shopper = app.shopper().await;
     let welcome = shopper.hello(json!({})).await;
     shopper
@@ -100,7 +99,7 @@ async fn a_retried_message_that_was_stored_but_never_published_reaches_the_agent
     store.close().await;
 
     let app = start(test_settings(dir.path()), seed).await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let owner = app.owner_token().await;
     let (mut agent, _) = app.agent(&owner).await;
     let mut shopper = app.shopper().await;
     shopper

@@ -1,4 +1,4 @@
-use crate::helpers::{DEADLINE, SHOP_ORIGIN, Shopper, spawn_app, spawn_app_with};
+use crate::common::{DEADLINE, SHOP_ORIGIN, Shopper, spawn_app, spawn_app_with};
 use serde_json::json;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -298,10 +298,9 @@ fn client_text_frame(text: &str) -> Vec<u8> {
 
 #[tokio::test]
 async fn a_shopper_too_slow_to_read_is_dropped_and_others_are_not_held_up() {
-    use crate::helpers::PASSWORD;
     use serde_json::Value;
     let app = spawn_app_with(|s| s.limits.outbox_capacity = 4).await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let owner = app.owner_token().await;
 
     // A raw client with a tiny receive buffer that says hello, writes once, and never reads.
     let socket = tokio::net::TcpSocket::new_v4().unwrap();
@@ -325,7 +324,7 @@ async fn a_shopper_too_slow_to_read_is_dropped_and_others_are_not_held_up() {
     let conversations = format!("/api/v1/sites/{}/conversations", app.seed.site_id);
     let deadline = std::time::Instant::now() + DEADLINE;
     let (conversation, visitor) = loop {
-        let listed: Value = app.get(&conversations, &owner).await.json().await.unwrap();
+        let listed: Value = app.get_json(&conversations, &owner).await;
         if let Some(c) = listed["conversations"].as_array().and_then(|a| a.first()) {
             break (
                 c["id"].as_str().unwrap().to_owned(),
@@ -346,7 +345,7 @@ async fn a_shopper_too_slow_to_read_is_dropped_and_others_are_not_held_up() {
     for i in 0..2000 {
         app.agent_says(&owner, &conversation, &big).await;
         if i % 10 == 9 {
-            let state: Value = app.get(&visitor_path, &owner).await.json().await.unwrap();
+            let state: Value = app.get_json(&visitor_path, &owner).await;
             if state["online"] == false {
                 dropped = true;
                 break;

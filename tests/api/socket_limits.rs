@@ -2,7 +2,7 @@
 //! refused on what the header declares, text that is not UTF-8, sockets that never say who
 //! they are, and budgets per client address for new visitors and conversations.
 
-use crate::helpers::{DEADLINE, SHOP_ORIGIN, Shopper, TestApp, spawn_app, spawn_app_with};
+use crate::common::{DEADLINE, SHOP_ORIGIN, Shopper, TestApp, spawn_app, spawn_app_with};
 use serde_json::json;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -296,18 +296,13 @@ async fn one_address_opens_only_so_many_new_conversations_a_minute() {
         .await;
     let refused = other.recv().await;
     assert_eq!(refused["code"], "rate_limited", "{refused}");
-    let owner = app
-        .login(&app.seed.owner_email, crate::helpers::PASSWORD)
-        .await;
+    let owner = app.owner_token().await;
     let listed: serde_json::Value = app
-        .get(
+        .get_json(
             &format!("/api/v1/sites/{}/conversations", app.seed.site_id),
             &owner,
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     let count = listed["conversations"].as_array().map_or(0, Vec::len);
     assert_eq!(count, 1, "{listed}");
 }

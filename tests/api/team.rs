@@ -2,34 +2,8 @@
 //! duplicates and bad input named by field, roles and the last-owner guard, removal and the
 //! removed agent losing the site at once; the invited account's one-time password.
 
-use crate::helpers::{PASSWORD, TestApp, spawn_app};
+use crate::common::{PASSWORD, TestApp, json_of, spawn_app_as_owner};
 use serde_json::{Value, json};
-
-async fn json_of(response: reqwest::Response, status: u16) -> Value {
-    let actual = response.status().as_u16();
-    let body: Value = response.json().await.unwrap_or(Value::Null);
-    assert_eq!(actual, status, "{body}");
-    body
-}
-
-async fn patch(app: &TestApp, path: &str, token: &str, body: Value) -> reqwest::Response {
-    app.http
-        .patch(app.url(path))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-}
-
-async fn delete(app: &TestApp, path: &str, token: &str) -> reqwest::Response {
-    app.http
-        .delete(app.url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-}
 
 fn agents_path(app: &TestApp) -> String {
     format!("/api/v1/sites/{}/agents", app.seed.site_id)
@@ -42,19 +16,15 @@ async fn listed(app: &TestApp, token: &str) -> Vec<Value> {
 
 #[tokio::test]
 async fn an_invited_new_account_gets_a_one_time_password_it_must_change() {
-    let app = spawn_app().await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
-    let created = json_of(
-        app.post(
+    let (app, owner) = spawn_app_as_owner().await;
+    let created = app
+        .created(
             &agents_path(&app),
             &owner,
             json!({ "email": "Nina@Shop.example", "name": " Nina ", "role": "agent",
                     "capacity": 5, "skills": ["de", "returns"] }),
         )
-        .await,
-        201,
-    )
-    .await;
+        .await;
     let agent = &created["agent"];
     assert_eq!(agent["name"], "Nina");
     assert_eq!(agent["role"], "agent");
@@ -96,22 +66,18 @@ async fn an_invited_new_account_gets_a_one_time_password_it_must_change() {
 
 #[tokio::test]
 async fn an_existing_account_is_added_and_a_member_is_a_conflict() {
-    let app = spawn_app().await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let (app, owner) = spawn_app_as_owner().await;
     let outsider = app.login(&app.seed.outsider_email, PASSWORD).await;
     let site = format!("/api/v1/sites/{}", app.seed.site_id);
     assert_eq!(app.get(&site, &outsider).await.status(), 403);
 
-    let added = json_of(
-        app.post(
+    let added = app
+        .created(
             &agents_path(&app),
             &owner,
             json!({ "email": app.seed.outsider_email, "name": "Ignored", "role": "owner" }),
         )
-        .await,
-        201,
-    )
-    .await;
+        .await;
     // The answer looks like a new account's (see the test below); the account keeps its
     // own name and password.
     assert!(added["one_time_password"].is_string(), "{added}");
@@ -152,8 +118,7 @@ async fn an_existing_account_is_added_and_a_member_is_a_conflict() {
 
 #[tokio::test]
 async fn bad_invitations_name_the_field_and_only_owners_may_invite() {
-    let app = spawn_app().await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let (app, owner) = spawn_app_as_owner().await;
     let agent = app.login(&app.seed.agent_email, PASSWORD).await;
     let good = json!({ "email": "x@shop.example", "name": "X", "role": "agent" });
     let with = |key: &str, value: Value| {
@@ -194,33 +159,35 @@ async fn bad_invitations_name_the_field_and_only_owners_may_invite() {
     assert_eq!(forbidden["error"]["code"], "forbidden");
     assert_eq!(listed(&app, &owner).await.len(), 2, "nothing was created");
     // The same body from the owner works: the refusals were about the field or the caller.
-    json_of(app.post(&agents_path(&app), &owner, good).await, 201).await;
+    app.created(&agents_path(&app), &owner, good).await;
     app.stop().await;
 }
 
 #[tokio::test]
 async fn roles_change_but_the_last_owner_stays_an_owner() {
-    let app = spawn_app().await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let (app, owner) = spawn_app_as_owner().await;
     let owner_id = app.agent_id(&owner, &app.seed.owner_email).await;
     let bob_id = app.agent_id(&owner, &app.seed.agent_email).await;
     let path = |id: &str| format!("{}/{id}", agents_path(&app));
 
     let last = json_of(
-        patch(&app, &path(&owner_id), &owner, json!({ "role": "agent" })).await,
+        app.patch(&path(&owner_id), &owner, json!({ "role": "agent" }))
+            .await,
         409,
     )
     .await;
     assert_eq!(last["error"]["field"], "role");
     let bad = json_of(
-        patch(&app, &path(&bob_id), &owner, json!({ "role": "admin" })).await,
+        app.patch(&path(&bob_id), &owner, json!({ "role": "admin" }))
+            .await,
         400,
     )
     .await;
     assert_eq!(bad["error"]["field"], "role");
 
     let promoted = json_of(
-        patch(&app, &path(&bob_id), &owner, json!({ "role": "owner" })).await,
+        app.patch(&path(&bob_id), &owner, json!({ "role": "owner" }))
+            .await,
         200,
     )
     .await;
@@ -228,8 +195,7 @@ async fn roles_change_but_the_last_owner_stays_an_owner() {
     assert_eq!(promoted["capacity"], 3, "the profile is kept");
     // With two owners, the first may step down; then Bob is the last one.
     let stepped = json_of(
-        patch(
-            &app,
+        app.patch(
             &path(&owner_id),
             &owner,
             json!({ "role": "agent", "capacity": 4 }),
@@ -253,11 +219,14 @@ async fn roles_change_but_the_last_owner_stays_an_owner() {
     assert!(roles.contains(&(app.seed.owner_email.clone(), "agent".into())));
     assert!(roles.contains(&(app.seed.agent_email.clone(), "owner".into())));
     // No longer an owner: the next change is refused.
-    let refused = patch(&app, &path(&bob_id), &owner, json!({ "role": "agent" })).await;
+    let refused = app
+        .patch(&path(&bob_id), &owner, json!({ "role": "agent" }))
+        .await;
     assert_eq!(refused.status(), 403);
     let bob = app.login(&app.seed.agent_email, PASSWORD).await;
     let last = json_of(
-        patch(&app, &path(&bob_id), &bob, json!({ "role": "agent" })).await,
+        app.patch(&path(&bob_id), &bob, json!({ "role": "agent" }))
+            .await,
         409,
     )
     .await;
@@ -267,8 +236,7 @@ async fn roles_change_but_the_last_owner_stays_an_owner() {
 
 #[tokio::test]
 async fn a_removed_agent_loses_the_site_at_once_and_the_last_owner_stays() {
-    let app = spawn_app().await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let (app, owner) = spawn_app_as_owner().await;
     let bob = app.login(&app.seed.agent_email, PASSWORD).await;
     let owner_id = app.agent_id(&owner, &app.seed.owner_email).await;
     let bob_id = app.agent_id(&owner, &app.seed.agent_email).await;
@@ -276,10 +244,10 @@ async fn a_removed_agent_loses_the_site_at_once_and_the_last_owner_stays() {
     let site = format!("/api/v1/sites/{}", app.seed.site_id);
     assert_eq!(app.get(&site, &bob).await.status(), 200);
 
-    assert_eq!(delete(&app, &path(&owner_id), &bob).await.status(), 403);
-    let last = json_of(delete(&app, &path(&owner_id), &owner).await, 409).await;
+    assert_eq!(app.delete(&path(&owner_id), &bob).await.status(), 403);
+    let last = json_of(app.delete(&path(&owner_id), &owner).await, 409).await;
     assert_eq!(last["error"]["code"], "conflict");
-    assert_eq!(delete(&app, &path(&bob_id), &owner).await.status(), 204);
+    assert_eq!(app.delete(&path(&bob_id), &owner).await.status(), 204);
 
     // Bob's still valid token no longer opens the site or its conversations.
     assert_eq!(app.get(&site, &bob).await.status(), 403);
@@ -297,19 +265,16 @@ async fn a_removed_agent_loses_the_site_at_once_and_the_last_owner_stays() {
         .map(|a| a["email"].clone())
         .collect();
     assert_eq!(emails, [json!(app.seed.owner_email)]);
-    let gone = json_of(delete(&app, &path(&bob_id), &owner).await, 404).await;
+    let gone = json_of(app.delete(&path(&bob_id), &owner).await, 404).await;
     assert_eq!(gone["error"]["code"], "not_found");
     // Invited again, Bob is back with his old account and no new password.
-    let back = json_of(
-        app.post(
+    let back = app
+        .created(
             &agents_path(&app),
             &owner,
             json!({ "email": app.seed.agent_email, "name": "Bob", "role": "agent" }),
         )
-        .await,
-        201,
-    )
-    .await;
+        .await;
     assert_eq!(back["agent"]["id"], bob_id.as_str());
     assert_eq!(app.get(&site, &bob).await.status(), 200);
     // The one-time password in the answer is not his: his own still works.
@@ -328,8 +293,7 @@ async fn a_removed_agent_loses_the_site_at_once_and_the_last_owner_stays() {
 
 #[tokio::test]
 async fn a_removed_agents_open_socket_reconnects_without_the_site_and_its_chat_is_requeued() {
-    let app = spawn_app().await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let (app, owner) = spawn_app_as_owner().await;
     let bob = app.login(&app.seed.agent_email, PASSWORD).await;
     let bob_id = app.agent_id(&owner, &app.seed.agent_email).await;
     let (mut bob_socket, ready) = app.agent(&bob).await;
@@ -355,7 +319,7 @@ async fn a_removed_agents_open_socket_reconnects_without_the_site_and_its_chat_i
     let conversation = routed["conversation_id"].as_str().unwrap().to_owned();
 
     let path = format!("{}/{bob_id}", agents_path(&app));
-    assert_eq!(delete(&app, &path, &owner).await.status(), 204);
+    assert_eq!(app.delete(&path, &owner).await.status(), 204);
     // His open socket is told to reconnect (1012) instead of going on with the old sites…
     let close = bob_socket.closed().await.expect("a close frame");
     assert_eq!(u16::from(close.code), 1012, "{close:?}");
@@ -382,8 +346,7 @@ async fn a_removed_agents_open_socket_reconnects_without_the_site_and_its_chat_i
 /// account: the same answer as for a new email, without its name, presence or other sites.
 #[tokio::test]
 async fn an_owner_sets_routing_for_their_own_site_only_and_learns_nothing_of_others() {
-    let app = spawn_app().await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let (app, owner) = spawn_app_as_owner().await;
     let outsider = app.login(&app.seed.outsider_email, PASSWORD).await;
     let b_agents = format!("/api/v1/sites/{}/agents", app.seed.other_site_id);
     let profile_on_b = |rows: Value| {
@@ -446,8 +409,7 @@ async fn an_owner_sets_routing_for_their_own_site_only_and_learns_nothing_of_oth
     let id = existing["agent"]["id"].as_str().unwrap().to_owned();
 
     let changed = json_of(
-        patch(
-            &app,
+        app.patch(
             &format!("{}/{id}", agents_path(&app)),
             &owner,
             json!({ "capacity": 1, "skills": ["de"] }),
@@ -498,7 +460,7 @@ async fn an_owner_sets_routing_for_their_own_site_only_and_learns_nothing_of_oth
 
     // A chat on B is routed to the agent (B's capacity 3)…
     let b_url = app.ws_url(&app.seed.other_public_key);
-    let mut b_shopper = crate::helpers::Shopper::connect(&b_url, Some("https://other.example"))
+    let mut b_shopper = crate::common::Shopper::connect(&b_url, Some("https://other.example"))
         .await
         .unwrap();
     b_shopper.hello(json!({})).await;
@@ -526,7 +488,7 @@ async fn an_owner_sets_routing_for_their_own_site_only_and_learns_nothing_of_oth
 }
 
 /// The next `routed` frame for a chat of `site`, skipping the rest.
-async fn routed_on(socket: &mut crate::helpers::Shopper, site: &str) -> Value {
+async fn routed_on(socket: &mut crate::common::Shopper, site: &str) -> Value {
     loop {
         let frame = socket.recv().await;
         if frame["type"] == "routed" && frame["site_id"] == site {
@@ -539,15 +501,14 @@ async fn routed_on(socket: &mut crate::helpers::Shopper, site: &str) -> Value {
 /// dashboard at once (its socket is asked to reconnect and the fresh `ready` carries it).
 #[tokio::test]
 async fn a_changed_capacity_reaches_the_agents_open_dashboard() {
-    let app = spawn_app().await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let (app, owner) = spawn_app_as_owner().await;
     let bob = app.login(&app.seed.agent_email, PASSWORD).await;
     let bob_id = app.agent_id(&owner, &app.seed.agent_email).await;
     let (mut bob_socket, ready) = app.agent(&bob).await;
     assert_ne!(ready["sites"][0]["capacity"], 7, "{ready}");
     let path = format!("/api/v1/sites/{}/agents/{bob_id}", app.seed.site_id);
     json_of(
-        patch(&app, &path, &owner, json!({ "capacity": 7 })).await,
+        app.patch(&path, &owner, json!({ "capacity": 7 })).await,
         200,
     )
     .await;

@@ -1,6 +1,6 @@
 //! Trigger rules end to end: the owner API, and proactive messages on real shopper sockets.
 
-use crate::helpers::{PASSWORD, TestApp, spawn_app, start, test_settings};
+use crate::common::{PASSWORD, spawn_app_as_owner, start, test_settings};
 use serde_json::{Value, json};
 
 /// A rule that greets a shopper who has been on a product page for `secs`.
@@ -22,11 +22,6 @@ fn product_page() -> Value {
     json!({ "url": "https://shop.example/p/jacket", "title": "Jacket", "type": "product" })
 }
 
-async fn report(app: &TestApp, token: &str, rule: &str) -> Value {
-    let path = format!("/api/v1/sites/{}/rules/{rule}/report", app.seed.site_id);
-    app.get(&path, token).await.json().await.unwrap()
-}
-
 fn bot_messages(frames: &[Value]) -> usize {
     frames
         .iter()
@@ -36,8 +31,7 @@ fn bot_messages(frames: &[Value]) -> usize {
 
 #[tokio::test]
 async fn owners_manage_rules_and_bad_rules_are_refused_by_path() {
-    let app = spawn_app().await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let (app, owner) = spawn_app_as_owner().await;
     let rules = format!("/api/v1/sites/{}/rules", app.seed.site_id);
 
     let bad = app
@@ -70,7 +64,7 @@ async fn owners_manage_rules_and_bad_rules_are_refused_by_path() {
         .create_rule(&owner, dwell(40.0, json!({ "once_per": "visitor" }), 0))
         .await;
     let one = format!("{rules}/{id}");
-    let got: Value = app.get(&one, &owner).await.json().await.unwrap();
+    let got: Value = app.get_json(&one, &owner).await;
     assert_eq!(
         (got["name"].as_str(), got["enabled"].as_bool()),
         (Some("Dwell"), Some(true))
@@ -78,14 +72,7 @@ async fn owners_manage_rules_and_bad_rules_are_refused_by_path() {
 
     let mut changed = dwell(60.0, json!({ "once_per": "session" }), 0);
     changed["name"] = json!("Longer dwell");
-    let replaced = app
-        .http
-        .put(app.url(&one))
-        .bearer_auth(&owner)
-        .json(&changed)
-        .send()
-        .await
-        .unwrap();
+    let replaced = app.put(&one, &owner, changed).await;
     assert_eq!(replaced.status(), 200);
     let disabled: Value = app
         .post(&format!("{one}/disable"), &owner, json!({}))
@@ -94,7 +81,7 @@ async fn owners_manage_rules_and_bad_rules_are_refused_by_path() {
         .await
         .unwrap();
     assert_eq!(disabled["enabled"], false);
-    let listed: Value = app.get(&rules, &owner).await.json().await.unwrap();
+    let listed: Value = app.get_json(&rules, &owner).await;
     assert_eq!(listed["rules"][0]["name"], "Longer dwell");
 
     // Not the outsider's site, and agents (not owners) of a site do not manage its rules.
@@ -107,13 +94,7 @@ async fn owners_manage_rules_and_bad_rules_are_refused_by_path() {
         "agent role"
     );
 
-    let deleted = app
-        .http
-        .delete(app.url(&one))
-        .bearer_auth(&owner)
-        .send()
-        .await
-        .unwrap();
+    let deleted = app.delete(&one, &owner).await;
     assert_eq!(deleted.status(), 204);
     assert_eq!(app.get(&one, &owner).await.status(), 404);
     app.stop().await;
@@ -121,8 +102,7 @@ async fn owners_manage_rules_and_bad_rules_are_refused_by_path() {
 
 #[tokio::test]
 async fn a_shopper_lingering_on_a_product_gets_the_bot_message_once_across_tabs_and_reconnects() {
-    let app = spawn_app().await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let (app, owner) = spawn_app_as_owner().await;
     let rule = app
         .create_rule(&owner, dwell(0.5, json!({ "once_per": "visitor" }), 0))
         .await;
@@ -159,7 +139,7 @@ async fn a_shopper_lingering_on_a_product_gets_the_bot_message_once_across_tabs_
         .await;
     assert_eq!(bot_messages(&tab2.drain().await), 0);
     assert_eq!(bot_messages(&tab3.drain().await), 0);
-    assert_eq!(report(&app, &owner, &rule).await["shown"]["fired"], 1);
+    assert_eq!(app.rule_report(&owner, &rule).await["shown"]["fired"], 1);
 
     // The funnel follows the shopper: opened the widget, replied, bought.
     tab2.send(json!({ "type": "event", "name": "widget_open" }))
@@ -172,7 +152,7 @@ async fn a_shopper_lingering_on_a_product_gets_the_bot_message_once_across_tabs_
     tab2.send(json!({ "type": "event", "name": "purchase", "props": { "total": 129 } }))
         .await;
     tab2.drain().await;
-    let funnel = report(&app, &owner, &rule).await;
+    let funnel = app.rule_report(&owner, &rule).await;
     assert_eq!(funnel["shown"]["opened"], 1);
     assert_eq!(funnel["shown"]["replied"], 1);
     assert_eq!(
@@ -186,8 +166,7 @@ async fn a_shopper_lingering_on_a_product_gets_the_bot_message_once_across_tabs_
 
 #[tokio::test]
 async fn once_per_visitor_survives_a_restart() {
-    let app = spawn_app().await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let (app, owner) = spawn_app_as_owner().await;
     // A tag rule shows nothing, so no open conversation can be what holds it back.
     let rule = app
         .create_rule(
@@ -204,7 +183,7 @@ async fn once_per_visitor_survives_a_restart() {
     let mut shopper = app.shopper().await;
     let welcome = shopper.hello(json!({ "page": product_page() })).await;
     shopper.drain().await;
-    assert_eq!(report(&app, &owner, &rule).await["shown"]["fired"], 1);
+    assert_eq!(app.rule_report(&owner, &rule).await["shown"]["fired"], 1);
     let visitor = format!(
         "/api/v1/sites/{}/visitors/{}",
         app.seed.site_id,
@@ -222,11 +201,11 @@ async fn once_per_visitor_survives_a_restart() {
         .await;
     back.drain().await;
     assert_eq!(
-        report(&app, &owner, &rule).await["shown"]["fired"],
+        app.rule_report(&owner, &rule).await["shown"]["fired"],
         1,
         "not fired again after the restart"
     );
-    let state: Value = app.get(&visitor, &owner).await.json().await.unwrap();
+    let state: Value = app.get_json(&visitor, &owner).await;
     assert_eq!(state["tags"], json!(["browsed-products"]));
     app.stop().await;
     drop(dir);
@@ -234,8 +213,7 @@ async fn once_per_visitor_survives_a_restart() {
 
 #[tokio::test]
 async fn held_out_visitors_see_nothing_but_are_counted() {
-    let app = spawn_app().await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let (app, owner) = spawn_app_as_owner().await;
     let mut rule = dwell(0.0, json!({ "once_per": "visitor" }), 100);
     rule["conditions"] = json!({ "fact": "page.type", "op": "eq", "value": "product" });
     let rule = app.create_rule(&owner, rule).await;
@@ -252,7 +230,7 @@ async fn held_out_visitors_see_nothing_but_are_counted() {
             .all(|f| f["type"] != "proactive" && f["type"] != "message"),
         "{frames:?}"
     );
-    let funnel = report(&app, &owner, &rule).await;
+    let funnel = app.rule_report(&owner, &rule).await;
     assert_eq!(funnel["held_out"]["fired"], 1);
     assert_eq!(funnel["held_out"]["converted"], 1);
     assert_eq!(funnel["shown"]["fired"], 0);
@@ -261,8 +239,7 @@ async fn held_out_visitors_see_nothing_but_are_counted() {
 
 #[tokio::test]
 async fn simulate_shows_when_rules_fire_and_why_not() {
-    let app = spawn_app().await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let (app, owner) = spawn_app_as_owner().await;
     let journey = json!({
         "steps": [
             { "at": 0, "event": "page_view", "props": { "url": "https://shop.example/p/1", "type": "product" } },
@@ -302,9 +279,10 @@ async fn simulate_shows_when_rules_fire_and_why_not() {
 
 #[tokio::test]
 async fn a_webhook_action_posts_the_firing_signed_with_the_sites_secret() {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let app = crate::helpers::spawn_app_with(|s| s.allow_http_webhooks = true).await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    use crate::common::http_peer::read_request;
+    use tokio::io::AsyncWriteExt;
+    let app = crate::common::spawn_app_with(|s| s.allow_http_webhooks = true).await;
+    let owner = app.owner_token().await;
     let receiver = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let hook = format!(
         "http://127.0.0.1:{}/hook",
@@ -325,34 +303,14 @@ async fn a_webhook_action_posts_the_firing_signed_with_the_sites_secret() {
     let welcome = shopper.hello(json!({ "page": product_page() })).await;
     shopper.send(json!({ "type": "event", "name": "add_to_cart", "props": { "sku": "J-1", "price": 129 } })).await;
 
-    let (mut conn, _) = tokio::time::timeout(crate::helpers::DEADLINE, receiver.accept())
+    let (mut conn, _) = tokio::time::timeout(crate::common::DEADLINE, receiver.accept())
         .await
         .unwrap()
         .unwrap();
-    let mut request = Vec::new();
-    let mut buf = [0u8; 4096];
-    let (head, body) = loop {
-        let n = tokio::time::timeout(crate::helpers::DEADLINE, conn.read(&mut buf))
-            .await
-            .unwrap()
-            .unwrap();
-        assert!(n > 0, "connection closed early");
-        request.extend_from_slice(&buf[..n]);
-        let text = String::from_utf8_lossy(&request).to_string();
-        if let Some((head, body)) = text.split_once("\r\n\r\n") {
-            let length: usize = head
-                .lines()
-                .find_map(|l| {
-                    l.to_ascii_lowercase()
-                        .strip_prefix("content-length:")
-                        .map(|v| v.trim().parse().unwrap())
-                })
-                .unwrap_or(0);
-            if body.len() >= length {
-                break (head.to_owned(), body.to_owned());
-            }
-        }
-    };
+    let (head, body) = tokio::time::timeout(crate::common::DEADLINE, read_request(&mut conn))
+        .await
+        .unwrap()
+        .expect("connection closed early");
     conn.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")
         .await
         .unwrap();
@@ -364,11 +322,8 @@ async fn a_webhook_action_posts_the_firing_signed_with_the_sites_secret() {
     assert_eq!(payload["visitor_id"], welcome["visitor_id"]);
     assert_eq!(payload["cart"]["total"], 129.0);
     let site: Value = app
-        .get(&format!("/api/v1/sites/{}", app.seed.site_id), &owner)
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/api/v1/sites/{}", app.seed.site_id), &owner)
+        .await;
     let expected = shopchat::webhooks::signature(site["identity_secret"].as_str().unwrap(), &body);
     let signature = head
         .lines()
@@ -383,22 +338,14 @@ async fn a_webhook_action_posts_the_firing_signed_with_the_sites_secret() {
 
 #[tokio::test]
 async fn business_hours_follow_the_sites_settings() {
-    let app = spawn_app().await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let (app, owner) = spawn_app_as_owner().await;
     let settings = format!("/api/v1/sites/{}/trigger-settings", app.seed.site_id);
-    let mut body: Value = app.get(&settings, &owner).await.json().await.unwrap();
+    let mut body: Value = app.get_json(&settings, &owner).await;
     assert_eq!(body["fatigue_max"], 1);
 
     body["business_hours"] =
         json!({ "timezone": "Mars/Olympus", "days": [1], "open": "09:00", "close": "17:00" });
-    let refused = app
-        .http
-        .put(app.url(&settings))
-        .bearer_auth(&owner)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+    let refused = app.put(&settings, &owner, body.clone()).await;
     assert_eq!(refused.status(), 400);
     assert_eq!(
         refused.json::<Value>().await.unwrap()["error"]["field"],
@@ -407,14 +354,7 @@ async fn business_hours_follow_the_sites_settings() {
 
     // Open from 00:00 to 00:00 on no time at all: always closed.
     body["business_hours"] = json!({ "timezone": "Europe/Berlin", "days": [1, 2, 3, 4, 5, 6, 7], "open": "00:00", "close": "00:00" });
-    let saved = app
-        .http
-        .put(app.url(&settings))
-        .bearer_auth(&owner)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+    let saved = app.put(&settings, &owner, body.clone()).await;
     assert_eq!(saved.status(), 200);
     let open_rule = app.create_rule(&owner, json!({ "name": "open", "when": "page_view",
         "conditions": { "fact": "business_hours", "op": "eq", "value": true }, "actions": [{ "type": "tag", "tag": "open" }] })).await;
@@ -424,17 +364,19 @@ async fn business_hours_follow_the_sites_settings() {
     shopper.hello(json!({ "page": product_page() })).await;
     shopper.drain().await;
     assert_eq!(
-        report(&app, &owner, &closed_rule).await["shown"]["fired"],
+        app.rule_report(&owner, &closed_rule).await["shown"]["fired"],
         1
     );
-    assert_eq!(report(&app, &owner, &open_rule).await["shown"]["fired"], 0);
+    assert_eq!(
+        app.rule_report(&owner, &open_rule).await["shown"]["fired"],
+        0
+    );
     app.stop().await;
 }
 
 #[tokio::test]
 async fn no_proactive_message_while_the_shopper_types() {
-    let app = spawn_app().await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let (app, owner) = spawn_app_as_owner().await;
     app.create_rule(&owner, dwell(0.3, json!({ "once_per": "visitor" }), 0))
         .await;
     let mut shopper = app.shopper().await;
@@ -449,7 +391,7 @@ async fn no_proactive_message_while_the_shopper_types() {
         app.seed.site_id,
         welcome["visitor_id"].as_str().unwrap()
     );
-    let deadline = std::time::Instant::now() + crate::helpers::DEADLINE;
+    let deadline = std::time::Instant::now() + crate::common::DEADLINE;
     while app.get(&path, &owner).await.json::<Value>().await.unwrap()["time_on_page_ms"]
         .as_i64()
         .unwrap_or(0)
@@ -478,20 +420,12 @@ async fn no_proactive_message_while_the_shopper_types() {
 
 #[tokio::test]
 async fn a_dismissed_rule_stays_quiet_for_that_visitor() {
-    let app = spawn_app().await;
-    let owner = app.login(&app.seed.owner_email, PASSWORD).await;
+    let (app, owner) = spawn_app_as_owner().await;
     // A generous budget, so only the dismissal can hold the rule back.
     let settings = format!("/api/v1/sites/{}/trigger-settings", app.seed.site_id);
     let budget =
         json!({ "fatigue_max": 100, "fatigue_window_secs": 3600, "attribution_window_secs": 3600 });
-    let saved = app
-        .http
-        .put(app.url(&settings))
-        .bearer_auth(&owner)
-        .json(&budget)
-        .send()
-        .await
-        .unwrap();
+    let saved = app.put(&settings, &owner, budget.clone()).await;
     assert_eq!(saved.status(), 200);
     let rule = app
         .create_rule(

@@ -34,20 +34,10 @@ async fn talk_to_a_person_reaches_an_agent_whose_reply_appears() {
     let (mut agent, _) = scene.chat.agent(&scene.token).await;
     scene.visit("/").await;
     scene.browser.open_chat().await;
-    scene
-        .browser
-        .wait_for(
-            "the handoff button",
-            "return !!$('button[data-role=handoff]');",
-        )
-        .await;
-    scene
-        .browser
-        .js("$('button[data-role=handoff]').click();")
-        .await;
+    scene.browser.ask_for_a_person().await;
 
     let frame = agent
-        .until("the shopper's chat coming to people", |f| {
+        .until_named("the shopper's chat coming to people", |f| {
             f["type"] == "routed"
                 || (f["type"] == "conversation"
                     && matches!(
@@ -78,7 +68,7 @@ async fn an_agents_html_shows_as_literal_text() {
     scene.browser.open_chat().await;
     scene.browser.say("Hello?").await;
     let frame = agent
-        .until("the shopper's message", |f| {
+        .until_named("the shopper's message", |f| {
             f["type"] == "message" && f["message"]["author"]["kind"] == "shopper"
         })
         .await;
@@ -134,17 +124,7 @@ async fn with_nobody_online_the_shopper_leaves_an_email_for_the_answer() {
     let scene = Scene::new(1280).await;
     scene.visit("/").await;
     scene.browser.open_chat().await;
-    scene
-        .browser
-        .wait_for(
-            "the handoff button",
-            "return !!$('button[data-role=handoff]');",
-        )
-        .await;
-    scene
-        .browser
-        .js("$('button[data-role=handoff]').click();")
-        .await;
+    scene.browser.ask_for_a_person().await;
 
     // No agent is connected: the widget says so and offers the email form.
     scene
@@ -167,13 +147,7 @@ async fn with_nobody_online_the_shopper_leaves_an_email_for_the_answer() {
     let path = scene.chat.site_path("/conversations?status=open");
     let until = tokio::time::Instant::now() + crate::support::DEADLINE;
     loop {
-        let listed: serde_json::Value = scene
-            .chat
-            .get(&path, &scene.token)
-            .await
-            .json()
-            .await
-            .unwrap();
+        let listed: serde_json::Value = scene.chat.get_json(&path, &scene.token).await;
         let found = listed["conversations"]
             .as_array()
             .is_some_and(|c| c.iter().any(|c| c["contact_email"] == "eva@example.com"));

@@ -2,16 +2,15 @@
 //! loads, reads the product from the JSON-LD, the cart reaches the agents, and checkout
 //! reports the order and empties the cart.
 
-use crate::support::{Browser, ChatServer, free_port};
+use crate::support::{Browser, chat_server_on, free_port};
 use serde_json::{Value, json};
 use shopchat::startup::DEMO_SITE_NAME;
 
 #[tokio::test]
 async fn the_demo_shops_product_and_cart_reach_the_agents() {
     let port = free_port();
-    let chat =
-        ChatServer::start_site(DEMO_SITE_NAME, &[format!("http://127.0.0.1:{port}")], port).await;
-    let token = chat.login().await;
+    let chat = chat_server_on(DEMO_SITE_NAME, &[format!("http://127.0.0.1:{port}")], port).await;
+    let token = chat.owner_token().await;
     let (mut agent, _) = chat.agent(&token).await;
     let browser = Browser::start(1280).await;
 
@@ -25,7 +24,7 @@ async fn the_demo_shops_product_and_cart_reach_the_agents() {
     // The widget reports the product it read from the JSON-LD (agents see the visitor
     // updated) before the shopper buys, so the two events cannot race each other.
     agent
-        .until("the visitor updated by the product view", |f| {
+        .until_named("the visitor updated by the product view", |f| {
             f["type"] == "visitor" && f["change"] == "updated"
         })
         .await;
@@ -34,17 +33,14 @@ async fn the_demo_shops_product_and_cart_reach_the_agents() {
         .await;
 
     let frame = agent
-        .until("the visitor with the jacket in the cart", |f| {
+        .until_named("the visitor with the jacket in the cart", |f| {
             f["type"] == "visitor" && f["visitor"]["cart_total"] == json!(189.0)
         })
         .await;
     let visitor = frame["visitor"]["visitor_id"].as_str().unwrap().to_owned();
     let state: Value = chat
-        .get(&chat.site_path(&format!("/visitors/{visitor}")), &token)
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&chat.site_path(&format!("/visitors/{visitor}")), &token)
+        .await;
     assert_eq!(state["cart"]["currency"], "EUR", "{state}");
     assert_eq!(state["cart"]["items"][0]["sku"], "JKT-ALP-01", "{state}");
     assert_eq!(state["cart"]["items"][0]["qty"], 1, "{state}");
@@ -62,7 +58,7 @@ async fn the_demo_shops_product_and_cart_reach_the_agents() {
     let stored = browser
         .js(&format!(
             "const v = localStorage.getItem('shopchat:{}'); return v && JSON.parse(v).vid;",
-            chat.public_key
+            chat.seed.public_key
         ))
         .await;
     assert_eq!(stored, json!(visitor), "the widget stored the visitor id");
@@ -79,7 +75,7 @@ async fn the_demo_shops_product_and_cart_reach_the_agents() {
     let path = chat.site_path(&format!("/visitors/{visitor}"));
     let until = tokio::time::Instant::now() + crate::support::DEADLINE;
     loop {
-        let state: Value = chat.get(&path, &token).await.json().await.unwrap();
+        let state: Value = chat.get_json(&path, &token).await;
         // The page reports the purchase, then the emptied cart, on the same socket in order.
         if state["current_page"]["path"] == "/demo/checkout.html"
             && state["cart"]["total"] == json!(0.0)

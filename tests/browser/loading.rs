@@ -33,19 +33,13 @@ async fn calls_queued_before_the_script_loads_are_replayed() {
     scene.visit("/early").await;
 
     let frame = agent
-        .until("the visitor with Eva's cart", |f| {
+        .until_named("the visitor with Eva's cart", |f| {
             f["type"] == "visitor" && f["visitor"]["cart_total"] == json!(59.5)
         })
         .await;
     let visitor = frame["visitor"]["visitor_id"].as_str().unwrap().to_owned();
     let path = scene.chat.site_path(&format!("/visitors/{visitor}"));
-    let state: Value = scene
-        .chat
-        .get(&path, &scene.token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let state: Value = scene.chat.get_json(&path, &scene.token).await;
     assert_eq!(state["cart"]["total"], json!(59.5), "{state}");
     assert_eq!(state["cart"]["currency"], "EUR");
     let skus: Vec<&str> = state["cart"]["items"]

@@ -7,9 +7,14 @@
 //! teaser, teaser-text, dismiss, offline, email) and messages as `div[data-kind=…]` with
 //! `[data-role=author]` and `[data-role=text]`.
 
+// The harness shared with the API tests; this binary uses only part of it.
+#[allow(dead_code, unused_imports)]
+#[path = "../common/mod.rs"]
+mod common;
 mod support;
 
 mod chat;
+mod console;
 mod dashboard;
 mod demo_shop;
 mod loading;

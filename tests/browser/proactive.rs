@@ -10,7 +10,7 @@ async fn a_dwell_teaser_shows_and_once_dismissed_stays_away_after_a_reload() {
     let scene = Scene::new(1280).await;
     scene
         .chat
-        .add_rule(
+        .create_rule(
             &scene.token,
             json!({
                 "name": "Short dwell",

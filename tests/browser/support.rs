@@ -1,16 +1,14 @@
-//! Browser-test harness: the real chat server on a free port, a shop served from another origin
-//! by a tiny static HTTP server, a headless Chromium driven over WebDriver (chromedriver), and
-//! an agent on the agent socket. Every wait is for a condition with a deadline, never a sleep.
+//! What only the browser tests need, on top of the shared harness (`tests/common/`): the chat
+//! server seeded as a browser test wants it, a shop served from another origin by a tiny static
+//! HTTP server, and a headless Chromium driven over WebDriver (chromedriver). Every wait is for
+//! a condition with a deadline, never a sleep.
 
+use crate::common::app::spawn_seeded;
+use crate::common::seed::SeedPlan;
+// What browser tests take from the shared harness, so they import from one place.
+pub use crate::common::{OWNER_EMAIL, PASSWORD, Socket, TestApp, free_port};
 use fantoccini::{Client, ClientBuilder};
-use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
-use shopchat::auth::hash_password;
-use shopchat::config::Settings;
-use shopchat::domain::{Email, Origin, Role};
-use shopchat::startup::{Application, Shutdown};
-use shopchat::store::sqlite::SqliteStore;
-use shopchat::store::{NewAgent, NewSite, prelude::*};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -20,17 +18,12 @@ use tempfile::TempDir;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, SemaphorePermit};
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-/// How long any single wait may take before the test fails.
+/// How long any single wait may take before the test fails: longer than the API tests'
+/// deadline, as a browser shares the machine's two cores with the server.
 pub const DEADLINE: Duration = Duration::from_secs(15);
 /// How often a browser condition is polled while waiting for it.
 const POLL: Duration = Duration::from_millis(50);
-pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
-pub const OWNER_EMAIL: &str = "owner@shop.example";
-pub const OWNER_NAME: &str = "Ann";
-pub const PASSWORD: &str = "correct horse battery staple";
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -52,199 +45,28 @@ pub fn screenshot_dir() -> PathBuf {
 // ---------------------------------------------------------------------------------------------
 // The chat server
 
-/// The real server with one shop site (origin = the test shop's) and its owner account.
-pub struct ChatServer {
-    pub port: u16,
-    pub site_id: String,
-    pub public_key: String,
-    pub http: reqwest::Client,
-    shutdown: Shutdown,
-    server: tokio::task::JoinHandle<std::io::Result<()>>,
-    settings: Settings,
-    _dir: TempDir,
+/// The real server with one shop site allowing exactly `origins` and its owner, on a free port.
+pub async fn chat_server(origins: &[String]) -> TestApp {
+    chat_server_on("Browser shop", origins, 0).await
 }
 
-impl ChatServer {
-    /// Seeds a site allowing exactly `origins` and an owner, then starts the server on port 0.
-    pub async fn start(origins: &[String]) -> ChatServer {
-        ChatServer::start_site("Browser shop", origins, 0).await
-    }
-
-    /// Seeds a site named `name` allowing `origins`, and serves on `port` (0: a free one).
-    pub async fn start_site(name: &str, origins: &[String], port: u16) -> ChatServer {
-        let dir = TempDir::new().expect("temp dir");
-        let store = SqliteStore::open(dir.path()).expect("open store");
-        let site = store
-            .create_site(NewSite {
-                name: name.into(),
-                origins: origins.iter().map(|o| Origin::parse(o).unwrap()).collect(),
-            })
-            .await
-            .unwrap();
-        store
-            .create_agent(NewAgent {
-                email: Email::parse(OWNER_EMAIL).unwrap(),
-                display_name: OWNER_NAME.into(),
-                password_hash: hash_password(PASSWORD.into()).await.unwrap(),
-                must_change_password: false,
-                memberships: vec![(site.id.clone(), Role::Owner)],
-            })
-            .await
-            .unwrap();
-        store.close().await;
-
-        let mut settings = Settings {
-            bind: format!("127.0.0.1:{port}"),
-            data_dir: dir.path().to_path_buf(),
-            jwt_secret: Some(JWT_SECRET.into()),
-            workers: Some(1),
-            ..Settings::default()
-        };
-        settings.limits.ping_interval = Duration::from_secs(5);
-        settings.limits.idle_timeout = Duration::from_secs(30);
-        let application = Application::build(settings.clone())
-            .await
-            .expect("build app");
-        let port = application.port();
-        // A restart binds the same port, so clients find the server where they left it.
+/// The real server with one site named `name` allowing `origins` and its owner, serving on
+/// `port` (0: a free one); its waits are a browser test's.
+pub async fn chat_server_on(name: &str, origins: &[String], port: u16) -> TestApp {
+    spawn_seeded(&SeedPlan::shop(name, origins), |settings| {
         settings.bind = format!("127.0.0.1:{port}");
-        let shutdown = application.shutdown_handle();
-        let server = tokio::spawn(application.run_until_stopped());
-        ChatServer {
-            port,
-            site_id: site.id.to_string(),
-            public_key: site.public_key,
-            http: reqwest::Client::new(),
-            shutdown,
-            server,
-            settings,
-            _dir: dir,
-        }
-    }
+    })
+    .await
+    .with_deadline(DEADLINE)
+}
 
-    /// Stops the server (every socket closes) and starts it again on the same port and data.
-    pub async fn restart(&mut self) {
-        self.shutdown.trigger();
-        let server = std::mem::replace(&mut self.server, tokio::spawn(async { Ok(()) }));
-        let _ = tokio::time::timeout(DEADLINE, server).await;
-        let application = Application::build(self.settings.clone())
-            .await
-            .expect("rebuild app on the same port");
-        self.shutdown = application.shutdown_handle();
-        self.server = tokio::spawn(application.run_until_stopped());
-    }
-
-    pub fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
-    }
-
-    pub fn site_path(&self, rest: &str) -> String {
-        format!("/api/v1/sites/{}{rest}", self.site_id)
-    }
-
-    /// The owner's token.
-    pub async fn login(&self) -> String {
-        let response = self
-            .http
-            .post(self.url("/api/v1/auth/login"))
-            .json(&json!({ "email": OWNER_EMAIL, "password": PASSWORD }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 200, "login");
-        let body: Value = response.json().await.unwrap();
-        body["token"].as_str().unwrap().to_owned()
-    }
-
-    pub async fn get(&self, path: &str, token: &str) -> reqwest::Response {
-        self.http
-            .get(self.url(path))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
-    }
-
-    pub async fn post(&self, path: &str, token: &str, body: Value) -> reqwest::Response {
-        self.http
-            .post(self.url(path))
-            .bearer_auth(token)
-            .json(&body)
-            .send()
-            .await
-            .unwrap()
-    }
-
-    /// A knowledge-base article for the bot.
-    pub async fn add_article(&self, token: &str, question: &str, answer: &str) {
-        let response = self
-            .post(
-                &self.site_path("/articles"),
-                token,
-                json!({ "question": question, "answer": answer }),
-            )
-            .await;
-        assert_eq!(response.status(), 201, "{:?}", response.text().await);
-    }
-
-    /// A trigger rule; returns its id.
-    pub async fn add_rule(&self, token: &str, rule: Value) -> String {
-        let response = self.post(&self.site_path("/rules"), token, rule).await;
-        assert_eq!(response.status(), 201, "{:?}", response.text().await);
-        let body: Value = response.json().await.unwrap();
-        body["id"].as_str().unwrap_or_default().to_owned()
-    }
-
-    /// An agent socket for the owner, authenticated; returns it after `ready`.
-    pub async fn agent(&self, token: &str) -> (Socket, Value) {
-        let url = format!("ws://127.0.0.1:{}/ws/agent", self.port);
-        let (ws, _) = tokio_tungstenite::connect_async(url.as_str())
-            .await
-            .expect("agent connects");
-        let mut agent = Socket { ws };
-        agent.send(json!({ "type": "auth", "token": token })).await;
-        let ready = agent.recv().await;
-        assert_eq!(ready["type"], "ready", "{ready}");
-        (agent, ready)
-    }
-
-    /// A shopper socket from `origin` (one of the site's allowed origins), after its
-    /// `welcome`; `hello` is the hello frame without its type.
-    pub async fn shopper(&self, origin: &str, hello: Value) -> (Socket, Value) {
-        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-        let url = format!(
-            "ws://127.0.0.1:{}/ws/shopper?site={}",
-            self.port, self.public_key
-        );
-        let mut request = url.into_client_request().unwrap();
-        request
-            .headers_mut()
-            .insert("Origin", origin.parse().unwrap());
-        let (ws, _) = tokio_tungstenite::connect_async(request)
-            .await
-            .expect("shopper connects");
-        let mut shopper = Socket { ws };
-        let mut frame = hello;
-        frame["type"] = json!("hello");
-        shopper.send(frame).await;
-        let welcome = shopper.recv().await;
-        assert_eq!(welcome["type"], "welcome", "{welcome}");
-        (shopper, welcome)
-    }
-
-    /// The widget snippet exactly as an owner pastes it, pointing at this server.
-    pub fn snippet(&self) -> String {
-        format!(
-            "<script>window.shopchat=window.shopchat||function(){{(shopchat.q=shopchat.q||[]).push(arguments)}};</script>\n\
-             <script async src=\"http://127.0.0.1:{}/widget.js\" data-site=\"{}\"></script>",
-            self.port, self.public_key
-        )
-    }
-
-    pub async fn stop(self) {
-        self.shutdown.trigger();
-        let _ = tokio::time::timeout(DEADLINE, self.server).await;
-    }
+/// The widget snippet exactly as an owner pastes it, pointing at `chat`.
+pub fn snippet(chat: &TestApp) -> String {
+    format!(
+        "<script>window.shopchat=window.shopchat||function(){{(shopchat.q=shopchat.q||[]).push(arguments)}};</script>\n\
+         <script async src=\"http://127.0.0.1:{}/widget.js\" data-site=\"{}\"></script>",
+        chat.port, chat.seed.public_key
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -252,12 +74,14 @@ impl ChatServer {
 
 /// A tiny static HTTP server on its own port: the shop's origin. Pages are set by path.
 pub struct ShopServer {
+    /// Its port: the shop's origin differs from the chat server's by it.
     pub port: u16,
     pages: Arc<Mutex<HashMap<String, String>>>,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl ShopServer {
+    /// Starts serving on a free port, with no pages yet.
     pub async fn start() -> ShopServer {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
@@ -272,14 +96,17 @@ impl ShopServer {
         ShopServer { port, pages, task }
     }
 
+    /// `http://127.0.0.1:PORT`, the origin the chat server must allow.
     pub fn origin(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
 
+    /// The absolute URL of the shop's `path`.
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.origin())
     }
 
+    /// Serves `html` at `path` from now on.
     pub fn page(&self, path: &str, html: String) {
         self.pages.lock().unwrap().insert(path.to_owned(), html);
     }
@@ -328,13 +155,13 @@ async fn serve_one(mut socket: TcpStream, pages: Arc<Mutex<HashMap<String, Strin
 
 /// A shop page: the error collector first (so it sees the widget's load), then `head`, then
 /// the body with `body` and the snippet right before `</body>`, as an owner pastes it.
-pub fn shop_page(chat: &ChatServer, head: &str, body: &str) -> String {
+pub fn shop_page(chat: &TestApp, head: &str, body: &str) -> String {
     format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>Test shop</title>\n{ERROR_COLLECTOR}\n{head}</head>\n<body>\
          <h1>Test shop</h1>\n{body}\n{}\n</body></html>",
-        chat.snippet()
+        snippet(chat)
     )
 }
 
@@ -414,10 +241,12 @@ impl Browser {
         self.client.as_ref().expect("connected")
     }
 
+    /// Navigates to `url`.
     pub async fn goto(&self, url: &str) {
         self.client().goto(url).await.expect("navigate");
     }
 
+    /// Reloads the page, as a shopper pressing F5.
     pub async fn reload(&self) {
         self.client().refresh().await.expect("reload");
     }
@@ -494,6 +323,16 @@ impl Browser {
             json!(text)
         );
         self.js(&script).await;
+    }
+
+    /// Presses the widget's "talk to a person" button once it is shown.
+    pub async fn ask_for_a_person(&self) {
+        self.wait_for(
+            "the handoff button",
+            "return !!$('button[data-role=handoff]');",
+        )
+        .await;
+        self.js("$('button[data-role=handoff]').click();").await;
     }
 
     /// Waits for a message of `kind` whose text contains `needle`; returns `{author, text}`.
@@ -594,6 +433,7 @@ impl Browser {
         std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
     }
 
+    /// Resizes the window (a phone's width, say).
     pub async fn resize(&self, width: u32, height: u32) {
         self.client()
             .set_window_size(width, height)
@@ -601,6 +441,7 @@ impl Browser {
             .expect("resize");
     }
 
+    /// Ends the WebDriver session; dropping the browser then ends its processes.
     pub async fn close(self) {
         let mut browser = self;
         if let Some(client) = browser.client.take() {
@@ -641,14 +482,6 @@ fn processes_naming(needle: &str) -> Vec<u32> {
         })
         .filter(|&pid| pid != std::process::id())
         .collect()
-}
-
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// Connects to chromedriver once it listens, starting a headless Chromium session.
@@ -698,82 +531,28 @@ async fn connect(port: u16, profile: &TempDir, width: u32) -> Client {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The agent
-
-/// An agent's or a shopper's WebSocket.
-pub struct Socket {
-    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
-}
-
-impl Socket {
-    pub async fn send(&mut self, frame: Value) {
-        self.ws
-            .send(Message::text(frame.to_string()))
-            .await
-            .unwrap();
-    }
-
-    /// The next JSON frame; fails on close or after the deadline.
-    pub async fn recv(&mut self) -> Value {
-        let until = tokio::time::Instant::now() + DEADLINE;
-        loop {
-            let next = tokio::time::timeout_at(until, self.ws.next())
-                .await
-                .expect("agent frame before deadline");
-            match next {
-                Some(Ok(Message::Text(text))) => return serde_json::from_str(&text).unwrap(),
-                Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
-                other => panic!("expected a text frame, got {other:?}"),
-            }
-        }
-    }
-
-    /// The first frame `test` accepts, within one deadline.
-    pub async fn until(&mut self, what: &str, test: impl Fn(&Value) -> bool) -> Value {
-        let until = tokio::time::Instant::now() + DEADLINE;
-        loop {
-            let frame = tokio::time::timeout_at(until, self.recv())
-                .await
-                .unwrap_or_else(|_| panic!("agent saw no {what} before the deadline"));
-            if test(&frame) {
-                return frame;
-            }
-        }
-    }
-
-    /// Sends a frame the server always refuses and returns everything received before the
-    /// refusal: a barrier proving nothing else is in flight.
-    pub async fn drain(&mut self) -> Vec<Value> {
-        self.send(json!({ "type": "barrier" })).await;
-        let mut before = Vec::new();
-        loop {
-            let frame = self.recv().await;
-            if frame["type"] == "error" {
-                return before;
-            }
-            before.push(frame);
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
 // A whole scene
 
 /// A shop on its own origin, a chat server allowing exactly that origin, a browser, and the
 /// owner's token. The shop serves `/` as a plain page with the snippet.
 pub struct Scene {
+    /// The shop's own origin, serving `/`.
     pub shop: ShopServer,
-    pub chat: ChatServer,
+    /// The chat server allowing the shop's origin.
+    pub chat: TestApp,
+    /// The shopper's browser.
     pub browser: Browser,
+    /// The owner's token.
     pub token: String,
 }
 
 impl Scene {
+    /// Everything started, the browser window `width` wide.
     pub async fn new(width: u32) -> Scene {
         let shop = ShopServer::start().await;
-        let chat = ChatServer::start(&[shop.origin()]).await;
+        let chat = chat_server(&[shop.origin()]).await;
         shop.page("/", shop_page(&chat, "", "<p>Welcome.</p>"));
-        let token = chat.login().await;
+        let token = chat.owner_token().await;
         let browser = Browser::start(width).await;
         Scene {
             shop,
@@ -788,6 +567,7 @@ impl Scene {
         self.browser.goto(&self.shop.url(path)).await;
     }
 
+    /// Closes the browser and stops the chat server.
     pub async fn finish(self) {
         self.browser.close().await;
         self.chat.stop().await;

@@ -4,10 +4,11 @@
 
 #[macro_use]
 mod helpers;
-// The throwaway redis-server is shared with the API tests' cluster and Redis checks.
-#[allow(dead_code)]
-#[path = "../api/redis_server.rs"]
-mod redis_server;
+// The harness the API and browser tests share; the contracts use its throwaway redis-server.
+#[allow(dead_code, unused_imports)]
+#[path = "../common/mod.rs"]
+mod common;
+use common::redis as redis_server;
 
 mod bus;
 mod store;

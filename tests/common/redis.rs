@@ -2,7 +2,11 @@
 //! persistence unless asked for (`start_durable`), killed (by pid) on drop. It can be stopped and started again on the same
 //! port, which is how tests play "Redis restarted". Every wait is for `PING` with a deadline.
 
-use crate::helpers::DEADLINE;
+use super::DEADLINE;
+// Re-exported: a Redis test picks a port for a server it starts (or for none, to see a refusal).
+pub use super::free_port;
+use rand::Rng;
+use rand::distr::Alphanumeric;
 use std::process::{Child, Command, Stdio};
 use std::time::Instant;
 use tempfile::TempDir;
@@ -19,40 +23,34 @@ pub struct RedisServer {
     durable: bool,
 }
 
-/// A port nobody listens on right now (the kernel's pick for port 0).
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("pick a free port")
-        .port()
-}
-
 /// A prefix no other test uses, so tests can share a server (and never see each other).
 pub fn unique_prefix() -> String {
-    format!("test-{}:", shopchat::domain::random_token(12))
+    let token: String = rand::rng()
+        .sample_iter(&Alphanumeric)
+        .take(12)
+        .map(char::from)
+        .collect();
+    format!("test-{token}:")
 }
 
 impl RedisServer {
     /// Starts a server and waits until it answers `PING`.
     pub async fn start() -> RedisServer {
-        let mut server = RedisServer {
-            port: free_port(),
-            dir: TempDir::new().expect("temp dir for redis-server"),
-            child: None,
-            durable: false,
-        };
-        server.spawn().await;
-        server
+        RedisServer::launch(false).await
     }
 
     /// A server that keeps its data across `stop` and `start_again` (`appendonly yes`,
     /// `appendfsync always`), as a production Redis should.
     pub async fn start_durable() -> RedisServer {
+        RedisServer::launch(true).await
+    }
+
+    async fn launch(durable: bool) -> RedisServer {
         let mut server = RedisServer {
             port: free_port(),
             dir: TempDir::new().expect("temp dir for redis-server"),
             child: None,
-            durable: true,
+            durable,
         };
         server.spawn().await;
         server
