@@ -7,7 +7,6 @@ use crate::auth::{check_new_password, generate_password, hash_password};
 use crate::config::{ConfigError, Settings, SettingsArgs};
 use crate::domain::{Email, Origin, Role, SiteId};
 use crate::startup::{Application, StartupError};
-use crate::store::redis::RedisStore;
 use crate::store::sqlite::SqliteStore;
 use crate::store::{NewAgent, NewSite, Site, Store, StoreError};
 use clap::{Parser, Subcommand};
@@ -167,21 +166,12 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     }
 }
 
-/// The store the server would use: Redis with `--redis` (so set-up commands work for a
-/// cluster too), else the SQLite file in the data dir (returned as well, to close it).
+/// The store the server would use (see [`crate::startup::open_store`]): set-up commands
+/// work on a cluster's Redis too.
 async fn open_store(
     settings: &Settings,
 ) -> Result<(Arc<dyn Store>, Option<Arc<SqliteStore>>), CliError> {
-    Ok(match &settings.redis_url {
-        Some(url) => (
-            Arc::new(RedisStore::connect(url, &settings.redis_prefix).await?),
-            None,
-        ),
-        None => {
-            let sqlite = Arc::new(SqliteStore::open(&settings.data_dir)?);
-            (sqlite.clone(), Some(sqlite))
-        }
-    })
+    Ok(crate::startup::open_store(settings).await?)
 }
 
 async fn serve(settings: Settings) -> Result<(), CliError> {

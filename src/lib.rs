@@ -19,6 +19,7 @@ pub mod hub;
 pub mod library;
 pub mod protocol;
 pub mod report;
+pub mod seed;
 pub mod startup;
 pub mod state;
 pub mod store;

@@ -4,7 +4,7 @@
 //! is replaced, per request, with the key of the site named [`DEMO_SITE_NAME`].
 
 use super::ApiError;
-use crate::startup::DEMO_SITE_NAME;
+use crate::seed::DEMO_SITE_NAME;
 use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};

@@ -1,7 +1,7 @@
 //! The demo shop at `/demo/`: embedded pages with the demo site's real key in the snippet.
 
 use crate::common::{DEADLINE, SeedPlan, TestApp, spawn_app, spawn_seeded};
-use shopchat::startup::DEMO_SITE_NAME;
+use shopchat::seed::DEMO_SITE_NAME;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// A server whose only site is the demo site (as first-run seeding would make it), with no

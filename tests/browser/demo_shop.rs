@@ -4,7 +4,7 @@
 
 use crate::support::{Browser, chat_server_on, free_port};
 use serde_json::{Value, json};
-use shopchat::startup::DEMO_SITE_NAME;
+use shopchat::seed::DEMO_SITE_NAME;
 
 #[tokio::test]
 async fn the_demo_shops_product_and_cart_reach_the_agents() {

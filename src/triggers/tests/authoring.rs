@@ -55,7 +55,7 @@ fn validation_names_every_bad_field_by_path() {
 
 #[test]
 fn the_starter_rules_validate() {
-    for spec in crate::startup::starter_rules() {
+    for spec in crate::seed::starter_rules() {
         Rule::from_json(RuleId::generate(), &spec).unwrap_or_else(|e| panic!("{spec}: {e:?}"));
     }
 }
