@@ -317,10 +317,6 @@ impl Application {
             new_conversations: Arc::new(crate::http::Budget::per_minute(
                 settings.guards.new_conversations_per_addr_per_min,
             )),
-            store,
-            hub: hub.clone(),
-            bus,
-            webhooks,
         };
 
         // Any node's change to a site's rules, knowledge base or chat settings reaches this

@@ -6,6 +6,7 @@
 //! and every agent dashboard learn of a change the same way, on every node.
 
 mod access;
+mod admin;
 mod agent;
 mod agent_session;
 mod bot;
@@ -18,6 +19,9 @@ mod shopper;
 mod visitor;
 
 pub use access::TokenRefused;
+pub use admin::{
+    AccountError, Invitation, IssuedToken, MemberChange, SiteReport, Suggestion, TranscriptEntry,
+};
 pub use agent_session::{AgentRefused, AgentSession};
 pub use caches::{Caches, SiteCache, SiteRules};
 pub use visitor::{JoinRequest, ShopperSession};
@@ -117,6 +121,14 @@ pub enum ChatError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A submitted document (a rule) is invalid; each problem named by its path.
+    #[error("{what} is invalid")]
+    Rejected {
+        /// What was submitted.
+        what: &'static str,
+        /// Each bad field.
+        errors: Vec<crate::triggers::FieldError>,
+    },
 }
 
 impl ChatError {
@@ -125,7 +137,7 @@ impl ChatError {
         match self {
             ChatError::NotFound(_) => ErrorCode::NotFound,
             ChatError::Transition(_) => ErrorCode::NotAllowed,
-            ChatError::Invalid { .. } => ErrorCode::InvalidField,
+            ChatError::Invalid { .. } | ChatError::Rejected { .. } => ErrorCode::InvalidField,
             ChatError::Store(StoreError::NotFound(_)) => ErrorCode::NotFound,
             ChatError::Store(StoreError::Conflict(_)) => ErrorCode::NotAllowed,
             ChatError::Store(_) => ErrorCode::Internal,
