@@ -5,7 +5,7 @@
 //! id from another shop is a 404 and never a leak.
 
 use super::error::conflict_on;
-use super::openapi::{ErrorResponse, MemberOnly, OwnerOnly};
+use super::openapi::{ConversationPath, ErrorResponse, MemberOnly, OwnerOnly, SitePath};
 use super::{ApiError, OwnerScope, SiteScope, json};
 use crate::chat::Suggestion;
 use crate::domain::{ArticleId, CannedId};
@@ -118,7 +118,7 @@ fn new_article(body: &[u8]) -> Result<NewArticle, ApiError> {
     })
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/articles", tag = "knowledge base", params(("site_id" = String, Path, description = "Site id (site_…)")), security(("bearer" = [])), responses((status = 200, description = "The site's articles, oldest first: `{articles: [...]}`", body = Object), MemberOnly))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/articles", tag = "knowledge base", params(SitePath), security(("bearer" = [])), responses((status = 200, description = "The site's articles, oldest first: `{articles: [...]}`", body = Object), MemberOnly))]
 async fn list_articles(
     state: web::Data<AppState>,
     scope: SiteScope,
@@ -127,7 +127,7 @@ async fn list_articles(
     Ok(HttpResponse::Ok().json(json!({ "articles": articles })))
 }
 
-#[utoipa::path(post, path = "/api/v1/sites/{site_id}/articles", tag = "knowledge base", params(("site_id" = String, Path, description = "Site id (site_…)")), request_body = ArticleBody, security(("bearer" = [])), responses((status = 201, description = "Created", body = crate::store::Article), (status = 400, description = "Malformed JSON or a missing field", body = ErrorResponse), OwnerOnly, (status = 422, description = "Empty or too long; `field` names it", body = ErrorResponse)))]
+#[utoipa::path(post, path = "/api/v1/sites/{site_id}/articles", tag = "knowledge base", params(SitePath), request_body = ArticleBody, security(("bearer" = [])), responses((status = 201, description = "Created", body = crate::store::Article), (status = 400, description = "Malformed JSON or a missing field", body = ErrorResponse), OwnerOnly, (status = 422, description = "Empty or too long; `field` names it", body = ErrorResponse)))]
 async fn create_article(
     state: web::Data<AppState>,
     scope: OwnerScope,
@@ -138,7 +138,7 @@ async fn create_article(
     Ok(HttpResponse::Created().json(article))
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/articles/{article_id}", tag = "knowledge base", params(("site_id" = String, Path, description = "Site id (site_…)"), ("article_id" = String, Path, description = "Article id (art_…)")), security(("bearer" = [])), responses((status = 200, description = "The article", body = crate::store::Article), MemberOnly, (status = 404, description = "No such article on this site", body = ErrorResponse)))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/articles/{article_id}", tag = "knowledge base", params(SitePath, ("article_id" = String, Path, description = "Article id (art_…)")), security(("bearer" = [])), responses((status = 200, description = "The article", body = crate::store::Article), MemberOnly, (status = 404, description = "No such article on this site", body = ErrorResponse)))]
 async fn get_article(
     state: web::Data<AppState>,
     scope: SiteScope,
@@ -151,7 +151,7 @@ async fn get_article(
     Ok(HttpResponse::Ok().json(article))
 }
 
-#[utoipa::path(put, path = "/api/v1/sites/{site_id}/articles/{article_id}", tag = "knowledge base", params(("site_id" = String, Path, description = "Site id (site_…)"), ("article_id" = String, Path, description = "Article id (art_…)")), request_body = ArticleBody, security(("bearer" = [])), responses((status = 200, description = "Replaced", body = crate::store::Article), (status = 400, description = "Malformed JSON or a missing field", body = ErrorResponse), OwnerOnly, (status = 404, description = "No such article on this site", body = ErrorResponse), (status = 422, description = "Empty or too long; `field` names it", body = ErrorResponse)))]
+#[utoipa::path(put, path = "/api/v1/sites/{site_id}/articles/{article_id}", tag = "knowledge base", params(SitePath, ("article_id" = String, Path, description = "Article id (art_…)")), request_body = ArticleBody, security(("bearer" = [])), responses((status = 200, description = "Replaced", body = crate::store::Article), (status = 400, description = "Malformed JSON or a missing field", body = ErrorResponse), OwnerOnly, (status = 404, description = "No such article on this site", body = ErrorResponse), (status = 422, description = "Empty or too long; `field` names it", body = ErrorResponse)))]
 async fn replace_article(
     state: web::Data<AppState>,
     scope: OwnerScope,
@@ -164,7 +164,7 @@ async fn replace_article(
     Ok(HttpResponse::Ok().json(article))
 }
 
-#[utoipa::path(delete, path = "/api/v1/sites/{site_id}/articles/{article_id}", tag = "knowledge base", params(("site_id" = String, Path, description = "Site id (site_…)"), ("article_id" = String, Path, description = "Article id (art_…)")), security(("bearer" = [])), responses((status = 204, description = "Deleted"), OwnerOnly, (status = 404, description = "No such article on this site", body = ErrorResponse)))]
+#[utoipa::path(delete, path = "/api/v1/sites/{site_id}/articles/{article_id}", tag = "knowledge base", params(SitePath, ("article_id" = String, Path, description = "Article id (art_…)")), security(("bearer" = [])), responses((status = 204, description = "Deleted"), OwnerOnly, (status = 404, description = "No such article on this site", body = ErrorResponse)))]
 async fn delete_article(
     state: web::Data<AppState>,
     scope: OwnerScope,
@@ -238,7 +238,7 @@ struct CannedFilter {
     q: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/canned-replies", tag = "canned replies", params(("site_id" = String, Path, description = "Site id (site_…)"), ("q" = Option<String>, Query, description = "Only replies whose shortcut starts with it, or whose title or body contains it (case-insensitive)")), security(("bearer" = [])), responses((status = 200, description = "`{canned_replies: [...]}` by shortcut", body = Object), MemberOnly))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/canned-replies", tag = "canned replies", params(SitePath, ("q" = Option<String>, Query, description = "Only replies whose shortcut starts with it, or whose title or body contains it (case-insensitive)")), security(("bearer" = [])), responses((status = 200, description = "`{canned_replies: [...]}` by shortcut", body = Object), MemberOnly))]
 async fn list_canned(
     state: web::Data<AppState>,
     scope: SiteScope,
@@ -269,7 +269,7 @@ async fn list_canned(
     Ok(HttpResponse::Ok().json(json!({ "canned_replies": replies })))
 }
 
-#[utoipa::path(post, path = "/api/v1/sites/{site_id}/canned-replies", tag = "canned replies", params(("site_id" = String, Path, description = "Site id (site_…)")), request_body = CannedBody, security(("bearer" = [])), responses((status = 201, description = "Created", body = Object), (status = 400, description = "Malformed JSON or a missing field", body = ErrorResponse), OwnerOnly, (status = 409, description = "The shortcut is taken on this site (`field`: shortcut)", body = ErrorResponse), (status = 422, description = "Bad shortcut, title or body (a template that does not compile); `field` names it", body = ErrorResponse)))]
+#[utoipa::path(post, path = "/api/v1/sites/{site_id}/canned-replies", tag = "canned replies", params(SitePath), request_body = CannedBody, security(("bearer" = [])), responses((status = 201, description = "Created", body = Object), (status = 400, description = "Malformed JSON or a missing field", body = ErrorResponse), OwnerOnly, (status = 409, description = "The shortcut is taken on this site (`field`: shortcut)", body = ErrorResponse), (status = 422, description = "Bad shortcut, title or body (a template that does not compile); `field` names it", body = ErrorResponse)))]
 async fn create_canned(
     state: web::Data<AppState>,
     scope: OwnerScope,
@@ -285,7 +285,7 @@ async fn create_canned(
     Ok(HttpResponse::Created().json(canned_view(&reply)))
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/canned-replies/{canned_id}", tag = "canned replies", params(("site_id" = String, Path, description = "Site id (site_…)"), ("canned_id" = String, Path, description = "Canned reply id (cr_…)")), security(("bearer" = [])), responses((status = 200, description = "The canned reply", body = Object), MemberOnly, (status = 404, description = "No such canned reply on this site", body = ErrorResponse)))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/canned-replies/{canned_id}", tag = "canned replies", params(SitePath, ("canned_id" = String, Path, description = "Canned reply id (cr_…)")), security(("bearer" = [])), responses((status = 200, description = "The canned reply", body = Object), MemberOnly, (status = 404, description = "No such canned reply on this site", body = ErrorResponse)))]
 async fn get_canned(
     state: web::Data<AppState>,
     scope: SiteScope,
@@ -298,7 +298,7 @@ async fn get_canned(
     Ok(HttpResponse::Ok().json(canned_view(&reply)))
 }
 
-#[utoipa::path(put, path = "/api/v1/sites/{site_id}/canned-replies/{canned_id}", tag = "canned replies", params(("site_id" = String, Path, description = "Site id (site_…)"), ("canned_id" = String, Path, description = "Canned reply id (cr_…)")), request_body = CannedBody, security(("bearer" = [])), responses((status = 200, description = "Replaced", body = Object), (status = 400, description = "Malformed JSON or a missing field", body = ErrorResponse), OwnerOnly, (status = 404, description = "No such canned reply on this site", body = ErrorResponse), (status = 409, description = "The shortcut is another reply's (`field`: shortcut)", body = ErrorResponse), (status = 422, description = "Bad shortcut, title or body; `field` names it", body = ErrorResponse)))]
+#[utoipa::path(put, path = "/api/v1/sites/{site_id}/canned-replies/{canned_id}", tag = "canned replies", params(SitePath, ("canned_id" = String, Path, description = "Canned reply id (cr_…)")), request_body = CannedBody, security(("bearer" = [])), responses((status = 200, description = "Replaced", body = Object), (status = 400, description = "Malformed JSON or a missing field", body = ErrorResponse), OwnerOnly, (status = 404, description = "No such canned reply on this site", body = ErrorResponse), (status = 409, description = "The shortcut is another reply's (`field`: shortcut)", body = ErrorResponse), (status = 422, description = "Bad shortcut, title or body; `field` names it", body = ErrorResponse)))]
 async fn replace_canned(
     state: web::Data<AppState>,
     scope: OwnerScope,
@@ -315,7 +315,7 @@ async fn replace_canned(
     Ok(HttpResponse::Ok().json(canned_view(&reply)))
 }
 
-#[utoipa::path(delete, path = "/api/v1/sites/{site_id}/canned-replies/{canned_id}", tag = "canned replies", params(("site_id" = String, Path, description = "Site id (site_…)"), ("canned_id" = String, Path, description = "Canned reply id (cr_…)")), security(("bearer" = [])), responses((status = 204, description = "Deleted"), OwnerOnly, (status = 404, description = "No such canned reply on this site", body = ErrorResponse)))]
+#[utoipa::path(delete, path = "/api/v1/sites/{site_id}/canned-replies/{canned_id}", tag = "canned replies", params(SitePath, ("canned_id" = String, Path, description = "Canned reply id (cr_…)")), security(("bearer" = [])), responses((status = 204, description = "Deleted"), OwnerOnly, (status = 404, description = "No such canned reply on this site", body = ErrorResponse)))]
 async fn delete_canned(
     state: web::Data<AppState>,
     scope: OwnerScope,
@@ -326,7 +326,7 @@ async fn delete_canned(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[utoipa::path(post, path = "/api/v1/sites/{site_id}/conversations/{conversation_id}/canned-replies/{canned_id}/preview", tag = "canned replies", params(("site_id" = String, Path, description = "Site id (site_…)"), ("conversation_id" = String, Path, description = "Conversation id (c_…)"), ("canned_id" = String, Path, description = "Canned reply id (cr_…)")), security(("bearer" = [])), responses((status = 200, description = "`{text, canned_id, shortcut}`: the reply filled in with this conversation's shopper, cart, product, order and the calling agent", body = Object), MemberOnly, (status = 404, description = "No such conversation or canned reply on this site", body = ErrorResponse), (status = 422, description = "The template failed to render (`field`: body)", body = ErrorResponse)))]
+#[utoipa::path(post, path = "/api/v1/sites/{site_id}/conversations/{conversation_id}/canned-replies/{canned_id}/preview", tag = "canned replies", params(ConversationPath, ("canned_id" = String, Path, description = "Canned reply id (cr_…)")), security(("bearer" = [])), responses((status = 200, description = "`{text, canned_id, shortcut}`: the reply filled in with this conversation's shopper, cart, product, order and the calling agent", body = Object), MemberOnly, (status = 404, description = "No such conversation or canned reply on this site", body = ErrorResponse), (status = 422, description = "The template failed to render (`field`: body)", body = ErrorResponse)))]
 async fn preview_canned(
     state: web::Data<AppState>,
     scope: SiteScope,
@@ -349,7 +349,7 @@ async fn preview_canned(
     })))
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/conversations/{conversation_id}/suggestions", tag = "canned replies", params(("site_id" = String, Path, description = "Site id (site_…)"), ("conversation_id" = String, Path, description = "Conversation id (c_…)")), security(("bearer" = [])), responses((status = 200, description = "`{query, suggestions: [{kind: canned|article, id, title, shortcut?, text, score}]}`: up to 5 canned replies (rendered for this conversation) and articles ranked against the shopper's last message; empty without one", body = Object), MemberOnly, (status = 404, description = "No such conversation on this site", body = ErrorResponse)))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/conversations/{conversation_id}/suggestions", tag = "canned replies", params(ConversationPath), security(("bearer" = [])), responses((status = 200, description = "`{query, suggestions: [{kind: canned|article, id, title, shortcut?, text, score}]}`: up to 5 canned replies (rendered for this conversation) and articles ranked against the shopper's last message; empty without one", body = Object), MemberOnly, (status = 404, description = "No such conversation on this site", body = ErrorResponse)))]
 async fn suggestions(
     state: web::Data<AppState>,
     scope: SiteScope,

@@ -3,7 +3,7 @@
 //! the dashboard's overview. The numbers come from the store (`site_stats`, `funnel`); this
 //! handler only picks the window and shapes the JSON.
 
-use super::openapi::{ErrorResponse, OwnerOnly};
+use super::openapi::{ErrorResponse, OwnerOnly, SitePath};
 use super::rules_api::{funnel_view, name_and_enabled};
 use super::{ApiError, OwnerScope};
 use crate::conversation::HandoffReason;
@@ -25,7 +25,7 @@ struct ReportQuery {
     days: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/report", tag = "reports", params(("site_id" = String, Path, description = "Site id (site_…)"), ("days" = Option<u32>, Query, description = "1 to 90 days ending today (UTC), default 14")), security(("bearer" = [])), responses((status = 200, description = "`{from, to, days: [{date, conversations, handed_off}], handoff_reasons, first_response: {count, median_ms, p90_ms}, totals: {conversations, bot_only, with_agent}, rules: [{rule_id, name, enabled, shown, held_out, uplift}]}`", body = Object), (status = 400, description = "A bad `days`", body = ErrorResponse), OwnerOnly))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/report", tag = "reports", params(SitePath, ("days" = Option<u32>, Query, description = "1 to 90 days ending today (UTC), default 14")), security(("bearer" = [])), responses((status = 200, description = "`{from, to, days: [{date, conversations, handed_off}], handoff_reasons, first_response: {count, median_ms, p90_ms}, totals: {conversations, bot_only, with_agent}, rules: [{rule_id, name, enabled, shown, held_out, uplift}]}`", body = Object), (status = 400, description = "A bad `days`", body = ErrorResponse), OwnerOnly))]
 async fn site_report(
     state: web::Data<AppState>,
     scope: OwnerScope,
