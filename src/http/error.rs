@@ -220,3 +220,40 @@ impl actix_web::Responder for ApiError {
         self.error_response()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn use_case_errors_keep_their_statuses() {
+        let status = |e: ChatError| ApiError::from(e).status();
+        assert_eq!(status(ChatError::NotFound("rule")), StatusCode::NOT_FOUND);
+        let invalid = ApiError::from(ChatError::Invalid {
+            field: "text",
+            message: "empty".into(),
+        });
+        assert_eq!(invalid.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(invalid.field.as_deref(), Some("text"));
+        let rejected = ChatError::Rejected {
+            what: "the rule",
+            errors: vec![crate::triggers::FieldError::new("when", "unknown event")],
+        };
+        assert_eq!(status(rejected), StatusCode::UNPROCESSABLE_ENTITY);
+        let conflict = || ChatError::Store(StoreError::Conflict("taken".into()));
+        assert_eq!(status(conflict()), StatusCode::CONFLICT);
+        let blamed = conflict_on("shortcut")(conflict());
+        assert_eq!(blamed.status(), StatusCode::CONFLICT);
+        assert_eq!(blamed.field.as_deref(), Some("shortcut"));
+        let other = conflict_on("shortcut")(ChatError::NotFound("canned reply"));
+        assert_eq!(other.field, None);
+    }
+
+    #[test]
+    fn a_deleted_account_is_unauthorized() {
+        assert_eq!(
+            ApiError::from(AccountError::Gone).status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+}

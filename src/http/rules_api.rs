@@ -88,7 +88,7 @@ async fn create(
     scope: OwnerScope,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let rule = state.chat.create_rule(&scope.site, &spec(&body)?).await?;
+    let rule = state.chat.create_rule(&scope.site, || spec(&body)).await?;
     Ok(HttpResponse::Created().json(view(&rule)))
 }
 

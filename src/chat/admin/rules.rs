@@ -29,14 +29,28 @@ impl ChatService {
             .ok_or(ChatError::NotFound("rule"))
     }
 
-    /// A new rule, unless the site has [`MAX_RULES`] already (`Conflict`).
-    pub async fn create_rule(&self, site: &SiteId, spec: &Value) -> Result<StoredRule, ChatError> {
-        if self.store.list_rules(site).await?.len() >= MAX_RULES {
+    /// A new rule, unless the site has [`MAX_RULES`] already (`Conflict`). The room is
+    /// checked before `decode` reads the request, so a full site answers "too many rules"
+    /// whatever was sent; `decode`'s own error passes through unchanged.
+    pub async fn create_rule<E: From<ChatError>>(
+        &self,
+        site: &SiteId,
+        decode: impl FnOnce() -> Result<Value, E>,
+    ) -> Result<StoredRule, E> {
+        let count = self
+            .store
+            .list_rules(site)
+            .await
+            .map_err(ChatError::from)?
+            .len();
+        if count >= MAX_RULES {
             return Err(ChatError::Store(StoreError::Conflict(format!(
                 "a site may have at most {MAX_RULES} rules"
-            ))));
+            )))
+            .into());
         }
-        self.save_rule(site, &RuleId::generate(), spec).await
+        let spec = decode()?;
+        Ok(self.save_rule(site, &RuleId::generate(), &spec).await?)
     }
 
     /// Validates a rule (`Rejected` lists each bad field by path), stores it under `id`
