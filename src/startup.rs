@@ -163,10 +163,6 @@ impl Application {
             new_conversations: Arc::new(crate::http::Budget::per_minute(
                 settings.guards.new_conversations_per_addr_per_min,
             )),
-            store,
-            hub: hub.clone(),
-            bus,
-            webhooks,
         };
 
         chat.start_presence();

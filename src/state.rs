@@ -34,12 +34,4 @@ pub struct AppState {
     pub new_visitors: Arc<Budget<ClientAddr>>,
     /// New conversations per client address.
     pub new_conversations: Arc<Budget<ClientAddr>>,
-    /// TEMP(i13): edges still reaching past the service; removed as their calls move in.
-    pub store: Arc<dyn crate::store::Store>,
-    /// TEMP(i13)
-    pub hub: crate::hub::Hub,
-    /// TEMP(i13)
-    pub bus: Arc<dyn crate::bus::Bus>,
-    /// TEMP(i13)
-    pub webhooks: crate::webhooks::Webhooks,
 }

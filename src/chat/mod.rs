@@ -6,6 +6,7 @@
 //! and every agent dashboard learn of a change the same way, on every node.
 
 mod access;
+mod admin;
 mod agent;
 mod agent_session;
 mod bot;
@@ -19,6 +20,9 @@ mod shopper;
 mod visitor;
 
 pub use access::TokenRefused;
+pub use admin::{
+    AccountError, Invitation, IssuedToken, MemberChange, SiteReport, Suggestion, TranscriptEntry,
+};
 pub use agent_session::{AgentRefused, AgentSession};
 pub use caches::{Caches, SiteCache, SiteRules};
 pub use delivery::NodeDelivery;
@@ -126,6 +130,14 @@ pub enum ChatError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A submitted document (a rule) is invalid; each problem named by its path.
+    #[error("{what} is invalid")]
+    Rejected {
+        /// What was submitted.
+        what: &'static str,
+        /// Each bad field.
+        errors: Vec<crate::triggers::FieldError>,
+    },
 }
 
 impl ChatError {
@@ -134,7 +146,7 @@ impl ChatError {
         match self {
             ChatError::NotFound(_) => ErrorCode::NotFound,
             ChatError::Transition(_) => ErrorCode::NotAllowed,
-            ChatError::Invalid { .. } => ErrorCode::InvalidField,
+            ChatError::Invalid { .. } | ChatError::Rejected { .. } => ErrorCode::InvalidField,
             ChatError::Store(StoreError::NotFound(_)) => ErrorCode::NotFound,
             ChatError::Store(StoreError::Conflict(_)) => ErrorCode::NotAllowed,
             ChatError::Store(_) => ErrorCode::Internal,

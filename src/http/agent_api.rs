@@ -2,8 +2,9 @@
 //! the path, then that the conversation or visitor it names belongs to that site, so an id
 //! from another shop is a 404 and never a leak.
 
-use super::{ApiError, Caller, json};
-use crate::domain::{ClientMsgId, MessageText, Role, SiteId, Timestamp, VisitorId};
+use super::openapi::{ConversationPath, ErrorResponse, MemberOnly, OwnerOnly, SignedIn, SitePath};
+use super::{ApiError, Caller, OwnerScope, SiteScope, json};
+use crate::domain::{ClientMsgId, MessageText, Role, Timestamp, VisitorId};
 use crate::state::AppState;
 use crate::store::Site;
 use actix_web::{HttpResponse, web};
@@ -28,11 +29,6 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
         );
 }
 
-fn site_id(text: &str) -> Result<SiteId, ApiError> {
-    SiteId::parse(text)
-        .map_err(|e| ApiError::bad_request("invalid_field", e.to_string()).with_field("site_id"))
-}
-
 /// A site as an agent sees it; the identity secret only for owners.
 fn site_view(site: &Site, role: Role) -> Value {
     let mut v = json!({
@@ -49,31 +45,22 @@ fn site_view(site: &Site, role: Role) -> Value {
     v
 }
 
-#[utoipa::path(get, path = "/api/v1/sites", tag = "sites", security(("bearer" = [])), responses((status = 200, description = "The caller's sites; identity secrets for owners only", body = Object), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse)))]
+#[utoipa::path(get, path = "/api/v1/sites", tag = "sites", security(("bearer" = [])), responses((status = 200, description = "The caller's sites; identity secrets for owners only", body = Object), SignedIn))]
 async fn list_sites(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
-    let mut sites = Vec::with_capacity(caller.memberships.len());
-    for m in &caller.memberships {
-        if let Some(site) = state.store.site(&m.site_id).await? {
-            sites.push(site_view(&site, m.role));
-        }
-    }
+    let sites: Vec<Value> = state
+        .chat
+        .member_sites(&caller.memberships)
+        .await?
+        .iter()
+        .map(|(site, role)| site_view(site, *role))
+        .collect();
     Ok(HttpResponse::Ok().json(json!({ "sites": sites })))
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}", tag = "sites", params(("site_id" = String, Path, description = "Site id (site_…)")), security(("bearer" = [])), responses((status = 200, description = "The site", body = Object), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not a member (or not an owner) of the site", body = crate::http::openapi::ErrorResponse)))]
-async fn get_site(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let id = site_id(&path)?;
-    let role = caller.require_site(&id)?;
-    let site = state
-        .store
-        .site(&id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("site"))?;
-    Ok(HttpResponse::Ok().json(site_view(&site, role)))
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}", tag = "sites", params(SitePath), security(("bearer" = [])), responses((status = 200, description = "The site", body = Object), MemberOnly))]
+async fn get_site(state: web::Data<AppState>, scope: SiteScope) -> Result<HttpResponse, ApiError> {
+    let site = state.chat.site(&scope.site).await?;
+    Ok(HttpResponse::Ok().json(site_view(&site, scope.role)))
 }
 
 /// A change to a site: either field may be left out.
@@ -85,15 +72,12 @@ pub(super) struct SiteChange {
     origins: Option<Vec<String>>,
 }
 
-#[utoipa::path(patch, path = "/api/v1/sites/{site_id}", tag = "sites", params(("site_id" = String, Path, description = "Site id (site_…)")), request_body = SiteChange, security(("bearer" = [])), responses((status = 200, description = "The site as it is now", body = Object), (status = 400, description = "A bad name or origin; `field` names it", body = crate::http::openapi::ErrorResponse), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not an owner of the site", body = crate::http::openapi::ErrorResponse)))]
+#[utoipa::path(patch, path = "/api/v1/sites/{site_id}", tag = "sites", params(SitePath), request_body = SiteChange, security(("bearer" = [])), responses((status = 200, description = "The site as it is now", body = Object), (status = 400, description = "A bad name or origin; `field` names it", body = ErrorResponse), OwnerOnly))]
 async fn update_site(
     state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<String>,
+    scope: OwnerScope,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let id = site_id(&path)?;
-    caller.require_owner(&id)?;
     let change: SiteChange = json::parse(&body)?;
     let name = match change.name.map(|n| n.trim().to_owned()) {
         Some(n) if n.is_empty() || n.chars().count() > 100 => {
@@ -124,7 +108,7 @@ async fn update_site(
                 .collect::<Result<Vec<_>, _>>()?,
         ),
     };
-    let site = state.store.update_site(&id, name, origins).await?;
+    let site = state.chat.update_site(&scope.site, name, origins).await?;
     Ok(HttpResponse::Ok().json(site_view(&site, Role::Owner)))
 }
 
@@ -136,19 +120,17 @@ struct ListQuery {
     after: Option<u64>,
 }
 
-use super::conversations_api::{chat_error, site_conversation};
-
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/conversations/{conversation_id}/messages", tag = "conversations", params(("site_id" = String, Path, description = "Site id (site_…)"), ("conversation_id" = String, Path, description = "Conversation id (c_…)"), ("after" = Option<u64>, Query, description = "Only messages with a higher seq"), ("limit" = Option<u32>, Query, description = "1 to 500, default 100")), security(("bearer" = [])), responses((status = 200, description = "The conversation and its messages in seq order", body = Object), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not a member (or not an owner) of the site", body = crate::http::openapi::ErrorResponse), (status = 404, description = "No such conversation on this site", body = crate::http::openapi::ErrorResponse)))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/conversations/{conversation_id}/messages", tag = "conversations", params(ConversationPath, ("after" = Option<u64>, Query, description = "Only messages with a higher seq"), ("limit" = Option<u32>, Query, description = "1 to 500, default 100")), security(("bearer" = [])), responses((status = 200, description = "The conversation and its messages in seq order", body = Object), MemberOnly, (status = 404, description = "No such conversation on this site", body = ErrorResponse)))]
 async fn list_messages(
     state: web::Data<AppState>,
-    caller: Caller,
+    scope: SiteScope,
     path: web::Path<(String, String)>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let conversation = site_conversation(&state, &caller, &path.0, &path.1).await?;
+    let conversation = scope.conversation(&state.chat, &path.1).await?;
     let limit = query.limit.unwrap_or(100).clamp(1, 500);
     let messages = state
-        .store
+        .chat
         .messages_after(&conversation.id, query.after.unwrap_or(0), limit)
         .await?;
     Ok(HttpResponse::Ok().json(json!({ "conversation": conversation, "messages": messages })))
@@ -162,14 +144,14 @@ pub(super) struct PostMessage {
 }
 
 /// An agent writes to a shopper: stored first, then published to the shopper's sockets.
-#[utoipa::path(post, path = "/api/v1/sites/{site_id}/conversations/{conversation_id}/messages", tag = "conversations", params(("site_id" = String, Path, description = "Site id (site_…)"), ("conversation_id" = String, Path, description = "Conversation id (c_…)")), request_body = PostMessage, security(("bearer" = [])), responses((status = 201, description = "Stored and delivered live", body = Object), (status = 200, description = "Repeated client_msg_id: the first message", body = Object), (status = 400, description = "Bad text or client_msg_id", body = crate::http::openapi::ErrorResponse), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not a member (or not an owner) of the site", body = crate::http::openapi::ErrorResponse), (status = 404, description = "No such conversation on this site", body = crate::http::openapi::ErrorResponse), (status = 409, description = "The conversation is closed", body = crate::http::openapi::ErrorResponse)))]
+#[utoipa::path(post, path = "/api/v1/sites/{site_id}/conversations/{conversation_id}/messages", tag = "conversations", params(ConversationPath), request_body = PostMessage, security(("bearer" = [])), responses((status = 201, description = "Stored and delivered live", body = Object), (status = 200, description = "Repeated client_msg_id: the first message", body = Object), (status = 400, description = "Bad text or client_msg_id", body = ErrorResponse), MemberOnly, (status = 404, description = "No such conversation on this site", body = ErrorResponse), (status = 409, description = "The conversation is closed", body = ErrorResponse)))]
 async fn post_message(
     state: web::Data<AppState>,
-    caller: Caller,
+    scope: SiteScope,
     path: web::Path<(String, String)>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let conversation = site_conversation(&state, &caller, &path.0, &path.1).await?;
+    let conversation = scope.conversation(&state.chat, &path.1).await?;
     let req: PostMessage = json::parse(&body)?;
     let text = MessageText::parse(&req.text, state.settings.limits.max_message_chars)
         .map_err(|e| ApiError::bad_request("invalid_field", e.to_string()).with_field("text"))?;
@@ -183,9 +165,13 @@ async fn post_message(
     };
     let appended = state
         .chat
-        .agent_message(&conversation.id, &caller.agent.id, client_msg_id, text)
-        .await
-        .map_err(chat_error)?;
+        .agent_message(
+            &conversation.id,
+            &scope.caller.agent.id,
+            client_msg_id,
+            text,
+        )
+        .await?;
     let status = if appended.duplicate {
         HttpResponse::Ok()
     } else {
@@ -194,27 +180,16 @@ async fn post_message(
     Ok({ status }.json(json!({ "message": appended.message, "duplicate": appended.duplicate })))
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/visitors/{visitor_id}", tag = "visitors", params(("site_id" = String, Path, description = "Site id (site_…)"), ("visitor_id" = String, Path, description = "Visitor id (v_…)")), security(("bearer" = [])), responses((status = 200, description = "Live or stored browsing state: page, trail, cart, orders (oldest first), product, campaign, tags", body = Object), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not a member (or not an owner) of the site", body = crate::http::openapi::ErrorResponse), (status = 404, description = "Unknown visitor", body = crate::http::openapi::ErrorResponse)))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/visitors/{visitor_id}", tag = "visitors", params(SitePath, ("visitor_id" = String, Path, description = "Visitor id (v_…)")), security(("bearer" = [])), responses((status = 200, description = "Live or stored browsing state: page, trail, cart, orders (oldest first), product, campaign, tags", body = Object), MemberOnly, (status = 404, description = "Unknown visitor", body = ErrorResponse)))]
 async fn get_visitor(
     state: web::Data<AppState>,
-    caller: Caller,
+    scope: SiteScope,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    let site = site_id(&path.0)?;
-    caller.require_site(&site)?;
     let visitor = VisitorId::parse(&path.1).map_err(|e| {
         ApiError::bad_request("invalid_field", e.to_string()).with_field("visitor_id")
     })?;
-    let live = state.hub.visitor_state(&site, &visitor);
-    let online = live.is_some() || state.chat.visitor_live_elsewhere(&site, &visitor);
-    let browsing = match live {
-        Some(s) => s,
-        None => state
-            .store
-            .load_visitor(&site, &visitor)
-            .await?
-            .ok_or_else(|| ApiError::not_found("visitor"))?,
-    };
+    let (browsing, online) = state.chat.visitor_profile(&scope.site, &visitor).await?;
     let now = Timestamp::now();
     Ok(HttpResponse::Ok().json(json!({
         "id": visitor,

@@ -1,8 +1,9 @@
 //! Login and password change.
 
+use super::openapi::{ErrorResponse, SignedIn};
 use super::{ApiError, Budget, Caller, ClientAddr, json};
 use crate::auth::{PasswordError, check_new_password};
-use crate::bus::BusEvent;
+use crate::chat::AccountError;
 use crate::config::Guards;
 use crate::domain::Email;
 use crate::state::AppState;
@@ -85,7 +86,7 @@ pub fn dummy_hash() -> &'static str {
     })
 }
 
-#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest, responses((status = 200, description = "A token, its expiry (s since epoch) and the account", body = Object), (status = 400, description = "Malformed body; `field` names it", body = crate::http::openapi::ErrorResponse), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 429, description = "Too many attempts from this address, or for this email (from this address, or from everywhere); `Retry-After` says when to try again", body = crate::http::openapi::ErrorResponse), (status = 503, description = "`busy`: every password job is in use; retry after `Retry-After`", body = crate::http::openapi::ErrorResponse)))]
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest, responses((status = 200, description = "A token, its expiry (s since epoch) and the account", body = Object), (status = 400, description = "Malformed body; `field` names it", body = ErrorResponse), SignedIn, (status = 429, description = "Too many attempts from this address, or for this email (from this address, or from everywhere); `Retry-After` says when to try again", body = ErrorResponse), (status = 503, description = "`busy`: every password job is in use; retry after `Retry-After`", body = ErrorResponse)))]
 async fn login(
     state: web::Data<AppState>,
     http: HttpRequest,
@@ -119,7 +120,7 @@ async fn login(
     // The job slot is taken before the account is looked up: "busy" must not depend on
     // whether the email exists.
     let job = state.passwords.reserve().await.map_err(password_failure)?;
-    let found = state.store.agent_credentials(&email).await?;
+    let found = state.chat.credentials(&email).await?;
     let hash = match &found {
         Some(creds) => creds.password_hash.clone(),
         None => tokio::task::spawn_blocking(|| dummy_hash().to_owned())
@@ -131,18 +132,18 @@ async fn login(
         .await
         .map_err(password_failure)?;
     let creds = found.filter(|_| ok).ok_or_else(refused)?;
-    let generation = state
-        .store
-        .token_generation(&creds.agent.id)
-        .await?
-        .ok_or_else(refused)?;
-    let (token, expires_at) = state
-        .jwt
-        .issue(&creds.agent.id, generation)
-        .map_err(ApiError::internal)?;
+    // Deleted meanwhile: the same answer as a wrong password.
+    let issued = state
+        .chat
+        .issue_token(&creds.agent.id)
+        .await
+        .map_err(|e| match e {
+            AccountError::Gone => refused(),
+            other => other.into(),
+        })?;
     Ok(HttpResponse::Ok().json(json!({
-        "token": token,
-        "expires_at": expires_at,
+        "token": issued.token,
+        "expires_at": issued.expires_at,
         "agent": creds.agent,
     })))
 }
@@ -153,7 +154,7 @@ pub(super) struct PasswordChange {
     new_password: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/auth/password", tag = "auth", request_body = PasswordChange, security(("bearer" = [])), responses((status = 200, description = "Changed. Every token issued before (this one too) stops working and open dashboards are closed; the answer carries a new `token` and its `expires_at`", body = Object), (status = 400, description = "`invalid_field`, `field: new_password`: too short, too long (over 128 characters), contains the account's email, or too easy to guess (the message says why)", body = crate::http::openapi::ErrorResponse), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Current password wrong", body = crate::http::openapi::ErrorResponse), (status = 503, description = "`busy`: every password job is in use; retry after `Retry-After`", body = crate::http::openapi::ErrorResponse)))]
+#[utoipa::path(post, path = "/api/v1/auth/password", tag = "auth", request_body = PasswordChange, security(("bearer" = [])), responses((status = 200, description = "Changed. Every token issued before (this one too) stops working and open dashboards are closed; the answer carries a new `token` and its `expires_at`", body = Object), (status = 400, description = "`invalid_field`, `field: new_password`: too short, too long (over 128 characters), contains the account's email, or too easy to guess (the message says why)", body = ErrorResponse), SignedIn, (status = 403, description = "Current password wrong", body = ErrorResponse), (status = 503, description = "`busy`: every password job is in use; retry after `Retry-After`", body = ErrorResponse)))]
 async fn change_password(
     state: web::Data<AppState>,
     caller: Caller,
@@ -165,8 +166,8 @@ async fn change_password(
         ApiError::bad_request("invalid_field", e.to_string()).with_field("new_password")
     })?;
     let creds = state
-        .store
-        .agent_credentials(&caller.agent.email)
+        .chat
+        .credentials(&caller.agent.email)
         .await?
         .ok_or_else(|| ApiError::unauthorized("account no longer exists"))?;
     if !state
@@ -182,28 +183,17 @@ async fn change_password(
         .hash(req.new_password)
         .await
         .map_err(password_failure)?;
-    state.store.set_password(&caller.agent.id, hash).await?;
     // The old tokens are dead now; open sockets learn it when they re-authenticate, which
     // the reconnect makes them do at once (any site reaches all of the agent's sockets).
-    if let Some(m) = caller.memberships.first() {
-        state
-            .chat
-            .publish(BusEvent::reconnect_agent(&m.site_id, &caller.agent.id))
-            .await;
-    }
-    let generation = state
-        .store
-        .token_generation(&caller.agent.id)
-        .await?
-        .ok_or_else(|| ApiError::unauthorized("account no longer exists"))?;
-    let (token, expires_at) = state
-        .jwt
-        .issue(&caller.agent.id, generation)
-        .map_err(ApiError::internal)?;
-    Ok(HttpResponse::Ok().json(json!({ "token": token, "expires_at": expires_at })))
+    let any_site = caller.memberships.first().map(|m| &m.site_id);
+    let issued = state
+        .chat
+        .password_changed(&caller.agent.id, any_site, hash)
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({ "token": issued.token, "expires_at": issued.expires_at })))
 }
 
-#[utoipa::path(get, path = "/api/v1/me", tag = "auth", security(("bearer" = [])), responses((status = 200, description = "The account and its site memberships", body = Object), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse)))]
+#[utoipa::path(get, path = "/api/v1/me", tag = "auth", security(("bearer" = [])), responses((status = 200, description = "The account and its site memberships", body = Object), SignedIn))]
 async fn me(caller: Caller) -> HttpResponse {
     HttpResponse::Ok().json(json!({ "agent": caller.agent, "memberships": caller.memberships }))
 }

@@ -1,6 +1,7 @@
 //! The authenticated agent behind a request: a Bearer JWT checked for signature, algorithm,
 //! expiry, issuer and audience, then the account and its site memberships loaded, so every
-//! site-scoped handler can ask [`Caller::require_site`] before touching a site's data.
+//! site-scoped handler's [`SiteScope`](super::SiteScope) can check membership before touching a
+//! site's data.
 
 use super::ApiError;
 use crate::domain::{Role, SiteId};
@@ -28,14 +29,6 @@ impl Caller {
             .map(|m| m.role)
             .ok_or_else(|| ApiError::forbidden("you do not belong to this site"))
     }
-
-    /// 403 unless the caller owns the site: what every route that changes a site needs.
-    pub fn require_owner(&self, site: &SiteId) -> Result<(), ApiError> {
-        match self.require_site(site)? {
-            Role::Owner => Ok(()),
-            Role::Agent => Err(ApiError::forbidden("only the site's owners may do this")),
-        }
-    }
 }
 
 async fn authenticate(
@@ -53,12 +46,11 @@ async fn authenticate(
         crate::chat::TokenRefused::Store(e) => ApiError::from(e),
         refused => ApiError::unauthorized(refused.to_string()),
     })?;
-    let agent = state
-        .store
-        .agent(&agent_id)
+    let (agent, memberships) = state
+        .chat
+        .account(&agent_id)
         .await?
         .ok_or_else(|| ApiError::unauthorized("account no longer exists"))?;
-    let memberships = state.store.memberships(&agent_id).await?;
     Ok(Caller { agent, memberships })
 }
 

@@ -3,15 +3,17 @@
 //! caller's membership of the site in the path, then that the conversation or agent it names
 //! belongs to that site (404 otherwise, never a leak).
 
-use super::{ApiError, Caller, json};
-use crate::bus::{BusEvent, SiteData};
-use crate::chat::ChatError;
+use super::error::conflict_on;
+use super::openapi::{ConversationPath, ErrorResponse, MemberOnly, OwnerOnly, SitePath};
+use super::{ApiError, OwnerScope, SiteScope, json};
+use crate::chat::{MemberChange, TranscriptEntry};
 use crate::conversation::ChatSettings;
 use crate::conversation::lifecycle::Stage;
 use crate::conversation::settings::valid_tag;
-use crate::domain::{AgentId, ConversationId, MessageText, Role, SiteId, Timestamp, VisitorId};
+use crate::domain::{AgentId, MessageText, Role, Timestamp, VisitorId};
+use crate::protocol::agent::AgentStatus;
 use crate::state::AppState;
-use crate::store::{Conversation, ConversationFilter, RoutingProfile, SiteAgent, StoreError};
+use crate::store::{ConversationFilter, RoutingProfile, SiteAgent};
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
@@ -44,43 +46,6 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     );
 }
 
-fn site_id(text: &str) -> Result<SiteId, ApiError> {
-    SiteId::parse(text)
-        .map_err(|e| ApiError::bad_request("invalid_field", e.to_string()).with_field("site_id"))
-}
-
-/// Maps a conversation action's refusal to HTTP.
-pub(super) fn chat_error(e: ChatError) -> ApiError {
-    match e {
-        ChatError::NotFound(what) => ApiError::not_found(what),
-        ChatError::Transition(t) => ApiError::conflict(t.to_string()),
-        ChatError::Invalid { field, message } => {
-            ApiError::bad_request("invalid_field", message).with_field(field)
-        }
-        ChatError::Store(s) => s.into(),
-    }
-}
-
-/// The conversation named in the path, if it belongs to the site (which the caller must).
-pub(super) async fn site_conversation(
-    state: &AppState,
-    caller: &Caller,
-    site: &str,
-    conversation: &str,
-) -> Result<Conversation, ApiError> {
-    let site = site_id(site)?;
-    caller.require_site(&site)?;
-    let id = ConversationId::parse(conversation).map_err(|e| {
-        ApiError::bad_request("invalid_field", e.to_string()).with_field("conversation_id")
-    })?;
-    state
-        .store
-        .conversation(&id)
-        .await?
-        .filter(|c| c.site_id == site)
-        .ok_or_else(|| ApiError::not_found("conversation"))
-}
-
 #[derive(Deserialize)]
 struct ListQuery {
     #[serde(default)]
@@ -101,15 +66,12 @@ struct ListQuery {
     limit: Option<u32>,
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/conversations", tag = "conversations", params(("site_id" = String, Path, description = "Site id (site_…)"), ("status" = Option<String>, Query, description = "bot, queued, assigned, closed, or open (not closed); comma-separated"), ("agent" = Option<String>, Query, description = "Assigned to this agent id, or `me`"), ("tag" = Option<String>, Query, description = "With this tag"), ("from" = Option<i64>, Query, description = "Created at or after (ms since the epoch)"), ("to" = Option<i64>, Query, description = "Created before (ms since the epoch)"), ("q" = Option<String>, Query, description = "A message contains this text (case-insensitive)"), ("visitor" = Option<String>, Query, description = "Only this visitor's (v_…)"), ("limit" = Option<u32>, Query, description = "1 to 200, default 50")), security(("bearer" = [])), responses((status = 200, description = "Most recently active first", body = Object), (status = 400, description = "A bad filter, named", body = crate::http::openapi::ErrorResponse), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not a member of the site", body = crate::http::openapi::ErrorResponse)))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/conversations", tag = "conversations", params(SitePath, ("status" = Option<String>, Query, description = "bot, queued, assigned, closed, or open (not closed); comma-separated"), ("agent" = Option<String>, Query, description = "Assigned to this agent id, or `me`"), ("tag" = Option<String>, Query, description = "With this tag"), ("from" = Option<i64>, Query, description = "Created at or after (ms since the epoch)"), ("to" = Option<i64>, Query, description = "Created before (ms since the epoch)"), ("q" = Option<String>, Query, description = "A message contains this text (case-insensitive)"), ("visitor" = Option<String>, Query, description = "Only this visitor's (v_…)"), ("limit" = Option<u32>, Query, description = "1 to 200, default 50")), security(("bearer" = [])), responses((status = 200, description = "Most recently active first", body = Object), (status = 400, description = "A bad filter, named", body = ErrorResponse), MemberOnly))]
 async fn list_conversations(
     state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<String>,
+    scope: SiteScope,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let site = site_id(&path)?;
-    caller.require_site(&site)?;
     let bad = |field: &str, message: &str| {
         ApiError::bad_request("invalid_field", message.to_owned()).with_field(field)
     };
@@ -126,7 +88,7 @@ async fn list_conversations(
     }
     let agent = match query.agent.as_deref() {
         None => None,
-        Some("me") => Some(caller.agent.id.clone()),
+        Some("me") => Some(scope.caller.agent.id.clone()),
         Some(a) => Some(AgentId::parse(a).map_err(|e| bad("agent", &e.to_string()))?),
     };
     if let Some(tag) = &query.tag
@@ -146,7 +108,7 @@ async fn list_conversations(
         .transpose()
         .map_err(|e| bad("visitor", &e.to_string()))?;
     let filter = ConversationFilter {
-        site: Some(site),
+        site: Some(scope.site.clone()),
         visitor,
         stages,
         agent,
@@ -157,36 +119,32 @@ async fn list_conversations(
         limit: query.limit.unwrap_or(50).clamp(1, 200),
         active_before: None,
     };
-    let conversations = state.store.find_conversations(&filter).await?;
+    let conversations = state.chat.find_conversations(&filter).await?;
     Ok(HttpResponse::Ok().json(json!({ "conversations": conversations })))
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/conversations/{conversation_id}/transcript", tag = "conversations", params(("site_id" = String, Path, description = "Site id (site_…)"), ("conversation_id" = String, Path, description = "Conversation id (c_…)")), security(("bearer" = [])), responses((status = 200, description = "The conversation, then messages and internal notes in time order (`kind`: message or note)", body = Object), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not a member of the site", body = crate::http::openapi::ErrorResponse), (status = 404, description = "No such conversation on this site", body = crate::http::openapi::ErrorResponse)))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/conversations/{conversation_id}/transcript", tag = "conversations", params(ConversationPath), security(("bearer" = [])), responses((status = 200, description = "The conversation, then messages and internal notes in time order (`kind`: message or note)", body = Object), MemberOnly, (status = 404, description = "No such conversation on this site", body = ErrorResponse)))]
 async fn transcript(
     state: web::Data<AppState>,
-    caller: Caller,
+    scope: SiteScope,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    let conv = site_conversation(&state, &caller, &path.0, &path.1).await?;
-    let messages = state.store.messages_after(&conv.id, 0, 5000).await?;
-    let notes = state.store.notes(&conv.id).await?;
-    let mut entries: Vec<(Timestamp, u8, serde_json::Value)> = messages
+    let conv = scope.conversation(&state.chat, &path.1).await?;
+    let entries: Vec<serde_json::Value> = state
+        .chat
+        .transcript(&conv)
+        .await?
         .into_iter()
-        .map(|m| {
-            let ts = m.ts;
-            let mut v = serde_json::to_value(m).unwrap_or_default();
-            v["kind"] = json!("message");
-            (ts, 0, v)
+        .map(|entry| {
+            let (v, kind) = match entry {
+                TranscriptEntry::Message(m) => (serde_json::to_value(m), "message"),
+                TranscriptEntry::Note(n) => (serde_json::to_value(n), "note"),
+            };
+            let mut v = v.unwrap_or_default();
+            v["kind"] = json!(kind);
+            v
         })
-        .chain(notes.into_iter().map(|n| {
-            let ts = n.ts;
-            let mut v = serde_json::to_value(n).unwrap_or_default();
-            v["kind"] = json!("note");
-            (ts, 1, v)
-        }))
         .collect();
-    entries.sort_by_key(|(ts, kind, _)| (*ts, *kind));
-    let entries: Vec<_> = entries.into_iter().map(|(_, _, v)| v).collect();
     Ok(HttpResponse::Ok().json(json!({ "conversation": conv, "entries": entries })))
 }
 
@@ -196,79 +154,64 @@ pub(super) struct NewNote {
     text: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/sites/{site_id}/conversations/{conversation_id}/notes", tag = "conversations", params(("site_id" = String, Path, description = "Site id (site_…)"), ("conversation_id" = String, Path, description = "Conversation id (c_…)")), request_body = NewNote, security(("bearer" = [])), responses((status = 201, description = "The note; agents see it live, the shopper never", body = Object), (status = 400, description = "Bad text", body = crate::http::openapi::ErrorResponse), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not a member of the site", body = crate::http::openapi::ErrorResponse), (status = 404, description = "No such conversation on this site", body = crate::http::openapi::ErrorResponse)))]
+#[utoipa::path(post, path = "/api/v1/sites/{site_id}/conversations/{conversation_id}/notes", tag = "conversations", params(ConversationPath), request_body = NewNote, security(("bearer" = [])), responses((status = 201, description = "The note; agents see it live, the shopper never", body = Object), (status = 400, description = "Bad text", body = ErrorResponse), MemberOnly, (status = 404, description = "No such conversation on this site", body = ErrorResponse)))]
 async fn add_note(
     state: web::Data<AppState>,
-    caller: Caller,
+    scope: SiteScope,
     path: web::Path<(String, String)>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let conv = site_conversation(&state, &caller, &path.0, &path.1).await?;
+    let conv = scope.conversation(&state.chat, &path.1).await?;
     let req: NewNote = json::parse(&body)?;
     let text = MessageText::parse(&req.text, state.settings.limits.max_message_chars)
         .map_err(|e| ApiError::bad_request("invalid_field", e.to_string()).with_field("text"))?;
-    let note = state
-        .chat
-        .note(&conv, &caller.agent.id, text)
-        .await
-        .map_err(chat_error)?;
+    let note = state.chat.note(&conv, &scope.caller.agent.id, text).await?;
     Ok(HttpResponse::Created().json(json!({ "note": note })))
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/chat-settings", tag = "conversations", params(("site_id" = String, Path, description = "Site id (site_…)")), security(("bearer" = [])), responses((status = 200, description = "Bot, routing, reopen window, keyword rules", body = ChatSettings), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not a member of the site", body = crate::http::openapi::ErrorResponse)))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/chat-settings", tag = "conversations", params(SitePath), security(("bearer" = [])), responses((status = 200, description = "Bot, routing, reopen window, keyword rules", body = ChatSettings), MemberOnly))]
 async fn get_settings(
     state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<String>,
+    scope: SiteScope,
 ) -> Result<HttpResponse, ApiError> {
-    let site = site_id(&path)?;
-    caller.require_site(&site)?;
-    Ok(HttpResponse::Ok().json(state.store.chat_settings(&site).await?))
+    Ok(HttpResponse::Ok().json(state.chat.chat_settings(&scope.site).await?))
 }
 
-#[utoipa::path(put, path = "/api/v1/sites/{site_id}/chat-settings", tag = "conversations", params(("site_id" = String, Path, description = "Site id (site_…)")), request_body = ChatSettings, security(("bearer" = [])), responses((status = 200, description = "Saved", body = ChatSettings), (status = 400, description = "A bad setting, named", body = crate::http::openapi::ErrorResponse), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not an owner of the site", body = crate::http::openapi::ErrorResponse)))]
+#[utoipa::path(put, path = "/api/v1/sites/{site_id}/chat-settings", tag = "conversations", params(SitePath), request_body = ChatSettings, security(("bearer" = [])), responses((status = 200, description = "Saved", body = ChatSettings), (status = 400, description = "A bad setting, named", body = ErrorResponse), OwnerOnly))]
 async fn put_settings(
     state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<String>,
+    scope: OwnerScope,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let site = site_id(&path)?;
-    caller.require_owner(&site)?;
     let settings: ChatSettings = json::parse(&body)?;
     settings
         .validate(state.settings.allow_http_webhooks)
         .map_err(|e| ApiError::bad_request("invalid_field", e.message).with_field(e.field))?;
-    state.store.set_chat_settings(&site, &settings).await?;
-    // The knowledge base is indexed in the site's first language.
     state
         .chat
-        .site_changed(&site, &[SiteData::ChatSettings, SiteData::Knowledge])
-        .await;
+        .save_chat_settings(&scope.site, &settings)
+        .await?;
     Ok(HttpResponse::Ok().json(settings))
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/agents", tag = "agents", params(("site_id" = String, Path, description = "Site id (site_…)")), security(("bearer" = [])), responses((status = 200, description = "The site's agents with role, capacity, skills and live status", body = Object), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not a member of the site", body = crate::http::openapi::ErrorResponse)))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/agents", tag = "agents", params(SitePath), security(("bearer" = [])), responses((status = 200, description = "The site's agents with role, capacity, skills and live status", body = Object), MemberOnly))]
 async fn list_agents(
     state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<String>,
+    scope: SiteScope,
 ) -> Result<HttpResponse, ApiError> {
-    let site = site_id(&path)?;
-    caller.require_site(&site)?;
     let agents: Vec<_> = state
-        .store
-        .site_agents(&site)
+        .chat
+        .team(&scope.site)
         .await?
         .iter()
-        .map(|m| agent_view(&state, m))
+        .map(|(m, status)| agent_view(m, *status))
         .collect();
     Ok(HttpResponse::Ok().json(json!({ "agents": agents })))
 }
 
 /// An agent of a site as `GET /sites/{id}/agents` lists it; the invitation answers with the
 /// same shape so a dashboard can add the new row without reloading the list.
-pub(super) fn agent_view(state: &AppState, m: &SiteAgent) -> serde_json::Value {
+pub(super) fn agent_view(m: &SiteAgent, status: AgentStatus) -> serde_json::Value {
     json!({
         "id": m.agent.id,
         "name": m.agent.display_name,
@@ -276,7 +219,7 @@ pub(super) fn agent_view(state: &AppState, m: &SiteAgent) -> serde_json::Value {
         "role": m.role,
         "capacity": m.profile.capacity,
         "skills": m.profile.skills,
-        "status": state.chat.agent_status(&m.agent.id),
+        "status": status,
     })
 }
 
@@ -322,70 +265,37 @@ pub(super) struct AgentProfile {
     role: Option<String>,
 }
 
-#[utoipa::path(patch, path = "/api/v1/sites/{site_id}/agents/{agent_id}", tag = "agents", params(("site_id" = String, Path, description = "Site id (site_…)"), ("agent_id" = String, Path, description = "Agent id (ag_…)")), request_body = AgentProfile, security(("bearer" = [])), responses((status = 200, description = "Saved", body = Object), (status = 400, description = "A bad value, named", body = crate::http::openapi::ErrorResponse), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not an owner of the site", body = crate::http::openapi::ErrorResponse), (status = 404, description = "No such agent on this site", body = crate::http::openapi::ErrorResponse), (status = 409, description = "Would demote the site's last owner (`field`: role)", body = crate::http::openapi::ErrorResponse)))]
+#[utoipa::path(patch, path = "/api/v1/sites/{site_id}/agents/{agent_id}", tag = "agents", params(SitePath, ("agent_id" = String, Path, description = "Agent id (ag_…)")), request_body = AgentProfile, security(("bearer" = [])), responses((status = 200, description = "Saved", body = Object), (status = 400, description = "A bad value, named", body = ErrorResponse), OwnerOnly, (status = 404, description = "No such agent on this site", body = ErrorResponse), (status = 409, description = "Would demote the site's last owner (`field`: role)", body = ErrorResponse)))]
 async fn update_agent(
     state: web::Data<AppState>,
-    caller: Caller,
+    scope: OwnerScope,
     path: web::Path<(String, String)>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let site = site_id(&path.0)?;
-    caller.require_owner(&site)?;
     let agent = AgentId::parse(&path.1).map_err(|_| ApiError::not_found("agent"))?;
-    let member = state
-        .store
-        .site_agents(&site)
-        .await?
-        .into_iter()
-        .find(|m| m.agent.id == agent)
-        .ok_or_else(|| ApiError::not_found("agent"))?;
+    let member = state.chat.member(&scope.site, &agent).await?;
     let req: AgentProfile = json::parse(&body)?;
     // The profile of this membership only: the agent's other sites keep theirs.
     let capacity = req.capacity.unwrap_or(member.profile.capacity);
     let skills = req.skills.unwrap_or_else(|| member.profile.skills.clone());
     check_profile(capacity, &skills)?;
     let role = req.role.as_deref().map(parse_role).transpose()?;
-    let role_changed = role.is_some_and(|r| r != member.role);
-    let profile_changed = capacity != member.profile.capacity || skills != member.profile.skills;
-    if let Some(role) = role.filter(|r| *r != member.role) {
-        state
-            .store
-            .set_role(&site, &agent, role)
-            .await
-            .map_err(|e| match e {
-                StoreError::Conflict(m) => ApiError::conflict(m).with_field("role"),
-                other => other.into(),
-            })?;
-        // The agent's open sockets authenticated with the old role.
-        state
-            .chat
-            .publish(BusEvent::reconnect_agent(&site, &agent))
-            .await;
-    }
-    state
-        .store
-        .set_member_profile(
-            &site,
-            &agent,
-            &RoutingProfile {
-                capacity,
-                skills: skills.clone(),
-            },
-        )
-        .await?;
-    // The agent's dashboard shows "n/capacity chats" from its `ready`: a fresh one carries
-    // the new profile (a role change has asked for that already).
-    if profile_changed && !role_changed {
-        state
-            .chat
-            .publish(BusEvent::reconnect_agent(&site, &agent))
-            .await;
-    }
-    state.chat.route_site(&site).await;
+    let change = MemberChange {
+        role,
+        profile: RoutingProfile {
+            capacity,
+            skills: skills.clone(),
+        },
+    };
+    let role = state
+        .chat
+        .update_member(&scope.site, &member, change)
+        .await
+        .map_err(conflict_on("role"))?;
     Ok(HttpResponse::Ok().json(json!({
         "id": agent,
         "capacity": capacity,
         "skills": skills,
-        "role": role.unwrap_or(member.role),
+        "role": role,
     })))
 }

@@ -85,10 +85,10 @@ async fn serve(state: &AppState, name: &str) -> Result<HttpResponse, ApiError> {
         response.insert_header((header::CACHE_CONTROL, "public, max-age=300"));
         return Ok(response.body(file.data.into_owned()));
     }
-    let sites = state.store.list_sites().await?;
-    let site = sites
-        .iter()
-        .find(|s| s.name == DEMO_SITE_NAME)
+    let site = state
+        .chat
+        .site_named(DEMO_SITE_NAME)
+        .await?
         .ok_or_else(|| ApiError::not_found("demo site"))?;
     let page = String::from_utf8_lossy(&file.data).replace(PLACEHOLDER, &site.public_key);
     response.insert_header((header::CACHE_CONTROL, "no-cache"));

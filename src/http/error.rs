@@ -1,6 +1,7 @@
 //! API errors: an HTTP status with a JSON body `{"error": {"code", "message", "field"?}}`,
 //! so a client can act on the code and a person can read the message.
 
+use crate::chat::{AccountError, ChatError};
 use crate::store::StoreError;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, ResponseError};
@@ -177,9 +178,82 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<ChatError> for ApiError {
+    /// A use case's refusal as HTTP: not found 404, a life-cycle refusal 409, a bad value 400
+    /// naming the field, a rejected document 422 listing each field, the store's as above.
+    fn from(e: ChatError) -> Self {
+        match e {
+            ChatError::NotFound(what) => ApiError::not_found(what),
+            ChatError::Transition(t) => ApiError::conflict(t.to_string()),
+            ChatError::Invalid { field, message } => {
+                ApiError::bad_request("invalid_field", message).with_field(field)
+            }
+            ChatError::Rejected { what, errors } => ApiError::invalid(what, errors),
+            ChatError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<AccountError> for ApiError {
+    /// A deleted account is the token's problem (401); a signing failure is ours (500).
+    fn from(e: AccountError) -> Self {
+        match e {
+            AccountError::Gone => ApiError::unauthorized("account no longer exists"),
+            AccountError::Sign(e) => ApiError::internal(e),
+            AccountError::Chat(e) => e.into(),
+        }
+    }
+}
+
+/// A use case's error with a 409 blamed on one request field (a taken shortcut, the last
+/// owner's role), so a form can point at it; any other error as usual.
+pub fn conflict_on(field: &'static str) -> impl Fn(ChatError) -> ApiError {
+    move |e| match e {
+        ChatError::Store(StoreError::Conflict(m)) => ApiError::conflict(m).with_field(field),
+        other => other.into(),
+    }
+}
+
 impl actix_web::Responder for ApiError {
     type Body = actix_web::body::BoxBody;
     fn respond_to(self, _req: &actix_web::HttpRequest) -> HttpResponse {
         self.error_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn use_case_errors_keep_their_statuses() {
+        let status = |e: ChatError| ApiError::from(e).status();
+        assert_eq!(status(ChatError::NotFound("rule")), StatusCode::NOT_FOUND);
+        let invalid = ApiError::from(ChatError::Invalid {
+            field: "text",
+            message: "empty".into(),
+        });
+        assert_eq!(invalid.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(invalid.field.as_deref(), Some("text"));
+        let rejected = ChatError::Rejected {
+            what: "the rule",
+            errors: vec![crate::triggers::FieldError::new("when", "unknown event")],
+        };
+        assert_eq!(status(rejected), StatusCode::UNPROCESSABLE_ENTITY);
+        let conflict = || ChatError::Store(StoreError::Conflict("taken".into()));
+        assert_eq!(status(conflict()), StatusCode::CONFLICT);
+        let blamed = conflict_on("shortcut")(conflict());
+        assert_eq!(blamed.status(), StatusCode::CONFLICT);
+        assert_eq!(blamed.field.as_deref(), Some("shortcut"));
+        let other = conflict_on("shortcut")(ChatError::NotFound("canned reply"));
+        assert_eq!(other.field, None);
+    }
+
+    #[test]
+    fn a_deleted_account_is_unauthorized() {
+        assert_eq!(
+            ApiError::from(AccountError::Gone).status(),
+            StatusCode::UNAUTHORIZED
+        );
     }
 }

@@ -19,7 +19,7 @@ async fn healthz() -> HttpResponse {
 /// 200 when the store answers a read and a write within two seconds, else 503.
 #[utoipa::path(get, path = "/readyz", tag = "operations", responses((status = 200, description = "The store answers"), (status = 503, description = "The store does not answer")))]
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    match tokio::time::timeout(Duration::from_secs(2), state.store.ping()).await {
+    match tokio::time::timeout(Duration::from_secs(2), state.chat.ready()).await {
         Ok(Ok(())) => HttpResponse::Ok().json(json!({ "status": "ready" })),
         Ok(Err(e)) => HttpResponse::ServiceUnavailable()
             .json(json!({ "status": "store_error", "message": e.to_string() })),

@@ -4,14 +4,14 @@
 //! the site first, then that the article, reply or conversation belongs to that site, so an
 //! id from another shop is a 404 and never a leak.
 
-use super::{ApiError, Caller, json};
-use crate::domain::VisitorState;
-use crate::domain::{ArticleId, CannedId, ConversationId, SiteId};
+use super::error::conflict_on;
+use super::openapi::{ConversationPath, ErrorResponse, MemberOnly, OwnerOnly, SitePath};
+use super::{ApiError, OwnerScope, SiteScope, json};
+use crate::chat::Suggestion;
+use crate::domain::{ArticleId, CannedId};
 use crate::library::canned::{self, MAX_BODY, MAX_TITLE};
-use crate::library::kb::language_for;
-use crate::library::suggest::{self, MAX_SUGGESTIONS, Source};
 use crate::state::AppState;
-use crate::store::{Article, CannedReply, Conversation, NewArticle, NewCanned, StoreError};
+use crate::store::{CannedReply, NewArticle, NewCanned};
 use crate::triggers::FieldError;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
@@ -67,25 +67,6 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
         );
 }
 
-fn site_id(text: &str) -> Result<SiteId, ApiError> {
-    SiteId::parse(text)
-        .map_err(|e| ApiError::bad_request("invalid_field", e.to_string()).with_field("site_id"))
-}
-
-/// The site in the path, if the caller belongs to it.
-fn member_site(caller: &Caller, site: &str) -> Result<SiteId, ApiError> {
-    let id = site_id(site)?;
-    caller.require_site(&id)?;
-    Ok(id)
-}
-
-/// The site in the path, if the caller owns it.
-fn owned_site(caller: &Caller, site: &str) -> Result<SiteId, ApiError> {
-    let id = site_id(site)?;
-    caller.require_owner(&id)?;
-    Ok(id)
-}
-
 fn article_id(text: &str) -> Result<ArticleId, ApiError> {
     ArticleId::parse(text)
         .map_err(|e| ApiError::bad_request("invalid_field", e.to_string()).with_field("article_id"))
@@ -137,88 +118,60 @@ fn new_article(body: &[u8]) -> Result<NewArticle, ApiError> {
     })
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/articles", tag = "knowledge base", params(("site_id" = String, Path, description = "Site id (site_…)")), security(("bearer" = [])), responses((status = 200, description = "The site's articles, oldest first: `{articles: [...]}`", body = Object), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not a member of the site", body = crate::http::openapi::ErrorResponse)))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/articles", tag = "knowledge base", params(SitePath), security(("bearer" = [])), responses((status = 200, description = "The site's articles, oldest first: `{articles: [...]}`", body = Object), MemberOnly))]
 async fn list_articles(
     state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<String>,
+    scope: SiteScope,
 ) -> Result<HttpResponse, ApiError> {
-    let site = member_site(&caller, &path)?;
-    let articles = state.store.list_articles(&site).await?;
+    let articles = state.chat.articles(&scope.site).await?;
     Ok(HttpResponse::Ok().json(json!({ "articles": articles })))
 }
 
-#[utoipa::path(post, path = "/api/v1/sites/{site_id}/articles", tag = "knowledge base", params(("site_id" = String, Path, description = "Site id (site_…)")), request_body = ArticleBody, security(("bearer" = [])), responses((status = 201, description = "Created", body = crate::store::Article), (status = 400, description = "Malformed JSON or a missing field", body = crate::http::openapi::ErrorResponse), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not an owner of the site", body = crate::http::openapi::ErrorResponse), (status = 422, description = "Empty or too long; `field` names it", body = crate::http::openapi::ErrorResponse)))]
+#[utoipa::path(post, path = "/api/v1/sites/{site_id}/articles", tag = "knowledge base", params(SitePath), request_body = ArticleBody, security(("bearer" = [])), responses((status = 201, description = "Created", body = crate::store::Article), (status = 400, description = "Malformed JSON or a missing field", body = ErrorResponse), OwnerOnly, (status = 422, description = "Empty or too long; `field` names it", body = ErrorResponse)))]
 async fn create_article(
     state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<String>,
+    scope: OwnerScope,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let site = owned_site(&caller, &path)?;
     let new = new_article(&body)?;
-    let article = state.store.create_article(&site, new).await?;
-    state
-        .chat
-        .site_changed(&site, &[crate::bus::SiteData::Knowledge])
-        .await;
+    let article = state.chat.create_article(&scope.site, new).await?;
     Ok(HttpResponse::Created().json(article))
 }
 
-async fn find_article(state: &AppState, site: &SiteId, id: &str) -> Result<Article, ApiError> {
-    state
-        .store
-        .article(site, &article_id(id)?)
-        .await?
-        .ok_or_else(|| ApiError::not_found("article"))
-}
-
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/articles/{article_id}", tag = "knowledge base", params(("site_id" = String, Path, description = "Site id (site_…)"), ("article_id" = String, Path, description = "Article id (art_…)")), security(("bearer" = [])), responses((status = 200, description = "The article", body = crate::store::Article), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not a member of the site", body = crate::http::openapi::ErrorResponse), (status = 404, description = "No such article on this site", body = crate::http::openapi::ErrorResponse)))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/articles/{article_id}", tag = "knowledge base", params(SitePath, ("article_id" = String, Path, description = "Article id (art_…)")), security(("bearer" = [])), responses((status = 200, description = "The article", body = crate::store::Article), MemberOnly, (status = 404, description = "No such article on this site", body = ErrorResponse)))]
 async fn get_article(
     state: web::Data<AppState>,
-    caller: Caller,
+    scope: SiteScope,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    let site = member_site(&caller, &path.0)?;
-    Ok(HttpResponse::Ok().json(find_article(&state, &site, &path.1).await?))
-}
-
-#[utoipa::path(put, path = "/api/v1/sites/{site_id}/articles/{article_id}", tag = "knowledge base", params(("site_id" = String, Path, description = "Site id (site_…)"), ("article_id" = String, Path, description = "Article id (art_…)")), request_body = ArticleBody, security(("bearer" = [])), responses((status = 200, description = "Replaced", body = crate::store::Article), (status = 400, description = "Malformed JSON or a missing field", body = crate::http::openapi::ErrorResponse), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not an owner of the site", body = crate::http::openapi::ErrorResponse), (status = 404, description = "No such article on this site", body = crate::http::openapi::ErrorResponse), (status = 422, description = "Empty or too long; `field` names it", body = crate::http::openapi::ErrorResponse)))]
-async fn replace_article(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<(String, String)>,
-    body: web::Bytes,
-) -> Result<HttpResponse, ApiError> {
-    let site = owned_site(&caller, &path.0)?;
-    let id = article_id(&path.1)?;
-    let new = new_article(&body)?;
-    let article = state.store.update_article(&site, &id, new).await?;
-    state
+    let article = state
         .chat
-        .site_changed(&site, &[crate::bus::SiteData::Knowledge])
-        .await;
+        .article(&scope.site, &article_id(&path.1)?)
+        .await?;
     Ok(HttpResponse::Ok().json(article))
 }
 
-#[utoipa::path(delete, path = "/api/v1/sites/{site_id}/articles/{article_id}", tag = "knowledge base", params(("site_id" = String, Path, description = "Site id (site_…)"), ("article_id" = String, Path, description = "Article id (art_…)")), security(("bearer" = [])), responses((status = 204, description = "Deleted"), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not an owner of the site", body = crate::http::openapi::ErrorResponse), (status = 404, description = "No such article on this site", body = crate::http::openapi::ErrorResponse)))]
+#[utoipa::path(put, path = "/api/v1/sites/{site_id}/articles/{article_id}", tag = "knowledge base", params(SitePath, ("article_id" = String, Path, description = "Article id (art_…)")), request_body = ArticleBody, security(("bearer" = [])), responses((status = 200, description = "Replaced", body = crate::store::Article), (status = 400, description = "Malformed JSON or a missing field", body = ErrorResponse), OwnerOnly, (status = 404, description = "No such article on this site", body = ErrorResponse), (status = 422, description = "Empty or too long; `field` names it", body = ErrorResponse)))]
+async fn replace_article(
+    state: web::Data<AppState>,
+    scope: OwnerScope,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let id = article_id(&path.1)?;
+    let new = new_article(&body)?;
+    let article = state.chat.update_article(&scope.site, &id, new).await?;
+    Ok(HttpResponse::Ok().json(article))
+}
+
+#[utoipa::path(delete, path = "/api/v1/sites/{site_id}/articles/{article_id}", tag = "knowledge base", params(SitePath, ("article_id" = String, Path, description = "Article id (art_…)")), security(("bearer" = [])), responses((status = 204, description = "Deleted"), OwnerOnly, (status = 404, description = "No such article on this site", body = ErrorResponse)))]
 async fn delete_article(
     state: web::Data<AppState>,
-    caller: Caller,
+    scope: OwnerScope,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    let site = owned_site(&caller, &path.0)?;
-    if !state
-        .store
-        .delete_article(&site, &article_id(&path.1)?)
-        .await?
-    {
-        return Err(ApiError::not_found("article"));
-    }
-    state
-        .chat
-        .site_changed(&site, &[crate::bus::SiteData::Knowledge])
-        .await;
+    let id = article_id(&path.1)?;
+    state.chat.delete_article(&scope.site, &id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -280,35 +233,25 @@ fn canned_view(reply: &CannedReply) -> Value {
     })
 }
 
-/// A taken shortcut is the `shortcut` field's fault.
-fn shortcut_conflict(e: StoreError) -> ApiError {
-    match e {
-        StoreError::Conflict(message) => ApiError::conflict(message).with_field("shortcut"),
-        other => other.into(),
-    }
-}
-
 #[derive(Deserialize)]
 struct CannedFilter {
     q: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/canned-replies", tag = "canned replies", params(("site_id" = String, Path, description = "Site id (site_…)"), ("q" = Option<String>, Query, description = "Only replies whose shortcut starts with it, or whose title or body contains it (case-insensitive)")), security(("bearer" = [])), responses((status = 200, description = "`{canned_replies: [...]}` by shortcut", body = Object), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not a member of the site", body = crate::http::openapi::ErrorResponse)))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/canned-replies", tag = "canned replies", params(SitePath, ("q" = Option<String>, Query, description = "Only replies whose shortcut starts with it, or whose title or body contains it (case-insensitive)")), security(("bearer" = [])), responses((status = 200, description = "`{canned_replies: [...]}` by shortcut", body = Object), MemberOnly))]
 async fn list_canned(
     state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<String>,
+    scope: SiteScope,
     query: web::Query<CannedFilter>,
 ) -> Result<HttpResponse, ApiError> {
-    let site = member_site(&caller, &path)?;
     let needle = query
         .q
         .as_deref()
         .map(|q| q.trim().trim_start_matches('/').to_lowercase())
         .filter(|q| !q.is_empty());
     let replies: Vec<Value> = state
-        .store
-        .list_canned(&site)
+        .chat
+        .canned_replies(&scope.site)
         .await?
         .iter()
         .filter(|r| match &needle {
@@ -326,94 +269,79 @@ async fn list_canned(
     Ok(HttpResponse::Ok().json(json!({ "canned_replies": replies })))
 }
 
-#[utoipa::path(post, path = "/api/v1/sites/{site_id}/canned-replies", tag = "canned replies", params(("site_id" = String, Path, description = "Site id (site_…)")), request_body = CannedBody, security(("bearer" = [])), responses((status = 201, description = "Created", body = Object), (status = 400, description = "Malformed JSON or a missing field", body = crate::http::openapi::ErrorResponse), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not an owner of the site", body = crate::http::openapi::ErrorResponse), (status = 409, description = "The shortcut is taken on this site (`field`: shortcut)", body = crate::http::openapi::ErrorResponse), (status = 422, description = "Bad shortcut, title or body (a template that does not compile); `field` names it", body = crate::http::openapi::ErrorResponse)))]
+#[utoipa::path(post, path = "/api/v1/sites/{site_id}/canned-replies", tag = "canned replies", params(SitePath), request_body = CannedBody, security(("bearer" = [])), responses((status = 201, description = "Created", body = Object), (status = 400, description = "Malformed JSON or a missing field", body = ErrorResponse), OwnerOnly, (status = 409, description = "The shortcut is taken on this site (`field`: shortcut)", body = ErrorResponse), (status = 422, description = "Bad shortcut, title or body (a template that does not compile); `field` names it", body = ErrorResponse)))]
 async fn create_canned(
     state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<String>,
+    scope: OwnerScope,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let site = owned_site(&caller, &path)?;
     let new = new_canned(&body)?;
+    // A taken shortcut is the `shortcut` field's fault.
     let reply = state
-        .store
-        .create_canned(&site, new)
+        .chat
+        .create_canned(&scope.site, new)
         .await
-        .map_err(shortcut_conflict)?;
+        .map_err(conflict_on("shortcut"))?;
     Ok(HttpResponse::Created().json(canned_view(&reply)))
 }
 
-async fn find_canned(state: &AppState, site: &SiteId, id: &str) -> Result<CannedReply, ApiError> {
-    state
-        .store
-        .canned(site, &canned_id(id)?)
-        .await?
-        .ok_or_else(|| ApiError::not_found("canned reply"))
-}
-
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/canned-replies/{canned_id}", tag = "canned replies", params(("site_id" = String, Path, description = "Site id (site_…)"), ("canned_id" = String, Path, description = "Canned reply id (cr_…)")), security(("bearer" = [])), responses((status = 200, description = "The canned reply", body = Object), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not a member of the site", body = crate::http::openapi::ErrorResponse), (status = 404, description = "No such canned reply on this site", body = crate::http::openapi::ErrorResponse)))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/canned-replies/{canned_id}", tag = "canned replies", params(SitePath, ("canned_id" = String, Path, description = "Canned reply id (cr_…)")), security(("bearer" = [])), responses((status = 200, description = "The canned reply", body = Object), MemberOnly, (status = 404, description = "No such canned reply on this site", body = ErrorResponse)))]
 async fn get_canned(
     state: web::Data<AppState>,
-    caller: Caller,
+    scope: SiteScope,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    let site = member_site(&caller, &path.0)?;
-    Ok(HttpResponse::Ok().json(canned_view(&find_canned(&state, &site, &path.1).await?)))
-}
-
-#[utoipa::path(put, path = "/api/v1/sites/{site_id}/canned-replies/{canned_id}", tag = "canned replies", params(("site_id" = String, Path, description = "Site id (site_…)"), ("canned_id" = String, Path, description = "Canned reply id (cr_…)")), request_body = CannedBody, security(("bearer" = [])), responses((status = 200, description = "Replaced", body = Object), (status = 400, description = "Malformed JSON or a missing field", body = crate::http::openapi::ErrorResponse), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not an owner of the site", body = crate::http::openapi::ErrorResponse), (status = 404, description = "No such canned reply on this site", body = crate::http::openapi::ErrorResponse), (status = 409, description = "The shortcut is another reply's (`field`: shortcut)", body = crate::http::openapi::ErrorResponse), (status = 422, description = "Bad shortcut, title or body; `field` names it", body = crate::http::openapi::ErrorResponse)))]
-async fn replace_canned(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<(String, String)>,
-    body: web::Bytes,
-) -> Result<HttpResponse, ApiError> {
-    let site = owned_site(&caller, &path.0)?;
-    let id = canned_id(&path.1)?;
-    let new = new_canned(&body)?;
     let reply = state
-        .store
-        .update_canned(&site, &id, new)
-        .await
-        .map_err(shortcut_conflict)?;
+        .chat
+        .canned_reply(&scope.site, &canned_id(&path.1)?)
+        .await?;
     Ok(HttpResponse::Ok().json(canned_view(&reply)))
 }
 
-#[utoipa::path(delete, path = "/api/v1/sites/{site_id}/canned-replies/{canned_id}", tag = "canned replies", params(("site_id" = String, Path, description = "Site id (site_…)"), ("canned_id" = String, Path, description = "Canned reply id (cr_…)")), security(("bearer" = [])), responses((status = 204, description = "Deleted"), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not an owner of the site", body = crate::http::openapi::ErrorResponse), (status = 404, description = "No such canned reply on this site", body = crate::http::openapi::ErrorResponse)))]
+#[utoipa::path(put, path = "/api/v1/sites/{site_id}/canned-replies/{canned_id}", tag = "canned replies", params(SitePath, ("canned_id" = String, Path, description = "Canned reply id (cr_…)")), request_body = CannedBody, security(("bearer" = [])), responses((status = 200, description = "Replaced", body = Object), (status = 400, description = "Malformed JSON or a missing field", body = ErrorResponse), OwnerOnly, (status = 404, description = "No such canned reply on this site", body = ErrorResponse), (status = 409, description = "The shortcut is another reply's (`field`: shortcut)", body = ErrorResponse), (status = 422, description = "Bad shortcut, title or body; `field` names it", body = ErrorResponse)))]
+async fn replace_canned(
+    state: web::Data<AppState>,
+    scope: OwnerScope,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let id = canned_id(&path.1)?;
+    let new = new_canned(&body)?;
+    let reply = state
+        .chat
+        .update_canned(&scope.site, &id, new)
+        .await
+        .map_err(conflict_on("shortcut"))?;
+    Ok(HttpResponse::Ok().json(canned_view(&reply)))
+}
+
+#[utoipa::path(delete, path = "/api/v1/sites/{site_id}/canned-replies/{canned_id}", tag = "canned replies", params(SitePath, ("canned_id" = String, Path, description = "Canned reply id (cr_…)")), security(("bearer" = [])), responses((status = 204, description = "Deleted"), OwnerOnly, (status = 404, description = "No such canned reply on this site", body = ErrorResponse)))]
 async fn delete_canned(
     state: web::Data<AppState>,
-    caller: Caller,
+    scope: OwnerScope,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    let site = owned_site(&caller, &path.0)?;
-    if !state
-        .store
-        .delete_canned(&site, &canned_id(&path.1)?)
-        .await?
-    {
-        return Err(ApiError::not_found("canned reply"));
-    }
+    let id = canned_id(&path.1)?;
+    state.chat.delete_canned(&scope.site, &id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[utoipa::path(post, path = "/api/v1/sites/{site_id}/conversations/{conversation_id}/canned-replies/{canned_id}/preview", tag = "canned replies", params(("site_id" = String, Path, description = "Site id (site_…)"), ("conversation_id" = String, Path, description = "Conversation id (c_…)"), ("canned_id" = String, Path, description = "Canned reply id (cr_…)")), security(("bearer" = [])), responses((status = 200, description = "`{text, canned_id, shortcut}`: the reply filled in with this conversation's shopper, cart, product, order and the calling agent", body = Object), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not a member of the site", body = crate::http::openapi::ErrorResponse), (status = 404, description = "No such conversation or canned reply on this site", body = crate::http::openapi::ErrorResponse), (status = 422, description = "The template failed to render (`field`: body)", body = crate::http::openapi::ErrorResponse)))]
+#[utoipa::path(post, path = "/api/v1/sites/{site_id}/conversations/{conversation_id}/canned-replies/{canned_id}/preview", tag = "canned replies", params(ConversationPath, ("canned_id" = String, Path, description = "Canned reply id (cr_…)")), security(("bearer" = [])), responses((status = 200, description = "`{text, canned_id, shortcut}`: the reply filled in with this conversation's shopper, cart, product, order and the calling agent", body = Object), MemberOnly, (status = 404, description = "No such conversation or canned reply on this site", body = ErrorResponse), (status = 422, description = "The template failed to render (`field`: body)", body = ErrorResponse)))]
 async fn preview_canned(
     state: web::Data<AppState>,
-    caller: Caller,
+    scope: SiteScope,
     path: web::Path<(String, String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    let site = member_site(&caller, &path.0)?;
-    let conversation = site_conversation(&state, &site, &path.1).await?;
-    let reply = find_canned(&state, &site, &path.2).await?;
-    let visitor = conversation_visitor(&state, &conversation).await?;
-    let text = render_for(
-        &reply,
-        visitor.as_ref(),
-        &caller,
-        &conversation,
-        state.settings.limits.max_message_chars,
-    )
-    .map_err(|e| invalid("the canned reply", "body", format!("cannot render: {e}")))?;
+    let conversation = scope.conversation(&state.chat, &path.1).await?;
+    let reply = state
+        .chat
+        .canned_reply(&scope.site, &canned_id(&path.2)?)
+        .await?;
+    let text = state
+        .chat
+        .preview_canned(&conversation, &reply, &scope.caller.agent)
+        .await?
+        .map_err(|e| invalid("the canned reply", "body", format!("cannot render: {e}")))?;
     Ok(HttpResponse::Ok().json(json!({
         "text": text,
         "canned_id": reply.id,
@@ -421,119 +349,42 @@ async fn preview_canned(
     })))
 }
 
-/// The conversation named in the path, if it belongs to the site (checked by the caller).
-async fn site_conversation(
-    state: &AppState,
-    site: &SiteId,
-    conversation: &str,
-) -> Result<Conversation, ApiError> {
-    let conversation_id = ConversationId::parse(conversation).map_err(|e| {
-        ApiError::bad_request("invalid_field", e.to_string()).with_field("conversation_id")
-    })?;
-    state
-        .store
-        .conversation(&conversation_id)
-        .await?
-        .filter(|c| &c.site_id == site)
-        .ok_or_else(|| ApiError::not_found("conversation"))
-}
-
-/// The shopper's browsing state: live on this node, else as last stored.
-async fn conversation_visitor(
-    state: &AppState,
-    conversation: &Conversation,
-) -> Result<Option<VisitorState>, ApiError> {
-    Ok(
-        match state
-            .hub
-            .visitor_state(&conversation.site_id, &conversation.visitor_id)
-        {
-            Some(live) => Some(live.browsing),
-            None => state
-                .store
-                .load_visitor(&conversation.site_id, &conversation.visitor_id)
-                .await?
-                .map(|v| v.browsing),
-        },
-    )
-}
-
-/// A canned reply filled in for a conversation and the calling agent; the preview and the
-/// suggestions share it so an agent sees the same text in both.
-fn render_for(
-    reply: &CannedReply,
-    visitor: Option<&VisitorState>,
-    caller: &Caller,
-    conversation: &Conversation,
-    max_chars: usize,
-) -> Result<String, canned::RenderError> {
-    let context = canned::context(
-        visitor,
-        &conversation.visitor_id,
-        &caller.agent,
-        &conversation.id,
-    );
-    canned::render(&reply.body, &context, max_chars)
-}
-
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/conversations/{conversation_id}/suggestions", tag = "canned replies", params(("site_id" = String, Path, description = "Site id (site_…)"), ("conversation_id" = String, Path, description = "Conversation id (c_…)")), security(("bearer" = [])), responses((status = 200, description = "`{query, suggestions: [{kind: canned|article, id, title, shortcut?, text, score}]}`: up to 5 canned replies (rendered for this conversation) and articles ranked against the shopper's last message; empty without one", body = Object), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not a member of the site", body = crate::http::openapi::ErrorResponse), (status = 404, description = "No such conversation on this site", body = crate::http::openapi::ErrorResponse)))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/conversations/{conversation_id}/suggestions", tag = "canned replies", params(ConversationPath), security(("bearer" = [])), responses((status = 200, description = "`{query, suggestions: [{kind: canned|article, id, title, shortcut?, text, score}]}`: up to 5 canned replies (rendered for this conversation) and articles ranked against the shopper's last message; empty without one", body = Object), MemberOnly, (status = 404, description = "No such conversation on this site", body = ErrorResponse)))]
 async fn suggestions(
     state: web::Data<AppState>,
-    caller: Caller,
+    scope: SiteScope,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    let site = member_site(&caller, &path.0)?;
-    let conversation = site_conversation(&state, &site, &path.1).await?;
-    let Some(last) = state.store.last_shopper_message(&conversation.id).await? else {
+    let conversation = scope.conversation(&state.chat, &path.1).await?;
+    let Some((query, found)) = state
+        .chat
+        .suggestions(&conversation, &scope.caller.agent)
+        .await?
+    else {
         return Ok(HttpResponse::Ok().json(json!({ "query": null, "suggestions": [] })));
     };
-    let replies = state.store.list_canned(&site).await?;
-    let articles = state.store.list_articles(&site).await?;
-    // Stemming and stop words follow the site's first language, as for the bot.
-    let settings = state.store.chat_settings(&site).await?;
-    let language = language_for(settings.languages.first().map(String::as_str));
-    let ranked = suggest::rank(&last.text, &replies, &articles, language, MAX_SUGGESTIONS);
-    let visitor = conversation_visitor(&state, &conversation).await?;
-    let mut items = Vec::with_capacity(ranked.len());
-    for hit in ranked {
-        match hit.source {
-            Source::Canned(id) => {
-                let Some(reply) = replies.iter().find(|r| r.id == id) else {
-                    continue;
-                };
-                // A reply whose template cannot render here is left out rather than failing
-                // the list; its preview names the error.
-                let Ok(text) = render_for(
-                    reply,
-                    visitor.as_ref(),
-                    &caller,
-                    &conversation,
-                    state.settings.limits.max_message_chars,
-                ) else {
-                    continue;
-                };
-                items.push(json!({
-                    "kind": "canned",
-                    "id": reply.id,
-                    "title": reply.title.clone().unwrap_or_else(|| format!("/{}", reply.shortcut)),
-                    "shortcut": format!("/{}", reply.shortcut),
-                    "text": text,
-                    "score": hit.score,
-                }));
-            }
-            Source::Article(id) => {
-                let Some(article) = articles.iter().find(|a| a.id == id) else {
-                    continue;
-                };
-                items.push(json!({
-                    "kind": "article",
-                    "id": article.id,
-                    "title": article.question,
-                    "text": article.answer,
-                    "score": hit.score,
-                }));
-            }
-        }
+    let items: Vec<Value> = found.iter().map(suggestion_view).collect();
+    Ok(HttpResponse::Ok().json(json!({ "query": query, "suggestions": items })))
+}
+
+/// A suggestion as the dashboard lists it: a canned reply titled by its title (or shortcut)
+/// with its rendered text, or an article titled by its question.
+fn suggestion_view(suggestion: &Suggestion) -> Value {
+    match suggestion {
+        Suggestion::Canned { reply, text, score } => json!({
+            "kind": "canned",
+            "id": reply.id,
+            "title": reply.title.clone().unwrap_or_else(|| format!("/{}", reply.shortcut)),
+            "shortcut": format!("/{}", reply.shortcut),
+            "text": text,
+            "score": score,
+        }),
+        Suggestion::Article { article, score } => json!({
+            "kind": "article",
+            "id": article.id,
+            "title": article.question,
+            "text": article.answer,
+            "score": score,
+        }),
     }
-    Ok(HttpResponse::Ok().json(json!({ "query": last.text, "suggestions": items })))
 }

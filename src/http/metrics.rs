@@ -11,7 +11,7 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
 #[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
 async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     let handle = crate::telemetry::metrics_handle();
-    metrics::gauge!("shopchat_shopper_sockets").set(state.hub.shopper_sockets() as f64);
+    metrics::gauge!("shopchat_shopper_sockets").set(state.chat.shopper_sockets() as f64);
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(handle.render())

@@ -1,4 +1,5 @@
-//! The HTTP edge: parse, authorise, call the store and the bus, answer JSON.
+//! The HTTP edge: decode, authorise (one [`SiteScope`] extractor for every site-scoped
+//! route), call one method of the application (`ChatService`), encode JSON.
 
 mod agent_api;
 mod assets;
@@ -16,11 +17,13 @@ mod metrics;
 pub mod openapi;
 mod reports_api;
 mod rules_api;
+mod site_scope;
 mod team_api;
 
 pub use caller::Caller;
 pub use client_addr::{Budget, ClientAddr};
 pub use error::ApiError;
+pub use site_scope::{OwnerScope, SiteScope};
 
 use actix_web::web;
 

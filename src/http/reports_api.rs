@@ -3,10 +3,11 @@
 //! the dashboard's overview. The numbers come from the store (`site_stats`, `funnel`); this
 //! handler only picks the window and shapes the JSON.
 
+use super::openapi::{ErrorResponse, OwnerOnly, SitePath};
 use super::rules_api::{funnel_view, name_and_enabled};
-use super::{ApiError, Caller};
+use super::{ApiError, OwnerScope};
 use crate::conversation::HandoffReason;
-use crate::domain::{SiteId, Timestamp};
+use crate::domain::Timestamp;
 use crate::report::{DEFAULT_DAYS, MAX_DAYS, fill_days, window};
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
@@ -24,16 +25,12 @@ struct ReportQuery {
     days: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/report", tag = "reports", params(("site_id" = String, Path, description = "Site id (site_…)"), ("days" = Option<u32>, Query, description = "1 to 90 days ending today (UTC), default 14")), security(("bearer" = [])), responses((status = 200, description = "`{from, to, days: [{date, conversations, handed_off}], handoff_reasons, first_response: {count, median_ms, p90_ms}, totals: {conversations, bot_only, with_agent}, rules: [{rule_id, name, enabled, shown, held_out, uplift}]}`", body = Object), (status = 400, description = "A bad `days`", body = crate::http::openapi::ErrorResponse), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not an owner of the site", body = crate::http::openapi::ErrorResponse)))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/report", tag = "reports", params(SitePath, ("days" = Option<u32>, Query, description = "1 to 90 days ending today (UTC), default 14")), security(("bearer" = [])), responses((status = 200, description = "`{from, to, days: [{date, conversations, handed_off}], handoff_reasons, first_response: {count, median_ms, p90_ms}, totals: {conversations, bot_only, with_agent}, rules: [{rule_id, name, enabled, shown, held_out, uplift}]}`", body = Object), (status = 400, description = "A bad `days`", body = ErrorResponse), OwnerOnly))]
 async fn site_report(
     state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<String>,
+    scope: OwnerScope,
     query: web::Query<ReportQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let site = SiteId::parse(&path)
-        .map_err(|e| ApiError::bad_request("invalid_field", e.to_string()).with_field("site_id"))?;
-    caller.require_owner(&site)?;
     let days = match query.days.as_deref() {
         None => DEFAULT_DAYS,
         Some(text) => text
@@ -47,7 +44,8 @@ async fn site_report(
             })?,
     };
     let (from, to) = window(Timestamp::now(), days);
-    let stats = state.store.site_stats(&site, from, to).await?;
+    let report = state.chat.site_report(&scope.site, from, to).await?;
+    let stats = &report.stats;
     let mut reasons = Map::new();
     for reason in [
         HandoffReason::ShopperAsked,
@@ -63,9 +61,9 @@ async fn site_report(
         reasons.insert(reason.as_str().to_owned(), json!(n));
     }
     let mut rules = Vec::new();
-    for rule in state.store.list_rules(&site).await? {
-        let mut entry = funnel_view(&state.store.funnel(&site, &rule.id).await?);
-        let (name, enabled) = name_and_enabled(&rule);
+    for (rule, funnel) in &report.rules {
+        let mut entry = funnel_view(funnel);
+        let (name, enabled) = name_and_enabled(rule);
         entry["rule_id"] = json!(rule.id);
         entry["name"] = name;
         entry["enabled"] = json!(enabled);

@@ -2,8 +2,9 @@
 //! site's trigger settings. A rule is validated before it is stored; a bad one is refused
 //! with 422 listing each bad field by path.
 
-use super::{ApiError, Caller, json};
-use crate::domain::{BrowsingEvent, RuleId, SiteId};
+use super::openapi::{ErrorResponse, OwnerOnly, SitePath};
+use super::{ApiError, OwnerScope, json};
+use crate::domain::{BrowsingEvent, RuleId};
 use crate::state::AppState;
 use crate::store::{FunnelCounts, StoredRule, TriggerSettings};
 use crate::triggers::simulate::{Step, simulate};
@@ -12,8 +13,6 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-/// Most rules one site may have.
-const MAX_RULES: usize = 200;
 /// Most steps in a simulated journey.
 const MAX_STEPS: usize = 500;
 
@@ -49,14 +48,6 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
         );
 }
 
-/// The site in the path, if the caller owns it.
-fn owned_site(caller: &Caller, site: &str) -> Result<SiteId, ApiError> {
-    let id = SiteId::parse(site)
-        .map_err(|e| ApiError::bad_request("invalid_field", e.to_string()).with_field("site_id"))?;
-    caller.require_owner(&id)?;
-    Ok(id)
-}
-
 fn rule_id(text: &str) -> Result<RuleId, ApiError> {
     RuleId::parse(text)
         .map_err(|e| ApiError::bad_request("invalid_field", e.to_string()).with_field("rule_id"))
@@ -73,49 +64,17 @@ fn view(rule: &StoredRule) -> Value {
     v
 }
 
-async fn find(state: &AppState, site: &SiteId, id: &RuleId) -> Result<StoredRule, ApiError> {
-    let rules = state.store.list_rules(site).await?;
-    rules
-        .into_iter()
-        .find(|r| &r.id == id)
-        .ok_or_else(|| ApiError::not_found("rule"))
+/// The request body as JSON, or 400 `bad_json`.
+fn spec(body: &[u8]) -> Result<Value, ApiError> {
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request("bad_json", format!("body is not valid JSON: {e}")))
 }
 
-/// Validates and stores a rule, then makes this node's sockets use the new set.
-async fn save(
-    state: &AppState,
-    site: &SiteId,
-    id: &RuleId,
-    body: &[u8],
-) -> Result<(bool, StoredRule), ApiError> {
-    let spec: Value = serde_json::from_slice(body)
-        .map_err(|e| ApiError::bad_request("bad_json", format!("body is not valid JSON: {e}")))?;
-    let rule = Rule::from_json(id.clone(), &spec)
-        .map_err(|errors| ApiError::invalid("the rule", errors))?;
-    let mut stored = rule.spec.clone();
-    if let Some(obj) = stored.as_object_mut() {
-        obj.remove("id");
-        obj.remove("created_at");
-        obj.remove("updated_at");
-    }
-    let created = state.store.save_rule(site, id, stored).await?;
-    state
-        .chat
-        .site_changed(site, &[crate::bus::SiteData::Rules])
-        .await;
-    Ok((created, find(state, site, id).await?))
-}
-
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/rules", tag = "rules", params(("site_id" = String, Path, description = "Site id (site_…)")), security(("bearer" = [])), responses((status = 200, description = "The site's rules", body = Object), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not a member (or not an owner) of the site", body = crate::http::openapi::ErrorResponse)))]
-async fn list(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let site = owned_site(&caller, &path)?;
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/rules", tag = "rules", params(SitePath), security(("bearer" = [])), responses((status = 200, description = "The site's rules", body = Object), OwnerOnly))]
+async fn list(state: web::Data<AppState>, scope: OwnerScope) -> Result<HttpResponse, ApiError> {
     let rules: Vec<Value> = state
-        .store
-        .list_rules(&site)
+        .chat
+        .rules(&scope.site)
         .await?
         .iter()
         .map(view)
@@ -123,95 +82,83 @@ async fn list(
     Ok(HttpResponse::Ok().json(json!({ "rules": rules })))
 }
 
-#[utoipa::path(post, path = "/api/v1/sites/{site_id}/rules", tag = "rules", params(("site_id" = String, Path, description = "Site id (site_…)")), request_body(content = Object, description = "A rule (see README, Trigger rules)"), security(("bearer" = [])), responses((status = 201, description = "Created", body = Object), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not a member (or not an owner) of the site", body = crate::http::openapi::ErrorResponse), (status = 409, description = "Too many rules", body = crate::http::openapi::ErrorResponse), (status = 422, description = "Invalid rule; `errors` lists each field by path", body = crate::http::openapi::ErrorResponse)))]
+#[utoipa::path(post, path = "/api/v1/sites/{site_id}/rules", tag = "rules", params(SitePath), request_body(content = Object, description = "A rule (see README, Trigger rules)"), security(("bearer" = [])), responses((status = 201, description = "Created", body = Object), OwnerOnly, (status = 409, description = "Too many rules", body = ErrorResponse), (status = 422, description = "Invalid rule; `errors` lists each field by path", body = ErrorResponse)))]
 async fn create(
     state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<String>,
+    scope: OwnerScope,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let site = owned_site(&caller, &path)?;
-    if state.store.list_rules(&site).await?.len() >= MAX_RULES {
-        return Err(ApiError::conflict(format!(
-            "a site may have at most {MAX_RULES} rules"
-        )));
-    }
-    let (_, rule) = save(&state, &site, &RuleId::generate(), &body).await?;
+    let rule = state.chat.create_rule(&scope.site, || spec(&body)).await?;
     Ok(HttpResponse::Created().json(view(&rule)))
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/rules/{rule_id}", tag = "rules", params(("site_id" = String, Path, description = "Site id (site_…)"), ("rule_id" = String, Path, description = "Rule id (r_…)")), security(("bearer" = [])), responses((status = 200, description = "The rule", body = Object), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not a member (or not an owner) of the site", body = crate::http::openapi::ErrorResponse), (status = 404, description = "No such rule", body = crate::http::openapi::ErrorResponse)))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/rules/{rule_id}", tag = "rules", params(SitePath, ("rule_id" = String, Path, description = "Rule id (r_…)")), security(("bearer" = [])), responses((status = 200, description = "The rule", body = Object), OwnerOnly, (status = 404, description = "No such rule", body = ErrorResponse)))]
 async fn get(
     state: web::Data<AppState>,
-    caller: Caller,
+    scope: OwnerScope,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    let site = owned_site(&caller, &path.0)?;
-    let rule = find(&state, &site, &rule_id(&path.1)?).await?;
+    let rule = state.chat.rule(&scope.site, &rule_id(&path.1)?).await?;
     Ok(HttpResponse::Ok().json(view(&rule)))
 }
 
-#[utoipa::path(put, path = "/api/v1/sites/{site_id}/rules/{rule_id}", tag = "rules", params(("site_id" = String, Path, description = "Site id (site_…)"), ("rule_id" = String, Path, description = "Rule id (r_…)")), request_body(content = Object, description = "The whole rule"), security(("bearer" = [])), responses((status = 200, description = "Replaced", body = Object), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not a member (or not an owner) of the site", body = crate::http::openapi::ErrorResponse), (status = 404, description = "No such rule", body = crate::http::openapi::ErrorResponse), (status = 422, description = "Invalid rule; `errors` lists each field by path", body = crate::http::openapi::ErrorResponse)))]
+#[utoipa::path(put, path = "/api/v1/sites/{site_id}/rules/{rule_id}", tag = "rules", params(SitePath, ("rule_id" = String, Path, description = "Rule id (r_…)")), request_body(content = Object, description = "The whole rule"), security(("bearer" = [])), responses((status = 200, description = "Replaced", body = Object), OwnerOnly, (status = 404, description = "No such rule", body = ErrorResponse), (status = 422, description = "Invalid rule; `errors` lists each field by path", body = ErrorResponse)))]
 async fn replace(
     state: web::Data<AppState>,
-    caller: Caller,
+    scope: OwnerScope,
     path: web::Path<(String, String)>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let site = owned_site(&caller, &path.0)?;
     let id = rule_id(&path.1)?;
-    find(&state, &site, &id).await?;
-    let (_, rule) = save(&state, &site, &id, &body).await?;
+    state.chat.rule(&scope.site, &id).await?;
+    let rule = state
+        .chat
+        .save_rule(&scope.site, &id, &spec(&body)?)
+        .await?;
     Ok(HttpResponse::Ok().json(view(&rule)))
 }
 
-#[utoipa::path(delete, path = "/api/v1/sites/{site_id}/rules/{rule_id}", tag = "rules", params(("site_id" = String, Path, description = "Site id (site_…)"), ("rule_id" = String, Path, description = "Rule id (r_…)")), security(("bearer" = [])), responses((status = 204, description = "Deleted with its funnel"), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not a member (or not an owner) of the site", body = crate::http::openapi::ErrorResponse), (status = 404, description = "No such rule", body = crate::http::openapi::ErrorResponse)))]
+#[utoipa::path(delete, path = "/api/v1/sites/{site_id}/rules/{rule_id}", tag = "rules", params(SitePath, ("rule_id" = String, Path, description = "Rule id (r_…)")), security(("bearer" = [])), responses((status = 204, description = "Deleted with its funnel"), OwnerOnly, (status = 404, description = "No such rule", body = ErrorResponse)))]
 async fn delete(
     state: web::Data<AppState>,
-    caller: Caller,
+    scope: OwnerScope,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    let site = owned_site(&caller, &path.0)?;
-    if !state.store.delete_rule(&site, &rule_id(&path.1)?).await? {
-        return Err(ApiError::not_found("rule"));
-    }
-    state
-        .chat
-        .site_changed(&site, &[crate::bus::SiteData::Rules])
-        .await;
+    let id = rule_id(&path.1)?;
+    state.chat.delete_rule(&scope.site, &id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
 async fn set_enabled(
     state: &AppState,
-    caller: &Caller,
+    scope: &OwnerScope,
     path: &(String, String),
     enabled: bool,
 ) -> Result<HttpResponse, ApiError> {
-    let site = owned_site(caller, &path.0)?;
     let id = rule_id(&path.1)?;
-    let mut spec = find(state, &site, &id).await?.spec;
-    spec["enabled"] = json!(enabled);
-    let (_, rule) = save(state, &site, &id, spec.to_string().as_bytes()).await?;
+    let rule = state
+        .chat
+        .set_rule_enabled(&scope.site, &id, enabled)
+        .await?;
     Ok(HttpResponse::Ok().json(view(&rule)))
 }
 
-#[utoipa::path(post, path = "/api/v1/sites/{site_id}/rules/{rule_id}/enable", tag = "rules", params(("site_id" = String, Path, description = "Site id (site_…)"), ("rule_id" = String, Path, description = "Rule id (r_…)")), security(("bearer" = [])), responses((status = 200, description = "Enabled", body = Object), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not a member (or not an owner) of the site", body = crate::http::openapi::ErrorResponse), (status = 404, description = "No such rule", body = crate::http::openapi::ErrorResponse)))]
+#[utoipa::path(post, path = "/api/v1/sites/{site_id}/rules/{rule_id}/enable", tag = "rules", params(SitePath, ("rule_id" = String, Path, description = "Rule id (r_…)")), security(("bearer" = [])), responses((status = 200, description = "Enabled", body = Object), OwnerOnly, (status = 404, description = "No such rule", body = ErrorResponse)))]
 async fn enable(
     state: web::Data<AppState>,
-    caller: Caller,
+    scope: OwnerScope,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    set_enabled(&state, &caller, &path, true).await
+    set_enabled(&state, &scope, &path, true).await
 }
 
-#[utoipa::path(post, path = "/api/v1/sites/{site_id}/rules/{rule_id}/disable", tag = "rules", params(("site_id" = String, Path, description = "Site id (site_…)"), ("rule_id" = String, Path, description = "Rule id (r_…)")), security(("bearer" = [])), responses((status = 200, description = "Disabled", body = Object), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not a member (or not an owner) of the site", body = crate::http::openapi::ErrorResponse), (status = 404, description = "No such rule", body = crate::http::openapi::ErrorResponse)))]
+#[utoipa::path(post, path = "/api/v1/sites/{site_id}/rules/{rule_id}/disable", tag = "rules", params(SitePath, ("rule_id" = String, Path, description = "Rule id (r_…)")), security(("bearer" = [])), responses((status = 200, description = "Disabled", body = Object), OwnerOnly, (status = 404, description = "No such rule", body = ErrorResponse)))]
 async fn disable(
     state: web::Data<AppState>,
-    caller: Caller,
+    scope: OwnerScope,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    set_enabled(&state, &caller, &path, false).await
+    set_enabled(&state, &scope, &path, false).await
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -235,14 +182,12 @@ pub(super) struct Journey {
     agents_online: usize,
 }
 
-#[utoipa::path(post, path = "/api/v1/sites/{site_id}/rules/simulate", tag = "rules", params(("site_id" = String, Path, description = "Site id (site_…)")), request_body = Journey, security(("bearer" = [])), responses((status = 200, description = "Per rule: fires_at_ms, or closest_at_ms and the failed tests", body = Object), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not a member (or not an owner) of the site", body = crate::http::openapi::ErrorResponse), (status = 422, description = "Invalid rule; `errors` lists each field by path", body = crate::http::openapi::ErrorResponse)))]
+#[utoipa::path(post, path = "/api/v1/sites/{site_id}/rules/simulate", tag = "rules", params(SitePath), request_body = Journey, security(("bearer" = [])), responses((status = 200, description = "Per rule: fires_at_ms, or closest_at_ms and the failed tests", body = Object), OwnerOnly, (status = 422, description = "Invalid rule; `errors` lists each field by path", body = ErrorResponse)))]
 async fn simulate_journey(
     state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<String>,
+    scope: OwnerScope,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let site = owned_site(&caller, &path)?;
     let journey: Journey = json::parse(&body)?;
     if journey.steps.len() > MAX_STEPS {
         return Err(
@@ -290,7 +235,13 @@ async fn simulate_journey(
                         .ok()
                 })
                 .collect(),
-            None => state.chat.site_rules(&site).await?.set.rules().to_vec(),
+            None => state
+                .chat
+                .site_rules(&scope.site)
+                .await?
+                .set
+                .rules()
+                .to_vec(),
         };
     if !errors.is_empty() {
         return Err(ApiError::invalid("the journey", errors));
@@ -314,16 +265,14 @@ fn group(counts: &[u64; 4]) -> Value {
     v
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/rules/{rule_id}/report", tag = "rules", params(("site_id" = String, Path, description = "Site id (site_…)"), ("rule_id" = String, Path, description = "Rule id (r_…)")), security(("bearer" = [])), responses((status = 200, description = "Funnel for shown and held-out visitors, conversion rates and uplift", body = Object), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not a member (or not an owner) of the site", body = crate::http::openapi::ErrorResponse), (status = 404, description = "No such rule", body = crate::http::openapi::ErrorResponse)))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/rules/{rule_id}/report", tag = "rules", params(SitePath, ("rule_id" = String, Path, description = "Rule id (r_…)")), security(("bearer" = [])), responses((status = 200, description = "Funnel for shown and held-out visitors, conversion rates and uplift", body = Object), OwnerOnly, (status = 404, description = "No such rule", body = ErrorResponse)))]
 async fn report(
     state: web::Data<AppState>,
-    caller: Caller,
+    scope: OwnerScope,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    let site = owned_site(&caller, &path.0)?;
     let id = rule_id(&path.1)?;
-    find(&state, &site, &id).await?;
-    let counts = state.store.funnel(&site, &id).await?;
+    let counts = state.chat.rule_funnel(&scope.site, &id).await?;
     let mut report = funnel_view(&counts);
     report["rule_id"] = json!(id);
     Ok(HttpResponse::Ok().json(report))
@@ -351,24 +300,20 @@ pub(super) fn name_and_enabled(rule: &StoredRule) -> (Value, bool) {
     )
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/trigger-settings", tag = "rules", params(("site_id" = String, Path, description = "Site id (site_…)")), security(("bearer" = [])), responses((status = 200, description = "Fatigue budget, attribution window, business hours", body = crate::store::TriggerSettings), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not a member (or not an owner) of the site", body = crate::http::openapi::ErrorResponse)))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/trigger-settings", tag = "rules", params(SitePath), security(("bearer" = [])), responses((status = 200, description = "Fatigue budget, attribution window, business hours", body = crate::store::TriggerSettings), OwnerOnly))]
 async fn get_settings(
     state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<String>,
+    scope: OwnerScope,
 ) -> Result<HttpResponse, ApiError> {
-    let site = owned_site(&caller, &path)?;
-    Ok(HttpResponse::Ok().json(state.store.trigger_settings(&site).await?))
+    Ok(HttpResponse::Ok().json(state.chat.trigger_settings(&scope.site).await?))
 }
 
-#[utoipa::path(put, path = "/api/v1/sites/{site_id}/trigger-settings", tag = "rules", params(("site_id" = String, Path, description = "Site id (site_…)")), request_body = crate::store::TriggerSettings, security(("bearer" = [])), responses((status = 200, description = "Saved", body = crate::store::TriggerSettings), (status = 400, description = "A value out of range; `field` names it", body = crate::http::openapi::ErrorResponse), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not a member (or not an owner) of the site", body = crate::http::openapi::ErrorResponse)))]
+#[utoipa::path(put, path = "/api/v1/sites/{site_id}/trigger-settings", tag = "rules", params(SitePath), request_body = crate::store::TriggerSettings, security(("bearer" = [])), responses((status = 200, description = "Saved", body = crate::store::TriggerSettings), (status = 400, description = "A value out of range; `field` names it", body = ErrorResponse), OwnerOnly))]
 async fn put_settings(
     state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<String>,
+    scope: OwnerScope,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let site = owned_site(&caller, &path)?;
     let settings: TriggerSettings = json::parse(&body)?;
     if settings.fatigue_window_secs == 0 || settings.fatigue_window_secs > 30 * 86_400 {
         return Err(
@@ -388,10 +333,9 @@ async fn put_settings(
         return Err(ApiError::bad_request("invalid_field", message)
             .with_field(format!("business_hours.{field}")));
     }
-    state.store.set_trigger_settings(&site, &settings).await?;
     state
         .chat
-        .site_changed(&site, &[crate::bus::SiteData::Rules])
-        .await;
+        .save_trigger_settings(&scope.site, &settings)
+        .await?;
     Ok(HttpResponse::Ok().json(settings))
 }

@@ -7,13 +7,15 @@
 //! site's agent learns nothing, not even whether an email has an account.
 
 use super::conversations_api::{check_profile, parse_role};
-use super::{ApiError, Caller, json};
+use super::error::conflict_on;
+use super::openapi::{ErrorResponse, OwnerOnly, SitePath};
+use super::{ApiError, OwnerScope, json};
 use crate::auth::generate_password;
-use crate::bus::BusEvent;
-use crate::domain::{AgentId, Email, SiteId};
+use crate::chat::Invitation as Invite;
+use crate::domain::{AgentId, Email};
 use crate::protocol::agent::AgentStatus;
 use crate::state::AppState;
-use crate::store::{NewAgent, RoutingProfile, StoreError};
+use crate::store::RoutingProfile;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
@@ -24,13 +26,6 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
             "/sites/{site_id}/agents/{agent_id}",
             web::delete().to(remove_agent),
         );
-}
-
-fn owned_site(caller: &Caller, site: &str) -> Result<SiteId, ApiError> {
-    let id = SiteId::parse(site)
-        .map_err(|e| ApiError::bad_request("invalid_field", e.to_string()).with_field("site_id"))?;
-    caller.require_owner(&id)?;
-    Ok(id)
 }
 
 /// Someone to add to the site's team.
@@ -52,23 +47,12 @@ pub(super) struct Invitation {
     skills: Option<Vec<String>>,
 }
 
-fn taken(e: StoreError) -> ApiError {
-    match e {
-        StoreError::Conflict(_) => {
-            ApiError::conflict("this account is already a member of the site").with_field("email")
-        }
-        other => other.into(),
-    }
-}
-
-#[utoipa::path(post, path = "/api/v1/sites/{site_id}/agents", tag = "agents", params(("site_id" = String, Path, description = "Site id (site_…)")), request_body = Invitation, security(("bearer" = [])), responses((status = 201, description = "`{agent, one_time_password}`, the same shape whether or not the email already has an account (the answer does not tell): `agent` as the invitation describes it (id, name, email, role, capacity, skills, status), `one_time_password` to hand over; a new account must change it at first login, an existing account signs in with its own password and the one-time password does nothing", body = Object), (status = 400, description = "A bad email, name, role, capacity or skill; `field` names it", body = crate::http::openapi::ErrorResponse), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not an owner of the site", body = crate::http::openapi::ErrorResponse), (status = 409, description = "Already a member (`field`: email)", body = crate::http::openapi::ErrorResponse)))]
+#[utoipa::path(post, path = "/api/v1/sites/{site_id}/agents", tag = "agents", params(SitePath), request_body = Invitation, security(("bearer" = [])), responses((status = 201, description = "`{agent, one_time_password}`, the same shape whether or not the email already has an account (the answer does not tell): `agent` as the invitation describes it (id, name, email, role, capacity, skills, status), `one_time_password` to hand over; a new account must change it at first login, an existing account signs in with its own password and the one-time password does nothing", body = Object), (status = 400, description = "A bad email, name, role, capacity or skill; `field` names it", body = ErrorResponse), OwnerOnly, (status = 409, description = "Already a member (`field`: email)", body = ErrorResponse)))]
 async fn invite_agent(
     state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<String>,
+    scope: OwnerScope,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let site = owned_site(&caller, &path)?;
     let req: Invitation = json::parse(&body)?;
     let email = Email::parse(&req.email)
         .map_err(|e| ApiError::bad_request("invalid_field", e.to_string()).with_field("email"))?;
@@ -98,41 +82,18 @@ async fn invite_agent(
             crate::auth::PasswordError::Busy => ApiError::busy(e.to_string()),
             other => ApiError::internal(other),
         })?;
-    let agent = match state.store.agent_credentials(&email).await? {
-        Some(existing) => {
-            state
-                .store
-                .add_membership(&existing.agent.id, &site, role)
-                .await
-                .map_err(taken)?;
-            existing.agent.id
-        }
-        None => {
-            state
-                .store
-                .create_agent(NewAgent {
-                    email: email.clone(),
-                    display_name: name.to_owned(),
-                    password_hash: hash,
-                    must_change_password: true,
-                    memberships: vec![(site.clone(), role)],
-                })
-                .await
-                // Someone created the account meanwhile; inviting again adds it.
-                .map_err(taken)?
-                .id
-        }
+    let invitation = Invite {
+        email: email.clone(),
+        name: name.to_owned(),
+        role,
+        profile: profile.clone(),
+        password_hash: hash,
     };
-    // The profile of the new membership only; the account's other sites keep theirs.
-    state
-        .store
-        .set_member_profile(&site, &agent, &profile)
-        .await?;
-    // An existing account with an open dashboard learns about its new site.
-    state
+    let agent = state
         .chat
-        .publish(BusEvent::reconnect_agent(&site, &agent))
-        .await;
+        .invite(&scope.site, invitation)
+        .await
+        .map_err(conflict_on("email"))?;
     // Built from the invitation, not from the account: an existing account's name and
     // presence (which its other sites see) would tell the inviter that it exists.
     Ok(HttpResponse::Created().json(json!({
@@ -149,25 +110,17 @@ async fn invite_agent(
     })))
 }
 
-#[utoipa::path(delete, path = "/api/v1/sites/{site_id}/agents/{agent_id}", tag = "agents", params(("site_id" = String, Path, description = "Site id (site_…)"), ("agent_id" = String, Path, description = "Agent id (ag_…)")), security(("bearer" = [])), responses((status = 204, description = "Removed from the site; the account stays for its other sites"), (status = 401, description = "No valid token", body = crate::http::openapi::ErrorResponse), (status = 403, description = "Not an owner of the site", body = crate::http::openapi::ErrorResponse), (status = 404, description = "Not a member of this site", body = crate::http::openapi::ErrorResponse), (status = 409, description = "The site's last owner (`field`: agent_id)", body = crate::http::openapi::ErrorResponse)))]
+#[utoipa::path(delete, path = "/api/v1/sites/{site_id}/agents/{agent_id}", tag = "agents", params(SitePath, ("agent_id" = String, Path, description = "Agent id (ag_…)")), security(("bearer" = [])), responses((status = 204, description = "Removed from the site; the account stays for its other sites"), OwnerOnly, (status = 404, description = "Not a member of this site", body = ErrorResponse), (status = 409, description = "The site's last owner (`field`: agent_id)", body = ErrorResponse)))]
 async fn remove_agent(
     state: web::Data<AppState>,
-    caller: Caller,
+    scope: OwnerScope,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    let site = owned_site(&caller, &path.0)?;
     let agent = AgentId::parse(&path.1).map_err(|_| ApiError::not_found("agent"))?;
-    let removed = state
-        .store
-        .remove_membership(&site, &agent)
+    state
+        .chat
+        .remove_member(&scope.site, &agent)
         .await
-        .map_err(|e| match e {
-            StoreError::Conflict(m) => ApiError::conflict(m).with_field("agent_id"),
-            other => other.into(),
-        })?;
-    if !removed {
-        return Err(ApiError::not_found("agent"));
-    }
-    state.chat.agent_removed(&site, &agent).await;
+        .map_err(conflict_on("agent_id"))?;
     Ok(HttpResponse::NoContent().finish())
 }

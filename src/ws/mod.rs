@@ -44,7 +44,7 @@ async fn shopper_socket(
         .with_field("site")
     })?;
     let site = state
-        .store
+        .chat
         .site_by_public_key(&query.site)
         .await
         .map_err(ApiError::from)?
