@@ -2,6 +2,16 @@
 //! encoding a message, delivering it through the hub, and storing it durably (one at a time,
 //! and with many in flight so the writer batches them into shared commits).
 
+// Benchmarks and examples fail loudly by design: a panic on `unwrap` is the failure message, helpers are `pub`
+// for the test modules only, and a long scenario reads best as one function.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::too_many_lines,
+    unreachable_pub,
+    missing_docs
+)]
+
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use shopchat::bus::{BusEvent, WireEvent};
 use shopchat::conversation::Lifecycle;

@@ -8,6 +8,16 @@
 //!
 //! Figures go to stdout; nothing here is asserted.
 
+// Benchmarks and examples fail loudly by design: a panic on `unwrap` is the failure message, helpers are `pub`
+// for the test modules only, and a long scenario reads best as one function.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::too_many_lines,
+    unreachable_pub,
+    missing_docs
+)]
+
 use shopchat::bus::{Bus, BusEvent, MemoryBus, RedisBus};
 use shopchat::domain::{AgentId, ConversationId, SiteId};
 use shopchat::hub::{Hub, Outbound};

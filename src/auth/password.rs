@@ -55,7 +55,7 @@ impl PasswordError {
 }
 
 /// Shortest password accepted for an account.
-pub const MIN_PASSWORD_LEN: usize = 10;
+pub(super) const MIN_PASSWORD_LEN: usize = 10;
 /// Longest password accepted, in characters: generous for passphrases and password managers,
 /// and checked before hashing so a 60,000-character body never reaches argon2.
 pub const MAX_PASSWORD_LEN: usize = 128;

@@ -207,7 +207,7 @@ impl From<AccountError> for ApiError {
 
 /// A use case's error with a 409 blamed on one request field (a taken shortcut, the last
 /// owner's role), so a form can point at it; any other error as usual.
-pub fn conflict_on(field: &'static str) -> impl Fn(ChatError) -> ApiError {
+pub(super) fn conflict_on(field: &'static str) -> impl Fn(ChatError) -> ApiError {
     move |e| match e {
         ChatError::Store(StoreError::Conflict(m)) => ApiError::conflict(m).with_field(field),
         other => other.into(),

@@ -332,7 +332,11 @@ impl Compiler<'_> {
 }
 
 /// Compiles a condition tree; every problem is added to `errors` with its path.
-pub fn compile(value: &Value, path: &str, errors: &mut Vec<FieldError>) -> Option<Condition> {
+pub(super) fn compile(
+    value: &Value,
+    path: &str,
+    errors: &mut Vec<FieldError>,
+) -> Option<Condition> {
     Compiler { errors, tests: 0 }.condition(value, path, 0)
 }
 

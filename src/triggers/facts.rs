@@ -97,7 +97,7 @@ pub enum Clock {
 }
 
 /// Every fact name, for error messages.
-pub const FACT_NAMES: &[&str] = &[
+pub(super) const FACT_NAMES: &[&str] = &[
     "page.url",
     "page.path",
     "page.title",

@@ -21,7 +21,7 @@ use std::time::Duration;
 /// A socket must authenticate within this time.
 const AUTH_TIMEOUT: Duration = Duration::from_secs(10);
 /// The subprotocol the server answers with when the token came in the header.
-pub const SUBPROTOCOL: &str = "shopchat.agent.v1";
+pub(super) const SUBPROTOCOL: &str = "shopchat.agent.v1";
 
 /// State of one agent socket (the transport is the loop's [`Connection`]).
 pub(super) struct AgentSocket {

@@ -1,5 +1,15 @@
 //! Integration tests: the real server over real sockets.
 
+// Tests fail loudly by design: a panic on `unwrap` is the failure message, helpers are `pub`
+// for the test modules only, and a long scenario reads best as one function.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::too_many_lines,
+    unreachable_pub,
+    missing_docs
+)]
+
 // The harness shared with the browser tests; this binary uses only part of it.
 #[allow(dead_code, unused_imports)]
 #[path = "../common/mod.rs"]

@@ -7,6 +7,16 @@
 //! teaser, teaser-text, dismiss, offline, email) and messages as `div[data-kind=…]` with
 //! `[data-role=author]` and `[data-role=text]`.
 
+// Tests fail loudly by design: a panic on `unwrap` is the failure message, helpers are `pub`
+// for the test modules only, and a long scenario reads best as one function.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::too_many_lines,
+    unreachable_pub,
+    missing_docs
+)]
+
 // The harness shared with the API tests; this binary uses only part of it.
 #[allow(dead_code, unused_imports)]
 #[path = "../common/mod.rs"]

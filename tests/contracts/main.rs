@@ -2,6 +2,16 @@
 //! backend (`store::directory::sqlite::…`, `store::directory::redis::…`, `bus::delivery::memory::…`),
 //! so a failure names both. Redis tests start their own `redis-server` on a free port.
 
+// Tests fail loudly by design: a panic on `unwrap` is the failure message, helpers are `pub`
+// for the test modules only, and a long scenario reads best as one function.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::too_many_lines,
+    unreachable_pub,
+    missing_docs
+)]
+
 #[macro_use]
 mod helpers;
 // The harness the API and browser tests share; the contracts use its throwaway redis-server.
