@@ -21,6 +21,7 @@ pub mod cluster;
 pub mod config;
 pub mod conversation;
 pub mod domain;
+pub mod guards;
 pub mod http;
 pub mod hub;
 pub mod library;

@@ -2,9 +2,42 @@
 //! `days=N` means, and one entry per UTC day including the days nothing happened, so a
 //! dashboard can draw the chart without guessing at gaps. Pure: the clock is passed in.
 
+use crate::conversation::HandoffReason;
 use crate::domain::Timestamp;
-use crate::store::DayStats;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+
+/// A site's conversation numbers over a time window, as the owners' report shows them.
+/// Plain counts from the store; the HTTP layer fills in days without conversations.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SiteStats {
+    /// Per UTC day that had conversations (`YYYY-MM-DD`), oldest first.
+    pub days: Vec<DayStats>,
+    /// Conversations per handoff reason.
+    pub handoff_reasons: Vec<(HandoffReason, u64)>,
+    /// Conversations created in the window.
+    pub conversations: u64,
+    /// Never handed to people and never written to by an agent.
+    pub bot_only: u64,
+    /// An agent wrote in them.
+    pub with_agent: u64,
+    /// Conversations with a first agent reply after they went to people.
+    pub responses: u64,
+    /// Median time to that first reply (nearest rank), ms.
+    pub median_response_ms: Option<i64>,
+    /// 90th percentile of it (nearest rank), ms.
+    pub p90_response_ms: Option<i64>,
+}
+
+/// One UTC day of a [`SiteStats`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DayStats {
+    /// `YYYY-MM-DD`, UTC.
+    pub date: String,
+    /// Conversations created that day.
+    pub conversations: u64,
+    /// Of those, the ones that went to people (they have a handoff reason).
+    pub handed_off: u64,
+}
 
 /// Longest report window, days.
 pub const MAX_DAYS: u32 = 90;

@@ -6,8 +6,18 @@
 use crate::auth::{generate_password, hash_password};
 use crate::config::Settings;
 use crate::domain::{Email, Origin, Role, random_token};
-use crate::startup::StartupError;
-use crate::store::{NewAgent, NewSite, Store};
+use crate::store::{NewAgent, NewSite, Store, StoreError};
+
+/// Why the first run could not be seeded.
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    /// The store refused a write.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The first owner account could not be made (hashing its password, its email).
+    #[error("cannot create the first owner account: {0}")]
+    Owner(String),
+}
 
 /// The origins a server on `port` is reached from in a local browser.
 fn own_origins(settings: &Settings, port: u16) -> Vec<Origin> {
@@ -44,7 +54,7 @@ pub(crate) async fn first_run(
     store: &dyn Store,
     settings: &Settings,
     port: u16,
-) -> Result<(), StartupError> {
+) -> Result<(), SeedError> {
     if !store.list_sites().await?.is_empty() {
         return Ok(());
     }
@@ -62,8 +72,8 @@ pub(crate) async fn first_run(
     let password = generate_password();
     let hash = hash_password(password.clone())
         .await
-        .map_err(|e| StartupError::Owner(e.to_string()))?;
-    let email = Email::parse(FIRST_OWNER_EMAIL).map_err(|e| StartupError::Owner(e.to_string()))?;
+        .map_err(|e| SeedError::Owner(e.to_string()))?;
+    let email = Email::parse(FIRST_OWNER_EMAIL).map_err(|e| SeedError::Owner(e.to_string()))?;
     store
         .create_agent(NewAgent {
             email,

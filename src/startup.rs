@@ -34,9 +34,9 @@ pub enum StartupError {
     /// The store could not be opened or seeded.
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// The first-run owner password could not be hashed.
-    #[error("cannot create the first owner account: {0}")]
-    Owner(String),
+    /// The first run could not be seeded.
+    #[error(transparent)]
+    Seed(#[from] crate::seed::SeedError),
     /// The Redis bus could not subscribe.
     #[error("cannot start the Redis bus: {0}")]
     Bus(#[from] crate::bus::BusError),
@@ -148,19 +148,17 @@ impl Application {
             chat: chat.clone(),
             jwt,
             sessions: SessionKey::new(session_secret.as_bytes()),
-            logins: Arc::new(crate::http::auth_routes::LoginBudgets::new(
-                &settings.guards,
-            )),
+            logins: Arc::new(crate::guards::LoginBudgets::new(&settings.guards)),
             passwords: crate::auth::PasswordJobs::new(settings.guards.password_jobs),
             settings: shared_settings,
             shutdown: shutdown.clone(),
-            pending_sockets: crate::ws::PendingSockets::new(
+            pending_sockets: crate::guards::PendingSockets::new(
                 settings.guards.max_pending_sockets_per_addr,
             ),
-            new_visitors: Arc::new(crate::http::Budget::per_minute(
+            new_visitors: Arc::new(crate::guards::Budget::per_minute(
                 settings.guards.new_visitors_per_addr_per_min,
             )),
-            new_conversations: Arc::new(crate::http::Budget::per_minute(
+            new_conversations: Arc::new(crate::guards::Budget::per_minute(
                 settings.guards.new_conversations_per_addr_per_min,
             )),
         };

@@ -5,9 +5,7 @@
 use crate::auth::{JwtKeys, PasswordJobs, SessionKey};
 use crate::chat::ChatService;
 use crate::config::Settings;
-use crate::http::auth_routes::LoginBudgets;
-use crate::http::{Budget, ClientAddr};
-use crate::ws::PendingSockets;
+use crate::guards::{Budget, ClientAddr, LoginBudgets, PendingSockets};
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 

@@ -38,10 +38,16 @@ use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
 /// The application: the store, the bus, this node's hub and caches, and the per-node bounds
-/// (the routing lock, the bot's slots) that the use cases share. Cheap to clone (handles only),
-/// so a background job takes its own copy; one per process, built by `startup`.
+/// (the routing lock, the bot's slots) that the use cases share. One per process, built by
+/// `startup`; a clone is one reference count (every shopper session and background job holds
+/// one, so a clone must not copy the token keys or the handles one by one).
 #[derive(Clone)]
 pub struct ChatService {
+    shared: Arc<Shared>,
+}
+
+/// What every clone of the service shares (its fields are the application's own).
+pub struct Shared {
     store: Arc<dyn Store>,
     bus: Arc<dyn Bus>,
     hub: Hub,
@@ -82,7 +88,7 @@ pub struct ChatParts {
 impl ChatService {
     /// The service over `parts`, with this node's own routing lock and bot slots.
     pub fn new(parts: ChatParts) -> Self {
-        ChatService {
+        let shared = Shared {
             store: parts.store,
             bus: parts.bus,
             hub: parts.hub,
@@ -94,7 +100,19 @@ impl ChatService {
             routing: Arc::default(),
             bot_slots: Arc::new(tokio::sync::Semaphore::new(bot::SLOTS)),
             settings: parts.settings,
+        };
+        ChatService {
+            shared: Arc::new(shared),
         }
+    }
+}
+
+/// Use cases read the shared parts as fields (`self.store`), as if the service held them.
+impl std::ops::Deref for ChatService {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.shared
     }
 }
 

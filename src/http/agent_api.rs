@@ -2,7 +2,7 @@
 //! the path, then that the conversation or visitor it names belongs to that site, so an id
 //! from another shop is a 404 and never a leak.
 
-use super::openapi::{ConversationPath, ErrorResponse, MemberOnly, OwnerOnly, SignedIn, SitePath};
+use super::docs::{ConversationPath, ErrorResponse, MemberOnly, OwnerOnly, SignedIn, SitePath};
 use super::{ApiError, Caller, OwnerScope, SiteScope, json};
 use crate::domain::{ClientMsgId, MessageText, Role, Timestamp, VisitorId};
 use crate::state::AppState;

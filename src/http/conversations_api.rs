@@ -3,8 +3,8 @@
 //! caller's membership of the site in the path, then that the conversation or agent it names
 //! belongs to that site (404 otherwise, never a leak).
 
+use super::docs::{ConversationPath, ErrorResponse, MemberOnly, OwnerOnly, SitePath};
 use super::error::conflict_on;
-use super::openapi::{ConversationPath, ErrorResponse, MemberOnly, OwnerOnly, SitePath};
 use super::{ApiError, OwnerScope, SiteScope, json};
 use crate::chat::{MemberChange, TranscriptEntry};
 use crate::conversation::ChatSettings;

@@ -4,8 +4,8 @@
 //! the site first, then that the article, reply or conversation belongs to that site, so an
 //! id from another shop is a 404 and never a leak.
 
+use super::docs::{ConversationPath, ErrorResponse, MemberOnly, OwnerOnly, SitePath};
 use super::error::conflict_on;
-use super::openapi::{ConversationPath, ErrorResponse, MemberOnly, OwnerOnly, SitePath};
 use super::{ApiError, OwnerScope, SiteScope, json};
 use crate::chat::Suggestion;
 use crate::domain::{ArticleId, CannedId};

@@ -5,10 +5,10 @@ mod agent_api;
 mod assets;
 pub mod auth_routes;
 mod caller;
-mod client_addr;
 mod conversations_api;
 mod dashboard;
 mod demo;
+mod docs;
 mod error;
 mod health;
 mod json;
@@ -21,7 +21,6 @@ mod site_scope;
 mod team_api;
 
 pub use caller::Caller;
-pub use client_addr::{Budget, ClientAddr};
 pub use error::ApiError;
 pub use site_scope::{OwnerScope, SiteScope};
 

@@ -1,90 +1,13 @@
 //! `/api/v1/openapi.json`: the HTTP API described for integrators and API tools, generated
 //! from the handlers' annotations so it cannot drift from the routes.
 
+use super::docs::{ErrorDetail, ErrorResponse};
 use super::library_api;
 use super::{agent_api, assets, auth_routes, conversations_api, health, metrics, rules_api};
 use super::{reports_api, team_api};
 use actix_web::{HttpResponse, web};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{IntoParams, IntoResponses, Modify, OpenApi, ToSchema};
-
-/// The body of every API error. Describes what `ApiError` writes (in `error.rs`); it is only
-/// ever read by the schema generator, hence the allowance for unread fields.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct ErrorResponse {
-    error: ErrorDetail,
-}
-
-/// What went wrong (documentation type, see [`ErrorResponse`]).
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct ErrorDetail {
-    /// Machine-readable code (`unauthorized`, `forbidden`, `invalid_field`, `invalid`, …).
-    code: String,
-    /// For people.
-    message: String,
-    /// The request field at fault, when one is.
-    field: Option<String>,
-    /// Each bad field of a rule or journey, by path (422 only).
-    #[schema(value_type = Option<Vec<Object>>)]
-    errors: Option<Vec<serde_json::Value>>,
-}
-
-/// The `{site_id}` of every site-scoped route, described once (documentation type: never
-/// built; the [`SiteScope`](super::SiteScope) extractor reads it).
-#[derive(IntoParams)]
-#[into_params(parameter_in = Path)]
-#[allow(dead_code)]
-pub struct SitePath {
-    /// Site id (site_…)
-    site_id: String,
-}
-
-/// The path of a route about one conversation of a site (documentation type).
-#[derive(IntoParams)]
-#[into_params(parameter_in = Path)]
-#[allow(dead_code)]
-pub struct ConversationPath {
-    /// Site id (site_…)
-    site_id: String,
-    /// Conversation id (c_…)
-    conversation_id: String,
-}
-
-/// The refusal every authenticated route may answer, listed once instead of in each route's
-/// attribute (documentation type: never built).
-#[derive(IntoResponses)]
-#[allow(dead_code)]
-pub enum SignedIn {
-    /// No valid token.
-    #[response(status = 401, description = "No valid token")]
-    Unauthorized(ErrorResponse),
-}
-
-/// The refusals of a route any member of the site in the path may use (documentation type).
-#[derive(IntoResponses)]
-#[allow(dead_code)]
-pub enum MemberOnly {
-    /// No valid token.
-    #[response(status = 401, description = "No valid token")]
-    Unauthorized(ErrorResponse),
-    /// Not a member of the site.
-    #[response(status = 403, description = "Not a member of the site")]
-    Forbidden(ErrorResponse),
-}
-
-/// The refusals of a route only the site's owners may use (documentation type).
-#[derive(IntoResponses)]
-#[allow(dead_code)]
-pub enum OwnerOnly {
-    /// No valid token.
-    #[response(status = 401, description = "No valid token")]
-    Unauthorized(ErrorResponse),
-    /// Not an owner of the site.
-    #[response(status = 403, description = "Not an owner of the site")]
-    Forbidden(ErrorResponse),
-}
+use utoipa::{Modify, OpenApi};
 
 struct BearerAuth;
 

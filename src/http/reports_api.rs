@@ -3,7 +3,7 @@
 //! the dashboard's overview. The numbers come from the store (`site_stats`, `funnel`); this
 //! handler only picks the window and shapes the JSON.
 
-use super::openapi::{ErrorResponse, OwnerOnly, SitePath};
+use super::docs::{ErrorResponse, OwnerOnly, SitePath};
 use super::rules_api::{funnel_view, name_and_enabled};
 use super::{ApiError, OwnerScope};
 use crate::conversation::HandoffReason;

@@ -2,7 +2,7 @@
 //! site's trigger settings. A rule is validated before it is stored; a bad one is refused
 //! with 422 listing each bad field by path.
 
-use super::openapi::{ErrorResponse, OwnerOnly, SitePath};
+use super::docs::{ErrorResponse, OwnerOnly, SitePath};
 use super::{ApiError, OwnerScope, json};
 use crate::domain::{BrowsingEvent, RuleId};
 use crate::state::AppState;

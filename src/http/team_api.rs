@@ -7,8 +7,8 @@
 //! site's agent learns nothing, not even whether an email has an account.
 
 use super::conversations_api::{check_profile, parse_role};
+use super::docs::{ErrorResponse, OwnerOnly, SitePath};
 use super::error::conflict_on;
-use super::openapi::{ErrorResponse, OwnerOnly, SitePath};
 use super::{ApiError, OwnerScope, json};
 use crate::auth::generate_password;
 use crate::chat::Invitation as Invite;

@@ -7,7 +7,6 @@
 //! because an agent would rather fill one blank than have the whole reply refused.
 
 use crate::domain::{ConversationId, Order, VisitorId, VisitorState};
-use crate::store::Agent;
 use serde_json::{Value, json};
 
 /// Longest shortcut, without the leading `/`.
@@ -70,13 +69,22 @@ fn order_view(order: &Order) -> Value {
     })
 }
 
+/// Who sends a canned reply, as the shopper sees them (`{{ agent.name }}`, `{{ agent.email }}`).
+#[derive(Debug, Clone, Copy)]
+pub struct Sender<'a> {
+    /// The agent's display name.
+    pub name: &'a str,
+    /// The agent's login email.
+    pub email: &'a str,
+}
+
 /// The variables a canned reply may use in this conversation: `shopper`, `cart`, `product`,
 /// `order` (the latest), `orders` (oldest first), `agent` and `conversation`. `visitor` is
 /// the shopper's browsing state, live or stored; without it only ids and the agent are known.
 pub fn context(
     visitor: Option<&VisitorState>,
     visitor_id: &VisitorId,
-    agent: &Agent,
+    agent: Sender<'_>,
     conversation_id: &ConversationId,
 ) -> minijinja::Value {
     let attribute = |key: &str| {
@@ -121,7 +129,7 @@ pub fn context(
         })),
         "order": orders.and_then(|o| o.back()).map(order_view),
         "orders": orders.map(|o| o.iter().map(order_view).collect::<Vec<_>>()).unwrap_or_default(),
-        "agent": { "name": agent.display_name, "email": agent.email },
+        "agent": { "name": agent.name, "email": agent.email },
     });
     drop_nulls(&mut ctx);
     minijinja::Value::from_serialize(&ctx)
@@ -159,15 +167,12 @@ mod tests {
         let err = render("{{ 'x' * 100000000 }}", &ctx, 4000).unwrap_err();
         assert!(err.0.contains('*'), "{err:?}");
     }
-    use crate::domain::{AgentId, BrowsingEvent, Email, Timestamp};
+    use crate::domain::{BrowsingEvent, Timestamp};
 
-    fn agent() -> Agent {
-        Agent {
-            id: AgentId::generate(),
-            email: Email::parse("ann@shop.example").unwrap(),
-            display_name: "Ann".into(),
-            must_change_password: false,
-            created_at: Timestamp(0),
+    fn agent() -> Sender<'static> {
+        Sender {
+            name: "Ann",
+            email: "ann@shop.example",
         }
     }
 
@@ -201,7 +206,7 @@ mod tests {
             Timestamp(3),
         );
         let visitor = VisitorId::generate();
-        let ctx = context(Some(&v), &visitor, &agent(), &ConversationId::generate());
+        let ctx = context(Some(&v), &visitor, agent(), &ConversationId::generate());
         let text = render(
             "Hi {{ shopper.name }} ({{ shopper.email }}), your cart is {{ cart.total_formatted }} \
              with {{ cart.count }} item: {{ cart.items[0].name }}. Order {{ order.id }}: \
@@ -226,7 +231,7 @@ mod tests {
         let ctx = context(
             None,
             &VisitorId::generate(),
-            &agent(),
+            agent(),
             &ConversationId::generate(),
         );
         let text = render(
@@ -245,7 +250,7 @@ mod tests {
         let ctx = context(
             Some(&v),
             &VisitorId::generate(),
-            &agent(),
+            agent(),
             &ConversationId::generate(),
         );
         assert_eq!(render("[{{ shopper.name }}]", &ctx, 4000).unwrap(), "[]");

@@ -15,8 +15,8 @@
 //! for this article", weighted by BM25's term-frequency saturation: one distinctive word of a
 //! question scores about 1.0 to 1.4, a word every article shares scores nearly 0.
 
+use super::Article;
 use crate::domain::ArticleId;
-use crate::store::Article;
 use bm25::{Language, SearchEngine, SearchEngineBuilder};
 
 /// The score a match must reach by default before the bot answers with it.

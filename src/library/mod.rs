@@ -5,6 +5,8 @@
 
 pub mod canned;
 pub mod kb;
+mod records;
 pub mod suggest;
 
 pub use kb::{DEFAULT_MIN_SCORE, KnowledgeBase, Match};
+pub use records::{Article, CannedReply, NewArticle, NewCanned};

@@ -9,8 +9,8 @@
 //! read alike whatever the library's size. Every item sharing a word with the message is a
 //! candidate: an agent picks one or none, so unlike the bot there is no threshold.
 
+use super::{Article, CannedReply};
 use crate::domain::{ArticleId, CannedId};
-use crate::store::{Article, CannedReply};
 use bm25::{Language, SearchEngineBuilder};
 
 /// Most suggestions returned.

@@ -2,9 +2,9 @@
 //! `type`. Every command may carry a `ref` the server echoes in its `ok` or `error` answer, so
 //! a dashboard can tie answers to the buttons that caused them.
 
+use crate::conversation::{Conversation, Note};
 use crate::domain::{ConversationId, PageInfo, SiteId, Timestamp, VisitorId, VisitorState};
 use crate::protocol::{Author, ErrorCode, MessageOut};
-use crate::store::{Conversation, Note};
 use serde::{Deserialize, Serialize};
 
 /// A command from an agent.

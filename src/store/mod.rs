@@ -19,8 +19,10 @@ pub use records::{
     Agent, AgentCredentials, Appended, FunnelCounts, Membership, NewAgent, NewMessage, NewSite,
     RoutingProfile, Site, SiteAgent, StoredRule, TriggerSettings,
 };
-pub use records::{Article, CannedReply, NewArticle, NewCanned};
-pub use records::{DayStats, SiteStats};
+// The library's and the report's records, which the store keeps: named here too because
+// the store's traits are written in them.
+pub use crate::library::{Article, CannedReply, NewArticle, NewCanned};
+pub use crate::report::{DayStats, SiteStats};
 
 pub use areas::{Conversations, Directory, Library, Rules, Stats, Visitors};
 

@@ -1,6 +1,6 @@
 //! The records the store takes and gives back.
 
-use crate::conversation::{Conversation, HandoffReason};
+use crate::conversation::Conversation;
 use crate::domain::{
     AgentId, Author, ClientMsgId, Email, Message, MessageText, Origin, Role, SiteId, Timestamp,
 };
@@ -201,103 +201,4 @@ impl Default for TriggerSettings {
             business_hours: None,
         }
     }
-}
-
-/// A knowledge-base article: a question shoppers ask and the shop's answer, which the bot
-/// sends when a shopper's message matches it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Article {
-    /// Id (`art_…`).
-    #[schema(value_type = String)]
-    pub id: crate::domain::ArticleId,
-    /// The site it belongs to.
-    #[schema(value_type = String)]
-    pub site_id: SiteId,
-    /// The question, as shoppers would ask it.
-    pub question: String,
-    /// The answer the bot sends.
-    pub answer: String,
-    /// Created at (ms since the epoch).
-    #[schema(value_type = i64)]
-    pub created_at: Timestamp,
-    /// Last replaced at (ms since the epoch).
-    #[schema(value_type = i64)]
-    pub updated_at: Timestamp,
-}
-
-/// What it takes to create or replace an article (validated by the caller).
-#[derive(Debug, Clone)]
-pub struct NewArticle {
-    /// The question.
-    pub question: String,
-    /// The answer.
-    pub answer: String,
-}
-
-/// A canned reply: text an agent inserts by typing `/shortcut`, a template filled with the
-/// shopper's, cart's and order's values.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct CannedReply {
-    /// Id (`cr_…`).
-    #[schema(value_type = String)]
-    pub id: crate::domain::CannedId,
-    /// The site it belongs to.
-    #[schema(value_type = String)]
-    pub site_id: SiteId,
-    /// The shortcut without its leading `/`, unique per site.
-    pub shortcut: String,
-    /// Optional label shown in the picker.
-    pub title: Option<String>,
-    /// A minijinja template.
-    pub body: String,
-    /// Created at (ms since the epoch).
-    #[schema(value_type = i64)]
-    pub created_at: Timestamp,
-    /// Last replaced at (ms since the epoch).
-    #[schema(value_type = i64)]
-    pub updated_at: Timestamp,
-}
-
-/// What it takes to create or replace a canned reply (validated by the caller).
-#[derive(Debug, Clone)]
-pub struct NewCanned {
-    /// Shortcut without the leading `/`.
-    pub shortcut: String,
-    /// Optional label.
-    pub title: Option<String>,
-    /// Template text.
-    pub body: String,
-}
-
-/// A site's conversation numbers over a time window, as the owners' report shows them.
-/// Plain counts from the store; the HTTP layer fills in days without conversations.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SiteStats {
-    /// Per UTC day that had conversations (`YYYY-MM-DD`), oldest first.
-    pub days: Vec<DayStats>,
-    /// Conversations per handoff reason.
-    pub handoff_reasons: Vec<(HandoffReason, u64)>,
-    /// Conversations created in the window.
-    pub conversations: u64,
-    /// Never handed to people and never written to by an agent.
-    pub bot_only: u64,
-    /// An agent wrote in them.
-    pub with_agent: u64,
-    /// Conversations with a first agent reply after they went to people.
-    pub responses: u64,
-    /// Median time to that first reply (nearest rank), ms.
-    pub median_response_ms: Option<i64>,
-    /// 90th percentile of it (nearest rank), ms.
-    pub p90_response_ms: Option<i64>,
-}
-
-/// One UTC day of a [`SiteStats`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DayStats {
-    /// `YYYY-MM-DD`, UTC.
-    pub date: String,
-    /// Conversations created that day.
-    pub conversations: u64,
-    /// Of those, the ones that went to people (they have a handoff reason).
-    pub handed_off: u64,
 }

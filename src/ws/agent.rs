@@ -7,9 +7,9 @@
 use super::connection::{Connection, Peer, RateGuard, RatePolicy, Verdict, finish, serve};
 use super::flow::{Flow, close};
 use super::frame_guard::Refusals;
-use super::pending::PendingSlot;
 use crate::chat::{AgentRefused, AgentSession, ChatError, TokenRefused};
 use crate::domain::ConversationId;
+use crate::guards::PendingSlot;
 use crate::hub::Outbound;
 use crate::protocol::ErrorCode;
 use crate::protocol::agent::{self, AgentCommand, AgentFrame, AgentIn};

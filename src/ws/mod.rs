@@ -6,13 +6,12 @@ mod agent;
 mod connection;
 mod flow;
 pub mod frame_guard;
-mod pending;
 mod shopper;
 
-pub use pending::{PendingSlot, PendingSockets};
+use crate::guards::{ClientAddr, PendingSlot};
 
 use crate::domain::Origin;
-use crate::http::{ApiError, ClientAddr};
+use crate::http::ApiError;
 use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};

@@ -32,6 +32,7 @@ mod conversations;
 mod demo;
 mod external_bot;
 mod grace_period;
+mod layering;
 mod library;
 mod messages;
 mod product_rules;

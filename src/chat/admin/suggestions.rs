@@ -116,7 +116,11 @@ impl ChatService {
         agent: &Agent,
         conv: &Conversation,
     ) -> Result<String, RenderError> {
-        let context = canned::context(visitor, &conv.visitor_id, agent, &conv.id);
+        let sender = canned::Sender {
+            name: &agent.display_name,
+            email: agent.email.as_str(),
+        };
+        let context = canned::context(visitor, &conv.visitor_id, sender, &conv.id);
         canned::render(
             &reply.body,
             &context,

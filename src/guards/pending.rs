@@ -5,7 +5,7 @@
 //! nothing else. The count is taken before the upgrade and given back when the socket
 //! identifies itself or closes.
 
-use crate::http::ClientAddr;
+use super::ClientAddr;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 

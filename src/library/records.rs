@@ -1,0 +1,71 @@
+//! What a site's library holds: knowledge-base articles and canned replies, as the store keeps
+//! them and the ranking and templates read them.
+
+use crate::domain::{SiteId, Timestamp};
+use serde::{Deserialize, Serialize};
+
+/// A knowledge-base article: a question shoppers ask and the shop's answer, which the bot
+/// sends when a shopper's message matches it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Article {
+    /// Id (`art_…`).
+    #[schema(value_type = String)]
+    pub id: crate::domain::ArticleId,
+    /// The site it belongs to.
+    #[schema(value_type = String)]
+    pub site_id: SiteId,
+    /// The question, as shoppers would ask it.
+    pub question: String,
+    /// The answer the bot sends.
+    pub answer: String,
+    /// Created at (ms since the epoch).
+    #[schema(value_type = i64)]
+    pub created_at: Timestamp,
+    /// Last replaced at (ms since the epoch).
+    #[schema(value_type = i64)]
+    pub updated_at: Timestamp,
+}
+
+/// What it takes to create or replace an article (validated by the caller).
+#[derive(Debug, Clone)]
+pub struct NewArticle {
+    /// The question.
+    pub question: String,
+    /// The answer.
+    pub answer: String,
+}
+
+/// A canned reply: text an agent inserts by typing `/shortcut`, a template filled with the
+/// shopper's, cart's and order's values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct CannedReply {
+    /// Id (`cr_…`).
+    #[schema(value_type = String)]
+    pub id: crate::domain::CannedId,
+    /// The site it belongs to.
+    #[schema(value_type = String)]
+    pub site_id: SiteId,
+    /// The shortcut without its leading `/`, unique per site.
+    pub shortcut: String,
+    /// Optional label shown in the picker.
+    pub title: Option<String>,
+    /// A minijinja template.
+    pub body: String,
+    /// Created at (ms since the epoch).
+    #[schema(value_type = i64)]
+    pub created_at: Timestamp,
+    /// Last replaced at (ms since the epoch).
+    #[schema(value_type = i64)]
+    pub updated_at: Timestamp,
+}
+
+/// What it takes to create or replace a canned reply (validated by the caller).
+#[derive(Debug, Clone)]
+pub struct NewCanned {
+    /// Shortcut without the leading `/`.
+    pub shortcut: String,
+    /// Optional label.
+    pub title: Option<String>,
+    /// Template text.
+    pub body: String,
+}
