@@ -4,12 +4,12 @@
 use super::ShopperSession;
 use crate::chat::ChatError;
 use crate::domain::{
-    AgentId, AuthorKind, BrowsingEvent, ClientMsgId, MessageText, RuleId, SiteId, Timestamp,
-    VisitorId,
+    AgentId, Author, AuthorKind, BrowsingEvent, ClientMsgId, MessageText, RuleId, SiteId,
+    Timestamp, VisitorId,
 };
 use crate::hub::lock;
+use crate::protocol::ServerFrame;
 use crate::protocol::agent::AgentStatus;
-use crate::protocol::{Author, ServerFrame};
 use crate::store::NewMessage;
 use crate::triggers::{Action, Facts, Firing, Persona, Priority, Rule, Stage, Wake, render};
 use std::time::Instant;
