@@ -16,11 +16,11 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use shopchat::bus::{BusEvent, WireEvent};
 use shopchat::conversation::Lifecycle;
 use shopchat::domain::{
-    AuthorKind, BrowsingEvent, ClientMsgId, ConversationId, MessageId, MessageText, Origin, SiteId,
-    Timestamp, VisitorId,
+    Author, AuthorKind, BrowsingEvent, ClientMsgId, ConversationId, Message, MessageId,
+    MessageText, Origin, SiteId, Timestamp, VisitorId,
 };
 use shopchat::hub::Hub;
-use shopchat::protocol::{self, Author, ClientFrame, MessageOut, ServerFrame};
+use shopchat::protocol::{self, ClientFrame, ServerFrame};
 use shopchat::store::sqlite::SqliteStore;
 use shopchat::store::{NewMessage, NewSite, prelude::*};
 use shopchat::triggers::VisitorRecord;
@@ -50,7 +50,7 @@ fn decode_and_apply(c: &mut Criterion) {
             }
         })
     });
-    let frame = ServerFrame::Message(MessageOut {
+    let frame = ServerFrame::Message(Message {
         id: MessageId::generate(),
         conversation_id: ConversationId::generate(),
         seq: 42,

@@ -134,19 +134,18 @@ impl Application {
         let shared_settings = Arc::new(settings.clone());
         let webhooks = crate::webhooks::Webhooks::start(settings.allow_http_webhooks);
         let chat = ChatService::new(ChatParts {
-            store: store.clone(),
-            bus: bus.clone(),
-            hub: hub.clone(),
+            store,
+            bus,
+            hub,
             cluster,
             caches,
-            webhooks: webhooks.clone(),
+            webhooks,
             settings: shared_settings.clone(),
-            jwt: jwt.clone(),
+            jwt,
             shutdown: shutdown.clone(),
         });
         let state = AppState {
             chat: chat.clone(),
-            jwt,
             sessions: SessionKey::new(session_secret.as_bytes()),
             logins: Arc::new(crate::guards::LoginBudgets::new(&settings.guards)),
             passwords: crate::auth::PasswordJobs::new(settings.guards.password_jobs),

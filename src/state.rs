@@ -1,8 +1,9 @@
 //! What the HTTP handlers and sockets share: the application ([`ChatService`]) and the edge's
-//! own concerns (token keys, budgets for strangers, the bound on password hashing, the
-//! shutdown signal). Built once by `startup`; cheap to clone.
+//! own concerns (the shopper session key, budgets for strangers, the bound on password
+//! hashing, the shutdown signal). Agent tokens are the service's: it issues and checks them.
+//! Built once by `startup`; cheap to clone.
 
-use crate::auth::{JwtKeys, PasswordJobs, SessionKey};
+use crate::auth::{PasswordJobs, SessionKey};
 use crate::chat::ChatService;
 use crate::config::Settings;
 use crate::guards::{Budget, ClientAddr, LoginBudgets, PendingSockets};
@@ -14,8 +15,6 @@ use tokio_util::sync::CancellationToken;
 pub struct AppState {
     /// The application: every use case goes through it.
     pub chat: ChatService,
-    /// Agent token keys.
-    pub jwt: JwtKeys,
     /// Shopper session token key.
     pub sessions: SessionKey,
     /// Login budgets (per address, per email and address, per email), shared by every worker.

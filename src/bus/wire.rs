@@ -182,11 +182,10 @@ impl WireEvent {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{AgentId, AuthorKind, MessageId, Timestamp, VisitorId};
-    use crate::protocol::{Author, MessageOut};
+    use crate::domain::{AgentId, Author, AuthorKind, Message, MessageId, Timestamp, VisitorId};
 
     fn message(seq: u64) -> ServerFrame {
-        ServerFrame::Message(MessageOut {
+        ServerFrame::Message(Message {
             id: MessageId::generate(),
             conversation_id: ConversationId::generate(),
             seq,

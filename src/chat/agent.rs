@@ -5,14 +5,13 @@ use super::ChatService;
 use super::{ChatError, apply};
 use crate::bus::BusEvent;
 use crate::conversation::settings::valid_tag;
-use crate::conversation::{Closer, Event, Stage};
+use crate::conversation::{Closer, Conversation, ConversationFilter, Event, Note, Stage};
 use crate::domain::{
-    AgentId, AuthorKind, ClientMsgId, ConversationId, MessageText, NoteId, SiteId, Timestamp,
-    VisitorId,
+    AgentId, Author, AuthorKind, ClientMsgId, ConversationId, MessageText, NoteId, SiteId,
+    Timestamp, VisitorId,
 };
-use crate::protocol::Author;
 use crate::protocol::agent::AgentFrame;
-use crate::store::{Appended, Conversation, ConversationFilter, NewMessage, Note};
+use crate::store::{Appended, NewMessage};
 
 impl ChatService {
     /// An agent takes a chat from the queue or over from the bot. Of two agents taking the same

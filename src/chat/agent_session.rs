@@ -5,14 +5,14 @@
 
 use super::{ChatError, ChatService, TokenRefused};
 use crate::bus::BusEvent;
-use crate::conversation::{Closer, Stage};
+use crate::conversation::{Closer, Conversation, ConversationFilter, Stage};
 use crate::domain::{
-    AgentId, AuthorKind, ClientMsgId, ConversationId, MessageText, SiteId, VisitorId,
+    AgentId, Author, AuthorKind, ClientMsgId, ConversationId, MessageText, SiteId, VisitorId,
 };
 use crate::hub::{AgentRegistration, Outbound};
+use crate::protocol::ServerFrame;
 use crate::protocol::agent::{AgentFrame, AgentStatus, AgentView, SiteView};
-use crate::protocol::{Author, ServerFrame};
-use crate::store::{Agent, Appended, Conversation, ConversationFilter, Membership};
+use crate::store::{Agent, Appended, Membership};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 

@@ -3,13 +3,9 @@
 //! handoff — never in silence.
 
 use super::ChatService;
-use crate::conversation::Stage;
-use crate::conversation::{ChatSettings, HandoffReason};
-use crate::domain::{AuthorKind, MessageText};
-use crate::domain::{SiteId, Timestamp};
+use crate::conversation::{ChatSettings, Conversation, HandoffReason, Stage};
+use crate::domain::{Author, AuthorKind, Message, MessageText, SiteId, Timestamp};
 use crate::protocol::agent::LiveVisitor;
-use crate::protocol::{Author, MessageOut};
-use crate::store::Conversation;
 use crate::store::NewMessage;
 use serde::Deserialize;
 use std::time::Duration;
@@ -200,7 +196,7 @@ impl ChatService {
     }
 
     /// A message the bot writes into a conversation, if the bot still has it.
-    async fn bot_says(&self, conv: &Conversation, name: &str, text: &str) -> Option<MessageOut> {
+    async fn bot_says(&self, conv: &Conversation, name: &str, text: &str) -> Option<Message> {
         let fresh = self.store.conversation(&conv.id).await.ok()??;
         if !matches!(fresh.lifecycle.stage, Stage::Bot) {
             return None;

@@ -5,9 +5,8 @@
 //! closes it and the others see it closed (or changed) and leave it.
 
 use super::{ChatError, ChatService, apply};
-use crate::conversation::{Closer, Event};
+use crate::conversation::{Closer, ConversationFilter, Event};
 use crate::domain::{SiteId, Timestamp};
-use crate::store::ConversationFilter;
 
 /// Conversations closed per site and query; the sweep asks again while it keeps finding some.
 const BATCH: u32 = 200;

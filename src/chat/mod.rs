@@ -117,11 +117,13 @@ impl std::ops::Deref for ChatService {
 }
 
 use crate::bus::BusEvent;
-use crate::conversation::{Event, Notice, TransitionError};
-use crate::domain::{AgentId, AuthorKind, ConversationId, MessageText, SiteId, Timestamp};
+use crate::conversation::{Conversation, Event, Notice, TransitionError};
+use crate::domain::{
+    AgentId, Author, AuthorKind, ConversationId, Message, MessageText, SiteId, Timestamp,
+};
 use crate::protocol::agent::AgentFrame;
-use crate::protocol::{Author, ErrorCode, MessageOut, ServerFrame};
-use crate::store::{Conversation, NewMessage, StoreError};
+use crate::protocol::{ErrorCode, ServerFrame};
+use crate::store::{NewMessage, StoreError};
 use std::collections::HashMap;
 
 /// Attempts at a compare-and-set before giving up; only a storm of changes to one
@@ -228,7 +230,7 @@ impl ChatService {
         &self,
         id: &ConversationId,
         mut apply: F,
-    ) -> Result<(Conversation, Option<MessageOut>), ChatError>
+    ) -> Result<(Conversation, Option<Message>), ChatError>
     where
         F: FnMut(&mut Conversation, Timestamp) -> Result<Option<Notice>, ChatError>,
     {
@@ -291,7 +293,7 @@ impl ChatService {
     pub async fn announce(
         &self,
         conv: &Conversation,
-        notice: Option<&MessageOut>,
+        notice: Option<&Message>,
         before: &crate::conversation::Stage,
     ) {
         if let Some(message) = notice {
@@ -321,7 +323,7 @@ impl ChatService {
     }
 
     /// Delivers a stored message to the shopper's tabs and to the site's agents.
-    pub async fn deliver_message(&self, conv: &Conversation, message: &MessageOut) {
+    pub async fn deliver_message(&self, conv: &Conversation, message: &Message) {
         self.publish(BusEvent::to_visitor(
             &conv.site_id,
             &conv.visitor_id,

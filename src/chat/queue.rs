@@ -4,10 +4,9 @@
 use super::ChatService;
 use super::{ChatError, apply, system_message};
 use crate::bus::BusEvent;
-use crate::conversation::{Event, HandoffReason, Lifecycle, Notice, Opening, Stage};
+use crate::conversation::{Conversation, Event, HandoffReason, Lifecycle, Notice, Opening, Stage};
 use crate::domain::{ConversationId, SiteId, Timestamp, VisitorId};
 use crate::protocol::ServerFrame;
-use crate::store::Conversation;
 
 impl ChatService {
     /// Puts a conversation in the human queue (from the bot) with a reason and priority, then

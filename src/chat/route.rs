@@ -4,10 +4,10 @@
 
 use super::ChatService;
 use crate::bus::BusEvent;
+use crate::conversation::ConversationFilter;
 use crate::conversation::routing::{self, Waiting};
 use crate::domain::SiteId;
 use crate::protocol::agent::{AgentFrame, AgentStatus};
-use crate::store::ConversationFilter;
 
 impl ChatService {
     /// Gives the site's queued chats to its online agents, as many as their capacity allows.

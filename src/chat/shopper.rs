@@ -4,9 +4,11 @@
 use super::ChatService;
 use super::{ChatError, apply, system_message};
 use crate::conversation::handoff::asks_for_person;
-use crate::conversation::{Event, HandoffReason, Lifecycle, Opening, Stage};
+use crate::conversation::{
+    Conversation, ConversationFilter, Event, HandoffReason, Lifecycle, Opening, Stage,
+};
 use crate::domain::{Email, SiteId, Timestamp, VisitorId};
-use crate::store::{Appended, Conversation, ConversationFilter};
+use crate::store::Appended;
 
 impl ChatService {
     /// How a new conversation for this visitor starts: with the bot when the site has one that

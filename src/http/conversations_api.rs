@@ -7,13 +7,13 @@ use super::docs::{ConversationPath, ErrorResponse, MemberOnly, OwnerOnly, SitePa
 use super::error::conflict_on;
 use super::{ApiError, OwnerScope, SiteScope, json};
 use crate::chat::{MemberChange, TranscriptEntry};
-use crate::conversation::ChatSettings;
 use crate::conversation::lifecycle::Stage;
 use crate::conversation::settings::valid_tag;
+use crate::conversation::{ChatSettings, ConversationFilter};
 use crate::domain::{AgentId, MessageText, Role, Timestamp, VisitorId};
 use crate::protocol::agent::AgentStatus;
 use crate::state::AppState;
-use crate::store::{ConversationFilter, RoutingProfile, SiteAgent};
+use crate::store::{RoutingProfile, SiteAgent};
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;

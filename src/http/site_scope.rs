@@ -80,7 +80,7 @@ impl SiteScope {
         &self,
         chat: &crate::chat::ChatService,
         id: &str,
-    ) -> Result<crate::store::Conversation, ApiError> {
+    ) -> Result<crate::conversation::Conversation, ApiError> {
         let id = crate::domain::ConversationId::parse(id).map_err(|e| {
             ApiError::bad_request("invalid_field", e.to_string()).with_field("conversation_id")
         })?;

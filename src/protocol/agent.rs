@@ -3,8 +3,10 @@
 //! a dashboard can tie answers to the buttons that caused them.
 
 use crate::conversation::{Conversation, Note};
-use crate::domain::{ConversationId, PageInfo, SiteId, Timestamp, VisitorId, VisitorState};
-use crate::protocol::{Author, ErrorCode, MessageOut};
+use crate::domain::{
+    Author, ConversationId, Message, PageInfo, SiteId, Timestamp, VisitorId, VisitorState,
+};
+use crate::protocol::ErrorCode;
 use serde::{Deserialize, Serialize};
 
 /// A command from an agent.
@@ -269,7 +271,7 @@ pub enum AgentFrame {
         /// Site.
         site_id: SiteId,
         /// The message.
-        message: MessageOut,
+        message: Message,
     },
     /// An internal note.
     Note {
@@ -330,7 +332,7 @@ pub enum AgentFrame {
         /// The key sent.
         client_msg_id: String,
         /// Stored message.
-        message: MessageOut,
+        message: Message,
     },
     /// A command succeeded.
     Ok {

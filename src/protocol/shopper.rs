@@ -4,7 +4,7 @@
 //! path that works out *what* was wrong, so a client gets an `error` frame that names the
 //! field instead of a generic "bad request".
 
-use crate::domain::{ConversationId, MessageId, VisitorId};
+use crate::domain::{Author, ConversationId, Message, MessageId, VisitorId};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -148,10 +148,6 @@ pub enum ErrorCode {
     NoConversation,
 }
 
-// moved: re-exported until callers are updated (the message is a domain type now; the wire
-// shape is its serde form, unchanged).
-pub use crate::domain::{Author, Message as MessageOut};
-
 /// A conversation as listed in `welcome`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConversationSummary {
@@ -195,7 +191,7 @@ pub enum ServerFrame {
         appearance: Option<Appearance>,
     },
     /// A chat message (the shopper's own ones too, so other tabs see them).
-    Message(MessageOut),
+    Message(Message),
     /// A shopper message is durable.
     Ack {
         /// The key the client sent.

@@ -3,15 +3,14 @@
 //! [`super::Store`] is all of them together.
 
 use super::{
-    Agent, AgentCredentials, Appended, Article, CannedReply, Conversation, ConversationFilter,
-    FunnelCounts, Membership, NewAgent, NewArticle, NewCanned, NewMessage, NewSite, Note,
-    RoutingProfile, Site, SiteAgent, SiteStats, StoreError, StoredRule, TriggerSettings,
+    Agent, AgentCredentials, Appended, Article, CannedReply, FunnelCounts, Membership, NewAgent,
+    NewArticle, NewCanned, NewMessage, NewSite, RoutingProfile, Site, SiteAgent, SiteStats,
+    StoreError, StoredRule, TriggerSettings,
 };
-use crate::conversation::{ChatSettings, Opening};
-use crate::domain::Message;
+use crate::conversation::{ChatSettings, Conversation, ConversationFilter, Note, Opening};
 use crate::domain::{
-    AgentId, ArticleId, CannedId, ConversationId, Email, Origin, Role, RuleId, SiteId, Timestamp,
-    VisitorId,
+    AgentId, ArticleId, CannedId, ConversationId, Email, Message, Origin, Role, RuleId, SiteId,
+    Timestamp, VisitorId,
 };
 use crate::triggers::Stage;
 use crate::triggers::VisitorRecord;

@@ -12,9 +12,6 @@ mod records;
 pub mod redis;
 pub mod sqlite;
 
-// moved: re-exported until callers are updated (the conversation records live in
-// `conversation` now).
-pub use crate::conversation::{Conversation, ConversationFilter, Note};
 pub use records::{
     Agent, AgentCredentials, Appended, FunnelCounts, Membership, NewAgent, NewMessage, NewSite,
     RoutingProfile, Site, SiteAgent, StoredRule, TriggerSettings,

@@ -159,107 +159,74 @@ impl Compiler<'_> {
                 self.error(&format!("{path}.{key}"), "unknown key");
             }
         }
-        let fact_path = format!("{path}.fact");
-        let fact = match obj.get("fact").and_then(Value::as_str) {
-            Some(name) => match Fact::parse(name) {
-                Some(f) => Some(f),
-                None => {
-                    self.error(
-                        &fact_path,
-                        format!("unknown fact \"{name}\"; known: {}", FACT_NAMES.join(", ")),
-                    );
-                    None
-                }
-            },
-            None => {
-                self.error(&fact_path, "must be a fact name");
-                None
-            }
-        };
+        // Both the fact and the operator are checked before giving up, so one pass reports
+        // every mistake the owner made in this test.
+        let fact = self.fact(obj, path);
         let op_path = format!("{path}.op");
-        let op_name = match obj.get("op").and_then(Value::as_str) {
-            Some(op) => op,
-            None => {
-                self.error(&op_path, format!("must be one of {OPS}"));
-                return None;
-            }
+        let Some(op_name) = obj.get("op").and_then(Value::as_str) else {
+            self.error(&op_path, format!("must be one of {OPS}"));
+            return None;
         };
         let fact = fact?;
+        let op = self.op(obj, path, op_name, fact.kind())?;
+        let operand = obj
+            .get("regex")
+            .or(obj.get("glob"))
+            .or(obj.get("value"))
+            .map_or(String::new(), |v| format!(" {v}"));
+        let label = format!(
+            "{} {op_name}{operand}",
+            obj.get("fact").and_then(Value::as_str).unwrap_or("?")
+        );
+        Some(Condition::Test(Test { fact, op, label }))
+    }
+
+    /// The test's `fact`, a known fact name.
+    fn fact(&mut self, obj: &Map<String, Value>, path: &str) -> Option<Fact> {
+        let fact_path = format!("{path}.fact");
+        let Some(name) = obj.get("fact").and_then(Value::as_str) else {
+            self.error(&fact_path, "must be a fact name");
+            return None;
+        };
+        let fact = Fact::parse(name);
+        if fact.is_none() {
+            self.error(
+                &fact_path,
+                format!("unknown fact \"{name}\"; known: {}", FACT_NAMES.join(", ")),
+            );
+        }
+        fact
+    }
+
+    /// The operator named `op_name`, with its operand compiled and checked against the
+    /// fact's kind.
+    fn op(
+        &mut self,
+        obj: &Map<String, Value>,
+        path: &str,
+        op_name: &str,
+        kind: Kind,
+    ) -> Option<Op> {
+        let op_path = format!("{path}.op");
         let value_path = format!("{path}.value");
         let value = obj.get("value");
-        let kind = fact.kind();
-        let op = match op_name {
+        match op_name {
             "eq" | "ne" => {
                 let literal = self.literal(value, kind, &value_path)?;
-                if op_name == "eq" {
+                Some(if op_name == "eq" {
                     Op::Eq(literal)
                 } else {
                     Op::Ne(literal)
-                }
+                })
             }
-            "lt" | "lte" | "gt" | "gte" => {
-                if !matches!(kind, Kind::Number | Kind::Any) {
-                    self.error(&op_path, format!("`{op_name}` needs a number fact"));
-                    return None;
-                }
-                let Some(n) = value.and_then(Value::as_f64) else {
-                    self.error(&value_path, "must be a number");
-                    return None;
-                };
-                match op_name {
-                    "lt" => Op::Lt(n),
-                    "lte" => Op::Lte(n),
-                    "gt" => Op::Gt(n),
-                    _ => Op::Gte(n),
-                }
-            }
-            "contains" | "starts_with" => {
-                let fits = matches!(kind, Kind::Text | Kind::Any)
-                    || (op_name == "contains" && kind == Kind::List);
-                if !fits {
-                    self.error(&op_path, format!("`{op_name}` needs a text fact"));
-                    return None;
-                }
-                let Some(s) = value.and_then(Value::as_str) else {
-                    self.error(&value_path, "must be text");
-                    return None;
-                };
-                if op_name == "contains" {
-                    Op::Contains(s.to_owned())
-                } else {
-                    Op::StartsWith(s.to_owned())
-                }
-            }
+            "lt" | "lte" | "gt" | "gte" => self.order(op_name, kind, value, path),
+            "contains" | "starts_with" => self.text(op_name, kind, value, path),
             "matches" => {
                 if !matches!(kind, Kind::Text | Kind::Any) {
                     self.error(&op_path, "`matches` needs a text fact");
                     return None;
                 }
-                match (obj.get("regex"), obj.get("glob").or(value)) {
-                    (Some(Value::String(re)), None) => {
-                        match regex::RegexBuilder::new(re).size_limit(1 << 20).build() {
-                            Ok(r) => Op::Regex(r),
-                            Err(e) => {
-                                self.error(
-                                    &format!("{path}.regex"),
-                                    format!("invalid regular expression: {e}"),
-                                );
-                                return None;
-                            }
-                        }
-                    }
-                    (None, Some(Value::String(glob))) => match globset::Glob::new(glob) {
-                        Ok(g) => Op::Glob(g.compile_matcher()),
-                        Err(e) => {
-                            self.error(&format!("{path}.glob"), format!("invalid glob: {e}"));
-                            return None;
-                        }
-                    },
-                    _ => {
-                        self.error(path, "`matches` takes exactly one of `glob` (or `value`) and `regex`, as text");
-                        return None;
-                    }
-                }
+                self.pattern(obj, path)
             }
             "in" => {
                 let Some(list) = value.and_then(Value::as_array) else {
@@ -272,14 +239,14 @@ impl Compiler<'_> {
                     .enumerate()
                     .map(|(i, v)| self.literal(Some(v), item_kind, &format!("{value_path}[{i}]")))
                     .collect();
-                Op::In(literals?)
+                Some(Op::In(literals?))
             }
             "exists" => match value {
-                None => Op::Exists(true),
-                Some(Value::Bool(b)) => Op::Exists(*b),
+                None => Some(Op::Exists(true)),
+                Some(Value::Bool(b)) => Some(Op::Exists(*b)),
                 Some(_) => {
                     self.error(&value_path, "must be true or false");
-                    return None;
+                    None
                 }
             },
             other => {
@@ -287,19 +254,91 @@ impl Compiler<'_> {
                     &op_path,
                     format!("unknown operator \"{other}\"; expected one of {OPS}"),
                 );
-                return None;
+                None
             }
+        }
+    }
+
+    /// `lt`, `lte`, `gt`, `gte`: a number fact against a number.
+    fn order(
+        &mut self,
+        op_name: &str,
+        kind: Kind,
+        value: Option<&Value>,
+        path: &str,
+    ) -> Option<Op> {
+        if !matches!(kind, Kind::Number | Kind::Any) {
+            self.error(
+                &format!("{path}.op"),
+                format!("`{op_name}` needs a number fact"),
+            );
+            return None;
+        }
+        let Some(n) = value.and_then(Value::as_f64) else {
+            self.error(&format!("{path}.value"), "must be a number");
+            return None;
         };
-        let operand = obj
-            .get("regex")
-            .or(obj.get("glob"))
-            .or(value)
-            .map_or(String::new(), |v| format!(" {v}"));
-        let label = format!(
-            "{} {op_name}{operand}",
-            obj.get("fact").and_then(Value::as_str).unwrap_or("?")
-        );
-        Some(Condition::Test(Test { fact, op, label }))
+        Some(match op_name {
+            "lt" => Op::Lt(n),
+            "lte" => Op::Lte(n),
+            "gt" => Op::Gt(n),
+            _ => Op::Gte(n),
+        })
+    }
+
+    /// `contains` (text or list facts) and `starts_with` (text facts) against a text.
+    fn text(&mut self, op_name: &str, kind: Kind, value: Option<&Value>, path: &str) -> Option<Op> {
+        let fits =
+            matches!(kind, Kind::Text | Kind::Any) || (op_name == "contains" && kind == Kind::List);
+        if !fits {
+            self.error(
+                &format!("{path}.op"),
+                format!("`{op_name}` needs a text fact"),
+            );
+            return None;
+        }
+        let Some(s) = value.and_then(Value::as_str) else {
+            self.error(&format!("{path}.value"), "must be text");
+            return None;
+        };
+        Some(if op_name == "contains" {
+            Op::Contains(s.to_owned())
+        } else {
+            Op::StartsWith(s.to_owned())
+        })
+    }
+
+    /// `matches`: exactly one of a regular expression (`regex`, size-limited) or a glob
+    /// (`glob`, or `value`), compiled now so a bad pattern is refused when the rule is saved.
+    fn pattern(&mut self, obj: &Map<String, Value>, path: &str) -> Option<Op> {
+        match (obj.get("regex"), obj.get("glob").or(obj.get("value"))) {
+            (Some(Value::String(re)), None) => {
+                match regex::RegexBuilder::new(re).size_limit(1 << 20).build() {
+                    Ok(r) => Some(Op::Regex(r)),
+                    Err(e) => {
+                        self.error(
+                            &format!("{path}.regex"),
+                            format!("invalid regular expression: {e}"),
+                        );
+                        None
+                    }
+                }
+            }
+            (None, Some(Value::String(glob))) => match globset::Glob::new(glob) {
+                Ok(g) => Some(Op::Glob(g.compile_matcher())),
+                Err(e) => {
+                    self.error(&format!("{path}.glob"), format!("invalid glob: {e}"));
+                    None
+                }
+            },
+            _ => {
+                self.error(
+                    path,
+                    "`matches` takes exactly one of `glob` (or `value`) and `regex`, as text",
+                );
+                None
+            }
+        }
     }
 
     fn literal(&mut self, value: Option<&Value>, kind: Kind, path: &str) -> Option<Literal> {

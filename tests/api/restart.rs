@@ -58,8 +58,9 @@ async fn history_sessions_and_tokens_survive_a_restart_on_the_same_data_dir() {
 #[tokio::test]
 async fn a_retried_message_that_was_stored_but_never_published_reaches_the_agents() {
     use shopchat::conversation::{Lifecycle, Opening};
-    use shopchat::domain::{AuthorKind, ClientMsgId, MessageText, SiteId, Timestamp, VisitorId};
-    use shopchat::protocol::Author;
+    use shopchat::domain::{
+        Author, AuthorKind, ClientMsgId, MessageText, SiteId, Timestamp, VisitorId,
+    };
     use shopchat::store::sqlite::SqliteStore;
     use shopchat::store::{NewMessage, prelude::*};
 

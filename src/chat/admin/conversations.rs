@@ -4,10 +4,8 @@
 
 use crate::bus::SiteData;
 use crate::chat::{ChatError, ChatService};
-use crate::conversation::ChatSettings;
-use crate::domain::{ConversationId, SiteId, Timestamp};
-use crate::protocol::MessageOut;
-use crate::store::{Conversation, ConversationFilter, Note};
+use crate::conversation::{ChatSettings, Conversation, ConversationFilter, Note};
+use crate::domain::{ConversationId, Message, SiteId, Timestamp};
 
 /// Most messages a transcript carries.
 const TRANSCRIPT_MESSAGES: u32 = 5000;
@@ -16,7 +14,7 @@ const TRANSCRIPT_MESSAGES: u32 = 5000;
 #[derive(Debug, Clone)]
 pub enum TranscriptEntry {
     /// A message of the conversation.
-    Message(MessageOut),
+    Message(Message),
     /// An internal note.
     Note(Note),
 }

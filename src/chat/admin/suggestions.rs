@@ -3,11 +3,12 @@
 //! Both render a reply the same way, so an agent sees the same text in both.
 
 use crate::chat::{ChatError, ChatService};
+use crate::conversation::Conversation;
 use crate::domain::VisitorState;
 use crate::library::canned::{self, RenderError};
 use crate::library::kb::language_for;
 use crate::library::suggest::{self, MAX_SUGGESTIONS, Source};
-use crate::store::{Agent, Article, CannedReply, Conversation};
+use crate::store::{Agent, Article, CannedReply};
 
 /// One suggestion for an agent, best first.
 #[derive(Debug, Clone)]

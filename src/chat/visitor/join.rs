@@ -3,10 +3,11 @@
 
 use super::ShopperSession;
 use crate::chat::{ChatError, ChatService};
-use crate::domain::{BrowsingEvent, ConversationId, PageInfo, Timestamp, VisitorId};
+use crate::conversation::Conversation;
+use crate::domain::{BrowsingEvent, ConversationId, Message, PageInfo, Timestamp, VisitorId};
 use crate::hub::{Outbound, lock};
-use crate::protocol::{Appearance, MessageOut, ServerFrame};
-use crate::store::{Conversation, Site};
+use crate::protocol::{Appearance, ServerFrame};
+use crate::store::Site;
 use crate::triggers::VisitorRecord;
 use std::collections::HashMap;
 use tokio::sync::mpsc;
@@ -148,7 +149,7 @@ impl ChatService {
         conversation: &ConversationId,
         after: u64,
         limit: u32,
-    ) -> Result<Vec<MessageOut>, ChatError> {
+    ) -> Result<Vec<Message>, ChatError> {
         Ok(self
             .store
             .messages_after(conversation, after, limit)

@@ -12,11 +12,12 @@ pub use join::JoinRequest;
 use super::{ChatError, ChatService};
 use crate::bus::BusEvent;
 use crate::domain::{
-    AuthorKind, BrowsingEvent, ClientMsgId, ConversationId, MessageText, Timestamp, VisitorId,
+    Author, AuthorKind, BrowsingEvent, ClientMsgId, ConversationId, MessageText, Timestamp,
+    VisitorId,
 };
 use crate::hub::{Registration, SharedVisitor, lock};
+use crate::protocol::ServerFrame;
 use crate::protocol::agent::{AgentFrame, LiveVisitor, VisitorChange};
-use crate::protocol::{Author, ServerFrame};
 use crate::store::{Appended, NewMessage, Site};
 use crate::triggers::{Stage, VisitorRecord, Wake};
 use std::time::{Duration, Instant};

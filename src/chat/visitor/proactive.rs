@@ -4,13 +4,14 @@
 use super::ShopperSession;
 use crate::chat::ChatError;
 use crate::domain::{
-    AgentId, AuthorKind, BrowsingEvent, ClientMsgId, MessageText, RuleId, Timestamp,
+    AgentId, Author, AuthorKind, BrowsingEvent, ClientMsgId, MessageText, RuleId, SiteId,
+    Timestamp, VisitorId,
 };
 use crate::hub::lock;
+use crate::protocol::ServerFrame;
 use crate::protocol::agent::AgentStatus;
-use crate::protocol::{Author, ServerFrame};
 use crate::store::NewMessage;
-use crate::triggers::{Action, Facts, Persona, Priority, Stage, Wake, render};
+use crate::triggers::{Action, Facts, Firing, Persona, Priority, Rule, Stage, Wake, render};
 use std::time::Instant;
 
 /// A dismissed rule stays quiet at least this long, longer if its cooldown says so.
@@ -34,6 +35,49 @@ enum Planned {
     AlertAgents(String),
 }
 
+/// The actions of the rule that fired, with their texts rendered and the webhook's payload
+/// built from the facts at firing time (later events must not change what the rule said).
+fn plan(
+    rule: &Rule,
+    firing: &Firing,
+    facts: &Facts<'_>,
+    site: &SiteId,
+    visitor: &VisitorId,
+    max_chars: usize,
+) -> Vec<Planned> {
+    rule.actions
+        .iter()
+        .map(|action| match action {
+            Action::Message { text, persona } => Planned::Message {
+                text: render(text, facts, max_chars),
+                persona: persona.clone(),
+            },
+            Action::OpenWidget => Planned::Open,
+            Action::Tag(tag) => Planned::Tag(tag.clone()),
+            Action::RouteToHuman(priority) => Planned::RouteToHuman(match priority {
+                Priority::Normal => 1,
+                Priority::High => 5,
+                Priority::Urgent => 9,
+            }),
+            Action::AlertAgents(text) => Planned::AlertAgents(render(text, facts, max_chars)),
+            Action::Webhook(url) => Planned::Webhook {
+                url: url.clone(),
+                payload: serde_json::json!({
+                    "event": "rule.fired",
+                    "site_id": site,
+                    "rule_id": firing.rule_id,
+                    "rule_name": rule.name,
+                    "visitor_id": visitor,
+                    "at": facts.now,
+                    "page": facts.visitor.current_page,
+                    "product": facts.visitor.product,
+                    "cart": facts.visitor.cart,
+                }),
+            },
+        })
+        .collect()
+}
+
 impl ShopperSession {
     /// Evaluates the site's rules and acts on a firing; returns the next moment a rule could
     /// fire (the socket arms its one timer for it; `None`: nothing to wait for).
@@ -55,13 +99,7 @@ impl ShopperSession {
             .business_hours
             .as_ref()
             .is_none_or(|h| h.is_open(now));
-        let online: Vec<crate::domain::AgentId> = self
-            .service
-            .site_agents(&self.site.id)
-            .into_iter()
-            .filter(|(_, s)| *s == crate::protocol::agent::AgentStatus::Online)
-            .map(|(id, _)| id)
-            .collect();
+        let online = self.online_agents();
         let max_chars = self.service.settings.limits.max_message_chars;
         let (firing, snapshot, planned, next) = {
             let mut state = lock(&self.browsing);
@@ -74,41 +112,11 @@ impl ShopperSession {
                 in_conversation,
             };
             let firing = rules.set.evaluate(wake, &facts, &visitor, typing);
-            let planned: Vec<Planned> = match &firing {
-                Some(f) if !f.held_out => rules.set.rules()[f.index]
-                    .actions
-                    .iter()
-                    .map(|action| match action {
-                        Action::Message { text, persona } => Planned::Message {
-                            text: render(text, &facts, max_chars),
-                            persona: persona.clone(),
-                        },
-                        Action::OpenWidget => Planned::Open,
-                        Action::Tag(tag) => Planned::Tag(tag.clone()),
-                        Action::RouteToHuman(priority) => Planned::RouteToHuman(match priority {
-                            Priority::Normal => 1,
-                            Priority::High => 5,
-                            Priority::Urgent => 9,
-                        }),
-                        Action::AlertAgents(text) => {
-                            Planned::AlertAgents(render(text, &facts, max_chars))
-                        }
-                        Action::Webhook(url) => Planned::Webhook {
-                            url: url.clone(),
-                            payload: serde_json::json!({
-                                "event": "rule.fired",
-                                "site_id": self.site.id,
-                                "rule_id": f.rule_id,
-                                "rule_name": rules.set.rules()[f.index].name,
-                                "visitor_id": visitor,
-                                "at": now,
-                                "page": facts.visitor.current_page,
-                                "product": facts.visitor.product,
-                                "cart": facts.visitor.cart,
-                            }),
-                        },
-                    })
-                    .collect(),
+            let planned = match &firing {
+                Some(f) if !f.held_out => {
+                    let rule = &rules.set.rules()[f.index];
+                    plan(rule, f, &facts, &self.site.id, &visitor, max_chars)
+                }
                 _ => Vec::new(),
             };
             if let Some(f) = &firing {
@@ -132,15 +140,7 @@ impl ShopperSession {
             let snapshot = firing.is_some().then(|| state.clone());
             (firing, snapshot, planned, next)
         };
-        // Typing holds proactive rules back, and the planner only names future moments: look
-        // again when the typing runs out, in case the widget never says it stopped.
-        let typing_ends = self.typing_until.filter(|_| typing).map(|until| {
-            Timestamp(now.0 + until.saturating_duration_since(Instant::now()).as_millis() as i64)
-        });
-        let next = match (next, typing_ends) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
+        let next = self.or_when_typing_ends(next, typing, now);
         let Some(firing) = firing else {
             return next;
         };
@@ -167,6 +167,34 @@ impl ShopperSession {
         tracing::info!(rule = %firing.rule_id, visitor = %visitor, held_out = firing.held_out, "trigger fired");
         self.act(&firing.rule_id, now, planned).await;
         next
+    }
+
+    /// The site's agents who are online, on any node.
+    fn online_agents(&self) -> Vec<AgentId> {
+        self.service
+            .site_agents(&self.site.id)
+            .into_iter()
+            .filter(|(_, s)| *s == AgentStatus::Online)
+            .map(|(id, _)| id)
+            .collect()
+    }
+
+    /// `next`, or sooner the moment the shopper's typing runs out. Typing holds proactive
+    /// rules back, and the planner only names future moments: look again when the typing
+    /// runs out, in case the widget never says it stopped.
+    fn or_when_typing_ends(
+        &self,
+        next: Option<Timestamp>,
+        typing: bool,
+        now: Timestamp,
+    ) -> Option<Timestamp> {
+        let typing_ends = self.typing_until.filter(|_| typing).map(|until| {
+            Timestamp(now.0 + until.saturating_duration_since(Instant::now()).as_millis() as i64)
+        });
+        match (next, typing_ends) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     async fn act(&mut self, rule: &RuleId, now: Timestamp, planned: Vec<Planned>) {

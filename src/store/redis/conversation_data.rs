@@ -12,10 +12,11 @@
 use super::RedisStore;
 use super::keys::sub;
 use super::values::{corrupt, from_json, items, number, pairs, redis_err, text, to_json};
-use crate::conversation::{Lifecycle, Opening, Stage};
-use crate::domain::{Author, Message};
-use crate::domain::{AuthorKind, ConversationId, MessageId, SiteId, Timestamp, VisitorId};
-use crate::store::{Appended, Conversation, NewMessage, StoreError};
+use crate::conversation::{Conversation, Lifecycle, Opening, Stage};
+use crate::domain::{
+    Author, AuthorKind, ConversationId, Message, MessageId, SiteId, Timestamp, VisitorId,
+};
+use crate::store::{Appended, NewMessage, StoreError};
 use ::redis::Value;
 use std::collections::HashMap;
 

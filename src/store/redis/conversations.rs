@@ -9,13 +9,9 @@ use super::conversation_data::{
 };
 use super::keys::sub;
 use super::values::{corrupt, from_json, items, pairs, redis_err, text, to_json};
-use crate::conversation::Opening;
-use crate::domain::Message;
-use crate::domain::{ConversationId, SiteId, Timestamp, VisitorId};
-use crate::store::{
-    Appended, Conversation, ConversationFilter, Conversations, Directory, NewMessage, Note,
-    StoreError,
-};
+use crate::conversation::{Conversation, ConversationFilter, Note, Opening};
+use crate::domain::{ConversationId, Message, SiteId, Timestamp, VisitorId};
+use crate::store::{Appended, Conversations, Directory, NewMessage, StoreError};
 use ::redis::Value;
 use async_trait::async_trait;
 

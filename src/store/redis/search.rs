@@ -7,9 +7,9 @@ use super::RedisStore;
 use super::conversation_data::entries;
 use super::keys::sub;
 use super::values::redis_err;
-use crate::conversation::Stage;
+use crate::conversation::{Conversation, ConversationFilter, Stage};
 use crate::domain::{ConversationId, SiteId};
-use crate::store::{Conversation, ConversationFilter, StoreError};
+use crate::store::StoreError;
 use ::redis::Value;
 use std::collections::HashSet;
 

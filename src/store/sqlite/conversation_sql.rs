@@ -3,10 +3,13 @@
 //! thread and the read pool share them.
 
 use super::{corrupt, db, seq_param};
-use crate::conversation::{HandoffReason, Lifecycle, Opening, Stage};
-use crate::domain::{AgentId, AuthorKind, ConversationId, MessageId, SiteId, Timestamp, VisitorId};
-use crate::domain::{Author, Message};
-use crate::store::{Appended, Conversation, ConversationFilter, NewMessage, StoreError};
+use crate::conversation::{
+    Conversation, ConversationFilter, HandoffReason, Lifecycle, Opening, Stage,
+};
+use crate::domain::{
+    AgentId, Author, AuthorKind, ConversationId, Message, MessageId, SiteId, Timestamp, VisitorId,
+};
+use crate::store::{Appended, NewMessage, StoreError};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 // ---- conversations and messages -------------------------------------------------------------

@@ -2,12 +2,9 @@
 //! through the pool (the SQL is in [`super::conversation_sql`]); notes and read marks here.
 
 use super::{SqliteStore, conversation_sql as sql, corrupt, db, seq_param};
-use crate::conversation::Opening;
-use crate::domain::Message;
-use crate::domain::{AgentId, ConversationId, NoteId, SiteId, Timestamp, VisitorId};
-use crate::store::{
-    Appended, Conversation, ConversationFilter, Conversations, NewMessage, Note, StoreError,
-};
+use crate::conversation::{Conversation, ConversationFilter, Note, Opening};
+use crate::domain::{AgentId, ConversationId, Message, NoteId, SiteId, Timestamp, VisitorId};
+use crate::store::{Appended, Conversations, NewMessage, StoreError};
 use async_trait::async_trait;
 use rusqlite::params;
 

@@ -4,6 +4,7 @@
 use super::{MAX_RESUME, REPLAY_PAGE, ShopperSocket, budget_spent, error};
 use crate::auth::SessionError;
 use crate::chat::JoinRequest;
+use crate::conversation::Conversation;
 use crate::domain::{ConversationId, PageInfo, Timestamp, VisitorId};
 use crate::hub::Outbound;
 use crate::protocol::agent::VisitorChange;
@@ -12,39 +13,116 @@ use crate::triggers::Wake;
 use crate::ws::connection::Connection;
 use crate::ws::flow::{Flow, close};
 use actix_ws::CloseCode;
+use std::collections::HashMap;
+
+/// The page the `hello` names, and why it was refused if it does not parse (the socket still
+/// joins: a bad page only loses the page's facts).
+fn page_of(hello: &Hello) -> (Option<PageInfo>, Option<String>) {
+    match hello.page.as_ref().map(PageInfo::from_props) {
+        None => (None, None),
+        Some(Ok(page)) => (Some(page), None),
+        Some(Err((field, reason))) => (None, Some(format!("page.{field}: {reason}"))),
+    }
+}
 
 impl ShopperSocket {
     pub(super) async fn on_hello(&mut self, conn: &mut Connection, hello: Hello) -> Flow {
+        if let Some(refusal) = self.refusal(&hello) {
+            return self.send_frame(conn, &refusal).await;
+        }
+        let now = Timestamp::now();
+        let (visitor, known) = match self.identify(conn, &hello, now).await {
+            Ok(identified) => identified,
+            Err(flow) => return flow,
+        };
+        let (page, page_error) = page_of(&hello);
+        let chat = &self.state.chat;
+        let conversations = match chat.resumable(&self.site, &visitor, &hello.last_seq).await {
+            Ok(c) => c,
+            Err(e) => return self.internal_error(conn, e).await,
+        };
+        let request = JoinRequest {
+            site: self.site.clone(),
+            visitor: visitor.clone(),
+            known,
+            page,
+            outbox: conn.outbox_tx.clone(),
+            too_slow: conn.too_slow.clone(),
+        };
+        let joined = match chat.join(request, &conversations, now).await {
+            Ok(joined) => joined,
+            Err(e) => return self.internal_error(conn, e).await,
+        };
+        self.joined = Some(joined);
+        // Identified: no longer one of the address's unidentified sockets.
+        self.pending = None;
+
+        let welcome = self.welcome(visitor, &conversations, now).await;
+        if let flow @ (Flow::Gone | Flow::Close(_)) = self.send_frame(conn, &welcome).await {
+            return flow;
+        }
+        if let Some(joined) = &self.joined {
+            joined.tell_agents(VisitorChange::Joined).await;
+        }
+        if let Some(message) = page_error {
+            let field = message.split(':').next().unwrap_or("page").to_owned();
+            if let flow @ (Flow::Gone | Flow::Close(_)) = self
+                .send_frame(conn, &error(ErrorCode::InvalidField, message, Some(&field)))
+                .await
+            {
+                return flow;
+            }
+        }
+        if let flow @ (Flow::Gone | Flow::Close(_)) = self
+            .replay_resumed(conn, conversations, &hello.last_seq)
+            .await
+        {
+            return flow;
+        }
+        // The page in `hello` is a page view; without one, plan the timers only.
+        let wake = if hello.page.is_some() {
+            Wake::Event("page_view")
+        } else {
+            Wake::Timer
+        };
+        self.run_triggers(conn, wake).await;
+        Flow::Continue
+    }
+
+    /// Why this `hello` cannot be served, as the error frame to answer with: a second
+    /// `hello`, a protocol version this server does not speak, or too many conversations to
+    /// resume.
+    fn refusal(&self, hello: &Hello) -> Option<ServerFrame> {
         if self.joined.is_some() {
-            return self
-                .send_frame(
-                    conn,
-                    &error(ErrorCode::AlreadyHello, "`hello` was already sent", None),
-                )
-                .await;
+            return Some(error(
+                ErrorCode::AlreadyHello,
+                "`hello` was already sent",
+                None,
+            ));
         }
         let version = hello.v.unwrap_or(PROTOCOL_VERSION);
         if version != PROTOCOL_VERSION {
             let message = format!(
                 "protocol version {version} is not supported; this server speaks {PROTOCOL_VERSION}"
             );
-            return self
-                .send_frame(
-                    conn,
-                    &error(ErrorCode::UnsupportedVersion, message, Some("v")),
-                )
-                .await;
+            return Some(error(ErrorCode::UnsupportedVersion, message, Some("v")));
         }
         if hello.last_seq.len() > MAX_RESUME {
             let message = format!("`last_seq` may name at most {MAX_RESUME} conversations");
-            return self
-                .send_frame(
-                    conn,
-                    &error(ErrorCode::InvalidField, message, Some("last_seq")),
-                )
-                .await;
+            return Some(error(ErrorCode::InvalidField, message, Some("last_seq")));
         }
-        let now = Timestamp::now();
+        None
+    }
+
+    /// The visitor this socket speaks for and whether it is known: the one a valid session
+    /// proves, else a new one within the address's budget. `Err` carries what the socket does
+    /// instead (the error is already sent).
+    async fn identify(
+        &self,
+        conn: &mut Connection,
+        hello: &Hello,
+        now: Timestamp,
+    ) -> Result<(VisitorId, bool), Flow> {
         let lifetime = self.state.settings.guards.session_ttl;
         let (visitor, known) = match (hello.visitor_id.as_deref(), hello.session.as_deref()) {
             (Some(id), Some(token)) => {
@@ -67,7 +145,7 @@ impl ShopperSocket {
                             "session is not valid for this site and visitor; send `hello` without it to start afresh",
                             Some("session"),
                         );
-                        return self.send_frame(conn, &frame).await;
+                        return Err(self.send_frame(conn, &frame).await);
                     }
                 }
             }
@@ -77,42 +155,22 @@ impl ShopperSocket {
         // New visitors cost a stored row each; one address may start only so many a minute.
         if !known && !self.state.new_visitors.allow(&self.addr) {
             let frame = budget_spent("new_visitors_per_addr", "new visitors");
-            return match self.send_frame(conn, &frame).await {
+            return Err(match self.send_frame(conn, &frame).await {
                 Flow::Continue => close(CloseCode::Again, "too many new visitors; retry later"),
                 other => other,
-            };
+            });
         }
+        Ok((visitor, known))
+    }
 
-        let mut page = None;
-        let mut page_error = None;
-        if let Some(props) = &hello.page {
-            match PageInfo::from_props(props) {
-                Ok(p) => page = Some(p),
-                Err((field, reason)) => page_error = Some(format!("page.{field}: {reason}")),
-            }
-        }
-        let chat = &self.state.chat;
-        let conversations = match chat.resumable(&self.site, &visitor, &hello.last_seq).await {
-            Ok(c) => c,
-            Err(e) => return self.internal_error(conn, e).await,
-        };
-        let request = JoinRequest {
-            site: self.site.clone(),
-            visitor: visitor.clone(),
-            known,
-            page,
-            outbox: conn.outbox_tx.clone(),
-            too_slow: conn.too_slow.clone(),
-        };
-        let joined = match chat.join(request, &conversations, now).await {
-            Ok(joined) => joined,
-            Err(e) => return self.internal_error(conn, e).await,
-        };
-        self.joined = Some(joined);
-        // Identified: no longer one of the address's unidentified sockets.
-        self.pending = None;
-
-        let welcome = ServerFrame::Welcome {
+    /// `welcome`: the site's look, a fresh session and the conversations being resumed.
+    async fn welcome(
+        &self,
+        visitor: VisitorId,
+        conversations: &[Conversation],
+        now: Timestamp,
+    ) -> ServerFrame {
+        ServerFrame::Welcome {
             appearance: Some(self.state.chat.appearance(&self.site).await),
             v: PROTOCOL_VERSION,
             session: self.state.sessions.issue(&self.site.id, &visitor, now),
@@ -125,28 +183,19 @@ impl ShopperSocket {
                     last_seq: c.last_seq,
                 })
                 .collect(),
-        };
-        if let flow @ (Flow::Gone | Flow::Close(_)) = self.send_frame(conn, &welcome).await {
-            return flow;
         }
-        if let Some(joined) = &self.joined {
-            joined.tell_agents(VisitorChange::Joined).await;
-        }
-        if let Some(message) = page_error {
-            let field = message.split(':').next().unwrap_or("page").to_owned();
-            if let flow @ (Flow::Gone | Flow::Close(_)) = self
-                .send_frame(conn, &error(ErrorCode::InvalidField, message, Some(&field)))
-                .await
-            {
-                return flow;
-            }
-        }
+    }
+
+    /// Sends each resumed conversation's messages after the seq the widget last saw, and
+    /// where an open one stands.
+    async fn replay_resumed(
+        &mut self,
+        conn: &mut Connection,
+        conversations: Vec<Conversation>,
+        last_seq: &HashMap<String, u64>,
+    ) -> Flow {
         for conversation in conversations {
-            let after = hello
-                .last_seq
-                .get(conversation.id.as_str())
-                .copied()
-                .unwrap_or(0);
+            let after = last_seq.get(conversation.id.as_str()).copied().unwrap_or(0);
             if let flow @ (Flow::Gone | Flow::Close(_)) =
                 self.replay(conn, &conversation.id, after).await
             {
@@ -165,13 +214,6 @@ impl ShopperSocket {
                 }
             }
         }
-        // The page in `hello` is a page view; without one, plan the timers only.
-        let wake = if hello.page.is_some() {
-            Wake::Event("page_view")
-        } else {
-            Wake::Timer
-        };
-        self.run_triggers(conn, wake).await;
         Flow::Continue
     }
 

@@ -10,11 +10,11 @@ use shopchat::bus::{
 use shopchat::chat::{Caches, NodeDelivery};
 use shopchat::cluster::Cluster;
 use shopchat::domain::{
-    AgentId, AuthorKind, ConversationId, MessageId, SiteId, Timestamp, VisitorId,
+    AgentId, Author, AuthorKind, ConversationId, Message, MessageId, SiteId, Timestamp, VisitorId,
 };
 use shopchat::hub::{AgentRegistration, Hub, Outbound, Registration, SharedVisitor, lock};
+use shopchat::protocol::ServerFrame;
 use shopchat::protocol::agent::AgentFrame;
-use shopchat::protocol::{Author, MessageOut, ServerFrame};
 use shopchat::triggers::VisitorRecord;
 use std::sync::Arc;
 use std::time::Duration;
@@ -125,7 +125,7 @@ impl FakeSocket {
 }
 
 pub(super) fn message(conversation: &ConversationId, seq: u64) -> ServerFrame {
-    ServerFrame::Message(MessageOut {
+    ServerFrame::Message(Message {
         id: MessageId::generate(),
         conversation_id: conversation.clone(),
         seq,

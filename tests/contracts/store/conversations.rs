@@ -2,8 +2,7 @@
 
 use super::{agent_message, new_site, shopper_message};
 use shopchat::conversation::Lifecycle;
-use shopchat::domain::{AuthorKind, ClientMsgId, MessageText, Timestamp, VisitorId};
-use shopchat::protocol::Author;
+use shopchat::domain::{Author, AuthorKind, ClientMsgId, MessageText, Timestamp, VisitorId};
 use shopchat::store::{NewMessage, StoreError, prelude::*};
 use std::sync::Arc;
 

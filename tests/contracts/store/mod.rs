@@ -14,9 +14,8 @@ mod stats;
 mod visitors;
 
 use shopchat::domain::{
-    AuthorKind, ClientMsgId, MessageText, Origin, SiteId, Timestamp, VisitorId,
+    Author, AuthorKind, ClientMsgId, MessageText, Origin, SiteId, Timestamp, VisitorId,
 };
-use shopchat::protocol::Author;
 use shopchat::store::{NewMessage, NewSite, prelude::*};
 
 /// A shopper's message with an optional idempotency key.

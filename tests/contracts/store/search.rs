@@ -13,9 +13,8 @@ store_contract!(
 
 /// Search filters, notes, the last shopper message and the agents' read mark.
 async fn search_filters_notes_last_shopper_message_and_read_marks(store: Arc<dyn Store>) {
-    use shopchat::conversation::Stage;
+    use shopchat::conversation::{ConversationFilter, Note, Stage};
     use shopchat::domain::{AgentId, NoteId};
-    use shopchat::store::{ConversationFilter, Note};
     let site = new_site(store.as_ref()).await;
     let other = new_site(store.as_ref()).await;
     let agent = AgentId::generate();
@@ -219,8 +218,7 @@ async fn search_filters_notes_last_shopper_message_and_read_marks(store: Arc<dyn
 /// `active_before` finds the conversations with no message or change since a moment (the
 /// idle sweep's question), in any stage filter, on one site only.
 async fn finds_the_conversations_idle_since_a_moment(store: Arc<dyn Store>) {
-    use shopchat::conversation::Stage;
-    use shopchat::store::ConversationFilter;
+    use shopchat::conversation::{ConversationFilter, Stage};
     let site = new_site(store.as_ref()).await;
     let other = new_site(store.as_ref()).await;
     let mut convs = Vec::new();

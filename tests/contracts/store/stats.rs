@@ -2,8 +2,7 @@
 
 use super::{new_site, shopper_message};
 use shopchat::conversation::Lifecycle;
-use shopchat::domain::{AuthorKind, MessageText, Timestamp, VisitorId};
-use shopchat::protocol::Author;
+use shopchat::domain::{Author, AuthorKind, MessageText, Timestamp, VisitorId};
 use shopchat::store::{NewMessage, prelude::*};
 use std::sync::Arc;
 
