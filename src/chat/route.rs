@@ -71,7 +71,7 @@ impl ChatService {
                 .len() as u32;
             agents.push(routing::Agent {
                 id: member.agent.id,
-                status: routing::Status::Online,
+                status: AgentStatus::Online,
                 capacity: member.profile.capacity,
                 active,
                 skills: member.profile.skills.into_iter().collect(),

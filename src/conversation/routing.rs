@@ -2,19 +2,8 @@
 //! the choices can be tested exhaustively; the conversations work calls it when a chat is
 //! queued and when an agent frees up or comes online.
 
-use crate::domain::{AgentId, ConversationId, Timestamp};
+use crate::domain::{AgentId, AgentStatus, ConversationId, Timestamp};
 use std::collections::BTreeSet;
-
-/// An agent's availability.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    /// Takes chats.
-    Online,
-    /// Signed in, not taking new chats.
-    Away,
-    /// Gone.
-    Offline,
-}
 
 /// What routing needs to know about an agent.
 #[derive(Debug, Clone)]
@@ -22,7 +11,7 @@ pub struct Agent {
     /// Id.
     pub id: AgentId,
     /// Availability.
-    pub status: Status,
+    pub status: AgentStatus,
     /// Most chats at once.
     pub capacity: u32,
     /// Chats now.
@@ -33,7 +22,7 @@ pub struct Agent {
 
 impl Agent {
     fn can_take(&self, skill: Option<&str>) -> bool {
-        self.status == Status::Online
+        self.status == AgentStatus::Online
             && self.active < self.capacity
             && skill.is_none_or(|s| self.skills.contains(s))
     }
@@ -105,7 +94,7 @@ pub fn assign(queue: &mut [Waiting], agents: &mut [Agent]) -> Vec<(ConversationI
 mod tests {
     use super::*;
 
-    fn agent(active: u32, capacity: u32, status: Status, skills: &[&str]) -> Agent {
+    fn agent(active: u32, capacity: u32, status: AgentStatus, skills: &[&str]) -> Agent {
         Agent {
             id: AgentId::generate(),
             status,
@@ -129,10 +118,10 @@ mod tests {
     #[test]
     fn least_loaded_online_agent_with_the_skill() {
         let agents = vec![
-            agent(1, 2, Status::Online, &["en"]),
-            agent(1, 4, Status::Online, &["de"]),
-            agent(0, 4, Status::Away, &["en", "de"]),
-            agent(3, 3, Status::Online, &["de"]),
+            agent(1, 2, AgentStatus::Online, &["en"]),
+            agent(1, 4, AgentStatus::Online, &["de"]),
+            agent(0, 4, AgentStatus::Away, &["en", "de"]),
+            agent(3, 3, AgentStatus::Online, &["de"]),
         ];
         assert_eq!(
             pick(&chat(0, 0.0, 0), &agents).unwrap().id,
@@ -149,13 +138,13 @@ mod tests {
     #[test]
     fn the_last_agent_is_preferred_while_they_can_take_it() {
         let agents = vec![
-            agent(0, 5, Status::Online, &[]),
-            agent(2, 5, Status::Online, &[]),
+            agent(0, 5, AgentStatus::Online, &[]),
+            agent(2, 5, AgentStatus::Online, &[]),
         ];
         let mut again = chat(0, 0.0, 0);
         again.last_agent = Some(agents[1].id.clone());
         assert_eq!(pick(&again, &agents).unwrap().id, agents[1].id);
-        let full = vec![agents[0].clone(), agent(5, 5, Status::Online, &[])];
+        let full = vec![agents[0].clone(), agent(5, 5, AgentStatus::Online, &[])];
         again.last_agent = Some(full[1].id.clone());
         assert_eq!(
             pick(&again, &full).unwrap().id,
@@ -186,8 +175,8 @@ mod tests {
         );
 
         let mut agents = vec![
-            agent(0, 1, Status::Online, &[]),
-            agent(0, 2, Status::Online, &[]),
+            agent(0, 1, AgentStatus::Online, &[]),
+            agent(0, 2, AgentStatus::Online, &[]),
         ];
         let assigned = assign(&mut queue, &mut agents);
         assert_eq!(assigned.len(), 3, "three seats for four chats");

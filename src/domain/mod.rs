@@ -4,6 +4,7 @@
 mod ids;
 mod message;
 mod origin;
+mod status;
 mod time;
 mod values;
 mod visitor;
@@ -14,6 +15,7 @@ pub use ids::{
 pub use ids::{ArticleId, CannedId};
 pub use message::{Author, Message};
 pub use origin::{Origin, OriginError};
+pub use status::AgentStatus;
 pub use time::Timestamp;
 pub use values::{AuthorKind, ClientMsgId, Email, MessageText, Role, ValueError};
 pub use visitor::{

@@ -8,7 +8,7 @@ use crate::domain::{BrowsingEvent, RuleId};
 use crate::state::AppState;
 use crate::store::{FunnelCounts, StoredRule, TriggerSettings};
 use crate::triggers::simulate::{Step, simulate};
-use crate::triggers::{FieldError, Rule, Stage};
+use crate::triggers::{FieldError, FunnelStage, Rule};
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -259,7 +259,7 @@ fn group(counts: &[u64; 4]) -> Value {
         }
     };
     let mut v = json!({ "conversion_rate": rate(counts[3]) });
-    for (i, stage) in Stage::ALL.iter().enumerate() {
+    for (i, stage) in FunnelStage::ALL.iter().enumerate() {
         v[stage.as_str()] = json!(counts[i]);
     }
     v

@@ -113,28 +113,8 @@ fn yes() -> bool {
     true
 }
 
-/// An agent's availability, as agents set it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AgentStatus {
-    /// Takes chats.
-    Online,
-    /// Signed in, no new chats.
-    Away,
-    /// Gone; assigned chats go back to the queue after the grace period.
-    Offline,
-}
-
-impl AgentStatus {
-    /// For routing.
-    pub fn routing(self) -> crate::conversation::routing::Status {
-        match self {
-            AgentStatus::Online => crate::conversation::routing::Status::Online,
-            AgentStatus::Away => crate::conversation::routing::Status::Away,
-            AgentStatus::Offline => crate::conversation::routing::Status::Offline,
-        }
-    }
-}
+/// An agent's availability: the domain's, sent as it is (`online`, `away`, `offline`).
+pub use crate::domain::AgentStatus;
 
 /// A visitor on the shop now, as the live-visitors list shows it (and as nodes tell each
 /// other about their shoppers, hence `Deserialize`).

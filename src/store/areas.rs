@@ -12,7 +12,7 @@ use crate::domain::{
     AgentId, ArticleId, CannedId, ConversationId, Email, Message, Origin, Role, RuleId, SiteId,
     Timestamp, VisitorId,
 };
-use crate::triggers::Stage;
+use crate::triggers::FunnelStage;
 use crate::triggers::VisitorRecord;
 use async_trait::async_trait;
 
@@ -199,7 +199,7 @@ pub trait Rules: Send + Sync + 'static {
         site: &SiteId,
         rule: &RuleId,
         held_out: bool,
-        stage: Stage,
+        stage: FunnelStage,
     ) -> Result<(), StoreError>;
     /// A rule's funnel.
     async fn funnel(&self, site: &SiteId, rule: &RuleId) -> Result<FunnelCounts, StoreError>;

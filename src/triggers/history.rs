@@ -29,7 +29,7 @@ pub struct RuleRecord {
 /// A stage of a rule's funnel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Stage {
+pub enum FunnelStage {
     /// The rule fired (shown, or counted for a held-out visitor).
     Fired,
     /// The shopper opened the widget afterwards.
@@ -40,22 +40,22 @@ pub enum Stage {
     Converted,
 }
 
-impl Stage {
+impl FunnelStage {
     /// Every stage in funnel order.
-    pub const ALL: [Stage; 4] = [
-        Stage::Fired,
-        Stage::Opened,
-        Stage::Replied,
-        Stage::Converted,
+    pub const ALL: [FunnelStage; 4] = [
+        FunnelStage::Fired,
+        FunnelStage::Opened,
+        FunnelStage::Replied,
+        FunnelStage::Converted,
     ];
 
     /// The stage's name in storage and reports.
     pub fn as_str(self) -> &'static str {
         match self {
-            Stage::Fired => "fired",
-            Stage::Opened => "opened",
-            Stage::Replied => "replied",
-            Stage::Converted => "converted",
+            FunnelStage::Fired => "fired",
+            FunnelStage::Opened => "opened",
+            FunnelStage::Replied => "replied",
+            FunnelStage::Converted => "converted",
         }
     }
 }
@@ -70,7 +70,7 @@ pub struct Attribution {
     /// When it fired.
     pub at: Timestamp,
     /// Stages already counted for this firing.
-    pub reached: Vec<Stage>,
+    pub reached: Vec<FunnelStage>,
 }
 
 /// Trigger history of one visitor.
@@ -204,7 +204,7 @@ impl TriggerHistory {
             rule: rule.clone(),
             held_out,
             at: now,
-            reached: vec![Stage::Fired],
+            reached: vec![FunnelStage::Fired],
         });
         if proactive && !held_out {
             self.shown_total = self.shown_total.saturating_add(1);
@@ -219,7 +219,7 @@ impl TriggerHistory {
     /// rule and group to count, or `None` if there is nothing (new) to credit.
     pub fn reach(
         &mut self,
-        stage: Stage,
+        stage: FunnelStage,
         now: Timestamp,
         window_ms: i64,
     ) -> Option<(RuleId, bool)> {

@@ -16,7 +16,7 @@ mod visitor;
 pub use condition::Condition;
 pub use engine::{Evaluation, Firing, RuleSet, Wake, in_holdout};
 pub use facts::{Fact, FactValue, Facts};
-pub use history::{Attribution, Fatigue, RuleRecord, Stage, TriggerHistory};
+pub use history::{Attribution, Fatigue, FunnelStage, RuleRecord, TriggerHistory};
 pub use hours::BusinessHours;
 pub use rule::{Action, Frequency, Limit, Persona, Priority, Rule, TEMPLATE_FUEL, render};
 pub use visitor::VisitorRecord;

@@ -60,7 +60,7 @@ impl DerefMut for VisitorRecord {
 mod tests {
     use super::*;
     use crate::domain::RuleId;
-    use crate::triggers::Stage;
+    use crate::triggers::FunnelStage;
 
     /// Exactly what the server wrote for a visitor while the history was a field of
     /// `VisitorState` (captured from that code): a product page, cart, identity, an order, one
@@ -88,11 +88,11 @@ mod tests {
         // The attribution came back too: `opened` was credited, `replied` was not yet.
         let mut history = loaded.triggers.clone();
         assert_eq!(
-            history.reach(Stage::Opened, Timestamp(2200), 1_000_000),
+            history.reach(FunnelStage::Opened, Timestamp(2200), 1_000_000),
             None
         );
         assert_eq!(
-            history.reach(Stage::Replied, Timestamp(2200), 1_000_000),
+            history.reach(FunnelStage::Replied, Timestamp(2200), 1_000_000),
             Some((rule, false))
         );
 

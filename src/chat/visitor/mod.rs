@@ -19,7 +19,7 @@ use crate::hub::{Registration, SharedVisitor, lock};
 use crate::protocol::ServerFrame;
 use crate::protocol::agent::{AgentFrame, LiveVisitor, VisitorChange};
 use crate::store::{Appended, NewMessage, Site};
-use crate::triggers::{Stage, VisitorRecord, Wake};
+use crate::triggers::{FunnelStage, VisitorRecord, Wake};
 use std::time::{Duration, Instant};
 
 /// A `typing` frame counts for this long unless the widget says it stopped.
@@ -140,7 +140,7 @@ impl ShopperSession {
             browsing.active(Timestamp::now());
         }
         self.conversation = Some(appended.message.conversation_id.clone());
-        self.reach(Stage::Replied, Timestamp::now()).await;
+        self.reach(FunnelStage::Replied, Timestamp::now()).await;
         self.publish_stored(&appended).await;
         self.service.shopper_wrote(&appended, &said).await;
         Ok(appended)

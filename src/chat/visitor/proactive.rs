@@ -11,7 +11,7 @@ use crate::hub::lock;
 use crate::protocol::ServerFrame;
 use crate::protocol::agent::AgentStatus;
 use crate::store::NewMessage;
-use crate::triggers::{Action, Facts, Firing, Persona, Priority, Rule, Stage, Wake, render};
+use crate::triggers::{Action, Facts, Firing, FunnelStage, Persona, Priority, Rule, Wake, render};
 use std::time::Instant;
 
 /// A dismissed rule stays quiet at least this long, longer if its cooldown says so.
@@ -160,7 +160,7 @@ impl ShopperSession {
                 }
             }
         }
-        self.count(&firing.rule_id, firing.held_out, Stage::Fired)
+        self.count(&firing.rule_id, firing.held_out, FunnelStage::Fired)
             .await;
         let group = if firing.held_out { "held_out" } else { "shown" };
         metrics::counter!("shopchat_trigger_firings_total", "group" => group).increment(1);
@@ -367,8 +367,8 @@ impl ShopperSession {
             return Ok(());
         };
         match name.as_str() {
-            "widget_open" => self.reach(Stage::Opened, now).await,
-            "purchase" | "checkout_complete" => self.reach(Stage::Converted, now).await,
+            "widget_open" => self.reach(FunnelStage::Opened, now).await,
+            "purchase" | "checkout_complete" => self.reach(FunnelStage::Converted, now).await,
             "dismiss" => {
                 let rule = props
                     .get("rule_id")
@@ -406,7 +406,7 @@ impl ShopperSession {
     }
 
     /// Credits a stage to the last firing, once, within the site's attribution window.
-    pub async fn reach(&mut self, stage: Stage, now: Timestamp) {
+    pub async fn reach(&mut self, stage: FunnelStage, now: Timestamp) {
         let window = match self.service.site_rules(&self.site.id).await {
             Ok(rules) => rules.attribution_window_ms(),
             Err(_) => return,
@@ -418,7 +418,7 @@ impl ShopperSession {
         }
     }
 
-    async fn count(&self, rule: &RuleId, held_out: bool, stage: Stage) {
+    async fn count(&self, rule: &RuleId, held_out: bool, stage: FunnelStage) {
         if let Err(e) = self
             .service
             .store

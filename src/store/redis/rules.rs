@@ -11,7 +11,7 @@ use super::values::{corrupt, from_json, redis_err, score_ms, to_json};
 use crate::conversation::ChatSettings;
 use crate::domain::{RuleId, SiteId, Timestamp};
 use crate::store::{FunnelCounts, Rules, StoreError, StoredRule, TriggerSettings};
-use crate::triggers::Stage;
+use crate::triggers::FunnelStage;
 use async_trait::async_trait;
 use std::collections::HashMap;
 
@@ -157,7 +157,7 @@ impl Rules for RedisStore {
         site: &SiteId,
         rule: &RuleId,
         held_out: bool,
-        stage: Stage,
+        stage: FunnelStage,
     ) -> Result<(), StoreError> {
         self.scripts
             .count_funnel
@@ -177,7 +177,7 @@ impl Rules for RedisStore {
             .await
             .map_err(redis_err("read funnel"))?;
         let mut funnel = FunnelCounts::default();
-        for (i, stage) in Stage::ALL.iter().enumerate() {
+        for (i, stage) in FunnelStage::ALL.iter().enumerate() {
             funnel.shown[i] = counts
                 .get(&format!("0:{}", stage.as_str()))
                 .copied()

@@ -5,7 +5,7 @@ use super::{SqliteStore, corrupt, db};
 use crate::conversation::ChatSettings;
 use crate::domain::{RuleId, SiteId, Timestamp};
 use crate::store::{FunnelCounts, Rules, StoreError, StoredRule, TriggerSettings};
-use crate::triggers::Stage;
+use crate::triggers::FunnelStage;
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
 
@@ -100,7 +100,7 @@ impl Rules for SqliteStore {
         site: &SiteId,
         rule: &RuleId,
         held_out: bool,
-        stage: Stage,
+        stage: FunnelStage,
     ) -> Result<(), StoreError> {
         let (site, rule) = (site.to_string(), rule.to_string());
         self.writer
@@ -136,7 +136,7 @@ impl Rules for SqliteStore {
                 let mut counts = FunnelCounts::default();
                 for row in rows {
                     let (held_out, stage, count) = row.map_err(db("read funnel"))?;
-                    let Some(i) = Stage::ALL.iter().position(|s| s.as_str() == stage) else { continue };
+                    let Some(i) = FunnelStage::ALL.iter().position(|s| s.as_str() == stage) else { continue };
                     let group = if held_out { &mut counts.held_out } else { &mut counts.shown };
                     group[i] = count.max(0) as u64;
                 }

@@ -14,7 +14,7 @@ store_contract!(
 async fn rules_are_kept_per_site_with_their_funnels_and_trigger_settings(store: Arc<dyn Store>) {
     use shopchat::domain::RuleId;
     use shopchat::store::TriggerSettings;
-    use shopchat::triggers::Stage;
+    use shopchat::triggers::FunnelStage;
     let site = new_site(store.as_ref()).await;
     let other = new_site(store.as_ref()).await;
     let id = RuleId::generate();
@@ -49,15 +49,19 @@ async fn rules_are_kept_per_site_with_their_funnels_and_trigger_settings(store: 
         "another site cannot overwrite the rule"
     );
 
-    for stage in [Stage::Fired, Stage::Fired, Stage::Converted] {
+    for stage in [
+        FunnelStage::Fired,
+        FunnelStage::Fired,
+        FunnelStage::Converted,
+    ] {
         store.count_funnel(&site, &id, false, stage).await.unwrap();
     }
     store
-        .count_funnel(&site, &id, true, Stage::Fired)
+        .count_funnel(&site, &id, true, FunnelStage::Fired)
         .await
         .unwrap();
     store
-        .count_funnel(&other, &id, false, Stage::Fired)
+        .count_funnel(&other, &id, false, FunnelStage::Fired)
         .await
         .unwrap(); // wrong site: ignored
     let funnel = store.funnel(&site, &id).await.unwrap();
