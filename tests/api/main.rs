@@ -16,7 +16,6 @@
 mod common;
 // The names the store, bus and cluster tests (moving to their own binary) still import by.
 use common as helpers;
-use common::redis as redis_server;
 
 mod identity;
 mod isolation;
@@ -27,7 +26,6 @@ mod auth;
 mod auth_hardening;
 mod browsing;
 mod cli;
-mod cluster;
 mod conversations;
 mod demo;
 mod external_bot;

@@ -21,4 +21,6 @@ mod common;
 use common::redis as redis_server;
 
 mod bus;
+// Several server processes on one Redis: the bus and store contracts, end to end.
+mod cluster;
 mod store;

@@ -5,7 +5,7 @@
 //! mid-chat loses nothing acknowledged and every node delivers again without a restart;
 //! a "once per visitor" rule stays once when the shopper bounces between nodes.
 
-use crate::helpers::{DEADLINE, Shopper};
+use crate::common::{DEADLINE, Shopper};
 use crate::redis_server::{RedisServer, unique_prefix};
 use serde_json::{Value, json};
 use std::collections::HashMap;
