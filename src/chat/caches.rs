@@ -41,15 +41,17 @@ impl<T> Default for SiteCache<T> {
 
 impl<T> SiteCache<T> {
     /// The site's copy, made by `load` on first use (two racing first uses both load; the
-    /// later one wins, which is harmless for data that is the same either way).
-    pub async fn get_or_load<F>(&self, site: &SiteId, load: F) -> Result<Arc<T>, StoreError>
+    /// later one wins, which is harmless for data that is the same either way). `load` is
+    /// called only on a miss: a hit costs a read lock and a reference count, no allocation.
+    pub async fn get_or_load<F, Fut>(&self, site: &SiteId, load: F) -> Result<Arc<T>, StoreError>
     where
-        F: Future<Output = Result<T, StoreError>>,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T, StoreError>>,
     {
         if let Some(found) = self.sites.read().ok().and_then(|m| m.get(site).cloned()) {
             return Ok(found);
         }
-        let loaded = Arc::new(load.await?);
+        let loaded = Arc::new(load().await?);
         if let Ok(mut sites) = self.sites.write() {
             if sites.len() >= MAX_SITES {
                 sites.clear();
@@ -112,7 +114,7 @@ impl ChatService {
     pub async fn site_rules(&self, site: &SiteId) -> Result<Arc<SiteRules>, StoreError> {
         self.caches
             .rules
-            .get_or_load(site, async {
+            .get_or_load(site, || async {
                 let stored = self.store.list_rules(site).await?;
                 let settings = self.store.trigger_settings(site).await?;
                 let rules: Vec<Rule> = stored
@@ -144,7 +146,7 @@ impl ChatService {
     pub async fn knowledge(&self, site: &SiteId) -> Result<Arc<KnowledgeBase>, StoreError> {
         self.caches
             .kb
-            .get_or_load(site, async {
+            .get_or_load(site, || async {
                 let articles = self.store.list_articles(site).await?;
                 let settings = self.store.chat_settings(site).await?;
                 let language = language_for(settings.languages.first().map(String::as_str));
@@ -159,7 +161,7 @@ impl ChatService {
         let loaded = self
             .caches
             .settings
-            .get_or_load(site, self.store.chat_settings(site))
+            .get_or_load(site, || self.store.chat_settings(site))
             .await;
         match loaded {
             Ok(s) => s,
