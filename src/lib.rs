@@ -1,10 +1,13 @@
 //! shopchat: the backend of a proactive chat widget for online shops.
 //!
-//! The crate is cut into a pure domain core and thin edges (see `../shared/DESIGN.md`):
-//! - [`domain`], [`conversation`] and [`protocol`] hold the rules and the wire format; no I/O;
-//! - [`store`], [`bus`] and [`hub`] hold durable state, delivery between nodes and live sockets;
-//! - [`http`] and [`ws`] are the actix-web edges that parse, authorise, call the core and send;
-//! - [`config`], [`telemetry`], [`auth`], [`cli`] and [`startup`] wire it all together.
+//! Imports point one way (see README, "How it is built"; `tests/api/layering.rs` checks it):
+//! - the edges — [`http`], [`ws`], [`cli`] — decode, authorise, call one method and encode;
+//! - [`startup`], [`state`] and [`seed`] build the node;
+//! - [`chat`] is the application: `ChatService`, one method per use case;
+//! - [`store`], [`bus`], [`hub`], [`cluster`], [`auth`], [`guards`], [`webhooks`] and
+//!   [`telemetry`] are the infrastructure it uses;
+//! - [`domain`], [`conversation`], [`triggers`], [`library`], [`protocol`], [`template`],
+//!   [`report`] and [`config`] are the pure core: no I/O, no outer module.
 
 // Unit tests fail loudly by design: there a panic on `unwrap` is the failure message. The
 // code under test is checked without this (the normal build), where each is refused.
