@@ -1,7 +1,7 @@
 //! What a site's library holds: knowledge-base articles and canned replies, as the store keeps
 //! them and the ranking and templates read them.
 
-use crate::domain::{SiteId, Timestamp};
+use crate::domain::{ArticleId, CannedId, SiteId, Timestamp};
 use serde::{Deserialize, Serialize};
 
 /// A knowledge-base article: a question shoppers ask and the shop's answer, which the bot
@@ -68,4 +68,33 @@ pub struct NewCanned {
     pub title: Option<String>,
     /// Template text.
     pub body: String,
+}
+
+impl NewArticle {
+    /// The article as first stored on `site`, with a fresh id: both stores make it the same way.
+    pub fn into_article(self, site: &SiteId, now: Timestamp) -> Article {
+        Article {
+            id: ArticleId::generate(),
+            site_id: site.clone(),
+            question: self.question,
+            answer: self.answer,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}
+
+impl NewCanned {
+    /// The reply as first stored on `site`, with a fresh id: both stores make it the same way.
+    pub fn into_reply(self, site: &SiteId, now: Timestamp) -> CannedReply {
+        CannedReply {
+            id: CannedId::generate(),
+            site_id: site.clone(),
+            shortcut: self.shortcut,
+            title: self.title,
+            body: self.body,
+            created_at: now,
+            updated_at: now,
+        }
+    }
 }

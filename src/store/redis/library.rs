@@ -72,15 +72,7 @@ impl Library for RedisStore {
     }
 
     async fn create_article(&self, site: &SiteId, new: NewArticle) -> Result<Article, StoreError> {
-        let now = Timestamp::now();
-        let article = Article {
-            id: ArticleId::generate(),
-            site_id: site.clone(),
-            question: new.question,
-            answer: new.answer,
-            created_at: now,
-            updated_at: now,
-        };
+        let article = new.into_article(site, Timestamp::now());
         ::redis::cmd("HSET")
             .arg(sub(&self.keys.site(site), "articles", ""))
             .arg(article.id.as_str())
@@ -146,16 +138,7 @@ impl Library for RedisStore {
         site: &SiteId,
         new: NewCanned,
     ) -> Result<CannedReply, StoreError> {
-        let now = Timestamp::now();
-        let reply = CannedReply {
-            id: CannedId::generate(),
-            site_id: site.clone(),
-            shortcut: new.shortcut,
-            title: new.title,
-            body: new.body,
-            created_at: now,
-            updated_at: now,
-        };
+        let reply = new.into_reply(site, Timestamp::now());
         let outcome: String = self
             .scripts
             .create_canned

@@ -286,15 +286,7 @@ impl Library for SqliteStore {
     }
 
     async fn create_article(&self, site: &SiteId, new: NewArticle) -> Result<Article, StoreError> {
-        let now = Timestamp::now();
-        let article = Article {
-            id: ArticleId::generate(),
-            site_id: site.clone(),
-            question: new.question,
-            answer: new.answer,
-            created_at: now,
-            updated_at: now,
-        };
+        let article = new.into_article(site, Timestamp::now());
         let stored = article.clone();
         self.writer.run(move |c| insert_article(c, &stored)).await?;
         Ok(article)
@@ -338,16 +330,7 @@ impl Library for SqliteStore {
         site: &SiteId,
         new: NewCanned,
     ) -> Result<CannedReply, StoreError> {
-        let now = Timestamp::now();
-        let reply = CannedReply {
-            id: CannedId::generate(),
-            site_id: site.clone(),
-            shortcut: new.shortcut,
-            title: new.title,
-            body: new.body,
-            created_at: now,
-            updated_at: now,
-        };
+        let reply = new.into_reply(site, Timestamp::now());
         let stored = reply.clone();
         self.writer.run(move |c| insert_canned(c, &stored)).await?;
         Ok(reply)
