@@ -6,7 +6,7 @@
 //! - [`chat`] is the application: `ChatService`, one method per use case;
 //! - [`store`], [`bus`], [`hub`], [`cluster`], [`auth`], [`guards`], [`webhooks`] and
 //!   [`telemetry`] are the infrastructure it uses;
-//! - [`domain`], [`conversation`], [`triggers`], [`library`], [`protocol`], [`template`],
+//! - [`domain`], [`commerce`], [`conversation`], [`triggers`], [`library`], [`protocol`], [`template`],
 //!   [`report`] and [`config`] are the pure core: no I/O, no outer module.
 
 // Unit tests fail loudly by design: there a panic on `unwrap` is the failure message. The
@@ -21,6 +21,7 @@ pub mod bus;
 pub mod chat;
 pub mod cli;
 pub mod cluster;
+pub mod commerce;
 pub mod config;
 pub mod conversation;
 pub mod domain;

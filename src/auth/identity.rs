@@ -4,6 +4,7 @@
 //! customer from the browser console, so the id is then dropped and the rest kept as
 //! anonymous data.
 
+use crate::domain::VerifiedId;
 use hmac::{Hmac, Mac};
 use serde_json::{Map, Value};
 use sha2::Sha256;
@@ -11,12 +12,12 @@ use std::fmt::Write;
 use subtle::ConstantTimeEq;
 
 /// What an `identify` turned out to be.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Identity {
     /// No `user_id` or `email`: plain attributes.
     Attributes,
-    /// The hash matches: this is that customer.
-    Verified,
+    /// The hash matches: this is that customer, named by the id the hash covered.
+    Verified(VerifiedId),
     /// An id without a matching hash: the id was removed, the rest kept as anonymous data.
     Unverified,
 }
@@ -39,9 +40,9 @@ pub fn identity_hash(secret: &str, id: &str) -> String {
 /// `user_id`/`email` are removed unless the hash proves them.
 pub fn verify_identity(secret: &str, props: &mut Map<String, Value>) -> Identity {
     let hash = props.remove("hash");
-    let id = props
-        .get("user_id")
-        .and_then(id_text)
+    let user_id = props.get("user_id").and_then(id_text);
+    let id = user_id
+        .clone()
         .or_else(|| props.get("email").and_then(id_text));
     let Some(id) = id else {
         return Identity::Attributes;
@@ -53,7 +54,10 @@ pub fn verify_identity(secret: &str, props: &mut Map<String, Value>) -> Identity
         .map(str::to_ascii_lowercase)
         .unwrap_or_default();
     if bool::from(expected.as_bytes().ct_eq(given.as_bytes())) {
-        Identity::Verified
+        Identity::Verified(match user_id {
+            Some(user) => VerifiedId::UserId(user),
+            None => VerifiedId::Email(id.trim().to_lowercase()),
+        })
     } else {
         props.remove("user_id");
         props.remove("email");
@@ -83,7 +87,10 @@ mod tests {
         let secret = "s3cret";
         let mut good =
             props(json!({ "user_id": "42", "name": "Eva", "hash": identity_hash(secret, "42") }));
-        assert_eq!(verify_identity(secret, &mut good), Identity::Verified);
+        assert_eq!(
+            verify_identity(secret, &mut good),
+            Identity::Verified(VerifiedId::UserId("42".into()))
+        );
         assert_eq!(good.get("user_id"), Some(&json!("42")));
         assert!(good.get("hash").is_none(), "the hash is never stored");
 
@@ -101,7 +108,10 @@ mod tests {
         let mut by_email = props(
             json!({ "email": "eva@x.example", "hash": identity_hash(secret, "eva@x.example").to_uppercase() }),
         );
-        assert_eq!(verify_identity(secret, &mut by_email), Identity::Verified);
+        assert_eq!(
+            verify_identity(secret, &mut by_email),
+            Identity::Verified(VerifiedId::Email("eva@x.example".into()))
+        );
 
         let mut other_site =
             props(json!({ "user_id": "42", "hash": identity_hash("other", "42") }));

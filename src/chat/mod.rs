@@ -11,6 +11,7 @@ mod agent;
 mod agent_session;
 mod bot;
 mod caches;
+mod commerce;
 mod delivery;
 mod idle;
 mod presence;
@@ -25,6 +26,7 @@ pub use admin::{
 };
 pub use agent_session::{AgentRefused, AgentSession};
 pub use caches::{Caches, SiteCache, SiteRules};
+pub use commerce::{CustomerContext, Link};
 pub use delivery::NodeDelivery;
 pub use visitor::{JoinRequest, ShopperSession};
 

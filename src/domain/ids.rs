@@ -122,6 +122,14 @@ id_type!(
     /// A canned reply agents insert by its shortcut.
     CannedId, "canned reply", "cr_"
 );
+id_type!(
+    /// A site's key for the commerce push API (the key's id, not its secret).
+    ApiKeyId, "API key", "key_"
+);
+id_type!(
+    /// A shopper's return or cancellation request on an order, handled by a person.
+    RequestId, "request", "rq_"
+);
 
 #[cfg(test)]
 mod tests {

@@ -12,7 +12,7 @@ mod visitor;
 pub use ids::{
     AgentId, ConversationId, IdError, MessageId, NoteId, RuleId, SiteId, VisitorId, random_token,
 };
-pub use ids::{ArticleId, CannedId};
+pub use ids::{ApiKeyId, ArticleId, CannedId, RequestId};
 pub use message::{Author, Message};
 pub use origin::{Origin, OriginError};
 pub use status::AgentStatus;
@@ -20,6 +20,6 @@ pub use time::Timestamp;
 pub use values::{AuthorKind, ClientMsgId, Email, MessageText, Role, ValueError};
 pub use visitor::{
     BrowsingEvent, Cart, CartItem, PageInfo, PageType, Product, SESSION_GAP_MS, TrailEntry, Utm,
-    VisitorState,
+    VerifiedId, VisitorState,
 };
 pub use visitor::{MAX_ORDERS, Order};

@@ -7,10 +7,14 @@ use super::{
     NewArticle, NewCanned, NewMessage, NewSite, RoutingProfile, Site, SiteAgent, SiteStats,
     StoreError, StoredRule, TriggerSettings,
 };
+use crate::commerce::{
+    ApiKey, CommerceSettings, Customer, CustomerKey, ExternalId, ImportReport, Order, OrderChange,
+    OrderRequest, RequestStatus, Upsert,
+};
 use crate::conversation::{ChatSettings, Conversation, ConversationFilter, Note, Opening};
 use crate::domain::{
-    AgentId, ArticleId, CannedId, ConversationId, Email, Message, Origin, Role, RuleId, SiteId,
-    Timestamp, VisitorId,
+    AgentId, ApiKeyId, ArticleId, CannedId, ConversationId, Email, Message, Origin, RequestId,
+    Role, RuleId, SiteId, Timestamp, VisitorId,
 };
 use crate::triggers::FunnelStage;
 use crate::triggers::VisitorRecord;
@@ -272,3 +276,116 @@ pub trait Stats: Send + Sync + 'static {
         to: Timestamp,
     ) -> Result<SiteStats, StoreError>;
 }
+
+/// The shop's own data (customers, orders and their parcels, refunds and returns) with what
+/// feeds it and what it feeds: the push API's keys, platform webhook ids already handled, the
+/// site's commerce settings and shoppers' return/cancel requests. Every write applies the
+/// rules of [`crate::commerce::merge_order`] and friends inside the backend's own atomic
+/// write, so an older update never overwrites a newer one, whichever node receives which.
+#[async_trait]
+pub trait Commerce: Send + Sync + 'static {
+    /// Creates or updates a customer (keyed by the shop's id) unless the stored one is as new.
+    async fn upsert_customer(
+        &self,
+        site: &SiteId,
+        customer: Customer,
+    ) -> Result<Upsert, StoreError>;
+    /// Creates or updates an order (keyed by the shop's id), merging parcels, refunds and
+    /// returns by id ([`crate::commerce::merge_order`]).
+    async fn upsert_order(&self, site: &SiteId, order: Order) -> Result<Upsert, StoreError>;
+    /// Applies a change to one part of a stored order; `NotFound` if the order is unknown
+    /// (a platform retries later, by when the order has usually arrived).
+    async fn change_order(
+        &self,
+        site: &SiteId,
+        order: &ExternalId,
+        change: OrderChange,
+    ) -> Result<Upsert, StoreError>;
+    /// Upserts many records at once for a back-fill (at most a few thousand per call; the
+    /// caller bounds it), in as few writes as the backend allows. Each record follows the
+    /// same rule as a single upsert.
+    async fn import(
+        &self,
+        site: &SiteId,
+        customers: Vec<Customer>,
+        orders: Vec<Order>,
+    ) -> Result<ImportReport, StoreError>;
+    /// A customer by the shop's id.
+    async fn customer(
+        &self,
+        site: &SiteId,
+        id: &ExternalId,
+    ) -> Result<Option<Customer>, StoreError>;
+    /// A customer by email (the most recently updated if the shop has several).
+    async fn customer_by_email(
+        &self,
+        site: &SiteId,
+        email: &Email,
+    ) -> Result<Option<Customer>, StoreError>;
+    /// An order by the shop's id.
+    async fn order(&self, site: &SiteId, id: &ExternalId) -> Result<Option<Order>, StoreError>;
+    /// An order by its number's comparison key ([`crate::commerce::OrderNumber::key`]).
+    async fn order_by_number(
+        &self,
+        site: &SiteId,
+        number_key: &str,
+    ) -> Result<Option<Order>, StoreError>;
+    /// A customer's orders — placed under their customer id or their email — newest placed
+    /// first, at most `limit`.
+    async fn orders_for(
+        &self,
+        site: &SiteId,
+        key: &CustomerKey,
+        limit: u32,
+    ) -> Result<Vec<Order>, StoreError>;
+    /// Stores a new push-API key (its hash; the secret is never stored).
+    async fn create_api_key(&self, key: &ApiKey) -> Result<(), StoreError>;
+    /// A site's keys, oldest first.
+    async fn api_keys(&self, site: &SiteId) -> Result<Vec<ApiKey>, StoreError>;
+    /// Revokes a key; `false` if the site has no such key.
+    async fn revoke_api_key(&self, site: &SiteId, id: &ApiKeyId) -> Result<bool, StoreError>;
+    /// The key whose secret hashes to `secret_hash`, if it exists (not revoked).
+    async fn api_key_by_hash(&self, secret_hash: &str) -> Result<Option<ApiKey>, StoreError>;
+    /// Whether a platform delivery (`source` "shopify"/"woocommerce", the platform's
+    /// delivery id) was already handled on this site.
+    async fn webhook_seen(&self, site: &SiteId, source: &str, id: &str)
+    -> Result<bool, StoreError>;
+    /// Records a handled delivery; forgotten after [`WEBHOOK_MEMORY_MS`] (longer than any
+    /// platform retries).
+    async fn remember_webhook(
+        &self,
+        site: &SiteId,
+        source: &str,
+        id: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+    /// The site's commerce settings (defaults until set).
+    async fn commerce_settings(&self, site: &SiteId) -> Result<CommerceSettings, StoreError>;
+    /// Replaces the site's commerce settings.
+    async fn set_commerce_settings(
+        &self,
+        site: &SiteId,
+        settings: &CommerceSettings,
+    ) -> Result<(), StoreError>;
+    /// Stores a shopper's return/cancel request. If the same conversation already has an
+    /// open request of the same kind for the same order, that one is returned instead (a
+    /// double click makes one request).
+    async fn create_request(&self, request: &OrderRequest) -> Result<OrderRequest, StoreError>;
+    /// The requests made on an order, oldest first.
+    async fn order_requests(
+        &self,
+        site: &SiteId,
+        order: &ExternalId,
+    ) -> Result<Vec<OrderRequest>, StoreError>;
+    /// Marks a request open or done; `false` if the site has no such request.
+    async fn set_request_status(
+        &self,
+        site: &SiteId,
+        id: &RequestId,
+        status: RequestStatus,
+    ) -> Result<bool, StoreError>;
+}
+
+/// How long a platform delivery id is remembered for deduplication: a week (Shopify retries
+/// for 48 hours, WooCommerce for less).
+pub const WEBHOOK_MEMORY_MS: i64 = 7 * 24 * 60 * 60 * 1000;

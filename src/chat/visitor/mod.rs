@@ -86,7 +86,7 @@ impl ShopperSession {
                 | BrowsingEvent::CartUpdate(_)
                 | BrowsingEvent::AddToCart(_)
                 | BrowsingEvent::ProductView(_)
-                | BrowsingEvent::Identify(_)
+                | BrowsingEvent::Identify { .. }
         ) {
             self.tell_agents(VisitorChange::Updated).await;
         }

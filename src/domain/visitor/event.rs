@@ -1,7 +1,7 @@
 //! The browsing events the widget reports, validated once here so the state and the rule
 //! engine can trust them.
 
-use super::{Cart, CartItem, PageInfo, Product};
+use super::{Cart, CartItem, PageInfo, Product, VerifiedId};
 use serde_json::{Map, Value};
 
 /// Custom attributes kept per visitor.
@@ -18,8 +18,14 @@ pub enum BrowsingEvent {
     CartUpdate(Cart),
     /// One product went into the cart (`add_to_cart`).
     AddToCart(CartItem),
-    /// The shop told who the shopper is (`identify`): custom attributes.
-    Identify(Map<String, Value>),
+    /// The shop told who the shopper is (`identify`): custom attributes, and the id its
+    /// HMAC proved (set by the socket after checking it; `parse` never sets it).
+    Identify {
+        /// The attributes as sent, less the hash and any id that was not proved.
+        attributes: Map<String, Value>,
+        /// The id the hash proved, if any.
+        verified: Option<VerifiedId>,
+    },
     /// The pointer left towards the browser's chrome (`exit_intent`).
     ExitIntent,
     /// Any other named event (`add_to_cart`, `exit_intent`, a shop's own `track` call): kept
@@ -55,7 +61,10 @@ impl BrowsingEvent {
             "identify" if props.len() > MAX_ATTRIBUTES => {
                 Err(("props", format!("at most {MAX_ATTRIBUTES} attributes")))
             }
-            "identify" => Ok(BrowsingEvent::Identify(props)),
+            "identify" => Ok(BrowsingEvent::Identify {
+                attributes: props,
+                verified: None,
+            }),
             "exit_intent" => Ok(BrowsingEvent::ExitIntent),
             _ => Ok(BrowsingEvent::Other {
                 name: name.to_owned(),
@@ -80,7 +89,7 @@ impl BrowsingEvent {
             BrowsingEvent::ProductView(_) => "product_view",
             BrowsingEvent::CartUpdate(_) => "cart_update",
             BrowsingEvent::AddToCart(_) => "add_to_cart",
-            BrowsingEvent::Identify(_) => "identify",
+            BrowsingEvent::Identify { .. } => "identify",
             BrowsingEvent::ExitIntent => "exit_intent",
             BrowsingEvent::Other { name, .. } => name,
         }

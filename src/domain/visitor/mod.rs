@@ -16,6 +16,7 @@ mod props;
 mod state;
 #[cfg(test)]
 mod tests;
+mod verified;
 
 pub use cart::{Cart, CartItem};
 pub use event::BrowsingEvent;
@@ -23,3 +24,4 @@ pub use order::{MAX_ORDERS, Order};
 pub use page::{PageInfo, PageType, TrailEntry, Utm};
 pub use product::Product;
 pub use state::{SESSION_GAP_MS, VisitorState};
+pub use verified::VerifiedId;

@@ -3,7 +3,9 @@
 
 use super::cart::MAX_CART_ITEMS;
 use super::event::MAX_ATTRIBUTES;
-use super::{BrowsingEvent, Cart, MAX_ORDERS, Order, PageInfo, Product, TrailEntry, Utm};
+use super::{
+    BrowsingEvent, Cart, MAX_ORDERS, Order, PageInfo, Product, TrailEntry, Utm, VerifiedId,
+};
 use crate::domain::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -55,6 +57,9 @@ pub struct VisitorState {
     /// The shop said who this is (an `identify` with `user_id` or `email`).
     #[serde(default)]
     pub identified: bool,
+    /// The id a verified `identify` proved: the only link to the shop's customer records.
+    #[serde(default)]
+    pub verified: Option<VerifiedId>,
     /// Custom attributes from `identify`.
     #[serde(default)]
     pub attributes: Map<String, Value>,
@@ -96,6 +101,7 @@ impl VisitorState {
             device: None,
             language: None,
             identified: false,
+            verified: None,
             attributes: Map::new(),
             exit_intent: false,
             in_conversation: false,
@@ -182,7 +188,14 @@ impl VisitorState {
                     None => {}
                 }
             }
-            BrowsingEvent::Identify(attributes) => {
+            BrowsingEvent::Identify {
+                attributes,
+                verified,
+            } => {
+                if let Some(id) = verified {
+                    // A new verified id replaces the old one: another customer logged in.
+                    self.verified = Some(id.clone());
+                }
                 for (key, value) in attributes {
                     if self.attributes.len() < MAX_ATTRIBUTES || self.attributes.contains_key(key) {
                         self.attributes.insert(key.clone(), value.clone());

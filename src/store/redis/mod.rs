@@ -67,6 +67,7 @@
 //! ack, and the retry is deduplicated by `client_msg_id`.
 
 mod accounts;
+mod commerce;
 mod conversation_data;
 mod conversations;
 mod directory;

@@ -4,6 +4,7 @@
 //! Each area of the [`super::Store`] contract is implemented in the file of that name
 //! (`directory.rs`, `conversations.rs`, …), its SQL beside it (`*_sql.rs`) when it is long.
 
+mod commerce;
 mod conversation_sql;
 mod conversations;
 mod directory;

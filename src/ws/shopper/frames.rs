@@ -12,12 +12,12 @@ use crate::ws::flow::Flow;
 impl ShopperSocket {
     pub(super) async fn on_event(&mut self, conn: &mut Connection, event: EventFrame) -> Flow {
         let mut props = event.props;
-        let mut unverified = false;
+        let mut identity = crate::auth::Identity::Attributes;
         if event.name == "identify" {
-            unverified = crate::auth::verify_identity(&self.site.identity_secret, &mut props)
-                == crate::auth::Identity::Unverified;
+            identity = crate::auth::verify_identity(&self.site.identity_secret, &mut props);
         }
-        let event = match BrowsingEvent::parse(&event.name, props) {
+        let unverified = identity == crate::auth::Identity::Unverified;
+        let mut event = match BrowsingEvent::parse(&event.name, props) {
             Ok(e) => e,
             Err((field, reason)) => {
                 let field = if field == "name" {
@@ -31,6 +31,11 @@ impl ShopperSocket {
                     .await;
             }
         };
+        if let (BrowsingEvent::Identify { verified, .. }, crate::auth::Identity::Verified(id)) =
+            (&mut event, identity)
+        {
+            *verified = Some(id);
+        }
         if unverified {
             // Kept as anonymous data; the shop's developer learns why the customer is unknown.
             let frame = error(

@@ -1,0 +1,7 @@
+//! The shop's data in the chat: who the shopper is to the shop and their orders, resolved
+//! with the trust each viewer is owed. The commerce use cases (ingest, the agent's context
+//! pane, the bot's order answers, requests) live in this folder, one file each.
+
+mod context;
+
+pub use context::{CustomerContext, Link};
