@@ -58,7 +58,7 @@ pub struct VisitorState {
     #[serde(default)]
     pub identified: bool,
     /// The id a verified `identify` proved: the only link to the shop's customer records.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified: Option<VerifiedId>,
     /// Custom attributes from `identify`.
     #[serde(default)]
