@@ -18,6 +18,7 @@ mod order;
 mod records;
 mod shipment;
 pub mod stuck;
+pub mod view;
 #[cfg(test)]
 mod tests;
 
