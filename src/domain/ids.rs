@@ -122,6 +122,10 @@ id_type!(
     /// A canned reply agents insert by its shortcut.
     CannedId, "canned reply", "cr_"
 );
+id_type!(
+    /// An endpoint of a site's outbound events (signed webhooks to the shop's own stack).
+    EndpointId, "webhook endpoint", "we_"
+);
 
 #[cfg(test)]
 mod tests {

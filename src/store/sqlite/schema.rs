@@ -164,6 +164,8 @@ UPDATE memberships SET
     r#"
 ALTER TABLE agents ADD COLUMN token_generation INTEGER NOT NULL DEFAULT 0;
 "#,
+    // Outbound events: webhook endpoints and their delivery log (issue 14).
+    super::outbound::MIGRATION,
 ];
 
 /// Brings the schema up to date in one transaction.
