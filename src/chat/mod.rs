@@ -12,6 +12,7 @@ mod agent_session;
 mod bot;
 mod caches;
 mod delivery;
+mod events;
 mod idle;
 mod presence;
 mod queue;
@@ -23,9 +24,11 @@ pub use access::TokenRefused;
 pub use admin::{
     AccountError, Invitation, IssuedToken, MemberChange, SiteReport, Suggestion, TranscriptEntry,
 };
+pub use admin::{CreatedEndpoint, EndpointView, MAX_ENDPOINTS, NewEndpoint};
 pub use agent_session::{AgentRefused, AgentSession};
 pub use caches::{Caches, SiteCache, SiteRules};
 pub use delivery::NodeDelivery;
+pub use events::{EVENT_TYPES, OutboundEvent};
 pub use visitor::{JoinRequest, ShopperSession};
 
 use crate::auth::JwtKeys;
@@ -54,6 +57,8 @@ pub struct Shared {
     cluster: Cluster,
     caches: Caches,
     webhooks: crate::webhooks::Webhooks,
+    /// Outbound events on their way to the site's endpoints (see `events`).
+    events: events::Events,
     settings: Arc<Settings>,
     jwt: JwtKeys,
     shutdown: CancellationToken,
@@ -88,7 +93,9 @@ pub struct ChatParts {
 impl ChatService {
     /// The service over `parts`, with this node's own routing lock and bot slots.
     pub fn new(parts: ChatParts) -> Self {
+        let events = events::Events::start(parts.store.clone(), parts.webhooks.clone());
         let shared = Shared {
+            events,
             store: parts.store,
             bus: parts.bus,
             hub: parts.hub,
@@ -257,6 +264,7 @@ impl ChatService {
             let message = notice_text.and_then(|t| system_message(t, now));
             match self.store.save_conversation(&conv, expected, message).await {
                 Ok((saved, notice)) => {
+                    self.conversation_changed(&loaded, &saved);
                     self.announce(&saved, notice.as_ref(), &before).await;
                     return Ok((saved, notice));
                 }

@@ -74,8 +74,7 @@ impl Outbound for SqliteStore {
                 let rows = stmt
                     .query_map([&site], |r| r.get(0))
                     .map_err(db("list endpoints"))?;
-                rows.collect::<Result<_, _>>()
-                    .map_err(db("list endpoints"))
+                rows.collect::<Result<_, _>>().map_err(db("list endpoints"))
             })
             .await?;
         rows.iter()
