@@ -6,6 +6,7 @@
 mod conversations;
 mod directory;
 mod library;
+mod outbound;
 mod redis;
 mod rules;
 mod search;
