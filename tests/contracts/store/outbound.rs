@@ -33,8 +33,8 @@ fn attempt(site: &SiteId, n: u32) -> DeliveryRecord {
         event_type: "message.created".into(),
         message_id: format!("msg_{n}"),
         attempt: n,
-        status: (n % 2 == 0).then_some(500),
-        error: (n % 2 == 1).then(|| "connection refused".into()),
+        status: n.is_multiple_of(2).then_some(500),
+        error: (!n.is_multiple_of(2)).then(|| "connection refused".into()),
         outcome: DeliveryOutcome::Retrying,
         at: Timestamp(i64::from(n)),
     }
