@@ -81,7 +81,9 @@ function createForm(ctx, redraw) {
         const created = await ctx.api.post(base(ctx), { url: url.value.trim(), events, description: description.value });
         replace(shown, h('p', { class: 'hint', text: 'Signing secret — copy it now, it is not shown again:' }),
           h('code', { class: 'secret', 'data-role': 'endpoint-secret', text: created.secret }));
-        form.reset();
+        // Not form.reset(): it would untick the event boxes (they start ticked by script).
+        url.value = '';
+        description.value = '';
         redraw();
       } catch (e) { showApiError(form, e); }
     });
