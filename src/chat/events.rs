@@ -13,7 +13,9 @@ use crate::store::prelude::*;
 use crate::store::{Appended, Endpoint};
 use crate::webhooks::{LogTarget, Outgoing, Refused, Webhooks, new_message_id, sign::secret_key};
 use serde_json::{Value, json};
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 /// Every event type an endpoint can subscribe to.
@@ -174,24 +176,76 @@ struct Queued {
     body: String,
 }
 
+/// How long this node trusts its copy of a site's endpoints: one created or deleted on
+/// another node is heard here at most this late (this node's own changes drop it at once).
+const FRESH: Duration = Duration::from_secs(5);
+/// Sites whose endpoints are kept at once; beyond it the stale ones go (then all).
+const MAX_SITES: usize = 10_000;
+
+/// Each site's endpoints as last read, so a message on a site without endpoints costs no
+/// store read and no payload.
+#[derive(Default)]
+struct EndpointCache {
+    sites: Mutex<HashMap<SiteId, Read>>,
+}
+
+/// When a site's endpoints were read, and what they were.
+type Read = (Instant, Arc<Vec<Endpoint>>);
+
+impl EndpointCache {
+    fn get(&self, site: &SiteId) -> Option<Arc<Vec<Endpoint>>> {
+        let sites = self.sites.lock().ok()?;
+        let (at, endpoints) = sites.get(site)?;
+        (at.elapsed() < FRESH).then(|| endpoints.clone())
+    }
+
+    fn put(&self, site: &SiteId, endpoints: Arc<Vec<Endpoint>>) {
+        if let Ok(mut sites) = self.sites.lock() {
+            if sites.len() >= MAX_SITES {
+                sites.retain(|_, (at, _)| at.elapsed() < FRESH);
+                if sites.len() >= MAX_SITES {
+                    sites.clear();
+                }
+            }
+            sites.insert(site.clone(), (Instant::now(), endpoints));
+        }
+    }
+
+    fn forget(&self, site: &SiteId) {
+        if let Ok(mut sites) = self.sites.lock() {
+            sites.remove(site);
+        }
+    }
+}
+
 /// The node's outbound event queue (a clone is a reference).
 #[derive(Clone)]
 pub(crate) struct Events {
     tx: mpsc::Sender<Queued>,
+    cache: Arc<EndpointCache>,
 }
 
 impl Events {
     /// Starts the fan-out task over `store` (the endpoints) and `webhooks` (delivery).
     pub(crate) fn start(store: Arc<dyn Store>, webhooks: Webhooks) -> Events {
         let (tx, mut rx) = mpsc::channel::<Queued>(QUEUE);
+        let cache = Arc::new(EndpointCache::default());
+        let cached = cache.clone();
         tokio::spawn(async move {
             while let Some(event) = rx.recv().await {
-                let endpoints = match store.endpoints(&event.site).await {
-                    Ok(all) => all,
-                    Err(e) => {
-                        tracing::warn!(error = %e, site = %event.site, "outbound event lost: endpoints unreadable");
-                        continue;
-                    }
+                let endpoints = match cached.get(&event.site) {
+                    Some(endpoints) => endpoints,
+                    None => match store.endpoints(&event.site).await {
+                        Ok(all) => {
+                            let all = Arc::new(all);
+                            cached.put(&event.site, all.clone());
+                            all
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, site = %event.site, "outbound event lost: endpoints unreadable");
+                            continue;
+                        }
+                    },
                 };
                 let id = new_message_id();
                 for endpoint in endpoints
@@ -202,7 +256,18 @@ impl Events {
                 }
             }
         });
-        Events { tx }
+        Events { tx, cache }
+    }
+
+    /// The site's endpoints changed on this node: read them afresh for the next event.
+    pub(super) fn forget(&self, site: &SiteId) {
+        self.cache.forget(site);
+    }
+
+    /// Whether any of the site's endpoints wants `kind`; `None` when this node does not know.
+    fn wanted(&self, site: &SiteId, kind: &str) -> Option<bool> {
+        let endpoints = self.cache.get(site)?;
+        Some(endpoints.iter().any(|e| e.events.iter().any(|t| t == kind)))
     }
 }
 
@@ -240,6 +305,9 @@ impl ChatService {
     /// Tells the site's endpoints that `event` happened, without waiting: never fails and
     /// never blocks the caller (a full queue drops the event and counts it).
     pub(crate) fn emit(&self, site: &SiteId, event: OutboundEvent) {
+        if self.events.wanted(site, event.kind()) == Some(false) {
+            return;
+        }
         let queued = Queued {
             site: site.clone(),
             kind: event.kind(),

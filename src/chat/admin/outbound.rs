@@ -146,6 +146,7 @@ impl ChatService {
             created_at: Timestamp::now(),
         };
         self.store.create_endpoint(&endpoint, MAX_ENDPOINTS).await?;
+        self.events.forget(site);
         Ok(CreatedEndpoint {
             endpoint: EndpointView::from(&endpoint),
             secret: endpoint.secret,
@@ -161,6 +162,7 @@ impl ChatService {
     /// Deletes an endpoint; `NotFound` if the site has none with this id.
     pub async fn delete_endpoint(&self, site: &SiteId, id: &EndpointId) -> Result<(), ChatError> {
         if self.store.delete_endpoint(site, id).await? {
+            self.events.forget(site);
             Ok(())
         } else {
             Err(ChatError::NotFound("webhook endpoint"))

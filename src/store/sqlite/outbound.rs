@@ -10,20 +10,22 @@ use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
 
 /// The tables of this area, one migration of its own (appended to `schema::MIGRATIONS`).
+/// `IF NOT EXISTS`, so a test that winds `user_version` back to replay an older migration
+/// can run this one again.
 pub(super) const MIGRATION: &str = r#"
-CREATE TABLE webhook_endpoints (
+CREATE TABLE IF NOT EXISTS webhook_endpoints (
     id         TEXT PRIMARY KEY,
     site_id    TEXT NOT NULL REFERENCES sites(id) ON DELETE CASCADE,
     spec       TEXT NOT NULL,               -- JSON Endpoint
     created_at INTEGER NOT NULL
 );
-CREATE INDEX webhook_endpoints_by_site ON webhook_endpoints (site_id, created_at);
-CREATE TABLE webhook_deliveries (
+CREATE INDEX IF NOT EXISTS webhook_endpoints_by_site ON webhook_endpoints (site_id, created_at);
+CREATE TABLE IF NOT EXISTS webhook_deliveries (
     id      INTEGER PRIMARY KEY AUTOINCREMENT,
     site_id TEXT NOT NULL REFERENCES sites(id) ON DELETE CASCADE,
     entry   TEXT NOT NULL                   -- JSON DeliveryRecord
 );
-CREATE INDEX webhook_deliveries_by_site ON webhook_deliveries (site_id, id);
+CREATE INDEX IF NOT EXISTS webhook_deliveries_by_site ON webhook_deliveries (site_id, id);
 "#;
 
 #[async_trait]
