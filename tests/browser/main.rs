@@ -30,3 +30,4 @@ mod demo_shop;
 mod loading;
 mod look;
 mod proactive;
+mod webhooks;
