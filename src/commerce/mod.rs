@@ -15,11 +15,14 @@ mod limits;
 mod merge;
 mod money;
 mod order;
+pub mod platform;
 mod records;
 mod shipment;
+pub mod shopify;
 pub mod stuck;
 #[cfg(test)]
 mod tests;
+pub mod woocommerce;
 
 pub use customer::Customer;
 pub use ids::{CommerceIdError, ExternalId, OrderNumber};

@@ -5,6 +5,8 @@ mod agent_api;
 mod assets;
 pub mod auth_routes;
 mod caller;
+mod commerce_admin;
+mod commerce_api;
 mod conversations_api;
 mod dashboard;
 mod demo;
@@ -17,6 +19,7 @@ mod metrics;
 pub mod openapi;
 mod reports_api;
 mod rules_api;
+mod shop_hooks;
 mod site_scope;
 mod team_api;
 
@@ -42,6 +45,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(assets::routes)
         .configure(demo::routes)
         .configure(dashboard::routes)
+        .configure(shop_hooks::routes)
         .service(
             web::scope("/api/v1")
                 // Answers carry tokens and shoppers' data: never cached by a browser or a
@@ -58,6 +62,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(library_api::routes)
                 .configure(team_api::routes)
                 .configure(reports_api::routes)
+                .configure(commerce_admin::routes)
+                .configure(commerce_api::routes)
                 .default_service(web::to(|| async { ApiError::not_found("route") })),
         );
 }

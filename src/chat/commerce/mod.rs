@@ -3,5 +3,13 @@
 //! pane, the bot's order answers, requests) live in this folder, one file each.
 
 mod context;
+mod hooks;
+mod ingest;
+mod keys;
+mod settings;
 
 pub use context::{CustomerContext, Link};
+pub use hooks::{Delivery, HookError, HookOutcome};
+pub use ingest::{MAX_IMPORT, Source};
+pub use keys::{KEY_PREFIX, NewApiKey, PUSH_REQUESTS_PER_MIN};
+pub use settings::{CommerceSettingsChange, CommerceSettingsView};
