@@ -138,9 +138,20 @@ pub fn email(text: Option<&str>) -> Option<Email> {
 /// [`Invalid`], so a refused delivery says what was wrong.
 pub fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Invalid> {
     let mut de = serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(&mut de).map_err(|e| Invalid {
-        field: e.path().to_string(),
-        reason: e.inner().to_string(),
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let reason = e.inner().to_string();
+        // A missing field's path is its parent's; the message names the field itself.
+        let missing = reason
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split_once('`'))
+            .map(|(name, _)| match e.path().to_string().as_str() {
+                "." => name.to_owned(),
+                parent => format!("{parent}.{name}"),
+            });
+        Invalid {
+            field: missing.unwrap_or_else(|| e.path().to_string()),
+            reason,
+        }
     })
 }
 
