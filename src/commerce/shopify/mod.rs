@@ -2,10 +2,11 @@
 //! payload (in the shape of shopify.dev's webhook reference) becomes. Pure: the signature is
 //! checked and the store written by the application layer (`chat::commerce::ingest`).
 //!
-//! Topics read: `orders/create|updated|paid|cancelled|fulfilled|partially_fulfilled|edited`
-//! (the whole order), `fulfillments/create|update` (one parcel), `refunds/create` (one
-//! refund), `customers/create|update`. Every other topic is acknowledged and ignored, so
-//! Shopify does not retry it.
+//! Topics read: `orders/create|updated|paid|cancelled|fulfilled|partially_fulfilled` (the
+//! whole order), `fulfillments/create|update` (one parcel), `refunds/create` (one refund),
+//! `customers/create|update`. Every other topic is acknowledged and ignored, so Shopify does
+//! not retry it (`orders/edited` carries only the edit; the `orders/updated` that follows it
+//! carries the order).
 
 mod customer;
 mod fulfillment;
@@ -50,8 +51,7 @@ pub fn parse(topic: &str, body: &[u8]) -> Result<Event, Invalid> {
         | "orders/paid"
         | "orders/cancelled"
         | "orders/fulfilled"
-        | "orders/partially_fulfilled"
-        | "orders/edited" => order::map(body).map(|o| Event::Order(Box::new(o))),
+        | "orders/partially_fulfilled" => order::map(body).map(|o| Event::Order(Box::new(o))),
         "fulfillments/create" | "fulfillments/update" => fulfillment::map(body)
             .map(|(order_id, shipment)| Event::Shipment { order_id, shipment }),
         "refunds/create" => {
