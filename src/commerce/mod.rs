@@ -9,6 +9,7 @@
 //! merely typed (the offline contact form) links orders for agents only, marked as such.
 
 mod customer;
+pub mod facts;
 mod ids;
 pub mod intent;
 mod limits;
@@ -22,6 +23,7 @@ pub mod shopify;
 pub mod stuck;
 #[cfg(test)]
 mod tests;
+pub mod view;
 pub mod woocommerce;
 
 pub use customer::Customer;
