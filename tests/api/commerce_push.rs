@@ -406,3 +406,39 @@ async fn owners_set_platform_secrets_and_never_read_them_back() {
     assert_eq!(app.get(&path, &agent).await.status(), 403);
     assert_eq!(app.put(&path, &agent, json!({})).await.status(), 403);
 }
+
+#[tokio::test]
+async fn the_push_api_and_the_webhooks_are_documented() {
+    let app = app().await;
+    let doc: Value = app
+        .http
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for (path, method) in [
+        ("/api/v1/commerce/orders/{order_id}", "put"),
+        ("/api/v1/commerce/customers/{customer_id}", "put"),
+        (
+            "/api/v1/commerce/orders/{order_id}/shipments/{shipment_id}",
+            "put",
+        ),
+        ("/api/v1/commerce/import", "post"),
+        ("/api/v1/sites/{site_id}/api-keys", "post"),
+        ("/api/v1/sites/{site_id}/commerce/settings", "put"),
+        ("/hooks/shopify/{site_id}", "post"),
+        ("/hooks/woocommerce/{site_id}", "post"),
+    ] {
+        assert!(
+            doc["paths"][path][method].is_object(),
+            "{method} {path} is documented"
+        );
+    }
+    assert_eq!(
+        doc["components"]["securitySchemes"]["push_key"]["scheme"],
+        "bearer"
+    );
+}

@@ -16,6 +16,25 @@ const REFUND: &str = include_str!("../fixtures/shopify/refunds_create.json");
 const CUSTOMER: &str = include_str!("../fixtures/shopify/customers_update.json");
 const ORDER_ID: &str = "820982911946154508";
 
+/// The value of the first series of `name` whose labels include every one of `labels`
+/// (the recorder is process-wide and other tests run beside this one: compare with at least).
+pub async fn metric(app: &TestApp, name: &str, labels: &[&str]) -> f64 {
+    let text = app
+        .http
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .filter(|l| l.starts_with(&format!("{name}{{")))
+        .find(|l| labels.iter().all(|label| l.contains(label)))
+        .and_then(|l| l.rsplit(' ').next()?.parse().ok())
+        .unwrap_or(0.0)
+}
+
 /// A delivery to the seeded site's Shopify route, signed under `secret`.
 async fn deliver(
     app: &TestApp,
@@ -91,6 +110,12 @@ async fn signed_order_fulfillment_refund_and_customer_are_stored() {
     // A topic shopchat does not read is acknowledged, so Shopify stops sending it.
     let product = deliver(&app, "products/create", "w-5", r#"{"id":1}"#, SECRET).await;
     assert_eq!(json_of(product, 200).await["result"], "ignored");
+    let labels = [
+        "source=\"shopify\"",
+        "kind=\"order\"",
+        "outcome=\"created\"",
+    ];
+    assert!(metric(&app, "shopchat_commerce_ingested_total", &labels).await >= 1.0);
 }
 
 #[tokio::test]
@@ -124,6 +149,16 @@ async fn a_bad_or_missing_signature_or_secret_stores_nothing() {
         .await
         .unwrap();
     assert_eq!(forged.status(), 401);
+    let failures = ["source=\"shopify\"", "reason=\"mismatch\""];
+    assert!(
+        metric(
+            &app,
+            "shopchat_commerce_signature_failures_total",
+            &failures
+        )
+        .await
+            >= 2.0
+    );
     let unsigned = app
         .http
         .post(app.url(&format!("/hooks/shopify/{}", app.seed.site_id)))
