@@ -4,5 +4,13 @@
 
 mod context;
 mod facts;
+mod hooks;
+mod ingest;
+mod keys;
+mod settings;
 
 pub use context::{CustomerContext, Link};
+pub use hooks::{Delivery, HookError, HookOutcome};
+pub use ingest::{MAX_IMPORT, Source};
+pub use keys::{KEY_PREFIX, NewApiKey, PUSH_REQUESTS_PER_MIN};
+pub use settings::{CommerceSettingsChange, CommerceSettingsView};
