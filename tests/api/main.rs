@@ -27,6 +27,7 @@ mod auth_hardening;
 mod browsing;
 mod cli;
 mod commerce_push;
+mod commerce_rules;
 mod commerce_shopify;
 mod commerce_woocommerce;
 mod conversations;
