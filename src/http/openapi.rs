@@ -3,6 +3,7 @@
 
 use super::docs::{ErrorDetail, ErrorResponse};
 use super::library_api;
+use super::commerce_pane_api;
 use super::{agent_api, assets, auth_routes, conversations_api, health, metrics, rules_api};
 use super::{reports_api, team_api};
 use actix_web::{HttpResponse, web};
@@ -45,7 +46,7 @@ impl Modify for BearerAuth {
         library_api::list_canned, library_api::create_canned, library_api::get_canned,
         library_api::replace_canned, library_api::delete_canned, library_api::preview_canned,
         library_api::suggestions, team_api::invite_agent, team_api::remove_agent,
-        reports_api::site_report,
+        reports_api::site_report, commerce_pane_api::customer,
     ),
     components(schemas(ErrorResponse, ErrorDetail)),
     modifiers(&BearerAuth)

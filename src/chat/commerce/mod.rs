@@ -3,5 +3,6 @@
 //! pane, the bot's order answers, requests) live in this folder, one file each.
 
 mod context;
+mod pane;
 
 pub use context::{CustomerContext, Link};

@@ -1,0 +1,401 @@
+//! The agent's context pane: who the shopper of a conversation is to the shop (profile, recent
+//! orders with their items, parcels, refunds, returns, the shoppers' open requests and whether
+//! an order looks stuck), already formatted for reading, so the dashboard only lays it out.
+//! Also the shop's data for what agents send: canned-reply variables and the order state that
+//! ranks suggestions.
+//!
+//! Trust: the pane shows orders matched by the email a shopper merely typed (marked
+//! `contact_email`, for the agent to confirm), but a canned reply — text that goes to the
+//! shopper — is filled only from a verified link, so a shopper who typed someone else's
+//! address never receives that person's tracking link through a hurried agent.
+
+use super::super::{ChatError, ChatService};
+use super::{CustomerContext, Link};
+use crate::commerce::stuck::{StuckReason, stuck};
+use crate::commerce::view::{customer_view, day, order_view};
+use crate::commerce::{
+    Customer, FinancialStatus, FulfillmentStatus, Order, OrderRequest, OrderStatus, RequestKind,
+    RequestStatus, ReturnStatus, Shipment, ShipmentStatus, check_url, format_amount,
+};
+use crate::conversation::Conversation;
+use crate::domain::{Timestamp, VisitorState};
+use crate::library::canned::ShopData;
+use crate::library::suggest::OrderFocus;
+use serde::Serialize;
+use serde_json::Value;
+
+/// Parcel events shown per shipment: the latest few say where it is; the full trip is the
+/// carrier's page behind the tracking link.
+const EVENTS_SHOWN: usize = 3;
+
+/// What the pane shows for one conversation. `link` is `None` (and the rest empty) when the
+/// shop knows nothing about this shopper — an answer, not an error, so the dashboard can say
+/// so.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct CustomerPane {
+    /// How the shopper was linked: `verified` (the shop vouched) or `contact_email` (only the
+    /// email they typed matches: unverified).
+    link: Option<Link>,
+    /// The shop's customer record (guest orders have none).
+    customer: Option<CustomerCard>,
+    /// Recent orders, newest placed first.
+    orders: Vec<OrderCard>,
+}
+
+/// The customer's profile.
+#[derive(Debug, Clone, Serialize)]
+struct CustomerCard {
+    /// The shop's customer id.
+    id: String,
+    name: Option<String>,
+    email: Option<String>,
+    orders_count: u32,
+    /// With its currency (`€420.00`).
+    total_spent: Option<String>,
+    /// The shop's tags.
+    tags: Vec<String>,
+    /// Customer since (`3 Dec 2025`).
+    since: Option<String>,
+}
+
+/// One order as the agent reads it.
+#[derive(Debug, Clone, Serialize)]
+struct OrderCard {
+    /// The shop's id.
+    id: String,
+    /// The number the shopper knows.
+    number: String,
+    /// Placed on (`3 Dec 2025`), and the instant for the dashboard's own formatting.
+    placed: Option<String>,
+    placed_at: Timestamp,
+    /// One status a person understands ("in transit", "cancelled").
+    status: &'static str,
+    order_status: OrderStatus,
+    financial_status: Option<FinancialStatus>,
+    fulfillment_status: FulfillmentStatus,
+    items: Vec<ItemCard>,
+    /// With its currency.
+    total: String,
+    /// Money refunded so far, when any was.
+    refunded: Option<String>,
+    /// Newest parcel first.
+    shipments: Vec<ShipmentCard>,
+    refunds: Vec<RefundCard>,
+    returns: Vec<ReturnCard>,
+    /// Shoppers' return/cancel requests still waiting for a person.
+    requests: Vec<RequestCard>,
+    /// Why the order needs a person, when it looks stuck.
+    stuck: Option<String>,
+    stuck_reason: Option<StuckReason>,
+    /// The shop's own order page (`http(s)` only).
+    status_url: Option<String>,
+}
+
+/// One line of an order.
+#[derive(Debug, Clone, Serialize)]
+struct ItemCard {
+    name: String,
+    sku: Option<String>,
+    quantity: u32,
+    /// Unit price with its currency.
+    price: String,
+}
+
+/// One parcel.
+#[derive(Debug, Clone, Serialize)]
+struct ShipmentCard {
+    carrier: Option<String>,
+    tracking_number: Option<String>,
+    /// Checked again here (`http(s)` only) because the dashboard makes it a link.
+    tracking_url: Option<String>,
+    /// As a person reads it ("out for delivery").
+    status: &'static str,
+    shipment_status: ShipmentStatus,
+    estimated_delivery: Option<String>,
+    /// The latest scans, newest first.
+    events: Vec<EventCard>,
+}
+
+/// One scan of a parcel.
+#[derive(Debug, Clone, Serialize)]
+struct EventCard {
+    at: Timestamp,
+    status: &'static str,
+    description: Option<String>,
+    location: Option<String>,
+}
+
+/// Money given back.
+#[derive(Debug, Clone, Serialize)]
+struct RefundCard {
+    amount: String,
+    note: Option<String>,
+    on: Option<String>,
+}
+
+/// A return the shop's system knows about.
+#[derive(Debug, Clone, Serialize)]
+struct ReturnCard {
+    status: ReturnStatus,
+    opened: Option<String>,
+}
+
+/// A shopper's open request on the order.
+#[derive(Debug, Clone, Serialize)]
+struct RequestCard {
+    id: String,
+    kind: RequestKind,
+    reason: Option<String>,
+    conversation_id: String,
+    made_at: Timestamp,
+}
+
+impl CustomerPane {
+    fn empty() -> Self {
+        CustomerPane {
+            link: None,
+            customer: None,
+            orders: Vec::new(),
+        }
+    }
+}
+
+impl ChatService {
+    /// The customer pane of a conversation (already checked to belong to the caller's site):
+    /// profile, recent orders and their state, ready to encode.
+    pub(crate) async fn customer_pane(
+        &self,
+        conv: &Conversation,
+    ) -> Result<CustomerPane, ChatError> {
+        let state = self.shopper_state(conv).await?;
+        let Some(context) = self.conversation_customer(conv, state.as_ref()).await? else {
+            return Ok(CustomerPane::empty());
+        };
+        let site = &conv.site_id;
+        let settings = self.store.commerce_settings(site).await?;
+        let now = Timestamp::now();
+        let mut orders = Vec::with_capacity(context.orders.len());
+        // At most RECENT_ORDERS look-ups, each one indexed read.
+        for order in &context.orders {
+            let requests = self.store.order_requests(site, &order.id).await?;
+            orders.push(order_card(order, &requests, now, settings.stuck_after_days));
+        }
+        Ok(CustomerPane {
+            link: Some(context.link),
+            customer: context.customer.as_ref().map(customer_card),
+            orders,
+        })
+    }
+
+    /// The shop's records for a conversation's shopper: the verified id of the live (else
+    /// stored) browsing state first, then the conversation's contact email.
+    pub(crate) async fn conversation_customer(
+        &self,
+        conv: &Conversation,
+        state: Option<&VisitorState>,
+    ) -> Result<Option<CustomerContext>, ChatError> {
+        if let Some(verified) = state.and_then(|s| s.verified.as_ref()) {
+            if let Some(found) = self.context_for(&conv.site_id, verified).await? {
+                return Ok(Some(found));
+            }
+        }
+        self.agent_customer_context(
+            &conv.site_id,
+            &conv.visitor_id,
+            conv.contact_email.as_deref(),
+        )
+        .await
+    }
+
+    /// What the shop's data adds to an agent's canned replies and suggestions: the template
+    /// variables (verified links only, see the module docs) and the latest order's state.
+    /// A failing commerce store leaves both out (logged) rather than failing a preview the
+    /// browser's own data can still fill.
+    pub(crate) async fn agent_shop_data(
+        &self,
+        conv: &Conversation,
+        state: Option<&VisitorState>,
+    ) -> (ShopData, Option<OrderFocus>) {
+        let found = match self.conversation_customer(conv, state).await {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::warn!(site = %conv.site_id, error = %e, "shop data for canned replies unavailable");
+                return (ShopData::default(), None);
+            }
+        };
+        let Some(context) = found else {
+            return (ShopData::default(), None);
+        };
+        let stuck_days = match self.store.commerce_settings(&conv.site_id).await {
+            Ok(settings) => settings.stuck_after_days,
+            Err(_) => crate::commerce::CommerceSettings::default().stuck_after_days,
+        };
+        let focus = context
+            .orders
+            .first()
+            .and_then(|o| order_focus(o, Timestamp::now(), stuck_days));
+        let data = match context.link {
+            Link::Verified => template_data(&context),
+            Link::ContactEmail => ShopData::default(),
+        };
+        (data, focus)
+    }
+}
+
+/// The template variables of a customer context: `customer.*`, and `order.*` per order
+/// (newest first) with `id` set to the order's number, as the browser-reported order's
+/// `{{ order.id }}` was the number the shopper saw.
+fn template_data(context: &CustomerContext) -> ShopData {
+    let orders = context
+        .orders
+        .iter()
+        .map(|order| {
+            let mut view = order_view(order);
+            if let Value::Object(map) = &mut view {
+                map.entry("id")
+                    .or_insert_with(|| Value::from(order.number.as_str()));
+            }
+            view
+        })
+        .collect();
+    ShopData {
+        customer: context.customer.as_ref().map(customer_view),
+        orders,
+    }
+}
+
+/// What an order is doing, as far as it changes which reply helps first.
+pub(crate) fn order_focus(order: &Order, now: Timestamp, stuck_days: u32) -> Option<OrderFocus> {
+    if matches!(
+        order.status,
+        OrderStatus::Cancelled | OrderStatus::Refunded | OrderStatus::Failed
+    ) {
+        return Some(OrderFocus::Cancelled);
+    }
+    if stuck(order, now, stuck_days).is_some() {
+        return Some(OrderFocus::Stuck);
+    }
+    match order.latest_shipment().map(|s| s.status) {
+        Some(ShipmentStatus::Delivered) => Some(OrderFocus::Delivered),
+        Some(status) if !status.is_final() => Some(OrderFocus::OnItsWay),
+        Some(_) => None,
+        None if matches!(
+            order.status,
+            OrderStatus::Pending | OrderStatus::Processing | OrderStatus::OnHold
+        ) =>
+        {
+            Some(OrderFocus::Preparing)
+        }
+        None => None,
+    }
+}
+
+fn customer_card(customer: &Customer) -> CustomerCard {
+    CustomerCard {
+        id: customer.id.as_str().to_owned(),
+        name: customer.name.clone(),
+        email: customer.email.as_ref().map(|e| e.as_str().to_owned()),
+        orders_count: customer.orders_count,
+        total_spent: customer.total_spent.as_ref().map(|m| m.formatted()),
+        tags: customer.tags.clone(),
+        since: day(customer.created_at),
+    }
+}
+
+fn order_card(
+    order: &Order,
+    requests: &[OrderRequest],
+    now: Timestamp,
+    stuck_days: u32,
+) -> OrderCard {
+    let money = |amount| format_amount(amount, &order.currency);
+    let refunded = order.refunded();
+    let mut shipments: Vec<&Shipment> = order.shipments.iter().collect();
+    shipments.sort_by_key(|s| std::cmp::Reverse((s.created_at, s.updated_at)));
+    let stuck_reason = stuck(order, now, stuck_days);
+    OrderCard {
+        id: order.id.as_str().to_owned(),
+        number: order.number.as_str().to_owned(),
+        placed: day(order.created_at),
+        placed_at: order.created_at,
+        status: order.status_label(),
+        order_status: order.status,
+        financial_status: order.financial_status,
+        fulfillment_status: order.fulfillment_status,
+        items: order
+            .items
+            .iter()
+            .map(|item| ItemCard {
+                name: item.name.clone(),
+                sku: item.sku.clone(),
+                quantity: item.quantity,
+                price: money(item.price),
+            })
+            .collect(),
+        total: money(order.total),
+        refunded: (!refunded.is_zero()).then(|| money(refunded)),
+        shipments: shipments.into_iter().map(shipment_card).collect(),
+        refunds: order
+            .refunds
+            .iter()
+            .map(|r| RefundCard {
+                amount: money(r.amount),
+                note: r.note.clone(),
+                on: day(r.created_at),
+            })
+            .collect(),
+        returns: order
+            .returns
+            .iter()
+            .map(|r| ReturnCard {
+                status: r.status,
+                opened: day(r.created_at),
+            })
+            .collect(),
+        requests: requests
+            .iter()
+            .filter(|r| r.status == RequestStatus::Open)
+            .map(|r| RequestCard {
+                id: r.id.as_str().to_owned(),
+                kind: r.kind,
+                reason: r.reason.clone(),
+                conversation_id: r.conversation_id.as_str().to_owned(),
+                made_at: r.created_at,
+            })
+            .collect(),
+        stuck: stuck_reason.as_ref().map(StuckReason::describe),
+        stuck_reason,
+        status_url: web_link(order.status_url.as_deref()),
+    }
+}
+
+fn shipment_card(shipment: &Shipment) -> ShipmentCard {
+    ShipmentCard {
+        carrier: shipment.carrier.clone(),
+        tracking_number: shipment.tracking_number.clone(),
+        tracking_url: web_link(shipment.tracking_url.as_deref()),
+        status: shipment.status.label(),
+        shipment_status: shipment.status,
+        estimated_delivery: shipment.estimated_delivery.and_then(day),
+        events: shipment
+            .events
+            .iter()
+            .rev()
+            .take(EVENTS_SHOWN)
+            .map(|e| EventCard {
+                at: e.at,
+                status: e.status.label(),
+                description: e.description.clone(),
+                location: e.location.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// A link the dashboard may make clickable: `http(s)` only. Checked on the way in already;
+/// checked again on the way out, as a record written before the check must not become a
+/// `javascript:` link.
+fn web_link(url: Option<&str>) -> Option<String> {
+    url.filter(|u| check_url("url", Some(u)).is_ok())
+        .map(str::to_owned)
+}
