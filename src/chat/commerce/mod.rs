@@ -3,6 +3,7 @@
 //! pane, the bot's order answers, requests) live in this folder, one file each.
 
 mod context;
+mod facts;
 mod pane;
 
 pub use context::{CustomerContext, Link};
