@@ -1,9 +1,9 @@
 //! `/api/v1/openapi.json`: the HTTP API described for integrators and API tools, generated
 //! from the handlers' annotations so it cannot drift from the routes.
 
+use super::commerce_pane_api;
 use super::docs::{ErrorDetail, ErrorResponse};
 use super::library_api;
-use super::commerce_pane_api;
 use super::{agent_api, assets, auth_routes, conversations_api, health, metrics, rules_api};
 use super::{reports_api, team_api};
 use actix_web::{HttpResponse, web};

@@ -33,7 +33,7 @@ pub enum Suggestion {
 
 impl ChatService {
     /// The shopper's browsing state: live on this node, else as last stored.
-    pub(crate) async fn shopper_state(&self, conv: &Conversation) -> Result<Option<VisitorState>, ChatError> {
+    async fn shopper_state(&self, conv: &Conversation) -> Result<Option<VisitorState>, ChatError> {
         Ok(
             match self.hub.visitor_state(&conv.site_id, &conv.visitor_id) {
                 Some(live) => Some(live.browsing),
@@ -57,7 +57,7 @@ impl ChatService {
         agent: &Agent,
     ) -> Result<Result<String, RenderError>, ChatError> {
         let visitor = self.shopper_state(conv).await?;
-        let (shop, _) = self.agent_shop_data(conv, visitor.as_ref()).await;
+        let (shop, _) = self.agent_shop_data(conv).await;
         Ok(self.render_for(reply, visitor.as_ref(), &shop, agent, conv))
     }
 
@@ -82,7 +82,7 @@ impl ChatService {
         let settings = self.store.chat_settings(site).await?;
         let language = language_for(settings.languages.first().map(String::as_str));
         let visitor = self.shopper_state(conv).await?;
-        let (shop, focus) = self.agent_shop_data(conv, visitor.as_ref()).await;
+        let (shop, focus) = self.agent_shop_data(conv).await;
         let ranked = suggest::rank(
             &last.text,
             &replies,

@@ -18,7 +18,7 @@ use crate::commerce::{
     RequestStatus, ReturnStatus, Shipment, ShipmentStatus, check_url, format_amount,
 };
 use crate::conversation::Conversation;
-use crate::domain::{Timestamp, VisitorState};
+use crate::domain::Timestamp;
 use crate::library::canned::ShopData;
 use crate::library::suggest::OrderFocus;
 use serde::Serialize;
@@ -167,8 +167,7 @@ impl ChatService {
         &self,
         conv: &Conversation,
     ) -> Result<CustomerPane, ChatError> {
-        let state = self.shopper_state(conv).await?;
-        let Some(context) = self.conversation_customer(conv, state.as_ref()).await? else {
+        let Some(context) = self.conversation_customer(conv).await? else {
             return Ok(CustomerPane::empty());
         };
         let site = &conv.site_id;
@@ -187,18 +186,12 @@ impl ChatService {
         })
     }
 
-    /// The shop's records for a conversation's shopper: the verified id of the live (else
-    /// stored) browsing state first, then the conversation's contact email.
-    pub(crate) async fn conversation_customer(
+    /// The shop's records for a conversation's shopper: the verified id (live, else saved)
+    /// first, then the conversation's contact email.
+    async fn conversation_customer(
         &self,
         conv: &Conversation,
-        state: Option<&VisitorState>,
     ) -> Result<Option<CustomerContext>, ChatError> {
-        if let Some(verified) = state.and_then(|s| s.verified.as_ref()) {
-            if let Some(found) = self.context_for(&conv.site_id, verified).await? {
-                return Ok(Some(found));
-            }
-        }
         self.agent_customer_context(
             &conv.site_id,
             &conv.visitor_id,
@@ -214,9 +207,8 @@ impl ChatService {
     pub(crate) async fn agent_shop_data(
         &self,
         conv: &Conversation,
-        state: Option<&VisitorState>,
     ) -> (ShopData, Option<OrderFocus>) {
-        let found = match self.conversation_customer(conv, state).await {
+        let found = match self.conversation_customer(conv).await {
             Ok(found) => found,
             Err(e) => {
                 tracing::warn!(site = %conv.site_id, error = %e, "shop data for canned replies unavailable");
