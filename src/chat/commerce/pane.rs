@@ -391,3 +391,69 @@ fn web_link(url: Option<&str>) -> Option<String> {
     url.filter(|u| check_url("url", Some(u)).is_ok())
         .map(str::to_owned)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const DAY: i64 = 24 * 60 * 60 * 1000;
+
+    fn order(status: &str, parcel: Option<&str>, placed_days_ago: i64, now: i64) -> Order {
+        let shipments = parcel.map_or_else(Vec::new, |s| {
+            vec![
+                json!({ "id": "f", "status": s, "tracking_url": "javascript:alert(1)",
+                         "created_at": now - DAY, "updated_at": now - DAY }),
+            ]
+        });
+        serde_json::from_value(json!({
+            "id": "o", "number": "#1", "status": status, "currency": "EUR", "total": "10",
+            "shipments": shipments, "status_url": "https://shop.example/orders/1",
+            "created_at": now - placed_days_ago * DAY, "updated_at": now - DAY,
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn the_order_state_that_ranks_replies() {
+        let now = 1_800_000_000_000;
+        let focus = |o: &Order| order_focus(o, Timestamp(now), 5);
+        let on_way = order("processing", Some("in_transit"), 2, now);
+        assert_eq!(focus(&on_way), Some(OrderFocus::OnItsWay));
+        let delivered = order("completed", Some("delivered"), 9, now);
+        assert_eq!(focus(&delivered), Some(OrderFocus::Delivered));
+        let cancelled = order("cancelled", Some("in_transit"), 2, now);
+        assert_eq!(focus(&cancelled), Some(OrderFocus::Cancelled));
+        let failed = order("processing", Some("failure"), 2, now);
+        assert_eq!(focus(&failed), Some(OrderFocus::Stuck));
+        assert_eq!(
+            focus(&order("processing", None, 1, now)),
+            Some(OrderFocus::Preparing)
+        );
+        assert_eq!(
+            focus(&order("processing", None, 9, now)),
+            Some(OrderFocus::Stuck)
+        );
+    }
+
+    #[test]
+    fn only_web_links_reach_the_dashboard() {
+        let now = 1_800_000_000_000;
+        let card = order_card(
+            &order("processing", Some("in_transit"), 2, now),
+            &[],
+            Timestamp(now),
+            5,
+        );
+        assert_eq!(card.shipments[0].tracking_url, None);
+        assert_eq!(
+            card.status_url.as_deref(),
+            Some("https://shop.example/orders/1")
+        );
+        assert_eq!(
+            web_link(Some("http://t.example/x")).as_deref(),
+            Some("http://t.example/x")
+        );
+        assert_eq!(web_link(Some("data:text/html,hi")), None);
+    }
+}
