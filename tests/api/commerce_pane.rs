@@ -195,7 +195,7 @@ async fn a_verified_shoppers_pane_shows_profile_orders_parcels_requests_and_what
     assert_eq!(transit["total"], "€119.90");
     assert_eq!(
         transit["items"],
-        json!([{ "name": "Trail Shoe", "sku": "TS-1", "quantity": 2, "price": "€59.95" }])
+        json!([{ "name": "Trail Shoe", "sku": "TS-1", "quantity": 2, "price": "€59.95", "total": "€119.90" }])
     );
     let parcel = &transit["shipments"][0];
     assert_eq!(parcel["carrier"], "DHL");

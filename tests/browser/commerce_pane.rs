@@ -35,6 +35,11 @@ async fn server_with_orders() -> (TestApp, TempDir) {
         "created_at": t - 400 * DAY, "updated_at": t - DAY }))
     .unwrap();
     store.upsert_customer(&site, customer).await.unwrap();
+    let kari: Customer = serde_json::from_value(json!({
+        "id": "c-77", "email": "kari@example.no", "name": "Kari", "orders_count": 1,
+        "created_at": t - 30 * DAY, "updated_at": t - 30 * DAY }))
+    .unwrap();
+    store.upsert_customer(&site, kari).await.unwrap();
     for order in [
         json!({ "id": "o-1002", "number": "#1002", "customer_id": "c-42", "status": "processing",
             "financial_status": "paid", "fulfillment_status": "fulfilled", "currency": "EUR",
@@ -50,6 +55,10 @@ async fn server_with_orders() -> (TestApp, TempDir) {
             "financial_status": "paid", "currency": "EUR", "total": "89",
             "items": [{ "name": "Rain Jacket", "quantity": 1, "price": "89" }],
             "created_at": t - 20 * DAY, "updated_at": t - 20 * DAY }),
+        json!({ "id": "o-2001", "number": "#2001", "email": "kari@example.no", "status": "completed",
+            "fulfillment_status": "fulfilled", "currency": "NOK", "total": "35",
+            "items": [{ "name": "Socks", "quantity": 1, "price": "35" }],
+            "created_at": t - 30 * DAY, "updated_at": t - 30 * DAY }),
     ] {
         let order: Order = serde_json::from_value(order).unwrap();
         store.upsert_order(&site, order).await.unwrap();
@@ -129,10 +138,10 @@ async fn the_agent_sees_the_customers_orders_tracking_link_and_stuck_order_besid
     let text = first["text"].as_str().unwrap();
     for part in [
         "2 × Trail Shoe",
-        "€59.95",
         "€119.90",
         "DHL",
         "Arrived at sort facility",
+        "Leipzig",
     ] {
         assert!(text.contains(part), "{part} in {text}");
     }
@@ -183,6 +192,7 @@ async fn the_agent_sees_the_customers_orders_tracking_link_and_stuck_order_besid
             "the customer section within the screen",
             "const s = document.querySelector('[data-role=customer]');\
              s.scrollIntoView();\
+             window.scrollBy(0, -document.querySelector('.topbar').offsetHeight - 8);\
              const r = s.getBoundingClientRect();\
              return r.right <= window.innerWidth + 1\
                && document.documentElement.scrollWidth <= window.innerWidth\
@@ -191,6 +201,40 @@ async fn the_agent_sees_the_customers_orders_tracking_link_and_stuck_order_besid
         .await;
     assert!(fits["right"].as_f64().unwrap() > 200.0, "{fits}");
     browser.screenshot("dashboard-customer-375").await;
+
+    // Kari only typed an email her orders were placed with: shown, marked unverified.
+    let mut kari = chat.shopper_from(SHOP).await;
+    kari.hello(json!({})).await;
+    kari.send(json!({ "type": "message", "client_msg_id": "k1", "text": "Any news on my socks?" }))
+        .await;
+    let (ack, _) = kari.recv_type("ack").await;
+    let second = ack["conversation_id"].as_str().unwrap().to_owned();
+    kari.send(json!({ "type": "contact", "email": "kari@example.no" }))
+        .await;
+    kari.until_named("the thanks for the email", |f| {
+        f["type"] == "message"
+            && f["text"]
+                .as_str()
+                .is_some_and(|t| t.contains("kari@example.no"))
+    })
+    .await;
+    browser.resize(1280, 900).await;
+    browser
+        .goto(&chat.url(&format!("/agent/#/inbox/{second}")))
+        .await;
+    text_containing(
+        &browser,
+        "[data-role=customer] [data-role=order-number]",
+        "#2001",
+    )
+    .await;
+    let mark = text_containing(&browser, "[data-role=customer-unverified]", "Unverified").await;
+    assert!(
+        mark.contains("matched by the email the shopper typed"),
+        "{mark}"
+    );
+    browser.screenshot("dashboard-customer-unverified").await;
+    kari.close().await;
     let errors = browser.console_errors().await;
     assert!(errors.is_empty(), "{errors:?}");
     eva.close().await;

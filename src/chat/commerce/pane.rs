@@ -21,6 +21,7 @@ use crate::conversation::Conversation;
 use crate::domain::Timestamp;
 use crate::library::canned::ShopData;
 use crate::library::suggest::OrderFocus;
+use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -99,6 +100,8 @@ struct ItemCard {
     quantity: u32,
     /// Unit price with its currency.
     price: String,
+    /// Quantity × unit price (`None` only if that overflows a decimal).
+    total: Option<String>,
 }
 
 /// One parcel.
@@ -322,6 +325,10 @@ fn order_card(
                 sku: item.sku.clone(),
                 quantity: item.quantity,
                 price: money(item.price),
+                total: item
+                    .price
+                    .checked_mul(Decimal::from(item.quantity))
+                    .map(money),
             })
             .collect(),
         total: money(order.total),

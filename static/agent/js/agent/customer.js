@@ -90,7 +90,7 @@ function order(o, open) {
       ? h('table', { class: 'lines' },
         h('tbody', null, o.items.map((item) => h('tr', null,
           h('td', null, `${item.quantity} × ${item.name}`, item.sku ? h('span', { class: 'sku', text: ` ${item.sku}` }) : null),
-          h('td', { text: item.price })))),
+          h('td', { title: `${item.price} each`, text: item.total || item.price })))),
         h('tfoot', null, h('tr', null, h('td', { text: 'Total' }), h('td', { text: o.total }))))
       : null,
     o.shipments.map(shipment),
@@ -131,6 +131,7 @@ function link(url, text, role) {
 function tone(o) {
   if (o.stuck) return 'stuck';
   if (['cancelled', 'refunded', 'failed'].includes(o.order_status)) return '';
+  if (o.order_status === 'completed') return 'ok';
   const parcel = o.shipments[0];
   if (parcel && parcel.shipment_status === 'delivered') return 'ok';
   if (parcel) return 'info';
