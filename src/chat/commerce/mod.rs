@@ -5,5 +5,6 @@
 mod context;
 mod facts;
 mod pane;
+mod pane_cards;
 
 pub use context::{CustomerContext, Link};
