@@ -31,3 +31,4 @@ mod demo_shop;
 mod loading;
 mod look;
 mod proactive;
+mod webhooks;

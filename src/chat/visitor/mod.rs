@@ -151,6 +151,7 @@ impl ShopperSession {
         self.conversation = Some(appended.message.conversation_id.clone());
         self.reach(FunnelStage::Replied, Timestamp::now()).await;
         self.publish_stored(&appended).await;
+        self.service.appended(&appended);
         self.service.shopper_wrote(&appended, &said).await;
         Ok(appended)
     }
