@@ -112,7 +112,6 @@ impl<T: Directory + Conversations + Visitors + Rules + Library + Stats + Outboun
 pub mod prelude {
     pub use super::{
         Commerce as _, Conversations as _, Directory as _, Library as _, Outbound as _, Rules as _,
-        Stats as _,
-        Store, Visitors as _,
+        Stats as _, Store, Visitors as _,
     };
 }
