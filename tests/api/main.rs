@@ -26,6 +26,7 @@ mod auth;
 mod auth_hardening;
 mod browsing;
 mod cli;
+mod commerce_pane;
 mod commerce_push;
 mod commerce_rules;
 mod commerce_shopify;

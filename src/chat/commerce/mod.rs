@@ -7,6 +7,8 @@ mod facts;
 mod hooks;
 mod ingest;
 mod keys;
+mod pane;
+mod pane_cards;
 mod settings;
 
 pub use context::{CustomerContext, Link};
