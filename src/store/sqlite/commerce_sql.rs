@@ -154,13 +154,25 @@ pub(super) fn orders_for(
     if key.is_empty() || limit == 0 {
         return Ok(Vec::new());
     }
-    // A NULL parameter matches nothing (`x = NULL` is never true), so a key with only one of
-    // the two looks up by that one alone.
+    // Each half walks its own index for its newest `limit` (an `OR` in one WHERE made the
+    // planner scan the site's every order: 0.2 s at 10,000 orders); the union keeps each
+    // order once. A NULL parameter matches nothing (`x = NULL` is never true), so a key with
+    // only one of the two looks up by that one alone.
     let mut stmt = conn
         .prepare_cached(
-            "SELECT body FROM commerce_orders
-             WHERE site_id = ?1 AND (customer_id = ?2 OR email = ?3)
-             ORDER BY created_at DESC, id DESC LIMIT ?4",
+            "SELECT o.body FROM (
+                SELECT id, created_at FROM (
+                    SELECT id, created_at FROM commerce_orders
+                    WHERE site_id = ?1 AND customer_id = ?2
+                    ORDER BY created_at DESC, id DESC LIMIT ?4)
+                UNION
+                SELECT id, created_at FROM (
+                    SELECT id, created_at FROM commerce_orders
+                    WHERE site_id = ?1 AND email = ?3
+                    ORDER BY created_at DESC, id DESC LIMIT ?4)
+             ) AS k
+             JOIN commerce_orders o ON o.site_id = ?1 AND o.id = k.id
+             ORDER BY k.created_at DESC, k.id DESC LIMIT ?4",
         )
         .map_err(db("list orders"))?;
     let rows = stmt

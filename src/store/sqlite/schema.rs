@@ -166,8 +166,9 @@ ALTER TABLE agents ADD COLUMN token_generation INTEGER NOT NULL DEFAULT 0;
 "#,
     // The shop's own data (issue 14): customers and orders as the shop's JSON with the
     // columns look-ups need beside it, push-API keys (hash only), platform webhook ids already
-    // handled, commerce settings and shoppers' return/cancel requests. Self-contained (it
-    // touches no earlier table) and re-runnable (a migration test replays from version 4).
+    // handled, commerce settings and shoppers' return/cancel requests. Self-contained: it
+    // touches no earlier table, so it can run before or after any other new migration; `IF
+    // NOT EXISTS` because a test that winds `user_version` back replays it over its tables.
     r#"
 CREATE TABLE IF NOT EXISTS commerce_customers (
     site_id    TEXT NOT NULL REFERENCES sites(id) ON DELETE CASCADE,

@@ -1,7 +1,7 @@
 //! The shop's customers and orders: upserts by the shop's ids where an older update never
 //! overwrites a newer one, parcels merged by id, look-ups by customer, email and order number,
-//! and a back-fill in one call. Keys, deliveries, settings and requests are in
-//! `commerce_keys.rs`.
+//! Back-fills and racing writers are in `commerce_races.rs`; keys, deliveries,
+//! settings and requests in `commerce_keys.rs`.
 
 use super::new_site;
 use serde_json::json;
@@ -20,7 +20,6 @@ store_contract!(
     orders_for_finds_by_customer_id_and_by_email_newest_first_and_limited,
     order_by_number_ignores_the_hash_spaces_and_case,
     another_sites_customers_and_orders_read_as_absent,
-    an_import_of_two_thousand_orders_in_one_call_counts_each_outcome,
 );
 
 /// An order in the push API's shape: `id`, placed at `created`, last changed at `updated`.
@@ -51,7 +50,7 @@ pub(super) fn customer(id: &str, email: &str, updated: i64) -> Customer {
     .unwrap()
 }
 
-fn shipment(id: &str, status: &str, updated: i64) -> Shipment {
+pub(super) fn shipment(id: &str, status: &str, updated: i64) -> Shipment {
     serde_json::from_value(json!({
         "id": id, "carrier": "DHL", "tracking_number": format!("JD-{id}"),
         "tracking_url": format!("https://track.example/{id}"), "status": status,
@@ -60,7 +59,7 @@ fn shipment(id: &str, status: &str, updated: i64) -> Shipment {
     .unwrap()
 }
 
-fn ext(id: &str) -> ExternalId {
+pub(super) fn ext(id: &str) -> ExternalId {
     ExternalId::parse(id).unwrap()
 }
 
@@ -403,71 +402,4 @@ async fn another_sites_customers_and_orders_read_as_absent(store: Arc<dyn Store>
     let mine = store.order(&site, &ext("o-1")).await.unwrap().unwrap();
     assert_eq!(mine.updated_at, Timestamp(5_000));
     assert_eq!(store.orders_for(&site, &key, 10).await.unwrap().len(), 1);
-}
-
-/// A back-fill of 2,000 orders and 500 customers in one call: each record counted by its
-/// outcome, and the same batch again changes nothing.
-async fn an_import_of_two_thousand_orders_in_one_call_counts_each_outcome(store: Arc<dyn Store>) {
-    let site = new_site(store.as_ref()).await;
-    // 100 orders are already there: 50 older than the back-fill's copy, 50 newer.
-    for i in 0..100_i64 {
-        let updated = if i < 50 { 1_000 } else { 9_000 };
-        let o = order(&format!("o-{i}"), &format!("#{i}"), 500 + i, updated);
-        store.upsert_order(&site, o).await.unwrap();
-    }
-    let customers: Vec<Customer> = (0..500)
-        .map(|i| customer(&format!("c-{i}"), &format!("u{i}@example.com"), 5_000))
-        .collect();
-    let orders: Vec<Order> = (0..2_000_i64)
-        .map(|i| {
-            let mut o = order(&format!("o-{i}"), &format!("#{i}"), 500 + i, 5_000);
-            o.customer_id = Some(ext(&format!("c-{}", i % 500)));
-            o
-        })
-        .collect();
-    let report = store
-        .import(&site, customers.clone(), orders.clone())
-        .await
-        .unwrap();
-    assert_eq!(
-        (report.customers.created, report.customers.updated),
-        (500, 0)
-    );
-    assert_eq!(
-        (
-            report.orders.created,
-            report.orders.updated,
-            report.orders.unchanged
-        ),
-        (1_900, 50, 50)
-    );
-    let again = store.import(&site, customers, orders).await.unwrap();
-    assert_eq!(again.customers.unchanged, 500);
-    assert_eq!(again.orders.unchanged, 2_000);
-    // Stored and indexed: customer c-7 has orders 7, 507, 1007, 1507, newest placed first.
-    let key = CustomerKey {
-        customer_id: Some(ext("c-7")),
-        email: None,
-    };
-    let list: Vec<_> = store
-        .orders_for(&site, &key, 10)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|o| o.id.as_str().to_owned())
-        .collect();
-    assert_eq!(list, ["o-1507", "o-1007", "o-507", "o-7"]);
-    let kept = store.order(&site, &ext("o-60")).await.unwrap().unwrap();
-    assert_eq!(
-        kept.updated_at,
-        Timestamp(9_000),
-        "the newer stored order stays"
-    );
-    assert!(
-        store
-            .order_by_number(&site, "1999")
-            .await
-            .unwrap()
-            .is_some()
-    );
 }

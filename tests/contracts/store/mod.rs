@@ -5,6 +5,7 @@
 
 mod commerce;
 mod commerce_keys;
+mod commerce_races;
 mod conversations;
 mod directory;
 mod library;
