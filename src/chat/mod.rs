@@ -26,7 +26,7 @@ pub use admin::{
 };
 pub use agent_session::{AgentRefused, AgentSession};
 pub use caches::{Caches, SiteCache, SiteRules};
-pub use commerce::{CustomerContext, Link};
+pub use commerce::{CustomerContext, Link, OrderRefusal};
 pub use delivery::NodeDelivery;
 pub use visitor::{JoinRequest, ShopperSession};
 
@@ -63,6 +63,8 @@ pub struct Shared {
     routing: Arc<tokio::sync::Mutex<()>>,
     /// Bot answers computed at once on this node (see `bot`).
     bot_slots: Arc<tokio::sync::Semaphore>,
+    /// Order look-up budgets and commerce settings on this node (see `commerce`).
+    self_service: commerce::SelfServiceGuards,
 }
 
 /// What a [`ChatService`] is built from.
@@ -101,6 +103,7 @@ impl ChatService {
             shutdown: parts.shutdown,
             routing: Arc::default(),
             bot_slots: Arc::new(tokio::sync::Semaphore::new(bot::SLOTS)),
+            self_service: commerce::SelfServiceGuards::default(),
             settings: parts.settings,
         };
         ChatService {

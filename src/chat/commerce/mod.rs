@@ -3,5 +3,12 @@
 //! pane, the bot's order answers, requests) live in this folder, one file each.
 
 mod context;
+mod lookup;
+mod requests;
+mod self_service;
 
 pub use context::{CustomerContext, Link};
+pub use lookup::OrderRefusal;
+pub(crate) use lookup::SelfServiceGuards;
+pub(crate) use requests::clean_reason;
+pub(crate) use self_service::{Asker, bot_may_answer};

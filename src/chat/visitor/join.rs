@@ -124,6 +124,7 @@ impl ChatService {
             dirty: false,
             typing_until: None,
             conversation,
+            proven: Vec::new(),
         })
     }
 
@@ -139,6 +140,7 @@ impl ChatService {
                 .first()
                 .cloned()
                 .unwrap_or_else(|| "en".into()),
+            self_service: self.self_service_on(&site.id).await,
         }
     }
 
