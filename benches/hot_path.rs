@@ -231,6 +231,7 @@ fn triggers(c: &mut Criterion) {
             online_agents: &[],
             business_hours: true,
             in_conversation: false,
+            shop: None,
         };
         group.bench_function(format!("evaluate_page_view_{n}_rules"), |b| {
             b.iter(|| {

@@ -213,6 +213,14 @@ impl ChatService {
 }
 
 /// A system message for the transcript.
+/// Tags a conversation the system decided on (keyword rules, order questions, valued
+/// customers): added once, and silently skipped at the 20-tag cap an agent is told about.
+pub(crate) fn apply_tag(conv: &mut Conversation, tag: &str) {
+    if !conv.tags.iter().any(|t| t == tag) && conv.tags.len() < 20 {
+        conv.tags.push(tag.to_owned());
+    }
+}
+
 fn system_message(text: String, ts: Timestamp) -> Option<NewMessage> {
     let text = MessageText::parse(&text, 4000).ok()?;
     Some(NewMessage {

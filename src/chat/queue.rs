@@ -57,6 +57,7 @@ impl ChatService {
     /// online, tell the shopper so honestly (`status` with `nobody_online`), so the widget offers
     /// to leave an email.
     pub(super) async fn after_queued(&self, conv: &Conversation) {
+        self.mark_valued(conv).await;
         let settings = self.settings(&conv.site_id).await;
         if settings.auto_assign {
             self.route_site(&conv.site_id).await;

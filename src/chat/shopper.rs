@@ -109,15 +109,17 @@ impl ChatService {
         let id = &appended.message.conversation_id;
         let conv = appended.conversation.clone();
         let settings = self.settings(&conv.site_id).await;
-        let (tags, priority) = settings.classify(text);
+        let (mut tags, priority) = settings.classify(text);
+        // An order question tags the chat (`wismo`, `return`, `cancel`) for reports and views.
+        if let Some(intent) = crate::commerce::intent::detect(text) {
+            tags.insert(intent.tag().to_owned());
+        }
         let new_tags = tags.iter().any(|t| !conv.tags.contains(t));
         if new_tags || priority > conv.priority {
             let _ = self
                 .change(id, |c, _| {
                     for tag in &tags {
-                        if !c.tags.contains(tag) && c.tags.len() < 20 {
-                            c.tags.push(tag.clone());
-                        }
+                        super::apply_tag(c, tag);
                     }
                     c.priority = c.priority.max(priority);
                     Ok(None)

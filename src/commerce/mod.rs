@@ -9,6 +9,7 @@
 //! merely typed (the offline contact form) links orders for agents only, marked as such.
 
 mod customer;
+pub mod facts;
 mod ids;
 pub mod intent;
 mod limits;
@@ -20,6 +21,7 @@ mod shipment;
 pub mod stuck;
 #[cfg(test)]
 mod tests;
+pub mod view;
 
 pub use customer::Customer;
 pub use ids::{CommerceIdError, ExternalId, OrderNumber};

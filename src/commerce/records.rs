@@ -140,3 +140,19 @@ pub struct OrderRequest {
     /// When it was made.
     pub created_at: Timestamp,
 }
+
+impl CommerceSettings {
+    /// Whether the shop values this customer above others: one of the site's valued tags
+    /// (case-insensitive), or at least the site's threshold of money spent.
+    pub fn is_valued(&self, customer: &super::Customer) -> bool {
+        let tagged = customer
+            .tags
+            .iter()
+            .any(|t| self.vip_tags.iter().any(|v| v.eq_ignore_ascii_case(t)));
+        let spent = match (&customer.total_spent, self.vip_total_spent) {
+            (Some(total), Some(threshold)) => total.amount >= threshold,
+            _ => false,
+        };
+        tagged || spent
+    }
+}

@@ -449,6 +449,19 @@ impl Hub {
         Some(total)
     }
 
+    /// The id the shop verified for a visitor live on this node: `Some(None)` when live and
+    /// unverified, `None` when not live here (the caller then reads the saved state).
+    pub fn visitor_verified(
+        &self,
+        site: &SiteId,
+        visitor: &VisitorId,
+    ) -> Option<Option<crate::domain::VerifiedId>> {
+        let inner = self.inner();
+        let live = inner.visitors.get(visitor).filter(|l| &l.site_id == site)?;
+        let verified = lock(&live.state).verified.clone();
+        Some(verified)
+    }
+
     /// Number of shopper sockets open on this node.
     pub fn shopper_sockets(&self) -> usize {
         self.inner()

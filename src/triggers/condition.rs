@@ -426,6 +426,7 @@ impl Test {
             Op::Gte(n) => number(&value).is_some_and(|v| v >= *n),
             Op::Contains(s) => match &value {
                 FactValue::Items(items) => items.iter().any(|i| &i.sku == s),
+                FactValue::Tags(tags) => tags.iter().any(|t| t.eq_ignore_ascii_case(s)),
                 other => as_text(other).is_some_and(|t| t.contains(s.as_str())),
             },
             Op::StartsWith(s) => as_text(&value).is_some_and(|t| t.starts_with(s.as_str())),
@@ -435,6 +436,10 @@ impl Test {
                 FactValue::Items(items) => items.iter().any(|i| {
                     list.iter()
                         .any(|l| matches!(l, Literal::Text(s) if s == &i.sku))
+                }),
+                FactValue::Tags(tags) => tags.iter().any(|t| {
+                    list.iter()
+                        .any(|l| matches!(l, Literal::Text(s) if s.eq_ignore_ascii_case(t)))
                 }),
                 other => list.iter().any(|l| literal_matches(l, other)),
             },
@@ -513,6 +518,7 @@ impl Condition {
                         items.iter().map(|i| i.sku.as_str()).collect::<Vec<_>>()
                     ),
                     FactValue::Json(j) => j.to_string(),
+                    FactValue::Tags(tags) => format!("{tags:?}"),
                 };
                 failing.push(format!("{} (is {actual})", t.label));
             }

@@ -1,6 +1,7 @@
 //! Facts: what a rule can ask about a visitor at a moment. Names are resolved to [`Fact`] once
 //! when a rule is validated, so evaluation never compares strings to find a fact.
 
+use super::ShopFacts;
 use super::visitor::VisitorRecord;
 use crate::domain::{AgentId, CartItem, PageType, Timestamp};
 use serde_json::Value as Json;
@@ -68,6 +69,18 @@ pub enum Fact {
     InConversation,
     /// `proactive_seen`: proactive messages this visitor has been shown
     ProactiveSeen,
+    /// `customer.orders_count`: from the shop's records (verified visitors only)
+    CustomerOrdersCount,
+    /// `customer.total_spent`
+    CustomerTotalSpent,
+    /// `customer.tags`, for `contains` and `in`
+    CustomerTags,
+    /// `last_order.status`
+    LastOrderStatus,
+    /// `last_order.fulfillment_status`
+    LastOrderFulfillment,
+    /// `last_order.days_since`: whole days since the newest order was placed
+    LastOrderDaysSince,
 }
 
 /// The type of a fact's values, for checking operators and values when a rule is saved.
@@ -128,6 +141,12 @@ pub(super) const FACT_NAMES: &[&str] = &[
     "business_hours",
     "in_conversation",
     "proactive_seen",
+    "customer.orders_count",
+    "customer.total_spent",
+    "customer.tags",
+    "last_order.status",
+    "last_order.fulfillment_status",
+    "last_order.days_since",
 ];
 
 impl Fact {
@@ -164,6 +183,12 @@ impl Fact {
             "business_hours" => BusinessHours,
             "in_conversation" => InConversation,
             "proactive_seen" => ProactiveSeen,
+            "customer.orders_count" => CustomerOrdersCount,
+            "customer.total_spent" => CustomerTotalSpent,
+            "customer.tags" => CustomerTags,
+            "last_order.status" => LastOrderStatus,
+            "last_order.fulfillment_status" => LastOrderFulfillment,
+            "last_order.days_since" => LastOrderDaysSince,
             other => {
                 let attribute = other.strip_prefix("visitor.")?;
                 let valid = (1..=64).contains(&attribute.len())
@@ -180,13 +205,13 @@ impl Fact {
         use Fact::*;
         match self {
             PageUrl | PagePath | PageTitle | PageType | ReferrerHost | UtmSource | UtmMedium
-            | UtmCampaign | Device | Language | ProductSku | ProductName | ProductCategory => {
-                Kind::Text
-            }
+            | UtmCampaign | Device | Language | ProductSku | ProductName | ProductCategory
+            | LastOrderStatus | LastOrderFulfillment => Kind::Text,
             TimeOnPage | PagesThisSession | SessionDuration | Visits | CartTotal | CartItems
-            | ProductPrice | IdleTime | AgentsOnline | ProactiveSeen => Kind::Number,
+            | ProductPrice | IdleTime | AgentsOnline | ProactiveSeen | CustomerOrdersCount
+            | CustomerTotalSpent | LastOrderDaysSince => Kind::Number,
             Returning | Identified | ExitIntent | BusinessHours | InConversation => Kind::Bool,
-            CartSkus => Kind::List,
+            CartSkus | CustomerTags => Kind::List,
             Attribute(_) => Kind::Any,
         }
     }
@@ -217,6 +242,8 @@ pub enum FactValue<'a> {
     Items(&'a [CartItem]),
     /// A custom attribute.
     Json(&'a Json),
+    /// The shop's tags on the customer, tested by name.
+    Tags(&'a [String]),
 }
 
 /// Everything rules can see about one visitor at one moment. The clock is a field, never read
@@ -233,6 +260,8 @@ pub struct Facts<'a> {
     pub business_hours: bool,
     /// Whether the visitor has an open conversation.
     pub in_conversation: bool,
+    /// What the shop's systems say about a verified visitor (`None` for anyone else).
+    pub shop: Option<&'a ShopFacts>,
 }
 
 fn text(value: Option<&str>) -> FactValue<'_> {
@@ -301,6 +330,27 @@ impl<'a> Facts<'a> {
             Fact::BusinessHours => FactValue::Bool(self.business_hours),
             Fact::InConversation => FactValue::Bool(self.in_conversation),
             Fact::ProactiveSeen => FactValue::Number(f64::from(v.triggers.proactive_total())),
+            shop => self.shop_value(shop),
+        }
+    }
+
+    /// A fact from the shop's records; missing for a visitor the shop did not vouch for.
+    fn shop_value(&self, fact: &Fact) -> FactValue<'a> {
+        let Some(shop) = self.shop else {
+            return FactValue::Missing;
+        };
+        match fact {
+            Fact::CustomerOrdersCount => FactValue::Number(f64::from(shop.orders_count)),
+            Fact::CustomerTotalSpent => shop
+                .total_spent
+                .map_or(FactValue::Missing, FactValue::Number),
+            Fact::CustomerTags => FactValue::Tags(&shop.tags),
+            Fact::LastOrderStatus => text(shop.last_order_status.as_deref()),
+            Fact::LastOrderFulfillment => text(shop.last_order_fulfillment.as_deref()),
+            Fact::LastOrderDaysSince => shop.last_order_at.map_or(FactValue::Missing, |at| {
+                FactValue::Number((self.now.millis_since(at) / 86_400_000) as f64)
+            }),
+            _ => FactValue::Missing,
         }
     }
 }

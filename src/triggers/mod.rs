@@ -10,6 +10,7 @@ mod facts;
 mod history;
 mod hours;
 mod rule;
+mod shop;
 pub mod simulate;
 mod visitor;
 
@@ -19,6 +20,7 @@ pub use facts::{Fact, FactValue, Facts};
 pub use history::{Attribution, Fatigue, FunnelStage, RuleRecord, TriggerHistory};
 pub use hours::BusinessHours;
 pub use rule::{Action, Frequency, Limit, Persona, Priority, Rule, TEMPLATE_FUEL, render};
+pub use shop::ShopFacts;
 pub use visitor::VisitorRecord;
 
 use serde::Serialize;

@@ -515,6 +515,8 @@ fn template_context(facts: &Facts<'_>) -> Value {
             "path": v.current_page.as_ref().map(|p| p.path.clone()),
         },
         "shopper": { "name": v.attributes.get("name").and_then(Value::as_str) },
+        "order": facts.shop.and_then(|s| s.order_view.clone()),
+        "customer": facts.shop.and_then(|s| s.customer_view.clone()),
     })
 }
 

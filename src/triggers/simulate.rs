@@ -135,6 +135,7 @@ fn facts_at<'a>(
         online_agents: agents,
         business_hours: true,
         in_conversation: false,
+        shop: None,
     }
 }
 

@@ -40,10 +40,16 @@ impl ChatService {
         site: &SiteId,
         visitor: &VisitorId,
     ) -> Result<Option<CustomerContext>, ChatError> {
-        let Some(record) = self.store.load_visitor(site, visitor).await? else {
-            return Ok(None);
+        // The live state first: a shopper who just identified may not be saved yet.
+        let verified = match self.hub.visitor_verified(site, visitor) {
+            Some(live) => live,
+            None => self
+                .store
+                .load_visitor(site, visitor)
+                .await?
+                .and_then(|record| record.browsing.verified),
         };
-        let Some(verified) = record.browsing.verified.clone() else {
+        let Some(verified) = verified else {
             return Ok(None);
         };
         self.context_for(site, &verified).await

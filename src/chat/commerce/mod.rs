@@ -3,6 +3,7 @@
 //! pane, the bot's order answers, requests) live in this folder, one file each.
 
 mod context;
+mod facts;
 mod lookup;
 mod requests;
 mod self_service;

@@ -16,8 +16,6 @@ use crate::protocol::agent::AgentFrame;
 const BOT_NOTE_AUTHOR: &str = "ag_shopchatbot";
 /// Characters of a shopper's reason kept on a request.
 const MAX_REASON: usize = 500;
-/// Tags a conversation may carry (the agent's own limit).
-const MAX_TAGS: usize = 20;
 
 /// The request's kind as the shopper and the agent read it.
 fn kind_words(kind: RequestKind) -> &'static str {
@@ -146,13 +144,11 @@ impl ChatService {
         Ok(())
     }
 
-    /// Adds a tag to a conversation unless it has it (or has as many as it may carry).
+    /// Adds a tag to a conversation unless it has it (or carries as many as it may).
     pub(crate) async fn tag_conversation(&self, conv: &Conversation, tag: &str) {
         let tagged = self
             .change(&conv.id, |c, _| {
-                if !c.tags.iter().any(|t| t == tag) && c.tags.len() < MAX_TAGS {
-                    c.tags.push(tag.to_owned());
-                }
+                super::super::apply_tag(c, tag);
                 Ok(None)
             })
             .await;

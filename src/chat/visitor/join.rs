@@ -115,6 +115,10 @@ impl ChatService {
             .filter(|c| c.is_open())
             .map(|c| c.id.clone())
             .next_back();
+        let shop = match &snapshot.browsing.verified {
+            Some(id) => self.shop_facts(&site.id, id).await,
+            None => None,
+        };
         Ok(ShopperSession {
             service: self.clone(),
             site,
@@ -124,6 +128,7 @@ impl ChatService {
             dirty: false,
             typing_until: None,
             conversation,
+            shop,
             proven: Vec::new(),
         })
     }

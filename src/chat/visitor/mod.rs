@@ -42,6 +42,9 @@ pub struct ShopperSession {
     /// The visitor's open conversation as this connection last saw it (closes reach it as
     /// `status` frames, see [`ShopperSession::conversation_closed`]).
     conversation: Option<ConversationId>,
+    /// What the shop's systems say about this visitor, if the shop verified who they are:
+    /// loaded when they join or identify, read by every rule evaluation.
+    shop: Option<std::sync::Arc<crate::triggers::ShopFacts>>,
     /// Orders the shopper proved with number and email on this connection (bounded): they
     /// may see them and ask for a return or cancellation on them.
     proven: Vec<crate::commerce::ExternalId>,
@@ -83,6 +86,12 @@ impl ShopperSession {
     ) -> (Option<ChatError>, Option<Timestamp>) {
         lock(&self.browsing).apply(event, now);
         self.dirty = true;
+        if let BrowsingEvent::Identify {
+            verified: Some(id), ..
+        } = event
+        {
+            self.shop = self.service.shop_facts(&self.site.id, id).await;
+        }
         let refusal = self.after_event(event, now).await.err();
         if matches!(
             event,

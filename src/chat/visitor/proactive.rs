@@ -110,6 +110,7 @@ impl ShopperSession {
                 online_agents: &online,
                 business_hours,
                 in_conversation,
+                shop: self.shop.as_deref(),
             };
             let firing = rules.set.evaluate(wake, &facts, &visitor, typing);
             let planned = match &firing {
@@ -135,6 +136,7 @@ impl ShopperSession {
                 online_agents: &online,
                 business_hours,
                 in_conversation,
+                shop: self.shop.as_deref(),
             };
             let next = rules.set.next_wake(&facts);
             let snapshot = firing.is_some().then(|| state.clone());

@@ -183,3 +183,54 @@ fn all_any_not_tables() {
         assert_eq!(holds(tree.clone(), &v, 2000), expected, "{tree}");
     }
 }
+
+#[test]
+fn the_shops_facts_are_tested_for_verified_visitors_and_unknown_for_others() {
+    let v = shopper();
+    let day = 86_400_000;
+    let shop = ShopFacts {
+        orders_count: 4,
+        total_spent: Some(420.5),
+        tags: vec!["VIP".into(), "wholesale".into()],
+        last_order_status: Some("processing".into()),
+        last_order_fulfillment: Some("unfulfilled".into()),
+        last_order_at: Some(Timestamp(1000)),
+        order_view: Some(json!({ "number": "#1001", "status": "in transit" })),
+        customer_view: Some(json!({ "total_spent": "€420.50" })),
+    };
+    let verified = Facts {
+        shop: Some(&shop),
+        ..facts(&v, 1000 + 31 * day)
+    };
+    let anonymous = facts(&v, 1000 + 31 * day);
+    let cases = [
+        json!({ "fact": "customer.orders_count", "op": "gte", "value": 3 }),
+        json!({ "fact": "customer.total_spent", "op": "gt", "value": 400 }),
+        json!({ "fact": "customer.tags", "op": "contains", "value": "vip" }),
+        json!({ "fact": "customer.tags", "op": "in", "value": ["gold", "wholesale"] }),
+        json!({ "fact": "last_order.status", "op": "eq", "value": "processing" }),
+        json!({ "fact": "last_order.fulfillment_status", "op": "eq", "value": "unfulfilled" }),
+        json!({ "fact": "last_order.days_since", "op": "eq", "value": 31 }),
+    ];
+    for case in cases {
+        let rule = rule(
+            json!({ "name": "t", "conditions": case, "actions": [{ "type": "tag", "tag": "x" }] }),
+        );
+        assert!(
+            rule.conditions.holds(&verified),
+            "{case} for a verified customer"
+        );
+        assert!(
+            !rule.conditions.holds(&anonymous),
+            "{case} is unknown for anyone else"
+        );
+    }
+    let text = crate::triggers::render(
+        "Your order {{ order.number }} is {{ order.status }}; you spent {{ customer.total_spent }}.",
+        &verified,
+        500,
+    );
+    assert_eq!(text, "Your order #1001 is in transit; you spent €420.50.");
+    let unknown = crate::triggers::render("[{{ order.number }}]", &anonymous, 500);
+    assert_eq!(unknown, "[]");
+}

@@ -82,6 +82,7 @@ fn gates_typing_conversation_fatigue_cooldown_and_dismissal() {
     );
     let chatting = Facts {
         in_conversation: true,
+        shop: None,
         ..facts(&v, at)
     };
     assert!(

@@ -92,6 +92,7 @@ fn facts_at(v: &VisitorRecord, now: i64) -> Facts<'_> {
         online_agents: &[],
         business_hours: true,
         in_conversation: false,
+        shop: None,
     }
 }
 

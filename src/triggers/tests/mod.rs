@@ -79,6 +79,7 @@ fn facts(v: &VisitorRecord, now: i64) -> Facts<'_> {
         online_agents: &*TWO_AGENTS,
         business_hours: true,
         in_conversation: false,
+        shop: None,
     }
 }
 

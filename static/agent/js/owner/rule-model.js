@@ -23,13 +23,19 @@ export const FACTS = [
   ['product.category', 'text', 'Product category'], ['identified', 'bool', 'Identified shopper'],
   ['idle_time', 'number', 'Idle time (s)'], ['exit_intent', 'bool', 'Exit intent'], ['agents_online', 'number', 'Agents online'],
   ['business_hours', 'bool', 'Within business hours'], ['in_conversation', 'bool', 'In a conversation'],
-  ['proactive_seen', 'number', 'Proactive messages seen'], ['visitor.*', 'any', 'Custom visitor attribute…'],
+  ['proactive_seen', 'number', 'Proactive messages seen'],
+  ['customer.orders_count', 'number', 'Customer: orders placed'], ['customer.total_spent', 'number', 'Customer: total spent'],
+  ['customer.tags', 'list', 'Customer: shop tags'], ['last_order.status', 'text', 'Last order: status'],
+  ['last_order.fulfillment_status', 'text', 'Last order: fulfilment'], ['last_order.days_since', 'number', 'Last order: days since placed'],
+  ['visitor.*', 'any', 'Custom visitor attribute…'],
 ].map(([name, kind, label]) => ({ name, kind, label }));
 
 /** Suggested values for text facts with a closed set. */
 export const SUGGESTIONS = {
   'page.type': ['product', 'cart', 'checkout', 'other'],
   device: ['mobile', 'tablet', 'desktop'],
+  'last_order.status': ['pending', 'processing', 'on_hold', 'completed', 'cancelled', 'refunded', 'failed'],
+  'last_order.fulfillment_status': ['unfulfilled', 'partial', 'fulfilled', 'restocked'],
 };
 
 export const OPS = {
