@@ -26,6 +26,7 @@ mod auth;
 mod auth_hardening;
 mod browsing;
 mod cli;
+mod commerce_self_service;
 mod conversations;
 mod demo;
 mod external_bot;
