@@ -29,4 +29,5 @@ mod dashboard;
 mod demo_shop;
 mod loading;
 mod look;
+mod orders;
 mod proactive;

@@ -43,7 +43,7 @@ const STYLE = ":host{all:initial}" +
   ".tools{display:flex;justify-content:center;gap:4px;flex-wrap:wrap}[data-role=wismo]{margin:0 0 8px;padding:4px 8px;font-size:13px;color:#0969da;text-decoration:underline}" +
   "[data-role=lookup]>input{display:block;width:100%;margin-bottom:6px}[data-role=lookup-error]{color:#cf222e;font-size:12px}" +
   "[data-role=text] a{color:inherit;text-decoration:underline}" +
-  "[data-role=order]{margin:8px 0;padding:10px 12px;border:1px solid #d0d7de;border-radius:12px}[data-role=order] p{font-size:13px;color:#57606a}" +
+  "[data-role=order]{margin:8px 0;padding:10px 12px;border:1px solid #d0d7de;border-radius:12px}[data-role=order] b{font-weight:600}[data-role=order] p{font-size:13px;color:#57606a}" +
   "[data-role=order-actions]{display:flex;flex-wrap:wrap;gap:6px;margin-top:8px}[data-role=order-actions]>*{padding:6px 10px;border:1px solid #d0d7de;border-radius:8px;font-size:13px;color:#0969da;text-decoration:none}[data-role=order-actions] button[disabled]{opacity:.6;cursor:default}" +
   // Phones: the panel takes the whole screen; 16px inputs keep iOS from zooming.
   "@media (max-width:480px){[data-role=panel]{top:0;left:0;right:0;bottom:0;width:auto;height:auto;max-height:none;border-radius:0}input,textarea{font-size:16px}}" +
