@@ -79,7 +79,7 @@ impl ChatService {
                 orders.push(order);
             }
         }
-        orders.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        orders.sort_by_key(|o| std::cmp::Reverse(o.created_at));
         Ok(orders)
     }
 

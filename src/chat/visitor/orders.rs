@@ -267,3 +267,21 @@ fn names(text: &str, order: &Order) -> bool {
     text.split(|c: char| c.is_whitespace() || matches!(c, ',' | '.' | '?' | '!' | ':' | ';'))
         .any(|word| OrderNumber::key_of(word) == key)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_name_an_order_by_its_number_as_a_whole_word() {
+        let order: Order = serde_json::from_value(serde_json::json!({
+            "id": "o1", "number": "#1001", "status": "completed", "currency": "EUR",
+            "total": "1.00", "created_at": 0, "updated_at": 0
+        }))
+        .unwrap();
+        assert!(names("I want to return order #1001, please", &order));
+        assert!(names("return 1001", &order));
+        assert!(!names("return 10011", &order));
+        assert!(!names("I want to return it", &order));
+    }
+}
