@@ -68,6 +68,9 @@
 
 mod accounts;
 mod commerce;
+mod commerce_orders;
+mod commerce_records;
+mod commerce_scripts;
 mod conversation_data;
 mod conversations;
 mod directory;

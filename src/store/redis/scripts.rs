@@ -8,6 +8,7 @@
 //! everything first and writes last, and the command that could fail on bad data (`XADD`
 //! with an id below the stream's top) runs before the counters move.
 
+use super::commerce_scripts::CommerceScripts;
 use ::redis::Script;
 
 /// Shared Lua helpers for the conversation scripts: the message append and the
@@ -325,6 +326,8 @@ pub(super) struct Scripts {
     pub(super) create_canned: Script,
     pub(super) update_canned: Script,
     pub(super) delete_canned: Script,
+    /// The commerce area's scripts (`commerce_scripts.rs`).
+    pub(super) commerce: CommerceScripts,
 }
 
 impl Scripts {
@@ -348,6 +351,7 @@ impl Scripts {
             create_canned: Script::new(CREATE_CANNED),
             update_canned: Script::new(UPDATE_CANNED),
             delete_canned: Script::new(DELETE_CANNED),
+            commerce: CommerceScripts::new(),
         }
     }
 }

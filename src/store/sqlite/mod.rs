@@ -5,6 +5,8 @@
 //! (`directory.rs`, `conversations.rs`, …), its SQL beside it (`*_sql.rs`) when it is long.
 
 mod commerce;
+mod commerce_records;
+mod commerce_sql;
 mod conversation_sql;
 mod conversations;
 mod directory;

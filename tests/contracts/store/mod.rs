@@ -3,6 +3,8 @@
 //! `<area>::redis::<behaviour>`), each time on a fresh store; what only one backend can get
 //! wrong (a closed SQLite store, a Redis that stops answering) is in `sqlite.rs` / `redis.rs`.
 
+mod commerce;
+mod commerce_keys;
 mod conversations;
 mod directory;
 mod library;
