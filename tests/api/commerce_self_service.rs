@@ -537,3 +537,54 @@ async fn the_bot_says_nothing_about_orders_once_an_agent_has_the_chat() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_return_in_words_must_name_the_order_and_a_policy_question_stays_the_bots() {
+    let (app, secret, _dir) = shop_with(vec![(
+        false,
+        order(
+            "1006",
+            "cust-1",
+            "eva@example.com",
+            10,
+            Some(("delivered", 4)),
+        ),
+    )])
+    .await;
+    let owner = app.owner_token().await;
+    app.add_article(
+        &owner,
+        "Can I return an item?",
+        "Yes, within 30 days, free of charge.",
+    )
+    .await;
+
+    // A policy question, even from a customer: the knowledge base answers, no request.
+    let mut eva = shopper_as(&app, Some(verified(&secret, "cust-1"))).await;
+    ask(&mut eva, "p1", "Can I return an item I bought?").await;
+    let (text, _) = bot_says(&mut eva).await;
+    assert!(text.contains("30 days"), "{text}");
+
+    // Naming the order makes the request.
+    ask(
+        &mut eva,
+        "p2",
+        "I want to return order #1006, it's too small",
+    )
+    .await;
+    let (text, _) = bot_says(&mut eva).await;
+    assert!(
+        text.contains("return request for order #1006")
+            && text.contains("nothing has been refunded"),
+        "{text}"
+    );
+    let (status, _) = eva.recv_type("status").await;
+    assert_eq!(status["state"], "queued");
+
+    // A stranger naming the same order gets the knowledge base, never the order.
+    let mut stranger = shopper_as(&app, None).await;
+    ask(&mut stranger, "p3", "I want to return order #1006").await;
+    let (text, _) = bot_says(&mut stranger).await;
+    assert!(!text.contains("1006"), "{text}");
+    app.stop().await;
+}

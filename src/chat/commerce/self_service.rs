@@ -8,9 +8,7 @@
 use super::super::{ChatError, ChatService};
 use crate::bus::BusEvent;
 use crate::commerce::stuck::stuck;
-use crate::commerce::{
-    ExternalId, FulfillmentStatus, Order, OrderStatus, RequestKind, StuckReason,
-};
+use crate::commerce::{ExternalId, FulfillmentStatus, Order, OrderStatus, StuckReason};
 use crate::conversation::{Conversation, Stage};
 use crate::domain::{
     Author, AuthorKind, Message, MessageText, SiteId, Timestamp, VerifiedId, VisitorId,
@@ -152,39 +150,6 @@ impl ChatService {
         }
         if stuck_ones.is_empty() {
             self.tag_conversation(conv, "wismo").await;
-        }
-        Ok(())
-    }
-
-    /// The shopper asked to return or cancel without naming one of their orders: the bot
-    /// shows their recent orders, each with its buttons, and asks which.
-    pub(crate) async fn which_order(
-        &self,
-        conv: &Conversation,
-        asker: &Asker<'_>,
-        kind: RequestKind,
-    ) -> Result<(), ChatError> {
-        let mut orders = self.entitled_orders(asker).await?;
-        orders.truncate(SHOWN);
-        if orders.is_empty() {
-            self.order_bot_says(conv, NO_ORDERS).await;
-            return Ok(());
-        }
-        let verb = match kind {
-            RequestKind::Return => "return",
-            RequestKind::Cancel => "cancel",
-        };
-        let mut text = format!(
-            "Which order would you like to {verb}? Press the button on it, or write its number."
-        );
-        for order in &orders {
-            text.push_str("\n\n");
-            text.push_str(&order_lines(order));
-        }
-        if self.order_bot_says(conv, &text).await.is_some() {
-            let cards = orders.iter().map(|o| card(o, false)).collect();
-            self.show_cards(&conv.site_id, &conv.visitor_id, cards, false)
-                .await;
         }
         Ok(())
     }

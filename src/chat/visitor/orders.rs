@@ -8,6 +8,7 @@ use crate::chat::commerce::{Asker, bot_may_answer, clean_reason};
 use crate::chat::{ChatError, OrderRefusal};
 use crate::commerce::intent::{Intent, detect};
 use crate::commerce::{Order, OrderNumber, RequestKind};
+use crate::conversation::Conversation;
 use crate::conversation::handoff::asks_for_person;
 use crate::domain::{ClientMsgId, MessageText, VerifiedId, random_token};
 use crate::guards::ClientAddr;
@@ -181,7 +182,9 @@ impl ShopperSession {
 
     /// A typed message that asks about an order, answered by the bot from the shop's data
     /// when self-service is on and no person has the chat. `true` when it was answered (the
-    /// knowledge base then stays out of it).
+    /// knowledge base then stays out of it). "Where is my order?" is always the bot's here;
+    /// a return or cancellation in words only when it names one of the shopper's orders —
+    /// "can I return an item?" is a policy question the knowledge base answers.
     pub(super) async fn order_question(&mut self, appended: &Appended, text: &str) -> bool {
         let Some(intent) = detect(text) else {
             return false;
@@ -199,61 +202,53 @@ impl ShopperSession {
             verified: verified.as_ref(),
             proven: &self.proven,
         };
-        if !asker.known() {
-            self.service.ask_for_order_number(conv).await;
-            return true;
-        }
         let answered = match intent {
-            Intent::Wismo => self.service.answer_where_is_my_order(conv, &asker).await,
-            Intent::Return | Intent::Cancel => {
-                let kind = if intent == Intent::Return {
-                    RequestKind::Return
-                } else {
-                    RequestKind::Cancel
-                };
-                self.request_in_words(appended, text, kind).await
+            Intent::Wismo if !asker.known() => {
+                self.service.ask_for_order_number(conv).await;
+                Ok(true)
             }
+            Intent::Wismo => self
+                .service
+                .answer_where_is_my_order(conv, &asker)
+                .await
+                .map(|()| true),
+            Intent::Return => self.request_in_words(conv, text, RequestKind::Return).await,
+            Intent::Cancel => self.request_in_words(conv, text, RequestKind::Cancel).await,
         };
-        if let Err(e) = answered {
+        answered.unwrap_or_else(|e| {
             tracing::warn!(error = %e, site = %self.site.id, "order answer failed");
-            return false;
-        }
-        true
+            false
+        })
     }
 
     /// "I want to return order #1001": a request when the words name exactly one order the
-    /// shopper may see; otherwise the bot shows their orders to pick from.
+    /// shopper may see (`true`); anything else is left to the bot (`false`).
     async fn request_in_words(
         &mut self,
-        appended: &Appended,
+        conv: &Conversation,
         text: &str,
         kind: RequestKind,
-    ) -> Result<(), ChatError> {
-        let conv = &appended.conversation;
+    ) -> Result<bool, ChatError> {
+        if self.verified().is_none() && self.proven.is_empty() {
+            return Ok(false);
+        }
         let orders = self.entitled().await?;
         let named: Vec<&Order> = orders.iter().filter(|o| names(text, o)).collect();
-        if let [order] = named.as_slice() {
-            if self
-                .service
-                .open_request(conv, order, kind)
-                .await?
-                .is_some()
-            {
-                return Ok(());
-            }
+        let [order] = named.as_slice() else {
+            return Ok(false);
+        };
+        if self
+            .service
+            .open_request(conv, order, kind)
+            .await?
+            .is_none()
+        {
             let reason = clean_reason(Some(text));
             self.service
                 .request_on_order(conv, order, kind, reason)
                 .await?;
-            return Ok(());
         }
-        let verified = self.verified();
-        let asker = Asker {
-            site: &self.site.id,
-            verified: verified.as_ref(),
-            proven: &self.proven,
-        };
-        self.service.which_order(conv, &asker, kind).await
+        Ok(true)
     }
 }
 

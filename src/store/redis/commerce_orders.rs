@@ -3,10 +3,10 @@
 //! ([`super::commerce_scripts`]); on a lost race read again, a few times. Key layout: see
 //! `commerce.rs`.
 
-use super::{CAS_ATTEMPTS, RedisStore};
 use super::commerce_scripts::CommerceScripts;
 use super::keys::sub;
 use super::values::{from_json, redis_err, score_ms, to_json};
+use super::{CAS_ATTEMPTS, RedisStore};
 use crate::commerce::{
     Customer, CustomerKey, ExternalId, ImportCounts, Order, OrderChange, Upsert, apply_change,
     merge_customer, merge_order,
@@ -305,7 +305,9 @@ impl RedisStore {
         let base = self.keys.site(site);
         let mut pipe = ::redis::pipe();
         let indexes = [
-            key.customer_id.as_ref().map(|c| ("orders-cust:", c.as_str())),
+            key.customer_id
+                .as_ref()
+                .map(|c| ("orders-cust:", c.as_str())),
             key.email.as_ref().map(|e| ("orders-email:", e.as_str())),
         ];
         for (name, value) in indexes.iter().flatten() {

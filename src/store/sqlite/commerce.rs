@@ -121,9 +121,7 @@ impl Commerce for SqliteStore {
 
     async fn api_keys(&self, site: &SiteId) -> Result<Vec<ApiKey>, StoreError> {
         let site = site.clone();
-        self.readers
-            .run(move |c| records::api_keys(c, &site))
-            .await
+        self.readers.run(move |c| records::api_keys(c, &site)).await
     }
 
     async fn revoke_api_key(&self, site: &SiteId, id: &ApiKeyId) -> Result<bool, StoreError> {
@@ -168,9 +166,7 @@ impl Commerce for SqliteStore {
 
     async fn commerce_settings(&self, site: &SiteId) -> Result<CommerceSettings, StoreError> {
         let site = site.clone();
-        self.readers
-            .run(move |c| records::settings(c, &site))
-            .await
+        self.readers.run(move |c| records::settings(c, &site)).await
     }
 
     async fn set_commerce_settings(

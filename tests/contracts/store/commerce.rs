@@ -225,7 +225,10 @@ async fn parcels_are_merged_by_id_across_whole_order_and_part_updates(store: Arc
         Upsert::Updated
     );
     assert_eq!(
-        store.change_order(&site, &ext("o-1"), change).await.unwrap(),
+        store
+            .change_order(&site, &ext("o-1"), change)
+            .await
+            .unwrap(),
         Upsert::Unchanged
     );
     let stored = store.order(&site, &ext("o-1")).await.unwrap().unwrap();
@@ -310,7 +313,11 @@ async fn orders_for_finds_by_customer_id_and_by_email_newest_first_and_limited(
     );
     // A large limit is capped, not an error.
     assert_eq!(
-        store.orders_for(&site, &by_id, u32::MAX).await.unwrap().len(),
+        store
+            .orders_for(&site, &by_id, u32::MAX)
+            .await
+            .unwrap()
+            .len(),
         5
     );
 }
@@ -456,5 +463,11 @@ async fn an_import_of_two_thousand_orders_in_one_call_counts_each_outcome(store:
         Timestamp(9_000),
         "the newer stored order stays"
     );
-    assert!(store.order_by_number(&site, "1999").await.unwrap().is_some());
+    assert!(
+        store
+            .order_by_number(&site, "1999")
+            .await
+            .unwrap()
+            .is_some()
+    );
 }

@@ -113,7 +113,12 @@ async fn webhook_deliveries_are_remembered_per_site_and_source(store: Arc<dyn St
         .remember_webhook(&site, "shopify", "d-late", lately)
         .await
         .unwrap();
-    assert!(store.webhook_seen(&site, "shopify", "d-late").await.unwrap());
+    assert!(
+        store
+            .webhook_seen(&site, "shopify", "d-late")
+            .await
+            .unwrap()
+    );
 }
 
 /// Defaults until an owner sets them; then exactly what was set, for that site only.
@@ -146,9 +151,7 @@ async fn commerce_settings_are_defaults_until_set(store: Arc<dyn Store>) {
 
 /// A double click makes one request; another kind or a request after the first is done
 /// makes a new one; requests are listed per order, oldest first, with their status.
-async fn a_request_is_made_once_per_conversation_order_and_kind_while_open(
-    store: Arc<dyn Store>,
-) {
+async fn a_request_is_made_once_per_conversation_order_and_kind_while_open(store: Arc<dyn Store>) {
     let site = new_site(store.as_ref()).await;
     store
         .upsert_order(&site, order("o-1", "#1001", 1_000, 5_000))
@@ -193,7 +196,10 @@ async fn a_request_is_made_once_per_conversation_order_and_kind_while_open(
     assert_eq!(store.create_request(&again).await.unwrap(), again);
     let another = request(&site, &conversation, RequestKind::Return);
     assert_eq!(store.create_request(&another).await.unwrap(), again);
-    assert_eq!(store.order_requests(&site, &order_id).await.unwrap().len(), 4);
+    assert_eq!(
+        store.order_requests(&site, &order_id).await.unwrap().len(),
+        4
+    );
     let none = ExternalId::parse("o-2").unwrap();
     assert!(store.order_requests(&site, &none).await.unwrap().is_empty());
 }
