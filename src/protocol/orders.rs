@@ -77,3 +77,40 @@ pub struct OrderCard {
     /// Whether a cancellation may be asked for (nothing shipped, not closed).
     pub can_cancel: bool,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{ClientFrame, ErrorCode, decode};
+    use super::*;
+
+    #[test]
+    fn order_frames_decode() {
+        assert!(matches!(
+            decode(r#"{"type":"orders"}"#),
+            Ok(ClientFrame::Orders(_))
+        ));
+        assert!(matches!(
+            decode(r##"{"type":"order_lookup","number":"#1001","email":"a@b.c"}"##),
+            Ok(ClientFrame::OrderLookup(f)) if f.number == "#1001"
+        ));
+        assert!(matches!(
+            decode(r#"{"type":"order_request","order":"1001","kind":"cancel"}"#),
+            Ok(ClientFrame::OrderRequest(f))
+                if f.kind == OrderRequestKind::Cancel && f.reason.is_none()
+        ));
+    }
+
+    #[test]
+    fn order_frame_errors_name_the_field() {
+        let e = decode(r#"{"type":"order_lookup","number":"1001"}"#).unwrap_err();
+        assert_eq!(
+            (e.code, e.field.as_deref()),
+            (ErrorCode::MissingField, Some("email"))
+        );
+        let e = decode(r#"{"type":"order_request","order":"1001","kind":"refund"}"#).unwrap_err();
+        assert_eq!(
+            (e.code, e.field.as_deref()),
+            (ErrorCode::InvalidField, Some("kind"))
+        );
+    }
+}

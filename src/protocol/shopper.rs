@@ -457,32 +457,6 @@ mod tests {
             Ok(ClientFrame::Message(_))
         ));
         assert!(matches!(decode(r#"{"type":"typing"}"#), Ok(ClientFrame::Typing(t)) if t.active));
-        assert!(matches!(
-            decode(r#"{"type":"orders"}"#),
-            Ok(ClientFrame::Orders(_))
-        ));
-        assert!(matches!(
-            decode(r##"{"type":"order_lookup","number":"#1001","email":"a@b.c"}"##),
-            Ok(ClientFrame::OrderLookup(f)) if f.number == "#1001"
-        ));
-        assert!(matches!(
-            decode(r#"{"type":"order_request","order":"1001","kind":"cancel"}"#),
-            Ok(ClientFrame::OrderRequest(f)) if f.kind == super::super::OrderRequestKind::Cancel && f.reason.is_none()
-        ));
-    }
-
-    #[test]
-    fn order_frame_errors_name_the_field() {
-        let e = decode(r#"{"type":"order_lookup","number":"1001"}"#).unwrap_err();
-        assert_eq!(
-            (e.code, e.field.as_deref()),
-            (ErrorCode::MissingField, Some("email"))
-        );
-        let e = decode(r#"{"type":"order_request","order":"1001","kind":"refund"}"#).unwrap_err();
-        assert_eq!(
-            (e.code, e.field.as_deref()),
-            (ErrorCode::InvalidField, Some("kind"))
-        );
     }
 
     #[test]
