@@ -132,7 +132,11 @@ impl Application {
             settings.token_ttl_secs,
         );
         let shared_settings = Arc::new(settings.clone());
-        let webhooks = crate::webhooks::Webhooks::start(settings.allow_http_webhooks);
+        let webhooks = crate::webhooks::Webhooks::start(
+            settings.allow_http_webhooks,
+            settings.webhook_retry,
+            store.clone(),
+        );
         let chat = ChatService::new(ChatParts {
             store,
             bus,

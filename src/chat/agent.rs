@@ -186,6 +186,7 @@ impl ChatService {
         }
         let message = self.agent_line(agent, client_msg_id, text).await;
         let appended = self.store.append_message(id, message).await?;
+        self.appended(&appended);
         if !appended.duplicate {
             metrics::counter!("shopchat_messages_stored_total", "author" => "agent").increment(1);
         }
@@ -250,6 +251,7 @@ impl ChatService {
                 &self.opening_by_agent(site, visitor, agent).await,
             )
             .await?;
+        self.appended(&appended);
         // A retried duplicate is announced and delivered again, as in `agent_message`.
         if let Some(conv) = self
             .store

@@ -214,6 +214,7 @@ impl ChatService {
             ts: Timestamp::now(),
         };
         let stored = self.store.append_message(&conv.id, message).await.ok()?;
+        self.appended(&stored);
         metrics::counter!("shopchat_messages_stored_total", "author" => "bot").increment(1);
         self.deliver_message(&fresh, &stored.message).await;
         Some(stored.message)

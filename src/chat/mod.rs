@@ -13,6 +13,7 @@ mod bot;
 mod caches;
 mod commerce;
 mod delivery;
+mod events;
 mod idle;
 mod presence;
 mod queue;
@@ -24,10 +25,12 @@ pub use access::TokenRefused;
 pub use admin::{
     AccountError, Invitation, IssuedToken, MemberChange, SiteReport, Suggestion, TranscriptEntry,
 };
+pub use admin::{CreatedEndpoint, EndpointView, MAX_ENDPOINTS, NewEndpoint};
 pub use agent_session::{AgentRefused, AgentSession};
 pub use caches::{Caches, SiteCache, SiteRules};
 pub use commerce::{CustomerContext, Link, OrderRefusal};
 pub use delivery::NodeDelivery;
+pub use events::{EVENT_TYPES, OutboundEvent};
 pub use visitor::{JoinRequest, ShopperSession};
 
 use crate::auth::JwtKeys;
@@ -56,6 +59,8 @@ pub struct Shared {
     cluster: Cluster,
     caches: Caches,
     webhooks: crate::webhooks::Webhooks,
+    /// Outbound events on their way to the site's endpoints (see `events`).
+    events: events::Events,
     settings: Arc<Settings>,
     jwt: JwtKeys,
     shutdown: CancellationToken,
@@ -92,7 +97,9 @@ pub struct ChatParts {
 impl ChatService {
     /// The service over `parts`, with this node's own routing lock and bot slots.
     pub fn new(parts: ChatParts) -> Self {
+        let events = events::Events::start(parts.store.clone(), parts.webhooks.clone());
         let shared = Shared {
+            events,
             store: parts.store,
             bus: parts.bus,
             hub: parts.hub,
@@ -270,6 +277,7 @@ impl ChatService {
             let message = notice_text.and_then(|t| system_message(t, now));
             match self.store.save_conversation(&conv, expected, message).await {
                 Ok((saved, notice)) => {
+                    self.conversation_changed(&loaded, &saved);
                     self.announce(&saved, notice.as_ref(), &before).await;
                     return Ok((saved, notice));
                 }

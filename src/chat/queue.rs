@@ -129,6 +129,7 @@ impl ChatService {
                 },
             )
             .await?;
+        self.appended(&appended);
         let (conv, _) = self
             .change(&appended.message.conversation_id, |c, _| {
                 c.handoff_reason = Some(reason);

@@ -182,6 +182,13 @@ impl ChatService {
                 Ok(None)
             })
             .await?;
+        self.emit(
+            &conv.site_id,
+            super::OutboundEvent::ContactCaptured {
+                conversation: conv.clone(),
+                email: email.as_str().to_owned(),
+            },
+        );
         let text = format!("Thanks! We will reply to {email} as soon as someone is back.");
         if let Some(message) = system_message(text, Timestamp::now())
             && let Ok(stored) = self.store.append_message(&conv.id, message).await

@@ -68,6 +68,10 @@ pub struct SettingsArgs {
     /// Deliver webhooks to plain-http URLs too (development only) [default: false]
     #[arg(long, global = true, env = "SHOPCHAT_ALLOW_HTTP_WEBHOOKS")]
     pub allow_http_webhooks: Option<bool>,
+    /// Milliseconds before a failed webhook delivery is first retried; later retries wait
+    /// 6, 30 and 60 times as long (5 attempts in all) [default: 5000]
+    #[arg(long, global = true, env = "SHOPCHAT_WEBHOOK_RETRY_MS")]
+    pub webhook_retry_ms: Option<u64>,
     /// HTTP worker threads [default: number of cores]
     #[arg(long, global = true, env = "SHOPCHAT_WORKERS")]
     pub workers: Option<usize>,

@@ -53,6 +53,10 @@ impl Settings {
             limits,
             workers: cli.workers.or(file.workers).map(|w| w.max(1)),
             allow_http_webhooks: pick!(l.allow_http_webhooks, false),
+            webhook_retry: positive_ms(
+                "webhook_retry_ms",
+                pick!(l.webhook_retry_ms, d.webhook_retry.as_millis() as u64),
+            )?,
             redis_url: redis_url(cli.redis_url.clone().or(file.redis_url.clone()))?,
             redis_prefix: redis_prefix(pick!(l.redis_prefix, d.redis_prefix))?,
             guards,

@@ -44,6 +44,8 @@ pub struct Settings {
     pub workers: Option<usize>,
     /// Webhooks to plain-http URLs are delivered (development and tests only).
     pub allow_http_webhooks: bool,
+    /// The wait before a failed webhook delivery's first retry (later ones are longer).
+    pub webhook_retry: std::time::Duration,
     /// Redis URL for several nodes, checked to be usable by the Redis client. Not used by
     /// the server yet: a Redis bus needs the Redis store beside it.
     pub redis_url: Option<String>,
@@ -67,6 +69,7 @@ impl Default for Settings {
             limits: Limits::default(),
             workers: None,
             allow_http_webhooks: false,
+            webhook_retry: std::time::Duration::from_secs(5),
             redis_url: None,
             redis_prefix: DEFAULT_REDIS_PREFIX.into(),
             guards: Guards::default(),

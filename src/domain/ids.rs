@@ -130,6 +130,10 @@ id_type!(
     /// A shopper's return or cancellation request on an order, handled by a person.
     RequestId, "request", "rq_"
 );
+id_type!(
+    /// An endpoint of a site's outbound events (signed webhooks to the shop's own stack).
+    EndpointId, "webhook endpoint", "we_"
+);
 
 #[cfg(test)]
 mod tests {

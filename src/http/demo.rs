@@ -4,7 +4,7 @@
 //! is replaced, per request, with the key of the site named [`DEMO_SITE_NAME`].
 
 use super::ApiError;
-use crate::seed::DEMO_SITE_NAME;
+use crate::seed::{DEMO_CUSTOMER_ID, DEMO_SITE_NAME};
 use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
@@ -17,6 +17,8 @@ struct Static;
 
 /// What HTML pages carry where the demo site's public key belongs.
 const PLACEHOLDER: &str = "{{SITE_KEY}}";
+/// What HTML pages carry where the demo customer's id and identity hash belong.
+const CUSTOMER_PLACEHOLDER: &str = "{{DEMO_CUSTOMER}}";
 
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route(
@@ -90,7 +92,14 @@ async fn serve(state: &AppState, name: &str) -> Result<HttpResponse, ApiError> {
         .site_named(DEMO_SITE_NAME)
         .await?
         .ok_or_else(|| ApiError::not_found("demo site"))?;
-    let page = String::from_utf8_lossy(&file.data).replace(PLACEHOLDER, &site.public_key);
+    // The demo customer's verified identity, as a shop's server would compute it.
+    let customer = format!(
+        "{DEMO_CUSTOMER_ID}:{}",
+        crate::auth::identity_hash(&site.identity_secret, DEMO_CUSTOMER_ID)
+    );
+    let page = String::from_utf8_lossy(&file.data)
+        .replace(PLACEHOLDER, &site.public_key)
+        .replace(CUSTOMER_PLACEHOLDER, &customer);
     response.insert_header((header::CACHE_CONTROL, "no-cache"));
     Ok(response.body(page))
 }
@@ -123,6 +132,7 @@ mod tests {
             let file = Static::get(&name).unwrap();
             let text = String::from_utf8_lossy(&file.data);
             assert!(text.contains(PLACEHOLDER), "{name}");
+            assert!(text.contains(CUSTOMER_PLACEHOLDER), "{name}");
             assert!(text.contains("shopchat.q=shopchat.q||[]"), "{name}");
         }
     }

@@ -15,6 +15,7 @@ mod json;
 mod library_api;
 mod metrics;
 pub mod openapi;
+mod outbound_api;
 mod reports_api;
 mod rules_api;
 mod site_scope;
@@ -58,6 +59,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(library_api::routes)
                 .configure(team_api::routes)
                 .configure(reports_api::routes)
+                .configure(outbound_api::routes)
                 .default_service(web::to(|| async { ApiError::not_found("route") })),
         );
 }

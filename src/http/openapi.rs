@@ -4,7 +4,7 @@
 use super::docs::{ErrorDetail, ErrorResponse};
 use super::library_api;
 use super::{agent_api, assets, auth_routes, conversations_api, health, metrics, rules_api};
-use super::{reports_api, team_api};
+use super::{outbound_api, reports_api, team_api};
 use actix_web::{HttpResponse, web};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -46,8 +46,10 @@ impl Modify for BearerAuth {
         library_api::replace_canned, library_api::delete_canned, library_api::preview_canned,
         library_api::suggestions, team_api::invite_agent, team_api::remove_agent,
         reports_api::site_report,
+        outbound_api::list_endpoints, outbound_api::create_endpoint, outbound_api::delete_endpoint,
+        outbound_api::test_endpoint, outbound_api::list_deliveries,
     ),
-    components(schemas(ErrorResponse, ErrorDetail)),
+    components(schemas(ErrorResponse, ErrorDetail, crate::store::DeliveryRecord, crate::store::DeliveryOutcome)),
     modifiers(&BearerAuth)
 )]
 struct ApiDoc;

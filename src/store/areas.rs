@@ -389,3 +389,35 @@ pub trait Commerce: Send + Sync + 'static {
 /// How long a platform delivery id is remembered for deduplication: a week (Shopify retries
 /// for 48 hours, WooCommerce for less).
 pub const WEBHOOK_MEMORY_MS: i64 = 7 * 24 * 60 * 60 * 1000;
+/// Outbound events: a site's webhook endpoints (at most a few per site, checked in the same
+/// write that adds one) and the delivery log owners read, trimmed to the newest entries of
+/// each site as it grows.
+#[async_trait]
+pub trait Outbound: Send + Sync + 'static {
+    /// Adds an endpoint unless its site has `max` already (`Conflict` then).
+    async fn create_endpoint(
+        &self,
+        endpoint: &super::Endpoint,
+        max: usize,
+    ) -> Result<(), StoreError>;
+    /// The site's endpoints, oldest first.
+    async fn endpoints(&self, site: &SiteId) -> Result<Vec<super::Endpoint>, StoreError>;
+    /// Deletes one of the site's endpoints; false if the site has none with this id.
+    async fn delete_endpoint(
+        &self,
+        site: &SiteId,
+        id: &crate::domain::EndpointId,
+    ) -> Result<bool, StoreError>;
+    /// Appends an attempt to its site's log and keeps only the newest `keep` of that site.
+    async fn record_delivery(
+        &self,
+        entry: &super::DeliveryRecord,
+        keep: usize,
+    ) -> Result<(), StoreError>;
+    /// The site's newest `limit` log entries, newest first.
+    async fn deliveries(
+        &self,
+        site: &SiteId,
+        limit: usize,
+    ) -> Result<Vec<super::DeliveryRecord>, StoreError>;
+}

@@ -8,6 +8,7 @@
 //! Every write that returns `Ok` is durable: callers acknowledge to clients only after it.
 
 mod areas;
+mod outbound;
 mod records;
 pub mod redis;
 pub mod sqlite;
@@ -22,8 +23,10 @@ pub use crate::library::{Article, CannedReply, NewArticle, NewCanned};
 pub use crate::report::{DayStats, SiteStats};
 
 pub use areas::{
-    Commerce, Conversations, Directory, Library, Rules, Stats, Visitors, WEBHOOK_MEMORY_MS,
+    Commerce, Conversations, Directory, Library, Outbound, Rules, Stats, Visitors,
+    WEBHOOK_MEMORY_MS,
 };
+pub use outbound::{DeliveryOutcome, DeliveryRecord, Endpoint};
 
 /// A backend's own error, kept as the source of a [`StoreError`] for logs without naming its
 /// type, so nothing above the store knows (or matches on) which backend runs.
@@ -94,15 +97,21 @@ impl StoreError {
 /// Durable state: every area together. One implementation per backend, each area in a file
 /// of its own; the same contract tests run against each. Callers hold an `Arc<dyn Store>` and
 /// bring the area traits into scope with `use crate::store::prelude::*;`.
-pub trait Store: Directory + Conversations + Visitors + Rules + Library + Stats + Commerce {}
+pub trait Store:
+    Directory + Conversations + Visitors + Rules + Library + Stats + Outbound + Commerce
+{
+}
 
-impl<T: Directory + Conversations + Visitors + Rules + Library + Stats + Commerce> Store for T {}
+impl<T: Directory + Conversations + Visitors + Rules + Library + Stats + Outbound + Commerce> Store
+    for T
+{
+}
 
 /// The area traits, imported anonymously, so `use crate::store::prelude::*;` lets a caller
 /// call any store method on a `dyn Store` without naming (or clashing with) the traits.
 pub mod prelude {
     pub use super::{
-        Commerce as _, Conversations as _, Directory as _, Library as _, Rules as _, Stats as _,
-        Store, Visitors as _,
+        Commerce as _, Conversations as _, Directory as _, Library as _, Outbound as _, Rules as _,
+        Stats as _, Store, Visitors as _,
     };
 }

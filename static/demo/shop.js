@@ -52,8 +52,38 @@
     var p = JSON.parse(node.textContent);
     return { sku: p.sku, name: p.name, price: parseFloat(p.offers.price) };
   }
+  // "Sign in" as the demo customer: the page identifies her with the HMAC the shop's server
+  // computed (here: the demo page's, filled in per request), so the chat can show her orders.
+  var ACCOUNT = "demo-shop-signed-in";
+  function account() {
+    var meta = document.querySelector('meta[name="demo-customer"]');
+    var parts = meta ? meta.content.split(":") : [];
+    return parts.length === 2 ? { user_id: parts[0], hash: parts[1], name: "Dana Demo" } : null;
+  }
+  function signIn() {
+    var who = account();
+    var header = document.querySelector("header");
+    if (!who || !header) return;
+    var link = document.createElement("a");
+    link.href = "#";
+    link.id = "demo-account";
+    if (localStorage.getItem(ACCOUNT) === "1") {
+      link.textContent = "Signed in as Dana";
+      shopchat("identify", who);
+    } else {
+      link.textContent = "Sign in as Dana (demo customer)";
+      link.addEventListener("click", function (e) {
+        e.preventDefault();
+        localStorage.setItem(ACCOUNT, "1");
+        location.reload();
+      });
+    }
+    header.insertBefore(link, header.lastElementChild);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     render();
+    signIn();
     var buy = document.querySelector("button.buy");
     if (buy) buy.addEventListener("click", function () {
       var product = pageProduct();

@@ -42,6 +42,11 @@ async fn every_site_route_refuses_an_agent_of_another_site() {
         json!({ "name": "r", "when": "page_view", "conditions": { "all": [{ "fact": "page.path", "op": "eq", "value": "/" }] }, "actions": [{ "type": "tag", "tag": "x" }] }),
     )
     .await;
+    let endpoint = post(
+        format!("/api/v1/sites/{site}/webhooks"),
+        json!({ "url": "https://crm.example/hooks", "events": ["conversation.closed"] }),
+    )
+    .await;
     let me: Value = app.get_json("/api/v1/me", &owner).await;
     let ids = [
         ("{site_id}", site.clone()),
@@ -66,6 +71,10 @@ async fn every_site_route_refuses_an_agent_of_another_site() {
             rule["id"].as_str().unwrap_or_default().to_owned(),
         ),
         ("{agent_id}", me["agent"]["id"].as_str().unwrap().to_owned()),
+        (
+            "{endpoint_id}",
+            endpoint["id"].as_str().unwrap_or_default().to_owned(),
+        ),
     ];
 
     let doc: Value = app

@@ -34,6 +34,7 @@ mod grace_period;
 mod layering;
 mod library;
 mod messages;
+mod outbound_events;
 mod product_rules;
 mod reports;
 mod restart;

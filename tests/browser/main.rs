@@ -31,3 +31,4 @@ mod loading;
 mod look;
 mod orders;
 mod proactive;
+mod webhooks;

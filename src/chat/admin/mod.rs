@@ -8,6 +8,7 @@ mod accounts;
 mod conversations;
 mod health;
 mod library;
+mod outbound;
 mod reports;
 mod rules;
 mod sites;
@@ -16,6 +17,7 @@ mod team;
 
 pub use accounts::{AccountError, IssuedToken};
 pub use conversations::TranscriptEntry;
+pub use outbound::{CreatedEndpoint, EndpointView, MAX_ENDPOINTS, NewEndpoint};
 pub use reports::SiteReport;
 pub use suggestions::Suggestion;
 pub use team::{Invitation, MemberChange};

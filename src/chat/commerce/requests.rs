@@ -4,6 +4,7 @@
 //! is told honestly what happens next. Also the common way an order reaches a person (a stuck
 //! order uses it too): tag, internal note, handoff.
 
+use super::super::events::OutboundEvent;
 use super::super::{ChatError, ChatService, system_message};
 use crate::bus::BusEvent;
 use crate::commerce::{Order, OrderRequest, RequestKind, RequestStatus};
@@ -116,8 +117,9 @@ impl ChatService {
         Ok(stored)
     }
 
-    /// The one place a new request is made known beyond the conversation. For now it is
-    /// counted and logged; outbound `return.requested` webhooks are wired in here.
+    /// The one place a new request is made known beyond the conversation: counted, logged,
+    /// and sent to the site's endpoints as `return.requested` (a cancellation too, with
+    /// `kind: cancel`).
     fn announce_request(&self, request: &OrderRequest) {
         metrics::counter!("shopchat_order_requests_total", "kind" => kind_tag(request.kind))
             .increment(1);
@@ -127,6 +129,20 @@ impl ChatService {
             request = %request.id,
             kind = kind_tag(request.kind),
             "order request created"
+        );
+        self.emit(
+            &request.site_id,
+            OutboundEvent::ReturnRequested {
+                visitor_id: request.visitor_id.clone(),
+                conversation_id: Some(request.conversation_id.clone()),
+                details: serde_json::json!({
+                    "request_id": request.id,
+                    "kind": kind_tag(request.kind),
+                    "order_id": request.order_id,
+                    "order_number": request.order_number,
+                    "reason": request.reason,
+                }),
+            },
         );
     }
 

@@ -174,6 +174,7 @@ impl ShopperSession {
         self.conversation = Some(appended.message.conversation_id.clone());
         self.reach(FunnelStage::Replied, Timestamp::now()).await;
         self.publish_stored(&appended).await;
+        self.service.appended(&appended);
         Ok(appended)
     }
 

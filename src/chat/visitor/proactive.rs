@@ -342,6 +342,7 @@ impl ShopperSession {
         };
         // Not `in_conversation`: a message nobody answered is not a chat, so later rules may
         // still speak (the site's fatigue budget keeps that from becoming nagging).
+        self.service.appended(&appended);
         if !appended.duplicate {
             let author = appended.message.author.kind.as_str();
             metrics::counter!("shopchat_messages_stored_total", "author" => author).increment(1);

@@ -8,7 +8,8 @@
 //!   server secrets. Small and rarely written; one slot makes "unique email" and "the last
 //!   owner stays" single-script checks.
 //! - `{prefix}{site_…}:…` — everything that belongs to one site: visitors, conversations,
-//!   messages, notes, rules, funnels, settings, articles, canned replies.
+//!   messages, notes, rules, funnels, settings, articles, canned replies, webhook endpoints
+//!   and their delivery log (`outbound:endpoints`, `outbound:log`).
 //! - `{prefix}conv-site:{conversation}` and `{prefix}rule-site:{rule}` — tiny immutable
 //!   pointers from an id to its site, for the trait methods that take only that id. They
 //!   are written before the data they point to, so a crash leaves at worst a pointer to

@@ -76,6 +76,7 @@ mod conversations;
 mod directory;
 mod keys;
 mod library;
+mod outbound;
 mod rules;
 mod scripts;
 mod search;

@@ -13,6 +13,7 @@ mod directory;
 mod directory_sql;
 mod errors;
 mod library;
+mod outbound;
 mod readers;
 mod rules;
 mod schema;

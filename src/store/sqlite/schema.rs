@@ -166,10 +166,10 @@ ALTER TABLE agents ADD COLUMN token_generation INTEGER NOT NULL DEFAULT 0;
 "#,
     // The shop's own data (issue 14): customers and orders as the shop's JSON with the
     // columns look-ups need beside it, push-API keys (hash only), platform webhook ids already
-    // handled, commerce settings and shoppers' return/cancel requests. Self-contained: it
-    // touches no earlier table, so it can run before or after any other new migration.
+    // handled, commerce settings and shoppers' return/cancel requests. Self-contained (it
+    // touches no earlier table) and re-runnable (a migration test replays from version 4).
     r#"
-CREATE TABLE commerce_customers (
+CREATE TABLE IF NOT EXISTS commerce_customers (
     site_id    TEXT NOT NULL REFERENCES sites(id) ON DELETE CASCADE,
     id         TEXT NOT NULL,               -- the shop's id
     email      TEXT,
@@ -177,8 +177,8 @@ CREATE TABLE commerce_customers (
     body       TEXT NOT NULL,               -- JSON Customer
     PRIMARY KEY (site_id, id)
 );
-CREATE INDEX commerce_customers_by_email ON commerce_customers (site_id, email, updated_at);
-CREATE TABLE commerce_orders (
+CREATE INDEX IF NOT EXISTS commerce_customers_by_email ON commerce_customers (site_id, email, updated_at);
+CREATE TABLE IF NOT EXISTS commerce_orders (
     site_id     TEXT NOT NULL REFERENCES sites(id) ON DELETE CASCADE,
     id          TEXT NOT NULL,              -- the shop's id
     number_key  TEXT NOT NULL,              -- OrderNumber::key()
@@ -189,10 +189,10 @@ CREATE TABLE commerce_orders (
     body        TEXT NOT NULL,              -- JSON Order
     PRIMARY KEY (site_id, id)
 );
-CREATE INDEX commerce_orders_by_number ON commerce_orders (site_id, number_key);
-CREATE INDEX commerce_orders_by_customer ON commerce_orders (site_id, customer_id, created_at);
-CREATE INDEX commerce_orders_by_email ON commerce_orders (site_id, email, created_at);
-CREATE TABLE commerce_api_keys (
+CREATE INDEX IF NOT EXISTS commerce_orders_by_number ON commerce_orders (site_id, number_key);
+CREATE INDEX IF NOT EXISTS commerce_orders_by_customer ON commerce_orders (site_id, customer_id, created_at);
+CREATE INDEX IF NOT EXISTS commerce_orders_by_email ON commerce_orders (site_id, email, created_at);
+CREATE TABLE IF NOT EXISTS commerce_api_keys (
     id          TEXT PRIMARY KEY,
     site_id     TEXT NOT NULL REFERENCES sites(id) ON DELETE CASCADE,
     name        TEXT NOT NULL,
@@ -200,20 +200,20 @@ CREATE TABLE commerce_api_keys (
     secret_hash TEXT NOT NULL UNIQUE,       -- hex SHA-256; the secret is never stored
     created_at  INTEGER NOT NULL
 );
-CREATE INDEX commerce_api_keys_by_site ON commerce_api_keys (site_id, created_at);
-CREATE TABLE commerce_webhooks (
+CREATE INDEX IF NOT EXISTS commerce_api_keys_by_site ON commerce_api_keys (site_id, created_at);
+CREATE TABLE IF NOT EXISTS commerce_webhooks (
     site_id TEXT NOT NULL REFERENCES sites(id) ON DELETE CASCADE,
     source  TEXT NOT NULL,                  -- shopify, woocommerce
     id      TEXT NOT NULL,                  -- the platform's delivery id
     at      INTEGER NOT NULL,
     PRIMARY KEY (site_id, source, id)
 );
-CREATE INDEX commerce_webhooks_by_age ON commerce_webhooks (at);
-CREATE TABLE commerce_settings (
+CREATE INDEX IF NOT EXISTS commerce_webhooks_by_age ON commerce_webhooks (at);
+CREATE TABLE IF NOT EXISTS commerce_settings (
     site_id TEXT PRIMARY KEY REFERENCES sites(id) ON DELETE CASCADE,
     body    TEXT NOT NULL                   -- JSON CommerceSettings
 );
-CREATE TABLE commerce_requests (
+CREATE TABLE IF NOT EXISTS commerce_requests (
     id              TEXT PRIMARY KEY,
     site_id         TEXT NOT NULL REFERENCES sites(id) ON DELETE CASCADE,
     order_id        TEXT NOT NULL,
@@ -223,9 +223,11 @@ CREATE TABLE commerce_requests (
     created_at      INTEGER NOT NULL,
     body            TEXT NOT NULL           -- JSON OrderRequest (status: the column wins)
 );
-CREATE INDEX commerce_requests_by_order ON commerce_requests (site_id, order_id, created_at);
-CREATE INDEX commerce_requests_open ON commerce_requests (conversation_id, order_id, kind, status);
+CREATE INDEX IF NOT EXISTS commerce_requests_by_order ON commerce_requests (site_id, order_id, created_at);
+CREATE INDEX IF NOT EXISTS commerce_requests_open ON commerce_requests (conversation_id, order_id, kind, status);
 "#,
+    // Outbound events: webhook endpoints and their delivery log (issue 14).
+    super::outbound::MIGRATION,
 ];
 
 /// Brings the schema up to date in one transaction.

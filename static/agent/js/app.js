@@ -22,6 +22,7 @@ const VIEWS = [
   { name: 'replies', label: 'Canned replies', owner: true, load: () => import('./owner/canned.js') },
   { name: 'agents', label: 'Agents', owner: true, load: () => import('./owner/agents.js') },
   { name: 'reports', label: 'Reports', owner: true, load: () => import('./owner/reports.js') },
+  { name: 'webhooks', label: 'Webhooks', owner: true, load: () => import('./owner/webhooks.js') },
 ];
 
 const app = document.getElementById('app');

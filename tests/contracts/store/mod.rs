@@ -8,6 +8,7 @@ mod commerce_keys;
 mod conversations;
 mod directory;
 mod library;
+mod outbound;
 mod redis;
 mod rules;
 mod search;

@@ -3,6 +3,10 @@
 //! default), starter trigger rules and knowledge-base articles, so the widget, the bot and
 //! the dashboard work in the first minute.
 
+mod demo_orders;
+
+pub use demo_orders::DEMO_CUSTOMER_ID;
+
 use crate::auth::{generate_password, hash_password};
 use crate::config::Settings;
 use crate::domain::{Email, Origin, Role, random_token};
@@ -97,6 +101,7 @@ pub(crate) async fn first_run(
     for article in starter_articles() {
         store.create_article(&site.id, article).await?;
     }
+    demo_orders::seed_demo_orders(store, &site.id, crate::domain::Timestamp::now()).await?;
     tracing::warn!(
         email = FIRST_OWNER_EMAIL,
         password = %password,
