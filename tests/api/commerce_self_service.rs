@@ -6,6 +6,7 @@
 //! stays out of a chat an agent has. Orders are written into the store before the server
 //! starts, as the shop's systems would have sent them.
 
+use crate::common::http_peer::read_request;
 use crate::common::seed::{SeedPlan, seed_plan};
 use crate::common::{Shopper, TestApp, start, test_settings};
 use serde_json::{Value, json};
@@ -15,6 +16,8 @@ use shopchat::domain::SiteId;
 use shopchat::store::prelude::*;
 use shopchat::store::sqlite::SqliteStore;
 use tempfile::TempDir;
+use tokio::io::AsyncWriteExt;
+use tokio::sync::mpsc;
 
 const DAY: i64 = 24 * 60 * 60 * 1000;
 
@@ -77,7 +80,9 @@ async fn shop_with(orders: Vec<(bool, Order)>) -> (TestApp, String, TempDir) {
     }
     let secret = store.site(&site).await.unwrap().unwrap().identity_secret;
     store.close().await;
-    let app = start(test_settings(dir.path()), seed).await;
+    let mut settings = test_settings(dir.path());
+    settings.allow_http_webhooks = true;
+    let app = start(settings, seed).await;
     (app, secret, dir)
 }
 
@@ -413,6 +418,23 @@ async fn a_stuck_order_goes_to_a_person_with_a_note_and_no_cheerful_status() {
     app.stop().await;
 }
 
+/// The shop's own stack: an endpoint that answers 200 and hands each event's body over.
+async fn events_receiver() -> (String, mpsc::UnboundedReceiver<Value>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/events", listener.local_addr().unwrap());
+    let (tx, rx) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            if let Some((_, raw)) = read_request(&mut socket).await {
+                let ok = "HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n";
+                let _ = socket.write_all(ok.as_bytes()).await;
+                let _ = tx.send(serde_json::from_str(&raw).unwrap_or(Value::Null));
+            }
+        }
+    });
+    (url, rx)
+}
+
 #[tokio::test]
 async fn a_return_request_is_made_once_handed_off_and_the_shopper_told_the_truth() {
     let (app, secret, _dir) = shop_with(vec![(
@@ -429,6 +451,12 @@ async fn a_return_request_is_made_once_handed_off_and_the_shopper_told_the_truth
     let owner = app.owner_token().await;
     app.add_article(&owner, "Do you ship abroad?", "Yes, to all of Europe.")
         .await;
+    let (url, mut events) = events_receiver().await;
+    let endpoint = json!({ "url": url, "events": ["return.requested"] });
+    let created = app
+        .post(&app.site_path("/webhooks"), &owner, endpoint)
+        .await;
+    assert_eq!(created.status(), 201, "{:?}", created.text().await);
     let mut eva = shopper_as(&app, Some(verified(&secret, "cust-1"))).await;
     eva.send(json!({ "type": "orders" })).await;
     let (cards, _) = eva.recv_type("orders").await;
@@ -484,7 +512,17 @@ async fn a_return_request_is_made_once_handed_off_and_the_shopper_told_the_truth
             .contains(&json!("return")),
         "{transcript}"
     );
+    // The shop's stack hears of it once, with the order.
+    let event = tokio::time::timeout(crate::common::DEADLINE, events.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(event["type"], "return.requested", "{event}");
+    assert_eq!(event["data"]["order_number"], "#1004", "{event}");
+    assert_eq!(event["data"]["kind"], "return");
+    assert_eq!(event["data"]["conversation_id"], conversation.as_str());
     app.stop().await;
+    assert!(events.try_recv().is_err(), "one request, one event");
 }
 
 #[tokio::test]
