@@ -164,6 +164,9 @@ impl Application {
             new_conversations: Arc::new(crate::guards::Budget::per_minute(
                 settings.guards.new_conversations_per_addr_per_min,
             )),
+            push_budget: Arc::new(crate::guards::Budget::per_minute(
+                crate::chat::PUSH_REQUESTS_PER_MIN,
+            )),
         };
 
         chat.start_presence();

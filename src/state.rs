@@ -31,4 +31,6 @@ pub struct AppState {
     pub new_visitors: Arc<Budget<ClientAddr>>,
     /// New conversations per client address.
     pub new_conversations: Arc<Budget<ClientAddr>>,
+    /// Push-API requests per API key, so one shop's sync cannot starve the node.
+    pub push_budget: Arc<Budget<crate::domain::ApiKeyId>>,
 }

@@ -28,6 +28,10 @@ pub use admin::{
 pub use admin::{CreatedEndpoint, EndpointView, MAX_ENDPOINTS, NewEndpoint};
 pub use agent_session::{AgentRefused, AgentSession};
 pub use caches::{Caches, SiteCache, SiteRules};
+pub use commerce::{
+    CommerceSettingsChange, CommerceSettingsView, Delivery, HookError, HookOutcome, KEY_PREFIX,
+    MAX_IMPORT, NewApiKey, PUSH_REQUESTS_PER_MIN, Source,
+};
 pub use commerce::{CustomerContext, Link, OrderRefusal};
 pub use delivery::NodeDelivery;
 pub use events::{EVENT_TYPES, OutboundEvent};

@@ -16,12 +16,15 @@ mod limits;
 mod merge;
 mod money;
 mod order;
+pub mod platform;
 mod records;
 mod shipment;
+pub mod shopify;
 pub mod stuck;
 #[cfg(test)]
 mod tests;
 pub mod view;
+pub mod woocommerce;
 
 pub use customer::Customer;
 pub use ids::{CommerceIdError, ExternalId, OrderNumber};

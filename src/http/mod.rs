@@ -5,6 +5,8 @@ mod agent_api;
 mod assets;
 pub mod auth_routes;
 mod caller;
+mod commerce_admin;
+mod commerce_api;
 mod conversations_api;
 mod dashboard;
 mod demo;
@@ -18,6 +20,7 @@ pub mod openapi;
 mod outbound_api;
 mod reports_api;
 mod rules_api;
+mod shop_hooks;
 mod site_scope;
 mod team_api;
 
@@ -43,6 +46,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(assets::routes)
         .configure(demo::routes)
         .configure(dashboard::routes)
+        .configure(shop_hooks::routes)
         .service(
             web::scope("/api/v1")
                 // Answers carry tokens and shoppers' data: never cached by a browser or a
@@ -60,6 +64,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(team_api::routes)
                 .configure(reports_api::routes)
                 .configure(outbound_api::routes)
+                .configure(commerce_admin::routes)
+                .configure(commerce_api::routes)
                 .default_service(web::to(|| async { ApiError::not_found("route") })),
         );
 }

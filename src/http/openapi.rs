@@ -4,7 +4,7 @@
 use super::docs::{ErrorDetail, ErrorResponse};
 use super::library_api;
 use super::{agent_api, assets, auth_routes, conversations_api, health, metrics, rules_api};
-use super::{outbound_api, reports_api, team_api};
+use super::{commerce_admin, commerce_api, outbound_api, reports_api, shop_hooks, team_api};
 use actix_web::{HttpResponse, web};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -20,6 +20,16 @@ impl Modify for BearerAuth {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+        // The push API's per-site key (`shk_…`), never an agent's JWT.
+        components.add_security_scheme(
+            "push_key",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("shk_ API key")
                     .build(),
             ),
         );
@@ -48,6 +58,10 @@ impl Modify for BearerAuth {
         reports_api::site_report,
         outbound_api::list_endpoints, outbound_api::create_endpoint, outbound_api::delete_endpoint,
         outbound_api::test_endpoint, outbound_api::list_deliveries,
+        commerce_admin::list_keys, commerce_admin::create_key, commerce_admin::revoke_key,
+        commerce_admin::get_settings, commerce_admin::put_settings, commerce_admin::get_order,
+        commerce_admin::get_customer, commerce_api::put_customer, commerce_api::put_order,
+        commerce_api::put_shipment, commerce_api::import, shop_hooks::shopify, shop_hooks::woocommerce,
     ),
     components(schemas(ErrorResponse, ErrorDetail, crate::store::DeliveryRecord, crate::store::DeliveryOutcome)),
     modifiers(&BearerAuth)

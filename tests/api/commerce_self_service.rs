@@ -626,3 +626,47 @@ async fn a_return_in_words_must_name_the_order_and_a_policy_question_stays_the_b
     assert!(!text.contains("1006"), "{text}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn with_self_service_off_the_widget_hides_it_and_the_bot_answers_as_before() {
+    let (app, secret, _dir) = shop_with(vec![(
+        false,
+        order(
+            "1007",
+            "cust-1",
+            "eva@example.com",
+            3,
+            Some(("in_transit", 1)),
+        ),
+    )])
+    .await;
+    let owner = app.owner_token().await;
+    let path = app.site_path("/commerce/settings");
+    let changed = app
+        .put(&path, &owner, json!({ "self_service": false }))
+        .await;
+    assert_eq!(changed.status(), 200, "{:?}", changed.text().await);
+
+    let mut eva = app.shopper().await;
+    let welcome = eva.hello(json!({})).await;
+    assert_eq!(welcome["appearance"]["self_service"], false, "{welcome}");
+    eva.send(json!({ "type": "event", "name": "identify", "props": verified(&secret, "cust-1") }))
+        .await;
+    eva.send(json!({ "type": "orders" })).await;
+    let (error, _) = eva.recv_type("error").await;
+    assert_eq!(error["code"], "not_allowed", "{error}");
+    eva.send(json!({ "type": "order_lookup", "number": "1007", "email": "eva@example.com" }))
+        .await;
+    let (error, _) = eva.recv_type("error").await;
+    assert_eq!(error["code"], "not_allowed", "{error}");
+    ask(&mut eva, "o1", "where is my order?").await;
+    eva.recv_type("ack").await;
+    let after = eva.drain().await;
+    assert!(
+        after
+            .iter()
+            .all(|f| f["type"] != "orders" && !f["text"].as_str().unwrap_or("").contains("1007")),
+        "{after:?}"
+    );
+    app.stop().await;
+}

@@ -24,6 +24,7 @@ mod common;
 mod support;
 
 mod chat;
+mod commerce;
 mod console;
 mod dashboard;
 mod demo_shop;

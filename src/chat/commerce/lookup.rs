@@ -126,6 +126,15 @@ impl Default for SelfServiceGuards {
     }
 }
 
+impl SelfServiceGuards {
+    /// Drops this node's copy of a site's commerce settings after an owner changed them.
+    pub(crate) fn forget(&self, site: &SiteId) {
+        if let Ok(mut map) = self.settings.write() {
+            map.remove(site);
+        }
+    }
+}
+
 impl ChatService {
     /// The site's commerce settings through this node's short-lived copy; `None` when the
     /// store cannot say (self-service then stays off rather than guessing).

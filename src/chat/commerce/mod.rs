@@ -4,12 +4,20 @@
 
 mod context;
 mod facts;
+mod hooks;
+mod ingest;
+mod keys;
 mod lookup;
 mod requests;
 mod self_service;
+mod settings;
 
 pub use context::{CustomerContext, Link};
+pub use hooks::{Delivery, HookError, HookOutcome};
+pub use ingest::{MAX_IMPORT, Source};
+pub use keys::{KEY_PREFIX, NewApiKey, PUSH_REQUESTS_PER_MIN};
 pub use lookup::OrderRefusal;
 pub(crate) use lookup::SelfServiceGuards;
 pub(crate) use requests::clean_reason;
 pub(crate) use self_service::{Asker, bot_may_answer};
+pub use settings::{CommerceSettingsChange, CommerceSettingsView};
