@@ -7,6 +7,7 @@ pub mod auth_routes;
 mod caller;
 mod commerce_admin;
 mod commerce_api;
+mod commerce_pane_api;
 mod conversations_api;
 mod dashboard;
 mod demo;
@@ -59,6 +60,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(auth_routes::routes)
                 .configure(agent_api::routes)
                 .configure(conversations_api::routes)
+                .configure(commerce_pane_api::routes)
                 .configure(rules_api::routes)
                 .configure(library_api::routes)
                 .configure(team_api::routes)

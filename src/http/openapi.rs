@@ -1,6 +1,7 @@
 //! `/api/v1/openapi.json`: the HTTP API described for integrators and API tools, generated
 //! from the handlers' annotations so it cannot drift from the routes.
 
+use super::commerce_pane_api;
 use super::docs::{ErrorDetail, ErrorResponse};
 use super::library_api;
 use super::{agent_api, assets, auth_routes, conversations_api, health, metrics, rules_api};
@@ -55,7 +56,7 @@ impl Modify for BearerAuth {
         library_api::list_canned, library_api::create_canned, library_api::get_canned,
         library_api::replace_canned, library_api::delete_canned, library_api::preview_canned,
         library_api::suggestions, team_api::invite_agent, team_api::remove_agent,
-        reports_api::site_report,
+        reports_api::site_report, commerce_pane_api::customer,
         outbound_api::list_endpoints, outbound_api::create_endpoint, outbound_api::delete_endpoint,
         outbound_api::test_endpoint, outbound_api::list_deliveries,
         commerce_admin::list_keys, commerce_admin::create_key, commerce_admin::revoke_key,

@@ -78,14 +78,29 @@ pub struct Sender<'a> {
     pub email: &'a str,
 }
 
+/// The shop's own records for the conversation's shopper, as template views the caller built
+/// (`crate::commerce::view`): money and dates already formatted. Passed in rather than loaded,
+/// so this module stays pure; empty when the shopper is not linked to the shop's records.
+#[derive(Debug, Clone, Default)]
+pub struct ShopData {
+    /// `customer.*`: who the shopper is to the shop.
+    pub customer: Option<Value>,
+    /// `order.*` views of the customer's recent orders, newest first.
+    pub orders: Vec<Value>,
+}
+
 /// The variables a canned reply may use in this conversation: `shopper`, `cart`, `product`,
-/// `order` (the latest), `orders` (oldest first), `agent` and `conversation`. `visitor` is
-/// the shopper's browsing state, live or stored; without it only ids and the agent are known.
+/// `order` (the latest), `orders` (oldest first), `customer`, `agent` and `conversation`.
+/// `visitor` is the shopper's browsing state, live or stored; without it only ids and the
+/// agent are known. The shop's orders (`shop`) win over the ones the browser reported with
+/// `track('purchase')`: they carry status and tracking, and the shop is the authority; the
+/// browser's stay the fallback for shops that send nothing.
 pub fn context(
     visitor: Option<&VisitorState>,
     visitor_id: &VisitorId,
     agent: Sender<'_>,
     conversation_id: &ConversationId,
+    shop: &ShopData,
 ) -> minijinja::Value {
     let attribute = |key: &str| {
         visitor
@@ -127,8 +142,13 @@ pub fn context(
             "currency": currency,
             "url": visitor.and_then(|v| v.current_page.as_ref()).map(|page| page.url.clone()),
         })),
-        "order": orders.and_then(|o| o.back()).map(order_view),
-        "orders": orders.map(|o| o.iter().map(order_view).collect::<Vec<_>>()).unwrap_or_default(),
+        "order": shop.orders.first().cloned().or_else(|| orders.and_then(|o| o.back()).map(order_view)),
+        "orders": if shop.orders.is_empty() {
+            orders.map(|o| o.iter().map(order_view).collect::<Vec<_>>()).unwrap_or_default()
+        } else {
+            shop.orders.iter().rev().cloned().collect()
+        },
+        "customer": shop.customer,
         "agent": { "name": agent.name, "email": agent.email },
     });
     drop_nulls(&mut ctx);
@@ -206,7 +226,13 @@ mod tests {
             Timestamp(3),
         );
         let visitor = VisitorId::generate();
-        let ctx = context(Some(&v), &visitor, agent(), &ConversationId::generate());
+        let ctx = context(
+            Some(&v),
+            &visitor,
+            agent(),
+            &ConversationId::generate(),
+            &ShopData::default(),
+        );
         let text = render(
             "Hi {{ shopper.name }} ({{ shopper.email }}), your cart is {{ cart.total_formatted }} \
              with {{ cart.count }} item: {{ cart.items[0].name }}. Order {{ order.id }}: \
@@ -233,6 +259,7 @@ mod tests {
             &VisitorId::generate(),
             agent(),
             &ConversationId::generate(),
+            &ShopData::default(),
         );
         let text = render(
             "[{{ shopper.name }}][{{ cart.total_formatted }}][{{ order.status }}][{{ product.url }}][{{ nothing.at.all }}]",
@@ -252,8 +279,57 @@ mod tests {
             &VisitorId::generate(),
             agent(),
             &ConversationId::generate(),
+            &ShopData::default(),
         );
         assert_eq!(render("[{{ shopper.name }}]", &ctx, 4000).unwrap(), "[]");
+    }
+
+    #[test]
+    fn the_shops_order_wins_over_the_browsers_and_customer_is_filled() {
+        let mut v = VisitorState::first_visit(Timestamp(0));
+        v.apply(
+            &event(
+                "purchase",
+                json!({ "order_id": "A-7", "total": 20, "currency": "EUR" }),
+            ),
+            Timestamp(3),
+        );
+        let shop = ShopData {
+            customer: Some(json!({ "orders_count": 4, "total_spent": "€420.00", "name": null })),
+            orders: vec![
+                json!({ "id": "#1002", "number": "#1002", "status": "in transit",
+                        "tracking_url": "https://track.example/1", "carrier": "DHL" }),
+                json!({ "id": "#1001", "number": "#1001", "status": "delivered" }),
+            ],
+        };
+        let ctx = context(
+            Some(&v),
+            &VisitorId::generate(),
+            agent(),
+            &ConversationId::generate(),
+            &shop,
+        );
+        let text = render(
+            "{{ order.number }} {{ order.status }} via {{ order.carrier }}: {{ order.tracking_url }} \
+             [{{ customer.name }}] {{ customer.orders_count }} orders, {{ customer.total_spent }}; \
+             {% for o in orders %}{{ o.id }} {% endfor %}",
+            &ctx,
+            4000,
+        )
+        .unwrap();
+        assert_eq!(
+            text,
+            "#1002 in transit via DHL: https://track.example/1 [] 4 orders, €420.00; #1001 #1002 "
+        );
+        // Without the shop's data the browser's order stays the fallback.
+        let ctx = context(
+            Some(&v),
+            &VisitorId::generate(),
+            agent(),
+            &ConversationId::generate(),
+            &ShopData::default(),
+        );
+        assert_eq!(render("{{ order.id }}", &ctx, 4000).unwrap(), "A-7");
     }
 
     #[test]

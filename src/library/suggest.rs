@@ -8,6 +8,11 @@
 //! [`crate::library::kb`] documents (divided by the IDF of a word found in one document), so they
 //! read alike whatever the library's size. Every item sharing a word with the message is a
 //! candidate: an agent picks one or none, so unlike the bot there is no threshold.
+//!
+//! The shopper's latest order moves canned replies up ([`OrderFocus`]): a shopper whose
+//! parcel is in transit asking "where is it?" wants the reply with the tracking link, one
+//! whose order was cancelled the one about the refund. Words alone cannot know that ("where
+//! is it" is all stop words), the shop's records can.
 
 use super::{Article, CannedReply};
 use crate::domain::{ArticleId, CannedId};
@@ -17,6 +22,74 @@ use bm25::{Language, SearchEngineBuilder};
 pub const MAX_SUGGESTIONS: usize = 5;
 /// Longest message text ranked; longer text is cut, which keeps ranking cheap on abuse.
 const MAX_QUERY_CHARS: usize = 1000;
+/// Added to a reply that fits the order's state when the message asks about an order: more
+/// than one exactly matching word is worth (1.0 after normalisation), so the fitting reply
+/// leads unless another one matches the words clearly better.
+const ORDER_BONUS: f32 = 2.0;
+/// Multiplies the score of a matching reply that fits the order's state when the message is
+/// about something else ("which size?"): a tie-breaker, never a reason to be shown.
+const ORDER_NUDGE: f32 = 1.25;
+
+/// What the shopper's latest order is doing, read by the caller from the shop's records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderFocus {
+    /// Not shipped yet.
+    Preparing,
+    /// A parcel is on its way (not delivered, not failed).
+    OnItsWay,
+    /// Delivered.
+    Delivered,
+    /// Looks stuck (no movement, overdue, a failed delivery): the apology, not the status.
+    Stuck,
+    /// Cancelled, refunded or payment failed.
+    Cancelled,
+}
+
+impl OrderFocus {
+    /// Text in a reply (lower-cased shortcut, title, body; template variables included) that
+    /// says it fits this state.
+    fn cues(self) -> &'static [&'static str] {
+        match self {
+            OrderFocus::Preparing => &[
+                "order.status",
+                "prepar",
+                "dispatch",
+                "ship within",
+                "ships within",
+                "not shipped",
+                "versand",
+            ],
+            OrderFocus::OnItsWay => &[
+                "order.tracking_url",
+                "order.tracking_number",
+                "order.carrier",
+                "order.estimated_delivery",
+                "tracking",
+                "in transit",
+                "on its way",
+                "sendungsverfolgung",
+                "unterwegs",
+            ],
+            OrderFocus::Delivered => &["delivered", "zugestellt", "angekommen"],
+            OrderFocus::Stuck => &[
+                "delay",
+                "look into",
+                "investigat",
+                "lost",
+                "verzög",
+                "nachforsch",
+            ],
+            OrderFocus::Cancelled => &["cancel", "refund", "storn", "erstatt"],
+        }
+    }
+}
+
+/// Word beginnings that make a message a question about an order (English and German, the
+/// widget's languages): "where is it?", "when does it arrive?", "wo bleibt mein Paket?".
+const ORDER_WORDS: &[&str] = &[
+    "where", "when", "order", "package", "parcel", "deliver", "arriv", "ship", "track", "refund",
+    "cancel", "wo", "wann", "bestell", "paket", "liefer", "sendung", "storn",
+];
 
 /// What a suggestion points at.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,12 +109,14 @@ pub struct Suggestion {
     pub score: f32,
 }
 
-/// The site's replies and articles that match `message`, best first, at most `limit`.
+/// The site's replies and articles that match `message`, best first, at most `limit`;
+/// `focus` (the shopper's latest order, if the shop linked one) moves fitting replies up.
 pub fn rank(
     message: &str,
     canned: &[CannedReply],
     articles: &[Article],
     language: Language,
+    focus: Option<OrderFocus>,
     limit: usize,
 ) -> Vec<Suggestion> {
     let sources: Vec<(Source, String)> = canned
@@ -75,8 +150,14 @@ pub fn rank(
         return Vec::new();
     }
     let query: String = message.chars().take(MAX_QUERY_CHARS).collect();
-    engine
-        .search(&query, limit)
+    // With an order to weigh, every hit is scored: a fitting reply may climb from below the cut.
+    let wanted = if focus.is_some() {
+        sources.len()
+    } else {
+        limit
+    };
+    let mut ranked: Vec<Suggestion> = engine
+        .search(&query, wanted)
         .into_iter()
         .filter_map(|hit| {
             let (source, _) = sources.get(hit.document.id as usize)?;
@@ -85,117 +166,66 @@ pub fn rank(
                 score: hit.score / unit,
             })
         })
-        .collect()
+        .collect();
+    if let Some(focus) = focus {
+        weigh_order(&mut ranked, &query, canned, focus);
+    }
+    ranked.truncate(limit);
+    ranked
+}
+
+/// Moves the canned replies that fit the order's state up. When the message asks about an
+/// order they get [`ORDER_BONUS`] — and become candidates even without a shared word, as
+/// "where is it?" has none; otherwise a matching one only gets [`ORDER_NUDGE`]. Best first.
+fn weigh_order(
+    ranked: &mut Vec<Suggestion>,
+    message: &str,
+    canned: &[CannedReply],
+    focus: OrderFocus,
+) {
+    let asked = asks_about_order(message);
+    for reply in canned {
+        let text = format!(
+            "{}\n{}\n{}",
+            reply.shortcut,
+            reply.title.as_deref().unwrap_or_default(),
+            reply.body
+        )
+        .to_lowercase();
+        if !focus.cues().iter().any(|cue| text.contains(cue)) {
+            continue;
+        }
+        let source = Source::Canned(reply.id.clone());
+        match ranked.iter_mut().find(|s| s.source == source) {
+            Some(hit) if asked => hit.score += ORDER_BONUS,
+            Some(hit) => hit.score *= ORDER_NUDGE,
+            None if asked => ranked.push(Suggestion {
+                source,
+                score: ORDER_BONUS,
+            }),
+            None => {}
+        }
+    }
+    ranked.sort_by(|a, b| b.score.total_cmp(&a.score));
+}
+
+/// Whether a message asks about an order: one of its words begins like one of
+/// [`ORDER_WORDS`] ("wo" only as a whole word, it begins too many others).
+fn asks_about_order(message: &str) -> bool {
+    message
+        .to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .any(|word| {
+            ORDER_WORDS.iter().any(|stem| {
+                if *stem == "wo" {
+                    word == "wo"
+                } else {
+                    word.starts_with(stem)
+                }
+            })
+        })
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::{SiteId, Timestamp};
-
-    fn site() -> SiteId {
-        SiteId::parse("site_testtesttest").unwrap()
-    }
-
-    fn canned(shortcut: &str, title: Option<&str>, body: &str) -> CannedReply {
-        CannedReply {
-            id: CannedId::generate(),
-            site_id: site(),
-            shortcut: shortcut.into(),
-            title: title.map(str::to_owned),
-            body: body.into(),
-            created_at: Timestamp(0),
-            updated_at: Timestamp(0),
-        }
-    }
-
-    fn article(question: &str, answer: &str) -> Article {
-        Article {
-            id: ArticleId::generate(),
-            site_id: site(),
-            question: question.into(),
-            answer: answer.into(),
-            created_at: Timestamp(0),
-            updated_at: Timestamp(0),
-        }
-    }
-
-    fn library() -> (Vec<CannedReply>, Vec<Article>) {
-        (
-            vec![
-                canned(
-                    "size",
-                    Some("Size advice"),
-                    "Our sizes run small: take one size up. Your cart is {{ cart.total }}.",
-                ),
-                canned("thanks", None, "Thank you for shopping with us!"),
-                canned("ship", Some("Shipping times"), "We ship within 24 hours."),
-            ],
-            vec![
-                article(
-                    "How long does delivery take?",
-                    "Delivery takes 2-3 working days.",
-                ),
-                article(
-                    "How do I find my size?",
-                    "Every product page has a size chart.",
-                ),
-            ],
-        )
-    }
-
-    #[test]
-    fn a_size_question_ranks_the_size_reply_and_article_first() {
-        let (canned, articles) = library();
-        let ranked = rank(
-            "which size should I take?",
-            &canned,
-            &articles,
-            Language::English,
-            MAX_SUGGESTIONS,
-        );
-        assert_eq!(ranked[0].source, Source::Canned(canned[0].id.clone()));
-        assert!(
-            ranked
-                .iter()
-                .any(|s| s.source == Source::Article(articles[1].id.clone())),
-            "the size article is a candidate too"
-        );
-        assert!(ranked.windows(2).all(|w| w[0].score >= w[1].score));
-        assert!(
-            ranked
-                .iter()
-                .all(|s| s.source != Source::Canned(canned[1].id.clone())),
-            "the thank-you reply shares no word with the question"
-        );
-    }
-
-    #[test]
-    fn articles_win_when_they_match_better() {
-        let (canned, articles) = library();
-        let ranked = rank(
-            "how long does delivery take",
-            &canned,
-            &articles,
-            Language::English,
-            MAX_SUGGESTIONS,
-        );
-        assert_eq!(ranked[0].source, Source::Article(articles[0].id.clone()));
-    }
-
-    #[test]
-    fn nothing_to_rank_or_nothing_matching_is_empty() {
-        let (canned, articles) = library();
-        assert!(rank("asdf", &canned, &articles, Language::English, 5).is_empty());
-        assert!(rank("size", &[], &[], Language::English, 5).is_empty());
-        assert!(rank("size", &canned, &articles, Language::English, 0).is_empty());
-    }
-
-    #[test]
-    fn at_most_the_limit() {
-        let canned: Vec<CannedReply> = (0..8)
-            .map(|i| canned(&format!("s{i}"), None, "size help"))
-            .collect();
-        assert_eq!(rank("size", &canned, &[], Language::English, 5).len(), 5);
-    }
-}
+mod tests;

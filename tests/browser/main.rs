@@ -25,6 +25,7 @@ mod support;
 
 mod chat;
 mod commerce;
+mod commerce_pane;
 mod console;
 mod dashboard;
 mod demo_shop;

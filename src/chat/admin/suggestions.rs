@@ -5,7 +5,7 @@
 use crate::chat::{ChatError, ChatService};
 use crate::conversation::Conversation;
 use crate::domain::VisitorState;
-use crate::library::canned::{self, RenderError};
+use crate::library::canned::{self, RenderError, ShopData};
 use crate::library::kb::language_for;
 use crate::library::suggest::{self, MAX_SUGGESTIONS, Source};
 use crate::store::{Agent, Article, CannedReply};
@@ -46,9 +46,10 @@ impl ChatService {
         )
     }
 
-    /// A canned reply filled in with this conversation's shopper, cart, product, order and
-    /// the calling agent. The outer error is the store's; the inner one says why the
-    /// template did not render here (the owner's to fix, answered as such).
+    /// A canned reply filled in with this conversation's shopper, cart, product, order (the
+    /// shop's own when it linked the shopper), customer and the calling agent. The outer
+    /// error is the store's; the inner one says why the template did not render here (the
+    /// owner's to fix, answered as such).
     pub async fn preview_canned(
         &self,
         conv: &Conversation,
@@ -56,12 +57,15 @@ impl ChatService {
         agent: &Agent,
     ) -> Result<Result<String, RenderError>, ChatError> {
         let visitor = self.shopper_state(conv).await?;
-        Ok(self.render_for(reply, visitor.as_ref(), agent, conv))
+        let (shop, _) = self.agent_shop_data(conv).await;
+        Ok(self.render_for(reply, visitor.as_ref(), &shop, agent, conv))
     }
 
     /// Up to [`MAX_SUGGESTIONS`] canned replies (rendered) and articles ranked against the
     /// shopper's last message, with that message; `None` if the shopper has written nothing.
-    /// Ranking follows the site's first language, as the bot's does. A reply whose template
+    /// Ranking follows the site's first language, as the bot's does, and the state of the
+    /// shopper's latest order in the shop's records moves fitting replies up (the tracking
+    /// reply first for a parcel in transit). A reply whose template
     /// cannot render here is left out rather than failing the list; its preview names the
     /// error.
     pub async fn suggestions(
@@ -77,8 +81,16 @@ impl ChatService {
         let articles = self.store.list_articles(site).await?;
         let settings = self.store.chat_settings(site).await?;
         let language = language_for(settings.languages.first().map(String::as_str));
-        let ranked = suggest::rank(&last.text, &replies, &articles, language, MAX_SUGGESTIONS);
         let visitor = self.shopper_state(conv).await?;
+        let (shop, focus) = self.agent_shop_data(conv).await;
+        let ranked = suggest::rank(
+            &last.text,
+            &replies,
+            &articles,
+            language,
+            focus,
+            MAX_SUGGESTIONS,
+        );
         let mut items = Vec::with_capacity(ranked.len());
         for hit in ranked {
             match hit.source {
@@ -86,7 +98,8 @@ impl ChatService {
                     let Some(reply) = replies.iter().find(|r| r.id == id) else {
                         continue;
                     };
-                    let Ok(text) = self.render_for(reply, visitor.as_ref(), agent, conv) else {
+                    let Ok(text) = self.render_for(reply, visitor.as_ref(), &shop, agent, conv)
+                    else {
                         continue;
                     };
                     items.push(Suggestion::Canned {
@@ -114,6 +127,7 @@ impl ChatService {
         &self,
         reply: &CannedReply,
         visitor: Option<&VisitorState>,
+        shop: &ShopData,
         agent: &Agent,
         conv: &Conversation,
     ) -> Result<String, RenderError> {
@@ -121,7 +135,7 @@ impl ChatService {
             name: &agent.display_name,
             email: agent.email.as_str(),
         };
-        let context = canned::context(visitor, &conv.visitor_id, sender, &conv.id);
+        let context = canned::context(visitor, &conv.visitor_id, sender, &conv.id, shop);
         canned::render(
             &reply.body,
             &context,

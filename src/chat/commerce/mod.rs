@@ -8,6 +8,8 @@ mod hooks;
 mod ingest;
 mod keys;
 mod lookup;
+mod pane;
+mod pane_cards;
 mod requests;
 mod self_service;
 mod settings;

@@ -1,9 +1,11 @@
-// Beside the chat: who the shopper is, where they are and have been this session (with
-// times), what is in their cart, the product they look at, their orders and their past
-// conversations — what an agent needs to answer without asking.
+// Beside the chat: who the shopper is, who they are to the shop (customer record and
+// orders from the shop's own systems, `customer.js`), where they are and have been this
+// session (with times), what is in their cart, the product they look at, the purchases the
+// browser reported and their past conversations — what an agent needs to answer without asking.
 
 import { h, keep, replace, money, duration, time } from '../dom.js';
 import { STAGES } from './labels.js';
+import { CustomerSection } from './customer.js';
 
 const REFRESH_MIN_MS = 1000;
 
@@ -15,6 +17,9 @@ export class ContextPanel {
     this.conversation = null;
     this.lastFetch = 0;
     this.pendingRefresh = null;
+    // Built once per fetch and kept across redraws (its open orders stay open): the shop's
+    // data does not change with every page the shopper opens.
+    this.customer = new CustomerSection(ctx);
     this.off = ctx.live.on('visitors', (frame) => {
       if (frame && this.conversation && frame.visitor && frame.visitor.visitor_id === this.conversation.visitor_id) this.refresh();
     });
@@ -23,8 +28,10 @@ export class ContextPanel {
 
   show(conversation) {
     const changed = !this.conversation || this.conversation.visitor_id !== conversation.visitor_id;
+    const opened = !this.conversation || this.conversation.id !== conversation.id;
     this.conversation = conversation;
     if (changed) replace(this.pane, h('p', { class: 'muted', text: 'Loading the shopper…' }));
+    if (opened) this.customer.load(conversation);
     this.refresh(true);
   }
 
@@ -48,6 +55,8 @@ export class ContextPanel {
       this.ctx.api.get(`/sites/${site}/conversations?visitor=${encodeURIComponent(c.visitor_id)}&limit=10`).catch(() => null),
     ]);
     if (this.conversation !== c) return;
+    // A shopper who signs in while the chat is open may become a customer the shop knows.
+    if (this.visitor && visitor && this.visitor.identified !== visitor.identified) this.customer.load();
     this.visitor = visitor;
     this.onVisitor(visitor);
     this.draw(visitor, past ? past.conversations.filter((p) => p.id !== c.id) : null);
@@ -55,7 +64,7 @@ export class ContextPanel {
 
   draw(v, past) {
     if (!v) {
-      replace(this.pane, h('p', { class: 'empty', text: 'Nothing is known about this shopper yet.' }));
+      replace(this.pane, h('p', { class: 'empty', text: 'Nothing is known about this shopper yet.' }), this.customer.node);
       return;
     }
     const attrs = v.attributes || {};
@@ -73,6 +82,7 @@ export class ContextPanel {
           v.referrer_host || (v.utm && v.utm.source) ? kv('Source', [v.utm && v.utm.source, v.utm && v.utm.campaign, v.referrer_host].filter(Boolean).join(' · ')) : null,
           v.language ? kv('Language', v.language) : null,
           v.device ? kv('Device', v.device) : null)),
+      this.customer.node,
       h('section', { 'data-role': 'current-page' },
         h('h3', { text: 'Now' }),
         h('dl', { class: 'kv' },
@@ -102,12 +112,12 @@ export class ContextPanel {
             h('span', { class: 'when', text: time(p.at) }))))
           : h('p', { class: 'muted', text: 'No pages yet' })),
       h('section', { 'data-role': 'orders' },
-        h('h3', { text: 'Orders' }),
+        h('h3', { text: 'Purchases tracked on the site' }),
         v.orders && v.orders.length
           ? h('ul', { class: 'trail' }, [...v.orders].reverse().map((o) => h('li', null,
             h('span', { text: o.id ? `Order ${o.id}` : 'Order' }),
             h('span', { class: 'when', text: `${money(o.total, o.currency)} · ${time(o.at)}` }))))
-          : h('p', { class: 'muted', text: 'None reported by the shop' })),
+          : h('p', { class: 'muted', text: 'None tracked in the browser' })),
       past ? h('section', { 'data-role': 'past-conversations' },
         h('h3', { text: 'Past conversations' }),
         past.length
