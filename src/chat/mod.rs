@@ -32,7 +32,7 @@ pub use commerce::{
     CommerceSettingsChange, CommerceSettingsView, Delivery, HookError, HookOutcome, KEY_PREFIX,
     MAX_IMPORT, NewApiKey, PUSH_REQUESTS_PER_MIN, Source,
 };
-pub use commerce::{CustomerContext, Link};
+pub use commerce::{CustomerContext, Link, OrderRefusal};
 pub use delivery::NodeDelivery;
 pub use events::{EVENT_TYPES, OutboundEvent};
 pub use visitor::{JoinRequest, ShopperSession};
@@ -72,6 +72,8 @@ pub struct Shared {
     routing: Arc<tokio::sync::Mutex<()>>,
     /// Bot answers computed at once on this node (see `bot`).
     bot_slots: Arc<tokio::sync::Semaphore>,
+    /// Order look-up budgets and commerce settings on this node (see `commerce`).
+    self_service: commerce::SelfServiceGuards,
 }
 
 /// What a [`ChatService`] is built from.
@@ -112,6 +114,7 @@ impl ChatService {
             shutdown: parts.shutdown,
             routing: Arc::default(),
             bot_slots: Arc::new(tokio::sync::Semaphore::new(bot::SLOTS)),
+            self_service: commerce::SelfServiceGuards::default(),
             settings: parts.settings,
         };
         ChatService {

@@ -103,8 +103,9 @@ impl ChatService {
     }
 
     /// After a shopper's message is stored and delivered: keyword rules, then the bot or the
-    /// handoff, or (for a chat that opened queued) routing.
-    pub async fn shopper_wrote(&self, appended: &Appended, text: &str) {
+    /// handoff, or (for a chat that opened queued) routing. `bot_answers` is false when the
+    /// message was already answered (an order question the bot answered from the shop's data).
+    pub async fn shopper_wrote(&self, appended: &Appended, text: &str, bot_answers: bool) {
         let id = &appended.message.conversation_id;
         let conv = appended.conversation.clone();
         let settings = self.settings(&conv.site_id).await;
@@ -129,6 +130,7 @@ impl ChatService {
             Stage::Bot if asks_for_person(text) => {
                 let _ = self.hand_off(id, HandoffReason::ShopperAsked, 0).await;
             }
+            Stage::Bot if !bot_answers => {}
             Stage::Bot => self.spawn_answer(conv, text.to_owned()),
             // A chat that opened straight in the queue (no bot; its cart value came with the
             // opening): route it.

@@ -55,6 +55,8 @@ pub enum HandoffReason {
     Trigger,
     /// The external bot asked for it, failed or timed out.
     ExternalBot,
+    /// An order needs a person: it looks stuck, or the shopper asked to return or cancel it.
+    OrderHelp,
 }
 
 impl HandoffReason {
@@ -65,6 +67,7 @@ impl HandoffReason {
             HandoffReason::BotMissed => "bot_missed",
             HandoffReason::Trigger => "trigger",
             HandoffReason::ExternalBot => "external_bot",
+            HandoffReason::OrderHelp => "order_help",
         }
     }
 
@@ -75,6 +78,7 @@ impl HandoffReason {
             HandoffReason::BotMissed,
             HandoffReason::Trigger,
             HandoffReason::ExternalBot,
+            HandoffReason::OrderHelp,
         ]
         .into_iter()
         .find(|r| r.as_str() == text)
@@ -163,6 +167,9 @@ impl Notice {
                 HandoffReason::BotMissed => "Let me get a person to help with that.".into(),
                 HandoffReason::Trigger => "A person from our team will be with you shortly.".into(),
                 HandoffReason::ExternalBot => "Connecting you with a person.".into(),
+                HandoffReason::OrderHelp => {
+                    "A person from our team will look at your order.".into()
+                }
             },
             Notice::Joined { agent } => format!("{} joined the conversation.", name(agent)),
             Notice::Transferred { from, to } => {

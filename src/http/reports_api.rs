@@ -52,6 +52,7 @@ async fn site_report(
         HandoffReason::BotMissed,
         HandoffReason::Trigger,
         HandoffReason::ExternalBot,
+        HandoffReason::OrderHelp,
     ] {
         let n = stats
             .handoff_reasons

@@ -4,6 +4,8 @@
 //! [`agent`]. Pure: types, encoding and decoding with errors that name the field.
 
 pub mod agent;
+mod orders;
 pub mod shopper;
 
+pub use orders::*;
 pub use shopper::*;

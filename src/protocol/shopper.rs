@@ -4,6 +4,7 @@
 //! path that works out *what* was wrong, so a client gets an `error` frame that names the
 //! field instead of a generic "bad request".
 
+use super::orders::{OrderCard, OrderLookupFrame, OrderRequestFrame, OrdersFrame};
 use crate::domain::{Author, ConversationId, Message, MessageId, VisitorId};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -30,11 +31,26 @@ pub enum ClientFrame {
     Handoff(HandoffFrame),
     /// The shopper leaves an email while nobody is online.
     Contact(ContactFrame),
+    /// "Where is my order?" pressed.
+    Orders(OrdersFrame),
+    /// Order number and email, to look one order up.
+    OrderLookup(OrderLookupFrame),
+    /// "Return" / "Cancel" on an order.
+    OrderRequest(OrderRequestFrame),
 }
 
 /// The frame types a client may send, for the "unknown type" error.
-const CLIENT_TYPES: [&str; 7] = [
-    "hello", "event", "message", "typing", "read", "handoff", "contact",
+const CLIENT_TYPES: [&str; 10] = [
+    "hello",
+    "event",
+    "message",
+    "typing",
+    "read",
+    "handoff",
+    "contact",
+    "orders",
+    "order_lookup",
+    "order_request",
 ];
 
 /// `hello`: opens or resumes a visitor's session.
@@ -170,6 +186,9 @@ pub struct Appearance {
     pub bot_name: String,
     /// The site's first language (`en`, `de`), for the widget's strings.
     pub language: String,
+    /// Whether shoppers can look up their orders here (the "Where is my order?" button).
+    #[serde(default)]
+    pub self_service: bool,
 }
 
 /// A frame from the server to the shopper.
@@ -242,6 +261,16 @@ pub enum ServerFrame {
         conversation_id: Option<ConversationId>,
         /// Open the widget.
         open: bool,
+    },
+    /// Orders the bot just told the shopper about, for the widget's cards and their buttons
+    /// (never stored: the bot's stored message says the same in words). `lookup` asks the
+    /// widget to show the order-number-and-email form.
+    Orders {
+        /// The orders, newest first.
+        orders: Vec<OrderCard>,
+        /// Show the look-up form.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        lookup: bool,
     },
     /// A frame was refused; the socket stays open.
     Error {
@@ -366,6 +395,9 @@ fn diagnose(text: &str) -> DecodeError {
         "typing" => field_error::<TypingFrame>(value, kind),
         "handoff" => field_error::<HandoffFrame>(value, kind),
         "contact" => field_error::<ContactFrame>(value, kind),
+        "orders" => field_error::<OrdersFrame>(value, kind),
+        "order_lookup" => field_error::<OrderLookupFrame>(value, kind),
+        "order_request" => field_error::<OrderRequestFrame>(value, kind),
         _ => field_error::<ReadFrame>(value, kind),
     }
 }

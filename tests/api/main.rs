@@ -29,6 +29,7 @@ mod cli;
 mod commerce_pane;
 mod commerce_push;
 mod commerce_rules;
+mod commerce_self_service;
 mod commerce_shopify;
 mod commerce_woocommerce;
 mod conversations;

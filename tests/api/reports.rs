@@ -103,7 +103,7 @@ async fn the_site_report_counts_days_handoffs_first_responses_and_rules() {
     assert!(days[0]["date"].as_str().unwrap() < days[1]["date"].as_str().unwrap());
     assert_eq!(
         report["handoff_reasons"],
-        json!({ "shopper_asked": 1, "bot_missed": 0, "trigger": 1, "external_bot": 0 })
+        json!({ "shopper_asked": 1, "bot_missed": 0, "trigger": 1, "external_bot": 0, "order_help": 0 })
     );
     assert_eq!(
         report["totals"],

@@ -31,5 +31,6 @@ mod dashboard;
 mod demo_shop;
 mod loading;
 mod look;
+mod orders;
 mod proactive;
 mod webhooks;

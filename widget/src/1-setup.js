@@ -19,6 +19,7 @@
  *   3-page.js        facts about the shop's page and what the shopper does on it
  *   4-panel.js       the UI: style, markup, launcher, teaser, panel
  *   5-messages.js    the conversation in the panel: bubbles, typing, sending, email form
+ *   5-orders.js      "Where is my order?", the look-up form, order cards, safe links
  *   6-start.js       the public API (window.shopchat) and the start when the page is idle
  */
 
@@ -49,6 +50,10 @@ const STRINGS = {
     nobodyOnline: "Nobody is online right now. Leave your email and we'll get back to you.",
     isTyping: " is typing…", yourEmail: "Your email", thanks: "Thanks! We'll answer by email.",
     dismiss: "Dismiss", seen: "Seen",
+    wismo: "Where is my order?", orderNumber: "Order number", lookUp: "Look up",
+    order: "Order", total: "Total", estimatedDelivery: "Estimated delivery:",
+    track: "Track parcel", returnOrder: "Return", cancelOrder: "Cancel order",
+    withPerson: "A person is looking into this",
   },
   de: {
     openChat: "Chat öffnen", closeChat: "Chat schließen", title: "Schreiben Sie uns",
@@ -59,6 +64,10 @@ const STRINGS = {
     nobodyOnline: "Gerade ist niemand online. Hinterlassen Sie Ihre E-Mail-Adresse, wir melden uns.",
     isTyping: " schreibt…", yourEmail: "Ihre E-Mail-Adresse",
     thanks: "Danke! Wir antworten per E-Mail.", dismiss: "Ausblenden", seen: "Gelesen",
+    wismo: "Wo ist meine Bestellung?", orderNumber: "Bestellnummer", lookUp: "Suchen",
+    order: "Bestellung", total: "Summe", estimatedDelivery: "Voraussichtliche Zustellung:",
+    track: "Sendung verfolgen", returnOrder: "Zurücksenden", cancelOrder: "Stornieren",
+    withPerson: "Ein Mitarbeiter kümmert sich darum",
   },
 };
 let strings = STRINGS.en;
@@ -136,6 +145,8 @@ const chat = {
   openedByRule: null, // the rule that opened the panel, until the shopper answers
   unread: 0,
   wantOpen: false, // shopchat('open') came before the UI existed
+  selfService: false, // the site answers "Where is my order?" (welcome's appearance)
+  lookupPending: false, // an order look-up is on its way: its error belongs to the form
 };
 const listeners = {}; // shopchat('on', event, fn)
 

@@ -110,6 +110,7 @@ function onFrame(frame) {
     case "typing": return onTyping(frame);
     case "read": return showReadUpTo(frame.conversation_id, frame.seq);
     case "proactive": return onProactive(frame);
+    case "orders": return onOrders(frame);
     case "error": return onError(frame);
   }
 }
@@ -125,6 +126,7 @@ function onWelcome(frame) {
   storeNow();
   const appearance = frame.appearance || {};
   if (appearance.bot_name) chat.botName = appearance.bot_name;
+  chat.selfService = !!appearance.self_service;
   applyAppearance(appearance);
   connection.ready = true;
   connection.retries = 0;
@@ -217,6 +219,10 @@ function onProactive(frame) {
 }
 
 function onError(frame) {
+  if (onOrderError(frame)) {
+    emit("error", frame);
+    return;
+  }
   if (frame.code === "bad_session") {
     // Start afresh on the same socket, as the server asks.
     delete stored.vid;

@@ -39,6 +39,12 @@ const STYLE = ":host{all:initial}" +
   ".composer{display:flex;gap:8px;padding:8px 12px 4px;border-top:1px solid #d0d7de;align-items:flex-end}textarea{max-height:120px}" +
   ".composer button,form button{height:40px;padding:0 14px;border-radius:8px;background:var(--accent);color:var(--on-accent);font-weight:600}" +
   "[data-role=handoff]{align-self:center;margin:0 0 8px;padding:4px 8px;font-size:13px;color:#0969da;text-decoration:underline}" +
+  // Orders: the button, the look-up form, the cards; links in messages.
+  ".tools{display:flex;justify-content:center;gap:4px;flex-wrap:wrap}[data-role=wismo]{margin:0 0 8px;padding:4px 8px;font-size:13px;color:#0969da;text-decoration:underline}" +
+  "[data-role=lookup]>input{display:block;width:100%;margin-bottom:6px}[data-role=lookup-error]{color:#cf222e;font-size:12px}" +
+  "[data-role=text] a{color:inherit;text-decoration:underline}" +
+  "[data-role=order]{margin:8px 0;padding:10px 12px;border:1px solid #d0d7de;border-radius:12px}[data-role=order] b{font-weight:600}[data-role=order] p{font-size:13px;color:#57606a}" +
+  "[data-role=order-actions]{display:flex;flex-wrap:wrap;gap:6px;margin-top:8px}[data-role=order-actions]>*{padding:6px 10px;border:1px solid #d0d7de;border-radius:8px;font-size:13px;color:#0969da;text-decoration:none}[data-role=order-actions] button[disabled]{opacity:.6;cursor:default}" +
   // Phones: the panel takes the whole screen; 16px inputs keep iOS from zooming.
   "@media (max-width:480px){[data-role=panel]{top:0;left:0;right:0;bottom:0;width:auto;height:auto;max-height:none;border-radius:0}input,textarea{font-size:16px}}" +
   "@media (prefers-reduced-motion:no-preference){[data-role=panel],[data-role=teaser]{animation:rise .18s ease-out}@keyframes rise{from{opacity:0;transform:translateY(8px)}}}";
@@ -52,12 +58,18 @@ const HTML = '<div class="widget">' +
   '<p data-role="status" role="status" hidden></p>' +
   '<div class="log"><p class="greeting" data-role="greeting" hidden></p>' +
   '<div data-role="messages" role="log" aria-live="polite"></div><p data-role="typing" hidden></p></div>' +
+  '<form data-role="lookup" hidden><label for="order-number"></label>' +
+  '<input id="order-number" data-role="lookup-number" required maxlength="64" autocomplete="off">' +
+  '<label for="order-email"></label><div>' +
+  '<input id="order-email" type="email" data-role="lookup-email" required autocomplete="email">' +
+  '<button type="submit"></button></div><p data-role="lookup-error" role="alert"></p></form>' +
   '<form data-role="offline" hidden><label for="email"></label><div>' +
   '<input id="email" type="email" data-role="email" required autocomplete="email">' +
   '<button type="submit"></button></div></form>' +
   '<div class="composer"><textarea data-role="input" rows="1" maxlength="4000"></textarea>' +
   '<button data-role="send"></button></div>' +
-  '<button data-role="handoff"></button></div>' +
+  '<div class="tools"><button data-role="wismo" hidden></button>' +
+  '<button data-role="handoff"></button></div></div>' +
   '<button data-role="launcher" aria-expanded="false"><svg viewBox="0 0 24 24" aria-hidden="true">' +
   '<path d="M6 3h12a3 3 0 0 1 3 3v9a3 3 0 0 1-3 3h-8l-5 4v-4.2A3 3 0 0 1 3 15V6a3 3 0 0 1 3-3z"/></svg>' +
   '<span class="badge" hidden></span></button></div>';
@@ -80,7 +92,9 @@ function buildUi() {
     panel: part("panel"), close: part("close"), status: part("status"),
     greeting: part("greeting"), messages: part("messages"), typing: part("typing"),
     offline: part("offline"), email: part("email"), input: part("input"),
-    send: part("send"), handoff: part("handoff"),
+    send: part("send"), handoff: part("handoff"), wismo: part("wismo"),
+    lookup: part("lookup"), lookupNumber: part("lookup-number"),
+    lookupEmail: part("lookup-email"), lookupError: part("lookup-error"),
   };
   wireUi();
   applyLabels();
@@ -121,6 +135,11 @@ function wireUi() {
     e.preventDefault();
     leaveEmail();
   });
+  view.wismo.onclick = askWhereIsMyOrder;
+  view.lookup.addEventListener("submit", e => {
+    e.preventDefault();
+    lookUpOrder();
+  });
 }
 
 function setText(element, text) {
@@ -147,6 +166,10 @@ function applyLabels() {
   setText(view.handoff, strings.talkToPerson);
   setText(view.offline.querySelector("label"), strings.yourEmail);
   setText(view.offline.querySelector("button"), strings.send);
+  setText(view.wismo, strings.wismo);
+  setText(view.lookup.querySelector("label"), strings.orderNumber);
+  setText(view.lookup.querySelector("[for=order-email]"), strings.yourEmail);
+  setText(view.lookup.querySelector("button"), strings.lookUp);
   showStatus();
 }
 
@@ -192,6 +215,7 @@ function showStatus() {
   view.status.hidden = !text;
   const queued = conversations.state[chat.current] === "queued";
   view.offline.hidden = !(queued && chat.nobodyOnline && !chat.contactSent);
+  showOrderTools();
 }
 
 // ---- Opening and closing ----

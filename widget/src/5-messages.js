@@ -19,7 +19,8 @@ function addBubble(kind, author, text) {
   authorEl.setAttribute("data-role", "author");
   textEl.setAttribute("data-role", "text");
   setText(authorEl, author);
-  setText(textEl, text);
+  if (kind === "bot" || kind === "agent") setLinkedText(textEl, text);
+  else setText(textEl, text);
   bubble.append(authorEl, textEl);
   view.messages.append(bubble);
   scrollToEnd();

@@ -153,6 +153,8 @@ impl ChatService {
         let current = self.store.commerce_settings(site).await?;
         let next = change.apply(current)?;
         self.store.set_commerce_settings(site, &next).await?;
+        // This node's copy for the widget's self-service goes at once (others within its TTL).
+        self.self_service.forget(site);
         tracing::info!(site = %site, "commerce settings changed");
         Ok((&next).into())
     }

@@ -129,6 +129,7 @@ impl ChatService {
             typing_until: None,
             conversation,
             shop,
+            proven: Vec::new(),
         })
     }
 
@@ -144,6 +145,7 @@ impl ChatService {
                 .first()
                 .cloned()
                 .unwrap_or_else(|| "en".into()),
+            self_service: self.self_service_on(&site.id).await,
         }
     }
 

@@ -5,6 +5,7 @@
 //! the bus or the trigger engine happens here.
 
 mod join;
+mod orders;
 mod proactive;
 
 pub use join::JoinRequest;
@@ -44,6 +45,9 @@ pub struct ShopperSession {
     /// What the shop's systems say about this visitor, if the shop verified who they are:
     /// loaded when they join or identify, read by every rule evaluation.
     shop: Option<std::sync::Arc<crate::triggers::ShopFacts>>,
+    /// Orders the shopper proved with number and email on this connection (bounded): they
+    /// may see them and ask for a return or cancellation on them.
+    proven: Vec<crate::commerce::ExternalId>,
 }
 
 impl ShopperSession {
@@ -114,6 +118,25 @@ impl ShopperSession {
         client_msg_id: ClientMsgId,
     ) -> Result<Appended, ChatError> {
         let said = text.as_str().to_owned();
+        let appended = self.store_said(text, client_msg_id).await?;
+        if appended.duplicate {
+            return Ok(appended);
+        }
+        // An order question the bot answers from the shop's data is not the knowledge base's.
+        let answered = self.order_question(&appended, &said).await;
+        self.service
+            .shopper_wrote(&appended, &said, !answered)
+            .await;
+        Ok(appended)
+    }
+
+    /// Stores a shopper's message (opening or reopening a conversation as needed) and
+    /// delivers it; a retried `client_msg_id` is delivered again but stored once.
+    async fn store_said(
+        &mut self,
+        text: MessageText,
+        client_msg_id: ClientMsgId,
+    ) -> Result<Appended, ChatError> {
         let message = NewMessage {
             author: Author {
                 kind: AuthorKind::Shopper,
@@ -152,7 +175,6 @@ impl ShopperSession {
         self.reach(FunnelStage::Replied, Timestamp::now()).await;
         self.publish_stored(&appended).await;
         self.service.appended(&appended);
-        self.service.shopper_wrote(&appended, &said).await;
         Ok(appended)
     }
 

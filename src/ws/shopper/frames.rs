@@ -1,11 +1,14 @@
 //! The shopper's frames after `hello`: browsing events, messages, "talk to a person", the
-//! offline contact form and read marks — each decoded and checked here, then handed to the
-//! visitor's session in the application layer.
+//! offline contact form, read marks and the order frames — each decoded and checked here,
+//! then handed to the visitor's session in the application layer.
 
 use super::{ShopperSocket, budget_spent, error};
-use crate::chat::ChatError;
+use crate::chat::{ChatError, OrderRefusal};
 use crate::domain::{BrowsingEvent, ClientMsgId, MessageText, Timestamp, ValueError};
-use crate::protocol::{ContactFrame, ErrorCode, EventFrame, MessageFrame, ReadFrame, ServerFrame};
+use crate::protocol::{
+    ContactFrame, ErrorCode, EventFrame, MessageFrame, OrderLookupFrame, OrderRequestFrame,
+    ReadFrame, ServerFrame,
+};
 use crate::ws::connection::Connection;
 use crate::ws::flow::Flow;
 
@@ -176,5 +179,94 @@ impl ShopperSocket {
             }
             Err(e) => self.chat_error(conn, e).await,
         }
+    }
+}
+
+/// The order frames: each may open a conversation (the shopper's question is stored as
+/// theirs), so they share the per-address budget of new conversations with `message`.
+impl ShopperSocket {
+    /// `orders`: the "Where is my order?" button.
+    pub(super) async fn on_orders(&mut self, conn: &mut Connection) -> Flow {
+        if let Some(flow) = self.may_open(conn).await {
+            return flow;
+        }
+        let Some(joined) = &mut self.joined else {
+            return Flow::Continue;
+        };
+        let done = joined.orders().await;
+        self.order_answer(conn, done).await
+    }
+
+    /// `order_lookup`: order number and email.
+    pub(super) async fn on_order_lookup(
+        &mut self,
+        conn: &mut Connection,
+        frame: OrderLookupFrame,
+    ) -> Flow {
+        if let Some(flow) = self.may_open(conn).await {
+            return flow;
+        }
+        let addr = self.addr;
+        let Some(joined) = &mut self.joined else {
+            return Flow::Continue;
+        };
+        let done = joined
+            .order_lookup(&frame.number, &frame.email, &addr)
+            .await;
+        self.order_answer(conn, done).await
+    }
+
+    /// `order_request`: "Return" / "Cancel" on an order.
+    pub(super) async fn on_order_request(
+        &mut self,
+        conn: &mut Connection,
+        frame: OrderRequestFrame,
+    ) -> Flow {
+        if let Some(flow) = self.may_open(conn).await {
+            return flow;
+        }
+        let Some(joined) = &mut self.joined else {
+            return Flow::Continue;
+        };
+        let done = joined
+            .order_request(&frame.order, frame.kind, frame.reason.as_deref())
+            .await;
+        self.order_answer(conn, done).await
+    }
+
+    /// Refuses a frame that would open a conversation when the address opened too many.
+    async fn may_open(&mut self, conn: &mut Connection) -> Option<Flow> {
+        let opens = self.joined.as_ref()?.open_conversation().is_none();
+        if opens && !self.state.new_conversations.allow(&self.addr) {
+            let frame = budget_spent("new_conversations_per_addr", "new conversations");
+            return Some(self.send_frame(conn, &frame).await);
+        }
+        None
+    }
+
+    /// The refusal of an order frame as an `error` frame; nothing for success (the answer
+    /// arrives as the bot's message and an `orders` frame).
+    async fn order_answer(&self, conn: &mut Connection, done: Result<(), OrderRefusal>) -> Flow {
+        let frame = match done {
+            Ok(()) => return Flow::Continue,
+            Err(refusal @ OrderRefusal::NoMatch) => {
+                error(ErrorCode::NotFound, refusal.to_string(), None)
+            }
+            Err(refusal @ OrderRefusal::TooManyAttempts) => {
+                metrics::counter!("shopchat_shopper_refused_total", "reason" => "order_lookups")
+                    .increment(1);
+                error(ErrorCode::RateLimited, refusal.to_string(), None)
+            }
+            Err(refusal @ OrderRefusal::Off) => {
+                error(ErrorCode::NotAllowed, refusal.to_string(), None)
+            }
+            Err(OrderRefusal::Chat(ChatError::NotFound(what))) => error(
+                ErrorCode::NotFound,
+                format!("{what} not found"),
+                Some("order"),
+            ),
+            Err(OrderRefusal::Chat(e)) => return self.chat_error(conn, e).await,
+        };
+        self.send_frame(conn, &frame).await
     }
 }

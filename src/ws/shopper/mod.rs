@@ -142,6 +142,9 @@ impl ShopperSocket {
             Ok(ClientFrame::Read(_)) => "read",
             Ok(ClientFrame::Handoff(_)) => "handoff",
             Ok(ClientFrame::Contact(_)) => "contact",
+            Ok(ClientFrame::Orders(_)) => "orders",
+            Ok(ClientFrame::OrderLookup(_)) => "order_lookup",
+            Ok(ClientFrame::OrderRequest(_)) => "order_request",
             Err(_) => "invalid",
         };
         metrics::counter!("shopchat_shopper_frames_total", "type" => kind).increment(1);
@@ -169,6 +172,9 @@ impl ShopperSocket {
             Ok(ClientFrame::Read(read)) => self.on_read(conn, read).await,
             Ok(ClientFrame::Handoff(_)) => self.on_handoff(conn).await,
             Ok(ClientFrame::Contact(contact)) => self.on_contact(conn, contact).await,
+            Ok(ClientFrame::Orders(_)) => self.on_orders(conn).await,
+            Ok(ClientFrame::OrderLookup(frame)) => self.on_order_lookup(conn, frame).await,
+            Ok(ClientFrame::OrderRequest(frame)) => self.on_order_request(conn, frame).await,
         }
     }
 

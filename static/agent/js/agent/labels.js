@@ -6,6 +6,7 @@ export const REASONS = {
   bot_missed: 'Bot could not answer',
   trigger: 'Routed by a trigger',
   external_bot: 'Bot handed over',
+  order_help: 'Order needs a person',
 };
 
 /** Stage names for pills. */

@@ -10,6 +10,7 @@ const PERIODS = [7, 14, 30, 90];
 const REASONS = [
   ['shopper_asked', 'Shopper asked'], ['bot_missed', 'Bot could not answer'],
   ['trigger', 'Trigger rule'], ['external_bot', 'External bot'],
+  ['order_help', 'Order help'],
 ];
 const PERIOD_KEY = 'shopchat.report-days';
 
