@@ -259,6 +259,48 @@ async fn first_start_creates_a_demo_site_for_its_own_origin_and_a_one_time_owner
         "{answer}"
     );
 
+    // The demo shop can sign in as its demo customer (the page carries her id and the HMAC
+    // the server computed), whose orders the bot reads out: one in transit with its tracking
+    // link, one stuck in the warehouse (a person's job), one delivered.
+    let page = http
+        .get(format!("http://127.0.0.1:{port}/demo/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let marker = r#"<meta name="demo-customer" content=""#;
+    let start = page.find(marker).expect("demo customer meta") + marker.len();
+    let content = &page[start..start + page[start..].find('"').unwrap()];
+    let (user_id, hash) = content.split_once(':').unwrap();
+    assert_eq!(user_id, shopchat::seed::DEMO_CUSTOMER_ID);
+    let mut dana = Shopper::connect(&url, Some(&format!("http://127.0.0.1:{port}")))
+        .await
+        .unwrap();
+    dana.hello(json!({})).await;
+    dana.send(json!({ "type": "event", "name": "identify", "props": { "user_id": user_id, "hash": hash } }))
+        .await;
+    dana.send(json!({ "type": "orders" })).await;
+    let answer = dana
+        .until(|f| f["type"] == "message" && f["author"]["kind"] == "bot")
+        .await;
+    let text = answer["text"].as_str().unwrap();
+    for expected in [
+        "#1003",
+        "in transit",
+        "https://www.dhl.com/",
+        "#1002",
+        "#1001",
+    ] {
+        assert!(text.contains(expected), "{expected} in {text}");
+    }
+    let status = dana.until(|f| f["type"] == "status").await;
+    assert_eq!(
+        status["state"], "queued",
+        "the stuck order goes to a person"
+    );
+
     // Exactly one site was made: the demo.
     server.kill().unwrap();
     server.wait().unwrap();
