@@ -169,13 +169,20 @@ pub(crate) fn order_focus(order: &Order, now: Timestamp, stuck_days: u32) -> Opt
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use serde_json::json;
 
     const DAY: i64 = 24 * 60 * 60 * 1000;
 
-    fn order(status: &str, parcel: Option<&str>, placed_days_ago: i64, now: i64) -> Order {
+    /// An order placed `placed_days_ago`, with a parcel in `parcel`'s status whose stored
+    /// tracking link is a `javascript:` one (as a record written before links were checked).
+    pub(in crate::chat::commerce) fn order(
+        status: &str,
+        parcel: Option<&str>,
+        placed_days_ago: i64,
+        now: i64,
+    ) -> Order {
         let shipments = parcel.map_or_else(Vec::new, |s| {
             vec![
                 json!({ "id": "f", "status": s, "tracking_url": "javascript:alert(1)",

@@ -242,25 +242,8 @@ fn web_link(url: Option<&str>) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::pane::tests::order;
     use super::*;
-    use serde_json::json;
-
-    const DAY: i64 = 24 * 60 * 60 * 1000;
-
-    fn order(status: &str, parcel: Option<&str>, placed_days_ago: i64, now: i64) -> Order {
-        let shipments = parcel.map_or_else(Vec::new, |s| {
-            vec![
-                json!({ "id": "f", "status": s, "tracking_url": "javascript:alert(1)",
-                         "created_at": now - DAY, "updated_at": now - DAY }),
-            ]
-        });
-        serde_json::from_value(json!({
-            "id": "o", "number": "#1", "status": status, "currency": "EUR", "total": "10",
-            "shipments": shipments, "status_url": "https://shop.example/orders/1",
-            "created_at": now - placed_days_ago * DAY, "updated_at": now - DAY,
-        }))
-        .unwrap()
-    }
 
     #[test]
     fn only_web_links_reach_the_dashboard() {
