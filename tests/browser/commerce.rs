@@ -1,6 +1,7 @@
 //! The owner's "Shop data" page in a real Chromium: the webhook URLs to paste into Shopify and
 //! WooCommerce, a push-API key created with its secret shown once (and working), and the
-//! Shopify secret saved without ever being shown back.
+//! Shopify secret saved without ever being shown back, with the valued-customer and
+//! self-service settings beside it.
 
 use crate::dashboard::{SHOP, log_in, text_containing};
 use crate::support::{Browser, chat_server};
@@ -48,6 +49,16 @@ async fn an_owner_creates_a_push_key_and_sets_the_shopify_secret() {
             "shpss_from_the_browser",
         )
         .await;
+    // Valued customers and self-service are set on the same form.
+    browser
+        .type_into(&format!("{form} input[name=vip_tags]"), ", gold")
+        .await;
+    browser
+        .type_into(&format!("{form} input[name=vip_total_spent]"), "500.50")
+        .await;
+    browser
+        .click(&format!("{form} input[name=self_service]"))
+        .await;
     browser.click(&format!("{form} button[type=submit]")).await;
     text_containing(
         &browser,
@@ -55,6 +66,16 @@ async fn an_owner_creates_a_push_key_and_sets_the_shopify_secret() {
         "Shopify client secret (set)",
     )
     .await;
+    let owner = chat.owner_token().await;
+    let settings: serde_json::Value = chat
+        .get_json(
+            &format!("/api/v1/sites/{}/commerce/settings", chat.seed.site_id),
+            &owner,
+        )
+        .await;
+    assert_eq!(settings["vip_tags"], json!(["vip", "gold"]), "{settings}");
+    assert_eq!(settings["vip_total_spent"], "500.50");
+    assert_eq!(settings["self_service"], false);
     browser.screenshot("dashboard-shop-data").await;
     let page = browser.js("return document.body.textContent;").await;
     assert!(!page.as_str().unwrap().contains("shpss_from_the_browser"));

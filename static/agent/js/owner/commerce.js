@@ -4,7 +4,7 @@
 // platforms. Every value is set as text; nothing here is HTML.
 
 import { h, replace } from '../dom.js';
-import { pageHeader, section, formError, showApiError, clearErrors, confirmDialog, labelled, busy, loading, failed } from './ui.js';
+import { pageHeader, section, formError, showApiError, clearErrors, confirmDialog, labelled, checkbox, splitList, busy, loading, failed } from './ui.js';
 
 export function mount(root, ctx) {
   const site = ctx.site;
@@ -39,12 +39,21 @@ async function drawSecrets(node, ctx) {
   const shopify = h('input', { name: 'shopify_secret', type: 'password', autocomplete: 'off', placeholder: current.shopify_secret_set ? 'set (type to replace)' : 'Shopify app client secret' });
   const woo = h('input', { name: 'woocommerce_secret', type: 'password', autocomplete: 'off', placeholder: current.woocommerce_secret_set ? 'set (type to replace)' : 'WooCommerce webhook secret' });
   const days = h('input', { name: 'stuck_after_days', type: 'number', min: 1, max: 365, value: String(current.stuck_after_days) });
+  const selfService = checkbox('Order self-service in the widget', { name: 'self_service', checked: current.self_service });
+  const vipTags = h('input', { name: 'vip_tags', value: (current.vip_tags || []).join(', '), placeholder: 'vip' });
+  const vipSpent = h('input', { name: 'vip_total_spent', inputmode: 'decimal', value: current.vip_total_spent == null ? '' : String(current.vip_total_spent), placeholder: 'no threshold' });
   const save = h('button', { type: 'submit', class: 'primary', text: 'Save' });
   const form = h('form', { 'data-role': 'commerce-settings', novalidate: true, onsubmit: (ev) => {
     ev.preventDefault();
     busy(save, async () => {
       clearErrors(form);
-      const change = { stuck_after_days: Number(days.value) };
+      const change = {
+        stuck_after_days: Number(days.value),
+        self_service: selfService.querySelector('input').checked,
+        vip_tags: splitList(vipTags.value),
+        // Sent as text: money stays an exact decimal; an empty box removes the threshold.
+        vip_total_spent: vipSpent.value.trim() === '' ? null : vipSpent.value.trim(),
+      };
       // Only what was typed is sent: an empty box keeps the stored secret.
       if (shopify.value.trim()) change.shopify_secret = shopify.value.trim();
       if (woo.value.trim()) change.woocommerce_secret = woo.value.trim();
@@ -58,6 +67,10 @@ async function drawSecrets(node, ctx) {
   labelled(`Shopify client secret (${state(current.shopify_secret_set)})`, shopify, 'Shopify admin → Apps → your custom app → API credentials → Client secret.'),
   labelled(`WooCommerce secret (${state(current.woocommerce_secret_set)})`, woo, 'The Secret field of each WooCommerce webhook; use the same one for all of them.'),
   labelled('Days before an order counts as stuck', days, 'No parcel movement for this long sends the shopper to a person.'),
+  h('div', { class: 'field' }, selfService,
+    h('span', { class: 'hint', text: 'The bot answers "Where is my order?" from your orders; shoppers can look one up and ask for a return or cancellation (always handled by a person).' })),
+  labelled('Valued customers: shop tags', vipTags, 'Comma-separated. Chats of customers with one of these tags are tagged vip and served first.'),
+  labelled('Valued customers: total spent at least', vipSpent, 'In the customer\'s currency; leave empty for no threshold.'),
   formError(), save);
   replace(node, form);
 }
