@@ -21,6 +21,9 @@ const BANNER: &str =
 
 fn main() -> Result<(), Box<dyn Error>> {
     println!("cargo:rerun-if-changed=src/build.rs");
+    // The dashboard and the demo shop are embedded from `static/` at compile time; without
+    // this, an edited page kept being served from the last build until a Rust file changed.
+    println!("cargo:rerun-if-changed=static");
     // The folder itself, so an added or removed part rebuilds too.
     println!("cargo:rerun-if-changed={SOURCE_DIR}");
     let parts = widget_parts(Path::new(SOURCE_DIR))?;
