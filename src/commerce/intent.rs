@@ -146,9 +146,13 @@ fn normalise(text: &str) -> String {
     out
 }
 
-/// The phrase as whole words.
+/// The phrase as whole words. `normalised` starts and ends with a space and has single spaces
+/// between words, so a whole-word match is a match with a space on each side. Runs for every
+/// shopper message, so it allocates nothing.
 fn contains_phrase(normalised: &str, phrase: &str) -> bool {
-    normalised.contains(&format!(" {phrase} "))
+    normalised.match_indices(phrase).any(|(at, _)| {
+        normalised[..at].ends_with(' ') && normalised[at + phrase.len()..].starts_with(' ')
+    })
 }
 
 #[cfg(test)]
