@@ -1,0 +1,43 @@
+//! Load generator for the shopper socket: opens many shopper sockets against a running
+//! server and measures one thing per mode, printing the figures README quotes.
+//!
+//! ```sh
+//! cargo run --release -- --data-dir /tmp/load site create --name load --origin https://load.example --json
+//! # every socket comes from 127.0.0.1: lift the per-address budgets meant for strangers
+//! cargo run --release -- --data-dir /tmp/load --bind 127.0.0.1:8090 \
+//!     --new-visitors-per-addr-per-min 1000000 --new-conversations-per-addr-per-min 1000000 \
+//!     --max-pending-sockets-per-addr 100000 &
+//! cargo run --release --example loadgen -- --mode burst --addr 127.0.0.1:8090 --site pk_... \
+//!     --origin https://load.example --sockets 2000 --messages 5 --server-pid $!
+//! ```
+//!
+//! Modes (`--mode`, default `burst`); each mode reads its own `--flags` (see its module):
+//! - `burst`: every socket says hello, optionally sends `--events N` page views, then sends
+//!   `--messages N` messages at once; connect and ack latencies, msg/s, server RSS.
+//!
+//! Only loopback targets make sense here; every loop is bounded in count and time.
+
+// Benchmarks and examples fail loudly by design: a panic on `unwrap` is the failure message, helpers are `pub`
+// for the test modules only, and a long scenario reads best as one function.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::too_many_lines,
+    unreachable_pub,
+    missing_docs,
+    dead_code
+)]
+
+mod burst;
+mod common;
+
+use common::Args;
+
+#[tokio::main]
+async fn main() -> Result<(), String> {
+    let args = std::sync::Arc::new(Args::parse()?);
+    match args.mode.as_str() {
+        "burst" => burst::run(args).await,
+        other => Err(format!("unknown --mode {other}")),
+    }
+}
