@@ -181,6 +181,18 @@ pub trait Visitors: Send + Sync + 'static {
         visitor: &VisitorId,
         state: &VisitorRecord,
     ) -> Result<(), StoreError>;
+    /// Saves a visitor's browsing state behind: queued in order with this store's other
+    /// writes but not waited for, so a joining shopper's `welcome` waits for no commit. A
+    /// later read may miss it until it lands; a failure is logged. Stores whose writes are
+    /// quick anyway simply save.
+    async fn save_visitor_behind(
+        &self,
+        site: &SiteId,
+        visitor: &VisitorId,
+        state: &VisitorRecord,
+    ) -> Result<(), StoreError> {
+        self.save_visitor(site, visitor, state).await
+    }
 }
 
 /// A site's trigger rules with their funnels, and the site's trigger and chat settings.

@@ -56,7 +56,7 @@ impl ChatService {
         Ok(conversations)
     }
 
-    /// Joins the visitor live on this node and saves its state with the new page view.
+    /// Joins the visitor live on this node and saves its state with the new page view, behind.
     /// The hub is asked first: a tab that is closing saves its state before it leaves the
     /// hub, so this tab either joins that live state or loads its last save. Registered before
     /// the caller replays: anything published from now on is queued in the outbox (and
@@ -106,9 +106,12 @@ impl ChatService {
             state.in_conversation = chatting;
             state.clone()
         };
-        // On failure the registration is dropped with the error: the socket is not joined.
+        // Written behind: `welcome` waits for no commit (only messages need one). The live
+        // state is in the hub meanwhile, and the writer keeps its order, so the save when this
+        // socket leaves lands after it. Fails only when the store is closed: then the
+        // registration is dropped with the error and the socket is not joined.
         self.store
-            .save_visitor(&site.id, &visitor, &snapshot)
+            .save_visitor_behind(&site.id, &visitor, &snapshot)
             .await?;
         let conversation = conversations
             .iter()

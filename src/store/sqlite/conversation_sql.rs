@@ -2,7 +2,7 @@
 //! change them, one function per question, each taking a plain connection so the writer
 //! thread and the read pool share them.
 
-use super::{corrupt, db, seq_param};
+use super::{corrupt, db, exec_cached, seq_param};
 use crate::conversation::{
     Conversation, ConversationFilter, HandoffReason, Lifecycle, Opening, Stage,
 };
@@ -191,7 +191,8 @@ fn insert_message(
 ) -> Result<Message, StoreError> {
     let seq = last_seq + 1;
     let id = MessageId::generate();
-    conn.execute(
+    exec_cached(
+                conn,
         "INSERT INTO messages (id, conversation_id, seq, author_kind, author_name, author_id, text, client_msg_id, ts)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![
@@ -207,7 +208,8 @@ fn insert_message(
         ],
     )
     .map_err(db("insert message"))?;
-    conn.execute(
+    exec_cached(
+        conn,
         "UPDATE conversations SET last_seq = ?2, updated_at = ?3 WHERE id = ?1",
         params![conversation.as_str(), seq as i64, message.ts.0],
     )
@@ -248,7 +250,8 @@ pub(super) fn append_to_visitor(
             };
             let queued_at =
                 matches!(opening.lifecycle.stage, Stage::Queued).then_some(message.ts.0);
-            conn.execute(
+            exec_cached(
+                conn,
                 "INSERT INTO conversations (id, site_id, visitor_id, state, stage, agent_id, last_agent, queued_at, handoff_reason, created_at, updated_at, cart_total)
                  VALUES (?1, ?2, ?3, 'open', ?4, ?5, ?5, ?6, ?7, ?8, ?8, ?9)",
                 params![
@@ -287,8 +290,8 @@ pub(super) fn save_conversation(
 ) -> Result<(Conversation, Option<Message>), StoreError> {
     let tags = serde_json::to_string(&conv.tags).map_err(|e| corrupt(e.to_string()))?;
     let closed = matches!(conv.lifecycle.stage, Stage::Closed);
-    let changed = conn
-        .execute(
+    let changed = exec_cached(
+            conn,
             "UPDATE conversations SET state = ?3, stage = ?4, agent_id = ?5, version = ?2 + 1,
                 last_agent = ?6, closed_at = ?7, priority = ?8, queued_at = ?9, handoff_reason = ?10,
                 skill = ?11, tags = ?12, bot_misses = ?13, contact_email = ?14, cart_total = ?15,
@@ -336,13 +339,10 @@ pub(super) fn save_conversation(
 }
 
 fn current_seq(conn: &Connection, conversation: &ConversationId) -> Result<u64, StoreError> {
-    conn.query_row(
-        "SELECT last_seq FROM conversations WHERE id = ?1",
-        [conversation.as_str()],
-        |r| r.get::<_, i64>(0),
-    )
-    .map(|s| s as u64)
-    .map_err(db("read seq"))
+    conn.prepare_cached("SELECT last_seq FROM conversations WHERE id = ?1")
+        .and_then(|mut stmt| stmt.query_row([conversation.as_str()], |r| r.get::<_, i64>(0)))
+        .map(|s| s as u64)
+        .map_err(db("read seq"))
 }
 
 /// Conversations matching a filter, most recently active first.

@@ -1,7 +1,10 @@
 //! Conversations in SQLite: the appends and compare-and-set go through the writer, the reads
 //! through the pool (the SQL is in [`super::conversation_sql`]); notes and read marks here.
+//! Every write here checks before it changes anything (a missing or closed conversation, a
+//! stale version, a duplicate `client_msg_id` are found before the first insert or update),
+//! so they run without a savepoint of their own ([`super::writer::Writer::run_checked`]).
 
-use super::{SqliteStore, conversation_sql as sql, corrupt, db, seq_param};
+use super::{SqliteStore, conversation_sql as sql, corrupt, db, exec_cached, seq_param};
 use crate::conversation::{Conversation, ConversationFilter, Note, Opening};
 use crate::domain::{AgentId, ConversationId, Message, NoteId, SiteId, Timestamp, VisitorId};
 use crate::store::{Appended, Conversations, NewMessage, StoreError};
@@ -19,7 +22,7 @@ impl Conversations for SqliteStore {
     ) -> Result<Appended, StoreError> {
         let (site, visitor, opening) = (site.clone(), visitor.clone(), opening.clone());
         self.writer
-            .run(move |c| sql::append_to_visitor(c, &site, &visitor, message, &opening))
+            .run_checked(move |c| sql::append_to_visitor(c, &site, &visitor, message, &opening))
             .await
     }
 
@@ -30,7 +33,7 @@ impl Conversations for SqliteStore {
     ) -> Result<Appended, StoreError> {
         let conversation = conversation.clone();
         self.writer
-            .run(move |c| sql::append_message(c, &conversation, message))
+            .run_checked(move |c| sql::append_message(c, &conversation, message))
             .await
     }
 
@@ -43,7 +46,7 @@ impl Conversations for SqliteStore {
         let conversation = conversation.clone();
         let now = Timestamp::now();
         self.writer
-            .run(move |c| sql::save_conversation(c, &conversation, expected, notice, now))
+            .run_checked(move |c| sql::save_conversation(c, &conversation, expected, notice, now))
             .await
     }
 
@@ -125,8 +128,9 @@ impl Conversations for SqliteStore {
     async fn mark_read(&self, conversation: &ConversationId, seq: u64) -> Result<(), StoreError> {
         let conversation = conversation.to_string();
         self.writer
-            .run(move |c| {
-                c.execute(
+            .run_checked(move |c| {
+                exec_cached(
+                    c,
                     "UPDATE conversations SET shopper_read_seq = MAX(shopper_read_seq, MIN(?2, last_seq))
                      WHERE id = ?1",
                     params![conversation, seq_param(seq)],
@@ -144,8 +148,9 @@ impl Conversations for SqliteStore {
     ) -> Result<(), StoreError> {
         let conversation = conversation.to_string();
         self.writer
-            .run(move |c| {
-                c.execute(
+            .run_checked(move |c| {
+                exec_cached(
+                    c,
                     "UPDATE conversations SET agent_read_seq = MAX(agent_read_seq, MIN(?2, last_seq))
                      WHERE id = ?1",
                     params![conversation, seq_param(seq)],
@@ -159,8 +164,9 @@ impl Conversations for SqliteStore {
     async fn add_note(&self, note: &Note) -> Result<(), StoreError> {
         let note = note.clone();
         self.writer
-            .run(move |c| {
-                c.execute(
+            .run_checked(move |c| {
+                exec_cached(
+                    c,
                     "INSERT INTO notes (id, conversation_id, agent_id, author_name, text, ts)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                     params![

@@ -64,6 +64,7 @@ impl Readers {
         .map_err(db("open read connection"))?;
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(db("busy timeout"))?;
+        conn.set_prepared_statement_cache_capacity(super::STATEMENT_CACHE);
         Ok(conn)
     }
 

@@ -229,6 +229,36 @@ CREATE INDEX IF NOT EXISTS commerce_requests_open ON commerce_requests (conversa
 "#,
     // Outbound events: webhook endpoints and their delivery log (issue 14).
     super::outbound::MIGRATION,
+    // Writing messages fast (issue 15). Messages become an integer-rowid table in append
+    // order: their random text id stays a column but loses its index, since no query looks a
+    // message up by it and that index dirtied one random page per message. Every message
+    // moved its conversation's entry in `conversations_by_visitor_recent`; the visitor
+    // look-ups are served by `conversations_by_visitor` (site, visitor, state), which only a
+    // close changes. Rows keep their order and every column.
+    r#"
+CREATE TABLE messages_by_rowid (
+    id              TEXT NOT NULL,
+    conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    seq             INTEGER NOT NULL,
+    author_kind     TEXT NOT NULL,
+    author_name     TEXT NOT NULL,
+    author_id       TEXT NOT NULL,
+    text            TEXT NOT NULL,
+    client_msg_id   TEXT,
+    ts              INTEGER NOT NULL,
+    UNIQUE (conversation_id, seq)
+);
+INSERT INTO messages_by_rowid
+    (id, conversation_id, seq, author_kind, author_name, author_id, text, client_msg_id, ts)
+    SELECT id, conversation_id, seq, author_kind, author_name, author_id, text, client_msg_id, ts
+    FROM messages ORDER BY rowid;
+DROP TABLE messages;
+ALTER TABLE messages_by_rowid RENAME TO messages;
+-- Idempotency: one message per sender and client_msg_id (dropped with the old table).
+CREATE UNIQUE INDEX IF NOT EXISTS messages_by_client_id ON messages (author_id, client_msg_id)
+    WHERE client_msg_id IS NOT NULL;
+DROP INDEX IF EXISTS conversations_by_visitor_recent;
+"#,
 ];
 
 /// Brings the schema up to date in one transaction.

@@ -1,8 +1,20 @@
 //! The single writer thread. SQLite allows one writer at a time and its calls block, so all
 //! writes go to one OS thread that owns the write connection, off the async workers. Jobs that
 //! queue up while a commit is in flight are run together in one transaction (one fsync for
-//! many messages); each job runs inside its own savepoint so one failing job does not undo the
-//! others. Replies are sent only after the commit, which is what makes an `ack` mean durable.
+//! many messages). Replies are sent only after the commit, which is what makes an `ack` mean
+//! durable.
+//!
+//! How a failing job is kept from undoing, or half-writing into, the others in its batch:
+//! - [`Writer::run`] runs the job inside its own savepoint: a job that fails after writing is
+//!   rolled back alone. For jobs that may fail half-way on purpose (several inserts where a
+//!   later one can hit a unique key), and for the rare administrative writes.
+//! - [`Writer::run_checked`] runs without a savepoint, for jobs that check before they write
+//!   (the hot path: appending a message, compare-and-set, read marks, browsing state): they
+//!   fail before their first change or not at all, so nothing needs undoing. If one does fail
+//!   after changing rows anyway (a disk or driver error), the whole batch is rolled back and
+//!   every job in it gets the error: nothing half-written is ever committed or acknowledged.
+//! - [`Writer::submit`] queues a checked job without waiting for its commit (write-behind),
+//!   for state that may trail (browsing state); only the queue's room is waited for.
 
 use super::super::StoreError;
 use super::errors::{commit_failed, db};
@@ -11,13 +23,25 @@ use std::sync::Mutex;
 use std::thread::JoinHandle;
 use tokio::sync::{mpsc, oneshot};
 
-/// Most jobs folded into one transaction; bounds the latency a batch adds to its first job.
-const MAX_BATCH: usize = 256;
+/// Most jobs folded into one transaction. Under a burst the queue holds thousands of jobs;
+/// a bigger commit costs one fsync for all of them and dirties each hot index page once.
+/// At ~20 µs a job the first job in a full batch waits ~20 ms more, which bounds this.
+const MAX_BATCH: usize = 1024;
+
+/// How a job's changes are kept apart from the other jobs in its batch.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Guard {
+    /// In a savepoint of its own: a failure undoes this job only.
+    Savepoint,
+    /// No savepoint: the job fails before it writes; failing after poisons the batch.
+    Checked,
+}
 
 trait Job: Send {
-    /// Runs the job's statements and keeps its result until the batch commits.
-    fn run(self: Box<Self>, conn: &Connection) -> Box<dyn Completion>;
-    /// The batch could not start; the job never ran.
+    /// Runs the job's statements and keeps its result until the batch commits; `true` as the
+    /// second value when the job failed after changing rows that no savepoint can undo.
+    fn run(self: Box<Self>, conn: &Connection) -> (Box<dyn Completion>, bool);
+    /// The batch could not start or was rolled back before the job ran; it never ran.
     fn abort(self: Box<Self>, reason: String);
 }
 
@@ -26,14 +50,38 @@ trait Completion: Send {
     fn finish(self: Box<Self>, commit: Result<(), String>);
 }
 
+/// Where a job's outcome goes: a waiting caller, or the log for a write-behind.
+enum Reply<T> {
+    Caller(oneshot::Sender<Result<T, StoreError>>),
+    Behind(&'static str),
+}
+
+impl<T> Reply<T> {
+    fn send(self, outcome: Result<T, StoreError>) {
+        match self {
+            // The caller may have gone away (a closed socket); nobody to tell then.
+            Reply::Caller(tx) => {
+                let _ = tx.send(outcome);
+            }
+            Reply::Behind(what) => {
+                if let Err(e) = outcome {
+                    metrics::counter!("shopchat_store_write_behind_failed_total").increment(1);
+                    tracing::warn!(error = %e, what, "write-behind failed");
+                }
+            }
+        }
+    }
+}
+
 struct FnJob<F, T> {
     work: F,
-    reply: oneshot::Sender<Result<T, StoreError>>,
+    guard: Guard,
+    reply: Reply<T>,
 }
 
 struct Done<T> {
     result: Result<T, StoreError>,
-    reply: oneshot::Sender<Result<T, StoreError>>,
+    reply: Reply<T>,
 }
 
 impl<F, T> Job for FnJob<F, T>
@@ -41,17 +89,25 @@ where
     F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     T: Send + 'static,
 {
-    fn run(self: Box<Self>, conn: &Connection) -> Box<dyn Completion> {
-        let result = in_savepoint(conn, self.work);
-        Box::new(Done {
+    fn run(self: Box<Self>, conn: &Connection) -> (Box<dyn Completion>, bool) {
+        let (result, poisoned) = match self.guard {
+            Guard::Savepoint => (in_savepoint(conn, self.work), false),
+            Guard::Checked => {
+                let before = conn.total_changes();
+                let result = (self.work)(conn);
+                let poisoned = result.is_err() && conn.total_changes() != before;
+                (result, poisoned)
+            }
+        };
+        let done = Done {
             result,
             reply: self.reply,
-        })
+        };
+        (Box::new(done), poisoned)
     }
 
     fn abort(self: Box<Self>, reason: String) {
-        // The caller may have gone away (a closed socket); nobody to tell then.
-        let _ = self.reply.send(Err(commit_failed(reason)));
+        self.reply.send(Err(commit_failed(reason)));
     }
 }
 
@@ -61,25 +117,28 @@ impl<T: Send + 'static> Completion for Done<T> {
             Ok(()) => self.result,
             Err(reason) => Err(commit_failed(reason)),
         };
-        let _ = self.reply.send(outcome);
+        self.reply.send(outcome);
     }
+}
+
+/// Runs one of the writer's fixed control statements, parsed once and kept in the cache.
+fn control(conn: &Connection, sql: &'static str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(drop)
 }
 
 fn in_savepoint<T>(
     conn: &Connection,
     work: impl FnOnce(&Connection) -> Result<T, StoreError>,
 ) -> Result<T, StoreError> {
-    conn.execute_batch("SAVEPOINT job")
-        .map_err(db("savepoint"))?;
+    control(conn, "SAVEPOINT job").map_err(db("savepoint"))?;
     match work(conn) {
         Ok(value) => {
-            conn.execute_batch("RELEASE job")
-                .map_err(db("release savepoint"))?;
+            control(conn, "RELEASE job").map_err(db("release savepoint"))?;
             Ok(value)
         }
         Err(e) => {
-            conn.execute_batch("ROLLBACK TO job; RELEASE job")
-                .map_err(db("rollback savepoint"))?;
+            control(conn, "ROLLBACK TO job").map_err(db("rollback savepoint"))?;
+            control(conn, "RELEASE job").map_err(db("release savepoint"))?;
             Err(e)
         }
     }
@@ -109,14 +168,56 @@ impl Writer {
         })
     }
 
-    /// Runs `work` in the next transaction; returns once that transaction has committed.
+    /// Runs `work` in its own savepoint in the next transaction; returns once that
+    /// transaction has committed.
     pub(super) async fn run<T, F>(&self, work: F) -> Result<T, StoreError>
     where
         F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
         T: Send + 'static,
     {
+        self.wait(work, Guard::Savepoint).await
+    }
+
+    /// Runs `work`, which checks before it writes, in the next transaction without a
+    /// savepoint; returns once that transaction has committed.
+    pub(super) async fn run_checked<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.wait(work, Guard::Checked).await
+    }
+
+    /// Queues `work` (checked, as [`Writer::run_checked`]) and returns without waiting for
+    /// its commit: once queued it is written in order with everything queued after it, and a
+    /// failure is logged as `what`. When the queue is full this waits for room, like every
+    /// other write: browsing state is never dropped, and the queue stays bounded.
+    pub(super) async fn submit<F>(&self, what: &'static str, work: F) -> Result<(), StoreError>
+    where
+        F: FnOnce(&Connection) -> Result<(), StoreError> + Send + 'static,
+    {
+        let job: Box<dyn Job> = Box::new(FnJob {
+            work,
+            guard: Guard::Checked,
+            reply: Reply::Behind(what),
+        });
+        self.tx
+            .send(Command::Job(job))
+            .await
+            .map_err(|_| StoreError::closed())
+    }
+
+    async fn wait<T, F>(&self, work: F, guard: Guard) -> Result<T, StoreError>
+    where
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+        T: Send + 'static,
+    {
         let (reply, answer) = oneshot::channel();
-        let job: Box<dyn Job> = Box::new(FnJob { work, reply });
+        let job: Box<dyn Job> = Box::new(FnJob {
+            work,
+            guard,
+            reply: Reply::Caller(reply),
+        });
         self.tx
             .send(Command::Job(job))
             .await
@@ -164,7 +265,7 @@ fn writer_loop(conn: Connection, mut rx: mpsc::Receiver<Command>) {
 }
 
 fn run_batch(conn: &Connection, batch: &mut Vec<Box<dyn Job>>) {
-    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+    if let Err(e) = control(conn, "BEGIN IMMEDIATE") {
         let reason = format!("cannot begin a transaction: {e}");
         tracing::error!(%reason, jobs = batch.len(), "write batch refused");
         for job in batch.drain(..) {
@@ -174,12 +275,33 @@ fn run_batch(conn: &Connection, batch: &mut Vec<Box<dyn Job>>) {
     }
     let started = std::time::Instant::now();
     metrics::histogram!("shopchat_store_batch_jobs").record(batch.len() as f64);
-    let done: Vec<Box<dyn Completion>> = batch.drain(..).map(|job| job.run(conn)).collect();
-    let commit = conn.execute_batch("COMMIT").map_err(|e| {
-        let _ = conn.execute_batch("ROLLBACK");
-        tracing::error!(error = %e, jobs = done.len(), "write batch failed to commit");
-        e.to_string()
-    });
+    let mut done: Vec<Box<dyn Completion>> = Vec::with_capacity(batch.len());
+    let mut jobs = batch.drain(..);
+    let mut poisoned = false;
+    for job in jobs.by_ref() {
+        let (completion, half_written) = job.run(conn);
+        done.push(completion);
+        if half_written {
+            poisoned = true;
+            break;
+        }
+    }
+    let commit = if poisoned {
+        let reason = "a job failed after writing; its batch was rolled back".to_owned();
+        tracing::error!(jobs = done.len(), "{reason}");
+        let _ = control(conn, "ROLLBACK");
+        for job in jobs {
+            job.abort(reason.clone());
+        }
+        Err(reason)
+    } else {
+        drop(jobs);
+        control(conn, "COMMIT").map_err(|e| {
+            let _ = control(conn, "ROLLBACK");
+            tracing::error!(error = %e, jobs = done.len(), "write batch failed to commit");
+            e.to_string()
+        })
+    };
     metrics::histogram!("shopchat_store_commit_seconds").record(started.elapsed().as_secs_f64());
     for completion in done {
         completion.finish(commit.clone());
