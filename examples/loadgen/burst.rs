@@ -1,7 +1,9 @@
 //! `--mode burst`: every socket says hello, optionally sends `--events N` page views (each
 //! socket then sends a frame the server must refuse; the refusal proves every event before it
 //! was processed), then sends `--messages N` messages one after another, all sockets at once.
-//! Flags: `--sockets N` (100), `--messages N` (5), `--events N` (0).
+//! Flags: `--sockets N` (100), `--messages N` (5), `--events N` (0). With `--server-pid` it
+//! also prints what the server wrote to disk per acknowledged message during the message
+//! phase (`write_bytes` and `syscw` of `/proc/PID/io`, read before and after it).
 
 use crate::common::{Args, ms, next_json, open_sockets, percentile};
 use futures_util::SinkExt;
@@ -75,6 +77,7 @@ pub async fn run(args: Arc<Args>) -> Result<(), String> {
     }
 
     // Phase 3: every socket sends its messages one after another, all sockets at once.
+    let io_before = server_io(&args);
     let started = Instant::now();
     let tasks: Vec<_> = sockets
         .into_iter()
@@ -129,6 +132,7 @@ pub async fn run(args: Arc<Args>) -> Result<(), String> {
         open.push(ws);
     }
     let send_secs = started.elapsed().as_secs_f64();
+    let io_after = server_io(&args);
     let rss_after = args.server_rss_kib();
     for mut ws in open {
         let _ = ws.close(None).await;
@@ -162,6 +166,16 @@ pub async fn run(args: Arc<Args>) -> Result<(), String> {
         ms(percentile(&acks, 0.99)),
         ms(percentile(&acks, 1.0))
     );
+    if let (Some(before), Some(after)) = (io_before, io_after) {
+        let acked = acks.len().max(1) as f64;
+        let bytes = after.write_bytes.saturating_sub(before.write_bytes);
+        let calls = after.syscw.saturating_sub(before.syscw);
+        println!(
+            "server disk writes during messages: {bytes} bytes in {calls} write calls = {:.0} bytes and {:.1} write calls per acknowledged message",
+            bytes as f64 / acked,
+            calls as f64 / acked
+        );
+    }
     if let (Some(before), Some(connected), Some(after)) = (rss_before, rss_connected, rss_after) {
         let per_socket =
             (connected.saturating_sub(before)) as f64 / connect_times.len().max(1) as f64;
@@ -170,4 +184,23 @@ pub async fn run(args: Arc<Args>) -> Result<(), String> {
         );
     }
     Ok(())
+}
+
+/// The server's I/O counters: bytes it caused to be written to storage, and write calls.
+struct ServerIo {
+    write_bytes: u64,
+    syscw: u64,
+}
+
+/// Reads `/proc/PID/io` of `--server-pid` (Linux; the same user or root can read it).
+fn server_io(args: &Args) -> Option<ServerIo> {
+    let text = std::fs::read_to_string(format!("/proc/{}/io", args.server_pid?)).ok()?;
+    let field = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.trim().parse::<u64>().ok())
+    };
+    Some(ServerIo {
+        write_bytes: field("write_bytes:")?,
+        syscw: field("syscw:")?,
+    })
 }

@@ -64,3 +64,110 @@ async fn sqlite_migration_gives_each_membership_its_accounts_old_profile() {
     );
     store.close().await;
 }
+
+/// A database from before messages were keyed by rowid (text primary key, the visitor's
+/// recent-conversations index): opening it keeps every conversation and message, in order
+/// and with its id, seqs continue, a repeated key is still recognised, and the random-id
+/// index is gone.
+#[tokio::test]
+async fn sqlite_migration_to_rowid_messages_keeps_every_conversation_and_message() {
+    use super::shopper_message;
+    use shopchat::conversation::Lifecycle;
+    use shopchat::domain::VisitorId;
+    let dir = tempfile::TempDir::new().unwrap();
+    let store = SqliteStore::open(dir.path()).unwrap();
+    let site = new_site(&store).await;
+    let mut before = Vec::new();
+    for v in 0..3 {
+        let visitor = VisitorId::generate();
+        for m in 0..4 {
+            let key = format!("v{v}m{m}");
+            let message = shopper_message(&visitor, Some(&key), &format!("hello {v}.{m}"));
+            let opening = Lifecycle::new(true).into();
+            let appended = store
+                .append_to_visitor(&site, &visitor, message, &opening)
+                .await
+                .unwrap();
+            before.push((visitor.clone(), appended.message));
+        }
+    }
+    store.close().await;
+    // Back to the schema of migration 8: the messages table as it was first created.
+    let db = dir.path().join(shopchat::store::sqlite::DB_FILE);
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch(
+        "CREATE TABLE old_messages (
+            id TEXT PRIMARY KEY,
+            conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL, author_kind TEXT NOT NULL, author_name TEXT NOT NULL,
+            author_id TEXT NOT NULL, text TEXT NOT NULL, client_msg_id TEXT, ts INTEGER NOT NULL,
+            UNIQUE (conversation_id, seq));
+         INSERT INTO old_messages SELECT id, conversation_id, seq, author_kind, author_name,
+            author_id, text, client_msg_id, ts FROM messages;
+         DROP TABLE messages;
+         ALTER TABLE old_messages RENAME TO messages;
+         CREATE UNIQUE INDEX messages_by_client_id ON messages (author_id, client_msg_id)
+            WHERE client_msg_id IS NOT NULL;
+         CREATE INDEX conversations_by_visitor_recent ON conversations (site_id, visitor_id, updated_at);
+         PRAGMA user_version = 8;",
+    )
+    .unwrap();
+    drop(conn);
+
+    let store = SqliteStore::open(dir.path()).unwrap();
+    for (visitor, message) in &before {
+        let stored = store
+            .messages_after(&message.conversation_id, message.seq - 1, 1)
+            .await
+            .unwrap();
+        assert_eq!(stored.len(), 1);
+        assert_eq!(
+            (&stored[0].id, stored[0].seq, &stored[0].text),
+            (&message.id, message.seq, &message.text)
+        );
+        let open = store.open_conversations(&site, visitor).await.unwrap();
+        assert_eq!(open.len(), 1);
+        assert_eq!(open[0].last_seq, 4);
+    }
+    let (visitor, first) = &before[0];
+    let opening = Lifecycle::new(true).into();
+    let again = store
+        .append_to_visitor(
+            &site,
+            visitor,
+            shopper_message(visitor, Some("v0m0"), "x"),
+            &opening,
+        )
+        .await
+        .unwrap();
+    assert!(again.duplicate);
+    assert_eq!(again.message.id, first.id);
+    let next = store
+        .append_to_visitor(
+            &site,
+            visitor,
+            shopper_message(visitor, Some("new"), "y"),
+            &opening,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (next.message.conversation_id.clone(), next.message.seq),
+        (first.conversation_id.clone(), 5)
+    );
+    store.close().await;
+
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let indexed: Vec<String> = conn
+        .prepare(
+            "SELECT il.name FROM pragma_index_list('messages') il
+             WHERE (SELECT group_concat(name) FROM pragma_index_info(il.name)) = 'id'
+             UNION ALL SELECT name FROM sqlite_master WHERE name = 'conversations_by_visitor_recent'",
+        )
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(indexed.is_empty(), "{indexed:?}");
+}
