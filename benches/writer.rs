@@ -74,7 +74,7 @@ fn shopper_message(visitor: &VisitorId, n: u64) -> NewMessage {
 /// with one message; returns the chats' (id, visitor) pairs.
 fn prepared(dir: &Path, rt: &Runtime) -> Vec<(String, String)> {
     let store = SqliteStore::open(dir).unwrap();
-    let chats = rt.block_on(async {
+    rt.block_on(async {
         let site = new_site(&store).await;
         let mut chats = Vec::with_capacity(CONVERSATIONS);
         for n in 0..CONVERSATIONS {
@@ -89,8 +89,7 @@ fn prepared(dir: &Path, rt: &Runtime) -> Vec<(String, String)> {
         }
         store.close().await;
         chats
-    });
-    chats
+    })
 }
 
 /// (a) SQLite's own rate: `batch` appends per commit with plain cached statements.
