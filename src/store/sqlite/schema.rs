@@ -231,10 +231,11 @@ CREATE INDEX IF NOT EXISTS commerce_requests_open ON commerce_requests (conversa
     super::outbound::MIGRATION,
     // Writing messages fast (issue 15). Messages become an integer-rowid table in append
     // order: their random text id stays a column but loses its index, since no query looks a
-    // message up by it and that index dirtied one random page per message. Every message
-    // moved its conversation's entry in `conversations_by_visitor_recent`; the visitor
-    // look-ups are served by `conversations_by_visitor` (site, visitor, state), which only a
-    // close changes. Rows keep their order and every column.
+    // message up by it and that index dirtied one random page per message. Rows keep their
+    // order and every column. `conversations_by_visitor` (site, visitor, state) goes: no query
+    // reads `state`, and `conversations_by_visitor_recent` (site, visitor, updated_at) serves
+    // every visitor look-up by its prefix (it must stay: without it the reopen check, latest
+    // conversation by `updated_at`, walks the site's whole history — EXPLAIN QUERY PLAN).
     r#"
 CREATE TABLE messages_by_rowid (
     id              TEXT NOT NULL,
@@ -257,7 +258,7 @@ ALTER TABLE messages_by_rowid RENAME TO messages;
 -- Idempotency: one message per sender and client_msg_id (dropped with the old table).
 CREATE UNIQUE INDEX IF NOT EXISTS messages_by_client_id ON messages (author_id, client_msg_id)
     WHERE client_msg_id IS NOT NULL;
-DROP INDEX IF EXISTS conversations_by_visitor_recent;
+DROP INDEX IF EXISTS conversations_by_visitor;
 "#,
 ];
 

@@ -65,10 +65,10 @@ async fn sqlite_migration_gives_each_membership_its_accounts_old_profile() {
     store.close().await;
 }
 
-/// A database from before messages were keyed by rowid (text primary key, the visitor's
-/// recent-conversations index): opening it keeps every conversation and message, in order
+/// A database from before messages were keyed by rowid (text primary key; the visitor
+/// index on `state`): opening it keeps every conversation and message, in order
 /// and with its id, seqs continue, a repeated key is still recognised, and the random-id
-/// index is gone.
+/// and unused indexes are gone.
 #[tokio::test]
 async fn sqlite_migration_to_rowid_messages_keeps_every_conversation_and_message() {
     use super::shopper_message;
@@ -108,7 +108,7 @@ async fn sqlite_migration_to_rowid_messages_keeps_every_conversation_and_message
          ALTER TABLE old_messages RENAME TO messages;
          CREATE UNIQUE INDEX messages_by_client_id ON messages (author_id, client_msg_id)
             WHERE client_msg_id IS NOT NULL;
-         CREATE INDEX conversations_by_visitor_recent ON conversations (site_id, visitor_id, updated_at);
+         CREATE INDEX conversations_by_visitor ON conversations (site_id, visitor_id, state);
          PRAGMA user_version = 8;",
     )
     .unwrap();
@@ -162,7 +162,7 @@ async fn sqlite_migration_to_rowid_messages_keeps_every_conversation_and_message
         .prepare(
             "SELECT il.name FROM pragma_index_list('messages') il
              WHERE (SELECT group_concat(name) FROM pragma_index_info(il.name)) = 'id'
-             UNION ALL SELECT name FROM sqlite_master WHERE name = 'conversations_by_visitor_recent'",
+             UNION ALL SELECT name FROM sqlite_master WHERE name = 'conversations_by_visitor'",
         )
         .unwrap()
         .query_map([], |r| r.get(0))
