@@ -240,8 +240,8 @@ pub(super) fn append_to_visitor(
         "site_id = ?1 AND visitor_id = ?2 AND stage <> 'closed' ORDER BY created_at DESC LIMIT 1",
         &[&site.as_str(), &visitor.as_str()],
     )?;
-    let (conversation, last_seq, opened) = match open.into_iter().next() {
-        Some(c) => (c.id, c.last_seq, false),
+    let (conversation, last_seq, known) = match open.into_iter().next() {
+        Some(c) => (c.id.clone(), c.last_seq, Some(c)),
         None => {
             let id = ConversationId::generate();
             let agent = match &opening.lifecycle.stage {
@@ -267,16 +267,34 @@ pub(super) fn append_to_visitor(
                 ],
             )
             .map_err(db("open conversation"))?;
-            (id, 0, true)
+            (id, 0, None)
         }
     };
     let message = insert_message(conn, &conversation, last_seq, message)?;
+    let opened = known.is_none();
     Ok(Appended {
-        conversation: conversation_by_id(conn, &conversation)?,
+        conversation: after_insert(conn, known, &message)?,
         message,
         duplicate: false,
         opened,
     })
+}
+
+/// The header after `insert_message`: the one read before it with the two columns the insert
+/// changed, or (for a conversation this transaction opened) read back.
+fn after_insert(
+    conn: &Connection,
+    known: Option<Conversation>,
+    message: &Message,
+) -> Result<Conversation, StoreError> {
+    match known {
+        Some(mut conversation) => {
+            conversation.last_seq = message.seq;
+            conversation.updated_at = message.ts;
+            Ok(conversation)
+        }
+        None => conversation_by_id(conn, &message.conversation_id),
+    }
 }
 
 /// Writes a conversation's header if its version is still `expected` (compare-and-set),
@@ -441,7 +459,7 @@ pub(super) fn append_message(
     }
     let message = insert_message(conn, conversation, conv.last_seq, message)?;
     Ok(Appended {
-        conversation: conversation_by_id(conn, conversation)?,
+        conversation: after_insert(conn, Some(conv), &message)?,
         message,
         duplicate: false,
         opened: false,
