@@ -42,6 +42,7 @@ mod messages;
 mod outbound_events;
 mod product_rules;
 mod reports;
+mod routing;
 mod restart;
 mod shopper_socket;
 mod socket_limits;
