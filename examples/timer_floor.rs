@@ -93,7 +93,8 @@ async fn reporter(wakes: Arc<Mutex<Vec<Duration>>>, every: Duration) {
             continue;
         }
         batch.sort();
-        let at = |p: f64| batch[((batch.len() - 1) as f64 * p).round() as usize].as_secs_f64() * 1e3;
+        let at =
+            |p: f64| batch[((batch.len() - 1) as f64 * p).round() as usize].as_secs_f64() * 1e3;
         println!(
             "timers fired: {}, woke + sent late by p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
             batch.len(),

@@ -28,7 +28,10 @@ pub async fn run(args: Arc<Args>) -> Result<(), String> {
     let seconds: f64 = args.num("seconds", 20.0)?;
     let capacity: u32 = args.num("capacity", 0)?;
     let agent_addr = args.text("agent-addr", &args.addr);
-    let agent_pid: Option<u32> = args.extra.get("agent-server-pid").and_then(|p| p.parse().ok());
+    let agent_pid: Option<u32> = args
+        .extra
+        .get("agent-server-pid")
+        .and_then(|p| p.parse().ok());
     let owner = args.text("owner-email", "");
     let password = args.text("password", "");
     if owner.is_empty() || password.is_empty() {
@@ -134,7 +137,14 @@ pub async fn run(args: Arc<Args>) -> Result<(), String> {
         .enumerate()
         .map(|(i, ws)| {
             let offset = interval.mul_f64(i as f64 / opened.max(1) as f64);
-            tokio::spawn(chat_sender(ws, i, epoch, started + offset, interval, deadline))
+            tokio::spawn(chat_sender(
+                ws,
+                i,
+                epoch,
+                started + offset,
+                interval,
+                deadline,
+            ))
         })
         .collect();
     let mut acks = Vec::new();
@@ -144,10 +154,11 @@ pub async fn run(args: Arc<Args>) -> Result<(), String> {
         sent += n;
         acks.append(&mut a);
     }
-    let secs = started.elapsed().as_secs_f64();
     let cpu_after = args.server_pid.and_then(cpu_time);
+    let cpu_secs = started.elapsed().as_secs_f64();
+    let secs = seconds;
     // Let the last frames arrive, then stop the agents' readers.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
     stop.notify_waiters();
     let mut delivered = Vec::new();
     for t in agent_tasks {
@@ -162,8 +173,8 @@ pub async fn run(args: Arc<Args>) -> Result<(), String> {
     );
     if let (Some(b), Some(a)) = (cpu_before, cpu_after) {
         println!(
-            "steady: server CPU {:.0} % of one core",
-            a.saturating_sub(b).as_secs_f64() / secs * 100.0
+            "steady: server CPU {:.0} % of one core (until the last ack)",
+            a.saturating_sub(b).as_secs_f64() / cpu_secs * 100.0
         );
     }
     print_latency("send→ack", &acks);
@@ -200,7 +211,12 @@ async fn settle(pid: Option<u32>) -> Option<Duration> {
     Some(last)
 }
 
-async fn login(http: &reqwest::Client, api: &str, email: &str, password: &str) -> Result<String, String> {
+async fn login(
+    http: &reqwest::Client,
+    api: &str,
+    email: &str,
+    password: &str,
+) -> Result<String, String> {
     let r = http
         .post(format!("{api}/auth/login"))
         .json(&json!({ "email": email, "password": password }))
@@ -218,7 +234,12 @@ async fn login(http: &reqwest::Client, api: &str, email: &str, password: &str) -
 }
 
 /// The site id of the site whose public key is `key`, among the owner's sites.
-pub async fn site_id(http: &reqwest::Client, api: &str, token: &str, key: &str) -> Result<String, String> {
+pub async fn site_id(
+    http: &reqwest::Client,
+    api: &str,
+    token: &str,
+    key: &str,
+) -> Result<String, String> {
     let sites: Value = http
         .get(format!("{api}/sites"))
         .bearer_auth(token)
@@ -255,9 +276,11 @@ async fn agent_socket(addr: &str, token: &str) -> Result<Ws, String> {
     let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws/agent"))
         .await
         .map_err(|e| e.to_string())?;
-    ws.send(Message::text(json!({ "type": "auth", "token": token }).to_string()))
-        .await
-        .map_err(|e| e.to_string())?;
+    ws.send(Message::text(
+        json!({ "type": "auth", "token": token }).to_string(),
+    ))
+    .await
+    .map_err(|e| e.to_string())?;
     loop {
         let f = next_json(&mut ws).await?;
         if f["type"] == "ready" {
@@ -324,20 +347,28 @@ async fn chat_sender(
     deadline: Instant,
 ) -> (usize, Vec<Duration>) {
     let (mut sink, mut stream) = ws.split();
+    // Acks land in a shared list, so those read before the reader is stopped all count.
+    let acks = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = acks.clone();
     let reader = tokio::spawn(async move {
-        let mut acks = Vec::new();
         while let Some(Ok(frame)) = stream.next().await {
             let Message::Text(t) = frame else { continue };
-            let Ok(f) = serde_json::from_str::<Value>(&t) else { continue };
+            let Ok(f) = serde_json::from_str::<Value>(&t) else {
+                continue;
+            };
             if f["type"] != "ack" {
                 continue;
             }
             // The key is `c<chat>-<µs since epoch>`.
-            if let Some(us) = f["client_msg_id"].as_str().and_then(|k| k.rsplit('-').next()).and_then(|s| s.parse::<u64>().ok()) {
-                acks.push(epoch.elapsed().saturating_sub(Duration::from_micros(us)));
+            if let Some(us) = f["client_msg_id"]
+                .as_str()
+                .and_then(|k| k.rsplit('-').next())
+                .and_then(|s| s.parse::<u64>().ok())
+            {
+                let took = epoch.elapsed().saturating_sub(Duration::from_micros(us));
+                seen.lock().unwrap().push(took);
             }
         }
-        acks
     });
     let mut ticker = tokio::time::interval_at(first.into(), interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -355,13 +386,13 @@ async fn chat_sender(
         }
         sent += 1;
     }
-    // Acks still in flight: give them a moment, then close, which ends the reader.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Acks still in flight: wait for them (at most 10 s), then stop reading.
+    let until = Instant::now() + Duration::from_secs(10);
+    while acks.lock().unwrap().len() < sent && Instant::now() < until {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    reader.abort();
     let _ = sink.close().await;
-    let acks = tokio::time::timeout(Duration::from_secs(5), reader)
-        .await
-        .ok()
-        .and_then(Result::ok)
-        .unwrap_or_default();
+    let acks = std::mem::take(&mut *acks.lock().unwrap());
     (sent, acks)
 }

@@ -41,7 +41,11 @@ pub async fn run(args: Arc<Args>) -> Result<(), String> {
             .await
             .map_err(|e| e.to_string())?;
         if !r.status().is_success() {
-            return Err(format!("saving the rule: {} {:?}", r.status(), r.text().await));
+            return Err(format!(
+                "saving the rule: {} {:?}",
+                r.status(),
+                r.text().await
+            ));
         }
     }
 

@@ -143,7 +143,8 @@ impl ShopperSession {
         if !matches!(planned[first], Planned::Message { .. }) {
             return None;
         }
-        let Planned::Message { text, persona } = std::mem::replace(&mut planned[first], Planned::Stored)
+        let Planned::Message { text, persona } =
+            std::mem::replace(&mut planned[first], Planned::Stored)
         else {
             return None;
         };
@@ -178,7 +179,13 @@ impl ShopperSession {
         }
     }
 
-    async fn act(&mut self, rule: &RuleId, now: Timestamp, planned: Vec<Planned>, mut early: Early) {
+    async fn act(
+        &mut self,
+        rule: &RuleId,
+        now: Timestamp,
+        planned: Vec<Planned>,
+        mut early: Early,
+    ) {
         let mut conversation_id = None;
         let mut open = false;
         for action in planned {

@@ -1,8 +1,8 @@
 //! What a firing will do, decided at firing time: the rule's actions with their texts
 //! rendered from the facts then (later events must not change what the rule said).
 
-use crate::domain::{AgentId, SiteId, VisitorId};
 use crate::conversation::Opening;
+use crate::domain::{AgentId, SiteId, VisitorId};
 use crate::store::{Appended, NewMessage, StoreError};
 use crate::triggers::{Action, Facts, Firing, Persona, Priority, Rule, render};
 
