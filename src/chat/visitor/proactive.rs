@@ -10,7 +10,7 @@ use crate::hub::lock;
 use crate::protocol::ServerFrame;
 use crate::protocol::agent::AgentStatus;
 use crate::store::{Appended, NewMessage, StoreError};
-use crate::triggers::{Facts, FunnelStage, Persona, Wake};
+use crate::triggers::{Facts, Firing, FunnelStage, Persona, VisitorRecord, Wake};
 use plan::{Early, Planned, Prepared, plan};
 use std::time::Instant;
 
@@ -84,35 +84,9 @@ impl ShopperSession {
         };
 
         // Durable before visible: once saved, no tab, reconnect or restart shows it again.
-        // The firing, its funnel count and the rule's first message go to the store at once:
-        // the writer folds jobs that arrive together into one commit, so a firing waits for
-        // one fsync instead of three in a row. Nothing is shown before all are durable.
         let mut planned = planned;
         let early = self.prepare_first(&firing.rule_id, now, &mut planned).await;
-        let store = &self.service.store;
-        let (site, rule) = (&self.site.id, &firing.rule_id);
-        let save = async {
-            match &snapshot {
-                Some(snapshot) => store.save_visitor(site, &visitor, snapshot).await,
-                None => Ok(()),
-            }
-        };
-        let append = async {
-            match early {
-                Some(p) => {
-                    let stored = store
-                        .append_to_visitor(site, &visitor, p.message, &p.opening)
-                        .await;
-                    Some((stored, p.agent))
-                }
-                None => None,
-            }
-        };
-        let (saved, (), early) = tokio::join!(
-            save,
-            self.count(rule, firing.held_out, FunnelStage::Fired),
-            append
-        );
+        let (saved, early) = self.record_firing(&firing, snapshot.as_ref(), early).await;
         if let Err(e) = saved {
             tracing::error!(error = %e, rule = %firing.rule_id, "cannot record a firing; not showing it");
             return next;
@@ -125,6 +99,39 @@ impl ShopperSession {
         tracing::info!(rule = %firing.rule_id, visitor = %visitor, held_out = firing.held_out, "trigger fired");
         self.act(&firing.rule_id, now, planned, early).await;
         next
+    }
+
+    /// Writes the firing (the visitor state that records it), its funnel count and the rule's
+    /// first message all at once: the writer folds jobs that arrive together into one commit,
+    /// so a firing waits for one fsync instead of three in a row. The caller shows nothing
+    /// before this returns, so everything shown is durable.
+    async fn record_firing(
+        &self,
+        firing: &Firing,
+        snapshot: Option<&VisitorRecord>,
+        early: Option<Prepared>,
+    ) -> (Result<(), StoreError>, Early) {
+        let store = &self.service.store;
+        let (site, visitor) = (&self.site.id, &self.visitor);
+        let save = async {
+            match snapshot {
+                Some(snapshot) => store.save_visitor(site, visitor, snapshot).await,
+                None => Ok(()),
+            }
+        };
+        let append = async {
+            let p = early?;
+            let stored = store
+                .append_to_visitor(site, visitor, p.message, &p.opening)
+                .await;
+            Some((stored, p.agent))
+        };
+        let (saved, (), early) = tokio::join!(
+            save,
+            self.count(&firing.rule_id, firing.held_out, FunnelStage::Fired),
+            append
+        );
+        (saved, early)
     }
 
     /// The rule's first message, made ready to store beside the firing, when nothing before
