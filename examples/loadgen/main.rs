@@ -14,6 +14,10 @@
 //! Modes (`--mode`, default `burst`); each mode reads its own `--flags` (see its module):
 //! - `burst`: every socket says hello, optionally sends `--events N` page views, then sends
 //!   `--messages N` messages at once; connect and ack latencies, msg/s, server RSS.
+//! - `chats`: agents online, `--chats N` conversations opened and routed (server CPU per
+//!   conversation), then a steady `--rate` msg/s; shopper → agent and ack latency.
+//! - `timers`: `--sockets N` shoppers say hello at once and a rule fires `--delay S` later;
+//!   how late the proactive messages arrive (`--bare 1` against `examples/timer_floor.rs`).
 //!
 //! Only loopback targets make sense here; every loop is bounded in count and time.
 
@@ -29,7 +33,9 @@
 )]
 
 mod burst;
+mod chats;
 mod common;
+mod timers;
 
 use common::Args;
 
@@ -38,6 +44,8 @@ async fn main() -> Result<(), String> {
     let args = std::sync::Arc::new(Args::parse()?);
     match args.mode.as_str() {
         "burst" => burst::run(args).await,
+        "chats" => chats::run(args).await,
+        "timers" => timers::run(args).await,
         other => Err(format!("unknown --mode {other}")),
     }
 }

@@ -6,7 +6,7 @@ use super::ChatService;
 use crate::bus::BusEvent;
 use crate::conversation::ConversationFilter;
 use crate::conversation::routing::{self, Waiting};
-use crate::domain::SiteId;
+use crate::domain::{AgentId, SiteId};
 use crate::protocol::agent::{AgentFrame, AgentStatus};
 
 impl ChatService {
@@ -42,6 +42,12 @@ impl ChatService {
         if online.is_empty() {
             return Ok(());
         }
+        let mut agents = self.agents_with_room(site, &online).await?;
+        // Everyone online is full (the steady state of a busy site): the queue cannot move,
+        // so it is not read. Reading it decoded up to 500 conversations per new chat.
+        if agents.is_empty() {
+            return Ok(());
+        }
         let queue = self
             .store
             .find_conversations(&ConversationFilter {
@@ -53,29 +59,6 @@ impl ChatService {
             .await?;
         if queue.is_empty() {
             return Ok(());
-        }
-        let members = self.store.site_agents(site).await?;
-        let mut agents = Vec::new();
-        for member in members.into_iter().filter(|m| online.contains(&m.agent.id)) {
-            // Capacity is per site, so only this site's chats count against it.
-            let active = self
-                .store
-                .find_conversations(&ConversationFilter {
-                    site: Some(site.clone()),
-                    agent: Some(member.agent.id.clone()),
-                    stages: vec!["assigned"],
-                    limit: 1000,
-                    ..ConversationFilter::default()
-                })
-                .await?
-                .len() as u32;
-            agents.push(routing::Agent {
-                id: member.agent.id,
-                status: AgentStatus::Online,
-                capacity: member.profile.capacity,
-                active,
-                skills: member.profile.skills.into_iter().collect(),
-            });
         }
         // A proactive message nobody answered waits outside routing: no agent's slot for it.
         let mut waiting: Vec<Waiting> = queue
@@ -109,5 +92,43 @@ impl ChatService {
             }
         }
         Ok(())
+    }
+
+    /// The site's online agents who could take one more chat, with their load. Each agent's
+    /// chats are read only up to its capacity: routing needs to know "full or not, and how
+    /// full", never the whole list.
+    async fn agents_with_room(
+        &self,
+        site: &SiteId,
+        online: &[AgentId],
+    ) -> Result<Vec<routing::Agent>, super::ChatError> {
+        let members = self.store.site_agents(site).await?;
+        let mut agents = Vec::new();
+        for member in members.into_iter().filter(|m| online.contains(&m.agent.id)) {
+            let capacity = member.profile.capacity;
+            // Capacity is per site, so only this site's chats count against it.
+            let active = self
+                .store
+                .find_conversations(&ConversationFilter {
+                    site: Some(site.clone()),
+                    agent: Some(member.agent.id.clone()),
+                    stages: vec!["assigned"],
+                    limit: capacity.max(1),
+                    ..ConversationFilter::default()
+                })
+                .await?
+                .len() as u32;
+            if active >= capacity {
+                continue;
+            }
+            agents.push(routing::Agent {
+                id: member.agent.id,
+                status: AgentStatus::Online,
+                capacity,
+                active,
+                skills: member.profile.skills.into_iter().collect(),
+            });
+        }
+        Ok(agents)
     }
 }

@@ -43,6 +43,7 @@ mod outbound_events;
 mod product_rules;
 mod reports;
 mod restart;
+mod routing;
 mod shopper_socket;
 mod socket_limits;
 mod team;

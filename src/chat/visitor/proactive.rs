@@ -1,82 +1,18 @@
 //! The trigger engine on a shopper socket: evaluate on every event and on the one armed timer,
 //! make the firing durable, then act; and credit later funnel stages to the rule that fired.
 
+mod funnel;
+mod plan;
+
 use super::ShopperSession;
-use crate::chat::ChatError;
-use crate::domain::{
-    AgentId, Author, AuthorKind, BrowsingEvent, ClientMsgId, MessageText, RuleId, SiteId,
-    Timestamp, VisitorId,
-};
+use crate::domain::{AgentId, Author, AuthorKind, ClientMsgId, MessageText, RuleId, Timestamp};
 use crate::hub::lock;
 use crate::protocol::ServerFrame;
 use crate::protocol::agent::AgentStatus;
-use crate::store::NewMessage;
-use crate::triggers::{Action, Facts, Firing, FunnelStage, Persona, Priority, Rule, Wake, render};
+use crate::store::{Appended, NewMessage, StoreError};
+use crate::triggers::{Facts, Firing, FunnelStage, Persona, VisitorRecord, Wake};
+use plan::{Early, Planned, Prepared, plan};
 use std::time::Instant;
-
-/// A dismissed rule stays quiet at least this long, longer if its cooldown says so.
-const MIN_DISMISS_MS: i64 = 24 * 3600 * 1000;
-
-/// An action to carry out, with its text already rendered from the facts at firing time.
-enum Planned {
-    Message {
-        text: String,
-        persona: Persona,
-    },
-    Open,
-    Tag(String),
-    Webhook {
-        url: String,
-        payload: serde_json::Value,
-    },
-    /// Put the visitor's conversation (or a new one) in the human queue.
-    RouteToHuman(u8),
-    /// Tell the site's agents, with the rule's text rendered.
-    AlertAgents(String),
-}
-
-/// The actions of the rule that fired, with their texts rendered and the webhook's payload
-/// built from the facts at firing time (later events must not change what the rule said).
-fn plan(
-    rule: &Rule,
-    firing: &Firing,
-    facts: &Facts<'_>,
-    site: &SiteId,
-    visitor: &VisitorId,
-    max_chars: usize,
-) -> Vec<Planned> {
-    rule.actions
-        .iter()
-        .map(|action| match action {
-            Action::Message { text, persona } => Planned::Message {
-                text: render(text, facts, max_chars),
-                persona: persona.clone(),
-            },
-            Action::OpenWidget => Planned::Open,
-            Action::Tag(tag) => Planned::Tag(tag.clone()),
-            Action::RouteToHuman(priority) => Planned::RouteToHuman(match priority {
-                Priority::Normal => 1,
-                Priority::High => 5,
-                Priority::Urgent => 9,
-            }),
-            Action::AlertAgents(text) => Planned::AlertAgents(render(text, facts, max_chars)),
-            Action::Webhook(url) => Planned::Webhook {
-                url: url.clone(),
-                payload: serde_json::json!({
-                    "event": "rule.fired",
-                    "site_id": site,
-                    "rule_id": firing.rule_id,
-                    "rule_name": rule.name,
-                    "visitor_id": visitor,
-                    "at": facts.now,
-                    "page": facts.visitor.current_page,
-                    "product": facts.visitor.product,
-                    "cart": facts.visitor.cart,
-                }),
-            },
-        })
-        .collect()
-}
 
 impl ShopperSession {
     /// Evaluates the site's rules and acts on a firing; returns the next moment a rule could
@@ -148,27 +84,78 @@ impl ShopperSession {
         };
 
         // Durable before visible: once saved, no tab, reconnect or restart shows it again.
-        if let Some(snapshot) = snapshot {
-            match self
-                .service
-                .store
-                .save_visitor(&self.site.id, &visitor, &snapshot)
-                .await
-            {
-                Ok(()) => self.dirty = false,
-                Err(e) => {
-                    tracing::error!(error = %e, rule = %firing.rule_id, "cannot record a firing; not showing it");
-                    return next;
-                }
-            }
+        let mut planned = planned;
+        let early = self.prepare_first(&firing.rule_id, now, &mut planned).await;
+        let (saved, early) = self.record_firing(&firing, snapshot.as_ref(), early).await;
+        if let Err(e) = saved {
+            tracing::error!(error = %e, rule = %firing.rule_id, "cannot record a firing; not showing it");
+            return next;
         }
-        self.count(&firing.rule_id, firing.held_out, FunnelStage::Fired)
-            .await;
+        if snapshot.is_some() {
+            self.dirty = false;
+        }
         let group = if firing.held_out { "held_out" } else { "shown" };
         metrics::counter!("shopchat_trigger_firings_total", "group" => group).increment(1);
         tracing::info!(rule = %firing.rule_id, visitor = %visitor, held_out = firing.held_out, "trigger fired");
-        self.act(&firing.rule_id, now, planned).await;
+        self.act(&firing.rule_id, now, planned, early).await;
         next
+    }
+
+    /// Writes the firing (the visitor state that records it), its funnel count and the rule's
+    /// first message all at once: the writer folds jobs that arrive together into one commit,
+    /// so a firing waits for one fsync instead of three in a row. The caller shows nothing
+    /// before this returns, so everything shown is durable.
+    async fn record_firing(
+        &self,
+        firing: &Firing,
+        snapshot: Option<&VisitorRecord>,
+        early: Option<Prepared>,
+    ) -> (Result<(), StoreError>, Early) {
+        let store = &self.service.store;
+        let (site, visitor) = (&self.site.id, &self.visitor);
+        let save = async {
+            match snapshot {
+                Some(snapshot) => store.save_visitor(site, visitor, snapshot).await,
+                None => Ok(()),
+            }
+        };
+        let append = async {
+            let p = early?;
+            let stored = store
+                .append_to_visitor(site, visitor, p.message, &p.opening)
+                .await;
+            Some((stored, p.agent))
+        };
+        let (saved, (), early) = tokio::join!(
+            save,
+            self.count(&firing.rule_id, firing.held_out, FunnelStage::Fired),
+            append
+        );
+        (saved, early)
+    }
+
+    /// The rule's first message, made ready to store beside the firing, when nothing before
+    /// it in the rule's actions changes where it goes (a `route_to_human` first opens the
+    /// queued chat the message then joins, so such a plan keeps its order). Its place in the
+    /// plan becomes [`Planned::Stored`].
+    async fn prepare_first(
+        &self,
+        rule: &RuleId,
+        now: Timestamp,
+        planned: &mut [Planned],
+    ) -> Option<Prepared> {
+        let first = planned
+            .iter()
+            .position(|p| matches!(p, Planned::Message { .. } | Planned::RouteToHuman(_)))?;
+        if !matches!(planned[first], Planned::Message { .. }) {
+            return None;
+        }
+        let Planned::Message { text, persona } =
+            std::mem::replace(&mut planned[first], Planned::Stored)
+        else {
+            return None;
+        };
+        self.prepare(rule, now, persona, text).await
     }
 
     /// The site's agents who are online, on any node.
@@ -199,14 +186,31 @@ impl ShopperSession {
         }
     }
 
-    async fn act(&mut self, rule: &RuleId, now: Timestamp, planned: Vec<Planned>) {
+    async fn act(
+        &mut self,
+        rule: &RuleId,
+        now: Timestamp,
+        planned: Vec<Planned>,
+        mut early: Early,
+    ) {
         let mut conversation_id = None;
         let mut open = false;
         for action in planned {
             match action {
                 Planned::Message { text, persona } => {
-                    let (author, agent) = self.speaker(persona).await;
-                    conversation_id = self.proactive_message(rule, now, author, agent, text).await;
+                    if let Some(p) = self.prepare(rule, now, persona, text).await {
+                        let stored = self
+                            .service
+                            .store
+                            .append_to_visitor(&self.site.id, &self.visitor, p.message, &p.opening)
+                            .await;
+                        conversation_id = self.show_proactive(rule, stored, p.agent).await;
+                    }
+                }
+                Planned::Stored => {
+                    if let Some((stored, agent)) = early.take() {
+                        conversation_id = self.show_proactive(rule, stored, agent).await;
+                    }
                 }
                 Planned::Open => open = true,
                 Planned::Tag(_) => {}
@@ -293,47 +297,51 @@ impl ShopperSession {
         (author, None)
     }
 
-    /// Stores the rule's message in the visitor's conversation (opening one) and delivers it
-    /// to every tab. The key makes a retry of the same firing store nothing twice. A message
-    /// from an agent persona opens the conversation assigned to that agent, as if they had
-    /// started it, so the shopper's answer reaches the person who spoke.
-    async fn proactive_message(
-        &mut self,
+    /// The rule's message ready to store in the visitor's conversation (opening one). The
+    /// key makes a retry of the same firing store nothing twice. A message from an agent
+    /// persona opens the conversation assigned to that agent, as if they had started it, so
+    /// the shopper's answer reaches the person who spoke.
+    async fn prepare(
+        &self,
         rule: &RuleId,
         now: Timestamp,
-        author: Author,
-        agent: Option<AgentId>,
+        persona: Persona,
         text: String,
-    ) -> Option<crate::domain::ConversationId> {
-        let visitor = self.visitor.clone();
+    ) -> Option<Prepared> {
+        let (author, agent) = self.speaker(persona).await;
         let max = self.service.settings.limits.max_message_chars;
         let text = MessageText::parse(&text, max)
             .or_else(|_| MessageText::parse(&text.chars().take(max).collect::<String>(), max))
             .ok()?;
-        let key = ClientMsgId::parse(&format!("{rule}-{}", now.0)).ok();
         let message = NewMessage {
             author,
             author_id: agent
                 .as_ref()
                 .map_or_else(|| rule.to_string(), |a| a.to_string()),
             text,
-            client_msg_id: key,
+            client_msg_id: ClientMsgId::parse(&format!("{rule}-{}", now.0)).ok(),
             ts: now,
         };
+        let (site, visitor) = (&self.site.id, &self.visitor);
         let opening = match &agent {
-            Some(agent) => {
-                self.service
-                    .opening_by_agent(&self.site.id, &visitor, agent)
-                    .await
-            }
-            None => self.service.opening(&self.site.id, &visitor, false).await,
+            Some(agent) => self.service.opening_by_agent(site, visitor, agent).await,
+            None => self.service.opening(site, visitor, false).await,
         };
-        let appended = match self
-            .service
-            .store
-            .append_to_visitor(&self.site.id, &visitor, message, &opening)
-            .await
-        {
+        Some(Prepared {
+            message,
+            opening,
+            agent,
+        })
+    }
+
+    /// Delivers a stored proactive message to every tab (and the agents).
+    async fn show_proactive(
+        &mut self,
+        rule: &RuleId,
+        stored: Result<Appended, StoreError>,
+        agent: Option<AgentId>,
+    ) -> Option<crate::domain::ConversationId> {
+        let appended = match stored {
             Ok(a) => a,
             Err(e) => {
                 tracing::error!(error = %e, rule = %rule, "cannot store a proactive message");
@@ -358,77 +366,5 @@ impl ShopperSession {
         }
         self.publish_stored(&appended).await;
         Some(appended.message.conversation_id)
-    }
-
-    /// Funnel stages and dismissals that browsing events stand for.
-    pub(super) async fn after_event(
-        &mut self,
-        event: &BrowsingEvent,
-        now: Timestamp,
-    ) -> Result<(), ChatError> {
-        let BrowsingEvent::Other { name, props } = event else {
-            return Ok(());
-        };
-        match name.as_str() {
-            "widget_open" => self.reach(FunnelStage::Opened, now).await,
-            "purchase" | "checkout_complete" => self.reach(FunnelStage::Converted, now).await,
-            "dismiss" => {
-                let rule = props
-                    .get("rule_id")
-                    .and_then(|v| v.as_str())
-                    .map(RuleId::parse);
-                match rule {
-                    Some(Ok(rule)) => self.dismiss(&rule, now).await,
-                    _ => {
-                        return Err(ChatError::Invalid {
-                            field: "props.rule_id",
-                            message: "`dismiss` needs props.rule_id".into(),
-                        });
-                    }
-                }
-            }
-            _ => {}
-        }
-        Ok(())
-    }
-
-    async fn dismiss(&mut self, rule: &RuleId, now: Timestamp) {
-        let cooldown = match self.service.site_rules(&self.site.id).await {
-            Ok(rules) => rules
-                .set
-                .rules()
-                .iter()
-                .find(|r| &r.id == rule)
-                .map_or(0, |r| r.frequency.cooldown_ms),
-            Err(_) => 0,
-        };
-        lock(&self.browsing)
-            .triggers
-            .dismiss(rule, Timestamp(now.0 + cooldown.max(MIN_DISMISS_MS)));
-        self.dirty = true;
-    }
-
-    /// Credits a stage to the last firing, once, within the site's attribution window.
-    pub async fn reach(&mut self, stage: FunnelStage, now: Timestamp) {
-        let window = match self.service.site_rules(&self.site.id).await {
-            Ok(rules) => rules.attribution_window_ms(),
-            Err(_) => return,
-        };
-        let credited = lock(&self.browsing).triggers.reach(stage, now, window);
-        if let Some((rule, held_out)) = credited {
-            self.dirty = true;
-            self.count(&rule, held_out, stage).await;
-        }
-    }
-
-    async fn count(&self, rule: &RuleId, held_out: bool, stage: FunnelStage) {
-        if let Err(e) = self
-            .service
-            .store
-            .count_funnel(&self.site.id, rule, held_out, stage)
-            .await
-        {
-            tracing::warn!(error = %e, rule = %rule, stage = stage.as_str(), "cannot count a funnel stage");
-        }
     }
 }
