@@ -1,5 +1,5 @@
 //! The per-frame and per-message hot path: decoding a shopper frame, applying a browsing event,
-//! encoding a message, delivering it through the hub, and storing it durably (one at a time,
+//! the whole event path (decode, apply, rules, timer) with its heap allocations, encoding a message, delivering it through the hub, and storing it durably (one at a time,
 //! and with many in flight so the writer batches them into shared commits).
 
 // Benchmarks and examples fail loudly by design: a panic on `unwrap` is the failure message, helpers are `pub`
@@ -28,6 +28,30 @@ use std::hint::black_box;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tokio_util::sync::CancellationToken;
+
+/// The system allocator, counting allocations, so the event-path bench can print how many
+/// heap allocations one browsing event costs.
+struct Counting;
+
+static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+
+// SAFETY: every call is forwarded unchanged to the system allocator; only a counter is added.
+unsafe impl std::alloc::GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        unsafe { std::alloc::System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        unsafe { std::alloc::System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        unsafe { std::alloc::System.realloc(ptr, layout, new) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
 
 const MESSAGE: &str = r#"{"type":"message","client_msg_id":"m-lx2k9q-abc123","text":"Hi! Does this jacket run small? I usually wear a medium."}"#;
 const PAGE_VIEW: &str = r#"{"type":"event","name":"page_view","props":{"url":"https://shop.example/products/alpine-jacket?color=red","title":"Alpine jacket","type":"product","referrer":"https://www.google.com/"}}"#;
@@ -212,6 +236,55 @@ fn rule_set(n: usize) -> shopchat::triggers::RuleSet {
     shopchat::triggers::RuleSet::new(rules, shopchat::triggers::Fatigue::default())
 }
 
+/// The whole per-event path short of the socket: decode a `page_view` frame, apply it to the
+/// visitor's state, evaluate a site's 100 rules and plan the next timer (two pages in turn, so
+/// each event really changes the page). Prints the heap allocations one event costs.
+fn event_path(c: &mut Criterion) {
+    use shopchat::triggers::{Facts, Wake};
+    const PAGES: [&str; 2] = [
+        r#"{"type":"event","name":"page_view","props":{"url":"https://shop.example/products/7","type":"product"}}"#,
+        r#"{"type":"event","name":"page_view","props":{"url":"https://shop.example/products/8","type":"product"}}"#,
+    ];
+    let set = rule_set(100);
+    let visitor = VisitorId::generate();
+    let mut state = VisitorRecord::first_visit(Timestamp(0));
+    let mut n = 0i64;
+    let mut one_event = |state: &mut VisitorRecord| {
+        n += 1;
+        let now = Timestamp(1000 + n);
+        let Ok(ClientFrame::Event(e)) = protocol::decode(black_box(PAGES[(n % 2) as usize])) else {
+            panic!("page_view must decode");
+        };
+        let event = BrowsingEvent::parse(&e.name, e.props).unwrap();
+        state.apply(&event, now);
+        let facts = Facts {
+            now,
+            visitor: &*state,
+            online_agents: &[],
+            business_hours: true,
+            in_conversation: false,
+            shop: None,
+        };
+        let fired = set.evaluate(Wake::Event(event.name()), &facts, &visitor, false);
+        (fired, set.next_wake(&facts))
+    };
+    for _ in 0..10 {
+        one_event(&mut state);
+    }
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    for _ in 0..1000 {
+        black_box(one_event(&mut state));
+    }
+    let per_event = (ALLOCATIONS.load(Ordering::Relaxed) - before) as f64 / 1000.0;
+    println!("event path: {per_event:.1} heap allocations per page_view (100 rules)");
+    let mut group = c.benchmark_group("event_path");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("page_view_100_rules", |b| {
+        b.iter(|| black_box(one_event(&mut state)))
+    });
+    group.finish();
+}
+
 fn triggers(c: &mut Criterion) {
     use shopchat::triggers::{Facts, Wake};
     let mut state = VisitorRecord::first_visit(Timestamp(0));
@@ -315,5 +388,5 @@ fn bot(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, decode_and_apply, triggers, bot, store);
+criterion_group!(benches, decode_and_apply, event_path, triggers, bot, store);
 criterion_main!(benches);

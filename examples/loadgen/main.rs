@@ -18,6 +18,8 @@
 //!   conversation), then a steady `--rate` msg/s; shopper → agent and ack latency.
 //! - `timers`: `--sockets N` shoppers say hello at once and a rule fires `--delay S` later;
 //!   how late the proactive messages arrive (`--bare 1` against `examples/timer_floor.rs`).
+//! - `events`: every socket sends `--events N` page views without waiting; events/s and the
+//!   server's CPU per event, or the same frames through `examples/echo.rs` (`--against echo`).
 //!
 //! Only loopback targets make sense here; every loop is bounded in count and time.
 
@@ -36,6 +38,7 @@ mod burst;
 mod chats;
 mod common;
 mod timers;
+mod events;
 
 use common::Args;
 
@@ -46,6 +49,7 @@ async fn main() -> Result<(), String> {
         "burst" => burst::run(args).await,
         "chats" => chats::run(args).await,
         "timers" => timers::run(args).await,
+        "events" => events::run(args).await,
         other => Err(format!("unknown --mode {other}")),
     }
 }

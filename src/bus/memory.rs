@@ -1,7 +1,9 @@
 //! The single-node bus: publishing is delivering to this node, through the same envelope a
-//! Redis bus sends, so one node behaves exactly like one of several.
+//! Redis bus sends, so one node behaves exactly like one of several — except for what only
+//! other nodes could use: presence news (a node drops its own) is not delivered at all, and an
+//! event no socket or cache here wants is not encoded (see [`Delivery::wants`]).
 
-use super::{Bus, BusError, BusEvent, BusHealth, Delivery, WireEvent};
+use super::{Bus, BusError, BusEvent, BusHealth, Delivery, Payload, WireEvent};
 use async_trait::async_trait;
 use std::sync::Arc;
 use tokio::sync::watch;
@@ -27,11 +29,20 @@ impl MemoryBus {
 #[async_trait]
 impl Bus for MemoryBus {
     async fn publish(&self, event: BusEvent) -> Result<(), BusError> {
+        // Presence news tells *other* nodes what this one has live; every node drops its
+        // own, so on a single node it would be encoded and decoded for nothing.
+        if matches!(event.payload, Payload::Presence(_)) || !self.delivery.wants(&event) {
+            return Ok(());
+        }
         self.delivery.deliver(&WireEvent::from(&event));
         Ok(())
     }
 
     fn health(&self) -> watch::Receiver<BusHealth> {
         self.health.subscribe()
+    }
+
+    fn single_node(&self) -> bool {
+        true
     }
 }

@@ -28,6 +28,15 @@ use tokio::sync::watch;
 pub trait Delivery: Send + Sync + 'static {
     /// Hands one event to this node.
     fn deliver(&self, event: &WireEvent);
+
+    /// Whether this node would do anything with `event` if it were handed it now (a socket
+    /// to queue it on, a cache to drop). The in-process bus asks before encoding, so an event
+    /// nobody here receives (a visitor's change with no agent online) costs no JSON. A bus
+    /// with other nodes never asks: someone elsewhere may want it.
+    fn wants(&self, event: &BusEvent) -> bool {
+        let _ = event;
+        true
+    }
 }
 
 /// Whose sockets get an event.
@@ -205,4 +214,10 @@ pub trait Bus: Send + Sync + 'static {
     /// with every (re)subscription: a socket that saw generation `n` and now sees a larger one
     /// may have missed events in between and resyncs from the store by seq.
     fn health(&self) -> watch::Receiver<BusHealth>;
+
+    /// Whether this bus reaches no node but this one (the in-process bus): then there is
+    /// nobody to send presence news to, and the application skips building it.
+    fn single_node(&self) -> bool {
+        false
+    }
 }

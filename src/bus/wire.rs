@@ -7,6 +7,7 @@
 //! and decoding it on the receiving node is a header parse plus one copy.
 
 use super::{BusEvent, Payload, Recipient};
+use crate::cluster::NodeId;
 use crate::domain::{ConversationId, SiteId};
 use crate::protocol::ServerFrame;
 use serde::{Deserialize, Serialize};
@@ -53,6 +54,9 @@ pub struct WireEvent {
     pub kind: WireKind,
     /// The frame as JSON, shared by every socket it is queued on; empty for `Reconnect`.
     pub json: Arc<str>,
+    /// The node presence news comes from, in the header so a node drops its own news
+    /// without parsing the body; `None` for every other kind.
+    pub from: Option<NodeId>,
 }
 
 impl From<&BusEvent> for WireEvent {
@@ -90,11 +94,16 @@ impl From<&BusEvent> for WireEvent {
                 serde_json::to_string(what).unwrap_or_default().into(),
             ),
         };
+        let from = match &event.payload {
+            Payload::Presence(news) => Some(news.node().clone()),
+            _ => None,
+        };
         WireEvent {
             site_id: event.site_id.clone(),
             to: event.to.clone(),
             kind,
             json,
+            from,
         }
     }
 }
@@ -109,6 +118,8 @@ struct HeaderOut<'a> {
     site_id: &'a SiteId,
     to: &'a Recipient,
     kind: &'a WireKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    from: Option<&'a NodeId>,
 }
 
 #[derive(Deserialize)]
@@ -117,6 +128,9 @@ struct HeaderIn {
     site_id: SiteId,
     to: Recipient,
     kind: WireKind,
+    // Absent from nodes older than the field (they ignore it when it is there).
+    #[serde(default)]
+    from: Option<NodeId>,
 }
 
 /// Why bytes from the bus are not an envelope this node understands.
@@ -148,6 +162,7 @@ impl WireEvent {
             site_id: &self.site_id,
             to: &self.to,
             kind: &self.kind,
+            from: self.from.as_ref(),
         };
         let mut out = Vec::with_capacity(128 + self.json.len());
         // Writing plain data (ids, numbers, enum tags) into a Vec cannot fail; were it ever
@@ -175,6 +190,7 @@ impl WireEvent {
             to: header.to,
             kind: header.kind,
             json: Arc::from(json),
+            from: header.from,
         })
     }
 }

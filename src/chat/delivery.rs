@@ -28,12 +28,19 @@ impl NodeDelivery {
 impl Delivery for NodeDelivery {
     fn deliver(&self, event: &WireEvent) {
         match event.kind {
-            WireKind::Presence => self.cluster.learn(&event.site_id, &event.json),
+            WireKind::Presence => self.cluster.learn_wire(event),
             WireKind::Invalidate => match serde_json::from_str::<Vec<SiteData>>(&event.json) {
                 Ok(what) => self.caches.drop(&event.site_id, &what),
                 Err(e) => tracing::debug!(error = %e, "unreadable invalidation"),
             },
             _ => self.hub.deliver_wire(event),
+        }
+    }
+
+    fn wants(&self, event: &crate::bus::BusEvent) -> bool {
+        match event.payload {
+            crate::bus::Payload::Invalidate(_) => true,
+            _ => self.hub.has_recipients(event),
         }
     }
 }

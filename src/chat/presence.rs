@@ -1,8 +1,8 @@
 //! This node's part in the cluster's presence: it tells the other nodes which agents and
 //! shoppers it has live (when they change, and as a heartbeat), answers a newcomer's request
 //! for everything, and after a gap in the bus forgets what it heard and asks again. On a
-//! single node with the in-process bus the news goes nowhere but costs little, and the code
-//! path is the one several nodes use.
+//! single node (the in-process bus) there is nobody to tell: the bus drops presence news,
+//! and the per-shopper announcements are not even built.
 
 use super::ChatService;
 use crate::bus::BusEvent;
@@ -23,8 +23,20 @@ impl ChatService {
         }
     }
 
+    /// Whether news of a change to one of `site`'s shoppers can reach anyone: an agent of
+    /// the site with a socket here, or, when the bus has other nodes, anyone there (their
+    /// agents, and their view of who is live here). On a single node with no agent of the
+    /// site online nobody can: a browsing event then builds no summary at all, and an agent
+    /// who connects later reads the live visitors from the hub.
+    pub fn visitor_news_wanted(&self, site: &SiteId) -> bool {
+        !self.bus.single_node() || self.hub.site_has_agents(site)
+    }
+
     /// Tells the other nodes that one of this node's shoppers joined or changed.
     pub async fn announce_visitor(&self, visitor: LiveVisitor) {
+        if self.bus.single_node() {
+            return;
+        }
         let site = visitor.site_id.clone();
         let news = PresenceNews::Visitor {
             node: self.cluster.node().clone(),
@@ -35,6 +47,9 @@ impl ChatService {
 
     /// Tells the other nodes that a shopper's last tab on this node closed.
     pub async fn announce_left(&self, site: &SiteId, visitor: &VisitorId) {
+        if self.bus.single_node() {
+            return;
+        }
         let news = PresenceNews::VisitorLeft {
             node: self.cluster.node().clone(),
             visitor_id: visitor.clone(),

@@ -6,7 +6,7 @@
 //! is told to close (it reconnects and resumes from its last seq), so one slow client can
 //! neither slow the others nor make the server buffer without limit.
 
-use crate::bus::{BusEvent, Delivery, Recipient, WireEvent, WireKind};
+use crate::bus::{BusEvent, Delivery, Payload, Recipient, WireEvent, WireKind};
 use crate::domain::{AgentId, ConversationId, SiteId, VisitorId};
 use crate::protocol::agent::{AgentStatus, LiveVisitor};
 use crate::triggers::VisitorRecord;
@@ -92,6 +92,10 @@ pub struct Hub {
 impl Delivery for Hub {
     fn deliver(&self, event: &WireEvent) {
         self.deliver_wire(event);
+    }
+
+    fn wants(&self, event: &BusEvent) -> bool {
+        self.has_recipients(event)
     }
 }
 
@@ -281,6 +285,33 @@ impl Hub {
     /// does for a node, kept for callers (tests, benchmarks) that hold a typed event.
     pub fn deliver(&self, event: &BusEvent) {
         self.deliver_wire(&WireEvent::from(event));
+    }
+
+    /// Whether any socket on this node would get `event` (the same recipients
+    /// [`Hub::deliver_wire`] picks): the in-process bus skips encoding an event for nobody.
+    pub fn has_recipients(&self, event: &BusEvent) -> bool {
+        let inner = self.inner();
+        let site = &event.site_id;
+        match (&event.to, &event.payload) {
+            (Recipient::Visitor(visitor), Payload::Shopper(_)) => inner
+                .visitors
+                .get(visitor)
+                .is_some_and(|live| live.site_id == *site),
+            (Recipient::Agents, Payload::Agent(_)) => {
+                inner.agents.values().any(|a| a.sites.contains(site))
+            }
+            (Recipient::Agent(agent), Payload::Reconnect) => inner.agents.contains_key(agent),
+            (Recipient::Agent(agent), Payload::Agent(_)) => inner
+                .agents
+                .get(agent)
+                .is_some_and(|a| a.sites.contains(site)),
+            _ => false,
+        }
+    }
+
+    /// Whether any agent of `site` has a socket on this node.
+    pub fn site_has_agents(&self, site: &SiteId) -> bool {
+        self.inner().agents.values().any(|a| a.sites.contains(site))
     }
 
     /// Delivers an encoded event to its recipients' sockets on this node; every bus, local or

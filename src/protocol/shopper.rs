@@ -325,12 +325,40 @@ impl DecodeError {
     }
 }
 
-/// Decodes one text frame.
+/// The `type` of a frame, read without decoding the rest (other fields are skipped, not
+/// buffered), borrowed from the text unless it holds escapes.
+#[derive(Deserialize)]
+struct Tag<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: std::borrow::Cow<'a, str>,
+}
+
+/// Decodes one text frame: its `type` first, then straight into that frame's struct. Both
+/// passes read the text in place; serde's internally tagged enums would instead copy the whole
+/// frame into an intermediate tree (every key and string allocated) before decoding it again.
 pub fn decode(text: &str) -> Result<ClientFrame, DecodeError> {
-    match serde_json::from_str::<ClientFrame>(text) {
-        Ok(frame) => Ok(frame),
-        Err(_) => Err(diagnose(text)),
+    fn parse<'a, T: Deserialize<'a>>(
+        text: &'a str,
+        wrap: fn(T) -> ClientFrame,
+    ) -> Option<ClientFrame> {
+        serde_json::from_str::<T>(text).ok().map(wrap)
     }
+    let frame = serde_json::from_str::<Tag<'_>>(text)
+        .ok()
+        .and_then(|tag| match tag.kind.as_ref() {
+            "event" => parse(text, ClientFrame::Event),
+            "message" => parse(text, ClientFrame::Message),
+            "typing" => parse(text, ClientFrame::Typing),
+            "read" => parse(text, ClientFrame::Read),
+            "hello" => parse(text, ClientFrame::Hello),
+            "handoff" => parse(text, ClientFrame::Handoff),
+            "contact" => parse(text, ClientFrame::Contact),
+            "orders" => parse(text, ClientFrame::Orders),
+            "order_lookup" => parse(text, ClientFrame::OrderLookup),
+            "order_request" => parse(text, ClientFrame::OrderRequest),
+            _ => None,
+        });
+    frame.ok_or_else(|| diagnose(text))
 }
 
 /// The slow path: find out why a frame did not decode.
@@ -457,6 +485,28 @@ mod tests {
             Ok(ClientFrame::Message(_))
         ));
         assert!(matches!(decode(r#"{"type":"typing"}"#), Ok(ClientFrame::Typing(t)) if t.active));
+    }
+
+    /// The two-pass decoder reads every frame exactly as the tagged enum does.
+    #[test]
+    fn decoding_agrees_with_the_tagged_enum() {
+        let frames = [
+            r#"{"type":"hello","visitor_id":"v_1","last_seq":{"c_1":3},"page":{"url":"https://a.b/"}}"#,
+            r#"{"props":{"url":"https://a.b/p?x=\"1\"","type":"product"},"name":"page_view","type":"event"}"#,
+            r#"{"type":"event","name":"identify","props":{"email":"a@b.c","nested":{"k":[1,2]}}}"#,
+            r#"{"type":"message","client_msg_id":"a1","text":"hi \u00e9"}"#,
+            r#"{"type":"typing","active":false}"#,
+            r#"{"type":"read","conversation_id":"c_1","seq":4}"#,
+            r#"{"type":"handoff","extra":1}"#,
+            r#"{"type":"contact","email":"a@b.c"}"#,
+            r#"{"type":"orders"}"#,
+            r#"{"type":"\u0065vent","name":"x"}"#,
+        ];
+        for text in frames {
+            let slow = serde_json::from_str::<ClientFrame>(text).map(|f| format!("{f:?}"));
+            let fast = decode(text).map(|f| format!("{f:?}"));
+            assert_eq!(fast.ok(), slow.ok(), "{text}");
+        }
     }
 
     #[test]

@@ -301,6 +301,9 @@ impl ShopperSession {
 
     /// Agents' live-visitors lists learn of this visitor's arrival or change.
     pub async fn tell_agents(&self, change: VisitorChange) {
+        if !self.service.visitor_news_wanted(&self.site.id) {
+            return;
+        }
         let summary = LiveVisitor::of(&self.site.id, &self.visitor, &lock(&self.browsing));
         self.service.announce_visitor(summary.clone()).await;
         self.service
