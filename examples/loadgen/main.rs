@@ -14,6 +14,8 @@
 //! Modes (`--mode`, default `burst`); each mode reads its own `--flags` (see its module):
 //! - `burst`: every socket says hello, optionally sends `--events N` page views, then sends
 //!   `--messages N` messages at once; connect and ack latencies, msg/s, server RSS.
+//! - `soak`: shoppers arriving and leaving at a steady `--rate` msg/s and `--events-rate`
+//!   events/s for `--minutes M`; server RSS every `--report-secs`, and at 10 minutes vs the end.
 //!
 //! Only loopback targets make sense here; every loop is bounded in count and time.
 
@@ -30,6 +32,7 @@
 
 mod burst;
 mod common;
+mod soak;
 
 use common::Args;
 
@@ -38,6 +41,7 @@ async fn main() -> Result<(), String> {
     let args = std::sync::Arc::new(Args::parse()?);
     match args.mode.as_str() {
         "burst" => burst::run(args).await,
+        "soak" => soak::run(args).await,
         other => Err(format!("unknown --mode {other}")),
     }
 }
