@@ -294,8 +294,8 @@ async fn agent_socket(args: &Args, n: usize) -> Result<Ws, String> {
     }
 }
 
-/// Agent `n` answers every shopper message it is shown, until the soak stops. With several
-/// agents each answers only the conversations that hash to it, so no chat is answered twice.
+/// Agent `n` answers the first shopper message of each chat it is shown, until the soak stops.
+/// With several agents each answers only the conversations that hash to it, so none twice.
 async fn answer(mut ws: Ws, (n, of): (usize, usize), tally: Arc<Tally>, stop: Arc<AtomicBool>) {
     let mut serial = 0u64;
     while !stop.load(Relaxed) {
