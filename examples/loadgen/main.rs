@@ -20,6 +20,8 @@
 //!   how late the proactive messages arrive (`--bare 1` against `examples/timer_floor.rs`).
 //! - `events`: every socket sends `--events N` page views without waiting; events/s and the
 //!   server's CPU per event, or the same frames through `examples/echo.rs` (`--against echo`).
+//! - `soak`: shoppers arriving and leaving at a steady `--rate` msg/s and `--events-rate`
+//!   events/s for `--minutes M`; server RSS every `--report-secs`, and at 10 minutes vs the end.
 //!
 //! Only loopback targets make sense here; every loop is bounded in count and time.
 
@@ -39,6 +41,7 @@ mod chats;
 mod common;
 mod timers;
 mod events;
+mod soak;
 
 use common::Args;
 
@@ -50,6 +53,7 @@ async fn main() -> Result<(), String> {
         "chats" => chats::run(args).await,
         "timers" => timers::run(args).await,
         "events" => events::run(args).await,
+        "soak" => soak::run(args).await,
         other => Err(format!("unknown --mode {other}")),
     }
 }

@@ -6,10 +6,15 @@
 //! the full address would let one host mint 2^64 fresh budgets.
 
 use actix_web::HttpRequest;
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use governor::clock::{Clock, DefaultClock, Reference};
+use governor::middleware::NoOpMiddleware;
+use governor::state::keyed::DefaultKeyedStateStore;
+use governor::{Quota, RateLimiter};
 use std::hash::Hash;
 use std::net::{IpAddr, Ipv6Addr};
 use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 /// The budget key of one client: an IPv4 address or an IPv6 /64.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -78,34 +83,88 @@ fn client_ip<'a>(
         .unwrap_or(peer)
 }
 
-/// Keys a budget tracks before idle ones are swept; bounds the budget's own memory.
+/// Keys a budget tracks before idle ones are swept at once, whatever the time; bounds the
+/// budget's own memory against a flood of fresh addresses between two sweeps.
 const MAX_TRACKED: usize = 100_000;
+/// How often a budget forgets the keys whose allowance has refilled. A per-minute budget refills
+/// within a minute, so after a sweep the map holds only the keys used in the last minute or
+/// so: without it every address that ever came stayed until `MAX_TRACKED`, and the memory of a
+/// node serving many shoppers grew for hours before the first sweep.
+const SWEEP_EVERY: Duration = Duration::from_secs(60);
 
 /// A per-key allowance of `per_minute` attempts (the whole minute's worth may come at once),
-/// refilled evenly. Checked before the work it guards.
-pub struct Budget<K: Hash + Eq + Clone> {
-    limiter: DefaultKeyedRateLimiter<K>,
+/// refilled evenly. Checked before the work it guards. `C` is the clock (a fake one in tests).
+pub struct Budget<K: Hash + Eq + Clone, C: Clock = DefaultClock> {
+    limiter: RateLimiter<K, DefaultKeyedStateStore<K>, C, NoOpMiddleware<C::Instant>>,
+    clock: C,
+    /// The clock's reading when the budget was made; sweep times count from it.
+    origin: C::Instant,
+    /// Nanoseconds after `origin` of the last sweep (one caller sweeps; the others go on).
+    swept_at: AtomicU64,
 }
 
 impl<K: Hash + Eq + Clone> Budget<K> {
     /// A budget of `per_minute` attempts per key (at least one).
     pub fn per_minute(per_minute: u32) -> Self {
+        Budget::with_clock(per_minute, DefaultClock::default())
+    }
+}
+
+impl<K: Hash + Eq + Clone, C: Clock + Clone> Budget<K, C> {
+    /// A budget of `per_minute` attempts per key on `clock`.
+    pub fn with_clock(per_minute: u32, clock: C) -> Self {
         let n = NonZeroU32::new(per_minute).unwrap_or(NonZeroU32::MIN);
+        let limiter = RateLimiter::new(
+            Quota::per_minute(n),
+            DefaultKeyedStateStore::default(),
+            clock.clone(),
+        );
         Budget {
-            limiter: RateLimiter::keyed(Quota::per_minute(n)),
+            limiter,
+            origin: clock.now(),
+            clock,
+            swept_at: AtomicU64::new(0),
         }
     }
 
     /// Takes one attempt for `key`; `false` when its budget is spent.
     pub fn allow(&self, key: &K) -> bool {
-        if self.limiter.len() > MAX_TRACKED {
-            self.limiter.retain_recent();
-        }
+        self.sweep_if_due();
         self.limiter.check_key(key).is_ok()
+    }
+
+    /// Keys tracked now (each costs a map entry until swept).
+    pub fn tracked(&self) -> usize {
+        self.limiter.len()
+    }
+
+    /// Forgets the keys whose allowance has refilled (they behave exactly as unseen keys), once
+    /// per `SWEEP_EVERY`, or at once past `MAX_TRACKED`; gives the map's spare room back too.
+    fn sweep_if_due(&self) {
+        let now = u64::from(self.clock.now().duration_since(self.origin));
+        let last = self.swept_at.load(Ordering::Relaxed);
+        let due = now.saturating_sub(last) >= SWEEP_EVERY.as_nanos() as u64;
+        if !(due || self.limiter.len() > MAX_TRACKED) {
+            return;
+        }
+        // Only the caller that moves the mark sweeps; the others do not wait for it.
+        if self
+            .swept_at
+            .compare_exchange(
+                last,
+                now.max(last + 1),
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            )
+            .is_ok()
+        {
+            self.limiter.retain_recent();
+            self.limiter.shrink_to_fit();
+        }
     }
 }
 
-impl<K: Hash + Eq + Clone> std::fmt::Debug for Budget<K> {
+impl<K: Hash + Eq + Clone, C: Clock> std::fmt::Debug for Budget<K, C> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Budget")
             .field("tracked", &self.limiter.len())
@@ -160,5 +219,25 @@ mod tests {
         assert!(budget.allow(&a) && budget.allow(&a));
         assert!(!budget.allow(&a));
         assert!(budget.allow(&b));
+    }
+
+    #[test]
+    fn a_budget_forgets_the_addresses_that_left() {
+        let clock = governor::clock::FakeRelativeClock::default();
+        let budget = Budget::with_clock(10, clock.clone());
+        for n in 0..1_000u32 {
+            assert!(budget.allow(&ClientAddr::of(IpAddr::V4(n.into()))));
+        }
+        assert_eq!(budget.tracked(), 1_000);
+        // Half a minute on, one address spends its whole allowance; nothing is swept yet.
+        clock.advance(Duration::from_secs(30));
+        let busy = ClientAddr::of(ip("9.9.9.9"));
+        while budget.allow(&busy) {}
+        assert_eq!(budget.tracked(), 1_001);
+        // A minute after the start the next check sweeps: the thousand refilled allowances go,
+        // the spent one stays (forgetting it would hand the flooder a fresh minute).
+        clock.advance(Duration::from_secs(31));
+        assert!(budget.allow(&ClientAddr::of(ip("8.8.8.8"))));
+        assert_eq!(budget.tracked(), 2);
     }
 }
