@@ -343,21 +343,22 @@ pub fn decode(text: &str) -> Result<ClientFrame, DecodeError> {
     ) -> Option<ClientFrame> {
         serde_json::from_str::<T>(text).ok().map(wrap)
     }
-    let frame = serde_json::from_str::<Tag<'_>>(text)
-        .ok()
-        .and_then(|tag| match tag.kind.as_ref() {
-            "event" => parse(text, ClientFrame::Event),
-            "message" => parse(text, ClientFrame::Message),
-            "typing" => parse(text, ClientFrame::Typing),
-            "read" => parse(text, ClientFrame::Read),
-            "hello" => parse(text, ClientFrame::Hello),
-            "handoff" => parse(text, ClientFrame::Handoff),
-            "contact" => parse(text, ClientFrame::Contact),
-            "orders" => parse(text, ClientFrame::Orders),
-            "order_lookup" => parse(text, ClientFrame::OrderLookup),
-            "order_request" => parse(text, ClientFrame::OrderRequest),
-            _ => None,
-        });
+    let frame =
+        serde_json::from_str::<Tag<'_>>(text)
+            .ok()
+            .and_then(|tag| match tag.kind.as_ref() {
+                "event" => parse(text, ClientFrame::Event),
+                "message" => parse(text, ClientFrame::Message),
+                "typing" => parse(text, ClientFrame::Typing),
+                "read" => parse(text, ClientFrame::Read),
+                "hello" => parse(text, ClientFrame::Hello),
+                "handoff" => parse(text, ClientFrame::Handoff),
+                "contact" => parse(text, ClientFrame::Contact),
+                "orders" => parse(text, ClientFrame::Orders),
+                "order_lookup" => parse(text, ClientFrame::OrderLookup),
+                "order_request" => parse(text, ClientFrame::OrderRequest),
+                _ => None,
+            });
     frame.ok_or_else(|| diagnose(text))
 }
 
