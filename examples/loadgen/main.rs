@@ -14,6 +14,8 @@
 //! Modes (`--mode`, default `burst`); each mode reads its own `--flags` (see its module):
 //! - `burst`: every socket says hello, optionally sends `--events N` page views, then sends
 //!   `--messages N` messages at once; connect and ack latencies, msg/s, server RSS.
+//! - `idle`: `--sockets N` shopper sockets say hello and stay; server RSS per socket, beside
+//!   a bare echo (`--against echo`).
 //!
 //! Only loopback targets make sense here; every loop is bounded in count and time.
 
@@ -30,6 +32,7 @@
 
 mod burst;
 mod common;
+mod idle;
 
 use common::Args;
 
@@ -38,6 +41,7 @@ async fn main() -> Result<(), String> {
     let args = std::sync::Arc::new(Args::parse()?);
     match args.mode.as_str() {
         "burst" => burst::run(args).await,
+        "idle" => idle::run(args).await,
         other => Err(format!("unknown --mode {other}")),
     }
 }
