@@ -139,7 +139,9 @@ impl ShopperSocket {
         metrics::counter!("shopchat_shopper_frames_total", "type" => kind).increment(1);
         match decoded {
             Err(e) => self.send_frame(conn, &e.into_frame()).await,
-            Ok(ClientFrame::Hello(hello)) => self.on_hello(conn, hello).await,
+            // Boxed: `hello` is the largest step (joining, welcome, replay) and runs once, so
+            // the socket's parked task does not carry room for it (see `socket_task_size`).
+            Ok(ClientFrame::Hello(hello)) => Box::pin(self.on_hello(conn, hello)).await,
             Ok(_) if self.joined.is_none() => {
                 self.send_frame(
                     conn,
