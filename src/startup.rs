@@ -13,10 +13,14 @@ use crate::state::AppState;
 use crate::store::redis::RedisStore;
 use crate::store::sqlite::SqliteStore;
 use crate::store::{Store, StoreError};
-use actix_web::dev::Server;
-use actix_web::{App, HttpServer, web};
+use actix_http::HttpService;
+use actix_service::map_config;
+use actix_web::dev::{AppConfig, Server};
+use actix_web::rt::net::TcpStream;
+use actix_web::{App, web};
 use std::net::TcpListener;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 /// Why the server could not start.
@@ -64,7 +68,12 @@ pub struct Application {
     /// (a Redis store has nothing queued: every `Ok` was answered by Redis).
     sqlite: Option<Arc<SqliteStore>>,
     shutdown: CancellationToken,
+    /// The sockets still open, which a stop lets send their close frames first.
+    open_sockets: crate::ws::OpenSockets,
 }
+
+/// How long a stop waits for the sockets to send their close frames.
+const SOCKETS_CLOSE_WITHIN: Duration = Duration::from_secs(5);
 
 /// The store this node uses: with a Redis URL everything lives in Redis, which the nodes
 /// share; otherwise SQLite in the data dir, returned a second time as itself so its queued
@@ -174,25 +183,41 @@ impl Application {
         // One argon2 hash, off the request path: see `dummy_hash`.
         tokio::task::spawn_blocking(crate::http::auth_routes::dummy_hash);
         let data = web::Data::new(state);
-        let mut server = HttpServer::new(move || {
-            App::new()
-                .app_data(data.clone())
-                .configure(crate::http::routes)
-                .configure(crate::ws::routes)
-        })
-        .on_connect(no_delay)
-        .disable_signals()
-        .shutdown_timeout(5);
+        let open_sockets = crate::ws::OpenSockets::default();
+        let sockets = open_sockets.clone();
+        let local = listener.local_addr().map_err(bind_err)?;
+        // What `HttpServer` builds, with one addition: socket upgrades go to the upgrade hook,
+        // which runs them over a lean WebSocket transport instead of actix-http's buffers.
+        let mut server = actix_server::Server::build()
+            .disable_signals()
+            .shutdown_timeout(5);
         if let Some(workers) = settings.workers {
             server = server.workers(workers);
         }
-        let server = server.listen(listener).map_err(bind_err)?.run();
+        let server = server
+            .listen("shopchat", listener, move || {
+                let app = App::new()
+                    .app_data(data.clone())
+                    .configure(crate::http::routes)
+                    .configure(crate::ws::routes);
+                HttpService::build()
+                    .client_request_timeout(Duration::from_secs(5))
+                    .client_disconnect_timeout(Duration::from_secs(1))
+                    .local_addr(local)
+                    .on_connect_ext(no_delay)
+                    .upgrade(crate::ws::upgrade_service(data.clone(), sockets.clone()))
+                    .finish(map_config(app, |()| AppConfig::default()))
+                    .tcp()
+            })
+            .map_err(bind_err)?
+            .run();
         tracing::info!(port, data_dir = %settings.data_dir.display(), "shopchat listening");
         Ok(Application {
             port,
             server,
             sqlite,
             shutdown,
+            open_sockets,
         })
     }
 
@@ -214,11 +239,15 @@ impl Application {
             server,
             sqlite,
             shutdown,
+            open_sockets,
             ..
         } = self;
         let handle = server.handle();
         let stopper = tokio::spawn(async move {
             shutdown.cancelled().await;
+            // The sockets are their own tasks, which stopping the workers would drop: let
+            // them close with 1012 first.
+            let _ = tokio::time::timeout(SOCKETS_CLOSE_WITHIN, open_sockets.closed()).await;
             handle.stop(true).await;
         });
         let result = server.await;
@@ -234,11 +263,10 @@ impl Application {
 /// Turns Nagle's algorithm off on every accepted socket. A chat sends small frames back to
 /// back (an `ack`, then the agent's copy, a typing frame); with Nagle on, the second waits for
 /// the peer's delayed ACK (40 ms on Linux), which was every delivery's worst case under load.
-/// actix-web leaves it on unless told.
-fn no_delay(io: &dyn std::any::Any, _: &mut actix_web::dev::Extensions) {
-    if let Some(tcp) = io.downcast_ref::<actix_web::rt::net::TcpStream>()
-        && let Err(error) = tcp.set_nodelay(true)
-    {
+/// actix-web leaves it on unless told. Set before the request is read, so the upgraded
+/// sockets, which keep this TCP stream, have it too.
+fn no_delay(tcp: &TcpStream, _: &mut actix_web::dev::Extensions) {
+    if let Err(error) = tcp.set_nodelay(true) {
         tracing::debug!(%error, "could not set TCP_NODELAY");
     }
 }

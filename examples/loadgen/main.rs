@@ -22,6 +22,8 @@
 //!   server's CPU per event, or the same frames through `examples/echo.rs` (`--against echo`).
 //! - `soak`: shoppers arriving and leaving at a steady `--rate` msg/s and `--events-rate`
 //!   events/s for `--minutes M`; server RSS every `--report-secs`, and at 10 minutes vs the end.
+//! - `idle`: `--sockets N` shopper sockets say hello and stay; server RSS per socket, beside
+//!   a bare echo (`--against echo`).
 //!
 //! Only loopback targets make sense here; every loop is bounded in count and time.
 
@@ -42,6 +44,7 @@ mod common;
 mod timers;
 mod events;
 mod soak;
+mod idle;
 
 use common::Args;
 
@@ -54,6 +57,7 @@ async fn main() -> Result<(), String> {
         "timers" => timers::run(args).await,
         "events" => events::run(args).await,
         "soak" => soak::run(args).await,
+        "idle" => idle::run(args).await,
         other => Err(format!("unknown --mode {other}")),
     }
 }

@@ -39,13 +39,21 @@ impl ClientAddr {
 
     /// The client behind a request, seen through the trusted proxies.
     pub fn from_request(req: &HttpRequest, trusted_proxies: &[IpAddr]) -> ClientAddr {
+        ClientAddr::from_parts(req.peer_addr(), req.headers(), trusted_proxies)
+    }
+
+    /// The same from a request's parts: a socket upgrade arrives as actix-http's request,
+    /// before actix-web makes an `HttpRequest` of it.
+    pub fn from_parts(
+        peer: Option<std::net::SocketAddr>,
+        headers: &actix_web::http::header::HeaderMap,
+        trusted_proxies: &[IpAddr],
+    ) -> ClientAddr {
         // Without a peer address (a unit-test request) every such request shares one budget.
-        let peer = req
-            .peer_addr()
-            .map_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED), |a| a.ip());
+        let peer = peer.map_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED), |a| a.ip());
         ClientAddr::of(client_ip(
             peer,
-            req.headers()
+            headers
                 .get_all("x-forwarded-for")
                 .filter_map(|v| v.to_str().ok()),
             trusted_proxies,

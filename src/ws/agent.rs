@@ -6,7 +6,7 @@
 
 use super::connection::{Connection, Peer, RateGuard, RatePolicy, Verdict, finish, serve};
 use super::flow::{Flow, close};
-use super::frame_guard::Refusals;
+use super::transport::Transport;
 use crate::chat::{AgentRefused, AgentSession, ChatError, TokenRefused};
 use crate::domain::ConversationId;
 use crate::guards::PendingSlot;
@@ -15,7 +15,7 @@ use crate::protocol::ErrorCode;
 use crate::protocol::agent::{self, AgentCommand, AgentFrame, AgentIn};
 use crate::state::AppState;
 use crate::store::Appended;
-use actix_ws::{AggregatedMessageStream, CloseCode, Session};
+use actix_ws::CloseCode;
 use std::time::Duration;
 
 /// A socket must authenticate within this time.
@@ -38,16 +38,14 @@ impl AgentSocket {
     /// header, if any.
     pub(super) async fn run(
         state: AppState,
-        session: Session,
+        transport: Transport,
         pending: PendingSlot,
-        stream: AggregatedMessageStream,
         token: Option<String>,
-        refusals: Refusals,
     ) {
         let limits = state.settings.limits.clone();
         let shutdown = state.shutdown.clone();
         // Agents see every site event, so their outbox is larger than a shopper's.
-        let mut conn = Connection::new(session, limits.outbox_capacity * 4);
+        let mut conn = Connection::new(transport, limits.outbox_capacity * 4);
         let mut socket = AgentSocket {
             rate: RateGuard::new(&limits, RatePolicy::InARow),
             authed: None,
@@ -60,23 +58,14 @@ impl AgentSocket {
         };
         if let Flow::Continue = flow {
             // A socket that never authenticates is closed on time, not at the next ping.
-            flow = serve(
-                &mut socket,
-                &mut conn,
-                stream,
-                &refusals,
-                &limits,
-                &shutdown,
-                AUTH_TIMEOUT,
-            )
-            .await;
+            flow = serve(&mut socket, &mut conn, &limits, &shutdown, AUTH_TIMEOUT).await;
         }
         // Leaving drops the registration first: the hub no longer counts this socket when
         // deciding whether the agent is gone, and the other nodes hear so.
         if let Some(authed) = socket.authed.take() {
             authed.leave().await;
         }
-        finish(&conn, flow).await;
+        finish(&mut conn, flow).await;
     }
 
     async fn send_frame(&self, conn: &mut Connection, frame: &AgentFrame) -> Flow {

@@ -5,11 +5,11 @@
 //! once, for both.
 
 use super::flow::{self, Flow, close};
-use super::frame_guard::Refusals;
+use super::transport::{Incoming, Transport};
 use crate::config::Limits;
 use crate::domain::Timestamp;
 use crate::hub::Outbound;
-use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, Session};
+use actix_ws::CloseCode;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use std::num::NonZeroU32;
 use std::pin::Pin;
@@ -19,7 +19,7 @@ use tokio_util::sync::CancellationToken;
 
 /// One socket's side of the loop: the transport it writes to and what the hub queues for it.
 pub(super) struct Connection {
-    session: Session,
+    transport: Transport,
     /// Handed to the hub at registration; the hub queues frames for this socket here.
     pub(super) outbox_tx: mpsc::Sender<Outbound>,
     outbox_rx: mpsc::Receiver<Outbound>,
@@ -32,10 +32,10 @@ pub(super) struct Connection {
 
 impl Connection {
     /// A connection with an outbox of `capacity` frames.
-    pub(super) fn new(session: Session, capacity: usize) -> Self {
+    pub(super) fn new(transport: Transport, capacity: usize) -> Self {
         let (outbox_tx, outbox_rx) = mpsc::channel(capacity);
         Connection {
-            session,
+            transport,
             outbox_tx,
             outbox_rx,
             too_slow: CancellationToken::new(),
@@ -46,7 +46,7 @@ impl Connection {
 
     /// Sends one text frame without waiting on a peer that stopped reading.
     pub(super) async fn send(&mut self, json: &str) -> Flow {
-        flow::send_text(&mut self.session, json, &self.too_slow).await
+        flow::send_text(&mut self.transport, json.to_owned(), &self.too_slow).await
     }
 
     /// Arms the timer for `at` (or disarms it with `None`).
@@ -156,8 +156,6 @@ impl RateGuard {
 pub(super) async fn serve<P: Peer>(
     peer: &mut P,
     conn: &mut Connection,
-    mut stream: AggregatedMessageStream,
-    refusals: &Refusals,
     limits: &Limits,
     shutdown: &CancellationToken,
     identify_within: Duration,
@@ -182,10 +180,9 @@ pub(super) async fn serve<P: Peer>(
                 conn.wake_armed = false;
                 peer.on_wake(conn).await
             }
-            incoming = stream.recv() => match incoming {
-                None => Flow::Gone,
-                Some(Err(e)) => flow::unreadable(&e, refusals),
-                Some(Ok(message)) => {
+            incoming = conn.transport.recv() => match incoming {
+                Err(e) => flow::unreadable(e),
+                Ok(message) => {
                     last_heard = Instant::now();
                     on_message(peer, conn, message).await
                 }
@@ -193,7 +190,7 @@ pub(super) async fn serve<P: Peer>(
             _ = ping.tick() => {
                 if last_heard.elapsed() > limits.idle_timeout {
                     close(CloseCode::Away, "idle timeout")
-                } else if conn.session.ping(b"").await.is_err() {
+                } else if !conn.transport.ping().await {
                     Flow::Gone
                 } else {
                     peer.on_quiet().await;
@@ -207,25 +204,17 @@ pub(super) async fn serve<P: Peer>(
     }
 }
 
-/// Control frames are answered here; data frames go to the peer.
-async fn on_message<P: Peer>(
-    peer: &mut P,
-    conn: &mut Connection,
-    message: AggregatedMessage,
-) -> Flow {
+/// Data frames go to the peer; pings were answered by the transport.
+async fn on_message<P: Peer>(peer: &mut P, conn: &mut Connection, message: Incoming) -> Flow {
     match message {
-        AggregatedMessage::Text(text) => peer.on_text(conn, &text).await,
-        AggregatedMessage::Binary(_) => peer.on_binary(conn).await,
-        AggregatedMessage::Ping(bytes) => match conn.session.pong(&bytes).await {
-            Ok(()) => Flow::Continue,
-            Err(_) => Flow::Gone,
-        },
-        AggregatedMessage::Pong(_) => Flow::Continue,
-        AggregatedMessage::Close(_) => close(CloseCode::Normal, "bye"),
+        Incoming::Text(text) => peer.on_text(conn, &text).await,
+        Incoming::Binary => peer.on_binary(conn).await,
+        Incoming::Control => Flow::Continue,
+        Incoming::Close => close(CloseCode::Normal, "bye"),
     }
 }
 
 /// Sends the close frame, if the loop ended with one.
-pub(super) async fn finish(conn: &Connection, flow: Flow) {
-    flow::finish(&conn.session, flow).await;
+pub(super) async fn finish(conn: &mut Connection, flow: Flow) {
+    flow::finish(&mut conn.transport, flow).await;
 }

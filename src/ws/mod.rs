@@ -1,142 +1,80 @@
-//! The WebSocket edge. The handshake checks the site and the page's origin *before* upgrading
-//! (the defence against cross-site WebSocket hijacking); the session loop lives in
-//! [`shopper`]. Agents connect to `/ws/agent` ([`agent`]) with their login token.
+//! The WebSocket edge. Upgrades arrive at actix-http's upgrade hook ([`upgrade`]), which
+//! checks the site and the page's origin *before* upgrading (the defence against cross-site
+//! WebSocket hijacking, see [`admit`]) and runs the socket over a lean [`transport`]; the
+//! session loops live in [`shopper`] and, for agents connecting with their login token to
+//! `/ws/agent`, [`agent`].
 
+mod admit;
 mod agent;
 mod connection;
 mod flow;
-pub mod frame_guard;
 mod shopper;
+mod transport;
+mod upgrade;
 
-use crate::guards::{ClientAddr, PendingSlot};
+pub(crate) use upgrade::{OpenSockets, service as upgrade_service};
 
-use crate::domain::Origin;
+use crate::guards::PendingSlot;
 use crate::http::ApiError;
 use crate::state::AppState;
-use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
-use actix_ws::{AggregatedMessageStream, Session};
-use frame_guard::{FrameGuard, Refusals};
-use serde::Deserialize;
+use crate::store::Site;
+use actix_web::http::header::HeaderMap;
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use std::net::SocketAddr;
 
-/// Registers the socket routes.
+/// Registers the socket routes for requests that did not ask to upgrade (the upgrade hook
+/// takes those that did): they get the same refusals, then the handshake's own error.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/ws/shopper", web::get().to(shopper_socket))
         .route("/ws/agent", web::get().to(agent_socket));
 }
 
-#[derive(Deserialize)]
-struct SiteQuery {
-    site: String,
+/// What admitting a socket reads from its request, whichever way the request arrived.
+struct Knock<'a> {
+    query: &'a str,
+    headers: &'a HeaderMap,
+    peer: Option<SocketAddr>,
 }
 
-async fn shopper_socket(
-    req: HttpRequest,
-    body: web::Payload,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, actix_web::Error> {
-    let query = web::Query::<SiteQuery>::from_query(req.query_string()).map_err(|_| {
-        ApiError::bad_request(
-            "missing_field",
-            "query parameter `site` (the site's public key) is required",
-        )
-        .with_field("site")
-    })?;
-    let site = state
-        .chat
-        .site_by_public_key(&query.site)
-        .await
-        .map_err(ApiError::from)?
-        .ok_or_else(|| ApiError::not_found("site").with_field("site"))?;
-    let origin = req
-        .headers()
-        .get(header::ORIGIN)
-        .and_then(|v| v.to_str().ok())
-        .ok_or_else(|| ApiError::forbidden("an Origin header is required").with_field("origin"))?;
-    let allowed = Origin::parse(origin).is_ok_and(|o| site.allows(&o));
-    if !allowed {
-        tracing::info!(site = %site.id, origin, "shopper socket refused: origin not allowed");
-        return Err(
-            ApiError::forbidden("this origin is not allowed for the site")
-                .with_field("origin")
-                .into(),
-        );
+/// A socket allowed in, with what its loop starts from.
+enum Admitted {
+    Shopper {
+        site: Site,
+        pending: PendingSlot,
+    },
+    Agent {
+        token: Option<String>,
+        pending: PendingSlot,
+    },
+}
+
+fn knock(req: &HttpRequest) -> Knock<'_> {
+    Knock {
+        query: req.query_string(),
+        headers: req.headers(),
+        peer: req.peer_addr(),
     }
-    let pending = claim_pending(&req, &state)?;
-    let (response, session, stream, refusals) = upgrade(&req, body, &state, &[]).await?;
-    actix_web::rt::spawn(shopper::ShopperSocket::run(
-        state.get_ref().clone(),
-        site,
-        session,
-        pending,
-        stream,
-        refusals,
-    ));
-    Ok(response)
 }
 
-/// A place among the client address's unidentified sockets, or 429 before any upgrade.
-fn claim_pending(req: &HttpRequest, state: &AppState) -> Result<PendingSlot, ApiError> {
-    let addr = ClientAddr::from_request(req, &state.settings.guards.trusted_proxies);
-    state.pending_sockets.claim(addr).ok_or_else(|| {
-        metrics::counter!("shopchat_sockets_refused_total", "reason" => "pending_per_addr")
-            .increment(1);
-        ApiError::too_many(
-            "too many sockets from your address that have not identified themselves; retry later",
-        )
-    })
+/// The answer to a socket request that is not an upgrade: a refusal, or the handshake error.
+fn not_upgraded(req: &HttpRequest, admitted: Result<Admitted, ApiError>) -> HttpResponse {
+    if let Err(refused) = admitted {
+        return refused.error_response();
+    }
+    match actix_http::ws::handshake(req.head()) {
+        Err(bad) => HttpResponse::from(actix_http::Response::from(bad)),
+        // Only a request actix-http did not hand to the upgrade hook gets here.
+        Ok(_) => ApiError::bad_request("bad_upgrade", "the upgrade could not be completed")
+            .error_response(),
+    }
 }
 
-/// Upgrades to a WebSocket whose incoming bytes pass the frame-length guard first, so a
-/// frame or fragmented message over `max_frame_bytes` is refused on its declared length.
-async fn upgrade(
-    req: &HttpRequest,
-    body: web::Payload,
-    state: &AppState,
-    protocols: &[&str],
-) -> Result<(HttpResponse, Session, AggregatedMessageStream, Refusals), actix_web::Error> {
-    let limit = state.settings.limits.max_frame_bytes;
-    let (guarded, refusals) = FrameGuard::new(body.into_inner(), limit);
-    let boxed: std::pin::Pin<
-        Box<dyn futures_util::Stream<Item = Result<web::Bytes, actix_web::error::PayloadError>>>,
-    > = Box::pin(guarded);
-    let body = web::Payload::from_request(req, &mut actix_web::dev::Payload::from(boxed)).await?;
-    let (response, session, stream) = actix_ws::handle_with_protocols(req, body, protocols)?;
-    let stream = stream
-        .max_frame_size(limit)
-        .aggregate_continuations()
-        .max_continuation_size(limit);
-    Ok((response, session, stream, refusals))
+async fn shopper_socket(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let admitted = admit::shopper(&state, &knock(&req)).await;
+    not_upgraded(&req, admitted)
 }
 
-/// The agent socket. A token may come as a `bearer.<jwt>` entry of `Sec-WebSocket-Protocol`
-/// (browsers cannot set other headers on a WebSocket); otherwise the first frame must be
-/// `auth`. Tokens are never read from the query string, which ends up in access logs.
-async fn agent_socket(
-    req: HttpRequest,
-    body: web::Payload,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, actix_web::Error> {
-    let token = req
-        .headers()
-        .get(header::SEC_WEBSOCKET_PROTOCOL)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.split(',')
-                .map(str::trim)
-                .find_map(|p| p.strip_prefix("bearer."))
-                .map(str::to_owned)
-        });
-    let pending = claim_pending(&req, &state)?;
-    let (response, session, stream, refusals) =
-        upgrade(&req, body, &state, &[agent::SUBPROTOCOL]).await?;
-    actix_web::rt::spawn(agent::AgentSocket::run(
-        state.get_ref().clone(),
-        session,
-        pending,
-        stream,
-        token,
-        refusals,
-    ));
-    Ok(response)
+async fn agent_socket(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let admitted = admit::agent(&state, &knock(&req));
+    not_upgraded(&req, admitted)
 }

@@ -39,6 +39,7 @@ mod grace_period;
 mod layering;
 mod library;
 mod messages;
+mod nodelay;
 mod outbound_events;
 mod product_rules;
 mod reports;

@@ -286,7 +286,7 @@ impl ShopperSocket {
                 }
                 for (conversation, seq) in known {
                     if let flow @ (Flow::Gone | Flow::Close(_)) =
-                        self.replay(conn, &conversation, seq).await
+                        Box::pin(self.replay(conn, &conversation, seq)).await
                     {
                         return flow;
                     }
@@ -315,7 +315,8 @@ impl ShopperSocket {
                     self.delivered.insert(conversation_id, seq);
                     flow
                 } else {
-                    self.replay(conn, &conversation_id, delivered).await
+                    // Boxed: filling a gap is rare and its future large (see `on_frame`).
+                    Box::pin(self.replay(conn, &conversation_id, delivered)).await
                 }
             }
         }

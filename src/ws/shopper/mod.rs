@@ -11,7 +11,6 @@ mod hello;
 
 use super::connection::{Connection, Peer, RateGuard, RatePolicy, Verdict, finish, serve};
 use super::flow::{Flow, close};
-use super::frame_guard::Refusals;
 use crate::chat::{ChatError, ShopperSession};
 use crate::domain::ConversationId;
 use crate::guards::ClientAddr;
@@ -21,7 +20,8 @@ use crate::protocol::{self, ClientFrame, ErrorCode, ServerFrame};
 use crate::state::AppState;
 use crate::store::Site;
 use crate::triggers::Wake;
-use actix_ws::{AggregatedMessageStream, CloseCode, Session};
+use crate::ws::transport::Transport;
+use actix_ws::CloseCode;
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -66,14 +66,12 @@ impl ShopperSocket {
     pub(super) async fn run(
         state: AppState,
         site: Site,
-        session: Session,
+        transport: Transport,
         pending: PendingSlot,
-        stream: AggregatedMessageStream,
-        refusals: Refusals,
     ) {
         let limits = state.settings.limits.clone();
         let shutdown = state.shutdown.clone();
-        let mut conn = Connection::new(session, limits.outbox_capacity);
+        let mut conn = Connection::new(transport, limits.outbox_capacity);
         let mut socket = ShopperSocket {
             rate: RateGuard::new(&limits, RatePolicy::Window(STRIKE_WINDOW)),
             joined: None,
@@ -86,16 +84,7 @@ impl ShopperSocket {
             state,
         };
         let hello_within = socket.state.settings.guards.hello_timeout;
-        let flow = serve(
-            &mut socket,
-            &mut conn,
-            stream,
-            &refusals,
-            &limits,
-            &shutdown,
-            hello_within,
-        )
-        .await;
+        let flow = serve(&mut socket, &mut conn, &limits, &shutdown, hello_within).await;
         metrics::counter!("shopchat_shopper_closes_total", "reason" => close_reason(&flow))
             .increment(1);
         // Leave the hub first: a peer too slow to take the close frame must not keep its
@@ -103,7 +92,7 @@ impl ShopperSocket {
         if let Some(joined) = socket.joined.take() {
             joined.leave().await;
         }
-        finish(&conn, flow).await;
+        finish(&mut conn, flow).await;
     }
 
     pub(super) async fn send_frame(&self, conn: &mut Connection, frame: &ServerFrame) -> Flow {
@@ -150,7 +139,9 @@ impl ShopperSocket {
         metrics::counter!("shopchat_shopper_frames_total", "type" => kind).increment(1);
         match decoded {
             Err(e) => self.send_frame(conn, &e.into_frame()).await,
-            Ok(ClientFrame::Hello(hello)) => self.on_hello(conn, hello).await,
+            // Boxed: `hello` is the largest step (joining, welcome, replay) and runs once, so
+            // the socket's parked task does not carry room for it (see `socket_task_size`).
+            Ok(ClientFrame::Hello(hello)) => Box::pin(self.on_hello(conn, hello)).await,
             Ok(_) if self.joined.is_none() => {
                 self.send_frame(
                     conn,
@@ -263,5 +254,36 @@ fn close_reason(flow: &Flow) -> &'static str {
             _ => "normal",
         },
         _ => "gone",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::Hello;
+
+    /// The size of what an `async fn` taking these arguments returns, without calling it.
+    fn future_size<A, B, C, D, F>(_: fn(A, B, C, D) -> F) -> usize {
+        std::mem::size_of::<F>()
+    }
+
+    fn method_size<'a, C, F>(_: fn(&'a mut ShopperSocket, &'a mut Connection, C) -> F) -> usize {
+        std::mem::size_of::<F>()
+    }
+
+    /// Prints how large a shopper socket's task is (and its largest parts), for README's
+    /// memory figures: `cargo test --lib socket_task_size -- --nocapture`. Not an assertion:
+    /// the figure moves with the compiler; `examples/loadgen` measures what it costs.
+    #[test]
+    fn socket_task_size() {
+        let run = future_size(ShopperSocket::run);
+        let hello = method_size(ShopperSocket::on_hello as fn(_, _, Hello) -> _);
+        let frame = method_size(ShopperSocket::on_frame as fn(_, _, &str) -> _);
+        let forward = method_size(ShopperSocket::forward);
+        println!(
+            "shopper socket future: run {run} B, on_frame {frame} B, on_hello {hello} B, \
+             forward {forward} B"
+        );
+        assert!(run > 0);
     }
 }
