@@ -47,10 +47,10 @@ fn actix_echo(bind: &str, workers: usize) {
         actix_web::rt::spawn(async move {
             while let Some(Ok(msg)) = stream.next().await {
                 match msg {
-                    actix_ws::AggregatedMessage::Text(t) => {
-                        if session.text(t).await.is_err() {
-                            break;
-                        }
+                    actix_ws::AggregatedMessage::Text(t)
+                        if session.text(t.clone()).await.is_err() =>
+                    {
+                        break;
                     }
                     actix_ws::AggregatedMessage::Ping(p) => {
                         let _ = session.pong(&p).await;

@@ -157,26 +157,13 @@ impl Application {
             jwt,
             shutdown: shutdown.clone(),
         });
-        let state = AppState {
-            chat: chat.clone(),
-            sessions: SessionKey::new(session_secret.as_bytes()),
-            logins: Arc::new(crate::guards::LoginBudgets::new(&settings.guards)),
-            passwords: crate::auth::PasswordJobs::new(settings.guards.password_jobs),
-            settings: shared_settings,
-            shutdown: shutdown.clone(),
-            pending_sockets: crate::guards::PendingSockets::new(
-                settings.guards.max_pending_sockets_per_addr,
-            ),
-            new_visitors: Arc::new(crate::guards::Budget::per_minute(
-                settings.guards.new_visitors_per_addr_per_min,
-            )),
-            new_conversations: Arc::new(crate::guards::Budget::per_minute(
-                settings.guards.new_conversations_per_addr_per_min,
-            )),
-            push_budget: Arc::new(crate::guards::Budget::per_minute(
-                crate::chat::PUSH_REQUESTS_PER_MIN,
-            )),
-        };
+        let state = app_state(
+            chat.clone(),
+            &settings,
+            shared_settings,
+            &session_secret,
+            &shutdown,
+        );
 
         chat.start_presence();
         chat.start_idle_sweep();
@@ -268,5 +255,35 @@ impl Application {
 fn no_delay(tcp: &TcpStream, _: &mut actix_web::dev::Extensions) {
     if let Err(error) = tcp.set_nodelay(true) {
         tracing::debug!(%error, "could not set TCP_NODELAY");
+    }
+}
+
+/// The state every handler and socket shares, with the guards sized from the settings.
+fn app_state(
+    chat: ChatService,
+    settings: &Settings,
+    shared_settings: Arc<Settings>,
+    session_secret: &str,
+    shutdown: &CancellationToken,
+) -> AppState {
+    AppState {
+        chat,
+        sessions: SessionKey::new(session_secret.as_bytes()),
+        logins: Arc::new(crate::guards::LoginBudgets::new(&settings.guards)),
+        passwords: crate::auth::PasswordJobs::new(settings.guards.password_jobs),
+        settings: shared_settings,
+        shutdown: shutdown.clone(),
+        pending_sockets: crate::guards::PendingSockets::new(
+            settings.guards.max_pending_sockets_per_addr,
+        ),
+        new_visitors: Arc::new(crate::guards::Budget::per_minute(
+            settings.guards.new_visitors_per_addr_per_min,
+        )),
+        new_conversations: Arc::new(crate::guards::Budget::per_minute(
+            settings.guards.new_conversations_per_addr_per_min,
+        )),
+        push_budget: Arc::new(crate::guards::Budget::per_minute(
+            crate::chat::PUSH_REQUESTS_PER_MIN,
+        )),
     }
 }

@@ -225,7 +225,7 @@ async fn ensure_rules(args: &Args, n: usize) -> Result<(), String> {
 
 /// Rule `i` of the benchmark's set (benches/hot_path.rs, `rule_set`).
 fn rule(i: usize) -> Value {
-    if i % 10 == 0 {
+    if i.is_multiple_of(10) {
         json!({ "name": format!("dwell {i}"), "priority": i, "when": "page_view",
             "conditions": { "all": [
                 { "fact": "page.type", "op": "eq", "value": "product" },

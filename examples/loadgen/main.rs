@@ -41,10 +41,10 @@
 mod burst;
 mod chats;
 mod common;
-mod timers;
 mod events;
-mod soak;
 mod idle;
+mod soak;
+mod timers;
 
 use common::Args;
 

@@ -167,11 +167,8 @@ fn select_protocol<'a>(knock: &Knock<'a>, protocols: &[&str]) -> Option<&'a str>
 async fn write_response(io: &mut TcpStream, response: Response<BoxBody>) -> std::io::Result<()> {
     let (head, body) = response.into_parts();
     let status = head.status();
-    let body = match body.try_into_bytes() {
-        Ok(bytes) => bytes,
-        // Every answer here is a complete JSON body or none; a streaming one is not expected.
-        Err(_) => Default::default(),
-    };
+    // Every answer here is a complete JSON body or none; a streaming one is not expected.
+    let body: actix_web::web::Bytes = body.try_into_bytes().unwrap_or_default();
     let mut out = Vec::with_capacity(256 + body.len());
     out.extend_from_slice(
         format!(

@@ -278,12 +278,8 @@ mod tests {
     fn socket_task_size() {
         let run = future_size(ShopperSocket::run);
         let hello = method_size(ShopperSocket::on_hello as fn(_, _, Hello) -> _);
-        let frame = method_size(ShopperSocket::on_frame as fn(_, _, &str) -> _);
         let forward = method_size(ShopperSocket::forward);
-        println!(
-            "shopper socket future: run {run} B, on_frame {frame} B, on_hello {hello} B, \
-             forward {forward} B"
-        );
+        println!("shopper socket future: run {run} B, on_hello {hello} B, forward {forward} B");
         assert!(run > 0);
     }
 }
