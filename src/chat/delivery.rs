@@ -28,7 +28,10 @@ impl NodeDelivery {
 impl Delivery for NodeDelivery {
     fn deliver(&self, event: &WireEvent) {
         match event.kind {
-            WireKind::Presence => self.cluster.learn_wire(event),
+            // This node's own news (it knows it first hand) is dropped on the header's node,
+            // before the body is parsed.
+            WireKind::Presence if event.from.as_ref() == Some(self.cluster.node()) => {}
+            WireKind::Presence => self.cluster.learn(&event.site_id, &event.json),
             WireKind::Invalidate => match serde_json::from_str::<Vec<SiteData>>(&event.json) {
                 Ok(what) => self.caches.drop(&event.site_id, &what),
                 Err(e) => tracing::debug!(error = %e, "unreadable invalidation"),

@@ -73,15 +73,6 @@ impl Cluster {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Takes in a presence envelope from the bus. This node's own news (it knows it first
-    /// hand) is dropped on the header's node before the body is parsed.
-    pub fn learn_wire(&self, event: &crate::bus::WireEvent) {
-        if event.from.as_ref() == Some(self.node.as_ref()) {
-            return;
-        }
-        self.learn(&event.site_id, &event.json);
-    }
-
     /// Takes in presence news from the bus; this node's own news is already known first hand.
     pub fn learn(&self, site: &SiteId, json: &str) {
         let news: PresenceNews = match serde_json::from_str(json) {
