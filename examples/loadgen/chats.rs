@@ -273,9 +273,10 @@ pub async fn owner_api(args: &Args) -> Result<(reqwest::Client, String, String, 
 }
 
 async fn agent_socket(addr: &str, token: &str) -> Result<Ws, String> {
-    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws/agent"))
-        .await
-        .map_err(|e| e.to_string())?;
+    let (mut ws, _) =
+        tokio_tungstenite::connect_async_with_config(format!("ws://{addr}/ws/agent"), None, true)
+            .await
+            .map_err(|e| e.to_string())?;
     ws.send(Message::text(
         json!({ "type": "auth", "token": token }).to_string(),
     ))

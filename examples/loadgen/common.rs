@@ -139,7 +139,7 @@ pub async fn connect(args: &Args) -> Result<(Ws, Duration), String> {
         .headers_mut()
         .insert("Origin", args.origin.parse().map_err(|_| "bad origin")?);
     let started = Instant::now();
-    let (mut ws, _) = tokio_tungstenite::connect_async(request)
+    let (mut ws, _) = tokio_tungstenite::connect_async_with_config(request, None, true)
         .await
         .map_err(|e| e.to_string())?;
     ws.send(Message::text(

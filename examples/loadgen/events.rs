@@ -157,7 +157,7 @@ async fn send_and_wait(mut ws: Ws, frames: Vec<String>, echo: bool) -> (Ws, bool
 async fn connect_echo(args: &Args) -> Result<Ws, String> {
     let url = format!("ws://{}/ws/shopper?site={}", args.addr, args.site);
     let request = url.into_client_request().map_err(|e| e.to_string())?;
-    let (mut ws, _) = tokio_tungstenite::connect_async(request)
+    let (mut ws, _) = tokio_tungstenite::connect_async_with_config(request, None, true)
         .await
         .map_err(|e| e.to_string())?;
     ws.send(Message::text(r#"{"type":"hello"}"#))

@@ -83,7 +83,7 @@ async fn open(args: &Args, n: usize, echo: bool) -> Result<Ws, String> {
             .headers_mut()
             .insert("Origin", args.origin.parse().map_err(|_| "bad origin")?);
     }
-    let (mut ws, _) = tokio_tungstenite::connect_async(request)
+    let (mut ws, _) = tokio_tungstenite::connect_async_with_config(request, None, true)
         .await
         .map_err(|e| e.to_string())?;
     let page = json!({ "url": format!("{}/products/{}", args.origin, n % 50),

@@ -275,7 +275,7 @@ async fn agent_socket(args: &Args, n: usize) -> Result<Ws, String> {
     let request = format!("ws://{}/ws/agent", args.addr)
         .into_client_request()
         .map_err(|e| e.to_string())?;
-    let (mut ws, _) = tokio_tungstenite::connect_async(request)
+    let (mut ws, _) = tokio_tungstenite::connect_async_with_config(request, None, true)
         .await
         .map_err(|e| e.to_string())?;
     ws.send(Message::text(

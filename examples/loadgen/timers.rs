@@ -127,7 +127,7 @@ async fn raw_connect(args: &Args) -> Result<Ws, String> {
     request
         .headers_mut()
         .insert("Origin", args.origin.parse().map_err(|_| "bad origin")?);
-    let (ws, _) = tokio_tungstenite::connect_async(request)
+    let (ws, _) = tokio_tungstenite::connect_async_with_config(request, None, true)
         .await
         .map_err(|e| e.to_string())?;
     Ok(ws)
