@@ -181,13 +181,21 @@ impl Application {
         if let Some(workers) = settings.workers {
             server = server.workers(workers);
         }
+        // As `HttpServer` does: a graceful stop tells every connection, so idle keep-alive
+        // ones close at once instead of holding the stop for the whole shutdown timeout.
+        let stopping = server.graceful_shutdown_signal();
         let server = server
             .listen("shopchat", listener, move || {
+                let stopping = stopping.clone();
                 let app = App::new()
                     .app_data(data.clone())
                     .configure(crate::http::routes)
                     .configure(crate::ws::routes);
                 HttpService::build()
+                    .graceful_shutdown_signal(move || {
+                        let stopping = stopping.clone();
+                        async move { stopping.notified().await }
+                    })
                     .client_request_timeout(Duration::from_secs(5))
                     .client_disconnect_timeout(Duration::from_secs(1))
                     .local_addr(local)
