@@ -171,41 +171,8 @@ impl Application {
         tokio::task::spawn_blocking(crate::http::auth_routes::dummy_hash);
         let data = web::Data::new(state);
         let open_sockets = crate::ws::OpenSockets::default();
-        let sockets = open_sockets.clone();
-        let local = listener.local_addr().map_err(bind_err)?;
-        // What `HttpServer` builds, with one addition: socket upgrades go to the upgrade hook,
-        // which runs them over a lean WebSocket transport instead of actix-http's buffers.
-        let mut server = actix_server::Server::build()
-            .disable_signals()
-            .shutdown_timeout(5);
-        if let Some(workers) = settings.workers {
-            server = server.workers(workers);
-        }
-        // As `HttpServer` does: a graceful stop tells every connection, so idle keep-alive
-        // ones close at once instead of holding the stop for the whole shutdown timeout.
-        let stopping = server.graceful_shutdown_signal();
-        let server = server
-            .listen("shopchat", listener, move || {
-                let stopping = stopping.clone();
-                let app = App::new()
-                    .app_data(data.clone())
-                    .configure(crate::http::routes)
-                    .configure(crate::ws::routes);
-                HttpService::build()
-                    .graceful_shutdown_signal(move || {
-                        let stopping = stopping.clone();
-                        async move { stopping.notified().await }
-                    })
-                    .client_request_timeout(Duration::from_secs(5))
-                    .client_disconnect_timeout(Duration::from_secs(1))
-                    .local_addr(local)
-                    .on_connect_ext(no_delay)
-                    .upgrade(crate::ws::upgrade_service(data.clone(), sockets.clone()))
-                    .finish(map_config(app, |()| AppConfig::default()))
-                    .tcp()
-            })
-            .map_err(bind_err)?
-            .run();
+        let server =
+            serve(listener, data, open_sockets.clone(), settings.workers).map_err(bind_err)?;
         tracing::info!(port, data_dir = %settings.data_dir.display(), "shopchat listening");
         Ok(Application {
             port,
@@ -294,4 +261,46 @@ fn app_state(
             crate::chat::PUSH_REQUESTS_PER_MIN,
         )),
     }
+}
+
+/// What `HttpServer` builds, with one addition: socket upgrades go to the upgrade hook, which
+/// runs them over a lean WebSocket transport instead of actix-http's buffers.
+fn serve(
+    listener: TcpListener,
+    data: web::Data<AppState>,
+    sockets: crate::ws::OpenSockets,
+    workers: Option<usize>,
+) -> std::io::Result<actix_server::Server> {
+    let local = listener.local_addr()?;
+    let mut server = actix_server::Server::build()
+        .disable_signals()
+        .shutdown_timeout(5);
+    if let Some(workers) = workers {
+        server = server.workers(workers);
+    }
+    // As `HttpServer` does: a graceful stop tells every connection, so idle keep-alive ones
+    // close at once instead of holding the stop for the whole shutdown timeout.
+    let stopping = server.graceful_shutdown_signal();
+    let server = server
+        .listen("shopchat", listener, move || {
+            let stopping = stopping.clone();
+            let app = App::new()
+                .app_data(data.clone())
+                .configure(crate::http::routes)
+                .configure(crate::ws::routes);
+            HttpService::build()
+                .graceful_shutdown_signal(move || {
+                    let stopping = stopping.clone();
+                    async move { stopping.notified().await }
+                })
+                .client_request_timeout(Duration::from_secs(5))
+                .client_disconnect_timeout(Duration::from_secs(1))
+                .local_addr(local)
+                .on_connect_ext(no_delay)
+                .upgrade(crate::ws::upgrade_service(data.clone(), sockets.clone()))
+                .finish(map_config(app, |()| AppConfig::default()))
+                .tcp()
+        })?
+        .run();
+    Ok(server)
 }
