@@ -12,7 +12,7 @@
 //!    `--seconds` (20); each message carries its send time, so every agent socket measures
 //!    shopper-send → agent-receives latency; the shopper measures send → ack.
 
-use crate::common::{Args, Ws, connect, cpu_time, ms, next_json, percentile};
+use crate::common::{Args, Ws, agent_socket, connect, cpu_time, login, ms, next_json, percentile};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -211,28 +211,6 @@ async fn settle(pid: Option<u32>) -> Option<Duration> {
     Some(last)
 }
 
-async fn login(
-    http: &reqwest::Client,
-    api: &str,
-    email: &str,
-    password: &str,
-) -> Result<String, String> {
-    let r = http
-        .post(format!("{api}/auth/login"))
-        .json(&json!({ "email": email, "password": password }))
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
-    if !r.status().is_success() {
-        return Err(format!("login of {email}: {}", r.status()));
-    }
-    let body: Value = r.json().await.map_err(|e| e.to_string())?;
-    body["token"]
-        .as_str()
-        .map(str::to_owned)
-        .ok_or(format!("login of {email}: no token"))
-}
-
 /// The site id of the site whose public key is `key`, among the owner's sites.
 pub async fn site_id(
     http: &reqwest::Client,
@@ -270,27 +248,6 @@ pub async fn owner_api(args: &Args) -> Result<(reqwest::Client, String, String, 
     let token = login(&http, &api, &owner, &password).await?;
     let site = site_id(&http, &api, &token, &args.site).await?;
     Ok((http, api, token, site))
-}
-
-async fn agent_socket(addr: &str, token: &str) -> Result<Ws, String> {
-    let (mut ws, _) =
-        tokio_tungstenite::connect_async_with_config(format!("ws://{addr}/ws/agent"), None, true)
-            .await
-            .map_err(|e| e.to_string())?;
-    ws.send(Message::text(
-        json!({ "type": "auth", "token": token }).to_string(),
-    ))
-    .await
-    .map_err(|e| e.to_string())?;
-    loop {
-        let f = next_json(&mut ws).await?;
-        if f["type"] == "ready" {
-            return Ok(ws);
-        }
-        if f["type"] == "error" {
-            return Err(format!("agent socket refused: {f}"));
-        }
-    }
 }
 
 /// Reads an agent socket until told to stop; returns the latency of every shopper message

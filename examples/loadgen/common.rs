@@ -142,16 +142,22 @@ pub async fn connect(args: &Args) -> Result<(Ws, Duration), String> {
     let (mut ws, _) = tokio_tungstenite::connect_async_with_config(request, None, true)
         .await
         .map_err(|e| e.to_string())?;
+    say_hello(&mut ws, args).await?;
+    Ok((ws, started.elapsed()))
+}
+
+/// Says hello from a product page of `--origin` and waits for `welcome`.
+pub async fn say_hello(ws: &mut Ws, args: &Args) -> Result<(), String> {
     ws.send(Message::text(
         json!({ "type": "hello", "page": { "url": format!("{}/p/1", args.origin) } }).to_string(),
     ))
     .await
     .map_err(|e| e.to_string())?;
-    let welcome = next_json(&mut ws).await?;
+    let welcome = next_json(ws).await?;
     if welcome["type"] != "welcome" {
         return Err(format!("expected welcome, got {welcome}"));
     }
-    Ok((ws, started.elapsed()))
+    Ok(())
 }
 
 /// Opens `n` shopper sockets, 100 at a time (like shoppers arriving), and keeps them open.
@@ -187,4 +193,49 @@ pub async fn open_sockets(
         }
     }
     Ok((sockets, connect_times, failures))
+}
+
+/// Logs an account in over the REST API; returns its token.
+pub async fn login(
+    http: &reqwest::Client,
+    api: &str,
+    email: &str,
+    password: &str,
+) -> Result<String, String> {
+    let r = http
+        .post(format!("{api}/auth/login"))
+        .json(&json!({ "email": email, "password": password }))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    if !r.status().is_success() {
+        return Err(format!("login of {email}: {}", r.status()));
+    }
+    let body: Value = r.json().await.map_err(|e| e.to_string())?;
+    body["token"]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or(format!("login of {email}: no token"))
+}
+
+/// Opens an agent socket with `token` and waits for `ready`.
+pub async fn agent_socket(addr: &str, token: &str) -> Result<Ws, String> {
+    let (mut ws, _) =
+        tokio_tungstenite::connect_async_with_config(format!("ws://{addr}/ws/agent"), None, true)
+            .await
+            .map_err(|e| e.to_string())?;
+    ws.send(Message::text(
+        json!({ "type": "auth", "token": token }).to_string(),
+    ))
+    .await
+    .map_err(|e| e.to_string())?;
+    loop {
+        let f = next_json(&mut ws).await?;
+        if f["type"] == "ready" {
+            return Ok(ws);
+        }
+        if f["type"] == "error" {
+            return Err(format!("agent socket refused: {f}"));
+        }
+    }
 }

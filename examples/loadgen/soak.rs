@@ -12,7 +12,7 @@
 //! errors in the window; at the end the RSS at `--reference-min` (10, or the run's half when
 //! shorter) beside the final RSS and their ratio. Runs `--minutes M` (10).
 
-use crate::common::{Args, Ws, ms, next_json, percentile};
+use crate::common::{Args, Ws, agent_socket, login, ms, next_json, percentile, say_hello};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
@@ -60,7 +60,7 @@ pub async fn run(args: Arc<Args>) -> Result<(), String> {
     let stop = Arc::new(AtomicBool::new(false));
     let mut agent_tasks = Vec::new();
     for n in 0..agents {
-        let socket = agent_socket(&args, n).await?;
+        let socket = soak_agent(&args, n).await?;
         agent_tasks.push(tokio::spawn(answer(
             socket,
             (n, agents),
@@ -239,59 +239,22 @@ async fn connect_from(args: &Args, source: std::net::Ipv4Addr) -> Result<(Ws, Du
         tokio_tungstenite::client_async(request, tokio_tungstenite::MaybeTlsStream::Plain(stream))
             .await
             .map_err(|e| e.to_string())?;
-    ws.send(Message::text(
-        json!({ "type": "hello", "page": { "url": format!("{}/p/1", args.origin) } }).to_string(),
-    ))
-    .await
-    .map_err(|e| e.to_string())?;
-    let welcome = next_json(&mut ws).await?;
-    if welcome["type"] != "welcome" {
-        return Err(format!("expected welcome, got {welcome}"));
-    }
+    say_hello(&mut ws, args).await?;
     Ok((ws, started.elapsed()))
 }
 
 /// Logs agent `n` in (over HTTP) and opens its authenticated socket.
-async fn agent_socket(args: &Args, n: usize) -> Result<Ws, String> {
+async fn soak_agent(args: &Args, n: usize) -> Result<Ws, String> {
     let emails = args.text("agent-email", "");
     let email = emails
         .split(',')
         .nth(n)
         .filter(|e| !e.is_empty())
         .ok_or(format!("--agents needs an --agent-email for agent {n}"))?;
-    let password = args.text("agent-password", "");
-    let login: serde_json::Value = reqwest::Client::new()
-        .post(format!("http://{}/api/v1/auth/login", args.addr))
-        .json(&json!({ "email": email, "password": password }))
-        .send()
-        .await
-        .map_err(|e| e.to_string())?
-        .json()
-        .await
-        .map_err(|e| e.to_string())?;
-    let token = login["token"]
-        .as_str()
-        .ok_or(format!("login {email}: {login}"))?;
-    let request = format!("ws://{}/ws/agent", args.addr)
-        .into_client_request()
-        .map_err(|e| e.to_string())?;
-    let (mut ws, _) = tokio_tungstenite::connect_async_with_config(request, None, true)
-        .await
-        .map_err(|e| e.to_string())?;
-    ws.send(Message::text(
-        json!({ "type": "auth", "token": token }).to_string(),
-    ))
-    .await
-    .map_err(|e| e.to_string())?;
-    loop {
-        let frame = next_json(&mut ws).await?;
-        if frame["type"] == "ready" {
-            return Ok(ws);
-        }
-        if frame["type"] == "error" {
-            return Err(format!("agent {email}: {frame}"));
-        }
-    }
+    let http = reqwest::Client::new();
+    let api = format!("http://{}/api/v1", args.addr);
+    let token = login(&http, &api, email, &args.text("agent-password", "")).await?;
+    agent_socket(&args.addr, &token).await
 }
 
 /// Agent `n` answers the first shopper message of each chat it is shown, until the soak stops.
