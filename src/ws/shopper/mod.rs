@@ -209,7 +209,10 @@ impl Peer for ShopperSocket {
     }
 
     async fn on_text(&mut self, conn: &mut Connection, text: &str) -> Flow {
-        self.on_frame(conn, text).await
+        // Boxed: handling a frame (a message's durable write, the trigger engine, a handoff)
+        // is the largest state the task passes through; inline, every idle socket would carry
+        // its size for its whole life. One allocation per frame buys several KiB per socket.
+        Box::pin(self.on_frame(conn, text)).await
     }
 
     async fn on_binary(&mut self, conn: &mut Connection) -> Flow {
@@ -229,7 +232,8 @@ impl Peer for ShopperSocket {
     }
 
     async fn on_wake(&mut self, conn: &mut Connection) -> Flow {
-        self.run_triggers(conn, Wake::Timer).await;
+        // Boxed for the same reason as `on_text`: a firing is rare and large.
+        Box::pin(self.run_triggers(conn, Wake::Timer)).await;
         Flow::Continue
     }
 
