@@ -20,12 +20,11 @@
 
 use shopchat::bus::{Bus, BusEvent, MemoryBus, RedisBus};
 use shopchat::domain::{AgentId, ConversationId, SiteId};
-use shopchat::hub::{Hub, Outbound};
+use shopchat::hub::Hub;
 use shopchat::protocol::agent::AgentFrame;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 /// Publishers working at once in the throughput run, as many sockets' tasks would.
@@ -90,7 +89,7 @@ async fn run(
     events: usize,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let site = SiteId::generate();
-    let (tx, mut rx) = mpsc::channel::<Outbound>(events + 16);
+    let (tx, mut rx) = shopchat::hub::outbox(events + 16);
     let _agent = receiver.register_agent(
         &AgentId::generate(),
         vec![site.clone()],
@@ -105,9 +104,7 @@ async fn run(
     for _ in 0..rounds {
         let started = Instant::now();
         publisher.publish(event(&site)).await?;
-        tokio::time::timeout(wait, rx.recv())
-            .await?
-            .ok_or("outbox closed")?;
+        tokio::time::timeout(wait, rx.recv()).await?;
         latencies.push(started.elapsed());
     }
     latencies.sort();
@@ -133,9 +130,7 @@ async fn run(
         }));
     }
     for _ in 0..total {
-        tokio::time::timeout(wait, rx.recv())
-            .await?
-            .ok_or("outbox closed")?;
+        tokio::time::timeout(wait, rx.recv()).await?;
     }
     for t in tasks {
         t.await??;

@@ -9,11 +9,10 @@ use crate::conversation::{Closer, Conversation, ConversationFilter, Stage};
 use crate::domain::{
     AgentId, Author, AuthorKind, ClientMsgId, ConversationId, MessageText, SiteId, VisitorId,
 };
-use crate::hub::{AgentRegistration, Outbound};
+use crate::hub::AgentRegistration;
 use crate::protocol::ServerFrame;
 use crate::protocol::agent::{AgentFrame, AgentStatus, AgentView, SiteView};
 use crate::store::{Agent, Appended, Membership};
-use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 /// Open conversations per site a `ready` carries.
@@ -52,7 +51,7 @@ impl ChatService {
     pub async fn agent_joins(
         &self,
         token: &str,
-        outbox: mpsc::Sender<Outbound>,
+        outbox: crate::hub::OutboxSender,
         too_slow: CancellationToken,
     ) -> Result<(AgentSession, AgentFrame, AgentStatus), AgentRefused> {
         // A bad, expired or revoked token, or a deleted account's, opens no socket.

@@ -12,8 +12,11 @@ use crate::protocol::agent::{AgentStatus, LiveVisitor};
 use crate::triggers::VisitorRecord;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
-use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
+
+mod outbox;
+
+pub use outbox::{OutboxReceiver, OutboxSender, Refused, outbox};
 
 /// A frame on its way to one socket, encoded once for all recipients.
 #[derive(Debug, Clone)]
@@ -56,7 +59,7 @@ pub fn lock(visitor: &SharedVisitor) -> MutexGuard<'_, VisitorRecord> {
 
 struct Socket {
     id: u64,
-    outbox: mpsc::Sender<Outbound>,
+    outbox: OutboxSender,
     too_slow: CancellationToken,
 }
 
@@ -218,7 +221,7 @@ impl Hub {
         site: &SiteId,
         visitor: &VisitorId,
         loaded: VisitorRecord,
-        outbox: mpsc::Sender<Outbound>,
+        outbox: OutboxSender,
         too_slow: CancellationToken,
     ) -> (Registration, SharedVisitor) {
         let mut inner = self.inner();
@@ -255,7 +258,7 @@ impl Hub {
         &self,
         site: &SiteId,
         visitor: &VisitorId,
-        outbox: mpsc::Sender<Outbound>,
+        outbox: OutboxSender,
         too_slow: CancellationToken,
     ) -> Option<(Registration, SharedVisitor)> {
         let mut inner = self.inner();
@@ -318,9 +321,9 @@ impl Hub {
     /// remote, ends here. The lock is held only to copy the recipients (and clear a closed
     /// conversation); queueing happens outside it, and the frame's JSON is shared, not copied.
     pub fn deliver_wire(&self, event: &WireEvent) {
-        let recipients: Vec<(mpsc::Sender<Outbound>, CancellationToken)> = {
+        let recipients: Vec<(OutboxSender, CancellationToken)> = {
             let inner = self.inner();
-            let copy = |sockets: &[Socket]| -> Vec<(mpsc::Sender<Outbound>, CancellationToken)> {
+            let copy = |sockets: &[Socket]| -> Vec<(OutboxSender, CancellationToken)> {
                 sockets
                     .iter()
                     .map(|s| (s.outbox.clone(), s.too_slow.clone()))
@@ -386,7 +389,7 @@ impl Hub {
             WireKind::Presence | WireKind::Invalidate => return,
         };
         for (outbox, too_slow) in recipients {
-            if let Err(mpsc::error::TrySendError::Full(_)) = outbox.try_send(outbound.clone()) {
+            if let Err(Refused::Full) = outbox.try_send(outbound.clone()) {
                 too_slow.cancel();
             }
         }
@@ -398,7 +401,7 @@ impl Hub {
         &self,
         agent: &AgentId,
         sites: Vec<SiteId>,
-        outbox: mpsc::Sender<Outbound>,
+        outbox: OutboxSender,
         too_slow: CancellationToken,
     ) -> AgentRegistration {
         let mut inner = self.inner();
@@ -526,8 +529,8 @@ mod tests {
     fn full_outbox_marks_the_socket_too_slow_and_others_still_receive() {
         let hub = Hub::new();
         let (site, visitor) = (SiteId::generate(), VisitorId::generate());
-        let (slow_tx, _slow_rx) = mpsc::channel(1);
-        let (fast_tx, mut fast_rx) = mpsc::channel(8);
+        let (slow_tx, _slow_rx) = outbox(1);
+        let (fast_tx, mut fast_rx) = outbox(8);
         let slow = CancellationToken::new();
         let state = VisitorRecord::first_visit(Timestamp(0));
         let (_a, _) = hub.register_shopper(&site, &visitor, state.clone(), slow_tx, slow.clone());
@@ -537,14 +540,14 @@ mod tests {
         assert!(!slow.is_cancelled());
         hub.deliver(&event(&site, &visitor));
         assert!(slow.is_cancelled());
-        assert!(fast_rx.try_recv().is_ok() && fast_rx.try_recv().is_ok());
+        assert!(fast_rx.try_recv().is_some() && fast_rx.try_recv().is_some());
     }
 
     #[test]
     fn dropping_the_registration_forgets_the_visitor_and_other_sites_get_nothing() {
         let hub = Hub::new();
         let (site, visitor) = (SiteId::generate(), VisitorId::generate());
-        let (tx, mut rx) = mpsc::channel(8);
+        let (tx, mut rx) = outbox(8);
         let reg = hub.register_shopper(
             &site,
             &visitor,
@@ -553,7 +556,7 @@ mod tests {
             CancellationToken::new(),
         );
         hub.deliver(&event(&SiteId::generate(), &visitor));
-        assert!(rx.try_recv().is_err());
+        assert!(rx.try_recv().is_none());
         assert_eq!(hub.shopper_sockets(), 1);
         drop(reg);
         assert_eq!(hub.shopper_sockets(), 0);

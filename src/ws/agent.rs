@@ -7,6 +7,7 @@
 use super::connection::{Connection, Peer, RateGuard, RatePolicy, Verdict, finish, serve};
 use super::flow::{Flow, close};
 use super::transport::Transport;
+use super::upgrade::Open;
 use crate::chat::{AgentRefused, AgentSession, ChatError, TokenRefused};
 use crate::domain::ConversationId;
 use crate::guards::PendingSlot;
@@ -15,6 +16,7 @@ use crate::protocol::ErrorCode;
 use crate::protocol::agent::{self, AgentCommand, AgentFrame, AgentIn};
 use crate::state::AppState;
 use crate::store::Appended;
+use actix_web::web;
 use actix_ws::CloseCode;
 use std::time::Duration;
 
@@ -25,7 +27,7 @@ pub(super) const SUBPROTOCOL: &str = "shopchat.agent.v1";
 
 /// State of one agent socket (the transport is the loop's [`Connection`]).
 pub(super) struct AgentSocket {
-    state: AppState,
+    state: web::Data<AppState>,
     rate: RateGuard,
     /// The application's side of this connection, once authenticated.
     authed: Option<AgentSession>,
@@ -37,10 +39,11 @@ impl AgentSocket {
     /// Serves an agent socket until it closes; `token` is the one from the subprotocol
     /// header, if any.
     pub(super) async fn run(
-        state: AppState,
+        state: web::Data<AppState>,
         transport: Transport,
         pending: PendingSlot,
         token: Option<String>,
+        open: Open,
     ) {
         let limits = state.settings.limits.clone();
         let shutdown = state.shutdown.clone();
@@ -66,6 +69,7 @@ impl AgentSocket {
             authed.leave().await;
         }
         finish(&mut conn, flow).await;
+        drop(open);
     }
 
     async fn send_frame(&self, conn: &mut Connection, frame: &AgentFrame) -> Flow {

@@ -8,21 +8,20 @@ use super::flow::{self, Flow, close};
 use super::transport::{Incoming, Transport};
 use crate::config::Limits;
 use crate::domain::Timestamp;
-use crate::hub::Outbound;
+use crate::hub::{Outbound, OutboxReceiver, OutboxSender, outbox};
 use actix_ws::CloseCode;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use std::num::NonZeroU32;
 use std::pin::Pin;
 use std::time::{Duration, Instant};
-use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 /// One socket's side of the loop: the transport it writes to and what the hub queues for it.
 pub(super) struct Connection {
     transport: Transport,
     /// Handed to the hub at registration; the hub queues frames for this socket here.
-    pub(super) outbox_tx: mpsc::Sender<Outbound>,
-    outbox_rx: mpsc::Receiver<Outbound>,
+    pub(super) outbox_tx: OutboxSender,
+    outbox_rx: OutboxReceiver,
     /// Cancelled by the hub when the outbox is full: the client cannot keep up.
     pub(super) too_slow: CancellationToken,
     /// The one timer a socket may arm (the trigger engine's next wake).
@@ -33,7 +32,7 @@ pub(super) struct Connection {
 impl Connection {
     /// A connection with an outbox of `capacity` frames.
     pub(super) fn new(transport: Transport, capacity: usize) -> Self {
-        let (outbox_tx, outbox_rx) = mpsc::channel(capacity);
+        let (outbox_tx, outbox_rx) = outbox(capacity);
         Connection {
             transport,
             outbox_tx,
@@ -175,7 +174,7 @@ pub(super) async fn serve<P: Peer>(
             _ = &mut deadline, if !peer.identified() => peer.too_late(),
             // Frames already queued for this socket go out before the next input is read,
             // so an answer never overtakes what was published before its question.
-            Some(out) = conn.outbox_rx.recv() => peer.on_outbound(conn, out).await,
+            out = conn.outbox_rx.recv() => peer.on_outbound(conn, out).await,
             _ = &mut conn.wake, if conn.wake_armed => {
                 conn.wake_armed = false;
                 peer.on_wake(conn).await

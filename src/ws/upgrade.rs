@@ -31,8 +31,8 @@ struct Count {
     none_left: Notify,
 }
 
-/// Counts one socket as open until dropped.
-struct Open(Arc<Count>);
+/// Counts one socket as open until dropped: each socket's future holds its own.
+pub(super) struct Open(Arc<Count>);
 
 impl Drop for Open {
     fn drop(&mut self) {
@@ -136,20 +136,22 @@ async fn upgrade(
         return;
     }
     let limit = state.settings.limits.max_frame_bytes;
-    let state = state.get_ref().clone();
+    // Built here, not in the socket's task: the task is spawned with exactly the socket's own
+    // future, so an idle socket's task carries no room for setting up its transport.
+    let transport = Transport::new(io, read, limit).await;
     let open = open.open();
-    actix_web::rt::spawn(async move {
-        let transport = Transport::new(io, read, limit).await;
-        match admitted {
-            Admitted::Shopper { site, pending } => {
-                Box::pin(shopper::ShopperSocket::run(state, site, transport, pending)).await;
-            }
-            Admitted::Agent { token, pending } => {
-                Box::pin(agent::AgentSocket::run(state, transport, pending, token)).await;
-            }
+    match admitted {
+        Admitted::Shopper { site, pending } => {
+            actix_web::rt::spawn(shopper::ShopperSocket::run(
+                state, site, transport, pending, open,
+            ));
         }
-        drop(open);
-    });
+        Admitted::Agent { token, pending } => {
+            actix_web::rt::spawn(agent::AgentSocket::run(
+                state, transport, pending, token, open,
+            ));
+        }
+    }
 }
 
 /// The first protocol the client asks for that the socket speaks (as actix-ws chose it).

@@ -5,12 +5,11 @@ use super::ShopperSession;
 use crate::chat::{ChatError, ChatService};
 use crate::conversation::Conversation;
 use crate::domain::{BrowsingEvent, ConversationId, Message, PageInfo, Timestamp, VisitorId};
-use crate::hub::{Outbound, lock};
+use crate::hub::lock;
 use crate::protocol::{Appearance, ServerFrame};
 use crate::store::Site;
 use crate::triggers::VisitorRecord;
 use std::collections::HashMap;
-use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 /// A connection that proved (or did not need to prove) who it is, asking to join.
@@ -24,7 +23,7 @@ pub struct JoinRequest {
     /// The page in `hello`, a page view.
     pub page: Option<PageInfo>,
     /// What the hub queues for this socket.
-    pub outbox: mpsc::Sender<Outbound>,
+    pub outbox: crate::hub::OutboxSender,
     /// Cancelled by the hub when the socket cannot keep up.
     pub too_slow: CancellationToken,
 }

@@ -21,6 +21,8 @@ use crate::state::AppState;
 use crate::store::Site;
 use crate::triggers::Wake;
 use crate::ws::transport::Transport;
+use crate::ws::upgrade::Open;
+use actix_web::web;
 use actix_ws::CloseCode;
 use std::collections::HashMap;
 use std::time::Duration;
@@ -34,7 +36,8 @@ const STRIKE_WINDOW: Duration = Duration::from_secs(10);
 
 /// State of one shopper socket (the transport is the loop's [`Connection`]).
 pub(super) struct ShopperSocket {
-    state: AppState,
+    /// Shared, not cloned: a clone of `AppState` is a few hundred bytes in every socket.
+    state: web::Data<AppState>,
     site: Site,
     rate: RateGuard,
     /// The application's side of this connection, once `hello` succeeded.
@@ -62,18 +65,21 @@ fn budget_spent(reason: &'static str, what: &str) -> ServerFrame {
 }
 
 impl ShopperSocket {
-    /// Serves a shopper socket until it closes, then lets the visitor leave.
+    /// Serves a shopper socket until it closes, then lets the visitor leave; `open` counts
+    /// the socket as open until then.
     pub(super) async fn run(
-        state: AppState,
+        state: web::Data<AppState>,
         site: Site,
         transport: Transport,
         pending: PendingSlot,
+        open: Open,
     ) {
-        let limits = state.settings.limits.clone();
+        let settings = state.settings.clone();
+        let limits = &settings.limits;
         let shutdown = state.shutdown.clone();
         let mut conn = Connection::new(transport, limits.outbox_capacity);
         let mut socket = ShopperSocket {
-            rate: RateGuard::new(&limits, RatePolicy::Window(STRIKE_WINDOW)),
+            rate: RateGuard::new(limits, RatePolicy::Window(STRIKE_WINDOW)),
             joined: None,
             delivered: HashMap::new(),
             addr: pending.addr(),
@@ -83,16 +89,18 @@ impl ShopperSocket {
             // one of its address's few unidentified places.
             state,
         };
-        let hello_within = socket.state.settings.guards.hello_timeout;
-        let flow = serve(&mut socket, &mut conn, &limits, &shutdown, hello_within).await;
+        let hello_within = settings.guards.hello_timeout;
+        let flow = serve(&mut socket, &mut conn, limits, &shutdown, hello_within).await;
         metrics::counter!("shopchat_shopper_closes_total", "reason" => close_reason(&flow))
             .increment(1);
         // Leave the hub first: a peer too slow to take the close frame must not keep its
-        // registration (and its full outbox) for the length of the close timeout.
+        // registration (and its full outbox) for the length of the close timeout. Boxed: it
+        // runs once, at the end, so the parked task does not carry room for it.
         if let Some(joined) = socket.joined.take() {
-            joined.leave().await;
+            Box::pin(joined.leave()).await;
         }
         finish(&mut conn, flow).await;
+        drop(open);
     }
 
     pub(super) async fn send_frame(&self, conn: &mut Connection, frame: &ServerFrame) -> Flow {
@@ -216,15 +224,19 @@ impl Peer for ShopperSocket {
     }
 
     async fn on_binary(&mut self, conn: &mut Connection) -> Flow {
-        if let Some(flow) = self.rate_limited(conn).await {
-            return flow;
-        }
-        let frame = error(
-            ErrorCode::BadJson,
-            "binary frames are not supported; send JSON text",
-            None,
-        );
-        self.send_frame(conn, &frame).await
+        // Boxed: a mistake a widget does not make; no room for it in every parked socket.
+        Box::pin(async {
+            if let Some(flow) = self.rate_limited(conn).await {
+                return flow;
+            }
+            let frame = error(
+                ErrorCode::BadJson,
+                "binary frames are not supported; send JSON text",
+                None,
+            );
+            self.send_frame(conn, &frame).await
+        })
+        .await
     }
 
     async fn on_outbound(&mut self, conn: &mut Connection, out: Outbound) -> Flow {
@@ -239,7 +251,9 @@ impl Peer for ShopperSocket {
 
     async fn on_quiet(&mut self) {
         if let Some(joined) = &mut self.joined {
-            joined.save().await;
+            // Boxed: a save is a store call every ping interval; inline, every idle socket
+            // would carry its size.
+            Box::pin(joined.save()).await;
         }
     }
 }
@@ -267,7 +281,7 @@ mod tests {
     use crate::protocol::Hello;
 
     /// The size of what an `async fn` taking these arguments returns, without calling it.
-    fn future_size<A, B, C, D, F>(_: fn(A, B, C, D) -> F) -> usize {
+    fn future_size<A, B, C, D, E, F>(_: fn(A, B, C, D, E) -> F) -> usize {
         std::mem::size_of::<F>()
     }
 
