@@ -31,12 +31,17 @@ pub struct JoinRequest {
 impl ChatService {
     /// The visitor's open conversations plus any closed ones it names in `last_seq` (so a
     /// last message sent before closing still arrives), checked to belong to this visitor.
+    /// A visitor made for this `hello` (`known` false) has none, and no store read asks.
     pub async fn resumable(
         &self,
         site: &Site,
         visitor: &VisitorId,
+        known: bool,
         last_seq: &HashMap<String, u64>,
     ) -> Result<Vec<Conversation>, ChatError> {
+        if !known {
+            return Ok(Vec::new());
+        }
         let mut conversations = self.store.open_conversations(&site.id, visitor).await?;
         for id in last_seq.keys() {
             let Ok(id) = ConversationId::parse(id) else {

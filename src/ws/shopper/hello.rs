@@ -37,7 +37,10 @@ impl ShopperSocket {
         };
         let (page, page_error) = page_of(&hello);
         let chat = &self.state.chat;
-        let conversations = match chat.resumable(&self.site, &visitor, &hello.last_seq).await {
+        let conversations = match chat
+            .resumable(&self.site, &visitor, known, &hello.last_seq)
+            .await
+        {
             Ok(c) => c,
             Err(e) => return self.internal_error(conn, e).await,
         };
