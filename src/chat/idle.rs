@@ -70,6 +70,11 @@ impl ChatService {
                 .await?;
             let found = idle.len();
             for conv in idle {
+                // A sweep under way when the server stops ends here, before the store closes
+                // under it: what it did not close it closes at the next start.
+                if self.shutdown.is_cancelled() {
+                    return Ok(());
+                }
                 // Judged again on a fresh load: a message may have come meanwhile, or another
                 // node may have closed it; either way nothing is written.
                 let closed = self
