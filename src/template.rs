@@ -91,7 +91,7 @@ fn environment() -> minijinja::Environment<'static> {
 /// Checks that a template is allowed and compiles; the error names what is wrong.
 pub fn check(body: &str) -> Result<(), TemplateError> {
     policy(body)?;
-    environment()
+    ENVIRONMENT
         .template_from_str(body)
         .map(|_| ())
         .map_err(|e| TemplateError::Invalid(e.to_string()))
@@ -126,9 +126,32 @@ fn render_bounded(
     context: impl serde::Serialize,
     max_chars: usize,
 ) -> Result<(String, bool), TemplateError> {
+    if is_plain(body) {
+        let complete = body.chars().count() <= max_chars;
+        return Ok((cut(body.to_owned(), max_chars), complete));
+    }
+    render_compiled(body, context, max_chars)
+}
+
+/// Text in which no template syntax can start (every delimiter begins with `{`) renders as
+/// itself, so most rule messages need no compiling. A final newline still goes through
+/// minijinja, which drops one.
+fn is_plain(body: &str) -> bool {
+    !body.contains('{') && !body.ends_with('\n')
+}
+
+/// The sandboxed environment, built once: each render only compiles its template in it.
+static ENVIRONMENT: std::sync::LazyLock<minijinja::Environment<'static>> =
+    std::sync::LazyLock::new(environment);
+
+/// [`render_bounded`] through minijinja.
+fn render_compiled(
+    body: &str,
+    context: impl serde::Serialize,
+    max_chars: usize,
+) -> Result<(String, bool), TemplateError> {
     policy(body)?;
-    let env = environment();
-    let template = env
+    let template = ENVIRONMENT
         .template_from_str(body)
         .map_err(|e| TemplateError::Invalid(e.to_string()))?;
     // A character is at most four bytes: stop writing past that, count characters after.
@@ -276,6 +299,26 @@ fn check_tag(code: &str, is_statement: bool) -> Result<(), TemplateError> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn plain_text_renders_as_minijinja_renders_it() {
+        let long = "ä".repeat(30);
+        for (body, max) in [
+            ("Need help choosing a size?", 500),
+            ("Größe – 50 % off! ✓\tsee below", 500),
+            ("two\nlines", 500),
+            ("ends with a newline\n", 500),
+            ("", 500),
+            (long.as_str(), 10),
+        ] {
+            assert_eq!(is_plain(body), !body.ends_with('\n'), "{body:?}");
+            assert_eq!(
+                render_bounded(body, json!({}), max).ok(),
+                render_compiled(body, json!({}), max).ok(),
+                "{body:?}"
+            );
+        }
+    }
 
     #[test]
     fn ordinary_templates_render() {
