@@ -130,7 +130,7 @@ impl PageInfo {
         let url = url::Url::parse(url_text)
             .ok()
             .filter(|u| matches!(u.scheme(), "http" | "https"))
-            .ok_or(("url", "must be an absolute http(s) URL".to_string()))?;
+            .ok_or_else(|| ("url", "must be an absolute http(s) URL".to_string()))?;
         let title = match props.title {
             Prop::Absent | Prop::Null => None,
             Prop::Text(s) => Some(s.chars().take(MAX_TITLE).collect()),
