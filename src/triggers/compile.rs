@@ -261,7 +261,7 @@ impl Compiler<'_> {
                 }
             }
             (None, Some(Value::String(glob))) => match globset::Glob::new(glob) {
-                Ok(g) => Some(Op::Glob(GlobTest::new(g))),
+                Ok(g) => Some(Op::Glob(Box::new(GlobTest::new(g)))),
                 Err(e) => {
                     self.error(&format!("{path}.glob"), format!("invalid glob: {e}"));
                     None

@@ -38,7 +38,7 @@ pub enum Op {
     /// Text starts with.
     StartsWith(String),
     /// Text matches a glob (`/products/**`).
-    Glob(GlobTest),
+    Glob(Box<GlobTest>),
     /// Text matches a regular expression.
     Regex(regex::Regex),
     /// Value is one of.

@@ -25,7 +25,6 @@ thread_local! {
 /// A `matches` glob: its own matcher, and its place in its rule set's table once a set is built.
 #[derive(Debug, Clone)]
 pub struct GlobTest {
-    glob: Glob,
     matcher: GlobMatcher,
     /// (table, bit) in the [`Patterns`] of the set that holds the rule.
     slot: Option<(u64, usize)>,
@@ -36,7 +35,6 @@ impl GlobTest {
     pub(super) fn new(glob: Glob) -> Self {
         GlobTest {
             matcher: glob.compile_matcher(),
-            glob,
             slot: None,
         }
     }
@@ -78,7 +76,7 @@ impl Patterns {
         for (fact, tests) in groups {
             let mut builder = GlobSetBuilder::new();
             for test in &tests {
-                builder.add(test.glob.clone());
+                builder.add(test.matcher.glob().clone());
             }
             let Ok(set) = builder.build() else { continue };
             let first = patterns.len;
