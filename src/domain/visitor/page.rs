@@ -133,7 +133,7 @@ impl PageInfo {
             .ok_or_else(|| ("url", "must be an absolute http(s) URL".to_string()))?;
         let title = match props.title {
             Prop::Absent | Prop::Null => None,
-            Prop::Text(s) => Some(s.chars().take(MAX_TITLE).collect()),
+            Prop::Text(s) => Some(cut(s, MAX_TITLE)),
             Prop::Other => return Err(("title", "must be a string".into())),
         };
         let page_type = match props.page_type {
@@ -152,7 +152,7 @@ impl PageInfo {
         let referrer = match props.referrer {
             Prop::Absent | Prop::Null => None,
             Prop::Text("") => None,
-            Prop::Text(s) => Some(s.chars().take(MAX_URL).collect()),
+            Prop::Text(s) => Some(cut(s, MAX_URL)),
             Prop::Other => return Err(("referrer", "must be a string".into())),
         };
         let device = match props.device.optional_text("device", 20)? {
@@ -173,6 +173,15 @@ impl PageInfo {
             device,
             language,
         })))
+    }
+}
+
+/// The first `max` characters of `text`, copied once (collecting characters one by one grows
+/// the string several times).
+fn cut(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((end, _)) => text[..end].to_owned(),
+        None => text.to_owned(),
     }
 }
 
