@@ -16,8 +16,8 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use shopchat::bus::{BusEvent, WireEvent};
 use shopchat::conversation::Lifecycle;
 use shopchat::domain::{
-    Author, AuthorKind, BrowsingEvent, ClientMsgId, ConversationId, Message, MessageId,
-    MessageText, Origin, SiteId, Timestamp, VisitorId,
+    Author, AuthorKind, ClientMsgId, ConversationId, Message, MessageId, MessageText, Origin,
+    SiteId, Timestamp, VisitorId,
 };
 use shopchat::hub::Hub;
 use shopchat::protocol::{self, ClientFrame, ServerFrame};
@@ -68,7 +68,7 @@ fn decode_and_apply(c: &mut Criterion) {
         b.iter(|| {
             n += 1;
             if let Ok(ClientFrame::Event(e)) = protocol::decode(black_box(PAGE_VIEW))
-                && let Ok(event) = BrowsingEvent::parse(&e.name, e.props)
+                && let Ok(event) = e.into_event()
             {
                 state.apply(&event, Timestamp(n));
             }
@@ -240,56 +240,86 @@ fn rule_set(n: usize) -> shopchat::triggers::RuleSet {
 /// visitor's state, evaluate a site's 100 rules and plan the next timer (two pages in turn, so
 /// each event really changes the page). Prints the heap allocations one event costs.
 fn event_path(c: &mut Criterion) {
-    use shopchat::triggers::{Facts, Wake};
     const PAGES: [&str; 2] = [
         r#"{"type":"event","name":"page_view","props":{"url":"https://shop.example/products/7","type":"product"}}"#,
         r#"{"type":"event","name":"page_view","props":{"url":"https://shop.example/products/8","type":"product"}}"#,
+    ];
+    // What the widget sends for every page (`describePage` in widget/src/3-page.js).
+    const WIDGET_PAGES: [&str; 2] = [
+        r#"{"type":"event","name":"page_view","props":{"url":"https://shop.example/products/7","title":"Alpine jacket","referrer":"https://www.google.com/","device":"desktop","language":"en-GB","type":"product"}}"#,
+        r#"{"type":"event","name":"page_view","props":{"url":"https://shop.example/products/8","title":"Trail boots","referrer":"https://www.google.com/","device":"desktop","language":"en-GB","type":"product"}}"#,
     ];
     let set = rule_set(100);
     let visitor = VisitorId::generate();
     let mut state = VisitorRecord::first_visit(Timestamp(0));
     let mut n = 0i64;
-    let mut one_event = |state: &mut VisitorRecord| {
+    let mut one_event = |state: &mut VisitorRecord, pages: &[&str; 2]| {
         n += 1;
-        let now = Timestamp(1000 + n);
-        let Ok(ClientFrame::Event(e)) = protocol::decode(black_box(PAGES[(n % 2) as usize])) else {
-            panic!("page_view must decode");
-        };
-        let event = BrowsingEvent::parse(&e.name, e.props).unwrap();
-        state.apply(&event, now);
-        let facts = Facts {
-            now,
-            visitor: &*state,
-            online_agents: &[],
-            business_hours: true,
-            in_conversation: false,
-            shop: None,
-        };
-        let fired = set.evaluate(Wake::Event(event.name()), &facts, &visitor, false);
-        (fired, set.next_wake(&facts))
+        event_path_once(
+            &set,
+            &visitor,
+            state,
+            pages[(n % 2) as usize],
+            Timestamp(1000 + n),
+        )
     };
-    for _ in 0..10 {
-        one_event(&mut state);
-    }
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
-    for _ in 0..1000 {
-        black_box(one_event(&mut state));
-    }
-    let per_event = (ALLOCATIONS.load(Ordering::Relaxed) - before) as f64 / 1000.0;
-    println!("event path: {per_event:.1} heap allocations per page_view (100 rules)");
+    let mut count = |state: &mut VisitorRecord, pages: &[&str; 2]| {
+        for _ in 0..10 {
+            one_event(state, pages);
+        }
+        let before = ALLOCATIONS.load(Ordering::Relaxed);
+        for _ in 0..1000 {
+            black_box(one_event(state, pages));
+        }
+        (ALLOCATIONS.load(Ordering::Relaxed) - before) as f64 / 1000.0
+    };
+    let per_event = count(&mut state, &PAGES);
+    let widget = count(&mut VisitorRecord::first_visit(Timestamp(0)), &WIDGET_PAGES);
+    println!(
+        "event path: {per_event:.1} heap allocations per page_view (100 rules); \
+         {widget:.1} with the widget's full page (title, referrer, device, language)"
+    );
     let mut group = c.benchmark_group("event_path");
     group.throughput(Throughput::Elements(1));
     group.bench_function("page_view_100_rules", |b| {
-        b.iter(|| black_box(one_event(&mut state)))
+        b.iter(|| black_box(one_event(&mut state, &PAGES)))
     });
     group.finish();
+}
+
+/// One page view through decode, state, rules and timer, as the server runs it.
+fn event_path_once(
+    set: &shopchat::triggers::RuleSet,
+    visitor: &VisitorId,
+    state: &mut VisitorRecord,
+    frame: &str,
+    now: Timestamp,
+) -> (shopchat::triggers::Evaluation, Option<Timestamp>) {
+    use shopchat::triggers::{Facts, Wake};
+    let Ok(ClientFrame::Event(e)) = protocol::decode(black_box(frame)) else {
+        panic!("page_view must decode");
+    };
+    let event = e.into_event().unwrap();
+    state.apply(&event, now);
+    let facts = Facts {
+        now,
+        visitor: &*state,
+        online_agents: &[],
+        business_hours: true,
+        in_conversation: false,
+        shop: None,
+    };
+    // As the server does: every glob matched once, for the evaluation and the plan.
+    let matched = set.matched(&facts);
+    let fired = set.evaluate_with(&matched, Wake::Event(event.name()), &facts, visitor, false);
+    (fired, set.next_wake_with(&matched, &facts))
 }
 
 fn triggers(c: &mut Criterion) {
     use shopchat::triggers::{Facts, Wake};
     let mut state = VisitorRecord::first_visit(Timestamp(0));
     if let Ok(ClientFrame::Event(e)) = protocol::decode(PAGE_VIEW)
-        && let Ok(event) = BrowsingEvent::parse(&e.name, e.props)
+        && let Ok(event) = e.into_event()
     {
         state.apply(&event, Timestamp(1000));
     }

@@ -19,7 +19,7 @@ pub use status::AgentStatus;
 pub use time::Timestamp;
 pub use values::{AuthorKind, ClientMsgId, Email, MessageText, Role, ValueError};
 pub use visitor::{
-    BrowsingEvent, Cart, CartItem, PageInfo, PageType, Product, SESSION_GAP_MS, TrailEntry, Utm,
-    VerifiedId, VisitorState,
+    BrowsingEvent, Cart, CartItem, PageData, PageInfo, PageProps, PageType, Product, Prop,
+    SESSION_GAP_MS, TrailEntry, Utm, VerifiedId, VisitorState,
 };
 pub use visitor::{MAX_ORDERS, Order};

@@ -4,8 +4,10 @@
 //! [`agent`]. Pure: types, encoding and decoding with errors that name the field.
 
 pub mod agent;
+mod event;
 mod orders;
 pub mod shopper;
 
+pub use event::EventFrame;
 pub use orders::*;
 pub use shopper::*;

@@ -4,6 +4,7 @@
 //! path that works out *what* was wrong, so a client gets an `error` frame that names the
 //! field instead of a generic "bad request".
 
+use super::event::{EventFrame, PlainEventFrame};
 use super::orders::{OrderCard, OrderLookupFrame, OrderRequestFrame, OrdersFrame};
 use crate::domain::{Author, ConversationId, Message, MessageId, VisitorId};
 use serde::{Deserialize, Serialize};
@@ -71,16 +72,6 @@ pub struct Hello {
     /// The page the widget is on (same shape as a `page_view` event's props).
     #[serde(default)]
     pub page: Option<Map<String, Value>>,
-}
-
-/// `event`: something the shopper did.
-#[derive(Debug, Deserialize)]
-pub struct EventFrame {
-    /// Event name (`page_view`, `add_to_cart`, a custom name…).
-    pub name: String,
-    /// Event properties.
-    #[serde(default)]
-    pub props: Map<String, Value>,
 }
 
 /// `message`: the shopper wrote something.
@@ -419,7 +410,7 @@ fn diagnose(text: &str) -> DecodeError {
     let value = value.clone();
     match kind {
         "hello" => field_error::<Hello>(value, kind),
-        "event" => field_error::<EventFrame>(value, kind),
+        "event" => field_error::<PlainEventFrame>(value, kind),
         "message" => field_error::<MessageFrame>(value, kind),
         "typing" => field_error::<TypingFrame>(value, kind),
         "handoff" => field_error::<HandoffFrame>(value, kind),

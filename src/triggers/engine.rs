@@ -6,6 +6,7 @@
 
 use super::facts::Facts;
 use super::history::Fatigue;
+use super::patterns::{Matched, Patterns};
 use super::rule::{Action, Persona, Rule};
 use super::visitor::VisitorRecord;
 use crate::domain::{RuleId, Timestamp, VisitorId};
@@ -43,6 +44,8 @@ pub struct RuleSet {
     any_event: Vec<usize>,
     timed: Vec<usize>,
     fatigue: Fatigue,
+    /// Every glob of the rules, one set per fact, matched once per evaluation.
+    patterns: Patterns,
 }
 
 /// Whether a visitor is in a rule's holdout group: a stable hash of the pair, so the same
@@ -80,8 +83,20 @@ impl RuleSet {
                 set.timed.push(i);
             }
         }
+        set.patterns = Patterns::build(rules.iter_mut().fold(Vec::new(), |mut globs, rule| {
+            rule.conditions.globs_mut(&mut globs);
+            globs
+        }));
         set.rules = rules;
         set
+    }
+
+    /// Runs the visitor's facts through every glob of the rules once. The answer is good for
+    /// as long as the facts globs test (page, product, attributes…) stay the same: hand it to
+    /// [`RuleSet::evaluate_with`] and then [`RuleSet::next_wake_with`], so one event matches
+    /// each pattern once instead of once per use.
+    pub fn matched(&self, facts: &Facts<'_>) -> Matched {
+        self.patterns.matched(facts)
     }
 
     /// The rules, highest priority first.
@@ -94,7 +109,7 @@ impl RuleSet {
         &self.fatigue
     }
 
-    fn eligible(&self, rule: &Rule, facts: &Facts<'_>, typing: bool) -> bool {
+    fn eligible(&self, rule: &Rule, facts: &Facts<'_>, matched: &Matched, typing: bool) -> bool {
         let history = &facts.visitor.triggers;
         let session = facts.visitor.session_started_at;
         let available = history.rule_available_from(&rule.id, &rule.frequency, session, facts.now);
@@ -116,7 +131,7 @@ impl RuleSet {
             } => facts.online_agents.contains(agent),
             _ => true,
         });
-        persona_present && rule.conditions.holds(facts)
+        persona_present && rule.conditions.holds_with(facts, Some(matched))
     }
 
     /// Evaluates the rules `wake` concerns and returns the highest-priority one that fires.
@@ -127,9 +142,22 @@ impl RuleSet {
         visitor: &VisitorId,
         typing: bool,
     ) -> Evaluation {
+        self.evaluate_with(&self.matched(facts), wake, facts, visitor, typing)
+    }
+
+    /// [`RuleSet::evaluate`] with the globs already matched (by [`RuleSet::matched`], for
+    /// these facts).
+    pub fn evaluate_with(
+        &self,
+        matched: &Matched,
+        wake: Wake<'_>,
+        facts: &Facts<'_>,
+        visitor: &VisitorId,
+        typing: bool,
+    ) -> Evaluation {
         let pick = |i: usize| {
             let rule = &self.rules[i];
-            self.eligible(rule, facts, typing).then(|| Firing {
+            self.eligible(rule, facts, matched, typing).then(|| Firing {
                 index: i,
                 rule_id: rule.id.clone(),
                 held_out: in_holdout(visitor, &rule.id, rule.holdout_percent),
@@ -174,13 +202,19 @@ impl RuleSet {
     /// The next moment a time-based rule could fire if nothing but time changes, strictly
     /// after `facts.now`; the connection arms one timer for it.
     pub fn next_wake(&self, facts: &Facts<'_>) -> Option<Timestamp> {
+        self.next_wake_with(&self.matched(facts), facts)
+    }
+
+    /// [`RuleSet::next_wake`] with the globs already matched (by [`RuleSet::matched`], for
+    /// facts that differ from these at most in the trigger history).
+    pub fn next_wake_with(&self, matched: &Matched, facts: &Facts<'_>) -> Option<Timestamp> {
         let history = &facts.visitor.triggers;
         let session = facts.visitor.session_started_at;
         self.timed
             .iter()
             .filter_map(|&i| {
                 let rule = &self.rules[i];
-                let holds_at = rule.conditions.earliest(facts)?;
+                let holds_at = rule.conditions.earliest_with(facts, Some(matched))?;
                 let allowed_at =
                     history.rule_available_from(&rule.id, &rule.frequency, session, facts.now)?;
                 let fatigue_at = if rule.is_proactive() {

@@ -4,11 +4,13 @@
 //! feeds it events and timer wake-ups, stores what it decides, and arms one timer for the
 //! moment the engine names next.
 
+mod compile;
 mod condition;
 mod engine;
 mod facts;
 mod history;
 mod hours;
+mod patterns;
 mod rule;
 mod shop;
 pub mod simulate;
@@ -19,6 +21,7 @@ pub use engine::{Evaluation, Firing, RuleSet, Wake, in_holdout};
 pub use facts::{Fact, FactValue, Facts};
 pub use history::{Attribution, Fatigue, FunnelStage, RuleRecord, TriggerHistory};
 pub use hours::BusinessHours;
+pub use patterns::Matched;
 pub use rule::{Action, Frequency, Limit, Persona, Priority, Rule, TEMPLATE_FUEL, render};
 pub use shop::ShopFacts;
 pub use visitor::VisitorRecord;

@@ -3,7 +3,8 @@
 //! API can refuse a bad rule with all its mistakes at once.
 
 use super::FieldError;
-use super::condition::{Condition, compile};
+use super::compile::compile;
+use super::condition::Condition;
 use super::facts::Facts;
 use crate::domain::{AgentId, RuleId};
 use serde::Serialize;

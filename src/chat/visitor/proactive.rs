@@ -29,7 +29,7 @@ impl ShopperSession {
         let typing = self
             .typing_until
             .is_some_and(|until| Instant::now() < until);
-        let visitor = self.visitor.clone();
+        let visitor = &self.visitor;
         let business_hours = rules
             .settings
             .business_hours
@@ -48,11 +48,16 @@ impl ShopperSession {
                 in_conversation,
                 shop: self.shop.as_deref(),
             };
-            let firing = rules.set.evaluate(wake, &facts, &visitor, typing);
+            // Every glob matched once, for both the evaluation and the plan: recording a
+            // firing below changes the history, never the facts globs test.
+            let matched = rules.set.matched(&facts);
+            let firing = rules
+                .set
+                .evaluate_with(&matched, wake, &facts, visitor, typing);
             let planned = match &firing {
                 Some(f) if !f.held_out => {
                     let rule = &rules.set.rules()[f.index];
-                    plan(rule, f, &facts, &self.site.id, &visitor, max_chars)
+                    plan(rule, f, &facts, &self.site.id, visitor, max_chars)
                 }
                 _ => Vec::new(),
             };
@@ -74,7 +79,7 @@ impl ShopperSession {
                 in_conversation,
                 shop: self.shop.as_deref(),
             };
-            let next = rules.set.next_wake(&facts);
+            let next = rules.set.next_wake_with(&matched, &facts);
             let snapshot = firing.is_some().then(|| state.clone());
             (firing, snapshot, planned, next)
         };

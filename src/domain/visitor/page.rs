@@ -1,10 +1,11 @@
 //! The pages a shopper opens: what the widget reports about each, the campaign of the page
 //! that started a session, and the trail of recent pages an agent sees.
 
-use super::props::optional_text;
+use super::props::Prop;
 use crate::domain::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use std::sync::Arc;
 
 const MAX_URL: usize = 2048;
 const MAX_TITLE: usize = 300;
@@ -24,9 +25,15 @@ pub enum PageType {
     Other,
 }
 
-/// A page the shopper is on, as the widget reports it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PageInfo {
+/// A page the shopper is on, as the widget reports it. Shared, not copied: the current page,
+/// the trail entry, the live-visitors summary and the event that brought it all hold the same
+/// one, so recording a page view allocates its text once. Reads as its [`PageData`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageInfo(Arc<PageData>);
+
+/// What the widget reports about a page (see [`PageInfo`], which shares one).
+#[derive(Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageData {
     /// Full URL.
     pub url: String,
     /// Path part of the URL, for rules that match paths.
@@ -48,13 +55,74 @@ pub struct PageInfo {
     pub language: Option<String>,
 }
 
+impl std::ops::Deref for PageInfo {
+    type Target = PageData;
+
+    fn deref(&self) -> &PageData {
+        &self.0
+    }
+}
+
+/// Stored and sent exactly as the page's fields, as before pages were shared.
+impl Serialize for PageInfo {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for PageInfo {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        PageData::deserialize(deserializer).map(|page| PageInfo(Arc::new(page)))
+    }
+}
+
+/// The properties a page view is read from, whatever carried them: a decoded JSON map
+/// ([`PageProps::of`]) or the wire decoder reading a `page_view` frame in place. One
+/// validation ([`PageInfo::from_page_props`]) serves both, so they accept and refuse alike.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PageProps<'a> {
+    /// `url`.
+    pub url: Prop<'a>,
+    /// `title`.
+    pub title: Prop<'a>,
+    /// `type`.
+    pub page_type: Prop<'a>,
+    /// `referrer`.
+    pub referrer: Prop<'a>,
+    /// `device`.
+    pub device: Prop<'a>,
+    /// `language`.
+    pub language: Prop<'a>,
+}
+
+impl<'a> PageProps<'a> {
+    /// The page's properties in an event's (or `hello`'s) property map.
+    pub fn of(props: &'a Map<String, Value>) -> Self {
+        let get = |key: &str| Prop::of(props.get(key));
+        PageProps {
+            url: get("url"),
+            title: get("title"),
+            page_type: get("type"),
+            referrer: get("referrer"),
+            device: get("device"),
+            language: get("language"),
+        }
+    }
+}
+
 impl PageInfo {
     /// Reads `{url, title?, type?, referrer?}` from an event's properties; `Err` names the field.
     pub fn from_props(props: &Map<String, Value>) -> Result<Self, (&'static str, String)> {
-        let url_text = match props.get("url") {
-            Some(Value::String(s)) => s,
-            Some(_) => return Err(("url", "must be a string".into())),
-            None => return Err(("url", "is required".into())),
+        Self::from_page_props(PageProps::of(props))
+    }
+
+    /// Validates a page's properties; `Err` is (field, reason), the first field at fault in
+    /// the order url, title, type, referrer, device, language.
+    pub fn from_page_props(props: PageProps<'_>) -> Result<Self, (&'static str, String)> {
+        let url_text = match props.url {
+            Prop::Text(s) => s,
+            Prop::Absent => return Err(("url", "is required".into())),
+            Prop::Null | Prop::Other => return Err(("url", "must be a string".into())),
         };
         if url_text.len() > MAX_URL {
             return Err(("url", format!("is longer than {MAX_URL} characters")));
@@ -62,34 +130,41 @@ impl PageInfo {
         let url = url::Url::parse(url_text)
             .ok()
             .filter(|u| matches!(u.scheme(), "http" | "https"))
-            .ok_or(("url", "must be an absolute http(s) URL".to_string()))?;
-        let title = match props.get("title") {
-            None | Some(Value::Null) => None,
-            Some(Value::String(s)) => Some(s.chars().take(MAX_TITLE).collect()),
-            Some(_) => return Err(("title", "must be a string".into())),
+            .ok_or_else(|| ("url", "must be an absolute http(s) URL".to_string()))?;
+        let title = match props.title {
+            Prop::Absent | Prop::Null => None,
+            Prop::Text(s) => Some(cut(s, MAX_TITLE)),
+            Prop::Other => return Err(("title", "must be a string".into())),
         };
-        let page_type = match props.get("type") {
-            None | Some(Value::Null) => PageType::Other,
-            Some(v) => serde_json::from_value(v.clone()).map_err(|_| {
-                (
+        let page_type = match props.page_type {
+            Prop::Absent | Prop::Null => PageType::Other,
+            Prop::Text("product") => PageType::Product,
+            Prop::Text("cart") => PageType::Cart,
+            Prop::Text("checkout") => PageType::Checkout,
+            Prop::Text("other") => PageType::Other,
+            Prop::Text(_) | Prop::Other => {
+                return Err((
                     "type",
                     "must be one of product, cart, checkout, other".to_string(),
-                )
-            })?,
+                ));
+            }
         };
-        let referrer = match props.get("referrer") {
-            None | Some(Value::Null) => None,
-            Some(Value::String(s)) if s.is_empty() => None,
-            Some(Value::String(s)) => Some(s.chars().take(MAX_URL).collect()),
-            Some(_) => return Err(("referrer", "must be a string".into())),
+        let referrer = match props.referrer {
+            Prop::Absent | Prop::Null => None,
+            Prop::Text("") => None,
+            Prop::Text(s) => Some(cut(s, MAX_URL)),
+            Prop::Other => return Err(("referrer", "must be a string".into())),
         };
-        let device = match optional_text(props, "device", 20)? {
-            Some(d) if matches!(d.as_str(), "mobile" | "tablet" | "desktop") => Some(d),
+        let device = match props.device.optional_text("device", 20)? {
+            Some(d) if matches!(d, "mobile" | "tablet" | "desktop") => Some(d.to_owned()),
             Some(_) => return Err(("device", "must be mobile, tablet or desktop".into())),
             None => None,
         };
-        let language = optional_text(props, "language", 35)?;
-        Ok(PageInfo {
+        let language = props
+            .language
+            .optional_text("language", 35)?
+            .map(str::to_owned);
+        Ok(PageInfo(Arc::new(PageData {
             path: url.path().to_owned(),
             url: url.into(),
             title,
@@ -97,7 +172,16 @@ impl PageInfo {
             referrer,
             device,
             language,
-        })
+        })))
+    }
+}
+
+/// The first `max` characters of `text`, copied once (collecting characters one by one grows
+/// the string several times).
+fn cut(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((end, _)) => text[..end].to_owned(),
+        None => text.to_owned(),
     }
 }
 

@@ -155,10 +155,11 @@ impl VisitorState {
                         .and_then(|r| url::Url::parse(r).ok())
                         .and_then(|u| u.host_str().map(str::to_owned));
                 }
-                if page.device.is_some() {
+                // Copied only when they change: most pages repeat the last one's.
+                if page.device.is_some() && self.device != page.device {
                     self.device = page.device.clone();
                 }
-                if page.language.is_some() {
+                if page.language.is_some() && self.language != page.language {
                     self.language = page.language.clone();
                 }
                 self.pages_this_session = self.pages_this_session.saturating_add(1);

@@ -153,3 +153,23 @@ fn purchases_keep_the_last_orders_and_drop_bad_values() {
     let loaded: VisitorState = serde_json::from_value(stored).unwrap();
     assert!(loaded.orders.is_empty());
 }
+
+#[test]
+fn long_titles_and_referrers_are_cut_at_a_character_boundary() {
+    let title: String = "é".repeat(299) + "xyz";
+    let referrer: String = "https://r.example/".to_owned() + &"ü".repeat(3000);
+    let props = json!({ "url": "https://s.example/", "title": title, "referrer": referrer });
+    let page = PageInfo::from_props(props.as_object().unwrap()).unwrap();
+    assert_eq!(
+        page.title,
+        Some(title.chars().take(300).collect::<String>())
+    );
+    assert_eq!(page.title.as_ref().map(|t| t.chars().count()), Some(300));
+    assert_eq!(
+        page.referrer,
+        Some(referrer.chars().take(2048).collect::<String>())
+    );
+    let short = json!({ "url": "https://s.example/", "title": "Jacket" });
+    let page = PageInfo::from_props(short.as_object().unwrap()).unwrap();
+    assert_eq!(page.title.as_deref(), Some("Jacket"));
+}

@@ -12,6 +12,7 @@ mod authoring;
 mod conditions;
 mod evaluation;
 mod journeys;
+mod patterns;
 
 fn rule(spec: Value) -> Rule {
     Rule::from_json(RuleId::generate(), &spec).unwrap_or_else(|e| panic!("{spec}: {e:?}"))

@@ -13,14 +13,15 @@ use crate::ws::connection::Connection;
 use crate::ws::flow::Flow;
 
 impl ShopperSocket {
-    pub(super) async fn on_event(&mut self, conn: &mut Connection, event: EventFrame) -> Flow {
-        let mut props = event.props;
+    pub(super) async fn on_event(&mut self, conn: &mut Connection, mut event: EventFrame) -> Flow {
         let mut identity = crate::auth::Identity::Attributes;
-        if event.name == "identify" {
-            identity = crate::auth::verify_identity(&self.site.identity_secret, &mut props);
+        if event.name() == "identify"
+            && let Some(props) = event.props_mut()
+        {
+            identity = crate::auth::verify_identity(&self.site.identity_secret, props);
         }
         let unverified = identity == crate::auth::Identity::Unverified;
-        let mut event = match BrowsingEvent::parse(&event.name, props) {
+        let mut event = match event.into_event() {
             Ok(e) => e,
             Err((field, reason)) => {
                 let field = if field == "name" {
