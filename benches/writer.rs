@@ -164,7 +164,7 @@ fn store_append(c: &mut Criterion) {
     group.sample_size(10);
     group.warm_up_time(Duration::from_secs(1));
     group.measurement_time(Duration::from_secs(5));
-    for in_flight in [1_u64, 64, 256] {
+    for in_flight in [1_u64, 64, 256, 1024, 4096] {
         group.throughput(Throughput::Elements(in_flight));
         group.bench_function(format!("in_flight_{in_flight}"), |b| {
             b.to_async(&rt).iter(|| {
