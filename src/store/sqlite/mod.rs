@@ -26,7 +26,7 @@ use super::StoreError;
 use errors::{corrupt, db};
 use readers::Readers;
 use rusqlite::Connection;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use writer::Writer;
 
 /// Name of the database file inside the data directory.
@@ -55,10 +55,8 @@ impl SqliteStore {
         configure(&conn).map_err(|e| fail(e.to_string()))?;
         schema::migrate(&mut conn).map_err(|e| fail(format!("migration failed: {e}")))?;
         let writer = Writer::start(conn, &path, WRITE_QUEUE).map_err(fail)?;
-        Ok(SqliteStore {
-            writer,
-            readers: Readers::new(PathBuf::from(&path)),
-        })
+        let readers = Readers::start(&path).map_err(fail)?;
+        Ok(SqliteStore { writer, readers })
     }
 
     /// Finishes queued writes and stops the writer thread; later calls fail as `Unavailable`.
