@@ -203,7 +203,10 @@ mod tests {
         let earlier = time_ordered_token(1_700_000_000_000, 16);
         let later = time_ordered_token(1_700_000_000_001, 16);
         let much_later = time_ordered_token(4_000_000_000_000, 16);
-        assert!(earlier < later && later < much_later, "{earlier} {later} {much_later}");
+        assert!(
+            earlier < later && later < much_later,
+            "{earlier} {later} {much_later}"
+        );
         assert_eq!(earlier.len(), 24);
         let id = ConversationId::generate();
         assert_eq!(ConversationId::parse(id.as_str()), Ok(id));

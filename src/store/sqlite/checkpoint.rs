@@ -181,7 +181,11 @@ fn checkpoint(conn: &Connection, mode: &'static str, role: &'static str) {
         _ => "PRAGMA wal_checkpoint(PASSIVE)",
     };
     let outcome = conn.query_row(sql, [], |r| {
-        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, i64>(1)?,
+            r.get::<_, i64>(2)?,
+        ))
     });
     metrics::histogram!("shopchat_store_checkpoint_seconds", "role" => role)
         .record(started.elapsed().as_secs_f64());

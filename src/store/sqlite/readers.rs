@@ -54,10 +54,7 @@ impl Readers {
             // The caller may have gone away (a closed socket); nobody to tell then.
             let _ = reply.send(conn.and_then(work));
         });
-        self.tx
-            .send(job)
-            .await
-            .map_err(|_| StoreError::closed())?;
+        self.tx.send(job).await.map_err(|_| StoreError::closed())?;
         answer.await.map_err(|_| StoreError::closed())?
     }
 }

@@ -216,9 +216,12 @@ async fn the_wal_is_checkpointed_beside_the_writer_and_every_message_stays() {
         db_bytes > db_bytes_at_start + 16 * 1024 * 1024,
         "{db_bytes_at_start} → {db_bytes}"
     );
-    let wal = std::fs::metadata(dir.path().join(format!("{}-wal", shopchat::store::sqlite::DB_FILE)))
-        .map(|m| m.len())
-        .unwrap_or(0);
+    let wal = std::fs::metadata(
+        dir.path()
+            .join(format!("{}-wal", shopchat::store::sqlite::DB_FILE)),
+    )
+    .map(|m| m.len())
+    .unwrap_or(0);
     assert!(wal <= 140 * 1024 * 1024, "WAL of {wal} bytes");
     store.close().await;
     let store = SqliteStore::open(dir.path()).unwrap();
