@@ -5,7 +5,8 @@
 //! with its own connection does the copying beside it:
 //!
 //! 1. When the WAL passes [`SOFT_PAGES`] the checkpointer runs a PASSIVE checkpoint: it copies
-//!    every frame committed so far while the writer keeps committing.
+//!    every frame committed so far while the writer keeps committing; then again (at most
+//!    [`MAX_PASSES`] in all) while the last pass found more than [`SHORT_TAIL_PAGES`] new.
 //! 2. The writer, at its next turn, runs a PASSIVE checkpoint of its own: it copies only what
 //!    was committed during step 1, and since nothing is committed meanwhile the WAL is then
 //!    fully copied, so the next transaction starts the WAL again from its beginning (unless a
@@ -165,16 +166,34 @@ fn checkpoint_loop(conn: &Connection, shared: &Shared) {
             state.asked = false;
             state.running = true;
         }
-        checkpoint(conn, "PASSIVE", "background");
+        // Each pass copies what was committed during the one before; a few passes leave the
+        // writer's tail (which it copies while nothing commits) short.
+        let mut last = checkpoint(conn, "PASSIVE", "background");
+        for _ in 1..MAX_PASSES {
+            let (Some(before), Some(now)) = (last, checkpoint(conn, "PASSIVE", "background"))
+            else {
+                break;
+            };
+            last = Some(now);
+            if now - before <= SHORT_TAIL_PAGES {
+                break;
+            }
+        }
         let mut state = shared.lock();
         state.running = false;
         state.finished = true;
     }
 }
 
-/// Runs one checkpoint; a failure is logged (the WAL keeps every commit either way, and the
-/// next round tries again).
-fn checkpoint(conn: &Connection, mode: &'static str, role: &'static str) {
+/// Background passes in one round at most.
+const MAX_PASSES: usize = 4;
+
+/// Pages committed during a pass below which the round stops: the writer copies them itself.
+const SHORT_TAIL_PAGES: i64 = 256;
+
+/// Runs one checkpoint and returns the WAL's length in pages; a failure is logged (the WAL
+/// keeps every commit either way, and the next round tries again).
+fn checkpoint(conn: &Connection, mode: &'static str, role: &'static str) -> Option<i64> {
     let started = Instant::now();
     let sql = match mode {
         "RESTART" => "PRAGMA wal_checkpoint(RESTART)",
@@ -192,7 +211,11 @@ fn checkpoint(conn: &Connection, mode: &'static str, role: &'static str) {
     match outcome {
         Ok((busy, wal, copied)) => {
             tracing::debug!(role, busy, wal, copied, "wal checkpoint");
+            Some(wal)
         }
-        Err(e) => tracing::warn!(error = %e, role, "wal checkpoint failed"),
+        Err(e) => {
+            tracing::warn!(error = %e, role, "wal checkpoint failed");
+            None
+        }
     }
 }
