@@ -3,7 +3,7 @@
 //! append writes (one message row, its conversation's seq and activity time) at 1 to 4,096
 //! rows per commit: SQLite's own rate on this disk and schema. (b) `store_append`: our
 //! `Store::append_to_visitor` (duplicate check, open-conversation look-up, insert, header
-//! read back, commit) with 1, 64 and 256 messages in flight, which the writer folds into
+//! read back, commit) with 1 to 4,096 messages in flight, which the writer folds into
 //! shared commits. Both spread messages over [`CONVERSATIONS`] chats, as a busy node does.
 //! Run: `cargo bench --bench writer` (`-- sqlite_raw` or `-- store_append` for one half).
 
@@ -35,7 +35,9 @@ const CONVERSATIONS: usize = 1_000;
 /// The text of every message: a typical short shopper question.
 const TEXT: &str = "Does this jacket run small?";
 
-/// The pragmas `SqliteStore` sets on its write connection (see `store/sqlite/mod.rs`).
+/// The pragmas `SqliteStore` sets on its write connection (see `store/sqlite/mod.rs`), with
+/// SQLite's own checkpoint inside the commit every 32 MiB of WAL where the store checkpoints
+/// on a thread beside its writer (`store/sqlite/checkpoint.rs`) at the same size.
 const PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;
     PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 8192;
     PRAGMA journal_size_limit = 67108864; PRAGMA temp_store = MEMORY;";
@@ -164,7 +166,7 @@ fn store_append(c: &mut Criterion) {
     group.sample_size(10);
     group.warm_up_time(Duration::from_secs(1));
     group.measurement_time(Duration::from_secs(5));
-    for in_flight in [1_u64, 64, 256] {
+    for in_flight in [1_u64, 64, 256, 1024, 4096] {
         group.throughput(Throughput::Elements(in_flight));
         group.bench_function(format!("in_flight_{in_flight}"), |b| {
             b.to_async(&rt).iter(|| {

@@ -433,7 +433,11 @@ pub(super) fn find_conversations(
          ORDER BY updated_at DESC, id LIMIT {}",
         filter.limit.clamp(1, 1000)
     );
-    let mut stmt = conn.prepare(&sql).map_err(db("search conversations"))?;
+    // Cached: the shopper's reopen check and the dashboard's lists ask the same few shapes
+    // over and over (the values are parameters; only the filter's shape is in the text).
+    let mut stmt = conn
+        .prepare_cached(&sql)
+        .map_err(db("search conversations"))?;
     let params: Vec<&dyn rusqlite::ToSql> = args.iter().map(|a| a.as_ref()).collect();
     let rows = stmt
         .query_map(params.as_slice(), conversation_from_row)

@@ -4,6 +4,7 @@
 //! Each area of the [`super::Store`] contract is implemented in the file of that name
 //! (`directory.rs`, `conversations.rs`, …), its SQL beside it (`*_sql.rs`) when it is long.
 
+mod checkpoint;
 mod commerce;
 mod commerce_records;
 mod commerce_sql;
@@ -25,14 +26,14 @@ use super::StoreError;
 use errors::{corrupt, db};
 use readers::Readers;
 use rusqlite::Connection;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use writer::Writer;
 
 /// Name of the database file inside the data directory.
 pub const DB_FILE: &str = "shopchat.db";
 
 /// Jobs that may wait for the writer before callers are made to wait too.
-const WRITE_QUEUE: usize = 4096;
+pub(super) const WRITE_QUEUE: usize = 4096;
 
 /// The SQLite-backed [`super::Store`].
 pub struct SqliteStore {
@@ -53,12 +54,9 @@ impl SqliteStore {
         let mut conn = Connection::open(&path).map_err(|e| fail(e.to_string()))?;
         configure(&conn).map_err(|e| fail(e.to_string()))?;
         schema::migrate(&mut conn).map_err(|e| fail(format!("migration failed: {e}")))?;
-        let writer = Writer::start(conn, WRITE_QUEUE)
-            .map_err(|e| fail(format!("cannot start writer: {e}")))?;
-        Ok(SqliteStore {
-            writer,
-            readers: Readers::new(PathBuf::from(&path)),
-        })
+        let writer = Writer::start(conn, &path, WRITE_QUEUE).map_err(fail)?;
+        let readers = Readers::start(&path).map_err(fail)?;
+        Ok(SqliteStore { writer, readers })
     }
 
     /// Finishes queued writes and stops the writer thread; later calls fail as `Unavailable`.
@@ -71,13 +69,6 @@ impl SqliteStore {
 /// default 2 MiB cannot hold the indexes every message touches, so a busy node re-read them
 /// from the OS at each batch; the cache grows only as pages are used.
 const WRITER_CACHE_KIB: i64 = 64 * 1024;
-
-/// WAL pages before a commit folds them back into the database file. Each checkpoint writes
-/// every page changed since the last one (and fsyncs the file): the hot pages (the tail of
-/// the messages table, the indexes of the chats in flight) are rewritten many times over in
-/// the WAL between two checkpoints, but copied once per checkpoint, so fewer checkpoints
-/// write less. 8,192 pages is 32 MiB of WAL.
-const WAL_AUTOCHECKPOINT_PAGES: i64 = 8192;
 
 /// What the WAL file is cut back to after a checkpoint resets it, so a burst that grew it
 /// does not keep the disk space.
@@ -97,7 +88,8 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "cache_size", -WRITER_CACHE_KIB)?;
-    conn.pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)?;
+    // No `wal_autocheckpoint`: the writer turns SQLite's checkpoints inside commits off and
+    // a thread of its own checkpoints beside it (`checkpoint.rs`).
     conn.pragma_update(None, "journal_size_limit", JOURNAL_SIZE_LIMIT_BYTES)?;
     // Savepoint and statement journals in memory: they only ever undo part of an open
     // transaction, never protect committed data, and on disk they cost write calls.

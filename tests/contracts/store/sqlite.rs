@@ -171,3 +171,67 @@ async fn sqlite_migration_to_rowid_messages_keeps_every_conversation_and_message
         .unwrap();
     assert!(indexed.is_empty(), "{indexed:?}");
 }
+
+/// The WAL is folded back into the database file while the store runs (by the checkpointer
+/// beside the writer, not inside a commit), stays within its bound, and every message
+/// committed before, during and after those checkpoints is there, also after a reopen.
+#[tokio::test]
+async fn the_wal_is_checkpointed_beside_the_writer_and_every_message_stays() {
+    use super::shopper_message;
+    use shopchat::conversation::Lifecycle;
+    use shopchat::domain::VisitorId;
+    let dir = tempfile::TempDir::new().unwrap();
+    let store = Arc::new(SqliteStore::open(dir.path()).unwrap());
+    let site = new_site(store.as_ref()).await;
+    let db = dir.path().join(shopchat::store::sqlite::DB_FILE);
+    let db_bytes_at_start = std::fs::metadata(&db).unwrap().len();
+    // Long messages fill the WAL quickly: about 60 MiB of pages in all, past the point
+    // (32 MiB) where the checkpointer starts.
+    let text = "x".repeat(3900);
+    let visitors: Vec<VisitorId> = (0..64).map(|_| VisitorId::generate()).collect();
+    let mut stored = Vec::new();
+    for round in 0..120 {
+        let waves: Vec<_> = visitors
+            .iter()
+            .map(|visitor| {
+                let (store, site, visitor) = (store.clone(), site.clone(), visitor.clone());
+                let message = shopper_message(&visitor, Some(&format!("r{round}")), &text);
+                tokio::spawn(async move {
+                    let opening = Lifecycle::new(true).into();
+                    store
+                        .append_to_visitor(&site, &visitor, message, &opening)
+                        .await
+                        .unwrap()
+                        .message
+                })
+            })
+            .collect();
+        for wave in waves {
+            stored.push(wave.await.unwrap());
+        }
+    }
+    // The database file only grows by checkpoints: the pages were copied while the store ran.
+    let db_bytes = std::fs::metadata(&db).unwrap().len();
+    assert!(
+        db_bytes > db_bytes_at_start + 16 * 1024 * 1024,
+        "{db_bytes_at_start} → {db_bytes}"
+    );
+    let wal = std::fs::metadata(
+        dir.path()
+            .join(format!("{}-wal", shopchat::store::sqlite::DB_FILE)),
+    )
+    .map(|m| m.len())
+    .unwrap_or(0);
+    assert!(wal <= 140 * 1024 * 1024, "WAL of {wal} bytes");
+    store.close().await;
+    let store = SqliteStore::open(dir.path()).unwrap();
+    for message in &stored {
+        let found = store
+            .messages_after(&message.conversation_id, message.seq - 1, 1)
+            .await
+            .unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!((&found[0].id, found[0].seq), (&message.id, message.seq));
+    }
+    store.close().await;
+}
