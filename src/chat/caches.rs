@@ -14,14 +14,18 @@ use crate::triggers::{Fatigue, Rule, RuleSet};
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, RwLock};
+use tokio::sync::OnceCell;
 
 /// Sites kept per cache before it starts over; bounds memory.
 const MAX_SITES: usize = 10_000;
 
 /// One kind of site data, per site, shared by every socket on this node. Cloneable handle.
 pub struct SiteCache<T> {
-    sites: Arc<RwLock<HashMap<SiteId, Arc<T>>>>,
+    /// Each site's slot; a slot is filled once, by the first reader, while the others wait.
+    sites: Arc<RwLock<HashMap<SiteId, Slot<T>>>>,
 }
+
+type Slot<T> = Arc<OnceCell<Arc<T>>>;
 
 impl<T> Clone for SiteCache<T> {
     fn clone(&self) -> Self {
@@ -40,25 +44,41 @@ impl<T> Default for SiteCache<T> {
 }
 
 impl<T> SiteCache<T> {
-    /// The site's copy, made by `load` on first use (two racing first uses both load; the
-    /// later one wins, which is harmless for data that is the same either way). `load` is
-    /// called only on a miss: a hit costs a read lock and a reference count, no allocation.
+    /// The site's copy, made by `load` on first use. Readers that miss together wait for one
+    /// load (200 shoppers saying `hello` at once each compiled the site's 100 rules); a load
+    /// that fails leaves the slot empty for the next reader. A hit costs a read lock and a
+    /// reference count, no allocation. A load under way when the site is invalidated fills
+    /// only its own, forgotten slot: the next reader loads afresh.
     pub async fn get_or_load<F, Fut>(&self, site: &SiteId, load: F) -> Result<Arc<T>, StoreError>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<T, StoreError>>,
     {
-        if let Some(found) = self.sites.read().ok().and_then(|m| m.get(site).cloned()) {
-            return Ok(found);
+        let slot = match self.sites.read().ok().and_then(|m| m.get(site).cloned()) {
+            Some(slot) => slot,
+            None => self.slot(site),
+        };
+        if let Some(found) = slot.get() {
+            return Ok(found.clone());
         }
-        let loaded = Arc::new(load().await?);
-        if let Ok(mut sites) = self.sites.write() {
-            if sites.len() >= MAX_SITES {
-                sites.clear();
+        slot.get_or_try_init(|| async { load().await.map(Arc::new) })
+            .await
+            .cloned()
+    }
+
+    /// The site's slot, made empty if it has none.
+    fn slot(&self, site: &SiteId) -> Slot<T> {
+        match self.sites.write() {
+            Ok(mut sites) => {
+                if sites.len() >= MAX_SITES && !sites.contains_key(site) {
+                    sites.clear();
+                }
+                sites.entry(site.clone()).or_default().clone()
             }
-            sites.insert(site.clone(), loaded.clone());
+            // A poisoned map (a panic mid-insert) only costs sharing: load into a slot of
+            // this reader's own.
+            Err(_) => Slot::default(),
         }
-        Ok(loaded)
     }
 
     /// Forgets a site's copy after a change.
@@ -170,5 +190,51 @@ impl ChatService {
                 Arc::new(ChatSettings::default())
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[tokio::test]
+    async fn readers_that_miss_together_share_one_load() {
+        let cache: SiteCache<usize> = SiteCache::default();
+        let site = SiteId::generate();
+        let loads = AtomicUsize::new(0);
+        let (release, released) = tokio::sync::watch::channel(false);
+        let load = || async {
+            loads.fetch_add(1, Ordering::SeqCst);
+            let mut released = released.clone();
+            let _ = released.wait_for(|r| *r).await;
+            Ok(7)
+        };
+        let first = cache.get_or_load(&site, load);
+        let second = cache.get_or_load(&site, load);
+        let opener = async {
+            tokio::task::yield_now().await;
+            let _ = release.send(true);
+        };
+        let (a, b, ()) = tokio::join!(first, second, opener);
+        assert_eq!((a.ok().as_deref(), b.ok().as_deref()), (Some(&7), Some(&7)));
+        assert_eq!(loads.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn a_failed_load_leaves_the_slot_for_the_next_reader_and_invalidation_reloads() {
+        let cache: SiteCache<usize> = SiteCache::default();
+        let site = SiteId::generate();
+        let failed = cache
+            .get_or_load(&site, || async { Err(StoreError::NotFound("site")) })
+            .await;
+        assert!(failed.is_err());
+        let loaded = cache.get_or_load(&site, || async { Ok(1) }).await;
+        assert_eq!(loaded.ok().as_deref(), Some(&1));
+        let cached = cache.get_or_load(&site, || async { Ok(2) }).await;
+        assert_eq!(cached.ok().as_deref(), Some(&1));
+        cache.invalidate(&site);
+        let reloaded = cache.get_or_load(&site, || async { Ok(3) }).await;
+        assert_eq!(reloaded.ok().as_deref(), Some(&3));
     }
 }
