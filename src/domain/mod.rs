@@ -19,7 +19,7 @@ pub use status::AgentStatus;
 pub use time::Timestamp;
 pub use values::{AuthorKind, ClientMsgId, Email, MessageText, Role, ValueError};
 pub use visitor::{
-    BrowsingEvent, Cart, CartItem, PageData, PageInfo, PageProps, PageType, Product, Prop,
+    BrowsingEvent, Cart, CartItem, Known, PageData, PageInfo, PageProps, PageType, Product, Prop,
     SESSION_GAP_MS, TrailEntry, Utm, VerifiedId, VisitorState,
 };
 pub use visitor::{MAX_ORDERS, Order};

@@ -21,7 +21,7 @@ mod verified;
 pub use cart::{Cart, CartItem};
 pub use event::BrowsingEvent;
 pub use order::{MAX_ORDERS, Order};
-pub use page::{PageData, PageInfo, PageProps, PageType, TrailEntry, Utm};
+pub use page::{Known, PageData, PageInfo, PageProps, PageType, TrailEntry, Utm};
 pub use product::Product;
 pub use props::Prop;
 pub use state::{SESSION_GAP_MS, VisitorState};

@@ -49,10 +49,32 @@ pub struct PageData {
     pub referrer: Option<String>,
     /// `mobile`, `tablet` or `desktop`, as the widget reports it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub device: Option<String>,
+    pub device: Option<Known>,
     /// The browser's language tag (`de-DE`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub language: Option<String>,
+    pub language: Option<Known>,
+}
+
+/// A short text that repeats across page views: borrowed when it is one the server knows (a
+/// device class, a common language tag), so reading a page does not allocate it; owned
+/// otherwise. Stored and sent as plain text.
+pub type Known = std::borrow::Cow<'static, str>;
+
+/// Language tags browsers commonly report (`navigator.language`), kept without a copy.
+const COMMON_LANGUAGES: &[&str] = &[
+    "en", "en-US", "en-GB", "en-AU", "en-CA", "en-IE", "en-IN", "en-NZ", "de", "de-DE", "de-AT",
+    "de-CH", "fr", "fr-FR", "fr-BE", "fr-CA", "fr-CH", "es", "es-ES", "es-MX", "es-419", "it",
+    "it-IT", "nl", "nl-NL", "nl-BE", "pl", "pl-PL", "pt", "pt-PT", "pt-BR", "ro", "ro-RO", "sv",
+    "sv-SE", "da", "da-DK", "fi", "fi-FI", "nb", "nb-NO", "no", "cs", "cs-CZ", "sk", "hu", "hu-HU",
+    "el", "tr", "tr-TR", "ru", "ru-RU", "uk", "ja", "ja-JP", "zh-CN", "zh-TW", "ko", "ko-KR",
+];
+
+/// The tag, borrowed when it is a common one.
+fn known_language(tag: &str) -> Known {
+    match COMMON_LANGUAGES.iter().find(|known| **known == tag) {
+        Some(known) => Known::Borrowed(known),
+        None => Known::Owned(tag.to_owned()),
+    }
 }
 
 impl std::ops::Deref for PageInfo {
@@ -156,14 +178,16 @@ impl PageInfo {
             Prop::Other => return Err(("referrer", "must be a string".into())),
         };
         let device = match props.device.optional_text("device", 20)? {
-            Some(d) if matches!(d, "mobile" | "tablet" | "desktop") => Some(d.to_owned()),
+            Some("mobile") => Some(Known::Borrowed("mobile")),
+            Some("tablet") => Some(Known::Borrowed("tablet")),
+            Some("desktop") => Some(Known::Borrowed("desktop")),
             Some(_) => return Err(("device", "must be mobile, tablet or desktop".into())),
             None => None,
         };
         let language = props
             .language
             .optional_text("language", 35)?
-            .map(str::to_owned);
+            .map(known_language);
         Ok(PageInfo(Arc::new(PageData {
             path: url.path().to_owned(),
             url: url.into(),

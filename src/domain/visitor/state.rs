@@ -4,7 +4,7 @@
 use super::cart::MAX_CART_ITEMS;
 use super::event::MAX_ATTRIBUTES;
 use super::{
-    BrowsingEvent, Cart, MAX_ORDERS, Order, PageInfo, Product, TrailEntry, Utm, VerifiedId,
+    BrowsingEvent, Cart, Known, MAX_ORDERS, Order, PageInfo, Product, TrailEntry, Utm, VerifiedId,
 };
 use crate::domain::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -50,10 +50,10 @@ pub struct VisitorState {
     pub referrer_host: Option<String>,
     /// Device class.
     #[serde(default)]
-    pub device: Option<String>,
+    pub device: Option<Known>,
     /// Browser language.
     #[serde(default)]
-    pub language: Option<String>,
+    pub language: Option<Known>,
     /// The shop said who this is (an `identify` with `user_id` or `email`).
     #[serde(default)]
     pub identified: bool,

@@ -173,3 +173,26 @@ fn long_titles_and_referrers_are_cut_at_a_character_boundary() {
     let page = PageInfo::from_props(short.as_object().unwrap()).unwrap();
     assert_eq!(page.title.as_deref(), Some("Jacket"));
 }
+
+#[test]
+fn known_device_classes_and_common_languages_are_kept_without_a_copy_and_others_as_sent() {
+    let parse =
+        |v: serde_json::Value| PageInfo::from_props(v.as_object().unwrap()).expect("a valid page");
+    let common =
+        parse(json!({ "url": "https://s.example/", "device": "tablet", "language": "de-DE" }));
+    assert!(matches!(common.device, Some(Known::Borrowed("tablet"))));
+    assert!(matches!(common.language, Some(Known::Borrowed("de-DE"))));
+    let rare = parse(json!({ "url": "https://s.example/", "language": "gsw-CH" }));
+    assert!(matches!(&rare.language, Some(Known::Owned(tag)) if tag == "gsw-CH"));
+    // Stored and read back as plain text, whichever way it was kept.
+    let stored = serde_json::to_value(&*common).unwrap();
+    assert_eq!(
+        (stored["device"].as_str(), stored["language"].as_str()),
+        (Some("tablet"), Some("de-DE"))
+    );
+    let back: PageData = serde_json::from_value(stored).unwrap();
+    assert_eq!(
+        (back.device.as_deref(), back.language.as_deref()),
+        (Some("tablet"), Some("de-DE"))
+    );
+}
