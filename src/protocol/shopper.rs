@@ -40,8 +40,27 @@ pub enum ClientFrame {
     OrderRequest(OrderRequestFrame),
 }
 
-/// The frame types a client may send, for the "unknown type" error.
-const CLIENT_TYPES: [&str; 10] = [
+impl ClientFrame {
+    /// The frame's `type` as its place in [`CLIENT_TYPES`], so a per-type count is an index.
+    pub fn type_index(&self) -> usize {
+        match self {
+            ClientFrame::Hello(_) => 0,
+            ClientFrame::Event(_) => 1,
+            ClientFrame::Message(_) => 2,
+            ClientFrame::Typing(_) => 3,
+            ClientFrame::Read(_) => 4,
+            ClientFrame::Handoff(_) => 5,
+            ClientFrame::Contact(_) => 6,
+            ClientFrame::Orders(_) => 7,
+            ClientFrame::OrderLookup(_) => 8,
+            ClientFrame::OrderRequest(_) => 9,
+        }
+    }
+}
+
+/// The frame types a client may send, in [`ClientFrame::type_index`] order: named in the
+/// "unknown type" error and counted per type.
+pub const CLIENT_TYPES: [&str; 10] = [
     "hello",
     "event",
     "message",
@@ -461,6 +480,31 @@ fn missing_field(message: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_frame_counts_under_its_own_type() {
+        for frame in [
+            r#"{"type":"hello"}"#,
+            r#"{"type":"event","name":"page_view","props":{"url":"https://a.b/"}}"#,
+            r#"{"type":"message","client_msg_id":"a1","text":"hi"}"#,
+            r#"{"type":"typing"}"#,
+            r#"{"type":"read","conversation_id":"c_x","seq":1}"#,
+            r#"{"type":"handoff"}"#,
+            r#"{"type":"contact","email":"a@b.example"}"#,
+            r#"{"type":"orders"}"#,
+            r#"{"type":"order_lookup","number":"1001","email":"a@b.example"}"#,
+            r#"{"type":"order_request","order":"1001","kind":"return"}"#,
+        ] {
+            let decoded = decode(frame).map_err(|e| format!("{e:?}"));
+            let kind = serde_json::from_str::<serde_json::Value>(frame).unwrap()["type"].clone();
+            let index = decoded.as_ref().map(ClientFrame::type_index);
+            assert_eq!(
+                index.ok().map(|i| CLIENT_TYPES[i]),
+                kind.as_str(),
+                "{frame}: {decoded:?}"
+            );
+        }
+    }
 
     #[test]
     fn decodes_each_client_frame() {

@@ -50,28 +50,18 @@ pub(super) struct ShopperSocket {
     pending: Option<PendingSlot>,
 }
 
-/// The `type` label of `shopchat_shopper_frames_total`, by the index `on_frame` counts under.
-const FRAME_KINDS: [&str; 11] = [
-    "hello",
-    "event",
-    "message",
-    "typing",
-    "read",
-    "handoff",
-    "contact",
-    "orders",
-    "order_lookup",
-    "order_request",
-    "invalid",
-];
-
-/// Each frame type's counter, looked up once: `counter!` with a label builds its key (two
-/// allocations) on every call, and this one runs for every frame a shopper sends. The
-/// recorder is put in place first, so the handles are never the no-op ones.
-static FRAME_COUNTERS: std::sync::LazyLock<[metrics::Counter; FRAME_KINDS.len()]> =
+/// Each frame type's counter (`type` label: [`protocol::CLIENT_TYPES`] by
+/// [`ClientFrame::type_index`], then `invalid`), looked up once: `counter!` with a label
+/// builds its key (two allocations) on every call, and this one runs for every frame a
+/// shopper sends. The recorder is put in place first, so the handles are never no-ops.
+static FRAME_COUNTERS: std::sync::LazyLock<Vec<metrics::Counter>> =
     std::sync::LazyLock::new(|| {
         crate::telemetry::metrics_handle();
-        FRAME_KINDS.map(|kind| metrics::counter!("shopchat_shopper_frames_total", "type" => kind))
+        protocol::CLIENT_TYPES
+            .iter()
+            .chain(&["invalid"])
+            .map(|kind| metrics::counter!("shopchat_shopper_frames_total", "type" => *kind))
+            .collect()
     });
 
 fn error(code: ErrorCode, message: impl Into<String>, field: Option<&str>) -> ServerFrame {
@@ -156,17 +146,8 @@ impl ShopperSocket {
         }
         let decoded = protocol::decode(text);
         let kind = match &decoded {
-            Ok(ClientFrame::Hello(_)) => 0,
-            Ok(ClientFrame::Event(_)) => 1,
-            Ok(ClientFrame::Message(_)) => 2,
-            Ok(ClientFrame::Typing(_)) => 3,
-            Ok(ClientFrame::Read(_)) => 4,
-            Ok(ClientFrame::Handoff(_)) => 5,
-            Ok(ClientFrame::Contact(_)) => 6,
-            Ok(ClientFrame::Orders(_)) => 7,
-            Ok(ClientFrame::OrderLookup(_)) => 8,
-            Ok(ClientFrame::OrderRequest(_)) => 9,
-            Err(_) => 10,
+            Ok(frame) => frame.type_index(),
+            Err(_) => protocol::CLIENT_TYPES.len(),
         };
         if let Some(counter) = FRAME_COUNTERS.get(kind) {
             counter.increment(1);
