@@ -12,7 +12,9 @@
 //!    `--seconds` (20); each message carries its send time, so every agent socket measures
 //!    shopper-send → agent-receives latency; the shopper measures send → ack.
 
-use crate::common::{Args, Ws, agent_socket, connect, cpu_time, login, ms, next_json, percentile};
+use crate::common::{
+    Args, Ws, agent_socket, connect, cpu_time, login, ms, next_json, percentile, site_id,
+};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -209,34 +211,6 @@ async fn settle(pid: Option<u32>) -> Option<Duration> {
         last = now;
     }
     Some(last)
-}
-
-/// The site id of the site whose public key is `key`, among the owner's sites.
-pub async fn site_id(
-    http: &reqwest::Client,
-    api: &str,
-    token: &str,
-    key: &str,
-) -> Result<String, String> {
-    let sites: Value = http
-        .get(format!("{api}/sites"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .map_err(|e| e.to_string())?
-        .json()
-        .await
-        .map_err(|e| e.to_string())?;
-    let list = sites
-        .as_array()
-        .or_else(|| sites["sites"].as_array())
-        .cloned()
-        .unwrap_or_default();
-    list.iter()
-        .find(|s| s["public_key"] == key)
-        .and_then(|s| s["id"].as_str())
-        .map(str::to_owned)
-        .ok_or(format!("no site with public key {key} for this owner"))
 }
 
 /// Owner login and the site id, for modes that set things up through the REST API.

@@ -239,3 +239,31 @@ pub async fn agent_socket(addr: &str, token: &str) -> Result<Ws, String> {
         }
     }
 }
+
+/// The site id of the site whose public key is `key`, among the owner's sites.
+pub async fn site_id(
+    http: &reqwest::Client,
+    api: &str,
+    token: &str,
+    key: &str,
+) -> Result<String, String> {
+    let sites: Value = http
+        .get(format!("{api}/sites"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?
+        .json()
+        .await
+        .map_err(|e| e.to_string())?;
+    let list = sites
+        .as_array()
+        .or_else(|| sites["sites"].as_array())
+        .cloned()
+        .unwrap_or_default();
+    list.iter()
+        .find(|s| s["public_key"] == key)
+        .and_then(|s| s["id"].as_str())
+        .map(str::to_owned)
+        .ok_or(format!("no site with public key {key} for this owner"))
+}

@@ -15,7 +15,7 @@
 //! woken by custom events) through the REST API, logged in with `--owner-email` and
 //! `--owner-password`; rules the site already has count towards N.
 
-use crate::common::{Args, Ws, connect, cpu_time, next_json};
+use crate::common::{Args, Ws, connect, cpu_time, login, next_json, site_id};
 use futures_util::SinkExt;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -173,32 +173,15 @@ async fn connect_echo(args: &Args) -> Result<Ws, String> {
 async fn ensure_rules(args: &Args, n: usize) -> Result<(), String> {
     let base = format!("http://{}/api/v1", args.addr);
     let http = reqwest::Client::new();
-    let login: Value = http
-        .post(format!("{base}/auth/login"))
-        .json(&json!({ "email": args.text("owner-email", ""), "password": args.text("owner-password", "") }))
-        .send()
-        .await
-        .map_err(|e| e.to_string())?
-        .json()
-        .await
-        .map_err(|e| e.to_string())?;
-    let token = login["token"]
-        .as_str()
-        .ok_or(format!("login failed: {login}"))?
-        .to_owned();
+    let token = login(
+        &http,
+        &base,
+        &args.text("owner-email", ""),
+        &args.text("owner-password", ""),
+    )
+    .await?;
+    let site = site_id(&http, &base, &token, &args.site).await?;
     let get = |url: String| http.get(url).bearer_auth(&token).send();
-    let sites: Value = get(format!("{base}/sites"))
-        .await
-        .map_err(|e| e.to_string())?
-        .json()
-        .await
-        .map_err(|e| e.to_string())?;
-    let site = sites["sites"]
-        .as_array()
-        .and_then(|s| s.iter().find(|s| s["public_key"] == args.site.as_str()))
-        .and_then(|s| s["id"].as_str())
-        .ok_or("the owner has no site with that public key")?
-        .to_owned();
     let existing: Value = get(format!("{base}/sites/{site}/rules"))
         .await
         .map_err(|e| e.to_string())?

@@ -45,12 +45,13 @@ impl AgentSocket {
         token: Option<String>,
         open: Open,
     ) {
-        let limits = state.settings.limits.clone();
+        let settings = state.settings.clone();
+        let limits = &settings.limits;
         let shutdown = state.shutdown.clone();
         // Agents see every site event, so their outbox is larger than a shopper's.
         let mut conn = Connection::new(transport, limits.outbox_capacity * 4);
         let mut socket = AgentSocket {
-            rate: RateGuard::new(&limits, RatePolicy::InARow),
+            rate: RateGuard::new(limits, RatePolicy::InARow),
             authed: None,
             pending: Some(pending),
             state,
@@ -61,7 +62,7 @@ impl AgentSocket {
         };
         if let Flow::Continue = flow {
             // A socket that never authenticates is closed on time, not at the next ping.
-            flow = serve(&mut socket, &mut conn, &limits, &shutdown, AUTH_TIMEOUT).await;
+            flow = serve(&mut socket, &mut conn, limits, &shutdown, AUTH_TIMEOUT).await;
         }
         // Leaving drops the registration first: the hub no longer counts this socket when
         // deciding whether the agent is gone, and the other nodes hear so.
