@@ -105,13 +105,21 @@ impl ChatService {
     /// After a shopper's message is stored and delivered: keyword rules, then the bot or the
     /// handoff, or (for a chat that opened queued) routing. `bot_answers` is false when the
     /// message was already answered (an order question the bot answered from the shop's data).
-    pub async fn shopper_wrote(&self, appended: &Appended, text: &str, bot_answers: bool) {
+    /// `intent` is the order question in `text` (`commerce::intent::detect`), found once by
+    /// the caller, which usually needed it already.
+    pub async fn shopper_wrote(
+        &self,
+        appended: &Appended,
+        text: &str,
+        intent: Option<crate::commerce::Intent>,
+        bot_answers: bool,
+    ) {
         let id = &appended.message.conversation_id;
         let conv = appended.conversation.clone();
         let settings = self.settings(&conv.site_id).await;
         let (mut tags, priority) = settings.classify(text);
         // An order question tags the chat (`wismo`, `return`, `cancel`) for reports and views.
-        if let Some(intent) = crate::commerce::intent::detect(text) {
+        if let Some(intent) = intent {
             tags.insert(intent.tag().to_owned());
         }
         let new_tags = tags.iter().any(|t| !conv.tags.contains(t));

@@ -123,9 +123,10 @@ impl ShopperSession {
             return Ok(appended);
         }
         // An order question the bot answers from the shop's data is not the knowledge base's.
-        let answered = self.order_question(&appended, &said).await;
+        let intent = crate::commerce::intent::detect(&said);
+        let answered = self.order_question(&appended, &said, intent).await;
         self.service
-            .shopper_wrote(&appended, &said, !answered)
+            .shopper_wrote(&appended, &said, intent, !answered)
             .await;
         Ok(appended)
     }

@@ -52,7 +52,9 @@ impl ShopperSession {
             .service
             .answer_where_is_my_order(&appended.conversation, &asker)
             .await;
-        self.service.shopper_wrote(&appended, text, false).await;
+        self.service
+            .shopper_wrote(&appended, text, detect(text), false)
+            .await;
         Ok(answered?)
     }
 
@@ -85,7 +87,9 @@ impl ShopperSession {
             .service
             .tell_orders(&appended.conversation, std::slice::from_ref(&order))
             .await;
-        self.service.shopper_wrote(&appended, &text, false).await;
+        self.service
+            .shopper_wrote(&appended, &text, detect(&text), false)
+            .await;
         Ok(told?)
     }
 
@@ -146,7 +150,9 @@ impl ShopperSession {
             .service
             .request_on_order(&appended.conversation, order, kind, reason)
             .await;
-        self.service.shopper_wrote(&appended, &text, false).await;
+        self.service
+            .shopper_wrote(&appended, &text, detect(&text), false)
+            .await;
         made.map(|_| ()).map_err(OrderRefusal::from)
     }
 
@@ -185,8 +191,13 @@ impl ShopperSession {
     /// knowledge base then stays out of it). "Where is my order?" is always the bot's here;
     /// a return or cancellation in words only when it names one of the shopper's orders —
     /// "can I return an item?" is a policy question the knowledge base answers.
-    pub(super) async fn order_question(&mut self, appended: &Appended, text: &str) -> bool {
-        let Some(intent) = detect(text) else {
+    pub(super) async fn order_question(
+        &mut self,
+        appended: &Appended,
+        text: &str,
+        intent: Option<Intent>,
+    ) -> bool {
+        let Some(intent) = intent else {
             return false;
         };
         let conv = &appended.conversation;
