@@ -153,6 +153,7 @@ impl Application {
             cluster,
             caches,
             webhooks,
+            mailer: None,
             settings: shared_settings.clone(),
             jwt,
             shutdown: shutdown.clone(),

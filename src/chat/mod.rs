@@ -13,6 +13,7 @@ mod bot;
 mod caches;
 mod commerce;
 mod delivery;
+mod email;
 mod events;
 mod idle;
 mod presence;
@@ -63,6 +64,8 @@ pub struct Shared {
     cluster: Cluster,
     caches: Caches,
     webhooks: crate::webhooks::Webhooks,
+    /// The SMTP relay, when the server has one (no email is sent without it).
+    mailer: Option<Arc<dyn crate::mailer::Transport>>,
     /// Outbound events on their way to the site's endpoints (see `events`).
     events: events::Events,
     settings: Arc<Settings>,
@@ -90,6 +93,8 @@ pub struct ChatParts {
     pub caches: Caches,
     /// Outbound webhook deliveries.
     pub webhooks: crate::webhooks::Webhooks,
+    /// The SMTP relay, when the server has one.
+    pub mailer: Option<Arc<dyn crate::mailer::Transport>>,
     /// The settings the server runs with.
     pub settings: Arc<Settings>,
     /// Agent token keys (a token's generation is checked against the store).
@@ -110,6 +115,7 @@ impl ChatService {
             cluster: parts.cluster,
             caches: parts.caches,
             webhooks: parts.webhooks,
+            mailer: parts.mailer,
             jwt: parts.jwt,
             shutdown: parts.shutdown,
             routing: Arc::default(),

@@ -130,6 +130,99 @@ pub struct SettingsArgs {
     /// `idle_close_secs` [default: 15000]
     #[arg(long, global = true, env = "SHOPCHAT_IDLE_SWEEP_MS")]
     pub idle_sweep_ms: Option<u64>,
+    /// SMTP relay that sends email (replies to shoppers who left, transcripts, team notices,
+    /// codes); no email is sent without it [default: none]
+    #[arg(long, global = true, env = "SHOPCHAT_SMTP_HOST")]
+    pub smtp_host: Option<String>,
+    /// SMTP port [default: 587, or 465 with --smtp-tls tls]
+    #[arg(long, global = true, env = "SHOPCHAT_SMTP_PORT")]
+    pub smtp_port: Option<u16>,
+    /// SMTP transport security: starttls (required), tls (implicit), none (a local relay only) [default: starttls]
+    #[arg(long, global = true, env = "SHOPCHAT_SMTP_TLS", value_enum)]
+    pub smtp_tls: Option<super::mail::MailTls>,
+    /// SMTP user name [default: none]
+    #[arg(long, global = true, env = "SHOPCHAT_SMTP_USER")]
+    pub smtp_user: Option<String>,
+    /// SMTP password [default: none]
+    #[arg(
+        long,
+        global = true,
+        env = "SHOPCHAT_SMTP_PASSWORD",
+        hide_env_values = true
+    )]
+    pub smtp_password: Option<String>,
+    /// PEM file of extra root certificates for the SMTP relay [default: none]
+    #[arg(long, global = true, env = "SHOPCHAT_SMTP_CA_FILE")]
+    pub smtp_ca_file: Option<PathBuf>,
+    /// From address when a site sets none (needed with --smtp-host)
+    #[arg(long, global = true, env = "SHOPCHAT_MAIL_FROM")]
+    pub mail_from: Option<String>,
+    /// Domains sites may use in their own From address (repeat or comma-separate) [default: none]
+    #[arg(
+        long,
+        global = true,
+        env = "SHOPCHAT_MAIL_FROM_DOMAINS",
+        value_delimiter = ','
+    )]
+    pub mail_from_domains: Option<Vec<String>>,
+    /// Address replies come back to; each conversation adds its token (reply+TOKEN@…) [default: none: threading by Message-ID only]
+    #[arg(long, global = true, env = "SHOPCHAT_MAIL_REPLY_ADDRESS")]
+    pub mail_reply_address: Option<String>,
+    /// DKIM signing domain (with --dkim-selector and --dkim-key-file) [default: no DKIM]
+    #[arg(long, global = true, env = "SHOPCHAT_DKIM_DOMAIN")]
+    pub dkim_domain: Option<String>,
+    /// DKIM selector [default: none]
+    #[arg(long, global = true, env = "SHOPCHAT_DKIM_SELECTOR")]
+    pub dkim_selector: Option<String>,
+    /// DKIM private key, PEM (RSA or Ed25519) [default: none]
+    #[arg(long, global = true, env = "SHOPCHAT_DKIM_KEY_FILE")]
+    pub dkim_key_file: Option<PathBuf>,
+    /// IMAP server whose mailbox is polled for shoppers' replies [default: no polling]
+    #[arg(long, global = true, env = "SHOPCHAT_IMAP_HOST")]
+    pub imap_host: Option<String>,
+    /// IMAP port [default: 993, or 143 with --imap-tls starttls|none]
+    #[arg(long, global = true, env = "SHOPCHAT_IMAP_PORT")]
+    pub imap_port: Option<u16>,
+    /// IMAP transport security [default: tls]
+    #[arg(long, global = true, env = "SHOPCHAT_IMAP_TLS", value_enum)]
+    pub imap_tls: Option<super::mail::MailTls>,
+    /// IMAP user name
+    #[arg(long, global = true, env = "SHOPCHAT_IMAP_USER")]
+    pub imap_user: Option<String>,
+    /// IMAP password
+    #[arg(
+        long,
+        global = true,
+        env = "SHOPCHAT_IMAP_PASSWORD",
+        hide_env_values = true
+    )]
+    pub imap_password: Option<String>,
+    /// PEM file of extra root certificates for the IMAP server [default: none]
+    #[arg(long, global = true, env = "SHOPCHAT_IMAP_CA_FILE")]
+    pub imap_ca_file: Option<PathBuf>,
+    /// IMAP folder polled [default: INBOX]
+    #[arg(long, global = true, env = "SHOPCHAT_IMAP_MAILBOX")]
+    pub imap_mailbox: Option<String>,
+    /// Milliseconds between IMAP polls [default: 30000]
+    #[arg(long, global = true, env = "SHOPCHAT_IMAP_POLL_MS")]
+    pub imap_poll_ms: Option<u64>,
+    /// Secret of the HTTP inbound-mail endpoint (POST /api/v1/mail/inbound, Bearer); at least 24 characters [default: endpoint off]
+    #[arg(
+        long,
+        global = true,
+        env = "SHOPCHAT_INBOUND_MAIL_SECRET",
+        hide_env_values = true
+    )]
+    pub inbound_mail_secret: Option<String>,
+    /// Largest inbound mail accepted, bytes [default: 10485760]
+    #[arg(long, global = true, env = "SHOPCHAT_MAX_INBOUND_MAIL_BYTES")]
+    pub max_inbound_mail_bytes: Option<usize>,
+    /// Milliseconds before a temporarily refused email is retried; later retries wait longer [default: 30000]
+    #[arg(long, global = true, env = "SHOPCHAT_MAIL_RETRY_MS")]
+    pub mail_retry_ms: Option<u64>,
+    /// Milliseconds between looks at the outbox for emails that came due [default: 1000]
+    #[arg(long, global = true, env = "SHOPCHAT_MAIL_OUTBOX_POLL_MS")]
+    pub mail_outbox_poll_ms: Option<u64>,
 }
 
 /// Default config file, read when present and no other is named.

@@ -14,6 +14,7 @@ mod checks;
 mod error;
 mod guards;
 mod limits;
+mod mail;
 mod resolve;
 mod settings;
 #[cfg(test)]
@@ -23,4 +24,5 @@ pub use args::{DEFAULT_CONFIG_FILE, SettingsArgs};
 pub use error::ConfigError;
 pub use guards::Guards;
 pub use limits::Limits;
+pub use mail::{Dkim, MailServer, MailSettings, MailTls};
 pub use settings::{DEFAULT_REDIS_PREFIX, LogFormat, Settings};

@@ -60,6 +60,7 @@ impl Settings {
             redis_url: redis_url(cli.redis_url.clone().or(file.redis_url.clone()))?,
             redis_prefix: redis_prefix(pick!(l.redis_prefix, d.redis_prefix))?,
             guards,
+            mail: super::MailSettings::resolve(&cli, &file)?,
         })
     }
 }

@@ -53,6 +53,8 @@ pub struct Settings {
     pub redis_prefix: String,
     /// Per-address and per-job budgets.
     pub guards: Guards,
+    /// Email: the SMTP relay, addresses, DKIM, the inbound paths.
+    pub mail: super::MailSettings,
 }
 
 impl Default for Settings {
@@ -73,6 +75,7 @@ impl Default for Settings {
             redis_url: None,
             redis_prefix: DEFAULT_REDIS_PREFIX.into(),
             guards: Guards::default(),
+            mail: super::MailSettings::default(),
         }
     }
 }

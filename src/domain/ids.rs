@@ -179,6 +179,10 @@ id_type!(
     /// An endpoint of a site's outbound events (signed webhooks to the shop's own stack).
     EndpointId, "webhook endpoint", "we_", random
 );
+id_type!(
+    /// An email in the outbox (owed, sent, failed or skipped).
+    EmailId, "email", "em_", random
+);
 
 #[cfg(test)]
 mod tests {

@@ -12,7 +12,7 @@ mod visitor;
 pub use ids::{
     AgentId, ConversationId, IdError, MessageId, NoteId, RuleId, SiteId, VisitorId, random_token,
 };
-pub use ids::{ApiKeyId, ArticleId, CannedId, EndpointId, RequestId};
+pub use ids::{ApiKeyId, ArticleId, CannedId, EmailId, EndpointId, RequestId};
 pub use message::{Author, Message};
 pub use origin::{Origin, OriginError};
 pub use status::AgentStatus;

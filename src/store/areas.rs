@@ -433,3 +433,115 @@ pub trait Outbound: Send + Sync + 'static {
         limit: usize,
     ) -> Result<Vec<super::DeliveryRecord>, StoreError>;
 }
+
+/// Email: a site's email settings, the durable outbox (an email owed survives a restart, is
+/// found by an idempotency key so it is queued once, and is leased while a node sends it so
+/// two nodes never send the same row), the delivery log, each conversation's thread token,
+/// the addresses a site must not write to, the shoppers' emails as they arrived, and
+/// one-time codes.
+#[async_trait]
+pub trait Mail: Send + Sync + 'static {
+    /// The site's email settings; `None` when an owner never saved any.
+    async fn email_settings(
+        &self,
+        site: &SiteId,
+    ) -> Result<Option<crate::email::EmailSettings>, StoreError>;
+    /// Saves the site's email settings.
+    async fn put_email_settings(
+        &self,
+        site: &SiteId,
+        settings: &crate::email::EmailSettings,
+    ) -> Result<(), StoreError>;
+    /// Queues an email unless its site already has one with the same key (whatever its
+    /// status): `true` if queued, `false` if the key was taken.
+    async fn enqueue_email(&self, email: &crate::email::OutboxEmail) -> Result<bool, StoreError>;
+    /// Up to `limit` pending emails due by `now` (oldest due first) that no node holds, each
+    /// leased until `lease_until` in the same atomic step, with `attempts` counted up: a node
+    /// that dies while sending lets the lease run out and another node (or itself after a
+    /// restart) takes the row again.
+    async fn claim_emails(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<crate::email::OutboxEmail>, StoreError>;
+    /// Ends an attempt: `Sent`, `Failed` and `Skipped` are final; `Retry` makes the row due
+    /// again at `next_at` and frees the lease. `Sent` with `up_to_seq > 0` also raises its
+    /// conversation's thread `emailed_seq` to it. The log entry is appended in the same
+    /// write, keeping the newest `keep` of its site.
+    async fn finish_email(
+        &self,
+        id: &crate::domain::EmailId,
+        entry: &crate::email::EmailLogEntry,
+        keep: usize,
+    ) -> Result<(), StoreError>;
+    /// One outbox row by site and key (what a use case queued, for tests and the dashboard).
+    async fn email_by_key(
+        &self,
+        site: &SiteId,
+        key: &str,
+    ) -> Result<Option<crate::email::OutboxEmail>, StoreError>;
+    /// The site's newest `limit` log entries, newest first.
+    async fn email_log(
+        &self,
+        site: &SiteId,
+        limit: usize,
+    ) -> Result<Vec<crate::email::EmailLogEntry>, StoreError>;
+    /// Pending rows in the whole outbox (for `/metrics`).
+    async fn pending_emails(&self) -> Result<u64, StoreError>;
+    /// Emails of the site (`to: None`) or to one address queued at or after `since`, for the
+    /// per-site and per-recipient hourly limits.
+    async fn emails_since(
+        &self,
+        site: &SiteId,
+        to: Option<&str>,
+        since: Timestamp,
+    ) -> Result<u64, StoreError>;
+    /// The conversation's thread, created with `new_token` the first time.
+    async fn thread(
+        &self,
+        site: &SiteId,
+        conversation: &ConversationId,
+        new_token: &str,
+    ) -> Result<crate::email::MailThread, StoreError>;
+    /// The thread a token belongs to, if its conversation still exists.
+    async fn thread_by_token(
+        &self,
+        token: &str,
+    ) -> Result<Option<crate::email::MailThread>, StoreError>;
+    /// Adds (or replaces) an address on the site's suppression list.
+    async fn suppress(&self, entry: &crate::email::Suppression) -> Result<(), StoreError>;
+    /// The site's suppression of an address (lowercased), if any.
+    async fn suppression(
+        &self,
+        site: &SiteId,
+        email: &str,
+    ) -> Result<Option<crate::email::Suppression>, StoreError>;
+    /// Removes an address from the site's list; false if it was not on it.
+    async fn unsuppress(&self, site: &SiteId, email: &str) -> Result<bool, StoreError>;
+    /// Keeps a shopper's email as it arrived, beside the message it became.
+    async fn record_inbound(&self, record: &crate::email::InboundRecord) -> Result<(), StoreError>;
+    /// The emails that arrived in a conversation, oldest first.
+    async fn inbound_emails(
+        &self,
+        conversation: &ConversationId,
+    ) -> Result<Vec<crate::email::InboundRecord>, StoreError>;
+    /// Stores a one-time code's hash for a site and address until `expires`, replacing an
+    /// earlier one.
+    async fn put_email_code(
+        &self,
+        site: &SiteId,
+        email: &str,
+        code_hash: &str,
+        expires: Timestamp,
+    ) -> Result<(), StoreError>;
+    /// Takes the code if it matches and has not expired (it cannot be used again); false
+    /// otherwise.
+    async fn take_email_code(
+        &self,
+        site: &SiteId,
+        email: &str,
+        code_hash: &str,
+        now: Timestamp,
+    ) -> Result<bool, StoreError>;
+}

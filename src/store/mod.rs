@@ -23,7 +23,7 @@ pub use crate::library::{Article, CannedReply, NewArticle, NewCanned};
 pub use crate::report::{DayStats, SiteStats};
 
 pub use areas::{
-    Commerce, Conversations, Directory, Library, Outbound, Rules, Stats, Visitors,
+    Commerce, Conversations, Directory, Library, Mail, Outbound, Rules, Stats, Visitors,
     WEBHOOK_MEMORY_MS,
 };
 pub use outbound::{DeliveryOutcome, DeliveryRecord, Endpoint};
@@ -98,12 +98,12 @@ impl StoreError {
 /// of its own; the same contract tests run against each. Callers hold an `Arc<dyn Store>` and
 /// bring the area traits into scope with `use crate::store::prelude::*;`.
 pub trait Store:
-    Directory + Conversations + Visitors + Rules + Library + Stats + Outbound + Commerce
+    Directory + Conversations + Visitors + Rules + Library + Stats + Outbound + Commerce + Mail
 {
 }
 
-impl<T: Directory + Conversations + Visitors + Rules + Library + Stats + Outbound + Commerce> Store
-    for T
+impl<T: Directory + Conversations + Visitors + Rules + Library + Stats + Outbound + Commerce + Mail>
+    Store for T
 {
 }
 
@@ -111,7 +111,7 @@ impl<T: Directory + Conversations + Visitors + Rules + Library + Stats + Outboun
 /// call any store method on a `dyn Store` without naming (or clashing with) the traits.
 pub mod prelude {
     pub use super::{
-        Commerce as _, Conversations as _, Directory as _, Library as _, Outbound as _, Rules as _,
-        Stats as _, Store, Visitors as _,
+        Commerce as _, Conversations as _, Directory as _, Library as _, Mail as _, Outbound as _,
+        Rules as _, Stats as _, Store, Visitors as _,
     };
 }

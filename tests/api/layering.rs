@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 /// Modules with no I/O: rules, values and wire formats, unit-tested without a network.
 const CORE: &[&str] = &[
     "domain",
+    "email",
     "commerce",
     "conversation",
     "triggers",

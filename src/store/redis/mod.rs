@@ -76,6 +76,7 @@ mod conversations;
 mod directory;
 mod keys;
 mod library;
+mod mail;
 mod outbound;
 mod rules;
 mod scripts;

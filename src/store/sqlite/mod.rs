@@ -14,6 +14,7 @@ mod directory;
 mod directory_sql;
 mod errors;
 mod library;
+mod mail;
 mod outbound;
 mod readers;
 mod rules;
