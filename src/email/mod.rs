@@ -6,6 +6,7 @@
 
 pub mod compose;
 pub mod records;
+pub mod render;
 pub mod settings;
 pub mod thread;
 

@@ -466,9 +466,8 @@ pub trait Mail: Send + Sync + 'static {
         limit: usize,
     ) -> Result<Vec<crate::email::OutboxEmail>, StoreError>;
     /// Ends an attempt: `Sent`, `Failed` and `Skipped` are final; `Retry` makes the row due
-    /// again at `next_at` and frees the lease. `Sent` with `up_to_seq > 0` also raises its
-    /// conversation's thread `emailed_seq` to it. The log entry is appended in the same
-    /// write, keeping the newest `keep` of its site.
+    /// again at `next_at` and frees the lease. The log entry is appended in the same write,
+    /// keeping the newest `keep` of its site.
     async fn finish_email(
         &self,
         id: &crate::domain::EmailId,
@@ -504,6 +503,9 @@ pub trait Mail: Send + Sync + 'static {
         conversation: &ConversationId,
         new_token: &str,
     ) -> Result<crate::email::MailThread, StoreError>;
+    /// Raises the thread's `emailed_seq` to `seq` (never lowers it).
+    async fn mark_emailed(&self, conversation: &ConversationId, seq: u64)
+    -> Result<(), StoreError>;
     /// The thread a token belongs to, if its conversation still exists.
     async fn thread_by_token(
         &self,

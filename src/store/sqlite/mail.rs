@@ -85,6 +85,14 @@ impl Mail for SqliteStore {
         todo!("email store")
     }
 
+    async fn mark_emailed(
+        &self,
+        conversation: &ConversationId,
+        seq: u64,
+    ) -> Result<(), StoreError> {
+        todo!("email store")
+    }
+
     async fn thread_by_token(
         &self,
         token: &str,
