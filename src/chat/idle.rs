@@ -45,6 +45,10 @@ impl ChatService {
             if let Err(e) = self.sweep_site(&site.id).await {
                 tracing::warn!(error = %e, site = %site.id, "idle sweep failed");
             }
+            // Chats waiting too long are told to the team on the same round.
+            if let Err(e) = self.notice_waiting(&site.id).await {
+                tracing::warn!(error = %e, site = %site.id, "queue alert failed");
+            }
         }
     }
 

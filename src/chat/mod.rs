@@ -35,6 +35,7 @@ pub use commerce::{
 };
 pub use commerce::{CustomerContext, Link, OrderRefusal};
 pub use delivery::NodeDelivery;
+pub use email::{CODE_MINUTES, CodeRefusal};
 pub use events::{EVENT_TYPES, OutboundEvent};
 pub use visitor::{JoinRequest, ShopperSession};
 
@@ -288,6 +289,9 @@ impl ChatService {
             match self.store.save_conversation(&conv, expected, message).await {
                 Ok((saved, notice)) => {
                     self.conversation_changed(&loaded, &saved);
+                    if loaded.is_open() && !saved.is_open() {
+                        self.transcript_on_close(&saved);
+                    }
                     self.announce(&saved, notice.as_ref(), &before).await;
                     return Ok((saved, notice));
                 }

@@ -190,6 +190,7 @@ impl ChatService {
                 Ok(None)
             })
             .await?;
+        self.notice_contact(&conv).await;
         self.emit(
             &conv.site_id,
             super::OutboundEvent::ContactCaptured {

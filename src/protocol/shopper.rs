@@ -38,6 +38,12 @@ pub enum ClientFrame {
     OrderLookup(OrderLookupFrame),
     /// "Return" / "Cancel" on an order.
     OrderRequest(OrderRequestFrame),
+    /// "Email me the transcript".
+    Transcript(TranscriptFrame),
+    /// Send a one-time code to this address, to prove it is the shopper's.
+    EmailCode(EmailCodeFrame),
+    /// The code that came by email.
+    VerifyCode(VerifyCodeFrame),
 }
 
 impl ClientFrame {
@@ -54,13 +60,16 @@ impl ClientFrame {
             ClientFrame::Orders(_) => 7,
             ClientFrame::OrderLookup(_) => 8,
             ClientFrame::OrderRequest(_) => 9,
+            ClientFrame::Transcript(_) => 10,
+            ClientFrame::EmailCode(_) => 11,
+            ClientFrame::VerifyCode(_) => 12,
         }
     }
 }
 
 /// The frame types a client may send, in [`ClientFrame::type_index`] order: named in the
 /// "unknown type" error and counted per type.
-pub const CLIENT_TYPES: [&str; 10] = [
+pub const CLIENT_TYPES: [&str; 13] = [
     "hello",
     "event",
     "message",
@@ -71,6 +80,9 @@ pub const CLIENT_TYPES: [&str; 10] = [
     "orders",
     "order_lookup",
     "order_request",
+    "transcript",
+    "email_code",
+    "verify_code",
 ];
 
 /// `hello`: opens or resumes a visitor's session.
@@ -132,6 +144,33 @@ pub struct HandoffFrame {}
 pub struct ContactFrame {
     /// Where to reply.
     pub email: String,
+}
+
+/// `transcript`: email the conversation so far.
+#[derive(Debug, Deserialize)]
+pub struct TranscriptFrame {
+    /// The conversation (the visitor's latest when absent).
+    #[serde(default)]
+    pub conversation_id: Option<String>,
+    /// Where to send it (the conversation's contact email when absent).
+    #[serde(default)]
+    pub email: Option<String>,
+}
+
+/// `email_code`: send a one-time code to this address.
+#[derive(Debug, Deserialize)]
+pub struct EmailCodeFrame {
+    /// The shopper's address.
+    pub email: String,
+}
+
+/// `verify_code`: the code from the email, for the same address.
+#[derive(Debug, Deserialize)]
+pub struct VerifyCodeFrame {
+    /// The address the code was sent to.
+    pub email: String,
+    /// The code.
+    pub code: String,
 }
 
 /// Error codes on the wire; stable, so widgets can act on them.
@@ -282,6 +321,18 @@ pub enum ServerFrame {
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         lookup: bool,
     },
+    /// An email the shopper asked for is on its way (a transcript, a code).
+    Emailed {
+        /// `transcript` or `code`.
+        what: String,
+        /// The address it goes to.
+        to: String,
+    },
+    /// The shopper proved an address with its code: orders placed with it may be shown.
+    Verified {
+        /// The address.
+        email: String,
+    },
     /// A frame was refused; the socket stays open.
     Error {
         /// Machine-readable code.
@@ -367,6 +418,9 @@ pub fn decode(text: &str) -> Result<ClientFrame, DecodeError> {
                 "orders" => parse(text, ClientFrame::Orders),
                 "order_lookup" => parse(text, ClientFrame::OrderLookup),
                 "order_request" => parse(text, ClientFrame::OrderRequest),
+                "transcript" => parse(text, ClientFrame::Transcript),
+                "email_code" => parse(text, ClientFrame::EmailCode),
+                "verify_code" => parse(text, ClientFrame::VerifyCode),
                 _ => None,
             });
     frame.ok_or_else(|| diagnose(text))
@@ -437,6 +491,9 @@ fn diagnose(text: &str) -> DecodeError {
         "orders" => field_error::<OrdersFrame>(value, kind),
         "order_lookup" => field_error::<OrderLookupFrame>(value, kind),
         "order_request" => field_error::<OrderRequestFrame>(value, kind),
+        "transcript" => field_error::<TranscriptFrame>(value, kind),
+        "email_code" => field_error::<EmailCodeFrame>(value, kind),
+        "verify_code" => field_error::<VerifyCodeFrame>(value, kind),
         _ => field_error::<ReadFrame>(value, kind),
     }
 }

@@ -113,6 +113,8 @@ impl<K: Hash + Eq + Clone> FailureBudget<K> {
 pub(crate) struct SelfServiceGuards {
     per_addr: FailureBudget<ClientAddr>,
     per_order: FailureBudget<(SiteId, String)>,
+    /// Wrong one-time codes per site and address (the same budget as an order's).
+    per_code: FailureBudget<(SiteId, String)>,
     settings: RwLock<HashMap<SiteId, (Instant, Arc<CommerceSettings>)>>,
 }
 
@@ -121,12 +123,28 @@ impl Default for SelfServiceGuards {
         SelfServiceGuards {
             per_addr: FailureBudget::new(ADDR_FAILURES, ADDR_WINDOW),
             per_order: FailureBudget::new(ORDER_FAILURES, ORDER_WINDOW),
+            per_code: FailureBudget::new(ORDER_FAILURES, ORDER_WINDOW),
             settings: RwLock::new(HashMap::new()),
         }
     }
 }
 
 impl SelfServiceGuards {
+    /// Whether a code for `email` may be tried from `addr` now: each spends its budget with
+    /// wrong codes, so six digits cannot be guessed in the minutes a code lives.
+    pub(crate) fn code_allowed(&self, addr: &ClientAddr, site: &SiteId, email: &str) -> bool {
+        let now = Instant::now();
+        !self.per_addr.spent(addr, now)
+            && !self.per_code.spent(&(site.clone(), email.to_owned()), now)
+    }
+
+    /// A wrong code for `email` from `addr`.
+    pub(crate) fn code_failed(&self, addr: &ClientAddr, site: &SiteId, email: &str) {
+        let now = Instant::now();
+        self.per_addr.fail(addr, now);
+        self.per_code.fail(&(site.clone(), email.to_owned()), now);
+    }
+
     /// Drops this node's copy of a site's commerce settings after an owner changed them.
     pub(crate) fn forget(&self, site: &SiteId) {
         if let Ok(mut map) = self.settings.write() {

@@ -4,6 +4,10 @@
 
 mod codes;
 mod compose;
+mod envelope;
+mod owed;
 mod reply;
 mod team;
 mod transcript;
+
+pub use codes::{CODE_MINUTES, CodeRefusal};

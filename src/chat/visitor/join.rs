@@ -137,6 +137,7 @@ impl ChatService {
             conversation,
             shop,
             proven: Vec::new(),
+            proven_email: None,
         })
     }
 

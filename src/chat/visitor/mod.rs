@@ -4,6 +4,7 @@
 //! hands it each decoded frame, and sends what comes back; everything that touches the store,
 //! the bus or the trigger engine happens here.
 
+mod email;
 mod join;
 mod orders;
 mod proactive;
@@ -48,6 +49,9 @@ pub struct ShopperSession {
     /// Orders the shopper proved with number and email on this connection (bounded): they
     /// may see them and ask for a return or cancellation on them.
     proven: Vec<crate::commerce::ExternalId>,
+    /// The address proven with a one-time code on this connection: the orders placed with
+    /// it may be shown, as for a customer the shop verified by email.
+    proven_email: Option<String>,
 }
 
 impl ShopperSession {

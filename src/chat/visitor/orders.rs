@@ -20,9 +20,14 @@ use crate::store::Appended;
 const MAX_PROVEN: usize = 5;
 
 impl ShopperSession {
-    /// The id the shop vouched for, from the live state.
+    /// The id the shop vouched for, from the live state; else the address the shopper
+    /// proved with a one-time code on this connection.
     fn verified(&self) -> Option<VerifiedId> {
-        lock(&self.browsing).browsing.verified.clone()
+        lock(&self.browsing)
+            .browsing
+            .verified
+            .clone()
+            .or_else(|| self.proven_email.clone().map(VerifiedId::Email))
     }
 
     /// "Where is my order?" pressed: a shopper who may see orders gets them from the bot (the

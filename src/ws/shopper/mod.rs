@@ -6,6 +6,7 @@
 //! above the next expected seq means something was missed (messages published out of order)
 //! and the gap is filled from the store first.
 
+mod email;
 mod frames;
 mod hello;
 
@@ -181,6 +182,9 @@ impl ShopperSocket {
             Ok(ClientFrame::Orders(_)) => self.on_orders(conn).await,
             Ok(ClientFrame::OrderLookup(frame)) => self.on_order_lookup(conn, frame).await,
             Ok(ClientFrame::OrderRequest(frame)) => self.on_order_request(conn, frame).await,
+            Ok(ClientFrame::Transcript(frame)) => self.on_transcript(conn, frame).await,
+            Ok(ClientFrame::EmailCode(frame)) => self.on_email_code(conn, frame).await,
+            Ok(ClientFrame::VerifyCode(frame)) => self.on_verify_code(conn, frame).await,
         }
     }
 
