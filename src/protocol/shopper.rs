@@ -238,6 +238,9 @@ pub struct Appearance {
     /// Whether shoppers can look up their orders here (the "Where is my order?" button).
     #[serde(default)]
     pub self_service: bool,
+    /// Whether the site sends email (the "Email me the transcript" button, codes).
+    #[serde(default)]
+    pub email: bool,
 }
 
 /// A frame from the server to the shopper.

@@ -54,6 +54,9 @@ const STRINGS = {
     order: "Order", total: "Total", estimatedDelivery: "Estimated delivery:",
     track: "Track parcel", returnOrder: "Return", cancelOrder: "Cancel order",
     withPerson: "A person is looking into this",
+    transcript: "Email me the transcript", transcriptSent: "Transcript sent to ",
+    useCode: "No order number? Get a code by email", emailCode: "Email me a code",
+    codeSent: "Enter the code we sent to ", verify: "Verify",
   },
   de: {
     openChat: "Chat öffnen", closeChat: "Chat schließen", title: "Schreiben Sie uns",
@@ -68,6 +71,9 @@ const STRINGS = {
     order: "Bestellung", total: "Summe", estimatedDelivery: "Voraussichtliche Zustellung:",
     track: "Sendung verfolgen", returnOrder: "Zurücksenden", cancelOrder: "Stornieren",
     withPerson: "Ein Mitarbeiter kümmert sich darum",
+    transcript: "Verlauf per E-Mail senden", transcriptSent: "Verlauf gesendet an ",
+    useCode: "Keine Bestellnummer? Code per E-Mail anfordern", emailCode: "Code senden",
+    codeSent: "Geben Sie den Code ein, den wir gesendet haben an ", verify: "Bestätigen",
   },
 };
 let strings = STRINGS.en;
@@ -146,6 +152,9 @@ const chat = {
   unread: 0,
   wantOpen: false, // shopchat('open') came before the UI existed
   selfService: false, // the site answers "Where is my order?" (welcome's appearance)
+  email: false, // the site sends email: transcripts, codes (welcome's appearance)
+  emailPending: null, // "transcript" or "code" while the server has not answered
+  address: "", // the address the shopper last typed, offered again
   lookupPending: false, // an order look-up is on its way: its error belongs to the form
 };
 const listeners = {}; // shopchat('on', event, fn)

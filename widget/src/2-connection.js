@@ -111,6 +111,8 @@ function onFrame(frame) {
     case "read": return showReadUpTo(frame.conversation_id, frame.seq);
     case "proactive": return onProactive(frame);
     case "orders": return onOrders(frame);
+    case "emailed": return onEmailed(frame);
+    case "verified": return onVerified(frame);
     case "error": return onError(frame);
   }
 }
@@ -127,6 +129,7 @@ function onWelcome(frame) {
   const appearance = frame.appearance || {};
   if (appearance.bot_name) chat.botName = appearance.bot_name;
   chat.selfService = !!appearance.self_service;
+  chat.email = !!appearance.email;
   applyAppearance(appearance);
   connection.ready = true;
   connection.retries = 0;
@@ -219,7 +222,7 @@ function onProactive(frame) {
 }
 
 function onError(frame) {
-  if (onOrderError(frame)) {
+  if (onOrderError(frame) || onEmailError(frame)) {
     emit("error", frame);
     return;
   }

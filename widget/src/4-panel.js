@@ -40,7 +40,7 @@ const STYLE = ":host{all:initial}" +
   ".composer button,form button{height:40px;padding:0 14px;border-radius:8px;background:var(--accent);color:var(--on-accent);font-weight:600}" +
   "[data-role=handoff]{align-self:center;margin:0 0 8px;padding:4px 8px;font-size:13px;color:#0969da;text-decoration:underline}" +
   // Orders: the button, the look-up form, the cards; links in messages.
-  ".tools{display:flex;justify-content:center;gap:4px;flex-wrap:wrap}[data-role=wismo]{margin:0 0 8px;padding:4px 8px;font-size:13px;color:#0969da;text-decoration:underline}" +
+  ".tools{display:flex;justify-content:center;gap:4px;flex-wrap:wrap}[data-role=wismo],[data-role=transcript],[data-role=use-code]{margin:0 0 8px;padding:4px 8px;font-size:13px;color:#0969da;text-decoration:underline}[data-role=use-code]{margin:4px 0 0;padding:0}[data-role=code-digits]{flex:0 0 6.5em}[data-role=code-error]{color:#cf222e;font-size:12px}[data-role=email-note]{font-size:12px;color:#57606a}" +
   "[data-role=lookup]>input{display:block;width:100%;margin-bottom:6px}[data-role=lookup-error]{color:#cf222e;font-size:12px}" +
   "[data-role=text] a{color:inherit;text-decoration:underline}" +
   "[data-role=order]{margin:8px 0;padding:10px 12px;border:1px solid #d0d7de;border-radius:12px}[data-role=order] b{font-weight:600}[data-role=order] p{font-size:13px;color:#57606a}" +
@@ -62,13 +62,22 @@ const HTML = '<div class="widget">' +
   '<input id="order-number" data-role="lookup-number" required maxlength="64" autocomplete="off">' +
   '<label for="order-email"></label><div>' +
   '<input id="order-email" type="email" data-role="lookup-email" required autocomplete="email">' +
-  '<button type="submit"></button></div><p data-role="lookup-error" role="alert"></p></form>' +
+  '<button type="submit"></button></div><p data-role="lookup-error" role="alert"></p>' +
+  '<button type="button" data-role="use-code" hidden></button></form>' +
+  '<form data-role="code" hidden><label for="code-email"></label><div>' +
+  '<input id="code-email" type="email" data-role="code-email" required autocomplete="email">' +
+  '<input data-role="code-digits" inputmode="numeric" autocomplete="one-time-code" maxlength="6" hidden>' +
+  '<button type="submit"></button></div><p data-role="code-error" role="alert"></p></form>' +
+  '<form data-role="transcript-form" hidden><label for="transcript-email"></label><div>' +
+  '<input id="transcript-email" type="email" data-role="transcript-email" required autocomplete="email">' +
+  '<button type="submit"></button></div><p data-role="email-note" role="status"></p></form>' +
   '<form data-role="offline" hidden><label for="email"></label><div>' +
   '<input id="email" type="email" data-role="email" required autocomplete="email">' +
   '<button type="submit"></button></div></form>' +
   '<div class="composer"><textarea data-role="input" rows="1" maxlength="4000"></textarea>' +
   '<button data-role="send"></button></div>' +
   '<div class="tools"><button data-role="wismo" hidden></button>' +
+  '<button data-role="transcript" hidden></button>' +
   '<button data-role="handoff"></button></div></div>' +
   '<button data-role="launcher" aria-expanded="false"><svg viewBox="0 0 24 24" aria-hidden="true">' +
   '<path d="M6 3h12a3 3 0 0 1 3 3v9a3 3 0 0 1-3 3h-8l-5 4v-4.2A3 3 0 0 1 3 15V6a3 3 0 0 1 3-3z"/></svg>' +
@@ -95,6 +104,10 @@ function buildUi() {
     send: part("send"), handoff: part("handoff"), wismo: part("wismo"),
     lookup: part("lookup"), lookupNumber: part("lookup-number"),
     lookupEmail: part("lookup-email"), lookupError: part("lookup-error"),
+    useCode: part("use-code"), code: part("code"), codeEmail: part("code-email"),
+    codeDigits: part("code-digits"), codeError: part("code-error"),
+    transcript: part("transcript"), transcriptForm: part("transcript-form"),
+    transcriptEmail: part("transcript-email"), emailNote: part("email-note"),
   };
   wireUi();
   applyLabels();
@@ -140,6 +153,7 @@ function wireUi() {
     e.preventDefault();
     lookUpOrder();
   });
+  wireEmail();
 }
 
 function setText(element, text) {
@@ -170,6 +184,7 @@ function applyLabels() {
   setText(view.lookup.querySelector("label"), strings.orderNumber);
   setText(view.lookup.querySelector("[for=order-email]"), strings.yourEmail);
   setText(view.lookup.querySelector("button"), strings.lookUp);
+  labelEmail();
   showStatus();
 }
 
@@ -216,6 +231,7 @@ function showStatus() {
   const queued = conversations.state[chat.current] === "queued";
   view.offline.hidden = !(queued && chat.nobodyOnline && !chat.contactSent);
   showOrderTools();
+  showEmailTools();
 }
 
 // ---- Opening and closing ----

@@ -18,6 +18,11 @@ impl ChatService {
             .unwrap_or_default()
     }
 
+    /// Whether the site sends email: the server has a relay and the site's switch is on.
+    pub(crate) async fn email_on(&self, site: &SiteId) -> bool {
+        self.mailer.is_some() && self.site_email(site).await.enabled
+    }
+
     /// Queues a row.
     pub(crate) async fn queue_email(&self, row: OutboxEmail) -> Result<bool, ChatError> {
         Ok(self.store.enqueue_email(&row).await?)

@@ -154,6 +154,7 @@ impl ChatService {
                 .cloned()
                 .unwrap_or_else(|| "en".into()),
             self_service: self.self_service_on(&site.id).await,
+            email: self.email_on(&site.id).await,
         }
     }
 
