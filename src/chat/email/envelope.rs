@@ -5,7 +5,6 @@ use crate::conversation::Conversation;
 use crate::domain::SiteId;
 use crate::email::render::Body;
 use crate::email::{Composed, EmailSettings, OutboxEmail};
-use crate::store::prelude::*;
 
 impl ChatService {
     /// The site's email settings, defaults when never saved.

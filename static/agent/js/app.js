@@ -23,6 +23,7 @@ const VIEWS = [
   { name: 'agents', label: 'Agents', owner: true, load: () => import('./owner/agents.js') },
   { name: 'reports', label: 'Reports', owner: true, load: () => import('./owner/reports.js') },
   { name: 'webhooks', label: 'Webhooks', owner: true, load: () => import('./owner/webhooks.js') },
+  { name: 'email', label: 'Email', owner: true, load: () => import('./owner/email.js') },
   { name: 'commerce', label: 'Shop data', owner: true, load: () => import('./owner/commerce.js') },
 ];
 
