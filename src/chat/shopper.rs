@@ -173,9 +173,12 @@ impl ChatService {
         visitor: &VisitorId,
         email: &str,
     ) -> Result<Conversation, ChatError> {
-        let email = Email::parse(email).map_err(|e| ChatError::Invalid {
-            field: "email",
-            message: e.to_string(),
+        // Strictly enough that it can go into a To header when an agent answers by email.
+        let email = Email::parse(&super::email::parse_email(email)?).map_err(|e| {
+            ChatError::Invalid {
+                field: "email",
+                message: e.to_string(),
+            }
         })?;
         let conv = self
             .store

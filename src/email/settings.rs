@@ -71,23 +71,28 @@ fn bad(field: &'static str, message: impl Into<String>) -> EmailSettingsError {
     }
 }
 
-/// A plain `local@domain` address with nothing a header could be smuggled in with: no
-/// spaces or control characters, no quotes, angle brackets, commas or semicolons.
+/// A plain `local@domain` address with nothing a header could be smuggled in with: the local
+/// part of RFC 5322's unquoted characters (letters, digits and ``!#$%&'*+-/=?^_`{|}~.``; no
+/// quotes, spaces, angle brackets, commas or semicolons), a domain of letters, digits, dots
+/// and hyphens with at least one dot.
 pub fn plain_address(text: &str) -> bool {
     let Some((local, domain)) = text.rsplit_once('@') else {
         return false;
     };
+    let atext = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c);
     text.len() <= 254
         && !local.is_empty()
         && local.len() <= 64
+        && !local.starts_with('.')
+        && !local.ends_with('.')
+        && local.chars().all(atext)
         && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && text
+        && !domain.starts_with(['.', '-'])
+        && !domain.ends_with(['.', '-'])
+        && !domain.contains("..")
+        && domain
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '+' | '@' | '\''))
-        && !domain.contains('\'')
-        && !domain.contains('+')
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
 }
 
 impl EmailSettings {

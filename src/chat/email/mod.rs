@@ -11,3 +11,4 @@ mod team;
 mod transcript;
 
 pub use codes::{CODE_MINUTES, CodeRefusal};
+pub(crate) use transcript::parse_email;
