@@ -129,8 +129,8 @@ impl EmailSettings {
         if !(30..=86_400).contains(&self.unread_delay_secs) {
             return Err(bad("unread_delay_secs", "must be between 30 and 86400"));
         }
-        if self.queue_alert_secs != 0 && !(60..=86_400).contains(&self.queue_alert_secs) {
-            return Err(bad("queue_alert_secs", "must be 0 (never) or 60 to 86400"));
+        if self.queue_alert_secs > 86_400 {
+            return Err(bad("queue_alert_secs", "must be 0 (never) to 86400"));
         }
         if !(1..=100).contains(&self.max_per_recipient_per_hour) {
             return Err(bad(

@@ -14,6 +14,7 @@ export class ChatView {
     this.id = conversationId;
     this.pane = pane;
     this.header = null;     // the conversation header (live map, else from the transcript)
+    this.emails = new Map(); // message id → how it arrived by email (sender, original text)
     this.agents = [];       // the site's agents, for names and transfers
     this.head = h('div', { class: 'chat-head' });
     this.tags = h('div', { class: 'tags', 'data-role': 'tags' });
@@ -61,12 +62,24 @@ export class ChatView {
       this.drawHead();
       this.drawTranscript();
       this.markRead();
+      this.loadEmails();
     } catch (e) {
       replace(this.transcript, h('p', { class: 'error', role: 'alert', text: e.status === 404 ? 'This conversation does not exist on this shop.' : `Could not load the chat: ${e.message}` }));
     }
   }
 
+  /** The shopper's messages that came by email: who sent each and its whole original text. */
+  async loadEmails() {
+    try {
+      const body = await this.ctx.api.get(`/sites/${this.ctx.site.id}/conversations/${this.id}/emails`);
+      this.emails = new Map((body.emails || []).map((r) => [r.message_id, r]));
+      this.drawTranscript();
+    } catch (e) { /* the transcript stands without the email details */ }
+  }
+
   onMessage(m) {
+    // A shopper's line this view has not seen may have come by email: fetch how.
+    if (m && m.author && m.author.kind === 'shopper' && !this.emails.has(m.id)) this.loadEmails();
     this.drawTranscript();
     if (document.visibilityState === 'visible') this.markRead();
     if (m && m.author && m.author.kind === 'shopper') this.composer.suggest();
@@ -159,9 +172,12 @@ export class ChatView {
     const kind = e.author.kind;
     const who = kind === 'bot' ? `${e.author.name} · Bot` : kind === 'system' ? '' : e.author.name;
     const read = kind !== 'shopper' && kind !== 'system' && e.seq <= readUpTo;
-    return h('div', { class: 'msg', 'data-kind': kind, 'data-seq': e.seq },
-      who ? h('span', { class: 'who' }, who, h('span', { class: 'when', text: time(e.ts) })) : null,
+    const email = this.emails.get(e.id);
+    return h('div', { class: 'msg', 'data-kind': kind, 'data-seq': e.seq, 'data-via': email ? 'email' : null },
+      who ? h('span', { class: 'who' }, who, email ? h('span', { class: 'via', 'data-role': 'via-email', text: ` · by email from ${email.from}` }) : null, h('span', { class: 'when', text: time(e.ts) })) : null,
+      email && email.other_sender ? h('span', { class: 'flag', 'data-role': 'other-sender', role: 'note', text: `Sent from ${email.from}, not the contact address: check it is the shopper before sharing order details.` }) : null,
       h('span', { class: 'text', text: e.text }),
+      email ? h('details', { class: 'original', 'data-role': 'email-original' }, h('summary', { text: 'Show the whole email' }), h('pre', { text: email.original })) : null,
       read ? h('span', { class: 'read-mark', 'data-role': 'read-mark', title: 'Read by the shopper', text: '✓ Read' }) : null);
   }
 
