@@ -261,6 +261,9 @@ fn app_state(
         push_budget: Arc::new(crate::guards::Budget::per_minute(
             crate::chat::PUSH_REQUESTS_PER_MIN,
         )),
+        email_requests: Arc::new(crate::guards::Budget::per_minute(
+            crate::chat::EMAIL_REQUESTS_PER_ADDR_PER_MIN,
+        )),
     }
 }
 

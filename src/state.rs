@@ -31,6 +31,9 @@ pub struct AppState {
     pub new_visitors: Arc<Budget<ClientAddr>>,
     /// New conversations per client address.
     pub new_conversations: Arc<Budget<ClientAddr>>,
+    /// Emails a shopper asks for (transcripts, codes) per client address, so one stranger
+    /// cannot make the shop's relay mail many addresses.
+    pub email_requests: Arc<Budget<ClientAddr>>,
     /// Push-API requests per API key, so one shop's sync cannot starve the node.
     pub push_budget: Arc<Budget<crate::domain::ApiKeyId>>,
 }

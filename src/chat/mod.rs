@@ -35,7 +35,7 @@ pub use commerce::{
 };
 pub use commerce::{CustomerContext, Link, OrderRefusal};
 pub use delivery::NodeDelivery;
-pub use email::{CODE_MINUTES, CodeRefusal};
+pub use email::{CODE_MINUTES, CodeRefusal, EMAIL_REQUESTS_PER_ADDR_PER_MIN};
 pub use events::{EVENT_TYPES, OutboundEvent};
 pub use visitor::{JoinRequest, ShopperSession};
 

@@ -174,12 +174,11 @@ impl ChatService {
         email: &str,
     ) -> Result<Conversation, ChatError> {
         // Strictly enough that it can go into a To header when an agent answers by email.
-        let email = Email::parse(&super::email::parse_email(email)?).map_err(|e| {
-            ChatError::Invalid {
+        let email =
+            Email::parse(&super::email::parse_email(email)?).map_err(|e| ChatError::Invalid {
                 field: "email",
                 message: e.to_string(),
-            }
-        })?;
+            })?;
         let conv = self
             .store
             .open_conversations(site, visitor)

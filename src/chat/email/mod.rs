@@ -11,4 +11,9 @@ mod team;
 mod transcript;
 
 pub use codes::{CODE_MINUTES, CodeRefusal};
+
+/// Emails (transcripts, codes) one client address may ask for per minute: enough for a
+/// shopper who mistyped an address, too few to use the shop's relay against strangers (the
+/// per-recipient and per-site hourly limits bound the rest).
+pub const EMAIL_REQUESTS_PER_ADDR_PER_MIN: u32 = 5;
 pub(crate) use transcript::parse_email;

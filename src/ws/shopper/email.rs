@@ -2,7 +2,7 @@
 //! here and handed to the visitor's session; the answer is an `emailed` (or `verified`)
 //! frame, or an `error` naming the field.
 
-use super::{ShopperSocket, error};
+use super::{ShopperSocket, budget_spent, error};
 use crate::chat::{ChatError, CodeRefusal};
 use crate::protocol::{EmailCodeFrame, ErrorCode, ServerFrame, TranscriptFrame, VerifyCodeFrame};
 use crate::ws::connection::Connection;
@@ -15,6 +15,14 @@ impl ShopperSocket {
         conn: &mut Connection,
         frame: TranscriptFrame,
     ) -> Flow {
+        if !self.state.email_requests.allow(&self.addr) {
+            return self
+                .send_frame(
+                    conn,
+                    &budget_spent("email_requests_per_addr", "emails asked for"),
+                )
+                .await;
+        }
         let Some(joined) = &self.joined else {
             return Flow::Continue;
         };
@@ -30,6 +38,14 @@ impl ShopperSocket {
         conn: &mut Connection,
         frame: EmailCodeFrame,
     ) -> Flow {
+        if !self.state.email_requests.allow(&self.addr) {
+            return self
+                .send_frame(
+                    conn,
+                    &budget_spent("email_requests_per_addr", "emails asked for"),
+                )
+                .await;
+        }
         let Some(joined) = &self.joined else {
             return Flow::Continue;
         };
