@@ -17,9 +17,9 @@ use lettre::message::dkim::{
 };
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox as LettreMailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::PoolConfig;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
-use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::time::Duration;
 
@@ -141,7 +141,10 @@ fn mailbox(name: &str, address: &str) -> Result<LettreMailbox, SendError> {
         .parse()
         .map_err(|e| SendError::Permanent(format!("bad address {address:?}: {e}")))?;
     let name = one_line(name);
-    Ok(LettreMailbox::new((!name.is_empty()).then_some(name), address))
+    Ok(LettreMailbox::new(
+        (!name.is_empty()).then_some(name),
+        address,
+    ))
 }
 
 /// A raw header whose value is one line of printable ASCII (the only kind put in raw).
@@ -210,11 +213,7 @@ impl Transport for SmtpTransport {
         if let Some(dkim) = &self.dkim {
             message.sign(dkim);
         }
-        let response = self
-            .client
-            .send(message)
-            .await
-            .map_err(|e| classify(&e))?;
+        let response = self.client.send(message).await.map_err(|e| classify(&e))?;
         let answer: Vec<&str> = response.message().collect();
         Ok(format!("{} {}", response.code(), answer.join(" "))
             .chars()
@@ -252,7 +251,9 @@ mod tests {
         let text = String::from_utf8(message.formatted()).unwrap();
         let head = text.split("\r\n\r\n").next().unwrap();
         assert!(
-            !head.lines().any(|l| l.to_ascii_lowercase().starts_with("bcc:")),
+            !head
+                .lines()
+                .any(|l| l.to_ascii_lowercase().starts_with("bcc:")),
             "{head}"
         );
         assert!(head.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"));

@@ -3,7 +3,12 @@
 //! it durably, and what a shopper's reply becomes when it comes back.
 
 mod codes;
+mod common;
 mod compose;
+mod outbox;
 mod reply;
+mod settings;
 mod team;
 mod transcript;
+
+pub use settings::{EmailServer, EmailSettingsView};
