@@ -35,7 +35,10 @@ pub use commerce::{
 };
 pub use commerce::{CustomerContext, Link, OrderRefusal};
 pub use delivery::NodeDelivery;
-pub use email::{CODE_MINUTES, CodeRefusal, EMAIL_REQUESTS_PER_ADDR_PER_MIN};
+pub use email::{
+    CODE_MINUTES, CodeRefusal, EMAIL_REQUESTS_PER_ADDR_PER_MIN, EmailRefused, EmailServer,
+    EmailSettingsView,
+};
 pub use events::{EVENT_TYPES, OutboundEvent};
 pub use visitor::{JoinRequest, ShopperSession};
 
@@ -67,6 +70,8 @@ pub struct Shared {
     webhooks: crate::webhooks::Webhooks,
     /// The SMTP relay, when the server has one (no email is sent without it).
     mailer: Option<Arc<dyn crate::mailer::Transport>>,
+    /// Wakes the email outbox when a row due now is queued (see `email::outbox`).
+    mail_wake: Arc<tokio::sync::Notify>,
     /// Outbound events on their way to the site's endpoints (see `events`).
     events: events::Events,
     settings: Arc<Settings>,
@@ -117,6 +122,7 @@ impl ChatService {
             caches: parts.caches,
             webhooks: parts.webhooks,
             mailer: parts.mailer,
+            mail_wake: Arc::default(),
             jwt: parts.jwt,
             shutdown: parts.shutdown,
             routing: Arc::default(),
@@ -173,6 +179,9 @@ pub enum ChatError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// An email was not queued (no relay, switched off, suppressed, a limit).
+    #[error(transparent)]
+    Email(#[from] EmailRefused),
     /// A submitted document (a rule) is invalid; each problem named by its path.
     #[error("{what} is invalid")]
     Rejected {
@@ -193,6 +202,11 @@ impl ChatError {
             ChatError::Store(StoreError::NotFound(_)) => ErrorCode::NotFound,
             ChatError::Store(StoreError::Conflict(_)) => ErrorCode::NotAllowed,
             ChatError::Store(_) => ErrorCode::Internal,
+            ChatError::Email(EmailRefused::SiteLimit | EmailRefused::RecipientLimit) => {
+                ErrorCode::RateLimited
+            }
+            ChatError::Email(EmailRefused::Store(_)) => ErrorCode::Internal,
+            ChatError::Email(_) => ErrorCode::NotAllowed,
         }
     }
 

@@ -190,6 +190,12 @@ impl From<ChatError> for ApiError {
             }
             ChatError::Rejected { what, errors } => ApiError::invalid(what, errors),
             ChatError::Store(s) => s.into(),
+            ChatError::Email(crate::chat::EmailRefused::Store(s)) => s.into(),
+            ChatError::Email(
+                e @ (crate::chat::EmailRefused::SiteLimit
+                | crate::chat::EmailRefused::RecipientLimit),
+            ) => ApiError::too_many(e.to_string()),
+            ChatError::Email(e) => ApiError::conflict(e.to_string()),
         }
     }
 }

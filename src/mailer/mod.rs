@@ -3,6 +3,8 @@
 //! application decides what to send and what an arriving mail means; this module only
 //! speaks the protocols.
 
+pub mod smtp;
+
 use crate::email::Composed;
 use async_trait::async_trait;
 

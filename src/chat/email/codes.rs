@@ -56,7 +56,7 @@ impl ChatService {
         }
         .row();
         // Queued first: a refused email (limits, email off) leaves the previous code valid.
-        self.queue_email(row).await?;
+        self.queue_email(&row).await?;
         self.store
             .put_email_code(site, &to, &code_hash(site, &to, &code), expires)
             .await?;
@@ -113,9 +113,9 @@ impl ChatService {
                 "the code expired before it could be sent".into(),
             ));
         }
-        let shop = self.shop_name(&row.site_id).await;
+        let shop = self.shop_name(&row.site_id).await?;
         let (subject, body) = render_code(&shop, code, CODE_MINUTES);
-        let email = self.team_email(row, subject, body).await?;
+        let email = self.plain_email(row, subject, body).await?;
         Ok(Composition::Send {
             email: Box::new(email),
             up_to_seq: 0,

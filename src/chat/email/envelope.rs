@@ -1,83 +1,94 @@
-//! (Lead's stand-ins until the outbox work lands: the envelope of each kind's email.)
+//! The envelope of an email composed for an outbox row: who it is from, to whom, and — for
+//! mail to a shopper about a conversation — the thread's headers (so a reply finds the
+//! conversation) and the one-click unsubscribe link. Team notices and codes carry
+//! `Auto-Submitted`, so auto-responders keep quiet.
 
 use super::super::{ChatError, ChatService};
 use crate::conversation::Conversation;
 use crate::domain::SiteId;
 use crate::email::render::Body;
-use crate::email::{Composed, EmailSettings, OutboxEmail};
+use crate::email::{Composed, OutboxEmail, thread};
 
 impl ChatService {
-    /// The site's email settings, defaults when never saved.
-    pub(crate) async fn site_email(&self, site: &SiteId) -> EmailSettings {
-        self.store
-            .email_settings(site)
-            .await
-            .ok()
-            .flatten()
-            .unwrap_or_default()
-    }
-
-    /// Whether the site sends email: the server has a relay and the site's switch is on.
+    /// Whether the site sends email (welcome's appearance): the server has a relay and the
+    /// site's switch is on. No store read on a server without a relay.
     pub(crate) async fn email_on(&self, site: &SiteId) -> bool {
-        self.mailer.is_some() && self.site_email(site).await.enabled
+        self.can_send_email()
+            && self
+                .site_email_settings(site)
+                .await
+                .is_ok_and(|s| s.enabled)
     }
 
-    /// Queues a row.
-    pub(crate) async fn queue_email(&self, row: OutboxEmail) -> Result<bool, ChatError> {
-        Ok(self.store.enqueue_email(&row).await?)
-    }
-
-    /// The site's name.
-    pub(crate) async fn shop_name(&self, site: &SiteId) -> String {
-        match self.store.site(site).await {
-            Ok(Some(s)) => s.name,
-            _ => "the shop".into(),
-        }
-    }
-
-    /// Whether a reply to an email comes back into its conversation.
+    /// Whether a reply to an email comes back into its conversation on this server.
     pub(crate) fn replies_come_back(&self) -> bool {
         self.settings.mail.imap.is_some() || self.settings.mail.inbound_secret.is_some()
     }
 
-    /// A shopper email of the conversation's thread.
+    /// A shopper email in `conv`'s thread: Reply-To with the thread's token, threading
+    /// headers, `List-Unsubscribe`.
     pub(crate) async fn shopper_email(
         &self,
         row: &OutboxEmail,
-        _conv: &Conversation,
+        conv: &Conversation,
         subject: String,
         body: Body,
     ) -> Result<Composed, ChatError> {
-        self.team_email(row, subject, body).await
+        let settings = self.site_email_settings(&conv.site_id).await?;
+        let from = self.site_from(&conv.site_id, &settings).await?;
+        let thread = self
+            .store
+            .thread(&conv.site_id, &conv.id, &thread::new_token())
+            .await?;
+        let headers = self.thread_headers(&thread, row, &from);
+        let (text, html) = body.finish();
+        Ok(Composed {
+            from,
+            to: row.to.clone(),
+            reply_to: headers.reply_to,
+            subject,
+            text,
+            html: Some(html),
+            message_id: headers.message_id,
+            in_reply_to: Some(headers.root.clone()),
+            references: vec![headers.root],
+            list_unsubscribe: self.unsubscribe_url(&conv.site_id, &row.to).await?,
+            auto_generated: false,
+        })
     }
 
-    /// An email without a thread.
-    pub(crate) async fn team_email(
+    /// An email outside any thread (a team notice, a code): from the site, marked
+    /// auto-generated; a code to a shopper still carries `List-Unsubscribe`.
+    pub(crate) async fn plain_email(
         &self,
         row: &OutboxEmail,
         subject: String,
         body: Body,
     ) -> Result<Composed, ChatError> {
-        let (text, html) = body.finish();
-        let from = self.settings.mail.from.clone().unwrap_or_default();
+        let settings = self.site_email_settings(&row.site_id).await?;
+        let from = self.site_from(&row.site_id, &settings).await?;
         let domain = from
+            .address
             .rsplit_once('@')
-            .map(|(_, d)| d.to_owned())
-            .unwrap_or_default();
+            .map_or("shopchat.invalid", |(_, d)| d)
+            .to_owned();
+        let unsubscribe = if row.kind.to_shopper() {
+            self.unsubscribe_url(&row.site_id, &row.to).await?
+        } else {
+            None
+        };
+        let (text, html) = body.finish();
         Ok(Composed {
-            from: crate::email::compose::Mailbox {
-                name: self.shop_name(&row.site_id).await,
-                address: from,
-            },
+            from,
             to: row.to.clone(),
             reply_to: None,
             subject,
             text,
             html: Some(html),
-            message_id: format!("{}@{domain}", row.id),
+            message_id: format!("sc.{}@{domain}", row.id.as_str().to_lowercase()),
             in_reply_to: None,
             references: Vec::new(),
-            list_unsubscribe: None,
+            list_unsubscribe: unsubscribe,
             auto_generated: true,
         })
     }

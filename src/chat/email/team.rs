@@ -21,7 +21,9 @@ impl ChatService {
     /// A shopper left an email while nobody was online: the team is told once for the
     /// conversation, when the site has a team address and the notice on.
     pub(crate) async fn notice_contact(&self, conv: &Conversation) {
-        let settings = self.site_email(&conv.site_id).await;
+        let Ok(settings) = self.site_email_settings(&conv.site_id).await else {
+            return;
+        };
         let Some(team_address) = settings.team_address.as_deref() else {
             return;
         };
@@ -39,7 +41,7 @@ impl ChatService {
             due: Timestamp::now(),
         }
         .row();
-        if let Err(e) = self.queue_email(row).await {
+        if let Err(e) = self.queue_email(&row).await {
             tracing::info!(conversation = %conv.id, error = %e, "team not told of a contact");
         }
     }
@@ -53,11 +55,11 @@ impl ChatService {
     /// The sweep's look at a site's queue: each chat queued longer than the site's
     /// `queue_alert_secs` is told to the team, once per time it was queued.
     pub(crate) async fn notice_waiting(&self, site: &SiteId) -> Result<(), ChatError> {
-        let settings = self.site_email(site).await;
+        let settings = self.site_email_settings(site).await?;
         let Some(team_address) = settings.team_address.as_deref() else {
             return Ok(());
         };
-        if !settings.enabled || settings.queue_alert_secs == 0 || self.mailer.is_none() {
+        if !settings.enabled || settings.queue_alert_secs == 0 || !self.can_send_email() {
             return Ok(());
         }
         let waited_ms = (settings.queue_alert_secs * 1000) as i64;
@@ -90,7 +92,7 @@ impl ChatService {
                 due: now,
             }
             .row();
-            if let Err(e) = self.queue_email(row).await {
+            if let Err(e) = self.queue_email(&row).await {
                 tracing::info!(conversation = %conv.id, error = %e, "team not told of a wait");
             }
         }
@@ -119,10 +121,10 @@ impl ChatService {
         };
         let after = conv.last_seq.saturating_sub(QUOTED as u64);
         let recent = self.store.messages_after(id, after, QUOTED as u32).await?;
-        let shop = self.shop_name(&conv.site_id).await;
+        let shop = self.shop_name(&conv.site_id).await?;
         let link = format!("{}/agent/#/inbox/{}", self.base_url(), conv.id);
         let (subject, body) = team(&shop, notice, conv.contact_email.as_deref(), &recent, &link);
-        let email = self.team_email(row, subject, body).await?;
+        let email = self.plain_email(row, subject, body).await?;
         Ok(Composition::Send {
             email: Box::new(email),
             up_to_seq: 0,

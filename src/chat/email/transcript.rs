@@ -51,7 +51,7 @@ impl ChatService {
             due: Timestamp::now(),
         }
         .row();
-        self.queue_email(row).await?;
+        self.queue_email(&row).await?;
         Ok(to)
     }
 
@@ -64,7 +64,11 @@ impl ChatService {
         let service = self.clone();
         let conv = conv.clone();
         tokio::spawn(async move {
-            if !service.site_email(&conv.site_id).await.transcript_on_close {
+            if !service
+                .site_email_settings(&conv.site_id)
+                .await
+                .is_ok_and(|s| s.transcript_on_close)
+            {
                 return;
             }
             let row = Owed {
@@ -78,7 +82,7 @@ impl ChatService {
                 due: Timestamp::now(),
             }
             .row();
-            if let Err(e) = service.queue_email(row).await {
+            if let Err(e) = service.queue_email(&row).await {
                 tracing::info!(conversation = %conv.id, error = %e, "no transcript on close");
             }
         });
@@ -106,7 +110,7 @@ impl ChatService {
         if messages.is_empty() {
             return Ok(Composition::Skip("the conversation has no messages".into()));
         }
-        let shop = self.shop_name(&conv.site_id).await;
+        let shop = self.shop_name(&conv.site_id).await?;
         let replies = self.replies_come_back();
         let (subject, body) = transcript(&shop, &messages, after as usize, replies);
         let email = self.shopper_email(row, &conv, subject, body).await?;

@@ -4,6 +4,7 @@
 //! email looks alike and no kind writes HTML by hand.
 
 pub mod code;
+pub mod reply;
 pub mod team;
 pub mod transcript;
 
