@@ -34,6 +34,7 @@ mod commerce_shopify;
 mod commerce_woocommerce;
 mod conversations;
 mod demo;
+mod email_out;
 mod email_requests;
 mod external_bot;
 mod grace_period;

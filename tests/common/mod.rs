@@ -11,6 +11,7 @@ pub mod app;
 pub mod http_peer;
 pub mod redis;
 pub mod seed;
+pub mod smtp;
 pub mod socket;
 
 use std::time::Duration;
