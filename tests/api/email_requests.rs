@@ -95,7 +95,7 @@ async fn a_transcript_asked_for_arrives_once_with_every_line_threaded_and_escape
     assert!(mail.header("List-Unsubscribe").is_some());
     // The address given became the conversation's contact email, for agents.
     let conv = app.conversation(&owner, &conversation).await;
-    assert_eq!(conv["contact_email"], "kari@example.no", "{conv}");
+    assert_eq!(conv["conversation"]["contact_email"], "kari@example.no", "{conv}");
 
     // The same request again (a double click) is the same email: nothing more is sent.
     // After a new message a request is a new transcript, which must then be the second.
