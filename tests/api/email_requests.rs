@@ -65,8 +65,7 @@ fn subjects(smtp: &SmtpServer) -> Vec<String> {
 async fn a_transcript_asked_for_arrives_once_with_every_line_threaded_and_escaped() {
     let smtp = SmtpServer::start();
     let (app, owner) = email_app(&smtp, json!({})).await;
-    let (mut shopper, conversation) =
-        waiting_shopper(&app, "Do you ship <i>abroad</i>?").await;
+    let (mut shopper, conversation) = waiting_shopper(&app, "Do you ship <i>abroad</i>?").await;
     app.agent_says(&owner, &conversation, "Yes, to all of the EU.")
         .await;
     shopper
@@ -84,24 +83,35 @@ async fn a_transcript_asked_for_arrives_once_with_every_line_threaded_and_escape
     let to = mail.header("To").unwrap();
     assert!(to.contains("kari@example.no"), "{to}");
     let text = mail.text();
-    for line in ["You (", "Do you ship <i>abroad</i>?", "Yes, to all of the EU."] {
+    for line in [
+        "You (",
+        "Do you ship <i>abroad</i>?",
+        "Yes, to all of the EU.",
+    ] {
         assert!(text.contains(line), "{line:?} missing from {text}");
     }
     let html = mail.html().expect("an HTML part");
-    assert!(html.contains("Do you ship &lt;i&gt;abroad&lt;/i&gt;?"), "{html}");
+    assert!(
+        html.contains("Do you ship &lt;i&gt;abroad&lt;/i&gt;?"),
+        "{html}"
+    );
     assert!(!html.contains("<i>abroad"));
     // Threaded: a reply to it comes back into this conversation.
     assert!(mail.header("Reply-To").unwrap().starts_with("reply+"));
     assert!(mail.header("List-Unsubscribe").is_some());
     // The address given became the conversation's contact email, for agents.
     let conv = app.conversation(&owner, &conversation).await;
-    assert_eq!(conv["conversation"]["contact_email"], "kari@example.no", "{conv}");
+    assert_eq!(
+        conv["conversation"]["contact_email"], "kari@example.no",
+        "{conv}"
+    );
 
     // The same request again (a double click) is the same email: nothing more is sent.
     // After a new message a request is a new transcript, which must then be the second.
     shopper.send(ask.clone()).await;
     shopper.until(|f| f["type"] == "emailed").await;
-    app.agent_says(&owner, &conversation, "Anything else?").await;
+    app.agent_says(&owner, &conversation, "Anything else?")
+        .await;
     shopper
         .until(|f| f["type"] == "message" && f["text"] == "Anything else?")
         .await;
@@ -131,7 +141,11 @@ async fn a_transcript_needs_an_address_and_a_site_with_email_on() {
     assert_eq!(refused["field"], "email", "{refused}");
 
     let off = app
-        .put(&app.site_path("/email"), &owner, json!({ "enabled": false }))
+        .put(
+            &app.site_path("/email"),
+            &owner,
+            json!({ "enabled": false }),
+        )
         .await;
     assert_eq!(off.status(), 200);
     shopper
@@ -199,11 +213,17 @@ async fn a_code_by_email_proves_the_address_and_the_bot_lists_its_orders() {
     let emailed = shopper.until(|f| f["type"] == "emailed").await;
     assert_eq!(emailed["what"], "code");
     let mail = smtp
-        .wait_for_mail(|m| m.subject().ends_with("is your code for Shop"), MAIL_WAIT)
+        .wait_for_mail(
+            |m| m.subject().ends_with("is your code for Shop"),
+            MAIL_WAIT,
+        )
         .await;
     let code: String = mail.subject().chars().take(6).collect();
     assert!(code.chars().all(|c| c.is_ascii_digit()), "{code}");
-    assert_eq!(mail.header("Auto-Submitted").as_deref(), Some("auto-generated"));
+    assert_eq!(
+        mail.header("Auto-Submitted").as_deref(),
+        Some("auto-generated")
+    );
 
     // A wrong code is refused naming the field; another address's code proves nothing.
     let wrong = if code == "000000" { "111111" } else { "000000" };
@@ -247,29 +267,47 @@ async fn the_team_hears_of_a_message_left_while_nobody_was_online_and_of_a_long_
         .send(json!({ "type": "contact", "email": "ola@example.no" }))
         .await;
     let left = smtp
-        .wait_for_mail(|m| m.subject() == "[Shop] A shopper is waiting for an answer", MAIL_WAIT)
+        .wait_for_mail(
+            |m| m.subject() == "[Shop] A shopper is waiting for an answer",
+            MAIL_WAIT,
+        )
         .await;
     assert!(left.header("To").unwrap().contains("team@shop.example"));
-    assert_eq!(left.header("Auto-Submitted").as_deref(), Some("auto-generated"));
+    assert_eq!(
+        left.header("Auto-Submitted").as_deref(),
+        Some("auto-generated")
+    );
     let text = left.text();
     assert!(text.contains("ola@example.no"), "{text}");
     assert!(text.contains("My parcel <b>never</b> came"), "{text}");
     assert!(
-        text.contains(&format!("https://chat.example/agent/#/inbox/{conversation}")),
+        text.contains(&format!(
+            "https://chat.example/agent/#/inbox/{conversation}"
+        )),
         "{text}"
     );
-    assert!(left.html().unwrap().contains("My parcel &lt;b&gt;never&lt;/b&gt; came"));
+    assert!(
+        left.html()
+            .unwrap()
+            .contains("My parcel &lt;b&gt;never&lt;/b&gt; came")
+    );
 
     // Still nobody after a second: the sweep tells the team, once for this wait.
     let waited = smtp
-        .wait_for_mail(|m| m.subject().starts_with("[Shop] A chat has waited"), MAIL_WAIT)
+        .wait_for_mail(
+            |m| m.subject().starts_with("[Shop] A chat has waited"),
+            MAIL_WAIT,
+        )
         .await;
     assert!(waited.text().contains(&conversation));
     // Another shopper's wait is a second notice, and by then the sweep has passed the first
     // conversation many times: it was told once.
     let (_other, second) = waiting_shopper(&app, "Hello?").await;
-    smtp.wait_for_mail(|m| m.text().contains(&second) && m.subject().contains("waited"), MAIL_WAIT)
-        .await;
+    smtp.wait_for_mail(
+        |m| m.text().contains(&second) && m.subject().contains("waited"),
+        MAIL_WAIT,
+    )
+    .await;
     let waits: Vec<_> = smtp
         .messages()
         .into_iter()

@@ -29,6 +29,7 @@ mod commerce_pane;
 mod console;
 mod dashboard;
 mod demo_shop;
+mod email;
 mod loading;
 mod look;
 mod orders;

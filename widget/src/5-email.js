@@ -6,6 +6,7 @@
 function wireEmail() {
   view.transcript.onclick = () => {
     view.transcriptForm.hidden = false;
+    showTranscriptInput(true);
     setText(view.emailNote, "");
     if (!view.transcriptEmail.value) view.transcriptEmail.value = chat.address;
     view.transcriptEmail.focus();
@@ -44,9 +45,15 @@ function wireEmail() {
   });
 }
 
+// The transcript form's label and input, or (once sent) only the note saying where it went.
+function showTranscriptInput(shown) {
+  view.transcriptForm.querySelector("label").hidden = !shown;
+  view.transcriptForm.querySelector("div").hidden = !shown;
+}
+
 function labelEmail() {
   setText(view.transcript, strings.transcript);
-  setText(view.transcriptForm.querySelector("label"), strings.yourEmail);
+  setText(view.transcriptForm.querySelector("label"), strings.transcriptTo);
   setText(view.transcriptForm.querySelector("button"), strings.send);
   setText(view.useCode, strings.useCode);
   const waitingForCode = !view.codeDigits.hidden;
@@ -67,6 +74,7 @@ function onEmailed(frame) {
   chat.emailPending = null;
   if (frame.what === "transcript") {
     setText(view.emailNote, strings.transcriptSent + frame.to);
+    showTranscriptInput(false);
   } else if (frame.what === "code") {
     view.codeEmail.hidden = true;
     view.codeDigits.hidden = false;

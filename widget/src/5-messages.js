@@ -128,6 +128,7 @@ function leaveEmail() {
   const email = view.email.value.trim();
   if (!email || !view.email.checkValidity()) return;
   send({ type: "contact", email });
+  chat.address = email;
   chat.contactSent = true;
   showStatus();
 }
