@@ -24,6 +24,8 @@ export class ChatView {
     this.statePill = h('span', { class: 'pill', 'data-role': 'chat-state' });
     this.reasonPill = h('span', { class: 'pill' });
     this.emailPill = h('span', { class: 'pill', title: 'Left while nobody was online' });
+    this.bouncedPill = h('span', { class: 'pill bounced', 'data-role': 'email-bounced' });
+    this.undeliverable = null; // the contact address bounced: email does not reach the shopper
     this.takeButton = h('button', { type: 'button', class: 'primary', 'data-role': 'take', onclick: () => this.command({ type: 'take' }, 'Taken') });
     this.transferButton = h('button', { type: 'button', 'data-role': 'transfer', text: 'Transfer', onclick: () => this.transferDialog() });
     this.closeButton = h('button', { type: 'button', class: 'danger', 'data-role': 'close', text: 'Close', onclick: () => this.command({ type: 'close' }, 'Closed') });
@@ -73,13 +75,17 @@ export class ChatView {
     try {
       const body = await this.ctx.api.get(`/sites/${this.ctx.site.id}/conversations/${this.id}/emails`);
       this.emails = new Map((body.emails || []).map((r) => [r.message_id, r]));
+      this.undeliverable = body.undeliverable || null;
+      this.drawHead();
       this.drawTranscript();
     } catch (e) { /* the transcript stands without the email details */ }
   }
 
   onMessage(m) {
-    // A shopper's line this view has not seen may have come by email: fetch how.
-    if (m && m.author && m.author.kind === 'shopper' && !this.emails.has(m.id)) this.loadEmails();
+    // A shopper's line this view has not seen may have come by email, and a note may say the
+    // contact address bounced: fetch how.
+    const fromShopper = m && m.author && m.author.kind === 'shopper' && !this.emails.has(m.id);
+    if (fromShopper || (m && m.author_name)) this.loadEmails();
     this.drawTranscript();
     if (document.visibilityState === 'visible') this.markRead();
     if (m && m.author && m.author.kind === 'shopper') this.composer.suggest();
@@ -117,12 +123,17 @@ export class ChatView {
     const reason = c.handoff_reason && c.state === 'queued';
     if (reason) setText(this.reasonPill, REASONS[c.handoff_reason]);
     if (c.contact_email) setText(this.emailPill, `Email: ${c.contact_email}`);
+    const bounced = this.undeliverable && c.contact_email && this.undeliverable.email === c.contact_email;
+    if (bounced) {
+      setText(this.bouncedPill, 'Email bounced: answers do not reach them by email');
+      this.bouncedPill.title = this.undeliverable.detail || '';
+    }
     setText(this.takeButton, c.state === 'bot' ? 'Take over from the bot' : 'Take');
     keep(this.actions,
       open && !mine ? this.takeButton : null,
       open ? this.transferButton : null,
       open ? this.closeButton : null);
-    keep(this.head, this.title, this.statePill, reason ? this.reasonPill : null, c.contact_email ? this.emailPill : null, this.actions);
+    keep(this.head, this.title, this.statePill, reason ? this.reasonPill : null, c.contact_email ? this.emailPill : null, bounced ? this.bouncedPill : null, this.actions);
     this.drawTags();
     this.composer.setEnabled(open);
   }
