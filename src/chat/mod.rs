@@ -35,6 +35,7 @@ pub use commerce::{
 };
 pub use commerce::{CustomerContext, Link, OrderRefusal};
 pub use delivery::NodeDelivery;
+pub use email::{InboundOutcome, InboundRefusal};
 pub use events::{EVENT_TYPES, OutboundEvent};
 pub use visitor::{JoinRequest, ShopperSession};
 

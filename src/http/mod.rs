@@ -16,6 +16,7 @@ mod error;
 mod health;
 mod json;
 mod library_api;
+mod mail_inbound;
 mod metrics;
 pub mod openapi;
 mod outbound_api;
@@ -68,6 +69,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(outbound_api::routes)
                 .configure(commerce_admin::routes)
                 .configure(commerce_api::routes)
+                .configure(mail_inbound::routes)
                 .default_service(web::to(|| async { ApiError::not_found("route") })),
         );
 }

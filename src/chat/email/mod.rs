@@ -4,6 +4,9 @@
 
 mod codes;
 mod compose;
+mod inbound;
 mod reply;
 mod team;
 mod transcript;
+
+pub use inbound::{InboundOutcome, InboundRefusal};
