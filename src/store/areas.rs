@@ -519,6 +519,12 @@ pub trait Mail: Send + Sync + 'static {
         site: &SiteId,
         email: &str,
     ) -> Result<Option<crate::email::Suppression>, StoreError>;
+    /// The site's suppression list, newest first, at most `limit` entries.
+    async fn suppressions(
+        &self,
+        site: &SiteId,
+        limit: usize,
+    ) -> Result<Vec<crate::email::Suppression>, StoreError>;
     /// Removes an address from the site's list; false if it was not on it.
     async fn unsuppress(&self, site: &SiteId, email: &str) -> Result<bool, StoreError>;
     /// Keeps a shopper's email as it arrived, beside the message it became.

@@ -112,6 +112,14 @@ impl Mail for RedisStore {
         todo!("email store")
     }
 
+    async fn suppressions(
+        &self,
+        site: &SiteId,
+        limit: usize,
+    ) -> Result<Vec<crate::email::Suppression>, StoreError> {
+        todo!("email store")
+    }
+
     async fn unsuppress(&self, site: &SiteId, email: &str) -> Result<bool, StoreError> {
         todo!("email store")
     }

@@ -15,6 +15,7 @@ mod directory_sql;
 mod errors;
 mod library;
 mod mail;
+mod mail_sql;
 mod outbound;
 mod readers;
 mod rules;

@@ -260,6 +260,8 @@ CREATE UNIQUE INDEX IF NOT EXISTS messages_by_client_id ON messages (author_id, 
     WHERE client_msg_id IS NOT NULL;
 DROP INDEX IF EXISTS conversations_by_visitor;
 "#,
+    // Email (issue 16): settings, outbox, log, threads, suppressions, inbound, codes.
+    super::mail::MIGRATION,
 ];
 
 /// Brings the schema up to date in one transaction.

@@ -9,6 +9,7 @@ mod commerce_races;
 mod conversations;
 mod directory;
 mod library;
+mod mail;
 mod outbound;
 mod redis;
 mod rules;
