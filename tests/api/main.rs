@@ -34,6 +34,7 @@ mod commerce_shopify;
 mod commerce_woocommerce;
 mod conversations;
 mod demo;
+mod email_in;
 mod external_bot;
 mod grace_period;
 mod layering;
