@@ -30,24 +30,42 @@ struct Threaded {
     _dir: Arc<TempDir>,
 }
 
-fn mail_settings(settings: &mut Settings, imap_port: Option<u16>) {
+/// How the server reaches the test's Dovecot.
+#[derive(Clone)]
+struct Mailbox {
+    port: u16,
+    tls: MailTls,
+    ca_file: Option<std::path::PathBuf>,
+}
+
+impl Mailbox {
+    fn plain(imap: &ImapServer) -> Mailbox {
+        Mailbox {
+            port: imap.port(),
+            tls: MailTls::None,
+            ca_file: None,
+        }
+    }
+}
+
+fn mail_settings(settings: &mut Settings, mailbox: Option<Mailbox>) {
     settings.mail.inbound_secret = Some(SECRET.into());
     settings.mail.max_inbound_bytes = MAX_MAIL;
     settings.mail.imap_poll = Duration::from_millis(100);
-    settings.mail.imap = imap_port.map(|port| MailServer {
+    settings.mail.imap = mailbox.map(|m| MailServer {
         host: "127.0.0.1".into(),
-        port,
-        tls: MailTls::None,
+        port: m.port,
+        tls: m.tls,
         user: Some(IMAP_USER.into()),
         password: Some(IMAP_PASSWORD.into()),
-        ca_file: None,
+        ca_file: m.ca_file,
     });
 }
 
 /// A shopper asks while nobody is online, leaves [`CONTACT`] and leaves; the server stops,
 /// the conversation gets its thread, and the server starts again (with IMAP polling of
-/// `imap_port` when given).
-async fn threaded(imap_port: Option<u16>) -> Threaded {
+/// `mailbox` when given).
+async fn threaded(mailbox: Option<Mailbox>) -> Threaded {
     let app = spawn_app_with(|s| mail_settings(s, None)).await;
     let mut shopper = app.shopper().await;
     shopper.hello(json!({})).await;
@@ -74,7 +92,7 @@ async fn threaded(imap_port: Option<u16>) -> Threaded {
         assert_eq!(thread.token, token);
     }
     let mut settings = test_settings(dir.path());
-    mail_settings(&mut settings, imap_port);
+    mail_settings(&mut settings, mailbox);
     let app = start(settings, seed).await;
     let owner = app.owner_token().await;
     Threaded {
@@ -248,6 +266,16 @@ async fn a_reply_threaded_only_by_in_reply_to_is_appended() {
 async fn mail_without_a_valid_thread_or_secret_is_refused_and_appends_nothing() {
     let t = threaded(None).await;
     let before = t.shopper_lines().await;
+    let refusals = || async {
+        crate::commerce_shopify::metric(&t.app, "shopchat_inbound_mail_total", &["no_thread"]).await
+            + crate::commerce_shopify::metric(
+                &t.app,
+                "shopchat_inbound_mail_total",
+                &["unknown_thread"],
+            )
+            .await
+    };
+    let counted = refusals().await;
     // No token anywhere.
     let raw = mail(CONTACT, "To: help@shop.example\nSubject: hello", "Hi there");
     let refused = json_of(t.post(raw, Some(SECRET)).await, 422).await;
@@ -261,6 +289,8 @@ async fn mail_without_a_valid_thread_or_secret_is_refused_and_appends_nothing() 
     );
     let refused = json_of(t.post(raw, Some(SECRET)).await, 422).await;
     assert_eq!(refused["error"]["code"], "unthreaded");
+    // Both counted in /metrics (at least: other tests count beside this one).
+    assert!(refusals().await >= counted + 2.0);
     // The right thread, but no or a wrong secret.
     let status = |r: reqwest::Response| r.status().as_u16();
     assert_eq!(status(t.post(t.reply("sneaky"), None).await), 401);
@@ -407,7 +437,7 @@ where
 #[tokio::test]
 async fn replies_in_the_mailbox_are_polled_in_once_and_marked_seen() {
     let imap = ImapServer::start().await;
-    let t = threaded(Some(imap.port())).await;
+    let t = threaded(Some(Mailbox::plain(&imap))).await;
     let mut agent = t.agent().await;
     imap.deliver(&t.reply("By IMAP: M please."));
     heard(&mut agent, "By IMAP: M please.").await;
@@ -440,7 +470,7 @@ async fn replies_in_the_mailbox_are_polled_in_once_and_marked_seen() {
 #[tokio::test]
 async fn the_poller_recovers_when_the_mail_server_comes_back() {
     let mut imap = ImapServer::start().await;
-    let t = threaded(Some(imap.port())).await;
+    let t = threaded(Some(Mailbox::plain(&imap))).await;
     let mut agent = t.agent().await;
     imap.deliver(&t.reply("Before the outage."));
     heard(&mut agent, "Before the outage.").await;
@@ -452,4 +482,37 @@ async fn the_poller_recovers_when_the_mail_server_comes_back() {
     eventually("both mails are seen", || async { imap.seen_count() == 2 }).await;
     assert_eq!(imap.message_count(), 2);
     t.app.stop().await;
+}
+
+/// One reply through a TLS-only Dovecot reached with `tls` on `port`.
+async fn polled_over(tls: MailTls) {
+    let imap = ImapServer::start_tls().await;
+    let port = match tls {
+        MailTls::Tls => imap.tls_port(),
+        _ => imap.port(),
+    };
+    let t = threaded(Some(Mailbox {
+        port,
+        tls,
+        ca_file: Some(imap.ca_file()),
+    }))
+    .await;
+    let mut agent = t.agent().await;
+    imap.deliver(&t.reply("Sent over TLS."));
+    heard(&mut agent, "Sent over TLS.").await;
+    eventually("the mail is marked seen", || async {
+        imap.seen_count() == 1
+    })
+    .await;
+    t.app.stop().await;
+}
+
+#[tokio::test]
+async fn the_poller_speaks_starttls() {
+    polled_over(MailTls::Starttls).await;
+}
+
+#[tokio::test]
+async fn the_poller_speaks_implicit_tls() {
+    polled_over(MailTls::Tls).await;
 }

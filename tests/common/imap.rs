@@ -27,6 +27,8 @@ pub const IMAP_PASSWORD: &str = "imap-test-password";
 /// One Dovecot process of one test.
 pub struct ImapServer {
     port: u16,
+    /// The implicit-TLS port, when started with TLS.
+    tls_port: Option<u16>,
     dir: TempDir,
     child: Option<Child>,
     /// The uid and gid mail is stored as.
@@ -64,6 +66,17 @@ fn ids_of(user: &str) -> (u32, u32) {
 impl ImapServer {
     /// Starts a server and waits until it greets.
     pub async fn start() -> ImapServer {
+        ImapServer::launch(false).await
+    }
+
+    /// A server that wants TLS (`ssl = required`: STARTTLS on [`ImapServer::port`], implicit
+    /// TLS on [`ImapServer::tls_port`]) with a certificate for 127.0.0.1 signed by a CA made
+    /// for the test ([`ImapServer::ca_file`]).
+    pub async fn start_tls() -> ImapServer {
+        ImapServer::launch(true).await
+    }
+
+    async fn launch(tls: bool) -> ImapServer {
         let dir = TempDir::new().expect("temp dir for dovecot");
         // Dovecot's own users must reach the config, the password file and the mail.
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))
@@ -72,6 +85,7 @@ impl ImapServer {
         let owner = ids_of(&mail_user);
         let mut server = ImapServer {
             port: free_port(),
+            tls_port: tls.then(free_port),
             dir,
             child: None,
             owner,
@@ -81,9 +95,84 @@ impl ImapServer {
         server
     }
 
-    /// The port it listens on.
+    /// The port it listens on (plain IMAP, or STARTTLS with TLS).
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The implicit-TLS (IMAPS) port of a TLS server.
+    pub fn tls_port(&self) -> u16 {
+        self.tls_port.expect("a server started with start_tls")
+    }
+
+    /// The PEM file of the CA that signed its certificate.
+    pub fn ca_file(&self) -> PathBuf {
+        self.path("ca.pem")
+    }
+
+    /// A CA and a certificate for 127.0.0.1 signed by it, made with openssl.
+    fn make_certificate(&self) -> String {
+        let run = |args: &[&str]| {
+            let status = Command::new("openssl")
+                .args(args)
+                .current_dir(self.dir.path())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .expect("run openssl");
+            assert!(status.success(), "openssl {args:?}");
+        };
+        run(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=shopchat test CA",
+        ]);
+        run(&[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "key.pem",
+            "-out",
+            "cert.csr",
+            "-subj",
+            "/CN=127.0.0.1",
+        ]);
+        std::fs::write(
+            self.path("ext.cnf"),
+            "subjectAltName=IP:127.0.0.1,DNS:localhost\n",
+        )
+        .expect("ext file");
+        run(&[
+            "x509",
+            "-req",
+            "-in",
+            "cert.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "cert.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "ext.cnf",
+        ]);
+        let root = self.dir.path().display();
+        format!("ssl = required\nssl_cert = <{root}/cert.pem\nssl_key = <{root}/key.pem\n")
     }
 
     fn path(&self, rest: &str) -> PathBuf {
@@ -102,11 +191,14 @@ impl ImapServer {
             format!("{IMAP_USER}:{{PLAIN}}{IMAP_PASSWORD}\n"),
         )
         .expect("passwd file");
+        let ssl = match self.tls_port {
+            Some(_) => self.make_certificate(),
+            None => "ssl = no\n".to_owned(),
+        };
         let config = format!(
             "listen = 127.0.0.1
 protocols = imap
-ssl = no
-disable_plaintext_auth = no
+{ssl}disable_plaintext_auth = no
 auth_mechanisms = plain login
 base_dir = {root}/run
 state_dir = {root}/state
@@ -124,7 +216,9 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {imaps}
+    {imaps_ssl}
   }}
 }}
 service anvil {{
@@ -139,7 +233,13 @@ userdb {{
   args = uid={uid} gid={gid} home={root}/mail/%u
 }}
 ",
-            port = self.port
+            port = self.port,
+            imaps = self.tls_port.unwrap_or(0),
+            imaps_ssl = if self.tls_port.is_some() {
+                "ssl = yes"
+            } else {
+                ""
+            },
         );
         std::fs::write(self.path("dovecot.conf"), config).expect("dovecot.conf");
     }
