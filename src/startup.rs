@@ -44,6 +44,9 @@ pub enum StartupError {
     /// The Redis bus could not subscribe.
     #[error("cannot start the Redis bus: {0}")]
     Bus(#[from] crate::bus::BusError),
+    /// The SMTP relay settings cannot be used (an unreadable CA or DKIM key file).
+    #[error(transparent)]
+    Mail(#[from] crate::mailer::smtp::SmtpSetupError),
 }
 
 /// Stops a running [`Application`].
@@ -146,6 +149,9 @@ impl Application {
             settings.webhook_retry,
             store.clone(),
         );
+        // The SMTP relay, when configured: without one no email is queued or sent.
+        let mailer = crate::mailer::smtp::SmtpTransport::from_settings(&settings.mail)?
+            .map(|t| Arc::new(t) as Arc<dyn crate::mailer::Transport>);
         let chat = ChatService::new(ChatParts {
             store,
             bus,
@@ -153,7 +159,7 @@ impl Application {
             cluster,
             caches,
             webhooks,
-            mailer: None,
+            mailer,
             settings: shared_settings.clone(),
             jwt,
             shutdown: shutdown.clone(),
@@ -168,6 +174,7 @@ impl Application {
 
         chat.start_presence();
         chat.start_idle_sweep();
+        chat.start_outbox();
         // Shoppers' email replies from the shop's mailbox, when one is configured.
         if let Some(server) = settings.mail.imap.clone() {
             crate::mailer::imap::spawn(

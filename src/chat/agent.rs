@@ -193,6 +193,11 @@ impl ChatService {
         // A retried duplicate is delivered again: its first attempt may have been stored by a
         // node that died before delivering it. Every receiver drops a seq it already has.
         self.deliver_message(&conv, &appended.message).await;
+        if !appended.duplicate {
+            // Owed by email if the shopper left an address and does not read it in time.
+            self.schedule_reply(&appended.conversation, appended.message.seq)
+                .await;
+        }
         Ok(appended)
     }
 

@@ -35,7 +35,7 @@ pub use commerce::{
 };
 pub use commerce::{CustomerContext, Link, OrderRefusal};
 pub use delivery::NodeDelivery;
-pub use email::{InboundOutcome, InboundRefusal};
+pub use email::{EmailServer, EmailSettingsView, InboundOutcome, InboundRefusal};
 pub use events::{EVENT_TYPES, OutboundEvent};
 pub use visitor::{JoinRequest, ShopperSession};
 
@@ -67,6 +67,8 @@ pub struct Shared {
     webhooks: crate::webhooks::Webhooks,
     /// The SMTP relay, when the server has one (no email is sent without it).
     mailer: Option<Arc<dyn crate::mailer::Transport>>,
+    /// Wakes the email outbox when a row due now is queued (see `email::outbox`).
+    mail_wake: Arc<tokio::sync::Notify>,
     /// Outbound events on their way to the site's endpoints (see `events`).
     events: events::Events,
     settings: Arc<Settings>,
@@ -117,6 +119,7 @@ impl ChatService {
             caches: parts.caches,
             webhooks: parts.webhooks,
             mailer: parts.mailer,
+            mail_wake: Arc::default(),
             jwt: parts.jwt,
             shutdown: parts.shutdown,
             routing: Arc::default(),

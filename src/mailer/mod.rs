@@ -4,6 +4,7 @@
 //! speaks the protocols.
 
 pub mod imap;
+pub mod smtp;
 
 pub use imap::{Inbox, InboxVerdict};
 

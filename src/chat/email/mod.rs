@@ -3,10 +3,14 @@
 //! it durably, and what a shopper's reply becomes when it comes back.
 
 mod codes;
+mod common;
 mod compose;
 mod inbound;
+mod outbox;
 mod reply;
+mod settings;
 mod team;
 mod transcript;
 
 pub use inbound::{InboundOutcome, InboundRefusal};
+pub use settings::{EmailServer, EmailSettingsView};

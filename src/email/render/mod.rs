@@ -3,6 +3,8 @@
 //! characters it was typed with). One file per kind; [`Body`] is the shared layout so every
 //! email looks alike and no kind writes HTML by hand.
 
+pub mod reply;
+
 /// Text and HTML built side by side from the same blocks.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Body {

@@ -1,7 +1,7 @@
 //! Key names, in one place so the Rust side and the Lua scripts (which build the same names
 //! from a base passed as `KEYS[1]`) cannot drift apart unnoticed.
 //!
-//! Three groups, each under its own Redis Cluster hash tag (the part in braces) so every
+//! Four groups, each under its own Redis Cluster hash tag (the part in braces) so every
 //! script touches keys of one slot only:
 //!
 //! - `{prefix}{dir}:…` — the directory shared by all sites: sites, accounts, memberships,
@@ -9,7 +9,23 @@
 //!   owner stays" single-script checks.
 //! - `{prefix}{site_…}:…` — everything that belongs to one site: visitors, conversations,
 //!   messages, notes, rules, funnels, settings, articles, canned replies, webhook endpoints
-//!   and their delivery log (`outbound:endpoints`, `outbound:log`).
+//!   and their delivery log (`outbound:endpoints`, `outbound:log`); email settings
+//!   (`email-settings`), the suppression list (`suppressions`: lowercased address → JSON),
+//!   one-time codes (`email-code:ADDRESS`: hash and expiry), each conversation's mail thread
+//!   (`mail-thread:CONVERSATION`: token, emailed seq) and the emails that came back
+//!   (`inbound:CONVERSATION`, a list of JSON records in arrival order).
+//! - `{prefix}{mail}:…` — the email outbox of every site, in one slot because one claim takes
+//!   the due rows of all sites: `row:ID` (a hash: the queued record as JSON `doc`, with
+//!   `site`, `attempts`, `due` and `status` beside it as the fields the scripts change),
+//!   `keys` (`SITE\nKEY` → id: the idempotency index, never deleted), `due` (a sorted set of
+//!   the pending ids by when each may next be claimed: its due time, or its lease's end
+//!   while a node sends it), `count:SITE` and `count:SITE:ADDRESS` (ids by queue time, for
+//!   the hourly limits; entries older than two days are trimmed when a row is queued) and
+//!   `log:SITE` (the delivery log, newest first, trimmed in the script that appends).
+//!   The scripts that change them are in `mail.rs` (see `scripts.rs` for why scripts).
+//! - `{prefix}mail-token:{token}` — a mail thread's token → `SITE CONVERSATION`, written
+//!   before the thread (a crash leaves a pointer to nothing); a token only counts when the
+//!   conversation and its thread, holding the same token, still exist.
 //! - `{prefix}conv-site:{conversation}` and `{prefix}rule-site:{rule}` — tiny immutable
 //!   pointers from an id to its site, for the trait methods that take only that id. They
 //!   are written before the data they point to, so a crash leaves at worst a pointer to
@@ -39,6 +55,16 @@ impl Keys {
     /// Base of a site's keys; scripts append `conv:ID`, `msgs:ID`, `cmids`, …
     pub(super) fn site(&self, site: &SiteId) -> String {
         format!("{}{{{}}}:", self.prefix, site)
+    }
+
+    /// Base of the email outbox's keys (one slot for every site).
+    pub(super) fn mail(&self) -> String {
+        format!("{}{{mail}}:", self.prefix)
+    }
+
+    /// Which conversation a mail thread's token belongs to.
+    pub(super) fn mail_token(&self, token: &str) -> String {
+        format!("{}mail-token:{}", self.prefix, token)
     }
 
     /// Which site a conversation belongs to.

@@ -1,32 +1,155 @@
-//! Email in redis: settings, the outbox, the delivery log, threads, suppressions,
-//! inbound records and one-time codes. (Skeleton: filled in by the email store work.)
-
-#![allow(unused_variables)] // skeleton: every method is still to be written
+//! Email in Redis: the outbox under the `{mail}` hash tag (one claim script takes due rows
+//! of every site), settings, suppressions, codes, threads and inbound records under their
+//! site's tag; see `keys.rs` for the schema and `mail_scripts.rs` for the atomic steps.
 
 use super::RedisStore;
-use crate::domain::{ConversationId, SiteId, Timestamp};
+use super::keys::sub;
+use super::mail_scripts::{CLAIM, ENQUEUE, FINISH, MARK_EMAILED, TAKE_CODE, THREAD};
+use super::values::{corrupt, from_json, pairs, redis_err, to_json};
+use crate::domain::{ConversationId, EmailId, SiteId, Timestamp};
+use crate::email::{
+    EmailLogEntry, EmailOutcome, EmailSettings, EmailStatus, InboundRecord, MailThread,
+    OutboxEmail, Suppression,
+};
 use crate::store::{Mail, StoreError};
+use ::redis::Value;
 use async_trait::async_trait;
+use std::collections::HashMap;
+
+/// Hourly limits look an hour back; counters keep two days and drop the rest.
+const COUNT_HORIZON_MS: i64 = 2 * 24 * 3_600_000;
+/// A code's key outlives its expiry by this much before Redis drops it on its own.
+const CODE_GRACE_MS: i64 = 24 * 3_600_000;
+
+fn status_name(status: EmailStatus) -> &'static str {
+    match status {
+        EmailStatus::Pending => "pending",
+        EmailStatus::Sent => "sent",
+        EmailStatus::Failed => "failed",
+        EmailStatus::Skipped => "skipped",
+    }
+}
+
+/// An outbox row from its hash: the queued record, with the fields the scripts change.
+fn outbox_row(fields: &HashMap<String, String>) -> Result<OutboxEmail, StoreError> {
+    let doc = fields
+        .get("doc")
+        .ok_or_else(|| corrupt("outbox row without doc"))?;
+    let mut row: OutboxEmail = from_json("outbox row", doc)?;
+    let number = |name: &str| {
+        fields
+            .get(name)
+            .and_then(|v| v.parse::<i64>().ok())
+            .ok_or_else(|| corrupt(format!("outbox row without {name}")))
+    };
+    row.attempts = u32::try_from(number("attempts")?).unwrap_or(u32::MAX);
+    row.due_at = Timestamp(number("due")?);
+    let status = fields.get("status").map_or("", String::as_str);
+    row.status = serde_json::from_value(serde_json::Value::String(status.to_owned()))
+        .map_err(|e| corrupt(format!("outbox status: {e}")))?;
+    Ok(row)
+}
+
+impl RedisStore {
+    fn mail_key(&self, name: &str, id: impl std::fmt::Display) -> String {
+        sub(&self.keys.mail(), name, id)
+    }
+
+    fn site_key(&self, site: &SiteId, name: &str, id: impl std::fmt::Display) -> String {
+        sub(&self.keys.site(site), name, id)
+    }
+
+    async fn query<T: ::redis::FromRedisValue>(
+        &self,
+        cmd: &mut ::redis::Cmd,
+        what: &'static str,
+    ) -> Result<T, StoreError> {
+        cmd.query_async(&mut self.conn())
+            .await
+            .map_err(redis_err(what))
+    }
+
+    async fn json_list<T: serde::de::DeserializeOwned>(
+        &self,
+        key: String,
+        last: i64,
+        what: &'static str,
+    ) -> Result<Vec<T>, StoreError> {
+        let rows: Vec<String> = self
+            .query(::redis::cmd("LRANGE").arg(key).arg(0).arg(last), what)
+            .await?;
+        rows.iter().map(|j| from_json(what, j)).collect()
+    }
+
+    /// A thread from its hash, if the conversation and the thread both exist.
+    async fn read_thread(
+        &self,
+        site: &SiteId,
+        conversation: &ConversationId,
+    ) -> Result<Option<MailThread>, StoreError> {
+        let (exists, fields): (bool, HashMap<String, String>) = ::redis::pipe()
+            .cmd("EXISTS")
+            .arg(self.site_key(site, "conv:", conversation))
+            .cmd("HGETALL")
+            .arg(self.site_key(site, "mail-thread:", conversation))
+            .query_async(&mut self.conn())
+            .await
+            .map_err(redis_err("read thread"))?;
+        let (Some(token), true) = (fields.get("token"), exists) else {
+            return Ok(None);
+        };
+        Ok(Some(MailThread {
+            conversation_id: conversation.clone(),
+            site_id: site.clone(),
+            token: token.clone(),
+            emailed_seq: fields.get("seq").and_then(|s| s.parse().ok()).unwrap_or(0),
+        }))
+    }
+}
 
 #[async_trait]
 impl Mail for RedisStore {
-    async fn email_settings(
-        &self,
-        site: &SiteId,
-    ) -> Result<Option<crate::email::EmailSettings>, StoreError> {
-        todo!("email store")
+    async fn email_settings(&self, site: &SiteId) -> Result<Option<EmailSettings>, StoreError> {
+        let json: Option<String> = self
+            .query(
+                ::redis::cmd("GET").arg(self.site_key(site, "email-settings", "")),
+                "email settings",
+            )
+            .await?;
+        json.map(|j| from_json("email settings", &j)).transpose()
     }
 
     async fn put_email_settings(
         &self,
         site: &SiteId,
-        settings: &crate::email::EmailSettings,
+        settings: &EmailSettings,
     ) -> Result<(), StoreError> {
-        todo!("email store")
+        self.query(
+            ::redis::cmd("SET")
+                .arg(self.site_key(site, "email-settings", ""))
+                .arg(to_json(settings)?),
+            "save email settings",
+        )
+        .await
     }
 
-    async fn enqueue_email(&self, email: &crate::email::OutboxEmail) -> Result<bool, StoreError> {
-        todo!("email store")
+    async fn enqueue_email(&self, email: &OutboxEmail) -> Result<bool, StoreError> {
+        let queued: i64 = ENQUEUE
+            .key(self.keys.mail())
+            .arg(email.site_id.as_str())
+            .arg(&email.key)
+            .arg(email.id.as_str())
+            .arg(to_json(email)?)
+            .arg(email.due_at.0)
+            .arg(status_name(email.status))
+            .arg(email.created_at.0)
+            .arg(email.to.to_lowercase())
+            .arg(email.created_at.0.saturating_sub(COUNT_HORIZON_MS))
+            .arg(email.attempts)
+            .invoke_async(&mut self.conn())
+            .await
+            .map_err(redis_err("enqueue email"))?;
+        Ok(queued == 1)
     }
 
     async fn claim_emails(
@@ -34,37 +157,103 @@ impl Mail for RedisStore {
         now: Timestamp,
         lease_until: Timestamp,
         limit: usize,
-    ) -> Result<Vec<crate::email::OutboxEmail>, StoreError> {
-        todo!("email store")
+    ) -> Result<Vec<OutboxEmail>, StoreError> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let reply: Value = CLAIM
+            .key(self.keys.mail())
+            .arg(now.0)
+            .arg(lease_until.0)
+            .arg(limit)
+            .invoke_async(&mut self.conn())
+            .await
+            .map_err(redis_err("claim emails"))?;
+        let Value::Array(items) = reply else {
+            return Ok(Vec::new());
+        };
+        let mut rows = items
+            .iter()
+            .map(|item| outbox_row(&pairs(item)))
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.sort_by(|a, b| (a.due_at, a.id.as_str()).cmp(&(b.due_at, b.id.as_str())));
+        Ok(rows)
     }
 
     async fn finish_email(
         &self,
-        id: &crate::domain::EmailId,
-        entry: &crate::email::EmailLogEntry,
+        id: &EmailId,
+        entry: &EmailLogEntry,
         keep: usize,
     ) -> Result<(), StoreError> {
-        todo!("email store")
+        let (status, next) = match &entry.outcome {
+            EmailOutcome::Sent { .. } => ("sent", 0),
+            EmailOutcome::Retry { next_at } => ("pending", next_at.0),
+            EmailOutcome::Failed => ("failed", 0),
+            EmailOutcome::Skipped => ("skipped", 0),
+        };
+        let done: i64 = FINISH
+            .key(self.keys.mail())
+            .arg(id.as_str())
+            .arg(status)
+            .arg(next)
+            .arg(to_json(entry)?)
+            .arg(keep.max(1))
+            .arg(entry.site_id.as_str())
+            .invoke_async(&mut self.conn())
+            .await
+            .map_err(redis_err("finish email"))?;
+        if done == 0 {
+            return Err(StoreError::NotFound("email"));
+        }
+        Ok(())
     }
 
     async fn email_by_key(
         &self,
         site: &SiteId,
         key: &str,
-    ) -> Result<Option<crate::email::OutboxEmail>, StoreError> {
-        todo!("email store")
+    ) -> Result<Option<OutboxEmail>, StoreError> {
+        let id: Option<String> = self
+            .query(
+                ::redis::cmd("HGET")
+                    .arg(self.mail_key("keys", ""))
+                    .arg(format!("{site}\n{key}")),
+                "email by key",
+            )
+            .await?;
+        let Some(id) = id else { return Ok(None) };
+        let fields: HashMap<String, String> = self
+            .query(
+                ::redis::cmd("HGETALL").arg(self.mail_key("row:", id)),
+                "email by key",
+            )
+            .await?;
+        if fields.is_empty() {
+            return Ok(None);
+        }
+        outbox_row(&fields).map(Some)
     }
 
     async fn email_log(
         &self,
         site: &SiteId,
         limit: usize,
-    ) -> Result<Vec<crate::email::EmailLogEntry>, StoreError> {
-        todo!("email store")
+    ) -> Result<Vec<EmailLogEntry>, StoreError> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let last = i64::try_from(limit).unwrap_or(i64::MAX) - 1;
+        self.json_list(self.mail_key("log:", site), last, "email log")
+            .await
     }
 
     async fn pending_emails(&self) -> Result<u64, StoreError> {
-        todo!("email store")
+        self.query(
+            ::redis::cmd("ZCARD").arg(self.mail_key("due", "")),
+            "pending emails",
+        )
+        .await
     }
 
     async fn emails_since(
@@ -73,7 +262,15 @@ impl Mail for RedisStore {
         to: Option<&str>,
         since: Timestamp,
     ) -> Result<u64, StoreError> {
-        todo!("email store")
+        let key = match to {
+            Some(to) => self.mail_key("count:", format!("{site}:{}", to.to_lowercase())),
+            None => self.mail_key("count:", site),
+        };
+        self.query(
+            ::redis::cmd("ZCOUNT").arg(key).arg(since.0).arg("+inf"),
+            "emails since",
+        )
+        .await
     }
 
     async fn thread(
@@ -81,8 +278,44 @@ impl Mail for RedisStore {
         site: &SiteId,
         conversation: &ConversationId,
         new_token: &str,
-    ) -> Result<crate::email::MailThread, StoreError> {
-        todo!("email store")
+    ) -> Result<MailThread, StoreError> {
+        // The pointer first: a crash after it leaves a token that finds nothing.
+        let pointer = self.keys.mail_token(new_token);
+        let set: Option<String> = self
+            .query(
+                ::redis::cmd("SET")
+                    .arg(&pointer)
+                    .arg(format!("{site} {conversation}"))
+                    .arg("NX"),
+                "thread pointer",
+            )
+            .await?;
+        let reply: Vec<String> = THREAD
+            .key(self.keys.site(site))
+            .arg(conversation.as_str())
+            .arg(new_token)
+            .invoke_async(&mut self.conn())
+            .await
+            .map_err(redis_err("thread"))?;
+        let token = match reply.as_slice() {
+            [ok, token, _] if ok == "ok" => token.clone(),
+            _ => String::new(),
+        };
+        if set.is_some() && token != new_token {
+            let _: i64 = self
+                .query(::redis::cmd("DEL").arg(&pointer), "thread pointer")
+                .await?;
+        }
+        if token.is_empty() {
+            return Err(StoreError::NotFound("conversation"));
+        }
+        let emailed_seq = reply.get(2).and_then(|s| s.parse().ok()).unwrap_or(0);
+        Ok(MailThread {
+            conversation_id: conversation.clone(),
+            site_id: site.clone(),
+            token,
+            emailed_seq,
+        })
     }
 
     async fn mark_emailed(
@@ -90,49 +323,126 @@ impl Mail for RedisStore {
         conversation: &ConversationId,
         seq: u64,
     ) -> Result<(), StoreError> {
-        todo!("email store")
+        let Some(site) = self.site_of(conversation).await? else {
+            return Ok(());
+        };
+        let _: i64 = MARK_EMAILED
+            .key(self.site_key(&site, "mail-thread:", conversation))
+            .arg(seq)
+            .invoke_async(&mut self.conn())
+            .await
+            .map_err(redis_err("mark emailed"))?;
+        Ok(())
     }
 
-    async fn thread_by_token(
-        &self,
-        token: &str,
-    ) -> Result<Option<crate::email::MailThread>, StoreError> {
-        todo!("email store")
+    async fn thread_by_token(&self, token: &str) -> Result<Option<MailThread>, StoreError> {
+        let pointer: Option<String> = self
+            .query(
+                ::redis::cmd("GET").arg(self.keys.mail_token(token)),
+                "thread by token",
+            )
+            .await?;
+        let Some((site, conv)) = pointer.as_deref().and_then(|p| p.split_once(' ')) else {
+            return Ok(None);
+        };
+        let site = SiteId::parse(site).map_err(corrupt)?;
+        let conv = ConversationId::parse(conv).map_err(corrupt)?;
+        Ok(self
+            .read_thread(&site, &conv)
+            .await?
+            .filter(|t| t.token == token))
     }
 
-    async fn suppress(&self, entry: &crate::email::Suppression) -> Result<(), StoreError> {
-        todo!("email store")
+    async fn suppress(&self, entry: &Suppression) -> Result<(), StoreError> {
+        let mut entry = entry.clone();
+        entry.email = entry.email.to_lowercase();
+        self.query(
+            ::redis::cmd("HSET")
+                .arg(self.site_key(&entry.site_id, "suppressions", ""))
+                .arg(&entry.email)
+                .arg(to_json(&entry)?),
+            "suppress",
+        )
+        .await
     }
 
     async fn suppression(
         &self,
         site: &SiteId,
         email: &str,
-    ) -> Result<Option<crate::email::Suppression>, StoreError> {
-        todo!("email store")
+    ) -> Result<Option<Suppression>, StoreError> {
+        let json: Option<String> = self
+            .query(
+                ::redis::cmd("HGET")
+                    .arg(self.site_key(site, "suppressions", ""))
+                    .arg(email.to_lowercase()),
+                "suppression",
+            )
+            .await?;
+        json.map(|j| from_json("suppression", &j)).transpose()
     }
 
     async fn suppressions(
         &self,
         site: &SiteId,
         limit: usize,
-    ) -> Result<Vec<crate::email::Suppression>, StoreError> {
-        todo!("email store")
+    ) -> Result<Vec<Suppression>, StoreError> {
+        let all: HashMap<String, String> = self
+            .query(
+                ::redis::cmd("HGETALL").arg(self.site_key(site, "suppressions", "")),
+                "suppressions",
+            )
+            .await?;
+        let mut list = all
+            .values()
+            .map(|j| from_json::<Suppression>("suppression", j))
+            .collect::<Result<Vec<_>, _>>()?;
+        list.sort_by(|a, b| b.at.cmp(&a.at).then_with(|| a.email.cmp(&b.email)));
+        list.truncate(limit);
+        Ok(list)
     }
 
     async fn unsuppress(&self, site: &SiteId, email: &str) -> Result<bool, StoreError> {
-        todo!("email store")
+        let n: i64 = self
+            .query(
+                ::redis::cmd("HDEL")
+                    .arg(self.site_key(site, "suppressions", ""))
+                    .arg(email.to_lowercase()),
+                "unsuppress",
+            )
+            .await?;
+        Ok(n > 0)
     }
 
-    async fn record_inbound(&self, record: &crate::email::InboundRecord) -> Result<(), StoreError> {
-        todo!("email store")
+    async fn record_inbound(&self, record: &InboundRecord) -> Result<(), StoreError> {
+        let site = self
+            .site_of(&record.conversation_id)
+            .await?
+            .ok_or(StoreError::NotFound("conversation"))?;
+        let _: i64 = self
+            .query(
+                ::redis::cmd("RPUSH")
+                    .arg(self.site_key(&site, "inbound:", &record.conversation_id))
+                    .arg(to_json(record)?),
+                "record inbound",
+            )
+            .await?;
+        Ok(())
     }
 
     async fn inbound_emails(
         &self,
         conversation: &ConversationId,
-    ) -> Result<Vec<crate::email::InboundRecord>, StoreError> {
-        todo!("email store")
+    ) -> Result<Vec<InboundRecord>, StoreError> {
+        let Some(site) = self.site_of(conversation).await? else {
+            return Ok(Vec::new());
+        };
+        self.json_list(
+            self.site_key(&site, "inbound:", conversation),
+            -1,
+            "inbound email",
+        )
+        .await
     }
 
     async fn put_email_code(
@@ -142,7 +452,24 @@ impl Mail for RedisStore {
         code_hash: &str,
         expires: Timestamp,
     ) -> Result<(), StoreError> {
-        todo!("email store")
+        let key = self.site_key(site, "email-code:", email.to_lowercase());
+        let drop_at = expires.0.max(Timestamp::now().0) + CODE_GRACE_MS;
+        ::redis::pipe()
+            .atomic()
+            .cmd("HSET")
+            .arg(&key)
+            .arg("hash")
+            .arg(code_hash)
+            .arg("expires")
+            .arg(expires.0)
+            .ignore()
+            .cmd("PEXPIREAT")
+            .arg(&key)
+            .arg(drop_at)
+            .ignore()
+            .query_async::<()>(&mut self.conn())
+            .await
+            .map_err(redis_err("put email code"))
     }
 
     async fn take_email_code(
@@ -152,6 +479,13 @@ impl Mail for RedisStore {
         code_hash: &str,
         now: Timestamp,
     ) -> Result<bool, StoreError> {
-        todo!("email store")
+        let taken: i64 = TAKE_CODE
+            .key(self.site_key(site, "email-code:", email.to_lowercase()))
+            .arg(code_hash)
+            .arg(now.0)
+            .invoke_async(&mut self.conn())
+            .await
+            .map_err(redis_err("take email code"))?;
+        Ok(taken == 1)
     }
 }

@@ -7,6 +7,10 @@
 //! half-way keeps what it already wrote (Redis has no rollback), so each one checks
 //! everything first and writes last, and the command that could fail on bad data (`XADD`
 //! with an id below the stream's top) runs before the counters move.
+//!
+//! The email area's scripts (queue a row once per key, claim due rows with a lease, finish
+//! an attempt with its log entry, get-or-create a thread, raise its emailed seq, take a
+//! one-time code) are in `mail_scripts.rs`.
 
 use super::commerce_scripts::CommerceScripts;
 use ::redis::Script;
