@@ -219,6 +219,9 @@ async fn poll_once(
     config: &ImapConfig,
     inbox: &dyn Inbox,
 ) -> Result<(), ImapError> {
+    // NOOP is how a client asks for new mail: without it a server may answer the search
+    // from the state it had at SELECT until its own next sync.
+    session.noop().await?;
     while session.unsolicited_responses.try_recv().is_ok() {}
     let mut uids: Vec<u32> = session.uid_search("UNSEEN").await?.into_iter().collect();
     uids.sort_unstable();

@@ -463,6 +463,12 @@ async fn replies_in_the_mailbox_are_polled_in_once_and_marked_seen() {
         imap.seen_count() == 3
     })
     .await;
+    // So is one over the size bound, whose body is never fetched.
+    imap.deliver(&t.reply(&"too long ".repeat(MAX_MAIL / 8)));
+    eventually("the oversized mail is seen", || async {
+        imap.seen_count() == 4
+    })
+    .await;
     assert_eq!(t.shopper_lines().await, lines);
     t.app.stop().await;
 }
