@@ -522,3 +522,29 @@ async fn the_poller_speaks_starttls() {
 async fn the_poller_speaks_implicit_tls() {
     polled_over(MailTls::Tls).await;
 }
+
+#[tokio::test]
+async fn a_reply_to_a_closed_conversation_reopens_it_like_a_widget_message() {
+    let t = threaded(None).await;
+    let mut agent = t.agent().await;
+    agent.until_named("routed", |f| f["type"] == "routed").await;
+    agent
+        .send(json!({ "type": "close", "conversation_id": t.conversation, "ref": "c" }))
+        .await;
+    let ok = agent.until(|f| f["ref"] == "c").await;
+    assert_eq!(ok["type"], "ok", "{ok}");
+    assert_eq!(
+        t.deliver(t.reply("One more question: gift wrap?")).await,
+        "appended"
+    );
+    let live = heard(&mut agent, "One more question: gift wrap?").await;
+    assert_eq!(live["message"]["conversation_id"], t.conversation.as_str());
+    let conversation = &t.transcript().await["conversation"];
+    // Reopened and back with the agent who had it, as a widget message would.
+    assert_eq!(conversation["state"], "assigned", "{conversation}");
+    assert_eq!(
+        conversation["agent"], conversation["last_agent"],
+        "{conversation}"
+    );
+    t.app.stop().await;
+}
