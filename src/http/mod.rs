@@ -12,6 +12,7 @@ mod conversations_api;
 mod dashboard;
 mod demo;
 mod docs;
+mod email_api;
 mod error;
 mod health;
 mod json;
@@ -49,6 +50,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(demo::routes)
         .configure(dashboard::routes)
         .configure(shop_hooks::routes)
+        .configure(email_api::public_routes)
         .service(
             web::scope("/api/v1")
                 // Answers carry tokens and shoppers' data: never cached by a browser or a
@@ -67,6 +69,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(team_api::routes)
                 .configure(reports_api::routes)
                 .configure(outbound_api::routes)
+                .configure(email_api::routes)
                 .configure(commerce_admin::routes)
                 .configure(commerce_api::routes)
                 .configure(mail_inbound::routes)

@@ -3,6 +3,7 @@
 
 use super::commerce_pane_api;
 use super::docs::{ErrorDetail, ErrorResponse};
+use super::email_api;
 use super::library_api;
 use super::mail_inbound;
 use super::{agent_api, assets, auth_routes, conversations_api, health, metrics, rules_api};
@@ -60,13 +61,15 @@ impl Modify for BearerAuth {
         reports_api::site_report, commerce_pane_api::customer,
         outbound_api::list_endpoints, outbound_api::create_endpoint, outbound_api::delete_endpoint,
         outbound_api::test_endpoint, outbound_api::list_deliveries,
+        email_api::get_settings, email_api::put_settings, email_api::delivery_log,
+        email_api::suppressions, email_api::remove_suppression,
         commerce_admin::list_keys, commerce_admin::create_key, commerce_admin::revoke_key,
         commerce_admin::get_settings, commerce_admin::put_settings, commerce_admin::get_order,
         commerce_admin::get_customer, commerce_api::put_customer, commerce_api::put_order,
         commerce_api::put_shipment, commerce_api::import, shop_hooks::shopify, shop_hooks::woocommerce,
         mail_inbound::inbound, mail_inbound::emails,
     ),
-    components(schemas(ErrorResponse, ErrorDetail, crate::store::DeliveryRecord, crate::store::DeliveryOutcome)),
+    components(schemas(ErrorResponse, ErrorDetail, crate::store::DeliveryRecord, crate::store::DeliveryOutcome, crate::email::EmailLogEntry, crate::email::Suppression)),
     modifiers(&BearerAuth)
 )]
 struct ApiDoc;

@@ -35,6 +35,7 @@ mod commerce_woocommerce;
 mod conversations;
 mod demo;
 mod email_in;
+mod email_out;
 mod external_bot;
 mod grace_period;
 mod layering;

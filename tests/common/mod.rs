@@ -12,6 +12,7 @@ pub mod http_peer;
 pub mod imap;
 pub mod redis;
 pub mod seed;
+pub mod smtp;
 pub mod socket;
 
 use std::time::Duration;

@@ -2,9 +2,10 @@
 //! carries the burst. Each agent message owes a row (`reply:{conversation}:{seq}`), due after
 //! the site's delay — short when the shopper has no tab open on any node, longer when one is
 //! open but may not be looked at. When a row comes due, the email carries every agent or bot
-//! message after both what was emailed and what the shopper read in the widget: the first
-//! due row of a burst sends all of it, the others find nothing left and are skipped, and a
-//! message read in the widget is never emailed.
+//! message after both what was emailed and what the shopper read in the widget. A row whose
+//! burst has a later line still owed is skipped (that line's row, due later, carries it), so
+//! one email goes per burst even when several nodes claim its rows at once; a row that
+//! finds nothing left is skipped too, and a message read in the widget is never emailed.
 
 use super::super::{ChatError, ChatService};
 use super::compose::Composition;
@@ -119,6 +120,16 @@ impl ChatService {
             };
             return Ok(Composition::Skip(why.into()));
         };
+        // A later line of the burst owes its own email, due later: that one carries this.
+        if last.seq > row.up_to_seq
+            && let Some(later) = self
+                .store
+                .email_by_key(&conv.site_id, &format!("reply:{}:{}", conv.id, last.seq))
+                .await?
+            && later.status == EmailStatus::Pending
+        {
+            return Ok(Composition::Skip("a later email carries it".into()));
+        }
         let question = messages
             .iter()
             .filter(|m| m.seq < first.seq && m.author.kind == AuthorKind::Shopper)
