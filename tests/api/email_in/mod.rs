@@ -1,10 +1,11 @@
 //! A shopper's email reply comes back into the conversation: through the HTTP endpoint (an
-//! MTA pipe or a provider's webhook) and by IMAP polling of a real Dovecot. Each test starts
-//! with a real conversation: a shopper asks while nobody is online, leaves an email and
-//! goes; the conversation then gets its email thread (the outbound side gives it one when an
-//! agent's answer is emailed; here it is written before the server starts again, as the
-//! seed does), and the test writes the shopper's reply.
-
+//! MTA pipe or a provider's webhook) and by IMAP polling of a real Dovecot. `end_to_end`
+//! runs the whole round trip: the agent's answer is emailed through a real SMTP server and
+//! the test replies to that email. The other tests start from a real conversation (a
+//! shopper asks while nobody is online, leaves an email and goes) whose thread is written
+//! into the store while the server is stopped, as the seed does, so each inbound case is
+//! tested alone.
+mod end_to_end;
 mod http;
 mod imap;
 
