@@ -5,6 +5,7 @@
 //! shopper asks while nobody is online, leaves an email and goes) whose thread is written
 //! into the store while the server is stopped, as the seed does, so each inbound case is
 //! tested alone.
+
 mod end_to_end;
 mod http;
 mod imap;
