@@ -3,6 +3,8 @@
 use super::*;
 use crate::common::imap::ImapServer;
 use shopchat::config::MailTls;
+use shopchat::mailer::imap::ImapConfig;
+use shopchat::mailer::{Inbox, InboxVerdict};
 
 #[tokio::test]
 async fn replies_in_the_mailbox_are_polled_in_once_and_marked_seen() {
@@ -91,4 +93,70 @@ async fn the_poller_speaks_starttls() {
 #[tokio::test]
 async fn the_poller_speaks_implicit_tls() {
     polled_over(MailTls::Tls).await;
+}
+
+/// An inbox that cannot take anything until `open` is set, and keeps what it took.
+#[derive(Default)]
+struct FlakyInbox {
+    open: std::sync::atomic::AtomicBool,
+    tries: AtomicU64,
+    taken: std::sync::Mutex<Vec<Vec<u8>>>,
+}
+
+#[async_trait::async_trait]
+impl Inbox for FlakyInbox {
+    async fn receive(&self, raw: Vec<u8>) -> InboxVerdict {
+        self.tries.fetch_add(1, Ordering::SeqCst);
+        if !self.open.load(Ordering::SeqCst) {
+            return InboxVerdict::Retry;
+        }
+        self.taken.lock().unwrap().push(raw);
+        InboxVerdict::Done
+    }
+}
+
+#[tokio::test]
+async fn a_message_the_inbox_cannot_take_now_stays_unseen_and_comes_again() {
+    let imap = ImapServer::start().await;
+    let inbox = Arc::new(FlakyInbox::default());
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let poller = shopchat::mailer::imap::spawn(
+        ImapConfig {
+            server: MailServer {
+                host: "127.0.0.1".into(),
+                port: imap.port(),
+                tls: MailTls::None,
+                user: Some(IMAP_USER.into()),
+                password: Some(IMAP_PASSWORD.into()),
+                ca_file: None,
+            },
+            mailbox: "INBOX".into(),
+            poll: Duration::from_millis(50),
+            max_bytes: MAX_MAIL,
+        },
+        inbox.clone(),
+        shutdown.clone(),
+    );
+    let raw = mail(CONTACT, "To: help@shop.example\nSubject: hi", "Hello");
+    imap.deliver(&raw);
+    // Offered again and again while the inbox refuses it for now, and never marked seen.
+    eventually("the mail is offered three times", || async {
+        inbox.tries.load(Ordering::SeqCst) >= 3
+    })
+    .await;
+    assert_eq!(imap.seen_count(), 0);
+    inbox.open.store(true, Ordering::SeqCst);
+    eventually("the mail is taken and marked seen", || async {
+        imap.seen_count() == 1
+    })
+    .await;
+    let taken = inbox.taken.lock().unwrap().clone();
+    assert_eq!(taken.len(), 1);
+    assert_eq!(taken[0], raw, "the bytes as delivered");
+    // It stops at shutdown.
+    shutdown.cancel();
+    tokio::time::timeout(DEADLINE, poller)
+        .await
+        .expect("the poller stops at shutdown")
+        .unwrap();
 }
