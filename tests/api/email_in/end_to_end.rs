@@ -5,9 +5,7 @@
 //! quote.
 
 use super::*;
-use crate::commerce_shopify::metric;
 use crate::common::imap::ImapServer;
-use crate::common::redis::{RedisServer, unique_prefix};
 use crate::common::smtp::{Received, SmtpServer};
 use shopchat::config::MailTls;
 
