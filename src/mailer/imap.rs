@@ -24,6 +24,33 @@ pub const PER_POLL: usize = 50;
 const MAX_BACKOFF: Duration = Duration::from_secs(300);
 /// Longest a connection, login or one poll may take before the connection is dropped.
 const STEP_TIMEOUT: Duration = Duration::from_secs(60);
+/// Fetches of one message that failed on the protocol (a response the client cannot parse)
+/// before it is marked seen unread, so one odd message cannot stall the mailbox for ever.
+const MAX_FETCH_FAILURES: u32 = 3;
+
+/// Messages whose fetch failed on the protocol, by UID, with the mailbox's UIDVALIDITY they
+/// belong to (a new UIDVALIDITY makes them meaningless).
+#[derive(Default)]
+struct Troubled {
+    uid_validity: Option<u32>,
+    failures: std::collections::HashMap<u32, u32>,
+}
+
+impl Troubled {
+    /// Keeps the counts only for the same UIDVALIDITY.
+    fn selected(&mut self, uid_validity: Option<u32>) {
+        if self.uid_validity != uid_validity {
+            self.failures.clear();
+            self.uid_validity = uid_validity;
+        }
+    }
+
+    fn given_up(&self, uid: u32) -> bool {
+        self.failures
+            .get(&uid)
+            .is_some_and(|n| *n >= MAX_FETCH_FAILURES)
+    }
+}
 
 /// What became of a message handed to an [`Inbox`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,10 +113,11 @@ pub fn spawn(
 
 async fn run(config: ImapConfig, inbox: Arc<dyn Inbox>, shutdown: CancellationToken) {
     let mut backoff = config.poll.min(Duration::from_secs(1));
+    let mut troubled = Troubled::default();
     loop {
         let ended = tokio::select! {
             () = shutdown.cancelled() => return,
-            ended = connected(&config, &*inbox, &shutdown, &mut backoff) => ended,
+            ended = connected(&config, &*inbox, &shutdown, &mut backoff, &mut troubled) => ended,
         };
         match ended {
             Ok(()) => return,
@@ -118,18 +146,20 @@ async fn connected(
     inbox: &dyn Inbox,
     shutdown: &CancellationToken,
     backoff: &mut Duration,
+    troubled: &mut Troubled,
 ) -> Result<(), ImapError> {
     let mut session = step(login(&config.server)).await?;
-    step(async {
+    let mailbox = step(async {
         session
             .select(&config.mailbox)
             .await
             .map_err(ImapError::from)
     })
     .await?;
+    troubled.selected(mailbox.uid_validity);
     *backoff = config.poll.min(Duration::from_secs(1));
     loop {
-        step(poll_once(&mut session, config, inbox)).await?;
+        step(poll_once(&mut session, config, inbox, troubled)).await?;
         tokio::select! {
             () = shutdown.cancelled() => {
                 let _ = tokio::time::timeout(Duration::from_secs(2), session.logout()).await;
@@ -218,6 +248,7 @@ async fn poll_once(
     session: &mut Session<Conn>,
     config: &ImapConfig,
     inbox: &dyn Inbox,
+    troubled: &mut Troubled,
 ) -> Result<(), ImapError> {
     // NOOP is how a client asks for new mail: without it a server may answer the search
     // from the state it had at SELECT until its own next sync.
@@ -253,12 +284,32 @@ async fn poll_once(
                 "inbound mail over the size limit marked seen unread"
             );
             InboxVerdict::Done
+        } else if troubled.given_up(uid) {
+            tracing::warn!(
+                uid,
+                "inbound mail the client cannot fetch marked seen unread"
+            );
+            InboxVerdict::Done
         } else {
-            match fetch_body(session, uid).await? {
-                Some(raw) => inbox.receive(raw).await,
-                None => InboxVerdict::Done,
+            match fetch_body(session, uid).await {
+                Ok(Some(raw)) => inbox.receive(raw).await,
+                Ok(None) => InboxVerdict::Done,
+                Err(e) => {
+                    // Counted only when the server answered something unreadable, never for
+                    // a dropped connection: a reply is not given up because the network was.
+                    if let ImapError::Imap(
+                        async_imap::error::Error::Parse(_)
+                        | async_imap::error::Error::Bad(_)
+                        | async_imap::error::Error::No(_),
+                    ) = &e
+                    {
+                        *troubled.failures.entry(uid).or_default() += 1;
+                    }
+                    return Err(e);
+                }
             }
         };
+        troubled.failures.remove(&uid);
         if verdict == InboxVerdict::Done {
             let mut stored = session
                 .uid_store(uid.to_string(), "+FLAGS.SILENT (\\Seen)")

@@ -374,14 +374,18 @@ impl Inbox for ChatService {
     async fn receive(&self, raw: Vec<u8>) -> InboxVerdict {
         match self.receive_email(&raw).await {
             Ok(_) => InboxVerdict::Done,
-            Err(ChatError::Store(StoreError::Conflict(_) | StoreError::NotFound(_))) => {
-                InboxVerdict::Done
-            }
-            Err(ChatError::Store(e)) => {
+            // The store may take it later: left in the mailbox for the next poll.
+            Err(ChatError::Store(
+                e @ (StoreError::Unavailable { .. } | StoreError::Internal { .. }),
+            )) => {
                 tracing::warn!(error = %e, "inbound mail kept for the next poll");
                 InboxVerdict::Retry
             }
-            Err(_) => InboxVerdict::Done,
+            // Nothing trying again would change.
+            Err(e) => {
+                tracing::warn!(error = %e, "inbound mail could not be taken");
+                InboxVerdict::Done
+            }
         }
     }
 }
