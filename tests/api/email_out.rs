@@ -345,10 +345,33 @@ async fn starttls_with_a_private_ca_and_a_login_delivers_a_dkim_signed_email() {
         });
     })
     .await;
+    // The shop's name goes into From and Subject: a line break in it adds no header.
+    let renamed = app
+        .patch(
+            &app.site_path(""),
+            &owner,
+            json!({ "name": "Shop\r\nBcc: evil@x.example" }),
+        )
+        .await;
+    assert_eq!(renamed.status(), 200);
     let left = shopper_who_left(&app, &owner, "Secure?").await;
     app.agent_says(&owner, &left.conversation, "Over TLS.")
         .await;
     let mail = smtp.wait_for_mail(|_| true, MAIL_WAIT).await;
+    let head = mail.head().to_ascii_lowercase();
+    assert!(!head.lines().any(|l| l.starts_with("bcc:")), "{head}");
+    assert_eq!(head.lines().filter(|l| l.starts_with("from:")).count(), 1);
+    assert_eq!(
+        head.lines().filter(|l| l.starts_with("subject:")).count(),
+        1
+    );
+    assert_eq!(mail.from().1, "help@shop.example");
+    assert!(
+        mail.subject().contains("Bcc: evil@x.example"),
+        "{}",
+        mail.subject()
+    );
+    assert!(!mail.subject().contains('\n'));
     let dkim = mail.header("DKIM-Signature").expect("a DKIM signature");
     let tags: Vec<String> = dkim.split(';').map(|t| t.trim().to_owned()).collect();
     assert!(tags.contains(&"d=shop.example".into()), "{dkim}");
