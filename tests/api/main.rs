@@ -35,6 +35,7 @@ mod commerce_woocommerce;
 mod conversations;
 mod demo;
 mod email_out;
+mod email_settings;
 mod external_bot;
 mod grace_period;
 mod layering;
