@@ -79,6 +79,7 @@ async fn every_site_route_refuses_an_agent_of_another_site() {
         ("{key_id}", "key_0000000000000000".to_owned()),
         ("{order_id}", "order-4711".to_owned()),
         ("{customer_id}", "customer-4711".to_owned()),
+        ("{email}", "kari@example.no".to_owned()),
     ];
 
     let doc: Value = app

@@ -36,6 +36,7 @@ mod conversations;
 mod demo;
 mod email_in;
 mod email_out;
+mod email_settings;
 mod external_bot;
 mod grace_period;
 mod layering;
