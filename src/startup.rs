@@ -175,6 +175,19 @@ impl Application {
         chat.start_presence();
         chat.start_idle_sweep();
         chat.start_outbox();
+        // Shoppers' email replies from the shop's mailbox, when one is configured.
+        if let Some(server) = settings.mail.imap.clone() {
+            crate::mailer::imap::spawn(
+                crate::mailer::imap::ImapConfig {
+                    server,
+                    mailbox: settings.mail.imap_mailbox.clone(),
+                    poll: settings.mail.imap_poll,
+                    max_bytes: settings.mail.max_inbound_bytes,
+                },
+                Arc::new(chat.clone()),
+                shutdown.clone(),
+            );
+        }
         // One argon2 hash, off the request path: see `dummy_hash`.
         tokio::task::spawn_blocking(crate::http::auth_routes::dummy_hash);
         let data = web::Data::new(state);

@@ -37,7 +37,7 @@ pub use commerce::{CustomerContext, Link, OrderRefusal};
 pub use delivery::NodeDelivery;
 pub use email::{
     CODE_MINUTES, CodeRefusal, EMAIL_REQUESTS_PER_ADDR_PER_MIN, EmailRefused, EmailServer,
-    EmailSettingsView,
+    EmailSettingsView, InboundOutcome, InboundRefusal,
 };
 pub use events::{EVENT_TYPES, OutboundEvent};
 pub use visitor::{JoinRequest, ShopperSession};

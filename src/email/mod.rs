@@ -5,6 +5,7 @@
 //! `chat::email`.
 
 pub mod compose;
+pub mod inbound;
 pub mod records;
 pub mod render;
 pub mod settings;

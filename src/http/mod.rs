@@ -17,6 +17,7 @@ mod error;
 mod health;
 mod json;
 mod library_api;
+mod mail_inbound;
 mod metrics;
 pub mod openapi;
 mod outbound_api;
@@ -71,6 +72,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(email_api::routes)
                 .configure(commerce_admin::routes)
                 .configure(commerce_api::routes)
+                .configure(mail_inbound::routes)
                 .default_service(web::to(|| async { ApiError::not_found("route") })),
         );
 }

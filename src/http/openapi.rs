@@ -5,6 +5,7 @@ use super::commerce_pane_api;
 use super::docs::{ErrorDetail, ErrorResponse};
 use super::email_api;
 use super::library_api;
+use super::mail_inbound;
 use super::{agent_api, assets, auth_routes, conversations_api, health, metrics, rules_api};
 use super::{commerce_admin, commerce_api, outbound_api, reports_api, shop_hooks, team_api};
 use actix_web::{HttpResponse, web};
@@ -66,6 +67,7 @@ impl Modify for BearerAuth {
         commerce_admin::get_settings, commerce_admin::put_settings, commerce_admin::get_order,
         commerce_admin::get_customer, commerce_api::put_customer, commerce_api::put_order,
         commerce_api::put_shipment, commerce_api::import, shop_hooks::shopify, shop_hooks::woocommerce,
+        mail_inbound::inbound, mail_inbound::emails,
     ),
     components(schemas(ErrorResponse, ErrorDetail, crate::store::DeliveryRecord, crate::store::DeliveryOutcome, crate::email::EmailLogEntry, crate::email::Suppression)),
     modifiers(&BearerAuth)

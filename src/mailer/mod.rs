@@ -3,7 +3,10 @@
 //! application decides what to send and what an arriving mail means; this module only
 //! speaks the protocols.
 
+pub mod imap;
 pub mod smtp;
+
+pub use imap::{Inbox, InboxVerdict};
 
 use crate::email::Composed;
 use async_trait::async_trait;

@@ -9,6 +9,7 @@
 
 pub mod app;
 pub mod http_peer;
+pub mod imap;
 pub mod redis;
 pub mod seed;
 pub mod smtp;

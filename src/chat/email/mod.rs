@@ -6,6 +6,7 @@ mod codes;
 mod common;
 mod compose;
 mod envelope;
+mod inbound;
 mod outbox;
 mod owed;
 mod reply;
@@ -15,10 +16,11 @@ mod transcript;
 
 pub use codes::{CODE_MINUTES, CodeRefusal};
 pub use common::EmailRefused;
+pub use inbound::{InboundOutcome, InboundRefusal};
+pub use settings::{EmailServer, EmailSettingsView};
+pub(crate) use transcript::parse_email;
 
 /// Emails (transcripts, codes) one client address may ask for per minute: enough for a
 /// shopper who mistyped an address, too few to use the shop's relay against strangers (the
 /// per-recipient and per-site hourly limits bound the rest).
 pub const EMAIL_REQUESTS_PER_ADDR_PER_MIN: u32 = 5;
-pub use settings::{EmailServer, EmailSettingsView};
-pub(crate) use transcript::parse_email;

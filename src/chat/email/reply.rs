@@ -132,8 +132,7 @@ impl ChatService {
         }
         let question = messages
             .iter()
-            .filter(|m| m.seq < first.seq && m.author.kind == AuthorKind::Shopper)
-            .next_back()
+            .rfind(|m| m.seq < first.seq && m.author.kind == AuthorKind::Shopper)
             .map(|m| line(m, true));
         let settings = self.site_email_settings(&conv.site_id).await?;
         let from = self.site_from(&conv.site_id, &settings).await?;

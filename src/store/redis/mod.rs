@@ -77,6 +77,7 @@ mod directory;
 mod keys;
 mod library;
 mod mail;
+mod mail_records;
 mod mail_scripts;
 mod outbound;
 mod rules;

@@ -363,17 +363,7 @@ impl Mail for SqliteStore {
     ) -> Result<(), StoreError> {
         let (site, email, hash) = (site.to_string(), email.to_lowercase(), code_hash.to_owned());
         self.writer
-            .run(move |c| {
-                c.execute(
-                    "INSERT INTO email_codes (site_id, email, code_hash, expires)
-                     VALUES (?1, ?2, ?3, ?4)
-                     ON CONFLICT (site_id, email) DO UPDATE
-                     SET code_hash = excluded.code_hash, expires = excluded.expires",
-                    params![site, email, hash, expires.0],
-                )
-                .map_err(db("put email code"))?;
-                Ok(())
-            })
+            .run(move |c| mail_sql::put_code(c, &site, &email, &hash, expires))
             .await
     }
 
@@ -386,23 +376,7 @@ impl Mail for SqliteStore {
     ) -> Result<bool, StoreError> {
         let (site, email, hash) = (site.to_string(), email.to_lowercase(), code_hash.to_owned());
         self.writer
-            .run(move |c| {
-                // Only a matching, unexpired code is taken; an expired one is dropped too,
-                // so it never lingers.
-                let taken = c
-                    .execute(
-                        "DELETE FROM email_codes WHERE site_id = ?1 AND email = ?2
-                         AND code_hash = ?3 AND expires > ?4",
-                        params![site, email, hash, now.0],
-                    )
-                    .map_err(db("take email code"))?;
-                c.execute(
-                    "DELETE FROM email_codes WHERE site_id = ?1 AND email = ?2 AND expires <= ?3",
-                    params![site, email, now.0],
-                )
-                .map_err(db("drop expired code"))?;
-                Ok(taken > 0)
-            })
+            .run(move |c| mail_sql::take_code(c, &site, &email, &hash, now))
             .await
     }
 }

@@ -306,3 +306,45 @@ pub(super) fn thread_where(
     })
     .transpose()
 }
+
+/// Stores a code's hash for a site and address, replacing an earlier one.
+pub(super) fn put_code(
+    c: &Connection,
+    site: &str,
+    email: &str,
+    hash: &str,
+    expires: Timestamp,
+) -> Result<(), StoreError> {
+    c.execute(
+        "INSERT INTO email_codes (site_id, email, code_hash, expires) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (site_id, email) DO UPDATE
+         SET code_hash = excluded.code_hash, expires = excluded.expires",
+        params![site, email, hash, expires.0],
+    )
+    .map_err(db("put email code"))?;
+    Ok(())
+}
+
+/// Takes a matching, unexpired code (it is gone after); an expired one is dropped too, so it
+/// never lingers.
+pub(super) fn take_code(
+    c: &Connection,
+    site: &str,
+    email: &str,
+    hash: &str,
+    now: Timestamp,
+) -> Result<bool, StoreError> {
+    let taken = c
+        .execute(
+            "DELETE FROM email_codes WHERE site_id = ?1 AND email = ?2
+             AND code_hash = ?3 AND expires > ?4",
+            params![site, email, hash, now.0],
+        )
+        .map_err(db("take email code"))?;
+    c.execute(
+        "DELETE FROM email_codes WHERE site_id = ?1 AND email = ?2 AND expires <= ?3",
+        params![site, email, now.0],
+    )
+    .map_err(db("drop expired code"))?;
+    Ok(taken > 0)
+}

@@ -10,6 +10,7 @@ mod conversations;
 mod directory;
 mod library;
 mod mail;
+mod mail_records;
 mod outbound;
 mod redis;
 mod rules;
