@@ -177,3 +177,123 @@ async fn a_code_by_email_shows_the_order_placed_with_that_address() {
     browser.close().await;
     chat.stop().await;
 }
+
+/// A shopper's reply by email, as a mail program sends it: to the thread's plus-address,
+/// from `from`, quoting what it answers.
+fn reply_mail(from: &str, token: &str, text: &str) -> String {
+    format!(
+        "From: Kari <{from}>\r\nTo: reply+{token}@mail.example\r\nSubject: Re: Your conversation\r\n\
+         Message-ID: <reply-{token}@example.no>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\r\n{text}\r\n\r\n\
+         On Tue, 1 Dec 2026 at 10:00, Browser shop <chat@mail.example> wrote:\r\n\
+         > Here is your conversation with Browser shop.\r\n"
+    )
+}
+
+#[tokio::test]
+async fn an_agent_sees_a_reply_that_came_by_email_with_its_sender_and_the_whole_email() {
+    let smtp = SmtpServer::start();
+    let shop = ShopServer::start().await;
+    let port = smtp.port;
+    let secret = "inbound-secret-0123456789-abcdef";
+    let chat = spawn_seeded(&SeedPlan::shop("Browser shop", &[shop.origin()]), |s| {
+        s.mail.smtp = Some(MailServer {
+            host: "127.0.0.1".into(),
+            port,
+            tls: MailTls::None,
+            user: None,
+            password: None,
+            ca_file: None,
+        });
+        s.mail.from = Some("chat@mail.example".into());
+        s.mail.reply_address = Some("reply@mail.example".into());
+        s.mail.outbox_poll = Duration::from_millis(100);
+        s.mail.inbound_secret = Some(secret.into());
+    })
+    .await
+    .with_deadline(DEADLINE);
+
+    // A shopper asks, leaves an address by asking for the transcript (which threads it).
+    let mut shopper = chat.shopper_from(&shop.origin()).await;
+    shopper.hello(json!({})).await;
+    shopper
+        .send(
+            json!({ "type": "message", "client_msg_id": "q", "text": "Is the jacket waterproof?" }),
+        )
+        .await;
+    let ack = shopper.until(|f| f["type"] == "ack").await;
+    let conversation = ack["conversation_id"].as_str().unwrap().to_owned();
+    shopper
+        .send(json!({ "type": "transcript", "email": "kari@example.no" }))
+        .await;
+    shopper.until(|f| f["type"] == "emailed").await;
+    let mail = smtp.wait_for_mail(|_| true, MAIL_WAIT).await;
+    let reply_to = mail.header("Reply-To").unwrap();
+    let token = reply_to
+        .trim_start_matches("reply+")
+        .split('@')
+        .next()
+        .unwrap()
+        .to_owned();
+
+    let browser = Browser::start(1280).await;
+    crate::dashboard::log_in(&browser, &chat).await;
+    browser
+        .goto(&chat.url(&format!("/agent/#/inbox/{conversation}")))
+        .await;
+    crate::dashboard::text_containing(&browser, "[data-role=transcript] .msg", "waterproof").await;
+
+    // Someone answers from another address: the agent sees it live, marked and flagged.
+    let posted = chat
+        .http
+        .post(chat.url("/api/v1/mail/inbound"))
+        .bearer_auth(secret)
+        .header("Content-Type", "message/rfc822")
+        .body(reply_mail(
+            "kari.other@example.com",
+            &token,
+            "Thanks! Is it in size M too?",
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(posted.status(), 202);
+    let shown = crate::dashboard::text_containing(
+        &browser,
+        "[data-role=transcript] .msg[data-via=email]",
+        "size M",
+    )
+    .await;
+    assert!(
+        shown.contains("by email from kari.other@example.com"),
+        "{shown}"
+    );
+    let text = browser
+        .js("return document.querySelector('.msg[data-via=email] > .text').textContent;")
+        .await;
+    assert_eq!(text, "Thanks! Is it in size M too?", "the quote is cut");
+    let flag = crate::dashboard::text_containing(
+        &browser,
+        "[data-role=other-sender]",
+        "not the contact address",
+    )
+    .await;
+    assert!(flag.contains("kari.other@example.com"), "{flag}");
+    browser
+        .js("document.querySelector('[data-role=email-original]').open = true;")
+        .await;
+    let original = browser
+        .js("return document.querySelector('[data-role=email-original] pre').textContent;")
+        .await;
+    assert!(
+        original
+            .as_str()
+            .unwrap()
+            .contains("> Here is your conversation"),
+        "{original}"
+    );
+    browser.screenshot("email-dashboard-reply-1280").await;
+    assert!(browser.errors().await.is_empty());
+    browser.close().await;
+    chat.stop().await;
+}
