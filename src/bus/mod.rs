@@ -81,6 +81,8 @@ pub enum SiteData {
     Knowledge,
     /// Chat settings.
     ChatSettings,
+    /// Email settings (read on every agent message to a shopper with an address).
+    EmailSettings,
 }
 
 /// Something to deliver to live sockets, wherever they are connected.

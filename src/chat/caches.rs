@@ -114,6 +114,8 @@ pub struct Caches {
     pub(super) kb: SiteCache<KnowledgeBase>,
     /// Each site's chat settings.
     pub(super) settings: SiteCache<ChatSettings>,
+    /// Each site's email settings (see `email::common`).
+    pub(super) email: SiteCache<crate::email::EmailSettings>,
 }
 
 impl Caches {
@@ -124,6 +126,7 @@ impl Caches {
                 SiteData::Rules => self.rules.invalidate(site),
                 SiteData::Knowledge => self.kb.invalidate(site),
                 SiteData::ChatSettings => self.settings.invalidate(site),
+                SiteData::EmailSettings => self.email.invalidate(site),
             }
         }
     }

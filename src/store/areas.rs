@@ -455,7 +455,8 @@ pub trait Mail: Send + Sync + 'static {
     /// Queues an email unless its site already has one with the same key (whatever its
     /// status): `true` if queued, `false` if the key was taken.
     async fn enqueue_email(&self, email: &crate::email::OutboxEmail) -> Result<bool, StoreError>;
-    /// Up to `limit` pending emails due by `now` (oldest due first) that no node holds, each
+    /// Up to `limit` pending emails due by `now` (oldest due first; rows whose leases ran out
+    /// come back in no promised order) that no node holds, each
     /// leased until `lease_until` in the same atomic step, with `attempts` counted up: a node
     /// that dies while sending lets the lease run out and another node (or itself after a
     /// restart) takes the row again.
@@ -488,8 +489,9 @@ pub trait Mail: Send + Sync + 'static {
     ) -> Result<Vec<crate::email::EmailLogEntry>, StoreError>;
     /// Pending rows in the whole outbox (for `/metrics`).
     async fn pending_emails(&self) -> Result<u64, StoreError>;
-    /// Emails of the site (`to: None`) or to one address queued at or after `since`, for the
-    /// per-site and per-recipient hourly limits.
+    /// Emails of the site (`to: None`) or to one address queued at or after `since` and not
+    /// skipped (an email that was never sent does not use up a limit), for the per-site and
+    /// per-recipient hourly limits.
     async fn emails_since(
         &self,
         site: &SiteId,

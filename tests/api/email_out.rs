@@ -48,7 +48,7 @@ async fn email_app_with(smtp: &SmtpServer, tweak: impl FnOnce(&mut Settings)) ->
         .put(
             &app.site_path("/email"),
             &owner,
-            json!({ "reply_delay_secs": 5, "from_address": "help@shop.example" }),
+            json!({ "reply_delay_secs": 5, "unread_delay_secs": 30, "from_address": "help@shop.example" }),
         )
         .await;
     assert_eq!(saved.status(), 200, "{:?}", saved.text().await);
@@ -97,7 +97,16 @@ async fn shopper_who_left(app: &TestApp, owner: &str, question: &str) -> Left {
 
 /// The site's delivery log once `done` holds for it.
 async fn log_until(app: &TestApp, owner: &str, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
-    let until = std::time::Instant::now() + MAIL_WAIT;
+    log_until_within(app, owner, MAIL_WAIT, done).await
+}
+
+async fn log_until_within(
+    app: &TestApp,
+    owner: &str,
+    wait: Duration,
+    done: impl Fn(&[Value]) -> bool,
+) -> Vec<Value> {
+    let until = std::time::Instant::now() + wait;
     loop {
         let log = app.get_json(&app.site_path("/email/log"), owner).await;
         let entries = log["entries"].as_array().cloned().unwrap_or_default();
@@ -222,6 +231,42 @@ async fn what_the_shopper_read_in_the_widget_is_not_emailed() {
     back.send(json!({ "type": "read", "conversation_id": left.conversation, "seq": seq }))
         .await;
     let log = log_until(&app, &owner, |e| !e.is_empty()).await;
+    assert_eq!(outcomes(&log), vec!["skipped"]);
+    assert_eq!(log[0]["detail"], "read in the widget");
+    assert!(smtp.messages().is_empty());
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_connected_shopper_who_reads_in_time_gets_no_email() {
+    let smtp = SmtpServer::start();
+    let (app, owner) = email_app(&smtp).await;
+    let mut shopper = app.shopper().await;
+    shopper.hello(json!({})).await;
+    shopper
+        .send(json!({ "type": "message", "client_msg_id": "q", "text": "Sizes?" }))
+        .await;
+    let status = shopper
+        .until(|f| f["type"] == "status" && f["nobody_online"] == true)
+        .await;
+    let conversation = status["conversation_id"].as_str().unwrap().to_owned();
+    shopper
+        .send(json!({ "type": "contact", "email": "kari@example.no" }))
+        .await;
+    shopper
+        .until(|f| f["type"] == "message" && f["text"].as_str().unwrap_or("").contains("kari@"))
+        .await;
+    // The tab stays open: the answer is owed only if still unread after `unread_delay_secs`
+    // (30 s, the shortest allowed), and the shopper reads it at once.
+    let sent = app.agent_says(&owner, &conversation, "S to XL.").await;
+    let seq = sent["message"]["seq"].as_u64().unwrap();
+    shopper
+        .until(|f| f["type"] == "message" && f["text"] == "S to XL.")
+        .await;
+    shopper
+        .send(json!({ "type": "read", "conversation_id": conversation, "seq": seq }))
+        .await;
+    let log = log_until_within(&app, &owner, Duration::from_secs(60), |e| !e.is_empty()).await;
     assert_eq!(outcomes(&log), vec!["skipped"]);
     assert_eq!(log[0]["detail"], "read in the widget");
     assert!(smtp.messages().is_empty());

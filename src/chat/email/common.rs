@@ -57,12 +57,20 @@ impl ChatService {
         self.mailer.is_some() && self.settings.mail.from.is_some()
     }
 
-    /// The site's email settings (the defaults when an owner never saved any).
+    /// The site's email settings (the defaults when an owner never saved any), through this
+    /// node's cache: every agent message to a shopper with an address reads them.
     pub(crate) async fn site_email_settings(
         &self,
         site: &SiteId,
     ) -> Result<EmailSettings, StoreError> {
-        Ok(self.store.email_settings(site).await?.unwrap_or_default())
+        let cached = self
+            .caches
+            .email
+            .get_or_load(site, || async {
+                Ok(self.store.email_settings(site).await?.unwrap_or_default())
+            })
+            .await?;
+        Ok(EmailSettings::clone(&cached))
     }
 
     /// Queues `row` unless something forbids it (checked before the row is written):

@@ -66,6 +66,8 @@ impl ChatService {
                 message: e.to_string(),
             })?;
         self.store.put_email_settings(site, &settings).await?;
+        self.site_changed(site, &[crate::bus::SiteData::EmailSettings])
+            .await;
         Ok(EmailSettingsView {
             settings,
             server: self.email_server(),

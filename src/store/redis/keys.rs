@@ -16,11 +16,13 @@
 //!   (`inbound:CONVERSATION`, a list of JSON records in arrival order).
 //! - `{prefix}{mail}:…` — the email outbox of every site, in one slot because one claim takes
 //!   the due rows of all sites: `row:ID` (a hash: the queued record as JSON `doc`, with
-//!   `site`, `attempts`, `due` and `status` beside it as the fields the scripts change),
+//!   `site`, `rcpt` (the lowercased recipient), `attempts`, `due` and `status` beside it as
+//!   the fields the scripts read and change),
 //!   `keys` (`SITE\nKEY` → id: the idempotency index, never deleted), `due` (a sorted set of
 //!   the pending ids by when each may next be claimed: its due time, or its lease's end
 //!   while a node sends it), `count:SITE` and `count:SITE:ADDRESS` (ids by queue time, for
-//!   the hourly limits; entries older than two days are trimmed when a row is queued) and
+//!   the hourly limits; a skipped row leaves them, entries older than two days are trimmed
+//!   when a row is queued) and
 //!   `log:SITE` (the delivery log, newest first, trimmed in the script that appends).
 //!   The scripts that change them are in `mail.rs` (see `scripts.rs` for why scripts).
 //! - `{prefix}mail-token:{token}` — a mail thread's token → `SITE CONVERSATION`, written

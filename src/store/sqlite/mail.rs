@@ -188,7 +188,7 @@ impl Mail for SqliteStore {
             .run(move |c| {
                 c.query_row(
                     "SELECT COUNT(*) FROM email_outbox WHERE site_id = ?1 AND created_at >= ?2
-                     AND (?3 IS NULL OR recipient = ?3)",
+                     AND (?3 IS NULL OR recipient = ?3) AND status <> 'skipped'",
                     params![site, since.0, to],
                     |r| r.get(0),
                 )
