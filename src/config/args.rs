@@ -174,7 +174,7 @@ pub struct SettingsArgs {
     /// DKIM selector [default: none]
     #[arg(long, global = true, env = "SHOPCHAT_DKIM_SELECTOR")]
     pub dkim_selector: Option<String>,
-    /// DKIM private key, PEM (RSA or Ed25519) [default: none]
+    /// DKIM private key: RSA in PKCS#1 PEM (`openssl genrsa -traditional`), or Ed25519 as the base64 of its 32 raw bytes [default: none]
     #[arg(long, global = true, env = "SHOPCHAT_DKIM_KEY_FILE")]
     pub dkim_key_file: Option<PathBuf>,
     /// IMAP server whose mailbox is polled for shoppers' replies [default: no polling]

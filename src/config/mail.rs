@@ -57,7 +57,7 @@ pub struct Dkim {
     pub domain: String,
     /// The selector (`s=`): the key is published at `SELECTOR._domainkey.DOMAIN`.
     pub selector: String,
-    /// The private key, PEM (RSA or Ed25519).
+    /// The private key: RSA in PKCS#1 PEM, or Ed25519 as the base64 of its raw bytes.
     pub key_file: PathBuf,
 }
 
@@ -158,64 +158,7 @@ impl MailSettings {
     /// The mail settings from the flags/env over the file over the defaults, each checked.
     pub(super) fn resolve(cli: &SettingsArgs, file: &SettingsArgs) -> Result<Self, ConfigError> {
         let d = MailSettings::default();
-        let smtp = match either!(cli, file, smtp_host) {
-            None => None,
-            Some(host) => {
-                let tls = either!(cli, file, smtp_tls).unwrap_or(MailTls::Starttls);
-                let default_port = match tls {
-                    MailTls::Tls => 465,
-                    _ => 587,
-                };
-                Some(MailServer {
-                    host,
-                    port: either!(cli, file, smtp_port).unwrap_or(default_port),
-                    tls,
-                    user: either!(cli, file, smtp_user),
-                    password: either!(cli, file, smtp_password),
-                    ca_file: either!(cli, file, smtp_ca_file),
-                })
-            }
-        };
-        let imap = match either!(cli, file, imap_host) {
-            None => None,
-            Some(host) => {
-                let tls = either!(cli, file, imap_tls).unwrap_or(MailTls::Tls);
-                let default_port = match tls {
-                    MailTls::Tls => 993,
-                    _ => 143,
-                };
-                let user = either!(cli, file, imap_user);
-                if user.is_none() {
-                    return Err(invalid("imap_user", "is needed with imap_host"));
-                }
-                Some(MailServer {
-                    host,
-                    port: either!(cli, file, imap_port).unwrap_or(default_port),
-                    tls,
-                    user,
-                    password: either!(cli, file, imap_password),
-                    ca_file: either!(cli, file, imap_ca_file),
-                })
-            }
-        };
-        let dkim = match (
-            either!(cli, file, dkim_domain),
-            either!(cli, file, dkim_selector),
-            either!(cli, file, dkim_key_file),
-        ) {
-            (None, None, None) => None,
-            (Some(domain), Some(selector), Some(key_file)) => Some(Dkim {
-                domain,
-                selector,
-                key_file,
-            }),
-            _ => {
-                return Err(invalid(
-                    "dkim_domain",
-                    "dkim_domain, dkim_selector and dkim_key_file go together",
-                ));
-            }
-        };
+        let smtp = resolve_smtp(cli, file);
         let from = address("mail_from", either!(cli, file, mail_from))?;
         if smtp.is_some() && from.is_none() {
             return Err(invalid("mail_from", "is needed with smtp_host"));
@@ -241,8 +184,8 @@ impl MailSettings {
                 .filter(|d| !d.is_empty())
                 .collect(),
             reply_address: address("mail_reply_address", either!(cli, file, mail_reply_address))?,
-            dkim,
-            imap,
+            dkim: resolve_dkim(cli, file)?,
+            imap: resolve_imap(cli, file)?,
             imap_mailbox: either!(cli, file, imap_mailbox).unwrap_or(d.imap_mailbox),
             imap_poll: ms(
                 "imap_poll_ms",
@@ -261,5 +204,71 @@ impl MailSettings {
                 d.outbox_poll,
             )?,
         })
+    }
+}
+
+/// The SMTP relay, when a host is set: STARTTLS on 587 unless told otherwise.
+fn resolve_smtp(cli: &SettingsArgs, file: &SettingsArgs) -> Option<MailServer> {
+    let host = either!(cli, file, smtp_host)?;
+    let tls = either!(cli, file, smtp_tls).unwrap_or(MailTls::Starttls);
+    let default_port = match tls {
+        MailTls::Tls => 465,
+        _ => 587,
+    };
+    Some(MailServer {
+        host,
+        port: either!(cli, file, smtp_port).unwrap_or(default_port),
+        tls,
+        user: either!(cli, file, smtp_user),
+        password: either!(cli, file, smtp_password),
+        ca_file: either!(cli, file, smtp_ca_file),
+    })
+}
+
+/// The mailbox polled for replies, when a host is set: implicit TLS on 993 unless told
+/// otherwise; a user is needed.
+fn resolve_imap(
+    cli: &SettingsArgs,
+    file: &SettingsArgs,
+) -> Result<Option<MailServer>, ConfigError> {
+    let Some(host) = either!(cli, file, imap_host) else {
+        return Ok(None);
+    };
+    let tls = either!(cli, file, imap_tls).unwrap_or(MailTls::Tls);
+    let default_port = match tls {
+        MailTls::Tls => 993,
+        _ => 143,
+    };
+    let user = either!(cli, file, imap_user);
+    if user.is_none() {
+        return Err(invalid("imap_user", "is needed with imap_host"));
+    }
+    Ok(Some(MailServer {
+        host,
+        port: either!(cli, file, imap_port).unwrap_or(default_port),
+        tls,
+        user,
+        password: either!(cli, file, imap_password),
+        ca_file: either!(cli, file, imap_ca_file),
+    }))
+}
+
+/// DKIM signing: domain, selector and key file all given, or none.
+fn resolve_dkim(cli: &SettingsArgs, file: &SettingsArgs) -> Result<Option<Dkim>, ConfigError> {
+    match (
+        either!(cli, file, dkim_domain),
+        either!(cli, file, dkim_selector),
+        either!(cli, file, dkim_key_file),
+    ) {
+        (None, None, None) => Ok(None),
+        (Some(domain), Some(selector), Some(key_file)) => Ok(Some(Dkim {
+            domain,
+            selector,
+            key_file,
+        })),
+        _ => Err(invalid(
+            "dkim_domain",
+            "dkim_domain, dkim_selector and dkim_key_file go together",
+        )),
     }
 }
