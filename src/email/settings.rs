@@ -15,6 +15,11 @@ pub struct EmailSettings {
     /// The From address; it must be on a domain the server may send for
     /// (`--mail-from-domains`). Empty: the server's `--mail-from`.
     pub from_address: Option<String>,
+    /// Where the site's shoppers reply: each conversation adds its token as a plus-address
+    /// (`support+TOKEN@shop.example`). The mailbox must reach shopchat's inbound (forward it
+    /// to the polled IMAP mailbox, or route it to the inbound endpoint). Empty: the server's
+    /// `--mail-reply-address`.
+    pub reply_address: Option<String>,
     /// The address the team is told at (a message left while nobody was online, a chat
     /// waiting too long). Empty: no team notifications.
     pub team_address: Option<String>,
@@ -42,6 +47,7 @@ impl Default for EmailSettings {
             enabled: true,
             from_name: None,
             from_address: None,
+            reply_address: None,
             team_address: None,
             reply_delay_secs: 60,
             unread_delay_secs: 300,
@@ -117,6 +123,14 @@ impl EmailSettings {
                     "must be on a domain this server may send for (--mail-from-domains)",
                 ));
             }
+        }
+        if let Some(reply) = &self.reply_address
+            && !plain_address(reply)
+        {
+            return Err(bad(
+                "reply_address",
+                "must be a plain address, local@domain",
+            ));
         }
         if let Some(team) = &self.team_address
             && !plain_address(team)

@@ -315,3 +315,59 @@ async fn the_team_hears_of_a_message_left_while_nobody_was_online_and_of_a_long_
         .collect();
     assert_eq!(waits.len(), 1);
 }
+
+#[tokio::test]
+async fn a_sites_own_reply_address_carries_the_thread_and_replies_to_it_come_back() {
+    let smtp = SmtpServer::start();
+    let (app, owner) = email_app(&smtp, json!({ "reply_address": "support@shop.example" })).await;
+    let bad = app
+        .put(
+            &app.site_path("/email"),
+            &owner,
+            json!({ "reply_address": "support@shop.example>, x@y.example" }),
+        )
+        .await;
+    assert_eq!(bad.status(), 400);
+    assert_eq!(
+        bad.json::<Value>().await.unwrap()["error"]["field"],
+        "reply_address"
+    );
+
+    let (mut shopper, conversation) = waiting_shopper(&app, "Can I pay by invoice?").await;
+    shopper
+        .send(json!({ "type": "transcript", "email": "kari@example.no" }))
+        .await;
+    let mail = smtp
+        .wait_for_mail(|m| m.subject() == "Your conversation with Shop", MAIL_WAIT)
+        .await;
+    let reply_to = mail.header("Reply-To").unwrap();
+    let token = reply_to
+        .strip_prefix("support+")
+        .and_then(|r| r.strip_suffix("@shop.example"))
+        .unwrap_or_else(|| panic!("not the site's reply address: {reply_to}"))
+        .to_owned();
+    let raw = format!(
+        "From: kari@example.no\r\nTo: support+{token}@shop.example\r\nSubject: Re: transcript\r\n\
+         Message-ID: <r1@example.no>\r\n\r\nAnd by card?\r\n"
+    );
+    let posted = app
+        .http
+        .post(app.url("/api/v1/mail/inbound"))
+        .bearer_auth("inbound-secret-inbound-secret")
+        .body(raw)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(posted.status(), 202);
+    shopper
+        .until(|f| f["type"] == "message" && f["text"] == "And by card?")
+        .await;
+    let conv = app.conversation(&owner, &conversation).await;
+    assert!(
+        conv["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["text"] == "And by card?")
+    );
+}

@@ -153,22 +153,23 @@ impl ChatService {
     }
 
     /// The thread headers of `row` from `from` in `thread`: Message-IDs on the From
-    /// address's domain, the reply address with the token.
+    /// address's domain, the reply address (the site's, else the server's, else From) with
+    /// the token.
     pub(crate) fn thread_headers(
         &self,
         thread: &MailThread,
         row: &OutboxEmail,
         from: &Mailbox,
+        settings: &EmailSettings,
     ) -> ThreadHeaders {
         let domain = from
             .address
             .rsplit_once('@')
             .map_or("shopchat.invalid", |(_, d)| d);
-        let base = self
-            .settings
-            .mail
+        let base = settings
             .reply_address
             .as_deref()
+            .or(self.settings.mail.reply_address.as_deref())
             .unwrap_or(&from.address);
         ThreadHeaders {
             message_id: thread::message_id(&thread.token, &row.id.as_str().to_lowercase(), domain),

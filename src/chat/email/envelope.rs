@@ -40,7 +40,7 @@ impl ChatService {
             .store
             .thread(&conv.site_id, &conv.id, &thread::new_token())
             .await?;
-        let headers = self.thread_headers(&thread, row, &from);
+        let headers = self.thread_headers(&thread, row, &from, &settings);
         let (text, html) = body.finish();
         Ok(Composed {
             from,

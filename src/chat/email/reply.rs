@@ -145,7 +145,7 @@ impl ChatService {
                 || self.settings.mail.inbound_secret.is_some(),
         };
         let (subject, text, html) = render(&view);
-        let headers = self.thread_headers(&thread, row, &from);
+        let headers = self.thread_headers(&thread, row, &from, &settings);
         let email = Composed {
             from,
             to: row.to.clone(),

@@ -42,6 +42,7 @@ async function drawSettings(node, ctx) {
   const enabled = checkbox('Send email for this site', { name: 'enabled', checked: s.enabled });
   const fromName = text('from_name', s.from_name, ctx.site.name);
   const fromAddress = text('from_address', s.from_address, 'the server\'s address', 'email');
+  const replyTo = text('reply_address', s.reply_address, 'the server\'s reply address', 'email');
   const team = text('team_address', s.team_address, 'team@your-shop.example', 'email');
   const replyDelay = num('reply_delay_secs', s.reply_delay_secs, 5, 86400);
   const unreadDelay = num('unread_delay_secs', s.unread_delay_secs, 30, 86400);
@@ -60,6 +61,7 @@ async function drawSettings(node, ctx) {
         enabled: enabled.querySelector('input').checked,
         from_name: empty(fromName),
         from_address: empty(fromAddress),
+        reply_address: empty(replyTo),
         team_address: empty(team),
         reply_delay_secs: Number(replyDelay.value),
         unread_delay_secs: Number(unreadDelay.value),
@@ -80,6 +82,7 @@ async function drawSettings(node, ctx) {
   h('div', { class: 'field' }, enabled, h('span', { class: 'hint', text: 'Off: no email goes out for this site and replies are not taken in.' })),
   labelled('From name', fromName, 'Shown as the sender; the shop\'s name when empty.'),
   labelled('From address', fromAddress, 'Must be on a domain this server may send for; the server\'s own address when empty. Publish SPF and DKIM for it (see README).'),
+  labelled('Reply address', replyTo, 'Shoppers\' replies go here, with the chat\'s token added (support+TOKEN@…); the mailbox must reach this server (the polled mailbox or the inbound endpoint). Empty: the server\'s.'),
   labelled('Team address', team, 'Where notices go: a message left while nobody was online, a chat waiting too long. Empty: no notices.'),
   labelled('Wait before emailing an answer to a shopper who left (seconds)', replyDelay, 'Lines an agent writes within this time go out as one email.'),
   labelled('Wait before emailing an unread answer to a shopper who is still on the site (seconds)', unreadDelay, 'If they read it in the chat meanwhile, no email is sent.'),
