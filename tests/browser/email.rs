@@ -297,3 +297,89 @@ async fn an_agent_sees_a_reply_that_came_by_email_with_its_sender_and_the_whole_
     browser.close().await;
     chat.stop().await;
 }
+
+async fn owner_email_page(width: u32) {
+    let smtp = SmtpServer::start();
+    let (shop, chat, browser) = scene(&smtp, width).await;
+    // A transcript went out, so the delivery log has a line.
+    let mut shopper = chat.shopper_from(&shop.origin()).await;
+    shopper.hello(json!({})).await;
+    shopper
+        .send(json!({ "type": "message", "client_msg_id": "q", "text": "Hello" }))
+        .await;
+    shopper.until(|f| f["type"] == "ack").await;
+    shopper
+        .send(json!({ "type": "transcript", "email": "kari@example.no" }))
+        .await;
+    smtp.wait_for_mail(|_| true, MAIL_WAIT).await;
+
+    crate::dashboard::log_in(&browser, &chat).await;
+    browser.goto(&chat.url("/agent/#/email")).await;
+    let server =
+        crate::dashboard::text_containing(&browser, "[data-role=email-server]", "SMTP relay").await;
+    assert!(
+        server.contains("sends email through its SMTP relay"),
+        "{server}"
+    );
+    crate::dashboard::text_containing(&browser, "[data-role=email-deliveries]", "kari@example.no")
+        .await;
+    let form = "form[data-role=email-settings]";
+    // A bad address is refused naming the field; a good one is saved and shown again.
+    browser
+        .js(&format!(
+            "const f = document.querySelector('{form}');\
+             f.querySelector('input[name=team_address]').value = 'team@@shop';\
+             f.querySelector('button[type=submit]').click(); return null;"
+        ))
+        .await;
+    crate::dashboard::text_containing(&browser, form, "team_address").await;
+    browser
+        .js(&format!(
+            "const f = document.querySelector('{form}');\
+             f.querySelector('input[name=team_address]').value = 'team@shop.example';\
+             f.querySelector('button[type=submit]').click(); return null;"
+        ))
+        .await;
+    browser
+        .wait_for(
+            "the saved team address",
+            "const i = document.querySelector('form[data-role=email-settings] input[name=team_address]');\
+             return i && i.value === 'team@shop.example' && !document.querySelector('form[data-role=email-settings] .form-error:not(:empty)') || null;",
+        )
+        .await;
+    let owner = chat.owner_token().await;
+    let saved = chat.get_json(&chat.site_path("/email"), &owner).await;
+    assert_eq!(
+        saved["settings"]["team_address"], "team@shop.example",
+        "{saved}"
+    );
+    browser
+        .screenshot(&format!("dashboard-email-{width}"))
+        .await;
+    browser
+        .js("document.querySelector('[data-role=email-log]').scrollIntoView(); return null;")
+        .await;
+    browser
+        .screenshot(&format!("dashboard-email-log-{width}"))
+        .await;
+    let errors = browser.console_errors().await;
+    // The refused save is a 400 the browser reports; nothing else may be.
+    assert!(
+        errors
+            .iter()
+            .all(|e| e.contains("/email") && e.contains("400")),
+        "{errors:?}"
+    );
+    browser.close().await;
+    chat.stop().await;
+}
+
+#[tokio::test]
+async fn an_owner_sets_the_sites_email_and_reads_the_delivery_log_desktop() {
+    owner_email_page(1280).await;
+}
+
+#[tokio::test]
+async fn an_owner_sets_the_sites_email_and_reads_the_delivery_log_phone() {
+    owner_email_page(390).await;
+}

@@ -27,8 +27,10 @@ function server(info) {
   if (!info) return null;
   const lines = [];
   lines.push(info.smtp ? 'This server sends email through its SMTP relay.' : 'This server has no SMTP relay configured (--smtp-host): no email is sent, whatever is set here.');
-  const inbound = [].concat(info.inbound || []);
-  lines.push(inbound.length ? `Shoppers' replies come back by ${inbound.join(' and ')}.` : 'Replies to emails do not come back into the chat on this server (no IMAP mailbox or inbound endpoint configured).');
+  // `inbound` is "imap", "http", "imap+http" or "none".
+  const names = { imap: 'IMAP polling of the shop\'s mailbox', http: 'the inbound mail endpoint' };
+  const inbound = String(info.inbound || 'none').split('+').filter((p) => names[p]).map((p) => names[p]);
+  lines.push(inbound.length ? `Shoppers' replies come back into the chat by ${inbound.join(' and ')}.` : 'Replies to emails do not come back into the chat on this server (no IMAP mailbox or inbound endpoint is configured).');
   return h('div', { class: 'hint', 'data-role': 'email-server' }, lines.map((t) => h('p', { text: t })));
 }
 
