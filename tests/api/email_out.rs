@@ -15,19 +15,9 @@ use std::time::Duration;
 const MAIL_WAIT: Duration = Duration::from_secs(30);
 
 fn relay(settings: &mut Settings, smtp: &SmtpServer) {
-    settings.mail.smtp = Some(MailServer {
-        host: "127.0.0.1".into(),
-        port: smtp.port,
-        tls: MailTls::None,
-        user: None,
-        password: None,
-        ca_file: None,
-    });
-    settings.mail.from = Some("chat@mail.example".into());
+    smtp.relay(settings);
     settings.mail.from_domains = vec!["shop.example".into()];
-    settings.mail.reply_address = Some("reply@mail.example".into());
     settings.mail.retry = Duration::from_millis(300);
-    settings.mail.outbox_poll = Duration::from_millis(100);
     settings.public_url = Some("https://chat.example".into());
     // Replies come back through the HTTP inbound endpoint, so the email says to reply.
     settings.mail.inbound_secret = Some("inbound-secret-inbound-secret".into());

@@ -9,24 +9,14 @@ use crate::common::smtp::{Received, SmtpServer};
 use crate::common::{Socket, TestApp, spawn_app_with};
 use reqwest::Method;
 use serde_json::{Value, json};
-use shopchat::config::{MailServer, MailTls, Settings};
+use shopchat::config::Settings;
 use std::time::Duration;
 
 /// Emails go out as soon as they are owed here; the deadline covers a slow CI machine.
 const MAIL_WAIT: Duration = Duration::from_secs(20);
 
 fn relay(settings: &mut Settings, smtp: &SmtpServer) {
-    settings.mail.smtp = Some(MailServer {
-        host: "127.0.0.1".into(),
-        port: smtp.port,
-        tls: MailTls::None,
-        user: None,
-        password: None,
-        ca_file: None,
-    });
-    settings.mail.from = Some("chat@mail.example".into());
-    settings.mail.reply_address = Some("reply@mail.example".into());
-    settings.mail.outbox_poll = Duration::from_millis(100);
+    smtp.relay(settings);
     settings.mail.inbound_secret = Some("inbound-secret-inbound-secret".into());
     settings.public_url = Some("https://chat.example".into());
 }

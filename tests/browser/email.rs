@@ -7,7 +7,6 @@ use crate::common::smtp::SmtpServer;
 use crate::common::{SeedPlan, spawn_seeded};
 use crate::support::{Browser, DEADLINE, ShopServer, shop_page};
 use serde_json::json;
-use shopchat::config::{MailServer, MailTls};
 use std::time::Duration;
 
 const MAIL_WAIT: Duration = Duration::from_secs(20);
@@ -15,19 +14,8 @@ const MAIL_WAIT: Duration = Duration::from_secs(20);
 /// A shop page, a chat server that sends through `smtp`, and a browser `width` wide.
 async fn scene(smtp: &SmtpServer, width: u32) -> (ShopServer, crate::common::TestApp, Browser) {
     let shop = ShopServer::start().await;
-    let port = smtp.port;
     let chat = spawn_seeded(&SeedPlan::shop("Browser shop", &[shop.origin()]), |s| {
-        s.mail.smtp = Some(MailServer {
-            host: "127.0.0.1".into(),
-            port,
-            tls: MailTls::None,
-            user: None,
-            password: None,
-            ca_file: None,
-        });
-        s.mail.from = Some("chat@mail.example".into());
-        s.mail.reply_address = Some("reply@mail.example".into());
-        s.mail.outbox_poll = Duration::from_millis(100);
+        smtp.relay(s);
     })
     .await
     .with_deadline(DEADLINE);
@@ -194,20 +182,9 @@ fn reply_mail(from: &str, token: &str, text: &str) -> String {
 async fn an_agent_sees_a_reply_that_came_by_email_with_its_sender_and_the_whole_email() {
     let smtp = SmtpServer::start();
     let shop = ShopServer::start().await;
-    let port = smtp.port;
     let secret = "inbound-secret-0123456789-abcdef";
     let chat = spawn_seeded(&SeedPlan::shop("Browser shop", &[shop.origin()]), |s| {
-        s.mail.smtp = Some(MailServer {
-            host: "127.0.0.1".into(),
-            port,
-            tls: MailTls::None,
-            user: None,
-            password: None,
-            ca_file: None,
-        });
-        s.mail.from = Some("chat@mail.example".into());
-        s.mail.reply_address = Some("reply@mail.example".into());
-        s.mail.outbox_poll = Duration::from_millis(100);
+        smtp.relay(s);
         s.mail.inbound_secret = Some(secret.into());
     })
     .await

@@ -110,69 +110,14 @@ impl ImapServer {
         self.path("ca.pem")
     }
 
-    /// A CA and a certificate for 127.0.0.1 signed by it, made with openssl.
+    /// A CA and a certificate for 127.0.0.1 signed by it, as Dovecot's `ssl` settings.
     fn make_certificate(&self) -> String {
-        let run = |args: &[&str]| {
-            let status = Command::new("openssl")
-                .args(args)
-                .current_dir(self.dir.path())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status()
-                .expect("run openssl");
-            assert!(status.success(), "openssl {args:?}");
-        };
-        run(&[
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "ca.key",
-            "-out",
-            "ca.pem",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=shopchat test CA",
-        ]);
-        run(&[
-            "req",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "key.pem",
-            "-out",
-            "cert.csr",
-            "-subj",
-            "/CN=127.0.0.1",
-        ]);
-        std::fs::write(
-            self.path("ext.cnf"),
-            "subjectAltName=IP:127.0.0.1,DNS:localhost\n",
+        let certs = super::certs::make_certificates(self.dir.path());
+        format!(
+            "ssl = required\nssl_cert = <{}\nssl_key = <{}\n",
+            certs.cert.display(),
+            certs.key.display()
         )
-        .expect("ext file");
-        run(&[
-            "x509",
-            "-req",
-            "-in",
-            "cert.csr",
-            "-CA",
-            "ca.pem",
-            "-CAkey",
-            "ca.key",
-            "-CAcreateserial",
-            "-out",
-            "cert.pem",
-            "-days",
-            "2",
-            "-extfile",
-            "ext.cnf",
-        ]);
-        let root = self.dir.path().display();
-        format!("ssl = required\nssl_cert = <{root}/cert.pem\nssl_key = <{root}/key.pem\n")
     }
 
     fn path(&self, rest: &str) -> PathBuf {

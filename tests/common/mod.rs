@@ -8,6 +8,7 @@
 //! starts, the one place that names the store (`seed.rs`).
 
 pub mod app;
+pub mod certs;
 pub mod http_peer;
 pub mod imap;
 pub mod redis;

@@ -95,78 +95,24 @@ impl Received {
     }
 }
 
-/// Makes a CA and a `localhost` certificate it signed in `dir`; returns (ca, cert, key).
-fn make_certificates(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
-    let run = |args: &[&str]| {
-        let out = Command::new("openssl")
-            .args(args)
-            .current_dir(dir)
-            .output()
-            .expect("run openssl (apt-get install openssl)");
-        assert!(
-            out.status.success(),
-            "openssl {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    run(&[
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        "ca.key",
-        "-out",
-        "ca.pem",
-        "-days",
-        "2",
-        "-subj",
-        "/CN=shopchat test CA",
-    ]);
-    run(&[
-        "req",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        "server.key",
-        "-out",
-        "server.csr",
-        "-subj",
-        "/CN=localhost",
-    ]);
-    std::fs::write(
-        dir.join("ext.cnf"),
-        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n\
-         extendedKeyUsage=serverAuth\n",
-    )
-    .expect("write ext.cnf");
-    run(&[
-        "x509",
-        "-req",
-        "-in",
-        "server.csr",
-        "-CA",
-        "ca.pem",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-out",
-        "server.pem",
-        "-days",
-        "2",
-        "-extfile",
-        "ext.cnf",
-    ]);
-    (
-        dir.join("ca.pem"),
-        dir.join("server.pem"),
-        dir.join("server.key"),
-    )
-}
-
 impl SmtpServer {
+    /// Points `settings` at this server as the relay (plain SMTP on localhost) with the
+    /// addresses every email test uses: From `chat@mail.example`, replies to
+    /// `reply+TOKEN@mail.example`; the outbox looks every 100 ms.
+    pub fn relay(&self, settings: &mut shopchat::config::Settings) {
+        settings.mail.smtp = Some(shopchat::config::MailServer {
+            host: "127.0.0.1".into(),
+            port: self.port,
+            tls: shopchat::config::MailTls::None,
+            user: None,
+            password: None,
+            ca_file: None,
+        });
+        settings.mail.from = Some("chat@mail.example".into());
+        settings.mail.reply_address = Some("reply@mail.example".into());
+        settings.mail.outbox_poll = Duration::from_millis(100);
+    }
+
     /// A plain server that accepts everything.
     pub fn start() -> SmtpServer {
         SmtpServer::start_with(SmtpOptions::default())
@@ -185,9 +131,12 @@ impl SmtpServer {
         }
         let mut ca_file = None;
         if options.starttls {
-            let (ca, cert, key) = make_certificates(dir.path());
-            cmd.arg("--cert").arg(cert).arg("--key").arg(key);
-            ca_file = Some(ca);
+            let certs = super::certs::make_certificates(dir.path());
+            cmd.arg("--cert")
+                .arg(certs.cert)
+                .arg("--key")
+                .arg(certs.key);
+            ca_file = Some(certs.ca);
         }
         cmd.args(["--fail-first", &options.fail_first.to_string()]);
         if let Some(reject) = &options.reject {

@@ -15,13 +15,8 @@ impl ShopperSocket {
         conn: &mut Connection,
         frame: TranscriptFrame,
     ) -> Flow {
-        if !self.state.email_requests.allow(&self.addr) {
-            return self
-                .send_frame(
-                    conn,
-                    &budget_spent("email_requests_per_addr", "emails asked for"),
-                )
-                .await;
+        if let Some(flow) = self.email_budget_spent(conn).await {
+            return flow;
         }
         let Some(joined) = &self.joined else {
             return Flow::Continue;
@@ -38,13 +33,8 @@ impl ShopperSocket {
         conn: &mut Connection,
         frame: EmailCodeFrame,
     ) -> Flow {
-        if !self.state.email_requests.allow(&self.addr) {
-            return self
-                .send_frame(
-                    conn,
-                    &budget_spent("email_requests_per_addr", "emails asked for"),
-                )
-                .await;
+        if let Some(flow) = self.email_budget_spent(conn).await {
+            return flow;
         }
         let Some(joined) = &self.joined else {
             return Flow::Continue;
@@ -86,6 +76,16 @@ impl ShopperSocket {
             }
         };
         self.send_frame(conn, &refusal).await
+    }
+
+    /// The `rate_limited` answer when this client address asked for too many emails this
+    /// minute (checked before anything is looked up or queued).
+    async fn email_budget_spent(&self, conn: &mut Connection) -> Option<Flow> {
+        if self.state.email_requests.allow(&self.addr) {
+            return None;
+        }
+        let frame = budget_spent("email_requests_per_addr", "emails asked for");
+        Some(self.send_frame(conn, &frame).await)
     }
 
     /// `emailed` when the email is owed, else the refusal as an `error` frame.

@@ -7,28 +7,16 @@
 use super::*;
 use crate::common::imap::ImapServer;
 use crate::common::smtp::{Received, SmtpServer};
-use shopchat::config::MailTls;
 
 /// Emails are due at least 5 s after the agent wrote (the shortest `reply_delay_secs`).
 const MAIL_WAIT: Duration = Duration::from_secs(30);
 
 /// A server that sends through `smtp`, takes replies over HTTP and (given) from `imap`.
 async fn email_app(smtp: &SmtpServer, imap: Option<Mailbox>) -> (TestApp, String) {
-    let port = smtp.port;
     let app = spawn_app_with(move |s| {
         mail_settings(s, imap);
-        s.mail.smtp = Some(MailServer {
-            host: "127.0.0.1".into(),
-            port,
-            tls: MailTls::None,
-            user: None,
-            password: None,
-            ca_file: None,
-        });
-        s.mail.from = Some("chat@mail.example".into());
+        smtp.relay(s);
         s.mail.from_domains = vec!["shop.example".into()];
-        s.mail.reply_address = Some("reply@mail.example".into());
-        s.mail.outbox_poll = Duration::from_millis(100);
         s.public_url = Some("https://chat.example".into());
     })
     .await;
