@@ -271,6 +271,10 @@ async fn the_team_hears_of_a_message_left_while_nobody_was_online_and_of_a_long_
     assert!(text.contains("ola@example.no"), "{text}");
     assert!(text.contains("My parcel <b>never</b> came"), "{text}");
     assert!(
+        text.contains("Shopper ("),
+        "the team reads the shopper as such: {text}"
+    );
+    assert!(
         text.contains(&format!(
             "https://chat.example/agent/#/inbox/{conversation}"
         )),

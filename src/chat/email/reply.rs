@@ -28,10 +28,12 @@ fn when(ts: Timestamp) -> String {
 
 fn line(m: &Message, shopper: bool) -> Line {
     Line {
-        who: if shopper {
-            "You".into()
-        } else {
-            m.author.name.clone()
+        // The shopper reads "You" for their own lines, and a bot's line never passes for a
+        // person's.
+        who: match m.author.kind {
+            _ if shopper => "You".into(),
+            AuthorKind::Bot => format!("{} (bot)", m.author.name),
+            _ => m.author.name.clone(),
         },
         when: when(m.ts),
         text: m.text.clone(),
@@ -163,5 +165,36 @@ impl ChatService {
             email: Box::new(email),
             up_to_seq: last.seq,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Author, ConversationId, MessageId};
+
+    #[test]
+    fn a_bots_line_in_a_reply_email_says_it_is_the_bots() {
+        let message = |kind| Message {
+            id: MessageId::generate(),
+            conversation_id: ConversationId::generate(),
+            seq: 2,
+            author: Author {
+                kind,
+                name: "Shop assistant".into(),
+            },
+            text: "Delivery takes 2 days.".into(),
+            ts: Timestamp(0),
+            offers_handoff: false,
+        };
+        assert_eq!(
+            line(&message(AuthorKind::Bot), false).who,
+            "Shop assistant (bot)"
+        );
+        assert_eq!(
+            line(&message(AuthorKind::Agent), false).who,
+            "Shop assistant"
+        );
+        assert_eq!(line(&message(AuthorKind::Shopper), true).who, "You");
     }
 }

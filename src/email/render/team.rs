@@ -3,7 +3,7 @@
 //! last and where to answer it (the dashboard, so the answer stays in the conversation).
 
 use super::Body;
-use super::transcript::{when, who};
+use super::transcript::{when, who_for_the_team};
 use crate::domain::Message;
 
 /// What the notice is about.
@@ -47,7 +47,7 @@ pub fn team(
         body.para(&format!("Their email: {email}"));
     }
     for m in recent {
-        body.message(&who(m), &when(m.ts), &m.text);
+        body.message(&who_for_the_team(m), &when(m.ts), &m.text);
     }
     body.para(&format!(
         "Answer in the dashboard, so the reply stays in the conversation (and reaches them by email if they have left): {link}"
@@ -77,5 +77,34 @@ mod tests {
         assert!(text.contains("https://chat.example/agent/#c_1"));
         let (subject, _) = team("Shop", TeamNotice::Contact, None, &[], "x");
         assert!(subject.contains("waiting for an answer"));
+    }
+
+    #[test]
+    fn the_team_reads_the_shopper_as_shopper_and_the_bot_as_a_bot() {
+        use crate::domain::{Author, AuthorKind, ConversationId, MessageId, Timestamp};
+        let line = |kind, name: &str, text: &str| Message {
+            id: MessageId::generate(),
+            conversation_id: ConversationId::generate(),
+            seq: 1,
+            author: Author {
+                kind,
+                name: name.into(),
+            },
+            text: text.into(),
+            ts: Timestamp(0),
+            offers_handoff: false,
+        };
+        let recent = [
+            line(AuthorKind::Shopper, "Visitor", "Where is it?"),
+            line(AuthorKind::Bot, "Helper", "Let me look."),
+        ];
+        let (_, body) = team("Shop", TeamNotice::Contact, None, &recent, "x");
+        let (text, _) = body.finish();
+        assert!(
+            text.contains("Shopper (1970-01-01 00:00 UTC):\nWhere is it?"),
+            "{text}"
+        );
+        assert!(text.contains("Helper (bot) ("), "{text}");
+        assert!(!text.contains("You ("), "{text}");
     }
 }

@@ -20,6 +20,15 @@ pub fn when(ts: Timestamp) -> String {
 pub fn who(message: &Message) -> String {
     match message.author.kind {
         AuthorKind::Shopper => "You".to_owned(),
+        _ => who_for_the_team(message),
+    }
+}
+
+/// Who wrote a message as the shop's team reads it: the shopper as "Shopper", the bot with
+/// "(bot)".
+pub fn who_for_the_team(message: &Message) -> String {
+    match message.author.kind {
+        AuthorKind::Shopper => "Shopper".to_owned(),
         AuthorKind::Bot => format!("{} (bot)", message.author.name),
         AuthorKind::System => "Notice".to_owned(),
         AuthorKind::Agent => message.author.name.clone(),
