@@ -14,7 +14,7 @@ use std::process::{Child, Command, Stdio};
 use tokio::sync::mpsc;
 
 /// One `shopchat` process.
-struct Node {
+pub(crate) struct Node {
     child: Child,
     port: u16,
     /// Log lines (JSON), for the first node's one-time password.
@@ -24,7 +24,7 @@ struct Node {
 
 impl Node {
     /// Starts a node on a free port against `redis` with `prefix`; returns once it listens.
-    async fn start(redis: &str, prefix: &str) -> Node {
+    async fn start(redis: &str, prefix: &str, extra: &[String]) -> Node {
         let data = tempfile::TempDir::new().unwrap();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_shopchat"));
         for (key, _) in
@@ -39,6 +39,7 @@ impl Node {
             .args(["--redis", redis, "--redis-prefix", prefix])
             // Chats of an agent who vanished go back to the queue 2 s later (60 s by default).
             .args(["--agent-grace-ms", "2000"])
+            .args(extra)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -82,7 +83,7 @@ impl Node {
         }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.port)
     }
 
@@ -92,7 +93,7 @@ impl Node {
         let _ = self.child.wait();
     }
 
-    async fn shopper(&self, site: &Site) -> Shopper {
+    pub(crate) async fn shopper(&self, site: &Site) -> Shopper {
         Shopper::connect(
             &format!("ws://127.0.0.1:{}/ws/shopper?site={}", self.port, site.key),
             Some(&site.origin),
@@ -102,7 +103,7 @@ impl Node {
     }
 
     /// An agent socket, after its `ready`.
-    async fn agent(&self, token: &str) -> (Shopper, Value) {
+    pub(crate) async fn agent(&self, token: &str) -> (Shopper, Value) {
         let mut agent = Shopper::connect(&format!("ws://127.0.0.1:{}/ws/agent", self.port), None)
             .await
             .expect("agent connects");
@@ -120,30 +121,35 @@ impl Drop for Node {
 }
 
 /// The demo site the first node made.
-struct Site {
-    id: String,
+pub(crate) struct Site {
+    pub(crate) id: String,
     key: String,
     origin: String,
 }
 
 /// Redis and three nodes on it, with the owner logged in.
-struct Cluster {
+pub(crate) struct Cluster {
     redis: RedisServer,
     prefix: String,
-    nodes: Vec<Node>,
-    site: Site,
-    owner: String,
-    http: reqwest::Client,
+    pub(crate) nodes: Vec<Node>,
+    pub(crate) site: Site,
+    pub(crate) owner: String,
+    pub(crate) http: reqwest::Client,
 }
 
 const OWNER_PASSWORD: &str = "granite meadow fox 31";
 
 impl Cluster {
     async fn start(redis: RedisServer) -> Cluster {
+        Cluster::start_with(redis, &[]).await
+    }
+
+    /// Three nodes, each started with `extra` flags too (the email tests' relay).
+    pub(crate) async fn start_with(redis: RedisServer, extra: &[String]) -> Cluster {
         let prefix = unique_prefix();
         let url = redis.url();
         // The first node alone: it finds an empty store and makes the demo site and owner.
-        let mut first = Node::start(&url, &prefix).await;
+        let mut first = Node::start(&url, &prefix, extra).await;
         let password = loop {
             let line = tokio::time::timeout(DEADLINE, first.logs.recv())
                 .await
@@ -156,7 +162,7 @@ impl Cluster {
         };
         let mut nodes = vec![first];
         for _ in 0..2 {
-            nodes.push(Node::start(&url, &prefix).await);
+            nodes.push(Node::start(&url, &prefix, extra).await);
         }
         let http = reqwest::Client::new();
         let token = login(&http, &nodes[0], "owner@shopchat.local", &password).await;
@@ -199,7 +205,7 @@ impl Cluster {
         self.nodes[node].url(&format!("/api/v1/sites/{}{rest}", self.site.id))
     }
 
-    async fn put(&self, node: usize, rest: &str, body: Value) -> Value {
+    pub(crate) async fn put(&self, node: usize, rest: &str, body: Value) -> Value {
         let response = self
             .http
             .put(self.site_url(node, rest))
@@ -212,7 +218,7 @@ impl Cluster {
         response.json().await.unwrap()
     }
 
-    async fn get(&self, node: usize, rest: &str) -> Value {
+    pub(crate) async fn get(&self, node: usize, rest: &str) -> Value {
         self.http
             .get(self.site_url(node, rest))
             .bearer_auth(&self.owner)
@@ -278,15 +284,15 @@ impl Cluster {
 
 /// A chat in progress across nodes: an agent socket on node 1, a shopper on node 0 who wrote
 /// `text`, asked for a person, and was routed to that agent.
-struct RoutedChat {
-    agent: Shopper,
-    shopper: Shopper,
+pub(crate) struct RoutedChat {
+    pub(crate) agent: Shopper,
+    pub(crate) shopper: Shopper,
     welcome: Value,
-    conversation: String,
+    pub(crate) conversation: String,
 }
 
 impl Cluster {
-    async fn routed_chat(&self, text: &str) -> RoutedChat {
+    pub(crate) async fn routed_chat(&self, text: &str) -> RoutedChat {
         let (mut agent, ready) = self.nodes[1].agent(&self.owner).await;
         self.sees_online(0, &agent_id(&ready)).await;
         let mut shopper = self.nodes[0].shopper(&self.site).await;
@@ -306,7 +312,7 @@ impl Cluster {
     }
 
     /// The texts stored in a conversation, read through `node`.
-    async fn stored_texts(&self, node: usize, conversation: &str) -> Vec<String> {
+    pub(crate) async fn stored_texts(&self, node: usize, conversation: &str) -> Vec<String> {
         let transcript = self
             .get(node, &format!("/conversations/{conversation}/transcript"))
             .await;
@@ -332,7 +338,11 @@ async fn login(http: &reqwest::Client, node: &Node, email: &str, password: &str)
 }
 
 /// The next frame of `kind` that `test` accepts.
-async fn until(socket: &mut Shopper, what: &str, test: impl Fn(&Value) -> bool) -> Value {
+pub(crate) async fn until(
+    socket: &mut Shopper,
+    what: &str,
+    test: impl Fn(&Value) -> bool,
+) -> Value {
     let deadline = tokio::time::Instant::now() + DEADLINE;
     loop {
         let frame = tokio::time::timeout_at(deadline, socket.recv())

@@ -23,4 +23,5 @@ use common::redis as redis_server;
 mod bus;
 // Several server processes on one Redis: the bus and store contracts, end to end.
 mod cluster;
+mod cluster_email;
 mod store;
