@@ -489,6 +489,10 @@ pub trait Mail: Send + Sync + 'static {
     ) -> Result<Vec<crate::email::EmailLogEntry>, StoreError>;
     /// Pending rows in the whole outbox (for `/metrics`).
     async fn pending_emails(&self) -> Result<u64, StoreError>;
+    /// Removes up to `limit` rows that ended (sent, failed, skipped) before `ended_before`,
+    /// with their idempotency keys: no use case queues the same key that much later, and the
+    /// outbox (which names shoppers' addresses) must not grow for ever. Returns how many.
+    async fn prune_emails(&self, ended_before: Timestamp, limit: usize) -> Result<u64, StoreError>;
     /// Emails of the site (`to: None`) or to one address queued at or after `since` and not
     /// skipped (an email that was never sent does not use up a limit), for the per-site and
     /// per-recipient hourly limits.

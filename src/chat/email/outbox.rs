@@ -23,6 +23,15 @@ const LEASE: Duration = Duration::from_secs(120);
 const MAX_ATTEMPTS: u32 = 8;
 /// Log entries kept per site.
 pub(crate) const LOG_KEEP: usize = 500;
+/// How long a row that ended is kept: its key stops a repeat of the same email, and owners
+/// may look at it; after that the outbox must not keep shoppers' addresses.
+const KEEP_ENDED: Duration = Duration::from_secs(30 * 86_400);
+/// How often a node prunes rows that ended long ago.
+const PRUNE_EVERY: Duration = Duration::from_secs(3_600);
+/// Rows pruned per store call, and calls per prune, so a backlog is worked off in bounded
+/// steps between sends.
+const PRUNE_BATCH: usize = 500;
+const PRUNE_CALLS: usize = 20;
 
 fn ms(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
@@ -45,6 +54,7 @@ impl ChatService {
 
     async fn outbox_loop(&self) {
         let poll = self.settings.mail.outbox_poll;
+        let mut last_prune: Option<Instant> = None;
         loop {
             tokio::select! {
                 () = self.shutdown.cancelled() => break,
@@ -56,8 +66,31 @@ impl ChatService {
             if let Ok(n) = self.store.pending_emails().await {
                 metrics::gauge!("shopchat_email_outbox_pending").set(n as f64);
             }
+            if last_prune.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
+                last_prune = Some(Instant::now());
+                self.prune_outbox().await;
+            }
         }
         tracing::debug!("email outbox stopped");
+    }
+
+    /// Removes rows that ended more than [`KEEP_ENDED`] ago, in bounded steps.
+    async fn prune_outbox(&self) {
+        let before = Timestamp(Timestamp::now().0.saturating_sub(ms(KEEP_ENDED)));
+        for _ in 0..PRUNE_CALLS {
+            match self.store.prune_emails(before, PRUNE_BATCH).await {
+                Ok(n) => {
+                    metrics::counter!("shopchat_email_pruned_total").increment(n);
+                    if n < PRUNE_BATCH as u64 || self.shutdown.is_cancelled() {
+                        return;
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "email outbox: prune failed");
+                    return;
+                }
+            }
+        }
     }
 
     /// One claim and its sends; how many rows were claimed.

@@ -16,9 +16,10 @@
 //!   (`inbound:CONVERSATION`, a list of JSON records in arrival order).
 //! - `{prefix}{mail}:…` — the email outbox of every site, in one slot because one claim takes
 //!   the due rows of all sites: `row:ID` (a hash: the queued record as JSON `doc`, with
-//!   `site`, `rcpt` (the lowercased recipient), `attempts`, `due` and `status` beside it as
+//!   `site`, `key`, `rcpt` (the lowercased recipient), `attempts`, `due` and `status` beside it as
 //!   the fields the scripts read and change),
-//!   `keys` (`SITE\nKEY` → id: the idempotency index, never deleted), `due` (a sorted set of
+//!   `keys` (`SITE\nKEY` → id: the idempotency index, deleted with its row when the row is
+//!   pruned), `ended` (the ids of rows that ended, by when, for pruning), `due` (a sorted set of
 //!   the pending ids by when each may next be claimed: its due time, or its lease's end
 //!   while a node sends it), `count:SITE` and `count:SITE:ADDRESS` (ids by queue time, for
 //!   the hourly limits; a skipped row leaves them, entries older than two days are trimmed

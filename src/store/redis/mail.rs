@@ -4,7 +4,7 @@
 //! `mail_records.rs` for threads, inbound records and codes.
 
 use super::RedisStore;
-use super::mail_scripts::{CLAIM, ENQUEUE, FINISH};
+use super::mail_scripts::{CLAIM, ENQUEUE, FINISH, PRUNE};
 use super::values::{corrupt, from_json, pairs, redis_err, to_json};
 use crate::domain::{ConversationId, EmailId, SiteId, Timestamp};
 use crate::email::{
@@ -141,6 +141,7 @@ impl Mail for RedisStore {
             .arg(to_json(entry)?)
             .arg(keep.max(1))
             .arg(entry.site_id.as_str())
+            .arg(entry.at.0)
             .invoke_async(&mut self.conn())
             .await
             .map_err(redis_err("finish email"))?;
@@ -148,6 +149,17 @@ impl Mail for RedisStore {
             return Err(StoreError::NotFound("email"));
         }
         Ok(())
+    }
+
+    async fn prune_emails(&self, ended_before: Timestamp, limit: usize) -> Result<u64, StoreError> {
+        let n: u64 = PRUNE
+            .key(self.keys.mail())
+            .arg(ended_before.0)
+            .arg(limit.max(1))
+            .invoke_async(&mut self.conn())
+            .await
+            .map_err(redis_err("prune emails"))?;
+        Ok(n)
     }
 
     async fn email_by_key(

@@ -15,7 +15,7 @@ local base = KEYS[1]
 local site, id = ARGV[1], ARGV[3]
 if redis.call('HSETNX', base .. 'keys', site .. '\n' .. ARGV[2], id) == 0 then return 0 end
 redis.call('HSET', base .. 'row:' .. id, 'doc', ARGV[4], 'site', site, 'attempts', ARGV[10],
-  'due', ARGV[5], 'status', ARGV[6], 'rcpt', ARGV[8])
+  'due', ARGV[5], 'status', ARGV[6], 'rcpt', ARGV[8], 'key', ARGV[2])
 if ARGV[6] == 'pending' then redis.call('ZADD', base .. 'due', ARGV[5], id) end
 for _, counter in ipairs({base .. 'count:' .. site, base .. 'count:' .. site .. ':' .. ARGV[8]}) do
   redis.call('ZADD', counter, ARGV[7], id)
@@ -44,8 +44,9 @@ return out",
     )
 });
 
-/// Ends an attempt of row `ARGV[1]` of site `ARGV[6]`: status `ARGV[2]` (pending again at
-/// `ARGV[3]` for a retry, else out of the due set; a skipped row leaves the hourly counters,
+/// Ends an attempt of row `ARGV[1]` of site `ARGV[6]` at `ARGV[7]`: status `ARGV[2]`
+/// (pending again at `ARGV[3]` for a retry, else out of the due set and into `ended` by
+/// when; a skipped row leaves the hourly counters,
 /// since it was never sent), and the log entry `ARGV[4]` pushed with the site's log trimmed
 /// to `ARGV[5]`, in one step. 0 when the row is not the site's.
 pub(super) static FINISH: LazyLock<Script> = LazyLock::new(|| {
@@ -61,6 +62,7 @@ if status == 'pending' then
   redis.call('ZADD', base .. 'due', ARGV[3], id)
 else
   redis.call('ZREM', base .. 'due', id)
+  redis.call('ZADD', base .. 'ended', ARGV[7], id)
 end
 if status == 'skipped' then
   redis.call('ZREM', base .. 'count:' .. site, id)
@@ -69,6 +71,24 @@ end
 redis.call('LPUSH', base .. 'log:' .. site, ARGV[4])
 redis.call('LTRIM', base .. 'log:' .. site, 0, tonumber(ARGV[5]) - 1)
 return 1",
+    )
+});
+
+/// Removes up to `ARGV[2]` rows that ended before `ARGV[1]` with their idempotency keys;
+/// returns how many.
+pub(super) static PRUNE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local base = KEYS[1]
+local ids = redis.call('ZRANGEBYSCORE', base .. 'ended', '-inf', '(' .. ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+for _, id in ipairs(ids) do
+  local row = base .. 'row:' .. id
+  local site, key = redis.call('HGET', row, 'site'), redis.call('HGET', row, 'key')
+  if site and key then redis.call('HDEL', base .. 'keys', site .. '\n' .. key) end
+  redis.call('DEL', row)
+  redis.call('ZREM', base .. 'ended', id)
+end
+return #ids",
     )
 });
 

@@ -99,11 +99,13 @@ impl Mail for SqliteStore {
             EmailOutcome::Skipped => ("skipped", None),
         };
         let keep = int(keep.max(1));
+        // A row that ended keeps when it ended as its due time, for pruning.
+        let due = due.unwrap_or(entry.at.0);
         self.writer
             .run(move |c| {
                 let n = exec_cached(
                     c,
-                    "UPDATE email_outbox SET status = ?2, due_at = COALESCE(?3, due_at),
+                    "UPDATE email_outbox SET status = ?2, due_at = ?3,
                      lease_until = 0 WHERE id = ?1 AND site_id = ?4",
                     params![id, status, due, site],
                 )
@@ -174,6 +176,23 @@ impl Mail for SqliteStore {
             })
             .await?;
         Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    async fn prune_emails(&self, ended_before: Timestamp, limit: usize) -> Result<u64, StoreError> {
+        let limit = int(limit);
+        let n = self
+            .writer
+            .run(move |c| {
+                exec_cached(
+                    c,
+                    "DELETE FROM email_outbox WHERE id IN (SELECT id FROM email_outbox
+                     WHERE status <> 'pending' AND due_at < ?1 LIMIT ?2)",
+                    params![ended_before.0, limit],
+                )
+                .map_err(db("prune emails"))
+            })
+            .await?;
+        Ok(n as u64)
     }
 
     async fn emails_since(

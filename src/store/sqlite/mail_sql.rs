@@ -35,6 +35,8 @@ CREATE TABLE IF NOT EXISTS email_outbox (
     UNIQUE (site_id, key)
 );
 CREATE INDEX IF NOT EXISTS email_outbox_due ON email_outbox (due_at) WHERE status = 'pending';
+-- Rows that ended, by when (a final row's due_at is when its last attempt ended), to prune.
+CREATE INDEX IF NOT EXISTS email_outbox_ended ON email_outbox (due_at) WHERE status <> 'pending';
 CREATE INDEX IF NOT EXISTS email_outbox_sent_to
     ON email_outbox (site_id, recipient, created_at);
 CREATE INDEX IF NOT EXISTS email_outbox_by_site ON email_outbox (site_id, created_at);

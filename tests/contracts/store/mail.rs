@@ -18,6 +18,7 @@ store_contract!(
     concurrent_claims_never_share_a_row,
     finishing_sets_the_status_and_the_log_is_trimmed_per_site,
     hourly_counts_are_per_site_and_per_recipient,
+    rows_that_ended_long_ago_are_pruned_with_their_keys,
 );
 
 fn row(site: &SiteId, key: &str, to: &str, due: i64, created: i64) -> OutboxEmail {
@@ -318,4 +319,66 @@ async fn hourly_counts_are_per_site_and_per_recipient(store: Arc<dyn Store>) {
         .unwrap();
     assert_eq!(count(None, 0).await, 3);
     assert_eq!(count(Some("a@x.example"), 0).await, 2);
+}
+
+/// Rows that ended before a time go, a bounded number a call, with their keys (the key can be
+/// queued again); rows that ended later and pending rows stay.
+async fn rows_that_ended_long_ago_are_pruned_with_their_keys(store: Arc<dyn Store>) {
+    let site = new_site(store.as_ref()).await;
+    let ended_at = |e: &OutboxEmail, outcome: EmailOutcome, at: i64| EmailLogEntry {
+        at: Timestamp(at),
+        ..log(e, 1, outcome)
+    };
+    let sent = row(&site, "a", "a@x.example", 0, 1);
+    let skipped = row(&site, "b", "b@x.example", 0, 1);
+    let failed = row(&site, "c", "c@x.example", 0, 1);
+    let pending = row(&site, "d", "d@x.example", 1_000_000, 1);
+    for e in [&sent, &skipped, &failed, &pending] {
+        assert!(store.enqueue_email(e).await.unwrap());
+    }
+    let claimed = store
+        .claim_emails(Timestamp(10), Timestamp(100_000), 10)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 3);
+    let finish = [
+        (&sent, EmailOutcome::Sent { up_to_seq: 0 }, 100),
+        (&skipped, EmailOutcome::Skipped, 200),
+        (&failed, EmailOutcome::Failed, 5_000),
+    ];
+    for (e, outcome, at) in finish {
+        store
+            .finish_email(&e.id, &ended_at(e, outcome, at), 10)
+            .await
+            .unwrap();
+    }
+    assert_eq!(store.prune_emails(Timestamp(1_000), 1).await.unwrap(), 1);
+    assert_eq!(store.prune_emails(Timestamp(1_000), 10).await.unwrap(), 1);
+    assert_eq!(store.prune_emails(Timestamp(1_000), 10).await.unwrap(), 0);
+    for gone in ["a", "b"] {
+        assert!(
+            store.email_by_key(&site, gone).await.unwrap().is_none(),
+            "{gone}"
+        );
+    }
+    for kept in ["c", "d"] {
+        assert!(
+            store.email_by_key(&site, kept).await.unwrap().is_some(),
+            "{kept}"
+        );
+    }
+    assert_eq!(store.pending_emails().await.unwrap(), 1);
+    // The key of a pruned row is free again; a kept one is not.
+    assert!(
+        store
+            .enqueue_email(&row(&site, "a", "a@x.example", 0, 2))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .enqueue_email(&row(&site, "c", "c@x.example", 0, 2))
+            .await
+            .unwrap()
+    );
 }
