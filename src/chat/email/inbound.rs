@@ -149,12 +149,7 @@ impl ChatService {
         if conv.site_id != thread.site_id {
             return Ok(Err(InboundRefusal::UnknownThread));
         }
-        let enabled = self
-            .store
-            .email_settings(&conv.site_id)
-            .await?
-            .unwrap_or_default()
-            .enabled;
+        let enabled = self.site_email_settings(&conv.site_id).await?.enabled;
         Ok(if enabled {
             Ok(conv)
         } else {
