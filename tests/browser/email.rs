@@ -21,6 +21,10 @@ async fn scene(smtp: &SmtpServer, width: u32) -> (ShopServer, crate::common::Tes
     .with_deadline(DEADLINE);
     shop.page("/", shop_page(&chat, "", "<p>Welcome.</p>"));
     let browser = Browser::start(width).await;
+    // Headless Chromium keeps a window at least 500 px wide; a phone's viewport is set after.
+    if width < 500 {
+        browser.resize(width, 812).await;
+    }
     (shop, chat, browser)
 }
 
