@@ -326,6 +326,36 @@ impl ChatService {
             text: text.into_string(),
             ts: Timestamp::now(),
         };
+        self.post_note(conv, note).await
+    }
+
+    /// A note the system writes for agents (the bot on an order, the mail on a reply's sender
+    /// or a bounce) as `author` named `author_name`; a failure is logged, never the caller's.
+    pub(crate) async fn system_note(
+        &self,
+        conv: &Conversation,
+        author: &str,
+        author_name: String,
+        text: String,
+    ) {
+        let Ok(agent_id) = AgentId::parse(author) else {
+            return;
+        };
+        let note = Note {
+            id: NoteId::generate(),
+            conversation_id: conv.id.clone(),
+            agent_id,
+            author_name,
+            text,
+            ts: Timestamp::now(),
+        };
+        if let Err(e) = self.post_note(conv, note).await {
+            tracing::warn!(error = %e, conversation = %conv.id, "could not store a note");
+        }
+    }
+
+    /// Stores a note and tells the site's agents: the one path every note takes.
+    async fn post_note(&self, conv: &Conversation, note: Note) -> Result<Note, ChatError> {
         self.store.add_note(&note).await?;
         self.publish(BusEvent::to_agents(
             &conv.site_id,

@@ -6,11 +6,9 @@
 
 use super::super::events::OutboundEvent;
 use super::super::{ChatError, ChatService, system_message};
-use crate::bus::BusEvent;
 use crate::commerce::{Order, OrderRequest, RequestKind, RequestStatus};
-use crate::conversation::{Conversation, HandoffReason, Note};
-use crate::domain::{AgentId, NoteId, RequestId, Timestamp};
-use crate::protocol::agent::AgentFrame;
+use crate::conversation::{Conversation, HandoffReason};
+use crate::domain::{RequestId, Timestamp};
 
 /// The author id of the notes the bot leaves for agents (notes are written by accounts; this
 /// one names none, so it cannot be mistaken for a person).
@@ -176,30 +174,9 @@ impl ChatService {
     /// An internal note from the bot: stored and sent to the site's agents, never to the
     /// shopper.
     async fn bot_note(&self, conv: &Conversation, text: String) {
-        let Ok(author) = AgentId::parse(BOT_NOTE_AUTHOR) else {
-            return;
-        };
         let bot = self.settings(&conv.site_id).await.bot_name.clone();
-        let note = Note {
-            id: NoteId::generate(),
-            conversation_id: conv.id.clone(),
-            agent_id: author,
-            author_name: format!("{bot} (bot)"),
-            text,
-            ts: Timestamp::now(),
-        };
-        if let Err(e) = self.store.add_note(&note).await {
-            tracing::warn!(error = %e, conversation = %conv.id, "could not store order note");
-            return;
-        }
-        self.publish(BusEvent::to_agents(
-            &conv.site_id,
-            AgentFrame::Note {
-                site_id: conv.site_id.clone(),
-                note,
-            },
-        ))
-        .await;
+        self.system_note(conv, BOT_NOTE_AUTHOR, format!("{bot} (bot)"), text)
+            .await;
     }
 }
 

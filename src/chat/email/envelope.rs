@@ -7,7 +7,7 @@ use super::super::{ChatError, ChatService};
 use crate::conversation::Conversation;
 use crate::domain::SiteId;
 use crate::email::render::Body;
-use crate::email::{Composed, OutboxEmail, thread};
+use crate::email::{Composed, MailThread, OutboxEmail, thread};
 
 impl ChatService {
     /// Whether the site sends email (welcome's appearance): the server has a relay and the
@@ -34,14 +34,27 @@ impl ChatService {
         subject: String,
         body: Body,
     ) -> Result<Composed, ChatError> {
-        let settings = self.site_email_settings(&conv.site_id).await?;
-        let from = self.site_from(&conv.site_id, &settings).await?;
         let thread = self
             .store
             .thread(&conv.site_id, &conv.id, &thread::new_token())
             .await?;
-        let headers = self.thread_headers(&thread, row, &from, &settings);
         let (text, html) = body.finish();
+        self.thread_email(row, &thread, subject, text, html).await
+    }
+
+    /// The envelope of an email in `thread` with this subject and these bodies: the site's
+    /// From, the thread's Reply-To and headers, the unsubscribe link.
+    pub(crate) async fn thread_email(
+        &self,
+        row: &OutboxEmail,
+        thread: &MailThread,
+        subject: String,
+        text: String,
+        html: String,
+    ) -> Result<Composed, ChatError> {
+        let settings = self.site_email_settings(&thread.site_id).await?;
+        let from = self.site_from(&thread.site_id, &settings).await?;
+        let headers = self.thread_headers(thread, row, &from, &settings);
         Ok(Composed {
             from,
             to: row.to.clone(),
@@ -52,7 +65,7 @@ impl ChatService {
             message_id: headers.message_id,
             in_reply_to: Some(headers.root.clone()),
             references: vec![headers.root],
-            list_unsubscribe: self.unsubscribe_url(&conv.site_id, &row.to).await?,
+            list_unsubscribe: self.unsubscribe_url(&thread.site_id, &row.to).await?,
             auto_generated: false,
         })
     }

@@ -7,10 +7,9 @@
 
 use super::super::{ChatError, ChatService};
 use crate::bus::BusEvent;
-use crate::conversation::{Conversation, Note};
+use crate::conversation::Conversation;
 use crate::domain::{
-    AgentId, Author, AuthorKind, ClientMsgId, ConversationId, MessageId, MessageText, NoteId,
-    Timestamp,
+    Author, AuthorKind, ClientMsgId, ConversationId, MessageId, MessageText, Timestamp,
 };
 use crate::email::inbound::{Bounce, Inbound, InboundError, InboundKind, parse};
 use crate::email::{InboundRecord, Suppression, SuppressionReason};
@@ -309,29 +308,8 @@ impl ChatService {
 
     /// An internal note for the site's agents (never the shopper), stored and sent live.
     async fn mail_note(&self, conv: &Conversation, text: String) {
-        let Ok(author) = AgentId::parse(MAIL_NOTE_AUTHOR) else {
-            return;
-        };
-        let note = Note {
-            id: NoteId::generate(),
-            conversation_id: conv.id.clone(),
-            agent_id: author,
-            author_name: "Email".into(),
-            text,
-            ts: Timestamp::now(),
-        };
-        if let Err(e) = self.store.add_note(&note).await {
-            tracing::warn!(error = %e, conversation = %conv.id, "could not store email note");
-            return;
-        }
-        self.publish(BusEvent::to_agents(
-            &conv.site_id,
-            AgentFrame::Note {
-                site_id: conv.site_id.clone(),
-                note,
-            },
-        ))
-        .await;
+        self.system_note(conv, MAIL_NOTE_AUTHOR, "Email".into(), text)
+            .await;
     }
 
     /// The emails that came back in a conversation, and whether its contact address is

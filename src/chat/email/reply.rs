@@ -11,7 +11,6 @@ use super::super::{ChatError, ChatService};
 use super::compose::Composition;
 use crate::conversation::Conversation;
 use crate::domain::{AuthorKind, Message, Timestamp};
-use crate::email::compose::Composed;
 use crate::email::render::reply::{Line, ReplyEmail, render};
 use crate::email::{EmailKind, EmailStatus, OutboxEmail, thread};
 
@@ -136,31 +135,15 @@ impl ChatService {
             .iter()
             .rfind(|m| m.seq < first.seq && m.author.kind == AuthorKind::Shopper)
             .map(|m| line(m, true));
-        let settings = self.site_email_settings(&conv.site_id).await?;
-        let from = self.site_from(&conv.site_id, &settings).await?;
         let view = ReplyEmail {
             shop: self.shop_name(&conv.site_id).await?,
             agent: last.author.name.clone(),
             question,
             answers: fresh.iter().map(|m| line(m, false)).collect(),
-            replies_reach_chat: self.settings.mail.imap.is_some()
-                || self.settings.mail.inbound_secret.is_some(),
+            replies_reach_chat: self.replies_come_back(),
         };
         let (subject, text, html) = render(&view);
-        let headers = self.thread_headers(&thread, row, &from, &settings);
-        let email = Composed {
-            from,
-            to: row.to.clone(),
-            reply_to: headers.reply_to,
-            subject,
-            text,
-            html: Some(html),
-            message_id: headers.message_id,
-            in_reply_to: Some(headers.root.clone()),
-            references: vec![headers.root],
-            list_unsubscribe: self.unsubscribe_url(&conv.site_id, &row.to).await?,
-            auto_generated: false,
-        };
+        let email = self.thread_email(row, &thread, subject, text, html).await?;
         Ok(Composition::Send {
             email: Box::new(email),
             up_to_seq: last.seq,
