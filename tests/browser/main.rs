@@ -33,5 +33,6 @@ mod email;
 mod loading;
 mod look;
 mod orders;
+mod page_urls;
 mod proactive;
 mod webhooks;

@@ -34,6 +34,12 @@ if (!siteKey) return;
 const scriptUrl = new URL(script.src, location.href);
 const SOCKET_URL = (scriptUrl.protocol === "https:" ? "wss://" : "ws://") + scriptUrl.host +
   "/ws/shopper?site=" + encodeURIComponent(siteKey);
+// The query parameters a page URL keeps when it is reported (the rest, and fragments, never
+// leave the page: they may carry an email, a token, a search): data-keep-params on the
+// snippet, comma-separated; UTM parameters by default.
+const KEEP_PARAMS = (script.hasAttribute("data-keep-params") ? script.getAttribute("data-keep-params")
+  : "utm_source,utm_medium,utm_campaign,utm_term,utm_content").split(",")
+  .map(name => name.trim()).filter(Boolean);
 const STORAGE_KEY = "shopchat:" + siteKey; // localStorage: identity and conversations
 const OPEN_KEY = STORAGE_KEY + ":open"; // sessionStorage: the panel was open on the last page
 

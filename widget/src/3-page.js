@@ -9,10 +9,30 @@
 function pageKey() {
   return location.href.replace(/#(?![!/]).*$/, "");
 }
+// A URL as it may leave the page: only the kept query parameters, and of the fragment only a
+// single-page app's route (#/cart, #!/cart) without its own query. Anything unparsable stays
+// home.
+function reportedUrl(href) {
+  let url;
+  try {
+    url = new URL(href);
+  } catch (e) {
+    return undefined;
+  }
+  const kept = new URLSearchParams();
+  url.searchParams.forEach((value, name) => {
+    if (KEEP_PARAMS.includes(name)) kept.append(name, value);
+  });
+  const route = /^#[!\/][^?]*/.exec(url.hash); // "\/": the build's minifier ends a regex at a bare "/"
+  url.search = kept.toString();
+  url.hash = route ? route[0] : "";
+  return url.href;
+}
+
 const page = {
   href: location.href,
   key: pageKey(),
-  referrer: document.referrer || undefined,
+  referrer: reportedUrl(document.referrer),
   product: undefined, // undefined: not looked for yet on this page; null: none
   navigationTimer: 0,
 };
@@ -65,7 +85,8 @@ function pageType() {
 }
 function describePage() {
   return {
-    url: location.href, title: document.title, referrer: page.referrer, device: deviceType(),
+    url: reportedUrl(location.href), title: document.title, referrer: page.referrer,
+    device: deviceType(),
     language: navigator.language || undefined, type: pageType(),
   };
 }
@@ -92,7 +113,7 @@ function onNavigation() {
   page.navigationTimer = setTimeout(() => {
     const key = pageKey();
     if (key === page.key) return;
-    page.referrer = page.href;
+    page.referrer = reportedUrl(page.href);
     page.key = key;
     page.href = location.href;
     page.product = undefined;
