@@ -69,3 +69,45 @@ async fn screenshots_of_the_open_chat_on_desktop_and_phone() {
     scene.browser.screenshot("open-375").await;
     scene.finish().await;
 }
+
+/// WCAG 2 contrast between the computed text colour of the element `css` matches in the
+/// widget and the background it sits on (its own, or its nearest painted ancestor's), with
+/// the two colours, as the browser renders them.
+const CONTRAST_JS: &str = "const el = $(arguments[0]);\
+    const rgb = (s) => s.match(/\\d+(\\.\\d+)?/g).slice(0, 3).map(Number);\
+    const lum = (c) => { const l = c.map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });\
+      return 0.2126 * l[0] + 0.7152 * l[1] + 0.0722 * l[2]; };\
+    let box = el; while (box.parentElement && getComputedStyle(box).backgroundColor === 'rgba(0, 0, 0, 0)') box = box.parentElement;\
+    const color = getComputedStyle(el).color, background = getComputedStyle(box).backgroundColor;\
+    const [a, b] = [lum(rgb(color)), lum(rgb(background))].sort((x, y) => y - x);\
+    return { ratio: (a + 0.05) / (b + 0.05), color, background };";
+
+#[tokio::test]
+async fn any_brand_colour_gets_text_that_reads_at_four_and_a_half_to_one() {
+    let scene = Scene::new(1280).await;
+    // The owners' colours that failed with white text, a mid grey, a dark and a pale one.
+    for colour in [
+        "#ff6600", "#00a3e0", "#888888", "#e91e63", "#1f6feb", "#ffee00", "#777777",
+    ] {
+        scene
+            .chat
+            .chat_settings(&scene.token, serde_json::json!({ "color": colour }))
+            .await;
+        scene.visit("/").await;
+        scene.browser.open_chat().await;
+        scene.browser.say("Hello").await;
+        scene.browser.message("shopper", "Hello").await;
+        for part in ["header b", "[data-kind=shopper] [data-role=text]"] {
+            let measured = scene
+                .browser
+                .js(&format!(
+                    "return (function() {{ {CONTRAST_JS} }}).apply(null, [{}]);",
+                    serde_json::json!(part)
+                ))
+                .await;
+            let ratio = measured["ratio"].as_f64().unwrap();
+            assert!(ratio >= 4.5, "{colour} {part}: {measured}");
+        }
+    }
+    scene.finish().await;
+}

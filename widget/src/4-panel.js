@@ -201,16 +201,42 @@ function applyAppearance(appearance) {
   showStatus();
 }
 
-// The site's colour, with dark text on it when it is light (hex colours only).
+// The site's colour (any CSS colour), and on it dark or white text, whichever reads better by
+// WCAG's contrast ratio; a colour on which neither reaches 4.5:1 is darkened until white does.
+const DARK_TEXT = [31, 35, 40]; // #1f2328
+const WHITE_TEXT = [255, 255, 255];
 function applyAccentColor(color) {
-  view.widget.style.setProperty("--accent", color);
-  const hex = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(color);
-  if (!hex) return;
-  const digits = hex[1].length === 3 ? hex[1].replace(/./g, "$&$&") : hex[1];
-  const weights = [0.299, 0.587, 0.114];
-  const luminance = [0, 2, 4].reduce((sum, at, i) =>
-    sum + parseInt(digits.substr(at, 2), 16) * weights[i], 0) / 255;
-  view.widget.style.setProperty("--on-accent", luminance > 0.65 ? "#1f2328" : "#fff");
+  let accent = colorChannels(color);
+  if (!accent) return;
+  let text = contrast(accent, DARK_TEXT) >= contrast(accent, WHITE_TEXT) ? DARK_TEXT : WHITE_TEXT;
+  for (let step = 0; step < 30 && contrast(accent, text) < 4.5; step++) {
+    accent = accent.map(c => Math.round(c * 0.92));
+    text = WHITE_TEXT;
+  }
+  view.widget.style.setProperty("--accent", "rgb(" + accent.join(",") + ")");
+  view.widget.style.setProperty("--on-accent", "rgb(" + text.join(",") + ")");
+}
+// [r, g, b] of any opaque CSS colour, as a canvas normalises it; null for anything else.
+function colorChannels(color) {
+  const probe = document.createElement("canvas").getContext("2d");
+  if (!probe) return null;
+  probe.fillStyle = "#010203";
+  probe.fillStyle = color;
+  const hex = /^#([0-9a-f]{6})$/i.exec(probe.fillStyle);
+  if (!hex || (hex[1] === "010203" && color.toLowerCase() !== "#010203")) return null;
+  return [0, 2, 4].map(at => parseInt(hex[1].substr(at, 2), 16));
+}
+// WCAG 2 contrast ratio of two colours.
+function contrast(a, b) {
+  const [high, low] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+  return (high + 0.05) / (low + 0.05);
+}
+function luminance(rgb) {
+  const linear = rgb.map(c => {
+    const v = c / 255;
+    return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+  });
+  return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2];
 }
 
 function statusText() {
