@@ -30,6 +30,7 @@ mod console;
 mod dashboard;
 mod demo_shop;
 mod email;
+mod hostile_page;
 mod loading;
 mod look;
 mod orders;

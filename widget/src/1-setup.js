@@ -25,8 +25,32 @@
 
 // ---- Bootstrap: which site, which server ----
 
-const snippetStub = window.shopchat; // holds the calls the page made before we loaded
-if (snippetStub && snippetStub.v) return; // loaded twice: the first copy keeps running
+const MARK = "__shopchatWidget"; // on our API function: tells our copy from a page's own global
+const pageGlobal = window.shopchat;
+if (pageGlobal && pageGlobal[MARK]) return; // loaded twice: the first copy keeps running
+// The snippet's stub is a function (with a queue `q`); anything else is the page's own
+// `shopchat`: the chat still runs, but the JS API stays off rather than replace it.
+const globalTaken = pageGlobal != null && typeof pageGlobal !== "function";
+if (globalTaken && window.console) {
+  console.warn("shopchat: window.shopchat is already used by this page; no JS API");
+}
+const snippetStub = globalTaken ? undefined : pageGlobal; // the calls made before we loaded
+
+// JSON that a page's polluted prototypes cannot change: some libraries (Prototype.js) give
+// arrays and strings a toJSON that JSON.stringify obeys, which turned a cart's items into a
+// string (and would quote strings twice). Their toJSON is set aside for the call and put back.
+const TOJSON_HOSTS = [Array.prototype, String.prototype];
+function toJson(value) {
+  const saved = TOJSON_HOSTS.map(host => Object.getOwnPropertyDescriptor(host, "toJSON"));
+  saved.forEach((descriptor, i) => { if (descriptor) delete TOJSON_HOSTS[i].toJSON; });
+  try {
+    return JSON.stringify(value);
+  } finally {
+    saved.forEach((descriptor, i) => {
+      if (descriptor) Object.defineProperty(TOJSON_HOSTS[i], "toJSON", descriptor);
+    });
+  }
+}
 const script = document.currentScript || document.querySelector("script[data-site]");
 const siteKey = script && script.getAttribute("data-site");
 if (!siteKey) return;
@@ -81,7 +105,7 @@ const STRINGS = {
     transcript: "Verlauf per E-Mail senden", transcriptSent: "Verlauf gesendet an ",
     transcriptTo: "Verlauf senden an",
     useCode: "Keine Bestellnummer? Code per E-Mail anfordern", emailCode: "Code senden",
-    codeSent: "Geben Sie den Code ein, den wir gesendet haben an ", verify: "Bestätigen",
+    codeSent: "Code aus der E-Mail an ", verify: "Bestätigen",
   },
 };
 let strings = STRINGS.en;
@@ -111,7 +135,7 @@ function storeNow() {
   clearTimeout(storeTimer);
   storeTimer = 0;
   try {
-    localStorage.setItem(STORAGE_KEY, JSON.stringify(stored));
+    localStorage.setItem(STORAGE_KEY, toJson(stored));
   } catch (e) { /* private mode: this page still works, the next one starts afresh */ }
 }
 // Seq updates are batched; the identity is written at once (storeNow), because a hidden

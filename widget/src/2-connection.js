@@ -21,7 +21,7 @@ function flush() {
   outgoing.tokens = Math.min(10, outgoing.tokens + (now - outgoing.tokensAt) / 100);
   outgoing.tokensAt = now;
   while (outgoing.queue.length && outgoing.tokens >= 1) {
-    connection.socket.send(JSON.stringify(outgoing.queue.shift()));
+    connection.socket.send(toJson(outgoing.queue.shift()));
     outgoing.tokens--;
   }
   if (outgoing.queue.length) {
@@ -41,7 +41,7 @@ function sendHello() {
   Object.keys(stored.convs).concat(Object.keys(conversations.seq)).slice(-20).forEach(id => {
     lastSeq[id] = conversations.seq[id] || 0;
   });
-  connection.socket.send(JSON.stringify({
+  connection.socket.send(toJson({
     type: "hello", v: 1, visitor_id: stored.vid, session: stored.ses,
     last_seq: lastSeq, page: describePage(),
   }));

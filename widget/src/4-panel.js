@@ -40,8 +40,8 @@ const STYLE = ":host{all:initial}" +
   ".composer button,form button{height:40px;padding:0 14px;border-radius:8px;background:var(--accent);color:var(--on-accent);font-weight:600}" +
   "[data-role=handoff]{align-self:center;margin:0 0 8px;padding:4px 8px;font-size:13px;color:#0969da;text-decoration:underline}" +
   // Orders: the button, the look-up form, the cards; links in messages.
-  ".tools{display:flex;justify-content:center;gap:4px;flex-wrap:wrap}[data-role=wismo],[data-role=transcript],[data-role=use-code]{margin:0 0 8px;padding:4px 8px;font-size:13px;color:#0969da;text-decoration:underline}[data-role=use-code]{margin:4px 0 0;padding:0}[data-role=code-digits]{flex:0 0 6.5em}[data-role=code-error]{color:#cf222e;font-size:12px}[data-role=email-note]{font-size:12px;color:#57606a}" +
-  "[data-role=lookup]>input{display:block;width:100%;margin-bottom:6px}[data-role=lookup-error]{color:#cf222e;font-size:12px}" +
+  ".tools{display:flex;justify-content:center;gap:4px;flex-wrap:wrap}[data-role=wismo],[data-role=transcript],[data-role=use-code]{margin:0 0 8px;padding:4px 8px;font-size:13px;color:#0969da;text-decoration:underline}[data-role=use-code]{margin:4px 0 0;padding:0}[data-role=code-digits]{flex:0 0 6.5em}[data-role=email-note]{font-size:12px;color:#57606a}" +
+  "[data-role=lookup]>input{display:block;width:100%;margin-bottom:6px}[data-role=lookup-error],[data-role=code-error]{color:#cf222e;font-size:12px}" +
   "[data-role=text] a{color:inherit;text-decoration:underline}" +
   "[data-role=order]{margin:8px 0;padding:10px 12px;border:1px solid #d0d7de;border-radius:12px}[data-role=order] b{font-weight:600}[data-role=order] p{font-size:13px;color:#57606a}" +
   "[data-role=order-actions]{display:flex;flex-wrap:wrap;gap:6px;margin-top:8px}[data-role=order-actions]>*{padding:6px 10px;border:1px solid #d0d7de;border-radius:8px;font-size:13px;color:#0969da;text-decoration:none}[data-role=order-actions] button[disabled]{opacity:.6;cursor:default}" +
@@ -216,15 +216,14 @@ function applyAccentColor(color) {
   view.widget.style.setProperty("--accent", "rgb(" + accent.join(",") + ")");
   view.widget.style.setProperty("--on-accent", "rgb(" + text.join(",") + ")");
 }
-// [r, g, b] of any opaque CSS colour, as a canvas normalises it; null for anything else.
+// [r, g, b] of an opaque CSS colour (checked valid by the caller), as a canvas normalises
+// it; null for a see-through one.
 function colorChannels(color) {
   const probe = document.createElement("canvas").getContext("2d");
   if (!probe) return null;
-  probe.fillStyle = "#010203";
   probe.fillStyle = color;
-  const hex = /^#([0-9a-f]{6})$/i.exec(probe.fillStyle);
-  if (!hex || (hex[1] === "010203" && color.toLowerCase() !== "#010203")) return null;
-  return [0, 2, 4].map(at => parseInt(hex[1].substr(at, 2), 16));
+  const hex = /^#(..)(..)(..)$/.exec(probe.fillStyle);
+  return hex && hex.slice(1).map(h => parseInt(h, 16));
 }
 // WCAG 2 contrast ratio of two colours.
 function contrast(a, b) {
@@ -234,7 +233,7 @@ function contrast(a, b) {
 function luminance(rgb) {
   const linear = rgb.map(c => {
     const v = c / 255;
-    return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+    return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
   });
   return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2];
 }

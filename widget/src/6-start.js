@@ -26,8 +26,9 @@ function api(command, a, b) {
     case "close": if (view) closePanel(false); else chat.wantOpen = false; break;
   }
 }
-api.v = 1; // marks the real widget, so a second copy of the script steps aside
-window.shopchat = api;
+api.v = 1;
+api[MARK] = true; // marks the real widget, so a second copy of the script steps aside
+if (!globalTaken) window.shopchat = api;
 // Calls made before we loaded, in their order.
 ((snippetStub && snippetStub.q) || []).forEach(args => api.apply(null, args));
 
