@@ -230,3 +230,42 @@ async fn the_openapi_document_describes_the_api() {
     assert!(doc["components"]["schemas"]["TriggerSettings"].is_object());
     app.stop().await;
 }
+
+#[tokio::test]
+async fn widget_is_brotli_for_browsers_that_take_it_and_loadable_by_isolated_shops() {
+    let app = spawn_app().await;
+    let plain = app.http.get(app.url("/widget.js")).send().await.unwrap();
+    assert_eq!(
+        plain.headers()["cross-origin-resource-policy"],
+        "cross-origin"
+    );
+    let plain = plain.bytes().await.unwrap();
+    let fetch = |encodings: &'static str| {
+        app.http
+            .get(app.url("/widget.js"))
+            .header(header::ACCEPT_ENCODING, encodings)
+            .send()
+    };
+    let br = fetch("gzip, deflate, br, zstd").await.unwrap();
+    assert_eq!(br.headers()[header::CONTENT_ENCODING], "br");
+    assert_eq!(br.headers()[header::VARY], "Accept-Encoding");
+    let br = br.bytes().await.unwrap();
+    let mut unpacked = Vec::new();
+    std::io::Read::read_to_end(&mut brotli::Decompressor::new(&br[..], 4096), &mut unpacked)
+        .unwrap();
+    assert_eq!(unpacked, plain, "Brotli carries the same script");
+    let gzip = fetch("gzip").await.unwrap();
+    assert_eq!(gzip.headers()[header::CONTENT_ENCODING], "gzip");
+    let gzip = gzip.bytes().await.unwrap();
+    eprintln!(
+        "widget.js: {} bytes, {} gzipped, {} Brotli",
+        plain.len(),
+        gzip.len(),
+        br.len()
+    );
+    assert!(br.len() < gzip.len(), "Brotli is the smaller one");
+    // Refused Brotli falls back to gzip.
+    let refused = fetch("br;q=0, gzip").await.unwrap();
+    assert_eq!(refused.headers()[header::CONTENT_ENCODING], "gzip");
+    app.stop().await;
+}
