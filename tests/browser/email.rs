@@ -364,3 +364,73 @@ async fn an_owner_sets_the_sites_email_and_reads_the_delivery_log_desktop() {
 async fn an_owner_sets_the_sites_email_and_reads_the_delivery_log_phone() {
     owner_email_page(390).await;
 }
+
+#[tokio::test]
+async fn an_owner_sees_an_unsubscribed_address_and_writes_to_it_again() {
+    let smtp = SmtpServer::start();
+    let shop = ShopServer::start().await;
+    let chat = spawn_seeded(&SeedPlan::shop("Browser shop", &[shop.origin()]), |s| {
+        smtp.relay(s);
+        // The link's base; the token in it is what the server checks.
+        s.public_url = Some("https://chat.example".into());
+    })
+    .await
+    .with_deadline(DEADLINE);
+    let mut shopper = chat.shopper_from(&shop.origin()).await;
+    shopper.hello(json!({})).await;
+    shopper
+        .send(json!({ "type": "message", "client_msg_id": "q", "text": "Hello" }))
+        .await;
+    shopper.until(|f| f["type"] == "ack").await;
+    shopper
+        .send(json!({ "type": "transcript", "email": "kari@example.no" }))
+        .await;
+    let mail = smtp.wait_for_mail(|_| true, MAIL_WAIT).await;
+    let link = mail.header("List-Unsubscribe").unwrap();
+    let query = link
+        .trim_matches(|c| c == '<' || c == '>')
+        .split_once("/mail/unsubscribe")
+        .unwrap()
+        .1
+        .to_owned();
+    let done = chat
+        .http
+        .post(chat.url(&format!("/mail/unsubscribe{query}")))
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .unwrap();
+    assert!(done.status().is_success(), "{}", done.status());
+
+    let browser = Browser::start(1280).await;
+    crate::dashboard::log_in(&browser, &chat).await;
+    browser.goto(&chat.url("/agent/#/email")).await;
+    let row = crate::dashboard::text_containing(
+        &browser,
+        "[data-role=email-suppressions] tr[data-email]",
+        "kari@example.no",
+    )
+    .await;
+    assert!(row.contains("unsubscribed"), "{row}");
+    // A "chat routed to you" toast may sit over the button for a few seconds (the toasts of
+    // issue 20); the button is pressed through the DOM.
+    browser
+        .js("document.querySelector('[data-role=email-suppressions] [data-role=release]').click(); return null;")
+        .await;
+    browser
+        .click("dialog[data-role=confirm] [data-role=confirm-ok]")
+        .await;
+    crate::dashboard::text_containing(
+        &browser,
+        "[data-role=email-suppressions]",
+        "every address is written to",
+    )
+    .await;
+    let owner = chat.owner_token().await;
+    let list = chat
+        .get_json(&chat.site_path("/email/suppressions"), &owner)
+        .await;
+    assert_eq!(list["suppressions"], json!([]), "{list}");
+    browser.close().await;
+    chat.stop().await;
+}
