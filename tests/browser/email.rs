@@ -3,8 +3,8 @@
 //! a shopper without their order number asks for a code by email, types it, and sees the
 //! order placed with that address. Screenshots at desktop and phone width.
 
-use crate::common::smtp::SmtpServer;
-use crate::common::{SeedPlan, spawn_seeded};
+use crate::common::smtp::{Received, SmtpServer};
+use crate::common::{SeedPlan, Socket, TestApp, spawn_seeded};
 use crate::support::{Browser, DEADLINE, ShopServer, shop_page};
 use serde_json::json;
 use std::time::Duration;
@@ -26,6 +26,29 @@ async fn scene(smtp: &SmtpServer, width: u32) -> (ShopServer, crate::common::Tes
         browser.resize(width, 812).await;
     }
     (shop, chat, browser)
+}
+
+/// A shopper on the shop (a socket, as the widget is one) writes `text` and asks for the
+/// transcript at kari@example.no; returns the socket, the conversation and the email.
+async fn transcript_emailed(
+    chat: &TestApp,
+    shop: &ShopServer,
+    smtp: &SmtpServer,
+    text: &str,
+) -> (Socket, String, Received) {
+    let mut shopper = chat.shopper_from(&shop.origin()).await;
+    shopper.hello(json!({})).await;
+    shopper
+        .send(json!({ "type": "message", "client_msg_id": "q", "text": text }))
+        .await;
+    let ack = shopper.until(|f| f["type"] == "ack").await;
+    let conversation = ack["conversation_id"].as_str().unwrap().to_owned();
+    shopper
+        .send(json!({ "type": "transcript", "email": "kari@example.no" }))
+        .await;
+    shopper.until(|f| f["type"] == "emailed").await;
+    let mail = smtp.wait_for_mail(|_| true, MAIL_WAIT).await;
+    (shopper, conversation, mail)
 }
 
 async fn transcript_by_email(width: u32) {
@@ -195,20 +218,8 @@ async fn an_agent_sees_a_reply_that_came_by_email_with_its_sender_and_the_whole_
     .with_deadline(DEADLINE);
 
     // A shopper asks, leaves an address by asking for the transcript (which threads it).
-    let mut shopper = chat.shopper_from(&shop.origin()).await;
-    shopper.hello(json!({})).await;
-    shopper
-        .send(
-            json!({ "type": "message", "client_msg_id": "q", "text": "Is the jacket waterproof?" }),
-        )
-        .await;
-    let ack = shopper.until(|f| f["type"] == "ack").await;
-    let conversation = ack["conversation_id"].as_str().unwrap().to_owned();
-    shopper
-        .send(json!({ "type": "transcript", "email": "kari@example.no" }))
-        .await;
-    shopper.until(|f| f["type"] == "emailed").await;
-    let mail = smtp.wait_for_mail(|_| true, MAIL_WAIT).await;
+    let (_shopper, conversation, mail) =
+        transcript_emailed(&chat, &shop, &smtp, "Is the jacket waterproof?").await;
     let reply_to = mail.header("Reply-To").unwrap();
     let token = reply_to
         .trim_start_matches("reply+")
@@ -283,16 +294,7 @@ async fn owner_email_page(width: u32) {
     let smtp = SmtpServer::start();
     let (shop, chat, browser) = scene(&smtp, width).await;
     // A transcript went out, so the delivery log has a line.
-    let mut shopper = chat.shopper_from(&shop.origin()).await;
-    shopper.hello(json!({})).await;
-    shopper
-        .send(json!({ "type": "message", "client_msg_id": "q", "text": "Hello" }))
-        .await;
-    shopper.until(|f| f["type"] == "ack").await;
-    shopper
-        .send(json!({ "type": "transcript", "email": "kari@example.no" }))
-        .await;
-    smtp.wait_for_mail(|_| true, MAIL_WAIT).await;
+    transcript_emailed(&chat, &shop, &smtp, "Hello").await;
 
     crate::dashboard::log_in(&browser, &chat).await;
     browser.goto(&chat.url("/agent/#/email")).await;
@@ -376,16 +378,7 @@ async fn an_owner_sees_an_unsubscribed_address_and_writes_to_it_again() {
     })
     .await
     .with_deadline(DEADLINE);
-    let mut shopper = chat.shopper_from(&shop.origin()).await;
-    shopper.hello(json!({})).await;
-    shopper
-        .send(json!({ "type": "message", "client_msg_id": "q", "text": "Hello" }))
-        .await;
-    shopper.until(|f| f["type"] == "ack").await;
-    shopper
-        .send(json!({ "type": "transcript", "email": "kari@example.no" }))
-        .await;
-    let mail = smtp.wait_for_mail(|_| true, MAIL_WAIT).await;
+    let (_shopper, _, mail) = transcript_emailed(&chat, &shop, &smtp, "Hello").await;
     let link = mail.header("List-Unsubscribe").unwrap();
     let query = link
         .trim_matches(|c| c == '<' || c == '>')

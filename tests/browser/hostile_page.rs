@@ -3,38 +3,7 @@
 //! the server, and a page whose own global is called `shopchat` gets a console warning and a
 //! working chat instead of silence — its global left alone.
 
-use crate::support::{DEADLINE, Scene, shop_page};
-use serde_json::Value;
-
-/// The visitor's stored browsing state once `ready` holds for it.
-async fn visitor_state(scene: &Scene, ready: impl Fn(&Value) -> bool) -> Value {
-    let key = format!("shopchat:{}", scene.chat.seed.public_key);
-    let vid = scene
-        .browser
-        .wait_for(
-            "the widget's visitor id",
-            &format!(
-                "const v = localStorage.getItem({}); return v && JSON.parse(v).vid || null;",
-                serde_json::json!(key)
-            ),
-        )
-        .await;
-    let path = scene
-        .chat
-        .site_path(&format!("/visitors/{}", vid.as_str().unwrap()));
-    let until = std::time::Instant::now() + DEADLINE;
-    loop {
-        let state: Value = scene.chat.get_json(&path, &scene.token).await;
-        if ready(&state) {
-            return state;
-        }
-        assert!(
-            std::time::Instant::now() < until,
-            "never got there: {state}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-}
+use crate::support::{Scene, shop_page};
 
 #[tokio::test]
 async fn a_prototype_style_to_json_does_not_lose_the_cart() {
@@ -49,7 +18,7 @@ async fn a_prototype_style_to_json_does_not_lose_the_cart() {
     );
     scene.visit("/polluted").await;
     scene.browser.widget_ready().await;
-    let state = visitor_state(&scene, |s| !s["cart"].is_null()).await;
+    let state = scene.visitor_state(|s| !s["cart"].is_null()).await;
     assert_eq!(state["cart"]["items"][0]["sku"], "TENT-2", "{state}");
     // The page's own toJSON is back in place for the page.
     let kept = scene

@@ -567,6 +567,37 @@ impl Scene {
         self.browser.goto(&self.shop.url(path)).await;
     }
 
+    /// The shopper's stored browsing state (as owners read it) once `ready` holds for it; the
+    /// visitor is the one the widget in the browser keeps.
+    pub async fn visitor_state(&self, ready: impl Fn(&Value) -> bool) -> Value {
+        let key = format!("shopchat:{}", self.chat.seed.public_key);
+        let vid = self
+            .browser
+            .wait_for(
+                "the widget's visitor id",
+                &format!(
+                    "const v = localStorage.getItem({}); return v && JSON.parse(v).vid || null;",
+                    json!(key)
+                ),
+            )
+            .await;
+        let path = self
+            .chat
+            .site_path(&format!("/visitors/{}", vid.as_str().unwrap()));
+        let until = std::time::Instant::now() + DEADLINE;
+        loop {
+            let state: Value = self.chat.get_json(&path, &self.token).await;
+            if ready(&state) {
+                return state;
+            }
+            assert!(
+                std::time::Instant::now() < until,
+                "the visitor's state never got there: {state}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
     /// Closes the browser and stops the chat server.
     pub async fn finish(self) {
         self.browser.close().await;

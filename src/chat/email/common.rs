@@ -12,6 +12,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
+use std::sync::Arc;
 
 /// One hour, for the hourly limits.
 const HOUR_MS: i64 = 3_600_000;
@@ -57,20 +58,19 @@ impl ChatService {
         self.mailer.is_some() && self.settings.mail.from.is_some()
     }
 
-    /// The site's email settings (the defaults when an owner never saved any), through this
-    /// node's cache: every agent message to a shopper with an address reads them.
+    /// The site's email settings (the defaults when an owner never saved any): this node's
+    /// shared copy, not cloned — every agent message to a shopper with an address and, on a
+    /// server that sends email, every shopper's hello reads them.
     pub(crate) async fn site_email_settings(
         &self,
         site: &SiteId,
-    ) -> Result<EmailSettings, StoreError> {
-        let cached = self
-            .caches
+    ) -> Result<Arc<EmailSettings>, StoreError> {
+        self.caches
             .email
             .get_or_load(site, || async {
                 Ok(self.store.email_settings(site).await?.unwrap_or_default())
             })
-            .await?;
-        Ok(EmailSettings::clone(&cached))
+            .await
     }
 
     /// Queues `row` unless something forbids it (checked before the row is written):

@@ -48,7 +48,7 @@ impl ChatService {
     /// The site's email settings and what the server can do.
     pub async fn email_settings_view(&self, site: &SiteId) -> Result<EmailSettingsView, ChatError> {
         Ok(EmailSettingsView {
-            settings: self.site_email_settings(site).await?,
+            settings: EmailSettings::clone(&*self.site_email_settings(site).await?),
             server: self.email_server(),
         })
     }
