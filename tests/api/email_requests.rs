@@ -365,3 +365,40 @@ async fn a_sites_own_reply_address_carries_the_thread_and_replies_to_it_come_bac
             .any(|e| e["text"] == "And by card?")
     );
 }
+
+#[tokio::test]
+async fn one_client_address_may_ask_for_only_a_few_emails_a_minute() {
+    let smtp = SmtpServer::start();
+    let (app, _owner) = email_app(&smtp, json!({})).await;
+    let (mut shopper, _) = waiting_shopper(&app, "Hello?").await;
+    let per_minute = shopchat::chat::EMAIL_REQUESTS_PER_ADDR_PER_MIN;
+    for n in 0..per_minute {
+        shopper
+            .send(json!({ "type": "email_code", "email": format!("kari{n}@example.no") }))
+            .await;
+        shopper.until(|f| f["type"] == "emailed").await;
+    }
+    // One more is refused before anything is queued; the socket keeps working.
+    shopper
+        .send(json!({ "type": "email_code", "email": "one.more@example.no" }))
+        .await;
+    let refused = shopper.until(|f| f["type"] == "error").await;
+    assert_eq!(refused["code"], "rate_limited", "{refused}");
+    smtp.wait_for_mail(
+        |m| {
+            m.header("To")
+                .is_some_and(|t| t.contains(&format!("kari{}", per_minute - 1)))
+        },
+        MAIL_WAIT,
+    )
+    .await;
+    assert!(
+        smtp.messages()
+            .iter()
+            .all(|m| !m.header("To").unwrap_or_default().contains("one.more"))
+    );
+    shopper
+        .send(json!({ "type": "message", "client_msg_id": "q2", "text": "Still there?" }))
+        .await;
+    shopper.until(|f| f["type"] == "ack").await;
+}
