@@ -103,6 +103,11 @@ pub struct Hello {
     /// The page the widget is on (same shape as a `page_view` event's props).
     #[serde(default)]
     pub page: Option<Map<String, Value>>,
+    /// `false` while the shop's consent mode holds tracking back: the chat works, but this
+    /// socket's page, browsing events and proactive rules are not used and a new visitor's
+    /// browsing state is not saved. Absent: consented (the shop has no consent mode).
+    #[serde(default)]
+    pub consent: Option<bool>,
 }
 
 /// `message`: the shopper wrote something.
@@ -211,6 +216,8 @@ pub enum ErrorCode {
     NotAllowed,
     /// There is no conversation to act on yet (`handoff` before any message, …).
     NoConversation,
+    /// A browsing event on a socket whose `hello` said the shopper has not consented.
+    NoConsent,
 }
 
 /// A conversation as listed in `welcome`.

@@ -32,6 +32,7 @@ mod commerce_rules;
 mod commerce_self_service;
 mod commerce_shopify;
 mod commerce_woocommerce;
+mod consent;
 mod conversations;
 mod demo;
 mod email_in;

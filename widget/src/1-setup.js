@@ -67,6 +67,28 @@ const KEEP_PARAMS = (script.hasAttribute("data-keep-params") ? script.getAttribu
 const STORAGE_KEY = "shopchat:" + siteKey; // localStorage: identity and conversations
 const OPEN_KEY = STORAGE_KEY + ":open"; // sessionStorage: the panel was open on the last page
 
+// ---- Consent ----
+// data-consent="required" on the snippet: until the shop's consent manager calls
+// shopchat('consent', true), no browsing event leaves the page, the hello names no page, and
+// nothing is read from or written to the browser's storage. The chat still works: once the
+// shopper uses it, its own identity is kept in sessionStorage (this tab only, gone when it
+// closes) so the conversation follows them to the next page. shopchat('consent', false)
+// withdraws it: the stored identity is deleted and tracking stops.
+const privacy = {
+  consent: script.getAttribute("data-consent") !== "required",
+  chatting: false, // the shopper used the chat: its identity may live in sessionStorage
+  identify: null, // the shop's identify call, held until consent or the chat starts
+};
+// Where the identity lives now: localStorage with consent, sessionStorage for a chat without
+// it, nowhere before either. Null also when the browser blocks storage.
+function storageArea() {
+  try {
+    return privacy.consent ? localStorage : privacy.chatting || sessionStorage.getItem(STORAGE_KEY) ? sessionStorage : null;
+  } catch (e) {
+    return null;
+  }
+}
+
 // ---- Strings ----
 // Every text the widget shows. The site's appearance.language or else the browser's picks
 // the language; English for any other.
@@ -88,6 +110,8 @@ const STRINGS = {
     transcriptTo: "Send the transcript to",
     useCode: "No order number? Get a code by email", emailCode: "Email me a code",
     codeSent: "Enter the code we sent to ", verify: "Verify",
+    unavailable: "Chat is unavailable on this page right now.",
+    stores: "This chat keeps your messages, and only in this tab an id to continue it on the next page.",
   },
   de: {
     openChat: "Chat öffnen", closeChat: "Chat schließen", title: "Schreiben Sie uns",
@@ -106,6 +130,8 @@ const STRINGS = {
     transcriptTo: "Verlauf senden an",
     useCode: "Keine Bestellnummer? Code per E-Mail anfordern", emailCode: "Code senden",
     codeSent: "Code aus der E-Mail an ", verify: "Bestätigen",
+    unavailable: "Der Chat ist auf dieser Seite gerade nicht verfügbar.",
+    stores: "Dieser Chat speichert Ihre Nachrichten und nur in diesem Tab eine Kennung, um ihn auf der nächsten Seite fortzusetzen.",
   },
 };
 let strings = STRINGS.en;
@@ -118,11 +144,12 @@ pickLanguage();
 
 // ---- Stored identity ----
 // { vid: visitor id, ses: session token, convs: { conversation id: last seq } } in
-// localStorage, so every page and tab of the shop is the same visitor in the same chats.
+// localStorage (see Consent), so every page and tab of the shop is the same visitor in the
+// same chats.
 
 function loadStored() {
   try {
-    return JSON.parse(localStorage.getItem(STORAGE_KEY)) || {};
+    return JSON.parse(storageArea().getItem(STORAGE_KEY)) || {};
   } catch (e) {
     return {};
   }
@@ -135,8 +162,8 @@ function storeNow() {
   clearTimeout(storeTimer);
   storeTimer = 0;
   try {
-    localStorage.setItem(STORAGE_KEY, toJson(stored));
-  } catch (e) { /* private mode: this page still works, the next one starts afresh */ }
+    storageArea().setItem(STORAGE_KEY, toJson(stored));
+  } catch (e) { /* no consent yet, or private mode: this page still works, the next starts afresh */ }
 }
 // Seq updates are batched; the identity is written at once (storeNow), because a hidden
 // tab's timers can be held back for a long time and the next page must find the same visitor.
@@ -188,6 +215,7 @@ const chat = {
   emailPending: null, // "transcript" or "code" while the server has not answered
   address: "", // the address the shopper last typed, offered again
   lookupPending: false, // an order look-up is on its way: its error belongs to the form
+  unavailable: false, // the socket cannot be opened from this page (its CSP, or refused for good)
 };
 const listeners = {}; // shopchat('on', event, fn)
 

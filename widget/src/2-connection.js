@@ -9,11 +9,65 @@
 const outgoing = { queue: [], tokens: 10, tokensAt: Date.now(), flushTimer: 0 };
 
 function send(frame) {
+  if (!privacy.chatting && !/^(event|read|typing)$/.test(frame.type)) startChatting();
   if (outgoing.queue.push(frame) > 200) outgoing.queue.shift();
   flush();
 }
+// Browsing events only with consent (see Consent); the shop's identify also once the shopper
+// chats, since it puts their orders beside the chat. Until then it is held, not sent.
 function track(name, props) {
-  send({ type: "event", name, props: props || {} });
+  if (privacy.consent || (name === "identify" && privacy.chatting)) {
+    send({ type: "event", name, props: props || {} });
+  } else if (name === "identify") {
+    privacy.identify = props;
+  }
+}
+function sendHeldIdentify() {
+  const held = privacy.identify;
+  privacy.identify = null;
+  if (held) track("identify", held);
+}
+// The shopper used the chat: keep its identity for this tab, and say who they are.
+function startChatting() {
+  privacy.chatting = true;
+  storeNow();
+  sendHeldIdentify();
+}
+
+// shopchat('consent', granted) from the shop's consent manager.
+function setConsent(granted) {
+  granted = !!granted;
+  if (granted === privacy.consent) return;
+  privacy.consent = granted;
+  if (granted) {
+    // A chat begun without consent goes on as it is; otherwise the identity an earlier
+    // consent kept comes back.
+    const kept = privacy.chatting ? stored : loadStored();
+    if (kept.vid && kept !== stored) {
+      stored.vid = kept.vid;
+      stored.ses = kept.ses;
+      stored.convs = kept.convs || {};
+    }
+    storeNow();
+    try {
+      sessionStorage.removeItem(STORAGE_KEY);
+    } catch (e) { /* storage blocked */ }
+    sendHeldIdentify();
+  } else {
+    try {
+      localStorage.removeItem(STORAGE_KEY);
+    } catch (e) { /* storage blocked */ }
+    storeNow(); // a chat going on keeps its identity in this tab only
+  }
+  if (view) showStatus();
+  // A new hello tells the server; this page's chat continues on the new socket.
+  const socket = connection.socket;
+  if (socket) {
+    socket.onclose = null;
+    socket.close();
+    onSocketClosed(socket, 1000);
+    reconnectNow();
+  }
 }
 function flush() {
   if (outgoing.flushTimer || !connection.ready) return;
@@ -42,8 +96,9 @@ function sendHello() {
     lastSeq[id] = conversations.seq[id] || 0;
   });
   connection.socket.send(toJson({
-    type: "hello", v: 1, visitor_id: stored.vid, session: stored.ses,
-    last_seq: lastSeq, page: describePage(),
+    type: "hello", v: 1, visitor_id: stored.vid, session: stored.ses, last_seq: lastSeq,
+    page: privacy.consent ? describePage() : undefined,
+    consent: privacy.consent ? undefined : false,
   }));
 }
 
@@ -55,7 +110,7 @@ function connect() {
   try {
     socket = new WebSocket(SOCKET_URL);
   } catch (e) {
-    connection.stopped = true; // a URL the browser refuses will not get better
+    chatUnavailable(); // a URL the browser refuses will not get better
     return;
   }
   connection.socket = socket;
@@ -83,13 +138,25 @@ function onSocketClosed(socket, code) {
   // 1008 and 4xxx: the server refused this page for good (say, an origin the site does not
   // allow); retrying would only load it. Any other close is worth retrying.
   if (code === 1008 || (code >= 4000 && code < 5000)) {
-    connection.stopped = true;
+    chatUnavailable();
     return;
   }
   // Backoff from 0.5 s, doubling to 30 s, with jitter so a restarted server isn't stampeded.
   const delay = Math.min(30000, 500 * Math.pow(2, connection.retries++) * (1 + Math.random()));
   connection.retryTimer = setTimeout(connect, delay);
 }
+
+// The socket will not open from this page: its CSP leaves our host out of connect-src (the
+// browser reports that as a violation, then closes the socket like any failure), or the
+// server refused the page for good. The shopper is told instead of a message pending forever.
+function chatUnavailable() {
+  connection.stopped = true;
+  chat.unavailable = true;
+  if (view) showStatus();
+}
+document.addEventListener("securitypolicyviolation", e => {
+  if (e.effectiveDirective === "connect-src" && e.blockedURI.indexOf(scriptUrl.host) >= 0) chatUnavailable();
+});
 
 // The page came back (online, visible): try now instead of waiting for the backoff.
 function reconnectNow() {

@@ -56,7 +56,7 @@ const HTML = '<div class="widget">' +
   '<div data-role="panel" role="dialog" aria-labelledby="title" hidden>' +
   '<header><b id="title"></b><button data-role="close">×</button></header>' +
   '<p data-role="status" role="status" hidden></p>' +
-  '<div class="log"><p class="greeting" data-role="greeting" hidden></p>' +
+  '<div class="log"><p class="greeting" data-role="greeting" hidden></p><p class="greeting" data-role="stores" hidden></p>' +
   '<div data-role="messages" role="log" aria-live="polite"></div><p data-role="typing" hidden></p></div>' +
   '<form data-role="lookup" hidden><label for="order-number"></label>' +
   '<input id="order-number" data-role="lookup-number" required maxlength="64" autocomplete="off">' +
@@ -92,7 +92,18 @@ function buildUi() {
   host.id = "shopchat-root";
   host.style.cssText = "all:initial!important"; // the shop's CSS cannot reach or restyle the host
   const root = host.attachShadow({ mode: "open" });
-  root.innerHTML = "<style>" + STYLE + "</style>" + HTML;
+  root.innerHTML = staticMarkup();
+  // A constructed style sheet is not inline style: a shop's CSP without 'unsafe-inline' in
+  // style-src lets it through. Browsers without them get a <style>.
+  if (root.adoptedStyleSheets && CSSStyleSheet.prototype.replaceSync) {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(STYLE);
+    root.adoptedStyleSheets = [sheet];
+  } else {
+    const style = document.createElement("style");
+    style.textContent = STYLE;
+    root.prepend(style);
+  }
   const part = role => root.querySelector("[data-role=" + role + "]");
   view = {
     root, widget: root.querySelector(".widget"), log: root.querySelector(".log"),
@@ -108,10 +119,23 @@ function buildUi() {
     codeDigits: part("code-digits"), codeError: part("code-error"),
     transcript: part("transcript"), transcriptForm: part("transcript-form"),
     transcriptEmail: part("transcript-email"), emailNote: part("email-note"),
+    stores: part("stores"),
   };
   wireUi();
   applyLabels();
   document.body.append(host);
+}
+
+// The markup for our one HTML sink. Under Trusted Types (require-trusted-types-for 'script')
+// it goes through a policy named "shopchat" that can only ever return this constant: a page
+// that lists its allowed policies adds `trusted-types shopchat`.
+function staticMarkup() {
+  try {
+    if (window.trustedTypes) return trustedTypes.createPolicy("shopchat", { createHTML: () => HTML }).createHTML("");
+  } catch (e) {
+    console.warn("shopchat: add 'shopchat' to this page's trusted-types directive");
+  }
+  return HTML;
 }
 
 function wireUi() {
@@ -184,6 +208,7 @@ function applyLabels() {
   setText(view.lookup.querySelector("label"), strings.orderNumber);
   setText(view.lookup.querySelector("[for=order-email]"), strings.yourEmail);
   setText(view.lookup.querySelector("button"), strings.lookUp);
+  setText(view.stores, strings.stores);
   labelEmail();
   showStatus();
 }
@@ -239,6 +264,7 @@ function luminance(rgb) {
 }
 
 function statusText() {
+  if (chat.unavailable) return strings.unavailable;
   const state = conversations.state[chat.current];
   if (state === "queued") {
     return chat.contactSent ? strings.thanks : chat.nobodyOnline ? strings.nobodyOnline : strings.waiting;
@@ -253,6 +279,8 @@ function showStatus() {
   const text = statusText();
   setText(view.status, text);
   view.status.hidden = !text;
+  view.stores.hidden = privacy.consent; // without consent the chat says what it keeps
+  view.input.disabled = view.send.disabled = chat.unavailable;
   const queued = conversations.state[chat.current] === "queued";
   view.offline.hidden = !(queued && chat.nobodyOnline && !chat.contactSent);
   showOrderTools();
@@ -276,7 +304,7 @@ function openPanel(focusInput) {
   scrollToEnd();
   if (focusInput) view.input.focus();
   try {
-    sessionStorage.setItem(OPEN_KEY, "1");
+    if (storageArea()) sessionStorage.setItem(OPEN_KEY, "1"); // not before consent or a chat
   } catch (e) { /* storage blocked: the next page starts closed */ }
   if (!wasOpen) {
     track("widget_open");

@@ -21,6 +21,7 @@ function api(command, a, b) {
     case "track": track(String(a), b); break;
     case "cart": track("cart_update", a); break;
     case "identify": identify(a); break;
+    case "consent": setConsent(a); break;
     // Before the UI exists (it is built when the page is idle), remember the wish for start().
     case "open": if (view) openPanel(true); else chat.wantOpen = true; break;
     case "close": if (view) closePanel(false); else chat.wantOpen = false; break;

@@ -22,6 +22,10 @@ pub struct JoinRequest {
     pub known: bool,
     /// The page in `hello`, a page view.
     pub page: Option<PageInfo>,
+    /// False when the shopper has not consented to tracking: a new visitor's browsing state
+    /// is then kept live only, not saved (a widget that chatted comes back with its session,
+    /// `known`, and is saved then).
+    pub tracking: bool,
     /// What the hub queues for this socket.
     pub outbox: crate::hub::OutboxSender,
     /// Cancelled by the hub when the socket cannot keep up.
@@ -76,6 +80,7 @@ impl ChatService {
             visitor,
             known,
             page,
+            tracking,
             outbox,
             too_slow,
         } = request;
@@ -114,9 +119,11 @@ impl ChatService {
         // state is in the hub meanwhile, and the writer keeps its order, so the save when this
         // socket leaves lands after it. Fails only when the store is closed: then the
         // registration is dropped with the error and the socket is not joined.
-        self.store
-            .save_visitor_behind(&site.id, &visitor, &snapshot)
-            .await?;
+        if tracking || known {
+            self.store
+                .save_visitor_behind(&site.id, &visitor, &snapshot)
+                .await?;
+        }
         let conversation = conversations
             .iter()
             .filter(|c| c.is_open())

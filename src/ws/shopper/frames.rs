@@ -14,6 +14,14 @@ use crate::ws::flow::Flow;
 
 impl ShopperSocket {
     pub(super) async fn on_event(&mut self, conn: &mut Connection, mut event: EventFrame) -> Flow {
+        // `identify` is the shop saying who the shopper is (their orders beside the chat), not
+        // browsing: it is taken with or without consent; every other event needs it.
+        if !self.tracking && event.name() != "identify" {
+            let message = "browsing events need the shopper's consent: this socket's `hello` said `consent: false`";
+            return self
+                .send_frame(conn, &error(ErrorCode::NoConsent, message, Some("name")))
+                .await;
+        }
         let mut identity = crate::auth::Identity::Attributes;
         if event.name() == "identify"
             && let Some(props) = event.props_mut()

@@ -35,7 +35,13 @@ impl ShopperSocket {
             Ok(identified) => identified,
             Err(flow) => return flow,
         };
-        let (page, page_error) = page_of(&hello);
+        // Without consent the page stays unread: it is browsing data.
+        self.tracking = hello.consent != Some(false);
+        let (page, page_error) = if self.tracking {
+            page_of(&hello)
+        } else {
+            (None, None)
+        };
         let chat = &self.state.chat;
         let conversations = match chat
             .resumable(&self.site, &visitor, known, &hello.last_seq)
@@ -49,6 +55,7 @@ impl ShopperSocket {
             visitor: visitor.clone(),
             known,
             page,
+            tracking: self.tracking,
             outbox: conn.outbox_tx.clone(),
             too_slow: conn.too_slow.clone(),
         };
@@ -83,7 +90,7 @@ impl ShopperSocket {
             return flow;
         }
         // The page in `hello` is a page view; without one, plan the timers only.
-        let wake = if hello.page.is_some() {
+        let wake = if hello.page.is_some() && self.tracking {
             Wake::Event("page_view")
         } else {
             Wake::Timer
@@ -222,6 +229,10 @@ impl ShopperSocket {
 
     /// Runs the trigger engine and arms the one timer it asks for.
     pub(super) async fn run_triggers(&mut self, conn: &mut Connection, wake: Wake<'_>) {
+        // No consent, no proactive rules: they work on what the shopper does on the page.
+        if !self.tracking {
+            return;
+        }
         if let Some(joined) = &mut self.joined {
             let next = joined.run_triggers(wake).await;
             conn.arm(next);

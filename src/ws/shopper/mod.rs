@@ -49,6 +49,9 @@ pub(super) struct ShopperSocket {
     addr: ClientAddr,
     /// Counts this socket against its address's unidentified ones until `hello` succeeds.
     pending: Option<PendingSlot>,
+    /// False when `hello` said the shopper has not consented to tracking (`consent: false`):
+    /// browsing events are refused and no trigger rule runs for this socket.
+    tracking: bool,
 }
 
 /// Each frame type's counter (`type` label: [`protocol::CLIENT_TYPES`] by
@@ -99,6 +102,7 @@ impl ShopperSocket {
             delivered: HashMap::new(),
             addr: pending.addr(),
             pending: Some(pending),
+            tracking: true,
             site,
             // A socket that never says `hello` is closed on time: it proves nothing and holds
             // one of its address's few unidentified places.
