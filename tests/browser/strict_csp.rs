@@ -110,3 +110,34 @@ async fn a_socket_the_shops_csp_blocks_shows_the_chat_as_unavailable() {
     );
     scene.finish().await;
 }
+
+#[tokio::test]
+async fn the_owners_settings_give_the_consent_snippet_and_the_csp_directives() {
+    use crate::dashboard::{SHOP, log_in, text_containing};
+    let chat = crate::support::chat_server(&[SHOP.to_owned()]).await;
+    let browser = crate::support::Browser::start(1280).await;
+    log_in(&browser, &chat).await;
+    browser.click("[data-nav=settings]").await;
+    let plain = text_containing(&browser, "[data-role=snippet]", "widget.js").await;
+    assert!(!plain.contains("data-consent"), "{plain}");
+    browser.click("[data-role=snippet-consent]").await;
+    let consent = text_containing(&browser, "[data-role=snippet]", "data-consent").await;
+    assert!(
+        consent.contains(&format!(
+            "data-site=\"{}\" data-consent=\"required\"",
+            chat.seed.public_key
+        )),
+        "{consent}"
+    );
+    assert!(consent.contains("shopchat('consent', true)"), "{consent}");
+    let csp = text_containing(&browser, "[data-role=snippet-csp]", "connect-src").await;
+    assert!(
+        csp.contains(&format!("connect-src ws://127.0.0.1:{}", chat.port)),
+        "{csp}"
+    );
+    assert!(csp.contains("trusted-types shopchat"), "{csp}");
+    browser.screenshot("dashboard-install-snippet").await;
+    assert!(browser.console_errors().await.is_empty());
+    browser.close().await;
+    chat.stop().await;
+}

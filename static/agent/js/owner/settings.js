@@ -24,17 +24,30 @@ async function loadInto(node, what, fetch, draw) {
   try { replace(node, draw(await fetch())); } catch (e) { failed(node, what, e); }
 }
 
-function snippetText(site) {
+function snippetText(site, consent) {
+  const wait = consent ? ' data-consent="required"' : '';
   return '<script>window.shopchat=window.shopchat||function(){(shopchat.q=shopchat.q||[]).push(arguments)};</script>\n'
-    + `<script async src="${location.origin}/widget.js" data-site="${site.public_key}"></script>`;
+    + `<script async src="${location.origin}/widget.js" data-site="${site.public_key}"${wait}></script>`
+    + (consent ? "\n<!-- from your consent manager, on every page: shopchat('consent', true) or shopchat('consent', false) -->" : '');
+}
+
+// The Content-Security-Policy directives a shop with a CSP adds for this server.
+function cspText() {
+  const socket = location.origin.replace(/^http/, 'ws');
+  return `script-src ${location.origin}\nconnect-src ${socket}\ntrusted-types shopchat   (only if your policy lists its Trusted Types policies)`;
 }
 
 function snippetSection(site, ctx) {
-  const pre = h('pre', { class: 'snippet', 'data-role': 'snippet', tabindex: '0', 'aria-label': 'Snippet to paste', text: snippetText(site) });
+  const pre = h('pre', { class: 'snippet', 'data-role': 'snippet', tabindex: '0', 'aria-label': 'Snippet to paste', text: snippetText(site, false) });
   const copy = h('button', { type: 'button', class: 'primary', 'data-role': 'copy-snippet', text: 'Copy snippet', onclick: () => copySnippet(pre, ctx) });
+  const consent = h('input', { type: 'checkbox', 'data-role': 'snippet-consent', onchange: () => { pre.textContent = snippetText(site, consent.checked); } });
+  const csp = h('pre', { class: 'snippet', 'data-role': 'snippet-csp', tabindex: '0', 'aria-label': 'Content-Security-Policy directives', text: cspText() });
   return section('Install the widget',
     h('p', { class: 'hint', text: 'Paste this into every page of your shop, just before </body>.' }),
-    pre, h('div', { class: 'actions' }, copy, h('span', { class: 'muted', text: `Public key: ${site.public_key}` })));
+    h('label', { class: 'check' }, consent, ' Wait for the shopper\'s consent (consent mode): no tracking and nothing stored in the browser until your consent manager calls shopchat(\'consent\', true); the chat works either way.'),
+    pre, h('div', { class: 'actions' }, copy, h('span', { class: 'muted', text: `Public key: ${site.public_key}` })),
+    h('p', { class: 'hint', text: 'If your shop sends a Content-Security-Policy, add these directives (no unsafe-inline or unsafe-eval needed):' }),
+    csp);
 }
 
 async function copySnippet(pre, ctx) {
