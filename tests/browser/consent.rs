@@ -64,6 +64,9 @@ async fn without_consent_nothing_is_tracked_or_stored_and_the_chat_still_works()
         note.as_str().unwrap().contains("only in this tab"),
         "{note}"
     );
+    scene.browser.resize(390, 812).await;
+    scene.browser.screenshot("consent-note-390").await;
+    scene.browser.resize(1280, 900).await;
     assert_eq!(
         scene.browser.js(STORED).await,
         json!({ "local": [], "session": [] }),

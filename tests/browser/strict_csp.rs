@@ -141,3 +141,42 @@ async fn the_owners_settings_give_the_consent_snippet_and_the_csp_directives() {
     browser.close().await;
     chat.stop().await;
 }
+
+#[tokio::test]
+async fn a_report_only_policy_that_leaves_the_host_out_does_not_stop_the_chat() {
+    let scene = Scene::new(1280).await;
+    let chat = format!("http://127.0.0.1:{}", scene.chat.port);
+    // Report-only: the browser reports the socket as a violation but opens it.
+    let policy = readme_policy(&chat, "'self'");
+    scene.shop.page_with_header(
+        "/report-only",
+        &format!("Content-Security-Policy-Report-Only: {policy}"),
+        strict_page(&scene, "default-src *; script-src * 'unsafe-inline'"),
+    );
+    scene.visit("/report-only").await;
+    scene
+        .browser
+        .wait_for(
+            "the socket's violation, reported only",
+            "return window.__violations.some((v) => v.startsWith('connect-src'));",
+        )
+        .await;
+    scene.browser.open_chat().await;
+    scene.browser.say("Still there?").await;
+    scene
+        .browser
+        .wait_for(
+            "the message acknowledged",
+            "const m = $('[data-role=messages] div[data-kind=shopper]'); return !!m && !m.hasAttribute('data-pending');",
+        )
+        .await;
+    let status = scene
+        .browser
+        .js("const s = $('[data-role=status]'); return s.hidden ? '' : s.textContent;")
+        .await;
+    assert!(
+        !status.as_str().unwrap().contains("unavailable"),
+        "{status}"
+    );
+    scene.finish().await;
+}

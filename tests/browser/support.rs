@@ -77,6 +77,8 @@ pub struct ShopServer {
     /// Its port: the shop's origin differs from the chat server's by it.
     pub port: u16,
     pages: Arc<Mutex<HashMap<String, String>>>,
+    /// Extra response header lines per path (a CSP header, say).
+    headers: Arc<Mutex<HashMap<String, String>>>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -86,14 +88,20 @@ impl ShopServer {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let pages: Arc<Mutex<HashMap<String, String>>> = Arc::default();
-        let served = pages.clone();
+        let headers: Arc<Mutex<HashMap<String, String>>> = Arc::default();
+        let (served, served_headers) = (pages.clone(), headers.clone());
         let task = tokio::spawn(async move {
             while let Ok((socket, _)) = listener.accept().await {
                 let pages = served.clone();
-                tokio::spawn(serve_one(socket, pages));
+                tokio::spawn(serve_one(socket, pages, served_headers.clone()));
             }
         });
-        ShopServer { port, pages, task }
+        ShopServer {
+            port,
+            pages,
+            headers,
+            task,
+        }
     }
 
     /// `http://127.0.0.1:PORT`, the origin the chat server must allow.
@@ -110,6 +118,15 @@ impl ShopServer {
     pub fn page(&self, path: &str, html: String) {
         self.pages.lock().unwrap().insert(path.to_owned(), html);
     }
+
+    /// Serves `html` at `path` with an extra response header (`Name: value`).
+    pub fn page_with_header(&self, path: &str, header: &str, html: String) {
+        self.headers
+            .lock()
+            .unwrap()
+            .insert(path.to_owned(), format!("{header}\r\n"));
+        self.page(path, html);
+    }
 }
 
 impl Drop for ShopServer {
@@ -118,7 +135,11 @@ impl Drop for ShopServer {
     }
 }
 
-async fn serve_one(mut socket: TcpStream, pages: Arc<Mutex<HashMap<String, String>>>) {
+async fn serve_one(
+    mut socket: TcpStream,
+    pages: Arc<Mutex<HashMap<String, String>>>,
+    headers: Arc<Mutex<HashMap<String, String>>>,
+) {
     let mut request = Vec::new();
     let mut buf = [0u8; 4096];
     while !request.windows(4).any(|w| w == b"\r\n\r\n") {
@@ -140,13 +161,19 @@ async fn serve_one(mut socket: TcpStream, pages: Arc<Mutex<HashMap<String, Strin
         .unwrap_or("/")
         .to_owned();
     let page = pages.lock().unwrap().get(&path).cloned();
+    let extra = headers
+        .lock()
+        .unwrap()
+        .get(&path)
+        .cloned()
+        .unwrap_or_default();
     let (status, body) = match page {
         Some(body) => ("200 OK", body),
         None => ("404 Not Found", "not found".to_owned()),
     };
     let answer = format!(
         "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nCache-Control: no-store\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+         {extra}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
     let _ = socket.write_all(answer.as_bytes()).await;

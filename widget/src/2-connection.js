@@ -155,7 +155,9 @@ function chatUnavailable() {
   if (view) showStatus();
 }
 document.addEventListener("securitypolicyviolation", e => {
-  if (e.effectiveDirective === "connect-src" && e.blockedURI.indexOf(scriptUrl.host) >= 0) chatUnavailable();
+  // A report-only policy reports too ("report"), but lets the socket through.
+  if (e.disposition === "enforce" && e.effectiveDirective === "connect-src" &&
+    e.blockedURI.indexOf(scriptUrl.host) >= 0) chatUnavailable();
 });
 
 // The page came back (online, visible): try now instead of waiting for the backoff.
