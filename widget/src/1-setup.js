@@ -88,6 +88,8 @@ const STRINGS = {
     transcriptTo: "Send the transcript to",
     useCode: "No order number? Get a code by email", emailCode: "Email me a code",
     codeSent: "Enter the code we sent to ", verify: "Verify",
+    sendMessage: "Send message", sendEmail: "Send email address",
+    unread: [" unread message", " unread messages"],
   },
   de: {
     openChat: "Chat öffnen", closeChat: "Chat schließen", title: "Schreiben Sie uns",
@@ -106,6 +108,8 @@ const STRINGS = {
     transcriptTo: "Verlauf senden an",
     useCode: "Keine Bestellnummer? Code per E-Mail anfordern", emailCode: "Code senden",
     codeSent: "Code aus der E-Mail an ", verify: "Bestätigen",
+    sendMessage: "Nachricht senden", sendEmail: "E-Mail-Adresse senden",
+    unread: [" ungelesene Nachricht", " ungelesene Nachrichten"],
   },
 };
 let strings = STRINGS.en;
