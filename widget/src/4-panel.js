@@ -21,10 +21,10 @@ const STYLE = ":host{all:initial}" +
   "[data-role=teaser]{position:fixed;right:20px;bottom:88px;z-index:2147483000;display:flex;align-items:flex-start;gap:8px;width:280px;padding:12px;background:#fff;border-radius:12px;box-shadow:0 6px 24px rgba(0,0,0,.2)}" +
   "[data-role=teaser-text]{flex:1;max-height:104px;overflow:hidden;white-space:pre-wrap;overflow-wrap:anywhere}" +
   "[data-role=dismiss],header button{width:28px;height:28px;font-size:20px;line-height:28px;text-align:center;color:#57606a;border-radius:14px}" +
-  // Panel (a <dialog>): header, status line, message log. Its height is a share of the
-  // viewport in %, which a shop's html{zoom} does not scale (vh would be), so the header
-  // stays on screen.
-  "[data-role=panel]{position:fixed;inset:auto 20px 88px auto;z-index:2147483001;display:flex;flex-direction:column;width:360px;height:560px;max-width:calc(100% - 40px);max-height:calc(100% - 108px);border:0;background:#fff;border-radius:12px;overflow:hidden;box-shadow:0 8px 30px rgba(0,0,0,.25)}dialog:not([open]){display:none}" +
+  // Panel (a <dialog>, shown while [open]): header, status line, message log. Its height is
+  // a share of the viewport in %, which a shop's html{zoom} does not scale (vh would be), so
+  // the header stays on screen.
+  "[data-role=panel]{position:fixed;inset:auto 20px 88px auto;z-index:2147483001;flex-direction:column;width:360px;height:560px;max-width:calc(100% - 40px);max-height:calc(100% - 108px);border:0;background:#fff;border-radius:12px;overflow:hidden;box-shadow:0 8px 30px rgba(0,0,0,.25)}[open]{display:flex}" +
   "header{display:flex;align-items:center;padding:12px 12px 12px 16px;background:var(--accent)}header b{flex:1;font-size:16px;font-weight:600;color:var(--on-accent)}header button{color:var(--on-accent)}" +
   "[data-role=status]{padding:8px 16px;font-size:13px;color:#57606a;background:#f6f8fa;border-bottom:1px solid #d0d7de}" +
   ".log{flex:1;overflow-y:auto;padding:8px 16px}.log:focus-visible{outline-offset:-3px}.greeting{margin:8px 0;color:#57606a}" +
@@ -165,10 +165,10 @@ function wireUi() {
 function setText(element, text) {
   element.textContent = text;
 }
-// Open for the shopper: the launcher's state, which a dialog the browser closed (Escape on a
-// phone) still shows until closePanel has done its bookkeeping.
+// Open for the shopper (view.open): a dialog the browser closed itself (Escape on a phone)
+// still counts as open until closePanel has done its bookkeeping.
 function isPanelOpen() {
-  return !!view && view.launcher.getAttribute("aria-expanded") === "true";
+  return !!view && !!view.open;
 }
 function scrollToEnd() {
   view.log.scrollTop = view.log.scrollHeight;
@@ -178,7 +178,7 @@ function scrollToEnd() {
 
 // Texts and ARIA names in the current language.
 function applyLabels() {
-  labelLauncher(isPanelOpen());
+  labelLauncher();
   view.close.setAttribute("aria-label", strings.closeChat);
   view.dismiss.setAttribute("aria-label", strings.dismiss);
   setText(view.root.getElementById("title"), strings.title);
@@ -275,14 +275,14 @@ function setUnread(count) {
   chat.unread = count;
   setText(view.badge, count > 9 ? "9+" : String(count));
   view.badge.hidden = !count;
-  labelLauncher(isPanelOpen());
+  labelLauncher();
 }
 
 function openPanel(focusInput) {
   const wasOpen = isPanelOpen();
   if (!view.panel.open) showPanel();
   view.teaser.hidden = true;
-  labelLauncher(true);
+  view.open = true;
   setUnread(0);
   scrollToEnd();
   if (focusInput) view.input.focus();
@@ -299,7 +299,8 @@ function openPanel(focusInput) {
 function closePanel(focusLauncher) {
   if (!isPanelOpen()) return;
   if (view.panel.open) view.panel.close();
-  labelLauncher(false);
+  view.open = false;
+  labelLauncher();
   if (focusLauncher) view.launcher.focus();
   try {
     sessionStorage.removeItem(OPEN_KEY);
@@ -349,10 +350,11 @@ function showPanel() {
   else view.panel.open = true;
 }
 
-// "Open chat, 2 unread messages" or "Close chat", and aria-expanded, for screen readers.
-function labelLauncher(open) {
+// "Open chat, 2 unread messages" or "Close chat", and aria-expanded, for screen readers. The
+// count is the badge's own text ("9+"), so the name holds what the button shows (WCAG 2.5.3).
+function labelLauncher() {
   const count = chat.unread;
-  view.launcher.setAttribute("aria-expanded", open);
-  view.launcher.setAttribute("aria-label", open ? strings.closeChat : strings.openChat +
-    (count ? ", " + count + strings.unread[count > 1 ? 1 : 0] : ""));
+  view.launcher.setAttribute("aria-expanded", isPanelOpen());
+  view.launcher.setAttribute("aria-label", isPanelOpen() ? strings.closeChat : strings.openChat +
+    (count ? ", " + view.badge.textContent + strings.unread[count > 1 ? 1 : 0] : ""));
 }
