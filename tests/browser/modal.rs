@@ -113,6 +113,7 @@ async fn on_a_phone_the_panel_is_modal_keeps_tab_inside_and_escape_from_anywhere
         stops.push(now);
     }
     assert!(back, "Tab never came back round: {stops:?}");
+    eprintln!("Tab stops in the open panel on a phone: {stops:?}");
     let in_widget = stops.iter().filter(|s| s.starts_with("widget:")).count();
     assert!(
         in_widget >= 4 && stops.iter().any(|s| s == "widget:close"),
@@ -180,5 +181,41 @@ async fn the_two_send_buttons_have_different_names() {
         .js("return [$('button[data-role=send]').getAttribute('aria-label'), $('form[data-role=offline] button').getAttribute('aria-label')];")
         .await;
     assert_eq!(names, json!(["Send message", "Send email address"]));
+    scene.finish().await;
+}
+
+#[tokio::test]
+async fn a_rule_opening_the_panel_beside_the_page_leaves_the_shoppers_focus_where_it_is() {
+    let scene = Scene::new(1280).await;
+    scene.shop.page(
+        "/",
+        crate::support::shop_page(&scene.chat, "", PAGE),
+    );
+    scene
+        .chat
+        .create_rule(
+            &scene.token,
+            json!({
+                "name": "Open after a second",
+                "when": ["page_view"],
+                "conditions": { "all": [{ "fact": "time_on_page", "op": "gte", "value": 1 }] },
+                "actions": [{ "type": "message", "text": "Can we help?" }, { "type": "open_widget" }]
+            }),
+        )
+        .await;
+    scene.visit("/").await;
+    // The shopper is typing a search when the rule opens the chat.
+    scene
+        .browser
+        .js("document.getElementById('search').focus();")
+        .await;
+    scene
+        .browser
+        .wait_for(
+            "the rule to open the panel",
+            "const p = $('[data-role=panel]'); return !!p && p.open;",
+        )
+        .await;
+    assert_eq!(scene.browser.focus().await, "page:input#search");
     scene.finish().await;
 }

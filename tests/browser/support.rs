@@ -621,7 +621,7 @@ const AXE_TAGS: &str = "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']
 pub const FOCUS_JS: &str = "const a = document.activeElement;\
     if (!a || a === document.body || a === document.documentElement) return 'none';\
     if (a === __host) { const i = __root.activeElement;\
-      return 'widget:' + (i ? (i.getAttribute('data-role') || i.tagName.toLowerCase() + '#' + i.id) : 'host'); }\
+      return 'widget:' + (i ? (i.getAttribute('data-role') || i.className || i.tagName.toLowerCase() + '#' + i.id) : 'host'); }\
     return 'page:' + a.tagName.toLowerCase() + '#' + a.id;";
 
 impl Browser {
