@@ -4,7 +4,7 @@
 //! launcher. The launcher's name says whether it opens or closes the chat and how many
 //! messages are unread. Beside the page on a desktop the panel stays non-modal.
 
-use crate::support::Scene;
+use crate::support::{Scene, shop_page};
 use serde_json::json;
 
 const TAB: char = '\u{E004}';
@@ -23,9 +23,7 @@ async fn scene_with_an_unread_message(phone: bool) -> Scene {
     if phone {
         scene.browser.phone().await;
     }
-    scene
-        .shop
-        .page("/", crate::support::shop_page(&scene.chat, "", PAGE));
+    scene.shop.page("/", shop_page(&scene.chat, "", PAGE));
     scene
         .chat
         .create_rule(
@@ -187,10 +185,7 @@ async fn the_two_send_buttons_have_different_names() {
 #[tokio::test]
 async fn a_rule_opening_the_panel_beside_the_page_leaves_the_shoppers_focus_where_it_is() {
     let scene = Scene::new(1280).await;
-    scene.shop.page(
-        "/",
-        crate::support::shop_page(&scene.chat, "", PAGE),
-    );
+    scene.shop.page("/", shop_page(&scene.chat, "", PAGE));
     scene
         .chat
         .create_rule(
