@@ -23,6 +23,7 @@
 mod common;
 mod support;
 
+mod a11y;
 mod chat;
 mod commerce;
 mod commerce_pane;
@@ -32,8 +33,10 @@ mod dashboard;
 mod demo_shop;
 mod email;
 mod hostile_page;
+mod isolation;
 mod loading;
 mod look;
+mod modal;
 mod orders;
 mod page_urls;
 mod proactive;

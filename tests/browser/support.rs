@@ -631,3 +631,98 @@ impl Scene {
         self.chat.stop().await;
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Phones, focus and axe (accessibility tests)
+
+/// Where axe-core's `axe.min.js` is when `AXE_CORE_JS` names no other file: `.ci/run`
+/// installs it there, outside the repository.
+pub const AXE_CORE_JS: &str = "/opt/shopchat-test/node_modules/axe-core/axe.min.js";
+
+/// The WCAG 2.2 A and AA rules of axe (its tags), the level a shop is held to.
+const AXE_TAGS: &str = "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']";
+
+/// Where the focus is, as a short name: `widget:ROLE` inside the widget's shadow root,
+/// `page:TAG#ID` on the shop's page, `none` when no element has it (the browser's own
+/// controls, between the last and the first element of a modal dialog).
+pub const FOCUS_JS: &str = "const a = document.activeElement;\
+    if (!a || a === document.body || a === document.documentElement) return 'none';\
+    if (a === __host) { const i = __root.activeElement;\
+      return 'widget:' + (i ? (i.getAttribute('data-role') || i.className || i.tagName.toLowerCase() + '#' + i.id) : 'host'); }\
+    return 'page:' + a.tagName.toLowerCase() + '#' + a.id;";
+
+impl Browser {
+    /// A phone's viewport (390 × 812), set after the start because headless Chromium keeps
+    /// windows at least ~500 px wide when started narrower; waits until the page sees it.
+    pub async fn phone(&self) {
+        self.resize(390, 812).await;
+        self.wait_for("a phone-width viewport", "return window.innerWidth <= 400;")
+            .await;
+    }
+
+    /// Presses and releases `key` (`\u{E004}` Tab, `\u{E00C}` Escape) through WebDriver's
+    /// actions, which reach the page whatever has the focus, even nothing.
+    pub async fn key(&self, key: char) {
+        use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+        let keys = KeyActions::new("keyboard".to_owned())
+            .then(KeyAction::Down { value: key })
+            .then(KeyAction::Up { value: key });
+        self.client()
+            .perform_actions(keys)
+            .await
+            .expect("key press");
+    }
+
+    /// Where the focus is now ([`FOCUS_JS`]).
+    pub async fn focus(&self) -> String {
+        self.js(FOCUS_JS)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// axe-core's WCAG 2.2 AA violations inside the widget (its host and shadow tree), once
+    /// its animations have ended (a panel fading in is not the colour it settles on). Fails
+    /// when axe-core is not installed: the test must not pass by skipping.
+    pub async fn axe_violations(&self) -> Vec<Value> {
+        let path = std::env::var("AXE_CORE_JS").unwrap_or_else(|_| AXE_CORE_JS.to_owned());
+        if self.js("return !!window.axe;").await != json!(true) {
+            let source = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+                panic!(
+                    "axe-core is needed at {path} ({e}): npm install --prefix /opt/shopchat-test axe-core@4 (.ci/run does), or set AXE_CORE_JS"
+                )
+            });
+            self.client()
+                .execute(&format!("{source}\n;return !!window.axe;"), vec![])
+                .await
+                .expect("load axe-core into the page");
+        }
+        self.wait_for(
+            "the widget's animations to end",
+            "return document.getAnimations().length + __root.getAnimations().length === 0;",
+        )
+        .await;
+        let script = format!(
+            "const done = arguments[arguments.length - 1];\
+             axe.run({{ include: [['#shopchat-root']] }}, {{ runOnly: {{ type: 'tag', values: {AXE_TAGS} }} }})\
+               .then((r) => done({{\
+                 checked: r.passes.concat(r.violations).reduce((n, rule) => n + rule.nodes.length, 0),\
+                 violations: r.violations.map((v) => ({{ id: v.id, impact: v.impact, help: v.help,\
+                   nodes: v.nodes.map((n) => ({{ target: n.target, summary: n.failureSummary, html: n.html }})) }})) }}),\
+                 (e) => done({{ error: String(e) }}));"
+        );
+        let result = self
+            .client()
+            .execute_async(&script, vec![])
+            .await
+            .expect("axe.run");
+        assert!(result["error"].is_null(), "axe failed: {result}");
+        // axe looked into the shadow root: a run that checked nothing would pass anything.
+        assert!(
+            result["checked"].as_u64().unwrap_or(0) >= 5,
+            "axe checked almost nothing in the widget: {result}"
+        );
+        result["violations"].as_array().cloned().unwrap_or_default()
+    }
+}

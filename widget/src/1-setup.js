@@ -112,6 +112,8 @@ const STRINGS = {
     codeSent: "Enter the code we sent to ", verify: "Verify",
     unavailable: "Chat is unavailable on this page right now.",
     stores: "This chat keeps your messages, and only in this tab an id to continue it on the next page.",
+    sendMessage: "Send message", sendEmail: "Send email address",
+    unread: [" unread message", " unread messages"],
   },
   de: {
     openChat: "Chat öffnen", closeChat: "Chat schließen", title: "Schreiben Sie uns",
@@ -132,6 +134,8 @@ const STRINGS = {
     codeSent: "Code aus der E-Mail an ", verify: "Bestätigen",
     unavailable: "Der Chat ist auf dieser Seite gerade nicht verfügbar.",
     stores: "Dieser Chat speichert Ihre Nachrichten und nur in diesem Tab eine Kennung, um ihn auf der nächsten Seite fortzusetzen.",
+    sendMessage: "Nachricht senden", sendEmail: "E-Mail-Adresse senden",
+    unread: [" ungelesene Nachricht", " ungelesene Nachrichten"],
   },
 };
 let strings = STRINGS.en;

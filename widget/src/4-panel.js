@@ -4,14 +4,15 @@
 
 // ---- Style and markup ----
 // Everything sits in an open shadow root on <div id="shopchat-root">. The browser tests find
-// the parts by data-role; --accent and --on-accent carry the site's colour.
+// the parts by data-role; --accent and --on-accent carry the site's colour. The .widget box is
+// a manual popover, shown at once, so it lives in the browser's top layer (see liftUi).
 
 const STYLE = ":host{all:initial}" +
   // Reset: nothing inherited from the shop.
   "*{box-sizing:border-box;margin:0;padding:0;font:14px/1.4 system-ui,-apple-system,'Segoe UI',Arial,sans-serif;color:#1f2328;letter-spacing:normal;text-transform:none;text-align:left}" +
   "[hidden]{display:none!important}button{cursor:pointer;border:0;background:none}" +
   ":focus-visible{outline:3px solid #0969da;outline-offset:2px}header :focus-visible{outline-color:var(--on-accent);outline-offset:-3px}" +
-  ".widget{--accent:#1f6feb;--on-accent:#fff}" +
+  ".widget{--accent:#1f6feb;--on-accent:#fff;border:0}" +
   // Launcher with its unread badge.
   "[data-role=launcher]{position:fixed;right:20px;bottom:20px;z-index:2147483000;width:56px;height:56px;border-radius:28px;background:var(--accent);box-shadow:0 4px 14px rgba(0,0,0,.25);display:flex;align-items:center;justify-content:center}" +
   "svg{width:26px;height:26px;fill:var(--on-accent)}" +
@@ -20,11 +21,13 @@ const STYLE = ":host{all:initial}" +
   "[data-role=teaser]{position:fixed;right:20px;bottom:88px;z-index:2147483000;display:flex;align-items:flex-start;gap:8px;width:280px;padding:12px;background:#fff;border-radius:12px;box-shadow:0 6px 24px rgba(0,0,0,.2)}" +
   "[data-role=teaser-text]{flex:1;max-height:104px;overflow:hidden;white-space:pre-wrap;overflow-wrap:anywhere}" +
   "[data-role=dismiss],header button{width:28px;height:28px;font-size:20px;line-height:28px;text-align:center;color:#57606a;border-radius:14px}" +
-  // Panel: header, status line, message log.
-  "[data-role=panel]{position:fixed;right:20px;bottom:88px;z-index:2147483001;display:flex;flex-direction:column;width:360px;height:560px;max-height:calc(100vh - 108px);background:#fff;border-radius:12px;overflow:hidden;box-shadow:0 8px 30px rgba(0,0,0,.25)}" +
+  // Panel (a <dialog>, shown while [open]): header, status line, message log. Its height is
+  // a share of the viewport in %, which a shop's html{zoom} does not scale (vh would be), so
+  // the header stays on screen.
+  "[data-role=panel]{position:fixed;inset:auto 20px 88px auto;z-index:2147483001;flex-direction:column;width:360px;height:560px;max-width:calc(100% - 40px);max-height:calc(100% - 108px);border:0;background:#fff;border-radius:12px;overflow:hidden;box-shadow:0 8px 30px rgba(0,0,0,.25)}[open]{display:flex}" +
   "header{display:flex;align-items:center;padding:12px 12px 12px 16px;background:var(--accent)}header b{flex:1;font-size:16px;font-weight:600;color:var(--on-accent)}header button{color:var(--on-accent)}" +
   "[data-role=status]{padding:8px 16px;font-size:13px;color:#57606a;background:#f6f8fa;border-bottom:1px solid #d0d7de}" +
-  ".log{flex:1;overflow-y:auto;padding:8px 16px}.greeting{margin:8px 0;color:#57606a}" +
+  ".log{flex:1;overflow-y:auto;padding:8px 16px}.log:focus-visible{outline-offset:-3px}.greeting{margin:8px 0;color:#57606a}" +
   // Message bubbles: shopper right in the accent colour, others left, system lines centred.
   "[data-kind]{margin:8px 0;max-width:85%}[data-kind=shopper]{margin-left:auto}" +
   "[data-role=author]{display:block;font-size:11px;color:#57606a;margin-bottom:2px}[data-kind=shopper] [data-role=author]{text-align:right}" +
@@ -45,18 +48,20 @@ const STYLE = ":host{all:initial}" +
   "[data-role=text] a{color:inherit;text-decoration:underline}" +
   "[data-role=order]{margin:8px 0;padding:10px 12px;border:1px solid #d0d7de;border-radius:12px}[data-role=order] b{font-weight:600}[data-role=order] p{font-size:13px;color:#57606a}" +
   "[data-role=order-actions]{display:flex;flex-wrap:wrap;gap:6px;margin-top:8px}[data-role=order-actions]>*{padding:6px 10px;border:1px solid #d0d7de;border-radius:8px;font-size:13px;color:#0969da;text-decoration:none}[data-role=order-actions] button[disabled]{opacity:.6;cursor:default}" +
-  // Phones: the panel takes the whole screen; 16px inputs keep iOS from zooming.
-  "@media (max-width:480px){[data-role=panel]{top:0;left:0;right:0;bottom:0;width:auto;height:auto;max-height:none;border-radius:0}input,textarea{font-size:16px}}" +
+  // Phones: the panel takes the whole screen (a modal dialog, see showPanel); 16px inputs
+  // keep iOS from zooming.
+  "@media (max-width:480px){[data-role=panel]{inset:0;width:auto;height:auto;max-width:none;max-height:none;border-radius:0}input,textarea{font-size:16px}}" +
   "@media (prefers-reduced-motion:no-preference){[data-role=panel],[data-role=teaser]{animation:rise .18s ease-out}@keyframes rise{from{opacity:0;transform:translateY(8px)}}}";
 
-// Static markup only: every text is filled in later with textContent (applyLabels).
-const HTML = '<div class="widget">' +
+// Static markup only: every text is filled in later with textContent (applyLabels). The log
+// takes the focus so a keyboard can scroll a long conversation.
+const HTML = '<div class="widget" popover="manual">' +
   '<div data-role="teaser" hidden aria-live="polite"><button data-role="teaser-text"></button>' +
   '<button data-role="dismiss">×</button></div>' +
-  '<div data-role="panel" role="dialog" aria-labelledby="title" hidden>' +
+  '<dialog data-role="panel" aria-labelledby="title">' +
   '<header><b id="title"></b><button data-role="close">×</button></header>' +
   '<p data-role="status" role="status" hidden></p>' +
-  '<div class="log"><p class="greeting" data-role="greeting" hidden></p><p class="greeting" data-role="stores" hidden></p>' +
+  '<div class="log" tabindex="0"><p class="greeting" data-role="greeting" hidden></p><p class="greeting" data-role="stores" hidden></p>' +
   '<div data-role="messages" role="log" aria-live="polite"></div><p data-role="typing" hidden></p></div>' +
   '<form data-role="lookup" hidden><label for="order-number"></label>' +
   '<input id="order-number" data-role="lookup-number" required maxlength="64" autocomplete="off">' +
@@ -78,7 +83,7 @@ const HTML = '<div class="widget">' +
   '<button data-role="send"></button></div>' +
   '<div class="tools"><button data-role="wismo" hidden></button>' +
   '<button data-role="transcript" hidden></button>' +
-  '<button data-role="handoff"></button></div></div>' +
+  '<button data-role="handoff"></button></div></dialog>' +
   '<button data-role="launcher" aria-expanded="false"><svg viewBox="0 0 24 24" aria-hidden="true">' +
   '<path d="M6 3h12a3 3 0 0 1 3 3v9a3 3 0 0 1-3 3h-8l-5 4v-4.2A3 3 0 0 1 3 15V6a3 3 0 0 1 3-3z"/></svg>' +
   '<span class="badge" hidden></span></button></div>';
@@ -124,6 +129,7 @@ function buildUi() {
   wireUi();
   applyLabels();
   document.body.append(host);
+  liftUi();
 }
 
 // The markup for our one HTML sink. Under Trusted Types (require-trusted-types-for 'script')
@@ -183,8 +189,10 @@ function wireUi() {
 function setText(element, text) {
   element.textContent = text;
 }
+// Open for the shopper (view.open): a dialog the browser closed itself (Escape on a phone)
+// still counts as open until closePanel has done its bookkeeping.
 function isPanelOpen() {
-  return !!view && !view.panel.hidden;
+  return !!view && !!view.open;
 }
 function scrollToEnd() {
   view.log.scrollTop = view.log.scrollHeight;
@@ -194,16 +202,18 @@ function scrollToEnd() {
 
 // Texts and ARIA names in the current language.
 function applyLabels() {
-  view.launcher.setAttribute("aria-label", strings.openChat);
+  labelLauncher();
   view.close.setAttribute("aria-label", strings.closeChat);
   view.dismiss.setAttribute("aria-label", strings.dismiss);
   setText(view.root.getElementById("title"), strings.title);
   view.input.placeholder = strings.placeholder;
   view.input.setAttribute("aria-label", strings.placeholder);
   setText(view.send, strings.send);
+  view.send.setAttribute("aria-label", strings.sendMessage);
   setText(view.handoff, strings.talkToPerson);
   setText(view.offline.querySelector("label"), strings.yourEmail);
   setText(view.offline.querySelector("button"), strings.send);
+  view.offline.querySelector("button").setAttribute("aria-label", strings.sendEmail);
   setText(view.wismo, strings.wismo);
   setText(view.lookup.querySelector("label"), strings.orderNumber);
   setText(view.lookup.querySelector("[for=order-email]"), strings.yourEmail);
@@ -293,13 +303,14 @@ function setUnread(count) {
   chat.unread = count;
   setText(view.badge, count > 9 ? "9+" : String(count));
   view.badge.hidden = !count;
+  labelLauncher();
 }
 
 function openPanel(focusInput) {
   const wasOpen = isPanelOpen();
-  view.panel.hidden = false;
+  if (!view.panel.open) showPanel();
   view.teaser.hidden = true;
-  view.launcher.setAttribute("aria-expanded", "true");
+  view.open = true;
   setUnread(0);
   scrollToEnd();
   if (focusInput) view.input.focus();
@@ -315,8 +326,9 @@ function openPanel(focusInput) {
 
 function closePanel(focusLauncher) {
   if (!isPanelOpen()) return;
-  view.panel.hidden = true;
-  view.launcher.setAttribute("aria-expanded", "false");
+  if (view.panel.open) view.panel.close();
+  view.open = false;
+  labelLauncher();
   if (focusLauncher) view.launcher.focus();
   try {
     sessionStorage.removeItem(OPEN_KEY);
@@ -334,3 +346,43 @@ function showTeaser(text) {
   view.teaser.hidden = false;
 }
 
+
+// ---- Top layer, modal on phones, the launcher's name ----
+
+// The phone layout of STYLE's media query: there the panel covers the page, so it is modal.
+const PHONE = matchMedia("(max-width:480px)");
+
+// The widget in the browser's top layer (a shown popover), where nothing of the page can cover
+// it (not a z-index of 2147483647) and position:fixed means the viewport even under a
+// transform on the page's body. Browsers without popovers keep the z-indexes of STYLE.
+function liftUi() {
+  if (view.widget.showPopover) view.widget.showPopover();
+  // Escape on a phone closes the modal dialog natively (from anywhere: the page is inert).
+  view.panel.onclose = () => {
+    if (!view.panel.open) closePanel(true);
+  };
+  // A phone turned to landscape (or a window narrowed) while open: the other kind of dialog.
+  PHONE.onchange = () => {
+    if (view.panel.open) {
+      view.panel.close();
+      showPanel();
+    }
+  };
+}
+
+// On a phone a modal dialog: the page behind is inert, Tab stays in the panel (and the
+// browser's own controls), Escape closes. Beside the page it is not modal, and opening it
+// with the attribute keeps the page's focus where it is (show() would move it).
+function showPanel() {
+  if (PHONE.matches) view.panel.showModal();
+  else view.panel.open = true;
+}
+
+// "Open chat, 2 unread messages" or "Close chat", and aria-expanded, for screen readers. The
+// count is the badge's own text ("9+"), so the name holds what the button shows (WCAG 2.5.3).
+function labelLauncher() {
+  const count = chat.unread;
+  view.launcher.setAttribute("aria-expanded", isPanelOpen());
+  view.launcher.setAttribute("aria-label", isPanelOpen() ? strings.closeChat : strings.openChat +
+    (count ? ", " + view.badge.textContent + strings.unread[count > 1 ? 1 : 0] : ""));
+}
