@@ -65,6 +65,13 @@ async fn without_consent_nothing_is_tracked_or_stored_and_the_chat_still_works()
         "{note}"
     );
     scene.browser.resize(390, 812).await;
+    scene
+        .browser
+        .wait_for(
+            "the panel's animation to end",
+            "return $('[data-role=panel]').getAnimations().length === 0;",
+        )
+        .await;
     scene.browser.screenshot("consent-note-390").await;
     scene.browser.resize(1280, 900).await;
     assert_eq!(
