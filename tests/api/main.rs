@@ -34,6 +34,7 @@ mod commerce_shopify;
 mod commerce_woocommerce;
 mod conversations;
 mod demo;
+mod devices;
 mod email_in;
 mod email_out;
 mod email_requests;

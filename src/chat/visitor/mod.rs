@@ -4,11 +4,13 @@
 //! hands it each decoded frame, and sends what comes back; everything that touches the store,
 //! the bus or the trigger engine happens here.
 
+mod customer;
 mod email;
 mod join;
 mod orders;
 mod proactive;
 
+pub use customer::{CustomerView, customer_key};
 pub use join::JoinRequest;
 
 use super::{ChatError, ChatService};
@@ -52,6 +54,9 @@ pub struct ShopperSession {
     /// The address proven with a one-time code on this connection: the orders placed with
     /// it may be shown, as for a customer the shop verified by email.
     proven_email: Option<String>,
+    /// The browser's own visitor and socket, for speaking as its customer (`customer.rs`):
+    /// `visitor` is the customer's canonical visitor once the shop verified who this is.
+    device: customer::Device,
 }
 
 impl ShopperSession {
@@ -95,6 +100,7 @@ impl ShopperSession {
         } = event
         {
             self.shop = self.service.shop_facts(&self.site.id, id).await;
+            self.link_customer(id, now).await;
         }
         let refusal = self.after_event(event, now).await.err();
         if matches!(
