@@ -36,4 +36,5 @@ mod look;
 mod orders;
 mod page_urls;
 mod proactive;
+mod two_devices;
 mod webhooks;
