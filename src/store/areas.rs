@@ -52,6 +52,16 @@ pub trait Customers: Send + Sync + 'static {
         customer: &str,
         limit: usize,
     ) -> Result<Vec<VisitorId>, StoreError>;
+    /// The customer's canonical visitor, `None` if the customer was never linked (export and
+    /// erasure by the shop's customer id start here).
+    async fn customer_canonical(
+        &self,
+        site: &SiteId,
+        customer: &str,
+    ) -> Result<Option<VisitorId>, StoreError>;
+    /// Removes one device's link (erasing that visitor); `false` if it had none. A canonical
+    /// visitor is not a device: it goes only with its customer ([`Customers::forget_customer`]).
+    async fn unlink_visitor(&self, site: &SiteId, visitor: &VisitorId) -> Result<bool, StoreError>;
     /// Removes the customer's link and every device's (for erasure); returns the canonical
     /// visitor and the devices it had, `None` if the customer was never linked.
     async fn forget_customer(

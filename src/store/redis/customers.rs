@@ -68,6 +68,21 @@ return out",
     )
 });
 
+/// Removes device `ARGV[1]`'s link unless it is its customer's canonical visitor: 1 if it
+/// had one.
+static UNLINK: LazyLock<::redis::Script> = LazyLock::new(|| {
+    ::redis::Script::new(
+        r"
+local base, visitor = KEYS[1], ARGV[1]
+local customer = redis.call('GET', base .. 'customer-of:' .. visitor)
+if not customer then return 0 end
+if redis.call('GET', base .. 'customer:' .. customer) == visitor then return 0 end
+redis.call('DEL', base .. 'customer-of:' .. visitor)
+redis.call('ZREM', base .. 'customer-devices:' .. customer, visitor)
+return 1",
+    )
+});
+
 fn visitor_id(text: &str) -> Result<VisitorId, StoreError> {
     VisitorId::parse(text).map_err(super::values::corrupt)
 }
@@ -137,6 +152,33 @@ impl Customers for RedisStore {
             .await
             .map_err(redis_err("customer's visitors"))?;
         ids.iter().map(|v| visitor_id(v)).collect()
+    }
+
+    async fn customer_canonical(
+        &self,
+        site: &SiteId,
+        customer: &str,
+    ) -> Result<Option<VisitorId>, StoreError> {
+        let canonical: Option<String> = ::redis::cmd("GET")
+            .arg(super::keys::sub(
+                &self.keys.site(site),
+                "customer:",
+                customer,
+            ))
+            .query_async(&mut self.conn())
+            .await
+            .map_err(redis_err("customer's canonical visitor"))?;
+        canonical.as_deref().map(visitor_id).transpose()
+    }
+
+    async fn unlink_visitor(&self, site: &SiteId, visitor: &VisitorId) -> Result<bool, StoreError> {
+        let removed: i64 = UNLINK
+            .key(self.keys.site(site))
+            .arg(visitor.as_str())
+            .invoke_async(&mut self.conn())
+            .await
+            .map_err(redis_err("unlink visitor"))?;
+        Ok(removed == 1)
     }
 
     async fn forget_customer(

@@ -147,6 +147,42 @@ impl Customers for SqliteStore {
         rows.iter().map(|v| visitor_id(v)).collect()
     }
 
+    async fn customer_canonical(
+        &self,
+        site: &SiteId,
+        customer: &str,
+    ) -> Result<Option<VisitorId>, StoreError> {
+        let (site, customer) = (site.to_string(), customer.to_owned());
+        let canonical: Option<String> = self
+            .readers
+            .run(move |c| {
+                c.prepare_cached(
+                    "SELECT canonical FROM customer_links WHERE site_id = ?1 AND customer = ?2",
+                )
+                .and_then(|mut s| s.query_row([&site, &customer], |r| r.get(0)).optional())
+                .map_err(db("customer's canonical visitor"))
+            })
+            .await?;
+        canonical.as_deref().map(visitor_id).transpose()
+    }
+
+    async fn unlink_visitor(&self, site: &SiteId, visitor: &VisitorId) -> Result<bool, StoreError> {
+        let (site, visitor) = (site.to_string(), visitor.to_string());
+        self.writer
+            .run(move |c| {
+                let n = exec_cached(
+                    c,
+                    "DELETE FROM customer_visitors WHERE site_id = ?1 AND visitor_id = ?2
+                     AND NOT EXISTS (SELECT 1 FROM customer_links l WHERE l.site_id = ?1
+                         AND l.customer = customer_visitors.customer AND l.canonical = ?2)",
+                    [&site, &visitor],
+                )
+                .map_err(db("unlink visitor"))?;
+                Ok(n > 0)
+            })
+            .await
+    }
+
     async fn forget_customer(
         &self,
         site: &SiteId,

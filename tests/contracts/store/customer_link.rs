@@ -14,6 +14,7 @@ store_contract!(
     a_device_linked_to_another_customer_moves,
     links_are_per_site_and_an_unlinked_visitor_has_no_customer,
     forgetting_a_customer_removes_every_pointer,
+    erasing_one_device_unlinks_only_it,
     devices_linking_at_the_same_moment_get_one_canonical_visitor,
 );
 
@@ -228,6 +229,43 @@ async fn forgetting_a_customer_removes_every_pointer(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(next, fresh, "a new canonical visitor after erasure");
+}
+
+/// Erasing one visitor: its link goes, the customer and its other devices stay; the
+/// canonical visitor cannot be unlinked on its own.
+async fn erasing_one_device_unlinks_only_it(store: Arc<dyn Store>) {
+    let site = new_site(store.as_ref()).await;
+    let (one, two) = (VisitorId::generate(), VisitorId::generate());
+    let canonical = store
+        .link_customer(&site, "user:5", &one, &VisitorId::generate(), Timestamp(1))
+        .await
+        .unwrap();
+    store
+        .link_customer(&site, "user:5", &two, &VisitorId::generate(), Timestamp(2))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.customer_canonical(&site, "user:5").await.unwrap(),
+        Some(canonical.clone())
+    );
+    assert!(
+        store
+            .customer_canonical(&site, "user:6")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(store.unlink_visitor(&site, &one).await.unwrap());
+    assert!(!store.unlink_visitor(&site, &one).await.unwrap());
+    assert!(store.visitor_customer(&site, &one).await.unwrap().is_none());
+    assert_eq!(
+        store.customer_visitors(&site, "user:5", 10).await.unwrap(),
+        vec![two.clone()]
+    );
+    assert!(!store.unlink_visitor(&site, &canonical).await.unwrap());
+    let still = store.visitor_customer(&site, &canonical).await.unwrap();
+    assert_eq!(still.map(|l| l.canonical), Some(canonical.clone()));
+    assert!(store.visitor_customer(&site, &two).await.unwrap().is_some());
 }
 
 /// Twenty devices verify at once, each bringing its own fresh id: one of those ids wins and
