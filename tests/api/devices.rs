@@ -318,3 +318,53 @@ async fn a_visitor_who_only_claims_the_customers_id_gets_nothing_of_theirs() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_shared_computer_verified_as_another_customer_leaves_the_first_ones_chat() {
+    let (app, owner) = spawn_app_as_owner().await;
+    let secret = identity_secret(&app, &owner).await;
+    let (mut computer, welcome, _) = device(&app, &secret, "anna").await;
+    let ack = say(&mut computer, "a1", "Anna's question").await;
+    let annas = ack["conversation_id"].as_str().unwrap().to_owned();
+
+    // Anna logs out, Ben logs in on the same browser: the shop identifies Ben.
+    identify(&mut computer, &secret, "ben").await;
+    computer.drain().await;
+    app.agent_says(&owner, &annas, "For Anna only").await;
+    // Ben's own chat is his, and Anna's answer never reaches this browser.
+    let bens = say(&mut computer, "b1", "Ben's question").await;
+    assert_ne!(bens["conversation_id"], annas.as_str());
+    let frames = computer.drain().await;
+    assert!(!texts(&frames).contains(&"For Anna only"), "{frames:?}");
+    let path = app.site_path(&format!(
+        "/visitors/{}",
+        welcome["visitor_id"].as_str().unwrap()
+    ));
+    assert_eq!(
+        app.get_json(&path, &owner).await["customer"]["id"],
+        "user:ben"
+    );
+
+    // The next page resumes Ben's chat, not Anna's.
+    computer.close().await;
+    let mut next = app.shopper().await;
+    let resumed = next
+        .hello(
+            json!({ "visitor_id": welcome["visitor_id"], "session": welcome["session"],
+            "last_seq": { annas.clone(): 0 } }),
+        )
+        .await;
+    let ids: Vec<&Value> = resumed["conversations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| &c["id"])
+        .collect();
+    assert_eq!(ids, vec![&bens["conversation_id"]], "{resumed}");
+    let frames = next.drain().await;
+    assert!(
+        !texts(&frames).iter().any(|t| t.contains("Anna")),
+        "{frames:?}"
+    );
+    app.stop().await;
+}

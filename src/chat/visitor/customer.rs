@@ -51,6 +51,8 @@ pub(super) struct Device {
     /// The customer's conversations, once this session became the customer: the socket
     /// replays them (see [`ShopperSession::take_customer_history`]).
     pub(super) history: Option<Vec<Conversation>>,
+    /// The customer key this connection speaks for, once a verified `identify` confirmed it.
+    pub(super) speaks_for: Option<String>,
 }
 
 /// One customer as agents see it beside a visitor: who the shop says it is, the visitor its
@@ -184,13 +186,12 @@ impl ShopperSession {
     /// its own chat: it finishes that as itself). A store failure leaves the session as it was.
     pub(super) async fn link_customer(&mut self, id: &VerifiedId, now: Timestamp) {
         let key = customer_key(id);
-        let fresh = VisitorId::generate();
-        let linked = self
-            .service
-            .store
-            .link_customer(&self.site.id, &key, &self.device.id, &fresh, now)
-            .await;
-        let canonical = match linked {
+        // Shops identify on every page: once this connection speaks as the customer, that
+        // costs nothing; a device linked before costs one read, not a write.
+        if self.device.speaks_for.as_deref() == Some(key.as_str()) {
+            return;
+        }
+        let canonical = match self.linked_canonical(&key, now).await {
             Ok(canonical) => canonical,
             Err(e) => {
                 tracing::warn!(error = %e, "cannot link the customer's device");
@@ -198,12 +199,32 @@ impl ShopperSession {
             }
         };
         let as_itself = self.visitor == self.device.id;
-        if canonical == self.visitor || (as_itself && self.conversation.is_some()) {
+        if as_itself && self.conversation.is_some() && canonical != self.visitor {
             return;
         }
-        if let Err(e) = self.become_customer(canonical, now).await {
+        if canonical != self.visitor
+            && let Err(e) = self.become_customer(canonical, now).await
+        {
             tracing::warn!(error = %e, "cannot join the customer's other devices");
+            return;
         }
+        self.device.speaks_for = Some(key);
+    }
+
+    /// The customer's canonical visitor, linking this device first unless it already is.
+    async fn linked_canonical(&self, key: &str, now: Timestamp) -> Result<VisitorId, ChatError> {
+        let store = &self.service.store;
+        if let Some(link) = store
+            .visitor_customer(&self.site.id, &self.device.id)
+            .await?
+            && link.customer == key
+        {
+            return Ok(link.canonical);
+        }
+        let fresh = VisitorId::generate();
+        Ok(store
+            .link_customer(&self.site.id, key, &self.device.id, &fresh, now)
+            .await?)
     }
 
     /// The customer's conversations to replay, once, after this session became the customer.

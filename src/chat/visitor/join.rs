@@ -107,6 +107,7 @@ impl ChatService {
             outbox: outbox.clone(),
             too_slow: too_slow.clone(),
             history: None,
+            speaks_for: None,
         };
         let (registration, browsing) =
             match self
