@@ -344,6 +344,17 @@ async fn a_shared_computer_verified_as_another_customer_leaves_the_first_ones_ch
         app.get_json(&path, &owner).await["customer"]["id"],
         "user:ben"
     );
+    // Anna's record still names Anna: Ben's identity went to Ben's only.
+    let stored = app.conversation(&owner, &annas).await;
+    let anna = stored["conversation"]["visitor_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let state = app
+        .get_json(&app.site_path(&format!("/visitors/{anna}")), &owner)
+        .await;
+    assert_eq!(state["attributes"]["user_id"], "anna", "{state}");
+    assert_eq!(state["customer"]["id"], "user:anna", "{state}");
 
     // The next page resumes Ben's chat, not Anna's.
     computer.close().await;

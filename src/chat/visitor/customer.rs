@@ -184,7 +184,9 @@ impl ShopperSession {
     /// A verified `identify`: the device is linked to the customer, and the session speaks as
     /// the customer's canonical visitor from now on (unless this device is in the middle of
     /// its own chat: it finishes that as itself). A store failure leaves the session as it was.
-    pub(super) async fn link_customer(&mut self, id: &VerifiedId, now: Timestamp) {
+    /// `own`: this session's state is the browser's own and names no other customer, so it
+    /// may go over to the customer's.
+    pub(super) async fn link_customer(&mut self, id: &VerifiedId, own: bool, now: Timestamp) {
         let key = customer_key(id);
         // Shops identify on every page: once this connection speaks as the customer, that
         // costs nothing; a device linked before costs one read, not a write.
@@ -203,7 +205,7 @@ impl ShopperSession {
             return;
         }
         if canonical != self.visitor
-            && let Err(e) = self.become_customer(canonical, now).await
+            && let Err(e) = self.become_customer(canonical, own, now).await
         {
             tracing::warn!(error = %e, "cannot join the customer's other devices");
             return;
@@ -239,13 +241,14 @@ impl ShopperSession {
     async fn become_customer(
         &mut self,
         canonical: VisitorId,
+        own: bool,
         now: Timestamp,
     ) -> Result<(), ChatError> {
         self.save().await;
         let before = lock(&self.browsing).clone();
-        // Speaking as another customer (a shared computer): none of that customer's state
-        // goes over, only where the device is now and who the shop says it is.
-        let source = if self.visitor == self.device.id {
+        // Not the browser's own state (it spoke for another customer: a shared computer):
+        // nothing of it goes over, only where the browser is now.
+        let source = if own {
             before.clone()
         } else {
             where_it_is(&before, now)
@@ -310,16 +313,14 @@ impl ShopperSession {
     }
 }
 
-/// A device's state without anything of the visitor it spoke as: its page, device class,
-/// language and the id the shop just verified.
+/// A device's state without anything of the visitor it spoke as: its page, device class and
+/// language (the identity the shop just verified is applied after the move).
 fn where_it_is(state: &VisitorRecord, now: Timestamp) -> VisitorRecord {
     let mut fresh = VisitorRecord::first_visit(now);
     fresh.current_page.clone_from(&state.current_page);
     fresh.page_entered_at = state.page_entered_at;
     fresh.device.clone_from(&state.device);
     fresh.language.clone_from(&state.language);
-    fresh.identified = state.identified;
-    fresh.verified.clone_from(&state.verified);
     fresh
 }
 

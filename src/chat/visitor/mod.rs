@@ -93,15 +93,33 @@ impl ShopperSession {
         event: &BrowsingEvent,
         now: Timestamp,
     ) -> (Option<ChatError>, Option<Timestamp>) {
-        lock(&self.browsing).apply(event, now);
-        self.dirty = true;
-        if let BrowsingEvent::Identify {
-            verified: Some(id), ..
-        } = event
-        {
-            self.shop = self.service.shop_facts(&self.site.id, id).await;
-            self.link_customer(id, now).await;
+        let verified = match event {
+            BrowsingEvent::Identify {
+                verified: Some(id), ..
+            } => Some(id),
+            _ => None,
+        };
+        // A verified identity lands on the browser's own state and on its customer's, never
+        // on another customer's this browser spoke for before (a shared computer).
+        let as_itself = self.visitor == self.device.id;
+        let clean = verified.is_some_and(|id| {
+            lock(&self.browsing)
+                .verified
+                .as_ref()
+                .is_none_or(|v| v == id)
+        });
+        if verified.is_none() || as_itself {
+            lock(&self.browsing).apply(event, now);
+            self.dirty = true;
         }
+        if let Some(id) = verified {
+            self.link_customer(id, as_itself && clean, now).await;
+            if !as_itself || self.visitor != self.device.id {
+                lock(&self.browsing).apply(event, now);
+            }
+            self.shop = self.service.shop_facts(&self.site.id, id).await;
+        }
+        self.dirty = true;
         let refusal = self.after_event(event, now).await.err();
         if matches!(
             event,
