@@ -2,7 +2,7 @@
 //! set-up) and a Redis store for several nodes are interchangeable to everything above.
 //!
 //! The contract is split by area ([`Directory`], [`Conversations`], [`Visitors`], [`Rules`],
-//! [`Library`], [`Stats`], [`Commerce`], in `areas.rs`); [`Store`] is all of them, and each backend
+//! [`Library`], [`Stats`], [`Commerce`], [`Customers`], …, in `areas.rs`); [`Store`] is all of them, and each backend
 //! implements each area in a file of that name. Errors ([`StoreError`]) name no backend.
 //!
 //! Every write that returns `Ok` is durable: callers acknowledge to clients only after it.
