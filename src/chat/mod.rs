@@ -40,7 +40,7 @@ pub use email::{
     EmailSettingsView, InboundOutcome, InboundRefusal,
 };
 pub use events::{EVENT_TYPES, OutboundEvent};
-pub use visitor::{JoinRequest, ShopperSession};
+pub use visitor::{CustomerView, JoinRequest, ShopperSession, customer_key};
 
 use crate::auth::JwtKeys;
 use crate::bus::Bus;

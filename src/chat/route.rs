@@ -73,6 +73,13 @@ impl ChatService {
                 last_agent: c.lifecycle.last_agent.clone(),
             })
             .collect();
+        // A returning customer's new chat is offered to the agent who last served them.
+        let seats = agents
+            .iter()
+            .map(|a| a.capacity.saturating_sub(a.active))
+            .sum::<u32>();
+        self.prefer_returning_agents(&mut waiting, &queue, seats as usize)
+            .await;
         for (conversation, agent) in routing::assign(&mut waiting, &mut agents) {
             match self.take(&conversation, &agent).await {
                 Ok(conv) => {

@@ -180,7 +180,7 @@ async fn post_message(
     Ok({ status }.json(json!({ "message": appended.message, "duplicate": appended.duplicate })))
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/visitors/{visitor_id}", tag = "visitors", params(SitePath, ("visitor_id" = String, Path, description = "Visitor id (v_…)")), security(("bearer" = [])), responses((status = 200, description = "Live or stored browsing state: page, trail, cart, orders (oldest first), product, campaign, tags", body = Object), MemberOnly, (status = 404, description = "Unknown visitor", body = ErrorResponse)))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/visitors/{visitor_id}", tag = "visitors", params(SitePath, ("visitor_id" = String, Path, description = "Visitor id (v_…)")), security(("bearer" = [])), responses((status = 200, description = "Live or stored browsing state: page, trail, cart, orders (oldest first), product, campaign, tags; `customer` (the verified customer across devices: id, canonical_visitor, visitors) or null", body = Object), MemberOnly, (status = 404, description = "Unknown visitor", body = ErrorResponse)))]
 async fn get_visitor(
     state: web::Data<AppState>,
     scope: SiteScope,
@@ -190,6 +190,7 @@ async fn get_visitor(
         ApiError::bad_request("invalid_field", e.to_string()).with_field("visitor_id")
     })?;
     let (browsing, online) = state.chat.visitor_profile(&scope.site, &visitor).await?;
+    let customer = state.chat.customer_of(&scope.site, &visitor).await?;
     let now = Timestamp::now();
     Ok(HttpResponse::Ok().json(json!({
         "id": visitor,
@@ -215,5 +216,6 @@ async fn get_visitor(
         "tags": browsing.tags,
         "in_conversation": browsing.in_conversation,
         "proactive_seen": browsing.triggers.proactive_total(),
+        "customer": customer,
     })))
 }

@@ -20,6 +20,57 @@ use crate::triggers::FunnelStage;
 use crate::triggers::VisitorRecord;
 use async_trait::async_trait;
 
+/// One customer across devices: the shop's verified customer id linked to the visitors
+/// (devices) it was verified on and to one canonical visitor they all speak as. Only a
+/// verified id is ever linked (the caller checked the shop's HMAC).
+#[async_trait]
+pub trait Customers: Send + Sync + 'static {
+    /// Links `visitor` (a device) to `customer` and returns the customer's canonical visitor:
+    /// `fresh` if the customer had none, else the one it has. Checked and written in one
+    /// atomic step, so two devices linking at the same moment, on any nodes, end with one
+    /// canonical visitor. A visitor belongs to one customer at a time: linking it to another
+    /// (a shared computer) moves it.
+    async fn link_customer(
+        &self,
+        site: &SiteId,
+        customer: &str,
+        visitor: &VisitorId,
+        fresh: &VisitorId,
+        now: Timestamp,
+    ) -> Result<VisitorId, StoreError>;
+    /// The customer a visitor is linked to, for a device or for the canonical visitor itself.
+    async fn visitor_customer(
+        &self,
+        site: &SiteId,
+        visitor: &VisitorId,
+    ) -> Result<Option<super::CustomerLink>, StoreError>;
+    /// The customer's devices (not its canonical visitor), first linked first, at most
+    /// `limit`.
+    async fn customer_visitors(
+        &self,
+        site: &SiteId,
+        customer: &str,
+        limit: usize,
+    ) -> Result<Vec<VisitorId>, StoreError>;
+    /// The customer's canonical visitor, `None` if the customer was never linked (export and
+    /// erasure by the shop's customer id start here).
+    async fn customer_canonical(
+        &self,
+        site: &SiteId,
+        customer: &str,
+    ) -> Result<Option<VisitorId>, StoreError>;
+    /// Removes one device's link (erasing that visitor); `false` if it had none. A canonical
+    /// visitor is not a device: it goes only with its customer ([`Customers::forget_customer`]).
+    async fn unlink_visitor(&self, site: &SiteId, visitor: &VisitorId) -> Result<bool, StoreError>;
+    /// Removes the customer's link and every device's (for erasure); returns the canonical
+    /// visitor and the devices it had, `None` if the customer was never linked.
+    async fn forget_customer(
+        &self,
+        site: &SiteId,
+        customer: &str,
+    ) -> Result<Option<(VisitorId, Vec<VisitorId>)>, StoreError>;
+}
+
 /// Who and what exists: sites, agent accounts, their memberships and routing profiles, token
 /// generations and server secrets, plus the store's health check (`/readyz`).
 #[async_trait]

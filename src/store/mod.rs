@@ -2,12 +2,13 @@
 //! set-up) and a Redis store for several nodes are interchangeable to everything above.
 //!
 //! The contract is split by area ([`Directory`], [`Conversations`], [`Visitors`], [`Rules`],
-//! [`Library`], [`Stats`], [`Commerce`], in `areas.rs`); [`Store`] is all of them, and each backend
+//! [`Library`], [`Stats`], [`Commerce`], [`Customers`], …, in `areas.rs`); [`Store`] is all of them, and each backend
 //! implements each area in a file of that name. Errors ([`StoreError`]) name no backend.
 //!
 //! Every write that returns `Ok` is durable: callers acknowledge to clients only after it.
 
 mod areas;
+mod customers;
 mod outbound;
 mod records;
 pub mod redis;
@@ -23,9 +24,10 @@ pub use crate::library::{Article, CannedReply, NewArticle, NewCanned};
 pub use crate::report::{DayStats, SiteStats};
 
 pub use areas::{
-    Commerce, Conversations, Directory, Library, Mail, Outbound, Rules, Stats, Visitors,
+    Commerce, Conversations, Customers, Directory, Library, Mail, Outbound, Rules, Stats, Visitors,
     WEBHOOK_MEMORY_MS,
 };
+pub use customers::CustomerLink;
 pub use outbound::{DeliveryOutcome, DeliveryRecord, Endpoint};
 
 /// A backend's own error, kept as the source of a [`StoreError`] for logs without naming its
@@ -98,12 +100,31 @@ impl StoreError {
 /// of its own; the same contract tests run against each. Callers hold an `Arc<dyn Store>` and
 /// bring the area traits into scope with `use crate::store::prelude::*;`.
 pub trait Store:
-    Directory + Conversations + Visitors + Rules + Library + Stats + Outbound + Commerce + Mail
+    Directory
+    + Conversations
+    + Visitors
+    + Rules
+    + Library
+    + Stats
+    + Outbound
+    + Commerce
+    + Mail
+    + Customers
 {
 }
 
-impl<T: Directory + Conversations + Visitors + Rules + Library + Stats + Outbound + Commerce + Mail>
-    Store for T
+impl<
+    T: Directory
+        + Conversations
+        + Visitors
+        + Rules
+        + Library
+        + Stats
+        + Outbound
+        + Commerce
+        + Mail
+        + Customers,
+> Store for T
 {
 }
 
@@ -111,7 +132,7 @@ impl<T: Directory + Conversations + Visitors + Rules + Library + Stats + Outboun
 /// call any store method on a `dyn Store` without naming (or clashing with) the traits.
 pub mod prelude {
     pub use super::{
-        Commerce as _, Conversations as _, Directory as _, Library as _, Mail as _, Outbound as _,
-        Rules as _, Stats as _, Store, Visitors as _,
+        Commerce as _, Conversations as _, Customers as _, Directory as _, Library as _, Mail as _,
+        Outbound as _, Rules as _, Stats as _, Store, Visitors as _,
     };
 }

@@ -244,4 +244,99 @@ impl TriggerHistory {
             .filter(|t| t.0 > now.0 - fatigue.window_ms)
             .count()
     }
+
+    /// Takes in another device's history of the same customer, so every cap counts what
+    /// either device was shown. Idempotent and order-free (firings are a union by time,
+    /// counts the larger of the two): merging the same device again on its next page changes
+    /// nothing, and two firings of a rule at one instant count once.
+    pub fn merge(&mut self, other: &TriggerHistory) {
+        for (rule, theirs) in &other.rules {
+            let mine = self.rules.entry(rule.clone()).or_default();
+            if theirs.last_at > mine.last_at {
+                mine.session = theirs.session;
+                mine.last_at = theirs.last_at;
+            }
+            mine.total = mine.total.max(theirs.total);
+            mine.recent = union(&mine.recent, &theirs.recent, MAX_RECENT);
+            mine.dismissed_until = mine.dismissed_until.max(theirs.dismissed_until);
+        }
+        while self.rules.len() > MAX_RULES {
+            let oldest = self
+                .rules
+                .iter()
+                .min_by_key(|(_, r)| r.last_at)
+                .map(|(k, _)| k.clone());
+            match oldest {
+                Some(key) => self.rules.remove(&key),
+                None => break,
+            };
+        }
+        if other.last.as_ref().map(|l| l.at) > self.last.as_ref().map(|l| l.at) {
+            self.last.clone_from(&other.last);
+        }
+        let keep = self.shown.len().max(other.shown.len());
+        self.shown = union(&self.shown, &other.shown, keep);
+        self.shown_total = self.shown_total.max(other.shown_total);
+    }
+}
+
+/// The times in either list, once each, oldest first, the newest `keep` of them.
+fn union(a: &VecDeque<Timestamp>, b: &VecDeque<Timestamp>, keep: usize) -> VecDeque<Timestamp> {
+    let mut all: Vec<Timestamp> = a.iter().chain(b).copied().collect();
+    all.sort();
+    all.dedup();
+    let skip = all.len().saturating_sub(keep);
+    all.into_iter().skip(skip).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fired(rule: &RuleId, at: i64) -> TriggerHistory {
+        let mut h = TriggerHistory::default();
+        h.record(
+            rule,
+            Timestamp(at),
+            Timestamp(at),
+            false,
+            true,
+            &Fatigue::default(),
+        );
+        h
+    }
+
+    #[test]
+    fn a_merged_device_history_caps_the_rule_and_merging_again_changes_nothing() {
+        let rule = RuleId::generate();
+        let once = Frequency {
+            limit: Limit::OncePerVisitor,
+            cooldown_ms: 0,
+        };
+        let mut customer = TriggerHistory::default();
+        let device = fired(&rule, 100);
+        assert!(
+            customer
+                .rule_available_from(&rule, &once, Timestamp(0), Timestamp(200))
+                .is_some()
+        );
+        customer.merge(&device);
+        assert_eq!(
+            customer.rule_available_from(&rule, &once, Timestamp(0), Timestamp(200)),
+            None,
+            "fired on the other device: not again"
+        );
+        assert_eq!(customer.proactive_total(), 1);
+        let merged = customer.clone();
+        customer.merge(&device);
+        assert_eq!(customer, merged, "idempotent");
+        // Both devices fired it at different times: both firings count for `AtMost` caps.
+        let mut both = fired(&rule, 300);
+        both.merge(&device);
+        assert_eq!(both.rule(&rule).map(|r| r.recent.len()), Some(2));
+        assert_eq!(
+            both.rule(&rule).and_then(|r| r.last_at),
+            Some(Timestamp(300))
+        );
+    }
 }

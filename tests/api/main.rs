@@ -35,6 +35,7 @@ mod commerce_woocommerce;
 mod consent;
 mod conversations;
 mod demo;
+mod devices;
 mod email_in;
 mod email_out;
 mod email_requests;

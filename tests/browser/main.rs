@@ -41,4 +41,5 @@ mod orders;
 mod page_urls;
 mod proactive;
 mod strict_csp;
+mod two_devices;
 mod webhooks;

@@ -24,4 +24,6 @@ mod bus;
 // Several server processes on one Redis: the bus and store contracts, end to end.
 mod cluster;
 mod cluster_email;
+// One customer's devices on several nodes.
+mod cluster_devices;
 mod store;

@@ -16,8 +16,11 @@ use tokio_util::sync::CancellationToken;
 pub struct JoinRequest {
     /// The site the socket was opened for.
     pub site: Site,
-    /// The visitor (a new one when the widget brought no valid session).
+    /// The visitor it speaks as: the device itself, or its customer's canonical visitor
+    /// (see [`ChatService::resumable_as`]).
     pub visitor: VisitorId,
+    /// The browser's own visitor (a new one when the widget brought no valid session).
+    pub device: VisitorId,
     /// Whether the visitor is known (a valid session): its saved state is loaded.
     pub known: bool,
     /// The page in `hello`, a page view.
@@ -33,6 +36,25 @@ pub struct JoinRequest {
 }
 
 impl ChatService {
+    /// The visitor a device speaks as (itself, or its verified customer's canonical visitor:
+    /// [`ChatService::speaks_as`]) and the conversations it resumes — for a customer also
+    /// the customer's latest one, closed or not, so a new device shows the last chat.
+    pub async fn resumable_as(
+        &self,
+        site: &Site,
+        device: &VisitorId,
+        known: bool,
+        last_seq: &HashMap<String, u64>,
+    ) -> Result<(VisitorId, Vec<Conversation>), ChatError> {
+        let visitor = self.speaks_as(&site.id, device, known).await;
+        let mut conversations = self.resumable(site, &visitor, known, last_seq).await?;
+        if &visitor != device {
+            self.customer_latest(&site.id, &visitor, &mut conversations)
+                .await?;
+        }
+        Ok((visitor, conversations))
+    }
+
     /// The visitor's open conversations plus any closed ones it names in `last_seq` (so a
     /// last message sent before closing still arrives), checked to belong to this visitor.
     /// A visitor made for this `hello` (`known` false) has none, and no store read asks.
@@ -78,12 +100,20 @@ impl ChatService {
         let JoinRequest {
             site,
             visitor,
+            device,
             known,
             page,
             tracking,
             outbox,
             too_slow,
         } = request;
+        let device = super::customer::Device {
+            id: device,
+            outbox: outbox.clone(),
+            too_slow: too_slow.clone(),
+            history: None,
+            speaks_for: None,
+        };
         let (registration, browsing) =
             match self
                 .hub
@@ -145,6 +175,7 @@ impl ChatService {
             shop,
             proven: Vec::new(),
             proven_email: None,
+            device,
         })
     }
 

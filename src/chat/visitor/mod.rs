@@ -4,11 +4,13 @@
 //! hands it each decoded frame, and sends what comes back; everything that touches the store,
 //! the bus or the trigger engine happens here.
 
+mod customer;
 mod email;
 mod join;
 mod orders;
 mod proactive;
 
+pub use customer::{CustomerView, customer_key};
 pub use join::JoinRequest;
 
 use super::{ChatError, ChatService};
@@ -52,6 +54,9 @@ pub struct ShopperSession {
     /// The address proven with a one-time code on this connection: the orders placed with
     /// it may be shown, as for a customer the shop verified by email.
     proven_email: Option<String>,
+    /// The browser's own visitor and socket, for speaking as its customer (`customer.rs`):
+    /// `visitor` is the customer's canonical visitor once the shop verified who this is.
+    device: customer::Device,
 }
 
 impl ShopperSession {
@@ -88,14 +93,33 @@ impl ShopperSession {
         event: &BrowsingEvent,
         now: Timestamp,
     ) -> (Option<ChatError>, Option<Timestamp>) {
-        lock(&self.browsing).apply(event, now);
-        self.dirty = true;
-        if let BrowsingEvent::Identify {
-            verified: Some(id), ..
-        } = event
-        {
+        let verified = match event {
+            BrowsingEvent::Identify {
+                verified: Some(id), ..
+            } => Some(id),
+            _ => None,
+        };
+        // A verified identity lands on the browser's own state and on its customer's, never
+        // on another customer's this browser spoke for before (a shared computer).
+        let as_itself = self.visitor == self.device.id;
+        let clean = verified.is_some_and(|id| {
+            lock(&self.browsing)
+                .verified
+                .as_ref()
+                .is_none_or(|v| v == id)
+        });
+        if verified.is_none() || as_itself {
+            lock(&self.browsing).apply(event, now);
+            self.dirty = true;
+        }
+        if let Some(id) = verified {
+            self.link_customer(id, as_itself && clean, now).await;
+            if !as_itself || self.visitor != self.device.id {
+                lock(&self.browsing).apply(event, now);
+            }
             self.shop = self.service.shop_facts(&self.site.id, id).await;
         }
+        self.dirty = true;
         let refusal = self.after_event(event, now).await.err();
         if matches!(
             event,

@@ -13,7 +13,11 @@
 //!   (`email-settings`), the suppression list (`suppressions`: lowercased address → JSON),
 //!   one-time codes (`email-code:ADDRESS`: hash and expiry), each conversation's mail thread
 //!   (`mail-thread:CONVERSATION`: token, emailed seq) and the emails that came back
-//!   (`inbound:CONVERSATION`, a list of JSON records in arrival order).
+//!   (`inbound:CONVERSATION`, a list of JSON records in arrival order); one customer across
+//!   devices (`customers.rs`): `customer:KEY` (the customer's canonical visitor id; `KEY` is
+//!   `user:ID` or `email:ADDRESS`), `customer-of:VISITOR` (the customer a device or the
+//!   canonical visitor belongs to) and `customer-devices:KEY` (a sorted set of the devices by
+//!   first link time), all written by one script so a link is never half made.
 //! - `{prefix}{mail}:…` — the email outbox of every site, in one slot because one claim takes
 //!   the due rows of all sites: `row:ID` (a hash: the queued record as JSON `doc`, with
 //!   `site`, `key`, `rcpt` (the lowercased recipient), `attempts`, `due` and `status` beside it as

@@ -73,6 +73,7 @@ mod commerce_records;
 mod commerce_scripts;
 mod conversation_data;
 mod conversations;
+mod customers;
 mod directory;
 mod keys;
 mod library;

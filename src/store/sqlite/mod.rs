@@ -10,6 +10,7 @@ mod commerce_records;
 mod commerce_sql;
 mod conversation_sql;
 mod conversations;
+mod customers;
 mod directory;
 mod directory_sql;
 mod errors;

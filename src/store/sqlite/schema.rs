@@ -262,6 +262,8 @@ DROP INDEX IF EXISTS conversations_by_visitor;
 "#,
     // Email (issue 16): settings, outbox, log, threads, suppressions, inbound, codes.
     super::mail::MIGRATION,
+    // One customer across devices (issue 17): each customer's canonical visitor and devices.
+    super::customers::MIGRATION,
 ];
 
 /// Brings the schema up to date in one transaction.

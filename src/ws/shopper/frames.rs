@@ -64,6 +64,15 @@ impl ShopperSocket {
         };
         let (refusal, next) = joined.event(&event, Timestamp::now()).await;
         conn.arm(next);
+        // Verified as a customer seen on another device: this socket now shares the
+        // customer's conversations and is sent their history.
+        if let Some(history) = joined.take_customer_history()
+            && let flow @ (Flow::Gone | Flow::Close(_)) = self
+                .replay_resumed(conn, history, &std::collections::HashMap::new())
+                .await
+        {
+            return flow;
+        }
         match refusal {
             Some(e) => self.chat_error(conn, e).await,
             None => Flow::Continue,

@@ -43,8 +43,9 @@ impl ShopperSocket {
             (None, None)
         };
         let chat = &self.state.chat;
-        let conversations = match chat
-            .resumable(&self.site, &visitor, known, &hello.last_seq)
+        // A device the shop verified before speaks as its customer (`welcome` still names it).
+        let (speaks_as, conversations) = match chat
+            .resumable_as(&self.site, &visitor, known, &hello.last_seq)
             .await
         {
             Ok(c) => c,
@@ -52,7 +53,8 @@ impl ShopperSocket {
         };
         let request = JoinRequest {
             site: self.site.clone(),
-            visitor: visitor.clone(),
+            visitor: speaks_as,
+            device: visitor.clone(),
             known,
             page,
             tracking: self.tracking,
@@ -198,7 +200,7 @@ impl ShopperSocket {
 
     /// Sends each resumed conversation's messages after the seq the widget last saw, and
     /// where an open one stands.
-    async fn replay_resumed(
+    pub(super) async fn replay_resumed(
         &mut self,
         conn: &mut Connection,
         conversations: Vec<Conversation>,

@@ -7,6 +7,7 @@ mod commerce;
 mod commerce_keys;
 mod commerce_races;
 mod conversations;
+mod customer_link;
 mod directory;
 mod library;
 mod mail;

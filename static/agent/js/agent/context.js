@@ -79,6 +79,8 @@ export class ContextPanel {
           attrs.email ? kv('Email', attrs.email) : null,
           kv('Status', v.online ? 'On the shop now' : `Last seen ${time(v.last_seen_at)}`),
           kv('Visits', `${v.visits} (${v.returning ? 'returning' : 'new'})`),
+          // The shop verified this customer: their chats on every device are listed below.
+          v.customer ? kv('Customer', `Verified · ${v.customer.visitors.length} device${v.customer.visitors.length === 1 ? '' : 's'}`, 'customer-devices') : null,
           v.referrer_host || (v.utm && v.utm.source) ? kv('Source', [v.utm && v.utm.source, v.utm && v.utm.campaign, v.referrer_host].filter(Boolean).join(' · ')) : null,
           v.language ? kv('Language', v.language) : null,
           v.device ? kv('Device', v.device) : null)),
