@@ -23,7 +23,7 @@ pub use crate::library::{Article, CannedReply, NewArticle, NewCanned};
 pub use crate::report::{DayStats, SiteStats};
 
 pub use areas::{
-    Commerce, Conversations, Directory, Library, Mail, Outbound, Rules, Stats, Visitors,
+    Commerce, Conversations, Directory, Library, Mail, Outbound, Privacy, Rules, Stats, Visitors,
     WEBHOOK_MEMORY_MS,
 };
 pub use outbound::{DeliveryOutcome, DeliveryRecord, Endpoint};
@@ -98,12 +98,31 @@ impl StoreError {
 /// of its own; the same contract tests run against each. Callers hold an `Arc<dyn Store>` and
 /// bring the area traits into scope with `use crate::store::prelude::*;`.
 pub trait Store:
-    Directory + Conversations + Visitors + Rules + Library + Stats + Outbound + Commerce + Mail
+    Directory
+    + Conversations
+    + Visitors
+    + Rules
+    + Library
+    + Stats
+    + Outbound
+    + Commerce
+    + Mail
+    + Privacy
 {
 }
 
-impl<T: Directory + Conversations + Visitors + Rules + Library + Stats + Outbound + Commerce + Mail>
-    Store for T
+impl<
+    T: Directory
+        + Conversations
+        + Visitors
+        + Rules
+        + Library
+        + Stats
+        + Outbound
+        + Commerce
+        + Mail
+        + Privacy,
+> Store for T
 {
 }
 
