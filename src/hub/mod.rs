@@ -7,7 +7,7 @@
 //! neither slow the others nor make the server buffer without limit.
 
 use crate::bus::{BusEvent, Delivery, Payload, Recipient, WireEvent, WireKind};
-use crate::domain::{AgentId, ConversationId, SiteId, VisitorId};
+use crate::domain::{AgentId, ConversationId, SiteId, Timestamp, VisitorId};
 use crate::protocol::agent::{AgentStatus, LiveVisitor};
 use crate::triggers::VisitorRecord;
 use std::collections::HashMap;
@@ -494,6 +494,18 @@ impl Hub {
         let live = inner.visitors.get(visitor).filter(|l| &l.site_id == site)?;
         let verified = lock(&live.state).verified.clone();
         Some(verified)
+    }
+
+    /// Forgets what this node holds live about a visitor's browsing, because an owner erased
+    /// it: the state its tabs share starts again as a first visit at `now`, so the session's
+    /// next save writes nothing of the old one. `false` when the visitor is not live here.
+    pub fn reset_visitor(&self, site: &SiteId, visitor: &VisitorId, now: Timestamp) -> bool {
+        let inner = self.inner();
+        let Some(live) = inner.visitors.get(visitor).filter(|l| &l.site_id == site) else {
+            return false;
+        };
+        *lock(&live.state) = VisitorRecord::first_visit(now);
+        true
     }
 
     /// Number of shopper sockets open on this node.

@@ -80,9 +80,11 @@ pub struct Counts {
     pub requests: u64,
 }
 
-impl Counts {
-    /// The sum of two counts, field by field.
-    pub fn add(self, other: Counts) -> Counts {
+/// The sum of two counts, field by field (an erasure adds up its steps).
+impl std::ops::Add for Counts {
+    type Output = Counts;
+
+    fn add(self, other: Counts) -> Counts {
         Counts {
             visitors: self.visitors + other.visitors,
             conversations: self.conversations + other.conversations,
@@ -95,7 +97,9 @@ impl Counts {
             requests: self.requests + other.requests,
         }
     }
+}
 
+impl Counts {
     /// Whether nothing was found or removed.
     pub fn is_empty(&self) -> bool {
         *self == Counts::default()

@@ -146,10 +146,9 @@ impl RedisStore {
             for doc in docs.iter().flatten() {
                 let value: Value = from_json("conversation", doc)?;
                 let contact = value.get("contact_email").and_then(Value::as_str);
+                let visitor = value.get("visitor_id").and_then(Value::as_str);
                 if contact.is_some_and(|c| c.trim().eq_ignore_ascii_case(email.as_str())) {
-                    if let Some(v) = value.get("visitor_id").and_then(Value::as_str) {
-                        found.extend(VisitorId::parse(v).ok());
-                    }
+                    found.extend(visitor.and_then(|v| VisitorId::parse(v).ok()));
                 }
             }
         }
@@ -215,7 +214,7 @@ impl Privacy for RedisStore {
         let convs = self.zset_ids(site, "vconvs:", visitor.as_str()).await?;
         let mut counts = Counts::default();
         for conv in &convs {
-            counts = counts.add(self.delete_conversation(site, conv, None).await?);
+            counts = counts + self.delete_conversation(site, conv, None).await?;
         }
         if !convs.is_empty() {
             let rows: Vec<OutboxEmail> = self

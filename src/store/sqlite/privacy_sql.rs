@@ -112,7 +112,7 @@ pub(super) fn erase_visitor(
     )?;
     let mut counts = Counts::default();
     for conv in convs {
-        counts = counts.add(delete_conversation(c, site, &conv)?);
+        counts = counts + delete_conversation(c, site, &conv)?;
     }
     counts.visitors = delete(
         c,

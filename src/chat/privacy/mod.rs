@@ -1,0 +1,127 @@
+//! Data-subject rights and retention, for owners (REST) and the command line: export and
+//! erase everything a site holds about one person, each audited; each site's retention
+//! periods and the sweep that enforces them. The work over the store is in free functions
+//! (`export`, `erase`, `retention::sweep`) so the CLI runs exactly what the server runs;
+//! the service adds what only a running node can do (telling live shoppers and agents).
+
+mod erase;
+mod export;
+mod person;
+mod retention;
+
+pub use retention::{SweepReport, sweep};
+
+use super::{ChatError, ChatService, apply};
+use crate::conversation::{Closer, Event};
+use crate::domain::{SiteId, Timestamp};
+use crate::privacy::{Action, Actor, AuditEntry, Counts, ExportDocument, Subject};
+use crate::store::StoreError;
+use crate::store::prelude::*;
+
+/// Audit records kept per site (newest); older ones are dropped as new ones come.
+pub const AUDIT_KEEP: usize = 10_000;
+/// Audit records an owner reads at most.
+const AUDIT_READ: usize = 500;
+
+/// Exports a subject and records who did (the CLI's and the service's one path).
+pub async fn export_audited(
+    store: &dyn Store,
+    site: &SiteId,
+    subject: &Subject,
+    actor: Actor,
+) -> Result<ExportDocument, StoreError> {
+    let now = Timestamp::now();
+    let doc = export::export(store, site, subject, now).await?;
+    let entry = AuditEntry::new(site, now, actor, Action::Export, subject, doc.counts());
+    store.record_audit(&entry, AUDIT_KEEP).await?;
+    Ok(doc)
+}
+
+/// Erases a subject and records who did; returns what went (the CLI's and the service's one
+/// path; the service first closes the person's open chats and afterwards resets them live).
+pub async fn erase_audited(
+    store: &dyn Store,
+    site: &SiteId,
+    subject: &Subject,
+    actor: Actor,
+) -> Result<(Counts, Vec<crate::domain::VisitorId>), StoreError> {
+    let erased = erase::erase(store, site, subject).await?;
+    let entry = AuditEntry::new(
+        site,
+        Timestamp::now(),
+        actor,
+        Action::Erase,
+        subject,
+        erased.counts,
+    );
+    store.record_audit(&entry, AUDIT_KEEP).await?;
+    Ok((erased.counts, erased.visitors))
+}
+
+impl ChatService {
+    /// Everything the site holds about a subject, as one document; audited.
+    pub async fn privacy_export(
+        &self,
+        site: &SiteId,
+        subject: &Subject,
+        actor: Actor,
+    ) -> Result<ExportDocument, ChatError> {
+        Ok(export_audited(self.store.as_ref(), site, subject, actor).await?)
+    }
+
+    /// Erases everything the site holds about a subject; audited. A shopper of the person
+    /// who is chatting right now sees their open conversation closed first (as if an agent
+    /// closed it, so every tab and dashboard learns it the usual way), then it is deleted,
+    /// and the browsing state their tabs share on this node starts again from nothing.
+    pub async fn privacy_erase(
+        &self,
+        site: &SiteId,
+        subject: &Subject,
+        actor: Actor,
+    ) -> Result<Counts, ChatError> {
+        let store = self.store.as_ref();
+        if let Subject::VisitorId(v) = subject {
+            self.close_open(site, v).await;
+        } else {
+            for v in store.subject_visitors(site, subject).await? {
+                self.close_open(site, &v).await;
+            }
+        }
+        let (counts, visitors) = erase_audited(store, site, subject, actor).await?;
+        let now = Timestamp::now();
+        for v in &visitors {
+            self.hub.reset_visitor(site, v, now);
+        }
+        Ok(counts)
+    }
+
+    /// Closes a visitor's open conversations, announced as usual; a failure is logged (the
+    /// erasure deletes them either way).
+    async fn close_open(&self, site: &SiteId, visitor: &crate::domain::VisitorId) {
+        let open = match self.store.open_conversations(site, visitor).await {
+            Ok(open) => open,
+            Err(e) => {
+                tracing::warn!(error = %e, "erasure: cannot list open conversations");
+                return;
+            }
+        };
+        for conv in open {
+            let closed = self
+                .change(&conv.id, |c, now| {
+                    if !c.is_open() {
+                        return Ok(None);
+                    }
+                    Ok(Some(apply(c, &Event::Close(Closer::System), now, 0)?))
+                })
+                .await;
+            if let Err(e) = closed {
+                tracing::warn!(error = %e, conversation = %conv.id, "erasure: close failed");
+            }
+        }
+    }
+
+    /// The site's newest audit records of exports and erasures, newest first.
+    pub async fn privacy_audit(&self, site: &SiteId) -> Result<Vec<AuditEntry>, ChatError> {
+        Ok(self.store.audit(site, AUDIT_READ).await?)
+    }
+}
