@@ -61,18 +61,24 @@ pub(super) async fn conversations_of(
         .await
 }
 
-/// Resolves a subject on a site.
+/// Rounds of "this id leads to that browser, which leads to that id": a person's ids all
+/// meet within two (email → customer → other browser); the bound stops a chain of shared
+/// addresses from sweeping in a whole site.
+const ROUNDS: usize = 3;
+
+/// Resolves a subject on a site to every visitor, address and customer id of the person:
+/// each address and customer id finds the visitors whose identity carries it, each visitor
+/// adds what it proved, each address the shop's customer record under it and each customer
+/// record its address.
 pub(super) async fn resolve(
     store: &dyn Store,
     site: &SiteId,
     subject: &Subject,
 ) -> Result<Person, StoreError> {
-    let mut person = Person {
-        visitors: store.subject_visitors(site, subject).await?,
-        ..Person::default()
-    };
+    let mut person = Person::default();
+    let mut new_visitors = store.subject_visitors(site, subject).await?;
     match subject {
-        Subject::VisitorId(v) if !person.visitors.contains(v) => person.visitors.push(v.clone()),
+        Subject::VisitorId(v) if !new_visitors.contains(v) => new_visitors.push(v.clone()),
         Subject::Email(e) => {
             person.addresses.insert(e.as_str().to_owned());
         }
@@ -81,27 +87,65 @@ pub(super) async fn resolve(
         }
         Subject::VisitorId(_) => {}
     }
-    for visitor in &person.visitors {
-        if let Some(record) = store.load_visitor(site, visitor).await? {
-            match &record.verified {
-                Some(VerifiedId::Email(e)) => person.addresses.insert(e.to_lowercase()),
-                Some(VerifiedId::UserId(id)) => person.customers.insert(id.clone()),
-                None => false,
-            };
+    let (mut searched_addresses, mut searched_customers) = (BTreeSet::new(), BTreeSet::new());
+    for _ in 0..ROUNDS {
+        for visitor in std::mem::take(&mut new_visitors) {
+            if person.visitors.contains(&visitor) {
+                continue;
+            }
+            learn_from_visitor(store, site, &visitor, &mut person).await?;
+            person.visitors.push(visitor);
         }
-        for conv in conversations_of(store, site, visitor).await? {
-            if let Some(contact) = conv.contact_email.as_deref().map(Email::parse) {
-                person
-                    .addresses
-                    .extend(contact.ok().map(|e| e.as_str().to_owned()));
+        for email in person.emails() {
+            if let Some(customer) = store.customer_by_email(site, &email).await? {
+                person.customers.insert(customer.id.as_str().to_owned());
             }
         }
-    }
-    // The shop's customer record under an address is the same person's.
-    for email in person.emails() {
-        if let Some(customer) = store.customer_by_email(site, &email).await? {
-            person.customers.insert(customer.id.as_str().to_owned());
+        for id in person.customer_ids() {
+            if let Some(email) = store.customer(site, &id).await?.and_then(|c| c.email) {
+                person.addresses.insert(email.as_str().to_owned());
+            }
+        }
+        let mut subjects = Vec::new();
+        for email in person.emails() {
+            if searched_addresses.insert(email.as_str().to_owned()) {
+                subjects.push(Subject::Email(email));
+            }
+        }
+        for id in person.customer_ids() {
+            if searched_customers.insert(id.as_str().to_owned()) {
+                subjects.push(Subject::CustomerId(id));
+            }
+        }
+        for s in subjects {
+            let found = store.subject_visitors(site, &s).await?;
+            new_visitors.extend(found.into_iter().filter(|v| !person.visitors.contains(v)));
+        }
+        if new_visitors.is_empty() {
+            break;
         }
     }
     Ok(person)
+}
+
+/// Adds the address or customer id a visitor proved, and the contact addresses it left.
+async fn learn_from_visitor(
+    store: &dyn Store,
+    site: &SiteId,
+    visitor: &VisitorId,
+    person: &mut Person,
+) -> Result<(), StoreError> {
+    if let Some(record) = store.load_visitor(site, visitor).await? {
+        match &record.verified {
+            Some(VerifiedId::Email(e)) => person.addresses.insert(e.to_lowercase()),
+            Some(VerifiedId::UserId(id)) => person.customers.insert(id.clone()),
+            None => false,
+        };
+    }
+    for conv in conversations_of(store, site, visitor).await? {
+        if let Some(Ok(contact)) = conv.contact_email.as_deref().map(Email::parse) {
+            person.addresses.insert(contact.as_str().to_owned());
+        }
+    }
+    Ok(())
 }

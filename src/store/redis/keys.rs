@@ -13,7 +13,9 @@
 //!   (`email-settings`), the suppression list (`suppressions`: lowercased address → JSON),
 //!   one-time codes (`email-code:ADDRESS`: hash and expiry), each conversation's mail thread
 //!   (`mail-thread:CONVERSATION`: token, emailed seq) and the emails that came back
-//!   (`inbound:CONVERSATION`, a list of JSON records in arrival order).
+//!   (`inbound:CONVERSATION`, a list of JSON records in arrival order); privacy
+//!   (`privacy.rs`): `privacy-settings` (retention periods), `privacy-audit` (a list, newest
+//!   first) and `visitors-seen` (visitor ids by when their state was last saved).
 //! - `{prefix}{mail}:…` — the email outbox of every site, in one slot because one claim takes
 //!   the due rows of all sites: `row:ID` (a hash: the queued record as JSON `doc`, with
 //!   `site`, `key`, `rcpt` (the lowercased recipient), `attempts`, `due` and `status` beside it as

@@ -12,6 +12,7 @@ mod library;
 mod mail;
 mod mail_records;
 mod outbound;
+mod privacy;
 mod redis;
 mod rules;
 mod search;
