@@ -66,7 +66,29 @@ impl ChatService {
         subject: &Subject,
         actor: Actor,
     ) -> Result<ExportDocument, ChatError> {
+        self.save_live(site, subject).await?;
         Ok(export_audited(self.store.as_ref(), site, subject, actor).await?)
+    }
+
+    /// Saves the browsing state of the site's shoppers live on this node that may be the
+    /// subject (the one named by id, or anyone identified), so the store, which a request
+    /// reads, knows what this node knows: a shopper who identified a minute ago is found by
+    /// their address. Other nodes save theirs every ping interval and when a tab closes.
+    async fn save_live(&self, site: &SiteId, subject: &Subject) -> Result<(), ChatError> {
+        for live in self.hub.site_visitors(std::slice::from_ref(site)) {
+            let id = &live.visitor_id;
+            let Some(state) = self.hub.visitor_state(site, id) else {
+                continue;
+            };
+            let maybe = match subject {
+                Subject::VisitorId(v) => v == id,
+                _ => state.identified || state.verified.is_some(),
+            };
+            if maybe {
+                self.store.save_visitor(site, id, &state).await?;
+            }
+        }
+        Ok(())
     }
 
     /// Erases everything the site holds about a subject; audited. A shopper of the person
@@ -80,6 +102,7 @@ impl ChatService {
         actor: Actor,
     ) -> Result<Counts, ChatError> {
         let store = self.store.as_ref();
+        self.save_live(site, subject).await?;
         if let Subject::VisitorId(v) = subject {
             self.close_open(site, v).await;
         } else {
