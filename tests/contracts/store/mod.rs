@@ -13,6 +13,8 @@ mod mail;
 mod mail_records;
 mod outbound;
 mod privacy;
+mod privacy_retention;
+mod privacy_seed;
 mod redis;
 mod rules;
 mod search;
