@@ -131,6 +131,6 @@ impl<
 pub mod prelude {
     pub use super::{
         Commerce as _, Conversations as _, Directory as _, Library as _, Mail as _, Outbound as _,
-        Rules as _, Stats as _, Store, Visitors as _,
+        Privacy as _, Rules as _, Stats as _, Store, Visitors as _,
     };
 }

@@ -52,6 +52,11 @@ impl Keys {
         }
     }
 
+    /// The prefix every key starts with (for the scans of one-time migrations).
+    pub(super) fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
     /// Base of the directory keys; scripts append `site:ID`, `agent:ID`, `emails`, …
     pub(super) fn dir(&self) -> String {
         format!("{}{{dir}}:", self.prefix)

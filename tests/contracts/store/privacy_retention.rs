@@ -197,3 +197,54 @@ async fn the_audit_keeps_the_newest_entries_and_no_address(store: Arc<dyn Store>
     assert!(!json.contains("@example.com"), "{json}");
     assert!(store.audit(&other, 10).await.unwrap().is_empty());
 }
+
+/// Visitors a Redis store saved before the `visitors-seen` index existed are indexed once,
+/// at connect, by the `last_seen_at` their state records: the browsing period reaches them.
+#[tokio::test]
+async fn redis_indexes_visitors_saved_before_the_index_once_at_connect() {
+    let server = crate::redis_server::RedisServer::start().await;
+    let prefix = crate::redis_server::unique_prefix();
+    let store = shopchat::store::redis::RedisStore::connect(&server.url(), &prefix)
+        .await
+        .unwrap();
+    let site = new_site(&store).await;
+    let (old, young) = (VisitorId::generate(), VisitorId::generate());
+    let client = ::redis::Client::open(server.url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    // As the store wrote a visitor before the index: the state alone.
+    for (visitor, seen) in [(&old, 1_000), (&young, 5_000)] {
+        let mut record = shopchat::triggers::VisitorRecord::first_visit(Timestamp(seen));
+        record.last_seen_at = Timestamp(seen);
+        let _: () = ::redis::cmd("SET")
+            .arg(format!("{prefix}{{{site}}}:visitor:{visitor}"))
+            .arg(serde_json::to_string(&record).unwrap())
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+    }
+    // The first connect marked the back-fill done (there was nothing then); an upgrade
+    // meets a Redis without the mark.
+    let _: () = ::redis::cmd("DEL")
+        .arg(format!("{prefix}{{dir}}:migrated:visitors-seen"))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let upgraded = shopchat::store::redis::RedisStore::connect(&server.url(), &prefix)
+        .await
+        .unwrap();
+    assert_eq!(
+        upgraded
+            .expire_visitors(&site, Timestamp(2_000), 10)
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(upgraded.load_visitor(&site, &old).await.unwrap().is_none());
+    assert!(
+        upgraded
+            .load_visitor(&site, &young)
+            .await
+            .unwrap()
+            .is_some()
+    );
+}
