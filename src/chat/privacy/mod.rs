@@ -22,6 +22,9 @@ use crate::store::prelude::*;
 pub const AUDIT_KEEP: usize = 10_000;
 /// Audit records an owner reads at most.
 const AUDIT_READ: usize = 500;
+/// Compare-and-set attempts at closing one conversation before the erasure goes on (it
+/// deletes the conversation either way).
+const CLOSE_ATTEMPTS: usize = 4;
 
 /// Exports a subject and records who did (the CLI's and the service's one path).
 pub async fn export_audited(
@@ -118,8 +121,11 @@ impl ChatService {
         Ok(counts)
     }
 
-    /// Closes a visitor's open conversations, announced as usual; a failure is logged (the
-    /// erasure deletes them either way).
+    /// Closes a visitor's open conversations and tells their tabs and the dashboards, as an
+    /// agent's close does; a failure is logged (the erasure deletes them either way). Not
+    /// through [`ChatService::change`]: a close there also emails the transcript to the
+    /// contact address and sends `conversation.closed` with the header to the shop's
+    /// endpoints, which would hand out (and queue again) the data being erased.
     async fn close_open(&self, site: &SiteId, visitor: &crate::domain::VisitorId) {
         let open = match self.store.open_conversations(site, visitor).await {
             Ok(open) => open,
@@ -129,16 +135,30 @@ impl ChatService {
             }
         };
         for conv in open {
-            let closed = self
-                .change(&conv.id, |c, now| {
-                    if !c.is_open() {
-                        return Ok(None);
+            for _ in 0..CLOSE_ATTEMPTS {
+                let mut c = match self.store.conversation(&conv.id).await {
+                    Ok(Some(c)) if c.is_open() => c,
+                    Ok(_) => break,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "erasure: cannot load a conversation");
+                        break;
                     }
-                    Ok(Some(apply(c, &Event::Close(Closer::System), now, 0)?))
-                })
-                .await;
-            if let Err(e) = closed {
-                tracing::warn!(error = %e, conversation = %conv.id, "erasure: close failed");
+                };
+                let (before, expected) = (c.lifecycle.stage.clone(), c.lifecycle.version);
+                if apply(&mut c, &Event::Close(Closer::System), Timestamp::now(), 0).is_err() {
+                    break;
+                }
+                match self.store.save_conversation(&c, expected, None).await {
+                    Ok((saved, _)) => {
+                        self.announce(&saved, None, &before).await;
+                        break;
+                    }
+                    Err(StoreError::Conflict(_)) => continue,
+                    Err(e) => {
+                        tracing::warn!(error = %e, conversation = %conv.id, "erasure: close failed");
+                        break;
+                    }
+                }
             }
         }
     }
