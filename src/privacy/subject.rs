@@ -28,9 +28,25 @@ pub struct SubjectRequest {
     /// An email address (any case).
     #[serde(default)]
     pub email: Option<String>,
-    /// The shop's customer id, as the shop's own systems send it.
-    #[serde(default)]
+    /// The shop's customer id, as the shop's own systems send it (a string, or a number as
+    /// Shopify and WooCommerce send it).
+    #[serde(default, deserialize_with = "text_or_number")]
+    #[schema(value_type = Option<String>)]
     pub customer_id: Option<String>,
+}
+
+/// A customer id as text, whether the JSON has a string or a whole number.
+fn text_or_number<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Id {
+        Text(String),
+        Number(u64),
+    }
+    Ok(Option::<Id>::deserialize(de)?.map(|id| match id {
+        Id::Text(t) => t,
+        Id::Number(n) => n.to_string(),
+    }))
 }
 
 /// Why a subject request is refused, naming the field.
@@ -111,6 +127,16 @@ mod tests {
             request(Some("v_abcdefgh12"), None, None).subject(),
             Ok(Subject::VisitorId(_))
         ));
+    }
+
+    #[test]
+    fn a_customer_id_may_be_a_number_as_platforms_send_it() {
+        let r: SubjectRequest = serde_json::from_str(r#"{"customer_id": 1001}"#).unwrap();
+        assert_eq!(
+            r.subject(),
+            Ok(Subject::CustomerId(ExternalId::parse("1001").unwrap()))
+        );
+        assert!(serde_json::from_str::<SubjectRequest>(r#"{"customer_id": [1]}"#).is_err());
     }
 
     #[test]
