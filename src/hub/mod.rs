@@ -304,6 +304,10 @@ impl Hub {
                 inner.agents.values().any(|a| a.sites.contains(site))
             }
             (Recipient::Agent(agent), Payload::Reconnect) => inner.agents.contains_key(agent),
+            (Recipient::Visitor(visitor), Payload::Forget) => inner
+                .visitors
+                .get(visitor)
+                .is_some_and(|live| live.site_id == *site),
             (Recipient::Agent(agent), Payload::Agent(_)) => inner
                 .agents
                 .get(agent)
@@ -333,6 +337,15 @@ impl Hub {
                 // Not for sockets: the node's delivery hands these to the cluster view and
                 // the caches.
                 (_, WireKind::Presence | WireKind::Invalidate) => return,
+                // An erasure: the tabs' shared state starts again; no socket hears of it.
+                (Recipient::Visitor(visitor), WireKind::Forget) => {
+                    if let Some(live) = inner.visitors.get(visitor)
+                        && live.site_id == event.site_id
+                    {
+                        *lock(&live.state) = VisitorRecord::first_visit(Timestamp::now());
+                    }
+                    return;
+                }
                 (
                     Recipient::Visitor(visitor),
                     WireKind::ShopperMessage { .. }
@@ -385,8 +398,8 @@ impl Hub {
             },
             WireKind::ShopperFrame | WireKind::AgentFrame => Outbound::Frame(event.json.clone()),
             WireKind::Reconnect => Outbound::Reconnect,
-            // Handled above: presence news and invalidations have no recipients.
-            WireKind::Presence | WireKind::Invalidate => return,
+            // Handled above: presence news, invalidations and erasures have no recipients.
+            WireKind::Presence | WireKind::Invalidate | WireKind::Forget => return,
         };
         for (outbox, too_slow) in recipients {
             if let Err(Refused::Full) = outbox.try_send(outbound.clone()) {

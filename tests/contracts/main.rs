@@ -24,4 +24,5 @@ mod bus;
 // Several server processes on one Redis: the bus and store contracts, end to end.
 mod cluster;
 mod cluster_email;
+mod cluster_privacy;
 mod store;

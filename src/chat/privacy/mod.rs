@@ -97,7 +97,7 @@ impl ChatService {
     /// Erases everything the site holds about a subject; audited. A shopper of the person
     /// who is chatting right now sees their open conversation closed first (as if an agent
     /// closed it, so every tab and dashboard learns it the usual way), then it is deleted,
-    /// and the browsing state their tabs share on this node starts again from nothing.
+    /// and the browsing state their tabs share starts again from nothing on every node.
     pub async fn privacy_erase(
         &self,
         site: &SiteId,
@@ -114,9 +114,13 @@ impl ChatService {
             }
         }
         let (counts, visitors) = erase_audited(store, site, subject, actor).await?;
+        // As `site_changed` does: this node at once (even if the bus is down), then every
+        // node, so no node saves the erased browsing state back when the tabs leave.
         let now = Timestamp::now();
         for v in &visitors {
             self.hub.reset_visitor(site, v, now);
+            self.publish(crate::bus::BusEvent::forget_visitor(site, v))
+                .await;
         }
         Ok(counts)
     }
