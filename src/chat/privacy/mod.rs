@@ -106,12 +106,10 @@ impl ChatService {
     ) -> Result<Counts, ChatError> {
         let store = self.store.as_ref();
         self.save_live(site, subject).await?;
-        if let Subject::VisitorId(v) = subject {
-            self.close_open(site, v).await;
-        } else {
-            for v in store.subject_visitors(site, subject).await? {
-                self.close_open(site, &v).await;
-            }
+        // Every browser of the person, as the erasure will find them (it resolves again
+        // after the closes, which change no identity).
+        for v in person::resolve(store, site, subject).await?.visitors {
+            self.close_open(site, &v).await;
         }
         let (counts, visitors) = erase_audited(store, site, subject, actor).await?;
         // As `site_changed` does: this node at once (even if the bus is down), then every
