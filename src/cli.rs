@@ -16,6 +16,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+#[path = "cli_privacy.rs"]
+pub mod privacy;
+
 /// shopchat: a proactive chat server for online shops.
 #[derive(Debug, Parser)]
 #[command(name = "shopchat", version, about)]
@@ -42,6 +45,9 @@ pub enum Command {
     /// Manage agent and owner accounts.
     #[command(subcommand)]
     Agent(AgentCommand),
+    /// Export or erase a person's data, read the audit, apply retention.
+    #[command(subcommand)]
+    Privacy(privacy::PrivacyCommand),
 }
 
 /// `shopchat site ...`
@@ -158,6 +164,14 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Agent(cmd) => {
             let (store, sqlite) = open_store(&settings).await?;
             let result = agent_command(store.as_ref(), cmd).await;
+            if let Some(sqlite) = sqlite {
+                sqlite.close().await;
+            }
+            result
+        }
+        Command::Privacy(cmd) => {
+            let (store, sqlite) = open_store(&settings).await?;
+            let result = privacy::run(store.as_ref(), cmd).await;
             if let Some(sqlite) = sqlite {
                 sqlite.close().await;
             }

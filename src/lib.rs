@@ -31,6 +31,7 @@ pub mod http;
 pub mod hub;
 pub mod library;
 pub mod mailer;
+pub mod privacy;
 pub mod protocol;
 pub mod report;
 pub mod seed;

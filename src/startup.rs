@@ -175,6 +175,7 @@ impl Application {
         chat.start_presence();
         chat.start_idle_sweep();
         chat.start_outbox();
+        chat.start_retention();
         // Shoppers' email replies from the shop's mailbox, when one is configured.
         if let Some(server) = settings.mail.imap.clone() {
             crate::mailer::imap::spawn(

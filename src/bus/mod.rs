@@ -68,6 +68,9 @@ pub enum Payload {
     Presence(crate::cluster::PresenceNews),
     /// An owner changed the site's data that nodes cache: every node drops its copy.
     Invalidate(Vec<SiteData>),
+    /// An owner erased the visitor: every node with its tabs starts their shared browsing
+    /// state again from nothing, so none saves the old one back. No socket gets a frame.
+    Forget,
 }
 
 /// Site data each node caches in memory (read per browsing event or per message), so a change
@@ -121,6 +124,15 @@ impl BusEvent {
             site_id: site.clone(),
             to: Recipient::Agent(agent.clone()),
             payload: Payload::Reconnect,
+        }
+    }
+
+    /// Every node forgets what it holds live about the visitor's browsing (an erasure).
+    pub fn forget_visitor(site: &SiteId, visitor: &VisitorId) -> Self {
+        BusEvent {
+            site_id: site.clone(),
+            to: Recipient::Visitor(visitor.clone()),
+            payload: Payload::Forget,
         }
     }
 

@@ -41,6 +41,8 @@ pub enum WireKind {
     Presence,
     /// Cached site data to drop (JSON list of `SiteData`); reaches no socket.
     Invalidate,
+    /// The visitor was erased: the hub resets its live browsing state; reaches no socket.
+    Forget,
 }
 
 /// A [`BusEvent`] encoded once for every node and every recipient socket.
@@ -84,6 +86,7 @@ impl From<&BusEvent> for WireEvent {
             Payload::Shopper(frame) => (WireKind::ShopperFrame, frame.to_json().into()),
             Payload::Agent(frame) => (WireKind::AgentFrame, frame.to_json().into()),
             Payload::Reconnect => (WireKind::Reconnect, Arc::from("")),
+            Payload::Forget => (WireKind::Forget, Arc::from("")),
             // Ids, statuses and a visitor summary: plain data that always encodes.
             Payload::Presence(news) => (
                 WireKind::Presence,

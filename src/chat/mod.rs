@@ -17,6 +17,7 @@ mod email;
 mod events;
 mod idle;
 mod presence;
+pub mod privacy;
 mod queue;
 mod route;
 mod shopper;

@@ -21,6 +21,7 @@ mod mail_inbound;
 mod metrics;
 pub mod openapi;
 mod outbound_api;
+mod privacy_api;
 mod reports_api;
 mod rules_api;
 mod shop_hooks;
@@ -70,6 +71,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(reports_api::routes)
                 .configure(outbound_api::routes)
                 .configure(email_api::routes)
+                .configure(privacy_api::routes)
                 .configure(commerce_admin::routes)
                 .configure(commerce_api::routes)
                 .configure(mail_inbound::routes)

@@ -6,6 +6,7 @@ use super::docs::{ErrorDetail, ErrorResponse};
 use super::email_api;
 use super::library_api;
 use super::mail_inbound;
+use super::privacy_api;
 use super::{agent_api, assets, auth_routes, conversations_api, health, metrics, rules_api};
 use super::{commerce_admin, commerce_api, outbound_api, reports_api, shop_hooks, team_api};
 use actix_web::{HttpResponse, web};
@@ -68,8 +69,10 @@ impl Modify for BearerAuth {
         commerce_admin::get_customer, commerce_api::put_customer, commerce_api::put_order,
         commerce_api::put_shipment, commerce_api::import, shop_hooks::shopify, shop_hooks::woocommerce,
         mail_inbound::inbound, mail_inbound::emails,
+        privacy_api::get_settings, privacy_api::put_settings, privacy_api::export,
+        privacy_api::erase, privacy_api::audit,
     ),
-    components(schemas(ErrorResponse, ErrorDetail, crate::store::DeliveryRecord, crate::store::DeliveryOutcome, crate::email::EmailLogEntry, crate::email::Suppression)),
+    components(schemas(ErrorResponse, ErrorDetail, crate::store::DeliveryRecord, crate::store::DeliveryOutcome, crate::email::EmailLogEntry, crate::email::Suppression, crate::privacy::AuditEntry, crate::privacy::Counts)),
     modifiers(&BearerAuth)
 )]
 struct ApiDoc;

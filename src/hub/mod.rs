@@ -7,7 +7,7 @@
 //! neither slow the others nor make the server buffer without limit.
 
 use crate::bus::{BusEvent, Delivery, Payload, Recipient, WireEvent, WireKind};
-use crate::domain::{AgentId, ConversationId, SiteId, VisitorId};
+use crate::domain::{AgentId, ConversationId, SiteId, Timestamp, VisitorId};
 use crate::protocol::agent::{AgentStatus, LiveVisitor};
 use crate::triggers::VisitorRecord;
 use std::collections::HashMap;
@@ -304,6 +304,10 @@ impl Hub {
                 inner.agents.values().any(|a| a.sites.contains(site))
             }
             (Recipient::Agent(agent), Payload::Reconnect) => inner.agents.contains_key(agent),
+            (Recipient::Visitor(visitor), Payload::Forget) => inner
+                .visitors
+                .get(visitor)
+                .is_some_and(|live| live.site_id == *site),
             (Recipient::Agent(agent), Payload::Agent(_)) => inner
                 .agents
                 .get(agent)
@@ -333,6 +337,15 @@ impl Hub {
                 // Not for sockets: the node's delivery hands these to the cluster view and
                 // the caches.
                 (_, WireKind::Presence | WireKind::Invalidate) => return,
+                // An erasure: the tabs' shared state starts again; no socket hears of it.
+                (Recipient::Visitor(visitor), WireKind::Forget) => {
+                    if let Some(live) = inner.visitors.get(visitor)
+                        && live.site_id == event.site_id
+                    {
+                        *lock(&live.state) = VisitorRecord::first_visit(Timestamp::now());
+                    }
+                    return;
+                }
                 (
                     Recipient::Visitor(visitor),
                     WireKind::ShopperMessage { .. }
@@ -385,8 +398,8 @@ impl Hub {
             },
             WireKind::ShopperFrame | WireKind::AgentFrame => Outbound::Frame(event.json.clone()),
             WireKind::Reconnect => Outbound::Reconnect,
-            // Handled above: presence news and invalidations have no recipients.
-            WireKind::Presence | WireKind::Invalidate => return,
+            // Handled above: presence news, invalidations and erasures have no recipients.
+            WireKind::Presence | WireKind::Invalidate | WireKind::Forget => return,
         };
         for (outbox, too_slow) in recipients {
             if let Err(Refused::Full) = outbox.try_send(outbound.clone()) {
@@ -494,6 +507,18 @@ impl Hub {
         let live = inner.visitors.get(visitor).filter(|l| &l.site_id == site)?;
         let verified = lock(&live.state).verified.clone();
         Some(verified)
+    }
+
+    /// Forgets what this node holds live about a visitor's browsing, because an owner erased
+    /// it: the state its tabs share starts again as a first visit at `now`, so the session's
+    /// next save writes nothing of the old one. `false` when the visitor is not live here.
+    pub fn reset_visitor(&self, site: &SiteId, visitor: &VisitorId, now: Timestamp) -> bool {
+        let inner = self.inner();
+        let Some(live) = inner.visitors.get(visitor).filter(|l| &l.site_id == site) else {
+            return false;
+        };
+        *lock(&live.state) = VisitorRecord::first_visit(now);
+        true
     }
 
     /// Number of shopper sockets open on this node.

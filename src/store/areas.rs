@@ -610,3 +610,91 @@ pub trait Mail: Send + Sync + 'static {
         now: Timestamp,
     ) -> Result<bool, StoreError>;
 }
+
+/// Data-subject rights and retention: who a person is on a site (their visitors, found by
+/// identity), what is held under their addresses, removing a person's data whole, each
+/// site's retention periods with the bounded removals that enforce them, and the audit of
+/// exports and erasures. Export is composed by the application from the other areas' reads
+/// plus the two look-ups here no other area has. Every removal is idempotent (a second run
+/// removes nothing and fails nothing) and safe to run on two nodes at once.
+#[async_trait]
+pub trait Privacy: Send + Sync + 'static {
+    /// The site's visitors that belong to `subject`: the visitor itself (when anything is
+    /// held about it); for an email, every visitor whose identity carries it (verified, or
+    /// the `email` attribute the shop passed) or whose conversation left it as the contact
+    /// address; for a customer id, every visitor verified as it or given it as `user_id`.
+    async fn subject_visitors(
+        &self,
+        site: &SiteId,
+        subject: &crate::privacy::Subject,
+    ) -> Result<Vec<VisitorId>, StoreError>;
+    /// The outbox rows of the site to an address (lower-cased), oldest first, at most `limit`.
+    async fn emails_to(
+        &self,
+        site: &SiteId,
+        email: &str,
+        limit: usize,
+    ) -> Result<Vec<crate::email::OutboxEmail>, StoreError>;
+    /// Removes a visitor: its browsing state and identity links, and every conversation of
+    /// it with its messages, notes, read marks, idempotency keys, mail thread, inbound
+    /// emails, the outbox rows and delivery-log entries of those conversations and the order
+    /// requests made in them.
+    async fn erase_visitor(
+        &self,
+        site: &SiteId,
+        visitor: &VisitorId,
+    ) -> Result<crate::privacy::Counts, StoreError>;
+    /// Removes what the site holds under an address: outbox rows and delivery-log entries to
+    /// it, its suppression, its one-time code, and the cached customers and orders with that
+    /// email (with the requests on those orders).
+    async fn erase_address(
+        &self,
+        site: &SiteId,
+        email: &Email,
+    ) -> Result<crate::privacy::Counts, StoreError>;
+    /// Removes the cached customer with the shop's id and its orders (with their requests).
+    async fn erase_customer(
+        &self,
+        site: &SiteId,
+        customer: &ExternalId,
+    ) -> Result<crate::privacy::Counts, StoreError>;
+    /// The site's retention periods; `None` until an owner saved some.
+    async fn retention(
+        &self,
+        site: &SiteId,
+    ) -> Result<Option<crate::privacy::RetentionSettings>, StoreError>;
+    /// Saves the site's retention periods.
+    async fn put_retention(
+        &self,
+        site: &SiteId,
+        settings: &crate::privacy::RetentionSettings,
+    ) -> Result<(), StoreError>;
+    /// Removes up to `limit` browsing states of the site last saved before `before` (their
+    /// conversations follow their own period). Returns how many.
+    async fn expire_visitors(
+        &self,
+        site: &SiteId,
+        before: Timestamp,
+        limit: usize,
+    ) -> Result<u64, StoreError>;
+    /// Removes up to `limit` closed conversations of the site last active before `before`,
+    /// with everything [`Privacy::erase_visitor`] removes per conversation. Returns how many.
+    async fn expire_conversations(
+        &self,
+        site: &SiteId,
+        before: Timestamp,
+        limit: usize,
+    ) -> Result<u64, StoreError>;
+    /// Appends an audit record and keeps the site's newest `keep`.
+    async fn record_audit(
+        &self,
+        entry: &crate::privacy::AuditEntry,
+        keep: usize,
+    ) -> Result<(), StoreError>;
+    /// The site's newest `limit` audit records, newest first.
+    async fn audit(
+        &self,
+        site: &SiteId,
+        limit: usize,
+    ) -> Result<Vec<crate::privacy::AuditEntry>, StoreError>;
+}

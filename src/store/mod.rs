@@ -24,8 +24,8 @@ pub use crate::library::{Article, CannedReply, NewArticle, NewCanned};
 pub use crate::report::{DayStats, SiteStats};
 
 pub use areas::{
-    Commerce, Conversations, Customers, Directory, Library, Mail, Outbound, Rules, Stats, Visitors,
-    WEBHOOK_MEMORY_MS,
+    Commerce, Conversations, Customers, Directory, Library, Mail, Outbound, Privacy, Rules, Stats,
+    Visitors, WEBHOOK_MEMORY_MS,
 };
 pub use customers::CustomerLink;
 pub use outbound::{DeliveryOutcome, DeliveryRecord, Endpoint};
@@ -110,6 +110,7 @@ pub trait Store:
     + Commerce
     + Mail
     + Customers
+    + Privacy
 {
 }
 
@@ -123,7 +124,8 @@ impl<
         + Outbound
         + Commerce
         + Mail
-        + Customers,
+        + Customers
+        + Privacy,
 > Store for T
 {
 }
@@ -133,6 +135,6 @@ impl<
 pub mod prelude {
     pub use super::{
         Commerce as _, Conversations as _, Customers as _, Directory as _, Library as _, Mail as _,
-        Outbound as _, Rules as _, Stats as _, Store, Visitors as _,
+        Outbound as _, Privacy as _, Rules as _, Stats as _, Store, Visitors as _,
     };
 }

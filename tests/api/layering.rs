@@ -17,6 +17,7 @@ const CORE: &[&str] = &[
     "protocol",
     "template",
     "report",
+    "privacy",
     "config",
 ];
 /// Crates the core must not use: its code runs the same in a test, a benchmark or a fuzzer.

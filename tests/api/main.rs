@@ -47,6 +47,7 @@ mod library;
 mod messages;
 mod nodelay;
 mod outbound_events;
+mod privacy;
 mod product_rules;
 mod reports;
 mod restart;

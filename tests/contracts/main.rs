@@ -26,4 +26,5 @@ mod cluster;
 mod cluster_email;
 // One customer's devices on several nodes.
 mod cluster_devices;
+mod cluster_privacy;
 mod store;

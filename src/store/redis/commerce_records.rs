@@ -20,7 +20,7 @@ fn key_from(hash: &str, json: &str) -> Result<ApiKey, StoreError> {
 
 /// The field of the site's `open-reqs` hash that keeps one open request per conversation,
 /// order and kind (newlines cannot occur in any of the three).
-fn open_slot(request: &OrderRequest) -> Result<String, StoreError> {
+pub(super) fn open_slot(request: &OrderRequest) -> Result<String, StoreError> {
     let kind = serde_json::to_value(request.kind).map_err(corrupt)?;
     Ok(format!(
         "{}\n{}\n{}",

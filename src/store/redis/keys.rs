@@ -17,7 +17,9 @@
 //!   devices (`customers.rs`): `customer:KEY` (the customer's canonical visitor id; `KEY` is
 //!   `user:ID` or `email:ADDRESS`), `customer-of:VISITOR` (the customer a device or the
 //!   canonical visitor belongs to) and `customer-devices:KEY` (a sorted set of the devices by
-//!   first link time), all written by one script so a link is never half made.
+//!   first link time), all written by one script so a link is never half made; privacy
+//!   (`privacy.rs`): `privacy-settings` (retention periods), `privacy-audit` (a list, newest
+//!   first) and `visitors-seen` (visitor ids by when their state was last saved).
 //! - `{prefix}{mail}:…` — the email outbox of every site, in one slot because one claim takes
 //!   the due rows of all sites: `row:ID` (a hash: the queued record as JSON `doc`, with
 //!   `site`, `key`, `rcpt` (the lowercased recipient), `attempts`, `due` and `status` beside it as
@@ -52,6 +54,11 @@ impl Keys {
         Keys {
             prefix: prefix.to_owned(),
         }
+    }
+
+    /// The prefix every key starts with (for the scans of one-time migrations).
+    pub(super) fn prefix(&self) -> &str {
+        &self.prefix
     }
 
     /// Base of the directory keys; scripts append `site:ID`, `agent:ID`, `emails`, …

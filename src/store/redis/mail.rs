@@ -29,7 +29,7 @@ fn status_name(status: EmailStatus) -> &'static str {
 }
 
 /// An outbox row from its hash: the queued record, with the fields the scripts change.
-fn outbox_row(fields: &HashMap<String, String>) -> Result<OutboxEmail, StoreError> {
+pub(super) fn outbox_row(fields: &HashMap<String, String>) -> Result<OutboxEmail, StoreError> {
     let doc = fields
         .get("doc")
         .ok_or_else(|| corrupt("outbox row without doc"))?;

@@ -81,6 +81,10 @@ mod mail;
 mod mail_records;
 mod mail_scripts;
 mod outbound;
+mod privacy;
+mod privacy_backfill;
+mod privacy_data;
+mod privacy_scripts;
 mod rules;
 mod scripts;
 mod search;
@@ -141,6 +145,7 @@ impl RedisStore {
         };
         store.warn_about_persistence().await;
         store.migrate_profiles().await?;
+        store.backfill_visitors_seen().await?;
         Ok(store)
     }
 

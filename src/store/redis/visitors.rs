@@ -2,7 +2,7 @@
 //! with one `SET`, so it is never half saved.
 
 use super::RedisStore;
-use super::values::{from_json, to_json};
+use super::values::from_json;
 use crate::domain::{SiteId, VisitorId};
 use crate::store::{StoreError, Visitors};
 use crate::triggers::VisitorRecord;
@@ -28,7 +28,7 @@ impl Visitors for RedisStore {
         visitor: &VisitorId,
         state: &VisitorRecord,
     ) -> Result<(), StoreError> {
-        let name = format!("visitor:{visitor}");
-        self.set_site_json(site, &name, to_json(state)?).await
+        // The state with its `visitors-seen` mark, for the retention sweep (see privacy.rs).
+        self.save_visitor_seen(site, visitor, state).await
     }
 }

@@ -18,6 +18,8 @@ mod library;
 mod mail;
 mod mail_sql;
 mod outbound;
+mod privacy;
+mod privacy_sql;
 mod readers;
 mod rules;
 mod schema;

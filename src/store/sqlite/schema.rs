@@ -262,6 +262,9 @@ DROP INDEX IF EXISTS conversations_by_visitor;
 "#,
     // Email (issue 16): settings, outbox, log, threads, suppressions, inbound, codes.
     super::mail::MIGRATION,
+    // Data-subject rights and retention (issue 17): retention settings, the audit, and the
+    // index the browsing-retention sweep walks.
+    super::privacy::MIGRATION,
     // One customer across devices (issue 17): each customer's canonical visitor and devices.
     super::customers::MIGRATION,
 ];
