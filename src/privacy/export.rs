@@ -31,6 +31,20 @@ pub struct ExportDocument {
     pub emails: Vec<OutboxEmail>,
     /// The person's addresses on the site's do-not-email list.
     pub suppressions: Vec<Suppression>,
+    /// Their browsers linked as one customer (the shop verified the same customer on each).
+    pub linked_customers: Vec<LinkedCustomer>,
+}
+
+/// One customer's browsers linked across devices: the visitor they all speak as and the
+/// devices (each also among the export's visitors).
+#[derive(Debug, Clone, Serialize)]
+pub struct LinkedCustomer {
+    /// The customer's key on the site: `user:ID` or `email:ADDRESS`.
+    pub customer: String,
+    /// The visitor the customer's devices speak as.
+    pub canonical: VisitorId,
+    /// The linked browsers.
+    pub devices: Vec<VisitorId>,
 }
 
 /// One browser: its browsing state and its conversations.

@@ -10,6 +10,6 @@ mod retention;
 mod subject;
 
 pub use audit::{Action, Actor, AuditEntry, AuditSubject, email_digest};
-pub use export::{ConversationExport, Counts, ExportDocument, VisitorExport};
+pub use export::{ConversationExport, Counts, ExportDocument, LinkedCustomer, VisitorExport};
 pub use retention::{MAX_RETENTION_DAYS, RetentionSettings, cutoff};
 pub use subject::{Subject, SubjectError, SubjectRequest};

@@ -379,3 +379,55 @@ async fn a_shared_computer_verified_as_another_customer_leaves_the_first_ones_ch
     );
     app.stop().await;
 }
+
+/// Owners' export or erase of a subject.
+async fn privacy(app: &TestApp, owner: &str, what: &str, body: Value) -> Value {
+    let response = app
+        .post(&app.site_path(&format!("/privacy/{what}")), owner, body)
+        .await;
+    assert_eq!(response.status(), 200, "{what}");
+    response.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_customers_devices_are_exported_and_erased_with_them() {
+    let (app, owner) = spawn_app_as_owner().await;
+    let secret = identity_secret(&app, &owner).await;
+    let (mut phone, phone_welcome, _) = device(&app, &secret, "77").await;
+    say(&mut phone, "p1", "My parcel is late").await;
+    let (laptop, laptop_welcome, frames) = device(&app, &secret, "77").await;
+    assert!(texts(&frames).contains(&"My parcel is late"), "{frames:?}");
+
+    // By the shop's customer id: both browsers, the customer's visitor and the chat.
+    let doc = privacy(&app, &owner, "export", json!({ "customer_id": "77" })).await;
+    let links = doc["linked_customers"].as_array().unwrap();
+    assert_eq!(links.len(), 1, "{doc}");
+    assert_eq!(links[0]["customer"], "user:77");
+    let devices = links[0]["devices"].to_string();
+    for welcome in [&phone_welcome, &laptop_welcome] {
+        assert!(devices.contains(welcome["visitor_id"].as_str().unwrap()), "{doc}");
+    }
+    let visitors: Vec<&str> = doc["visitors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v["visitor_id"].as_str())
+        .collect();
+    assert!(
+        visitors.contains(&links[0]["canonical"].as_str().unwrap()),
+        "{doc}"
+    );
+    assert!(doc.to_string().contains("My parcel is late"), "{doc}");
+
+    // Erased: the links go too, and nothing is left to export.
+    phone.close().await;
+    laptop.close().await;
+    privacy(&app, &owner, "erase", json!({ "customer_id": "77" })).await;
+    let doc = privacy(&app, &owner, "export", json!({ "customer_id": "77" })).await;
+    assert_eq!(doc["linked_customers"], json!([]), "{doc}");
+    assert!(!doc.to_string().contains("My parcel is late"), "{doc}");
+    // A browser of theirs verified again starts afresh: no history comes back.
+    let (_again, _, frames) = device(&app, &secret, "77").await;
+    assert!(!texts(&frames).contains(&"My parcel is late"), "{frames:?}");
+    app.stop().await;
+}

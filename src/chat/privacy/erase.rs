@@ -6,7 +6,8 @@
 //! is idempotent, so an erasure that fails half-way is finished by running it again.
 //!
 //! New areas that hold a person's data add their step here (and to `person.rs` if they
-//! link visitors, as the customer-across-devices links will).
+//! link visitors, as the customer-across-devices links do: their canonical visitor and
+//! devices are among the person's visitors, and the links themselves go last).
 
 use super::person::resolve;
 use crate::domain::SiteId;
@@ -38,6 +39,14 @@ pub(crate) async fn erase(
     }
     for id in person.customer_ids() {
         counts = counts + store.erase_customer(site, &id).await?;
+    }
+    // The links across devices: the customer keys (they hold the id or address) and any
+    // device's own link, so a browser of theirs starts as a stranger.
+    for link in &person.links {
+        store.forget_customer(site, &link.customer).await?;
+    }
+    for visitor in &person.visitors {
+        store.unlink_visitor(site, visitor).await?;
     }
     Ok(Erased {
         counts,

@@ -65,6 +65,7 @@ pub(crate) async fn export(
         order_requests: Vec::new(),
         emails: Vec::new(),
         suppressions: Vec::new(),
+        linked_customers: person.links.clone(),
     };
     commerce(store, site, &person, &mut doc).await?;
     for email in person.emails() {

@@ -8,13 +8,15 @@
 use crate::commerce::ExternalId;
 use crate::conversation::{Conversation, ConversationFilter};
 use crate::domain::{Email, SiteId, VerifiedId, VisitorId};
-use crate::privacy::Subject;
+use crate::privacy::{LinkedCustomer, Subject};
 use crate::store::StoreError;
 use crate::store::prelude::*;
 use std::collections::BTreeSet;
 
 /// Most conversations read per visitor: far beyond any shopper's history, and a bound.
 pub(super) const MAX_CONVERSATIONS: u32 = 10_000;
+/// Most devices read per linked customer: far beyond anyone's browsers, and a bound.
+const MAX_DEVICES: usize = 1_000;
 
 /// A subject resolved to everything that identifies them on the site.
 #[derive(Debug, Default)]
@@ -25,6 +27,9 @@ pub(super) struct Person {
     pub(super) addresses: BTreeSet<String>,
     /// The shop's customer ids the request or their visitors name.
     pub(super) customers: BTreeSet<String>,
+    /// Their links across devices (one customer's browsers speaking as one visitor): the
+    /// customer key, the canonical visitor and the devices.
+    pub(super) links: Vec<LinkedCustomer>,
 }
 
 impl Person {
@@ -109,11 +114,23 @@ pub(super) async fn resolve(
         let mut subjects = Vec::new();
         for email in person.emails() {
             if searched_addresses.insert(email.as_str().to_owned()) {
+                new_visitors.extend(
+                    linked(
+                        store,
+                        site,
+                        format!("email:{}", email.as_str()),
+                        &mut person,
+                    )
+                    .await?,
+                );
                 subjects.push(Subject::Email(email));
             }
         }
         for id in person.customer_ids() {
             if searched_customers.insert(id.as_str().to_owned()) {
+                new_visitors.extend(
+                    linked(store, site, format!("user:{}", id.as_str()), &mut person).await?,
+                );
                 subjects.push(Subject::CustomerId(id));
             }
         }
@@ -128,13 +145,51 @@ pub(super) async fn resolve(
     Ok(person)
 }
 
-/// Adds the address or customer id a visitor proved, and the contact addresses it left.
+/// The visitors of the customer linked under `key` (`user:ID` or `email:ADDRESS`, see
+/// `chat::customer_key`): its canonical visitor and its devices, the link kept on `person`.
+async fn linked(
+    store: &dyn Store,
+    site: &SiteId,
+    key: String,
+    person: &mut Person,
+) -> Result<Vec<VisitorId>, StoreError> {
+    if person.links.iter().any(|l| l.customer == key) {
+        return Ok(Vec::new());
+    }
+    let Some(canonical) = store.customer_canonical(site, &key).await? else {
+        return Ok(Vec::new());
+    };
+    let devices = store.customer_visitors(site, &key, MAX_DEVICES).await?;
+    let mut visitors = devices.clone();
+    visitors.push(canonical.clone());
+    person.links.push(LinkedCustomer {
+        customer: key,
+        canonical,
+        devices,
+    });
+    Ok(visitors)
+}
+
+/// The customer id or address a link's key names, as the person's.
+fn learn_from_link(key: &str, person: &mut Person) {
+    if let Some(user) = key.strip_prefix("user:") {
+        person.customers.insert(user.to_owned());
+    } else if let Some(address) = key.strip_prefix("email:") {
+        person.addresses.insert(address.to_lowercase());
+    }
+}
+
+/// Adds the address or customer id a visitor proved, its customer link's, and the contact
+/// addresses it left.
 async fn learn_from_visitor(
     store: &dyn Store,
     site: &SiteId,
     visitor: &VisitorId,
     person: &mut Person,
 ) -> Result<(), StoreError> {
+    if let Some(link) = store.visitor_customer(site, visitor).await? {
+        learn_from_link(&link.customer, person);
+    }
     if let Some(record) = store.load_visitor(site, visitor).await? {
         match &record.verified {
             Some(VerifiedId::Email(e)) => person.addresses.insert(e.to_lowercase()),
