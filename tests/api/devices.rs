@@ -405,7 +405,10 @@ async fn a_customers_devices_are_exported_and_erased_with_them() {
     assert_eq!(links[0]["customer"], "user:77");
     let devices = links[0]["devices"].to_string();
     for welcome in [&phone_welcome, &laptop_welcome] {
-        assert!(devices.contains(welcome["visitor_id"].as_str().unwrap()), "{doc}");
+        assert!(
+            devices.contains(welcome["visitor_id"].as_str().unwrap()),
+            "{doc}"
+        );
     }
     let visitors: Vec<&str> = doc["visitors"]
         .as_array()

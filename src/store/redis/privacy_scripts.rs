@@ -65,6 +65,21 @@ local ids = redis.call('ZRANGEBYSCORE', seen, '-inf', '(' .. ARGV[1], 'LIMIT', 0
 for _, id in ipairs(ids) do
   redis.call('DEL', base .. 'visitor:' .. id)
   redis.call('ZREM', seen, id)
+  -- Its links across devices (customers.rs): its own, and when it was a customer's canonical
+  -- visitor (idle only when every device is) the customer's link and every device's.
+  local customer = redis.call('GET', base .. 'customer-of:' .. id)
+  if customer then
+    redis.call('DEL', base .. 'customer-of:' .. id)
+    local dkey = base .. 'customer-devices:' .. customer
+    redis.call('ZREM', dkey, id)
+    if redis.call('GET', base .. 'customer:' .. customer) == id then
+      for _, v in ipairs(redis.call('ZRANGE', dkey, 0, -1)) do
+        local key = base .. 'customer-of:' .. v
+        if redis.call('GET', key) == customer then redis.call('DEL', key) end
+      end
+      redis.call('DEL', base .. 'customer:' .. customer, dkey)
+    end
+  end
 end
 return #ids",
     )

@@ -164,15 +164,7 @@ impl Privacy for SqliteStore {
     ) -> Result<u64, StoreError> {
         let site = site.to_string();
         self.writer
-            .run(move |c| {
-                c.execute(
-                    "DELETE FROM visitors WHERE rowid IN (SELECT rowid FROM visitors
-                     WHERE site_id = ?1 AND updated_at < ?2 LIMIT ?3)",
-                    params![site, before.0, int(limit)],
-                )
-                .map(|n| u64::try_from(n).unwrap_or(u64::MAX))
-                .map_err(db("expire visitors"))
-            })
+            .run(move |c| sql::expire_visitors(c, &site, before.0, int(limit)))
             .await
     }
 

@@ -201,6 +201,48 @@ pub(super) fn erase_customer(c: &Connection, site: &str, id: &str) -> Result<Cou
 }
 
 /// Removes up to `limit` closed conversations last active before `before`.
+/// Removes up to `limit` visitors' browsing state not saved since `before`, with their links
+/// across devices: a device's own link, and when the visitor was a customer's canonical one
+/// (its state is saved whenever any of the customer's devices is active, so it is idle only
+/// when all are) the customer's link and every device's. A device verified again links anew.
+pub(super) fn expire_visitors(
+    c: &Connection,
+    site: &str,
+    before: i64,
+    limit: i64,
+) -> Result<u64, StoreError> {
+    let ids = strings(
+        c,
+        "SELECT id FROM visitors WHERE site_id = ?1 AND updated_at < ?2 LIMIT ?3",
+        params![site, before, limit],
+    )?;
+    let link = |sql: &str, id: &str| {
+        c.execute(sql, params![site, id])
+            .map_err(db("expire a visitor's links"))
+    };
+    for id in &ids {
+        c.execute(
+            "DELETE FROM visitors WHERE site_id = ?1 AND id = ?2",
+            params![site, id],
+        )
+        .map_err(db("expire visitors"))?;
+        link(
+            "DELETE FROM customer_visitors WHERE site_id = ?1 AND customer IN
+               (SELECT customer FROM customer_links WHERE site_id = ?1 AND canonical = ?2)",
+            id,
+        )?;
+        link(
+            "DELETE FROM customer_links WHERE site_id = ?1 AND canonical = ?2",
+            id,
+        )?;
+        link(
+            "DELETE FROM customer_visitors WHERE site_id = ?1 AND visitor_id = ?2",
+            id,
+        )?;
+    }
+    Ok(ids.len() as u64)
+}
+
 pub(super) fn expire_conversations(
     c: &Connection,
     site: &str,

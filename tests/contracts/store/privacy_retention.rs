@@ -15,6 +15,7 @@ store_contract!(
     retention_removes_only_what_is_past_its_period,
     the_sweep_applies_each_sites_own_periods,
     the_audit_keeps_the_newest_entries_and_no_address,
+    browsing_retention_takes_the_links_across_devices_with_it,
 );
 
 /// Waits (without sleeping a fixed time) until the clock has moved past `t`, so what is
@@ -246,5 +247,86 @@ async fn redis_indexes_visitors_saved_before_the_index_once_at_connect() {
             .await
             .unwrap()
             .is_some()
+    );
+}
+
+/// A customer's links go with the browsing state they belong to: an idle device loses its own
+/// link (the customer keeps the others), and once the canonical visitor is idle (no device
+/// active) the customer's link and every device's go; another customer is untouched.
+async fn browsing_retention_takes_the_links_across_devices_with_it(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let site = new_site(store).await;
+    let site_ref = &site;
+    let link = |customer: &'static str, device: VisitorId, canonical: VisitorId| async move {
+        store
+            .link_customer(site_ref, customer, &device, &canonical, Timestamp::now())
+            .await
+            .unwrap()
+    };
+    // Old: customer 1's canonical visitor and first device; customer 2's first device.
+    let canonical = visitor_with(store, &site, None).await;
+    let idle_device = visitor_with(store, &site, None).await;
+    assert_eq!(
+        link("user:1", idle_device.clone(), canonical.clone()).await,
+        canonical
+    );
+    let other_canonical = VisitorId::generate();
+    let others_idle_device = visitor_with(store, &site, None).await;
+    link(
+        "user:2",
+        others_idle_device.clone(),
+        other_canonical.clone(),
+    )
+    .await;
+    let t = Timestamp::now();
+    after(t);
+    // Young: a second device of each, and customer 2's canonical visitor.
+    let active = visitor_with(store, &site, None).await;
+    link("user:1", active.clone(), VisitorId::generate()).await;
+    let others_active = visitor_with(store, &site, None).await;
+    link("user:2", others_active.clone(), VisitorId::generate()).await;
+    let mut record = shopchat::triggers::VisitorRecord::first_visit(Timestamp::now());
+    record.identified = true;
+    store
+        .save_visitor(&site, &other_canonical, &record)
+        .await
+        .unwrap();
+
+    assert_eq!(
+        store
+            .expire_visitors(&site, Timestamp(t.0 + 1), 100)
+            .await
+            .unwrap(),
+        3
+    );
+    // Customer 1's canonical visitor was idle: the whole link went, the active device too.
+    assert!(
+        store
+            .customer_canonical(&site, "user:1")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    for v in [&canonical, &idle_device, &active] {
+        assert!(
+            store.visitor_customer(&site, v).await.unwrap().is_none(),
+            "{v}"
+        );
+    }
+    // Customer 2 is active on another device: only the idle device's link went.
+    assert_eq!(
+        store.customer_canonical(&site, "user:2").await.unwrap(),
+        Some(other_canonical.clone())
+    );
+    assert!(
+        store
+            .visitor_customer(&site, &others_idle_device)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        store.customer_visitors(&site, "user:2", 10).await.unwrap(),
+        vec![others_active.clone()]
     );
 }
