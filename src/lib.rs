@@ -16,6 +16,7 @@
     allow(clippy::unwrap_used, clippy::expect_used, clippy::too_many_lines)
 )]
 
+pub mod ai;
 pub mod auth;
 pub mod bus;
 pub mod chat;
@@ -30,6 +31,7 @@ pub mod guards;
 pub mod http;
 pub mod hub;
 pub mod library;
+pub mod llm;
 pub mod mailer;
 pub mod privacy;
 pub mod protocol;

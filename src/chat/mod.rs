@@ -9,6 +9,7 @@ mod access;
 mod admin;
 mod agent;
 mod agent_session;
+mod ai;
 mod bot;
 mod caches;
 mod commerce;
@@ -29,6 +30,7 @@ pub use admin::{
 };
 pub use admin::{CreatedEndpoint, EndpointView, MAX_ENDPOINTS, NewEndpoint};
 pub use agent_session::{AgentRefused, AgentSession};
+pub use ai::{Assistant, DraftReply, DraftSource};
 pub use caches::{Caches, SiteCache, SiteRules};
 pub use commerce::{
     CommerceSettingsChange, CommerceSettingsView, Delivery, HookError, HookOutcome, KEY_PREFIX,
@@ -84,6 +86,8 @@ pub struct Shared {
     bot_slots: Arc<tokio::sync::Semaphore>,
     /// Order look-up budgets and commerce settings on this node (see `commerce`).
     self_service: commerce::SelfServiceGuards,
+    /// The language model and its bounds, when the server has one (see `ai`).
+    ai: Option<ai::Assistant>,
 }
 
 /// What a [`ChatService`] is built from.
@@ -129,6 +133,7 @@ impl ChatService {
             routing: Arc::default(),
             bot_slots: Arc::new(tokio::sync::Semaphore::new(bot::SLOTS)),
             self_service: commerce::SelfServiceGuards::default(),
+            ai: ai::Assistant::from_settings(&parts.settings.ai),
             settings: parts.settings,
         };
         ChatService {

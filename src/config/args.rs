@@ -223,6 +223,30 @@ pub struct SettingsArgs {
     /// Milliseconds between looks at the outbox for emails that came due [default: 1000]
     #[arg(long, global = true, env = "SHOPCHAT_MAIL_OUTBOX_POLL_MS")]
     pub mail_outbox_poll_ms: Option<u64>,
+    /// Base URL of an OpenAI-compatible API (https://api.openai.com/v1, a vLLM, llama.cpp or
+    /// Ollama server's …/v1); AI drafts are off without it [default: none]
+    #[arg(long, global = true, env = "SHOPCHAT_AI_BASE_URL")]
+    pub ai_base_url: Option<String>,
+    /// The model to ask (needed with --ai-base-url)
+    #[arg(long, global = true, env = "SHOPCHAT_AI_MODEL")]
+    pub ai_model: Option<String>,
+    /// The provider's API key, sent as a Bearer token [default: none, for a local server]
+    #[arg(
+        long,
+        global = true,
+        env = "SHOPCHAT_AI_API_KEY",
+        hide_env_values = true
+    )]
+    pub ai_api_key: Option<String>,
+    /// Milliseconds a model call may take before its fallback is used [default: 15000]
+    #[arg(long, global = true, env = "SHOPCHAT_AI_TIMEOUT_MS")]
+    pub ai_timeout_ms: Option<u64>,
+    /// Model calls in flight on this node at once; one more falls back at once [default: 4]
+    #[arg(long, global = true, env = "SHOPCHAT_AI_MAX_CONCURRENT")]
+    pub ai_max_concurrent: Option<usize>,
+    /// Model calls per site per day on this node; past it, the fallback [default: 500]
+    #[arg(long, global = true, env = "SHOPCHAT_AI_DAILY_REQUESTS")]
+    pub ai_daily_requests: Option<u32>,
 }
 
 /// Default config file, read when present and no other is named.

@@ -9,6 +9,7 @@
 //! and `error`. Nothing here reaches into other modules: the bus and the store take their
 //! defaults from here, not the other way round.
 
+mod ai;
 mod args;
 mod checks;
 mod error;
@@ -20,6 +21,7 @@ mod settings;
 #[cfg(test)]
 mod tests;
 
+pub use ai::AiSettings;
 pub use args::{DEFAULT_CONFIG_FILE, SettingsArgs};
 pub use error::ConfigError;
 pub use guards::Guards;

@@ -61,6 +61,7 @@ impl Settings {
             redis_prefix: redis_prefix(pick!(l.redis_prefix, d.redis_prefix))?,
             guards,
             mail: super::MailSettings::resolve(&cli, &file)?,
+            ai: super::AiSettings::resolve(&cli, &file)?,
         })
     }
 }

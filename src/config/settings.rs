@@ -55,6 +55,8 @@ pub struct Settings {
     pub guards: Guards,
     /// Email: the SMTP relay, addresses, DKIM, the inbound paths.
     pub mail: super::MailSettings,
+    /// The language model behind agents' drafts, and its bounds.
+    pub ai: super::AiSettings,
 }
 
 impl Default for Settings {
@@ -76,6 +78,7 @@ impl Default for Settings {
             redis_prefix: DEFAULT_REDIS_PREFIX.into(),
             guards: Guards::default(),
             mail: super::MailSettings::default(),
+            ai: super::AiSettings::default(),
         }
     }
 }

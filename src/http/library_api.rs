@@ -7,7 +7,7 @@
 use super::docs::{ConversationPath, ErrorResponse, MemberOnly, OwnerOnly, SitePath};
 use super::error::conflict_on;
 use super::{ApiError, OwnerScope, SiteScope, json};
-use crate::chat::Suggestion;
+use crate::chat::{DraftSource, Suggestion};
 use crate::domain::{ArticleId, CannedId};
 use crate::library::canned::{self, MAX_BODY, MAX_TITLE};
 use crate::state::AppState;
@@ -64,6 +64,10 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/sites/{site_id}/conversations/{conversation_id}/suggestions",
             web::get().to(suggestions),
+        )
+        .route(
+            "/sites/{site_id}/conversations/{conversation_id}/draft",
+            web::post().to(draft),
         );
 }
 
@@ -365,6 +369,36 @@ async fn suggestions(
     };
     let items: Vec<Value> = found.iter().map(suggestion_view).collect();
     Ok(HttpResponse::Ok().json(json!({ "query": query, "suggestions": items })))
+}
+
+#[utoipa::path(post, path = "/api/v1/sites/{site_id}/conversations/{conversation_id}/draft", tag = "canned replies", params(ConversationPath), security(("bearer" = [])), responses((status = 200, description = "`{text, source: model|suggestion|none, articles: [{id, title}], orders: [number], fallback}`: a draft for the composer (never sent by itself) from the language model grounded in this conversation, the best-matching articles and canned replies, the shopper's page and cart and the customer's orders; the best keyword suggestion when the model is off, busy, over budget, failing or its answer is unsafe (`fallback` says why)", body = Object), MemberOnly, (status = 404, description = "No such conversation on this site", body = ErrorResponse)))]
+async fn draft(
+    state: web::Data<AppState>,
+    scope: SiteScope,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let conversation = scope.conversation(&state.chat, &path.1).await?;
+    let draft = state
+        .chat
+        .draft_reply(&conversation, &scope.caller.agent)
+        .await?;
+    let source = match draft.source {
+        DraftSource::Model => "model",
+        DraftSource::Suggestion => "suggestion",
+        DraftSource::None => "none",
+    };
+    let articles: Vec<Value> = draft
+        .articles
+        .iter()
+        .map(|(id, title)| json!({ "id": id, "title": title }))
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({
+        "text": draft.text,
+        "source": source,
+        "articles": articles,
+        "orders": draft.orders,
+        "fallback": draft.fallback,
+    })))
 }
 
 /// A suggestion as the dashboard lists it: a canned reply titled by its title (or shortcut)

@@ -11,6 +11,7 @@ pub mod app;
 pub mod certs;
 pub mod http_peer;
 pub mod imap;
+pub mod llm;
 pub mod redis;
 pub mod seed;
 pub mod smtp;

@@ -33,7 +33,10 @@ pub enum Suggestion {
 
 impl ChatService {
     /// The shopper's browsing state: live on this node, else as last stored.
-    async fn shopper_state(&self, conv: &Conversation) -> Result<Option<VisitorState>, ChatError> {
+    pub(crate) async fn shopper_state(
+        &self,
+        conv: &Conversation,
+    ) -> Result<Option<VisitorState>, ChatError> {
         Ok(
             match self.hub.visitor_state(&conv.site_id, &conv.visitor_id) {
                 Some(live) => Some(live.browsing),
