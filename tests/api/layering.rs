@@ -18,10 +18,11 @@ const CORE: &[&str] = &[
     "template",
     "report",
     "privacy",
+    "ai",
     "config",
 ];
 /// Crates the core must not use: its code runs the same in a test, a benchmark or a fuzzer.
-const IO_CRATES: &[&str] = &["actix_web", "actix_ws", "redis", "tokio", "rusqlite"];
+const IO_CRATES: &[&str] = &["actix_web", "actix_ws", "redis", "tokio", "rusqlite", "reqwest"];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {
