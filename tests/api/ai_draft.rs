@@ -135,3 +135,66 @@ async fn without_a_model_the_draft_is_the_keyword_suggestion() {
     assert_eq!(body["text"], ARTICLE_A);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_draft_about_an_order_carries_only_this_customers_orders_and_names_what_it_used() {
+    use crate::commerce_push::{new_key, order, push};
+    use reqwest::Method;
+    let provider = Provider::start().await;
+    let app = with_provider(&provider).await;
+    let owner = app.owner_token().await;
+    let (_, key) = new_key(&app, &owner, "ERP").await;
+    let now = shopchat::domain::Timestamp::now().0;
+    // Ann's order (customer cust-1) and someone else's.
+    let mine = order("5001", "completed", now);
+    let mut theirs = order("5002", "processing", now);
+    theirs["customer_id"] = json!("cust-9");
+    theirs["email"] = json!("zoe@example.com");
+    for body in [&mine, &theirs] {
+        let path = format!("/api/v1/commerce/orders/{}", body["id"].as_str().unwrap());
+        let response = push(&app, Method::PUT, &path, &key, body).await;
+        let status = response.status();
+        assert!(
+            status.is_success(),
+            "{status} {}",
+            response.text().await.unwrap()
+        );
+    }
+    // Ann, verified by the shop as cust-1, asks.
+    let secret = app
+        .get_json(&format!("/api/v1/sites/{}", app.seed.site_id), &owner)
+        .await["identity_secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut shopper = app.shopper().await;
+    shopper.hello(json!({})).await;
+    shopper
+        .send(json!({ "type": "event", "name": "identify",
+            "props": { "user_id": "cust-1", "hash": shopchat::auth::identity_hash(&secret, "cust-1") } }))
+        .await;
+    shopper
+        .send(json!({ "type": "message", "client_msg_id": "m-1", "text": "Where is my order?" }))
+        .await;
+    let (ack, _) = shopper.recv_type("ack").await;
+    let conversation = ack["conversation_id"].as_str().unwrap().to_owned();
+    provider.script([Answer::Completion(
+        json!({ "reply": "Your order #5001 is completed.", "orders": ["#5001"] }).to_string(),
+    )]);
+    let body = draft(&app, &owner, &conversation).await;
+    assert_eq!(body["source"], "model", "{body}");
+    assert_eq!(body["orders"], json!(["5001"]), "{body}");
+    let data = provider.requests()[0]["messages"][1]["content"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        data.contains("#5001"),
+        "the customer's order is in the grounding: {data}"
+    );
+    assert!(
+        !data.contains("5002") && !data.contains("zoe"),
+        "nobody else's: {data}"
+    );
+    app.stop().await;
+}

@@ -22,7 +22,14 @@ const CORE: &[&str] = &[
     "config",
 ];
 /// Crates the core must not use: its code runs the same in a test, a benchmark or a fuzzer.
-const IO_CRATES: &[&str] = &["actix_web", "actix_ws", "redis", "tokio", "rusqlite", "reqwest"];
+const IO_CRATES: &[&str] = &[
+    "actix_web",
+    "actix_ws",
+    "redis",
+    "tokio",
+    "rusqlite",
+    "reqwest",
+];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {
