@@ -34,10 +34,15 @@ export class Composer {
     this.replyTab = h('button', { type: 'button', 'data-mode': 'reply', 'aria-pressed': 'true', text: 'Reply', onclick: () => this.setMode('reply') });
     this.noteTab = h('button', { type: 'button', 'data-mode': 'note', 'data-role': 'note-mode', 'aria-pressed': 'false', text: 'Internal note', onclick: () => this.setMode('note') });
     this.error = h('p', { class: 'form-error', role: 'alert', hidden: true });
+    // "Draft reply": the server's draft (the language model's, grounded in this chat, or
+    // the best suggestion when the model is off or failing) goes into the box, never sent.
+    this.draftButton = h('button', { type: 'button', 'data-role': 'draft', text: 'Draft reply', onclick: () => this.draft() });
+    this.draftNote = h('p', { class: 'draft-note muted', 'data-role': 'draft-note', hidden: true, 'aria-live': 'polite' });
     this.node = h('form', { class: 'composer', 'data-role': 'composer-form', onsubmit: (ev) => { ev.preventDefault(); this.send(); } },
       this.menu,
       this.suggestions,
-      h('div', { class: 'composer-modes' }, this.replyTab, this.noteTab),
+      h('div', { class: 'composer-modes' }, this.replyTab, this.noteTab, this.draftButton),
+      this.draftNote,
       this.preview,
       h('div', { class: 'composer-row' }, this.input, this.sendButton),
       this.error);
@@ -69,6 +74,26 @@ export class Composer {
           onclick: () => { this.input.value = item.text; this.input.focus(); this.showPreview(null); } })));
     } catch {
       replace(this.suggestions);
+    }
+  }
+
+  /** Asks for a draft and puts it in the box for the agent to edit; says what it rests on. */
+  async draft() {
+    this.draftButton.disabled = true;
+    this.draftNote.hidden = false;
+    this.draftNote.textContent = 'Drafting…';
+    try {
+      const d = await this.ctx.api.post(`/sites/${this.ctx.site.id}/conversations/${this.id}/draft`);
+      if (d.text) {
+        this.setMode('reply');
+        this.input.value = d.text;
+        this.input.focus();
+      }
+      this.draftNote.textContent = draftNote(d);
+    } catch (e) {
+      this.draftNote.textContent = 'No draft: ' + (e.message || 'the server did not answer');
+    } finally {
+      this.draftButton.disabled = false;
     }
   }
 
@@ -233,4 +258,22 @@ export class Composer {
     this.typing(false);
     clearTimeout(this.idleTimer);
   }
+}
+
+/** What a draft rests on, in words: its articles and orders, or why it is the suggestion. */
+function draftNote(d) {
+  const used = [
+    ...(d.articles || []).map((a) => `article “${a.title}”`),
+    ...(d.orders || []).map((n) => `order #${n}`),
+  ];
+  if (d.source === 'model') {
+    return `AI draft — check it before sending. Used: ${used.length ? used.join(', ') : 'the conversation only'}.`;
+  }
+  const why = {
+    ai_off: 'no language model is set up', busy: 'the model is busy', over_budget: "today's AI budget is spent",
+    timeout: 'the model was too slow', status: 'the model failed', unreachable: 'the model is unreachable',
+    malformed: 'the model gave no usable draft', invented_order: 'the model named an order the shop does not have',
+    no_message: 'the shopper has not written yet',
+  }[d.fallback] || d.fallback;
+  return d.source === 'suggestion' ? `Best suggestion (${why}).` : `Nothing to draft (${why}).`;
 }
