@@ -10,4 +10,5 @@
 
 pub mod draft;
 pub mod redact;
+pub mod summary;
 pub mod wire;

@@ -49,6 +49,9 @@ pub struct ChatSettings {
     /// many seconds closes by itself, so an unanswered proactive message or a shopper who
     /// left does not hold a conversation (and an agent's slot) open forever.
     pub idle_close_secs: u64,
+    /// Agents' drafts and summaries may use the server's language model (when it has one):
+    /// off keeps this site's chats from being sent to the model provider at all.
+    pub ai_assist: bool,
 }
 
 impl Default for ChatSettings {
@@ -67,6 +70,7 @@ impl Default for ChatSettings {
             color: "#1f6feb".into(),
             greeting: "Hi! How can we help?".into(),
             idle_close_secs: DEFAULT_IDLE_CLOSE_SECS,
+            ai_assist: true,
         }
     }
 }

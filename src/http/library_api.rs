@@ -68,6 +68,10 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/sites/{site_id}/conversations/{conversation_id}/draft",
             web::post().to(draft),
+        )
+        .route(
+            "/sites/{site_id}/conversations/{conversation_id}/summary",
+            web::post().to(summary),
         );
 }
 
@@ -398,6 +402,26 @@ async fn draft(
         "articles": articles,
         "orders": draft.orders,
         "fallback": draft.fallback,
+    })))
+}
+
+#[utoipa::path(post, path = "/api/v1/sites/{site_id}/conversations/{conversation_id}/summary", tag = "canned replies", params(ConversationPath), security(("bearer" = [])), responses((status = 200, description = "`{text, intent, tone, orders, fallback}`: for the agent taking the chat over, a short summary, the shopper's intent (where_is_my_order, return, cancel, sizing, pre_sale, complaint, other), their tone (calm, upset, angry) and the order numbers meant, from the language model grounded as drafts are; empty with `fallback` saying why when there is none", body = Object), MemberOnly, (status = 404, description = "No such conversation on this site", body = ErrorResponse)))]
+async fn summary(
+    state: web::Data<AppState>,
+    scope: SiteScope,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let conversation = scope.conversation(&state.chat, &path.1).await?;
+    let summary = state
+        .chat
+        .summarize(&conversation, &scope.caller.agent)
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "text": summary.text,
+        "intent": summary.intent,
+        "tone": summary.tone,
+        "orders": summary.orders,
+        "fallback": summary.fallback,
     })))
 }
 

@@ -198,3 +198,52 @@ async fn a_draft_about_an_order_carries_only_this_customers_orders_and_names_wha
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_handoff_summary_names_intent_tone_and_only_known_orders_and_a_site_can_opt_out() {
+    let provider = Provider::start().await;
+    let app = with_provider(&provider).await;
+    let (owner, conversation) =
+        asked(&app, "This is the third time I ask! Where is my parcel??").await;
+    let path = app.site_path(&format!("/conversations/{conversation}/summary"));
+    provider.script([Answer::Completion(
+        json!({ "summary": "The shopper is asking, again, where their parcel is; no order number given.",
+                "intent": "where_is_my_order", "tone": "angry", "orders": ["#777"] })
+            .to_string(),
+    )]);
+    let response = app.post(&path, &owner, json!({})).await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["intent"], "where_is_my_order", "{body}");
+    assert_eq!(body["tone"], "angry");
+    assert_eq!(
+        body["orders"],
+        json!([]),
+        "an order the data does not hold is dropped: {body}"
+    );
+    assert!(body["text"].as_str().unwrap().contains("parcel"), "{body}");
+    let system = provider.requests()[0]["messages"][0]["content"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(system.contains("summarise"), "{system}");
+
+    // The site turns AI off: nothing more goes to the provider.
+    let settings_path = app.site_path("/chat-settings");
+    let mut settings = app.get_json(&settings_path, &owner).await;
+    assert_eq!(settings["ai_assist"], true, "on by default: {settings}");
+    settings["ai_assist"] = json!(false);
+    let saved = app.put(&settings_path, &owner, settings).await;
+    assert_eq!(saved.status(), 200);
+    let body: Value = app
+        .post(&path, &owner, json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["fallback"], "site_off", "{body}");
+    let draft_body = draft(&app, &owner, &conversation).await;
+    assert_eq!(draft_body["fallback"], "site_off", "{draft_body}");
+    assert_eq!(provider.requests().len(), 1, "nothing else was sent");
+    app.stop().await;
+}

@@ -3,12 +3,12 @@
 //! and sends it (nothing is sent here). Without a usable answer the draft is the best
 //! keyword suggestion, and the answer says why.
 
-use crate::ai::draft::{GroundArticle, Grounding, MAX_LINES, check_answer, draft_request};
+use crate::ai::draft::{
+    DraftRefused, GroundArticle, Grounding, MAX_LINES, check_answer, draft_request,
+};
 use crate::chat::Suggestion;
 use crate::chat::{ChatError, ChatService};
 use crate::conversation::Conversation;
-use crate::domain::Timestamp;
-use crate::llm::gate::Closed;
 use crate::store::Agent;
 use serde_json::json;
 
@@ -51,74 +51,54 @@ impl ChatService {
             .await?
             .map(|(_, s)| s)
             .unwrap_or_default();
-        let Some(ai) = &self.ai else {
+        if self.ai.is_none() {
             return Ok(from_suggestions(&suggestions, "ai_off"));
-        };
+        }
         let grounding = self.grounding(conv, &suggestions).await?;
         if grounding.conversation.is_empty() {
             return Ok(from_suggestions(&suggestions, "no_message"));
         }
-        let pass = match ai.gate.enter(&conv.site_id, Timestamp::now()) {
-            Ok(pass) => pass,
-            Err(closed) => {
-                let why = match closed {
-                    Closed::Busy => "busy",
-                    Closed::OverBudget => "over_budget",
-                };
-                metrics::counter!("shopchat_ai_fallbacks_total", "reason" => why).increment(1);
-                return Ok(from_suggestions(&suggestions, why));
-            }
+        let completion = match self
+            .ask_model(&conv.site_id, |model| {
+                draft_request(model, &grounding, true)
+            })
+            .await
+        {
+            Ok(c) => c,
+            Err(why) => return Ok(from_suggestions(&suggestions, why)),
         };
-        let request = draft_request(&ai.model_name, &grounding, true);
-        let started = std::time::Instant::now();
-        let answer = ai.model.complete(&request).await;
-        drop(pass);
-        metrics::histogram!("shopchat_ai_call_seconds").record(started.elapsed().as_secs_f64());
-        let refused = match answer {
-            Ok(completion) => {
-                metrics::counter!("shopchat_ai_tokens_total", "kind" => "prompt")
-                    .increment(completion.prompt_tokens);
-                metrics::counter!("shopchat_ai_tokens_total", "kind" => "completion")
-                    .increment(completion.completion_tokens);
-                match check_answer(&completion.content, &grounding) {
-                    Ok(draft) => {
-                        metrics::counter!("shopchat_ai_calls_total", "result" => "ok").increment(1);
-                        let articles = grounding
-                            .articles
-                            .iter()
-                            .filter(|a| draft.articles.contains(&a.id))
-                            .map(|a| (a.id.clone(), a.title.clone()))
-                            .collect();
-                        return Ok(DraftReply {
-                            text: draft.text,
-                            source: DraftSource::Model,
-                            articles,
-                            orders: draft.orders,
-                            fallback: None,
-                        });
-                    }
-                    Err(crate::ai::draft::DraftRefused::InventedOrder(number)) => {
-                        tracing::warn!(site = %conv.site_id, conversation = %conv.id, order = %number,
-                            "the model's draft named an order the shop's data does not hold; not offered");
-                        "invented_order"
-                    }
-                    Err(crate::ai::draft::DraftRefused::Malformed(_)) => "malformed",
-                }
+        let refused = match check_answer(&completion.content, &grounding) {
+            Ok(draft) => {
+                super::count_outcome("ok");
+                let articles = grounding
+                    .articles
+                    .iter()
+                    .filter(|a| draft.articles.contains(&a.id))
+                    .map(|a| (a.id.clone(), a.title.clone()))
+                    .collect();
+                return Ok(DraftReply {
+                    text: draft.text,
+                    source: DraftSource::Model,
+                    articles,
+                    orders: draft.orders,
+                    fallback: None,
+                });
             }
-            Err(e) => {
-                tracing::warn!(site = %conv.site_id, error = %e, "model call failed; keyword fallback");
-                e.label()
+            Err(DraftRefused::InventedOrder(number)) => {
+                tracing::warn!(site = %conv.site_id, conversation = %conv.id, order = %number,
+                    "the model's draft named an order the shop's data does not hold; not offered");
+                "invented_order"
             }
+            Err(DraftRefused::Malformed(_)) => "malformed",
         };
-        metrics::counter!("shopchat_ai_calls_total", "result" => refused).increment(1);
-        metrics::counter!("shopchat_ai_fallbacks_total", "reason" => refused).increment(1);
+        super::count_outcome(refused);
         Ok(from_suggestions(&suggestions, refused))
     }
 
     /// What the model may read for this conversation: its latest lines, the suggestions'
     /// articles and canned replies, the shopper's page, product and cart, the customer's
     /// orders. Only this conversation's shopper: nothing of anyone else is ever in it.
-    async fn grounding(
+    pub(super) async fn grounding(
         &self,
         conv: &Conversation,
         suggestions: &[Suggestion],

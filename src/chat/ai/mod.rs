@@ -3,8 +3,15 @@
 //! site's budget, slow, failing or answering something that is not a safe draft.
 
 mod draft;
+mod summary;
 
 pub use draft::{DraftReply, DraftSource};
+pub use summary::HandoffSummary;
+
+use crate::ai::wire::{ChatRequest, Completion};
+use crate::chat::ChatService;
+use crate::domain::{SiteId, Timestamp};
+use crate::llm::gate::Closed;
 
 use crate::config::AiSettings;
 use crate::llm::ChatModel;
@@ -30,5 +37,60 @@ impl Assistant {
             model_name: settings.model.clone(),
             gate: Gate::new(settings.max_concurrent, settings.daily_requests),
         })
+    }
+}
+
+impl ChatService {
+    /// One model call for `site`, within the node's bounds and the site's choice; the
+    /// completion, or the reason for the fallback (`ai_off`, `site_off`, `busy`,
+    /// `over_budget`, or the call's failure). Counted in the `shopchat_ai_*` metrics.
+    pub(crate) async fn ask_model(
+        &self,
+        site: &SiteId,
+        request: impl FnOnce(&str) -> ChatRequest,
+    ) -> Result<Completion, &'static str> {
+        let Some(ai) = &self.ai else {
+            return Err("ai_off");
+        };
+        if !self.settings(site).await.ai_assist {
+            return Err("site_off");
+        }
+        let pass = ai.gate.enter(site, Timestamp::now()).map_err(|closed| {
+            let why = match closed {
+                Closed::Busy => "busy",
+                Closed::OverBudget => "over_budget",
+            };
+            metrics::counter!("shopchat_ai_fallbacks_total", "reason" => why).increment(1);
+            why
+        })?;
+        let request = request(&ai.model_name);
+        let started = std::time::Instant::now();
+        let answer = ai.model.complete(&request).await;
+        drop(pass);
+        metrics::histogram!("shopchat_ai_call_seconds").record(started.elapsed().as_secs_f64());
+        match answer {
+            Ok(completion) => {
+                metrics::counter!("shopchat_ai_tokens_total", "kind" => "prompt")
+                    .increment(completion.prompt_tokens);
+                metrics::counter!("shopchat_ai_tokens_total", "kind" => "completion")
+                    .increment(completion.completion_tokens);
+                Ok(completion)
+            }
+            Err(e) => {
+                tracing::warn!(site = %site, error = %e, "model call failed; fallback");
+                metrics::counter!("shopchat_ai_calls_total", "result" => e.label()).increment(1);
+                metrics::counter!("shopchat_ai_fallbacks_total", "reason" => e.label())
+                    .increment(1);
+                Err(e.label())
+            }
+        }
+    }
+}
+
+/// Counts a completed call's outcome: `ok`, or why its answer was not used.
+pub(crate) fn count_outcome(outcome: &'static str) {
+    metrics::counter!("shopchat_ai_calls_total", "result" => outcome).increment(1);
+    if outcome != "ok" {
+        metrics::counter!("shopchat_ai_fallbacks_total", "reason" => outcome).increment(1);
     }
 }
