@@ -94,3 +94,50 @@ async fn the_agent_drafts_a_reply_edits_it_and_the_note_says_what_it_used() {
     browser.close().await;
     chat.stop().await;
 }
+
+#[tokio::test]
+async fn the_agent_taking_over_from_the_bot_sees_the_summary_intent_and_tone() {
+    let provider = Provider::start().await;
+    let base = provider.base_url.clone();
+    let chat = spawn_seeded(
+        &SeedPlan::shop("Browser shop", &[SHOP.to_owned()]),
+        move |s| {
+            s.ai.base_url = Some(base);
+            s.ai.model = MODEL.into();
+            s.ai.api_key = Some(API_KEY.into());
+        },
+    )
+    .await
+    .with_deadline(DEADLINE);
+    let mut shopper = chat.shopper_from(SHOP).await;
+    shopper.hello(json!({})).await;
+    shopper
+        .send(json!({ "type": "message", "client_msg_id": "m1", "text": "My jacket arrived torn. I want a person now." }))
+        .await;
+    let (ack, _) = shopper.recv_type("ack").await;
+    let conversation = ack["conversation_id"].as_str().unwrap().to_owned();
+    shopper
+        .send(json!({ "type": "handoff", "conversation_id": conversation }))
+        .await;
+    provider.script([Answer::Completion(
+        json!({ "summary": "The shopper's jacket arrived torn; they want a person.",
+                "intent": "complaint", "tone": "upset", "orders": [] })
+        .to_string(),
+    )]);
+    let browser = Browser::start(1280).await;
+    log_in(&browser, &chat).await;
+    browser
+        .goto(&chat.url(&format!("/agent/#/inbox/{conversation}")))
+        .await;
+    let text = text_containing(&browser, "[data-role=ai-summary-text]", "torn").await;
+    assert_eq!(
+        text,
+        "The shopper's jacket arrived torn; they want a person."
+    );
+    let facts = text_containing(&browser, "[data-role=ai-summary-facts]", "Intent").await;
+    assert_eq!(facts, "Intent: complaint · Tone: upset");
+    browser.screenshot("dashboard-ai-summary").await;
+    assert!(browser.console_errors().await.is_empty());
+    browser.close().await;
+    chat.stop().await;
+}

@@ -35,8 +35,12 @@ export class ChatView {
       onkeydown: (ev) => this.onTagKey(ev) });
     this.transcript = h('div', { class: 'transcript', 'data-role': 'transcript', role: 'log', 'aria-live': 'polite', tabindex: '0' });
     this.typingLine = h('div', { class: 'typing-line', 'data-role': 'shopper-typing' });
+    // For the agent taking a chat over from the bot: the model's summary, intent and tone
+    // (shown only when the server has a model and its answer passed the checks).
+    this.summaryBox = h('div', { class: 'ai-summary', 'data-role': 'ai-summary', hidden: true, 'aria-live': 'polite' });
+    this.summarized = false;
     this.composer = new Composer(ctx, conversationId, () => this.header);
-    replace(pane, this.head, this.tags, this.transcript, this.typingLine, this.composer.node);
+    replace(pane, this.head, this.tags, this.summaryBox, this.transcript, this.typingLine, this.composer.node);
     this.context = new ContextPanel(ctx, contextPane, (v) => { this.visitor = v; this.drawHead(); });
     this.offs = [
       this.live.on('conversation:' + conversationId, (c) => { this.header = c; this.drawHead(); this.drawTranscript(); }),
@@ -61,6 +65,7 @@ export class ChatView {
       this.live.setTranscript(this.id, t.entries);
       this.context.show(this.header);
       this.composer.suggest();
+      if (this.header && this.header.handoff_reason && this.header.state !== 'closed') this.summarize();
       this.drawHead();
       this.drawTranscript();
       this.markRead();
@@ -68,6 +73,22 @@ export class ChatView {
     } catch (e) {
       replace(this.transcript, h('p', { class: 'error', role: 'alert', text: e.status === 404 ? 'This conversation does not exist on this shop.' : `Could not load the chat: ${e.message}` }));
     }
+  }
+
+  /** Asks once for the handoff summary and shows it above the transcript. */
+  async summarize() {
+    if (this.summarized) return;
+    this.summarized = true;
+    try {
+      const s = await this.ctx.api.post(`/sites/${this.ctx.site.id}/conversations/${this.id}/summary`);
+      if (!s.text) return;
+      const facts = [`Intent: ${(s.intent || 'other').replace(/_/g, ' ')}`, `Tone: ${s.tone || 'calm'}`,
+        ...(s.orders || []).map((n) => `Order #${n}`)];
+      replace(this.summaryBox,
+        h('strong', { text: 'AI summary ' }), h('span', { 'data-role': 'ai-summary-text', text: s.text }),
+        h('div', { class: 'muted', 'data-role': 'ai-summary-facts', text: facts.join(' · ') }));
+      this.summaryBox.hidden = false;
+    } catch (e) { /* the chat stands without it */ }
   }
 
   /** The shopper's messages that came by email: who sent each and its whole original text. */
