@@ -134,6 +134,10 @@ impl ChatService {
                 })
                 .await;
         }
+        // A new conversation: the model (when the server has one) adds its intent and tone.
+        if appended.opened {
+            self.spawn_triage(conv.clone());
+        }
         match conv.lifecycle.stage {
             Stage::Bot if asks_for_person(text) => {
                 let _ = self.hand_off(id, HandoffReason::ShopperAsked, 0).await;

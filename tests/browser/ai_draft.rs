@@ -43,6 +43,7 @@ async fn the_agent_drafts_a_reply_edits_it_and_the_note_says_what_it_used() {
         .await;
     let (ack, _) = shopper.recv_type("ack").await;
     let conversation = ack["conversation_id"].as_str().unwrap().to_owned();
+    provider.received(1).await; // the new chat's triage (unscripted: 500, ignored)
 
     let browser = Browser::start(1280).await;
     log_in(&browser, &chat).await;
@@ -116,6 +117,7 @@ async fn the_agent_taking_over_from_the_bot_sees_the_summary_intent_and_tone() {
         .await;
     let (ack, _) = shopper.recv_type("ack").await;
     let conversation = ack["conversation_id"].as_str().unwrap().to_owned();
+    provider.received(1).await; // the new chat's triage (unscripted: 500, ignored)
     shopper
         .send(json!({ "type": "handoff", "conversation_id": conversation }))
         .await;

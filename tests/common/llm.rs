@@ -54,12 +54,14 @@ impl Provider {
                     };
                     let request: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
                     let problem = check(&head, &request);
-                    seen.lock().unwrap().push(request);
+                    // The answer is taken before the request is recorded: a test that waits
+                    // for this request and then scripts the next answers never races it.
                     let answer = answers
                         .lock()
                         .unwrap()
                         .pop_front()
                         .unwrap_or(Answer::Status(500));
+                    seen.lock().unwrap().push(request);
                     let (status, body) = match (problem, answer) {
                         (Some(problem), _) => (400, error_body(&problem)),
                         (None, Answer::Completion(content)) => (200, completion(&content)),
@@ -94,6 +96,19 @@ impl Provider {
     /// The requests received so far.
     pub fn requests(&self) -> Vec<Value> {
         self.requests.lock().unwrap().clone()
+    }
+
+    /// Waits (polling, with a deadline) until `n` requests have come: a new conversation's
+    /// background triage asks first, and a test scripts what follows only after it.
+    pub async fn received(&self, n: usize) {
+        let until = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+        while self.requests.lock().unwrap().len() < n {
+            assert!(
+                tokio::time::Instant::now() < until,
+                "the provider never got {n} requests"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 
 mod draft;
 mod summary;
+mod triage;
 
 pub use draft::{DraftReply, DraftSource};
 pub use summary::HandoffSummary;
