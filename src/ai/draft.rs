@@ -73,6 +73,19 @@ impl Grounding {
 /// The request for a draft: the instructions, then the grounding as JSON data (its text
 /// redacted when `redact_text`).
 pub fn draft_request(model: &str, grounding: &Grounding, redact_text: bool) -> ChatRequest {
+    grounded_request(model, INSTRUCTIONS, grounding, redact_text, 0.2, 600)
+}
+
+/// A request of fixed `instructions` over the grounding as JSON data (redacted when
+/// `redact_text`), answered as one JSON object: the one shape every model call has.
+pub(super) fn grounded_request(
+    model: &str,
+    instructions: &str,
+    grounding: &Grounding,
+    redact_text: bool,
+    temperature: f32,
+    max_tokens: u32,
+) -> ChatRequest {
     let mut data = serde_json::to_string(grounding).unwrap_or_else(|_| "{}".into());
     if redact_text {
         data = redact(&data, &grounding.order_numbers());
@@ -82,17 +95,27 @@ pub fn draft_request(model: &str, grounding: &Grounding, redact_text: bool) -> C
         messages: vec![
             ChatMessage {
                 role: "system".into(),
-                content: INSTRUCTIONS.into(),
+                content: instructions.into(),
             },
             ChatMessage {
                 role: "user".into(),
                 content: format!("DATA:\n{data}"),
             },
         ],
-        temperature: 0.2,
-        max_tokens: 600,
+        temperature,
+        max_tokens,
         response_format: json!({ "type": "json_object" }),
     }
+}
+
+/// The JSON in a model's answer: a Markdown code fence around it is tolerated.
+pub(super) fn unfenced(content: &str) -> &str {
+    content
+        .trim()
+        .trim_start_matches("```json")
+        .trim_start_matches("```")
+        .trim_end_matches("```")
+        .trim()
 }
 
 /// A checked draft.
@@ -138,14 +161,8 @@ static ORDER_MENTION: LazyLock<Regex> = LazyLock::new(|| {
 /// is tolerated), a reply within [`MAX_DRAFT_CHARS`], and every order it names one the data
 /// holds. Article ids it names that were not offered are dropped.
 pub fn check_answer(content: &str, grounding: &Grounding) -> Result<Draft, DraftRefused> {
-    let trimmed = content
-        .trim()
-        .trim_start_matches("```json")
-        .trim_start_matches("```")
-        .trim_end_matches("```")
-        .trim();
-    let answer: Answer =
-        serde_json::from_str(trimmed).map_err(|e| DraftRefused::Malformed(e.to_string()))?;
+    let answer: Answer = serde_json::from_str(unfenced(content))
+        .map_err(|e| DraftRefused::Malformed(e.to_string()))?;
     let text = answer.reply.trim().to_owned();
     if text.is_empty() {
         return Err(DraftRefused::Malformed("empty reply".into()));

@@ -2,9 +2,8 @@
 //! three sentences, the shopper's intent from a fixed list, their tone, and the key facts —
 //! checked like a draft, so it names no order the data does not hold.
 
-use super::draft::{DraftRefused, Grounding};
-use super::redact::redact;
-use super::wire::{ChatMessage, ChatRequest};
+use super::draft::{DraftRefused, Grounding, grounded_request, unfenced};
+use super::wire::ChatRequest;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -32,26 +31,7 @@ Answer with one JSON object: {\"summary\": two or three short sentences in Engli
 
 /// The request for a summary of the grounding's conversation.
 pub fn summary_request(model: &str, grounding: &Grounding, redact_text: bool) -> ChatRequest {
-    let mut data = serde_json::to_string(grounding).unwrap_or_else(|_| "{}".into());
-    if redact_text {
-        data = redact(&data, &grounding.order_numbers());
-    }
-    ChatRequest {
-        model: model.to_owned(),
-        messages: vec![
-            ChatMessage {
-                role: "system".into(),
-                content: INSTRUCTIONS.into(),
-            },
-            ChatMessage {
-                role: "user".into(),
-                content: format!("DATA:\n{data}"),
-            },
-        ],
-        temperature: 0.0,
-        max_tokens: 300,
-        response_format: json!({ "type": "json_object" }),
-    }
+    grounded_request(model, INSTRUCTIONS, grounding, redact_text, 0.0, 300)
 }
 
 /// A checked summary.
@@ -81,14 +61,8 @@ struct Answer {
 /// Checks the model's answer: JSON, a summary within [`MAX_SUMMARY_CHARS`], an intent and a
 /// tone from the lists (else `other` / `calm`), and only orders the data holds.
 pub fn check_summary(content: &str, grounding: &Grounding) -> Result<Summary, DraftRefused> {
-    let trimmed = content
-        .trim()
-        .trim_start_matches("```json")
-        .trim_start_matches("```")
-        .trim_end_matches("```")
-        .trim();
-    let answer: Answer =
-        serde_json::from_str(trimmed).map_err(|e| DraftRefused::Malformed(e.to_string()))?;
+    let answer: Answer = serde_json::from_str(unfenced(content))
+        .map_err(|e| DraftRefused::Malformed(e.to_string()))?;
     let text = answer.summary.trim().to_owned();
     if text.is_empty() || text.chars().count() > MAX_SUMMARY_CHARS {
         return Err(DraftRefused::Malformed(

@@ -10,6 +10,15 @@ use crate::dashboard::{SHOP, log_in, text_containing};
 use crate::support::{Browser, DEADLINE};
 use serde_json::json;
 
+/// Opens the conversation in the dashboard with a fresh page load (the login is kept), so
+/// the dashboard's own first navigation after the login cannot replace the chat's route.
+async fn open_chat(browser: &Browser, chat: &crate::support::TestApp, conversation: &str) {
+    browser
+        .goto(&chat.url(&format!("/agent/?chat#/inbox/{conversation}")))
+        .await;
+    crate::dashboard::connected(browser).await;
+}
+
 #[tokio::test]
 async fn the_agent_drafts_a_reply_edits_it_and_the_note_says_what_it_used() {
     let provider = Provider::start().await;
@@ -47,9 +56,7 @@ async fn the_agent_drafts_a_reply_edits_it_and_the_note_says_what_it_used() {
 
     let browser = Browser::start(1280).await;
     log_in(&browser, &chat).await;
-    browser
-        .goto(&chat.url(&format!("/agent/#/inbox/{conversation}")))
-        .await;
+    open_chat(&browser, &chat, &conversation).await;
     text_containing(&browser, "[data-role=transcript]", "shipping to Vienna").await;
     provider.script([
         Answer::Completion(
@@ -121,6 +128,11 @@ async fn the_agent_taking_over_from_the_bot_sees_the_summary_intent_and_tone() {
     shopper
         .send(json!({ "type": "handoff", "conversation_id": conversation }))
         .await;
+    shopper
+        .until_named("the chat handed to people", |f| {
+            f["type"] == "status" && f["state"] != "bot"
+        })
+        .await;
     provider.script([Answer::Completion(
         json!({ "summary": "The shopper's jacket arrived torn; they want a person.",
                 "intent": "complaint", "tone": "upset", "orders": [] })
@@ -128,9 +140,7 @@ async fn the_agent_taking_over_from_the_bot_sees_the_summary_intent_and_tone() {
     )]);
     let browser = Browser::start(1280).await;
     log_in(&browser, &chat).await;
-    browser
-        .goto(&chat.url(&format!("/agent/#/inbox/{conversation}")))
-        .await;
+    open_chat(&browser, &chat, &conversation).await;
     let text = text_containing(&browser, "[data-role=ai-summary-text]", "torn").await;
     assert_eq!(
         text,

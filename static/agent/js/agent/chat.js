@@ -43,7 +43,13 @@ export class ChatView {
     replace(pane, this.head, this.tags, this.summaryBox, this.transcript, this.typingLine, this.composer.node);
     this.context = new ContextPanel(ctx, contextPane, (v) => { this.visitor = v; this.drawHead(); });
     this.offs = [
-      this.live.on('conversation:' + conversationId, (c) => { this.header = c; this.drawHead(); this.drawTranscript(); }),
+      this.live.on('conversation:' + conversationId, (c) => {
+        this.header = c;
+        this.drawHead();
+        this.drawTranscript();
+        // Handed over while this view is open: the summary is asked for now (once).
+        if (c.handoff_reason && c.state !== 'closed') this.summarize();
+      }),
       this.live.on('messages:' + conversationId, (m) => this.onMessage(m)),
       this.live.on('typing:' + conversationId, () => this.drawTyping()),
       this.live.on('read:' + conversationId, () => this.drawTranscript()),
