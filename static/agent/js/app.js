@@ -287,6 +287,8 @@ export function navigate(hash) {
 
 /** The view on screen: its route key, and what it returned from `mount`. */
 let mounted = { key: null, cleanup: null, update: null };
+/** Counts mounts: a view whose module loads after a newer route began must not mount. */
+let generation = 0;
 
 async function route() {
   if (!shell) return;
@@ -303,11 +305,14 @@ async function route() {
     return;
   }
   unmount();
+  const mine = ++generation;
   mounted.key = key;
   replace(shell.view, h('p', { class: 'muted', text: 'Loading…' }));
   try {
     const module = await view.load();
-    if (mounted.key !== key) return;
+    // A newer route started while this module loaded (a chat opened right after the login's
+    // inbox, say): the key can be the same, so only the generation tells.
+    if (generation !== mine) return;
     shell.view.replaceChildren();
     const result = module.mount(shell.view, context(site, parts.slice(1)));
     if (typeof result === 'function') mounted.cleanup = result;
