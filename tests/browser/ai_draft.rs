@@ -7,33 +7,36 @@ use crate::common::SeedPlan;
 use crate::common::llm::{API_KEY, Answer, MODEL, Provider};
 use crate::common::spawn_seeded;
 use crate::dashboard::{SHOP, log_in, text_containing};
-use crate::support::{Browser, DEADLINE};
+use crate::support::{Browser, DEADLINE, TestApp};
 use serde_json::json;
 
-/// Opens the conversation in the dashboard with a fresh page load (the login is kept), so
-/// the dashboard's own first navigation after the login cannot replace the chat's route.
-async fn open_chat(browser: &Browser, chat: &crate::support::TestApp, conversation: &str) {
-    browser
-        .goto(&chat.url(&format!("/agent/?chat#/inbox/{conversation}")))
-        .await;
-    crate::dashboard::connected(browser).await;
-}
-
-#[tokio::test]
-async fn the_agent_drafts_a_reply_edits_it_and_the_note_says_what_it_used() {
-    let provider = Provider::start().await;
+/// The chat server for `SHOP` with the stand-in provider as its model.
+async fn chat_with_model(provider: &Provider) -> TestApp {
     let base = provider.base_url.clone();
-    let chat = spawn_seeded(
+    spawn_seeded(
         &SeedPlan::shop("Browser shop", &[SHOP.to_owned()]),
         move |s| {
             s.ai.base_url = Some(base);
             s.ai.model = MODEL.into();
             s.ai.api_key = Some(API_KEY.into());
-            s.ai.timeout = std::time::Duration::from_millis(2000);
+            s.ai.timeout = std::time::Duration::from_secs(5);
         },
     )
     .await
-    .with_deadline(DEADLINE);
+    .with_deadline(DEADLINE)
+}
+
+/// Opens the conversation in the logged-in dashboard, as a link to it would.
+async fn open_chat(browser: &Browser, chat: &TestApp, conversation: &str) {
+    browser
+        .goto(&chat.url(&format!("/agent/#/inbox/{conversation}")))
+        .await;
+}
+
+#[tokio::test]
+async fn the_agent_drafts_a_reply_edits_it_and_the_note_says_what_it_used() {
+    let provider = Provider::start().await;
+    let chat = chat_with_model(&provider).await;
     let owner = chat.owner_token().await;
     chat.add_article(
         &owner,
@@ -106,17 +109,7 @@ async fn the_agent_drafts_a_reply_edits_it_and_the_note_says_what_it_used() {
 #[tokio::test]
 async fn the_agent_taking_over_from_the_bot_sees_the_summary_intent_and_tone() {
     let provider = Provider::start().await;
-    let base = provider.base_url.clone();
-    let chat = spawn_seeded(
-        &SeedPlan::shop("Browser shop", &[SHOP.to_owned()]),
-        move |s| {
-            s.ai.base_url = Some(base);
-            s.ai.model = MODEL.into();
-            s.ai.api_key = Some(API_KEY.into());
-        },
-    )
-    .await
-    .with_deadline(DEADLINE);
+    let chat = chat_with_model(&provider).await;
     let mut shopper = chat.shopper_from(SHOP).await;
     shopper.hello(json!({})).await;
     shopper

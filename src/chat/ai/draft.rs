@@ -51,8 +51,8 @@ impl ChatService {
             .await?
             .map(|(_, s)| s)
             .unwrap_or_default();
-        if self.ai.is_none() {
-            return Ok(from_suggestions(&suggestions, "ai_off"));
+        if let Err(why) = self.model_allowed(&conv.site_id).await {
+            return Ok(from_suggestions(&suggestions, why));
         }
         let grounding = self.grounding(conv, &suggestions).await?;
         if grounding.conversation.is_empty() {

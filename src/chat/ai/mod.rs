@@ -42,6 +42,19 @@ impl Assistant {
 }
 
 impl ChatService {
+    /// Whether `site`'s chats may go to the model at all (`ai_off`: the server has none;
+    /// `site_off`: the owners switched it off). Asked before any grounding is read, so a
+    /// site without AI costs no store reads.
+    pub(crate) async fn model_allowed(&self, site: &SiteId) -> Result<(), &'static str> {
+        if self.ai.is_none() {
+            return Err("ai_off");
+        }
+        if !self.settings(site).await.ai_assist {
+            return Err("site_off");
+        }
+        Ok(())
+    }
+
     /// One model call for `site`, within the node's bounds and the site's choice; the
     /// completion, or the reason for the fallback (`ai_off`, `site_off`, `busy`,
     /// `over_budget`, or the call's failure). Counted in the `shopchat_ai_*` metrics.
@@ -50,12 +63,10 @@ impl ChatService {
         site: &SiteId,
         request: impl FnOnce(&str) -> ChatRequest,
     ) -> Result<Completion, &'static str> {
+        self.model_allowed(site).await?;
         let Some(ai) = &self.ai else {
             return Err("ai_off");
         };
-        if !self.settings(site).await.ai_assist {
-            return Err("site_off");
-        }
         let pass = ai.gate.enter(site, Timestamp::now()).map_err(|closed| {
             let why = match closed {
                 Closed::Busy => "busy",

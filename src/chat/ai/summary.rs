@@ -36,8 +36,8 @@ impl ChatService {
             orders: Vec::new(),
             fallback: Some(why),
         };
-        if self.ai.is_none() {
-            return Ok(none("ai_off"));
+        if let Err(why) = self.model_allowed(&conv.site_id).await {
+            return Ok(none(why));
         }
         let suggestions = self
             .suggestions(conv, agent)

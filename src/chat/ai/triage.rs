@@ -35,6 +35,9 @@ impl ChatService {
     }
 
     async fn triage(&self, conv: &Conversation) {
+        if self.model_allowed(&conv.site_id).await.is_err() {
+            return;
+        }
         let Ok(grounding) = self.grounding(conv, &[]).await else {
             return;
         };
