@@ -11,4 +11,5 @@
 pub mod draft;
 pub mod redact;
 pub mod summary;
+pub mod translate;
 pub mod wire;

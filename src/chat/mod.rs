@@ -30,7 +30,10 @@ pub use admin::{
 };
 pub use admin::{CreatedEndpoint, EndpointView, MAX_ENDPOINTS, NewEndpoint};
 pub use agent_session::{AgentRefused, AgentSession};
-pub use ai::{Assistant, DraftReply, DraftSource, HandoffSummary};
+pub use ai::{
+    Assistant, DraftReply, DraftSource, HandoffSummary, TranslateInputError, TranslateSource,
+    TranslateTarget, Translated,
+};
 pub use caches::{Caches, SiteCache, SiteRules};
 pub use commerce::{
     CommerceSettingsChange, CommerceSettingsView, Delivery, HookError, HookOutcome, KEY_PREFIX,

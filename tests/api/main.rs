@@ -22,6 +22,7 @@ mod isolation;
 
 mod agent_socket;
 mod ai_draft;
+mod ai_translate;
 mod assets;
 mod auth;
 mod auth_hardening;

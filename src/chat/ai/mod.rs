@@ -4,10 +4,12 @@
 
 mod draft;
 mod summary;
+mod translate;
 mod triage;
 
 pub use draft::{DraftReply, DraftSource};
 pub use summary::HandoffSummary;
+pub use translate::{TranslateInputError, TranslateSource, TranslateTarget, Translated};
 
 use crate::ai::wire::{ChatRequest, Completion};
 use crate::chat::ChatService;
