@@ -44,6 +44,12 @@ impl Assistant {
 }
 
 impl ChatService {
+    /// Whether this server has a language model at all (the dashboard offers what only the
+    /// model can do, translation, only then).
+    pub fn has_model(&self) -> bool {
+        self.ai.is_some()
+    }
+
     /// Whether `site`'s chats may go to the model at all (`ai_off`: the server has none;
     /// `site_off`: the owners switched it off). Asked before any grounding is read, so a
     /// site without AI costs no store reads.

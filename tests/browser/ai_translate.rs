@@ -1,0 +1,101 @@
+//! Translation in the dashboard, in a real Chromium against the stand-in provider: under a
+//! French shopper's line the agent presses "Translate" and reads it in the browser's
+//! language; the agent's English reply becomes French in the reply box (not sent) and is
+//! sent when the agent presses Send.
+
+use crate::ai_draft::chat_with_model;
+use crate::common::llm::{Answer, Provider};
+use crate::dashboard::{SHOP, log_in, text_containing};
+use crate::support::Browser;
+use serde_json::json;
+
+#[tokio::test]
+async fn the_agent_reads_a_french_shopper_in_english_and_answers_in_french() {
+    let provider = Provider::start().await;
+    let chat = chat_with_model(&provider).await;
+    let mut shopper = chat.shopper_from(SHOP).await;
+    shopper
+        .hello(json!({ "page": { "url": format!("{SHOP}/"), "title": "Accueil", "language": "fr-FR" } }))
+        .await;
+    shopper
+        .send(json!({ "type": "message", "client_msg_id": "m1", "text": "Bonjour, ma veste est arrivée déchirée." }))
+        .await;
+    let (ack, _) = shopper.recv_type("ack").await;
+    let conversation = ack["conversation_id"].as_str().unwrap().to_owned();
+    provider.received(1).await; // the new chat's triage (unscripted: 500, ignored)
+
+    let browser = Browser::start(1280).await;
+    log_in(&browser, &chat).await;
+    let agent_language = browser.js("return navigator.language;").await;
+    let agent_language = agent_language.as_str().unwrap();
+    browser
+        .goto(&chat.url(&format!("/agent/#/inbox/{conversation}")))
+        .await;
+    text_containing(&browser, "[data-role=transcript]", "déchirée").await;
+    // Opening a chat that went to people asks for its summary: let that call pass first.
+    provider.received(2).await;
+    provider.script([
+        Answer::Completion(
+            json!({ "translation": "Hello, my jacket arrived torn.", "source_language": "fr" })
+                .to_string(),
+        ),
+        Answer::Completion(
+            json!({ "translation": "Désolé ! Nous vous envoyons une nouvelle veste aujourd'hui.", "source_language": "en" })
+                .to_string(),
+        ),
+    ]);
+    browser.click("[data-role=translate]").await;
+    let line = text_containing(&browser, "[data-role=translation]", "torn").await;
+    assert_eq!(line, "Translated from fr: Hello, my jacket arrived torn.");
+    let asked = &provider.requests()[2];
+    let system = asked["messages"][0]["content"].as_str().unwrap();
+    assert!(
+        system.contains(&format!("\"{agent_language}\"")),
+        "into the agent's browser language {agent_language}: {system}"
+    );
+
+    let button = text_containing(&browser, "[data-role=translate-reply]", "fr-FR").await;
+    assert_eq!(button, "Translate to fr-FR");
+    browser
+        .type_into(
+            "[data-role=composer]",
+            "Sorry! We are sending you a new jacket today.",
+        )
+        .await;
+    browser.click("[data-role=translate-reply]").await;
+    text_containing(
+        &browser,
+        "[data-role=draft-note]",
+        "AI translation into fr-FR",
+    )
+    .await;
+    let french = browser
+        .js("return document.querySelector('[data-role=composer]').value;")
+        .await;
+    assert_eq!(
+        french,
+        "Désolé ! Nous vous envoyons une nouvelle veste aujourd'hui."
+    );
+    browser.screenshot("dashboard-ai-translate").await;
+    assert!(
+        shopper
+            .drain()
+            .await
+            .iter()
+            .all(|f| !(f["type"] == "message" && f["author"]["kind"] == "agent")),
+        "a translation is never sent by itself"
+    );
+    browser.click("[data-role=send]").await;
+    let sent = shopper
+        .until_named("the agent's French reply", |f| {
+            f["type"] == "message" && f["author"]["kind"] == "agent"
+        })
+        .await;
+    assert_eq!(
+        sent["text"],
+        "Désolé ! Nous vous envoyons une nouvelle veste aujourd'hui."
+    );
+    assert!(browser.console_errors().await.is_empty());
+    browser.close().await;
+    chat.stop().await;
+}
