@@ -31,8 +31,8 @@ pub use admin::{
 pub use admin::{CreatedEndpoint, EndpointView, MAX_ENDPOINTS, NewEndpoint};
 pub use agent_session::{AgentRefused, AgentSession};
 pub use ai::{
-    Assistant, DraftReply, DraftSource, HandoffSummary, TranslateInputError, TranslateSource,
-    TranslateTarget, Translated,
+    AiUsage, Assistant, DraftReply, DraftSource, HandoffSummary, TranslateInputError,
+    TranslateSource, TranslateTarget, Translated,
 };
 pub use caches::{Caches, SiteCache, SiteRules};
 pub use commerce::{

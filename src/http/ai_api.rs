@@ -1,9 +1,9 @@
-//! The agents' language-model helpers that are not drafts: translation between an agent and
-//! a shopper who write different languages. Decodes, authorises (a member of the site),
+//! The agents' language-model helpers that are not drafts — translation between an agent and
+//! a shopper who write different languages — and, for owners, the model's use today. Decodes, authorises (a member of the site),
 //! calls the chat service and encodes; the service decides whether the model may be used.
 
-use super::docs::{ConversationPath, ErrorResponse, MemberOnly};
-use super::{ApiError, SiteScope, json};
+use super::docs::{ConversationPath, ErrorResponse, MemberOnly, OwnerOnly, SitePath};
+use super::{ApiError, OwnerScope, SiteScope, json};
 use crate::chat::{TranslateSource, TranslateTarget};
 use crate::state::AppState;
 use crate::triggers::FieldError;
@@ -16,7 +16,8 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route(
         "/sites/{site_id}/conversations/{conversation_id}/translate",
         web::post().to(translate),
-    );
+    )
+    .route("/sites/{site_id}/ai-usage", web::get().to(ai_usage));
 }
 
 /// What to translate and into what.
@@ -71,4 +72,16 @@ fn invalid(field: &str, message: &str) -> ApiError {
         "the translation request",
         vec![FieldError::new(field, message)],
     )
+}
+
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/ai-usage", tag = "sites", params(SitePath), security(("bearer" = [])), responses((status = 200, description = "`{model, daily_requests, used_today}`: the server's language model, the site's daily budget of calls and the calls counted today (UTC, all nodes); `model` null when the server has none", body = Object), OwnerOnly))]
+pub(super) async fn ai_usage(
+    state: web::Data<AppState>,
+    scope: OwnerScope,
+) -> Result<HttpResponse, ApiError> {
+    let usage = state.chat.ai_usage(&scope.site).await?;
+    Ok(HttpResponse::Ok().json(match usage {
+        Some(u) => json!({ "model": u.model, "daily_requests": u.daily_requests, "used_today": u.used_today }),
+        None => json!({ "model": null, "daily_requests": 0, "used_today": 0 }),
+    }))
 }

@@ -13,6 +13,7 @@ mod outbound;
 mod records;
 pub mod redis;
 pub mod sqlite;
+mod usage;
 
 pub use records::{
     Agent, AgentCredentials, Appended, FunnelCounts, Membership, NewAgent, NewMessage, NewSite,
@@ -29,6 +30,7 @@ pub use areas::{
 };
 pub use customers::CustomerLink;
 pub use outbound::{DeliveryOutcome, DeliveryRecord, Endpoint};
+pub use usage::{USAGE_KEPT_DAYS, Usage};
 
 /// A backend's own error, kept as the source of a [`StoreError`] for logs without naming its
 /// type, so nothing above the store knows (or matches on) which backend runs.
@@ -111,6 +113,7 @@ pub trait Store:
     + Mail
     + Customers
     + Privacy
+    + Usage
 {
 }
 
@@ -125,7 +128,8 @@ impl<
         + Commerce
         + Mail
         + Customers
-        + Privacy,
+        + Privacy
+        + Usage,
 > Store for T
 {
 }
@@ -135,6 +139,6 @@ impl<
 pub mod prelude {
     pub use super::{
         Commerce as _, Conversations as _, Customers as _, Directory as _, Library as _, Mail as _,
-        Outbound as _, Privacy as _, Rules as _, Stats as _, Store, Visitors as _,
+        Outbound as _, Privacy as _, Rules as _, Stats as _, Store, Usage as _, Visitors as _,
     };
 }

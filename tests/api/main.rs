@@ -21,6 +21,7 @@ mod identity;
 mod isolation;
 
 mod agent_socket;
+mod ai_budget;
 mod ai_draft;
 mod ai_translate;
 mod assets;

@@ -14,7 +14,6 @@ pub use translate::{TranslateInputError, TranslateSource, TranslateTarget, Trans
 use crate::ai::wire::{ChatRequest, Completion};
 use crate::chat::ChatService;
 use crate::domain::{SiteId, Timestamp};
-use crate::llm::gate::Closed;
 
 use crate::config::AiSettings;
 use crate::llm::ChatModel;
@@ -27,8 +26,21 @@ pub struct Assistant {
     pub(crate) model: Arc<dyn ChatModel>,
     /// The model's name, as requests carry it.
     pub(crate) model_name: String,
-    /// Calls in flight and per site per day.
+    /// Calls in flight on this node.
     pub(crate) gate: Gate,
+    /// Calls per site per UTC day, for all nodes together (counted in the store).
+    pub(crate) daily_requests: u32,
+}
+
+/// The server's model and a site's use of it today (UTC).
+#[derive(Debug, Clone)]
+pub struct AiUsage {
+    /// The model requests name.
+    pub model: String,
+    /// Calls per site per UTC day.
+    pub daily_requests: u32,
+    /// Calls counted today for the site, on all nodes.
+    pub used_today: u32,
 }
 
 impl Assistant {
@@ -38,7 +50,8 @@ impl Assistant {
         Some(Assistant {
             model: Arc::new(client),
             model_name: settings.model.clone(),
-            gate: Gate::new(settings.max_concurrent, settings.daily_requests),
+            gate: Gate::new(settings.max_concurrent),
+            daily_requests: settings.daily_requests,
         })
     }
 }
@@ -48,6 +61,20 @@ impl ChatService {
     /// model can do, translation, only then).
     pub fn has_model(&self) -> bool {
         self.ai.is_some()
+    }
+
+    /// The model the server has and how much of the site's daily budget is used today, for
+    /// owners; `None` when the server has no model.
+    pub async fn ai_usage(&self, site: &SiteId) -> Result<Option<AiUsage>, crate::chat::ChatError> {
+        let Some(ai) = &self.ai else {
+            return Ok(None);
+        };
+        let day = Timestamp::now().0.div_euclid(DAY_MS);
+        Ok(Some(AiUsage {
+            model: ai.model_name.clone(),
+            daily_requests: ai.daily_requests,
+            used_today: self.store.ai_calls(site, day).await?,
+        }))
     }
 
     /// Whether `site`'s chats may go to the model at all (`ai_off`: the server has none;
@@ -65,7 +92,8 @@ impl ChatService {
 
     /// One model call for `site`, within the node's bounds and the site's choice; the
     /// completion, or the reason for the fallback (`ai_off`, `site_off`, `busy`,
-    /// `over_budget`, or the call's failure). Counted in the `shopchat_ai_*` metrics.
+    /// `over_budget`, `store` (the count could not be kept), or the call's failure).
+    /// Counted in the `shopchat_ai_*` metrics.
     pub(crate) async fn ask_model(
         &self,
         site: &SiteId,
@@ -75,14 +103,20 @@ impl ChatService {
         let Some(ai) = &self.ai else {
             return Err("ai_off");
         };
-        let pass = ai.gate.enter(site, Timestamp::now()).map_err(|closed| {
-            let why = match closed {
-                Closed::Busy => "busy",
-                Closed::OverBudget => "over_budget",
-            };
-            metrics::counter!("shopchat_ai_fallbacks_total", "reason" => why).increment(1);
-            why
-        })?;
+        let Ok(pass) = ai.gate.enter() else {
+            return Err(fallback("busy"));
+        };
+        // Counted before the call, for every node together: a call that fails still cost.
+        let day = Timestamp::now().0.div_euclid(DAY_MS);
+        match self.store.take_ai_call(site, day, ai.daily_requests).await {
+            Ok(true) => {}
+            Ok(false) => return Err(fallback("over_budget")),
+            Err(e) => {
+                // Without the count the budget cannot be kept: no call (fail closed).
+                tracing::warn!(site = %site, error = %e, "model budget unreadable; fallback");
+                return Err(fallback("store"));
+            }
+        }
         let request = request(&ai.model_name);
         let started = std::time::Instant::now();
         let answer = ai.model.complete(&request).await;
@@ -105,6 +139,15 @@ impl ChatService {
             }
         }
     }
+}
+
+/// One day in ms (the budget's days are UTC days).
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// Counts a fallback taken before any call, and names it.
+fn fallback(why: &'static str) -> &'static str {
+    metrics::counter!("shopchat_ai_fallbacks_total", "reason" => why).increment(1);
+    why
 }
 
 /// Counts a completed call's outcome: `ok`, or why its answer was not used.

@@ -89,6 +89,7 @@ mod rules;
 mod scripts;
 mod search;
 mod stats;
+mod usage;
 mod values;
 mod visitors;
 

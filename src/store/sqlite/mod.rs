@@ -24,6 +24,7 @@ mod readers;
 mod rules;
 mod schema;
 mod stats;
+mod usage;
 mod visitors;
 mod writer;
 

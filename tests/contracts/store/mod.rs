@@ -21,6 +21,7 @@ mod rules;
 mod search;
 mod sqlite;
 mod stats;
+mod usage;
 mod visitors;
 
 use shopchat::domain::{
