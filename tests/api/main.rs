@@ -45,6 +45,7 @@ mod email_requests;
 mod email_settings;
 mod external_bot;
 mod grace_period;
+mod intent_teams;
 mod layering;
 mod library;
 mod messages;

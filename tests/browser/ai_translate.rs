@@ -99,3 +99,58 @@ async fn the_agent_reads_a_french_shopper_in_english_and_answers_in_french() {
     browser.close().await;
     chat.stop().await;
 }
+
+/// Owners send intents to teams on the Site settings page and see the model's use today.
+#[tokio::test]
+async fn owners_send_intents_to_teams_and_see_todays_model_use() {
+    let provider = Provider::start().await;
+    let chat = chat_with_model(&provider).await;
+    let browser = Browser::start(1280).await;
+    log_in(&browser, &chat).await;
+    browser.goto(&chat.url("/agent/#/settings")).await;
+    let usage = text_containing(&browser, "[data-role=ai-usage]", "Language model").await;
+    assert_eq!(
+        usage,
+        "Language model: shop-draft-1 — 0 of 500 calls used today (UTC, all servers)."
+    );
+    let form = "form[data-role=intent-teams]";
+    let save = |team: &str| {
+        format!(
+            "const f = document.querySelector('{form}');\
+             f.querySelector('input[data-intent=where_is_my_order]').value = '{team}';\
+             f.querySelector('button[type=submit]').click(); return null;"
+        )
+    };
+    browser.js(&save("Order Desk")).await;
+    let error = text_containing(&browser, form, "a team is").await;
+    assert!(error.contains("a team is 1 to 40"), "{error}");
+    browser.js(&save("orders")).await;
+    let owner = chat.owner_token().await;
+    let until = std::time::Instant::now() + crate::support::DEADLINE;
+    loop {
+        let saved = chat
+            .get_json(&chat.site_path("/chat-settings"), &owner)
+            .await;
+        if saved["intent_teams"] == json!({ "where_is_my_order": "orders" }) {
+            break;
+        }
+        assert!(std::time::Instant::now() < until, "never saved: {saved}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    browser
+        .js(&format!(
+            "document.querySelector('{form}').scrollIntoView(); return null;"
+        ))
+        .await;
+    browser.screenshot("owner-intent-teams").await;
+    // The refused save's 400 is the browser's own log line; nothing else went wrong.
+    let errors = browser.console_errors().await;
+    assert!(
+        errors
+            .iter()
+            .all(|e| e.contains("chat-settings") && e.contains("status of 400")),
+        "{errors:?}"
+    );
+    browser.close().await;
+    chat.stop().await;
+}
