@@ -9,6 +9,7 @@
 //! an answer naming an order the data did not hold is refused.
 
 pub mod draft;
+pub mod provider;
 pub mod redact;
 pub mod summary;
 pub mod translate;

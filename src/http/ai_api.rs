@@ -4,7 +4,7 @@
 
 use super::docs::{ConversationPath, ErrorResponse, MemberOnly, OwnerOnly, SitePath};
 use super::{ApiError, OwnerScope, SiteScope, json};
-use crate::chat::{TranslateSource, TranslateTarget};
+use crate::chat::{ProviderChange, ProviderView, TranslateSource, TranslateTarget};
 use crate::state::AppState;
 use crate::triggers::FieldError;
 use actix_web::{HttpResponse, web};
@@ -17,7 +17,9 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
         "/sites/{site_id}/conversations/{conversation_id}/translate",
         web::post().to(translate),
     )
-    .route("/sites/{site_id}/ai-usage", web::get().to(ai_usage));
+    .route("/sites/{site_id}/ai-usage", web::get().to(ai_usage))
+    .route("/sites/{site_id}/ai-provider", web::get().to(get_provider))
+    .route("/sites/{site_id}/ai-provider", web::put().to(put_provider));
 }
 
 /// What to translate and into what.
@@ -74,14 +76,79 @@ fn invalid(field: &str, message: &str) -> ApiError {
     )
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/ai-usage", tag = "sites", params(SitePath), security(("bearer" = [])), responses((status = 200, description = "`{model, daily_requests, used_today}`: the server's language model, the site's daily budget of calls and the calls counted today (UTC, all nodes); `model` null when the server has none", body = Object), OwnerOnly))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/ai-usage", tag = "sites", params(SitePath), security(("bearer" = [])), responses((status = 200, description = "`{model, own_provider, daily_requests, used_today}`: the language model the site uses (its own provider, else the server's), the daily budget of calls and the calls counted today (UTC, all nodes); `model` null when the server has none", body = Object), OwnerOnly))]
 pub(super) async fn ai_usage(
     state: web::Data<AppState>,
     scope: OwnerScope,
 ) -> Result<HttpResponse, ApiError> {
     let usage = state.chat.ai_usage(&scope.site).await?;
     Ok(HttpResponse::Ok().json(match usage {
-        Some(u) => json!({ "model": u.model, "daily_requests": u.daily_requests, "used_today": u.used_today }),
-        None => json!({ "model": null, "daily_requests": 0, "used_today": 0 }),
+        Some(u) => json!({ "model": u.model, "own_provider": u.own_provider, "daily_requests": u.daily_requests, "used_today": u.used_today }),
+        None => json!({ "model": null, "own_provider": false, "daily_requests": 0, "used_today": 0 }),
     }))
+}
+
+fn provider_json(view: Option<ProviderView>) -> serde_json::Value {
+    match view {
+        Some(v) => {
+            json!({ "base_url": v.base_url, "model": v.model, "api_key_set": v.api_key_set })
+        }
+        None => json!({ "base_url": null, "model": null, "api_key_set": false }),
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/ai-provider", tag = "sites", params(SitePath), security(("bearer" = [])), responses((status = 200, description = "`{base_url, model, api_key_set}`: the site's own language model (all null: it uses the server's); never the key", body = Object), OwnerOnly))]
+pub(super) async fn get_provider(
+    state: web::Data<AppState>,
+    scope: OwnerScope,
+) -> Result<HttpResponse, ApiError> {
+    let view = state.chat.site_provider(&scope.site).await?;
+    Ok(HttpResponse::Ok().json(provider_json(view)))
+}
+
+#[utoipa::path(put, path = "/api/v1/sites/{site_id}/ai-provider", tag = "sites", params(SitePath), request_body(content = Object, description = "`{base_url, model, api_key}`: an OpenAI-compatible base URL (https, or http when the server allows http webhooks) and model; `api_key` left out keeps the stored key, `null` removes it. `base_url: null` removes the site's provider (the server's model is used again)."), security(("bearer" = [])), responses((status = 200, description = "The provider as it is now (`api_key_set`, never the key)", body = Object), (status = 400, description = "Malformed JSON, an unknown field or a bad value; `field` names it", body = ErrorResponse), OwnerOnly))]
+pub(super) async fn put_provider(
+    state: web::Data<AppState>,
+    scope: OwnerScope,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let change = provider_change(&body)?;
+    let view = state
+        .chat
+        .set_site_provider(&scope.site, change)
+        .await?
+        .map_err(|(field, why)| ApiError::bad_request("invalid_field", why).with_field(field))?;
+    Ok(HttpResponse::Ok().json(provider_json(view)))
+}
+
+/// The change an owner's body asks for: `api_key` absent and `null` mean different things,
+/// so the body is read as a map.
+fn provider_change(body: &[u8]) -> Result<ProviderChange, ApiError> {
+    let map: serde_json::Map<String, serde_json::Value> = json::parse(body)?;
+    let field_error = |field: &str, why: &str| {
+        ApiError::bad_request("invalid_field", why.to_owned()).with_field(field.to_owned())
+    };
+    if let Some(unknown) = map
+        .keys()
+        .find(|k| !["base_url", "model", "api_key"].contains(&k.as_str()))
+    {
+        return Err(field_error(unknown, "is not a field of the provider"));
+    }
+    let text = |field: &str| -> Result<Option<String>, ApiError> {
+        match map.get(field) {
+            None | Some(serde_json::Value::Null) => Ok(None),
+            Some(serde_json::Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(field_error(field, "must be a string or null")),
+        }
+    };
+    let endpoint = match (text("base_url")?, text("model")?) {
+        (None, _) => None,
+        (Some(url), Some(model)) => Some((url, model)),
+        (Some(_), None) => return Err(field_error("model", "is needed with base_url")),
+    };
+    let api_key = match map.get("api_key") {
+        None => None,
+        Some(_) => Some(text("api_key")?),
+    };
+    Ok(ProviderChange { endpoint, api_key })
 }

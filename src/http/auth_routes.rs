@@ -154,11 +154,7 @@ async fn change_password(
     Ok(HttpResponse::Ok().json(json!({ "token": issued.token, "expires_at": issued.expires_at })))
 }
 
-#[utoipa::path(get, path = "/api/v1/me", tag = "auth", security(("bearer" = [])), responses((status = 200, description = "The account, its site memberships, and `ai`: whether this server has a language model (the dashboard offers translation only then)", body = Object), SignedIn))]
-async fn me(state: web::Data<AppState>, caller: Caller) -> HttpResponse {
-    HttpResponse::Ok().json(json!({
-        "agent": caller.agent,
-        "memberships": caller.memberships,
-        "ai": state.chat.has_model(),
-    }))
+#[utoipa::path(get, path = "/api/v1/me", tag = "auth", security(("bearer" = [])), responses((status = 200, description = "The account and its site memberships", body = Object), SignedIn))]
+async fn me(caller: Caller) -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "agent": caller.agent, "memberships": caller.memberships }))
 }

@@ -9,11 +9,11 @@
 
 mod areas;
 mod customers;
+mod models;
 mod outbound;
 mod records;
 pub mod redis;
 pub mod sqlite;
-mod usage;
 
 pub use records::{
     Agent, AgentCredentials, Appended, FunnelCounts, Membership, NewAgent, NewMessage, NewSite,
@@ -29,8 +29,8 @@ pub use areas::{
     Visitors, WEBHOOK_MEMORY_MS,
 };
 pub use customers::CustomerLink;
+pub use models::{Models, USAGE_KEPT_DAYS};
 pub use outbound::{DeliveryOutcome, DeliveryRecord, Endpoint};
-pub use usage::{USAGE_KEPT_DAYS, Usage};
 
 /// A backend's own error, kept as the source of a [`StoreError`] for logs without naming its
 /// type, so nothing above the store knows (or matches on) which backend runs.
@@ -113,7 +113,7 @@ pub trait Store:
     + Mail
     + Customers
     + Privacy
-    + Usage
+    + Models
 {
 }
 
@@ -129,7 +129,7 @@ impl<
         + Mail
         + Customers
         + Privacy
-        + Usage,
+        + Models,
 > Store for T
 {
 }
@@ -139,6 +139,6 @@ impl<
 pub mod prelude {
     pub use super::{
         Commerce as _, Conversations as _, Customers as _, Directory as _, Library as _, Mail as _,
-        Outbound as _, Privacy as _, Rules as _, Stats as _, Store, Usage as _, Visitors as _,
+        Models as _, Outbound as _, Privacy as _, Rules as _, Stats as _, Store, Visitors as _,
     };
 }

@@ -68,7 +68,7 @@ async fn a_call_past_the_slots_is_busy_and_past_the_daily_budget_is_over_budget(
     let usage = app.get_json(&app.site_path("/ai-usage"), &owner).await;
     assert_eq!(
         usage,
-        json!({ "model": MODEL, "daily_requests": 3, "used_today": 3 })
+        json!({ "model": MODEL, "own_provider": false, "daily_requests": 3, "used_today": 3 })
     );
     app.stop().await;
 }

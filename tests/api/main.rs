@@ -23,6 +23,7 @@ mod isolation;
 mod agent_socket;
 mod ai_budget;
 mod ai_draft;
+mod ai_provider;
 mod ai_translate;
 mod assets;
 mod auth;

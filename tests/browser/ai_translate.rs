@@ -143,12 +143,48 @@ async fn owners_send_intents_to_teams_and_see_todays_model_use() {
         ))
         .await;
     browser.screenshot("owner-intent-teams").await;
+
+    // The shop's own model: a plain-http URL is refused at its field, an https one saved;
+    // the key is not shown again, and the usage line names the shop's own model.
+    let provider_form = "form[data-role=ai-provider]";
+    let set_provider = |url: &str| {
+        format!(
+            "const f = document.querySelector('{provider_form}');\
+             f.querySelector('input[name=base_url]').value = '{url}';\
+             f.querySelector('input[name=model]').value = 'shop-own-1';\
+             f.querySelector('input[name=api_key]').value = 'sk-own-secret';\
+             f.querySelector('button[type=submit]').click(); return null;"
+        )
+    };
+    browser.js(&set_provider("http://10.0.0.7/v1")).await;
+    text_containing(&browser, provider_form, "must be an https URL").await;
+    browser
+        .js(&set_provider("https://llm.example.net/v1"))
+        .await;
+    let usage = text_containing(&browser, "[data-role=ai-usage]", "your own").await;
+    assert!(
+        usage.starts_with("Language model: shop-own-1 (your own)"),
+        "{usage}"
+    );
+    let key_field = browser
+        .js(&format!(
+            "const i = document.querySelector('{provider_form} input[name=api_key]'); return [i.value, i.placeholder];"
+        ))
+        .await;
+    assert_eq!(key_field, json!(["", "stored — leave empty to keep it"]));
+    browser
+        .js(&format!(
+            "document.querySelector('{provider_form}').scrollIntoView(); return null;"
+        ))
+        .await;
+    browser.screenshot("owner-ai-provider").await;
     // The refused save's 400 is the browser's own log line; nothing else went wrong.
     let errors = browser.console_errors().await;
     assert!(
-        errors
-            .iter()
-            .all(|e| e.contains("chat-settings") && e.contains("status of 400")),
+        errors.iter().all(
+            |e| (e.contains("chat-settings") || e.contains("ai-provider"))
+                && e.contains("status of 400")
+        ),
         "{errors:?}"
     );
     browser.close().await;

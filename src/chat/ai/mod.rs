@@ -3,11 +3,13 @@
 //! site's budget, slow, failing or answering something that is not a safe draft.
 
 mod draft;
+mod provider;
 mod summary;
 mod translate;
 mod triage;
 
 pub use draft::{DraftReply, DraftSource};
+pub use provider::{ProviderChange, ProviderView};
 pub use summary::HandoffSummary;
 pub use translate::{TranslateInputError, TranslateSource, TranslateTarget, Translated};
 
@@ -20,23 +22,35 @@ use crate::llm::ChatModel;
 use crate::llm::gate::Gate;
 use std::sync::Arc;
 
-/// The node's model client with its bounds.
+/// A model to ask: the client, and the model name its requests carry.
+#[derive(Clone)]
+pub(crate) struct ModelChoice {
+    /// The provider's client.
+    pub(crate) client: Arc<dyn ChatModel>,
+    /// The model's name.
+    pub(crate) name: String,
+}
+
+/// The node's access to language models: the server's model, if it has one (sites may bring
+/// their own, see `provider.rs`), and the bounds every call passes.
 pub struct Assistant {
-    /// The provider.
-    pub(crate) model: Arc<dyn ChatModel>,
-    /// The model's name, as requests carry it.
-    pub(crate) model_name: String,
+    /// The server's model.
+    pub(crate) server: Option<ModelChoice>,
     /// Calls in flight on this node.
     pub(crate) gate: Gate,
     /// Calls per site per UTC day, for all nodes together (counted in the store).
     pub(crate) daily_requests: u32,
+    /// How long any call may take (sites' providers too).
+    pub(crate) timeout: std::time::Duration,
 }
 
-/// The server's model and a site's use of it today (UTC).
+/// The model a site uses and its use of it today (UTC).
 #[derive(Debug, Clone)]
 pub struct AiUsage {
     /// The model requests name.
     pub model: String,
+    /// Whether it is the site's own provider rather than the server's.
+    pub own_provider: bool,
     /// Calls per site per UTC day.
     pub daily_requests: u32,
     /// Calls counted today for the site, on all nodes.
@@ -44,50 +58,57 @@ pub struct AiUsage {
 }
 
 impl Assistant {
-    /// The assistant for the configured provider, or `None` when AI is off.
-    pub fn from_settings(settings: &AiSettings) -> Option<Assistant> {
-        let client = crate::llm::openai::OpenAiCompatible::from_settings(settings)?;
-        Some(Assistant {
-            model: Arc::new(client),
-            model_name: settings.model.clone(),
+    /// The node's assistant: the server's provider when configured, and the bounds.
+    pub fn from_settings(settings: &AiSettings) -> Assistant {
+        let server = crate::llm::openai::OpenAiCompatible::from_settings(settings).map(|client| {
+            ModelChoice {
+                client: Arc::new(client),
+                name: settings.model.clone(),
+            }
+        });
+        Assistant {
+            server,
             gate: Gate::new(settings.max_concurrent),
             daily_requests: settings.daily_requests,
-        })
+            timeout: settings.timeout,
+        }
     }
 }
 
 impl ChatService {
-    /// Whether this server has a language model at all (the dashboard offers what only the
-    /// model can do, translation, only then).
-    pub fn has_model(&self) -> bool {
-        self.ai.is_some()
+    /// Whether `site`'s agents may use a language model (its own or the server's, and the
+    /// owners did not switch it off): the dashboard offers what only the model can do,
+    /// translation, only then.
+    pub async fn model_available(&self, site: &SiteId) -> bool {
+        self.model_allowed(site).await.is_ok()
     }
 
     /// The model the server has and how much of the site's daily budget is used today, for
     /// owners; `None` when the server has no model.
     pub async fn ai_usage(&self, site: &SiteId) -> Result<Option<AiUsage>, crate::chat::ChatError> {
-        let Some(ai) = &self.ai else {
+        let Some((choice, own_provider)) = self.model_for(site).await else {
             return Ok(None);
         };
         let day = Timestamp::now().0.div_euclid(DAY_MS);
         Ok(Some(AiUsage {
-            model: ai.model_name.clone(),
-            daily_requests: ai.daily_requests,
+            model: choice.name,
+            own_provider,
+            daily_requests: self.ai.daily_requests,
             used_today: self.store.ai_calls(site, day).await?,
         }))
     }
 
-    /// Whether `site`'s chats may go to the model at all (`ai_off`: the server has none;
-    /// `site_off`: the owners switched it off). Asked before any grounding is read, so a
-    /// site without AI costs no store reads.
-    pub(crate) async fn model_allowed(&self, site: &SiteId) -> Result<(), &'static str> {
-        if self.ai.is_none() {
+    /// The model `site`'s chats may go to, or why none (`ai_off`: neither the site nor the
+    /// server has one; `site_off`: the owners switched it off). Asked before any grounding
+    /// is read; answered from this node's caches, so a site without AI costs no store reads.
+    pub(crate) async fn model_allowed(&self, site: &SiteId) -> Result<ModelChoice, &'static str> {
+        let Some((choice, _)) = self.model_for(site).await else {
             return Err("ai_off");
-        }
+        };
         if !self.settings(site).await.ai_assist {
             return Err("site_off");
         }
-        Ok(())
+        Ok(choice)
     }
 
     /// One model call for `site`, within the node's bounds and the site's choice; the
@@ -99,10 +120,8 @@ impl ChatService {
         site: &SiteId,
         request: impl FnOnce(&str) -> ChatRequest,
     ) -> Result<Completion, &'static str> {
-        self.model_allowed(site).await?;
-        let Some(ai) = &self.ai else {
-            return Err("ai_off");
-        };
+        let choice = self.model_allowed(site).await?;
+        let ai = &self.ai;
         let Ok(pass) = ai.gate.enter() else {
             return Err(fallback("busy"));
         };
@@ -117,9 +136,9 @@ impl ChatService {
                 return Err(fallback("store"));
             }
         }
-        let request = request(&ai.model_name);
+        let request = request(&choice.name);
         let started = std::time::Instant::now();
-        let answer = ai.model.complete(&request).await;
+        let answer = choice.client.complete(&request).await;
         drop(pass);
         metrics::histogram!("shopchat_ai_call_seconds").record(started.elapsed().as_secs_f64());
         match answer {

@@ -28,9 +28,6 @@ fn intent_tag(intent: &str) -> Option<String> {
 impl ChatService {
     /// Classifies `conv` (just opened by the shopper's first message) in the background.
     pub(crate) fn spawn_triage(&self, conv: Conversation) {
-        if self.ai.is_none() {
-            return;
-        }
         let service = self.clone();
         tokio::spawn(async move { service.triage(&conv).await });
     }

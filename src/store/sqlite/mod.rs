@@ -17,6 +17,7 @@ mod errors;
 mod library;
 mod mail;
 mod mail_sql;
+mod models;
 mod outbound;
 mod privacy;
 mod privacy_sql;
@@ -24,7 +25,6 @@ mod readers;
 mod rules;
 mod schema;
 mod stats;
-mod usage;
 mod visitors;
 mod writer;
 

@@ -12,6 +12,7 @@ mod directory;
 mod library;
 mod mail;
 mod mail_records;
+mod models;
 mod outbound;
 mod privacy;
 mod privacy_retention;
@@ -21,7 +22,6 @@ mod rules;
 mod search;
 mod sqlite;
 mod stats;
-mod usage;
 mod visitors;
 
 use shopchat::domain::{

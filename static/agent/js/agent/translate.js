@@ -14,7 +14,7 @@ const primary = (tag) => String(tag || '').split(/[-_]/)[0].toLowerCase();
 
 /** Whether to offer translation for a shopper whose browser speaks `shopperLanguage`. */
 export function offered(ctx, shopperLanguage) {
-  return !!(ctx.me && ctx.me.ai && shopperLanguage && primary(shopperLanguage) !== primary(agentLanguage()));
+  return !!(ctx.site && ctx.site.ai && shopperLanguage && primary(shopperLanguage) !== primary(agentLanguage()));
 }
 
 /** Why there is no translation, in words. */

@@ -1,10 +1,12 @@
-//! Model-call counts in SQLite: one row per site per day. "Count if under the limit" is one
+//! A site's own provider in SQLite (`ai_providers`: one JSON document per site), and the
+//! model-call counts: one row per site per day. "Count if under the limit" is one
 //! upsert whose `WHERE` refuses the increment at the limit (no row comes back then), run on
 //! the writer thread like every write, so two calls never both take the last one.
 
 use super::{SqliteStore, db, exec_cached};
+use crate::ai::provider::SiteProvider;
 use crate::domain::SiteId;
-use crate::store::{StoreError, USAGE_KEPT_DAYS, Usage};
+use crate::store::{Models, StoreError, USAGE_KEPT_DAYS};
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
 
@@ -18,8 +20,61 @@ CREATE TABLE IF NOT EXISTS ai_usage (
 );
 "#;
 
+/// The sites' own providers, a migration of its own (appended after [`MIGRATION`]).
+pub(super) const PROVIDERS_MIGRATION: &str = r#"
+CREATE TABLE IF NOT EXISTS ai_providers (
+    site_id TEXT PRIMARY KEY REFERENCES sites(id) ON DELETE CASCADE,
+    doc     TEXT NOT NULL                   -- {base_url, model, api_key}
+);
+"#;
+
 #[async_trait]
-impl Usage for SqliteStore {
+impl Models for SqliteStore {
+    async fn site_provider(&self, site: &SiteId) -> Result<Option<SiteProvider>, StoreError> {
+        let site = site.to_string();
+        let doc: Option<String> = self
+            .readers
+            .run(move |c| {
+                c.prepare_cached("SELECT doc FROM ai_providers WHERE site_id = ?1")
+                    .and_then(|mut s| s.query_row([&site], |r| r.get(0)).optional())
+                    .map_err(db("site provider"))
+            })
+            .await?;
+        doc.map(|d| serde_json::from_str(&d).map_err(super::corrupt))
+            .transpose()
+    }
+
+    async fn set_site_provider(
+        &self,
+        site: &SiteId,
+        provider: Option<&SiteProvider>,
+    ) -> Result<(), StoreError> {
+        let site = site.to_string();
+        let doc = provider
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(super::corrupt)?;
+        self.writer
+            .run(move |c| {
+                match &doc {
+                    Some(doc) => exec_cached(
+                        c,
+                        "INSERT INTO ai_providers (site_id, doc) VALUES (?1, ?2)
+                         ON CONFLICT (site_id) DO UPDATE SET doc = excluded.doc",
+                        params![site, doc],
+                    ),
+                    None => exec_cached(
+                        c,
+                        "DELETE FROM ai_providers WHERE site_id = ?1",
+                        params![site],
+                    ),
+                }
+                .map_err(db("set site provider"))?;
+                Ok(())
+            })
+            .await
+    }
+
     async fn take_ai_call(&self, site: &SiteId, day: i64, limit: u32) -> Result<bool, StoreError> {
         let site = site.to_string();
         self.writer

@@ -1,11 +1,14 @@
-//! Model-call counts: one per call up to the day's limit and not one more, per site and per
-//! day, and never past the limit when calls race.
+//! A site's own model provider (set, replaced, removed, per site) and the model-call counts:
+//! one per call up to the day's limit and not one more, per site and per day, and never
+//! past the limit when calls race.
 
 use super::new_site;
+use shopchat::ai::provider::SiteProvider;
 use shopchat::store::prelude::*;
 use std::sync::Arc;
 
 store_contract!(
+    a_sites_provider_is_kept_replaced_and_removed,
     calls_are_counted_up_to_the_limit_per_site_and_day,
     racing_calls_never_take_more_than_the_limit,
 );
@@ -61,4 +64,30 @@ async fn racing_calls_never_take_more_than_the_limit(store: Arc<dyn Store>) {
     }
     assert_eq!(taken, 7);
     assert_eq!(store.ai_calls(&site, day).await.unwrap(), 7);
+}
+
+/// The provider comes back as saved, key included (the store keeps it; the API hides it);
+/// another site has none; a replacement and a removal take effect.
+async fn a_sites_provider_is_kept_replaced_and_removed(store: Arc<dyn Store>) {
+    let (one, two) = (
+        new_site(store.as_ref()).await,
+        new_site(store.as_ref()).await,
+    );
+    assert_eq!(store.site_provider(&one).await.unwrap(), None);
+    let first = SiteProvider::checked(
+        "https://api.example.com/v1",
+        "m-1",
+        Some("sk-1".into()),
+        false,
+    )
+    .unwrap();
+    store.set_site_provider(&one, Some(&first)).await.unwrap();
+    assert_eq!(store.site_provider(&one).await.unwrap(), Some(first));
+    assert_eq!(store.site_provider(&two).await.unwrap(), None);
+    let second = SiteProvider::checked("https://llm.example.org/v1", "m-2", None, false).unwrap();
+    store.set_site_provider(&one, Some(&second)).await.unwrap();
+    assert_eq!(store.site_provider(&one).await.unwrap(), Some(second));
+    store.set_site_provider(&one, None).await.unwrap();
+    assert_eq!(store.site_provider(&one).await.unwrap(), None);
+    store.set_site_provider(&one, None).await.unwrap(); // removing nothing is fine
 }
