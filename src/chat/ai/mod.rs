@@ -2,7 +2,9 @@
 //! the keyword-ranked suggestion as the fallback whenever the model is off, busy, over the
 //! site's budget, slow, failing or answering something that is not a safe draft.
 
+mod auto;
 mod draft;
+mod sent;
 mod summary;
 mod triage;
 
@@ -27,6 +29,8 @@ pub struct Assistant {
     pub(crate) model_name: String,
     /// Calls in flight and per site per day.
     pub(crate) gate: Gate,
+    /// The key of draft tokens, read from the store the first time a draft needs it.
+    pub(crate) draft_key: tokio::sync::OnceCell<crate::ai::token::DraftKey>,
 }
 
 impl Assistant {
@@ -37,6 +41,7 @@ impl Assistant {
             model: Arc::new(client),
             model_name: settings.model.clone(),
             gate: Gate::new(settings.max_concurrent, settings.daily_requests),
+            draft_key: tokio::sync::OnceCell::new(),
         })
     }
 }

@@ -3,14 +3,39 @@
 //! in the window (from the `convs-created` index), then per conversation the first agent
 //! message at or after it went to people (from the `agent-ts` index the append script keeps).
 //! The semantics are those of the SQLite report; see `sqlite/stats.rs`.
+//!
+//! The AI-draft figures are counters kept as they happen, per site and UTC day:
+//! `ai-drafts:DAY` (a hash: `drafted`, `unchanged`, `edited`) and `ai-sent:DAY` (a hash:
+//! `CONVERSATION:SEQ` → mark, so a retried send counts once), both expiring after
+//! [`DRAFT_DAYS_KEPT`] days. [`DRAFT_SEND`] records a send and counts it in one step.
 
 use super::RedisStore;
 use super::keys::sub;
 use super::values::{redis_err, score_ms};
 use crate::conversation::HandoffReason;
+use crate::domain::ConversationId;
 use crate::domain::{SiteId, Timestamp};
-use crate::store::{DayStats, SiteStats, Stats, StoreError};
+use crate::report::{DRAFT_DAYS_KEPT, day_key, days_between};
+use crate::store::{DayStats, DraftDay, DraftMark, SiteStats, Stats, StoreError};
 use async_trait::async_trait;
+use std::collections::HashMap;
+
+/// Seconds the draft figures are kept.
+const DRAFT_TTL_SECS: i64 = DRAFT_DAYS_KEPT * 86_400;
+
+/// Records that an agent message was sent from a draft, once: `KEYS[1]` the site's base;
+/// `ARGV`: day, `CONVERSATION:SEQ`, mark, seconds to keep. The mark is set only if the message
+/// has none, and only then counted, so a retried send neither counts twice nor half.
+pub(super) const DRAFT_SEND: &str = r#"
+local sent = KEYS[1] .. 'ai-sent:' .. ARGV[1]
+local counts = KEYS[1] .. 'ai-drafts:' .. ARGV[1]
+if redis.call('HSETNX', sent, ARGV[2], ARGV[3]) == 1 then
+  redis.call('HINCRBY', counts, ARGV[3], 1)
+  redis.call('EXPIRE', sent, ARGV[4])
+  redis.call('EXPIRE', counts, ARGV[4])
+end
+return 0
+"#;
 
 /// Conversations read per round trip.
 const BATCH: usize = 500;
@@ -118,6 +143,78 @@ impl Stats for RedisStore {
             stats.p90_response_ms = waits.get((9 * n).div_ceil(10) - 1).copied();
         }
         Ok(stats)
+    }
+
+    async fn count_draft(&self, site: &SiteId, at: Timestamp) -> Result<(), StoreError> {
+        let key = sub(&self.keys.site(site), "ai-drafts:", day_key(at));
+        ::redis::pipe()
+            .atomic()
+            .cmd("HINCRBY")
+            .arg(&key)
+            .arg("drafted")
+            .arg(1)
+            .ignore()
+            .cmd("EXPIRE")
+            .arg(&key)
+            .arg(DRAFT_TTL_SECS)
+            .ignore()
+            .query_async::<()>(&mut self.conn())
+            .await
+            .map_err(redis_err("count draft"))
+    }
+
+    async fn record_draft_send(
+        &self,
+        site: &SiteId,
+        conversation: &ConversationId,
+        seq: u64,
+        mark: DraftMark,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.scripts
+            .draft_send
+            .key(self.keys.site(site))
+            .arg(day_key(at))
+            .arg(format!("{conversation}:{seq}"))
+            .arg(mark.as_str())
+            .arg(DRAFT_TTL_SECS)
+            .invoke_async::<i64>(&mut self.conn())
+            .await
+            .map_err(redis_err("record draft send"))?;
+        Ok(())
+    }
+
+    async fn draft_stats(
+        &self,
+        site: &SiteId,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<DraftDay>, StoreError> {
+        let base = self.keys.site(site);
+        // At most the longest window's days (90), in one round trip.
+        let days = days_between(from, to);
+        let mut pipe = ::redis::pipe();
+        for day in &days {
+            pipe.cmd("HGETALL").arg(sub(&base, "ai-drafts:", day));
+        }
+        let found: Vec<HashMap<String, u64>> = pipe
+            .query_async(&mut self.conn())
+            .await
+            .map_err(redis_err("draft days"))?;
+        Ok(days
+            .into_iter()
+            .zip(found)
+            .filter(|(_, counts)| !counts.is_empty())
+            .map(|(date, counts)| {
+                let get = |name: &str| counts.get(name).copied().unwrap_or(0);
+                DraftDay {
+                    drafted: get("drafted"),
+                    sent_unchanged: get(DraftMark::Unchanged.as_str()),
+                    sent_edited: get(DraftMark::Edited.as_str()),
+                    date,
+                }
+            })
+            .collect())
     }
 }
 

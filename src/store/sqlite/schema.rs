@@ -267,6 +267,9 @@ DROP INDEX IF EXISTS conversations_by_visitor;
     super::privacy::MIGRATION,
     // One customer across devices (issue 17): each customer's canonical visitor and devices.
     super::customers::MIGRATION,
+    // AI drafts in the owners' report (issue 18): drafts made per site and day, and which
+    // agent messages were sent from one.
+    super::stats::DRAFT_MIGRATION,
 ];
 
 /// Brings the schema up to date in one transaction.
