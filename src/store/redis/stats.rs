@@ -6,8 +6,8 @@
 //!
 //! The AI-draft figures are counters kept as they happen, per site and UTC day:
 //! `ai-drafts:DAY` (a hash: `drafted`, `unchanged`, `edited`) and `ai-sent:DAY` (a hash:
-//! `CONVERSATION:SEQ` → mark, so a retried send counts once), both expiring after
-//! [`DRAFT_DAYS_KEPT`] days. [`DRAFT_SEND`] records a send and counts it in one step.
+//! `CONVERSATION:SEQ` → mark, so a retried send counts once), both expiring
+//! [`DRAFT_DAYS_KEPT`] days after their day. [`DRAFT_SEND`] records a send and counts it in one step.
 
 use super::RedisStore;
 use super::keys::sub;
@@ -20,19 +20,23 @@ use crate::store::{DayStats, DraftDay, DraftMark, SiteStats, Stats, StoreError};
 use async_trait::async_trait;
 use std::collections::HashMap;
 
-/// Seconds the draft figures are kept.
-const DRAFT_TTL_SECS: i64 = DRAFT_DAYS_KEPT * 86_400;
+/// When a day's draft figures expire (Unix seconds): [`DRAFT_DAYS_KEPT`] days after the day
+/// began, however late they were written (a day already past keeping expires at once).
+fn draft_expiry(at: Timestamp) -> i64 {
+    const DAY_SECS: i64 = 86_400;
+    (at.0.div_euclid(1000).div_euclid(DAY_SECS) + DRAFT_DAYS_KEPT) * DAY_SECS
+}
 
 /// Records that an agent message was sent from a draft, once: `KEYS[1]` the site's base;
-/// `ARGV`: day, `CONVERSATION:SEQ`, mark, seconds to keep. The mark is set only if the message
+/// `ARGV`: day, `CONVERSATION:SEQ`, mark, when the day expires (Unix seconds). The mark is set only if the message
 /// has none, and only then counted, so a retried send neither counts twice nor half.
 pub(super) const DRAFT_SEND: &str = r#"
 local sent = KEYS[1] .. 'ai-sent:' .. ARGV[1]
 local counts = KEYS[1] .. 'ai-drafts:' .. ARGV[1]
 if redis.call('HSETNX', sent, ARGV[2], ARGV[3]) == 1 then
   redis.call('HINCRBY', counts, ARGV[3], 1)
-  redis.call('EXPIRE', sent, ARGV[4])
-  redis.call('EXPIRE', counts, ARGV[4])
+  redis.call('EXPIREAT', sent, ARGV[4])
+  redis.call('EXPIREAT', counts, ARGV[4])
 end
 return 0
 "#;
@@ -154,9 +158,9 @@ impl Stats for RedisStore {
             .arg("drafted")
             .arg(1)
             .ignore()
-            .cmd("EXPIRE")
+            .cmd("EXPIREAT")
             .arg(&key)
-            .arg(DRAFT_TTL_SECS)
+            .arg(draft_expiry(at))
             .ignore()
             .query_async::<()>(&mut self.conn())
             .await
@@ -177,7 +181,7 @@ impl Stats for RedisStore {
             .arg(day_key(at))
             .arg(format!("{conversation}:{seq}"))
             .arg(mark.as_str())
-            .arg(DRAFT_TTL_SECS)
+            .arg(draft_expiry(at))
             .invoke_async::<i64>(&mut self.conn())
             .await
             .map_err(redis_err("record draft send"))?;

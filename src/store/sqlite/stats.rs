@@ -161,7 +161,8 @@ impl Stats for SqliteStore {
     }
 
     async fn count_draft(&self, site: &SiteId, at: Timestamp) -> Result<(), StoreError> {
-        let (site, day, oldest) = (site.to_string(), day_key(at), oldest_kept_day(at));
+        let (site, day) = (site.to_string(), day_key(at));
+        let oldest = oldest_kept_day(Timestamp::now());
         self.writer
             .run(move |c| {
                 c.prepare_cached(
@@ -170,8 +171,8 @@ impl Stats for SqliteStore {
                 )
                 .and_then(|mut s| s.execute(params![site, day]))
                 .map_err(db("count draft"))?;
-                // The first draft of a day drops the site's days past keeping (a primary-key
-                // range: usually nothing).
+                // Each count drops the site's days past keeping (a primary-key range: nearly
+                // always nothing), as Redis lets them expire.
                 c.prepare_cached("DELETE FROM ai_drafts_made WHERE site_id = ?1 AND day < ?2")
                     .and_then(|mut s| s.execute(params![site, oldest]))
                     .map_err(db("prune drafts"))?;
@@ -189,7 +190,8 @@ impl Stats for SqliteStore {
         at: Timestamp,
     ) -> Result<(), StoreError> {
         let (site, conversation) = (site.to_string(), conversation.to_string());
-        let (day, oldest, seq) = (day_key(at), oldest_kept_day(at), super::seq_param(seq));
+        let (day, seq) = (day_key(at), super::seq_param(seq));
+        let oldest = oldest_kept_day(Timestamp::now());
         self.writer
             .run(move |c| {
                 c.prepare_cached(
