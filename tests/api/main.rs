@@ -21,7 +21,9 @@ mod identity;
 mod isolation;
 
 mod agent_socket;
+mod ai_auto_draft;
 mod ai_draft;
+mod ai_draft_counts;
 mod assets;
 mod auth;
 mod auth_hardening;
