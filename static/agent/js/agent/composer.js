@@ -113,10 +113,16 @@ export class Composer {
     if (f.for_seq < this.shopperSeq || this.mode !== 'reply' || this.input.disabled) return;
     if (current && current.auto && f.for_seq <= current.forSeq) return;
     const untouched = current && current.auto && this.input.value === current.text;
-    if (this.input.value.trim() !== '' && !untouched) return;
+    this.draftNote.hidden = false;
+    if (this.input.value.trim() !== '' && !untouched) {
+      // The agent's own text stays; the draft waits behind a button.
+      replace(this.draftNote, 'An automatic AI draft is ready; your text was kept. ',
+        h('button', { type: 'button', class: 'link', 'data-role': 'use-draft', text: 'Use the draft instead',
+          onclick: () => { this.draftState = null; this.input.value = ''; this.autoDraft(f); this.input.focus(); } }));
+      return;
+    }
     this.input.value = f.text;
     this.draftState = { token: f.draft_token, text: f.text, forSeq: f.for_seq, auto: true };
-    this.draftNote.hidden = false;
     this.draftNote.textContent = 'Automatic ' + draftNote({ ...f, source: 'model' });
   }
 
