@@ -172,3 +172,54 @@ async fn a_queued_chat_is_drafted_for_the_sites_agents_and_a_closed_gate_drafts_
     assert_eq!(provider.requests().len(), 2, "no call past the budget");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_newer_shopper_message_supersedes_the_draft_still_being_written() {
+    let provider = Provider::start().await;
+    let app = with_model(&provider, |_| {}).await;
+    let owner = app.owner_token().await;
+    auto_draft(&app, &owner, true).await;
+    app.add_article(&owner, "How long does shipping take?", "3 to 5 days.")
+        .await;
+    let (mut shopper, conversation) = shopper_writes(&app, "How long does shipping take?").await;
+    provider.received(1).await; // the triage (unscripted: 500, ignored)
+    let (mut agent, _) = app.agent(&owner).await;
+    agent
+        .send(json!({ "type": "take", "conversation_id": conversation }))
+        .await;
+    agent.recv_type("ok").await;
+
+    // The draft for "Where is it now?" is still being written when the shopper writes again.
+    let held = json!({ "reply": "It is in Leipzig.", "orders": [] }).to_string();
+    provider.script([Answer::Held(held), reply("Here is your tracking link.")]);
+    writes(&mut shopper, "m-2", "Where is it now?").await;
+    provider.received(2).await;
+    let newer = writes(
+        &mut shopper,
+        "m-3",
+        "Actually, just send me the tracking link.",
+    )
+    .await;
+    let frame = next_draft(&mut agent).await;
+    assert_eq!(frame["for_seq"], newer, "{frame}");
+    assert_eq!(frame["text"], "Here is your tracking link.");
+
+    // The older draft arrives after all: dropped, never delivered.
+    let superseded = "shopchat_ai_auto_drafts_total{result=\"superseded\"}";
+    let before = counter(&app, superseded).await;
+    provider.release();
+    let until = std::time::Instant::now() + crate::common::DEADLINE;
+    while counter(&app, superseded).await < before + 1.0 {
+        assert!(
+            std::time::Instant::now() < until,
+            "the older draft was never dropped"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let pending = agent.drain().await;
+    assert!(
+        !pending.iter().any(|f| f["type"] == "draft"),
+        "the superseded draft is not delivered: {pending:?}"
+    );
+    app.stop().await;
+}
