@@ -39,6 +39,63 @@ pub struct DayStats {
     pub handed_off: u64,
 }
 
+/// One UTC day of the AI-draft figures: drafts the model made and messages agents sent from
+/// them, unchanged or edited. Counted as they happen (not from the conversations held), and
+/// kept [`DRAFT_DAYS_KEPT`] days.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DraftDay {
+    /// `YYYY-MM-DD`, UTC.
+    pub date: String,
+    /// Model drafts made (on the agent's click or automatically).
+    pub drafted: u64,
+    /// Messages sent exactly as the model drafted them.
+    pub sent_unchanged: u64,
+    /// Messages sent from a model draft the agent changed first.
+    pub sent_edited: u64,
+}
+
+/// How long the stores keep the per-day draft figures: longer than the longest report window.
+pub const DRAFT_DAYS_KEPT: i64 = 100;
+
+/// The UTC day (`YYYY-MM-DD`) of a time, as the draft figures are keyed.
+pub fn day_key(at: Timestamp) -> String {
+    utc_date(at).format("%Y-%m-%d").to_string()
+}
+
+/// The first day whose draft figures are still kept at `now`.
+pub fn oldest_kept_day(now: Timestamp) -> String {
+    (utc_date(now) - Duration::days(DRAFT_DAYS_KEPT - 1))
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
+/// Every day from `from`'s to `to`'s (UTC), oldest first, as `YYYY-MM-DD`.
+pub fn days_between(from: Timestamp, to: Timestamp) -> Vec<String> {
+    let (first, last) = (utc_date(from), utc_date(to));
+    first
+        .iter_days()
+        .take_while(|d| *d <= last)
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .collect()
+}
+
+/// Every day of the window with the draft figures the store found and zeros elsewhere.
+pub fn fill_draft_days(from: Timestamp, to: Timestamp, found: &[DraftDay]) -> Vec<DraftDay> {
+    days_between(from, to)
+        .into_iter()
+        .map(|date| {
+            found
+                .iter()
+                .find(|f| f.date == date)
+                .cloned()
+                .unwrap_or(DraftDay {
+                    date,
+                    ..DraftDay::default()
+                })
+        })
+        .collect()
+}
+
 /// Longest report window, days.
 pub const MAX_DAYS: u32 = 90;
 /// The window when none is asked for, days.

@@ -1,6 +1,7 @@
 //! Language-model help for agents, the pure part: what a request to an OpenAI-compatible
 //! chat-completions API looks like (`wire`), what a draft reply is grounded in and how its
-//! answer is checked (`draft`), and what is taken out of text before it leaves (`redact`).
+//! answer is checked (`draft`), what is taken out of text before it leaves (`redact`), and the tokens that
+//! recognise a message sent from a draft (`token`).
 //! No I/O: the client is in `llm/`, the use case in `chat/ai/`.
 //!
 //! Prompt injection is handled by construction: the shopper's words (and everything else the
@@ -12,5 +13,6 @@ pub mod draft;
 pub mod provider;
 pub mod redact;
 pub mod summary;
+pub mod token;
 pub mod translate;
 pub mod wire;

@@ -168,6 +168,21 @@ impl ChatService {
         client_msg_id: ClientMsgId,
         text: MessageText,
     ) -> Result<Appended, ChatError> {
+        self.agent_message_from_draft(id, agent, client_msg_id, text, None)
+            .await
+    }
+
+    /// An agent's message that may have started from a model draft (`draft_token`): as
+    /// [`Self::agent_message`], and then counted for the owners' report when the token is
+    /// this chat's (never refused over it).
+    pub async fn agent_message_from_draft(
+        &self,
+        id: &ConversationId,
+        agent: &AgentId,
+        client_msg_id: ClientMsgId,
+        text: MessageText,
+        draft_token: Option<&str>,
+    ) -> Result<Appended, ChatError> {
         let conv = self
             .store
             .conversation(id)
@@ -193,6 +208,10 @@ impl ChatService {
         // A retried duplicate is delivered again: its first attempt may have been stored by a
         // node that died before delivering it. Every receiver drops a seq it already has.
         self.deliver_message(&conv, &appended.message).await;
+        if let Some(token) = draft_token {
+            // Before the ack: a send retried after a crash here records the mark then.
+            self.record_draft_send(&conv, &appended, token).await;
+        }
         if !appended.duplicate {
             // Owed by email if the shopper left an address and does not read it in time.
             self.schedule_reply(&appended.conversation, appended.message.seq)

@@ -189,18 +189,20 @@ impl AgentSession {
         Ok(conv.id)
     }
 
-    /// Writes in the conversation (taking it if it waits for people).
+    /// Writes in the conversation (taking it if it waits for people); `draft_token` names
+    /// the model draft the text started from, for the owners' report.
     pub async fn say(
         &self,
         conversation: &str,
         client_msg_id: &str,
         text: &str,
+        draft_token: Option<&str>,
     ) -> Result<Appended, ChatError> {
         let conv = self.conversation(conversation).await?;
         let key = message_key(client_msg_id)?;
         let text = self.text(text)?;
         self.service
-            .agent_message(&conv.id, &self.agent.id, key, text)
+            .agent_message_from_draft(&conv.id, &self.agent.id, key, text, draft_token)
             .await
     }
 

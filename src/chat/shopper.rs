@@ -145,6 +145,8 @@ impl ChatService {
         if appended.opened {
             self.spawn_triage(conv.clone());
         }
+        // A chat people have: the model drafts the answer when the site asks for it.
+        self.auto_draft_after(appended).await;
         match conv.lifecycle.stage {
             Stage::Bot if asks_for_person(text) => {
                 let _ = self.hand_off(id, HandoffReason::ShopperAsked, 0).await;

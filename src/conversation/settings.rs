@@ -52,6 +52,10 @@ pub struct ChatSettings {
     /// Agents' drafts and summaries may use the server's language model (when it has one):
     /// off keeps this site's chats from being sent to the model provider at all.
     pub ai_assist: bool,
+    /// With `ai_assist`: the model drafts an answer to each shopper message in a chat that
+    /// people have (queued or assigned) and the dashboard puts it in an empty reply box for
+    /// the agent to check and send. Off by default: every draft is a model call.
+    pub ai_auto_draft: bool,
     /// A team (an agents' skill) per shopper intent (`where_is_my_order`, `return`, `cancel`,
     /// `sizing`, `pre_sale`, `complaint`): a chat whose intent is detected — by the order
     /// keywords, or by the model's triage — before it reaches an agent waits for that team.
@@ -75,6 +79,7 @@ impl Default for ChatSettings {
             greeting: "Hi! How can we help?".into(),
             idle_close_secs: DEFAULT_IDLE_CLOSE_SECS,
             ai_assist: true,
+            ai_auto_draft: false,
             intent_teams: BTreeMap::new(),
         }
     }

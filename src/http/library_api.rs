@@ -375,7 +375,7 @@ async fn suggestions(
     Ok(HttpResponse::Ok().json(json!({ "query": query, "suggestions": items })))
 }
 
-#[utoipa::path(post, path = "/api/v1/sites/{site_id}/conversations/{conversation_id}/draft", tag = "canned replies", params(ConversationPath), security(("bearer" = [])), responses((status = 200, description = "`{text, source: model|suggestion|none, articles: [{id, title}], orders: [number], fallback}`: a draft for the composer (never sent by itself) from the language model grounded in this conversation, the best-matching articles and canned replies, the shopper's page and cart and the customer's orders; the best keyword suggestion when the model is off, busy, over budget, failing or its answer is unsafe (`fallback` says why)", body = Object), MemberOnly, (status = 404, description = "No such conversation on this site", body = ErrorResponse)))]
+#[utoipa::path(post, path = "/api/v1/sites/{site_id}/conversations/{conversation_id}/draft", tag = "canned replies", params(ConversationPath), security(("bearer" = [])), responses((status = 200, description = "`{text, source: model|suggestion|none, articles: [{id, title}], orders: [number], fallback, draft_token}`: a draft for the composer (never sent by itself) from the language model grounded in this conversation, the best-matching articles and canned replies, the shopper's page and cart and the customer's orders; the best keyword suggestion when the model is off, busy, over budget, failing or its answer is unsafe (`fallback` says why). A model draft's `draft_token`, sent with the agent's message, counts it in the owners' report as sent unchanged or edited", body = Object), MemberOnly, (status = 404, description = "No such conversation on this site", body = ErrorResponse)))]
 async fn draft(
     state: web::Data<AppState>,
     scope: SiteScope,
@@ -402,6 +402,7 @@ async fn draft(
         "articles": articles,
         "orders": draft.orders,
         "fallback": draft.fallback,
+        "draft_token": draft.token,
     })))
 }
 

@@ -1,5 +1,6 @@
 //! The owners' site report: conversations per day, why chats went to people, how fast people
-//! answered, bot-only versus agent chats, and every trigger rule's funnel, in one response for
+//! answered, bot-only versus agent chats, AI drafts made and sent (unchanged or edited), and
+//! every trigger rule's funnel, in one response for
 //! the dashboard's overview. The numbers come from the store (`site_stats`, `funnel`); this
 //! handler only picks the window and shapes the JSON.
 
@@ -8,7 +9,7 @@ use super::rules_api::{funnel_view, name_and_enabled};
 use super::{ApiError, OwnerScope};
 use crate::conversation::HandoffReason;
 use crate::domain::Timestamp;
-use crate::report::{DEFAULT_DAYS, MAX_DAYS, fill_days, window};
+use crate::report::{DEFAULT_DAYS, DraftDay, MAX_DAYS, fill_days, fill_draft_days, window};
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
@@ -25,7 +26,7 @@ struct ReportQuery {
     days: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/report", tag = "reports", params(SitePath, ("days" = Option<u32>, Query, description = "1 to 90 days ending today (UTC), default 14")), security(("bearer" = [])), responses((status = 200, description = "`{from, to, days: [{date, conversations, handed_off}], handoff_reasons, first_response: {count, median_ms, p90_ms}, totals: {conversations, bot_only, with_agent}, rules: [{rule_id, name, enabled, shown, held_out, uplift}]}`", body = Object), (status = 400, description = "A bad `days`", body = ErrorResponse), OwnerOnly))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/report", tag = "reports", params(SitePath, ("days" = Option<u32>, Query, description = "1 to 90 days ending today (UTC), default 14")), security(("bearer" = [])), responses((status = 200, description = "`{from, to, days: [{date, conversations, handed_off}], handoff_reasons, first_response: {count, median_ms, p90_ms}, totals: {conversations, bot_only, with_agent}, ai_drafts: {days: [{date, drafted, sent_unchanged, sent_edited}], totals: {drafted, sent, sent_unchanged, sent_edited}}, rules: [{rule_id, name, enabled, shown, held_out, uplift}]}`", body = Object), (status = 400, description = "A bad `days`", body = ErrorResponse), OwnerOnly))]
 async fn site_report(
     state: web::Data<AppState>,
     scope: OwnerScope,
@@ -91,6 +92,29 @@ async fn site_report(
             "bot_only": stats.bot_only,
             "with_agent": stats.with_agent,
         },
+        "ai_drafts": drafts_view(&fill_draft_days(from, to, &report.drafts)),
         "rules": rules,
     })))
+}
+
+/// The AI-draft figures: per day, and summed over the window.
+fn drafts_view(days: &[DraftDay]) -> Value {
+    let sum = |f: fn(&DraftDay) -> u64| days.iter().map(f).sum::<u64>();
+    let (unchanged, edited) = (sum(|d| d.sent_unchanged), sum(|d| d.sent_edited));
+    let days: Vec<Value> = days
+        .iter()
+        .map(|d| {
+            json!({ "date": d.date, "drafted": d.drafted,
+                    "sent_unchanged": d.sent_unchanged, "sent_edited": d.sent_edited })
+        })
+        .collect();
+    json!({
+        "days": days,
+        "totals": {
+            "drafted": sum(|d| d.drafted),
+            "sent": unchanged + edited,
+            "sent_unchanged": unchanged,
+            "sent_edited": edited,
+        },
+    })
 }

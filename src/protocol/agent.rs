@@ -42,6 +42,11 @@ pub enum AgentCommand {
         client_msg_id: String,
         /// Text.
         text: String,
+        /// The token of the model draft the text started from (`draft_token` of the draft
+        /// answer or frame), so the owners' report counts it as sent unchanged or edited. A
+        /// token that is not this chat's is ignored: the message is sent all the same.
+        #[serde(default)]
+        draft_token: Option<String>,
     },
     /// Hand the chat to another agent, to a team, or (neither) back to the queue.
     Transfer {
@@ -304,6 +309,26 @@ pub enum AgentFrame {
         /// Its status.
         status: AgentStatus,
     },
+    /// The model drafted an answer to the shopper's message `for_seq` (the site turned
+    /// automatic drafts on): for the reply box of an agent who has the chat open and has not
+    /// typed, to check and send. Never sent by itself; a draft for a later message supersedes
+    /// it.
+    Draft {
+        /// Site.
+        site_id: SiteId,
+        /// The conversation.
+        conversation_id: ConversationId,
+        /// The shopper's message it answers.
+        for_seq: u64,
+        /// The draft.
+        text: String,
+        /// The knowledge-base articles it used.
+        articles: Vec<DraftArticle>,
+        /// The customer's order numbers it used.
+        orders: Vec<String>,
+        /// For the message sent from it (see `message.draft_token`).
+        draft_token: Option<String>,
+    },
     /// A message of this agent is durable.
     Ack {
         /// Echo of the command's `ref`.
@@ -336,6 +361,15 @@ pub enum AgentFrame {
         #[serde(skip_serializing_if = "Option::is_none")]
         field: Option<String>,
     },
+}
+
+/// An article a draft used.
+#[derive(Debug, Clone, Serialize)]
+pub struct DraftArticle {
+    /// The article's id.
+    pub id: String,
+    /// Its question (title).
+    pub title: String,
 }
 
 impl AgentFrame {

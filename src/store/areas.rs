@@ -3,9 +3,9 @@
 //! [`super::Store`] is all of them together.
 
 use super::{
-    Agent, AgentCredentials, Appended, Article, CannedReply, FunnelCounts, Membership, NewAgent,
-    NewArticle, NewCanned, NewMessage, NewSite, RoutingProfile, Site, SiteAgent, SiteStats,
-    StoreError, StoredRule, TriggerSettings,
+    Agent, AgentCredentials, Appended, Article, CannedReply, DraftDay, DraftMark, FunnelCounts,
+    Membership, NewAgent, NewArticle, NewCanned, NewMessage, NewSite, RoutingProfile, Site,
+    SiteAgent, SiteStats, StoreError, StoredRule, TriggerSettings,
 };
 use crate::commerce::{
     ApiKey, CommerceSettings, Customer, CustomerKey, ExternalId, ImportReport, Order, OrderChange,
@@ -338,6 +338,28 @@ pub trait Stats: Send + Sync + 'static {
         from: Timestamp,
         to: Timestamp,
     ) -> Result<SiteStats, StoreError>;
+    /// Counts one draft the language model made for `site` on `at`'s UTC day.
+    async fn count_draft(&self, site: &SiteId, at: Timestamp) -> Result<(), StoreError>;
+    /// Records that the agent message `seq` of `conversation` was sent from a model draft,
+    /// `mark` saying whether unchanged, counted on `at`'s UTC day. Idempotent on the message:
+    /// a retried send records nothing more, so it may be called for duplicates too (a send
+    /// whose first attempt was stored but not recorded gets its mark on the retry).
+    async fn record_draft_send(
+        &self,
+        site: &SiteId,
+        conversation: &ConversationId,
+        seq: u64,
+        mark: DraftMark,
+        at: Timestamp,
+    ) -> Result<(), StoreError>;
+    /// The site's draft figures per UTC day from `from`'s day to `to`'s, days with any, oldest
+    /// first. Figures older than [`crate::report::DRAFT_DAYS_KEPT`] days may be gone.
+    async fn draft_stats(
+        &self,
+        site: &SiteId,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<DraftDay>, StoreError>;
 }
 
 /// The shop's own data (customers, orders and their parcels, refunds and returns) with what

@@ -260,8 +260,16 @@ impl AgentSocket {
                 conversation_id,
                 client_msg_id,
                 text,
+                draft_token,
             } => {
-                let appended = session.say(&conversation_id, &client_msg_id, &text).await?;
+                let appended = session
+                    .say(
+                        &conversation_id,
+                        &client_msg_id,
+                        &text,
+                        draft_token.as_deref(),
+                    )
+                    .await?;
                 ack(client_msg_id, appended)
             }
             AgentCommand::Transfer {

@@ -21,8 +21,10 @@ mod identity;
 mod isolation;
 
 mod agent_socket;
+mod ai_auto_draft;
 mod ai_budget;
 mod ai_draft;
+mod ai_draft_counts;
 mod ai_provider;
 mod ai_translate;
 mod assets;

@@ -26,6 +26,9 @@ pub enum Answer {
     Malformed,
     /// Read the request, never answer.
     Silent,
+    /// A completion with this content, held back until the test calls `release` (a model
+    /// still writing while the test does something else).
+    Held(String),
 }
 
 /// The provider: its base URL, the requests it received (as JSON) and its script.
@@ -34,6 +37,7 @@ pub struct Provider {
     pub base_url: String,
     requests: Arc<Mutex<Vec<Value>>>,
     script: Arc<Mutex<VecDeque<Answer>>>,
+    held: Arc<tokio::sync::Semaphore>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -44,10 +48,11 @@ impl Provider {
         let port = listener.local_addr().unwrap().port();
         let requests: Arc<Mutex<Vec<Value>>> = Arc::default();
         let script: Arc<Mutex<VecDeque<Answer>>> = Arc::default();
-        let (seen, answers) = (requests.clone(), script.clone());
+        let held = Arc::new(tokio::sync::Semaphore::new(0));
+        let (seen, answers, gate) = (requests.clone(), script.clone(), held.clone());
         let task = tokio::spawn(async move {
             while let Ok((mut socket, _)) = listener.accept().await {
-                let (seen, answers) = (seen.clone(), answers.clone());
+                let (seen, answers, gate) = (seen.clone(), answers.clone(), gate.clone());
                 tokio::spawn(async move {
                     let Some((head, body)) = read_request(&mut socket).await else {
                         return;
@@ -65,6 +70,10 @@ impl Provider {
                     let (status, body) = match (problem, answer) {
                         (Some(problem), _) => (400, error_body(&problem)),
                         (None, Answer::Completion(content)) => (200, completion(&content)),
+                        (None, Answer::Held(content)) => {
+                            gate.acquire().await.unwrap().forget();
+                            (200, completion(&content))
+                        }
                         (None, Answer::Status(code)) => (code, error_body("scripted failure")),
                         (None, Answer::Malformed) => (200, "<html>gateway</html>".to_owned()),
                         (None, Answer::Silent) => {
@@ -84,8 +93,14 @@ impl Provider {
             base_url: format!("http://127.0.0.1:{port}/v1"),
             requests,
             script,
+            held,
             task,
         }
+    }
+
+    /// Lets one held answer go.
+    pub fn release(&self) {
+        self.held.add_permits(1);
     }
 
     /// Queues the next answers.

@@ -37,6 +37,10 @@ pub struct DraftReply {
     /// Why the model's draft is not it (`ai_off`, `busy`, `over_budget`, `timeout`, `status`,
     /// `unreachable`, `malformed`, `invented_order`); `None` when it is.
     pub fallback: Option<&'static str>,
+    /// For a model draft: the token a message sent from it carries, so the owners' report can
+    /// count it (see [`crate::ai::token`]). Keyword suggestions get none: they are not AI
+    /// drafts.
+    pub token: Option<String>,
 }
 
 impl ChatService {
@@ -51,12 +55,23 @@ impl ChatService {
             .await?
             .map(|(_, s)| s)
             .unwrap_or_default();
+        self.draft_from(conv, &suggestions).await
+    }
+
+    /// The model's draft for `conv` grounded in `suggestions` (among the rest), or the best
+    /// suggestion with the reason. A model draft is counted for the owners' report and
+    /// carries its token.
+    pub(super) async fn draft_from(
+        &self,
+        conv: &Conversation,
+        suggestions: &[Suggestion],
+    ) -> Result<DraftReply, ChatError> {
         if let Err(why) = self.model_allowed(&conv.site_id).await {
-            return Ok(from_suggestions(&suggestions, why));
+            return Ok(from_suggestions(suggestions, why));
         }
-        let grounding = self.grounding(conv, &suggestions).await?;
+        let grounding = self.grounding(conv, suggestions).await?;
         if grounding.conversation.is_empty() {
-            return Ok(from_suggestions(&suggestions, "no_message"));
+            return Ok(from_suggestions(suggestions, "no_message"));
         }
         let completion = match self
             .ask_model(&conv.site_id, |model| {
@@ -65,7 +80,7 @@ impl ChatService {
             .await
         {
             Ok(c) => c,
-            Err(why) => return Ok(from_suggestions(&suggestions, why)),
+            Err(why) => return Ok(from_suggestions(suggestions, why)),
         };
         let refused = match check_answer(&completion.content, &grounding) {
             Ok(draft) => {
@@ -76,12 +91,15 @@ impl ChatService {
                     .filter(|a| draft.articles.contains(&a.id))
                     .map(|a| (a.id.clone(), a.title.clone()))
                     .collect();
+                self.count_model_draft(&conv.site_id).await;
+                let token = self.draft_token(&conv.id, &draft.text).await;
                 return Ok(DraftReply {
                     text: draft.text,
                     source: DraftSource::Model,
                     articles,
                     orders: draft.orders,
                     fallback: None,
+                    token,
                 });
             }
             Err(DraftRefused::InventedOrder(number)) => {
@@ -92,7 +110,7 @@ impl ChatService {
             Err(DraftRefused::Malformed(_)) => "malformed",
         };
         super::count_outcome(refused);
-        Ok(from_suggestions(&suggestions, refused))
+        Ok(from_suggestions(suggestions, refused))
     }
 
     /// What the model may read for this conversation: its latest lines, the suggestions'
@@ -155,5 +173,6 @@ fn from_suggestions(suggestions: &[Suggestion], why: &'static str) -> DraftReply
         articles,
         orders: Vec::new(),
         fallback: Some(why),
+        token: None,
     }
 }

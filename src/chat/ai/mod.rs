@@ -2,8 +2,10 @@
 //! the keyword-ranked suggestion as the fallback whenever the model is off, busy, over the
 //! site's budget, slow, failing or answering something that is not a safe draft.
 
+mod auto;
 mod draft;
 mod provider;
+mod sent;
 mod summary;
 mod translate;
 mod triage;
@@ -42,6 +44,8 @@ pub struct Assistant {
     pub(crate) daily_requests: u32,
     /// How long any call may take (sites' providers too).
     pub(crate) timeout: std::time::Duration,
+    /// The key of draft tokens, read from the store the first time a draft needs it.
+    pub(crate) draft_key: tokio::sync::OnceCell<crate::ai::token::DraftKey>,
 }
 
 /// The model a site uses and its use of it today (UTC).
@@ -71,6 +75,7 @@ impl Assistant {
             gate: Gate::new(settings.max_concurrent),
             daily_requests: settings.daily_requests,
             timeout: settings.timeout,
+            draft_key: tokio::sync::OnceCell::new(),
         }
     }
 }

@@ -327,6 +327,8 @@ pub(super) struct Scripts {
     pub(super) save_rule: Script,
     pub(super) delete_rule: Script,
     pub(super) count_funnel: Script,
+    /// Records an agent message sent from a draft (`stats.rs`).
+    pub(super) draft_send: Script,
     pub(super) create_canned: Script,
     pub(super) update_canned: Script,
     pub(super) delete_canned: Script,
@@ -352,6 +354,7 @@ impl Scripts {
             save_rule: Script::new(SAVE_RULE),
             delete_rule: Script::new(DELETE_RULE),
             count_funnel: Script::new(COUNT_FUNNEL),
+            draft_send: Script::new(super::stats::DRAFT_SEND),
             create_canned: Script::new(CREATE_CANNED),
             update_canned: Script::new(UPDATE_CANNED),
             delete_canned: Script::new(DELETE_CANNED),

@@ -267,6 +267,9 @@ DROP INDEX IF EXISTS conversations_by_visitor;
     super::privacy::MIGRATION,
     // One customer across devices (issue 17): each customer's canonical visitor and devices.
     super::customers::MIGRATION,
+    // AI drafts in the owners' report (issue 18): drafts made per site and day, and which
+    // agent messages were sent from one.
+    super::stats::DRAFT_MIGRATION,
     // AI for agents (issue 18): model calls per site per day, for the cluster-wide budget.
     super::models::MIGRATION,
     // A site's own language model (issue 18).

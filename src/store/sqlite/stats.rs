@@ -4,10 +4,43 @@
 
 use super::{SqliteStore, db};
 use crate::conversation::HandoffReason;
+use crate::domain::ConversationId;
 use crate::domain::{SiteId, Timestamp};
-use crate::store::{DayStats, SiteStats, Stats, StoreError};
+use crate::report::{day_key, oldest_kept_day};
+use crate::store::{DayStats, DraftDay, DraftMark, SiteStats, Stats, StoreError};
 use async_trait::async_trait;
 use rusqlite::{Connection, params};
+
+/// The AI-draft figures: drafts made per site and UTC day (a counter), and one row per agent
+/// message sent from a draft (keyed by the message, so a retried send counts once). Rows hold
+/// no text and no shopper, and go after [`crate::report::DRAFT_DAYS_KEPT`] days.
+pub(super) const DRAFT_MIGRATION: &str = "
+CREATE TABLE IF NOT EXISTS ai_drafts_made (
+    site_id TEXT NOT NULL,
+    day     TEXT NOT NULL,
+    drafted INTEGER NOT NULL,
+    PRIMARY KEY (site_id, day)
+);
+CREATE TABLE IF NOT EXISTS ai_draft_sends (
+    conversation_id TEXT NOT NULL,
+    seq             INTEGER NOT NULL,
+    site_id         TEXT NOT NULL,
+    day             TEXT NOT NULL,
+    mark            TEXT NOT NULL,  -- unchanged, edited
+    PRIMARY KEY (conversation_id, seq)
+);
+CREATE INDEX IF NOT EXISTS ai_draft_sends_by_day ON ai_draft_sends (site_id, day);
+";
+
+/// Draft figures per day in a window, both tables folded into one row per day.
+const DRAFT_DAYS: &str = "
+SELECT day, SUM(drafted), SUM(unchanged), SUM(edited) FROM (
+    SELECT day, drafted, 0 AS unchanged, 0 AS edited FROM ai_drafts_made
+    WHERE site_id = ?1 AND day >= ?2 AND day <= ?3
+    UNION ALL
+    SELECT day, 0, mark = 'unchanged', mark = 'edited' FROM ai_draft_sends
+    WHERE site_id = ?1 AND day >= ?2 AND day <= ?3
+) GROUP BY day ORDER BY day";
 
 /// Counts grouped by day, reason and who answered; folded into days, reasons and totals.
 const GROUPS: &str = "
@@ -124,6 +157,80 @@ impl Stats for SqliteStore {
         let site = site.clone();
         self.readers
             .run(move |c| site_stats(c, &site, from, to))
+            .await
+    }
+
+    async fn count_draft(&self, site: &SiteId, at: Timestamp) -> Result<(), StoreError> {
+        let (site, day) = (site.to_string(), day_key(at));
+        let oldest = oldest_kept_day(Timestamp::now());
+        self.writer
+            .run(move |c| {
+                c.prepare_cached(
+                    "INSERT INTO ai_drafts_made (site_id, day, drafted) VALUES (?1, ?2, 1)
+                     ON CONFLICT (site_id, day) DO UPDATE SET drafted = drafted + 1",
+                )
+                .and_then(|mut s| s.execute(params![site, day]))
+                .map_err(db("count draft"))?;
+                // Each count drops the site's days past keeping (a primary-key range: nearly
+                // always nothing), as Redis lets them expire.
+                c.prepare_cached("DELETE FROM ai_drafts_made WHERE site_id = ?1 AND day < ?2")
+                    .and_then(|mut s| s.execute(params![site, oldest]))
+                    .map_err(db("prune drafts"))?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn record_draft_send(
+        &self,
+        site: &SiteId,
+        conversation: &ConversationId,
+        seq: u64,
+        mark: DraftMark,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let (site, conversation) = (site.to_string(), conversation.to_string());
+        let (day, seq) = (day_key(at), super::seq_param(seq));
+        let oldest = oldest_kept_day(Timestamp::now());
+        self.writer
+            .run(move |c| {
+                c.prepare_cached(
+                    "INSERT INTO ai_draft_sends (conversation_id, seq, site_id, day, mark)
+                     VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (conversation_id, seq) DO NOTHING",
+                )
+                .and_then(|mut s| s.execute(params![conversation, seq, site, day, mark.as_str()]))
+                .map_err(db("record draft send"))?;
+                c.prepare_cached("DELETE FROM ai_draft_sends WHERE site_id = ?1 AND day < ?2")
+                    .and_then(|mut s| s.execute(params![site, oldest]))
+                    .map_err(db("prune draft sends"))?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn draft_stats(
+        &self,
+        site: &SiteId,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<DraftDay>, StoreError> {
+        let (site, first, last) = (site.to_string(), day_key(from), day_key(to));
+        self.readers
+            .run(move |c| {
+                let mut stmt = c.prepare_cached(DRAFT_DAYS).map_err(db("draft days"))?;
+                let rows = stmt
+                    .query_map(params![site, first, last], |r| {
+                        Ok(DraftDay {
+                            date: r.get(0)?,
+                            drafted: r.get::<_, i64>(1)?.max(0) as u64,
+                            sent_unchanged: r.get::<_, i64>(2)?.max(0) as u64,
+                            sent_edited: r.get::<_, i64>(3)?.max(0) as u64,
+                        })
+                    })
+                    .map_err(db("draft days"))?;
+                rows.collect::<Result<Vec<_>, _>>()
+                    .map_err(db("draft days"))
+            })
             .await
     }
 }

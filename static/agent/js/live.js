@@ -15,6 +15,7 @@ export class Live {
     this.countedSeq = new Map(); // conversation_id → highest shopper seq counted in `unread`
     this.typing = new Map();   // conversation_id → {author, until}
     this.presence = new Map(); // agent_id → status
+    this.drafts = new Map();   // conversation_id → the latest automatic `draft` frame
     this.listeners = new Map();
     this.connection = 'connecting';
   }
@@ -42,7 +43,7 @@ export class Live {
         this.conversations = new Map(frame.conversations.map((c) => [c.id, c]));
         // Transcripts may have moved on while we were away: drop the cached ones so the
         // views refetch them (the unread counts stay, they are ours).
-        for (const id of before.keys()) if (!this.conversations.has(id)) { this.unread.delete(id); this.countedSeq.delete(id); }
+        for (const id of before.keys()) if (!this.conversations.has(id)) { this.unread.delete(id); this.countedSeq.delete(id); this.drafts.delete(id); }
         this.messages.clear();
         this.emit('ready');
         this.emit('visitors');
@@ -56,7 +57,7 @@ export class Live {
         break;
       case 'conversation': {
         const c = frame.conversation;
-        if (c.state === 'closed') this.conversations.delete(c.id);
+        if (c.state === 'closed') { this.conversations.delete(c.id); this.drafts.delete(c.id); }
         else this.conversations.set(c.id, c);
         this.emit('conversations', c);
         this.emit('conversation:' + c.id, c);
@@ -109,6 +110,12 @@ export class Live {
         break;
       case 'alert':
         this.emit('alert', frame);
+        break;
+      case 'draft':
+        // An automatic draft for an open chat's reply box (kept, latest only, until the chat
+        // closes, so a chat opened just after it came still gets it).
+        this.drafts.set(frame.conversation_id, frame);
+        this.emit('draft:' + frame.conversation_id, frame);
         break;
       default:
         break;

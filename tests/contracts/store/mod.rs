@@ -9,6 +9,7 @@ mod commerce_races;
 mod conversations;
 mod customer_link;
 mod directory;
+mod drafts;
 mod library;
 mod mail;
 mod mail_records;

@@ -59,6 +59,8 @@ export class ChatView {
         if (c.handoff_reason && c.state !== 'closed') this.summarize();
       }),
       this.live.on('messages:' + conversationId, (m) => this.onMessage(m)),
+      // The model's automatic draft for the shopper's latest message (the site turned it on).
+      this.live.on('draft:' + conversationId, (f) => this.composer.autoDraft(f)),
       this.live.on('typing:' + conversationId, () => this.drawTyping()),
       this.live.on('read:' + conversationId, () => this.drawTranscript()),
       // Only this chat's shopper matters here (a name from `identify`); `ready` has no frame.
@@ -77,6 +79,12 @@ export class ChatView {
       const t = await this.ctx.api.get(`/sites/${this.ctx.site.id}/conversations/${this.id}/transcript`);
       this.header = this.live.conversations.get(this.id) || t.conversation;
       this.live.setTranscript(this.id, t.entries);
+      // The shopper's latest line, so a draft for an older one is not offered; then the
+      // automatic draft that came before this chat was opened, if it is still current.
+      const shopperSeqs = (t.entries || []).filter((e) => e.author && e.author.kind === 'shopper').map((e) => e.seq || 0);
+      this.composer.shopperWrote(Math.max(0, ...shopperSeqs));
+      const waiting = this.live.drafts.get(this.id);
+      if (waiting) this.composer.autoDraft(waiting);
       this.context.show(this.header);
       this.composer.suggest();
       if (this.header && this.header.handoff_reason && this.header.state !== 'closed') this.summarize();
@@ -123,7 +131,10 @@ export class ChatView {
     if (fromShopper || (m && m.author_name)) this.loadEmails();
     this.drawTranscript();
     if (document.visibilityState === 'visible') this.markRead();
-    if (m && m.author && m.author.kind === 'shopper') this.composer.suggest();
+    if (m && m.author && m.author.kind === 'shopper') {
+      this.composer.shopperWrote(m.seq || 0);
+      this.composer.suggest();
+    }
   }
 
   /** Tells the server (and so the shopper) how far the agent has read, and clears the badge. */

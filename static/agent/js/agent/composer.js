@@ -3,6 +3,9 @@
 // highlighted one is previewed with its variables filled in from this chat's context
 // ({{ cart.total }}, {{ shopper.name }}…) and choosing it puts that text in the box, to edit
 // or send. Suggested replies ranked against the shopper's last message sit one click away.
+// A model draft (asked for, or automatic when the site turned that on) carries a token the
+// message sent from it takes along, so the owners' report counts it (unchanged or edited);
+// an automatic draft fills only an empty box and never replaces what the agent typed.
 
 import { h, replace } from '../dom.js';
 import { offered, translate, whyNot } from './translate.js';
@@ -24,6 +27,8 @@ export class Composer {
     this.idleTimer = null;
     this.previewSeq = 0;
     this.pending = { text: null, id: null }; // the message being sent and its idempotency key
+    this.draftState = null; // the model draft in the box: { token, text, forSeq, auto }
+    this.shopperSeq = 0;    // the shopper's latest message seen: older automatic drafts are stale
 
     this.input = h('textarea', { 'data-role': 'composer', 'aria-label': 'Reply to the shopper', rows: 2, maxlength: 4000,
       placeholder: 'Reply… (type / for canned replies)',
@@ -75,7 +80,7 @@ export class Composer {
       replace(this.suggestions, (s.suggestions || []).map((item) =>
         h('button', { type: 'button', 'data-role': 'suggestion', 'data-kind': item.kind, title: item.text,
           text: item.kind === 'canned' ? `${item.shortcut || ''} ${item.title || ''}`.trim() : `KB: ${item.title}`,
-          onclick: () => { this.input.value = item.text; this.input.focus(); this.showPreview(null); } })));
+          onclick: () => { this.input.value = item.text; this.draftState = null; this.input.focus(); this.showPreview(null); } })));
     } catch {
       replace(this.suggestions);
     }
@@ -129,6 +134,7 @@ export class Composer {
         this.setMode('reply');
         this.input.value = d.text;
         this.input.focus();
+        this.draftState = d.draft_token ? { token: d.draft_token, text: d.text, forSeq: this.shopperSeq, auto: false } : null;
       }
       this.draftNote.textContent = draftNote(d);
     } catch (e) {
@@ -138,8 +144,44 @@ export class Composer {
     }
   }
 
+  /**
+   * An automatic draft (`draft` frame) for the shopper's message `for_seq`: into the box only
+   * when the box is empty or still holds an earlier automatic draft untouched; a draft for a
+   * message older than the latest is dropped. Never sent without the agent.
+   */
+  autoDraft(f) {
+    const current = this.draftState;
+    if (f.for_seq < this.shopperSeq || this.mode !== 'reply' || this.input.disabled) return;
+    if (current && current.auto && f.for_seq <= current.forSeq) return;
+    const untouched = current && current.auto && this.input.value === current.text;
+    this.draftNote.hidden = false;
+    if (this.input.value.trim() !== '' && !untouched) {
+      // The agent's own text stays; the draft waits behind a button.
+      replace(this.draftNote, 'An automatic AI draft is ready; your text was kept. ',
+        h('button', { type: 'button', class: 'link', 'data-role': 'use-draft', text: 'Use the draft instead',
+          onclick: () => { this.draftState = null; this.input.value = ''; this.autoDraft(f); this.input.focus(); } }));
+      return;
+    }
+    this.input.value = f.text;
+    this.draftState = { token: f.draft_token, text: f.text, forSeq: f.for_seq, auto: true };
+    this.draftNote.textContent = 'Automatic ' + draftNote({ ...f, source: 'model' });
+  }
+
+  /** The shopper wrote again: an automatic draft still untouched in the box answered an older message, so it goes. */
+  shopperWrote(seq) {
+    this.shopperSeq = Math.max(this.shopperSeq, seq);
+    const current = this.draftState;
+    if (current && current.auto && current.forSeq < seq && this.input.value === current.text) {
+      this.input.value = '';
+      this.draftState = null;
+      this.draftNote.textContent = 'The shopper wrote again: the earlier draft was taken out.';
+    }
+  }
+
   onInput() {
     this.error.hidden = true;
+    // Emptied: whatever is typed now is the agent's own, not the draft edited.
+    if (!this.input.value.trim()) this.draftState = null;
     if (this.mode === 'reply') this.typing(true);
     const m = /(^|\s)\/(\S*)$/.exec(this.input.value);
     if (m && this.mode === 'reply') this.openMenu(m[2]);
@@ -279,8 +321,12 @@ export class Composer {
         // A retry of the same text after a lost answer reuses its id, so the server
         // stores it once even if the first attempt did arrive.
         if (this.pending.text !== text) this.pending = { text, id: crypto.randomUUID() };
-        await this.ctx.socket.send({ type: 'message', conversation_id: this.id, client_msg_id: this.pending.id, text });
+        const frame = { type: 'message', conversation_id: this.id, client_msg_id: this.pending.id, text };
+        if (this.draftState && this.draftState.token) frame.draft_token = this.draftState.token;
+        await this.ctx.socket.send(frame);
         this.pending = { text: null, id: null };
+        this.draftState = null;
+        this.draftNote.hidden = true;
       }
       this.input.value = '';
       this.closeMenu();

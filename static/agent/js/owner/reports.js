@@ -1,5 +1,5 @@
 // Reports for owners: chats per day, why chats went to people, how fast people answered,
-// and per trigger rule the funnel (fired → opened → replied → converted) of visitors who were
+// AI drafts made and the messages sent from them (unchanged or edited), and per trigger rule the funnel (fired → opened → replied → converted) of visitors who were
 // shown the rule against the held-out control group, with the uplift between them.
 
 import { h, replace, duration } from '../dom.js';
@@ -67,7 +67,33 @@ function drawOverview(node, report) {
       figure('Chats with a first response', first.count, 'first-response-count')),
     h('div', { class: 'report-grid' },
       section('Chats per day', legend([[COLORS.primary, 'Conversations'], [COLORS.secondary, 'Handed to a person']]), perDayChart(report.days || [])),
-      section('Why chats went to people', horizontalBars('handoff', REASONS.map(([key, label]) => ({ label, value: reasons[key] || 0 })), 'Handoff reasons')))));
+      section('Why chats went to people', horizontalBars('handoff', REASONS.map(([key, label]) => ({ label, value: reasons[key] || 0 })), 'Handoff reasons'))),
+    aiDrafts(report.ai_drafts)));
+}
+
+/** Model drafts made and the agents' messages sent from them, in figures and per day. */
+function aiDrafts(drafts) {
+  if (!drafts) return null;
+  const t = drafts.totals || {};
+  const active = (drafts.days || []).filter((d) => d.drafted || d.sent_unchanged || d.sent_edited).reverse();
+  const table = active.length
+    ? h('table', { class: 'data', 'data-role': 'ai-draft-days' },
+      h('caption', { class: 'hint', text: 'Days with AI drafts, newest first' }),
+      h('thead', {}, h('tr', {}, ['Day', 'Drafted', 'Sent unchanged', 'Sent edited'].map((c) => h('th', { scope: 'col', text: c })))),
+      h('tbody', {}, active.map((d) => h('tr', { 'data-date': d.date },
+        h('th', { scope: 'row', text: d.date }),
+        h('td', { class: 'num', 'data-metric': 'drafted', text: d.drafted }),
+        h('td', { class: 'num', 'data-metric': 'sent-unchanged', text: d.sent_unchanged }),
+        h('td', { class: 'num', 'data-metric': 'sent-edited', text: d.sent_edited })))))
+    : h('p', { class: 'owner-empty', text: 'No AI drafts in this period.' });
+  return section('AI drafts',
+    h('p', { class: 'hint', text: 'Drafts the language model wrote for agents (on request or automatically) and the messages agents sent from them. Keyword suggestions are not counted.' }),
+    h('div', { class: 'figures', 'data-role': 'ai-draft-figures' },
+      figure('Drafts made', t.drafted ?? 0, 'ai-drafted'),
+      figure('Sent from a draft', t.sent ?? 0, 'ai-sent'),
+      figure('Sent unchanged', t.sent_unchanged ?? 0, 'ai-sent-unchanged'),
+      figure('Sent edited', t.sent_edited ?? 0, 'ai-sent-edited')),
+    table);
 }
 
 /** A date the server sent as "YYYY-MM-DD" or as ms since the epoch. */

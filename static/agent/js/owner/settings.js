@@ -114,6 +114,7 @@ function chatSection(settings, ctx) {
     bot_webhook_timeout_ms: h('input', { name: 'bot_webhook_timeout_ms', type: 'number', min: 200, max: 15000, step: 100, value: settings.bot_webhook_timeout_ms }),
     auto_assign: h('input', { type: 'checkbox', name: 'auto_assign', checked: settings.auto_assign }),
     ai_assist: h('input', { type: 'checkbox', name: 'ai_assist', checked: settings.ai_assist !== false }),
+    ai_auto_draft: h('input', { type: 'checkbox', name: 'ai_auto_draft', checked: settings.ai_auto_draft === true }),
     reopen_window_secs: h('input', { name: 'reopen_window_secs', type: 'number', min: 0, max: 2592000, value: settings.reopen_window_secs }),
   };
   const reopenHint = liveDuration(f.reopen_window_secs, 'A shopper writing within this long after a close reopens the chat');
@@ -131,7 +132,7 @@ function chatSection(settings, ctx) {
         bot_webhook_url: f.bot_webhook_url.value.trim() || null,
         bot_webhook_timeout_ms: Number(f.bot_webhook_timeout_ms.value),
         auto_assign: f.auto_assign.checked, reopen_window_secs: Number(f.reopen_window_secs.value),
-        ai_assist: f.ai_assist.checked };
+        ai_assist: f.ai_assist.checked, ai_auto_draft: f.ai_auto_draft.checked };
       try {
         Object.assign(settings, await ctx.api.put(`/sites/${site.id}/chat-settings`, body));
         ctx.toast('Chat settings saved.');
@@ -152,6 +153,7 @@ function chatSection(settings, ctx) {
     h('fieldset', {}, h('legend', { text: 'People' }),
       checkboxField('Assign queued chats automatically', f.auto_assign, 'Otherwise agents take chats from the queue themselves.'),
       checkboxField('AI drafts and summaries for agents', f.ai_assist, "When the server has a language model: agents' drafts and handoff summaries may send this chat to it. Off: nothing of this site goes to the provider."),
+      checkboxField('Draft each shopper message automatically', f.ai_auto_draft, "With AI drafts on: when a shopper writes in a chat people have, the model drafts the answer into the agent's empty reply box to check and send. Each draft is a model call, within the server's daily budget."),
       field('Reopen window (seconds)', f.reopen_window_secs, reopenHint))),
   formError(), save);
   return section('Chat', form);
