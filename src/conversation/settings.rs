@@ -16,6 +16,10 @@ pub const MIN_IDLE_CLOSE_SECS: u64 = 5;
 /// The longest idle time a site may set.
 pub const MAX_IDLE_CLOSE_SECS: u64 = 30 * 86_400;
 
+/// How sure the model must say it is before the bot sends its answer, unless the site
+/// says otherwise: most answers a model is unsure of are the ones it would get wrong.
+pub const DEFAULT_AI_BOT_MIN_CONFIDENCE: f32 = 0.6;
+
 /// How a site's conversations are run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, default)]
@@ -52,6 +56,13 @@ pub struct ChatSettings {
     /// Agents' drafts and summaries may use the server's language model (when it has one):
     /// off keeps this site's chats from being sent to the model provider at all.
     pub ai_assist: bool,
+    /// The bot may answer shoppers with the server's language model (when it has one and
+    /// `ai_assist` is on), grounded only in the best-matching articles and the verified
+    /// shopper's own orders; off (the default) keeps the knowledge-base answers alone.
+    pub ai_bot: bool,
+    /// How sure the model must say it is (0 to 1) before the bot sends its answer; a less
+    /// sure answer gives way to the knowledge-base answer or the miss, as without the model.
+    pub ai_bot_min_confidence: f32,
 }
 
 impl Default for ChatSettings {
@@ -71,6 +82,8 @@ impl Default for ChatSettings {
             greeting: "Hi! How can we help?".into(),
             idle_close_secs: DEFAULT_IDLE_CLOSE_SECS,
             ai_assist: true,
+            ai_bot: false,
+            ai_bot_min_confidence: DEFAULT_AI_BOT_MIN_CONFIDENCE,
         }
     }
 }
@@ -138,6 +151,11 @@ impl ChatSettings {
         }
         if !(200..=15_000).contains(&self.bot_webhook_timeout_ms) {
             return Err(bad("bot_webhook_timeout_ms", "must be from 200 to 15000"));
+        }
+        if !(self.ai_bot_min_confidence.is_finite()
+            && (0.0..=1.0).contains(&self.ai_bot_min_confidence))
+        {
+            return Err(bad("ai_bot_min_confidence", "must be a number from 0 to 1"));
         }
         if self.reopen_window_secs > 30 * 86_400 {
             return Err(bad("reopen_window_secs", "must be at most 30 days"));
@@ -292,5 +310,15 @@ mod tests {
         };
         assert_eq!(s.validate(false).unwrap_err().field, "bot_webhook_url");
         assert_eq!(s.validate(true), Ok(()));
+        for confidence in [-0.1, 1.5, f32::NAN] {
+            let s = ChatSettings {
+                ai_bot_min_confidence: confidence,
+                ..ChatSettings::default()
+            };
+            assert_eq!(
+                s.validate(false).unwrap_err().field,
+                "ai_bot_min_confidence"
+            );
+        }
     }
 }
