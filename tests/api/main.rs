@@ -21,6 +21,7 @@ mod identity;
 mod isolation;
 
 mod agent_socket;
+mod ai_bot;
 mod ai_draft;
 mod assets;
 mod auth;
