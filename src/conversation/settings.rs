@@ -152,11 +152,7 @@ impl ChatSettings {
         if !(200..=15_000).contains(&self.bot_webhook_timeout_ms) {
             return Err(bad("bot_webhook_timeout_ms", "must be from 200 to 15000"));
         }
-        if !(self.ai_bot_min_confidence.is_finite()
-            && (0.0..=1.0).contains(&self.ai_bot_min_confidence))
-        {
-            return Err(bad("ai_bot_min_confidence", "must be a number from 0 to 1"));
-        }
+        self.validate_ai_bot()?;
         if self.reopen_window_secs > 30 * 86_400 {
             return Err(bad("reopen_window_secs", "must be at most 30 days"));
         }
@@ -228,6 +224,15 @@ impl ChatSettings {
                     "a rule needs a tag or a priority",
                 ));
             }
+        }
+        Ok(())
+    }
+
+    /// The model-answering bot's threshold: a confidence the model can state (0 to 1).
+    fn validate_ai_bot(&self) -> Result<(), SettingsError> {
+        let min = self.ai_bot_min_confidence;
+        if !(min.is_finite() && (0.0..=1.0).contains(&min)) {
+            return Err(bad("ai_bot_min_confidence", "must be a number from 0 to 1"));
         }
         Ok(())
     }
