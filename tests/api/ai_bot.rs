@@ -261,7 +261,7 @@ async fn a_failing_slow_or_malformed_provider_leaves_the_keyword_answer() {
 }
 
 #[tokio::test]
-async fn with_the_site_setting_off_nothing_goes_to_the_model_and_the_threshold_is_validated() {
+async fn with_the_site_settings_off_nothing_goes_to_the_model_and_the_threshold_is_validated() {
     let provider = Provider::start().await;
     let (app, owner, ids) = shop(&provider, json!({})).await;
     let path = app.site_path("/chat-settings");
@@ -277,6 +277,12 @@ async fn with_the_site_setting_off_nothing_goes_to_the_model_and_the_threshold_i
     shopper.hello(json!({})).await;
     let said = ask(&mut shopper, "m1", "Can I pay with PayPal?").await;
     // The model would have been asked before this answer was sent, in the same task.
+    assert_eq!(said["text"], PAY_A, "{said}");
+    assert!(provider.requests_for(INSTRUCTIONS).is_empty());
+    // `ai_bot` on but the site's master switch `ai_assist` off: still nothing goes out.
+    app.chat_settings(&owner, json!({ "ai_bot": true, "ai_assist": false }))
+        .await;
+    let said = ask(&mut shopper, "m2", "Do you accept PayPal?").await;
     assert_eq!(said["text"], PAY_A, "{said}");
     assert!(provider.requests_for(INSTRUCTIONS).is_empty());
 
