@@ -1,9 +1,11 @@
 //! The bot answering with the model, as the shopper sees it in the widget in a real
 //! Chromium: the answer is a bot bubble labelled with the bot's name and "bot", and its
-//! source sits on its own last line, as plain text.
+//! source sits on its own last line, as plain text. The owner switches it on in the
+//! dashboard's Site settings.
 
 use crate::common::llm::{API_KEY, Answer, MODEL, Provider};
 use crate::common::{SeedPlan, spawn_seeded};
+use crate::dashboard::log_in;
 use crate::support::{Browser, DEADLINE, ShopServer, shop_page};
 use serde_json::json;
 use shopchat::ai::answer::INSTRUCTIONS;
@@ -26,7 +28,6 @@ async fn the_models_answer_is_a_labelled_bot_bubble_citing_its_article() {
     .with_deadline(DEADLINE);
     shop.page("/", shop_page(&chat, "", "<p>Welcome.</p>"));
     let owner = chat.owner_token().await;
-    chat.chat_settings(&owner, json!({ "ai_bot": true })).await;
     chat.add_article(
         &owner,
         "Which payment methods do you accept?",
@@ -46,7 +47,37 @@ async fn the_models_answer_is_a_labelled_bot_bubble_citing_its_article() {
         )],
     );
 
+    // The owner switches it on in Site settings.
     let browser = Browser::start(1280).await;
+    log_in(&browser, &chat).await;
+    browser.goto(&chat.url("/agent/#/settings")).await;
+    let form = "form[data-role=chat-settings]";
+    browser.click(&format!("{form} input[name=ai_bot]")).await;
+    browser
+        .js(&format!(
+            "document.querySelector('{form} input[name=ai_bot_min_confidence]').value = '0.7';"
+        ))
+        .await;
+    browser.click(&format!("{form} button[type=submit]")).await;
+    let path = chat.site_path("/chat-settings");
+    let until = std::time::Instant::now() + DEADLINE;
+    loop {
+        let saved = chat.get_json(&path, &owner).await;
+        if saved["ai_bot"] == true {
+            assert_eq!(saved["ai_bot_min_confidence"], 0.7, "{saved}");
+            break;
+        }
+        assert!(std::time::Instant::now() < until, "never saved: {saved}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+
+    browser
+        .js(&format!(
+            "document.querySelector('{form} input[name=ai_bot]').scrollIntoView({{block: 'center'}});"
+        ))
+        .await;
+    browser.screenshot("dashboard-ai-bot-setting").await;
+
     browser.goto(&shop.url("/")).await;
     browser.open_chat().await;
     browser.say("Can I pay with <b>PayPal</b>?").await;
