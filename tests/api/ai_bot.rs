@@ -25,12 +25,22 @@ const MISS: &str = "I'm not sure about that one.";
 /// (`ai_bot` and the rest as `settings` says, defaults otherwise); the owner's token and
 /// the article ids by question.
 async fn shop(provider: &Provider, settings: Value) -> (TestApp, String, Vec<(String, String)>) {
+    shop_with_budget(provider, settings, 500).await
+}
+
+/// [`shop`] with `daily` model calls per site per day.
+async fn shop_with_budget(
+    provider: &Provider,
+    settings: Value,
+    daily: u32,
+) -> (TestApp, String, Vec<(String, String)>) {
     let base = provider.base_url.clone();
     let app = spawn_app_with(move |s| {
         s.ai.base_url = Some(base);
         s.ai.model = MODEL.into();
         s.ai.api_key = Some(API_KEY.into());
         s.ai.timeout = std::time::Duration::from_millis(800);
+        s.ai.daily_requests = daily;
     })
     .await;
     let owner = app.owner_token().await;
@@ -257,6 +267,36 @@ async fn a_failing_slow_or_malformed_provider_leaves_the_keyword_answer() {
     let requests = provider.requests_for(INSTRUCTIONS);
     assert_eq!(requests.len(), 5, "each message asked the model");
     assert!(article_ids(&grounding_of(&requests[4])).contains(&pay));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn past_the_sites_daily_budget_the_bot_answers_as_without_the_model() {
+    let provider = Provider::start().await;
+    // Two calls a day: the new chat's triage and the bot's first answer.
+    let (app, _owner, ids) = shop_with_budget(&provider, json!({ "ai_bot": true }), 2).await;
+    let pay = id_of(&ids, PAY_Q);
+    provider.script_for(
+        INSTRUCTIONS,
+        [
+            answer("Yes, PayPal works.", Some(&pay), 0.9, false),
+            answer("Still PayPal.", Some(&pay), 0.9, false),
+        ],
+    );
+    let mut shopper = app.shopper().await;
+    shopper.hello(json!({})).await;
+    let said = ask(&mut shopper, "m1", "Can I pay with PayPal?").await;
+    assert_eq!(
+        said["text"],
+        format!("Yes, PayPal works.\n\nSource: {PAY_Q}")
+    );
+    provider.received(2).await;
+    let said = ask(&mut shopper, "m2", "Do you accept PayPal?").await;
+    assert_eq!(
+        said["text"], PAY_A,
+        "the budget acts before the call: {said}"
+    );
+    assert_eq!(provider.requests().len(), 2, "no third call was made");
     app.stop().await;
 }
 
