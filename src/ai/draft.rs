@@ -152,7 +152,7 @@ struct Answer {
 /// `#1234` or "order 1234" / "Bestellung 1234" / "commande 1234": what names an order.
 // A literal pattern, checked by the tests below: `Regex::new` cannot fail on it.
 #[allow(clippy::expect_used)]
-static ORDER_MENTION: LazyLock<Regex> = LazyLock::new(|| {
+pub(super) static ORDER_MENTION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(?:#|\b(?:order|bestellung|commande|pedido|ordine)\s*(?:no\.?|nr\.?|number|nummer)?\s*#?)(\d{3,})")
         .expect("valid pattern")
 });

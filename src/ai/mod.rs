@@ -10,6 +10,8 @@
 
 pub mod answer;
 pub mod draft;
+pub mod provider;
 pub mod redact;
 pub mod summary;
+pub mod translate;
 pub mod wire;

@@ -36,6 +36,44 @@ pub fn redact(text: &str, keep: &[String]) -> String {
         .into_owned()
 }
 
+/// `text` with the same runs [`redact`] takes out replaced by numbered placeholders `[[1]]`,
+/// `[[2]]`, …, and the runs in order: for text that must come back whole (a translation),
+/// where [`unmask`] puts them back after the model has seen only the placeholders.
+pub fn mask(text: &str, keep: &[String]) -> (String, Vec<String>) {
+    let mut taken = Vec::new();
+    let mut take = |run: &str| {
+        taken.push(run.to_owned());
+        format!("[[{}]]", taken.len())
+    };
+    let text = EMAIL.replace_all(text, |found: &regex::Captures<'_>| take(&found[0]));
+    let text = DIGITS
+        .replace_all(&text, |found: &regex::Captures<'_>| {
+            let run = &found[0];
+            let digits: String = run.chars().filter(char::is_ascii_digit).collect();
+            if keep.iter().any(|k| k.trim_start_matches('#') == digits) || digits.len() < 9 {
+                run.to_owned()
+            } else {
+                take(run)
+            }
+        })
+        .into_owned();
+    (text, taken)
+}
+
+/// `text` with the placeholders of [`mask`] replaced by the runs they stand for; `None` when
+/// one of them is missing (the text would have lost an address or number).
+pub fn unmask(text: &str, taken: &[String]) -> Option<String> {
+    let mut out = text.to_owned();
+    for (i, run) in taken.iter().enumerate() {
+        let placeholder = format!("[[{}]]", i + 1);
+        if !out.contains(&placeholder) {
+            return None;
+        }
+        out = out.replace(&placeholder, run);
+    }
+    Some(out)
+}
+
 /// The Luhn check card numbers pass.
 fn luhn(digits: &str) -> bool {
     let mut sum = 0;
@@ -67,5 +105,20 @@ mod tests {
         );
         // Not a card (fails Luhn): a long number is still not sent as it is.
         assert_eq!(redact("ref 4111111111111112", &[]), "ref [phone]");
+    }
+
+    #[test]
+    fn masked_runs_come_back_whole_or_not_at_all() {
+        use super::{mask, unmask};
+        let (masked, taken) = mask(
+            "Mail ann@example.com or call +49 170 1234567, order 123456789",
+            &["123456789".into()],
+        );
+        assert_eq!(masked, "Mail [[1]] or call [[2]], order 123456789");
+        assert_eq!(
+            unmask("Schreiben Sie an [[1]] oder rufen Sie [[2]] an", &taken).as_deref(),
+            Some("Schreiben Sie an ann@example.com oder rufen Sie +49 170 1234567 an")
+        );
+        assert_eq!(unmask("Schreiben Sie an [[1]]", &taken), None);
     }
 }

@@ -116,6 +116,9 @@ pub struct Caches {
     pub(super) settings: SiteCache<ChatSettings>,
     /// Each site's email settings (see `email::common`).
     pub(super) email: SiteCache<crate::email::EmailSettings>,
+    /// Each site's own language model client, if it has one (see `ai::provider`); it goes
+    /// with the chat settings' invalidation.
+    pub(super) models: SiteCache<Option<super::ai::ModelChoice>>,
 }
 
 impl Caches {
@@ -125,7 +128,10 @@ impl Caches {
             match data {
                 SiteData::Rules => self.rules.invalidate(site),
                 SiteData::Knowledge => self.kb.invalidate(site),
-                SiteData::ChatSettings => self.settings.invalidate(site),
+                SiteData::ChatSettings => {
+                    self.settings.invalidate(site);
+                    self.models.invalidate(site);
+                }
                 SiteData::EmailSettings => self.email.invalidate(site),
             }
         }

@@ -30,7 +30,10 @@ pub use admin::{
 };
 pub use admin::{CreatedEndpoint, EndpointView, MAX_ENDPOINTS, NewEndpoint};
 pub use agent_session::{AgentRefused, AgentSession};
-pub use ai::{Assistant, DraftReply, DraftSource, HandoffSummary};
+pub use ai::{
+    AiUsage, Assistant, DraftReply, DraftSource, HandoffSummary, ProviderChange, ProviderView,
+    TranslateInputError, TranslateSource, TranslateTarget, Translated,
+};
 pub use caches::{Caches, SiteCache, SiteRules};
 pub use commerce::{
     CommerceSettingsChange, CommerceSettingsView, Delivery, HookError, HookOutcome, KEY_PREFIX,
@@ -86,8 +89,8 @@ pub struct Shared {
     bot_slots: Arc<tokio::sync::Semaphore>,
     /// Order look-up budgets and commerce settings on this node (see `commerce`).
     self_service: commerce::SelfServiceGuards,
-    /// The language model and its bounds, when the server has one (see `ai`).
-    ai: Option<ai::Assistant>,
+    /// The language models (the server's, sites' own) and their bounds (see `ai`).
+    ai: ai::Assistant,
 }
 
 /// What a [`ChatService`] is built from.

@@ -122,14 +122,21 @@ impl ChatService {
         if let Some(intent) = intent {
             tags.insert(intent.tag().to_owned());
         }
+        // An order question the site sends to a team waits for that team.
+        let team = intent
+            .and_then(|i| settings.team_for(i.name()))
+            .filter(|_| conv.skill.is_none() && waits_for_people(&conv));
         let new_tags = tags.iter().any(|t| !conv.tags.contains(t));
-        if new_tags || priority > conv.priority {
+        if new_tags || priority > conv.priority || team.is_some() {
             let _ = self
                 .change(id, |c, _| {
                     for tag in &tags {
                         super::apply_tag(c, tag);
                     }
                     c.priority = c.priority.max(priority);
+                    if c.skill.is_none() && waits_for_people(c) {
+                        c.skill = team.map(str::to_owned);
+                    }
                     Ok(None)
                 })
                 .await;
@@ -212,4 +219,10 @@ impl ChatService {
         }
         Ok(conv)
     }
+}
+
+/// A chat not yet with a person (the bot has it, or it waits in the queue): the only kind
+/// a detected intent may still send to a team.
+pub(super) fn waits_for_people(conv: &Conversation) -> bool {
+    matches!(conv.lifecycle.stage, Stage::Bot | Stage::Queued) && conv.agent().is_none()
 }

@@ -28,6 +28,16 @@ impl Intent {
             Intent::Cancel => "cancel",
         }
     }
+
+    /// Its name among the intents a site may send to a team (`ROUTABLE_INTENTS`), the same
+    /// the model's triage gives.
+    pub fn name(self) -> &'static str {
+        match self {
+            Intent::Wismo => "where_is_my_order",
+            Intent::Return => "return",
+            Intent::Cancel => "cancel",
+        }
+    }
 }
 
 const WISMO: &[&str] = &[

@@ -20,7 +20,7 @@ pub struct AiSettings {
     pub timeout: Duration,
     /// Calls in flight on this node at once.
     pub max_concurrent: usize,
-    /// Calls per site per day on this node.
+    /// Calls per site per UTC day, all nodes together (counted in the store).
     pub daily_requests: u32,
 }
 

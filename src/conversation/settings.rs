@@ -2,7 +2,7 @@
 //! conversations and raise their priority. Validated once when an owner saves them.
 
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Most keyword rules per site; enough for a shop, bounded for the per-message scan.
 const MAX_KEYWORD_RULES: usize = 50;
@@ -63,6 +63,10 @@ pub struct ChatSettings {
     /// How sure the model must say it is (0 to 1) before the bot sends its answer; a less
     /// sure answer gives way to the knowledge-base answer or the miss, as without the model.
     pub ai_bot_min_confidence: f32,
+    /// A team (an agents' skill) per shopper intent (`where_is_my_order`, `return`, `cancel`,
+    /// `sizing`, `pre_sale`, `complaint`): a chat whose intent is detected — by the order
+    /// keywords, or by the model's triage — before it reaches an agent waits for that team.
+    pub intent_teams: BTreeMap<String, String>,
 }
 
 impl Default for ChatSettings {
@@ -84,7 +88,26 @@ impl Default for ChatSettings {
             ai_assist: true,
             ai_bot: false,
             ai_bot_min_confidence: DEFAULT_AI_BOT_MIN_CONFIDENCE,
+            intent_teams: BTreeMap::new(),
         }
+    }
+}
+
+/// The intents a site may send to a team: what the order keywords and the model's triage
+/// detect (the model's `other` is no intent).
+pub const ROUTABLE_INTENTS: &[&str] = &[
+    "where_is_my_order",
+    "return",
+    "cancel",
+    "sizing",
+    "pre_sale",
+    "complaint",
+];
+
+impl ChatSettings {
+    /// The team a chat with `intent` waits for, if the site sends that intent to one.
+    pub fn team_for(&self, intent: &str) -> Option<&str> {
+        self.intent_teams.get(intent).map(String::as_str)
     }
 }
 
@@ -189,6 +212,7 @@ impl ChatSettings {
                 format!("at most {MAX_KEYWORD_RULES} rules"),
             ));
         }
+        self.validate_intent_teams()?;
         for (i, rule) in self.keyword_rules.iter().enumerate() {
             if rule.keywords.is_empty() || rule.keywords.len() > MAX_KEYWORDS {
                 return Err(bad(
@@ -233,6 +257,25 @@ impl ChatSettings {
         let min = self.ai_bot_min_confidence;
         if !(min.is_finite() && (0.0..=1.0).contains(&min)) {
             return Err(bad("ai_bot_min_confidence", "must be a number from 0 to 1"));
+        }
+        Ok(())
+    }
+
+    /// Each intent is one a site may route, each team a valid skill.
+    fn validate_intent_teams(&self) -> Result<(), SettingsError> {
+        for (intent, team) in &self.intent_teams {
+            if !ROUTABLE_INTENTS.contains(&intent.as_str()) {
+                return Err(bad(
+                    format!("intent_teams.{intent}"),
+                    format!("is no intent; use one of {}", ROUTABLE_INTENTS.join(", ")),
+                ));
+            }
+            if !valid_tag(team) {
+                return Err(bad(
+                    format!("intent_teams.{intent}"),
+                    "a team is 1 to 40 of a-z, 0-9, `_`, `-`",
+                ));
+            }
         }
         Ok(())
     }

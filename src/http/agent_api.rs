@@ -45,15 +45,15 @@ fn site_view(site: &Site, role: Role) -> Value {
     v
 }
 
-#[utoipa::path(get, path = "/api/v1/sites", tag = "sites", security(("bearer" = [])), responses((status = 200, description = "The caller's sites; identity secrets for owners only", body = Object), SignedIn))]
+#[utoipa::path(get, path = "/api/v1/sites", tag = "sites", security(("bearer" = [])), responses((status = 200, description = "The caller's sites; identity secrets for owners only; `ai`: whether agents may use a language model there", body = Object), SignedIn))]
 async fn list_sites(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
-    let sites: Vec<Value> = state
-        .chat
-        .member_sites(&caller.memberships)
-        .await?
-        .iter()
-        .map(|(site, role)| site_view(site, *role))
-        .collect();
+    let mut sites: Vec<Value> = Vec::new();
+    for (site, role) in state.chat.member_sites(&caller.memberships).await? {
+        let mut view = site_view(&site, role);
+        // Whether agents may use a language model here (the dashboard offers translation).
+        view["ai"] = json!(state.chat.model_available(&site.id).await);
+        sites.push(view);
+    }
     Ok(HttpResponse::Ok().json(json!({ "sites": sites })))
 }
 

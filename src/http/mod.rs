@@ -2,6 +2,7 @@
 //! route), call one method of the application (`ChatService`), encode JSON.
 
 mod agent_api;
+mod ai_api;
 mod assets;
 pub mod auth_routes;
 mod caller;
@@ -67,6 +68,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(commerce_pane_api::routes)
                 .configure(rules_api::routes)
                 .configure(library_api::routes)
+                .configure(ai_api::routes)
                 .configure(team_api::routes)
                 .configure(reports_api::routes)
                 .configure(outbound_api::routes)

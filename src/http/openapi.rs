@@ -1,6 +1,7 @@
 //! `/api/v1/openapi.json`: the HTTP API described for integrators and API tools, generated
 //! from the handlers' annotations so it cannot drift from the routes.
 
+use super::ai_api;
 use super::commerce_pane_api;
 use super::docs::{ErrorDetail, ErrorResponse};
 use super::email_api;
@@ -58,7 +59,7 @@ impl Modify for BearerAuth {
         library_api::replace_article, library_api::delete_article,
         library_api::list_canned, library_api::create_canned, library_api::get_canned,
         library_api::replace_canned, library_api::delete_canned, library_api::preview_canned,
-        library_api::suggestions, library_api::draft, library_api::summary, team_api::invite_agent, team_api::remove_agent,
+        library_api::suggestions, library_api::draft, library_api::summary, ai_api::translate, ai_api::ai_usage, ai_api::get_provider, ai_api::put_provider, team_api::invite_agent, team_api::remove_agent,
         reports_api::site_report, commerce_pane_api::customer,
         outbound_api::list_endpoints, outbound_api::create_endpoint, outbound_api::delete_endpoint,
         outbound_api::test_endpoint, outbound_api::list_deliveries,

@@ -1,27 +1,18 @@
-//! The bounds on model calls, checked before a call is made: at most `max_concurrent` in
-//! flight on this node (one more is refused at once rather than queued: its fallback is
-//! ready now), and at most `daily_requests` per site per UTC day on this node.
+//! The node's bound on model calls in flight, checked before a call is made: at most
+//! `max_concurrent` at once on this node; one more is refused at once rather than queued,
+//! since its fallback is ready now. The daily budget per site is counted in the store (the
+//! `Usage` area), so it holds for all nodes together.
 
-use crate::domain::{SiteId, Timestamp};
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-/// Why a call may not be made now.
+/// All slots are taken: the call is not made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Closed {
-    /// All slots are taken.
-    Busy,
-    /// The site's calls for today are spent.
-    OverBudget,
-}
+pub struct Busy;
 
-/// Slots and daily counts for one node.
+/// The slots of one node.
 pub struct Gate {
     slots: Arc<Semaphore>,
-    daily_limit: u32,
-    /// Per site: the day number and the calls counted on it.
-    days: Mutex<HashMap<SiteId, (i64, u32)>>,
 }
 
 /// A call's slot, released when dropped.
@@ -29,38 +20,17 @@ pub struct Pass {
     _slot: OwnedSemaphorePermit,
 }
 
-const DAY_MS: i64 = 24 * 60 * 60 * 1000;
-
 impl Gate {
-    /// A gate with `max_concurrent` slots and `daily_limit` calls per site per day.
-    pub fn new(max_concurrent: usize, daily_limit: u32) -> Gate {
+    /// A gate with `max_concurrent` slots.
+    pub fn new(max_concurrent: usize) -> Gate {
         Gate {
             slots: Arc::new(Semaphore::new(max_concurrent)),
-            daily_limit,
-            days: Mutex::default(),
         }
     }
 
-    /// A slot for one call for `site` at `now`, counted against its day; or why not.
-    pub fn enter(&self, site: &SiteId, now: Timestamp) -> Result<Pass, Closed> {
-        let slot = self
-            .slots
-            .clone()
-            .try_acquire_owned()
-            .map_err(|_| Closed::Busy)?;
-        let day = now.0 / DAY_MS;
-        let mut days = self
-            .days
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        // Yesterday's counts are dropped as soon as any site calls today: the map stays as
-        // small as the sites that called today.
-        days.retain(|_, (d, _)| *d == day);
-        let count = days.entry(site.clone()).or_insert((day, 0));
-        if count.1 >= self.daily_limit {
-            return Err(Closed::OverBudget);
-        }
-        count.1 += 1;
+    /// A slot for one call, or [`Busy`].
+    pub fn enter(&self) -> Result<Pass, Busy> {
+        let slot = self.slots.clone().try_acquire_owned().map_err(|_| Busy)?;
         Ok(Pass { _slot: slot })
     }
 }
@@ -70,19 +40,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn slots_and_the_daily_budget_bound_calls_before_they_are_made() {
-        let gate = Gate::new(1, 2);
-        let site = SiteId::generate();
-        let first = gate.enter(&site, Timestamp(0)).unwrap();
-        assert!(matches!(gate.enter(&site, Timestamp(0)), Err(Closed::Busy)));
+    fn a_call_past_the_slots_is_refused_at_once_and_a_finished_call_frees_its_slot() {
+        let gate = Gate::new(1);
+        let first = gate.enter().unwrap();
+        assert_eq!(gate.enter().err(), Some(Busy));
         drop(first);
-        drop(gate.enter(&site, Timestamp(1)).unwrap());
-        assert!(matches!(
-            gate.enter(&site, Timestamp(2)),
-            Err(Closed::OverBudget)
-        ));
-        // Another site has its own budget; the next day starts afresh.
-        drop(gate.enter(&SiteId::generate(), Timestamp(3)).unwrap());
-        drop(gate.enter(&site, Timestamp(DAY_MS)).unwrap());
+        drop(gate.enter().unwrap());
     }
 }

@@ -21,19 +21,27 @@ pub struct OpenAiCompatible {
 }
 
 impl OpenAiCompatible {
-    /// The client for the configured provider, or `None` when AI is off.
+    /// The client for the server's configured provider, or `None` when AI is off.
     pub fn from_settings(settings: &AiSettings) -> Option<OpenAiCompatible> {
         let base = settings.base_url.as_ref()?;
+        OpenAiCompatible::new(base, settings.api_key.clone(), settings.timeout)
+    }
+
+    /// A client for the API at `base` (`…/v1`) with `api_key`, each call bounded by
+    /// `timeout`; `None` if no HTTP client can be built (no TLS roots on the machine).
+    pub fn new(base: &str, api_key: Option<String>, timeout: Duration) -> Option<OpenAiCompatible> {
         let http = reqwest::Client::builder()
-            .timeout(settings.timeout)
-            .connect_timeout(settings.timeout.min(Duration::from_secs(5)))
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(5)))
+            // An owner's URL may not bounce the key elsewhere.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .ok()?;
         Some(OpenAiCompatible {
             http,
             url: format!("{base}/chat/completions"),
-            api_key: settings.api_key.clone(),
-            timeout: settings.timeout,
+            api_key,
+            timeout,
         })
     }
 }

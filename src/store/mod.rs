@@ -9,6 +9,7 @@
 
 mod areas;
 mod customers;
+mod models;
 mod outbound;
 mod records;
 pub mod redis;
@@ -28,6 +29,7 @@ pub use areas::{
     Visitors, WEBHOOK_MEMORY_MS,
 };
 pub use customers::CustomerLink;
+pub use models::{Models, USAGE_KEPT_DAYS};
 pub use outbound::{DeliveryOutcome, DeliveryRecord, Endpoint};
 
 /// A backend's own error, kept as the source of a [`StoreError`] for logs without naming its
@@ -111,6 +113,7 @@ pub trait Store:
     + Mail
     + Customers
     + Privacy
+    + Models
 {
 }
 
@@ -125,7 +128,8 @@ impl<
         + Commerce
         + Mail
         + Customers
-        + Privacy,
+        + Privacy
+        + Models,
 > Store for T
 {
 }
@@ -135,6 +139,6 @@ impl<
 pub mod prelude {
     pub use super::{
         Commerce as _, Conversations as _, Customers as _, Directory as _, Library as _, Mail as _,
-        Outbound as _, Privacy as _, Rules as _, Stats as _, Store, Visitors as _,
+        Models as _, Outbound as _, Privacy as _, Rules as _, Stats as _, Store, Visitors as _,
     };
 }

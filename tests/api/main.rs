@@ -22,7 +22,10 @@ mod isolation;
 
 mod agent_socket;
 mod ai_bot;
+mod ai_budget;
 mod ai_draft;
+mod ai_provider;
+mod ai_translate;
 mod assets;
 mod auth;
 mod auth_hardening;
@@ -44,6 +47,7 @@ mod email_requests;
 mod email_settings;
 mod external_bot;
 mod grace_period;
+mod intent_teams;
 mod layering;
 mod library;
 mod messages;

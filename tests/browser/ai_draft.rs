@@ -11,7 +11,7 @@ use crate::support::{Browser, DEADLINE, TestApp};
 use serde_json::json;
 
 /// The chat server for `SHOP` with the stand-in provider as its model.
-async fn chat_with_model(provider: &Provider) -> TestApp {
+pub(crate) async fn chat_with_model(provider: &Provider) -> TestApp {
     let base = provider.base_url.clone();
     spawn_seeded(
         &SeedPlan::shop("Browser shop", &[SHOP.to_owned()]),

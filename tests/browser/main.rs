@@ -26,6 +26,7 @@ mod support;
 mod a11y;
 mod ai_bot;
 mod ai_draft;
+mod ai_translate;
 mod chat;
 mod commerce;
 mod commerce_pane;

@@ -27,4 +27,6 @@ mod cluster_email;
 // One customer's devices on several nodes.
 mod cluster_devices;
 mod cluster_privacy;
+// The model budget shared by the nodes.
+mod cluster_ai_budget;
 mod store;

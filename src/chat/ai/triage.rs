@@ -1,7 +1,8 @@
 //! Triage of a new conversation by the model, in the background: the shopper's intent
 //! becomes a tag (the same `wismo` / `return` / `cancel` tags the keyword detection gives,
 //! else `intent:…`), an angry or upset tone a tag and a higher queue priority, which the
-//! existing routing serves first. Nothing waits on it; without the model (or past its
+//! existing routing serves first; an intent the site sends to a team makes a chat not yet
+//! with a person wait for that team. Nothing waits on it; without the model (or past its
 //! bounds) the keyword rules alone tag the chat, as before.
 
 use crate::ai::summary::{check_summary, summary_request};
@@ -27,9 +28,6 @@ fn intent_tag(intent: &str) -> Option<String> {
 impl ChatService {
     /// Classifies `conv` (just opened by the shopper's first message) in the background.
     pub(crate) fn spawn_triage(&self, conv: Conversation) {
-        if self.ai.is_none() {
-            return;
-        }
         let service = self.clone();
         tokio::spawn(async move { service.triage(&conv).await });
     }
@@ -66,17 +64,30 @@ impl ChatService {
         if priority > 0 {
             tags.push(summary.tone.to_owned());
         }
-        if tags.is_empty() && priority <= conv.priority {
+        let settings = self.settings(&conv.site_id).await;
+        let team = settings.team_for(summary.intent);
+        if tags.is_empty() && priority <= conv.priority && team.is_none() {
             return;
         }
-        let _ = self
+        let changed = self
             .change(&conv.id, |c, _| {
                 for tag in &tags {
                     crate::chat::apply_tag(c, tag);
                 }
                 c.priority = c.priority.max(priority);
+                // Still with the bot or waiting: the site's team for this intent takes it.
+                if c.skill.is_none() && crate::chat::shopper::waits_for_people(c) {
+                    c.skill = team.map(str::to_owned);
+                }
                 Ok(None)
             })
             .await;
+        // A waiting chat may now go to the team (or ahead in the queue): route again.
+        if let Ok((c, _)) = changed
+            && matches!(c.lifecycle.stage, crate::conversation::Stage::Queued)
+            && settings.auto_assign
+        {
+            self.route_site(&c.site_id).await;
+        }
     }
 }

@@ -19,7 +19,9 @@
 //!   canonical visitor belongs to) and `customer-devices:KEY` (a sorted set of the devices by
 //!   first link time), all written by one script so a link is never half made; privacy
 //!   (`privacy.rs`): `privacy-settings` (retention periods), `privacy-audit` (a list, newest
-//!   first) and `visitors-seen` (visitor ids by when their state was last saved).
+//!   first) and `visitors-seen` (visitor ids by when their state was last saved); the site's own
+//!   language model and its call counts (`models.rs`): `ai-provider` (JSON) and `ai-calls:DAY` (a
+//!   counter per UTC day, expiring after 35 days).
 //! - `{prefix}{mail}:…` — the email outbox of every site, in one slot because one claim takes
 //!   the due rows of all sites: `row:ID` (a hash: the queued record as JSON `doc`, with
 //!   `site`, `key`, `rcpt` (the lowercased recipient), `attempts`, `due` and `status` beside it as

@@ -80,6 +80,7 @@ mod library;
 mod mail;
 mod mail_records;
 mod mail_scripts;
+mod models;
 mod outbound;
 mod privacy;
 mod privacy_backfill;

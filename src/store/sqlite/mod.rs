@@ -17,6 +17,7 @@ mod errors;
 mod library;
 mod mail;
 mod mail_sql;
+mod models;
 mod outbound;
 mod privacy;
 mod privacy_sql;

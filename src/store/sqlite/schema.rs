@@ -267,6 +267,10 @@ DROP INDEX IF EXISTS conversations_by_visitor;
     super::privacy::MIGRATION,
     // One customer across devices (issue 17): each customer's canonical visitor and devices.
     super::customers::MIGRATION,
+    // AI for agents (issue 18): model calls per site per day, for the cluster-wide budget.
+    super::models::MIGRATION,
+    // A site's own language model (issue 18).
+    super::models::PROVIDERS_MIGRATION,
 ];
 
 /// Brings the schema up to date in one transaction.

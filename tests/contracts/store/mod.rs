@@ -12,6 +12,7 @@ mod directory;
 mod library;
 mod mail;
 mod mail_records;
+mod models;
 mod outbound;
 mod privacy;
 mod privacy_retention;

@@ -6,6 +6,7 @@ import { h, keep, replace, setText, time } from '../dom.js';
 import { REASONS, STAGES, visitorName } from './labels.js';
 import { Composer } from './composer.js';
 import { ContextPanel } from './context.js';
+import { lineTranslation, offered } from './translate.js';
 
 export class ChatView {
   constructor(ctx, conversationId, pane, contextPane) {
@@ -39,9 +40,16 @@ export class ChatView {
     // (shown only when the server has a model and its answer passed the checks).
     this.summaryBox = h('div', { class: 'ai-summary', 'data-role': 'ai-summary', hidden: true, 'aria-live': 'polite' });
     this.summarized = false;
+    this.translations = new Map(); // seq → a shopper line's translation (or its state)
     this.composer = new Composer(ctx, conversationId, () => this.header);
     replace(pane, this.head, this.tags, this.summaryBox, this.transcript, this.typingLine, this.composer.node);
-    this.context = new ContextPanel(ctx, contextPane, (v) => { this.visitor = v; this.drawHead(); });
+    this.context = new ContextPanel(ctx, contextPane, (v) => {
+      const before = offered(ctx, this.visitor && this.visitor.language);
+      this.visitor = v;
+      this.composer.setShopperLanguage(v && v.language);
+      this.drawHead();
+      if (offered(ctx, v && v.language) !== before) this.drawTranscript();
+    });
     this.offs = [
       this.live.on('conversation:' + conversationId, (c) => {
         this.header = c;
@@ -215,6 +223,8 @@ export class ChatView {
       who ? h('span', { class: 'who' }, who, email ? h('span', { class: 'via', 'data-role': 'via-email', text: ` · by email from ${email.from}` }) : null, h('span', { class: 'when', text: time(e.ts) })) : null,
       email && email.other_sender ? h('span', { class: 'flag', 'data-role': 'other-sender', role: 'note', text: `Sent from ${email.from}, not the contact address: check it is the shopper before sharing order details.` }) : null,
       h('span', { class: 'text', text: e.text }),
+      kind === 'shopper' && offered(this.ctx, this.visitor && this.visitor.language)
+        ? lineTranslation(this.ctx, this.id, e.seq, this.translations, () => this.drawTranscript()) : null,
       email ? h('details', { class: 'original', 'data-role': 'email-original' }, h('summary', { text: 'Show the whole email' }), h('pre', { text: email.original })) : null,
       read ? h('span', { class: 'read-mark', 'data-role': 'read-mark', title: 'Read by the shopper', text: '✓ Read' }) : null);
   }

@@ -5,6 +5,7 @@
 // or send. Suggested replies ranked against the shopper's last message sit one click away.
 
 import { h, replace } from '../dom.js';
+import { offered, translate, whyNot } from './translate.js';
 
 const TYPING_REFRESH_MS = 3000;
 const TYPING_IDLE_MS = 4000;
@@ -37,11 +38,14 @@ export class Composer {
     // "Draft reply": the server's draft (the language model's, grounded in this chat, or
     // the best suggestion when the model is off or failing) goes into the box, never sent.
     this.draftButton = h('button', { type: 'button', 'data-role': 'draft', text: 'Draft reply', onclick: () => this.draft() });
+    // "Translate": the reply in the box into the shopper's language, for the agent to check.
+    this.shopperLanguage = null;
+    this.translateButton = h('button', { type: 'button', 'data-role': 'translate-reply', hidden: true, onclick: () => this.translateReply() });
     this.draftNote = h('p', { class: 'draft-note muted', 'data-role': 'draft-note', hidden: true, 'aria-live': 'polite' });
     this.node = h('form', { class: 'composer', 'data-role': 'composer-form', onsubmit: (ev) => { ev.preventDefault(); this.send(); } },
       this.menu,
       this.suggestions,
-      h('div', { class: 'composer-modes' }, this.replyTab, this.noteTab, this.draftButton),
+      h('div', { class: 'composer-modes' }, this.replyTab, this.noteTab, this.draftButton, this.translateButton),
       this.draftNote,
       this.preview,
       h('div', { class: 'composer-row' }, this.input, this.sendButton),
@@ -74,6 +78,43 @@ export class Composer {
           onclick: () => { this.input.value = item.text; this.input.focus(); this.showPreview(null); } })));
     } catch {
       replace(this.suggestions);
+    }
+  }
+
+  /** The shopper's browser language (from the context panel): offers translation when it
+   *  differs from the agent's and the server has a model. */
+  setShopperLanguage(language) {
+    this.shopperLanguage = language || null;
+    this.translateButton.hidden = !offered(this.ctx, this.shopperLanguage);
+    this.translateButton.textContent = `Translate to ${this.shopperLanguage}`;
+  }
+
+  /** Replaces the reply in the box by its translation into the shopper's language (never
+   *  sent here); the note says so and offers the original back. */
+  async translateReply() {
+    const original = this.input.value.trim();
+    this.draftNote.hidden = false;
+    if (!original) {
+      replace(this.draftNote, 'Write the reply first, then translate it.');
+      return;
+    }
+    this.translateButton.disabled = true;
+    replace(this.draftNote, 'Translating…');
+    try {
+      const t = await translate(this.ctx, this.id, { text: original, to: 'shopper' });
+      if (!t.text) {
+        replace(this.draftNote, `No translation: ${whyNot(t.fallback)}.`);
+        return;
+      }
+      this.input.value = t.text;
+      this.input.focus();
+      replace(this.draftNote, `AI translation into ${t.to} — check it before sending. `,
+        h('button', { type: 'button', class: 'link', 'data-role': 'undo-translation', text: 'Back to my text',
+          onclick: () => { this.input.value = original; this.draftNote.hidden = true; this.input.focus(); } }));
+    } catch (e) {
+      replace(this.draftNote, 'No translation: ' + (e.message || 'the server did not answer'));
+    } finally {
+      this.translateButton.disabled = false;
     }
   }
 

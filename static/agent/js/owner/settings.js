@@ -3,6 +3,7 @@
 // settings (fatigue budget, attribution window, business hours).
 
 import { h, replace, duration } from '../dom.js';
+import { aiSection } from './ai.js';
 import { pageHeader, section, formError, errorSlot, showApiError, clearErrors, splitList, busy, loading, failed, labelled as field } from './ui.js';
 
 export function mount(root, ctx) {
@@ -15,7 +16,7 @@ export function mount(root, ctx) {
     originsSection(site, ctx),
     secretSection(site),
     chat, triggers));
-  loadInto(chat, 'the chat settings', () => ctx.api.get(`/sites/${site.id}/chat-settings`), (s) => chatSection(s, ctx));
+  loadInto(chat, 'the chat settings', () => ctx.api.get(`/sites/${site.id}/chat-settings`), (s) => [chatSection(s, ctx), aiSection(s, ctx)]);
   loadInto(triggers, 'the trigger settings', () => ctx.api.get(`/sites/${site.id}/trigger-settings`), (s) => triggerSection(s, ctx));
 }
 
