@@ -152,7 +152,7 @@ function chatSection(settings, ctx) {
       field('Misses before handing to a person', f.bot_max_misses),
       field('External bot webhook URL', f.bot_webhook_url, 'Optional, https. Leave empty to use the knowledge base.'),
       field('Webhook timeout (ms)', f.bot_webhook_timeout_ms, '200 to 15000; on timeout the chat goes to people.'),
-      checkboxField('Bot answers with the AI model', f.ai_bot, "When the server has a language model and AI for agents is on: the bot may answer from your articles and the logged-in shopper's own orders, citing its source. Unsure or failing answers fall back to the articles as above."),
+      checkboxField('Bot answers with the AI model', f.ai_bot, "With a language model (yours or the server's) and AI for agents on: the bot may answer from your articles and the logged-in shopper's own orders, citing its source. Unsure or failing answers fall back to the articles as above."),
       field('AI answer confidence (0 to 1)', f.ai_bot_min_confidence, 'Below this, the bot answers as without the model.')),
     h('fieldset', {}, h('legend', { text: 'People' }),
       checkboxField('Assign queued chats automatically', f.auto_assign, 'Otherwise agents take chats from the queue themselves.'),
