@@ -22,6 +22,7 @@ mod isolation;
 
 mod agent_socket;
 mod ai_bot;
+mod ai_bot_scope;
 mod ai_budget;
 mod ai_draft;
 mod ai_provider;
