@@ -9,6 +9,7 @@
 //! sees only this conversation's shopper, its answer is only ever a draft an agent reads, and
 //! an answer naming an order the data did not hold is refused.
 
+pub mod answer;
 pub mod draft;
 pub mod provider;
 pub mod redact;

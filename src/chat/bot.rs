@@ -62,14 +62,27 @@ impl ChatService {
         let min = settings
             .bot_min_score
             .unwrap_or(crate::library::kb::DEFAULT_MIN_SCORE);
-        let found = match self.knowledge(&conv.site_id).await {
-            Ok(kb) => kb.answer(text, min),
+        let kb = match self.knowledge(&conv.site_id).await {
+            Ok(kb) => kb,
             Err(e) => {
                 tracing::warn!(error = %e, "knowledge base unavailable; handing off");
                 let _ = self.hand_off(&conv.id, HandoffReason::BotMissed, 0).await;
                 return;
             }
         };
+        // The model first, when the site lets it answer shoppers; its checked answer counts
+        // as a hit. Without one, everything below runs exactly as it does without a model.
+        if let Some(said) = self.bot_model_answer(conv, settings, &kb, text).await {
+            let _ = self
+                .change(&conv.id, |c, _| {
+                    c.bot_misses = 0;
+                    Ok(None)
+                })
+                .await;
+            self.bot_says(conv, &settings.bot_name, &said).await;
+            return;
+        }
+        let found = kb.answer(text, min);
         let hit = found.is_some();
         // Misses in a row: a hit resets the count, enough misses hand the chat to people.
         let counted = self

@@ -16,6 +16,10 @@ pub const MIN_IDLE_CLOSE_SECS: u64 = 5;
 /// The longest idle time a site may set.
 pub const MAX_IDLE_CLOSE_SECS: u64 = 30 * 86_400;
 
+/// How sure the model must say it is before the bot sends its answer, unless the site
+/// says otherwise: most answers a model is unsure of are the ones it would get wrong.
+pub const DEFAULT_AI_BOT_MIN_CONFIDENCE: f32 = 0.6;
+
 /// How a site's conversations are run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, default)]
@@ -56,6 +60,13 @@ pub struct ChatSettings {
     /// people have (queued or assigned) and the dashboard puts it in an empty reply box for
     /// the agent to check and send. Off by default: every draft is a model call.
     pub ai_auto_draft: bool,
+    /// The bot may answer shoppers with the language model (the site's own or the server's,
+    /// with `ai_assist` on), grounded only in the best-matching articles and the verified
+    /// shopper's own orders; off (the default) keeps the knowledge-base answers alone.
+    pub ai_bot: bool,
+    /// How sure the model must say it is (0 to 1) before the bot sends its answer; a less
+    /// sure answer gives way to the knowledge-base answer or the miss, as without the model.
+    pub ai_bot_min_confidence: f32,
     /// A team (an agents' skill) per shopper intent (`where_is_my_order`, `return`, `cancel`,
     /// `sizing`, `pre_sale`, `complaint`): a chat whose intent is detected — by the order
     /// keywords, or by the model's triage — before it reaches an agent waits for that team.
@@ -80,6 +91,8 @@ impl Default for ChatSettings {
             idle_close_secs: DEFAULT_IDLE_CLOSE_SECS,
             ai_assist: true,
             ai_auto_draft: false,
+            ai_bot: false,
+            ai_bot_min_confidence: DEFAULT_AI_BOT_MIN_CONFIDENCE,
             intent_teams: BTreeMap::new(),
         }
     }
@@ -167,6 +180,7 @@ impl ChatSettings {
         if !(200..=15_000).contains(&self.bot_webhook_timeout_ms) {
             return Err(bad("bot_webhook_timeout_ms", "must be from 200 to 15000"));
         }
+        self.validate_ai_bot()?;
         if self.reopen_window_secs > 30 * 86_400 {
             return Err(bad("reopen_window_secs", "must be at most 30 days"));
         }
@@ -239,6 +253,15 @@ impl ChatSettings {
                     "a rule needs a tag or a priority",
                 ));
             }
+        }
+        Ok(())
+    }
+
+    /// The model-answering bot's threshold: a confidence the model can state (0 to 1).
+    fn validate_ai_bot(&self) -> Result<(), SettingsError> {
+        let min = self.ai_bot_min_confidence;
+        if !(min.is_finite() && (0.0..=1.0).contains(&min)) {
+            return Err(bad("ai_bot_min_confidence", "must be a number from 0 to 1"));
         }
         Ok(())
     }
@@ -340,5 +363,15 @@ mod tests {
         };
         assert_eq!(s.validate(false).unwrap_err().field, "bot_webhook_url");
         assert_eq!(s.validate(true), Ok(()));
+        for confidence in [-0.1, 1.5, f32::NAN] {
+            let s = ChatSettings {
+                ai_bot_min_confidence: confidence,
+                ..ChatSettings::default()
+            };
+            assert_eq!(
+                s.validate(false).unwrap_err().field,
+                "ai_bot_min_confidence"
+            );
+        }
     }
 }

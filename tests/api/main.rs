@@ -22,6 +22,8 @@ mod isolation;
 
 mod agent_socket;
 mod ai_auto_draft;
+mod ai_bot;
+mod ai_bot_scope;
 mod ai_budget;
 mod ai_draft;
 mod ai_draft_counts;

@@ -24,6 +24,7 @@ mod common;
 mod support;
 
 mod a11y;
+mod ai_bot;
 mod ai_draft;
 mod ai_translate;
 mod chat;

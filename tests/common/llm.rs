@@ -38,7 +38,23 @@ pub struct Provider {
     requests: Arc<Mutex<Vec<Value>>>,
     script: Arc<Mutex<VecDeque<Answer>>>,
     held: Arc<tokio::sync::Semaphore>,
+    routes: Routes,
     task: tokio::task::JoinHandle<()>,
+}
+
+/// Scripts for the requests whose system message contains a marker: a use case's answers
+/// stay its own when calls race (a new chat's triage and the bot's answer start together).
+type Routes = Arc<Mutex<Vec<(String, VecDeque<Answer>)>>>;
+
+/// The routed script's next answer for `request` (a 500 once a matching route runs dry),
+/// or `None` when no route's marker is in its system message.
+fn routed(routes: &Routes, request: &Value) -> Option<Answer> {
+    let system = request["messages"][0]["content"].as_str()?;
+    let mut routes = routes.lock().unwrap();
+    let (_, answers) = routes
+        .iter_mut()
+        .find(|(marker, _)| system.contains(marker.as_str()))?;
+    Some(answers.pop_front().unwrap_or(Answer::Status(500)))
 }
 
 impl Provider {
@@ -49,10 +65,17 @@ impl Provider {
         let requests: Arc<Mutex<Vec<Value>>> = Arc::default();
         let script: Arc<Mutex<VecDeque<Answer>>> = Arc::default();
         let held = Arc::new(tokio::sync::Semaphore::new(0));
-        let (seen, answers, gate) = (requests.clone(), script.clone(), held.clone());
+        let routes: Routes = Arc::default();
+        let (seen, answers, gate, routing) = (
+            requests.clone(),
+            script.clone(),
+            held.clone(),
+            routes.clone(),
+        );
         let task = tokio::spawn(async move {
             while let Ok((mut socket, _)) = listener.accept().await {
-                let (seen, answers, gate) = (seen.clone(), answers.clone(), gate.clone());
+                let (seen, answers, gate, routing) =
+                    (seen.clone(), answers.clone(), gate.clone(), routing.clone());
                 tokio::spawn(async move {
                     let Some((head, body)) = read_request(&mut socket).await else {
                         return;
@@ -61,11 +84,13 @@ impl Provider {
                     let problem = check(&head, &request);
                     // The answer is taken before the request is recorded: a test that waits
                     // for this request and then scripts the next answers never races it.
-                    let answer = answers
-                        .lock()
-                        .unwrap()
-                        .pop_front()
-                        .unwrap_or(Answer::Status(500));
+                    let answer = routed(&routing, &request).unwrap_or_else(|| {
+                        answers
+                            .lock()
+                            .unwrap()
+                            .pop_front()
+                            .unwrap_or(Answer::Status(500))
+                    });
                     seen.lock().unwrap().push(request);
                     let (status, body) = match (problem, answer) {
                         (Some(problem), _) => (400, error_body(&problem)),
@@ -94,6 +119,7 @@ impl Provider {
             requests,
             script,
             held,
+            routes,
             task,
         }
     }
@@ -106,6 +132,28 @@ impl Provider {
     /// Queues the next answers.
     pub fn script(&self, answers: impl IntoIterator<Item = Answer>) {
         self.script.lock().unwrap().extend(answers);
+    }
+
+    /// Queues the next answers for requests whose system message contains `marker` (they
+    /// never take from [`Provider::script`]; past these, a 500).
+    pub fn script_for(&self, marker: &str, answers: impl IntoIterator<Item = Answer>) {
+        let mut routes = self.routes.lock().unwrap();
+        match routes.iter_mut().find(|(m, _)| m == marker) {
+            Some((_, queue)) => queue.extend(answers),
+            None => routes.push((marker.to_owned(), answers.into_iter().collect())),
+        }
+    }
+
+    /// The requests received so far whose system message contains `marker`.
+    pub fn requests_for(&self, marker: &str) -> Vec<Value> {
+        self.requests()
+            .into_iter()
+            .filter(|r| {
+                r["messages"][0]["content"]
+                    .as_str()
+                    .is_some_and(|s| s.contains(marker))
+            })
+            .collect()
     }
 
     /// The requests received so far.

@@ -2,6 +2,7 @@
 //! the keyword-ranked suggestion as the fallback whenever the model is off, busy, over the
 //! site's budget, slow, failing or answering something that is not a safe draft.
 
+mod answer;
 mod auto;
 mod draft;
 mod provider;

@@ -115,6 +115,8 @@ function chatSection(settings, ctx) {
     auto_assign: h('input', { type: 'checkbox', name: 'auto_assign', checked: settings.auto_assign }),
     ai_assist: h('input', { type: 'checkbox', name: 'ai_assist', checked: settings.ai_assist !== false }),
     ai_auto_draft: h('input', { type: 'checkbox', name: 'ai_auto_draft', checked: settings.ai_auto_draft === true }),
+    ai_bot: h('input', { type: 'checkbox', name: 'ai_bot', checked: settings.ai_bot === true }),
+    ai_bot_min_confidence: h('input', { name: 'ai_bot_min_confidence', type: 'number', min: 0, max: 1, step: 0.05, value: settings.ai_bot_min_confidence ?? 0.6 }),
     reopen_window_secs: h('input', { name: 'reopen_window_secs', type: 'number', min: 0, max: 2592000, value: settings.reopen_window_secs }),
   };
   const reopenHint = liveDuration(f.reopen_window_secs, 'A shopper writing within this long after a close reopens the chat');
@@ -132,7 +134,8 @@ function chatSection(settings, ctx) {
         bot_webhook_url: f.bot_webhook_url.value.trim() || null,
         bot_webhook_timeout_ms: Number(f.bot_webhook_timeout_ms.value),
         auto_assign: f.auto_assign.checked, reopen_window_secs: Number(f.reopen_window_secs.value),
-        ai_assist: f.ai_assist.checked, ai_auto_draft: f.ai_auto_draft.checked };
+        ai_assist: f.ai_assist.checked, ai_auto_draft: f.ai_auto_draft.checked, ai_bot: f.ai_bot.checked,
+        ai_bot_min_confidence: Number(f.ai_bot_min_confidence.value) };
       try {
         Object.assign(settings, await ctx.api.put(`/sites/${site.id}/chat-settings`, body));
         ctx.toast('Chat settings saved.');
@@ -149,7 +152,9 @@ function chatSection(settings, ctx) {
       field('Bot name', f.bot_name),
       field('Misses before handing to a person', f.bot_max_misses),
       field('External bot webhook URL', f.bot_webhook_url, 'Optional, https. Leave empty to use the knowledge base.'),
-      field('Webhook timeout (ms)', f.bot_webhook_timeout_ms, '200 to 15000; on timeout the chat goes to people.')),
+      field('Webhook timeout (ms)', f.bot_webhook_timeout_ms, '200 to 15000; on timeout the chat goes to people.'),
+      checkboxField('Bot answers with the AI model', f.ai_bot, "With a language model (yours or the server's) and AI for agents on: the bot may answer from your articles and the logged-in shopper's own orders, citing its source. Unsure or failing answers fall back to the articles as above."),
+      field('AI answer confidence (0 to 1)', f.ai_bot_min_confidence, 'Below this, the bot answers as without the model.')),
     h('fieldset', {}, h('legend', { text: 'People' }),
       checkboxField('Assign queued chats automatically', f.auto_assign, 'Otherwise agents take chats from the queue themselves.'),
       checkboxField('AI drafts and summaries for agents', f.ai_assist, "When the server has a language model: agents' drafts and handoff summaries may send this chat to it. Off: nothing of this site goes to the provider."),
