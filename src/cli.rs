@@ -113,6 +113,21 @@ pub enum AgentCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Give an existing account a new password: the way back in when the first start's
+    /// password is lost. Signs the account out everywhere; a generated password must be
+    /// changed at the next login.
+    ResetPassword {
+        /// The account's login email.
+        #[arg(long)]
+        email: String,
+        /// Read the new password from the first line of standard input; without it a
+        /// one-time password is generated and printed.
+        #[arg(long)]
+        password_stdin: bool,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Why a command failed.
@@ -363,36 +378,28 @@ async fn find_site(store: &dyn Store, key: &str) -> Result<Site, CliError> {
 }
 
 async fn agent_command(store: &dyn Store, cmd: AgentCommand) -> Result<(), CliError> {
-    let AgentCommand::Create {
-        email,
-        sites,
-        role,
-        name,
-        password_stdin,
-        json,
-    } = cmd;
+    let (email, sites, role, name, password_stdin, json) = match cmd {
+        AgentCommand::Create {
+            email,
+            sites,
+            role,
+            name,
+            password_stdin,
+            json,
+        } => (email, sites, role, name, password_stdin, json),
+        AgentCommand::ResetPassword {
+            email,
+            password_stdin,
+            json,
+        } => return reset_password(store, &email, password_stdin, json).await,
+    };
     let email = Email::parse(&email).map_err(|e| CliError::Input(format!("--email: {e}")))?;
     let role = Role::parse(&role).map_err(|e| CliError::Input(format!("--role: {e}")))?;
     let mut memberships = Vec::new();
     for key in &sites {
         memberships.push((find_site(store, key).await?.id, role));
     }
-    let (password, generated) = if password_stdin {
-        let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line)?;
-        (line.trim_end_matches(['\r', '\n']).to_owned(), false)
-    } else {
-        (generate_password(), true)
-    };
-    // A chosen password meets the same rules as one set through the API; a generated one is
-    // random and passes by construction.
-    if !generated {
-        check_new_password(&password, &email)
-            .map_err(|e| CliError::Input(format!("password: {e}")))?;
-    }
-    let hash = hash_password(password.clone())
-        .await
-        .map_err(|e| CliError::Input(format!("password: {e}")))?;
+    let (password, generated, hash) = new_password(password_stdin, &email).await?;
     let display_name = name.unwrap_or_else(|| {
         email
             .as_str()
@@ -430,6 +437,65 @@ async fn agent_command(store: &dyn Store, cmd: AgentCommand) -> Result<(), CliEr
             agent.email,
             agent.id,
             site_ids.len()
+        );
+        if generated {
+            println!("One-time password: {password} (change it after the first login)");
+        }
+    }
+    Ok(())
+}
+
+/// A password for `email`: the first line of standard input (checked like one set through
+/// the API) or a generated one (random, passing by construction); with whether it was
+/// generated, and its hash.
+async fn new_password(from_stdin: bool, email: &Email) -> Result<(String, bool, String), CliError> {
+    let (password, generated) = if from_stdin {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        (line.trim_end_matches(['\r', '\n']).to_owned(), false)
+    } else {
+        (generate_password(), true)
+    };
+    if !generated {
+        check_new_password(&password, email)
+            .map_err(|e| CliError::Input(format!("password: {e}")))?;
+    }
+    let hash = hash_password(password.clone())
+        .await
+        .map_err(|e| CliError::Input(format!("password: {e}")))?;
+    Ok((password, generated, hash))
+}
+
+/// `agent reset-password`: a new password for an existing account, every session of it
+/// signed out (the token generation moves on), and a generated one to be changed at login.
+async fn reset_password(
+    store: &dyn Store,
+    email: &str,
+    password_stdin: bool,
+    json: bool,
+) -> Result<(), CliError> {
+    let email = Email::parse(email).map_err(|e| CliError::Input(format!("--email: {e}")))?;
+    let Some(account) = store.agent_credentials(&email).await? else {
+        return Err(CliError::Input(format!(
+            "--email: no account with the login `{}`",
+            email.as_str()
+        )));
+    };
+    let (password, generated, hash) = new_password(password_stdin, &email).await?;
+    store
+        .set_password(&account.agent.id, hash, generated)
+        .await?;
+    if json {
+        let mut out = json!({ "id": account.agent.id, "email": email.as_str() });
+        if generated {
+            out["password"] = json!(password);
+        }
+        println!("{out}");
+    } else {
+        println!(
+            "New password set for {} ({}); its sessions are signed out.",
+            email.as_str(),
+            account.agent.id
         );
         if generated {
             println!("One-time password: {password} (change it after the first login)");

@@ -195,7 +195,17 @@ impl Application {
         let open_sockets = crate::ws::OpenSockets::default();
         let server =
             serve(listener, data, open_sockets.clone(), settings.workers).map_err(bind_err)?;
-        tracing::info!(port, data_dir = %settings.data_dir.display(), "shopchat listening");
+        // The absolute data dir: started from another directory, a relative `./data` is a
+        // second install with its own password; the log says which one this is.
+        let data_dir =
+            std::fs::canonicalize(&settings.data_dir).unwrap_or_else(|_| settings.data_dir.clone());
+        let base = own_base_url(&settings, port);
+        tracing::info!(port, data_dir = %data_dir.display(), "shopchat listening");
+        tracing::info!(
+            dashboard = %format!("{base}/agent/"),
+            demo_shop = %format!("{base}/demo/"),
+            "open the dashboard to sign in; the demo shop has the widget on it"
+        );
         Ok(Application {
             port,
             server,
@@ -328,4 +338,21 @@ fn serve(
         })?
         .run();
     Ok(server)
+}
+
+/// Where a person reaches this server: its public URL when set, else the bound address
+/// (a wildcard bind shown as `localhost`).
+fn own_base_url(settings: &Settings, port: u16) -> String {
+    if let Some(url) = &settings.public_url {
+        return url.trim_end_matches('/').to_owned();
+    }
+    let host = settings
+        .bind
+        .rsplit_once(':')
+        .map_or("127.0.0.1", |(host, _)| host);
+    let host = match host {
+        "0.0.0.0" | "[::]" | "::" | "" => "localhost",
+        other => other,
+    };
+    format!("http://{host}:{port}")
 }

@@ -8,8 +8,13 @@ use tracing_subscriber::EnvFilter;
 /// Installs the global subscriber once; later calls (tests start many servers) do nothing.
 pub fn init(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // Colour only on a terminal (and never with NO_COLOR set): logs written to a file or a
+    // pipe stay plain text, so `grep password=` finds the first start's password.
+    let colour = std::io::IsTerminal::is_terminal(&std::io::stderr())
+        && std::env::var_os("NO_COLOR").is_none();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(colour)
         .with_writer(std::io::stderr);
     let _ = match format {
         LogFormat::Human => builder.try_init(),

@@ -24,6 +24,7 @@ pub mod openapi;
 mod outbound_api;
 mod privacy_api;
 mod reports_api;
+mod root;
 mod rules_api;
 mod shop_hooks;
 mod site_scope;
@@ -45,6 +46,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     });
     cfg.app_data(web::PayloadConfig::new(MAX_BODY))
         .app_data(query_errors)
+        .configure(root::routes)
         .configure(health::routes)
         .configure(metrics::routes)
         .configure(openapi::routes)

@@ -106,10 +106,17 @@ pub trait Directory: Send + Sync + 'static {
     async fn agent(&self, id: &AgentId) -> Result<Option<Agent>, StoreError>;
     /// The sites an account belongs to, with its role on each.
     async fn memberships(&self, agent: &AgentId) -> Result<Vec<Membership>, StoreError>;
-    /// Replaces an account's password hash, clears "must change password" and bumps the
-    /// account's token generation (in the same write), so every token issued before stops
-    /// working: whoever had the old password loses the sessions it opened.
-    async fn set_password(&self, agent: &AgentId, hash: String) -> Result<(), StoreError>;
+    /// Replaces an account's password hash, sets "must change password" to `must_change`
+    /// (a password someone else chose for the account — a reset — must be replaced at the
+    /// next login; the account's own choice clears it) and bumps the account's token
+    /// generation (in the same write), so every token issued before stops working: whoever
+    /// had the old password loses the sessions it opened.
+    async fn set_password(
+        &self,
+        agent: &AgentId,
+        hash: String,
+        must_change: bool,
+    ) -> Result<(), StoreError>;
     /// The account's token generation: tokens carry the one they were issued at and are
     /// refused once it has moved on. Starts at 0; `None` if there is no such account.
     async fn token_generation(&self, agent: &AgentId) -> Result<Option<u64>, StoreError>;

@@ -42,6 +42,7 @@ mod commerce_shopify;
 mod commerce_woocommerce;
 mod consent;
 mod conversations;
+mod day_one;
 mod demo;
 mod devices;
 mod email_in;

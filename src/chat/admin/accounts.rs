@@ -74,7 +74,7 @@ impl ChatService {
         hash: String,
     ) -> Result<IssuedToken, AccountError> {
         self.store
-            .set_password(agent, hash)
+            .set_password(agent, hash, false)
             .await
             .map_err(ChatError::from)?;
         if let Some(site) = any_site {

@@ -231,11 +231,16 @@ impl Directory for RedisStore {
             .collect()
     }
 
-    async fn set_password(&self, agent: &AgentId, hash: String) -> Result<(), StoreError> {
+    async fn set_password(
+        &self,
+        agent: &AgentId,
+        hash: String,
+        must_change: bool,
+    ) -> Result<(), StoreError> {
         let key = sub(&self.keys.dir(), "agent:", agent);
         self.update_json(&key, None, "agent", |r: &mut AgentRecord| {
             r.password_hash = hash.clone();
-            r.agent.must_change_password = false;
+            r.agent.must_change_password = must_change;
             r.token_generation += 1;
         })
         .await

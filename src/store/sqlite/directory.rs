@@ -136,10 +136,15 @@ impl Directory for SqliteStore {
         self.readers.run(move |c| sql::memberships(c, &agent)).await
     }
 
-    async fn set_password(&self, agent: &AgentId, hash: String) -> Result<(), StoreError> {
+    async fn set_password(
+        &self,
+        agent: &AgentId,
+        hash: String,
+        must_change: bool,
+    ) -> Result<(), StoreError> {
         let agent = agent.clone();
         self.writer
-            .run(move |c| sql::set_password(c, &agent, &hash))
+            .run(move |c| sql::set_password(c, &agent, &hash, must_change))
             .await
     }
 

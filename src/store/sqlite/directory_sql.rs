@@ -251,12 +251,13 @@ pub(super) fn set_password(
     conn: &Connection,
     agent: &AgentId,
     hash: &str,
+    must_change: bool,
 ) -> Result<(), StoreError> {
     let n = conn
         .execute(
-            "UPDATE agents SET password_hash = ?2, must_change_password = 0,
+            "UPDATE agents SET password_hash = ?2, must_change_password = ?3,
                  token_generation = token_generation + 1 WHERE id = ?1",
-            params![agent.as_str(), hash],
+            params![agent.as_str(), hash, must_change],
         )
         .map_err(db("set password"))?;
     if n == 0 {

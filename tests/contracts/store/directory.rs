@@ -107,7 +107,10 @@ async fn a_password_change_replaces_the_hash_and_clears_the_forced_change(store:
         })
         .await
         .unwrap();
-    store.set_password(&agent.id, "new".into()).await.unwrap();
+    store
+        .set_password(&agent.id, "new".into(), false)
+        .await
+        .unwrap();
     let creds = store
         .agent_credentials(&agent.email)
         .await
@@ -117,7 +120,7 @@ async fn a_password_change_replaces_the_hash_and_clears_the_forced_change(store:
     assert!(!creds.agent.must_change_password);
     let missing = shopchat::domain::AgentId::generate();
     assert!(matches!(
-        store.set_password(&missing, "x".into()).await,
+        store.set_password(&missing, "x".into(), false).await,
         Err(StoreError::NotFound(_))
     ));
     assert!(store.agent(&missing).await.unwrap().is_none());
@@ -295,12 +298,12 @@ async fn token_generation_moves_with_password_changes_only(store: Arc<dyn Store>
         .unwrap();
     assert_eq!(store.token_generation(&agent.id).await.unwrap(), Some(0));
     store
-        .set_password(&agent.id, "$argon2id$other".into())
+        .set_password(&agent.id, "$argon2id$other".into(), false)
         .await
         .unwrap();
     assert_eq!(store.token_generation(&agent.id).await.unwrap(), Some(1));
     store
-        .set_password(&agent.id, "$argon2id$third".into())
+        .set_password(&agent.id, "$argon2id$third".into(), true)
         .await
         .unwrap();
     assert_eq!(store.token_generation(&agent.id).await.unwrap(), Some(2));
@@ -311,9 +314,25 @@ async fn token_generation_moves_with_password_changes_only(store: Arc<dyn Store>
         .unwrap()
         .unwrap();
     assert_eq!(creds.password_hash, "$argon2id$third");
-    assert!(!creds.agent.must_change_password);
+    assert!(
+        creds.agent.must_change_password,
+        "a reset must be replaced at login"
+    );
+    store
+        .set_password(&agent.id, "$argon2id$fourth".into(), false)
+        .await
+        .unwrap();
+    let creds = store
+        .agent_credentials(&agent.email)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        !creds.agent.must_change_password,
+        "the account's own choice clears it"
+    );
     store.set_role(&site, &agent.id, Role::Owner).await.unwrap();
-    assert_eq!(store.token_generation(&agent.id).await.unwrap(), Some(2));
+    assert_eq!(store.token_generation(&agent.id).await.unwrap(), Some(3));
     assert_eq!(
         store
             .token_generation(&shopchat::domain::AgentId::generate())

@@ -1,0 +1,195 @@
+//! A new user's first day with the binary: the first start's log is plain text off a
+//! terminal (so `grep password=` finds the password), names the absolute data dir and the
+//! dashboard's address; `/` leads to the dashboard; and a lost password has a way back
+//! (`shopchat agent reset-password`), which signs the account out everywhere.
+
+use crate::common::DEADLINE;
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+
+fn shopchat(data_dir: &std::path::Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_shopchat"));
+    cmd.arg("--data-dir").arg(data_dir);
+    for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("SHOPCHAT_") || k == "RUST_LOG")
+    {
+        cmd.env_remove(key);
+    }
+    cmd.env_remove("NO_COLOR");
+    cmd
+}
+
+/// The server's stderr lines until `until` matches one; all of them.
+async fn lines_until(
+    lines: &mut tokio::sync::mpsc::UnboundedReceiver<String>,
+    until: impl Fn(&str) -> bool,
+) -> Vec<String> {
+    let mut seen = Vec::new();
+    loop {
+        let line = tokio::time::timeout(DEADLINE, lines.recv())
+            .await
+            .unwrap_or_else(|_| panic!("no such log line; saw {seen:#?}"))
+            .expect("server running");
+        let done = until(&line);
+        seen.push(line);
+        if done {
+            return seen;
+        }
+    }
+}
+
+/// The value of `key=` in a human log line.
+fn field<'a>(line: &'a str, key: &str) -> Option<&'a str> {
+    let start = line.find(&format!("{key}="))? + key.len() + 1;
+    line[start..].split_whitespace().next()
+}
+
+fn login_body(email: &str, password: &str) -> Value {
+    json!({ "email": email, "password": password })
+}
+
+#[tokio::test]
+async fn the_first_start_log_is_plain_and_says_where_to_go_and_a_lost_password_can_be_reset() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let mut server = shopchat(dir.path())
+        .args(["--bind", "127.0.0.1:0"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = server.stderr.take().unwrap();
+    let (tx, mut lines) = tokio::sync::mpsc::unbounded_channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let log = lines_until(&mut lines, |l| l.contains("dashboard=")).await;
+    assert!(
+        log.iter().all(|l| !l.contains('\u{1b}')),
+        "no colour codes off a terminal: {log:#?}"
+    );
+    let password = log
+        .iter()
+        .find_map(|l| field(l, "password"))
+        .expect("the password is on a plain line")
+        .to_owned();
+    let listening = log
+        .iter()
+        .find(|l| l.contains("shopchat listening"))
+        .unwrap();
+    let port: u16 = field(listening, "port").unwrap().parse().unwrap();
+    let absolute = std::fs::canonicalize(dir.path()).unwrap();
+    assert_eq!(
+        field(listening, "data_dir"),
+        Some(absolute.to_str().unwrap()),
+        "{listening}"
+    );
+    let links = log.last().unwrap();
+    assert_eq!(
+        field(links, "dashboard"),
+        Some(format!("http://127.0.0.1:{port}/agent/").as_str())
+    );
+    assert_eq!(
+        field(links, "demo_shop"),
+        Some(format!("http://127.0.0.1:{port}/demo/").as_str())
+    );
+
+    // `/` leads to the dashboard.
+    let base = format!("http://127.0.0.1:{port}");
+    let plain = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let root = plain.get(format!("{base}/")).send().await.unwrap();
+    assert_eq!(root.status(), 302);
+    assert_eq!(root.headers()["location"], "/agent/");
+
+    // Signed in with the first password; then the password is "lost" and reset.
+    let http = reqwest::Client::new();
+    let login = |password: String| {
+        let http = http.clone();
+        let url = format!("{base}/api/v1/auth/login");
+        async move {
+            http.post(url)
+                .json(&login_body("owner@shopchat.local", &password))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let first = login(password.clone()).await;
+    assert_eq!(first.status(), 200);
+    let old_token = first.json::<Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let reset = shopchat(dir.path())
+        .args([
+            "agent",
+            "reset-password",
+            "--email",
+            "Owner@shopchat.local",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(reset.status.success(), "{reset:?}");
+    let printed: Value = serde_json::from_slice(&reset.stdout).unwrap();
+    let new_password = printed["password"].as_str().unwrap().to_owned();
+    assert_ne!(new_password, password);
+    assert_eq!(
+        login(password).await.status(),
+        401,
+        "the old password is gone"
+    );
+    let me = http
+        .get(format!("{base}/api/v1/me"))
+        .bearer_auth(&old_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 401, "sessions opened before are signed out");
+    let again = login(new_password).await;
+    assert_eq!(again.status(), 200);
+    let body: Value = again.json().await.unwrap();
+    assert_eq!(
+        body["agent"]["must_change_password"], true,
+        "a generated password is replaced at the first login"
+    );
+
+    // A chosen password from stdin is the account's own; an unknown login is named.
+    let mut chosen = shopchat(dir.path())
+        .args([
+            "agent",
+            "reset-password",
+            "--email",
+            "owner@shopchat.local",
+            "--password-stdin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    chosen
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"a brand new long passphrase\n")
+        .unwrap();
+    let chosen = chosen.wait_with_output().unwrap();
+    assert!(chosen.status.success());
+    assert!(!String::from_utf8_lossy(&chosen.stdout).contains("a brand new long passphrase"));
+    let own = login("a brand new long passphrase".into()).await;
+    assert_eq!(
+        own.json::<Value>().await.unwrap()["agent"]["must_change_password"],
+        false
+    );
+    let unknown = shopchat(dir.path())
+        .args(["agent", "reset-password", "--email", "nobody@shop.example"])
+        .output()
+        .unwrap();
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("--email"));
+    server.kill().unwrap();
+    let _ = server.wait();
+}
