@@ -195,17 +195,7 @@ impl Application {
         let open_sockets = crate::ws::OpenSockets::default();
         let server =
             serve(listener, data, open_sockets.clone(), settings.workers).map_err(bind_err)?;
-        // The absolute data dir: started from another directory, a relative `./data` is a
-        // second install with its own password; the log says which one this is.
-        let data_dir =
-            std::fs::canonicalize(&settings.data_dir).unwrap_or_else(|_| settings.data_dir.clone());
-        let base = own_base_url(&settings, port);
-        tracing::info!(port, data_dir = %data_dir.display(), "shopchat listening");
-        tracing::info!(
-            dashboard = %format!("{base}/agent/"),
-            demo_shop = %format!("{base}/demo/"),
-            "open the dashboard to sign in; the demo shop has the widget on it"
-        );
+        log_where(&settings, port);
         Ok(Application {
             port,
             server,
@@ -338,6 +328,21 @@ fn serve(
         })?
         .run();
     Ok(server)
+}
+
+/// Logs where this install keeps its data and where a person opens it. The data dir is
+/// absolute: started from another directory, a relative `./data` is a second install with
+/// its own password, and the log says which one this is.
+fn log_where(settings: &Settings, port: u16) {
+    let data_dir =
+        std::fs::canonicalize(&settings.data_dir).unwrap_or_else(|_| settings.data_dir.clone());
+    let base = own_base_url(settings, port);
+    tracing::info!(port, data_dir = %data_dir.display(), "shopchat listening");
+    tracing::info!(
+        dashboard = %format!("{base}/agent/"),
+        demo_shop = %format!("{base}/demo/"),
+        "open the dashboard to sign in; the demo shop has the widget on it"
+    );
 }
 
 /// Where a person reaches this server: its public URL when set, else the bound address
