@@ -22,61 +22,56 @@ pub struct SettingsArgs {
     #[arg(long, global = true, env = "SHOPCHAT_LOG_FORMAT", value_enum)]
     pub log_format: Option<LogFormat>,
     /// Secret for agent JWTs; generated and kept in the data dir when not set
-    #[arg(
-        long,
-        global = true,
-        env = "SHOPCHAT_JWT_SECRET",
-        hide_env_values = true
-    )]
+    #[arg(long, env = "SHOPCHAT_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<String>,
     /// JWT issuer [default: shopchat]
-    #[arg(long, global = true, env = "SHOPCHAT_JWT_ISSUER")]
+    #[arg(long, env = "SHOPCHAT_JWT_ISSUER")]
     pub jwt_issuer: Option<String>,
     /// JWT audience [default: shopchat-agents]
-    #[arg(long, global = true, env = "SHOPCHAT_JWT_AUDIENCE")]
+    #[arg(long, env = "SHOPCHAT_JWT_AUDIENCE")]
     pub jwt_audience: Option<String>,
     /// Agent token lifetime in seconds [default: 43200]
-    #[arg(long, global = true, env = "SHOPCHAT_TOKEN_TTL_SECS")]
+    #[arg(long, env = "SHOPCHAT_TOKEN_TTL_SECS")]
     pub token_ttl_secs: Option<u64>,
     /// Largest WebSocket frame accepted, in bytes [default: 16384]
-    #[arg(long, global = true, env = "SHOPCHAT_MAX_FRAME_BYTES")]
+    #[arg(long, env = "SHOPCHAT_MAX_FRAME_BYTES")]
     pub max_frame_bytes: Option<usize>,
     /// Longest chat message, in characters [default: 4000]
-    #[arg(long, global = true, env = "SHOPCHAT_MAX_MESSAGE_CHARS")]
+    #[arg(long, env = "SHOPCHAT_MAX_MESSAGE_CHARS")]
     pub max_message_chars: Option<usize>,
     /// Frames per second a shopper socket may send on average [default: 20]
-    #[arg(long, global = true, env = "SHOPCHAT_RATE_PER_SEC")]
+    #[arg(long, env = "SHOPCHAT_RATE_PER_SEC")]
     pub rate_per_sec: Option<u32>,
     /// Frames a shopper socket may send in a burst [default: 40]
-    #[arg(long, global = true, env = "SHOPCHAT_RATE_BURST")]
+    #[arg(long, env = "SHOPCHAT_RATE_BURST")]
     pub rate_burst: Option<u32>,
     /// Refused frames in a row before a flooding socket is closed [default: 50]
-    #[arg(long, global = true, env = "SHOPCHAT_RATE_STRIKES")]
+    #[arg(long, env = "SHOPCHAT_RATE_STRIKES")]
     pub rate_strikes: Option<u32>,
     /// Frames queued for one socket before it counts as too slow and is closed [default: 256]
-    #[arg(long, global = true, env = "SHOPCHAT_OUTBOX_CAPACITY")]
+    #[arg(long, env = "SHOPCHAT_OUTBOX_CAPACITY")]
     pub outbox_capacity: Option<usize>,
     /// Milliseconds between server pings [default: 15000]
-    #[arg(long, global = true, env = "SHOPCHAT_PING_INTERVAL_MS")]
+    #[arg(long, env = "SHOPCHAT_PING_INTERVAL_MS")]
     pub ping_interval_ms: Option<u64>,
     /// Milliseconds of silence after which a socket is closed [default: 45000]
-    #[arg(long, global = true, env = "SHOPCHAT_IDLE_TIMEOUT_MS")]
+    #[arg(long, env = "SHOPCHAT_IDLE_TIMEOUT_MS")]
     pub idle_timeout_ms: Option<u64>,
     /// Milliseconds an agent may be offline before its chats go back to the queue [default: 60000]
-    #[arg(long, global = true, env = "SHOPCHAT_AGENT_GRACE_MS")]
+    #[arg(long, env = "SHOPCHAT_AGENT_GRACE_MS")]
     pub agent_grace_ms: Option<u64>,
     /// Deliver webhooks to plain-http URLs too (development only) [default: false]
-    #[arg(long, global = true, env = "SHOPCHAT_ALLOW_HTTP_WEBHOOKS")]
+    #[arg(long, env = "SHOPCHAT_ALLOW_HTTP_WEBHOOKS")]
     pub allow_http_webhooks: Option<bool>,
     /// Milliseconds before a failed webhook delivery is first retried; later retries wait
     /// 6, 30 and 60 times as long (5 attempts in all) [default: 5000]
-    #[arg(long, global = true, env = "SHOPCHAT_WEBHOOK_RETRY_MS")]
+    #[arg(long, env = "SHOPCHAT_WEBHOOK_RETRY_MS")]
     pub webhook_retry_ms: Option<u64>,
     /// HTTP worker threads [default: number of cores]
-    #[arg(long, global = true, env = "SHOPCHAT_WORKERS")]
+    #[arg(long, env = "SHOPCHAT_WORKERS")]
     pub workers: Option<usize>,
-    /// Redis for running several nodes, `redis://[:PASSWORD@]HOST[:PORT][/DB]`; checked, but
-    /// not used by the server yet (the Redis store is still to come)
+    /// Redis for running several nodes: the store and the bus between them instead of the
+    /// SQLite file, `redis://[:PASSWORD@]HOST[:PORT][/DB]`
     #[arg(
         long = "redis",
         global = true,
@@ -88,164 +83,134 @@ pub struct SettingsArgs {
     #[arg(long, global = true, env = "SHOPCHAT_REDIS_PREFIX")]
     pub redis_prefix: Option<String>,
     /// Milliseconds a shopper socket may stay open without saying `hello` [default: 10000]
-    #[arg(long, global = true, env = "SHOPCHAT_HELLO_TIMEOUT_MS")]
+    #[arg(long, env = "SHOPCHAT_HELLO_TIMEOUT_MS")]
     pub hello_timeout_ms: Option<u64>,
     /// Sockets one client address may hold before saying `hello` or authenticating [default: 64]
-    #[arg(long, global = true, env = "SHOPCHAT_MAX_PENDING_SOCKETS_PER_ADDR")]
+    #[arg(long, env = "SHOPCHAT_MAX_PENDING_SOCKETS_PER_ADDR")]
     pub max_pending_sockets_per_addr: Option<usize>,
     /// Proxies whose X-Forwarded-For names the client (repeat or comma-separate) [default: none]
     #[arg(
         long = "trusted-proxy",
-        global = true,
         env = "SHOPCHAT_TRUSTED_PROXIES",
         value_delimiter = ','
     )]
     pub trusted_proxies: Option<Vec<String>>,
     /// Days a shopper's session token stays valid; an older one starts a new visitor [default: 90]
-    #[arg(long, global = true, env = "SHOPCHAT_SESSION_TTL_DAYS")]
+    #[arg(long, env = "SHOPCHAT_SESSION_TTL_DAYS")]
     pub session_ttl_days: Option<u64>,
     /// New anonymous visitors one client address may start per minute [default: 60]
-    #[arg(long, global = true, env = "SHOPCHAT_NEW_VISITORS_PER_ADDR_PER_MIN")]
+    #[arg(long, env = "SHOPCHAT_NEW_VISITORS_PER_ADDR_PER_MIN")]
     pub new_visitors_per_addr_per_min: Option<u32>,
     /// New conversations one client address may open per minute [default: 20]
-    #[arg(
-        long,
-        global = true,
-        env = "SHOPCHAT_NEW_CONVERSATIONS_PER_ADDR_PER_MIN"
-    )]
+    #[arg(long, env = "SHOPCHAT_NEW_CONVERSATIONS_PER_ADDR_PER_MIN")]
     pub new_conversations_per_addr_per_min: Option<u32>,
     /// Password hashes computed at once; more waiting logins get 503 [default: number of cores]
-    #[arg(long, global = true, env = "SHOPCHAT_PASSWORD_JOBS")]
+    #[arg(long, env = "SHOPCHAT_PASSWORD_JOBS")]
     pub password_jobs: Option<usize>,
     /// Login attempts per client address per minute [default: 30]
-    #[arg(long, global = true, env = "SHOPCHAT_LOGIN_PER_ADDR_PER_MIN")]
+    #[arg(long, env = "SHOPCHAT_LOGIN_PER_ADDR_PER_MIN")]
     pub login_per_addr_per_min: Option<u32>,
     /// Login attempts per email from one client address per minute [default: 10]
-    #[arg(long, global = true, env = "SHOPCHAT_LOGIN_PER_EMAIL_ADDR_PER_MIN")]
+    #[arg(long, env = "SHOPCHAT_LOGIN_PER_EMAIL_ADDR_PER_MIN")]
     pub login_per_email_addr_per_min: Option<u32>,
     /// Login attempts per email from all addresses together per minute [default: 100]
-    #[arg(long, global = true, env = "SHOPCHAT_LOGIN_PER_EMAIL_PER_MIN")]
+    #[arg(long, env = "SHOPCHAT_LOGIN_PER_EMAIL_PER_MIN")]
     pub login_per_email_per_min: Option<u32>,
     /// Milliseconds between sweeps that close conversations idle longer than their site's
     /// `idle_close_secs` [default: 15000]
-    #[arg(long, global = true, env = "SHOPCHAT_IDLE_SWEEP_MS")]
+    #[arg(long, env = "SHOPCHAT_IDLE_SWEEP_MS")]
     pub idle_sweep_ms: Option<u64>,
     /// SMTP relay that sends email (replies to shoppers who left, transcripts, team notices,
     /// codes); no email is sent without it [default: none]
-    #[arg(long, global = true, env = "SHOPCHAT_SMTP_HOST")]
+    #[arg(long, env = "SHOPCHAT_SMTP_HOST")]
     pub smtp_host: Option<String>,
     /// SMTP port [default: 587, or 465 with --smtp-tls tls]
-    #[arg(long, global = true, env = "SHOPCHAT_SMTP_PORT")]
+    #[arg(long, env = "SHOPCHAT_SMTP_PORT")]
     pub smtp_port: Option<u16>,
     /// SMTP transport security: starttls (required), tls (implicit), none (a local relay only) [default: starttls]
-    #[arg(long, global = true, env = "SHOPCHAT_SMTP_TLS", value_enum)]
+    #[arg(long, env = "SHOPCHAT_SMTP_TLS", value_enum)]
     pub smtp_tls: Option<super::mail::MailTls>,
     /// SMTP user name [default: none]
-    #[arg(long, global = true, env = "SHOPCHAT_SMTP_USER")]
+    #[arg(long, env = "SHOPCHAT_SMTP_USER")]
     pub smtp_user: Option<String>,
     /// SMTP password [default: none]
-    #[arg(
-        long,
-        global = true,
-        env = "SHOPCHAT_SMTP_PASSWORD",
-        hide_env_values = true
-    )]
+    #[arg(long, env = "SHOPCHAT_SMTP_PASSWORD", hide_env_values = true)]
     pub smtp_password: Option<String>,
     /// PEM file of extra root certificates for the SMTP relay [default: none]
-    #[arg(long, global = true, env = "SHOPCHAT_SMTP_CA_FILE")]
+    #[arg(long, env = "SHOPCHAT_SMTP_CA_FILE")]
     pub smtp_ca_file: Option<PathBuf>,
     /// From address when a site sets none (needed with --smtp-host)
-    #[arg(long, global = true, env = "SHOPCHAT_MAIL_FROM")]
+    #[arg(long, env = "SHOPCHAT_MAIL_FROM")]
     pub mail_from: Option<String>,
     /// Domains sites may use in their own From address (repeat or comma-separate) [default: none]
-    #[arg(
-        long,
-        global = true,
-        env = "SHOPCHAT_MAIL_FROM_DOMAINS",
-        value_delimiter = ','
-    )]
+    #[arg(long, env = "SHOPCHAT_MAIL_FROM_DOMAINS", value_delimiter = ',')]
     pub mail_from_domains: Option<Vec<String>>,
     /// Address replies come back to; each conversation adds its token (reply+TOKEN@…) [default: none: threading by Message-ID only]
-    #[arg(long, global = true, env = "SHOPCHAT_MAIL_REPLY_ADDRESS")]
+    #[arg(long, env = "SHOPCHAT_MAIL_REPLY_ADDRESS")]
     pub mail_reply_address: Option<String>,
     /// DKIM signing domain (with --dkim-selector and --dkim-key-file) [default: no DKIM]
-    #[arg(long, global = true, env = "SHOPCHAT_DKIM_DOMAIN")]
+    #[arg(long, env = "SHOPCHAT_DKIM_DOMAIN")]
     pub dkim_domain: Option<String>,
     /// DKIM selector [default: none]
-    #[arg(long, global = true, env = "SHOPCHAT_DKIM_SELECTOR")]
+    #[arg(long, env = "SHOPCHAT_DKIM_SELECTOR")]
     pub dkim_selector: Option<String>,
     /// DKIM private key: RSA in PKCS#1 PEM (`openssl genrsa -traditional`), or Ed25519 as the base64 of its 32 raw bytes [default: none]
-    #[arg(long, global = true, env = "SHOPCHAT_DKIM_KEY_FILE")]
+    #[arg(long, env = "SHOPCHAT_DKIM_KEY_FILE")]
     pub dkim_key_file: Option<PathBuf>,
     /// IMAP server whose mailbox is polled for shoppers' replies [default: no polling]
-    #[arg(long, global = true, env = "SHOPCHAT_IMAP_HOST")]
+    #[arg(long, env = "SHOPCHAT_IMAP_HOST")]
     pub imap_host: Option<String>,
     /// IMAP port [default: 993, or 143 with --imap-tls starttls|none]
-    #[arg(long, global = true, env = "SHOPCHAT_IMAP_PORT")]
+    #[arg(long, env = "SHOPCHAT_IMAP_PORT")]
     pub imap_port: Option<u16>,
     /// IMAP transport security [default: tls]
-    #[arg(long, global = true, env = "SHOPCHAT_IMAP_TLS", value_enum)]
+    #[arg(long, env = "SHOPCHAT_IMAP_TLS", value_enum)]
     pub imap_tls: Option<super::mail::MailTls>,
     /// IMAP user name
-    #[arg(long, global = true, env = "SHOPCHAT_IMAP_USER")]
+    #[arg(long, env = "SHOPCHAT_IMAP_USER")]
     pub imap_user: Option<String>,
     /// IMAP password
-    #[arg(
-        long,
-        global = true,
-        env = "SHOPCHAT_IMAP_PASSWORD",
-        hide_env_values = true
-    )]
+    #[arg(long, env = "SHOPCHAT_IMAP_PASSWORD", hide_env_values = true)]
     pub imap_password: Option<String>,
     /// PEM file of extra root certificates for the IMAP server [default: none]
-    #[arg(long, global = true, env = "SHOPCHAT_IMAP_CA_FILE")]
+    #[arg(long, env = "SHOPCHAT_IMAP_CA_FILE")]
     pub imap_ca_file: Option<PathBuf>,
     /// IMAP folder polled [default: INBOX]
-    #[arg(long, global = true, env = "SHOPCHAT_IMAP_MAILBOX")]
+    #[arg(long, env = "SHOPCHAT_IMAP_MAILBOX")]
     pub imap_mailbox: Option<String>,
     /// Milliseconds between IMAP polls [default: 30000]
-    #[arg(long, global = true, env = "SHOPCHAT_IMAP_POLL_MS")]
+    #[arg(long, env = "SHOPCHAT_IMAP_POLL_MS")]
     pub imap_poll_ms: Option<u64>,
     /// Secret of the HTTP inbound-mail endpoint (POST /api/v1/mail/inbound, Bearer); at least 24 characters [default: endpoint off]
-    #[arg(
-        long,
-        global = true,
-        env = "SHOPCHAT_INBOUND_MAIL_SECRET",
-        hide_env_values = true
-    )]
+    #[arg(long, env = "SHOPCHAT_INBOUND_MAIL_SECRET", hide_env_values = true)]
     pub inbound_mail_secret: Option<String>,
     /// Largest inbound mail accepted, bytes [default: 10485760]
-    #[arg(long, global = true, env = "SHOPCHAT_MAX_INBOUND_MAIL_BYTES")]
+    #[arg(long, env = "SHOPCHAT_MAX_INBOUND_MAIL_BYTES")]
     pub max_inbound_mail_bytes: Option<usize>,
     /// Milliseconds before a temporarily refused email is retried; later retries wait longer [default: 30000]
-    #[arg(long, global = true, env = "SHOPCHAT_MAIL_RETRY_MS")]
+    #[arg(long, env = "SHOPCHAT_MAIL_RETRY_MS")]
     pub mail_retry_ms: Option<u64>,
     /// Milliseconds between looks at the outbox for emails that came due [default: 1000]
-    #[arg(long, global = true, env = "SHOPCHAT_MAIL_OUTBOX_POLL_MS")]
+    #[arg(long, env = "SHOPCHAT_MAIL_OUTBOX_POLL_MS")]
     pub mail_outbox_poll_ms: Option<u64>,
     /// Base URL of an OpenAI-compatible API (https://api.openai.com/v1, a vLLM, llama.cpp or
     /// Ollama server's …/v1); AI drafts are off without it [default: none]
-    #[arg(long, global = true, env = "SHOPCHAT_AI_BASE_URL")]
+    #[arg(long, env = "SHOPCHAT_AI_BASE_URL")]
     pub ai_base_url: Option<String>,
     /// The model to ask (needed with --ai-base-url)
-    #[arg(long, global = true, env = "SHOPCHAT_AI_MODEL")]
+    #[arg(long, env = "SHOPCHAT_AI_MODEL")]
     pub ai_model: Option<String>,
     /// The provider's API key, sent as a Bearer token [default: none, for a local server]
-    #[arg(
-        long,
-        global = true,
-        env = "SHOPCHAT_AI_API_KEY",
-        hide_env_values = true
-    )]
+    #[arg(long, env = "SHOPCHAT_AI_API_KEY", hide_env_values = true)]
     pub ai_api_key: Option<String>,
     /// Milliseconds a model call may take before its fallback is used [default: 15000]
-    #[arg(long, global = true, env = "SHOPCHAT_AI_TIMEOUT_MS")]
+    #[arg(long, env = "SHOPCHAT_AI_TIMEOUT_MS")]
     pub ai_timeout_ms: Option<u64>,
     /// Model calls in flight on this node at once; one more falls back at once [default: 4]
-    #[arg(long, global = true, env = "SHOPCHAT_AI_MAX_CONCURRENT")]
+    #[arg(long, env = "SHOPCHAT_AI_MAX_CONCURRENT")]
     pub ai_max_concurrent: Option<usize>,
     /// Model calls per site per day on this node; past it, the fallback [default: 500]
-    #[arg(long, global = true, env = "SHOPCHAT_AI_DAILY_REQUESTS")]
+    #[arg(long, env = "SHOPCHAT_AI_DAILY_REQUESTS")]
     pub ai_daily_requests: Option<u32>,
 }
 

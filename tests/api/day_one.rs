@@ -193,3 +193,43 @@ async fn the_first_start_log_is_plain_and_says_where_to_go_and_a_lost_password_c
     server.kill().unwrap();
     let _ = server.wait();
 }
+
+#[test]
+fn help_is_true_and_each_subcommand_shows_its_own_options() {
+    let help = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_shopchat"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let top = help(&["--help"]);
+    assert!(
+        top.contains("--max-frame-bytes") && top.contains("--redis"),
+        "{top}"
+    );
+    assert!(!top.contains("not used by the server yet"), "{top}");
+    for sub in [
+        &["site", "create", "--help"][..],
+        &["agent", "reset-password", "--help"],
+        &["privacy", "export", "--help"],
+    ] {
+        let text = help(sub);
+        // What a set-up command needs (where the data is) and its own options; no server
+        // tuning flags.
+        assert!(
+            text.contains("--data-dir") && text.contains("--redis"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("--max-frame-bytes") && !text.contains("--rate-burst"),
+            "{text}"
+        );
+        assert!(
+            text.lines().count() < 80,
+            "{sub:?}: {} lines",
+            text.lines().count()
+        );
+    }
+}
