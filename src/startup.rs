@@ -114,12 +114,13 @@ impl Application {
 
         let (store, sqlite) = open_store(&settings).await?;
         crate::seed::first_run(store.as_ref(), &settings, port).await?;
+        crate::seed::mark_demo_site(store.as_ref()).await?;
 
         let jwt_secret = match &settings.jwt_secret {
             Some(secret) => secret.clone(),
-            None => store.secret("jwt", || random_token(48)).await?,
+            None => store.secret("jwt", random_token(48)).await?,
         };
-        let session_secret = store.secret("session", || random_token(48)).await?;
+        let session_secret = store.secret("session", random_token(48)).await?;
 
         let hub = Hub::new();
         let shutdown = CancellationToken::new();

@@ -1,10 +1,11 @@
 //! The demo shop (`/demo/`): a small fake store in plain HTML, CSS and JS, embedded from
 //! `static/demo/`, with the widget snippet pasted exactly as a shop owner would. The demo site's
 //! public key is generated at first start, so HTML pages carry a `{{SITE_KEY}}` placeholder that
-//! is replaced, per request, with the key of the site named [`DEMO_SITE_NAME`].
+//! is replaced, per request, with the key of the demo site the first start made (marked in the
+//! store, see `seed::DEMO_MARKER`).
 
 use super::ApiError;
-use crate::seed::{DEMO_CUSTOMER_ID, DEMO_SITE_NAME};
+use crate::seed::DEMO_CUSTOMER_ID;
 use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
@@ -89,7 +90,7 @@ async fn serve(state: &AppState, name: &str) -> Result<HttpResponse, ApiError> {
     }
     let site = state
         .chat
-        .site_named(DEMO_SITE_NAME)
+        .demo_site()
         .await?
         .ok_or_else(|| ApiError::not_found("demo site"))?;
     // The demo customer's verified identity, as a shop's server would compute it.

@@ -47,8 +47,11 @@ fn first_run_claim() -> String {
     CLAIM.get_or_init(|| random_token(24)).clone()
 }
 
-/// The demo site's name; also how it is found again.
+/// The demo site's name (owners may rename it: it is found by [`DEMO_MARKER`]).
 pub const DEMO_SITE_NAME: &str = "Demo shop";
+/// The server-wide value that holds the demo site's id, so `/demo/` finds it whatever its
+/// name.
+pub const DEMO_MARKER: &str = "demo-site";
 /// The first owner's login.
 pub const FIRST_OWNER_EMAIL: &str = "owner@shopchat.local";
 
@@ -64,7 +67,7 @@ pub(crate) async fn first_run(
     }
     // Several nodes may start together on an empty Redis: the first to claim the first run
     // (a secret is first-writer-wins) seeds, the others find the sites made.
-    if store.secret("first-run", first_run_claim).await? != first_run_claim() {
+    if store.secret("first-run", first_run_claim()).await? != first_run_claim() {
         return Ok(());
     }
     let site = store
@@ -73,6 +76,7 @@ pub(crate) async fn first_run(
             origins: own_origins(settings, port),
         })
         .await?;
+    store.secret(DEMO_MARKER, site.id.to_string()).await?;
     let password = generate_password();
     let hash = hash_password(password.clone())
         .await
@@ -195,4 +199,22 @@ pub fn starter_rules() -> Vec<serde_json::Value> {
             "frequency": { "max": 1, "period_secs": 604800 }
         }),
     ]
+}
+
+/// Installs seeded before the demo site was marked found it by its name: mark the site of
+/// that name, once, so a later rename keeps `/demo/` working. Nothing when marked already
+/// or when no site has the name.
+pub(crate) async fn mark_demo_site(store: &dyn Store) -> Result<(), SeedError> {
+    if store.server_value(DEMO_MARKER).await?.is_some() {
+        return Ok(());
+    }
+    if let Some(site) = store
+        .list_sites()
+        .await?
+        .into_iter()
+        .find(|s| s.name == DEMO_SITE_NAME)
+    {
+        store.secret(DEMO_MARKER, site.id.to_string()).await?;
+    }
+    Ok(())
 }

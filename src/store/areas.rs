@@ -77,9 +77,11 @@ pub trait Customers: Send + Sync + 'static {
 pub trait Directory: Send + Sync + 'static {
     /// Answers when the store can serve reads and writes (for `/readyz`).
     async fn ping(&self) -> Result<(), StoreError>;
-    /// A server secret by name, created with `generate` the first time it is asked for, so
-    /// every node and every restart sees the same value.
-    async fn secret(&self, name: &str, generate: fn() -> String) -> Result<String, StoreError>;
+    /// A server-wide value by name (a secret, a marker), set to `candidate` the first time it
+    /// is asked for — the first writer wins — so every node and every restart sees the same.
+    async fn secret(&self, name: &str, candidate: String) -> Result<String, StoreError>;
+    /// A server-wide value set by [`Directory::secret`], if it was ever set.
+    async fn server_value(&self, name: &str) -> Result<Option<String>, StoreError>;
     /// Creates a site with a fresh public key and identity secret.
     async fn create_site(&self, new: NewSite) -> Result<Site, StoreError>;
     /// Every site, oldest first.

@@ -126,3 +126,30 @@ async fn without_a_demo_site_the_demo_is_a_json_404() {
     assert_eq!(body["error"]["code"], "not_found");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn renaming_the_demo_site_keeps_the_demo_working() {
+    let mut app = spawn_seeded(
+        &SeedPlan::shop(DEMO_SITE_NAME, &["http://127.0.0.1:8080".into()]),
+        |_| {},
+    )
+    .await;
+    let owner = app.owner_token().await;
+    let renamed = app
+        .patch(
+            &format!("/api/v1/sites/{}", app.seed.site_id),
+            &owner,
+            serde_json::json!({ "name": "Northwind Outfitters" }),
+        )
+        .await;
+    assert_eq!(renamed.status(), 200);
+    let home = app.http.get(app.url("/demo/")).send().await.unwrap();
+    assert_eq!(home.status(), 200, "found by its mark, not its name");
+    let body = home.text().await.unwrap();
+    assert!(body.contains(&format!(r#"data-site="{}""#, app.seed.public_key)));
+    // And after a restart, which reads the mark from the store again.
+    app.restart().await;
+    let home = app.http.get(app.url("/demo/")).send().await.unwrap();
+    assert_eq!(home.status(), 200);
+    app.stop().await;
+}

@@ -41,14 +41,16 @@ impl ChatService {
         Ok(self.store.update_site(id, name, origins).await?)
     }
 
-    /// The site with this name, if any: the demo shop finds its own site's public key by it.
-    pub async fn site_named(&self, name: &str) -> Result<Option<Site>, ChatError> {
-        Ok(self
-            .store
-            .list_sites()
-            .await?
-            .into_iter()
-            .find(|s| s.name == name))
+    /// The demo site the first start made (marked in the store, so renaming it keeps
+    /// `/demo/` working), if there is one.
+    pub async fn demo_site(&self) -> Result<Option<Site>, ChatError> {
+        let Some(id) = self.store.server_value(crate::seed::DEMO_MARKER).await? else {
+            return Ok(None);
+        };
+        match SiteId::parse(&id) {
+            Ok(id) => Ok(self.store.site(&id).await?),
+            Err(_) => Ok(None),
+        }
     }
 
     /// The site a shopper socket names by its public key (checked before the upgrade).

@@ -23,7 +23,7 @@ impl ChatService {
             .get_or_try_init(|| async {
                 let secret = self
                     .store
-                    .secret(DRAFT_SECRET, || crate::domain::random_token(48))
+                    .secret(DRAFT_SECRET, crate::domain::random_token(48))
                     .await?;
                 Ok::<_, StoreError>(DraftKey::new(secret.as_bytes()))
             })

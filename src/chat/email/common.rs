@@ -181,7 +181,7 @@ impl ChatService {
     async fn unsubscribe_mac(&self) -> Result<Hmac<Sha256>, StoreError> {
         let secret = self
             .store
-            .secret(UNSUBSCRIBE_SECRET, || crate::domain::random_token(48))
+            .secret(UNSUBSCRIBE_SECRET, crate::domain::random_token(48))
             .await?;
         Hmac::<Sha256>::new_from_slice(secret.as_bytes())
             .map_err(|e| StoreError::Corrupt(format!("unsubscribe secret: {e}")))

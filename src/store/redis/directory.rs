@@ -23,7 +23,7 @@ impl Directory for RedisStore {
         Ok(())
     }
 
-    async fn secret(&self, name: &str, generate: fn() -> String) -> Result<String, StoreError> {
+    async fn secret(&self, name: &str, candidate: String) -> Result<String, StoreError> {
         let key = sub(&self.keys.dir(), "secrets", "");
         // HSETNX then HGET in one MULTI: the first node to ask wins, every node reads it.
         let (_, value): (i64, String) = ::redis::pipe()
@@ -31,7 +31,7 @@ impl Directory for RedisStore {
             .cmd("HSETNX")
             .arg(&key)
             .arg(name)
-            .arg(generate())
+            .arg(candidate)
             .cmd("HGET")
             .arg(&key)
             .arg(name)
@@ -39,6 +39,16 @@ impl Directory for RedisStore {
             .await
             .map_err(redis_err("read secret"))?;
         Ok(value)
+    }
+
+    async fn server_value(&self, name: &str) -> Result<Option<String>, StoreError> {
+        let key = sub(&self.keys.dir(), "secrets", "");
+        ::redis::cmd("HGET")
+            .arg(&key)
+            .arg(name)
+            .query_async(&mut self.conn())
+            .await
+            .map_err(redis_err("read secret"))
     }
 
     async fn create_site(&self, new: NewSite) -> Result<Site, StoreError> {

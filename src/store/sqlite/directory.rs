@@ -19,7 +19,7 @@ impl Directory for SqliteStore {
         self.writer.run(|_| Ok(())).await
     }
 
-    async fn secret(&self, name: &str, generate: fn() -> String) -> Result<String, StoreError> {
+    async fn secret(&self, name: &str, candidate: String) -> Result<String, StoreError> {
         let name = name.to_owned();
         self.writer
             .run(move |c| {
@@ -32,13 +32,26 @@ impl Directory for SqliteStore {
                 if let Some(value) = found {
                     return Ok(value);
                 }
-                let value = generate();
+                let value = candidate;
                 c.execute(
                     "INSERT INTO secrets (name, value) VALUES (?1, ?2)",
                     params![name, value],
                 )
                 .map_err(db("store secret"))?;
                 Ok(value)
+            })
+            .await
+    }
+
+    async fn server_value(&self, name: &str) -> Result<Option<String>, StoreError> {
+        let name = name.to_owned();
+        self.readers
+            .run(move |c| {
+                c.query_row("SELECT value FROM secrets WHERE name = ?1", [&name], |r| {
+                    r.get(0)
+                })
+                .optional()
+                .map_err(db("read secret"))
             })
             .await
     }
