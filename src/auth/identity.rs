@@ -8,7 +8,6 @@ use crate::domain::VerifiedId;
 use hmac::{Hmac, Mac};
 use serde_json::{Map, Value};
 use sha2::Sha256;
-use std::fmt::Write;
 use subtle::ConstantTimeEq;
 
 /// What an `identify` turned out to be.
@@ -29,11 +28,7 @@ pub fn identity_hash(secret: &str, id: &str) -> String {
     let mut mac =
         Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC accepts keys of any length");
     mac.update(id.as_bytes());
-    let mut out = String::with_capacity(64);
-    for byte in mac.finalize().into_bytes() {
-        let _ = write!(out, "{byte:02x}");
-    }
-    out
+    hex::encode(mac.finalize().into_bytes())
 }
 
 /// Checks an `identify` event's properties in place: the `hash` is always removed, and

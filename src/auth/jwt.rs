@@ -50,6 +50,7 @@ pub struct JwtKeys {
 impl JwtKeys {
     /// Keys from a shared secret, with the issuer and audience every token must carry.
     pub fn new(secret: &[u8], issuer: &str, audience: &str, ttl_secs: u64) -> Self {
+        super::jwt_crypto::install();
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[issuer]);
         validation.set_audience(&[audience]);

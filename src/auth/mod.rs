@@ -3,6 +3,7 @@
 
 mod identity;
 mod jwt;
+mod jwt_crypto;
 mod password;
 mod session_token;
 

@@ -64,7 +64,7 @@ impl AuditSubject {
 /// `sha256:` and the hex SHA-256 of `SITE:ADDRESS` (the address lower-cased).
 pub fn email_digest(site: &SiteId, email: &Email) -> String {
     let digest = Sha256::digest(format!("{site}:{}", email.as_str()).as_bytes());
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    let hex = hex::encode(digest);
     format!("sha256:{hex}")
 }
 

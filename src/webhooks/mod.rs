@@ -13,7 +13,6 @@ use crate::domain::{EndpointId, SiteId, random_token};
 use crate::store::Store;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use std::fmt::Write;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
@@ -39,11 +38,7 @@ pub fn signature(secret: &str, body: &str) -> String {
     let mut mac =
         Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC accepts keys of any length");
     mac.update(body.as_bytes());
-    let mut out = String::from("sha256=");
-    for byte in mac.finalize().into_bytes() {
-        let _ = write!(out, "{byte:02x}");
-    }
-    out
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
 /// A fresh `webhook-id`: unique per message, the same on each of its attempts.

@@ -1,5 +1,7 @@
 use crate::common::{JWT_SECRET, PASSWORD, spawn_app, spawn_app_as_owner};
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -17,13 +19,36 @@ async fn owner_id(app: &crate::common::TestApp) -> String {
     me["agent"]["id"].as_str().unwrap().to_owned()
 }
 
+/// The algorithms the tests forge tokens with.
+#[derive(Clone, Copy)]
+enum Algorithm {
+    HS256,
+    HS384,
+}
+
+/// A JWT built by hand (RFC 7519: base64url header, claims and HMAC), so a test can make
+/// tokens the server's own library would refuse to sign.
 fn forge(claims: Value, alg: Algorithm, secret: &[u8]) -> String {
-    jsonwebtoken::encode(
-        &Header::new(alg),
-        &claims,
-        &EncodingKey::from_secret(secret),
-    )
-    .unwrap()
+    let name = match alg {
+        Algorithm::HS256 => "HS256",
+        Algorithm::HS384 => "HS384",
+    };
+    let header = URL_SAFE_NO_PAD.encode(json!({ "typ": "JWT", "alg": name }).to_string());
+    let body = URL_SAFE_NO_PAD.encode(claims.to_string());
+    let message = format!("{header}.{body}");
+    let signature = match alg {
+        Algorithm::HS256 => {
+            let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret).unwrap();
+            mac.update(message.as_bytes());
+            mac.finalize().into_bytes().to_vec()
+        }
+        Algorithm::HS384 => {
+            let mut mac = Hmac::<sha2::Sha384>::new_from_slice(secret).unwrap();
+            mac.update(message.as_bytes());
+            mac.finalize().into_bytes().to_vec()
+        }
+    };
+    format!("{message}.{}", URL_SAFE_NO_PAD.encode(signature))
 }
 
 #[tokio::test]

@@ -38,7 +38,7 @@ pub struct NewApiKey {
 /// Hex SHA-256 of a secret: what the store keeps and looks keys up by.
 fn hash(secret: &str) -> String {
     let digest = Sha256::digest(secret.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(digest)
 }
 
 /// Whether `text` has the shape of a push-API secret (checked before any store look-up).

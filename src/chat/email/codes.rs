@@ -21,7 +21,7 @@ pub const CODE_MINUTES: u64 = 10;
 /// store never holds a usable code and one site's code is no use on another.
 fn code_hash(site: &SiteId, email: &str, code: &str) -> String {
     let digest = Sha256::digest(format!("{site}\n{email}\n{code}").as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(digest)
 }
 
 /// Why a code was not accepted.

@@ -338,7 +338,7 @@ fn dedupe_key(mail: &Inbound, raw: &[u8]) -> String {
         Some(id) => Sha256::digest(id.as_bytes()),
         None => Sha256::digest(raw),
     };
-    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    let hex = hex::encode(&digest[..16]);
     format!("email:{hex}")
 }
 
