@@ -311,6 +311,7 @@ fn serve(
         .listen("shopchat", listener, move || {
             let stopping = stopping.clone();
             let app = App::new()
+                .wrap(actix_web::middleware::from_fn(crate::http::access_log))
                 .app_data(data.clone())
                 .configure(crate::http::routes)
                 .configure(crate::ws::routes);

@@ -1,7 +1,9 @@
 //! The HTTP edge: decode, authorise (one [`SiteScope`] extractor for every site-scoped
 //! route), call one method of the application (`ChatService`), encode JSON.
 
+mod access_log;
 mod agent_api;
+pub use access_log::access_log;
 mod ai_api;
 mod assets;
 pub mod auth_routes;

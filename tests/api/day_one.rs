@@ -233,3 +233,50 @@ fn help_is_true_and_each_subcommand_shows_its_own_options() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_access_log_names_the_route_and_never_the_ids_or_tokens_sent() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let mut server = shopchat(dir.path())
+        .args(["--bind", "127.0.0.1:0", "--log-format", "json"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = server.stderr.take().unwrap();
+    let (tx, mut lines) = tokio::sync::mpsc::unbounded_channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let log = lines_until(&mut lines, |l| l.contains("shopchat listening")).await;
+    let listening: Value = serde_json::from_str(log.last().unwrap()).unwrap();
+    let port = listening["fields"]["port"].as_u64().unwrap();
+    let answer = reqwest::Client::new()
+        .get(format!(
+            "http://127.0.0.1:{port}/api/v1/sites/site_Secret0Site0Id00/conversations?token=tok_in_query_secret"
+        ))
+        .bearer_auth("bearer-secret-value")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 401);
+    let access = lines_until(&mut lines, |l| l.contains("shopchat::access")).await;
+    let line = access.last().unwrap();
+    let entry: Value = serde_json::from_str(line).unwrap();
+    assert_eq!(entry["fields"]["method"], "GET", "{line}");
+    assert_eq!(
+        entry["fields"]["route"], "/api/v1/sites/{site_id}/conversations",
+        "{line}"
+    );
+    assert_eq!(entry["fields"]["status"], 401, "{line}");
+    for secret in [
+        "site_Secret0Site0Id00",
+        "tok_in_query_secret",
+        "bearer-secret-value",
+    ] {
+        assert!(!line.contains(secret), "{secret} logged: {line}");
+    }
+    server.kill().unwrap();
+    let _ = server.wait();
+}
