@@ -47,6 +47,9 @@ pub enum StartupError {
     /// The SMTP relay settings cannot be used (an unreadable CA or DKIM key file).
     #[error(transparent)]
     Mail(#[from] crate::mailer::smtp::SmtpSetupError),
+    /// No HTTP client for outbound calls could be built (TLS set-up failed).
+    #[error("cannot set up outbound HTTP: {0}")]
+    Http(reqwest::Error),
 }
 
 /// Stops a running [`Application`].
@@ -149,7 +152,8 @@ impl Application {
             settings.allow_http_webhooks,
             settings.webhook_retry,
             store.clone(),
-        );
+        )
+        .map_err(StartupError::Http)?;
         // The SMTP relay, when configured: without one no email is queued or sent.
         let mailer = crate::mailer::smtp::SmtpTransport::from_settings(&settings.mail)?
             .map(|t| Arc::new(t) as Arc<dyn crate::mailer::Transport>);

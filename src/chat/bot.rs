@@ -157,37 +157,7 @@ impl ChatService {
         let ts = Timestamp::now().0 / 1000;
         let signature = crate::webhooks::signature(&secret, &format!("{ts}.{body}"));
         let timeout = Duration::from_millis(settings.bot_webhook_timeout_ms);
-        let url = url.to_owned();
-        let call = tokio::task::spawn_blocking(move || {
-            let agent: ureq::Agent = ureq::Agent::config_builder()
-                .timeout_global(Some(timeout))
-                .http_status_as_error(true)
-                .build()
-                .into();
-            let mut response = agent
-                .post(&url)
-                .header("Content-Type", "application/json")
-                .header("X-Shopchat-Timestamp", ts.to_string())
-                .header("X-Shopchat-Signature", signature)
-                .send(body)
-                .map_err(|e| e.to_string())?;
-            response
-                .body_mut()
-                .with_config()
-                .limit(64 * 1024)
-                .read_to_string()
-                .map_err(|e| e.to_string())
-                .and_then(|text| {
-                    serde_json::from_str::<BotReply>(&text).map_err(|e| format!("bad reply: {e}"))
-                })
-        });
-        // The blocking call has its own timeout; this one also covers a stuck thread pool.
-        let reply = match tokio::time::timeout(timeout + Duration::from_millis(500), call).await {
-            Ok(Ok(Ok(reply))) => Ok(reply),
-            Ok(Ok(Err(e))) => Err(e),
-            Ok(Err(e)) => Err(e.to_string()),
-            Err(_) => Err("timed out".to_owned()),
-        };
+        let reply = call_bot(url, ts, signature, body, timeout).await;
         match reply {
             Ok(reply) => {
                 let said = match reply.text.as_deref().map(str::trim) {
@@ -232,4 +202,48 @@ impl ChatService {
         self.deliver_message(&fresh, &stored.message).await;
         Some(stored.message)
     }
+}
+
+/// Largest answer read from an external bot.
+const MAX_BOT_REPLY: usize = 64 * 1024;
+
+/// The node's client for external bots (built once; each call carries its site's timeout).
+fn bot_client() -> Option<&'static reqwest::Client> {
+    static CLIENT: std::sync::OnceLock<Option<reqwest::Client>> = std::sync::OnceLock::new();
+    CLIENT
+        .get_or_init(|| crate::webhooks::client::client(Duration::from_secs(15)).ok())
+        .as_ref()
+}
+
+/// POSTs the signed body to the site's bot and reads its reply, all within `timeout`; a
+/// non-2xx status, a body over [`MAX_BOT_REPLY`] or one that is not a reply is an error.
+async fn call_bot(
+    url: &str,
+    ts: i64,
+    signature: String,
+    body: String,
+    timeout: Duration,
+) -> Result<BotReply, String> {
+    let client = bot_client().ok_or("no HTTP client")?;
+    let call = async {
+        let response = client
+            .post(url)
+            .timeout(timeout)
+            .header("Content-Type", "application/json")
+            .header("X-Shopchat-Timestamp", ts.to_string())
+            .header("X-Shopchat-Signature", signature)
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| e.without_url().to_string())?;
+        if !response.status().is_success() {
+            return Err(format!("status {}", response.status().as_u16()));
+        }
+        let bytes = crate::webhooks::client::body_up_to(response, MAX_BOT_REPLY).await?;
+        serde_json::from_slice::<BotReply>(&bytes).map_err(|e| format!("bad reply: {e}"))
+    };
+    // The request's timeout covers sending; this one also covers reading the body.
+    tokio::time::timeout(timeout, call)
+        .await
+        .unwrap_or_else(|_| Err("timed out".to_owned()))
 }

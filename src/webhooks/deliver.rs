@@ -16,7 +16,7 @@ pub(crate) const LOG_KEEP: usize = 200;
 
 /// What the worker holds.
 pub(super) struct Worker {
-    pub(super) agent: ureq::Agent,
+    pub(super) http: reqwest::Client,
     pub(super) slots: Arc<Semaphore>,
     pub(super) first_wait: Duration,
     pub(super) store: Arc<dyn Store>,
@@ -43,33 +43,28 @@ impl Worker {
         }
     }
 
-    /// One POST with this attempt's timestamp and signature.
+    /// One POST with this attempt's timestamp and signature; its status, or why none.
+    /// The client's timeout bounds it; no redirect is followed.
     async fn attempt(&self, job: &Job) -> Answer {
-        let out = job.out.clone();
-        let agent = self.agent.clone();
-        let call = tokio::task::spawn_blocking(move || {
-            let timestamp = Timestamp::now().0 / 1000;
-            let signature = sign(&out.key, &out.id, timestamp, out.body.as_bytes());
-            let mut request = agent
-                .post(&out.url)
-                .header("Content-Type", "application/json")
-                .header("webhook-id", &out.id)
-                .header("webhook-timestamp", timestamp.to_string())
-                .header("webhook-signature", signature);
-            if let Some(legacy) = &out.legacy_signature {
-                request = request.header("X-Shopchat-Signature", legacy);
-            }
-            request
-                .send(out.body.as_bytes())
-                .map(|response| response.status().as_u16())
-                .map_err(|e| e.to_string())
-        });
-        // The call has its own timeout; this one also covers a stuck blocking pool.
-        match tokio::time::timeout(super::TIMEOUT + Duration::from_secs(1), call).await {
-            Ok(Ok(answer)) => answer,
-            Ok(Err(e)) => Err(e.to_string()),
-            Err(_) => Err("timed out".into()),
+        let out = &job.out;
+        let timestamp = Timestamp::now().0 / 1000;
+        let signature = sign(&out.key, &out.id, timestamp, out.body.as_bytes());
+        let mut request = self
+            .http
+            .post(&out.url)
+            .header("Content-Type", "application/json")
+            .header("webhook-id", &out.id)
+            .header("webhook-timestamp", timestamp.to_string())
+            .header("webhook-signature", signature);
+        if let Some(legacy) = &out.legacy_signature {
+            request = request.header("X-Shopchat-Signature", legacy);
         }
+        request
+            .body(out.body.clone())
+            .send()
+            .await
+            .map(|response| response.status().as_u16())
+            .map_err(|e| e.without_url().to_string())
     }
 
     /// Counts and logs the attempt, then retries after the backoff or lets the job go.

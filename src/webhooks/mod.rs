@@ -6,6 +6,7 @@
 //! site's identity secret, which also signs the legacy `X-Shopchat-Signature` header kept for
 //! one release so existing receivers do not break).
 
+pub mod client;
 mod deliver;
 pub mod sign;
 
@@ -104,28 +105,28 @@ impl Webhooks {
     /// Starts the workers. `allow_http` permits plain-http URLs (development and tests only);
     /// `first_wait` is the wait before the first retry (later ones are longer, see
     /// [`BACKOFF`]); attempts at logged deliveries are written to `store`.
-    pub fn start(allow_http: bool, first_wait: Duration, store: Arc<dyn Store>) -> Webhooks {
+    pub fn start(
+        allow_http: bool,
+        first_wait: Duration,
+        store: Arc<dyn Store>,
+    ) -> Result<Webhooks, reqwest::Error> {
+        let http = client::client(TIMEOUT)?;
         // The channel holds every pending job at once, so a retry re-queued after its wait
         // never finds it full: admission is bounded by `pending`, not by the channel.
         let (tx, rx) = mpsc::channel::<Job>(PENDING);
         let worker = deliver::Worker {
-            agent: ureq::Agent::config_builder()
-                .timeout_global(Some(TIMEOUT))
-                .http_status_as_error(false)
-                .max_redirects(0)
-                .build()
-                .into(),
+            http,
             slots: Arc::new(Semaphore::new(IN_FLIGHT)),
             first_wait,
             store,
             tx: tx.clone(),
         };
         tokio::spawn(worker.run(rx));
-        Webhooks {
+        Ok(Webhooks {
             tx,
             pending: Arc::new(Semaphore::new(PENDING)),
             allow_http,
-        }
+        })
     }
 
     /// Whether `url` may be delivered to on this server.
