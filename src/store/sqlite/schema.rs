@@ -276,13 +276,68 @@ DROP INDEX IF EXISTS conversations_by_visitor;
     super::models::PROVIDERS_MIGRATION,
 ];
 
-/// Brings the schema up to date in one transaction.
+/// Brings the schema up to date in one transaction. Migrations only move forward: a
+/// database a newer binary migrated is refused rather than used with tables this one does
+/// not know.
 pub(super) fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
     let tx = conn.transaction()?;
     let done: usize = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if done > MIGRATIONS.len() {
+        return Err(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_MISMATCH),
+            Some(format!(
+                "the database's schema ({done}) is newer than this binary's ({}): run the newer binary, or restore a backup made by this one",
+                MIGRATIONS.len()
+            )),
+        ));
+    }
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(done) {
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", i + 1)?;
     }
     tx.commit()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MIGRATIONS, migrate};
+    use rusqlite::Connection;
+
+    /// A database as the binary that knew only the first `k` migrations left it.
+    fn at(k: usize) -> Connection {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("PRAGMA foreign_keys = ON").unwrap();
+        for (i, sql) in MIGRATIONS.iter().take(k).enumerate() {
+            conn.execute_batch(sql).unwrap();
+            conn.pragma_update(None, "user_version", i + 1).unwrap();
+        }
+        conn
+    }
+
+    #[test]
+    fn every_earlier_schema_migrates_forward_to_the_current_one() {
+        for k in 0..=MIGRATIONS.len() {
+            let mut conn = at(k);
+            migrate(&mut conn).unwrap_or_else(|e| panic!("from schema {k}: {e}"));
+            let version: usize = conn
+                .query_row("PRAGMA user_version", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(version, MIGRATIONS.len(), "from schema {k}");
+            let check: String = conn
+                .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(check, "ok", "from schema {k}");
+            // Running it again changes nothing.
+            migrate(&mut conn).unwrap();
+        }
+    }
+
+    #[test]
+    fn a_database_from_a_newer_binary_is_refused() {
+        let mut conn = at(MIGRATIONS.len());
+        conn.pragma_update(None, "user_version", MIGRATIONS.len() + 1)
+            .unwrap();
+        let error = migrate(&mut conn).unwrap_err().to_string();
+        assert!(error.contains("newer than this binary"), "{error}");
+    }
 }
