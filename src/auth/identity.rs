@@ -5,6 +5,7 @@
 //! anonymous data.
 
 use crate::domain::VerifiedId;
+use hmac::KeyInit;
 use hmac::{Hmac, Mac};
 use serde_json::{Map, Value};
 use sha2::Sha256;

@@ -3,6 +3,7 @@
 //! would bring RSA, elliptic-curve and Ed25519 code that agents' tokens never need; with this
 //! provider any other algorithm is refused before any key is read.
 
+use hmac::KeyInit;
 use hmac::{Hmac, Mac};
 use jsonwebtoken::crypto::{CryptoProvider, JwkUtils, JwtSigner, JwtVerifier};
 use jsonwebtoken::errors::{ErrorKind, Result};

@@ -6,6 +6,7 @@
 use crate::domain::{SiteId, Timestamp, VisitorId};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::KeyInit;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 

@@ -8,6 +8,7 @@
 use super::{Invalid, MAX_TEXT, check_url};
 use crate::domain::{Email, Timestamp};
 use base64::Engine;
+use hmac::KeyInit;
 use hmac::{Hmac, Mac};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer};

@@ -12,6 +12,7 @@ pub mod sign;
 
 use crate::domain::{EndpointId, SiteId, random_token};
 use crate::store::Store;
+use hmac::KeyInit;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use std::sync::Arc;

@@ -6,6 +6,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use hmac::KeyInit;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 

@@ -1,6 +1,7 @@
 use crate::common::{JWT_SECRET, PASSWORD, spawn_app, spawn_app_as_owner};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::KeyInit;
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -8,6 +8,7 @@ use crate::common::http_peer::{header, read_request};
 use crate::common::{Account, DEADLINE, PASSWORD, SeedPlan, TestApp, spawn_seeded};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use hmac::KeyInit;
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;

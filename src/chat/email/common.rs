@@ -10,6 +10,7 @@ use crate::email::{EmailSettings, MailThread, OutboxEmail, thread};
 use crate::store::StoreError;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::KeyInit;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use std::sync::Arc;
