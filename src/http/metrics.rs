@@ -5,7 +5,12 @@ use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/metrics", web::get().to(metrics));
+    // Prometheus asks for gzip; the text (one line per series and bucket) shrinks tenfold.
+    cfg.service(
+        web::resource("/metrics")
+            .wrap(actix_web::middleware::Compress::default())
+            .route(web::get().to(metrics)),
+    );
 }
 
 #[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]

@@ -50,6 +50,7 @@ mod email_requests;
 mod email_settings;
 mod external_bot;
 mod grace_period;
+mod http_serving;
 mod intent_teams;
 mod layering;
 mod library;
