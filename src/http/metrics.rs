@@ -13,7 +13,7 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     );
 }
 
-#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
+#[utoipa::path(get, path = "/metrics", operation_id = "get_metrics", tag = "operations", responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
 async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     let handle = crate::telemetry::metrics_handle();
     metrics::gauge!("shopchat_shopper_sockets").set(state.chat.shopper_sockets() as f64);

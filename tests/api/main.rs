@@ -56,6 +56,7 @@ mod layering;
 mod library;
 mod messages;
 mod nodelay;
+mod openapi;
 mod outbound_events;
 mod privacy;
 mod product_rules;

@@ -1,0 +1,163 @@
+//! The served OpenAPI document is valid, so API tools and client generators take it as is:
+//! it parses as OpenAPI 3.1 with a maintained parser (`oas3`), every operation has a unique
+//! `operationId`, a tag and a 2xx answer, every `$ref` points at something, every path
+//! parameter in a template is declared (and none that is not in it), and every operation
+//! that reads a JSON body or a query string documents the 400 it answers to a bad one.
+
+use crate::helpers::spawn_app;
+use oas3::spec::{ObjectOrReference, ParameterIn};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Every `$ref` string anywhere in `value`, with where it was found.
+fn refs<'a>(value: &'a Value, at: &str, out: &mut Vec<(String, &'a str)>) {
+    match value {
+        Value::Object(map) => {
+            for (key, inner) in map {
+                if key == "$ref" {
+                    if let Some(target) = inner.as_str() {
+                        out.push((at.to_owned(), target));
+                    }
+                } else {
+                    refs(inner, &format!("{at}/{key}"), out);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (i, inner) in items.iter().enumerate() {
+                refs(inner, &format!("{at}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The `{name}`s of a path template.
+fn template_params(path: &str) -> BTreeSet<String> {
+    path.split('{')
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}').map(|(name, _)| name.to_owned()))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_served_document_is_valid_openapi() {
+    let app = spawn_app().await;
+    let text = app
+        .http
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let raw: Value = serde_json::from_str(&text).unwrap();
+    let spec = oas3::from_json(&text).expect("the document parses as OpenAPI 3.1");
+    assert!(spec.openapi.starts_with("3.1"), "{}", spec.openapi);
+
+    let mut problems = Vec::new();
+
+    let mut found = Vec::new();
+    refs(&raw, "#", &mut found);
+    assert!(!found.is_empty(), "the document uses shared components");
+    for (at, target) in &found {
+        let resolves = target
+            .strip_prefix('#')
+            .is_some_and(|pointer| raw.pointer(pointer).is_some());
+        if !resolves {
+            problems.push(format!("{at}: $ref {target} does not resolve"));
+        }
+    }
+
+    let mut operation_ids: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let paths = spec.paths.as_ref().expect("paths");
+    assert!(paths.len() > 50, "the whole API is described");
+    for (path, item) in paths {
+        for (method, operation) in item.methods() {
+            let name = format!("{method} {path}");
+            match &operation.operation_id {
+                Some(id) => operation_ids
+                    .entry(id.clone())
+                    .or_default()
+                    .push(name.clone()),
+                None => problems.push(format!("{name}: no operationId")),
+            }
+            if operation.tags.is_empty() {
+                problems.push(format!("{name}: no tag"));
+            }
+            let responses = operation.responses.clone().unwrap_or_default();
+            if !responses.keys().any(|status| status.starts_with('2')) {
+                problems.push(format!("{name}: no 2xx response"));
+            }
+
+            let mut declared = BTreeSet::new();
+            let mut has_query = false;
+            for parameter in item.parameters.iter().chain(&operation.parameters) {
+                let parameter = match parameter.resolve(&spec) {
+                    Ok(p) => p,
+                    Err(e) => {
+                        problems.push(format!("{name}: parameter does not resolve: {e}"));
+                        continue;
+                    }
+                };
+                match parameter.location {
+                    ParameterIn::Path => {
+                        if parameter.required != Some(true) {
+                            problems.push(format!(
+                                "{name}: path parameter {} not required",
+                                parameter.name
+                            ));
+                        }
+                        declared.insert(parameter.name);
+                    }
+                    ParameterIn::Query => has_query = true,
+                    _ => {}
+                }
+            }
+            let in_template = template_params(path);
+            for missing in in_template.difference(&declared) {
+                problems.push(format!("{name}: path parameter {missing} not declared"));
+            }
+            for extra in declared.difference(&in_template) {
+                problems.push(format!(
+                    "{name}: declares path parameter {extra} not in the path"
+                ));
+            }
+
+            let json_body = matches!(
+                &operation.request_body,
+                Some(ObjectOrReference::Object(body)) if body.content.contains_key("application/json")
+            ) || matches!(
+                &operation.request_body,
+                Some(ObjectOrReference::Ref { .. })
+            );
+            if (json_body || has_query) && !responses.contains_key("400") {
+                problems.push(format!(
+                    "{name}: reads a body or query but documents no 400"
+                ));
+            }
+        }
+    }
+    for (id, uses) in &operation_ids {
+        if uses.len() > 1 {
+            problems.push(format!("operationId {id} used by {}", uses.join(", ")));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "{} problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+    app.stop().await;
+}
+
+#[test]
+fn template_params_are_read_from_the_path() {
+    assert_eq!(
+        template_params("/api/v1/sites/{site_id}/rules/{rule_id}"),
+        BTreeSet::from(["site_id".to_owned(), "rule_id".to_owned()])
+    );
+    assert!(template_params("/healthz").is_empty());
+}
