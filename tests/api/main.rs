@@ -55,6 +55,7 @@ mod intent_teams;
 mod layering;
 mod library;
 mod messages;
+mod metrics_help;
 mod nodelay;
 mod openapi;
 mod outbound_events;
