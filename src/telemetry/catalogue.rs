@@ -101,7 +101,7 @@ pub(super) const METRICS: &[Metric] = &[
     ),
     counter(
         "shopchat_trigger_firings_total",
-        "Proactive trigger rules fired, by A/B group.",
+        "Proactive trigger rules fired, by group (shown, held_out: the hold-out group that is not shown the message).",
     ),
     counter(
         "shopchat_conversations_idle_closed_total",
@@ -136,7 +136,7 @@ pub(super) const METRICS: &[Metric] = &[
     ),
     counter(
         "shopchat_ai_draft_sends_total",
-        "Drafts sent by agents, by mark (as drafted, edited, ...).",
+        "Drafts sent by agents, by mark (unchanged, edited).",
     ),
     // Commerce.
     counter(
@@ -153,7 +153,7 @@ pub(super) const METRICS: &[Metric] = &[
     ),
     counter(
         "shopchat_order_requests_total",
-        "Order requests (cancel, return, address change, ...) filed by shoppers, by kind.",
+        "Order requests filed by shoppers, by kind (cancel, return).",
     ),
     counter(
         "shopchat_commerce_ingested_total",
