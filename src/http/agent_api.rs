@@ -2,7 +2,9 @@
 //! the path, then that the conversation or visitor it names belongs to that site, so an id
 //! from another shop is a 404 and never a leak.
 
-use super::docs::{ConversationPath, ErrorResponse, MemberOnly, OwnerOnly, SignedIn, SitePath};
+use super::docs::{
+    ConversationPath, ErrorResponse, MemberOnly, OwnerOnly, SignedIn, SiteList, SitePath, SiteView,
+};
 use super::{ApiError, Caller, OwnerScope, SiteScope, json};
 use crate::domain::{ClientMsgId, MessageText, Role, Timestamp, VisitorId};
 use crate::state::AppState;
@@ -45,7 +47,7 @@ fn site_view(site: &Site, role: Role) -> Value {
     v
 }
 
-#[utoipa::path(get, path = "/api/v1/sites", operation_id = "list_sites", tag = "sites", security(("bearer" = [])), responses((status = 200, description = "The caller's sites; identity secrets for owners only; `ai`: whether agents may use a language model there", body = Object), SignedIn))]
+#[utoipa::path(get, path = "/api/v1/sites", operation_id = "list_sites", tag = "sites", security(("bearer" = [])), responses((status = 200, description = "The caller's sites; identity secrets for owners only; `ai`: whether agents may use a language model there", body = SiteList), SignedIn))]
 async fn list_sites(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
     let mut sites: Vec<Value> = Vec::new();
     for (site, role) in state.chat.member_sites(&caller.memberships).await? {
@@ -57,7 +59,7 @@ async fn list_sites(state: web::Data<AppState>, caller: Caller) -> Result<HttpRe
     Ok(HttpResponse::Ok().json(json!({ "sites": sites })))
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}", operation_id = "get_site", tag = "sites", params(SitePath), security(("bearer" = [])), responses((status = 200, description = "The site", body = Object), MemberOnly))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}", operation_id = "get_site", tag = "sites", params(SitePath), security(("bearer" = [])), responses((status = 200, description = "The site", body = SiteView), MemberOnly))]
 async fn get_site(state: web::Data<AppState>, scope: SiteScope) -> Result<HttpResponse, ApiError> {
     let site = state.chat.site(&scope.site).await?;
     Ok(HttpResponse::Ok().json(site_view(&site, scope.role)))
@@ -72,7 +74,7 @@ pub(super) struct SiteChange {
     origins: Option<Vec<String>>,
 }
 
-#[utoipa::path(patch, path = "/api/v1/sites/{site_id}", operation_id = "update_site", tag = "sites", params(SitePath), request_body = SiteChange, security(("bearer" = [])), responses((status = 200, description = "The site as it is now", body = Object), (status = 400, description = "A bad name or origin; `field` names it", body = ErrorResponse), OwnerOnly))]
+#[utoipa::path(patch, path = "/api/v1/sites/{site_id}", operation_id = "update_site", tag = "sites", params(SitePath), request_body = SiteChange, security(("bearer" = [])), responses((status = 200, description = "The site as it is now", body = SiteView), (status = 400, description = "A bad name or origin; `field` names it", body = ErrorResponse), OwnerOnly))]
 async fn update_site(
     state: web::Data<AppState>,
     scope: OwnerScope,

@@ -82,3 +82,55 @@ pub(super) enum OwnerOnly {
     #[response(status = 403, description = "Not an owner of the site")]
     Forbidden(ErrorResponse),
 }
+
+/// A site as `GET /api/v1/sites/{site_id}` and `PATCH` answer it (documentation type: the
+/// handlers build it in `agent_api::site_view`; `tests/api/openapi.rs` checks the two agree).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub(super) struct SiteView {
+    /// Site id (site_…), used in API paths.
+    id: String,
+    /// Shown to agents.
+    name: String,
+    /// The key the widget snippet carries (`data-site`); not a secret.
+    public_key: String,
+    /// Origins (`scheme://host[:port]`) whose pages may open the shopper socket.
+    origins: Vec<String>,
+    /// Creation time, milliseconds since the Unix epoch.
+    created_at: i64,
+    /// The caller's role on the site.
+    #[schema(inline)]
+    role: SiteRole,
+    /// The HMAC secret for identified shoppers: owners only.
+    identity_secret: Option<String>,
+}
+
+/// The caller's role on a site (documentation type, see [`SiteView`]).
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub(super) enum SiteRole {
+    /// Manages the site.
+    Owner,
+    /// Answers chats.
+    Agent,
+}
+
+/// A site in the caller's list: [`SiteView`] and whether agents may use a model there.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub(super) struct SiteListEntry {
+    #[schema(inline)]
+    #[serde(flatten)]
+    site: SiteView,
+    /// Whether agents may use a language model on this site (the dashboard offers translation).
+    ai: bool,
+}
+
+/// `GET /api/v1/sites` (documentation type).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub(super) struct SiteList {
+    /// The caller's sites.
+    sites: Vec<SiteListEntry>,
+}

@@ -161,3 +161,102 @@ fn template_params_are_read_from_the_path() {
     );
     assert!(template_params("/healthz").is_empty());
 }
+
+/// The property names of a schema and which are required, through `$ref`s and `allOf`.
+fn properties(doc: &Value, schema: &Value, out: &mut BTreeMap<String, bool>) {
+    if let Some(target) = schema["$ref"].as_str() {
+        let pointer = target.strip_prefix('#').unwrap();
+        return properties(doc, doc.pointer(pointer).unwrap(), out);
+    }
+    for part in schema["allOf"].as_array().into_iter().flatten() {
+        properties(doc, part, out);
+    }
+    let required: BTreeSet<&str> = schema["required"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    for name in schema["properties"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, _)| k)
+    {
+        out.insert(name.clone(), required.contains(name.as_str()));
+    }
+}
+
+/// `body` has every required property of `schema` and none it does not describe.
+fn matches_schema(doc: &Value, schema: &Value, body: &Value, what: &str) {
+    let mut described = BTreeMap::new();
+    properties(doc, schema, &mut described);
+    assert!(
+        !described.is_empty(),
+        "{what}: a typed schema, not a bare object"
+    );
+    let object = body.as_object().unwrap_or_else(|| panic!("{what}: {body}"));
+    for key in object.keys() {
+        assert!(
+            described.contains_key(key),
+            "{what}: `{key}` is not in the schema"
+        );
+    }
+    for (name, required) in &described {
+        assert!(
+            !required || object.contains_key(name),
+            "{what}: required `{name}` missing"
+        );
+    }
+}
+
+/// The schema of the 200 answer of `method path` in the served document.
+fn ok_schema<'a>(doc: &'a Value, path: &str, method: &str) -> &'a Value {
+    &doc["paths"][path][method]["responses"]["200"]["content"]["application/json"]["schema"]
+}
+
+#[tokio::test]
+async fn the_typed_site_schemas_describe_what_the_routes_answer() {
+    let (app, owner) = crate::helpers::spawn_app_as_owner().await;
+    let doc: Value = app
+        .http
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let site_path = "/api/v1/sites/{site_id}";
+    let site = app.get_json(&app.site_path(""), &owner).await;
+    assert!(
+        site["identity_secret"].is_string(),
+        "an owner sees the secret"
+    );
+    matches_schema(&doc, ok_schema(&doc, site_path, "get"), &site, "GET site");
+    matches_schema(
+        &doc,
+        ok_schema(&doc, site_path, "patch"),
+        &site,
+        "PATCH site",
+    );
+
+    let list = app.get_json("/api/v1/sites", &owner).await;
+    let list_schema = ok_schema(&doc, "/api/v1/sites", "get");
+    matches_schema(&doc, list_schema, &list, "GET sites");
+    let mut entry_schema = list_schema.clone();
+    if let Some(target) = list_schema["$ref"].as_str() {
+        entry_schema = doc
+            .pointer(target.strip_prefix('#').unwrap())
+            .unwrap()
+            .clone();
+    }
+    let entry = &entry_schema["properties"]["sites"]["items"];
+    let sites = list["sites"].as_array().unwrap();
+    assert!(!sites.is_empty());
+    for site in sites {
+        assert!(site["ai"].is_boolean());
+        matches_schema(&doc, entry, site, "an entry of GET sites");
+    }
+    app.stop().await;
+}
