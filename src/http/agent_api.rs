@@ -3,7 +3,8 @@
 //! from another shop is a 404 and never a leak.
 
 use super::docs::{
-    ConversationPath, ErrorResponse, MemberOnly, OwnerOnly, SignedIn, SiteList, SitePath, SiteView,
+    ConversationPath, ErrorResponse, MemberOnly, MessagePage, OwnerOnly, PostedMessage, SignedIn,
+    SiteList, SitePath, SiteView,
 };
 use super::{ApiError, Caller, OwnerScope, SiteScope, json};
 use crate::domain::{ClientMsgId, MessageText, Role, Timestamp, VisitorId};
@@ -122,7 +123,7 @@ struct ListQuery {
     after: Option<u64>,
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/conversations/{conversation_id}/messages", operation_id = "list_messages", tag = "conversations", params(ConversationPath, ("after" = Option<u64>, Query, description = "Only messages with a higher seq"), ("limit" = Option<u32>, Query, description = "1 to 500, default 100")), security(("bearer" = [])), responses((status = 200, description = "The conversation and its messages in seq order", body = Object), (status = 400, description = "A bad query string (`after`, `limit` out of range)", body = ErrorResponse), MemberOnly, (status = 404, description = "No such conversation on this site", body = ErrorResponse)))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/conversations/{conversation_id}/messages", operation_id = "list_messages", tag = "conversations", params(ConversationPath, ("after" = Option<u64>, Query, description = "Only messages with a higher seq"), ("limit" = Option<u32>, Query, description = "1 to 500, default 100")), security(("bearer" = [])), responses((status = 200, description = "The conversation and its messages in seq order", body = MessagePage), (status = 400, description = "A bad query string (`after`, `limit` out of range)", body = ErrorResponse), MemberOnly, (status = 404, description = "No such conversation on this site", body = ErrorResponse)))]
 async fn list_messages(
     state: web::Data<AppState>,
     scope: SiteScope,
@@ -146,7 +147,7 @@ pub(super) struct PostMessage {
 }
 
 /// An agent writes to a shopper: stored first, then published to the shopper's sockets.
-#[utoipa::path(post, path = "/api/v1/sites/{site_id}/conversations/{conversation_id}/messages", operation_id = "post_message", tag = "conversations", params(ConversationPath), request_body = PostMessage, security(("bearer" = [])), responses((status = 201, description = "Stored and delivered live", body = Object), (status = 200, description = "Repeated client_msg_id: the first message", body = Object), (status = 400, description = "Bad text or client_msg_id", body = ErrorResponse), MemberOnly, (status = 404, description = "No such conversation on this site", body = ErrorResponse), (status = 409, description = "The conversation is closed", body = ErrorResponse)))]
+#[utoipa::path(post, path = "/api/v1/sites/{site_id}/conversations/{conversation_id}/messages", operation_id = "post_message", tag = "conversations", params(ConversationPath), request_body = PostMessage, security(("bearer" = [])), responses((status = 201, description = "Stored and delivered live", body = PostedMessage), (status = 200, description = "Repeated client_msg_id: the first message", body = PostedMessage), (status = 400, description = "Bad text or client_msg_id", body = ErrorResponse), MemberOnly, (status = 404, description = "No such conversation on this site", body = ErrorResponse), (status = 409, description = "The conversation is closed", body = ErrorResponse)))]
 async fn post_message(
     state: web::Data<AppState>,
     scope: SiteScope,

@@ -3,7 +3,9 @@
 //! caller's membership of the site in the path, then that the conversation or agent it names
 //! belongs to that site (404 otherwise, never a leak).
 
-use super::docs::{ConversationPath, ErrorResponse, MemberOnly, OwnerOnly, SitePath};
+use super::docs::{
+    ConversationList, ConversationPath, ErrorResponse, MemberOnly, OwnerOnly, SitePath,
+};
 use super::error::conflict_on;
 use super::{ApiError, OwnerScope, SiteScope, json};
 use crate::chat::{MemberChange, TranscriptEntry};
@@ -66,7 +68,7 @@ struct ListQuery {
     limit: Option<u32>,
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/conversations", operation_id = "list_conversations", tag = "conversations", params(SitePath, ("status" = Option<String>, Query, description = "bot, queued, assigned, closed, or open (not closed); comma-separated"), ("agent" = Option<String>, Query, description = "Assigned to this agent id, or `me`"), ("tag" = Option<String>, Query, description = "With this tag"), ("from" = Option<i64>, Query, description = "Created at or after (ms since the epoch)"), ("to" = Option<i64>, Query, description = "Created before (ms since the epoch)"), ("q" = Option<String>, Query, description = "A message contains this text (case-insensitive)"), ("visitor" = Option<String>, Query, description = "Only this visitor's (v_…)"), ("limit" = Option<u32>, Query, description = "1 to 200, default 50")), security(("bearer" = [])), responses((status = 200, description = "Most recently active first", body = Object), (status = 400, description = "A bad filter, named", body = ErrorResponse), MemberOnly))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/conversations", operation_id = "list_conversations", tag = "conversations", params(SitePath, ("status" = Option<String>, Query, description = "bot, queued, assigned, closed, or open (not closed); comma-separated"), ("agent" = Option<String>, Query, description = "Assigned to this agent id, or `me`"), ("tag" = Option<String>, Query, description = "With this tag"), ("from" = Option<i64>, Query, description = "Created at or after (ms since the epoch)"), ("to" = Option<i64>, Query, description = "Created before (ms since the epoch)"), ("q" = Option<String>, Query, description = "A message contains this text (case-insensitive)"), ("visitor" = Option<String>, Query, description = "Only this visitor's (v_…)"), ("limit" = Option<u32>, Query, description = "1 to 200, default 50")), security(("bearer" = [])), responses((status = 200, description = "Most recently active first", body = ConversationList), (status = 400, description = "A bad filter, named", body = ErrorResponse), MemberOnly))]
 async fn list_conversations(
     state: web::Data<AppState>,
     scope: SiteScope,

@@ -162,12 +162,21 @@ fn template_params_are_read_from_the_path() {
     assert!(template_params("/healthz").is_empty());
 }
 
-/// The property names of a schema and which are required, through `$ref`s and `allOf`.
-fn properties(doc: &Value, schema: &Value, out: &mut BTreeMap<String, bool>) {
-    if let Some(target) = schema["$ref"].as_str() {
-        let pointer = target.strip_prefix('#').unwrap();
-        return properties(doc, doc.pointer(pointer).unwrap(), out);
+/// `schema` with its `$ref` followed.
+fn resolved<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
+    match schema["$ref"].as_str() {
+        Some(target) => resolved(doc, doc.pointer(target.strip_prefix('#').unwrap()).unwrap()),
+        None => schema,
     }
+}
+
+/// The properties of an object schema (name: its schema, required), through `allOf`.
+fn properties<'a>(
+    doc: &'a Value,
+    schema: &'a Value,
+    out: &mut BTreeMap<String, (&'a Value, bool)>,
+) {
+    let schema = resolved(doc, schema);
     for part in schema["allOf"].as_array().into_iter().flatten() {
         properties(doc, part, out);
     }
@@ -177,32 +186,54 @@ fn properties(doc: &Value, schema: &Value, out: &mut BTreeMap<String, bool>) {
         .flatten()
         .filter_map(Value::as_str)
         .collect();
-    for name in schema["properties"]
-        .as_object()
-        .into_iter()
-        .flatten()
-        .map(|(k, _)| k)
-    {
-        out.insert(name.clone(), required.contains(name.as_str()));
+    for (name, inner) in schema["properties"].as_object().into_iter().flatten() {
+        out.insert(name.clone(), (inner, required.contains(name.as_str())));
     }
 }
 
-/// `body` has every required property of `schema` and none it does not describe.
+/// `body` has every required property of `schema` and none it does not describe, down
+/// through nested objects and arrays, and each enum value is one the schema lists.
 fn matches_schema(doc: &Value, schema: &Value, body: &Value, what: &str) {
+    let schema = resolved(doc, schema);
+    if body.is_null() {
+        return;
+    }
+    if let Some(items) = body.as_array() {
+        for (i, item) in items.iter().enumerate() {
+            matches_schema(doc, &schema["items"], item, &format!("{what}[{i}]"));
+        }
+        return;
+    }
+    for alternative in schema["oneOf"].as_array().into_iter().flatten() {
+        if let Some(values) = resolved(doc, alternative)["enum"].as_array() {
+            assert!(
+                values.contains(body),
+                "{what}: {body} is not one of {values:?}"
+            );
+        }
+    }
+    if let Some(values) = schema["enum"].as_array() {
+        assert!(
+            values.contains(body),
+            "{what}: {body} is not one of {values:?}"
+        );
+    }
+    let Some(object) = body.as_object() else {
+        return;
+    };
     let mut described = BTreeMap::new();
     properties(doc, schema, &mut described);
     assert!(
         !described.is_empty(),
         "{what}: a typed schema, not a bare object"
     );
-    let object = body.as_object().unwrap_or_else(|| panic!("{what}: {body}"));
-    for key in object.keys() {
-        assert!(
-            described.contains_key(key),
-            "{what}: `{key}` is not in the schema"
-        );
+    for (key, value) in object {
+        let Some((inner, _)) = described.get(key) else {
+            panic!("{what}: `{key}` is not in the schema");
+        };
+        matches_schema(doc, inner, value, &format!("{what}.{key}"));
     }
-    for (name, required) in &described {
+    for (name, (_, required)) in &described {
         assert!(
             !required || object.contains_key(name),
             "{what}: required `{name}` missing"
@@ -218,15 +249,7 @@ fn ok_schema<'a>(doc: &'a Value, path: &str, method: &str) -> &'a Value {
 #[tokio::test]
 async fn the_typed_site_schemas_describe_what_the_routes_answer() {
     let (app, owner) = crate::helpers::spawn_app_as_owner().await;
-    let doc: Value = app
-        .http
-        .get(app.url("/api/v1/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc = served(&app).await;
     let site_path = "/api/v1/sites/{site_id}";
     let site = app.get_json(&app.site_path(""), &owner).await;
     assert!(
@@ -258,5 +281,57 @@ async fn the_typed_site_schemas_describe_what_the_routes_answer() {
         assert!(site["ai"].is_boolean());
         matches_schema(&doc, entry, site, "an entry of GET sites");
     }
+    app.stop().await;
+}
+
+async fn served(app: &crate::common::TestApp) -> Value {
+    let response = app
+        .http
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap();
+    response.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn the_typed_conversation_and_message_schemas_describe_what_the_routes_answer() {
+    let (app, owner) = crate::helpers::spawn_app_as_owner().await;
+    let doc = served(&app).await;
+    let (_shopper, conversation) = crate::ai_draft_counts::shopper_writes(&app, "Hello?").await;
+    let posted = app
+        .agent_says(&owner, &conversation, "Hi, how can I help?")
+        .await;
+    let messages_path = "/api/v1/sites/{site_id}/conversations/{conversation_id}/messages";
+    let created = &doc["paths"][messages_path]["post"]["responses"]["201"]["content"]["application/json"]
+        ["schema"];
+    matches_schema(&doc, created, &posted, "POST message");
+
+    let page = app
+        .get_json(
+            &app.site_path(&format!("/conversations/{conversation}/messages")),
+            &owner,
+        )
+        .await;
+    assert!(page["messages"].as_array().unwrap().len() >= 2, "{page}");
+    matches_schema(
+        &doc,
+        ok_schema(&doc, messages_path, "get"),
+        &page,
+        "GET messages",
+    );
+
+    let list = app.get_json(&app.site_path("/conversations"), &owner).await;
+    assert!(
+        !list["conversations"].as_array().unwrap().is_empty(),
+        "{list}"
+    );
+    let list_path = "/api/v1/sites/{site_id}/conversations";
+    matches_schema(
+        &doc,
+        ok_schema(&doc, list_path, "get"),
+        &list,
+        "GET conversations",
+    );
     app.stop().await;
 }
