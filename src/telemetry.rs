@@ -2,7 +2,11 @@
 //! Prometheus recorder; and the process's malloc settings, which decide whether its memory
 //! settles under a long steady load.
 
+mod catalogue;
+
 use crate::config::LogFormat;
+use catalogue::{DEFAULT_BUCKETS, Kind, METRICS};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
 use tracing_subscriber::EnvFilter;
 
 /// Installs the global subscriber once; later calls (tests start many servers) do nothing.
@@ -28,11 +32,12 @@ pub fn metrics_handle() -> &'static metrics_exporter_prometheus::PrometheusHandl
     use std::sync::OnceLock;
     static HANDLE: OnceLock<metrics_exporter_prometheus::PrometheusHandle> = OnceLock::new();
     HANDLE.get_or_init(|| {
-        let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+        let recorder = builder().build_recorder();
         let handle = recorder.handle();
         if metrics::set_global_recorder(recorder).is_err() {
             tracing::warn!("a metrics recorder was already installed; /metrics stays empty");
         }
+        describe();
         // Histograms gather samples until upkeep folds them in; without a scrape they would
         // grow without bound, so upkeep runs on its own clock.
         let upkeep = handle.clone();
@@ -49,6 +54,40 @@ pub fn metrics_handle() -> &'static metrics_exporter_prometheus::PrometheusHandl
         }
         handle
     })
+}
+
+/// The recorder's settings: every histogram exported with buckets (its own from the
+/// catalogue, or the default), never as a summary, because quantiles computed on each node
+/// cannot be added up across nodes and buckets can.
+fn builder() -> PrometheusBuilder {
+    // Only an empty bucket list is refused, and none in the catalogue is empty (its test);
+    // should one be, the server still exports, with summaries, and says so.
+    with_buckets().unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "histogram buckets refused; timings export as summaries");
+        PrometheusBuilder::new()
+    })
+}
+
+fn with_buckets() -> Result<PrometheusBuilder, metrics_exporter_prometheus::BuildError> {
+    let mut builder = PrometheusBuilder::new().set_buckets(DEFAULT_BUCKETS)?;
+    for metric in METRICS {
+        if let Kind::Histogram(buckets) = metric.kind {
+            builder =
+                builder.set_buckets_for_metric(Matcher::Full(metric.name.to_owned()), buckets)?;
+        }
+    }
+    Ok(builder)
+}
+
+/// Gives every metric in the catalogue its `# HELP` text, so a scrape explains each series.
+fn describe() {
+    for metric in METRICS {
+        match metric.kind {
+            Kind::Counter => metrics::describe_counter!(metric.name, metric.help),
+            Kind::Gauge => metrics::describe_gauge!(metric.name, metric.help),
+            Kind::Histogram(_) => metrics::describe_histogram!(metric.name, metric.help),
+        }
+    }
 }
 
 /// Arenas glibc's malloc may keep. Its default (eight per core) gives each busy thread (async

@@ -2,7 +2,10 @@
 //! the path, then that the conversation or visitor it names belongs to that site, so an id
 //! from another shop is a 404 and never a leak.
 
-use super::docs::{ConversationPath, ErrorResponse, MemberOnly, OwnerOnly, SignedIn, SitePath};
+use super::docs::{
+    ConversationPath, ErrorResponse, MemberOnly, MessagePage, OwnerOnly, PostedMessage, SignedIn,
+    SiteList, SitePath, SiteView,
+};
 use super::{ApiError, Caller, OwnerScope, SiteScope, json};
 use crate::domain::{ClientMsgId, MessageText, Role, Timestamp, VisitorId};
 use crate::state::AppState;
@@ -45,7 +48,7 @@ fn site_view(site: &Site, role: Role) -> Value {
     v
 }
 
-#[utoipa::path(get, path = "/api/v1/sites", tag = "sites", security(("bearer" = [])), responses((status = 200, description = "The caller's sites; identity secrets for owners only; `ai`: whether agents may use a language model there", body = Object), SignedIn))]
+#[utoipa::path(get, path = "/api/v1/sites", operation_id = "list_sites", tag = "sites", security(("bearer" = [])), responses((status = 200, description = "The caller's sites; identity secrets for owners only; `ai`: whether agents may use a language model there", body = SiteList), SignedIn))]
 async fn list_sites(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
     let mut sites: Vec<Value> = Vec::new();
     for (site, role) in state.chat.member_sites(&caller.memberships).await? {
@@ -57,7 +60,7 @@ async fn list_sites(state: web::Data<AppState>, caller: Caller) -> Result<HttpRe
     Ok(HttpResponse::Ok().json(json!({ "sites": sites })))
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}", tag = "sites", params(SitePath), security(("bearer" = [])), responses((status = 200, description = "The site", body = Object), MemberOnly))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}", operation_id = "get_site", tag = "sites", params(SitePath), security(("bearer" = [])), responses((status = 200, description = "The site", body = SiteView), MemberOnly))]
 async fn get_site(state: web::Data<AppState>, scope: SiteScope) -> Result<HttpResponse, ApiError> {
     let site = state.chat.site(&scope.site).await?;
     Ok(HttpResponse::Ok().json(site_view(&site, scope.role)))
@@ -72,7 +75,7 @@ pub(super) struct SiteChange {
     origins: Option<Vec<String>>,
 }
 
-#[utoipa::path(patch, path = "/api/v1/sites/{site_id}", tag = "sites", params(SitePath), request_body = SiteChange, security(("bearer" = [])), responses((status = 200, description = "The site as it is now", body = Object), (status = 400, description = "A bad name or origin; `field` names it", body = ErrorResponse), OwnerOnly))]
+#[utoipa::path(patch, path = "/api/v1/sites/{site_id}", operation_id = "update_site", tag = "sites", params(SitePath), request_body = SiteChange, security(("bearer" = [])), responses((status = 200, description = "The site as it is now", body = SiteView), (status = 400, description = "A bad name or origin; `field` names it", body = ErrorResponse), OwnerOnly))]
 async fn update_site(
     state: web::Data<AppState>,
     scope: OwnerScope,
@@ -120,7 +123,7 @@ struct ListQuery {
     after: Option<u64>,
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/conversations/{conversation_id}/messages", tag = "conversations", params(ConversationPath, ("after" = Option<u64>, Query, description = "Only messages with a higher seq"), ("limit" = Option<u32>, Query, description = "1 to 500, default 100")), security(("bearer" = [])), responses((status = 200, description = "The conversation and its messages in seq order", body = Object), MemberOnly, (status = 404, description = "No such conversation on this site", body = ErrorResponse)))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/conversations/{conversation_id}/messages", operation_id = "list_messages", tag = "conversations", params(ConversationPath, ("after" = Option<u64>, Query, description = "Only messages with a higher seq"), ("limit" = Option<u32>, Query, description = "1 to 500, default 100")), security(("bearer" = [])), responses((status = 200, description = "The conversation and its messages in seq order", body = MessagePage), (status = 400, description = "A bad query string (`after`, `limit` out of range)", body = ErrorResponse), MemberOnly, (status = 404, description = "No such conversation on this site", body = ErrorResponse)))]
 async fn list_messages(
     state: web::Data<AppState>,
     scope: SiteScope,
@@ -144,7 +147,7 @@ pub(super) struct PostMessage {
 }
 
 /// An agent writes to a shopper: stored first, then published to the shopper's sockets.
-#[utoipa::path(post, path = "/api/v1/sites/{site_id}/conversations/{conversation_id}/messages", tag = "conversations", params(ConversationPath), request_body = PostMessage, security(("bearer" = [])), responses((status = 201, description = "Stored and delivered live", body = Object), (status = 200, description = "Repeated client_msg_id: the first message", body = Object), (status = 400, description = "Bad text or client_msg_id", body = ErrorResponse), MemberOnly, (status = 404, description = "No such conversation on this site", body = ErrorResponse), (status = 409, description = "The conversation is closed", body = ErrorResponse)))]
+#[utoipa::path(post, path = "/api/v1/sites/{site_id}/conversations/{conversation_id}/messages", operation_id = "post_message", tag = "conversations", params(ConversationPath), request_body = PostMessage, security(("bearer" = [])), responses((status = 201, description = "Stored and delivered live", body = PostedMessage), (status = 200, description = "Repeated client_msg_id: the first message", body = PostedMessage), (status = 400, description = "Bad text or client_msg_id", body = ErrorResponse), MemberOnly, (status = 404, description = "No such conversation on this site", body = ErrorResponse), (status = 409, description = "The conversation is closed", body = ErrorResponse)))]
 async fn post_message(
     state: web::Data<AppState>,
     scope: SiteScope,
@@ -180,7 +183,7 @@ async fn post_message(
     Ok({ status }.json(json!({ "message": appended.message, "duplicate": appended.duplicate })))
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/visitors/{visitor_id}", tag = "visitors", params(SitePath, ("visitor_id" = String, Path, description = "Visitor id (v_…)")), security(("bearer" = [])), responses((status = 200, description = "Live or stored browsing state: page, trail, cart, orders (oldest first), product, campaign, tags; `customer` (the verified customer across devices: id, canonical_visitor, visitors) or null", body = Object), MemberOnly, (status = 404, description = "Unknown visitor", body = ErrorResponse)))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/visitors/{visitor_id}", operation_id = "get_visitor", tag = "visitors", params(SitePath, ("visitor_id" = String, Path, description = "Visitor id (v_…)")), security(("bearer" = [])), responses((status = 200, description = "Live or stored browsing state: page, trail, cart, orders (oldest first), product, campaign, tags; `customer` (the verified customer across devices: id, canonical_visitor, visitors) or null", body = Object), MemberOnly, (status = 404, description = "Unknown visitor", body = ErrorResponse)))]
 async fn get_visitor(
     state: web::Data<AppState>,
     scope: SiteScope,

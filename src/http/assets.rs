@@ -1,11 +1,13 @@
-//! Files the server embeds and serves: the widget script (pages from `static/` join it with
-//! the dashboard and demo shop).
-//! Embedded in the binary so the binary is the whole deployment. Each answer carries an
-//! ETag (from the file's SHA-256) and a short cache lifetime, so a shop's pages revalidate
-//! cheaply and a new widget reaches every shop within minutes; Brotli or gzip when the
-//! browser asks (each compressed once, at the best level).
+//! Files the server embeds and serves: the widget script here, and (through the same
+//! [`Prepared`] and [`serve`]) the dashboard's files. One way of serving them all:
+//! embedded in the binary so the binary is the whole deployment; each answer carries a
+//! strong ETag (from the file's SHA-256) and `304 Not Modified` answers a matching
+//! `If-None-Match`, so pages revalidate cheaply; Brotli or gzip when the browser asks, each
+//! compressed once per file at the best level and sent as is (the API's on-the-fly
+//! compression never touches an answer that already has a `Content-Encoding`).
 
 use actix_web::http::header;
+use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, web};
 use sha2::{Digest, Sha256};
 use std::fmt::Write;
@@ -16,6 +18,10 @@ use std::sync::OnceLock;
 /// minifies them at compile time.
 const WIDGET_JS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/widget.js"));
 
+/// A short lifetime, so a new widget reaches every shop within minutes while a shop's page
+/// loads revalidate it at most every five minutes.
+const WIDGET_CACHE: &str = "public, max-age=300";
+
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/widget.js")
@@ -24,25 +30,11 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     );
 }
 
-#[utoipa::path(get, path = "/widget.js", tag = "widget", responses((status = 200, description = "The widget script (ETag, Brotli or gzip on request)", content_type = "text/javascript"), (status = 304, description = "Not modified")))]
+#[utoipa::path(get, path = "/widget.js", operation_id = "get_widget", tag = "widget", responses((status = 200, description = "The widget script (ETag, Brotli or gzip on request)", content_type = "text/javascript"), (status = 304, description = "Not modified: the If-None-Match ETag is current")))]
 async fn widget(req: HttpRequest) -> HttpResponse {
-    let encoded = if accepts(&req, "br") {
-        widget_brotli(WIDGET_JS).map(|b| ("br", b))
-    } else {
-        None
-    };
-    let encoded = encoded.or_else(|| {
-        widget_gzipped(WIDGET_JS)
-            .filter(|_| accepts(&req, "gzip"))
-            .map(|g| ("gzip", g))
-    });
-    let mut response = serve(
-        &req,
-        WIDGET_JS,
-        widget_etag(),
-        "text/javascript; charset=utf-8",
-        encoded,
-    );
+    static WIDGET: OnceLock<Prepared> = OnceLock::new();
+    let file = WIDGET.get_or_init(|| Prepared::new(WIDGET_JS, "text/javascript; charset=utf-8"));
+    let mut response = serve(&req, file, WIDGET_CACHE);
     // Shops that isolate their pages (COEP `require-corp`) may load it from our origin.
     response.headers_mut().insert(
         header::HeaderName::from_static("cross-origin-resource-policy"),
@@ -51,10 +43,47 @@ async fn widget(req: HttpRequest) -> HttpResponse {
     response
 }
 
-/// The widget's ETag, hashed once: the bytes are fixed for the life of the binary.
-fn widget_etag() -> &'static str {
-    static ETAG: OnceLock<String> = OnceLock::new();
-    ETAG.get_or_init(|| etag_of(WIDGET_JS))
+/// An embedded file made ready once: its bytes, ETag and content type, and the compressed
+/// forms worth sending (text only, and only when smaller). The bytes are fixed for the life
+/// of the binary, so this is computed on first request and kept.
+pub(super) struct Prepared {
+    body: Bytes,
+    etag: String,
+    content_type: &'static str,
+    brotli: Option<Bytes>,
+    gzip: Option<Bytes>,
+}
+
+impl Prepared {
+    /// Hashes `data` and, for text, compresses it at the best levels: the files are fetched
+    /// on every page load of every shop or agent, so one slow compression pays for itself.
+    pub(super) fn new(data: &[u8], content_type: &'static str) -> Self {
+        let text = content_type.starts_with("text/")
+            || content_type.starts_with("image/svg")
+            || content_type.starts_with("application/json");
+        let smaller = |encoded: &Vec<u8>| encoded.len() < data.len();
+        let (brotli, gzip) = if text {
+            (
+                brotli_of(data).filter(smaller).map(Bytes::from),
+                gzip_of(data).filter(smaller).map(Bytes::from),
+            )
+        } else {
+            (None, None)
+        };
+        Self {
+            body: Bytes::copy_from_slice(data),
+            etag: etag_of(data),
+            content_type,
+            brotli,
+            gzip,
+        }
+    }
+
+    /// The ETag sent with the file (its `If-None-Match` earns a 304).
+    #[cfg(test)]
+    fn etag(&self) -> &str {
+        &self.etag
+    }
 }
 
 /// A strong ETag: the first 16 bytes of the SHA-256 of `data`, in hex and quotes.
@@ -69,84 +98,139 @@ fn etag_of(data: &[u8]) -> String {
     etag
 }
 
-/// The widget gzipped once, at the best level: every shop's every page load fetches it, so
-/// the bytes saved (a fifth, against on-the-fly compression) are worth one slow compression.
-fn widget_gzipped(data: &[u8]) -> Option<&'static [u8]> {
-    static GZIPPED: OnceLock<Option<Vec<u8>>> = OnceLock::new();
-    GZIPPED
-        .get_or_init(|| {
-            let mut encoder =
-                flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-            encoder.write_all(data).ok()?;
-            encoder.finish().ok()
-        })
-        .as_deref()
+/// `data` gzipped at the best level (`None` only if the encoder fails).
+fn gzip_of(data: &[u8]) -> Option<Vec<u8>> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(data).ok()?;
+    encoder.finish().ok()
 }
 
-/// The widget Brotli-compressed once, at the best quality: a tenth or so smaller than gzip
-/// for the browsers that accept it (all current ones, over https).
-fn widget_brotli(data: &[u8]) -> Option<&'static [u8]> {
-    static BROTLI: OnceLock<Option<Vec<u8>>> = OnceLock::new();
-    BROTLI
-        .get_or_init(|| {
-            let mut out = Vec::new();
-            {
-                let mut encoder = brotli::CompressorWriter::new(&mut out, 4096, 11, 22);
-                encoder.write_all(data).ok()?;
-                encoder.flush().ok()?;
-            }
-            Some(out)
-        })
-        .as_deref()
+/// `data` Brotli-compressed at the best quality: a tenth or so smaller than gzip for the
+/// browsers that accept it (all current ones, over https).
+fn brotli_of(data: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    {
+        let mut encoder = brotli::CompressorWriter::new(&mut out, 4096, 11, 22);
+        encoder.write_all(data).ok()?;
+        encoder.flush().ok()?;
+    }
+    Some(out)
 }
 
 /// Whether the request's `Accept-Encoding` takes `encoding` (or `*`), not refused with q=0.
 fn accepts(req: &HttpRequest, encoding: &str) -> bool {
     req.headers()
-        .get(header::ACCEPT_ENCODING)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
+        .get_all(header::ACCEPT_ENCODING)
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| {
             v.split(',').any(|enc| {
                 let mut parts = enc.split(';');
                 let name = parts.next().unwrap_or("").trim();
-                let refused = parts.any(|p| p.trim().replace(' ', "") == "q=0");
+                let refused = parts.any(|p| {
+                    let p = p.trim().replace(' ', "");
+                    p.strip_prefix("q=")
+                        .and_then(|q| q.parse::<f32>().ok())
+                        .is_some_and(|q| q <= 0.0)
+                });
                 (name.eq_ignore_ascii_case(encoding) || name == "*") && !refused
             })
         })
 }
 
-/// An embedded file with its ETag; `encoded` (a content coding the browser accepts, and the
-/// bytes in it) is sent instead when given.
-fn serve(
+/// Whether `If-None-Match` names `etag` (or `*`). The comparison is weak, as RFC 9110 asks
+/// for this header: a `W/` prefix a proxy added still matches.
+fn not_modified(req: &HttpRequest, etag: &str) -> bool {
+    req.headers()
+        .get_all(header::IF_NONE_MATCH)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == etag)
+}
+
+/// Answers with an embedded file: `304` (headers only) when the browser's copy is current,
+/// else the file, Brotli- or gzip-encoded when the browser accepts it. `cache_control` is
+/// the caller's policy (a widget may be cached a while; the dashboard revalidates each load).
+pub(super) fn serve(
     req: &HttpRequest,
-    body: &'static [u8],
-    etag: &str,
-    content_type: &str,
-    encoded: Option<(&'static str, &'static [u8])>,
+    file: &Prepared,
+    cache_control: &'static str,
 ) -> HttpResponse {
-    let matches = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    let matches = not_modified(req, &file.etag);
     let mut response = if matches {
         HttpResponse::NotModified()
     } else {
         HttpResponse::Ok()
     };
     response
-        .insert_header((header::ETAG, etag.to_owned()))
-        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+        .insert_header((header::ETAG, file.etag.clone()))
+        .insert_header((header::CACHE_CONTROL, cache_control))
         .insert_header((header::VARY, "Accept-Encoding"))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"));
     if matches {
         return response.finish();
     }
-    response.content_type(content_type);
-    if let Some((coding, bytes)) = encoded {
-        return response
+    response.content_type(file.content_type);
+    let encoded = file
+        .brotli
+        .as_ref()
+        .filter(|_| accepts(req, "br"))
+        .map(|b| ("br", b))
+        .or_else(|| {
+            file.gzip
+                .as_ref()
+                .filter(|_| accepts(req, "gzip"))
+                .map(|g| ("gzip", g))
+        });
+    match encoded {
+        Some((coding, bytes)) => response
             .insert_header((header::CONTENT_ENCODING, coding))
-            .body(bytes);
+            .body(bytes.clone()),
+        None => response.body(file.body.clone()),
     }
-    response.body(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    #[test]
+    fn accept_encoding_is_read_with_its_weights() {
+        let req = |v: &str| {
+            TestRequest::default()
+                .insert_header((header::ACCEPT_ENCODING, v))
+                .to_http_request()
+        };
+        assert!(accepts(&req("gzip, br"), "br"));
+        assert!(accepts(&req("*"), "gzip"));
+        assert!(!accepts(&req("br;q=0, gzip"), "br"));
+        assert!(!accepts(&req("br; q=0.0"), "br"));
+        assert!(accepts(&req("br;q=0.5"), "br"));
+        assert!(!accepts(&req("identity"), "gzip"));
+    }
+
+    #[test]
+    fn if_none_match_compares_weakly_and_takes_lists() {
+        let file = Prepared::new(b"hello hello hello hello", "text/plain");
+        let req = |v: &str| {
+            TestRequest::default()
+                .insert_header((header::IF_NONE_MATCH, v))
+                .to_http_request()
+        };
+        let etag = file.etag().to_owned();
+        assert!(not_modified(&req(&etag), &etag));
+        assert!(not_modified(&req(&format!("W/{etag}")), &etag));
+        assert!(not_modified(&req(&format!("\"other\", {etag}")), &etag));
+        assert!(not_modified(&req("*"), &etag));
+        assert!(!not_modified(&req("\"other\""), &etag));
+    }
+
+    #[test]
+    fn images_are_not_compressed_again() {
+        let png = Prepared::new(&[0u8; 4096], "image/png");
+        assert!(png.brotli.is_none() && png.gzip.is_none());
+        let text = Prepared::new(&[b'a'; 4096], "text/css; charset=utf-8");
+        assert!(text.brotli.is_some() && text.gzip.is_some());
+    }
 }

@@ -3,7 +3,9 @@
 //! caller's membership of the site in the path, then that the conversation or agent it names
 //! belongs to that site (404 otherwise, never a leak).
 
-use super::docs::{ConversationPath, ErrorResponse, MemberOnly, OwnerOnly, SitePath};
+use super::docs::{
+    ConversationList, ConversationPath, ErrorResponse, MemberOnly, OwnerOnly, SitePath,
+};
 use super::error::conflict_on;
 use super::{ApiError, OwnerScope, SiteScope, json};
 use crate::chat::{MemberChange, TranscriptEntry};
@@ -66,7 +68,7 @@ struct ListQuery {
     limit: Option<u32>,
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/conversations", tag = "conversations", params(SitePath, ("status" = Option<String>, Query, description = "bot, queued, assigned, closed, or open (not closed); comma-separated"), ("agent" = Option<String>, Query, description = "Assigned to this agent id, or `me`"), ("tag" = Option<String>, Query, description = "With this tag"), ("from" = Option<i64>, Query, description = "Created at or after (ms since the epoch)"), ("to" = Option<i64>, Query, description = "Created before (ms since the epoch)"), ("q" = Option<String>, Query, description = "A message contains this text (case-insensitive)"), ("visitor" = Option<String>, Query, description = "Only this visitor's (v_…)"), ("limit" = Option<u32>, Query, description = "1 to 200, default 50")), security(("bearer" = [])), responses((status = 200, description = "Most recently active first", body = Object), (status = 400, description = "A bad filter, named", body = ErrorResponse), MemberOnly))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/conversations", operation_id = "list_conversations", tag = "conversations", params(SitePath, ("status" = Option<String>, Query, description = "bot, queued, assigned, closed, or open (not closed); comma-separated"), ("agent" = Option<String>, Query, description = "Assigned to this agent id, or `me`"), ("tag" = Option<String>, Query, description = "With this tag"), ("from" = Option<i64>, Query, description = "Created at or after (ms since the epoch)"), ("to" = Option<i64>, Query, description = "Created before (ms since the epoch)"), ("q" = Option<String>, Query, description = "A message contains this text (case-insensitive)"), ("visitor" = Option<String>, Query, description = "Only this visitor's (v_…)"), ("limit" = Option<u32>, Query, description = "1 to 200, default 50")), security(("bearer" = [])), responses((status = 200, description = "Most recently active first", body = ConversationList), (status = 400, description = "A bad filter, named", body = ErrorResponse), MemberOnly))]
 async fn list_conversations(
     state: web::Data<AppState>,
     scope: SiteScope,
@@ -123,7 +125,7 @@ async fn list_conversations(
     Ok(HttpResponse::Ok().json(json!({ "conversations": conversations })))
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/conversations/{conversation_id}/transcript", tag = "conversations", params(ConversationPath), security(("bearer" = [])), responses((status = 200, description = "The conversation, then messages and internal notes in time order (`kind`: message or note)", body = Object), MemberOnly, (status = 404, description = "No such conversation on this site", body = ErrorResponse)))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/conversations/{conversation_id}/transcript", operation_id = "get_transcript", tag = "conversations", params(ConversationPath), security(("bearer" = [])), responses((status = 200, description = "The conversation, then messages and internal notes in time order (`kind`: message or note)", body = Object), MemberOnly, (status = 404, description = "No such conversation on this site", body = ErrorResponse)))]
 async fn transcript(
     state: web::Data<AppState>,
     scope: SiteScope,
@@ -154,7 +156,7 @@ pub(super) struct NewNote {
     text: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/sites/{site_id}/conversations/{conversation_id}/notes", tag = "conversations", params(ConversationPath), request_body = NewNote, security(("bearer" = [])), responses((status = 201, description = "The note; agents see it live, the shopper never", body = Object), (status = 400, description = "Bad text", body = ErrorResponse), MemberOnly, (status = 404, description = "No such conversation on this site", body = ErrorResponse)))]
+#[utoipa::path(post, path = "/api/v1/sites/{site_id}/conversations/{conversation_id}/notes", operation_id = "add_note", tag = "conversations", params(ConversationPath), request_body = NewNote, security(("bearer" = [])), responses((status = 201, description = "The note; agents see it live, the shopper never", body = Object), (status = 400, description = "Bad text", body = ErrorResponse), MemberOnly, (status = 404, description = "No such conversation on this site", body = ErrorResponse)))]
 async fn add_note(
     state: web::Data<AppState>,
     scope: SiteScope,
@@ -169,7 +171,7 @@ async fn add_note(
     Ok(HttpResponse::Created().json(json!({ "note": note })))
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/chat-settings", tag = "conversations", params(SitePath), security(("bearer" = [])), responses((status = 200, description = "Bot, routing, reopen window, keyword rules", body = ChatSettings), MemberOnly))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/chat-settings", operation_id = "get_chat_settings", tag = "conversations", params(SitePath), security(("bearer" = [])), responses((status = 200, description = "Bot, routing, reopen window, keyword rules", body = ChatSettings), MemberOnly))]
 async fn get_settings(
     state: web::Data<AppState>,
     scope: SiteScope,
@@ -177,7 +179,7 @@ async fn get_settings(
     Ok(HttpResponse::Ok().json(state.chat.chat_settings(&scope.site).await?))
 }
 
-#[utoipa::path(put, path = "/api/v1/sites/{site_id}/chat-settings", tag = "conversations", params(SitePath), request_body = ChatSettings, security(("bearer" = [])), responses((status = 200, description = "Saved", body = ChatSettings), (status = 400, description = "A bad setting, named", body = ErrorResponse), OwnerOnly))]
+#[utoipa::path(put, path = "/api/v1/sites/{site_id}/chat-settings", operation_id = "put_chat_settings", tag = "conversations", params(SitePath), request_body = ChatSettings, security(("bearer" = [])), responses((status = 200, description = "Saved", body = ChatSettings), (status = 400, description = "A bad setting, named", body = ErrorResponse), OwnerOnly))]
 async fn put_settings(
     state: web::Data<AppState>,
     scope: OwnerScope,
@@ -194,7 +196,7 @@ async fn put_settings(
     Ok(HttpResponse::Ok().json(settings))
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/agents", tag = "agents", params(SitePath), security(("bearer" = [])), responses((status = 200, description = "The site's agents with role, capacity, skills and live status", body = Object), MemberOnly))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/agents", operation_id = "list_agents", tag = "agents", params(SitePath), security(("bearer" = [])), responses((status = 200, description = "The site's agents with role, capacity, skills and live status", body = Object), MemberOnly))]
 async fn list_agents(
     state: web::Data<AppState>,
     scope: SiteScope,
@@ -265,7 +267,7 @@ pub(super) struct AgentProfile {
     role: Option<String>,
 }
 
-#[utoipa::path(patch, path = "/api/v1/sites/{site_id}/agents/{agent_id}", tag = "agents", params(SitePath, ("agent_id" = String, Path, description = "Agent id (ag_…)")), request_body = AgentProfile, security(("bearer" = [])), responses((status = 200, description = "Saved", body = Object), (status = 400, description = "A bad value, named", body = ErrorResponse), OwnerOnly, (status = 404, description = "No such agent on this site", body = ErrorResponse), (status = 409, description = "Would demote the site's last owner (`field`: role)", body = ErrorResponse)))]
+#[utoipa::path(patch, path = "/api/v1/sites/{site_id}/agents/{agent_id}", operation_id = "update_agent", tag = "agents", params(SitePath, ("agent_id" = String, Path, description = "Agent id (ag_…)")), request_body = AgentProfile, security(("bearer" = [])), responses((status = 200, description = "Saved", body = Object), (status = 400, description = "A bad value, named", body = ErrorResponse), OwnerOnly, (status = 404, description = "No such agent on this site", body = ErrorResponse), (status = 409, description = "Would demote the site's last owner (`field`: role)", body = ErrorResponse)))]
 async fn update_agent(
     state: web::Data<AppState>,
     scope: OwnerScope,

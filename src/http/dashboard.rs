@@ -4,9 +4,12 @@
 //! Policy: only our own scripts run, and text from shoppers can never become markup or script.
 
 use super::ApiError;
+use super::assets::{Prepared, serve as serve_embedded};
 use actix_web::http::header;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use rust_embed::RustEmbed;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 #[derive(RustEmbed)]
 #[folder = "static/agent/"]
@@ -27,10 +30,14 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
                 .finish()
         }),
     )
-    .route("/agent/", web::get().to(|| async { serve("index.html") }))
+    .route(
+        "/agent/",
+        web::get().to(|req: HttpRequest| async move { serve(&req, "index.html") }),
+    )
     .route(
         "/agent/{file:.*}",
-        web::get().to(|path: web::Path<String>| async move { serve(&path) }),
+        web::get()
+            .to(|req: HttpRequest, path: web::Path<String>| async move { serve(&req, &path) }),
     );
 }
 
@@ -59,31 +66,51 @@ fn content_type(name: &str) -> &'static str {
     }
 }
 
-fn serve(path: &str) -> Result<HttpResponse, ApiError> {
+fn serve(req: &HttpRequest, path: &str) -> Result<HttpResponse, ApiError> {
     if !safe_path(path) {
         return Err(ApiError::not_found("file"));
     }
-    let file = Dashboard::get(path).ok_or_else(|| ApiError::not_found("file"))?;
-    // `no-cache` revalidates on every load (cheap on the ETag), so agents get a new dashboard
-    // with the next reload after an upgrade instead of a mix of old and new modules.
-    let etag = format!(
-        "\"{}\"",
-        file.metadata
-            .sha256_hash()
-            .iter()
-            .take(12)
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
+    let file = prepared(path).ok_or_else(|| ApiError::not_found("file"))?;
+    // `no-cache` revalidates on every load (cheap on the ETag: a 304), so agents get a new
+    // dashboard with the next reload after an upgrade instead of a mix of old and new modules.
+    let mut response = serve_embedded(req, &file, "no-cache");
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        header::HeaderValue::from_static(CSP),
     );
-    Ok(HttpResponse::Ok()
-        .content_type(content_type(path))
-        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .insert_header((header::CONTENT_SECURITY_POLICY, CSP))
-        .insert_header((header::REFERRER_POLICY, "no-referrer"))
-        .insert_header((header::X_FRAME_OPTIONS, "DENY"))
-        .insert_header((header::CACHE_CONTROL, "no-cache"))
-        .insert_header((header::ETAG, etag))
-        .body(file.data.into_owned()))
+    headers.insert(
+        header::REFERRER_POLICY,
+        header::HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(
+        header::X_FRAME_OPTIONS,
+        header::HeaderValue::from_static("DENY"),
+    );
+    Ok(response)
+}
+
+/// The dashboard file at `path`, prepared (hashed, compressed) on its first request and
+/// kept: the set is the embedded folder, so the cache is bounded by it.
+fn prepared(path: &str) -> Option<Arc<Prepared>> {
+    static FILES: OnceLock<Mutex<HashMap<String, Arc<Prepared>>>> = OnceLock::new();
+    let files = FILES.get_or_init(Default::default);
+    // A panic elsewhere cannot leave the map half-written (inserts are single calls).
+    if let Some(file) = files
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(path)
+    {
+        return Some(file.clone());
+    }
+    let embedded = Dashboard::get(path)?;
+    // Compressed outside the lock: two first requests may both compress, harmlessly.
+    let file = Arc::new(Prepared::new(&embedded.data, content_type(path)));
+    files
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .insert(path.to_owned(), file.clone());
+    Some(file)
 }
 
 #[cfg(test)]

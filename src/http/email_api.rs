@@ -54,7 +54,7 @@ pub(super) struct UnsubscribeQuery {
     t: String,
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/email", tag = "email", params(SitePath), security(("bearer" = [])), responses((status = 200, description = "The site's email settings and what this server can do (`server.smtp`: it can send; `server.inbound`: `imap`, `http`, `imap+http` or `none`)", body = EmailSettingsView), OwnerOnly))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/email", operation_id = "get_email_settings", tag = "email", params(SitePath), security(("bearer" = [])), responses((status = 200, description = "The site's email settings and what this server can do (`server.smtp`: it can send; `server.inbound`: `imap`, `http`, `imap+http` or `none`)", body = EmailSettingsView), OwnerOnly))]
 async fn get_settings(
     state: web::Data<AppState>,
     scope: OwnerScope,
@@ -63,7 +63,7 @@ async fn get_settings(
     Ok(HttpResponse::Ok().json(view))
 }
 
-#[utoipa::path(put, path = "/api/v1/sites/{site_id}/email", tag = "email", params(SitePath), request_body = EmailSettings, security(("bearer" = [])), responses((status = 200, description = "Saved", body = EmailSettingsView), (status = 400, description = "A field is invalid; `field` names it", body = ErrorResponse), OwnerOnly))]
+#[utoipa::path(put, path = "/api/v1/sites/{site_id}/email", operation_id = "put_email_settings", tag = "email", params(SitePath), request_body = EmailSettings, security(("bearer" = [])), responses((status = 200, description = "Saved", body = EmailSettingsView), (status = 400, description = "A field is invalid; `field` names it", body = ErrorResponse), OwnerOnly))]
 async fn put_settings(
     state: web::Data<AppState>,
     scope: OwnerScope,
@@ -74,7 +74,7 @@ async fn put_settings(
     Ok(HttpResponse::Ok().json(view))
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/email/log", tag = "email", params(SitePath), security(("bearer" = [])), responses((status = 200, description = "The delivery log, newest first, the last 200 attempts: `{entries: [...]}`", body = Object), OwnerOnly))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/email/log", operation_id = "get_email_log", tag = "email", params(SitePath), security(("bearer" = [])), responses((status = 200, description = "The delivery log, newest first, the last 200 attempts: `{entries: [...]}`", body = Object), OwnerOnly))]
 async fn delivery_log(
     state: web::Data<AppState>,
     scope: OwnerScope,
@@ -83,7 +83,7 @@ async fn delivery_log(
     Ok(HttpResponse::Ok().json(json!({ "entries": entries })))
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/email/suppressions", tag = "email", params(SitePath), security(("bearer" = [])), responses((status = 200, description = "Addresses the site does not write to (bounced, unsubscribed), newest first: `{suppressions: [...]}`", body = Object), OwnerOnly))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/email/suppressions", operation_id = "list_suppressions", tag = "email", params(SitePath), security(("bearer" = [])), responses((status = 200, description = "Addresses the site does not write to (bounced, unsubscribed), newest first: `{suppressions: [...]}`", body = Object), OwnerOnly))]
 async fn suppressions(
     state: web::Data<AppState>,
     scope: OwnerScope,
@@ -92,7 +92,7 @@ async fn suppressions(
     Ok(HttpResponse::Ok().json(json!({ "suppressions": list })))
 }
 
-#[utoipa::path(delete, path = "/api/v1/sites/{site_id}/email/suppressions/{email}", tag = "email", params(SuppressionPath), security(("bearer" = [])), responses((status = 204, description = "The site may write to the address again"), OwnerOnly, (status = 404, description = "The address is not on the list", body = ErrorResponse)))]
+#[utoipa::path(delete, path = "/api/v1/sites/{site_id}/email/suppressions/{email}", operation_id = "remove_suppression", tag = "email", params(SuppressionPath), security(("bearer" = [])), responses((status = 204, description = "The site may write to the address again"), OwnerOnly, (status = 404, description = "The address is not on the list", body = ErrorResponse)))]
 async fn remove_suppression(
     state: web::Data<AppState>,
     scope: OwnerScope,

@@ -59,12 +59,19 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(email_api::public_routes)
         .service(
             web::scope("/api/v1")
+                // JSON compresses to a fraction (lists, transcripts, reports): Brotli or gzip
+                // when the client accepts it. Only answers without a Content-Encoding of
+                // their own; sockets never reach here (their upgrade is taken before actix).
+                .wrap(actix_web::middleware::Compress::default())
                 // Answers carry tokens and shoppers' data: never cached by a browser or a
                 // proxy, and never sniffed into something other than the JSON they are.
+                // Outside `Compress`, so its `Vary` stands when it encoded and this one is
+                // added when it did not.
                 .wrap(
                     actix_web::middleware::DefaultHeaders::new()
                         .add((actix_web::http::header::CACHE_CONTROL, "no-store"))
-                        .add((actix_web::http::header::X_CONTENT_TYPE_OPTIONS, "nosniff")),
+                        .add((actix_web::http::header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+                        .add((actix_web::http::header::VARY, "Accept-Encoding")),
                 )
                 .configure(auth_routes::routes)
                 .configure(agent_api::routes)

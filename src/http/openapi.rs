@@ -79,7 +79,12 @@ impl Modify for BearerAuth {
 struct ApiDoc;
 
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/api/v1/openapi.json", web::get().to(openapi));
+    // Some 250 KB of JSON that API tools fetch whole: compressed when they accept it.
+    cfg.service(
+        web::resource("/api/v1/openapi.json")
+            .wrap(actix_web::middleware::Compress::default())
+            .route(web::get().to(openapi)),
+    );
 }
 
 async fn openapi() -> HttpResponse {

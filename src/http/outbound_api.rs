@@ -62,7 +62,7 @@ pub(super) struct EndpointBody {
     description: String,
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/webhooks", tag = "outbound events", params(SitePath), security(("bearer" = [])), responses((status = 200, description = "The site's endpoints, oldest first, secrets shown by their prefix only: `{endpoints: [...]}`", body = Object), OwnerOnly))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/webhooks", operation_id = "list_webhooks", tag = "outbound events", params(SitePath), security(("bearer" = [])), responses((status = 200, description = "The site's endpoints, oldest first, secrets shown by their prefix only: `{endpoints: [...]}`", body = Object), OwnerOnly))]
 async fn list_endpoints(
     state: web::Data<AppState>,
     scope: OwnerScope,
@@ -71,7 +71,7 @@ async fn list_endpoints(
     Ok(HttpResponse::Ok().json(json!({ "endpoints": endpoints })))
 }
 
-#[utoipa::path(post, path = "/api/v1/sites/{site_id}/webhooks", tag = "outbound events", params(SitePath), request_body = EndpointBody, security(("bearer" = [])), responses((status = 201, description = "Created; `secret` (`whsec_…`) is shown this once", body = CreatedEndpoint), (status = 400, description = "Malformed JSON, a bad URL or an unknown event type; `field` names it", body = ErrorResponse), OwnerOnly, (status = 409, description = "The site has 10 endpoints already", body = ErrorResponse)))]
+#[utoipa::path(post, path = "/api/v1/sites/{site_id}/webhooks", operation_id = "create_webhook", tag = "outbound events", params(SitePath), request_body = EndpointBody, security(("bearer" = [])), responses((status = 201, description = "Created; `secret` (`whsec_…`) is shown this once", body = CreatedEndpoint), (status = 400, description = "Malformed JSON, a bad URL or an unknown event type; `field` names it", body = ErrorResponse), OwnerOnly, (status = 409, description = "The site has 10 endpoints already", body = ErrorResponse)))]
 async fn create_endpoint(
     state: web::Data<AppState>,
     scope: OwnerScope,
@@ -87,7 +87,7 @@ async fn create_endpoint(
     Ok(HttpResponse::Created().json(created))
 }
 
-#[utoipa::path(delete, path = "/api/v1/sites/{site_id}/webhooks/{endpoint_id}", tag = "outbound events", params(EndpointPath), security(("bearer" = [])), responses((status = 204, description = "Deleted"), OwnerOnly, (status = 404, description = "The site has no such endpoint", body = ErrorResponse)))]
+#[utoipa::path(delete, path = "/api/v1/sites/{site_id}/webhooks/{endpoint_id}", operation_id = "delete_webhook", tag = "outbound events", params(EndpointPath), security(("bearer" = [])), responses((status = 204, description = "Deleted"), OwnerOnly, (status = 404, description = "The site has no such endpoint", body = ErrorResponse)))]
 async fn delete_endpoint(
     state: web::Data<AppState>,
     scope: OwnerScope,
@@ -98,7 +98,7 @@ async fn delete_endpoint(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[utoipa::path(post, path = "/api/v1/sites/{site_id}/webhooks/{endpoint_id}/test", tag = "outbound events", params(EndpointPath), security(("bearer" = [])), responses((status = 202, description = "A `webhook.test` event is queued for this endpoint: `{message_id}` (its `webhook-id`); the delivery log shows how it went", body = Object), OwnerOnly, (status = 404, description = "The site has no such endpoint", body = ErrorResponse), (status = 503, description = "The delivery queue is full", body = ErrorResponse)))]
+#[utoipa::path(post, path = "/api/v1/sites/{site_id}/webhooks/{endpoint_id}/test", operation_id = "test_webhook", tag = "outbound events", params(EndpointPath), security(("bearer" = [])), responses((status = 202, description = "A `webhook.test` event is queued for this endpoint: `{message_id}` (its `webhook-id`); the delivery log shows how it went", body = Object), OwnerOnly, (status = 404, description = "The site has no such endpoint", body = ErrorResponse), (status = 503, description = "The delivery queue is full", body = ErrorResponse)))]
 async fn test_endpoint(
     state: web::Data<AppState>,
     scope: OwnerScope,
@@ -109,7 +109,7 @@ async fn test_endpoint(
     Ok(HttpResponse::Accepted().json(json!({ "message_id": message_id })))
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/webhooks/deliveries", tag = "outbound events", params(SitePath), security(("bearer" = [])), responses((status = 200, description = "The delivery log, newest first, the last 200 attempts: `{deliveries: [...]}`", body = Object), OwnerOnly))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/webhooks/deliveries", operation_id = "list_webhook_deliveries", tag = "outbound events", params(SitePath), security(("bearer" = [])), responses((status = 200, description = "The delivery log, newest first, the last 200 attempts: `{deliveries: [...]}`", body = Object), OwnerOnly))]
 async fn list_deliveries(
     state: web::Data<AppState>,
     scope: OwnerScope,

@@ -70,7 +70,7 @@ fn spec(body: &[u8]) -> Result<Value, ApiError> {
         .map_err(|e| ApiError::bad_request("bad_json", format!("body is not valid JSON: {e}")))
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/rules", tag = "rules", params(SitePath), security(("bearer" = [])), responses((status = 200, description = "The site's rules", body = Object), OwnerOnly))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/rules", operation_id = "list_rules", tag = "rules", params(SitePath), security(("bearer" = [])), responses((status = 200, description = "The site's rules", body = Object), OwnerOnly))]
 async fn list(state: web::Data<AppState>, scope: OwnerScope) -> Result<HttpResponse, ApiError> {
     let rules: Vec<Value> = state
         .chat
@@ -82,7 +82,7 @@ async fn list(state: web::Data<AppState>, scope: OwnerScope) -> Result<HttpRespo
     Ok(HttpResponse::Ok().json(json!({ "rules": rules })))
 }
 
-#[utoipa::path(post, path = "/api/v1/sites/{site_id}/rules", tag = "rules", params(SitePath), request_body(content = Object, description = "A rule (see README, Trigger rules)"), security(("bearer" = [])), responses((status = 201, description = "Created", body = Object), OwnerOnly, (status = 409, description = "Too many rules", body = ErrorResponse), (status = 422, description = "Invalid rule; `errors` lists each field by path", body = ErrorResponse)))]
+#[utoipa::path(post, path = "/api/v1/sites/{site_id}/rules", operation_id = "create_rule", tag = "rules", params(SitePath), request_body(content = Object, description = "A rule (see README, Trigger rules)"), security(("bearer" = [])), responses((status = 201, description = "Created", body = Object), (status = 400, description = "The body is not JSON", body = ErrorResponse), OwnerOnly, (status = 409, description = "Too many rules", body = ErrorResponse), (status = 422, description = "Invalid rule; `errors` lists each field by path", body = ErrorResponse)))]
 async fn create(
     state: web::Data<AppState>,
     scope: OwnerScope,
@@ -92,7 +92,7 @@ async fn create(
     Ok(HttpResponse::Created().json(view(&rule)))
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/rules/{rule_id}", tag = "rules", params(SitePath, ("rule_id" = String, Path, description = "Rule id (r_…)")), security(("bearer" = [])), responses((status = 200, description = "The rule", body = Object), OwnerOnly, (status = 404, description = "No such rule", body = ErrorResponse)))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/rules/{rule_id}", operation_id = "get_rule", tag = "rules", params(SitePath, ("rule_id" = String, Path, description = "Rule id (r_…)")), security(("bearer" = [])), responses((status = 200, description = "The rule", body = Object), (status = 400, description = "The rule id does not parse (`field`: rule_id)", body = ErrorResponse), OwnerOnly, (status = 404, description = "No such rule", body = ErrorResponse)))]
 async fn get(
     state: web::Data<AppState>,
     scope: OwnerScope,
@@ -102,7 +102,7 @@ async fn get(
     Ok(HttpResponse::Ok().json(view(&rule)))
 }
 
-#[utoipa::path(put, path = "/api/v1/sites/{site_id}/rules/{rule_id}", tag = "rules", params(SitePath, ("rule_id" = String, Path, description = "Rule id (r_…)")), request_body(content = Object, description = "The whole rule"), security(("bearer" = [])), responses((status = 200, description = "Replaced", body = Object), OwnerOnly, (status = 404, description = "No such rule", body = ErrorResponse), (status = 422, description = "Invalid rule; `errors` lists each field by path", body = ErrorResponse)))]
+#[utoipa::path(put, path = "/api/v1/sites/{site_id}/rules/{rule_id}", operation_id = "replace_rule", tag = "rules", params(SitePath, ("rule_id" = String, Path, description = "Rule id (r_…)")), request_body(content = Object, description = "The whole rule"), security(("bearer" = [])), responses((status = 200, description = "Replaced", body = Object), (status = 400, description = "The body is not JSON, or the rule id does not parse (`field`: rule_id)", body = ErrorResponse), OwnerOnly, (status = 404, description = "No such rule", body = ErrorResponse), (status = 422, description = "Invalid rule; `errors` lists each field by path", body = ErrorResponse)))]
 async fn replace(
     state: web::Data<AppState>,
     scope: OwnerScope,
@@ -118,7 +118,7 @@ async fn replace(
     Ok(HttpResponse::Ok().json(view(&rule)))
 }
 
-#[utoipa::path(delete, path = "/api/v1/sites/{site_id}/rules/{rule_id}", tag = "rules", params(SitePath, ("rule_id" = String, Path, description = "Rule id (r_…)")), security(("bearer" = [])), responses((status = 204, description = "Deleted with its funnel"), OwnerOnly, (status = 404, description = "No such rule", body = ErrorResponse)))]
+#[utoipa::path(delete, path = "/api/v1/sites/{site_id}/rules/{rule_id}", operation_id = "delete_rule", tag = "rules", params(SitePath, ("rule_id" = String, Path, description = "Rule id (r_…)")), security(("bearer" = [])), responses((status = 204, description = "Deleted with its funnel"), (status = 400, description = "The rule id does not parse (`field`: rule_id)", body = ErrorResponse), OwnerOnly, (status = 404, description = "No such rule", body = ErrorResponse)))]
 async fn delete(
     state: web::Data<AppState>,
     scope: OwnerScope,
@@ -143,7 +143,7 @@ async fn set_enabled(
     Ok(HttpResponse::Ok().json(view(&rule)))
 }
 
-#[utoipa::path(post, path = "/api/v1/sites/{site_id}/rules/{rule_id}/enable", tag = "rules", params(SitePath, ("rule_id" = String, Path, description = "Rule id (r_…)")), security(("bearer" = [])), responses((status = 200, description = "Enabled", body = Object), OwnerOnly, (status = 404, description = "No such rule", body = ErrorResponse)))]
+#[utoipa::path(post, path = "/api/v1/sites/{site_id}/rules/{rule_id}/enable", operation_id = "enable_rule", tag = "rules", params(SitePath, ("rule_id" = String, Path, description = "Rule id (r_…)")), security(("bearer" = [])), responses((status = 200, description = "Enabled", body = Object), (status = 400, description = "The rule id does not parse (`field`: rule_id)", body = ErrorResponse), OwnerOnly, (status = 404, description = "No such rule", body = ErrorResponse)))]
 async fn enable(
     state: web::Data<AppState>,
     scope: OwnerScope,
@@ -152,7 +152,7 @@ async fn enable(
     set_enabled(&state, &scope, &path, true).await
 }
 
-#[utoipa::path(post, path = "/api/v1/sites/{site_id}/rules/{rule_id}/disable", tag = "rules", params(SitePath, ("rule_id" = String, Path, description = "Rule id (r_…)")), security(("bearer" = [])), responses((status = 200, description = "Disabled", body = Object), OwnerOnly, (status = 404, description = "No such rule", body = ErrorResponse)))]
+#[utoipa::path(post, path = "/api/v1/sites/{site_id}/rules/{rule_id}/disable", operation_id = "disable_rule", tag = "rules", params(SitePath, ("rule_id" = String, Path, description = "Rule id (r_…)")), security(("bearer" = [])), responses((status = 200, description = "Disabled", body = Object), (status = 400, description = "The rule id does not parse (`field`: rule_id)", body = ErrorResponse), OwnerOnly, (status = 404, description = "No such rule", body = ErrorResponse)))]
 async fn disable(
     state: web::Data<AppState>,
     scope: OwnerScope,
@@ -182,7 +182,7 @@ pub(super) struct Journey {
     agents_online: usize,
 }
 
-#[utoipa::path(post, path = "/api/v1/sites/{site_id}/rules/simulate", tag = "rules", params(SitePath), request_body = Journey, security(("bearer" = [])), responses((status = 200, description = "Per rule: fires_at_ms, or closest_at_ms and the failed tests", body = Object), OwnerOnly, (status = 422, description = "Invalid rule; `errors` lists each field by path", body = ErrorResponse)))]
+#[utoipa::path(post, path = "/api/v1/sites/{site_id}/rules/simulate", operation_id = "simulate_journey", tag = "rules", params(SitePath), request_body = Journey, security(("bearer" = [])), responses((status = 200, description = "Per rule: fires_at_ms, or closest_at_ms and the failed tests", body = Object), (status = 400, description = "The body is not JSON or has a bad field, or more steps than allowed; `field` names it", body = ErrorResponse), OwnerOnly, (status = 422, description = "Invalid rule; `errors` lists each field by path", body = ErrorResponse)))]
 async fn simulate_journey(
     state: web::Data<AppState>,
     scope: OwnerScope,
@@ -265,7 +265,7 @@ fn group(counts: &[u64; 4]) -> Value {
     v
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/rules/{rule_id}/report", tag = "rules", params(SitePath, ("rule_id" = String, Path, description = "Rule id (r_…)")), security(("bearer" = [])), responses((status = 200, description = "Funnel for shown and held-out visitors, conversion rates and uplift", body = Object), OwnerOnly, (status = 404, description = "No such rule", body = ErrorResponse)))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/rules/{rule_id}/report", operation_id = "get_rule_report", tag = "rules", params(SitePath, ("rule_id" = String, Path, description = "Rule id (r_…)")), security(("bearer" = [])), responses((status = 200, description = "Funnel for shown and held-out visitors, conversion rates and uplift", body = Object), (status = 400, description = "The rule id does not parse (`field`: rule_id)", body = ErrorResponse), OwnerOnly, (status = 404, description = "No such rule", body = ErrorResponse)))]
 async fn report(
     state: web::Data<AppState>,
     scope: OwnerScope,
@@ -300,7 +300,7 @@ pub(super) fn name_and_enabled(rule: &StoredRule) -> (Value, bool) {
     )
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/trigger-settings", tag = "rules", params(SitePath), security(("bearer" = [])), responses((status = 200, description = "Fatigue budget, attribution window, business hours", body = crate::store::TriggerSettings), OwnerOnly))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/trigger-settings", operation_id = "get_trigger_settings", tag = "rules", params(SitePath), security(("bearer" = [])), responses((status = 200, description = "Fatigue budget, attribution window, business hours", body = crate::store::TriggerSettings), OwnerOnly))]
 async fn get_settings(
     state: web::Data<AppState>,
     scope: OwnerScope,
@@ -308,7 +308,7 @@ async fn get_settings(
     Ok(HttpResponse::Ok().json(state.chat.trigger_settings(&scope.site).await?))
 }
 
-#[utoipa::path(put, path = "/api/v1/sites/{site_id}/trigger-settings", tag = "rules", params(SitePath), request_body = crate::store::TriggerSettings, security(("bearer" = [])), responses((status = 200, description = "Saved", body = crate::store::TriggerSettings), (status = 400, description = "A value out of range; `field` names it", body = ErrorResponse), OwnerOnly))]
+#[utoipa::path(put, path = "/api/v1/sites/{site_id}/trigger-settings", operation_id = "put_trigger_settings", tag = "rules", params(SitePath), request_body = crate::store::TriggerSettings, security(("bearer" = [])), responses((status = 200, description = "Saved", body = crate::store::TriggerSettings), (status = 400, description = "A value out of range; `field` names it", body = ErrorResponse), OwnerOnly))]
 async fn put_settings(
     state: web::Data<AppState>,
     scope: OwnerScope,

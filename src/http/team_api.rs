@@ -47,7 +47,7 @@ pub(super) struct Invitation {
     skills: Option<Vec<String>>,
 }
 
-#[utoipa::path(post, path = "/api/v1/sites/{site_id}/agents", tag = "agents", params(SitePath), request_body = Invitation, security(("bearer" = [])), responses((status = 201, description = "`{agent, one_time_password}`, the same shape whether or not the email already has an account (the answer does not tell): `agent` as the invitation describes it (id, name, email, role, capacity, skills, status), `one_time_password` to hand over; a new account must change it at first login, an existing account signs in with its own password and the one-time password does nothing", body = Object), (status = 400, description = "A bad email, name, role, capacity or skill; `field` names it", body = ErrorResponse), OwnerOnly, (status = 409, description = "Already a member (`field`: email)", body = ErrorResponse)))]
+#[utoipa::path(post, path = "/api/v1/sites/{site_id}/agents", operation_id = "invite_agent", tag = "agents", params(SitePath), request_body = Invitation, security(("bearer" = [])), responses((status = 201, description = "`{agent, one_time_password}`, the same shape whether or not the email already has an account (the answer does not tell): `agent` as the invitation describes it (id, name, email, role, capacity, skills, status), `one_time_password` to hand over; a new account must change it at first login, an existing account signs in with its own password and the one-time password does nothing", body = Object), (status = 400, description = "A bad email, name, role, capacity or skill; `field` names it", body = ErrorResponse), OwnerOnly, (status = 409, description = "Already a member (`field`: email)", body = ErrorResponse)))]
 async fn invite_agent(
     state: web::Data<AppState>,
     scope: OwnerScope,
@@ -110,7 +110,7 @@ async fn invite_agent(
     })))
 }
 
-#[utoipa::path(delete, path = "/api/v1/sites/{site_id}/agents/{agent_id}", tag = "agents", params(SitePath, ("agent_id" = String, Path, description = "Agent id (ag_…)")), security(("bearer" = [])), responses((status = 204, description = "Removed from the site; the account stays for its other sites"), OwnerOnly, (status = 404, description = "Not a member of this site", body = ErrorResponse), (status = 409, description = "The site's last owner (`field`: agent_id)", body = ErrorResponse)))]
+#[utoipa::path(delete, path = "/api/v1/sites/{site_id}/agents/{agent_id}", operation_id = "remove_agent", tag = "agents", params(SitePath, ("agent_id" = String, Path, description = "Agent id (ag_…)")), security(("bearer" = [])), responses((status = 204, description = "Removed from the site; the account stays for its other sites"), OwnerOnly, (status = 404, description = "Not a member of this site", body = ErrorResponse), (status = 409, description = "The site's last owner (`field`: agent_id)", body = ErrorResponse)))]
 async fn remove_agent(
     state: web::Data<AppState>,
     scope: OwnerScope,
