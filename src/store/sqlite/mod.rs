@@ -61,10 +61,12 @@ impl SqliteStore {
         };
         files::prepare_dir(data_dir).map_err(|e| fail(format!("cannot create directory: {e}")))?;
         let lock = files::DirLock::shared(data_dir).map_err(|e| fail(e.to_string()))?;
+        // Owner-only before SQLite opens it: the WAL and shared-memory files it creates take
+        // the database file's mode.
         files::create_private(&path).map_err(|e| fail(e.to_string()))?;
+        files::tighten_db_files(&path).map_err(|e| fail(e.to_string()))?;
         let mut conn = Connection::open(&path).map_err(|e| fail(e.to_string()))?;
         configure(&conn).map_err(|e| fail(e.to_string()))?;
-        files::tighten_db_files(&path).map_err(|e| fail(e.to_string()))?;
         schema::migrate(&mut conn).map_err(|e| fail(format!("migration failed: {e}")))?;
         let writer = Writer::start(conn, &path, WRITE_QUEUE).map_err(fail)?;
         let readers = Readers::start(&path).map_err(fail)?;
