@@ -86,16 +86,15 @@ pub(super) async fn restore(settings: &Settings, args: RestoreArgs) -> Result<()
     Ok(())
 }
 
-/// Each table and its rows, so the operator sees the copy holds what they expect.
+/// The tables and rows in all, then each table that has rows, so the operator sees the copy
+/// holds what they expect (the empty ones would only bury them).
 fn print_tables(summary: &Summary) {
-    let width = summary
-        .tables
-        .iter()
-        .map(|(name, _)| name.len())
-        .max()
-        .unwrap_or(0);
-    for (name, rows) in &summary.tables {
-        println!("  {name:<width$}  {rows} rows");
+    let rows: u64 = summary.tables.iter().map(|(_, rows)| rows).sum();
+    println!("{} tables, {rows} rows:", summary.tables.len());
+    let filled: Vec<&(String, u64)> = summary.tables.iter().filter(|(_, r)| *r > 0).collect();
+    let width = filled.iter().map(|(name, _)| name.len()).max().unwrap_or(0);
+    for (name, rows) in filled {
+        println!("  {name:<width$}  {rows}");
     }
 }
 

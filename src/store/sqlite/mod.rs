@@ -47,8 +47,8 @@ pub(super) const WRITE_QUEUE: usize = 4096;
 pub struct SqliteStore {
     writer: Writer,
     readers: Readers,
-    /// Held while the store is open, so a restore knows it is in use (see [`files`]).
-    _lock: files::DirLock,
+    /// Held until the store is closed, so a restore knows it is in use (see [`files`]).
+    lock: std::sync::Mutex<Option<files::DirLock>>,
 }
 
 impl SqliteStore {
@@ -73,13 +73,18 @@ impl SqliteStore {
         Ok(SqliteStore {
             writer,
             readers,
-            _lock: lock,
+            lock: std::sync::Mutex::new(Some(lock)),
         })
     }
 
     /// Finishes queued writes and stops the writer thread; later calls fail as `Unavailable`.
+    /// Releases the data dir's lock too: with nothing left to write, a restore may replace
+    /// the file (reads still open see the old one, read-only).
     pub async fn close(&self) {
         self.writer.close().await;
+        if let Ok(mut lock) = self.lock.lock() {
+            lock.take();
+        }
     }
 }
 
