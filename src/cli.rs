@@ -16,6 +16,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+#[path = "cli_backup.rs"]
+pub mod backup;
+#[path = "cli_config.rs"]
+pub mod config;
 #[path = "cli_privacy.rs"]
 pub mod privacy;
 
@@ -48,6 +52,13 @@ pub enum Command {
     /// Export or erase a person's data, read the audit, apply retention.
     #[command(subcommand)]
     Privacy(privacy::PrivacyCommand),
+    /// Copy the SQLite store to a file while the server runs.
+    Backup(backup::BackupArgs),
+    /// Replace the SQLite store with a backup (the server must be stopped).
+    Restore(backup::RestoreArgs),
+    /// Print a commented default config file, or check one without starting the server.
+    #[command(subcommand)]
+    Config(config::ConfigCommand),
 }
 
 /// `shopchat site ...`
@@ -164,6 +175,9 @@ pub async fn main() -> ExitCode {
 
 /// Runs a parsed command line.
 pub async fn run(cli: Cli) -> Result<(), CliError> {
+    if let Some(Command::Config(cmd)) = cli.command {
+        return config::run(cli.config, cli.settings, cmd).await;
+    }
     let file = SettingsArgs::from_file(cli.config.as_deref())?;
     let settings = Settings::resolve(cli.settings, file)?;
     match cli.command.unwrap_or(Command::Serve) {
@@ -184,6 +198,10 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             }
             result
         }
+        Command::Backup(args) => backup::backup(&settings, args).await,
+        Command::Restore(args) => backup::restore(&settings, args).await,
+        // Handled above, before the settings are resolved.
+        Command::Config(_) => Ok(()),
         Command::Privacy(cmd) => {
             let (store, sqlite) = open_store(&settings).await?;
             let result = privacy::run(store.as_ref(), cmd).await;

@@ -12,6 +12,7 @@
 mod ai;
 mod args;
 mod checks;
+mod default_file;
 mod error;
 mod guards;
 mod limits;
@@ -23,6 +24,7 @@ mod tests;
 
 pub use ai::AiSettings;
 pub use args::{DEFAULT_CONFIG_FILE, SettingsArgs};
+pub use default_file::default_config_file;
 pub use error::ConfigError;
 pub use guards::Guards;
 pub use limits::Limits;

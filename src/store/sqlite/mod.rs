@@ -4,6 +4,7 @@
 //! Each area of the [`super::Store`] contract is implemented in the file of that name
 //! (`directory.rs`, `conversations.rs`, …), its SQL beside it (`*_sql.rs`) when it is long.
 
+pub mod backup;
 mod checkpoint;
 mod commerce;
 mod commerce_records;
@@ -14,6 +15,7 @@ mod customers;
 mod directory;
 mod directory_sql;
 mod errors;
+pub mod files;
 mod library;
 mod mail;
 mod mail_sql;
@@ -45,6 +47,8 @@ pub(super) const WRITE_QUEUE: usize = 4096;
 pub struct SqliteStore {
     writer: Writer,
     readers: Readers,
+    /// Held until the store is closed, so a restore knows it is in use (see [`files`]).
+    lock: std::sync::Mutex<Option<files::DirLock>>,
 }
 
 impl SqliteStore {
@@ -55,19 +59,32 @@ impl SqliteStore {
             path: path.display().to_string(),
             reason,
         };
-        std::fs::create_dir_all(data_dir)
-            .map_err(|e| fail(format!("cannot create directory: {e}")))?;
+        files::prepare_dir(data_dir).map_err(|e| fail(format!("cannot create directory: {e}")))?;
+        let lock = files::DirLock::shared(data_dir).map_err(|e| fail(e.to_string()))?;
+        // Owner-only before SQLite opens it: the WAL and shared-memory files it creates take
+        // the database file's mode.
+        files::create_private(&path).map_err(|e| fail(e.to_string()))?;
+        files::tighten_db_files(&path).map_err(|e| fail(e.to_string()))?;
         let mut conn = Connection::open(&path).map_err(|e| fail(e.to_string()))?;
         configure(&conn).map_err(|e| fail(e.to_string()))?;
         schema::migrate(&mut conn).map_err(|e| fail(format!("migration failed: {e}")))?;
         let writer = Writer::start(conn, &path, WRITE_QUEUE).map_err(fail)?;
         let readers = Readers::start(&path).map_err(fail)?;
-        Ok(SqliteStore { writer, readers })
+        Ok(SqliteStore {
+            writer,
+            readers,
+            lock: std::sync::Mutex::new(Some(lock)),
+        })
     }
 
     /// Finishes queued writes and stops the writer thread; later calls fail as `Unavailable`.
+    /// Releases the data dir's lock too: with nothing left to write, a restore may replace
+    /// the file (reads still open see the old one, read-only).
     pub async fn close(&self) {
         self.writer.close().await;
+        if let Ok(mut lock) = self.lock.lock() {
+            lock.take();
+        }
     }
 }
 

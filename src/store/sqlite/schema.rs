@@ -276,6 +276,11 @@ DROP INDEX IF EXISTS conversations_by_visitor;
     super::models::PROVIDERS_MIGRATION,
 ];
 
+/// The schema version this binary brings a database to (`PRAGMA user_version`).
+pub(super) fn version() -> usize {
+    MIGRATIONS.len()
+}
+
 /// Brings the schema up to date in one transaction. Migrations only move forward: a
 /// database a newer binary migrated is refused rather than used with tables this one does
 /// not know.
