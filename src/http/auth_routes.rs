@@ -47,7 +47,7 @@ pub fn dummy_hash() -> &'static str {
     })
 }
 
-#[utoipa::path(post, path = "/api/v1/auth/login", operation_id = "login", tag = "auth", request_body = LoginRequest, responses((status = 200, description = "A token, its expiry (s since epoch) and the account", body = Object), (status = 400, description = "Malformed body; `field` names it", body = ErrorResponse), SignedIn, (status = 429, description = "Too many attempts from this address, or for this email (from this address, or from everywhere); `Retry-After` says when to try again", body = ErrorResponse), (status = 503, description = "`busy`: every password job is in use; retry after `Retry-After`", body = ErrorResponse)))]
+#[utoipa::path(post, path = "/api/v1/auth/login", operation_id = "login", tag = "auth", request_body = LoginRequest, responses((status = 200, description = "A token, its expiry (s since epoch) and the account", body = super::docs::LoginAnswer), (status = 400, description = "Malformed body; `field` names it", body = ErrorResponse), SignedIn, (status = 429, description = "Too many attempts from this address, or for this email (from this address, or from everywhere); `Retry-After` says when to try again", body = ErrorResponse), (status = 503, description = "`busy`: every password job is in use; retry after `Retry-After`", body = ErrorResponse)))]
 async fn login(
     state: web::Data<AppState>,
     http: HttpRequest,
@@ -115,7 +115,7 @@ pub(super) struct PasswordChange {
     new_password: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/auth/password", operation_id = "change_password", tag = "auth", request_body = PasswordChange, security(("bearer" = [])), responses((status = 200, description = "Changed. Every token issued before (this one too) stops working and open dashboards are closed; the answer carries a new `token` and its `expires_at`", body = Object), (status = 400, description = "`invalid_field`, `field: new_password`: too short, too long (over 128 characters), contains the account's email, or too easy to guess (the message says why)", body = ErrorResponse), SignedIn, (status = 403, description = "Current password wrong", body = ErrorResponse), (status = 503, description = "`busy`: every password job is in use; retry after `Retry-After`", body = ErrorResponse)))]
+#[utoipa::path(post, path = "/api/v1/auth/password", operation_id = "change_password", tag = "auth", request_body = PasswordChange, security(("bearer" = [])), responses((status = 200, description = "Changed. Every token issued before (this one too) stops working and open dashboards are closed; the answer carries a new `token` and its `expires_at`", body = super::docs::NewToken), (status = 400, description = "`invalid_field`, `field: new_password`: too short, too long (over 128 characters), contains the account's email, or too easy to guess (the message says why)", body = ErrorResponse), SignedIn, (status = 403, description = "Current password wrong", body = ErrorResponse), (status = 503, description = "`busy`: every password job is in use; retry after `Retry-After`", body = ErrorResponse)))]
 async fn change_password(
     state: web::Data<AppState>,
     caller: Caller,
@@ -154,7 +154,7 @@ async fn change_password(
     Ok(HttpResponse::Ok().json(json!({ "token": issued.token, "expires_at": issued.expires_at })))
 }
 
-#[utoipa::path(get, path = "/api/v1/me", operation_id = "get_me", tag = "auth", security(("bearer" = [])), responses((status = 200, description = "The account and its site memberships", body = Object), SignedIn))]
+#[utoipa::path(get, path = "/api/v1/me", operation_id = "get_me", tag = "auth", security(("bearer" = [])), responses((status = 200, description = "The account and its site memberships", body = super::docs::MeAnswer), SignedIn))]
 async fn me(caller: Caller) -> HttpResponse {
     HttpResponse::Ok().json(json!({ "agent": caller.agent, "memberships": caller.memberships }))
 }

@@ -196,7 +196,7 @@ async fn put_settings(
     Ok(HttpResponse::Ok().json(settings))
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/agents", operation_id = "list_agents", tag = "agents", params(SitePath), security(("bearer" = [])), responses((status = 200, description = "The site's agents with role, capacity, skills and live status", body = Object), MemberOnly))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/agents", operation_id = "list_agents", tag = "agents", params(SitePath), security(("bearer" = [])), responses((status = 200, description = "The site's agents with role, capacity, skills and live status", body = super::docs::TeamList), MemberOnly))]
 async fn list_agents(
     state: web::Data<AppState>,
     scope: SiteScope,
@@ -267,7 +267,7 @@ pub(super) struct AgentProfile {
     role: Option<String>,
 }
 
-#[utoipa::path(patch, path = "/api/v1/sites/{site_id}/agents/{agent_id}", operation_id = "update_agent", tag = "agents", params(SitePath, ("agent_id" = String, Path, description = "Agent id (ag_…)")), request_body = AgentProfile, security(("bearer" = [])), responses((status = 200, description = "Saved", body = Object), (status = 400, description = "A bad value, named", body = ErrorResponse), OwnerOnly, (status = 404, description = "No such agent on this site", body = ErrorResponse), (status = 409, description = "Would demote the site's last owner (`field`: role)", body = ErrorResponse)))]
+#[utoipa::path(patch, path = "/api/v1/sites/{site_id}/agents/{agent_id}", operation_id = "update_agent", tag = "agents", params(SitePath, ("agent_id" = String, Path, description = "Agent id (ag_…)")), request_body = AgentProfile, security(("bearer" = [])), responses((status = 200, description = "Saved", body = super::docs::MemberUpdated), (status = 400, description = "A bad value, named", body = ErrorResponse), OwnerOnly, (status = 404, description = "No such agent on this site", body = ErrorResponse), (status = 409, description = "Would demote the site's last owner (`field`: role)", body = ErrorResponse)))]
 async fn update_agent(
     state: web::Data<AppState>,
     scope: OwnerScope,

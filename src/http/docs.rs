@@ -5,6 +5,10 @@
 
 use utoipa::{IntoParams, IntoResponses, ToSchema};
 
+mod accounts;
+
+pub(super) use accounts::*;
+
 /// The body of every API error. Describes what `ApiError` writes (in `error.rs`); it is only
 /// ever read by the schema generator, hence the allowance for unread fields.
 #[derive(ToSchema)]

@@ -4,6 +4,8 @@
 //! parameter in a template is declared (and none that is not in it), and every operation
 //! that reads a JSON body or a query string documents the 400 it answers to a bad one.
 
+mod answers;
+
 use crate::helpers::spawn_app;
 use oas3::spec::{ObjectOrReference, ParameterIn};
 use serde_json::Value;
