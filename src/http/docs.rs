@@ -6,8 +6,10 @@
 use utoipa::{IntoParams, IntoResponses, ToSchema};
 
 mod accounts;
+mod library;
 
 pub(super) use accounts::*;
+pub(super) use library::*;
 
 /// The body of every API error. Describes what `ApiError` writes (in `error.rs`); it is only
 /// ever read by the schema generator, hence the allowance for unread fields.

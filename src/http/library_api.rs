@@ -126,7 +126,7 @@ fn new_article(body: &[u8]) -> Result<NewArticle, ApiError> {
     })
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/articles", operation_id = "list_articles", tag = "knowledge base", params(SitePath), security(("bearer" = [])), responses((status = 200, description = "The site's articles, oldest first: `{articles: [...]}`", body = Object), MemberOnly))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/articles", operation_id = "list_articles", tag = "knowledge base", params(SitePath), security(("bearer" = [])), responses((status = 200, description = "The site's articles, oldest first: `{articles: [...]}`", body = super::docs::ArticleList), MemberOnly))]
 async fn list_articles(
     state: web::Data<AppState>,
     scope: SiteScope,
@@ -246,7 +246,7 @@ struct CannedFilter {
     q: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/canned-replies", operation_id = "list_canned", tag = "canned replies", params(SitePath, ("q" = Option<String>, Query, description = "Only replies whose shortcut starts with it, or whose title or body contains it (case-insensitive)")), security(("bearer" = [])), responses((status = 200, description = "`{canned_replies: [...]}` by shortcut", body = Object), (status = 400, description = "A bad query string", body = ErrorResponse), MemberOnly))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/canned-replies", operation_id = "list_canned", tag = "canned replies", params(SitePath, ("q" = Option<String>, Query, description = "Only replies whose shortcut starts with it, or whose title or body contains it (case-insensitive)")), security(("bearer" = [])), responses((status = 200, description = "`{canned_replies: [...]}` by shortcut", body = super::docs::CannedList), (status = 400, description = "A bad query string", body = ErrorResponse), MemberOnly))]
 async fn list_canned(
     state: web::Data<AppState>,
     scope: SiteScope,
@@ -277,7 +277,7 @@ async fn list_canned(
     Ok(HttpResponse::Ok().json(json!({ "canned_replies": replies })))
 }
 
-#[utoipa::path(post, path = "/api/v1/sites/{site_id}/canned-replies", operation_id = "create_canned", tag = "canned replies", params(SitePath), request_body = CannedBody, security(("bearer" = [])), responses((status = 201, description = "Created", body = Object), (status = 400, description = "Malformed JSON or a missing field", body = ErrorResponse), OwnerOnly, (status = 409, description = "The shortcut is taken on this site (`field`: shortcut)", body = ErrorResponse), (status = 422, description = "Bad shortcut, title or body (a template that does not compile); `field` names it", body = ErrorResponse)))]
+#[utoipa::path(post, path = "/api/v1/sites/{site_id}/canned-replies", operation_id = "create_canned", tag = "canned replies", params(SitePath), request_body = CannedBody, security(("bearer" = [])), responses((status = 201, description = "Created", body = super::docs::CannedView), (status = 400, description = "Malformed JSON or a missing field", body = ErrorResponse), OwnerOnly, (status = 409, description = "The shortcut is taken on this site (`field`: shortcut)", body = ErrorResponse), (status = 422, description = "Bad shortcut, title or body (a template that does not compile); `field` names it", body = ErrorResponse)))]
 async fn create_canned(
     state: web::Data<AppState>,
     scope: OwnerScope,
@@ -293,7 +293,7 @@ async fn create_canned(
     Ok(HttpResponse::Created().json(canned_view(&reply)))
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/canned-replies/{canned_id}", operation_id = "get_canned", tag = "canned replies", params(SitePath, ("canned_id" = String, Path, description = "Canned reply id (cr_…)")), security(("bearer" = [])), responses((status = 200, description = "The canned reply", body = Object), MemberOnly, (status = 404, description = "No such canned reply on this site", body = ErrorResponse)))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/canned-replies/{canned_id}", operation_id = "get_canned", tag = "canned replies", params(SitePath, ("canned_id" = String, Path, description = "Canned reply id (cr_…)")), security(("bearer" = [])), responses((status = 200, description = "The canned reply", body = super::docs::CannedView), MemberOnly, (status = 404, description = "No such canned reply on this site", body = ErrorResponse)))]
 async fn get_canned(
     state: web::Data<AppState>,
     scope: SiteScope,
@@ -306,7 +306,7 @@ async fn get_canned(
     Ok(HttpResponse::Ok().json(canned_view(&reply)))
 }
 
-#[utoipa::path(put, path = "/api/v1/sites/{site_id}/canned-replies/{canned_id}", operation_id = "replace_canned", tag = "canned replies", params(SitePath, ("canned_id" = String, Path, description = "Canned reply id (cr_…)")), request_body = CannedBody, security(("bearer" = [])), responses((status = 200, description = "Replaced", body = Object), (status = 400, description = "Malformed JSON or a missing field", body = ErrorResponse), OwnerOnly, (status = 404, description = "No such canned reply on this site", body = ErrorResponse), (status = 409, description = "The shortcut is another reply's (`field`: shortcut)", body = ErrorResponse), (status = 422, description = "Bad shortcut, title or body; `field` names it", body = ErrorResponse)))]
+#[utoipa::path(put, path = "/api/v1/sites/{site_id}/canned-replies/{canned_id}", operation_id = "replace_canned", tag = "canned replies", params(SitePath, ("canned_id" = String, Path, description = "Canned reply id (cr_…)")), request_body = CannedBody, security(("bearer" = [])), responses((status = 200, description = "Replaced", body = super::docs::CannedView), (status = 400, description = "Malformed JSON or a missing field", body = ErrorResponse), OwnerOnly, (status = 404, description = "No such canned reply on this site", body = ErrorResponse), (status = 409, description = "The shortcut is another reply's (`field`: shortcut)", body = ErrorResponse), (status = 422, description = "Bad shortcut, title or body; `field` names it", body = ErrorResponse)))]
 async fn replace_canned(
     state: web::Data<AppState>,
     scope: OwnerScope,
@@ -334,7 +334,7 @@ async fn delete_canned(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[utoipa::path(post, path = "/api/v1/sites/{site_id}/conversations/{conversation_id}/canned-replies/{canned_id}/preview", operation_id = "preview_canned", tag = "canned replies", params(ConversationPath, ("canned_id" = String, Path, description = "Canned reply id (cr_…)")), security(("bearer" = [])), responses((status = 200, description = "`{text, canned_id, shortcut}`: the reply filled in with this conversation's shopper, cart, product, order and the calling agent", body = Object), MemberOnly, (status = 404, description = "No such conversation or canned reply on this site", body = ErrorResponse), (status = 422, description = "The template failed to render (`field`: body)", body = ErrorResponse)))]
+#[utoipa::path(post, path = "/api/v1/sites/{site_id}/conversations/{conversation_id}/canned-replies/{canned_id}/preview", operation_id = "preview_canned", tag = "canned replies", params(ConversationPath, ("canned_id" = String, Path, description = "Canned reply id (cr_…)")), security(("bearer" = [])), responses((status = 200, description = "`{text, canned_id, shortcut}`: the reply filled in with this conversation's shopper, cart, product, order and the calling agent", body = super::docs::CannedPreview), MemberOnly, (status = 404, description = "No such conversation or canned reply on this site", body = ErrorResponse), (status = 422, description = "The template failed to render (`field`: body)", body = ErrorResponse)))]
 async fn preview_canned(
     state: web::Data<AppState>,
     scope: SiteScope,
@@ -357,7 +357,7 @@ async fn preview_canned(
     })))
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/conversations/{conversation_id}/suggestions", operation_id = "get_suggestions", tag = "canned replies", params(ConversationPath), security(("bearer" = [])), responses((status = 200, description = "`{query, suggestions: [{kind: canned|article, id, title, shortcut?, text, score}]}`: up to 5 canned replies (rendered for this conversation) and articles ranked against the shopper's last message; empty without one", body = Object), MemberOnly, (status = 404, description = "No such conversation on this site", body = ErrorResponse)))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/conversations/{conversation_id}/suggestions", operation_id = "get_suggestions", tag = "canned replies", params(ConversationPath), security(("bearer" = [])), responses((status = 200, description = "`{query, suggestions: [{kind: canned|article, id, title, shortcut?, text, score}]}`: up to 5 canned replies (rendered for this conversation) and articles ranked against the shopper's last message; empty without one", body = super::docs::Suggestions), MemberOnly, (status = 404, description = "No such conversation on this site", body = ErrorResponse)))]
 async fn suggestions(
     state: web::Data<AppState>,
     scope: SiteScope,
@@ -375,7 +375,7 @@ async fn suggestions(
     Ok(HttpResponse::Ok().json(json!({ "query": query, "suggestions": items })))
 }
 
-#[utoipa::path(post, path = "/api/v1/sites/{site_id}/conversations/{conversation_id}/draft", operation_id = "draft_reply", tag = "canned replies", params(ConversationPath), security(("bearer" = [])), responses((status = 200, description = "`{text, source: model|suggestion|none, articles: [{id, title}], orders: [number], fallback, draft_token}`: a draft for the composer (never sent by itself) from the language model grounded in this conversation, the best-matching articles and canned replies, the shopper's page and cart and the customer's orders; the best keyword suggestion when the model is off, busy, over budget, failing or its answer is unsafe (`fallback` says why). A model draft's `draft_token`, sent with the agent's message, counts it in the owners' report as sent unchanged or edited", body = Object), MemberOnly, (status = 404, description = "No such conversation on this site", body = ErrorResponse)))]
+#[utoipa::path(post, path = "/api/v1/sites/{site_id}/conversations/{conversation_id}/draft", operation_id = "draft_reply", tag = "canned replies", params(ConversationPath), security(("bearer" = [])), responses((status = 200, description = "`{text, source: model|suggestion|none, articles: [{id, title}], orders: [number], fallback, draft_token}`: a draft for the composer (never sent by itself) from the language model grounded in this conversation, the best-matching articles and canned replies, the shopper's page and cart and the customer's orders; the best keyword suggestion when the model is off, busy, over budget, failing or its answer is unsafe (`fallback` says why). A model draft's `draft_token`, sent with the agent's message, counts it in the owners' report as sent unchanged or edited", body = super::docs::DraftAnswer), MemberOnly, (status = 404, description = "No such conversation on this site", body = ErrorResponse)))]
 async fn draft(
     state: web::Data<AppState>,
     scope: SiteScope,
@@ -406,7 +406,7 @@ async fn draft(
     })))
 }
 
-#[utoipa::path(post, path = "/api/v1/sites/{site_id}/conversations/{conversation_id}/summary", operation_id = "summarise_conversation", tag = "canned replies", params(ConversationPath), security(("bearer" = [])), responses((status = 200, description = "`{text, intent, tone, orders, fallback}`: for the agent taking the chat over, a short summary, the shopper's intent (where_is_my_order, return, cancel, sizing, pre_sale, complaint, other), their tone (calm, upset, angry) and the order numbers meant, from the language model grounded as drafts are; empty with `fallback` saying why when there is none", body = Object), MemberOnly, (status = 404, description = "No such conversation on this site", body = ErrorResponse)))]
+#[utoipa::path(post, path = "/api/v1/sites/{site_id}/conversations/{conversation_id}/summary", operation_id = "summarise_conversation", tag = "canned replies", params(ConversationPath), security(("bearer" = [])), responses((status = 200, description = "`{text, intent, tone, orders, fallback}`: for the agent taking the chat over, a short summary, the shopper's intent (where_is_my_order, return, cancel, sizing, pre_sale, complaint, other), their tone (calm, upset, angry) and the order numbers meant, from the language model grounded as drafts are; empty with `fallback` saying why when there is none", body = super::docs::SummaryAnswer), MemberOnly, (status = 404, description = "No such conversation on this site", body = ErrorResponse)))]
 async fn summary(
     state: web::Data<AppState>,
     scope: SiteScope,

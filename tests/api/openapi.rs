@@ -5,6 +5,7 @@
 //! that reads a JSON body or a query string documents the 400 it answers to a bad one.
 
 mod answers;
+mod library_answers;
 
 use crate::helpers::spawn_app;
 use oas3::spec::{ObjectOrReference, ParameterIn};
