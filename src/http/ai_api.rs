@@ -37,7 +37,7 @@ pub(super) struct TranslateBody {
     to: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/sites/{site_id}/conversations/{conversation_id}/translate", operation_id = "translate_message", tag = "canned replies", params(ConversationPath), request_body = TranslateBody, security(("bearer" = [])), responses((status = 200, description = "`{text, from, to, fallback}`: the translation by the language model (nothing is sent), or empty with `fallback` saying why (`ai_off`, `site_off`, `busy`, `over_budget`, `timeout`, `status`, `unreachable`, `malformed`, `invented_order`, `language_unknown`)", body = Object), (status = 400, description = "Malformed JSON or a field of the wrong type", body = ErrorResponse), MemberOnly, (status = 404, description = "No such conversation on this site", body = ErrorResponse), (status = 422, description = "Neither or both of `seq` and `text`, no such message, empty or too long text, or `to` not a language tag; `errors[].path` names the field", body = ErrorResponse)))]
+#[utoipa::path(post, path = "/api/v1/sites/{site_id}/conversations/{conversation_id}/translate", operation_id = "translate_message", tag = "canned replies", params(ConversationPath), request_body = TranslateBody, security(("bearer" = [])), responses((status = 200, description = "`{text, from, to, fallback}`: the translation by the language model (nothing is sent), or empty with `fallback` saying why (`ai_off`, `site_off`, `busy`, `over_budget`, `timeout`, `status`, `unreachable`, `malformed`, `invented_order`, `language_unknown`)", body = super::docs::TranslationAnswer), (status = 400, description = "Malformed JSON or a field of the wrong type", body = ErrorResponse), MemberOnly, (status = 404, description = "No such conversation on this site", body = ErrorResponse), (status = 422, description = "Neither or both of `seq` and `text`, no such message, empty or too long text, or `to` not a language tag; `errors[].path` names the field", body = ErrorResponse)))]
 pub(super) async fn translate(
     state: web::Data<AppState>,
     scope: SiteScope,
@@ -76,7 +76,7 @@ fn invalid(field: &str, message: &str) -> ApiError {
     )
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/ai-usage", operation_id = "get_ai_usage", tag = "sites", params(SitePath), security(("bearer" = [])), responses((status = 200, description = "`{model, own_provider, daily_requests, used_today}`: the language model the site uses (its own provider, else the server's), the daily budget of calls and the calls counted today (UTC, all nodes); `model` null when the server has none", body = Object), OwnerOnly))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/ai-usage", operation_id = "get_ai_usage", tag = "sites", params(SitePath), security(("bearer" = [])), responses((status = 200, description = "`{model, own_provider, daily_requests, used_today}`: the language model the site uses (its own provider, else the server's), the daily budget of calls and the calls counted today (UTC, all nodes); `model` null when the server has none", body = super::docs::AiUsageAnswer), OwnerOnly))]
 pub(super) async fn ai_usage(
     state: web::Data<AppState>,
     scope: OwnerScope,
@@ -97,7 +97,7 @@ fn provider_json(view: Option<ProviderView>) -> serde_json::Value {
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/ai-provider", operation_id = "get_ai_provider", tag = "sites", params(SitePath), security(("bearer" = [])), responses((status = 200, description = "`{base_url, model, api_key_set}`: the site's own language model (all null: it uses the server's); never the key", body = Object), OwnerOnly))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/ai-provider", operation_id = "get_ai_provider", tag = "sites", params(SitePath), security(("bearer" = [])), responses((status = 200, description = "`{base_url, model, api_key_set}`: the site's own language model (all null: it uses the server's); never the key", body = super::docs::AiProviderAnswer), OwnerOnly))]
 pub(super) async fn get_provider(
     state: web::Data<AppState>,
     scope: OwnerScope,
@@ -106,7 +106,7 @@ pub(super) async fn get_provider(
     Ok(HttpResponse::Ok().json(provider_json(view)))
 }
 
-#[utoipa::path(put, path = "/api/v1/sites/{site_id}/ai-provider", operation_id = "put_ai_provider", tag = "sites", params(SitePath), request_body(content = Object, description = "`{base_url, model, api_key}`: an OpenAI-compatible base URL (https, or http when the server allows http webhooks) and model; `api_key` left out keeps the stored key, `null` removes it. `base_url: null` removes the site's provider (the server's model is used again)."), security(("bearer" = [])), responses((status = 200, description = "The provider as it is now (`api_key_set`, never the key)", body = Object), (status = 400, description = "Malformed JSON, an unknown field or a bad value; `field` names it", body = ErrorResponse), OwnerOnly))]
+#[utoipa::path(put, path = "/api/v1/sites/{site_id}/ai-provider", operation_id = "put_ai_provider", tag = "sites", params(SitePath), request_body(content = Object, description = "`{base_url, model, api_key}`: an OpenAI-compatible base URL (https, or http when the server allows http webhooks) and model; `api_key` left out keeps the stored key, `null` removes it. `base_url: null` removes the site's provider (the server's model is used again)."), security(("bearer" = [])), responses((status = 200, description = "The provider as it is now (`api_key_set`, never the key)", body = super::docs::AiProviderAnswer), (status = 400, description = "Malformed JSON, an unknown field or a bad value; `field` names it", body = ErrorResponse), OwnerOnly))]
 pub(super) async fn put_provider(
     state: web::Data<AppState>,
     scope: OwnerScope,

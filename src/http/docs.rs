@@ -7,9 +7,11 @@ use utoipa::{IntoParams, IntoResponses, ToSchema};
 
 mod accounts;
 mod library;
+mod model;
 
 pub(super) use accounts::*;
 pub(super) use library::*;
+pub(super) use model::*;
 
 /// The body of every API error. Describes what `ApiError` writes (in `error.rs`); it is only
 /// ever read by the schema generator, hence the allowance for unread fields.

@@ -114,3 +114,40 @@ async fn the_library_and_draft_schemas_describe_what_the_routes_answer() {
     }
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_model_schemas_describe_what_the_routes_answer() {
+    let (app, owner) = crate::helpers::spawn_app_as_owner().await;
+    let doc = served(&app).await;
+    let usage = app.get_json(&app.site_path("/ai-usage"), &owner).await;
+    check(&doc, "/api/v1/sites/{site_id}/ai-usage", "get", 200, &usage);
+    let provider_path = "/api/v1/sites/{site_id}/ai-provider";
+    let provider = app.get_json(&app.site_path("/ai-provider"), &owner).await;
+    check(&doc, provider_path, "get", 200, &provider);
+    let put = app
+        .put(
+            &app.site_path("/ai-provider"),
+            &owner,
+            json!({ "base_url": null }),
+        )
+        .await;
+    check(&doc, provider_path, "put", 200, &body_of(put, 200).await);
+    let (_shopper, conversation) = crate::ai_draft_counts::shopper_writes(&app, "Hallo").await;
+    let translated = app
+        .post(
+            &app.site_path(&format!("/conversations/{conversation}/translate")),
+            &owner,
+            json!({ "seq": 1, "to": "en" }),
+        )
+        .await;
+    let translated = body_of(translated, 200).await;
+    assert!(translated["fallback"].is_string(), "{translated}");
+    check(
+        &doc,
+        "/api/v1/sites/{site_id}/conversations/{conversation_id}/translate",
+        "post",
+        200,
+        &translated,
+    );
+    app.stop().await;
+}
