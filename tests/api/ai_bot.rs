@@ -4,7 +4,7 @@
 //! declining, failing, slow, malformed or over budget, the shopper gets exactly today's
 //! answer. What the model may see of whom: `ai_bot_scope.rs`.
 
-use crate::common::llm::{API_KEY, Answer, MODEL, Provider};
+use crate::common::llm::{Answer, MODEL, Provider};
 use crate::common::{Socket, TestApp, spawn_app_with};
 use serde_json::{Value, json};
 use shopchat::ai::answer::INSTRUCTIONS;
@@ -34,12 +34,9 @@ async fn shop_with_budget(
     settings: Value,
     daily: u32,
 ) -> (TestApp, String, Vec<(String, String)>) {
-    let base = provider.base_url.clone();
+    let ai = provider.settings(std::time::Duration::from_millis(800));
     let app = spawn_app_with(move |s| {
-        s.ai.base_url = Some(base);
-        s.ai.model = MODEL.into();
-        s.ai.api_key = Some(API_KEY.into());
-        s.ai.timeout = std::time::Duration::from_millis(800);
+        s.ai = ai;
         s.ai.daily_requests = daily;
     })
     .await;

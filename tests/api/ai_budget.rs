@@ -2,7 +2,7 @@
 //! gets the fallback at once (`busy`), and past the site's daily budget every use falls back
 //! (`over_budget`) without reaching the provider; a busy refusal costs no budget.
 
-use crate::common::llm::{API_KEY, Answer, MODEL, Provider};
+use crate::common::llm::{Answer, MODEL, Provider};
 use crate::common::{TestApp, spawn_app_with};
 use serde_json::{Value, json};
 
@@ -21,12 +21,9 @@ async fn draft(app: &TestApp, owner: &str, conversation: &str) -> Value {
 #[tokio::test]
 async fn a_call_past_the_slots_is_busy_and_past_the_daily_budget_is_over_budget() {
     let provider = Provider::start().await;
-    let base = provider.base_url.clone();
+    let ai = provider.settings(std::time::Duration::from_secs(2));
     let app = spawn_app_with(move |s| {
-        s.ai.base_url = Some(base);
-        s.ai.model = MODEL.into();
-        s.ai.api_key = Some(API_KEY.into());
-        s.ai.timeout = std::time::Duration::from_secs(2);
+        s.ai = ai;
         s.ai.max_concurrent = 1;
         s.ai.daily_requests = 3;
     })

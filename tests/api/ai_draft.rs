@@ -4,20 +4,18 @@
 //! the model is off, failing, malformed, silent past the timeout, or names an order the
 //! shop's data does not hold.
 
-use crate::common::llm::{API_KEY, Answer, MODEL, Provider};
+use crate::common::llm::{Answer, Provider};
 use crate::common::{TestApp, spawn_app, spawn_app_with};
 use serde_json::{Value, json};
 
 const ARTICLE_Q: &str = "How long does shipping take?";
 const ARTICLE_A: &str = "We ship within 2 working days; delivery takes 3 to 5 days.";
 
-async fn with_provider(provider: &Provider) -> TestApp {
-    let base = provider.base_url.clone();
+/// A test server whose model is the stand-in `provider` (calls time out after 800 ms).
+pub(crate) async fn with_provider(provider: &Provider) -> TestApp {
+    let ai = provider.settings(std::time::Duration::from_millis(800));
     spawn_app_with(move |s| {
-        s.ai.base_url = Some(base);
-        s.ai.model = MODEL.into();
-        s.ai.api_key = Some(API_KEY.into());
-        s.ai.timeout = std::time::Duration::from_millis(800);
+        s.ai = ai;
     })
     .await
 }

@@ -3,7 +3,7 @@
 //! altered or another chat's token leaves the message sent as usual and uncounted; a retried
 //! send counts once; suggestions (no model) carry no token.
 
-use crate::common::llm::{API_KEY, Answer, MODEL, Provider};
+use crate::common::llm::{Answer, Provider};
 use crate::common::socket::Socket;
 use crate::common::{TestApp, spawn_app_with};
 use serde_json::{Value, json};
@@ -13,12 +13,9 @@ pub(crate) async fn with_model(
     provider: &Provider,
     tweak: impl FnOnce(&mut shopchat::config::Settings) + Send + 'static,
 ) -> TestApp {
-    let base = provider.base_url.clone();
+    let ai = provider.settings(std::time::Duration::from_millis(2_000));
     spawn_app_with(move |s| {
-        s.ai.base_url = Some(base);
-        s.ai.model = MODEL.into();
-        s.ai.api_key = Some(API_KEY.into());
-        s.ai.timeout = std::time::Duration::from_millis(2_000);
+        s.ai = ai;
         tweak(s);
     })
     .await

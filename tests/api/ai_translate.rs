@@ -4,20 +4,10 @@
 //! the answer is refused when it invents an order or drops a placeholder; bad requests are
 //! named by field; nothing is sent to the shopper.
 
-use crate::common::llm::{API_KEY, Answer, MODEL, Provider};
-use crate::common::{TestApp, spawn_app, spawn_app_with};
+use crate::ai_draft::with_provider;
+use crate::common::llm::{Answer, Provider};
+use crate::common::{TestApp, spawn_app};
 use serde_json::{Value, json};
-
-async fn with_provider(provider: &Provider) -> TestApp {
-    let base = provider.base_url.clone();
-    spawn_app_with(move |s| {
-        s.ai.base_url = Some(base);
-        s.ai.model = MODEL.into();
-        s.ai.api_key = Some(API_KEY.into());
-        s.ai.timeout = std::time::Duration::from_millis(800);
-    })
-    .await
-}
 
 const FRENCH: &str = "Où est ma commande #1234 ? Écrivez-moi à marie@example.fr";
 

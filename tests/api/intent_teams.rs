@@ -2,7 +2,7 @@
 //! intent is detected before a person has it — by the order keywords, or by the model's
 //! triage — waits for an agent with that skill, and the routing gives it to one.
 
-use crate::common::llm::{API_KEY, Answer, MODEL, Provider};
+use crate::common::llm::{Answer, Provider};
 use crate::common::{PASSWORD, Shopper, TestApp, spawn_app_as_owner, spawn_app_with};
 use serde_json::{Value, json};
 
@@ -53,11 +53,9 @@ async fn an_order_question_goes_to_the_orders_team() {
 #[tokio::test]
 async fn the_models_triage_sends_a_sizing_question_to_the_fit_team() {
     let provider = Provider::start().await;
-    let base = provider.base_url.clone();
+    let ai = provider.settings(std::time::Duration::from_secs(15));
     let app = spawn_app_with(move |s| {
-        s.ai.base_url = Some(base);
-        s.ai.model = MODEL.into();
-        s.ai.api_key = Some(API_KEY.into());
+        s.ai = ai;
     })
     .await;
     let owner = app.owner_token().await;

@@ -3,7 +3,7 @@
 //! source sits on its own last line, as plain text. The owner switches it on in the
 //! dashboard's Site settings.
 
-use crate::common::llm::{API_KEY, Answer, MODEL, Provider};
+use crate::common::llm::{Answer, Provider};
 use crate::common::{SeedPlan, spawn_seeded};
 use crate::dashboard::log_in;
 use crate::support::{Browser, DEADLINE, ShopServer, shop_page};
@@ -14,14 +14,11 @@ use shopchat::ai::answer::INSTRUCTIONS;
 async fn the_models_answer_is_a_labelled_bot_bubble_citing_its_article() {
     let provider = Provider::start().await;
     let shop = ShopServer::start().await;
-    let base = provider.base_url.clone();
+    let ai = provider.settings(std::time::Duration::from_secs(5));
     let chat = spawn_seeded(
         &SeedPlan::shop("Browser shop", &[shop.origin()]),
         move |s| {
-            s.ai.base_url = Some(base);
-            s.ai.model = MODEL.into();
-            s.ai.api_key = Some(API_KEY.into());
-            s.ai.timeout = std::time::Duration::from_secs(5);
+            s.ai = ai;
         },
     )
     .await

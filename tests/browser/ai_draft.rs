@@ -4,7 +4,7 @@
 //! provider fails, the box gets the best suggestion and the note says why.
 
 use crate::common::SeedPlan;
-use crate::common::llm::{API_KEY, Answer, MODEL, Provider};
+use crate::common::llm::{Answer, Provider};
 use crate::common::spawn_seeded;
 use crate::dashboard::{SHOP, log_in, text_containing};
 use crate::support::{Browser, DEADLINE, TestApp};
@@ -12,14 +12,11 @@ use serde_json::json;
 
 /// The chat server for `SHOP` with the stand-in provider as its model.
 pub(crate) async fn chat_with_model(provider: &Provider) -> TestApp {
-    let base = provider.base_url.clone();
+    let ai = provider.settings(std::time::Duration::from_secs(5));
     spawn_seeded(
         &SeedPlan::shop("Browser shop", &[SHOP.to_owned()]),
         move |s| {
-            s.ai.base_url = Some(base);
-            s.ai.model = MODEL.into();
-            s.ai.api_key = Some(API_KEY.into());
-            s.ai.timeout = std::time::Duration::from_secs(5);
+            s.ai = ai;
         },
     )
     .await

@@ -129,6 +129,18 @@ impl Provider {
         self.held.add_permits(1);
     }
 
+    /// The server's model settings pointing at this stand-in (its key and model), a call
+    /// given `timeout` to be answered: what every test server with a model starts from.
+    pub fn settings(&self, timeout: std::time::Duration) -> shopchat::config::AiSettings {
+        shopchat::config::AiSettings {
+            base_url: Some(self.base_url.clone()),
+            model: MODEL.into(),
+            api_key: Some(API_KEY.into()),
+            timeout,
+            ..shopchat::config::AiSettings::default()
+        }
+    }
+
     /// Queues the next answers.
     pub fn script(&self, answers: impl IntoIterator<Item = Answer>) {
         self.script.lock().unwrap().extend(answers);
