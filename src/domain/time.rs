@@ -20,6 +20,12 @@ impl Timestamp {
         Timestamp(ms)
     }
 
+    /// The UTC day this falls on, counted from the Unix epoch (what per-day budgets and
+    /// counts are keyed by).
+    pub fn utc_day(self) -> i64 {
+        self.0.div_euclid(24 * 60 * 60 * 1000)
+    }
+
     /// Milliseconds from `earlier` to `self`, never negative.
     pub fn millis_since(self, earlier: Timestamp) -> i64 {
         (self.0 - earlier.0).max(0)

@@ -95,7 +95,7 @@ impl ChatService {
         let Some((choice, own_provider)) = self.model_for(site).await else {
             return Ok(None);
         };
-        let day = Timestamp::now().0.div_euclid(DAY_MS);
+        let day = Timestamp::now().utc_day();
         Ok(Some(AiUsage {
             model: choice.name,
             own_provider,
@@ -132,7 +132,7 @@ impl ChatService {
             return Err(fallback("busy"));
         };
         // Counted before the call, for every node together: a call that fails still cost.
-        let day = Timestamp::now().0.div_euclid(DAY_MS);
+        let day = Timestamp::now().utc_day();
         match self.store.take_ai_call(site, day, ai.daily_requests).await {
             Ok(true) => {}
             Ok(false) => return Err(fallback("over_budget")),
@@ -165,9 +165,6 @@ impl ChatService {
         }
     }
 }
-
-/// One day in ms (the budget's days are UTC days).
-const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
 /// Counts a fallback taken before any call, and names it.
 fn fallback(why: &'static str) -> &'static str {
