@@ -47,6 +47,9 @@ pub enum StartupError {
     /// The SMTP relay settings cannot be used (an unreadable CA or DKIM key file).
     #[error(transparent)]
     Mail(#[from] crate::mailer::smtp::SmtpSetupError),
+    /// The JWT secret cannot key HS256.
+    #[error(transparent)]
+    Jwt(#[from] crate::auth::JwtError),
     /// No HTTP client for outbound calls could be built (TLS set-up failed).
     #[error("cannot set up outbound HTTP: {0}")]
     Http(reqwest::Error),
@@ -117,6 +120,9 @@ impl Application {
 
         let (store, sqlite) = open_store(&settings).await?;
         crate::seed::first_run(store.as_ref(), &settings, port).await?;
+        crate::seed::tidy_password_file(&settings, store.as_ref())
+            .await
+            .map_err(crate::seed::SeedError::from)?;
         crate::seed::mark_demo_site(store.as_ref()).await?;
 
         let jwt_secret = match &settings.jwt_secret {
@@ -146,7 +152,7 @@ impl Application {
             &settings.jwt_issuer,
             &settings.jwt_audience,
             settings.token_ttl_secs,
-        );
+        )?;
         let shared_settings = Arc::new(settings.clone());
         let webhooks = crate::webhooks::Webhooks::start(
             settings.allow_http_webhooks,

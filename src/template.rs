@@ -160,7 +160,7 @@ fn render_compiled(
         cap: max_chars.saturating_mul(4),
         overflowed: false,
     };
-    let rendered = template.render_captured_to(context, &mut out);
+    let rendered = template.render_captured_to(minijinja::value::Serde(context), &mut out);
     if out.overflowed {
         return Ok((cut(out.text, max_chars), false));
     }

@@ -15,6 +15,9 @@ pub enum JwtError {
     /// Signing failed (should not happen with an HMAC key).
     #[error("cannot sign token: {0}")]
     Sign(String),
+    /// The secret cannot key HS256 (it is empty).
+    #[error("unusable JWT secret: {0}")]
+    Key(String),
 }
 
 /// The claims in an agent token.
@@ -49,7 +52,12 @@ pub struct JwtKeys {
 
 impl JwtKeys {
     /// Keys from a shared secret, with the issuer and audience every token must carry.
-    pub fn new(secret: &[u8], issuer: &str, audience: &str, ttl_secs: u64) -> Self {
+    pub fn new(
+        secret: &[u8],
+        issuer: &str,
+        audience: &str,
+        ttl_secs: u64,
+    ) -> Result<Self, JwtError> {
         super::jwt_crypto::install();
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[issuer]);
@@ -57,14 +65,15 @@ impl JwtKeys {
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         // A few seconds for clocks between nodes; the default minute is generous for a chat.
         validation.leeway = 5;
-        JwtKeys {
-            encoding: EncodingKey::from_secret(secret),
-            decoding: DecodingKey::from_secret(secret),
+        let key_err = |e: jsonwebtoken::errors::Error| JwtError::Key(e.to_string());
+        Ok(JwtKeys {
+            encoding: EncodingKey::from_secret(secret).map_err(key_err)?,
+            decoding: DecodingKey::from_secret(secret).map_err(key_err)?,
             validation,
             issuer: issuer.to_owned(),
             audience: audience.to_owned(),
             ttl_secs,
-        }
+        })
     }
 
     /// Issues a token for an account at its current token generation; returns it with its
@@ -101,13 +110,22 @@ mod tests {
 
     #[test]
     fn round_trip_and_wrong_key() {
-        let keys = JwtKeys::new(b"0123456789abcdef0123456789abcdef", "iss", "aud", 60);
+        let keys = JwtKeys::new(b"0123456789abcdef0123456789abcdef", "iss", "aud", 60).unwrap();
         let agent = AgentId::generate();
         let (token, _) = keys.issue(&agent, 7).unwrap();
         assert_eq!(keys.verify(&token).unwrap(), (agent, 7));
-        let other = JwtKeys::new(b"another-secret-another-secret-00", "iss", "aud", 60);
+        let other = JwtKeys::new(b"another-secret-another-secret-00", "iss", "aud", 60).unwrap();
         assert!(other.verify(&token).is_err());
-        let other_aud = JwtKeys::new(b"0123456789abcdef0123456789abcdef", "iss", "other", 60);
+        let other_aud =
+            JwtKeys::new(b"0123456789abcdef0123456789abcdef", "iss", "other", 60).unwrap();
         assert!(other_aud.verify(&token).is_err());
+    }
+
+    #[test]
+    fn an_empty_secret_is_refused_rather_than_signing_with_it() {
+        assert!(matches!(
+            JwtKeys::new(b"", "iss", "aud", 60),
+            Err(JwtError::Key(_))
+        ));
     }
 }

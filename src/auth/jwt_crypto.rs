@@ -5,7 +5,7 @@
 
 use hmac::KeyInit;
 use hmac::{Hmac, Mac};
-use jsonwebtoken::crypto::{CryptoProvider, JwkUtils, JwtSigner, JwtVerifier};
+use jsonwebtoken::crypto::{CryptoProvider, JwtSigner, JwtVerifier, KeyUtils};
 use jsonwebtoken::errors::{ErrorKind, Result};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
 use sha2::Sha256;
@@ -59,20 +59,20 @@ fn signer(algorithm: &Algorithm, key: &EncodingKey) -> Result<Box<dyn JwtSigner>
     if *algorithm != Algorithm::HS256 {
         return Err(ErrorKind::InvalidAlgorithm.into());
     }
-    Ok(Box::new(Hs256::keyed(key.try_get_hmac_secret()?)?))
+    Ok(Box::new(Hs256::keyed(key.as_bytes())?))
 }
 
 fn verifier(algorithm: &Algorithm, key: &DecodingKey) -> Result<Box<dyn JwtVerifier>> {
     if *algorithm != Algorithm::HS256 {
         return Err(ErrorKind::InvalidAlgorithm.into());
     }
-    Ok(Box::new(Hs256::keyed(key.try_get_hmac_secret()?)?))
+    Ok(Box::new(Hs256::keyed(key.try_get_as_bytes()?)?))
 }
 
 static PROVIDER: CryptoProvider = CryptoProvider {
     signer_factory: signer,
     verifier_factory: verifier,
-    jwk_utils: JwkUtils::new_unimplemented(),
+    key_utils: KeyUtils::new_unimplemented(),
 };
 
 /// Makes this the process's provider. Safe to call again (tests start many servers in one
@@ -92,14 +92,14 @@ mod tests {
         let token = jsonwebtoken::encode(
             &Header::new(Algorithm::HS256),
             &claims,
-            &EncodingKey::from_secret(b"k"),
+            &EncodingKey::from_secret(b"k").unwrap(),
         )
         .unwrap();
         let mut validation = Validation::new(Algorithm::HS256);
         validation.required_spec_claims.clear();
         let decoded = jsonwebtoken::decode::<serde_json::Value>(
             &token,
-            &DecodingKey::from_secret(b"k"),
+            &DecodingKey::from_secret(b"k").unwrap(),
             &validation,
         )
         .unwrap();
@@ -107,7 +107,7 @@ mod tests {
         assert!(
             jsonwebtoken::decode::<serde_json::Value>(
                 &token,
-                &DecodingKey::from_secret(b"other"),
+                &DecodingKey::from_secret(b"other").unwrap(),
                 &validation
             )
             .is_err()
@@ -116,7 +116,7 @@ mod tests {
             jsonwebtoken::encode(
                 &Header::new(Algorithm::HS384),
                 &claims,
-                &EncodingKey::from_secret(b"k")
+                &EncodingKey::from_secret(b"k").unwrap()
             )
             .is_err()
         );

@@ -152,7 +152,7 @@ pub fn context(
         "agent": { "name": agent.name, "email": agent.email },
     });
     drop_nulls(&mut ctx);
-    minijinja::Value::from_serialize(&ctx)
+    minijinja::Value::from(minijinja::value::Serde(&ctx))
 }
 
 /// Unknown values are left out rather than set to null, so a template shows nothing for them
@@ -175,7 +175,9 @@ mod tests {
     #[test]
     fn a_template_that_runs_away_is_stopped() {
         // Nested loops over a context list: a billion rounds, stopped by the fuel.
-        let ctx = minijinja::Value::from_serialize(serde_json::json!({ "l": vec![0; 1000] }));
+        let ctx = minijinja::Value::from(minijinja::value::Serde(
+            serde_json::json!({ "l": vec![0; 1000] }),
+        ));
         let body =
             "{% for a in l %}{% for b in l %}{% for c in l %}{% endfor %}{% endfor %}{% endfor %}";
         assert!(check(body).is_ok(), "it compiles");

@@ -1,11 +1,14 @@
 //! What a fresh install starts with: on a store with no sites, a demo site for this server's
-//! own origins, an owner account with a one-time password (logged once, never a fixed
-//! default), starter trigger rules and knowledge-base articles, so the widget, the bot and
+//! own origins, an owner account with a one-time password (shown once — in the log, or with
+//! JSON logs in an owner-only file — never a fixed default), starter trigger rules and knowledge-base articles, so the widget, the bot and
 //! the dashboard work in the first minute.
 
 mod demo_orders;
+mod first_password;
 
 pub use demo_orders::DEMO_CUSTOMER_ID;
+pub(crate) use first_password::tidy as tidy_password_file;
+pub use first_password::{PASSWORD_FILE, password_file};
 
 use crate::auth::{generate_password, hash_password};
 use crate::config::Settings;
@@ -56,7 +59,8 @@ pub const DEMO_MARKER: &str = "demo-site";
 pub const FIRST_OWNER_EMAIL: &str = "owner@shopchat.local";
 
 /// On a store with no sites: a demo site for this server's own origins and an owner account
-/// with a generated password, logged once. Never a fixed default password.
+/// with a generated password, shown once (see [`first_password`]). Never a fixed default
+/// password.
 pub(crate) async fn first_run(
     store: &dyn Store,
     settings: &Settings,
@@ -106,12 +110,12 @@ pub(crate) async fn first_run(
         store.create_article(&site.id, article).await?;
     }
     demo_orders::seed_demo_orders(store, &site.id, crate::domain::Timestamp::now()).await?;
-    tracing::warn!(
-        email = FIRST_OWNER_EMAIL,
-        password = %password,
-        site_id = %site.id,
-        public_key = %site.public_key,
-        "first start: created the demo site and an owner account; this one-time password is shown only now"
+    first_password::announce(
+        settings,
+        FIRST_OWNER_EMAIL,
+        &password,
+        site.id.as_str(),
+        &site.public_key,
     );
     Ok(())
 }

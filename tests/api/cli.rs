@@ -174,8 +174,14 @@ async fn first_start_creates_a_demo_site_for_its_own_origin_and_a_one_time_owner
             continue;
         };
         let fields = &entry["fields"];
-        if let Some(p) = fields["password"].as_str() {
-            password = Some(p.to_owned());
+        // JSON logs never carry the password: the first-start line names the owner-only
+        // file that holds it.
+        if let Some(file) = fields["password_file"].as_str() {
+            let written = std::fs::read_to_string(file).expect("the password file");
+            password = written
+                .lines()
+                .find_map(|l| l.strip_prefix("password="))
+                .map(str::to_owned);
             public_key = fields["public_key"].as_str().map(str::to_owned);
         }
         if let Some(p) = fields["port"].as_u64() {
@@ -183,7 +189,7 @@ async fn first_start_creates_a_demo_site_for_its_own_origin_and_a_one_time_owner
         }
     }
     let (password, port, public_key) = (
-        password.expect("password logged"),
+        password.expect("password written down"),
         port.unwrap(),
         public_key.unwrap(),
     );

@@ -19,6 +19,24 @@ fn shopchat(data_dir: &std::path::Path) -> Command {
     cmd
 }
 
+/// Starts the server with its stderr read line by line on a thread of its own.
+fn start(
+    cmd: &mut Command,
+) -> (
+    std::process::Child,
+    tokio::sync::mpsc::UnboundedReceiver<String>,
+) {
+    let mut server = cmd.stderr(Stdio::piped()).spawn().unwrap();
+    let stderr = server.stderr.take().unwrap();
+    let (tx, lines) = tokio::sync::mpsc::unbounded_channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    (server, lines)
+}
+
 /// The server's stderr lines until `until` matches one; all of them.
 async fn lines_until(
     lines: &mut tokio::sync::mpsc::UnboundedReceiver<String>,
@@ -51,18 +69,7 @@ fn login_body(email: &str, password: &str) -> Value {
 #[tokio::test]
 async fn the_first_start_log_is_plain_and_says_where_to_go_and_a_lost_password_can_be_reset() {
     let dir = tempfile::TempDir::new().unwrap();
-    let mut server = shopchat(dir.path())
-        .args(["--bind", "127.0.0.1:0"])
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = server.stderr.take().unwrap();
-    let (tx, mut lines) = tokio::sync::mpsc::unbounded_channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
+    let (mut server, mut lines) = start(shopchat(dir.path()).args(["--bind", "127.0.0.1:0"]));
     let log = lines_until(&mut lines, |l| l.contains("dashboard=")).await;
     assert!(
         log.iter().all(|l| !l.contains('\u{1b}')),
@@ -237,18 +244,8 @@ fn help_is_true_and_each_subcommand_shows_its_own_options() {
 #[tokio::test]
 async fn the_access_log_names_the_route_and_never_the_ids_or_tokens_sent() {
     let dir = tempfile::TempDir::new().unwrap();
-    let mut server = shopchat(dir.path())
-        .args(["--bind", "127.0.0.1:0", "--log-format", "json"])
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = server.stderr.take().unwrap();
-    let (tx, mut lines) = tokio::sync::mpsc::unbounded_channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
+    let (mut server, mut lines) =
+        start(shopchat(dir.path()).args(["--bind", "127.0.0.1:0", "--log-format", "json"]));
     let log = lines_until(&mut lines, |l| l.contains("shopchat listening")).await;
     let listening: Value = serde_json::from_str(log.last().unwrap()).unwrap();
     let port = listening["fields"]["port"].as_u64().unwrap();
@@ -277,6 +274,105 @@ async fn the_access_log_names_the_route_and_never_the_ids_or_tokens_sent() {
     ] {
         assert!(!line.contains(secret), "{secret} logged: {line}");
     }
+    server.kill().unwrap();
+    let _ = server.wait();
+}
+
+#[tokio::test]
+async fn with_json_logs_the_one_time_password_is_in_an_owner_only_file_and_never_logged() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let json_server = || {
+        let mut cmd = shopchat(dir.path());
+        cmd.args(["--bind", "127.0.0.1:0", "--log-format", "json"]);
+        cmd
+    };
+    let (mut server, mut lines) = start(&mut json_server());
+    let log = lines_until(&mut lines, |l| l.contains("open the dashboard")).await;
+    let entries: Vec<Value> = log
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let first = entries
+        .iter()
+        .find(|e| e["fields"]["email"] == "owner@shopchat.local")
+        .expect("the first start names the owner's login");
+    let file = std::path::PathBuf::from(first["fields"]["password_file"].as_str().unwrap());
+    assert_eq!(file, dir.path().join("first-owner-password"));
+    assert!(
+        entries
+            .iter()
+            .all(|e| e["fields"].get("password").is_none()),
+        "{log:#?}"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "only the server's user reads the password");
+    }
+    let written = std::fs::read_to_string(&file).unwrap();
+    let password = written
+        .lines()
+        .find_map(|l| l.strip_prefix("password="))
+        .expect("the file holds the password")
+        .to_owned();
+    assert!(written.contains("email=owner@shopchat.local"), "{written}");
+    assert!(
+        log.iter().all(|l| !l.contains(&password)),
+        "the password is in no log line"
+    );
+
+    // The file's password signs in; once the owner sets their own, the next start removes it.
+    let port = entries
+        .iter()
+        .find_map(|e| e["fields"]["port"].as_u64())
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    let login = http
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&login_body("owner@shopchat.local", &password))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 200);
+    let token = login.json::<Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    server.kill().unwrap();
+    let _ = server.wait();
+    // A restart while the one-time password is still the owner's keeps the file.
+    let (mut server, mut lines) = start(&mut json_server());
+    let log = lines_until(&mut lines, |l| l.contains("open the dashboard")).await;
+    assert!(file.exists(), "still needed: {log:#?}");
+    let port = log
+        .iter()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find_map(|e| e["fields"]["port"].as_u64())
+        .unwrap();
+    let changed = http
+        .post(format!("http://127.0.0.1:{port}/api/v1/auth/password"))
+        .bearer_auth(&token)
+        .json(
+            &json!({ "current_password": password, "new_password": "pale-orbit-Tundra-41-kettle" }),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), 200, "{:?}", changed.text().await);
+    server.kill().unwrap();
+    let _ = server.wait();
+    let (mut server, mut lines) = start(&mut json_server());
+    let log = lines_until(&mut lines, |l| l.contains("open the dashboard")).await;
+    assert!(
+        !file.exists(),
+        "removed once the owner has their own password"
+    );
+    assert!(
+        log.iter().any(|l| l.contains("removed the first owner")),
+        "{log:#?}"
+    );
     server.kill().unwrap();
     let _ = server.wait();
 }
