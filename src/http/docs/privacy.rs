@@ -27,6 +27,7 @@ pub(in crate::http) struct VisitorExportView {
     /// The visitor id the widget keeps.
     visitor_id: String,
     /// Pages, cart, identity and rule history, if still held.
+    #[schema(required = true)]
     browsing: Option<crate::triggers::VisitorRecord>,
     /// Every conversation, open and closed.
     conversations: Vec<ConversationExportView>,

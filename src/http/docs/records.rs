@@ -52,6 +52,7 @@ pub(in crate::http) struct ConversationEmails {
     /// The shopper's emails that became messages, oldest first.
     emails: Vec<crate::email::InboundRecord>,
     /// Why the contact address is not written to, if it is not.
+    #[schema(required = true)]
     undeliverable: Option<crate::email::Suppression>,
 }
 

@@ -17,6 +17,7 @@ pub(in crate::http) struct FunnelGroup {
     /// Bought within the attribution window.
     converted: u64,
     /// `converted / fired`; null before anything fired.
+    #[schema(required = true)]
     conversion_rate: Option<f64>,
 }
 
@@ -31,6 +32,7 @@ pub(in crate::http) struct RuleReport {
     /// Visitors held out as the control group.
     held_out: FunnelGroup,
     /// Shown minus held-out conversion rate; null until both have one.
+    #[schema(required = true)]
     uplift: Option<f64>,
 }
 
@@ -77,8 +79,10 @@ pub(in crate::http) struct FirstResponse {
     /// Conversations a person answered.
     count: u64,
     /// Median time to the first answer, ms; null without any.
+    #[schema(required = true)]
     median_ms: Option<i64>,
     /// 90th percentile, ms; null without any.
+    #[schema(required = true)]
     p90_ms: Option<i64>,
 }
 
@@ -139,6 +143,7 @@ pub(in crate::http) struct RuleReportEntry {
     /// The rule.
     rule_id: String,
     /// Its name, if it has one.
+    #[schema(required = true)]
     name: Option<String>,
     /// Whether it is on.
     enabled: bool,
@@ -147,6 +152,7 @@ pub(in crate::http) struct RuleReportEntry {
     /// The control group.
     held_out: FunnelGroup,
     /// Shown minus held-out conversion rate.
+    #[schema(required = true)]
     uplift: Option<f64>,
 }
 

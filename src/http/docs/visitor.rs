@@ -32,30 +32,38 @@ pub(in crate::http) struct VisitorProfile {
     /// Page views in the current session.
     pages_this_session: u32,
     /// The page they are on.
+    #[schema(required = true)]
     current_page: Option<PageData>,
     /// Time on that page so far, ms.
+    #[schema(required = true)]
     time_on_page_ms: Option<i64>,
     /// When the session began (ms since the epoch).
     session_started_at: i64,
     /// Last activity (ms since the epoch).
     last_seen_at: i64,
     /// The last non-page event.
+    #[schema(required = true)]
     last_event: Option<LastEvent>,
     /// Recent pages, oldest first.
     trail: Vec<TrailEntry>,
     /// The cart, if the shop reported one.
+    #[schema(required = true)]
     cart: Option<Cart>,
     /// Purchases the shop reported, oldest first.
     orders: Vec<crate::domain::Order>,
     /// The product on the current page.
+    #[schema(required = true)]
     product: Option<Product>,
     /// Campaign of the session's landing page.
     utm: Utm,
     /// Host of the session's referrer.
+    #[schema(required = true)]
     referrer_host: Option<String>,
     /// `mobile`, `tablet` or `desktop`.
+    #[schema(required = true)]
     device: Option<String>,
     /// The browser's language tag.
+    #[schema(required = true)]
     language: Option<String>,
     /// The shop said who this is.
     identified: bool,
@@ -68,6 +76,7 @@ pub(in crate::http) struct VisitorProfile {
     /// Proactive messages shown ever.
     proactive_seen: u32,
     /// The verified customer across devices, or null.
+    #[schema(required = true)]
     customer: Option<crate::chat::CustomerView>,
 }
 

@@ -98,16 +98,20 @@ async fn the_commerce_schemas_describe_what_the_routes_answer() {
         "events": [{ "at": t + 2 * DAY, "status": "in_transit", "description": "Sorted", "location": "Leipzig" }],
         "created_at": t + 2 * DAY, "updated_at": t + 2 * DAY });
     check_request(&doc, parcel_path, "put", &parcel);
-    let pushed = app
-        .request(
-            Method::PUT,
-            "/api/v1/commerce/orders/o-1/shipments/s-1",
-            &key,
-            Some(parcel),
-        )
-        .await;
-    // A new parcel updates the stored order.
-    check(&doc, parcel_path, "put", 200, &body_of(pushed, 200).await);
+    // A new parcel updates the stored order; the same parcel again changes nothing.
+    for result in ["updated", "unchanged"] {
+        let pushed = app
+            .request(
+                Method::PUT,
+                "/api/v1/commerce/orders/o-1/shipments/s-1",
+                &key,
+                Some(parcel.clone()),
+            )
+            .await;
+        let pushed = body_of(pushed, 200).await;
+        assert_eq!(pushed["result"], result);
+        check(&doc, parcel_path, "put", 200, &pushed);
+    }
 
     let batch = json!({
         "customers": [{ "id": "cust-2", "name": "Bo", "created_at": t, "updated_at": t }],
