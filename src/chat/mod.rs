@@ -40,6 +40,8 @@ pub use commerce::{
     MAX_IMPORT, NewApiKey, PUSH_REQUESTS_PER_MIN, Source,
 };
 pub use commerce::{CustomerContext, Link, OrderRefusal};
+// The pane's answer type, named by the route's documentation.
+pub(crate) use commerce::CustomerPane;
 pub use delivery::NodeDelivery;
 pub use email::{
     CODE_MINUTES, CodeRefusal, EMAIL_REQUESTS_PER_ADDR_PER_MIN, EmailRefused, EmailServer,

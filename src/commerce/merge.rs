@@ -9,7 +9,7 @@ use super::{Customer, MAX_REFUNDS, MAX_RETURNS, MAX_SHIPMENTS, Order, Refund, Re
 use serde::Serialize;
 
 /// What an upsert did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Upsert {
     /// There was no such record; it is stored now.
@@ -124,7 +124,7 @@ fn merge_return(list: &mut Vec<Return>, incoming: Return) -> bool {
 }
 
 /// What a batch of upserts did, by outcome.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, utoipa::ToSchema)]
 pub struct ImportCounts {
     /// Records that were new.
     pub created: u32,
@@ -146,7 +146,7 @@ impl ImportCounts {
 }
 
 /// What a back-fill did to customers and to orders.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, utoipa::ToSchema)]
 pub struct ImportReport {
     /// The customers' outcomes.
     pub customers: ImportCounts,

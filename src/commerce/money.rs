@@ -73,11 +73,13 @@ impl fmt::Display for Currency {
 }
 
 /// An amount in a currency: a customer's total spent, an order's total.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Money {
     /// The exact amount, serialised as text ("199.00").
+    #[schema(value_type = String)]
     pub amount: Decimal,
     /// Its currency.
+    #[schema(value_type = String)]
     pub currency: Currency,
 }
 

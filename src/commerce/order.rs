@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 /// Where the order is in the shop's process (WooCommerce's statuses; Shopify's map onto them).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OrderStatus {
     /// Placed, waiting for payment.
@@ -42,7 +42,7 @@ impl OrderStatus {
 }
 
 /// The payment side (Shopify's `financial_status`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FinancialStatus {
     /// Not paid yet.
@@ -62,7 +62,7 @@ pub enum FinancialStatus {
 }
 
 /// The shipping side (Shopify's `fulfillment_status`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FulfillmentStatus {
     /// Nothing shipped yet.
@@ -77,7 +77,7 @@ pub enum FulfillmentStatus {
 }
 
 /// One line of an order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct LineItem {
     /// The product's SKU, if it has one.
     #[serde(default)]
@@ -87,25 +87,29 @@ pub struct LineItem {
     /// Units.
     pub quantity: u32,
     /// Price of one unit, in the order's currency.
+    #[schema(value_type = String)]
     pub price: Decimal,
 }
 
 /// Money the shop gave back.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Refund {
     /// The shop's id for the refund; the same id is stored once.
+    #[schema(value_type = String)]
     pub id: ExternalId,
     /// How much, in the order's currency.
+    #[schema(value_type = String)]
     pub amount: Decimal,
     /// The shop's note ("damaged in transit").
     #[serde(default)]
     pub note: Option<String>,
     /// When.
+    #[schema(value_type = i64)]
     pub created_at: Timestamp,
 }
 
 /// Where a return is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ReturnStatus {
     /// The shopper asked; nobody decided yet.
@@ -121,30 +125,38 @@ pub enum ReturnStatus {
 }
 
 /// A return the shop's system knows about (Shopify returns, a shop's own RMA).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Return {
     /// The shop's id for it.
+    #[schema(value_type = String)]
     pub id: ExternalId,
     /// Where it is.
     pub status: ReturnStatus,
     /// When it was opened.
+    #[schema(value_type = i64)]
     pub created_at: Timestamp,
     /// When it last changed.
+    #[schema(value_type = i64)]
     pub updated_at: Timestamp,
 }
 
 /// An order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Order {
-    /// The shop's id: upserts are keyed by it.
+    /// The shop's id: upserts are keyed by it. A push may leave it out (the path names
+    /// the record).
+    #[schema(value_type = String, required = false)]
     pub id: ExternalId,
     /// The number the shopper reads.
+    #[schema(value_type = String)]
     pub number: OrderNumber,
     /// The customer's id in the shop, if the order is not a guest order.
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub customer_id: Option<ExternalId>,
     /// The email the order was placed with.
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub email: Option<Email>,
     /// Where the order is in the shop's process.
     pub status: OrderStatus,
@@ -155,20 +167,25 @@ pub struct Order {
     #[serde(default)]
     pub fulfillment_status: FulfillmentStatus,
     /// The order's currency: every amount of the order is in it.
+    #[schema(value_type = String)]
     pub currency: Currency,
     /// What was bought, at most [`super::MAX_LINE_ITEMS`].
     #[serde(default)]
     pub items: Vec<LineItem>,
     /// Before shipping and tax.
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub subtotal: Option<Decimal>,
     /// Shipping charged.
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub shipping: Option<Decimal>,
     /// Tax charged.
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub tax: Option<Decimal>,
     /// What the shopper paid.
+    #[schema(value_type = String)]
     pub total: Decimal,
     /// Its parcels, at most [`super::MAX_SHIPMENTS`].
     #[serde(default)]
@@ -184,8 +201,10 @@ pub struct Order {
     #[serde(default)]
     pub status_url: Option<String>,
     /// When it was placed.
+    #[schema(value_type = i64)]
     pub created_at: Timestamp,
     /// When the shop last changed it: an older update never overwrites a newer one.
+    #[schema(value_type = i64)]
     pub updated_at: Timestamp,
 }
 

@@ -8,11 +8,13 @@ use serde::{Deserialize, Serialize};
 
 /// A push-API key as listed to owners. The secret itself is shown once, when created; the
 /// store keeps only its SHA-256, so a leaked database does not leak working keys.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ApiKey {
     /// The key's id (for revoking it).
+    #[schema(value_type = String)]
     pub id: ApiKeyId,
     /// The site it writes to.
+    #[schema(value_type = String)]
     pub site_id: SiteId,
     /// The owner's label ("ERP sync").
     pub name: String,
@@ -22,6 +24,7 @@ pub struct ApiKey {
     #[serde(skip_serializing)]
     pub secret_hash: String,
     /// When it was created.
+    #[schema(value_type = i64)]
     pub created_at: Timestamp,
 }
 
@@ -95,7 +98,7 @@ impl CustomerKey {
 }
 
 /// What a shopper asked for on an order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RequestKind {
     /// Send something back.
@@ -105,7 +108,7 @@ pub enum RequestKind {
 }
 
 /// Where a request is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RequestStatus {
     /// Waiting for a person.
@@ -116,13 +119,16 @@ pub enum RequestStatus {
 
 /// A shopper's return or cancellation request: never acted on automatically, handed to a
 /// person with the order attached.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OrderRequest {
     /// Its id.
+    #[schema(value_type = String)]
     pub id: RequestId,
     /// The site.
+    #[schema(value_type = String)]
     pub site_id: SiteId,
     /// The order (the shop's id).
+    #[schema(value_type = String)]
     pub order_id: ExternalId,
     /// The order's number, as the shopper knows it.
     pub order_number: String,
@@ -132,12 +138,15 @@ pub struct OrderRequest {
     #[serde(default)]
     pub reason: Option<String>,
     /// The conversation it was made in.
+    #[schema(value_type = String)]
     pub conversation_id: ConversationId,
     /// The shopper's browser.
+    #[schema(value_type = String)]
     pub visitor_id: VisitorId,
     /// Open or done.
     pub status: RequestStatus,
     /// When it was made.
+    #[schema(value_type = i64)]
     pub created_at: Timestamp,
 }
 

@@ -6,7 +6,7 @@ use crate::domain::Timestamp;
 use serde::{Deserialize, Serialize};
 
 /// Where a parcel is, in the carriers' common vocabulary (Shopify's `shipment_status`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ShipmentStatus {
     /// Created, no carrier scan yet.
@@ -61,9 +61,10 @@ impl ShipmentStatus {
 }
 
 /// One scan or status change in a parcel's trip.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ShipmentEvent {
     /// When it happened.
+    #[schema(value_type = i64)]
     pub at: Timestamp,
     /// The status it moved to.
     pub status: ShipmentStatus,
@@ -76,9 +77,11 @@ pub struct ShipmentEvent {
 }
 
 /// A parcel of an order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Shipment {
-    /// The shop's id for it; an update replaces the shipment with the same id.
+    /// The shop's id for it; an update replaces the shipment with the same id. A push may
+    /// leave it out (the path names the parcel).
+    #[schema(value_type = String, required = false)]
     pub id: ExternalId,
     /// Carrier name ("DHL", "UPS").
     #[serde(default)]
@@ -94,13 +97,16 @@ pub struct Shipment {
     pub status: ShipmentStatus,
     /// The carrier's estimate.
     #[serde(default)]
+    #[schema(value_type = Option<i64>)]
     pub estimated_delivery: Option<Timestamp>,
     /// Its trip so far, oldest first, at most [`super::MAX_SHIPMENT_EVENTS`].
     #[serde(default)]
     pub events: Vec<ShipmentEvent>,
     /// When the shop created it.
+    #[schema(value_type = i64)]
     pub created_at: Timestamp,
     /// When the shop last changed it: an older update never overwrites a newer one.
+    #[schema(value_type = i64)]
     pub updated_at: Timestamp,
 }
 

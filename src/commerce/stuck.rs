@@ -9,7 +9,7 @@ use serde::Serialize;
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
 /// Why an order needs a person.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum StuckReason {
     /// The carrier reports a failed or attempted delivery.

@@ -98,18 +98,22 @@ pub struct ConversationFilter {
 }
 
 /// An agent's internal note: part of the transcript for agents, never sent to the shopper.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Note {
     /// Id.
+    #[schema(value_type = String)]
     pub id: NoteId,
     /// The conversation.
+    #[schema(value_type = String)]
     pub conversation_id: ConversationId,
     /// Who wrote it.
+    #[schema(value_type = String)]
     pub agent_id: AgentId,
     /// Their name at the time.
     pub author_name: String,
     /// Text.
     pub text: String,
     /// When.
+    #[schema(value_type = i64)]
     pub ts: Timestamp,
 }

@@ -61,11 +61,13 @@ pub enum EmailStatus {
 
 /// One email owed. The row is written when the email becomes owed and composed only when it
 /// is due, so a reply sees what the shopper has read by then.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OutboxEmail {
     /// Outbox id.
+    #[schema(value_type = String)]
     pub id: EmailId,
     /// The site it is sent for.
+    #[schema(value_type = String)]
     pub site_id: SiteId,
     /// Idempotency key, unique per site for ever (`reply:{conversation}:{seq}`,
     /// `transcript:{conversation}:{seq}`, `team_contact:{conversation}`, `code:{…}`): queuing
@@ -76,6 +78,7 @@ pub struct OutboxEmail {
     /// The recipient's address.
     pub to: String,
     /// The conversation it is about, if any.
+    #[schema(value_type = Option<String>)]
     pub conversation_id: Option<ConversationId>,
     /// The conversation's message seq it was owed for (replies, transcripts); 0 otherwise.
     pub up_to_seq: u64,
@@ -84,8 +87,10 @@ pub struct OutboxEmail {
     /// Attempts made so far.
     pub attempts: u32,
     /// When it is (next) due, ms since the epoch.
+    #[schema(value_type = i64)]
     pub due_at: Timestamp,
     /// When it was queued.
+    #[schema(value_type = i64)]
     pub created_at: Timestamp,
     /// Where it stands.
     pub status: EmailStatus,

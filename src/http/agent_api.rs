@@ -183,7 +183,7 @@ async fn post_message(
     Ok({ status }.json(json!({ "message": appended.message, "duplicate": appended.duplicate })))
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/visitors/{visitor_id}", operation_id = "get_visitor", tag = "visitors", params(SitePath, ("visitor_id" = String, Path, description = "Visitor id (v_…)")), security(("bearer" = [])), responses((status = 200, description = "Live or stored browsing state: page, trail, cart, orders (oldest first), product, campaign, tags; `customer` (the verified customer across devices: id, canonical_visitor, visitors) or null", body = Object), MemberOnly, (status = 404, description = "Unknown visitor", body = ErrorResponse)))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/visitors/{visitor_id}", operation_id = "get_visitor", tag = "visitors", params(SitePath, ("visitor_id" = String, Path, description = "Visitor id (v_…)")), security(("bearer" = [])), responses((status = 200, description = "Live or stored browsing state: page, trail, cart, orders (oldest first), product, campaign, tags; `customer` (the verified customer across devices: id, canonical_visitor, visitors) or null", body = super::docs::VisitorProfile), MemberOnly, (status = 404, description = "Unknown visitor", body = ErrorResponse)))]
 async fn get_visitor(
     state: web::Data<AppState>,
     scope: SiteScope,

@@ -106,7 +106,7 @@ pub(super) async fn get_provider(
     Ok(HttpResponse::Ok().json(provider_json(view)))
 }
 
-#[utoipa::path(put, path = "/api/v1/sites/{site_id}/ai-provider", operation_id = "put_ai_provider", tag = "sites", params(SitePath), request_body(content = Object, description = "`{base_url, model, api_key}`: an OpenAI-compatible base URL (https, or http when the server allows http webhooks) and model; `api_key` left out keeps the stored key, `null` removes it. `base_url: null` removes the site's provider (the server's model is used again)."), security(("bearer" = [])), responses((status = 200, description = "The provider as it is now (`api_key_set`, never the key)", body = super::docs::AiProviderAnswer), (status = 400, description = "Malformed JSON, an unknown field or a bad value; `field` names it", body = ErrorResponse), OwnerOnly))]
+#[utoipa::path(put, path = "/api/v1/sites/{site_id}/ai-provider", operation_id = "put_ai_provider", tag = "sites", params(SitePath), request_body(content = super::docs::AiProviderChange, description = "`{base_url, model, api_key}`: an OpenAI-compatible base URL (https, or http when the server allows http webhooks) and model; `api_key` left out keeps the stored key, `null` removes it. `base_url: null` removes the site's provider (the server's model is used again)."), security(("bearer" = [])), responses((status = 200, description = "The provider as it is now (`api_key_set`, never the key)", body = super::docs::AiProviderAnswer), (status = 400, description = "Malformed JSON, an unknown field or a bad value; `field` names it", body = ErrorResponse), OwnerOnly))]
 pub(super) async fn put_provider(
     state: web::Data<AppState>,
     scope: OwnerScope,

@@ -53,7 +53,7 @@ pub(super) fn shop_id(field: &'static str, text: &str) -> Result<ExternalId, Api
         .map_err(|e| ApiError::bad_request("invalid_field", e.to_string()).with_field(field))
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/api-keys", operation_id = "list_api_keys", tag = "commerce", params(SitePath), security(("bearer" = [])), responses((status = 200, description = "`{api_keys: [{id, name, prefix, created_at}]}`, oldest first; never the secrets", body = Object), OwnerOnly))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/api-keys", operation_id = "list_api_keys", tag = "commerce", params(SitePath), security(("bearer" = [])), responses((status = 200, description = "`{api_keys: [{id, name, prefix, created_at}]}`, oldest first; never the secrets", body = super::docs::ApiKeyList), OwnerOnly))]
 async fn list_keys(
     state: web::Data<AppState>,
     scope: OwnerScope,
@@ -62,7 +62,7 @@ async fn list_keys(
     Ok(HttpResponse::Ok().json(json!({ "api_keys": keys })))
 }
 
-#[utoipa::path(post, path = "/api/v1/sites/{site_id}/api-keys", operation_id = "create_api_key", tag = "commerce", params(SitePath), request_body = KeyBody, security(("bearer" = [])), responses((status = 201, description = "`{id, name, prefix, created_at, secret}`: the secret (`shk_…`) is shown this once", body = Object), (status = 400, description = "Bad name; `field` names it", body = ErrorResponse), OwnerOnly, (status = 409, description = "The site has 20 keys already", body = ErrorResponse)))]
+#[utoipa::path(post, path = "/api/v1/sites/{site_id}/api-keys", operation_id = "create_api_key", tag = "commerce", params(SitePath), request_body = KeyBody, security(("bearer" = [])), responses((status = 201, description = "`{id, name, prefix, created_at, secret}`: the secret (`shk_…`) is shown this once", body = crate::chat::NewApiKey), (status = 400, description = "Bad name; `field` names it", body = ErrorResponse), OwnerOnly, (status = 409, description = "The site has 20 keys already", body = ErrorResponse)))]
 async fn create_key(
     state: web::Data<AppState>,
     scope: OwnerScope,
@@ -89,7 +89,7 @@ async fn revoke_key(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/commerce/settings", operation_id = "get_commerce_settings", tag = "commerce", params(SitePath), security(("bearer" = [])), responses((status = 200, description = "`{shopify_secret_set, woocommerce_secret_set, stuck_after_days, vip_total_spent, vip_tags, self_service}`", body = Object), OwnerOnly))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/commerce/settings", operation_id = "get_commerce_settings", tag = "commerce", params(SitePath), security(("bearer" = [])), responses((status = 200, description = "`{shopify_secret_set, woocommerce_secret_set, stuck_after_days, vip_total_spent, vip_tags, self_service}`", body = crate::chat::CommerceSettingsView), OwnerOnly))]
 async fn get_settings(
     state: web::Data<AppState>,
     scope: OwnerScope,
@@ -97,7 +97,7 @@ async fn get_settings(
     Ok(HttpResponse::Ok().json(state.chat.commerce_settings_view(&scope.site).await?))
 }
 
-#[utoipa::path(put, path = "/api/v1/sites/{site_id}/commerce/settings", operation_id = "put_commerce_settings", tag = "commerce", params(SitePath), request_body(content = Object, description = "Any of `shopify_secret`, `woocommerce_secret` (`null` removes one), `stuck_after_days` (1–365), `vip_total_spent` (decimal or `null`), `vip_tags` (≤ 20), `self_service`; fields left out keep their value"), security(("bearer" = [])), responses((status = 200, description = "The settings as they are now (secrets only as `*_set`)", body = Object), (status = 400, description = "A bad value; `field` names it", body = ErrorResponse), OwnerOnly))]
+#[utoipa::path(put, path = "/api/v1/sites/{site_id}/commerce/settings", operation_id = "put_commerce_settings", tag = "commerce", params(SitePath), request_body(content = crate::chat::CommerceSettingsChange, description = "Any of `shopify_secret`, `woocommerce_secret` (`null` removes one), `stuck_after_days` (1–365), `vip_total_spent` (decimal or `null`), `vip_tags` (≤ 20), `self_service`; fields left out keep their value"), security(("bearer" = [])), responses((status = 200, description = "The settings as they are now (secrets only as `*_set`)", body = crate::chat::CommerceSettingsView), (status = 400, description = "A bad value; `field` names it", body = ErrorResponse), OwnerOnly))]
 async fn put_settings(
     state: web::Data<AppState>,
     scope: OwnerScope,
@@ -111,7 +111,7 @@ async fn put_settings(
     Ok(HttpResponse::Ok().json(view))
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/commerce/orders/{order_id}", operation_id = "get_commerce_order", tag = "commerce", params(SitePath, ("order_id" = String, Path, description = "The shop's order id")), security(("bearer" = [])), responses((status = 200, description = "The order as stored", body = Object), OwnerOnly, (status = 404, description = "No such order on this site", body = ErrorResponse)))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/commerce/orders/{order_id}", operation_id = "get_commerce_order", tag = "commerce", params(SitePath, ("order_id" = String, Path, description = "The shop's order id")), security(("bearer" = [])), responses((status = 200, description = "The order as stored", body = crate::commerce::Order), OwnerOnly, (status = 404, description = "No such order on this site", body = ErrorResponse)))]
 async fn get_order(
     state: web::Data<AppState>,
     scope: OwnerScope,
@@ -121,7 +121,7 @@ async fn get_order(
     Ok(HttpResponse::Ok().json(state.chat.shop_order(&scope.site, &id).await?))
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/commerce/customers/{customer_id}", operation_id = "get_commerce_customer", tag = "commerce", params(SitePath, ("customer_id" = String, Path, description = "The shop's customer id")), security(("bearer" = [])), responses((status = 200, description = "The customer as stored", body = Object), OwnerOnly, (status = 404, description = "No such customer on this site", body = ErrorResponse)))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/commerce/customers/{customer_id}", operation_id = "get_commerce_customer", tag = "commerce", params(SitePath, ("customer_id" = String, Path, description = "The shop's customer id")), security(("bearer" = [])), responses((status = 200, description = "The customer as stored", body = crate::commerce::Customer), OwnerOnly, (status = 404, description = "No such customer on this site", body = ErrorResponse)))]
 async fn get_customer(
     state: web::Data<AppState>,
     scope: OwnerScope,

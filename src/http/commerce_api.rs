@@ -159,7 +159,7 @@ fn answer(id: &ExternalId, outcome: Upsert) -> HttpResponse {
     }
 }
 
-#[utoipa::path(put, path = "/api/v1/commerce/customers/{customer_id}", operation_id = "put_customer", tag = "push API", params(("customer_id" = String, Path, description = "The shop's customer id")), request_body(content = Object, description = "A customer: `{id?, email?, name?, tags?, orders_count?, total_spent?: {amount, currency}, created_at, updated_at}` (times in ms since the epoch)"), security(("push_key" = [])), responses((status = 201, description = "`{id, result: \"created\"}`", body = Object), (status = 200, description = "`{id, result: \"updated\" | \"unchanged\"}` (an older `updated_at` changes nothing)", body = Object), (status = 400, description = "Malformed JSON or field; `field` names it", body = ErrorResponse), (status = 401, description = "No, unknown or revoked API key", body = ErrorResponse), (status = 422, description = "Out of bounds; `field` names it", body = ErrorResponse), (status = 429, description = "The key's budget is spent", body = ErrorResponse)))]
+#[utoipa::path(put, path = "/api/v1/commerce/customers/{customer_id}", operation_id = "put_customer", tag = "push API", params(("customer_id" = String, Path, description = "The shop's customer id")), request_body(content = crate::commerce::Customer, description = "A customer: `{id?, email?, name?, tags?, orders_count?, total_spent?: {amount, currency}, created_at, updated_at}` (times in ms since the epoch)"), security(("push_key" = [])), responses((status = 201, description = "`{id, result: \"created\"}`", body = super::docs::UpsertAnswer), (status = 200, description = "`{id, result: \"updated\" | \"unchanged\"}` (an older `updated_at` changes nothing)", body = super::docs::UpsertAnswer), (status = 400, description = "Malformed JSON or field; `field` names it", body = ErrorResponse), (status = 401, description = "No, unknown or revoked API key", body = ErrorResponse), (status = 422, description = "Out of bounds; `field` names it", body = ErrorResponse), (status = 429, description = "The key's budget is spent", body = ErrorResponse)))]
 async fn put_customer(
     state: web::Data<AppState>,
     key: PushKey,
@@ -176,7 +176,7 @@ async fn put_customer(
     Ok(answer(&id, outcome))
 }
 
-#[utoipa::path(put, path = "/api/v1/commerce/orders/{order_id}", operation_id = "put_order", tag = "push API", params(("order_id" = String, Path, description = "The shop's order id")), request_body(content = Object, description = "An order: `{id?, number, customer_id?, email?, status, financial_status?, fulfillment_status?, currency, items: [{sku?, name, quantity, price}], subtotal?, shipping?, tax?, total, shipments?, refunds?, returns?, status_url?, created_at, updated_at}`; amounts as decimal text, times in ms since the epoch"), security(("push_key" = [])), responses((status = 201, description = "`{id, result: \"created\"}`", body = Object), (status = 200, description = "`{id, result: \"updated\" | \"unchanged\"}`", body = Object), (status = 400, description = "Malformed JSON or field; `field` names it (`items[0].price`)", body = ErrorResponse), (status = 401, description = "No, unknown or revoked API key", body = ErrorResponse), (status = 422, description = "Out of bounds or a non-http(s) link; `field` names it", body = ErrorResponse), (status = 429, description = "The key's budget is spent", body = ErrorResponse)))]
+#[utoipa::path(put, path = "/api/v1/commerce/orders/{order_id}", operation_id = "put_order", tag = "push API", params(("order_id" = String, Path, description = "The shop's order id")), request_body(content = crate::commerce::Order, description = "An order: `{id?, number, customer_id?, email?, status, financial_status?, fulfillment_status?, currency, items: [{sku?, name, quantity, price}], subtotal?, shipping?, tax?, total, shipments?, refunds?, returns?, status_url?, created_at, updated_at}`; amounts as decimal text, times in ms since the epoch"), security(("push_key" = [])), responses((status = 201, description = "`{id, result: \"created\"}`", body = super::docs::UpsertAnswer), (status = 200, description = "`{id, result: \"updated\" | \"unchanged\"}`", body = super::docs::UpsertAnswer), (status = 400, description = "Malformed JSON or field; `field` names it (`items[0].price`)", body = ErrorResponse), (status = 401, description = "No, unknown or revoked API key", body = ErrorResponse), (status = 422, description = "Out of bounds or a non-http(s) link; `field` names it", body = ErrorResponse), (status = 429, description = "The key's budget is spent", body = ErrorResponse)))]
 async fn put_order(
     state: web::Data<AppState>,
     key: PushKey,
@@ -193,7 +193,7 @@ async fn put_order(
     Ok(answer(&id, outcome))
 }
 
-#[utoipa::path(put, path = "/api/v1/commerce/orders/{order_id}/shipments/{shipment_id}", operation_id = "put_shipment", tag = "push API", params(("order_id" = String, Path, description = "The shop's order id"), ("shipment_id" = String, Path, description = "The shop's parcel id")), request_body(content = Object, description = "A parcel: `{id?, carrier?, tracking_number?, tracking_url?, status, estimated_delivery?, events?, created_at, updated_at}`"), security(("push_key" = [])), responses((status = 201, description = "`{id, result: \"created\"}`: the order changed", body = Object), (status = 200, description = "`{id, result: \"unchanged\"}`: as new as the stored parcel", body = Object), (status = 400, description = "Malformed; `field` names it", body = ErrorResponse), (status = 401, description = "No, unknown or revoked API key", body = ErrorResponse), (status = 404, description = "No such order (push it first)", body = ErrorResponse), (status = 422, description = "Out of bounds; `field` names it", body = ErrorResponse)))]
+#[utoipa::path(put, path = "/api/v1/commerce/orders/{order_id}/shipments/{shipment_id}", operation_id = "put_shipment", tag = "push API", params(("order_id" = String, Path, description = "The shop's order id"), ("shipment_id" = String, Path, description = "The shop's parcel id")), request_body(content = crate::commerce::Shipment, description = "A parcel: `{id?, carrier?, tracking_number?, tracking_url?, status, estimated_delivery?, events?, created_at, updated_at}`"), security(("push_key" = [])), responses((status = 200, description = "`{id, result: \"updated\"}`: the parcel is on the order now (new, or newer than the stored one: the order changed); `{id, result: \"unchanged\"}`: as new as the stored parcel", body = super::docs::UpsertAnswer), (status = 400, description = "Malformed; `field` names it", body = ErrorResponse), (status = 401, description = "No, unknown or revoked API key", body = ErrorResponse), (status = 404, description = "No such order (push it first)", body = ErrorResponse), (status = 422, description = "Out of bounds; `field` names it", body = ErrorResponse)))]
 async fn put_shipment(
     state: web::Data<AppState>,
     key: PushKey,
@@ -212,16 +212,18 @@ async fn put_shipment(
 }
 
 /// A back-fill batch.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ImportBody {
+    /// Customers, each with its `id`.
     #[serde(default)]
     customers: Vec<Customer>,
+    /// Orders, each with its `id`.
     #[serde(default)]
     orders: Vec<Order>,
 }
 
-#[utoipa::path(post, path = "/api/v1/commerce/import", operation_id = "import_commerce", tag = "push API", request_body(content = Object, description = "`{customers: [...], orders: [...]}`, at most 1,000 records and 4 MiB per call; each record as in the PUT routes (with its `id`)"), security(("push_key" = [])), responses((status = 200, description = "`{customers: {created, updated, unchanged}, orders: {...}}`", body = Object), (status = 400, description = "Malformed; `field` names it (`orders[12].currency`)", body = ErrorResponse), (status = 401, description = "No, unknown or revoked API key", body = ErrorResponse), (status = 413, description = "Body over 4 MiB"), (status = 422, description = "Over 1,000 records, or a record out of bounds; `field` names it", body = ErrorResponse)))]
+#[utoipa::path(post, path = "/api/v1/commerce/import", operation_id = "import_commerce", tag = "push API", request_body(content = ImportBody, description = "`{customers: [...], orders: [...]}`, at most 1,000 records and 4 MiB per call; each record as in the PUT routes (with its `id`)"), security(("push_key" = [])), responses((status = 200, description = "`{customers: {created, updated, unchanged}, orders: {...}}`", body = crate::commerce::ImportReport), (status = 400, description = "Malformed; `field` names it (`orders[12].currency`)", body = ErrorResponse), (status = 401, description = "No, unknown or revoked API key", body = ErrorResponse), (status = 413, description = "Body over 4 MiB"), (status = 422, description = "Over 1,000 records, or a record out of bounds; `field` names it", body = ErrorResponse)))]
 async fn import(
     state: web::Data<AppState>,
     key: PushKey,

@@ -125,7 +125,7 @@ async fn list_conversations(
     Ok(HttpResponse::Ok().json(json!({ "conversations": conversations })))
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/conversations/{conversation_id}/transcript", operation_id = "get_transcript", tag = "conversations", params(ConversationPath), security(("bearer" = [])), responses((status = 200, description = "The conversation, then messages and internal notes in time order (`kind`: message or note)", body = Object), MemberOnly, (status = 404, description = "No such conversation on this site", body = ErrorResponse)))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/conversations/{conversation_id}/transcript", operation_id = "get_transcript", tag = "conversations", params(ConversationPath), security(("bearer" = [])), responses((status = 200, description = "The conversation, then messages and internal notes in time order (`kind`: message or note)", body = super::docs::Transcript), MemberOnly, (status = 404, description = "No such conversation on this site", body = ErrorResponse)))]
 async fn transcript(
     state: web::Data<AppState>,
     scope: SiteScope,
@@ -156,7 +156,7 @@ pub(super) struct NewNote {
     text: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/sites/{site_id}/conversations/{conversation_id}/notes", operation_id = "add_note", tag = "conversations", params(ConversationPath), request_body = NewNote, security(("bearer" = [])), responses((status = 201, description = "The note; agents see it live, the shopper never", body = Object), (status = 400, description = "Bad text", body = ErrorResponse), MemberOnly, (status = 404, description = "No such conversation on this site", body = ErrorResponse)))]
+#[utoipa::path(post, path = "/api/v1/sites/{site_id}/conversations/{conversation_id}/notes", operation_id = "add_note", tag = "conversations", params(ConversationPath), request_body = NewNote, security(("bearer" = [])), responses((status = 201, description = "The note; agents see it live, the shopper never", body = super::docs::NoteAnswer), (status = 400, description = "Bad text", body = ErrorResponse), MemberOnly, (status = 404, description = "No such conversation on this site", body = ErrorResponse)))]
 async fn add_note(
     state: web::Data<AppState>,
     scope: SiteScope,

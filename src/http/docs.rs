@@ -6,12 +6,22 @@
 use utoipa::{IntoParams, IntoResponses, ToSchema};
 
 mod accounts;
+mod commerce;
 mod library;
 mod model;
+mod privacy;
+mod records;
+mod report;
+mod visitor;
 
 pub(super) use accounts::*;
+pub(super) use commerce::*;
 pub(super) use library::*;
 pub(super) use model::*;
+pub(super) use privacy::*;
+pub(super) use records::*;
+pub(super) use report::*;
+pub(super) use visitor::*;
 
 /// The body of every API error. Describes what `ApiError` writes (in `error.rs`); it is only
 /// ever read by the schema generator, hence the allowance for unread fields.

@@ -74,7 +74,7 @@ async fn put_settings(
     Ok(HttpResponse::Ok().json(view))
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/email/log", operation_id = "get_email_log", tag = "email", params(SitePath), security(("bearer" = [])), responses((status = 200, description = "The delivery log, newest first, the last 200 attempts: `{entries: [...]}`", body = Object), OwnerOnly))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/email/log", operation_id = "get_email_log", tag = "email", params(SitePath), security(("bearer" = [])), responses((status = 200, description = "The delivery log, newest first, the last 200 attempts: `{entries: [...]}`", body = super::docs::EmailLog), OwnerOnly))]
 async fn delivery_log(
     state: web::Data<AppState>,
     scope: OwnerScope,
@@ -83,7 +83,7 @@ async fn delivery_log(
     Ok(HttpResponse::Ok().json(json!({ "entries": entries })))
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/email/suppressions", operation_id = "list_suppressions", tag = "email", params(SitePath), security(("bearer" = [])), responses((status = 200, description = "Addresses the site does not write to (bounced, unsubscribed), newest first: `{suppressions: [...]}`", body = Object), OwnerOnly))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/email/suppressions", operation_id = "list_suppressions", tag = "email", params(SitePath), security(("bearer" = [])), responses((status = 200, description = "Addresses the site does not write to (bounced, unsubscribed), newest first: `{suppressions: [...]}`", body = super::docs::SuppressionList), OwnerOnly))]
 async fn suppressions(
     state: web::Data<AppState>,
     scope: OwnerScope,

@@ -53,7 +53,7 @@ fn authorised(req: &HttpRequest, secret: &str) -> bool {
     given.as_bytes().ct_eq(secret.as_bytes()).into()
 }
 
-#[utoipa::path(post, path = "/api/v1/mail/inbound", operation_id = "receive_inbound_mail", tag = "email", params(("Authorization" = String, Header, description = "`Bearer <--inbound-mail-secret>`")), request_body(content = String, content_type = "message/rfc822", description = "One raw RFC 822 mail (also application/octet-stream)"), responses((status = 202, description = "`{result: appended | duplicate | bounce | ignored}`", body = Object), (status = 401, description = "Missing or wrong secret: nothing read", body = ErrorResponse), (status = 404, description = "No inbound secret configured: the endpoint is off", body = ErrorResponse), (status = 413, description = "Larger than --max-inbound-mail-bytes", body = ErrorResponse), (status = 422, description = "Not threaded to a conversation that takes mail (no or unknown token, email off) or not a mail; `field` names why", body = ErrorResponse)))]
+#[utoipa::path(post, path = "/api/v1/mail/inbound", operation_id = "receive_inbound_mail", tag = "email", params(("Authorization" = String, Header, description = "`Bearer <--inbound-mail-secret>`")), request_body(content = String, content_type = "message/rfc822", description = "One raw RFC 822 mail (also application/octet-stream)"), responses((status = 202, description = "`{result: appended | duplicate | bounce | ignored}`", body = super::docs::InboundAnswer), (status = 401, description = "Missing or wrong secret: nothing read", body = ErrorResponse), (status = 404, description = "No inbound secret configured: the endpoint is off", body = ErrorResponse), (status = 413, description = "Larger than --max-inbound-mail-bytes", body = ErrorResponse), (status = 422, description = "Not threaded to a conversation that takes mail (no or unknown token, email off) or not a mail; `field` names why", body = ErrorResponse)))]
 async fn inbound(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -119,7 +119,7 @@ fn outcome_code(field: &str) -> &'static str {
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/conversations/{conversation_id}/emails", operation_id = "list_conversation_emails", tag = "email", params(ConversationPath), security(("bearer" = [])), responses((status = 200, description = "`{emails: [InboundRecord], undeliverable: Suppression | null}`: the shopper's emails that became messages (sender, `other_sender`, subject, the whole original) oldest first, and whether the contact address bounced", body = Object), MemberOnly, (status = 404, description = "No such conversation on this site", body = ErrorResponse)))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/conversations/{conversation_id}/emails", operation_id = "list_conversation_emails", tag = "email", params(ConversationPath), security(("bearer" = [])), responses((status = 200, description = "`{emails: [InboundRecord], undeliverable: Suppression | null}`: the shopper's emails that became messages (sender, `other_sender`, subject, the whole original) oldest first, and whether the contact address bounced", body = super::docs::ConversationEmails), MemberOnly, (status = 404, description = "No such conversation on this site", body = ErrorResponse)))]
 async fn emails(
     state: web::Data<AppState>,
     scope: SiteScope,

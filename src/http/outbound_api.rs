@@ -62,7 +62,7 @@ pub(super) struct EndpointBody {
     description: String,
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/webhooks", operation_id = "list_webhooks", tag = "outbound events", params(SitePath), security(("bearer" = [])), responses((status = 200, description = "The site's endpoints, oldest first, secrets shown by their prefix only: `{endpoints: [...]}`", body = Object), OwnerOnly))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/webhooks", operation_id = "list_webhooks", tag = "outbound events", params(SitePath), security(("bearer" = [])), responses((status = 200, description = "The site's endpoints, oldest first, secrets shown by their prefix only: `{endpoints: [...]}`", body = super::docs::EndpointList), OwnerOnly))]
 async fn list_endpoints(
     state: web::Data<AppState>,
     scope: OwnerScope,
@@ -98,7 +98,7 @@ async fn delete_endpoint(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[utoipa::path(post, path = "/api/v1/sites/{site_id}/webhooks/{endpoint_id}/test", operation_id = "test_webhook", tag = "outbound events", params(EndpointPath), security(("bearer" = [])), responses((status = 202, description = "A `webhook.test` event is queued for this endpoint: `{message_id}` (its `webhook-id`); the delivery log shows how it went", body = Object), OwnerOnly, (status = 404, description = "The site has no such endpoint", body = ErrorResponse), (status = 503, description = "The delivery queue is full", body = ErrorResponse)))]
+#[utoipa::path(post, path = "/api/v1/sites/{site_id}/webhooks/{endpoint_id}/test", operation_id = "test_webhook", tag = "outbound events", params(EndpointPath), security(("bearer" = [])), responses((status = 202, description = "A `webhook.test` event is queued for this endpoint: `{message_id}` (its `webhook-id`); the delivery log shows how it went", body = super::docs::TestQueued), OwnerOnly, (status = 404, description = "The site has no such endpoint", body = ErrorResponse), (status = 503, description = "The delivery queue is full", body = ErrorResponse)))]
 async fn test_endpoint(
     state: web::Data<AppState>,
     scope: OwnerScope,
@@ -109,7 +109,7 @@ async fn test_endpoint(
     Ok(HttpResponse::Accepted().json(json!({ "message_id": message_id })))
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/webhooks/deliveries", operation_id = "list_webhook_deliveries", tag = "outbound events", params(SitePath), security(("bearer" = [])), responses((status = 200, description = "The delivery log, newest first, the last 200 attempts: `{deliveries: [...]}`", body = Object), OwnerOnly))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/webhooks/deliveries", operation_id = "list_webhook_deliveries", tag = "outbound events", params(SitePath), security(("bearer" = [])), responses((status = 200, description = "The delivery log, newest first, the last 200 attempts: `{deliveries: [...]}`", body = super::docs::DeliveryList), OwnerOnly))]
 async fn list_deliveries(
     state: web::Data<AppState>,
     scope: OwnerScope,

@@ -37,7 +37,7 @@ fn actor(scope: &OwnerScope) -> Actor {
     }
 }
 
-#[utoipa::path(post, path = "/api/v1/sites/{site_id}/privacy/export", operation_id = "export_personal_data", tag = "privacy", params(SitePath), request_body = SubjectRequest, security(("bearer" = [])), responses((status = 200, description = "Everything the site holds about the person, as one JSON document: `visitors` (each with `browsing` state and `conversations` with `messages`, `notes`, `inbound_emails`), `customers`, `orders`, `order_requests`, `emails` (outbox rows), `suppressions`. Audited.", body = Object), (status = 400, description = "The body is not JSON or has an unknown field", body = ErrorResponse), (status = 422, description = "Not exactly one of `visitor_id`, `email`, `customer_id`, or it does not parse; `field` names it", body = ErrorResponse), OwnerOnly))]
+#[utoipa::path(post, path = "/api/v1/sites/{site_id}/privacy/export", operation_id = "export_personal_data", tag = "privacy", params(SitePath), request_body = SubjectRequest, security(("bearer" = [])), responses((status = 200, description = "Everything the site holds about the person, as one JSON document: `visitors` (each with `browsing` state and `conversations` with `messages`, `notes`, `inbound_emails`), `customers`, `orders`, `order_requests`, `emails` (outbox rows), `suppressions`. Audited.", body = super::docs::ExportView), (status = 400, description = "The body is not JSON or has an unknown field", body = ErrorResponse), (status = 422, description = "Not exactly one of `visitor_id`, `email`, `customer_id`, or it does not parse; `field` names it", body = ErrorResponse), OwnerOnly))]
 async fn export(
     state: web::Data<AppState>,
     scope: OwnerScope,
@@ -56,7 +56,7 @@ async fn export(
         .json(doc))
 }
 
-#[utoipa::path(post, path = "/api/v1/sites/{site_id}/privacy/erase", operation_id = "erase_personal_data", tag = "privacy", params(SitePath), request_body = SubjectRequest, security(("bearer" = [])), responses((status = 200, description = "Erased (idempotent: a second call removes nothing); what went: `{erased: Counts}`. Audited.", body = Object), (status = 400, description = "The body is not JSON or has an unknown field", body = ErrorResponse), (status = 422, description = "Not exactly one of `visitor_id`, `email`, `customer_id`, or it does not parse; `field` names it", body = ErrorResponse), OwnerOnly))]
+#[utoipa::path(post, path = "/api/v1/sites/{site_id}/privacy/erase", operation_id = "erase_personal_data", tag = "privacy", params(SitePath), request_body = SubjectRequest, security(("bearer" = [])), responses((status = 200, description = "Erased (idempotent: a second call removes nothing); what went: `{erased: Counts}`. Audited.", body = super::docs::Erased), (status = 400, description = "The body is not JSON or has an unknown field", body = ErrorResponse), (status = 422, description = "Not exactly one of `visitor_id`, `email`, `customer_id`, or it does not parse; `field` names it", body = ErrorResponse), OwnerOnly))]
 async fn erase(
     state: web::Data<AppState>,
     scope: OwnerScope,
@@ -70,7 +70,7 @@ async fn erase(
     Ok(HttpResponse::Ok().json(json!({ "erased": counts })))
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/privacy/audit", operation_id = "get_privacy_audit", tag = "privacy", params(SitePath), security(("bearer" = [])), responses((status = 200, description = "Exports and erasures, newest first, at most 500: `{entries: [AuditEntry]}` (an email subject only as `sha256:` of `SITE:ADDRESS`)", body = Object), OwnerOnly))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/privacy/audit", operation_id = "get_privacy_audit", tag = "privacy", params(SitePath), security(("bearer" = [])), responses((status = 200, description = "Exports and erasures, newest first, at most 500: `{entries: [AuditEntry]}` (an email subject only as `sha256:` of `SITE:ADDRESS`)", body = super::docs::AuditList), OwnerOnly))]
 async fn audit(state: web::Data<AppState>, scope: OwnerScope) -> Result<HttpResponse, ApiError> {
     let entries: Vec<AuditEntry> = state.chat.privacy_audit(&scope.site).await?;
     Ok(HttpResponse::Ok().json(json!({ "entries": entries })))

@@ -26,7 +26,7 @@ struct ReportQuery {
     days: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/report", operation_id = "get_site_report", tag = "reports", params(SitePath, ("days" = Option<u32>, Query, description = "1 to 90 days ending today (UTC), default 14")), security(("bearer" = [])), responses((status = 200, description = "`{from, to, days: [{date, conversations, handed_off}], handoff_reasons, first_response: {count, median_ms, p90_ms}, totals: {conversations, bot_only, with_agent}, ai_drafts: {days: [{date, drafted, sent_unchanged, sent_edited}], totals: {drafted, sent, sent_unchanged, sent_edited}}, rules: [{rule_id, name, enabled, shown, held_out, uplift}]}`", body = Object), (status = 400, description = "A bad `days`", body = ErrorResponse), OwnerOnly))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/report", operation_id = "get_site_report", tag = "reports", params(SitePath, ("days" = Option<u32>, Query, description = "1 to 90 days ending today (UTC), default 14")), security(("bearer" = [])), responses((status = 200, description = "`{from, to, days: [{date, conversations, handed_off}], handoff_reasons, first_response: {count, median_ms, p90_ms}, totals: {conversations, bot_only, with_agent}, ai_drafts: {days: [{date, drafted, sent_unchanged, sent_edited}], totals: {drafted, sent, sent_unchanged, sent_edited}}, rules: [{rule_id, name, enabled, shown, held_out, uplift}]}`", body = super::docs::SiteReport), (status = 400, description = "A bad `days`", body = ErrorResponse), OwnerOnly))]
 async fn site_report(
     state: web::Data<AppState>,
     scope: OwnerScope,

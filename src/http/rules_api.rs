@@ -166,8 +166,9 @@ pub(super) struct JourneyStep {
     /// Seconds from the start of the journey.
     at: f64,
     event: String,
+    /// The event's properties, as the widget sends them.
     #[serde(default)]
-    #[schema(value_type = Object)]
+    #[schema(value_type = HashMap<String, Value>)]
     props: Map<String, Value>,
 }
 
@@ -176,13 +177,13 @@ pub(super) struct Journey {
     steps: Vec<JourneyStep>,
     /// Rules to try instead of the stored ones (drafts not saved yet).
     #[serde(default)]
-    #[schema(value_type = Option<Vec<Object>>)]
+    #[schema(value_type = Option<Vec<HashMap<String, Value>>>)]
     rules: Option<Vec<Value>>,
     #[serde(default)]
     agents_online: usize,
 }
 
-#[utoipa::path(post, path = "/api/v1/sites/{site_id}/rules/simulate", operation_id = "simulate_journey", tag = "rules", params(SitePath), request_body = Journey, security(("bearer" = [])), responses((status = 200, description = "Per rule: fires_at_ms, or closest_at_ms and the failed tests", body = Object), (status = 400, description = "The body is not JSON or has a bad field, or more steps than allowed; `field` names it", body = ErrorResponse), OwnerOnly, (status = 422, description = "Invalid rule; `errors` lists each field by path", body = ErrorResponse)))]
+#[utoipa::path(post, path = "/api/v1/sites/{site_id}/rules/simulate", operation_id = "simulate_journey", tag = "rules", params(SitePath), request_body = Journey, security(("bearer" = [])), responses((status = 200, description = "Per rule: fires_at_ms, or closest_at_ms and the failed tests", body = super::docs::SimulationAnswer), (status = 400, description = "The body is not JSON or has a bad field, or more steps than allowed; `field` names it", body = ErrorResponse), OwnerOnly, (status = 422, description = "Invalid rule; `errors` lists each field by path", body = ErrorResponse)))]
 async fn simulate_journey(
     state: web::Data<AppState>,
     scope: OwnerScope,
@@ -265,7 +266,7 @@ fn group(counts: &[u64; 4]) -> Value {
     v
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/rules/{rule_id}/report", operation_id = "get_rule_report", tag = "rules", params(SitePath, ("rule_id" = String, Path, description = "Rule id (r_…)")), security(("bearer" = [])), responses((status = 200, description = "Funnel for shown and held-out visitors, conversion rates and uplift", body = Object), (status = 400, description = "The rule id does not parse (`field`: rule_id)", body = ErrorResponse), OwnerOnly, (status = 404, description = "No such rule", body = ErrorResponse)))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/rules/{rule_id}/report", operation_id = "get_rule_report", tag = "rules", params(SitePath, ("rule_id" = String, Path, description = "Rule id (r_…)")), security(("bearer" = [])), responses((status = 200, description = "Funnel for shown and held-out visitors, conversion rates and uplift", body = super::docs::RuleReport), (status = 400, description = "The rule id does not parse (`field`: rule_id)", body = ErrorResponse), OwnerOnly, (status = 404, description = "No such rule", body = ErrorResponse)))]
 async fn report(
     state: web::Data<AppState>,
     scope: OwnerScope,

@@ -12,22 +12,26 @@ const MAX_RECENT: usize = 1000;
 const MAX_RULES: usize = 500;
 
 /// One rule's record for one visitor.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RuleRecord {
     /// Firings ever (shown or held out).
     pub total: u32,
     /// Session (by its start) of the last firing.
+    #[schema(value_type = Option<i64>)]
     pub session: Option<Timestamp>,
     /// Last firing.
+    #[schema(value_type = Option<i64>)]
     pub last_at: Option<Timestamp>,
     /// Recent firings, oldest first, for `AtMost` caps.
+    #[schema(value_type = Vec<i64>)]
     pub recent: VecDeque<Timestamp>,
     /// Dismissed by the shopper; not shown again before this.
+    #[schema(value_type = Option<i64>)]
     pub dismissed_until: Option<Timestamp>,
 }
 
 /// A stage of a rule's funnel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FunnelStage {
     /// The rule fired (shown, or counted for a held-out visitor).
@@ -61,26 +65,30 @@ impl FunnelStage {
 }
 
 /// The last rule that fired for a visitor, and how far the visitor went after it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Attribution {
     /// The rule.
+    #[schema(value_type = String)]
     pub rule: RuleId,
     /// Whether the visitor was in the control group.
     pub held_out: bool,
     /// When it fired.
+    #[schema(value_type = i64)]
     pub at: Timestamp,
     /// Stages already counted for this firing.
     pub reached: Vec<FunnelStage>,
 }
 
 /// Trigger history of one visitor.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TriggerHistory {
+    /// Each rule's record, by rule id.
     rules: BTreeMap<String, RuleRecord>,
     /// The firing later stages are credited to.
     #[serde(default)]
     last: Option<Attribution>,
     /// Times proactive messages were shown, newest last, bounded by the fatigue budget.
+    #[schema(value_type = Vec<i64>)]
     shown: VecDeque<Timestamp>,
     /// Proactive messages shown ever.
     shown_total: u32,

@@ -21,7 +21,8 @@ pub struct Step {
 }
 
 /// What the journey does to one rule.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = SimulationOutcome)]
 pub struct Outcome {
     /// The rule.
     pub rule_id: String,

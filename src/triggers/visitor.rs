@@ -11,7 +11,7 @@ use std::ops::{Deref, DerefMut};
 /// Everything the server remembers about one visitor: what the hub holds live and the store
 /// saves. It reads as its browsing state (see the `Deref` below), so code that only looks at
 /// pages, cart or identity does not need to know the history is here.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct VisitorRecord {
     /// Pages, cart, identity, sessions: the facts rules read.
     #[serde(flatten)]

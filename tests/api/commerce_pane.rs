@@ -18,9 +18,9 @@ const DAY: i64 = 24 * 60 * 60 * 1000;
 const TRACKING: &str = "https://track.example/dhl/1Z999";
 
 /// A server whose store already holds the shop's records; the dir lives as long as it.
-struct ShopApp {
-    app: TestApp,
-    _dir: TempDir,
+pub(crate) struct ShopApp {
+    pub(crate) app: TestApp,
+    pub(crate) _dir: TempDir,
 }
 
 fn now() -> i64 {
@@ -86,7 +86,7 @@ fn orders() -> Vec<Order> {
 
 /// The standard seed plus the shop's records (and an open return request on Eva's #1000),
 /// then the server.
-async fn shop_app() -> ShopApp {
+pub(crate) async fn shop_app() -> ShopApp {
     let dir = TempDir::new().unwrap();
     let seed = seed_plan(dir.path(), &SeedPlan::standard()).await;
     let store = SqliteStore::open(dir.path()).unwrap();
@@ -119,7 +119,7 @@ async fn shop_app() -> ShopApp {
 
 /// A shopper the shop signed in as customer `user_id`, who has written `text`; returns the
 /// socket and the conversation's id.
-async fn verified_shopper(
+pub(crate) async fn verified_shopper(
     app: &TestApp,
     owner: &str,
     user_id: &str,

@@ -12,7 +12,7 @@ use shopchat::config::{MailServer, MailTls, Settings};
 use std::time::Duration;
 
 /// Emails are due at least 5 s after the agent wrote (the shortest `reply_delay_secs`).
-const MAIL_WAIT: Duration = Duration::from_secs(30);
+pub(crate) const MAIL_WAIT: Duration = Duration::from_secs(30);
 
 fn relay(settings: &mut Settings, smtp: &SmtpServer) {
     smtp.relay(settings);
@@ -48,14 +48,14 @@ async fn email_app_with(smtp: &SmtpServer, tweak: impl FnOnce(&mut Settings)) ->
 /// A shopper who asked while nobody was online, left `kari@example.no`, and closed the tab;
 /// the owner (online now) has the chat. Returns the conversation, the owner's socket, and
 /// what the shopper needs to come back (visitor id, session).
-struct Left {
-    conversation: String,
-    agent: Socket,
-    visitor: Value,
-    session: Value,
+pub(crate) struct Left {
+    pub(crate) conversation: String,
+    pub(crate) agent: Socket,
+    pub(crate) visitor: Value,
+    pub(crate) session: Value,
 }
 
-async fn shopper_who_left(app: &TestApp, owner: &str, question: &str) -> Left {
+pub(crate) async fn shopper_who_left(app: &TestApp, owner: &str, question: &str) -> Left {
     let mut shopper = app.shopper().await;
     let welcome = shopper.hello(json!({})).await;
     shopper
@@ -86,7 +86,11 @@ async fn shopper_who_left(app: &TestApp, owner: &str, question: &str) -> Left {
 }
 
 /// The site's delivery log once `done` holds for it.
-async fn log_until(app: &TestApp, owner: &str, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+pub(crate) async fn log_until(
+    app: &TestApp,
+    owner: &str,
+    done: impl Fn(&[Value]) -> bool,
+) -> Vec<Value> {
     log_until_within(app, owner, MAIL_WAIT, done).await
 }
 

@@ -19,7 +19,7 @@ use tokio::sync::watch;
 
 /// One request the receiver got.
 #[derive(Clone, Debug)]
-struct Delivery {
+pub(crate) struct Delivery {
     id: String,
     timestamp: String,
     signature: String,
@@ -30,13 +30,13 @@ struct Delivery {
 
 /// A stand-in for the shop's own stack: records every request and answers each with the next
 /// of `statuses` (then 200).
-struct Receiver {
-    url: String,
+pub(crate) struct Receiver {
+    pub(crate) url: String,
     got: Arc<Mutex<Vec<Delivery>>>,
     changed: watch::Receiver<usize>,
 }
 
-async fn receiver(statuses: Vec<u16>) -> Receiver {
+pub(crate) async fn receiver(statuses: Vec<u16>) -> Receiver {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/events", listener.local_addr().unwrap());
     let got = Arc::new(Mutex::new(Vec::new()));
@@ -72,7 +72,11 @@ async fn receiver(statuses: Vec<u16>) -> Receiver {
 
 impl Receiver {
     /// Waits (with the test deadline) until what arrived satisfies `done`; returns it.
-    async fn until(&self, what: &str, done: impl Fn(&[Delivery]) -> bool) -> Vec<Delivery> {
+    pub(crate) async fn until(
+        &self,
+        what: &str,
+        done: impl Fn(&[Delivery]) -> bool,
+    ) -> Vec<Delivery> {
         let mut changed = self.changed.clone();
         let got = self.got.clone();
         let waited =
@@ -125,7 +129,7 @@ const ALL: [&str; 7] = [
 
 /// The standard seed plus an owner of the neighbours' site; http receivers allowed, retries
 /// a few milliseconds apart.
-async fn app() -> TestApp {
+pub(crate) async fn app() -> TestApp {
     let rival = Account {
         email: "rival@other.example",
         name: "Rival",
@@ -139,7 +143,12 @@ async fn app() -> TestApp {
     .await
 }
 
-async fn create_endpoint(app: &TestApp, owner: &str, url: &str, events: &[&str]) -> Value {
+pub(crate) async fn create_endpoint(
+    app: &TestApp,
+    owner: &str,
+    url: &str,
+    events: &[&str],
+) -> Value {
     let body = json!({ "url": url, "events": events, "description": "the CRM" });
     let created = app.post(&app.site_path("/webhooks"), owner, body).await;
     crate::common::json_of(created, 201).await

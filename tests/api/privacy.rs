@@ -10,11 +10,16 @@ use serde_json::{Value, json};
 use shopchat::auth::identity_hash;
 use std::process::Command;
 
-const ANN: &str = "ann@example.com";
+pub(crate) const ANN: &str = "ann@example.com";
 
 /// A shopper who identifies (signed by the shop) as `email`, says `text` and waits for the
 /// ack; returns the socket and the conversation id.
-async fn shopper_says(app: &TestApp, secret: &str, email: &str, text: &str) -> (Socket, String) {
+pub(crate) async fn shopper_says(
+    app: &TestApp,
+    secret: &str,
+    email: &str,
+    text: &str,
+) -> (Socket, String) {
     let mut shopper = app.shopper().await;
     shopper.hello(json!({})).await;
     shopper
@@ -29,7 +34,7 @@ async fn shopper_says(app: &TestApp, secret: &str, email: &str, text: &str) -> (
     (shopper, conv)
 }
 
-async fn identity_secret(app: &TestApp, owner: &str) -> String {
+pub(crate) async fn identity_secret(app: &TestApp, owner: &str) -> String {
     let site: Value = app
         .get_json(&format!("/api/v1/sites/{}", app.seed.site_id), owner)
         .await;
@@ -58,7 +63,7 @@ fn messages(doc: &Value) -> Vec<String> {
 
 /// Exports until the export holds `text` with the browsing state saved beside it (a
 /// shopper's browsing state is saved when their socket closes, behind the close).
-async fn export_holding(app: &TestApp, owner: &str, text: &str) -> Value {
+pub(crate) async fn export_holding(app: &TestApp, owner: &str, text: &str) -> Value {
     let deadline = tokio::time::Instant::now() + DEADLINE;
     loop {
         let doc = export(app, owner, json!({ "email": ANN })).await;

@@ -12,7 +12,7 @@ use serde::Serialize;
 pub(crate) const RECENT_ORDERS: u32 = 10;
 
 /// How a visitor was linked to the shop's records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Link {
     /// The shop vouched for the id (a verified `identify`).

@@ -26,7 +26,7 @@ pub const PUSH_REQUESTS_PER_MIN: u32 = 6_000;
 const MAX_NAME: usize = 80;
 
 /// A key just created: the only time its secret is seen.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct NewApiKey {
     /// The key as listed.
     #[serde(flatten)]

@@ -20,6 +20,7 @@ pub use ingest::{MAX_IMPORT, Source};
 pub use keys::{KEY_PREFIX, NewApiKey, PUSH_REQUESTS_PER_MIN};
 pub use lookup::OrderRefusal;
 pub(crate) use lookup::SelfServiceGuards;
+pub(crate) use pane::CustomerPane;
 pub(crate) use requests::clean_reason;
 pub(crate) use self_service::{Asker, bot_may_answer};
 pub use settings::{CommerceSettingsChange, CommerceSettingsView};

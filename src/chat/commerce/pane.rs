@@ -25,7 +25,7 @@ use serde_json::Value;
 /// What the pane shows for one conversation. `link` is `None` (and the rest empty) when the
 /// shop knows nothing about this shopper — an answer, not an error, so the dashboard can say
 /// so.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub(crate) struct CustomerPane {
     /// How the shopper was linked: `verified` (the shop vouched) or `contact_email` (only the
     /// email they typed matches: unverified).

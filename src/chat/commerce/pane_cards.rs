@@ -17,7 +17,7 @@ use serde::Serialize;
 const EVENTS_SHOWN: usize = 3;
 
 /// The customer's profile.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub(super) struct CustomerCard {
     /// The shop's customer id.
     id: String,
@@ -33,7 +33,7 @@ pub(super) struct CustomerCard {
 }
 
 /// One order as the agent reads it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub(super) struct OrderCard {
     /// The shop's id.
     id: String,
@@ -41,8 +41,10 @@ pub(super) struct OrderCard {
     number: String,
     /// Placed on (`3 Dec 2025`), and the instant for the dashboard's own formatting.
     placed: Option<String>,
+    #[schema(value_type = i64)]
     placed_at: Timestamp,
     /// One status a person understands ("in transit", "cancelled").
+    #[schema(value_type = String)]
     status: &'static str,
     order_status: OrderStatus,
     financial_status: Option<FinancialStatus>,
@@ -66,7 +68,7 @@ pub(super) struct OrderCard {
 }
 
 /// One line of an order.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 struct ItemCard {
     name: String,
     sku: Option<String>,
@@ -78,13 +80,14 @@ struct ItemCard {
 }
 
 /// One parcel.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 struct ShipmentCard {
     carrier: Option<String>,
     tracking_number: Option<String>,
     /// Checked again here (`http(s)` only) because the dashboard makes it a link.
     tracking_url: Option<String>,
     /// As a person reads it ("out for delivery").
+    #[schema(value_type = String)]
     status: &'static str,
     shipment_status: ShipmentStatus,
     estimated_delivery: Option<String>,
@@ -93,16 +96,18 @@ struct ShipmentCard {
 }
 
 /// One scan of a parcel.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 struct EventCard {
+    #[schema(value_type = i64)]
     at: Timestamp,
+    #[schema(value_type = String)]
     status: &'static str,
     description: Option<String>,
     location: Option<String>,
 }
 
 /// Money given back.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 struct RefundCard {
     amount: String,
     note: Option<String>,
@@ -110,19 +115,20 @@ struct RefundCard {
 }
 
 /// A return the shop's system knows about.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 struct ReturnCard {
     status: ReturnStatus,
     opened: Option<String>,
 }
 
 /// A shopper's open request on the order.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 struct RequestCard {
     id: String,
     kind: RequestKind,
     reason: Option<String>,
     conversation_id: String,
+    #[schema(value_type = i64)]
     made_at: Timestamp,
 }
 

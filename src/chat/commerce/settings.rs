@@ -17,7 +17,7 @@ const MAX_STUCK_DAYS: u32 = 365;
 const MAX_VIP_TAGS: usize = 20;
 
 /// The settings as an owner sees them: whether each secret is set, never the secret.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CommerceSettingsView {
     /// Whether Shopify webhooks can be verified (and so are accepted).
     pub shopify_secret_set: bool,
@@ -25,7 +25,8 @@ pub struct CommerceSettingsView {
     pub woocommerce_secret_set: bool,
     /// Days without movement after which an order counts as stuck.
     pub stuck_after_days: u32,
-    /// Spend that makes a customer valued, if any.
+    /// Spend that makes a customer valued, if any (decimal text).
+    #[schema(value_type = Option<String>)]
     pub vip_total_spent: Option<Decimal>,
     /// Shop tags that make a customer valued.
     pub vip_tags: Vec<String>,
@@ -48,20 +49,23 @@ impl From<&CommerceSettings> for CommerceSettingsView {
 
 /// A change to the settings: a field left out keeps its value; a secret set to `null` (or
 /// `""`) is removed, which refuses that platform's webhooks from then on.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CommerceSettingsChange {
     /// The Shopify app's client secret.
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
     pub shopify_secret: Option<Option<String>>,
     /// The WooCommerce webhook secret.
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
     pub woocommerce_secret: Option<Option<String>>,
     /// 1 to 365 days.
     #[serde(default)]
     pub stuck_after_days: Option<u32>,
     /// Spend that makes a customer valued; `null` for none.
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
     pub vip_total_spent: Option<Option<Decimal>>,
     /// At most 20 tags of 1 to 64 characters.
     #[serde(default)]

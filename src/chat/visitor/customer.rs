@@ -57,13 +57,15 @@ pub(super) struct Device {
 
 /// One customer as agents see it beside a visitor: who the shop says it is, the visitor its
 /// conversations belong to, and the devices linked to it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CustomerView {
     /// `user:ID` or `email:ADDRESS`, as the shop verified it.
     pub id: String,
     /// The visitor every device of the customer speaks as (search conversations by it).
+    #[schema(value_type = String)]
     pub canonical_visitor: VisitorId,
     /// The customer's devices (browsers), first linked first, at most 20.
+    #[schema(value_type = Vec<String>)]
     pub visitors: Vec<VisitorId>,
 }
 

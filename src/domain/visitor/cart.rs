@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 pub(super) const MAX_CART_ITEMS: usize = 100;
 
 /// One line of the shopper's cart.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CartItem {
     /// Stock keeping unit.
     pub sku: String,
@@ -50,7 +50,7 @@ impl CartItem {
 }
 
 /// The shopper's cart as the shop reports it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default, utoipa::ToSchema)]
 pub struct Cart {
     /// Total value.
     pub total: f64,

@@ -10,7 +10,8 @@ const MAX_ORDER_ID: usize = 100;
 
 /// A purchase the shop reported with `track('purchase', {order_id, total, currency})`, kept so
 /// agents (and canned replies) can speak about the shopper's latest order.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = VisitorOrder)]
 pub struct Order {
     /// The shop's order number, if it sent a usable one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -22,6 +23,7 @@ pub struct Order {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
     /// When the purchase was reported.
+    #[schema(value_type = i64)]
     pub at: Timestamp,
 }
 

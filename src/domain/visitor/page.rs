@@ -11,7 +11,7 @@ const MAX_URL: usize = 2048;
 const MAX_TITLE: usize = 300;
 
 /// The kind of page, which rules and agents care about more than the URL.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum PageType {
     /// A product detail page.
@@ -32,7 +32,7 @@ pub enum PageType {
 pub struct PageInfo(Arc<PageData>);
 
 /// What the widget reports about a page (see [`PageInfo`], which shares one).
-#[derive(Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PageData {
     /// Full URL.
     pub url: String,
@@ -49,9 +49,11 @@ pub struct PageData {
     pub referrer: Option<String>,
     /// `mobile`, `tablet` or `desktop`, as the widget reports it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
     pub device: Option<Known>,
     /// The browser's language tag (`de-DE`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
     pub language: Option<Known>,
 }
 
@@ -210,7 +212,7 @@ fn cut(text: &str, max: usize) -> String {
 }
 
 /// Campaign parameters of the page that started the session.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default, utoipa::ToSchema)]
 pub struct Utm {
     /// utm_source.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -243,10 +245,12 @@ impl Utm {
 }
 
 /// One entry of the page trail shown to agents.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TrailEntry {
     /// When the page was opened.
+    #[schema(value_type = i64)]
     pub at: Timestamp,
     /// The page.
+    #[schema(value_type = PageData)]
     pub page: PageInfo,
 }

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// A product the shopper is looking at (from the page's JSON-LD or a `product_view` call).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default, utoipa::ToSchema)]
 pub struct Product {
     /// SKU.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -18,23 +18,29 @@ pub const SESSION_GAP_MS: i64 = 30 * 60 * 1000;
 pub(super) const TRAIL_LEN: usize = 30;
 
 /// Everything the server remembers about one visitor's browsing.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct VisitorState {
     /// Number of browsing sessions so far (1 on the first visit).
     pub visits: u32,
     /// When the current session began.
+    #[schema(value_type = i64)]
     pub session_started_at: Timestamp,
     /// Last activity of any kind.
+    #[schema(value_type = i64)]
     pub last_seen_at: Timestamp,
     /// Page views in the current session.
     pub pages_this_session: u32,
     /// The page the shopper is on now.
+    #[schema(value_type = Option<super::PageData>)]
     pub current_page: Option<PageInfo>,
     /// When the current page was opened.
+    #[schema(value_type = Option<i64>)]
     pub page_entered_at: Option<Timestamp>,
-    /// Name of the last non-page event, with its time.
+    /// Name of the last non-page event, with its time: `[name, ms since the epoch]`.
+    #[schema(value_type = Option<Vec<Value>>)]
     pub last_event: Option<(String, Timestamp)>,
     /// Recent pages, oldest first, at most `TRAIL_LEN`.
+    #[schema(value_type = Vec<TrailEntry>)]
     pub trail: VecDeque<TrailEntry>,
     /// The cart, if the shop reported one.
     #[serde(default)]
@@ -50,9 +56,11 @@ pub struct VisitorState {
     pub referrer_host: Option<String>,
     /// Device class.
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub device: Option<Known>,
     /// Browser language.
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub language: Option<Known>,
     /// The shop said who this is (an `identify` with `user_id` or `email`).
     #[serde(default)]
@@ -74,11 +82,13 @@ pub struct VisitorState {
     pub tags: std::collections::BTreeSet<String>,
     /// The shopper's recent purchases, oldest first, at most [`MAX_ORDERS`].
     #[serde(default)]
+    #[schema(value_type = Vec<Order>)]
     pub orders: VecDeque<Order>,
     /// Last thing the shopper did (not what the page reports by itself, such as `idle`):
     /// `idle_time` counts from here. `None` in states saved before it existed, which count
     /// from `last_seen_at`.
     #[serde(default)]
+    #[schema(value_type = Option<i64>)]
     pub last_active_at: Option<Timestamp>,
 }
 

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 /// The id a verified `identify` proved.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum VerifiedId {
     /// The shop's customer id (`user_id`).

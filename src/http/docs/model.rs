@@ -43,3 +43,16 @@ pub(in crate::http) struct AiProviderAnswer {
     /// Whether a key is stored.
     api_key_set: bool,
 }
+
+/// `PUT …/ai-provider`: the body as `ai_api::provider_change` reads it (documentation type;
+/// read as a map there because `api_key` left out and `null` mean different things).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub(in crate::http) struct AiProviderChange {
+    /// An OpenAI-compatible base URL; `null` removes the site's provider.
+    base_url: Option<String>,
+    /// The model; needed with `base_url`.
+    model: Option<String>,
+    /// Left out keeps the stored key; `null` removes it.
+    api_key: Option<String>,
+}

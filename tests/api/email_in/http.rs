@@ -166,16 +166,7 @@ async fn a_hard_bounce_marks_the_contact_undeliverable_and_tells_the_agents() {
     let t = threaded(None).await;
     let mut agent = t.agent().await;
     let before = t.shopper_lines().await;
-    let body = format!(
-        "--B1\nContent-Type: text/plain\n\nYour message could not be delivered.\n\n--B1\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.no\n\nFinal-Recipient: rfc822; {CONTACT}\nAction: failed\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 User unknown\n\n--B1\nContent-Type: text/rfc822-headers\n\nFrom: Shop <help@shop.example>\nTo: {CONTACT}\nMessage-ID: <sc.{}.2@mail.shop.example>\nSubject: Your question\n\n--B1--\n",
-        t.token
-    );
-    let raw = mail(
-        "MAILER-DAEMON@mx.example.no",
-        "To: help@shop.example\nSubject: Undelivered Mail Returned to Sender\nAuto-Submitted: auto-replied\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"B1\"",
-        &body,
-    );
-    assert_eq!(t.deliver(raw).await, "bounce");
+    assert_eq!(t.deliver(hard_bounce(&t.token)).await, "bounce");
     let note = agent.until_named("note", |f| f["type"] == "note").await;
     let text = note["note"]["text"].as_str().unwrap();
     assert!(text.contains(CONTACT) && text.contains("5.1.1"), "{text}");

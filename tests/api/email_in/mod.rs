@@ -109,6 +109,18 @@ pub(crate) async fn threaded(mailbox: Option<Mailbox>) -> Threaded {
     }
 }
 
+/// A mail server's report that [`CONTACT`] does not exist, about the thread's email.
+pub(crate) fn hard_bounce(token: &str) -> Vec<u8> {
+    let body = format!(
+        "--B1\nContent-Type: text/plain\n\nYour message could not be delivered.\n\n--B1\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.no\n\nFinal-Recipient: rfc822; {CONTACT}\nAction: failed\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 User unknown\n\n--B1\nContent-Type: text/rfc822-headers\n\nFrom: Shop <help@shop.example>\nTo: {CONTACT}\nMessage-ID: <sc.{token}.2@mail.shop.example>\nSubject: Your question\n\n--B1--\n"
+    );
+    mail(
+        "MAILER-DAEMON@mx.example.no",
+        "To: help@shop.example\nSubject: Undelivered Mail Returned to Sender\nAuto-Submitted: auto-replied\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"B1\"",
+        &body,
+    )
+}
+
 /// A unique Message-ID.
 pub(crate) fn unique_id() -> String {
     static N: AtomicU64 = AtomicU64::new(0);

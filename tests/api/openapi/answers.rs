@@ -31,6 +31,19 @@ pub(super) fn check(doc: &Value, path: &str, method: &str, status: u16, body: &V
     );
 }
 
+/// `body`, sent to `method path`, is what the operation's JSON request body describes.
+pub(super) fn check_request(doc: &Value, path: &str, method: &str, body: &Value) {
+    let schema =
+        &doc["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"];
+    assert!(!schema.is_null(), "{method} {path} documents a JSON body");
+    matches_schema(
+        doc,
+        schema,
+        body,
+        &format!("the body of {} {path}", method.to_uppercase()),
+    );
+}
+
 /// The JSON of a response that must have `status`.
 pub(super) async fn body_of(response: reqwest::Response, status: u16) -> Value {
     crate::common::json_of(response, status).await
