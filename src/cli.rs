@@ -164,6 +164,9 @@ pub enum CliError {
 /// Parses the command line and runs it; the binary's whole `main`.
 pub async fn main() -> ExitCode {
     let cli = Cli::parse();
+    if !matches!(cli.command, None | Some(Command::Serve)) {
+        quiet_on_closed_pipe();
+    }
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -172,6 +175,30 @@ pub async fn main() -> ExitCode {
         }
     }
 }
+
+/// Lets a set-up command's output go to a pipe that closes early (`shopchat site list | head
+/// -1`) the way other Unix tools do: the process ends quietly on `SIGPIPE`. Rust ignores
+/// `SIGPIPE` so that a write to a closed pipe fails instead, which makes `println!` panic
+/// with a backtrace. Never for the server, whose sockets must see a failed write rather than
+/// kill the process.
+#[cfg(unix)]
+fn quiet_on_closed_pipe() {
+    use std::ffi::c_int;
+    /// `SIGPIPE` and `SIG_DFL` on Linux and the BSDs (signal.h).
+    const SIGPIPE: c_int = 13;
+    const SIG_DFL: usize = 0;
+    unsafe extern "C" {
+        fn signal(signum: c_int, handler: usize) -> usize;
+    }
+    // SAFETY: called once from `main` before any output; it only resets one signal's
+    // disposition to the default, which needs no handler code of ours.
+    unsafe {
+        signal(SIGPIPE, SIG_DFL);
+    }
+}
+
+#[cfg(not(unix))]
+fn quiet_on_closed_pipe() {}
 
 /// Runs a parsed command line.
 pub async fn run(cli: Cli) -> Result<(), CliError> {

@@ -365,3 +365,40 @@ async fn bot_answer(shopper: &mut Shopper, client_msg_id: &str, text: &str) -> V
         }
     }
 }
+
+#[test]
+fn a_command_whose_output_pipe_closes_early_ends_quietly() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let created = shopchat(dir.path())
+        .args([
+            "site",
+            "create",
+            "--name",
+            "Piped",
+            "--origin",
+            "https://piped.example",
+        ])
+        .output()
+        .unwrap();
+    assert!(created.status.success(), "{created:?}");
+    // A pipe whose reading end is already closed, as after `| head -1` has read its line.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let listed = shopchat(dir.path())
+        .args(["site", "list", "--json"])
+        .stdout(writer)
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&listed.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(
+            listed.status.signal(),
+            Some(13),
+            "ends by SIGPIPE like other tools"
+        );
+    }
+}
