@@ -1,6 +1,7 @@
 //! Domain types that every layer shares. They parse once at the edge, so the rest of the code
 //! can trust a `SiteId` or an `Origin` without checking it again. Nothing here does I/O.
 
+mod display_name;
 mod ids;
 mod message;
 mod origin;
@@ -9,6 +10,7 @@ mod time;
 mod values;
 mod visitor;
 
+pub use display_name::{DisplayNameError, MAX_DISPLAY_NAME, display_name};
 pub use ids::{
     AgentId, ConversationId, IdError, MessageId, NoteId, RuleId, SiteId, VisitorId, random_token,
 };

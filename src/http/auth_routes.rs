@@ -13,7 +13,7 @@ use serde_json::json;
 use std::sync::OnceLock;
 
 /// 503 `busy` for password work beyond the bound; other password errors are the server's.
-fn password_failure(e: PasswordError) -> ApiError {
+pub(super) fn password_failure(e: PasswordError) -> ApiError {
     match e {
         PasswordError::Busy => ApiError::busy(e.to_string()),
         other => ApiError::internal(other),
@@ -23,7 +23,11 @@ fn password_failure(e: PasswordError) -> ApiError {
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/auth/login", web::post().to(login))
         .route("/auth/password", web::post().to(change_password))
-        .route("/me", web::get().to(me));
+        .service(
+            web::resource("/me")
+                .route(web::get().to(me))
+                .route(web::patch().to(super::profile_api::update_me)),
+        );
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

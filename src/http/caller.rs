@@ -67,7 +67,10 @@ impl FromRequest for Caller {
             .map(str::to_owned);
         // A generated one-time password opens only the routes that replace it.
         let path = req.path();
-        let may_keep_one_time_password = path == "/api/v1/me" || path == "/api/v1/auth/password";
+        // Reading the account is fine; changing its name or email waits for a password of its own.
+        let may_keep_one_time_password = (path == "/api/v1/me"
+            && req.method() == actix_web::http::Method::GET)
+            || path == "/api/v1/auth/password";
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
             let caller = authenticate(state, header).await?;

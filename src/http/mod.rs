@@ -25,6 +25,7 @@ mod metrics;
 pub mod openapi;
 mod outbound_api;
 mod privacy_api;
+mod profile_api;
 mod reports_api;
 mod root;
 mod rules_api;

@@ -8,6 +8,7 @@ use super::email_api;
 use super::library_api;
 use super::mail_inbound;
 use super::privacy_api;
+use super::profile_api;
 use super::{agent_api, assets, auth_routes, conversations_api, health, metrics, rules_api};
 use super::{commerce_admin, commerce_api, outbound_api, reports_api, shop_hooks, team_api};
 use actix_web::{HttpResponse, web};
@@ -45,7 +46,7 @@ impl Modify for BearerAuth {
 #[openapi(
     info(title = "shopchat", description = "Proactive chat for online shops: agent and owner API. The shopper WebSocket is described in README.md."),
     paths(
-        auth_routes::login, auth_routes::change_password, auth_routes::me,
+        auth_routes::login, auth_routes::change_password, auth_routes::me, profile_api::update_me,
         agent_api::list_sites, agent_api::get_site, agent_api::update_site, agent_api::list_messages,
         conversations_api::list_conversations, conversations_api::transcript, conversations_api::add_note,
         conversations_api::get_settings, conversations_api::put_settings, conversations_api::list_agents,

@@ -3,9 +3,9 @@
 //! [`super::Store`] is all of them together.
 
 use super::{
-    Agent, AgentCredentials, Appended, Article, CannedReply, DraftDay, DraftMark, FunnelCounts,
-    Membership, NewAgent, NewArticle, NewCanned, NewMessage, NewSite, RoutingProfile, Site,
-    SiteAgent, SiteStats, StoreError, StoredRule, TriggerSettings,
+    AccountChange, Agent, AgentCredentials, Appended, Article, CannedReply, DraftDay, DraftMark,
+    FunnelCounts, Membership, NewAgent, NewArticle, NewCanned, NewMessage, NewSite, RoutingProfile,
+    Site, SiteAgent, SiteStats, StoreError, StoredRule, TriggerSettings,
 };
 use crate::commerce::{
     ApiKey, CommerceSettings, Customer, CustomerKey, ExternalId, ImportReport, Order, OrderChange,
@@ -119,6 +119,15 @@ pub trait Directory: Send + Sync + 'static {
         hash: String,
         must_change: bool,
     ) -> Result<(), StoreError>;
+    /// Changes an account's display name and/or login email in one write and returns the
+    /// account as it now is. `Conflict` if the email belongs to another account (its own
+    /// email is no change), `NotFound` if there is no such account. The email index moves
+    /// with it: a login with the old email finds nobody, one with the new finds this account.
+    async fn update_account(
+        &self,
+        agent: &AgentId,
+        change: &AccountChange,
+    ) -> Result<Agent, StoreError>;
     /// The account's token generation: tokens carry the one they were issued at and are
     /// refused once it has moved on. Starts at 0; `None` if there is no such account.
     async fn token_generation(&self, agent: &AgentId) -> Result<Option<u64>, StoreError>;

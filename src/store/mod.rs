@@ -16,8 +16,8 @@ pub mod redis;
 pub mod sqlite;
 
 pub use records::{
-    Agent, AgentCredentials, Appended, FunnelCounts, Membership, NewAgent, NewMessage, NewSite,
-    RoutingProfile, Site, SiteAgent, StoredRule, TriggerSettings,
+    AccountChange, Agent, AgentCredentials, Appended, FunnelCounts, Membership, NewAgent,
+    NewMessage, NewSite, RoutingProfile, Site, SiteAgent, StoredRule, TriggerSettings,
 };
 // The library's and the report's records, which the store keeps: named here too because
 // the store's traits are written in them.

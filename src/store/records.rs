@@ -113,6 +113,16 @@ pub struct NewAgent {
     pub memberships: Vec<(SiteId, Role)>,
 }
 
+/// What an account changes about itself (`PATCH /api/v1/me`): each field left `None` stays.
+/// Values arrive checked (the name trimmed and bounded, the email parsed).
+#[derive(Debug, Clone, Default)]
+pub struct AccountChange {
+    /// The name shoppers see next to the agent's messages.
+    pub display_name: Option<String>,
+    /// The login email; another account's email is a `Conflict`.
+    pub email: Option<Email>,
+}
+
 /// An agent of a site as routing and the dashboard see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SiteAgent {

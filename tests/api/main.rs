@@ -64,6 +64,7 @@ mod openapi;
 mod outbound_events;
 mod privacy;
 mod product_rules;
+mod profile;
 mod reports;
 mod restart;
 mod routing;

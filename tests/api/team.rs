@@ -50,6 +50,12 @@ async fn an_invited_new_account_gets_a_one_time_password_it_must_change() {
     let me = json_of(app.get("/api/v1/me", &token).await, 200).await;
     assert_eq!(me["agent"]["must_change_password"], true);
     assert_eq!(me["memberships"][0]["site_id"], app.seed.site_id.as_str());
+    // Reading the account is open to it; renaming it waits for a password of its own.
+    let rename = app
+        .patch("/api/v1/me", &token, json!({ "display_name": "Not yet" }))
+        .await;
+    let refused = json_of(rename, 403).await;
+    assert_eq!(refused["error"]["code"], "password_change_required");
     let changed = app
         .post(
             "/api/v1/auth/password",

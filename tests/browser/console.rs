@@ -163,7 +163,7 @@ async fn an_invited_agent_sets_a_password_and_sees_only_the_agent_sections() {
         .await;
     assert_eq!(
         sections,
-        json!(["inbox", "visitors"]),
+        json!(["inbox", "visitors", "profile"]),
         "an agent has no owner pages"
     );
     // Typing an owner page's address shows the inbox instead.

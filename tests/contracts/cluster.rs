@@ -156,8 +156,15 @@ impl Cluster {
                 .expect("first-start password logged")
                 .expect("node running");
             let entry: Value = serde_json::from_str(&line).unwrap_or(Value::Null);
-            if let Some(p) = entry["fields"]["password"].as_str() {
-                break p.to_owned();
+            // JSON logs name the owner-only file that holds the password, never the password.
+            if let Some(path) = entry["fields"]["password_file"].as_str() {
+                let written =
+                    std::fs::read_to_string(path).expect("the first owner's password file");
+                break written
+                    .lines()
+                    .find_map(|l| l.strip_prefix("password="))
+                    .expect("the file holds the password")
+                    .to_owned();
             }
         };
         let mut nodes = vec![first];

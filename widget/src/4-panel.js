@@ -31,7 +31,7 @@ const STYLE = ":host{all:initial}" +
   // Message bubbles: shopper right in the accent colour, others left, system lines centred.
   "[data-kind]{margin:8px 0;max-width:85%}[data-kind=shopper]{margin-left:auto}" +
   "[data-role=author]{display:block;font-size:11px;color:#57606a;margin-bottom:2px}[data-kind=shopper] [data-role=author]{text-align:right}" +
-  "[data-read] [data-role=author]::after{content:' · ' attr(data-read)}" +
+  "[data-read]::after{content:' · ' attr(data-read)}" +
   "[data-role=text]{padding:8px 12px;border-radius:12px;background:#eef1f4;white-space:pre-wrap;overflow-wrap:anywhere}" +
   "[data-kind=shopper] [data-role=text]{background:var(--accent);color:var(--on-accent)}[data-pending]{opacity:.6}" +
   "[data-kind=system]{max-width:100%}[data-kind=system] [data-role=author]{display:none}[data-kind=system] [data-role=text]{background:none;text-align:center;font-size:12px;color:#57606a}" +
@@ -291,7 +291,10 @@ function showStatus() {
   view.status.hidden = !text;
   view.stores.hidden = privacy.consent; // without consent the chat says what it keeps
   view.input.disabled = view.send.disabled = chat.unavailable;
-  const queued = conversations.state[chat.current] === "queued";
+  const state = conversations.state[chat.current];
+  const queued = state === "queued";
+  // Asking for a person is pointless once one is coming or here; a closed chat may ask again.
+  view.handoff.hidden = queued || state === "assigned";
   view.offline.hidden = !(queued && chat.nobodyOnline && !chat.contactSent);
   showOrderTools();
   showEmailTools();

@@ -61,11 +61,12 @@ function markBubbleSent(bubble, ack) {
   bubble.setAttribute("data-conv", ack.conversation_id);
 }
 
-// The agent read the shopper's messages up to `seq`.
+// The agent read the shopper's messages up to `seq`: "You · Seen". The mark goes on the author
+// line itself, because CSS attr() in its ::after reads that element's attribute, not the bubble's.
 function showReadUpTo(conversationId, seq) {
   view.messages.querySelectorAll("[data-kind=shopper][data-conv='" + conversationId + "']")
     .forEach(bubble => {
-      if (+bubble.getAttribute("data-seq") <= seq) bubble.setAttribute("data-read", strings.seen);
+      if (+bubble.getAttribute("data-seq") <= seq) bubble.firstChild.setAttribute("data-read", strings.seen);
     });
 }
 

@@ -1,5 +1,6 @@
 //! Accounts: who a request's token belongs to, the credentials a login checks, a new token
-//! after a login, and a password change that revokes every earlier token. Password hashing
+//! after a login, a password change that revokes every earlier token, and an account's own
+//! name and email. Password hashing
 //! stays at the edge (its bounded job pool belongs to the HTTP state); these methods are the
 //! store and bus side of it.
 
@@ -7,7 +8,7 @@ use crate::auth::JwtError;
 use crate::bus::BusEvent;
 use crate::chat::{ChatError, ChatService};
 use crate::domain::{AgentId, Email, SiteId};
-use crate::store::{Agent, AgentCredentials, Membership};
+use crate::store::{AccountChange, Agent, AgentCredentials, Membership};
 
 /// A freshly issued agent token and its expiry (seconds since the epoch).
 #[derive(Debug, Clone)]
@@ -81,5 +82,17 @@ impl ChatService {
             self.publish(BusEvent::reconnect_agent(site, agent)).await;
         }
         self.issue_token(agent).await
+    }
+
+    /// Changes the account's display name and/or login email: checked at the edge, where an
+    /// email change's password is verified too (hashing belongs there). Nothing is cached or
+    /// announced: every message, status and `ready` frame reads the agent's name from the
+    /// store, so shoppers see the new name from the next one on, on every node.
+    pub async fn update_account(
+        &self,
+        agent: &AgentId,
+        change: AccountChange,
+    ) -> Result<Agent, ChatError> {
+        Ok(self.store.update_account(agent, &change).await?)
     }
 }

@@ -8,8 +8,8 @@ use super::keys::sub;
 use super::values::{corrupt, from_json, pairs, redis_err, to_json};
 use crate::domain::{AgentId, Email, Origin, Role, SiteId, Timestamp, random_token};
 use crate::store::{
-    Agent, AgentCredentials, Directory, Membership, NewAgent, NewSite, RoutingProfile, Site,
-    SiteAgent, StoreError,
+    AccountChange, Agent, AgentCredentials, Directory, Membership, NewAgent, NewSite,
+    RoutingProfile, Site, SiteAgent, StoreError,
 };
 use async_trait::async_trait;
 
@@ -255,6 +255,14 @@ impl Directory for RedisStore {
         })
         .await
         .map(|_| ())
+    }
+
+    async fn update_account(
+        &self,
+        agent: &AgentId,
+        change: &AccountChange,
+    ) -> Result<Agent, StoreError> {
+        self.change_account(agent, change).await
     }
 
     async fn token_generation(&self, agent: &AgentId) -> Result<Option<u64>, StoreError> {

@@ -66,6 +66,7 @@
 //! write may or may not have been applied; the caller reports a retryable error without an
 //! ack, and the retry is deduplicated by `client_msg_id`.
 
+mod account_change;
 mod accounts;
 mod commerce;
 mod commerce_orders;

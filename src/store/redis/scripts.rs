@@ -320,6 +320,8 @@ pub(super) struct Scripts {
     pub(super) cas_field: Script,
     pub(super) create_site: Script,
     pub(super) create_agent: Script,
+    /// An account's own name and email change (`account_change.rs`).
+    pub(super) update_account: Script,
     pub(super) add_member: Script,
     pub(super) set_role: Script,
     pub(super) remove_member: Script,
@@ -347,6 +349,7 @@ impl Scripts {
             cas_field: Script::new(CAS_FIELD),
             create_site: Script::new(CREATE_SITE),
             create_agent: Script::new(CREATE_AGENT),
+            update_account: Script::new(super::account_change::UPDATE_ACCOUNT),
             add_member: Script::new(ADD_MEMBER),
             set_role: with(MEMBERS_LIB, SET_ROLE),
             remove_member: with(MEMBERS_LIB, REMOVE_MEMBER),

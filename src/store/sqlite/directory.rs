@@ -4,8 +4,8 @@
 use super::{SqliteStore, corrupt, db, directory_sql as sql};
 use crate::domain::{AgentId, Email, Origin, Role, SiteId, Timestamp, random_token};
 use crate::store::{
-    Agent, AgentCredentials, Directory, Membership, NewAgent, NewSite, RoutingProfile, Site,
-    SiteAgent, StoreError,
+    AccountChange, Agent, AgentCredentials, Directory, Membership, NewAgent, NewSite,
+    RoutingProfile, Site, SiteAgent, StoreError,
 };
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
@@ -158,6 +158,17 @@ impl Directory for SqliteStore {
         let agent = agent.clone();
         self.writer
             .run(move |c| sql::set_password(c, &agent, &hash, must_change))
+            .await
+    }
+
+    async fn update_account(
+        &self,
+        agent: &AgentId,
+        change: &AccountChange,
+    ) -> Result<Agent, StoreError> {
+        let (agent, change) = (agent.clone(), change.clone());
+        self.writer
+            .run(move |c| sql::update_account(c, &agent, &change))
             .await
     }
 

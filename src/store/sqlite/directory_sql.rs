@@ -4,7 +4,8 @@
 use super::{corrupt, db};
 use crate::domain::{AgentId, Email, Origin, Role, SiteId, Timestamp};
 use crate::store::{
-    Agent, AgentCredentials, Membership, NewAgent, RoutingProfile, Site, SiteAgent, StoreError,
+    AccountChange, Agent, AgentCredentials, Membership, NewAgent, RoutingProfile, Site, SiteAgent,
+    StoreError,
 };
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
@@ -265,6 +266,47 @@ pub(super) fn set_password(
     } else {
         Ok(())
     }
+}
+
+/// Changes the account's name and/or email: the writer runs one call at a time, so the
+/// email check and the update cannot interleave with another write (and the column's UNIQUE
+/// constraint stands behind it).
+pub(super) fn update_account(
+    conn: &Connection,
+    agent: &AgentId,
+    change: &AccountChange,
+) -> Result<Agent, StoreError> {
+    if let Some(email) = &change.email {
+        let taken: bool = conn
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM agents WHERE email = ?1 AND id <> ?2)",
+                params![email.as_str(), agent.as_str()],
+                |r| r.get(0),
+            )
+            .map_err(db("check email"))?;
+        if taken {
+            return Err(StoreError::Conflict(format!(
+                "an account with email {email} exists"
+            )));
+        }
+    }
+    let n = conn
+        .execute(
+            "UPDATE agents SET display_name = COALESCE(?2, display_name),
+                 email = COALESCE(?3, email) WHERE id = ?1",
+            params![
+                agent.as_str(),
+                change.display_name,
+                change.email.as_ref().map(Email::as_str)
+            ],
+        )
+        .map_err(db("update account"))?;
+    if n == 0 {
+        return Err(StoreError::NotFound("agent"));
+    }
+    agent_where(conn, "id", agent.as_str())?
+        .map(|creds| creds.agent)
+        .ok_or(StoreError::NotFound("agent"))
 }
 
 pub(super) fn token_generation(

@@ -16,6 +16,7 @@ const STATUS_KEY = 'shopchat.status';
 const VIEWS = [
   { name: 'inbox', label: 'Inbox', load: () => import('./agent/inbox.js') },
   { name: 'visitors', label: 'Live visitors', load: () => import('./agent/visitors.js') },
+  { name: 'profile', label: 'Your profile', load: () => import('./agent/profile.js') },
   { name: 'settings', label: 'Site settings', owner: true, load: () => import('./owner/settings.js') },
   { name: 'rules', label: 'Trigger rules', owner: true, load: () => import('./owner/rules.js') },
   { name: 'knowledge', label: 'Knowledge base', owner: true, load: () => import('./owner/articles.js') },
@@ -153,7 +154,9 @@ function startShell() {
   const nav = h('nav', { class: 'nav', 'aria-label': 'Sections' });
   const view = h('main', { id: 'view', class: 'view', tabindex: '-1' });
   const toasts = h('div', { class: 'toasts', role: 'status', 'aria-live': 'polite', 'data-role': 'toasts' });
-  shell = { connection, status, capacity, bell, siteSelect, siteName, nav, view, toasts };
+  // The account's name, a way to its profile (where it is changed).
+  const meName = h('a', { class: 'me', href: '#/profile', 'data-role': 'me', text: me.agent.display_name || me.agent.email });
+  shell = { connection, status, capacity, bell, siteSelect, siteName, nav, view, toasts, meName };
   drawSites();
   replace(app,
     h('header', { class: 'topbar' },
@@ -162,7 +165,7 @@ function startShell() {
         sites.length > 1 ? siteSelect : siteName,
         h('span', { class: 'spacer' }),
         connection, bell, capacity, status,
-        h('span', { class: 'me', text: me.agent.display_name || me.agent.email }),
+        meName,
         h('button', { type: 'button', class: 'ghost', 'data-role': 'logout', text: 'Log out', onclick: () => logout() })),
       nav),
     view, toasts);
@@ -336,11 +339,16 @@ function unmount() {
  * - `me`: `{agent, memberships}` from `GET /me`.
  * - `live`: the live state from the agent socket (see live.js); `socket`: send commands.
  * - `args`: route segments after the view name (`#/inbox/conv_1` → `['conv_1']`).
- * - `toast(text, kind)`, `navigate(hash)`, `refreshSites()` (after a site change).
+ * - `toast(text, kind)`, `navigate(hash)`, `refreshSites()` (after a site change),
+ *   `profileChanged(agent)` (after `PATCH /me`: the header shows the new name).
  */
 function context(site, args) {
   return {
     api, site, sites, me, live, socket, args, toast, navigate,
+    profileChanged: (agent) => {
+      me.agent = agent;
+      shell.meName.textContent = agent.display_name || agent.email;
+    },
     refreshSites: async () => {
       sites = (await api.get('/sites')).sites;
       drawSites();

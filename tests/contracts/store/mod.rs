@@ -3,6 +3,7 @@
 //! `<area>::redis::<behaviour>`), each time on a fresh store; what only one backend can get
 //! wrong (a closed SQLite store, a Redis that stops answering) is in `sqlite.rs` / `redis.rs`.
 
+mod account_change;
 mod commerce;
 mod commerce_keys;
 mod commerce_races;
