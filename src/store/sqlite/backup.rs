@@ -311,9 +311,7 @@ fn check_integrity(conn: &Connection, path: &Path, pragma: &str) -> Result<(), B
 /// The schema version and every table's row count.
 fn contents(conn: &Connection) -> Result<(usize, Vec<(String, u64)>), BackupError> {
     let read = sql("cannot read the copy");
-    let version: usize = conn
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .map_err(read)?;
+    let version = schema::user_version(conn).map_err(read)?;
     let names: Vec<String> = conn
         .prepare(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \

@@ -281,12 +281,25 @@ pub(super) fn version() -> usize {
     MIGRATIONS.len()
 }
 
+/// The schema version a database records (`PRAGMA user_version`, a signed 32-bit number:
+/// one below zero was never written by us and is an error, as a count of migrations).
+pub(super) fn user_version(conn: &Connection) -> rusqlite::Result<usize> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    usize::try_from(version).map_err(|_| rusqlite::Error::IntegralValueOutOfRange(0, version))
+}
+
+/// A count of migrations as SQLite's integer (rusqlite binds no `usize`); the list is a few
+/// dozen long, so it always fits.
+fn version_number(count: usize) -> i64 {
+    i64::try_from(count).unwrap_or(i64::MAX)
+}
+
 /// Brings the schema up to date in one transaction. Migrations only move forward: a
 /// database a newer binary migrated is refused rather than used with tables this one does
 /// not know.
 pub(super) fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
     let tx = conn.transaction()?;
-    let done: usize = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let done = user_version(&tx)?;
     if done > MIGRATIONS.len() {
         return Err(rusqlite::Error::SqliteFailure(
             rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_MISMATCH),
@@ -298,14 +311,14 @@ pub(super) fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
     }
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(done) {
         tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", i + 1)?;
+        tx.pragma_update(None, "user_version", version_number(i + 1))?;
     }
     tx.commit()
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{MIGRATIONS, migrate};
+    use super::{MIGRATIONS, migrate, user_version, version_number};
     use rusqlite::Connection;
 
     /// A database as the binary that knew only the first `k` migrations left it.
@@ -314,7 +327,8 @@ mod tests {
         conn.execute_batch("PRAGMA foreign_keys = ON").unwrap();
         for (i, sql) in MIGRATIONS.iter().take(k).enumerate() {
             conn.execute_batch(sql).unwrap();
-            conn.pragma_update(None, "user_version", i + 1).unwrap();
+            conn.pragma_update(None, "user_version", version_number(i + 1))
+                .unwrap();
         }
         conn
     }
@@ -324,10 +338,11 @@ mod tests {
         for k in 0..=MIGRATIONS.len() {
             let mut conn = at(k);
             migrate(&mut conn).unwrap_or_else(|e| panic!("from schema {k}: {e}"));
-            let version: usize = conn
-                .query_row("PRAGMA user_version", [], |r| r.get(0))
-                .unwrap();
-            assert_eq!(version, MIGRATIONS.len(), "from schema {k}");
+            assert_eq!(
+                user_version(&conn).unwrap(),
+                MIGRATIONS.len(),
+                "from schema {k}"
+            );
             let check: String = conn
                 .query_row("PRAGMA integrity_check", [], |r| r.get(0))
                 .unwrap();
@@ -340,9 +355,16 @@ mod tests {
     #[test]
     fn a_database_from_a_newer_binary_is_refused() {
         let mut conn = at(MIGRATIONS.len());
-        conn.pragma_update(None, "user_version", MIGRATIONS.len() + 1)
+        conn.pragma_update(None, "user_version", version_number(MIGRATIONS.len() + 1))
             .unwrap();
         let error = migrate(&mut conn).unwrap_err().to_string();
         assert!(error.contains("newer than this binary"), "{error}");
+    }
+
+    #[test]
+    fn a_negative_schema_version_is_an_error_not_a_huge_one() {
+        let conn = at(0);
+        conn.pragma_update(None, "user_version", -1).unwrap();
+        assert!(user_version(&conn).is_err());
     }
 }

@@ -162,8 +162,12 @@ pub(super) struct Writer {
 impl Writer {
     /// Starts the thread, with the checkpointer beside it on the database at `path`;
     /// `capacity` bounds the queue of waiting jobs (callers wait when full).
-    pub(super) fn start(conn: Connection, path: &Path, capacity: usize) -> Result<Self, String> {
-        checkpoint::watch(&conn).map_err(|e| format!("cannot watch the WAL: {e}"))?;
+    pub(super) fn start(
+        mut conn: Connection,
+        path: &Path,
+        capacity: usize,
+    ) -> Result<Self, String> {
+        checkpoint::watch(&mut conn).map_err(|e| format!("cannot watch the WAL: {e}"))?;
         let checkpointer = Checkpointer::start(path)?;
         let (tx, rx) = mpsc::channel(capacity);
         let thread = std::thread::Builder::new()
