@@ -67,6 +67,7 @@ mod product_rules;
 mod reports;
 mod restart;
 mod routing;
+mod search;
 mod shopper_socket;
 mod socket_limits;
 mod team;

@@ -274,6 +274,9 @@ DROP INDEX IF EXISTS conversations_by_visitor;
     super::models::MIGRATION,
     // A site's own language model (issue 18).
     super::models::PROVIDERS_MIGRATION,
+    // Conversation search by words (issue 19): the full-text index over messages, its
+    // triggers, and every message already stored indexed.
+    super::search_sql::MIGRATION,
 ];
 
 /// The schema version this binary brings a database to (`PRAGMA user_version`).
@@ -359,6 +362,43 @@ mod tests {
             .unwrap();
         let error = migrate(&mut conn).unwrap_err().to_string();
         assert!(error.contains("newer than this binary"), "{error}");
+    }
+
+    /// A database as the binary before the search index left it, with messages in it: the
+    /// migration indexes every one (accents folded), and the index matches the table.
+    #[test]
+    fn the_search_index_migration_indexes_the_messages_already_stored() {
+        let before = MIGRATIONS
+            .iter()
+            .position(|m| *m == super::super::search_sql::MIGRATION)
+            .unwrap();
+        let mut conn = at(before);
+        conn.execute_batch(
+            "INSERT INTO sites (id, name, public_key, origins, identity_secret, created_at)
+                VALUES ('s', 'S', 'pk', '[]', 'x', 1);
+             INSERT INTO conversations (id, site_id, visitor_id, state, created_at, updated_at)
+                VALUES ('c', 's', 'v', 'open', 1, 1);
+             INSERT INTO messages (id, conversation_id, seq, author_kind, author_name, author_id,
+                text, ts)
+                VALUES ('m1', 'c', 1, 'shopper', 'S', 'v', 'Une crème brûlée', 1),
+                       ('m2', 'c', 2, 'agent', 'A', 'a', 'Bien sûr', 2);",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let found = |query: &str| -> i64 {
+            conn.query_row(
+                "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH ?1",
+                [query],
+                |r| r.get(0),
+            )
+            .unwrap()
+        };
+        assert_eq!((found("creme"), found("sur"), found("tarte")), (1, 1, 0));
+        conn.execute(
+            "INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)",
+            [],
+        )
+        .unwrap();
     }
 
     #[test]

@@ -22,6 +22,7 @@ mod redis;
 mod rules;
 mod search;
 mod sqlite;
+mod sqlite_search;
 mod stats;
 mod visitors;
 
