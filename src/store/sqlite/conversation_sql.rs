@@ -413,7 +413,8 @@ pub(super) fn find_conversations(
         arg(&mut clauses, "updated_at < ?", Box::new(before.0));
     }
     if let Some(text) = &filter.text {
-        let (condition, value) = search_sql::text_condition(text);
+        let (condition, value) =
+            search_sql::text_condition(conn, text).map_err(db("search conversations"))?;
         arg(&mut clauses, condition, Box::new(value));
     }
     let filter_sql = if clauses.is_empty() {
