@@ -26,6 +26,7 @@ mod privacy_sql;
 mod readers;
 mod rules;
 mod schema;
+mod search_index;
 mod search_sql;
 mod stats;
 mod visitors;

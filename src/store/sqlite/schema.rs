@@ -277,6 +277,9 @@ DROP INDEX IF EXISTS conversations_by_visitor;
     // Conversation search by words (issue 19): the full-text index over messages, its
     // triggers, and every message already stored indexed.
     super::search_sql::MIGRATION,
+    // The search index off the acknowledged write: no insert trigger, the writer indexes in
+    // bulk after each commit from a high-water mark (`search_index.rs`).
+    super::search_index::MIGRATION,
 ];
 
 /// The schema version this binary brings a database to (`PRAGMA user_version`).
