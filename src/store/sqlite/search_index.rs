@@ -265,7 +265,11 @@ mod tests {
         .unwrap();
         step(&conn, 10).unwrap();
         assert_eq!(
-            (found(&conn, "parcel"), found(&conn, "shoes"), found(&conn, "boots")),
+            (
+                found(&conn, "parcel"),
+                found(&conn, "shoes"),
+                found(&conn, "boots")
+            ),
             (0, 1, 1)
         );
         exact(&conn);

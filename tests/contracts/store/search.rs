@@ -6,6 +6,35 @@ use shopchat::domain::{Timestamp, VisitorId};
 use shopchat::store::prelude::*;
 use std::sync::Arc;
 
+/// Waits (within the deadline) until a text search for `text` on `site` finds `want`
+/// conversations. SQLite indexes a message a moment after its `ack`, in the order messages
+/// were stored: once the newest message is found, every earlier one is searchable too.
+pub(super) async fn found_soon(
+    store: &dyn Store,
+    site: &shopchat::domain::SiteId,
+    text: &str,
+    want: usize,
+) {
+    let filter = shopchat::conversation::ConversationFilter {
+        site: Some(site.clone()),
+        text: Some(text.to_owned()),
+        limit: 10,
+        ..Default::default()
+    };
+    let until = tokio::time::Instant::now() + crate::common::DEADLINE;
+    loop {
+        let found = store.find_conversations(&filter).await.unwrap().len();
+        if found == want {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < until,
+            "{text}: {found} found, not {want}"
+        );
+        tokio::task::yield_now().await;
+    }
+}
+
 store_contract!(
     search_filters_notes_last_shopper_message_and_read_marks,
     finds_the_conversations_idle_since_a_moment,
@@ -53,6 +82,7 @@ async fn search_filters_notes_last_shopper_message_and_read_marks(store: Arc<dyn
         )
         .await
         .unwrap();
+    found_soon(store.as_ref(), &other, "elsewhere", 1).await;
 
     let find = |filter: ConversationFilter| {
         let store = store.clone();
@@ -324,6 +354,7 @@ async fn text_search_finds_words_and_prefixes_takes_syntax_as_text_and_forgets_t
             found
         }
     };
+    found_soon(store.as_ref(), &other, "too", 1).await;
     let sorted = |mut v: Vec<shopchat::domain::ConversationId>| {
         v.sort();
         v

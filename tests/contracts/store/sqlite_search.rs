@@ -94,3 +94,112 @@ async fn the_index_holds_exactly_the_stored_messages_after_erasure_and_expiry() 
         "the check notices a stray entry"
     );
 }
+
+/// Puts the database back as a crash right after the commit of every message above rowid
+/// `upto` would leave it: those messages stored, none of them indexed, the mark at `upto`.
+fn hold_back_indexing_above(conn: &rusqlite::Connection, upto: i64) {
+    conn.execute(
+        "INSERT INTO messages_fts (messages_fts, rowid, text)
+            SELECT 'delete', rowid, text FROM messages WHERE rowid > ?1",
+        [upto],
+    )
+    .unwrap();
+    conn.execute("UPDATE messages_fts_state SET indexed_upto = ?1", [upto])
+        .unwrap();
+}
+
+fn count(conn: &rusqlite::Connection, sql: &str) -> i64 {
+    conn.query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+/// Stores one shopper message per text, each from a new visitor; their conversations.
+async fn chats(
+    store: &SqliteStore,
+    site: &shopchat::domain::SiteId,
+    texts: &[&str],
+) -> Vec<String> {
+    let mut ids = Vec::new();
+    for text in texts {
+        let visitor = VisitorId::generate();
+        let appended = store
+            .append_to_visitor(
+                site,
+                &visitor,
+                shopper_message(&visitor, None, text),
+                &Lifecycle::new(true).into(),
+            )
+            .await
+            .unwrap();
+        ids.push(appended.conversation.id.to_string());
+    }
+    ids
+}
+
+/// A crash between a message's commit and its indexing loses nothing: the mark is in the
+/// database, so the next start indexes what lies above it.
+#[tokio::test]
+async fn messages_stored_but_not_indexed_before_a_crash_are_indexed_at_the_next_start() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let store = SqliteStore::open(dir.path()).unwrap();
+    let site = new_site(&store).await;
+    chats(&store, &site, &["parcel", "a zanzibar parcel"]).await;
+    store.close().await;
+
+    let conn = rusqlite::Connection::open(dir.path().join(DB_FILE)).unwrap();
+    hold_back_indexing_above(&conn, count(&conn, "SELECT max(rowid) FROM messages") - 1);
+    let zanzibar = "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'zanzibar'";
+    assert_eq!(count(&conn, zanzibar), 0, "held back");
+    index_check(&conn).unwrap_err();
+    drop(conn);
+
+    let store = SqliteStore::open(dir.path()).unwrap();
+    super::search::found_soon(&store, &site, "zanzibar", 1).await;
+    super::search::found_soon(&store, &site, "parcel", 2).await;
+    store.close().await;
+    let conn = rusqlite::Connection::open(dir.path().join(DB_FILE)).unwrap();
+    index_check(&conn).unwrap();
+}
+
+/// Erasing a conversation whose messages were never indexed (erased before the writer's
+/// next step) leaves the index exact: the delete trigger skips rows above the mark. The
+/// conversation goes as erasure removes it (`ON DELETE CASCADE` from `conversations`).
+#[tokio::test]
+async fn erasing_a_conversation_not_yet_indexed_keeps_the_index_exact() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let store = SqliteStore::open(dir.path()).unwrap();
+    let site = new_site(&store).await;
+    let kept = chats(&store, &site, &["kept parcel"]).await;
+    let erased = chats(&store, &site, &["erased parcel", "erased too"]).await;
+    store.close().await;
+
+    let conn = rusqlite::Connection::open(dir.path().join(DB_FILE)).unwrap();
+    conn.execute_batch("PRAGMA foreign_keys = ON").unwrap();
+    let kept_upto = count(
+        &conn,
+        &format!(
+            "SELECT max(rowid) FROM messages WHERE conversation_id = '{}'",
+            kept[0]
+        ),
+    );
+    hold_back_indexing_above(&conn, kept_upto);
+    for id in &erased {
+        conn.execute(
+            "DELETE FROM conversations WHERE site_id = ?1 AND id = ?2",
+            [site.to_string(), id.clone()],
+        )
+        .unwrap();
+    }
+    assert_eq!(count(&conn, "SELECT count(*) FROM messages"), 1);
+    index_check(&conn).unwrap();
+    drop(conn);
+
+    // The store goes on from there: a new message is indexed, the erased never.
+    let store = SqliteStore::open(dir.path()).unwrap();
+    chats(&store, &site, &["another parcel"]).await;
+    super::search::found_soon(&store, &site, "another", 1).await;
+    super::search::found_soon(&store, &site, "parcel", 2).await;
+    super::search::found_soon(&store, &site, "erased", 0).await;
+    store.close().await;
+    let conn = rusqlite::Connection::open(dir.path().join(DB_FILE)).unwrap();
+    index_check(&conn).unwrap();
+}
