@@ -1,6 +1,7 @@
 //! Conversation search by text: the full-text index over messages (SQLite FTS5, which the
-//! bundled build has), kept by triggers, and the one place the shopper's words become an FTS5
-//! query — quoted, so no text a caller sends is ever read as FTS5 syntax.
+//! bundled build has), filled by the writer after each commit ([`super::search_index`]), and
+//! the one place the shopper's words become an FTS5 query — quoted, so no text a caller sends
+//! is ever read as FTS5 syntax.
 
 use rusqlite::Connection;
 
@@ -11,16 +12,19 @@ use rusqlite::Connection;
 /// folds case and accents on both sides, so "creme" finds "Crème". `columnsize=0`: no row per
 /// message in a size table (nothing ranks by bm25), one b-tree write less per stored message.
 ///
-/// Triggers keep it in step with every insert and delete, including the deletes that
-/// `ON DELETE CASCADE` makes when a conversation is erased or expires, or its site removed
-/// (SQLite runs a child table's triggers for cascaded deletes). No code updates a message's
+/// As first released, triggers kept it in step with every insert and delete (migration 17,
+/// [`super::search_index::MIGRATION`], since replaced the insert trigger by indexing after
+/// the commit and guards the others), including the deletes that `ON DELETE CASCADE` makes
+/// when a conversation is erased or expires, or its site removed (SQLite runs a child
+/// table's triggers for cascaded deletes). No code updates a message's
 /// text, but the update trigger keeps the index right if some day one does.
 ///
 /// `rebuild` back-fills every existing message. `IF NOT EXISTS` because a test that winds
 /// `user_version` back replays it; migration 9 drops and recreates `messages` (dropping the
 /// triggers with it and renumbering rowids), which the replayed `rebuild` puts right. The
 /// same holds for a `VACUUM`, which may renumber an implicit rowid: nothing here runs one; if
-/// an operator does, `INSERT INTO messages_fts(messages_fts) VALUES('rebuild')` re-indexes.
+/// an operator does, `INSERT INTO messages_fts(messages_fts) VALUES('rebuild')` re-indexes
+/// (then `UPDATE messages_fts_state SET indexed_upto = (SELECT max(rowid) FROM messages)`).
 pub(super) const MIGRATION: &str = r#"
 CREATE VIRTUAL TABLE IF NOT EXISTS messages_fts USING fts5(
     text,

@@ -15,6 +15,9 @@
 //!   every job in it gets the error: nothing half-written is ever committed or acknowledged.
 //! - [`Writer::submit`] queues a checked job without waiting for its commit (write-behind),
 //!   for state that may trail (browsing state); only the queue's room is waited for.
+//!
+//! After each round's commit (its replies sent) the thread runs one bounded step of search
+//! indexing ([`super::search_index`]), and works off a longer backlog while no job waits.
 
 use super::super::StoreError;
 use super::checkpoint::{self, Checkpointer};
