@@ -88,7 +88,8 @@ pub struct ConversationFilter {
     pub from: Option<Timestamp>,
     /// Created before.
     pub to: Option<Timestamp>,
-    /// With a message containing this text (case-insensitive).
+    /// With a message holding these words (case-insensitive; how words match is the
+    /// store's: see README, "Searching conversations").
     pub text: Option<String>,
     /// At most this many, most recently active first.
     pub limit: u32,

@@ -235,6 +235,10 @@ pub(super) const METRICS: &[Metric] = &[
         "shopchat_store_write_behind_failed_total",
         "Write-behind jobs (not awaited by anyone) that failed.",
     ),
+    counter(
+        "shopchat_store_index_failed_total",
+        "Search-indexing steps of the SQLite writer that failed (retried at the next round).",
+    ),
     // Redis bus.
     gauge(
         "shopchat_bus_up",

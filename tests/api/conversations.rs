@@ -354,8 +354,18 @@ async fn keyword_rules_tag_and_raise_priority_and_conversations_filter_and_searc
     assert_eq!(tagged.len(), 1);
     assert_eq!(tagged[0]["id"], id);
     assert_eq!(tagged[0]["priority"], 3);
-    let (_, found) = list("q=ORDER%20991").await;
-    assert_eq!(found["conversations"].as_array().unwrap().len(), 1);
+    // The search index takes a message a moment after its ack: wait for it, with a deadline.
+    let until = tokio::time::Instant::now() + app.deadline;
+    loop {
+        let (_, found) = list("q=ORDER%20991").await;
+        let found = found["conversations"].as_array().unwrap().clone();
+        if found.len() == 1 {
+            assert_eq!(found[0]["id"], id);
+            break;
+        }
+        assert!(tokio::time::Instant::now() < until, "ORDER 991 never found");
+        tokio::task::yield_now().await;
+    }
     let (_, queued) = list("status=queued").await;
     assert_eq!(queued["conversations"].as_array().unwrap().len(), 2);
     let (_, closed) = list("status=closed").await;

@@ -68,6 +68,7 @@ mod profile;
 mod reports;
 mod restart;
 mod routing;
+mod search;
 mod shopper_socket;
 mod socket_limits;
 mod team;

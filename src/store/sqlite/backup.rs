@@ -308,16 +308,16 @@ fn check_integrity(conn: &Connection, path: &Path, pragma: &str) -> Result<(), B
     }
 }
 
-/// The schema version and every table's row count.
+/// The schema version and every ordinary table's row count.
 fn contents(conn: &Connection) -> Result<(usize, Vec<(String, u64)>), BackupError> {
     let read = sql("cannot read the copy");
-    let version: usize = conn
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .map_err(read)?;
+    let version = schema::user_version(conn).map_err(read)?;
+    // Ordinary tables only: the search index (a virtual table and the shadow tables behind
+    // it) is derived from `messages`, and counting it would count the messages again.
     let names: Vec<String> = conn
         .prepare(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
-             ORDER BY name",
+            "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table' \
+             AND name NOT LIKE 'sqlite_%' ORDER BY name",
         )
         .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
         .map_err(sql("cannot list tables"))?;

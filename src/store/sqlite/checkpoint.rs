@@ -41,18 +41,17 @@ thread_local! {
 
 /// SQLite's WAL hook: called on the committing thread after each commit, with the number of
 /// pages now in the WAL.
-fn note_wal_pages(_: &rusqlite::hooks::Wal, pages: std::ffi::c_int) -> rusqlite::Result<()> {
+fn note_wal_pages(_: &mut rusqlite::hooks::Wal, pages: std::ffi::c_int) -> rusqlite::Result<()> {
     WAL_PAGES.with(|p| p.set(u32::try_from(pages).unwrap_or(0)));
     Ok(())
 }
 
 /// Turns off SQLite's checkpoints inside commits and counts the WAL's pages instead; called
 /// on the writer thread, for its connection.
-pub(super) fn watch(conn: &Connection) -> rusqlite::Result<()> {
+pub(super) fn watch(conn: &mut Connection) -> rusqlite::Result<()> {
     // `wal_autocheckpoint` installs a WAL hook of its own; 0 removes it, then ours goes in.
     conn.pragma_update(None, "wal_autocheckpoint", 0)?;
-    conn.wal_hook(Some(note_wal_pages));
-    Ok(())
+    conn.wal_hook(Some(note_wal_pages))
 }
 
 #[derive(Default)]

@@ -2,7 +2,7 @@
 //! change them, one function per question, each taking a plain connection so the writer
 //! thread and the read pool share them.
 
-use super::{corrupt, db, exec_cached, seq_param};
+use super::{corrupt, db, exec_cached, search_sql, seq_param};
 use crate::conversation::{
     Conversation, ConversationFilter, HandoffReason, Lifecycle, Opening, Stage,
 };
@@ -413,15 +413,9 @@ pub(super) fn find_conversations(
         arg(&mut clauses, "updated_at < ?", Box::new(before.0));
     }
     if let Some(text) = &filter.text {
-        let escaped = text
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        arg(
-            &mut clauses,
-            "EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = conversations.id AND m.text LIKE ? ESCAPE '\\')",
-            Box::new(format!("%{escaped}%")),
-        );
+        let (condition, value) =
+            search_sql::text_condition(conn, text).map_err(db("search conversations"))?;
+        arg(&mut clauses, condition, Box::new(value));
     }
     let filter_sql = if clauses.is_empty() {
         "1".to_owned()

@@ -26,6 +26,8 @@ mod privacy_sql;
 mod readers;
 mod rules;
 mod schema;
+mod search_index;
+mod search_sql;
 mod stats;
 mod visitors;
 mod writer;

@@ -274,6 +274,12 @@ DROP INDEX IF EXISTS conversations_by_visitor;
     super::models::MIGRATION,
     // A site's own language model (issue 18).
     super::models::PROVIDERS_MIGRATION,
+    // Conversation search by words (issue 19): the full-text index over messages, its
+    // triggers, and every message already stored indexed.
+    super::search_sql::MIGRATION,
+    // The search index off the acknowledged write: no insert trigger, the writer indexes in
+    // bulk after each commit from a high-water mark (`search_index.rs`).
+    super::search_index::MIGRATION,
 ];
 
 /// The schema version this binary brings a database to (`PRAGMA user_version`).
@@ -281,12 +287,25 @@ pub(super) fn version() -> usize {
     MIGRATIONS.len()
 }
 
+/// The schema version a database records (`PRAGMA user_version`, a signed 32-bit number:
+/// one below zero was never written by us and is an error, as a count of migrations).
+pub(super) fn user_version(conn: &Connection) -> rusqlite::Result<usize> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    usize::try_from(version).map_err(|_| rusqlite::Error::IntegralValueOutOfRange(0, version))
+}
+
+/// A count of migrations as SQLite's integer (rusqlite binds no `usize`); the list is a few
+/// dozen long, so it always fits.
+fn version_number(count: usize) -> i64 {
+    i64::try_from(count).unwrap_or(i64::MAX)
+}
+
 /// Brings the schema up to date in one transaction. Migrations only move forward: a
 /// database a newer binary migrated is refused rather than used with tables this one does
 /// not know.
 pub(super) fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
     let tx = conn.transaction()?;
-    let done: usize = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let done = user_version(&tx)?;
     if done > MIGRATIONS.len() {
         return Err(rusqlite::Error::SqliteFailure(
             rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_MISMATCH),
@@ -298,14 +317,14 @@ pub(super) fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
     }
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(done) {
         tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", i + 1)?;
+        tx.pragma_update(None, "user_version", version_number(i + 1))?;
     }
     tx.commit()
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{MIGRATIONS, migrate};
+    use super::{MIGRATIONS, migrate, user_version, version_number};
     use rusqlite::Connection;
 
     /// A database as the binary that knew only the first `k` migrations left it.
@@ -314,7 +333,8 @@ mod tests {
         conn.execute_batch("PRAGMA foreign_keys = ON").unwrap();
         for (i, sql) in MIGRATIONS.iter().take(k).enumerate() {
             conn.execute_batch(sql).unwrap();
-            conn.pragma_update(None, "user_version", i + 1).unwrap();
+            conn.pragma_update(None, "user_version", version_number(i + 1))
+                .unwrap();
         }
         conn
     }
@@ -324,10 +344,11 @@ mod tests {
         for k in 0..=MIGRATIONS.len() {
             let mut conn = at(k);
             migrate(&mut conn).unwrap_or_else(|e| panic!("from schema {k}: {e}"));
-            let version: usize = conn
-                .query_row("PRAGMA user_version", [], |r| r.get(0))
-                .unwrap();
-            assert_eq!(version, MIGRATIONS.len(), "from schema {k}");
+            assert_eq!(
+                user_version(&conn).unwrap(),
+                MIGRATIONS.len(),
+                "from schema {k}"
+            );
             let check: String = conn
                 .query_row("PRAGMA integrity_check", [], |r| r.get(0))
                 .unwrap();
@@ -340,9 +361,53 @@ mod tests {
     #[test]
     fn a_database_from_a_newer_binary_is_refused() {
         let mut conn = at(MIGRATIONS.len());
-        conn.pragma_update(None, "user_version", MIGRATIONS.len() + 1)
+        conn.pragma_update(None, "user_version", version_number(MIGRATIONS.len() + 1))
             .unwrap();
         let error = migrate(&mut conn).unwrap_err().to_string();
         assert!(error.contains("newer than this binary"), "{error}");
+    }
+
+    /// A database as the binary before the search index left it, with messages in it: the
+    /// migration indexes every one (accents folded), and the index matches the table.
+    #[test]
+    fn the_search_index_migration_indexes_the_messages_already_stored() {
+        let before = MIGRATIONS
+            .iter()
+            .position(|m| *m == super::super::search_sql::MIGRATION)
+            .unwrap();
+        let mut conn = at(before);
+        conn.execute_batch(
+            "INSERT INTO sites (id, name, public_key, origins, identity_secret, created_at)
+                VALUES ('s', 'S', 'pk', '[]', 'x', 1);
+             INSERT INTO conversations (id, site_id, visitor_id, state, created_at, updated_at)
+                VALUES ('c', 's', 'v', 'open', 1, 1);
+             INSERT INTO messages (id, conversation_id, seq, author_kind, author_name, author_id,
+                text, ts)
+                VALUES ('m1', 'c', 1, 'shopper', 'S', 'v', 'Une crème brûlée', 1),
+                       ('m2', 'c', 2, 'agent', 'A', 'a', 'Bien sûr', 2);",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let found = |query: &str| -> i64 {
+            conn.query_row(
+                "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH ?1",
+                [query],
+                |r| r.get(0),
+            )
+            .unwrap()
+        };
+        assert_eq!((found("creme"), found("sur"), found("tarte")), (1, 1, 0));
+        conn.execute(
+            "INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)",
+            [],
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn a_negative_schema_version_is_an_error_not_a_huge_one() {
+        let conn = at(0);
+        conn.pragma_update(None, "user_version", -1).unwrap();
+        assert!(user_version(&conn).is_err());
     }
 }

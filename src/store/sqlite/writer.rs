@@ -15,10 +15,14 @@
 //!   every job in it gets the error: nothing half-written is ever committed or acknowledged.
 //! - [`Writer::submit`] queues a checked job without waiting for its commit (write-behind),
 //!   for state that may trail (browsing state); only the queue's room is waited for.
+//!
+//! After each round's commit (its replies sent) the thread runs one bounded step of search
+//! indexing ([`super::search_index`]), and works off a longer backlog while no job waits.
 
 use super::super::StoreError;
 use super::checkpoint::{self, Checkpointer};
 use super::errors::{commit_failed, db};
+use super::search_index;
 use rusqlite::Connection;
 use std::path::Path;
 use std::sync::Mutex;
@@ -162,8 +166,12 @@ pub(super) struct Writer {
 impl Writer {
     /// Starts the thread, with the checkpointer beside it on the database at `path`;
     /// `capacity` bounds the queue of waiting jobs (callers wait when full).
-    pub(super) fn start(conn: Connection, path: &Path, capacity: usize) -> Result<Self, String> {
-        checkpoint::watch(&conn).map_err(|e| format!("cannot watch the WAL: {e}"))?;
+    pub(super) fn start(
+        mut conn: Connection,
+        path: &Path,
+        capacity: usize,
+    ) -> Result<Self, String> {
+        checkpoint::watch(&mut conn).map_err(|e| format!("cannot watch the WAL: {e}"))?;
         let checkpointer = Checkpointer::start(path)?;
         let (tx, rx) = mpsc::channel(capacity);
         let thread = std::thread::Builder::new()
@@ -245,7 +253,30 @@ impl Writer {
 
 fn writer_loop(conn: Connection, mut rx: mpsc::Receiver<Command>, checkpointer: Checkpointer) {
     let mut batch: Vec<Box<dyn Job>> = Vec::with_capacity(MAX_BATCH);
-    while let Some(first) = rx.blocking_recv() {
+    // Messages committed before this start (a crash between a commit and its indexing) are
+    // indexed first thing, step by step like any backlog.
+    let mut behind = true;
+    loop {
+        let first = if behind {
+            // A backlog to index: take jobs first, index only when none waits.
+            match rx.try_recv() {
+                Ok(command) => command,
+                Err(mpsc::error::TryRecvError::Empty) => {
+                    match index_step(&conn) {
+                        Some(more) => behind = more,
+                        None => break,
+                    }
+                    checkpointer.after_commit(&conn);
+                    continue;
+                }
+                Err(mpsc::error::TryRecvError::Disconnected) => break,
+            }
+        } else {
+            match rx.blocking_recv() {
+                Some(command) => command,
+                None => break,
+            }
+        };
         let mut closing = false;
         match first {
             Command::Job(job) => batch.push(job),
@@ -260,6 +291,11 @@ fn writer_loop(conn: Connection, mut rx: mpsc::Receiver<Command>, checkpointer: 
         }
         if !batch.is_empty() {
             run_batch(&conn, &mut batch);
+            // The round's replies are sent: index what it wrote, off the acknowledged path.
+            match index_step(&conn) {
+                Some(more) => behind = more,
+                None => break,
+            }
             checkpointer.after_commit(&conn);
         }
         if closing {
@@ -272,6 +308,28 @@ fn writer_loop(conn: Connection, mut rx: mpsc::Receiver<Command>, checkpointer: 
         tracing::warn!(error = %e, "checkpoint at shutdown failed");
     }
     tracing::debug!("sqlite writer stopped");
+}
+
+/// One step of search indexing ([`search_index::step`]): `Some(true)` when messages are left
+/// for another step. A failed step is logged and retried at the next round (the mark did not
+/// move). `None` when the connection could not be put back to synchronous commits: the
+/// writer must stop rather than acknowledge writes that a power cut could undo.
+fn index_step(conn: &Connection) -> Option<bool> {
+    match search_index::step(conn, search_index::STEP) {
+        Ok(more) => Some(more),
+        Err(e) => {
+            let synced: rusqlite::Result<i64> =
+                conn.query_row("PRAGMA synchronous", [], |r| r.get(0));
+            // 2 is FULL.
+            if !matches!(synced, Ok(2)) {
+                tracing::error!(error = %e, "the writer cannot restore synchronous commits; stopping");
+                return None;
+            }
+            metrics::counter!("shopchat_store_index_failed_total").increment(1);
+            tracing::warn!(error = %e, "search indexing step failed; retried next round");
+            Some(false)
+        }
+    }
 }
 
 fn run_batch(conn: &Connection, batch: &mut Vec<Box<dyn Job>>) {

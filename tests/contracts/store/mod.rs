@@ -23,6 +23,7 @@ mod redis;
 mod rules;
 mod search;
 mod sqlite;
+mod sqlite_search;
 mod stats;
 mod visitors;
 

@@ -6,9 +6,39 @@ use shopchat::domain::{Timestamp, VisitorId};
 use shopchat::store::prelude::*;
 use std::sync::Arc;
 
+/// Waits (within the deadline) until a text search for `text` on `site` finds `want`
+/// conversations. SQLite indexes a message a moment after its `ack`, in the order messages
+/// were stored: once the newest message is found, every earlier one is searchable too.
+pub(super) async fn found_soon(
+    store: &dyn Store,
+    site: &shopchat::domain::SiteId,
+    text: &str,
+    want: usize,
+) {
+    let filter = shopchat::conversation::ConversationFilter {
+        site: Some(site.clone()),
+        text: Some(text.to_owned()),
+        limit: 10,
+        ..Default::default()
+    };
+    let until = tokio::time::Instant::now() + crate::common::DEADLINE;
+    loop {
+        let found = store.find_conversations(&filter).await.unwrap().len();
+        if found == want {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < until,
+            "{text}: {found} found, not {want}"
+        );
+        tokio::task::yield_now().await;
+    }
+}
+
 store_contract!(
     search_filters_notes_last_shopper_message_and_read_marks,
     finds_the_conversations_idle_since_a_moment,
+    text_search_finds_words_and_prefixes_takes_syntax_as_text_and_forgets_the_erased,
 );
 
 /// Search filters, notes, the last shopper message and the agents' read mark.
@@ -52,6 +82,7 @@ async fn search_filters_notes_last_shopper_message_and_read_marks(store: Arc<dyn
         )
         .await
         .unwrap();
+    found_soon(store.as_ref(), &other, "elsewhere", 1).await;
 
     let find = |filter: ConversationFilter| {
         let store = store.clone();
@@ -270,4 +301,86 @@ async fn finds_the_conversations_idle_since_a_moment(store: Arc<dyn Store>) {
     );
     assert_eq!(find(vec!["queued"], 2_500_000).await, Vec::new());
     assert_eq!(find(open, 999_999).await, Vec::new());
+}
+
+/// What a text search promises on every backend (SQLite's index and Redis's scan differ
+/// beyond it: accents, word order, substrings inside a word): a whole word or the start of
+/// one finds its conversation whatever its case, on one site only; FTS5 operators and quotes
+/// are only text; an erased conversation is found no more.
+async fn text_search_finds_words_and_prefixes_takes_syntax_as_text_and_forgets_the_erased(
+    store: Arc<dyn Store>,
+) {
+    use shopchat::conversation::ConversationFilter;
+    let site = new_site(store.as_ref()).await;
+    let other = new_site(store.as_ref()).await;
+    let mut visitors = Vec::new();
+    let mut ids = Vec::new();
+    for (on, text) in [
+        (&site, "Where is my PARCEL?"),
+        (&site, r#"I said "shoes" OR boots, NEAR(the door)"#),
+        (&site, "shoes"),
+        (&other, "my parcel too"),
+    ] {
+        let visitor = VisitorId::generate();
+        let appended = store
+            .append_to_visitor(
+                on,
+                &visitor,
+                shopper_message(&visitor, None, text),
+                &Lifecycle::new(true).into(),
+            )
+            .await
+            .unwrap();
+        visitors.push(visitor);
+        ids.push(appended.conversation.id);
+    }
+    let find = |text: &str| {
+        let store = store.clone();
+        let filter = ConversationFilter {
+            site: Some(site.clone()),
+            text: Some(text.to_owned()),
+            limit: 10,
+            ..ConversationFilter::default()
+        };
+        async move {
+            let mut found: Vec<_> = store
+                .find_conversations(&filter)
+                .await
+                .unwrap_or_else(|e| panic!("{:?}: {e}", filter.text))
+                .into_iter()
+                .map(|c| c.id)
+                .collect();
+            found.sort();
+            found
+        }
+    };
+    found_soon(store.as_ref(), &other, "too", 1).await;
+    let sorted = |mut v: Vec<shopchat::domain::ConversationId>| {
+        v.sort();
+        v
+    };
+    assert_eq!(
+        find("parcel").await,
+        [ids[0].clone()],
+        "a word, this site only"
+    );
+    assert_eq!(find("PARC").await, [ids[0].clone()], "the start of a word");
+    assert_eq!(
+        find("shoes").await,
+        sorted(vec![ids[1].clone(), ids[2].clone()])
+    );
+    for syntax in [
+        r#""shoes" OR"#,
+        "shoes\" OR b",
+        "NEAR(the",
+        r#"""#,
+        "OR boots",
+    ] {
+        assert_eq!(find(syntax).await, [ids[1].clone()], "{syntax} is text");
+    }
+    assert_eq!(find("nowhere").await, []);
+
+    store.erase_visitor(&site, &visitors[0]).await.unwrap();
+    assert_eq!(find("parcel").await, [], "erased");
+    assert_eq!(find("shoes").await.len(), 2, "the others stay");
 }
