@@ -177,22 +177,16 @@ async fn first_start_creates_a_demo_site_for_its_own_origin_and_a_one_time_owner
         // JSON logs never carry the password: the first-start line names the owner-only
         // file that holds it.
         if let Some(file) = fields["password_file"].as_str() {
-            let written = std::fs::read_to_string(file).expect("the password file");
-            password = written
-                .lines()
-                .find_map(|l| l.strip_prefix("password="))
-                .map(str::to_owned);
+            password = Some(crate::common::first_owner_password(std::path::Path::new(
+                file,
+            )));
             public_key = fields["public_key"].as_str().map(str::to_owned);
         }
         if let Some(p) = fields["port"].as_u64() {
             port = Some(p as u16);
         }
     }
-    let (password, port, public_key) = (
-        password.expect("password written down"),
-        port.unwrap(),
-        public_key.unwrap(),
-    );
+    let (password, port, public_key) = (password.unwrap(), port.unwrap(), public_key.unwrap());
     assert!(password.len() >= 16, "a generated password");
 
     let http = reqwest::Client::new();

@@ -23,7 +23,7 @@ pub use app::{
     TestApp, json_of, spawn_app, spawn_app_as_owner, spawn_app_with, spawn_seeded, start,
     test_settings,
 };
-pub use seed::{Account, Seed, SeedPlan, seed};
+pub use seed::{Account, Seed, SeedPlan, first_owner_password, seed};
 pub use socket::Socket;
 
 /// The API tests' name for a socket client; an agent's socket is the same client.

@@ -187,3 +187,14 @@ async fn create_site(store: &SqliteStore, name: &str, origins: &[String]) -> sho
         .await
         .expect("seed site")
 }
+
+/// The first owner's one-time password from the owner-only file a first start with JSON logs
+/// writes (JSON logs name the file in `password_file`, never the password).
+pub fn first_owner_password(file: &Path) -> String {
+    let written = std::fs::read_to_string(file).expect("the first owner's password file");
+    written
+        .lines()
+        .find_map(|l| l.strip_prefix("password="))
+        .expect("the file holds the password")
+        .to_owned()
+}

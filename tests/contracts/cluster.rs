@@ -158,13 +158,7 @@ impl Cluster {
             let entry: Value = serde_json::from_str(&line).unwrap_or(Value::Null);
             // JSON logs name the owner-only file that holds the password, never the password.
             if let Some(path) = entry["fields"]["password_file"].as_str() {
-                let written =
-                    std::fs::read_to_string(path).expect("the first owner's password file");
-                break written
-                    .lines()
-                    .find_map(|l| l.strip_prefix("password="))
-                    .expect("the file holds the password")
-                    .to_owned();
+                break crate::common::first_owner_password(std::path::Path::new(path));
             }
         };
         let mut nodes = vec![first];
