@@ -20,6 +20,30 @@ pub(super) fn password_failure(e: PasswordError) -> ApiError {
     }
 }
 
+/// Checks the signed-in caller's own password before a change a stolen session alone must not
+/// make (a new password, a new login email): 403 naming `current_password` when it is wrong.
+pub(super) async fn verify_current_password(
+    state: &AppState,
+    caller: &Caller,
+    password: String,
+) -> Result<(), ApiError> {
+    let creds = state
+        .chat
+        .credentials(&caller.agent.email)
+        .await?
+        .ok_or_else(|| ApiError::unauthorized("account no longer exists"))?;
+    if state
+        .passwords
+        .verify(password, creds.password_hash)
+        .await
+        .map_err(password_failure)?
+    {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden("current password is wrong").with_field("current_password"))
+    }
+}
+
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/auth/login", web::post().to(login))
         .route("/auth/password", web::post().to(change_password))
@@ -130,19 +154,7 @@ async fn change_password(
     check_new_password(&req.new_password, &caller.agent.email).map_err(|e| {
         ApiError::bad_request("invalid_field", e.to_string()).with_field("new_password")
     })?;
-    let creds = state
-        .chat
-        .credentials(&caller.agent.email)
-        .await?
-        .ok_or_else(|| ApiError::unauthorized("account no longer exists"))?;
-    if !state
-        .passwords
-        .verify(req.current_password, creds.password_hash)
-        .await
-        .map_err(password_failure)?
-    {
-        return Err(ApiError::forbidden("current password is wrong").with_field("current_password"));
-    }
+    verify_current_password(&state, &caller, req.current_password).await?;
     let hash = state
         .passwords
         .hash(req.new_password)

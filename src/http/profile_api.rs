@@ -2,7 +2,7 @@
 //! email. Decodes and checks the body, verifies the password for an email change, and hands
 //! the change to the application layer.
 
-use super::auth_routes::password_failure;
+use super::auth_routes::verify_current_password;
 use super::docs::{ErrorResponse, SignedIn};
 use super::error::conflict_on;
 use super::{ApiError, Caller, json};
@@ -54,21 +54,7 @@ pub(super) async fn update_me(
                 "changing the email needs current_password".into(),
             )
         })?;
-        let creds = state
-            .chat
-            .credentials(&caller.agent.email)
-            .await?
-            .ok_or_else(|| ApiError::unauthorized("account no longer exists"))?;
-        if !state
-            .passwords
-            .verify(password, creds.password_hash)
-            .await
-            .map_err(password_failure)?
-        {
-            return Err(
-                ApiError::forbidden("current password is wrong").with_field("current_password")
-            );
-        }
+        verify_current_password(&state, &caller, password).await?;
     }
     let agent = state
         .chat
