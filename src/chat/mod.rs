@@ -17,6 +17,7 @@ mod delivery;
 mod email;
 mod events;
 mod idle;
+mod prechat;
 mod presence;
 pub mod privacy;
 mod queue;

@@ -201,6 +201,14 @@ impl ChatService {
             .agents_with(site, self.hub.local_site_agents(site))
     }
 
+    /// Whether any agent of the site is online (not away) on any node: a queued shopper is
+    /// told honestly when nobody is, and an `offline` pre-chat form shows only then.
+    pub fn site_has_agent_online(&self, site: &SiteId) -> bool {
+        self.site_agents(site)
+            .iter()
+            .any(|(_, s)| *s == AgentStatus::Online)
+    }
+
     /// The visitors of these sites on any node, as the live-visitors list shows them.
     pub fn live_visitors(&self, sites: &[SiteId]) -> Vec<LiveVisitor> {
         self.cluster

@@ -62,11 +62,7 @@ impl ChatService {
         if settings.auto_assign {
             self.route_site(&conv.site_id).await;
         }
-        let anyone_online = self
-            .site_agents(&conv.site_id)
-            .iter()
-            .any(|(_, s)| *s == crate::protocol::agent::AgentStatus::Online);
-        if anyone_online {
+        if self.site_has_agent_online(&conv.site_id) {
             return;
         }
         let Ok(Some(now)) = self.store.conversation(&conv.id).await else {

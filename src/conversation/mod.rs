@@ -5,6 +5,7 @@
 
 pub mod handoff;
 pub mod lifecycle;
+pub mod prechat;
 mod records;
 pub mod routing;
 pub mod settings;

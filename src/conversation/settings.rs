@@ -1,6 +1,7 @@
 //! A site's chat settings: the bot, routing, reopening, and keyword rules that tag
 //! conversations and raise their priority. Validated once when an owner saves them.
 
+use super::prechat::PrechatForm;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -71,6 +72,12 @@ pub struct ChatSettings {
     /// `sizing`, `pre_sale`, `complaint`): a chat whose intent is detected — by the order
     /// keywords, or by the model's triage — before it reaches an agent waits for that team.
     pub intent_teams: BTreeMap<String, String>,
+    /// The form a shopper fills in before the first message (off by default).
+    pub prechat: PrechatForm,
+    /// A new message while the shop's tab is in the background puts a count in the tab's
+    /// title and plays a short tone (after the shopper's first message: browsers allow sound
+    /// only after a user action). On by default; a shop that finds it intrusive turns it off.
+    pub tab_alerts: bool,
 }
 
 impl Default for ChatSettings {
@@ -94,6 +101,8 @@ impl Default for ChatSettings {
             ai_bot: false,
             ai_bot_min_confidence: DEFAULT_AI_BOT_MIN_CONFIDENCE,
             intent_teams: BTreeMap::new(),
+            prechat: PrechatForm::default(),
+            tab_alerts: true,
         }
     }
 }
@@ -218,6 +227,7 @@ impl ChatSettings {
             ));
         }
         self.validate_intent_teams()?;
+        self.prechat.validate()?;
         for (i, rule) in self.keyword_rules.iter().enumerate() {
             if rule.keywords.is_empty() || rule.keywords.len() > MAX_KEYWORDS {
                 return Err(bad(

@@ -6,6 +6,7 @@
 
 use super::event::{EventFrame, PlainEventFrame};
 use super::orders::{OrderCard, OrderLookupFrame, OrderRequestFrame, OrdersFrame};
+use crate::conversation::prechat::{FieldRule, PrechatAnswers};
 use crate::domain::{Author, ConversationId, Message, MessageId, VisitorId};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -117,6 +118,9 @@ pub struct MessageFrame {
     pub client_msg_id: String,
     /// What the shopper wrote.
     pub text: String,
+    /// The pre-chat form's answers, sent with the message that opens a conversation.
+    #[serde(default)]
+    pub prechat: Option<PrechatAnswers>,
 }
 
 /// `typing`: the shopper started or stopped typing.
@@ -248,6 +252,33 @@ pub struct Appearance {
     /// Whether the site sends email (the "Email me the transcript" button, codes).
     #[serde(default)]
     pub email: bool,
+    /// Whether a new message in a background tab may count in its title and sound a tone.
+    #[serde(default)]
+    pub alerts: bool,
+    /// The form to fill in before the first message, when the site asks one now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prechat: Option<PrechatSpec>,
+}
+
+/// The pre-chat form as the widget draws it: which fields, and the topics to pick from
+/// (their teams stay on the server).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrechatSpec {
+    /// Whether the name is asked (`off`, `optional`, `required`).
+    pub name: FieldRule,
+    /// Whether the email is asked.
+    pub email: FieldRule,
+    /// The topics; a topic must be picked when any is listed.
+    pub topics: Vec<TopicChoice>,
+}
+
+/// One topic in the form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TopicChoice {
+    /// What the answer sends back.
+    pub id: String,
+    /// What the shopper reads.
+    pub label: String,
 }
 
 /// A frame from the server to the shopper.

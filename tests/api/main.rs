@@ -62,6 +62,7 @@ mod metrics_help;
 mod nodelay;
 mod openapi;
 mod outbound_events;
+mod prechat;
 mod privacy;
 mod product_rules;
 mod profile;

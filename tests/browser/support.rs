@@ -414,12 +414,23 @@ impl Browser {
     }
 
     /// Clicks the element `css` matches, as a user would (fails if it is hidden or covered).
+    /// A live page may redraw the element between finding and clicking it (an inbox row on a
+    /// new message): a stale element is looked up again, as a user's click would land on the
+    /// new one, until the deadline.
     pub async fn click(&self, css: &str) {
-        self.element(css)
-            .await
-            .click()
-            .await
-            .unwrap_or_else(|e| panic!("click {css}: {e}"));
+        let until = tokio::time::Instant::now() + DEADLINE;
+        loop {
+            match self.element(css).await.click().await {
+                Ok(_) => return,
+                Err(e)
+                    if e.to_string().contains("stale element")
+                        && tokio::time::Instant::now() < until =>
+                {
+                    tokio::time::sleep(POLL).await;
+                }
+                Err(e) => panic!("click {css}: {e}"),
+            }
+        }
     }
 
     /// Types `text` into the element `css` matches with real key presses (`\u{E007}` is Enter).
@@ -458,6 +469,41 @@ impl Browser {
         let dir = screenshot_dir();
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+    }
+
+    /// Opens `url` in a new tab from the page (so the new page's `window.opener` is this one)
+    /// and brings it to the front: this tab goes to the background (`document.hidden`).
+    /// Returns this tab's handle, for [`Browser::back_to`].
+    pub async fn open_tab_in_front(&self, url: &str) -> fantoccini::wd::WindowHandle {
+        let client = self.client();
+        let this = client.window().await.expect("current tab");
+        self.js(&format!(
+            "window.open({}, '_blank'); return null;",
+            json!(url)
+        ))
+        .await;
+        let until = tokio::time::Instant::now() + DEADLINE;
+        let other = loop {
+            let tabs = client.windows().await.expect("tabs");
+            if let Some(other) = tabs.into_iter().find(|t| *t != this) {
+                break other;
+            }
+            assert!(tokio::time::Instant::now() < until, "no new tab opened");
+            tokio::time::sleep(POLL).await;
+        };
+        client
+            .switch_to_window(other)
+            .await
+            .expect("switch to the new tab");
+        this
+    }
+
+    /// Brings the tab `handle` back to the front.
+    pub async fn back_to(&self, handle: fantoccini::wd::WindowHandle) {
+        self.client()
+            .switch_to_window(handle)
+            .await
+            .expect("switch back");
     }
 
     /// Resizes the window (a phone's width, say).

@@ -20,6 +20,8 @@
  *   4-panel.js       the UI: style, markup, launcher, teaser, panel
  *   5-messages.js    the conversation in the panel: bubbles, typing, sending, email form
  *   5-orders.js      "Where is my order?", the look-up form, order cards, safe links
+ *   5-prechat.js     the pre-chat form: name, email, topic before the first message
+ *   5-alerts.js      a new message in a background tab: a count in its title, a tone
  *   6-start.js       the public API (window.shopchat) and the start when the page is idle
  */
 
@@ -114,6 +116,7 @@ const STRINGS = {
     stores: "This chat keeps your messages, and only in this tab an id to continue it on the next page.",
     sendMessage: "Send message", sendEmail: "Send email address",
     unread: [" unread message", " unread messages"],
+    yourName: "Your name", topic: "What is it about?", choose: "Choose…",
   },
   de: {
     openChat: "Chat öffnen", closeChat: "Chat schließen", title: "Schreiben Sie uns",
@@ -136,6 +139,7 @@ const STRINGS = {
     stores: "Dieser Chat speichert Ihre Nachrichten und nur in diesem Tab eine Kennung, um ihn auf der nächsten Seite fortzusetzen.",
     sendMessage: "Nachricht senden", sendEmail: "E-Mail-Adresse senden",
     unread: [" ungelesene Nachricht", " ungelesene Nachrichten"],
+    yourName: "Ihr Name", topic: "Worum geht es?", choose: "Bitte wählen…",
   },
 };
 let strings = STRINGS.en;
@@ -220,6 +224,10 @@ const chat = {
   address: "", // the address the shopper last typed, offered again
   lookupPending: false, // an order look-up is on its way: its error belongs to the form
   unavailable: false, // the socket cannot be opened from this page (its CSP, or refused for good)
+  prechat: null, // the form the site asks before the first message (welcome's appearance)
+  prechatSent: false, // its answers went out with the first message
+  identified: false, // the shop called identify with an id or email: no form
+  alerts: true, // a background tab gets a title count and a tone (welcome's appearance)
 };
 const listeners = {}; // shopchat('on', event, fn)
 

@@ -199,6 +199,8 @@ function onWelcome(frame) {
   if (appearance.bot_name) chat.botName = appearance.bot_name;
   chat.selfService = !!appearance.self_service;
   chat.email = !!appearance.email;
+  chat.prechat = appearance.prechat;
+  chat.alerts = appearance.alerts !== false;
   applyAppearance(appearance);
   connection.ready = true;
   connection.retries = 0;
@@ -291,7 +293,7 @@ function onProactive(frame) {
 }
 
 function onError(frame) {
-  if (onOrderError(frame) || onEmailError(frame)) {
+  if (onOrderError(frame) || onEmailError(frame) || onPrechatError(frame)) {
     emit("error", frame);
     return;
   }

@@ -44,6 +44,7 @@ const STYLE = ":host{all:initial}" +
   "[data-role=handoff]{align-self:center;margin:0 0 8px;padding:4px 8px;font-size:13px;color:#0969da;text-decoration:underline}" +
   // Orders: the button, the look-up form, the cards; links in messages.
   ".tools{display:flex;justify-content:center;gap:4px;flex-wrap:wrap}[data-role=wismo],[data-role=transcript],[data-role=use-code]{margin:0 0 8px;padding:4px 8px;font-size:13px;color:#0969da;text-decoration:underline}[data-role=use-code]{margin:4px 0 0;padding:0}[data-role=code-digits]{flex:0 0 6.5em}[data-role=email-note]{font-size:12px;color:#57606a}" +
+  "[data-role=prechat] input,select{display:block;width:100%;margin-bottom:6px}select{height:40px;padding:0 6px;border:1px solid #d0d7de;border-radius:8px;background:#fff}[data-role=prechat-error]{color:#cf222e;font-size:12px}" +
   "[data-role=lookup]>input{display:block;width:100%;margin-bottom:6px}[data-role=lookup-error],[data-role=code-error]{color:#cf222e;font-size:12px}" +
   "[data-role=text] a{color:inherit;text-decoration:underline}" +
   "[data-role=order]{margin:8px 0;padding:10px 12px;border:1px solid #d0d7de;border-radius:12px}[data-role=order] b{font-weight:600}[data-role=order] p{font-size:13px;color:#57606a}" +
@@ -79,6 +80,9 @@ const HTML = '<div class="widget" popover="manual">' +
   '<form data-role="offline" hidden><label for="email"></label><div>' +
   '<input id="email" type="email" data-role="email" required autocomplete="email">' +
   '<button type="submit"></button></div></form>' +
+  '<form data-role="prechat" hidden><p><label for="pc-name"></label><input id="pc-name" name="name" maxlength="80" autocomplete="name"></p>' +
+  '<p><label for="pc-email"></label><input id="pc-email" name="email" type="email" autocomplete="email"></p>' +
+  '<p><label for="pc-topic"></label><select id="pc-topic" name="topic"></select></p><p data-role="prechat-error" role="alert"></p></form>' +
   '<div class="composer"><textarea data-role="input" rows="1" maxlength="4000"></textarea>' +
   '<button data-role="send"></button></div>' +
   '<div class="tools"><button data-role="wismo" hidden></button>' +
@@ -124,7 +128,7 @@ function buildUi() {
     codeDigits: part("code-digits"), codeError: part("code-error"),
     transcript: part("transcript"), transcriptForm: part("transcript-form"),
     transcriptEmail: part("transcript-email"), emailNote: part("email-note"),
-    stores: part("stores"),
+    stores: part("stores"), prechat: part("prechat"), prechatError: part("prechat-error"),
   };
   wireUi();
   applyLabels();
@@ -177,6 +181,10 @@ function wireUi() {
   view.offline.addEventListener("submit", e => {
     e.preventDefault();
     leaveEmail();
+  });
+  view.prechat.addEventListener("submit", e => {
+    e.preventDefault();
+    view.input.focus();
   });
   view.wismo.onclick = askWhereIsMyOrder;
   view.lookup.addEventListener("submit", e => {
@@ -294,7 +302,8 @@ function showStatus() {
   const state = conversations.state[chat.current];
   const queued = state === "queued";
   // Asking for a person is pointless once one is coming or here; a closed chat may ask again.
-  view.handoff.hidden = queued || state === "assigned";
+  showPrechat();
+  view.handoff.hidden = queued || state === "assigned" || !view.prechat.hidden;
   view.offline.hidden = !(queued && chat.nobodyOnline && !chat.contactSent);
   showOrderTools();
   showEmailTools();

@@ -51,6 +51,7 @@ function showMessage(frame, countsAsUnread) {
   bubble.setAttribute("data-conv", frame.conversation_id);
   if (kind === "agent") showAgentTyping(false);
   if (countsAsUnread && !isPanelOpen()) setUnread(chat.unread + 1);
+  if (countsAsUnread) alertTab();
   showStatus();
   markReadSoon();
 }
@@ -113,6 +114,8 @@ function stopTyping() {
 function sendTypedMessage() {
   const text = view.input.value.trim();
   if (!text) return;
+  const prechat = prechatAnswers();
+  if (prechat === false) return;
   view.input.value = "";
   growInput();
   stopTyping();
@@ -120,8 +123,9 @@ function sendTypedMessage() {
   const bubble = addBubble("shopper", strings.you, text);
   bubble.setAttribute("data-pending", "");
   ownMessages.bubbles[clientId] = bubble;
-  ownMessages.unacked[clientId] = { type: "message", client_msg_id: clientId, text };
+  ownMessages.unacked[clientId] = { type: "message", client_msg_id: clientId, text, prechat };
   chat.openedByRule = null;
+  armTone();
   send(ownMessages.unacked[clientId]);
 }
 

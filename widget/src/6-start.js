@@ -10,6 +10,8 @@ function identify(traits) {
   if (profile.user_id == null && profile.id != null) profile.user_id = profile.id;
   delete profile.id;
   if (profile.user_id != null) profile.user_id = String(profile.user_id);
+  // The shop knows who this is: the pre-chat form would only ask it again.
+  if (profile.user_id != null || profile.email) chat.identified = true;
   track("identify", profile);
 }
 

@@ -193,6 +193,8 @@ impl ChatService {
                 .unwrap_or_else(|| "en".into()),
             self_service: self.self_service_on(&site.id).await,
             email: self.email_on(&site.id).await,
+            alerts: chat.tab_alerts,
+            prechat: self.prechat_spec(&site.id).await,
         }
     }
 
@@ -220,10 +222,7 @@ impl ChatService {
         let nobody_online = matches!(
             conversation.lifecycle.stage,
             crate::conversation::Stage::Queued
-        ) && !self
-            .site_agents(&site.id)
-            .iter()
-            .any(|(_, s)| *s == crate::protocol::agent::AgentStatus::Online);
+        ) && !self.site_has_agent_online(&site.id);
         ServerFrame::Status {
             conversation_id: conversation.id.clone(),
             state: conversation.lifecycle.stage.name().into(),

@@ -15,6 +15,7 @@ pub use join::JoinRequest;
 
 use super::{ChatError, ChatService};
 use crate::bus::BusEvent;
+use crate::conversation::prechat::{CheckedAnswers, PrechatAnswers};
 use crate::domain::{
     Author, AuthorKind, BrowsingEvent, ClientMsgId, ConversationId, MessageText, Timestamp,
     VisitorId,
@@ -140,15 +141,24 @@ impl ShopperSession {
     /// to the bot or the queue. A retried `client_msg_id` stores nothing twice but is
     /// delivered again: the first attempt may have been stored by a node that died before
     /// publishing it. The caller acks with what this returns.
+    ///
+    /// `answers` is the pre-chat form's, checked by [`ShopperSession::check_prechat`]: they
+    /// go to the visitor (name, typed address) and to the conversation the message opens
+    /// (topic tag, the topic's team, the address to answer at).
     pub async fn say(
         &mut self,
         text: MessageText,
         client_msg_id: ClientMsgId,
+        answers: Option<CheckedAnswers>,
     ) -> Result<Appended, ChatError> {
         let said = text.as_str().to_owned();
-        let appended = self.store_said(text, client_msg_id).await?;
+        let mut appended = self.store_said(text, client_msg_id).await?;
         if appended.duplicate {
             return Ok(appended);
+        }
+        if let Some(answers) = &answers {
+            self.identify_from_form(answers).await;
+            self.service.apply_prechat(&mut appended, answers).await;
         }
         // An order question the bot answers from the shop's data is not the knowledge base's.
         let intent = crate::commerce::intent::detect(&said);
@@ -205,6 +215,41 @@ impl ShopperSession {
         self.publish_stored(&appended).await;
         self.service.appended(&appended);
         Ok(appended)
+    }
+
+    /// Checks the pre-chat form's answers against this site's form, before anything is
+    /// stored or any budget spent on the message they come with.
+    pub async fn check_prechat(
+        &self,
+        answers: &PrechatAnswers,
+    ) -> Result<CheckedAnswers, ChatError> {
+        self.service.check_prechat(&self.site.id, answers).await
+    }
+
+    /// The form's name and email as the shopper's own (unverified) identity: the visitor's
+    /// `name` and `contact_email` attributes, beside the chat for agents and for rules.
+    async fn identify_from_form(&mut self, answers: &CheckedAnswers) {
+        let mut attributes = serde_json::Map::new();
+        if let Some(name) = &answers.name {
+            attributes.insert("name".into(), name.clone().into());
+        }
+        if let Some(email) = &answers.email {
+            // Not `email`: that key means an address the shop proved (it marks the visitor
+            // identified); this one the shopper typed.
+            attributes.insert("contact_email".into(), email.as_str().into());
+        }
+        if attributes.is_empty() {
+            return;
+        }
+        let event = BrowsingEvent::Identify {
+            attributes,
+            verified: None,
+        };
+        // Straight onto the shared state, not through `event`: the shopper is writing, and
+        // no trigger rule should fire on their own form.
+        lock(&self.browsing).apply(&event, Timestamp::now());
+        self.dirty = true;
+        self.tell_agents(VisitorChange::Updated).await;
     }
 
     /// "Talk to a person": the open conversation (or a new one) goes to the human queue.

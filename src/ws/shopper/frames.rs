@@ -118,6 +118,14 @@ impl ShopperSocket {
                         .await;
                 }
             };
+        // The pre-chat form's answers are checked before any budget is spent on them.
+        let answers = match (&self.joined, &frame.prechat) {
+            (Some(joined), Some(answers)) => match joined.check_prechat(answers).await {
+                Ok(checked) => Some(checked),
+                Err(e) => return self.chat_error(conn, e).await,
+            },
+            _ => None,
+        };
         // This message may open a conversation: each costs a stored header and an agent's
         // attention, so one address may open only so many a minute. Refused before any
         // write; the widget retries with the same `client_msg_id`.
@@ -128,7 +136,7 @@ impl ShopperSocket {
         let Some(joined) = &mut self.joined else {
             return Flow::Continue;
         };
-        let stored = match joined.say(text, client_msg_id).await {
+        let stored = match joined.say(text, client_msg_id, answers).await {
             Ok(appended) => appended.message,
             Err(e) => return self.chat_error(conn, e).await,
         };

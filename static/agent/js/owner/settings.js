@@ -4,6 +4,7 @@
 
 import { h, replace, duration } from '../dom.js';
 import { aiSection } from './ai.js';
+import { prechatSection } from './prechat.js';
 import { pageHeader, section, formError, errorSlot, showApiError, clearErrors, splitList, busy, loading, failed, labelled as field } from './ui.js';
 
 export function mount(root, ctx) {
@@ -16,7 +17,7 @@ export function mount(root, ctx) {
     originsSection(site, ctx),
     secretSection(site),
     chat, triggers));
-  loadInto(chat, 'the chat settings', () => ctx.api.get(`/sites/${site.id}/chat-settings`), (s) => [chatSection(s, ctx), aiSection(s, ctx)]);
+  loadInto(chat, 'the chat settings', () => ctx.api.get(`/sites/${site.id}/chat-settings`), (s) => [chatSection(s, ctx), prechatSection(s, ctx), aiSection(s, ctx)]);
   loadInto(triggers, 'the trigger settings', () => ctx.api.get(`/sites/${site.id}/trigger-settings`), (s) => triggerSection(s, ctx));
 }
 
@@ -117,6 +118,7 @@ function chatSection(settings, ctx) {
     ai_auto_draft: h('input', { type: 'checkbox', name: 'ai_auto_draft', checked: settings.ai_auto_draft === true }),
     ai_bot: h('input', { type: 'checkbox', name: 'ai_bot', checked: settings.ai_bot === true }),
     ai_bot_min_confidence: h('input', { name: 'ai_bot_min_confidence', type: 'number', min: 0, max: 1, step: 0.05, value: settings.ai_bot_min_confidence ?? 0.6 }),
+    tab_alerts: h('input', { type: 'checkbox', name: 'tab_alerts', checked: settings.tab_alerts !== false }),
     reopen_window_secs: h('input', { name: 'reopen_window_secs', type: 'number', min: 0, max: 2592000, value: settings.reopen_window_secs }),
   };
   const reopenHint = liveDuration(f.reopen_window_secs, 'A shopper writing within this long after a close reopens the chat');
@@ -133,7 +135,7 @@ function chatSection(settings, ctx) {
         bot_max_misses: Number(f.bot_max_misses.value),
         bot_webhook_url: f.bot_webhook_url.value.trim() || null,
         bot_webhook_timeout_ms: Number(f.bot_webhook_timeout_ms.value),
-        auto_assign: f.auto_assign.checked, reopen_window_secs: Number(f.reopen_window_secs.value),
+        tab_alerts: f.tab_alerts.checked, auto_assign: f.auto_assign.checked, reopen_window_secs: Number(f.reopen_window_secs.value),
         ai_assist: f.ai_assist.checked, ai_auto_draft: f.ai_auto_draft.checked, ai_bot: f.ai_bot.checked,
         ai_bot_min_confidence: Number(f.ai_bot_min_confidence.value) };
       try {
@@ -146,7 +148,8 @@ function chatSection(settings, ctx) {
     h('fieldset', {}, h('legend', { text: 'Widget' }),
       field('Greeting', f.greeting, 'The first line of an empty chat panel.'),
       field('Colour', f.color),
-      field('Languages', f.languages, 'Comma-separated language tags, first is the main one: en, de')),
+      field('Languages', f.languages, 'Comma-separated language tags, first is the main one: en, de'),
+      checkboxField('Alert shoppers in a background tab', f.tab_alerts, 'A new message puts a count in the tab title and plays a short tone (after the shopper has written).')),
     h('fieldset', {}, h('legend', { text: 'Bot' }),
       checkboxField('Bot answers first', f.bot_enabled, 'From the knowledge base, or your own bot below.'),
       field('Bot name', f.bot_name),
