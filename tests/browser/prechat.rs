@@ -3,8 +3,10 @@
 //! required answers, and the chat reaches the agent of the topic's team; a shopper the shop
 //! identified is not asked. Screenshots: `widget-prechat-{1280,390}`, `dashboard-prechat-1280`.
 
+use crate::common::app::spawn_seeded;
+use crate::common::seed::{Account, SeedPlan};
 use crate::dashboard::{log_in, text_containing};
-use crate::support::{PASSWORD, Scene, shop_page};
+use crate::support::{Browser, DEADLINE, PASSWORD, Scene, ShopServer, shop_page};
 use serde_json::json;
 
 const SETTINGS: &str = "form[data-role=prechat-settings]";
@@ -29,6 +31,12 @@ async fn owner_sets_up_the_form(scene: &Scene) {
         ))
         .await;
     text_containing(&scene.browser, "[data-role=toasts]", "Pre-chat form saved").await;
+    scene
+        .browser
+        .js(&format!(
+            "document.querySelector('{SETTINGS}').scrollIntoView(); return null;"
+        ))
+        .await;
     scene.browser.screenshot("dashboard-prechat-1280").await;
     let saved = scene
         .chat
@@ -41,9 +49,33 @@ async fn owner_sets_up_the_form(scene: &Scene) {
     );
 }
 
+/// The usual scene, with Bob as a second agent of the shop.
+async fn scene_with_bob() -> Scene {
+    let shop = ShopServer::start().await;
+    let plan = SeedPlan {
+        extra_accounts: vec![Account {
+            email: "bob@shop.example",
+            name: "Bob",
+            on_other_site: false,
+            owner: false,
+        }],
+        ..SeedPlan::shop("Browser shop", &[shop.origin()])
+    };
+    let chat = spawn_seeded(&plan, |_| {}).await.with_deadline(DEADLINE);
+    shop.page("/", shop_page(&chat, "", "<p>Welcome.</p>"));
+    let token = chat.owner_token().await;
+    let browser = Browser::start(1280).await;
+    Scene {
+        shop,
+        chat,
+        browser,
+        token,
+    }
+}
+
 #[tokio::test]
 async fn the_form_is_asked_first_and_the_topic_picks_the_team() {
-    let scene = Scene::new(1280).await;
+    let scene = scene_with_bob().await;
     // No bot: the chat goes straight to people. Bob has the logistics skill.
     let mut settings = scene
         .chat
@@ -62,10 +94,7 @@ async fn the_form_is_asked_first_and_the_topic_picks_the_team() {
         .await;
     assert_eq!(response.status(), 200);
     owner_sets_up_the_form(&scene).await;
-    let bob = scene
-        .chat
-        .login(&scene.chat.seed.agent_email, PASSWORD)
-        .await;
+    let bob = scene.chat.login("bob@shop.example", PASSWORD).await;
     let (_ann_ws, _) = scene.chat.agent(&scene.token).await;
     let (mut bob_ws, _) = scene.chat.agent(&bob).await;
 
@@ -158,6 +187,17 @@ async fn a_shopper_the_shop_identified_is_not_asked() {
         "/account",
         shop_page(&scene.chat, identify, "<p>Your account</p>"),
     );
+    // An anonymous shopper is asked…
+    scene.visit("/").await;
+    scene.browser.open_chat().await;
+    scene
+        .browser
+        .wait_for(
+            "the form for an anonymous shopper",
+            "const f = $('form[data-role=prechat]'); return !!f && !f.hidden;",
+        )
+        .await;
+    // …and, once logged in (the same browser), no longer.
     scene.visit("/account").await;
     scene.browser.open_chat().await;
     scene.browser.say("Hi, a question about my account").await;
@@ -179,20 +219,5 @@ async fn a_shopper_the_shop_identified_is_not_asked() {
             .await,
         true
     );
-    // Whereas an anonymous shopper on the same shop is asked.
-    scene.visit("/").await;
-    scene
-        .browser
-        .js("localStorage.clear(); sessionStorage.clear(); return null;")
-        .await;
-    scene.browser.reload().await;
-    scene.browser.open_chat().await;
-    scene
-        .browser
-        .wait_for(
-            "the form for an anonymous shopper",
-            "const f = $('form[data-role=prechat]'); return !!f && !f.hidden;",
-        )
-        .await;
     scene.finish().await;
 }
