@@ -384,6 +384,7 @@ fn bot(c: &mut Criterion) {
                     answer: format!(
                         "Our {topic} policy number {i}: we handle it within {i} days, free of charge for members."
                     ),
+                    translations: Default::default(),
                     created_at: Timestamp(0),
                     updated_at: Timestamp(0),
                 }

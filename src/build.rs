@@ -8,6 +8,11 @@
 //! names, `data-role`s and frame fields stay, so the served script can still be followed with
 //! the source beside it (its first line says where that is). The result goes to
 //! `OUT_DIR/widget.js`, which `src/http/assets.rs` includes in the binary.
+//!
+//! The widget's strings are plain JSON catalogues, one per language (`widget/lang/xx.json`).
+//! English, the fallback, is written into the core in place of the `__SHOPCHAT_EN__` token;
+//! every catalogue (English too) is listed in `OUT_DIR/widget_lang.rs` for the server to
+//! embed and serve at `/widget/lang/xx.json`, so adding a language is adding one file.
 
 use std::error::Error;
 use std::fs;
@@ -15,6 +20,12 @@ use std::path::{Path, PathBuf};
 
 /// Where the parts live, relative to the package root (the build script's working directory).
 const SOURCE_DIR: &str = "widget/src";
+
+/// Where the catalogues live: one `xx.json` per language.
+const LANG_DIR: &str = "widget/lang";
+
+/// What `1-setup.js` writes where the English catalogue goes.
+const EN_TOKEN: &str = "__SHOPCHAT_EN__";
 
 /// First line of the served script: where a developer who finds it on a shop's page reads it.
 const BANNER: &str =
@@ -36,6 +47,11 @@ fn main() -> Result<(), Box<dyn Error>> {
         joined.push('\n');
     }
     joined.push_str("})();\n");
+    let english = catalogues(Path::new(LANG_DIR))?;
+    if !joined.contains(EN_TOKEN) {
+        return Err(format!("the widget has no {EN_TOKEN} for its English strings").into());
+    }
+    let joined = joined.replace(EN_TOKEN, &english);
     let minified = minify(&joined)?;
     let out_dir = PathBuf::from(std::env::var("OUT_DIR")?);
     fs::write(out_dir.join("widget.js"), format!("{BANNER}{minified}\n"))?;
@@ -68,6 +84,44 @@ fn minify(source: &str) -> Result<String, Box<dyn Error>> {
         .with_scoping(minified.scoping)
         .build(&program);
     Ok(printed.code)
+}
+
+/// Checks every catalogue of `dir` is a JSON object, writes `OUT_DIR/widget_lang.rs` (a
+/// `&[(code, json)]` of them all, in code order) and returns the English one.
+fn catalogues(dir: &Path) -> Result<String, Box<dyn Error>> {
+    println!("cargo:rerun-if-changed={}", dir.display());
+    let mut files = Vec::new();
+    for entry in fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|ext| ext == "json") {
+            files.push(path);
+        }
+    }
+    files.sort();
+    let mut english = None;
+    let mut listing = String::from("&[\n");
+    for path in &files {
+        println!("cargo:rerun-if-changed={}", path.display());
+        let code = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .ok_or_else(|| format!("{} has no usable name", path.display()))?;
+        let text = fs::read_to_string(path)?;
+        let value: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| format!("{} is not JSON: {e}", path.display()))?;
+        if !value.is_object() {
+            return Err(format!("{} is not a JSON object", path.display()).into());
+        }
+        if code == "en" {
+            english = Some(value.to_string());
+        }
+        let absolute = fs::canonicalize(path)?;
+        listing.push_str(&format!("    ({code:?}, include_str!({absolute:?})),\n"));
+    }
+    listing.push_str("]\n");
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR")?);
+    fs::write(out_dir.join("widget_lang.rs"), listing)?;
+    english.ok_or_else(|| format!("no {}/en.json", dir.display()).into())
 }
 
 /// The `.js` files of `dir` in name order, which is the order they run in (their names start

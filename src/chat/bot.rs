@@ -82,7 +82,13 @@ impl ChatService {
             self.bot_says(conv, &settings.bot_name, &said).await;
             return;
         }
-        let found = kb.answer(text, min);
+        // In the shopper's language where an article has a version in it (the widget's
+        // choice at `hello`, kept with the visitor live on this node).
+        let language = self
+            .hub
+            .visitor_state(&conv.site_id, &conv.visitor_id)
+            .and_then(|v| v.chat_language);
+        let found = kb.answer_in(text, min, language.as_deref());
         let hit = found.is_some();
         // Misses in a row: a hit resets the count, enough misses hand the chat to people.
         let counted = self

@@ -3,6 +3,7 @@
 
 mod display_name;
 mod ids;
+mod language;
 mod message;
 mod origin;
 mod status;
@@ -15,6 +16,7 @@ pub use ids::{
     AgentId, ConversationId, IdError, MessageId, NoteId, RuleId, SiteId, VisitorId, random_token,
 };
 pub use ids::{ApiKeyId, ArticleId, CannedId, EmailId, EndpointId, RequestId};
+pub use language::{MAX_BROWSER_LANGUAGES, language_code, shopper_language};
 pub use message::{Author, Message};
 pub use origin::{Origin, OriginError};
 pub use status::AgentStatus;

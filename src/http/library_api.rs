@@ -8,14 +8,16 @@ use super::docs::{ConversationPath, ErrorResponse, MemberOnly, OwnerOnly, SitePa
 use super::error::conflict_on;
 use super::{ApiError, OwnerScope, SiteScope, json};
 use crate::chat::{DraftSource, Suggestion};
-use crate::domain::{ArticleId, CannedId};
+use crate::domain::{ArticleId, CannedId, language_code};
+use crate::library::MAX_TRANSLATIONS;
 use crate::library::canned::{self, MAX_BODY, MAX_TITLE};
 use crate::state::AppState;
-use crate::store::{CannedReply, NewArticle, NewCanned};
+use crate::store::{ArticleText, CannedReply, NewArticle, NewCanned};
 use crate::triggers::FieldError;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use std::collections::BTreeMap;
 
 /// Longest article question, in characters.
 const MAX_QUESTION: usize = 300;
@@ -116,14 +118,70 @@ pub(super) struct ArticleBody {
     question: String,
     /// The answer the bot sends; 1 to 4000 characters.
     answer: String,
+    /// Versions in other languages, by language code (`{"fr": {"question", "answer"}}`, at
+    /// most 20; `fr-CA` is stored as `fr`): a shopper in that language gets that version.
+    /// Absent when replacing an article: its versions stay as they are.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    translations: Option<BTreeMap<String, ArticleTextBody>>,
 }
 
-fn new_article(body: &[u8]) -> Result<NewArticle, ApiError> {
+/// An article's question and answer in one more language.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ArticleTextBody {
+    /// 1 to 300 characters.
+    question: String,
+    /// 1 to 4000 characters.
+    answer: String,
+}
+
+/// The article in `body`, and whether it named its versions (`translations`).
+fn new_article(body: &[u8]) -> Result<(NewArticle, bool), ApiError> {
     let body: ArticleBody = json::parse(body)?;
-    Ok(NewArticle {
+    let given = body.translations.is_some();
+    let versions = body.translations.unwrap_or_default();
+    if versions.len() > MAX_TRANSLATIONS {
+        return Err(invalid(
+            "the article",
+            "translations",
+            format!("may hold at most {MAX_TRANSLATIONS} languages"),
+        ));
+    }
+    let mut translations = BTreeMap::new();
+    for (tag, text) in &versions {
+        let field = format!("translations.{tag}");
+        let Some(code) = language_code(tag) else {
+            return Err(invalid(
+                "the article",
+                &field,
+                "must be keyed by a language code like `fr`",
+            ));
+        };
+        let version = ArticleText {
+            question: required_text(
+                "the article",
+                &format!("{field}.question"),
+                &text.question,
+                MAX_QUESTION,
+            )?,
+            answer: required_text(
+                "the article",
+                &format!("{field}.answer"),
+                &text.answer,
+                MAX_ANSWER,
+            )?,
+        };
+        if translations.insert(code, version).is_some() {
+            return Err(invalid("the article", &field, "names a language twice"));
+        }
+    }
+    let article = NewArticle {
         question: required_text("the article", "question", &body.question, MAX_QUESTION)?,
         answer: required_text("the article", "answer", &body.answer, MAX_ANSWER)?,
-    })
+        translations,
+    };
+    Ok((article, given))
 }
 
 #[utoipa::path(get, path = "/api/v1/sites/{site_id}/articles", operation_id = "list_articles", tag = "knowledge base", params(SitePath), security(("bearer" = [])), responses((status = 200, description = "The site's articles, oldest first: `{articles: [...]}`", body = super::docs::ArticleList), MemberOnly))]
@@ -141,7 +199,7 @@ async fn create_article(
     scope: OwnerScope,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let new = new_article(&body)?;
+    let (new, _) = new_article(&body)?;
     let article = state.chat.create_article(&scope.site, new).await?;
     Ok(HttpResponse::Created().json(article))
 }
@@ -167,7 +225,11 @@ async fn replace_article(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let id = article_id(&path.1)?;
-    let new = new_article(&body)?;
+    let (mut new, given) = new_article(&body)?;
+    if !given {
+        // A client that knows nothing of languages keeps the article's versions.
+        new.translations = state.chat.article(&scope.site, &id).await?.translations;
+    }
     let article = state.chat.update_article(&scope.site, &id, new).await?;
     Ok(HttpResponse::Ok().json(article))
 }

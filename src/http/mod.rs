@@ -32,6 +32,7 @@ mod rules_api;
 mod shop_hooks;
 mod site_scope;
 mod team_api;
+mod widget_lang;
 
 pub use caller::Caller;
 pub use error::ApiError;
@@ -54,6 +55,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(metrics::routes)
         .configure(openapi::routes)
         .configure(assets::routes)
+        .configure(widget_lang::routes)
         .configure(demo::routes)
         .configure(dashboard::routes)
         .configure(shop_hooks::routes)

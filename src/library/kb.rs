@@ -14,10 +14,18 @@
 //! highest IDF this index can give). The result reads as "matched words that are distinctive
 //! for this article", weighted by BM25's term-frequency saturation: one distinctive word of a
 //! question scores about 1.0 to 1.4, a word every article shares scores nearly 0.
+//!
+//! # Languages
+//!
+//! An article may have versions in other languages (`Article::translations`). Each language's
+//! versions are a small index of their own, stemmed as that language, so a French question
+//! is ranked against the French versions with French stemming; see
+//! [`KnowledgeBase::answer_in`].
 
 use super::Article;
 use crate::domain::ArticleId;
 use bm25::{Language, SearchEngine, SearchEngineBuilder};
+use std::collections::{BTreeMap, HashMap};
 
 /// The score a match must reach by default before the bot answers with it.
 ///
@@ -54,18 +62,79 @@ pub struct Match {
     pub score: f32,
 }
 
-/// A site's articles indexed for ranking; built once per change and shared read-only.
+/// A site's articles indexed for ranking; built once per change and shared read-only. Besides
+/// the articles themselves (in the site's first language), their versions in each other
+/// language are indexed apart, stemmed as that language.
 pub struct KnowledgeBase {
+    base: Index,
+    /// The versions in other languages, by language code.
+    translated: HashMap<String, Index>,
+    /// Each article's answer per language code, by its position in `base`.
+    answers: Vec<BTreeMap<String, String>>,
+}
+
+/// One language's ranking.
+struct Index {
     engine: SearchEngine<u32>,
     articles: Vec<(ArticleId, String)>,
     /// IDF of a word found in exactly one article; what raw scores are divided by.
     unit: f32,
 }
 
+impl Index {
+    /// Indexes `(id, question, answer)`s.
+    fn new<'a>(
+        articles: impl ExactSizeIterator<Item = (&'a ArticleId, &'a str, &'a str)>,
+        language: Language,
+    ) -> Self {
+        let n = articles.len() as f32;
+        let mut kept = Vec::with_capacity(articles.len());
+        let mut documents = Vec::with_capacity(articles.len());
+        for (i, (id, question, answer)) in articles.enumerate() {
+            // At most u32::MAX articles: far beyond any site (the API lists them all at once).
+            let key = u32::try_from(i).unwrap_or(u32::MAX);
+            documents.push(bm25::Document::new(
+                key,
+                format!("{question}\n{question}\n{answer}"),
+            ));
+            kept.push((id.clone(), answer.to_owned()));
+        }
+        let engine = SearchEngineBuilder::<u32>::with_documents(language, documents).build();
+        // The crate's IDF, ln(1 + (N - df + 0.5) / (df + 0.5)), at df = 1.
+        let unit = (1.0 + (n - 0.5) / 1.5).ln();
+        Index {
+            engine,
+            articles: kept,
+            unit,
+        }
+    }
+
+    /// Every article sharing a word with `text`, best first, with normalised scores.
+    fn ranked(&self, text: &str) -> Vec<Match> {
+        if self.articles.is_empty() || self.unit <= 0.0 {
+            return Vec::new();
+        }
+        let query: String = text.chars().take(MAX_QUERY_CHARS).collect();
+        self.engine
+            .search(&query, CANDIDATES)
+            .into_iter()
+            .filter_map(|hit| {
+                let (id, answer) = self.articles.get(hit.document.id as usize)?;
+                Some(Match {
+                    article_id: id.clone(),
+                    answer: answer.clone(),
+                    score: hit.score / self.unit,
+                })
+            })
+            .collect()
+    }
+}
+
 impl std::fmt::Debug for KnowledgeBase {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("KnowledgeBase")
-            .field("articles", &self.articles.len())
+            .field("articles", &self.base.articles.len())
+            .field("languages", &self.translated.keys().collect::<Vec<_>>())
             .finish()
     }
 }
@@ -101,35 +170,58 @@ pub fn language_for(tag: Option<&str>) -> Language {
 }
 
 impl KnowledgeBase {
-    /// Indexes a site's articles for a language.
+    /// Indexes a site's articles for their language, and their versions for theirs.
     pub fn new(articles: &[Article], language: Language) -> Self {
-        let documents = articles.iter().enumerate().map(|(i, a)| {
-            // At most u32::MAX articles: far beyond any site (the API lists them all at once).
-            let id = u32::try_from(i).unwrap_or(u32::MAX);
-            bm25::Document::new(id, format!("{q}\n{q}\n{}", a.answer, q = a.question))
-        });
-        let engine = SearchEngineBuilder::<u32>::with_documents(language, documents).build();
-        let n = articles.len() as f32;
-        // The crate's IDF, ln(1 + (N - df + 0.5) / (df + 0.5)), at df = 1.
-        let unit = (1.0 + (n - 0.5) / 1.5).ln();
-        KnowledgeBase {
-            engine,
-            articles: articles
+        let base = Index::new(
+            articles
                 .iter()
-                .map(|a| (a.id.clone(), a.answer.clone()))
-                .collect(),
-            unit,
+                .map(|a| (&a.id, a.question.as_str(), a.answer.as_str())),
+            language,
+        );
+        let mut codes: Vec<&String> = articles
+            .iter()
+            .flat_map(|a| a.translations.keys())
+            .collect();
+        codes.sort();
+        codes.dedup();
+        let translated = codes
+            .into_iter()
+            .map(|code| {
+                let versions: Vec<_> = articles
+                    .iter()
+                    .filter_map(|a| {
+                        let text = a.translations.get(code)?;
+                        Some((&a.id, text.question.as_str(), text.answer.as_str()))
+                    })
+                    .collect();
+                let index = Index::new(versions.into_iter(), language_for(Some(code)));
+                (code.clone(), index)
+            })
+            .collect();
+        let answers = articles
+            .iter()
+            .map(|a| {
+                a.translations
+                    .iter()
+                    .map(|(code, text)| (code.clone(), text.answer.clone()))
+                    .collect()
+            })
+            .collect();
+        KnowledgeBase {
+            base,
+            translated,
+            answers,
         }
     }
 
     /// Number of articles indexed.
     pub fn len(&self) -> usize {
-        self.articles.len()
+        self.base.articles.len()
     }
 
     /// No articles: the bot can answer nothing.
     pub fn is_empty(&self) -> bool {
-        self.articles.is_empty()
+        self.base.articles.is_empty()
     }
 
     /// The best article for `text` if it scores at least `min_score`; `None` means the bot
@@ -141,24 +233,36 @@ impl KnowledgeBase {
             .filter(|m| m.score >= min_score)
     }
 
+    /// The best article for `text` from a shopper who reads `language` (a language code):
+    /// first among the articles' versions in that language, answered in it; else among the
+    /// articles themselves, answered in that language when the article has a version in it,
+    /// else as written. `None` below `min_score`, as [`KnowledgeBase::answer`].
+    pub fn answer_in(&self, text: &str, min_score: f32, language: Option<&str>) -> Option<Match> {
+        let Some(code) = language else {
+            return self.answer(text, min_score);
+        };
+        let translated = self
+            .translated
+            .get(code)
+            .and_then(|index| index.ranked(text).into_iter().next())
+            .filter(|m| m.score >= min_score);
+        translated.or_else(|| {
+            let mut found = self.answer(text, min_score)?;
+            let position = self
+                .base
+                .articles
+                .iter()
+                .position(|(id, _)| *id == found.article_id)?;
+            if let Some(answer) = self.answers.get(position).and_then(|a| a.get(code)) {
+                found.answer = answer.clone();
+            }
+            Some(found)
+        })
+    }
+
     /// Every article sharing a word with `text`, best first, with normalised scores.
     pub fn ranked(&self, text: &str) -> Vec<Match> {
-        if self.is_empty() || self.unit <= 0.0 {
-            return Vec::new();
-        }
-        let query: String = text.chars().take(MAX_QUERY_CHARS).collect();
-        self.engine
-            .search(&query, CANDIDATES)
-            .into_iter()
-            .filter_map(|hit| {
-                let (id, answer) = self.articles.get(hit.document.id as usize)?;
-                Some(Match {
-                    article_id: id.clone(),
-                    answer: answer.clone(),
-                    score: hit.score / self.unit,
-                })
-            })
-            .collect()
+        self.base.ranked(text)
     }
 }
 
@@ -173,6 +277,7 @@ mod tests {
             site_id: SiteId::parse("site_testtesttest").unwrap(),
             question: question.into(),
             answer: answer.into(),
+            translations: Default::default(),
             created_at: Timestamp(0),
             updated_at: Timestamp(0),
         }
@@ -329,6 +434,63 @@ mod tests {
             DEFAULT_MIN_SCORE,
         );
         assert_eq!(best.map(|m| m.article_id), Some(articles[0].id.clone()));
+    }
+
+    fn with_french(mut article: Article, question: &str, answer: &str) -> Article {
+        article.translations.insert(
+            "fr".into(),
+            crate::library::ArticleText {
+                question: question.into(),
+                answer: answer.into(),
+            },
+        );
+        article
+    }
+
+    #[test]
+    fn a_french_shopper_gets_the_french_version() {
+        let articles = vec![
+            with_french(
+                article(
+                    "How long does shipping take?",
+                    "Delivery takes 2 to 4 days.",
+                ),
+                "Combien de temps prend la livraison ?",
+                "La livraison prend 2 à 4 jours.",
+            ),
+            article(
+                "How can I return an item?",
+                "Within 30 days, free of charge.",
+            ),
+        ];
+        let kb = KnowledgeBase::new(&articles, Language::English);
+        let french = kb
+            .answer_in(
+                "Quel est le délai de livraison ?",
+                DEFAULT_MIN_SCORE,
+                Some("fr"),
+            )
+            .expect("the French version matches");
+        assert_eq!(french.article_id, articles[0].id);
+        assert_eq!(french.answer, "La livraison prend 2 à 4 jours.");
+        // An English question from the same shopper still finds the article, in French.
+        let english = kb
+            .answer_in("how long does shipping take", DEFAULT_MIN_SCORE, Some("fr"))
+            .expect("hit");
+        assert_eq!(english.answer, "La livraison prend 2 à 4 jours.");
+        // No French version: the article as written.
+        let returns = kb
+            .answer_in("can I return an item", DEFAULT_MIN_SCORE, Some("fr"))
+            .expect("hit");
+        assert_eq!(returns.answer, "Within 30 days, free of charge.");
+        // Another language, or none: as written.
+        for language in [Some("de"), None] {
+            let plain = kb.answer_in("how long does shipping take", DEFAULT_MIN_SCORE, language);
+            assert_eq!(
+                plain.map(|m| m.answer).as_deref(),
+                Some("Delivery takes 2 to 4 days.")
+            );
+        }
     }
 
     #[test]

@@ -9,4 +9,4 @@ mod records;
 pub mod suggest;
 
 pub use kb::{DEFAULT_MIN_SCORE, KnowledgeBase, Match};
-pub use records::{Article, CannedReply, NewArticle, NewCanned};
+pub use records::{Article, ArticleText, CannedReply, MAX_TRANSLATIONS, NewArticle, NewCanned};

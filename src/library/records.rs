@@ -3,6 +3,20 @@
 
 use crate::domain::{ArticleId, CannedId, SiteId, Timestamp};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Most languages one article may have versions in, besides its own.
+pub const MAX_TRANSLATIONS: usize = 20;
+
+/// An article's question and answer in one more language: the bot answers a shopper in that
+/// language with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ArticleText {
+    /// The question, as shoppers ask it in that language.
+    pub question: String,
+    /// The answer in that language.
+    pub answer: String,
+}
 
 /// A knowledge-base article: a question shoppers ask and the shop's answer, which the bot
 /// sends when a shopper's message matches it.
@@ -18,6 +32,10 @@ pub struct Article {
     pub question: String,
     /// The answer the bot sends.
     pub answer: String,
+    /// Versions in other languages, by language code (`fr`, `de`): a shopper in one of them
+    /// gets that version. Empty in articles written before languages (stored without it).
+    #[serde(default)]
+    pub translations: BTreeMap<String, ArticleText>,
     /// Created at (ms since the epoch).
     #[schema(value_type = i64)]
     pub created_at: Timestamp,
@@ -33,6 +51,8 @@ pub struct NewArticle {
     pub question: String,
     /// The answer.
     pub answer: String,
+    /// Versions in other languages, by language code.
+    pub translations: BTreeMap<String, ArticleText>,
 }
 
 /// A canned reply: text an agent inserts by typing `/shortcut`, a template filled with the
@@ -78,6 +98,7 @@ impl NewArticle {
             site_id: site.clone(),
             question: self.question,
             answer: self.answer,
+            translations: self.translations,
             created_at: now,
             updated_at: now,
         }

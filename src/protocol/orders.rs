@@ -57,6 +57,20 @@ pub struct OrderCard {
     pub items: String,
     /// The total with its currency.
     pub total: String,
+    /// When it was placed (ms since the epoch), for the widget to write in the shopper's
+    /// locale (`placed` is the fallback).
+    #[serde(default)]
+    pub placed_at: i64,
+    /// The total as a plain decimal (`89.90`), with `currency`, for the widget to write in
+    /// the shopper's locale (`total` is the fallback).
+    #[serde(default)]
+    pub amount: String,
+    /// The total's ISO 4217 currency (`EUR`).
+    #[serde(default)]
+    pub currency: String,
+    /// The estimated delivery (ms since the epoch), for the shopper's locale.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery_at: Option<i64>,
     /// The latest parcel's carrier.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub carrier: Option<String>,

@@ -109,6 +109,13 @@ pub struct Hello {
     /// browsing state is not saved. Absent: consented (the shop has no consent mode).
     #[serde(default)]
     pub consent: Option<bool>,
+    /// The shop's language for this page (`shopchat('language', 'fr')`), over the browser's.
+    #[serde(default)]
+    pub language: Option<String>,
+    /// The browser's languages, best first (`navigator.languages`), at most 16: the first the
+    /// site enables is the shopper's. Absent from older widgets: the site's first language.
+    #[serde(default)]
+    pub languages: Vec<String>,
 }
 
 /// `message`: the shopper wrote something.
@@ -244,7 +251,9 @@ pub struct Appearance {
     pub greeting: String,
     /// The bot's name.
     pub bot_name: String,
-    /// The site's first language (`en`, `de`), for the widget's strings.
+    /// The shopper's language (`fr`): the shop's choice, else the browser's first language
+    /// the site enables, else the site's first. The widget shows its strings in it and the
+    /// bot answers in it where an article has a version in it.
     pub language: String,
     /// Whether shoppers can look up their orders here (the "Where is my order?" button).
     #[serde(default)]

@@ -147,6 +147,7 @@ pub fn starter_articles() -> Vec<crate::store::NewArticle> {
     .map(|(question, answer)| crate::store::NewArticle {
         question: question.into(),
         answer: answer.into(),
+        translations: Default::default(),
     })
     .collect()
 }

@@ -22,7 +22,7 @@ pub use records::{
 // The library's and the report's records, which the store keeps: named here too because
 // the store's traits are written in them.
 pub use crate::ai::token::DraftMark;
-pub use crate::library::{Article, CannedReply, NewArticle, NewCanned};
+pub use crate::library::{Article, ArticleText, CannedReply, NewArticle, NewCanned};
 pub use crate::report::{DayStats, DraftDay, SiteStats};
 
 pub use areas::{

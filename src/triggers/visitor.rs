@@ -21,6 +21,10 @@ pub struct VisitorRecord {
     /// before rules existed, which start with an empty history.
     #[serde(default)]
     pub triggers: TriggerHistory,
+    /// The language the shopper's widget shows (a language code chosen at `hello`): the bot
+    /// answers in it when an article has a version in it. Absent in visitors saved before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chat_language: Option<String>,
 }
 
 impl VisitorRecord {
@@ -36,6 +40,7 @@ impl From<VisitorState> for VisitorRecord {
         VisitorRecord {
             browsing,
             triggers: TriggerHistory::default(),
+            chat_language: None,
         }
     }
 }

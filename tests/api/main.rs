@@ -55,6 +55,7 @@ mod external_bot;
 mod grace_period;
 mod http_serving;
 mod intent_teams;
+mod languages;
 mod layering;
 mod library;
 mod messages;

@@ -37,6 +37,7 @@ mod demo_shop;
 mod email;
 mod hostile_page;
 mod isolation;
+mod languages;
 mod loading;
 mod look;
 mod modal;

@@ -239,6 +239,12 @@ pub struct Browser {
 impl Browser {
     /// A new browser with a fresh profile, window `width` × 900.
     pub async fn start(width: u32) -> Browser {
+        Browser::start_in(width, None).await
+    }
+
+    /// A new browser whose user speaks `language` (`fr`: `navigator.languages` and
+    /// `Accept-Language` say so), or Chromium's default with `None`.
+    pub async fn start_in(width: u32, language: Option<&str>) -> Browser {
         let permit = BROWSERS.acquire().await.expect("browser slot");
         assert!(
             std::path::Path::new(CHROMEDRIVER).exists() && std::path::Path::new(CHROMIUM).exists(),
@@ -260,7 +266,7 @@ impl Browser {
             _profile: profile,
             _permit: permit,
         };
-        browser.client = Some(connect(port, &browser._profile, width).await);
+        browser.client = Some(connect(port, &browser._profile, width, language).await);
         browser
     }
 
@@ -558,8 +564,8 @@ fn processes_naming(needle: &str) -> Vec<u32> {
 }
 
 /// Connects to chromedriver once it listens, starting a headless Chromium session.
-async fn connect(port: u16, profile: &TempDir, width: u32) -> Client {
-    let args = [
+async fn connect(port: u16, profile: &TempDir, width: u32, language: Option<&str>) -> Client {
+    let mut args = vec![
         "--headless".to_owned(),
         "--no-sandbox".to_owned(),
         "--disable-gpu".to_owned(),
@@ -572,6 +578,12 @@ async fn connect(port: u16, profile: &TempDir, width: u32) -> Client {
         format!("--window-size={width},900"),
         format!("--user-data-dir={}", profile.path().display()),
     ];
+    let mut prefs = json!({ "profile.default_content_setting_values.notifications": 1 });
+    if let Some(language) = language {
+        // Chromium takes its UI language from the flag and the page's languages from the pref.
+        args.push(format!("--lang={language}"));
+        prefs["intl.accept_languages"] = json!(format!("{language},en"));
+    }
     let mut caps = serde_json::Map::new();
     // Notifications are allowed up front, as an agent who said yes once has them: headless
     // Chromium has no permission prompt to click. Console messages are kept for
@@ -581,7 +593,7 @@ async fn connect(port: u16, profile: &TempDir, width: u32) -> Client {
         json!({
             "binary": CHROMIUM,
             "args": args,
-            "prefs": { "profile.default_content_setting_values.notifications": 1 },
+            "prefs": prefs,
         }),
     );
     caps.insert("goog:loggingPrefs".into(), json!({ "browser": "ALL" }));
@@ -622,11 +634,17 @@ pub struct Scene {
 impl Scene {
     /// Everything started, the browser window `width` wide.
     pub async fn new(width: u32) -> Scene {
+        Scene::new_in(width, None).await
+    }
+
+    /// Everything started, with a browser whose user speaks `language` (see
+    /// [`Browser::start_in`]).
+    pub async fn new_in(width: u32, language: Option<&str>) -> Scene {
         let shop = ShopServer::start().await;
         let chat = chat_server(&[shop.origin()]).await;
         shop.page("/", shop_page(&chat, "", "<p>Welcome.</p>"));
         let token = chat.owner_token().await;
-        let browser = Browser::start(width).await;
+        let browser = Browser::start_in(width, language).await;
         Scene {
             shop,
             chat,

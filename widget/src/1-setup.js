@@ -14,7 +14,7 @@
  * - text from shoppers, agents and the bot is only set with textContent, never as HTML.
  *
  * The parts:
- *   1-setup.js       which site, which server; strings; stored identity; live state
+ *   1-setup.js       which site, which server; strings and language; stored identity; live state
  *   2-connection.js  the rate-limited frame queue, the socket, incoming frames, read marks
  *   3-page.js        facts about the shop's page and what the shopper does on it
  *   4-panel.js       the UI: style, markup, launcher, teaser, panel
@@ -58,6 +58,7 @@ const siteKey = script && script.getAttribute("data-site");
 if (!siteKey) return;
 // The socket goes to the server the script came from, not to the shop.
 const scriptUrl = new URL(script.src, location.href);
+const SERVER = scriptUrl.origin; // where the language catalogues come from
 const SOCKET_URL = (scriptUrl.protocol === "https:" ? "wss://" : "ws://") + scriptUrl.host +
   "/ws/shopper?site=" + encodeURIComponent(siteKey);
 // The query parameters a page URL keeps when it is reported (the rest, and fragments, never
@@ -92,63 +93,42 @@ function storageArea() {
 }
 
 // ---- Strings ----
-// Every text the widget shows. The site's appearance.language or else the browser's picks
-// the language; English for any other.
+// Every text the widget shows, one plain JSON catalogue per language (widget/lang/xx.json in
+// the repository). English, the fallback, is written in here by the build; another language
+// is fetched from the chat server (/widget/lang/xx.json, cached by the browser) before the UI
+// is built, so the shopper does not see English first. The server's welcome names the
+// language to show: the shop's shopchat('language', …), else the browser's first language
+// the site enables, else the site's first.
 
-const STRINGS = {
-  en: {
-    openChat: "Open chat", closeChat: "Close chat", title: "Chat with us",
-    placeholder: "Type a message…", send: "Send", talkToPerson: "Talk to a person",
-    you: "You", bot: "Bot", anAgent: "an agent", waiting: "Waiting for an agent…",
-    chattingWith: "You're chatting with ", closed: "Chat closed",
-    nobodyOnline: "Nobody is online right now. Leave your email and we'll get back to you.",
-    isTyping: " is typing…", yourEmail: "Your email", thanks: "Thanks! We'll answer by email.",
-    dismiss: "Dismiss", seen: "Seen",
-    wismo: "Where is my order?", orderNumber: "Order number", lookUp: "Look up",
-    order: "Order", total: "Total", estimatedDelivery: "Estimated delivery:",
-    track: "Track parcel", returnOrder: "Return", cancelOrder: "Cancel order",
-    withPerson: "A person is looking into this",
-    transcript: "Email me the transcript", transcriptSent: "Transcript sent to ",
-    transcriptTo: "Send the transcript to",
-    useCode: "No order number? Get a code by email", emailCode: "Email me a code",
-    codeSent: "Enter the code we sent to ", verify: "Verify",
-    unavailable: "Chat is unavailable on this page right now.",
-    stores: "This chat keeps your messages, and only in this tab an id to continue it on the next page.",
-    sendMessage: "Send message", sendEmail: "Send email address",
-    unread: [" unread message", " unread messages"],
-    yourName: "Your name", topic: "What is it about?", choose: "Choose…",
-  },
-  de: {
-    openChat: "Chat öffnen", closeChat: "Chat schließen", title: "Schreiben Sie uns",
-    placeholder: "Nachricht schreiben…", send: "Senden",
-    talkToPerson: "Mit einem Menschen sprechen", you: "Sie", bot: "Bot",
-    anAgent: "einem Mitarbeiter", waiting: "Wir verbinden Sie gleich…",
-    chattingWith: "Sie chatten mit ", closed: "Chat beendet",
-    nobodyOnline: "Gerade ist niemand online. Hinterlassen Sie Ihre E-Mail-Adresse, wir melden uns.",
-    isTyping: " schreibt…", yourEmail: "Ihre E-Mail-Adresse",
-    thanks: "Danke! Wir antworten per E-Mail.", dismiss: "Ausblenden", seen: "Gelesen",
-    wismo: "Wo ist meine Bestellung?", orderNumber: "Bestellnummer", lookUp: "Suchen",
-    order: "Bestellung", total: "Summe", estimatedDelivery: "Voraussichtliche Zustellung:",
-    track: "Sendung verfolgen", returnOrder: "Zurücksenden", cancelOrder: "Stornieren",
-    withPerson: "Ein Mitarbeiter kümmert sich darum",
-    transcript: "Verlauf per E-Mail senden", transcriptSent: "Verlauf gesendet an ",
-    transcriptTo: "Verlauf senden an",
-    useCode: "Keine Bestellnummer? Code per E-Mail anfordern", emailCode: "Code senden",
-    codeSent: "Code aus der E-Mail an ", verify: "Bestätigen",
-    unavailable: "Der Chat ist auf dieser Seite gerade nicht verfügbar.",
-    stores: "Dieser Chat speichert Ihre Nachrichten und nur in diesem Tab eine Kennung, um ihn auf der nächsten Seite fortzusetzen.",
-    sendMessage: "Nachricht senden", sendEmail: "E-Mail-Adresse senden",
-    unread: [" ungelesene Nachricht", " ungelesene Nachrichten"],
-    yourName: "Ihr Name", topic: "Worum geht es?", choose: "Bitte wählen…",
-  },
+const EN = __SHOPCHAT_EN__;
+let strings = EN;
+const language = {
+  code: "en", // the language shown (and the locale of dates and money)
+  wanted: "", // shopchat('language', …): the shop's choice over the browser's
+  loading: null, // the catalogue on its way
 };
-let strings = STRINGS.en;
-
-function pickLanguage(language) {
-  const code = String(language || navigator.language || "en").slice(0, 2).toLowerCase();
-  strings = STRINGS[code] || STRINGS.en;
+// `fr-CA` → `fr`; anything that is not a language tag → `en`.
+function primaryTag(tag) {
+  const code = String(tag || "").split(/[-_]/)[0].toLowerCase();
+  return /^[a-z]{2,3}$/.test(code) ? code : "en";
 }
-pickLanguage();
+// The browser's languages, best first, as hello sends them.
+function browserLanguages() {
+  return [].concat(navigator.languages || [], navigator.language || []).slice(0, 8);
+}
+// Shows `tag`'s strings (English for what its catalogue lacks, or without one).
+function useLanguage(tag) {
+  const code = primaryTag(tag);
+  if (code === language.code) return language.loading;
+  language.code = code;
+  const apply = catalogue => {
+    if (language.code !== code) return; // a later choice won
+    strings = Object.assign({}, EN, catalogue);
+    if (view) applyLabels();
+  };
+  return language.loading = code === "en" ? Promise.resolve(apply({})) :
+    fetch(SERVER + "/widget/lang/" + code + ".json").then(r => r.ok ? r.json() : {}).then(apply, () => apply({}));
+}
 
 // ---- Stored identity ----
 // { vid: visitor id, ses: session token, convs: { conversation id: last seq } } in

@@ -60,7 +60,11 @@ function setConsent(granted) {
     storeNow(); // a chat going on keeps its identity in this tab only
   }
   if (view) showStatus();
-  // A new hello tells the server; this page's chat continues on the new socket.
+  helloAgain();
+}
+// A new hello tells the server what changed (consent, language); this page's chat continues
+// on the new socket.
+function helloAgain() {
   const socket = connection.socket;
   if (socket) {
     socket.onclose = null;
@@ -99,6 +103,7 @@ function sendHello() {
     type: "hello", v: 1, visitor_id: stored.vid, session: stored.ses, last_seq: lastSeq,
     page: privacy.consent ? describePage() : undefined,
     consent: privacy.consent ? undefined : false,
+    language: language.wanted || undefined, languages: browserLanguages(),
   }));
 }
 
@@ -193,6 +198,8 @@ function onWelcome(frame) {
   }
   stored.vid = frame.visitor_id;
   stored.ses = frame.session;
+  // The language the server chose, so the next page fetches the right strings at once.
+  stored.lang = (frame.appearance || {}).language;
   rememberConversations(frame.conversations || []);
   storeNow();
   const appearance = frame.appearance || {};

@@ -9,28 +9,30 @@
 
 const STYLE = ":host{all:initial}" +
   // Reset: nothing inherited from the shop.
-  "*{box-sizing:border-box;margin:0;padding:0;font:14px/1.4 system-ui,-apple-system,'Segoe UI',Arial,sans-serif;color:#1f2328;letter-spacing:normal;text-transform:none;text-align:left}" +
+  "*{box-sizing:border-box;margin:0;padding:0;font:14px/1.4 system-ui,-apple-system,'Segoe UI',Arial,sans-serif;color:#1f2328;letter-spacing:normal;text-transform:none;text-align:start}" +
   "[hidden]{display:none!important}button{cursor:pointer;border:0;background:none}" +
   ":focus-visible{outline:3px solid #0969da;outline-offset:2px}header :focus-visible{outline-color:var(--on-accent);outline-offset:-3px}" +
   ".widget{--accent:#1f6feb;--on-accent:#fff;border:0}" +
   // Launcher with its unread badge.
-  "[data-role=launcher]{position:fixed;right:20px;bottom:20px;z-index:2147483000;width:56px;height:56px;border-radius:28px;background:var(--accent);box-shadow:0 4px 14px rgba(0,0,0,.25);display:flex;align-items:center;justify-content:center}" +
+  "[data-role=launcher]{position:fixed;inset-inline-end:20px;bottom:20px;z-index:2147483000;width:56px;height:56px;border-radius:28px;background:var(--accent);box-shadow:0 4px 14px rgba(0,0,0,.25);display:flex;align-items:center;justify-content:center}" +
   "svg{width:26px;height:26px;fill:var(--on-accent)}" +
-  ".badge{position:absolute;top:-2px;right:-2px;min-width:20px;height:20px;border-radius:10px;padding:0 6px;background:#cf222e;color:#fff;font-size:12px;line-height:20px;text-align:center}" +
+  ".badge{position:absolute;top:-2px;inset-inline-end:-2px;min-width:20px;height:20px;border-radius:10px;padding:0 6px;background:#cf222e;color:#fff;font-size:12px;line-height:20px;text-align:center}" +
   // Teaser: the bot's proactive words above the launcher.
-  "[data-role=teaser]{position:fixed;right:20px;bottom:88px;z-index:2147483000;display:flex;align-items:flex-start;gap:8px;width:280px;padding:12px;background:#fff;border-radius:12px;box-shadow:0 6px 24px rgba(0,0,0,.2)}" +
+  "[data-role=teaser]{position:fixed;inset-inline-end:20px;bottom:88px;z-index:2147483000;display:flex;align-items:flex-start;gap:8px;width:280px;padding:12px;background:#fff;border-radius:12px;box-shadow:0 6px 24px rgba(0,0,0,.2)}" +
   "[data-role=teaser-text]{flex:1;max-height:104px;overflow:hidden;white-space:pre-wrap;overflow-wrap:anywhere}" +
   "[data-role=dismiss],header button{width:28px;height:28px;font-size:20px;line-height:28px;text-align:center;color:#57606a;border-radius:14px}" +
   // Panel (a <dialog>, shown while [open]): header, status line, message log. Its height is
   // a share of the viewport in %, which a shop's html{zoom} does not scale (vh would be), so
   // the header stays on screen.
-  "[data-role=panel]{position:fixed;inset:auto 20px 88px auto;z-index:2147483001;flex-direction:column;width:360px;height:560px;max-width:calc(100% - 40px);max-height:calc(100% - 108px);border:0;background:#fff;border-radius:12px;overflow:hidden;box-shadow:0 8px 30px rgba(0,0,0,.25)}[open]{display:flex}" +
-  "header{display:flex;align-items:center;padding:12px 12px 12px 16px;background:var(--accent)}header b{flex:1;font-size:16px;font-weight:600;color:var(--on-accent)}header button{color:var(--on-accent)}" +
+  "[data-role=panel]{position:fixed;inset-block:auto 88px;inset-inline:auto 20px;z-index:2147483001;flex-direction:column;width:360px;height:560px;max-width:calc(100% - 40px);max-height:calc(100% - 108px);border:0;background:#fff;border-radius:12px;overflow:hidden;box-shadow:0 8px 30px rgba(0,0,0,.25)}[open]{display:flex}" +
+  "header{display:flex;align-items:center;padding:12px;padding-inline-start:16px;background:var(--accent)}header b{flex:1;font-size:16px;font-weight:600;color:var(--on-accent)}header button{color:var(--on-accent)}" +
   "[data-role=status]{padding:8px 16px;font-size:13px;color:#57606a;background:#f6f8fa;border-bottom:1px solid #d0d7de}" +
   ".log{flex:1;overflow-y:auto;padding:8px 16px}.log:focus-visible{outline-offset:-3px}.greeting{margin:8px 0;color:#57606a}" +
-  // Message bubbles: shopper right in the accent colour, others left, system lines centred.
-  "[data-kind]{margin:8px 0;max-width:85%}[data-kind=shopper]{margin-left:auto}" +
-  "[data-role=author]{display:block;font-size:11px;color:#57606a;margin-bottom:2px}[data-kind=shopper] [data-role=author]{text-align:right}" +
+  // Message bubbles: shopper at the end (right, or left in right-to-left languages) in the
+  // accent colour, others at the start, system lines centred. Only logical properties
+  // (inline-start/end), so `dir=rtl` mirrors the whole widget.
+  "[data-kind]{margin:8px 0;max-width:85%}[data-kind=shopper]{margin-inline-start:auto}" +
+  "[data-role=author]{display:block;font-size:11px;color:#57606a;margin-bottom:2px}[data-kind=shopper] [data-role=author]{text-align:end}" +
   "[data-read]::after{content:' · ' attr(data-read)}" +
   "[data-role=text]{padding:8px 12px;border-radius:12px;background:#eef1f4;white-space:pre-wrap;overflow-wrap:anywhere}" +
   "[data-kind=shopper] [data-role=text]{background:var(--accent);color:var(--on-accent)}[data-pending]{opacity:.6}" +
@@ -210,6 +212,8 @@ function scrollToEnd() {
 
 // Texts and ARIA names in the current language.
 function applyLabels() {
+  view.widget.lang = language.code;
+  view.widget.dir = /^(ar|he|fa|ur)$/.test(language.code) ? "rtl" : "ltr";
   labelLauncher();
   view.close.setAttribute("aria-label", strings.closeChat);
   view.dismiss.setAttribute("aria-label", strings.dismiss);
@@ -232,10 +236,7 @@ function applyLabels() {
 }
 
 function applyAppearance(appearance) {
-  if (appearance.language) {
-    pickLanguage(appearance.language);
-    applyLabels();
-  }
+  if (appearance.language) useLanguage(appearance.language);
   if (appearance.color && window.CSS && window.CSS.supports("color", appearance.color)) {
     applyAccentColor(appearance.color);
   }

@@ -106,13 +106,13 @@ function orderCard(order) {
   card.setAttribute("aria-label", strings.order + " " + order.number);
   card.append(element("b", null, strings.order + " " + order.number));
   const status = order.with_a_person ? strings.withPerson : order.status;
-  card.append(element("p", "order-status", status + " · " + order.placed));
+  card.append(element("p", "order-status", status + " · " + localDate(order.placed_at, order.placed)));
   if (order.items) card.append(element("p", null, order.items));
-  card.append(element("p", null, strings.total + " " + order.total));
+  card.append(element("p", null, strings.total + " " + localMoney(order)));
   const parcel = [order.carrier, order.tracking_number].filter(Boolean).join(" · ");
   if (parcel) card.append(element("p", null, parcel));
   if (order.estimated_delivery) {
-    card.append(element("p", null, strings.estimatedDelivery + " " + order.estimated_delivery));
+    card.append(element("p", null, strings.estimatedDelivery + " " + localDate(order.delivery_at, order.estimated_delivery)));
   }
   const actions = element("div", "order-actions");
   const track = order.tracking_url && safeLink(order.tracking_url, strings.track);
@@ -124,6 +124,24 @@ function orderCard(order) {
   if (order.can_cancel) actions.append(requestButton(order, "cancel", strings.cancelOrder));
   if (actions.childNodes.length) card.append(actions);
   return card;
+}
+
+// Dates and money in the shopper's language's locale (`5 déc. 2026`, `89,90 €`); the
+// server's own text for an older server or a browser that cannot. Dates are days in UTC,
+// as the shop's systems send them.
+function localDate(ms, text) {
+  try {
+    return ms ? new Intl.DateTimeFormat(language.code, { dateStyle: "medium", timeZone: "UTC" }).format(ms) : text;
+  } catch (e) {
+    return text;
+  }
+}
+function localMoney(order) {
+  try {
+    return order.amount ? new Intl.NumberFormat(language.code, { style: "currency", currency: order.currency }).format(order.amount) : order.total;
+  } catch (e) {
+    return order.total;
+  }
 }
 
 // Return / Cancel: one request; the button stays pressed so a second click does nothing.

@@ -24,6 +24,11 @@ function api(command, a, b) {
     case "cart": track("cart_update", a); break;
     case "identify": identify(a); break;
     case "consent": setConsent(a); break;
+    case "language": // the shop's choice: shown at once, and the server told (the bot's language)
+      language.wanted = primaryTag(a);
+      useLanguage(a);
+      helloAgain();
+      break;
     // Before the UI exists (it is built when the page is idle), remember the wish for start().
     case "open": if (view) openPanel(true); else chat.wantOpen = true; break;
     case "close": if (view) closePanel(false); else chat.wantOpen = false; break;
@@ -35,7 +40,14 @@ if (!globalTaken) window.shopchat = api;
 // Calls made before we loaded, in their order.
 ((snippetStub && snippetStub.q) || []).forEach(args => api.apply(null, args));
 
+// The shop's language, else the one the server chose last time, else the browser's: its
+// strings are fetched now, while the page loads, and start() waits for them (a second at most).
+useLanguage(language.wanted || stored.lang || browserLanguages()[0]);
+
 function start() {
+  Promise.race([language.loading, new Promise(done => setTimeout(done, 1000))]).then(startNow);
+}
+function startNow() {
   buildUi();
   observePage();
   let reopen = false;

@@ -307,6 +307,13 @@ pub(crate) fn card(order: &Order, with_a_person: bool) -> OrderCard {
         status: order.status_label().to_owned(),
         items: order.items_line(),
         total: order.total_money().formatted(),
+        placed_at: order.created_at.0,
+        amount: order.total.to_string(),
+        currency: order.currency.as_str().to_owned(),
+        delivery_at: parcel
+            .filter(|p| !p.status.is_final())
+            .and_then(|p| p.estimated_delivery)
+            .map(|t| t.0),
         carrier: parcel.and_then(|p| p.carrier.clone()),
         tracking_number: parcel.and_then(|p| p.tracking_number.clone()),
         tracking_url: parcel.and_then(|p| p.tracking_url.clone()),

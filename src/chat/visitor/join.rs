@@ -4,7 +4,9 @@
 use super::ShopperSession;
 use crate::chat::{ChatError, ChatService};
 use crate::conversation::Conversation;
-use crate::domain::{BrowsingEvent, ConversationId, Message, PageInfo, Timestamp, VisitorId};
+use crate::domain::{
+    BrowsingEvent, ConversationId, Message, PageInfo, SiteId, Timestamp, VisitorId,
+};
 use crate::hub::lock;
 use crate::protocol::{Appearance, ServerFrame};
 use crate::store::Site;
@@ -33,6 +35,8 @@ pub struct JoinRequest {
     pub outbox: crate::hub::OutboxSender,
     /// Cancelled by the hub when the socket cannot keep up.
     pub too_slow: CancellationToken,
+    /// The language the shopper is served in ([`ChatService::shopper_language`]).
+    pub language: String,
 }
 
 impl ChatService {
@@ -106,6 +110,7 @@ impl ChatService {
             tracking,
             outbox,
             too_slow,
+            language,
         } = request;
         let device = super::customer::Device {
             id: device,
@@ -143,6 +148,7 @@ impl ChatService {
                 state.apply(&BrowsingEvent::PageView(page), now);
             }
             state.in_conversation = chatting;
+            state.chat_language = Some(language);
             state.clone()
         };
         // Written behind: `welcome` waits for no commit (only messages need one). The live
@@ -179,18 +185,27 @@ impl ChatService {
         })
     }
 
-    /// How the site's widget looks and greets, for `welcome`.
-    pub async fn appearance(&self, site: &Site) -> Appearance {
+    /// The language a shopper is served in (a language code): the shop's choice for its
+    /// page (`wanted`), else the browser's first language (`browser`, best first) the site
+    /// enables, else the site's first language.
+    pub async fn shopper_language(
+        &self,
+        site: &SiteId,
+        wanted: Option<&str>,
+        browser: &[String],
+    ) -> String {
+        let chat = self.settings(site).await;
+        crate::domain::shopper_language(wanted, browser, &chat.languages)
+    }
+
+    /// How the site's widget looks and greets, for `welcome`, in the shopper's `language`.
+    pub async fn appearance(&self, site: &Site, language: &str) -> Appearance {
         let chat = self.settings(&site.id).await;
         Appearance {
             color: chat.color.clone(),
             greeting: chat.greeting.clone(),
             bot_name: chat.bot_name.clone(),
-            language: chat
-                .languages
-                .first()
-                .cloned()
-                .unwrap_or_else(|| "en".into()),
+            language: language.to_owned(),
             self_service: self.self_service_on(&site.id).await,
             email: self.email_on(&site.id).await,
             alerts: chat.tab_alerts,

@@ -25,6 +25,7 @@ fn article(question: &str, answer: &str) -> Article {
         site_id: site(),
         question: question.into(),
         answer: answer.into(),
+        translations: Default::default(),
         created_at: Timestamp(0),
         updated_at: Timestamp(0),
     }

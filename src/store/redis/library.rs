@@ -94,6 +94,7 @@ impl Library for RedisStore {
         self.update_json(&key, Some(id.as_str()), "article", |a: &mut Article| {
             a.question = new.question.clone();
             a.answer = new.answer.clone();
+            a.translations = new.translations.clone();
             a.updated_at = now;
         })
         .await

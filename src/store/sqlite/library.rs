@@ -3,15 +3,21 @@
 
 use super::{SqliteStore, corrupt, db};
 use crate::domain::{ArticleId, CannedId, SiteId, Timestamp};
-use crate::store::{Article, CannedReply, Library, NewArticle, NewCanned, StoreError};
+use crate::store::{Article, ArticleText, CannedReply, Library, NewArticle, NewCanned, StoreError};
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, Row, params};
+use std::collections::BTreeMap;
 
 // ---- articles -------------------------------------------------------------------------------
 
-const ARTICLE_COLUMNS: &str = "id, site_id, question, answer, created_at, updated_at";
+/// Articles in other languages (issue 20): each article's versions, a JSON object by
+/// language code (`{"fr": {"question", "answer"}}`); `{}` for the articles already stored.
+pub(super) const TRANSLATIONS_MIGRATION: &str =
+    "ALTER TABLE articles ADD COLUMN translations TEXT NOT NULL DEFAULT '{}';";
 
-type ArticleRow = (String, String, String, String, i64, i64);
+const ARTICLE_COLUMNS: &str = "id, site_id, question, answer, created_at, updated_at, translations";
+
+type ArticleRow = (String, String, String, String, i64, i64, String);
 
 fn article_row(r: &Row<'_>) -> rusqlite::Result<ArticleRow> {
     Ok((
@@ -21,19 +27,26 @@ fn article_row(r: &Row<'_>) -> rusqlite::Result<ArticleRow> {
         r.get(3)?,
         r.get(4)?,
         r.get(5)?,
+        r.get(6)?,
     ))
 }
 
 fn article_from(row: ArticleRow) -> Result<Article, StoreError> {
-    let (id, site, question, answer, created, updated) = row;
+    let (id, site, question, answer, created, updated, translations) = row;
     Ok(Article {
         id: ArticleId::parse(&id).map_err(corrupt)?,
         site_id: SiteId::parse(&site).map_err(corrupt)?,
         question,
         answer,
+        translations: serde_json::from_str(&translations).map_err(corrupt)?,
         created_at: Timestamp(created),
         updated_at: Timestamp(updated),
     })
+}
+
+/// An article's versions as stored.
+fn translations_json(translations: &BTreeMap<String, ArticleText>) -> Result<String, StoreError> {
+    serde_json::to_string(translations).map_err(corrupt)
 }
 
 /// A site's articles, oldest first.
@@ -70,15 +83,16 @@ pub(super) fn article(
 /// Stores a new article.
 pub(super) fn insert_article(conn: &Connection, article: &Article) -> Result<(), StoreError> {
     conn.execute(
-        "INSERT INTO articles (id, site_id, question, answer, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO articles (id, site_id, question, answer, created_at, updated_at, translations)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         params![
             article.id.as_str(),
             article.site_id.as_str(),
             article.question,
             article.answer,
             article.created_at.0,
-            article.updated_at.0
+            article.updated_at.0,
+            translations_json(&article.translations)?
         ],
     )
     .map_err(db("insert article"))?;
@@ -95,9 +109,16 @@ pub(super) fn update_article(
 ) -> Result<Article, StoreError> {
     let changed = conn
         .execute(
-            "UPDATE articles SET question = ?3, answer = ?4, updated_at = ?5
+            "UPDATE articles SET question = ?3, answer = ?4, updated_at = ?5, translations = ?6
              WHERE id = ?1 AND site_id = ?2",
-            params![id.as_str(), site.as_str(), new.question, new.answer, now.0],
+            params![
+                id.as_str(),
+                site.as_str(),
+                new.question,
+                new.answer,
+                now.0,
+                translations_json(&new.translations)?
+            ],
         )
         .map_err(db("update article"))?;
     if changed == 0 {

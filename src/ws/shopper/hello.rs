@@ -5,7 +5,7 @@ use super::{MAX_RESUME, REPLAY_PAGE, ShopperSocket, budget_spent, error};
 use crate::auth::SessionError;
 use crate::chat::JoinRequest;
 use crate::conversation::Conversation;
-use crate::domain::{ConversationId, PageInfo, Timestamp, VisitorId};
+use crate::domain::{ConversationId, MAX_BROWSER_LANGUAGES, PageInfo, Timestamp, VisitorId};
 use crate::hub::Outbound;
 use crate::protocol::agent::VisitorChange;
 use crate::protocol::{ConversationSummary, ErrorCode, Hello, PROTOCOL_VERSION, ServerFrame};
@@ -51,6 +51,9 @@ impl ShopperSocket {
             Ok(c) => c,
             Err(e) => return self.internal_error(conn, e).await,
         };
+        let language = chat
+            .shopper_language(&self.site.id, hello.language.as_deref(), &hello.languages)
+            .await;
         let request = JoinRequest {
             site: self.site.clone(),
             visitor: speaks_as,
@@ -60,6 +63,7 @@ impl ShopperSocket {
             tracking: self.tracking,
             outbox: conn.outbox_tx.clone(),
             too_slow: conn.too_slow.clone(),
+            language: language.clone(),
         };
         let joined = match chat.join(request, &conversations, now).await {
             Ok(joined) => joined,
@@ -69,7 +73,7 @@ impl ShopperSocket {
         // Identified: no longer one of the address's unidentified sockets.
         self.pending = None;
 
-        let welcome = self.welcome(visitor, &conversations, now).await;
+        let welcome = self.welcome(visitor, &conversations, &language, now).await;
         if let flow @ (Flow::Gone | Flow::Close(_)) = self.send_frame(conn, &welcome).await {
             return flow;
         }
@@ -118,6 +122,10 @@ impl ShopperSocket {
                 "protocol version {version} is not supported; this server speaks {PROTOCOL_VERSION}"
             );
             return Some(error(ErrorCode::UnsupportedVersion, message, Some("v")));
+        }
+        if hello.languages.len() > MAX_BROWSER_LANGUAGES {
+            let message = format!("`languages` may name at most {MAX_BROWSER_LANGUAGES} languages");
+            return Some(error(ErrorCode::InvalidField, message, Some("languages")));
         }
         if hello.last_seq.len() > MAX_RESUME {
             let message = format!("`last_seq` may name at most {MAX_RESUME} conversations");
@@ -180,10 +188,11 @@ impl ShopperSocket {
         &self,
         visitor: VisitorId,
         conversations: &[Conversation],
+        language: &str,
         now: Timestamp,
     ) -> ServerFrame {
         ServerFrame::Welcome {
-            appearance: Some(self.state.chat.appearance(&self.site).await),
+            appearance: Some(self.state.chat.appearance(&self.site, language).await),
             v: PROTOCOL_VERSION,
             session: self.state.sessions.issue(&self.site.id, &visitor, now),
             visitor_id: visitor,

@@ -4,7 +4,10 @@ use super::new_site;
 use shopchat::store::{StoreError, prelude::*};
 use std::sync::Arc;
 
-store_contract!(articles_and_canned_replies_are_scoped_by_site,);
+store_contract!(
+    articles_and_canned_replies_are_scoped_by_site,
+    articles_keep_their_versions_in_other_languages,
+);
 
 /// Articles and canned replies: scoped by site, shortcuts unique per site.
 async fn articles_and_canned_replies_are_scoped_by_site(store: Arc<dyn Store>) {
@@ -17,6 +20,7 @@ async fn articles_and_canned_replies_are_scoped_by_site(store: Arc<dyn Store>) {
             NewArticle {
                 question: "Shipping?".into(),
                 answer: "3 days".into(),
+                translations: Default::default(),
             },
         )
         .await
@@ -27,6 +31,7 @@ async fn articles_and_canned_replies_are_scoped_by_site(store: Arc<dyn Store>) {
             NewArticle {
                 question: "Returns?".into(),
                 answer: "30 days".into(),
+                translations: Default::default(),
             },
         )
         .await
@@ -54,6 +59,7 @@ async fn articles_and_canned_replies_are_scoped_by_site(store: Arc<dyn Store>) {
             NewArticle {
                 question: "Shipping time?".into(),
                 answer: "2 days".into(),
+                translations: Default::default(),
             },
         )
         .await
@@ -73,7 +79,8 @@ async fn articles_and_canned_replies_are_scoped_by_site(store: Arc<dyn Store>) {
                 &article.id,
                 NewArticle {
                     question: "x".into(),
-                    answer: "y".into()
+                    answer: "y".into(),
+                    translations: Default::default(),
                 }
             )
             .await,
@@ -136,4 +143,65 @@ async fn articles_and_canned_replies_are_scoped_by_site(store: Arc<dyn Store>) {
         .create_canned(&site, canned("thanks"))
         .await
         .expect("a deleted reply frees its shortcut");
+}
+
+/// Issue 20: an article's versions in other languages are kept, replaced with it, and read
+/// back alike by both stores.
+async fn articles_keep_their_versions_in_other_languages(store: Arc<dyn Store>) {
+    use shopchat::store::{ArticleText, NewArticle};
+    let site = new_site(store.as_ref()).await;
+    let version = |question: &str, answer: &str| ArticleText {
+        question: question.into(),
+        answer: answer.into(),
+    };
+    let article = store
+        .create_article(
+            &site,
+            NewArticle {
+                question: "How long does shipping take?".into(),
+                answer: "2 to 4 days.".into(),
+                translations: [
+                    (
+                        "fr".to_owned(),
+                        version("Délai de livraison ?", "2 à 4 jours."),
+                    ),
+                    (
+                        "de".to_owned(),
+                        version("Wie lange dauert der Versand?", "2 bis 4 Tage."),
+                    ),
+                ]
+                .into(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(article.translations["fr"].answer, "2 à 4 jours.");
+    let read = store.article(&site, &article.id).await.unwrap().unwrap();
+    assert_eq!(read, article, "read back as written");
+    assert_eq!(
+        store.list_articles(&site).await.unwrap(),
+        vec![article.clone()]
+    );
+
+    // Replacing an article replaces its versions: one dropped, one changed.
+    let changed = store
+        .update_article(
+            &site,
+            &article.id,
+            NewArticle {
+                question: "How long does shipping take?".into(),
+                answer: "1 to 3 days.".into(),
+                translations: [(
+                    "fr".to_owned(),
+                    version("Délai de livraison ?", "1 à 3 jours."),
+                )]
+                .into(),
+            },
+        )
+        .await
+        .unwrap();
+    let read = store.article(&site, &article.id).await.unwrap().unwrap();
+    assert_eq!(read, changed);
+    assert_eq!(read.translations.len(), 1, "German is gone: {read:?}");
+    assert_eq!(read.translations["fr"].answer, "1 à 3 jours.");
 }

@@ -7,8 +7,9 @@ import { pageHeader, section, formError, showApiError, clearErrors, confirmDialo
 
 /**
  * `config`: `{title, intro, path, listKey, formRole, noun, fields: [{name, label, multiline,
- * max, hint, placeholder}], itemTitle(item), itemBody(item), help?}` — `help` is a node shown
- * under the form.
+ * max, hint, placeholder}], itemTitle(item), itemBody(item), help?, extra?}` — `help` is a
+ * node shown under the form; `extra` more of the form, `{node, fill(item | null), value()}`,
+ * whose value is merged into the saved body.
  */
 export function mountLibrary(root, ctx, config) {
   const base = `/sites/${ctx.site.id}/${config.path}`;
@@ -24,6 +25,7 @@ export function mountLibrary(root, ctx, config) {
   const form = h('form', { class: 'card', 'data-role': config.formRole, novalidate: true, onsubmit: (ev) => { ev.preventDefault(); busy(save, submit); } },
     heading,
     config.fields.map((f, i) => labelled(f.label, inputs[i], f.hint)),
+    config.extra ? config.extra.node : null,
     config.help || null,
     formError(),
     h('div', { class: 'actions' }, save, cancel));
@@ -38,6 +40,7 @@ export function mountLibrary(root, ctx, config) {
     editing = null;
     clearErrors(form);
     form.reset();
+    if (config.extra) config.extra.fill(null);
     heading.textContent = `New ${config.noun}`;
     save.textContent = `Create ${config.noun}`;
     cancel.hidden = true;
@@ -49,6 +52,7 @@ export function mountLibrary(root, ctx, config) {
     editing = item;
     clearErrors(form);
     config.fields.forEach((f, i) => { inputs[i].value = item[f.name] ?? ''; });
+    if (config.extra) config.extra.fill(item);
     heading.textContent = `Edit ${config.noun}`;
     save.textContent = 'Save changes';
     cancel.hidden = false;
@@ -61,6 +65,7 @@ export function mountLibrary(root, ctx, config) {
   async function submit() {
     clearErrors(form);
     const body = Object.fromEntries(config.fields.map((f, i) => [f.name, inputs[i].value]));
+    if (config.extra) Object.assign(body, config.extra.value());
     try {
       const saved = editing ? await ctx.api.put(`${base}/${editing.id}`, body) : await ctx.api.post(base, body);
       const i = items.findIndex((x) => x.id === saved.id);

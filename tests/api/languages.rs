@@ -1,0 +1,238 @@
+//! Languages (issue 20) over real sockets: articles' versions per language through the API,
+//! the language a shopper is served in (`hello` → `welcome`), the bot answering from the
+//! version in that language, and the widget's catalogues served to any shop.
+
+use crate::common::{Socket, TestApp, json_of, spawn_app_as_owner};
+use reqwest::header;
+use serde_json::{Value, json};
+
+/// The site speaks `languages`.
+async fn site_speaks(app: &TestApp, owner: &str, languages: &[&str]) {
+    let path = app.site_path("/chat-settings");
+    let mut settings = app.get_json(&path, owner).await;
+    settings["languages"] = json!(languages);
+    app.chat_settings(owner, settings).await;
+}
+
+fn shipping(translations: Value) -> Value {
+    json!({
+        "question": "How long does shipping take?",
+        "answer": "Delivery takes 2 to 4 working days.",
+        "translations": translations,
+    })
+}
+
+#[tokio::test]
+async fn articles_keep_their_versions_per_language_through_the_api() {
+    let (app, owner) = spawn_app_as_owner().await;
+    let articles = app.site_path("/articles");
+    let created = app
+        .created(
+            &articles,
+            &owner,
+            shipping(json!({ "fr-CA": { "question": " Délai de livraison ? ", "answer": "2 à 4 jours." } })),
+        )
+        .await;
+    assert_eq!(
+        created["translations"],
+        json!({ "fr": { "question": "Délai de livraison ?", "answer": "2 à 4 jours." } }),
+        "keyed by language code, trimmed"
+    );
+    let one = format!("{articles}/{}", created["id"].as_str().unwrap());
+    assert_eq!(json_of(app.get(&one, &owner).await, 200).await, created);
+
+    // Replaced with the article: German added, French gone.
+    let body =
+        shipping(json!({ "de": { "question": "Versanddauer?", "answer": "2 bis 4 Tage." } }));
+    let replaced = json_of(app.put(&one, &owner, body).await, 200).await;
+    assert_eq!(replaced["translations"].as_object().unwrap().len(), 1);
+    assert_eq!(replaced["translations"]["de"]["answer"], "2 bis 4 Tage.");
+
+    // Replaced by a client that knows nothing of languages: the versions stay.
+    let body = json!({ "question": "How long does shipping take?", "answer": "1 to 3 days." });
+    let kept = json_of(app.put(&one, &owner, body).await, 200).await;
+    assert_eq!(kept["answer"], "1 to 3 days.");
+    assert_eq!(kept["translations"], replaced["translations"]);
+
+    // Without versions: an empty object, as before languages.
+    let plain = app
+        .created(
+            &articles,
+            &owner,
+            json!({ "question": "Returns?", "answer": "30 days." }),
+        )
+        .await;
+    assert_eq!(plain["translations"], json!({}));
+
+    // Bad versions are refused, naming the field; nothing is stored.
+    let too_many: serde_json::Map<String, Value> = (0..21)
+        .map(|i| {
+            let code = format!("a{}", (b'a' + i) as char);
+            (code, json!({ "question": "q", "answer": "a" }))
+        })
+        .collect();
+    for (translations, field) in [
+        (
+            json!({ "not a tag": { "question": "q", "answer": "a" } }),
+            "translations.not a tag",
+        ),
+        (
+            json!({ "fr": { "question": "q", "answer": "  " } }),
+            "translations.fr.answer",
+        ),
+        (
+            json!({ "fr": { "question": "", "answer": "a" } }),
+            "translations.fr.question",
+        ),
+        (
+            json!({ "fr": { "question": "q".repeat(301), "answer": "a" } }),
+            "translations.fr.question",
+        ),
+        (
+            json!({ "fr": { "question": "q", "answer": "a" }, "FR": { "question": "q", "answer": "a" } }),
+            "translations.fr",
+        ),
+        (Value::Object(too_many), "translations"),
+    ] {
+        let response = app
+            .post(&articles, &owner, shipping(translations.clone()))
+            .await;
+        let body = json_of(response, 422).await;
+        assert_eq!(body["error"]["field"], field, "{translations}: {body}");
+    }
+    let wrong_shape = app
+        .post(&articles, &owner, shipping(json!({ "fr": "Délai ?" })))
+        .await;
+    assert_eq!(wrong_shape.status(), 400);
+    let listed = json_of(app.get(&articles, &owner).await, 200).await;
+    assert_eq!(listed["articles"].as_array().unwrap().len(), 2);
+    app.stop().await;
+}
+
+/// A shopper's `hello` with `extra` fields; returns the socket and the `welcome`.
+async fn shopper(app: &TestApp, extra: Value) -> (Socket, Value) {
+    let mut socket = app.shopper().await;
+    let welcome = socket.hello(extra).await;
+    (socket, welcome)
+}
+
+async fn bot_answer(socket: &mut Socket, text: &str) -> String {
+    socket
+        .send(json!({ "type": "message", "client_msg_id": "q-1", "text": text }))
+        .await;
+    let answer = socket
+        .until_named("the bot's answer", |f| {
+            f["type"] == "message" && f["author"]["kind"] == "bot"
+        })
+        .await;
+    answer["text"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn the_shopper_is_served_in_their_language_and_the_bot_answers_in_it() {
+    let (app, owner) = spawn_app_as_owner().await;
+    site_speaks(&app, &owner, &["en", "fr"]).await;
+    app.created(
+        &app.site_path("/articles"),
+        &owner,
+        shipping(json!({ "fr": {
+            "question": "Combien de temps prend la livraison ?",
+            "answer": "La livraison prend 2 à 4 jours ouvrés."
+        } })),
+    )
+    .await;
+
+    // A French browser: French, and the French version answers a French question.
+    let (mut french, welcome) = shopper(&app, json!({ "languages": ["fr-FR", "en-US"] })).await;
+    assert_eq!(welcome["appearance"]["language"], "fr", "{welcome}");
+    assert_eq!(
+        bot_answer(&mut french, "Quel est le délai de livraison ?").await,
+        "La livraison prend 2 à 4 jours ouvrés."
+    );
+
+    // A browser the site does not speak: the site's first language, the article as written.
+    let (mut other, welcome) = shopper(&app, json!({ "languages": ["ja", "de"] })).await;
+    assert_eq!(welcome["appearance"]["language"], "en", "{welcome}");
+    assert_eq!(
+        bot_answer(&mut other, "How long does shipping take?").await,
+        "Delivery takes 2 to 4 working days."
+    );
+
+    // The shop's choice wins over the browser's; an old widget (no languages) gets the
+    // site's first language as before.
+    let (_, welcome) = shopper(&app, json!({ "language": "fr", "languages": ["en"] })).await;
+    assert_eq!(welcome["appearance"]["language"], "fr");
+    let (_, welcome) = shopper(&app, json!({})).await;
+    assert_eq!(welcome["appearance"]["language"], "en");
+
+    // Too many languages in one hello: refused with the field named; the socket still works.
+    let mut flood = app.shopper().await;
+    let many: Vec<String> = (0..17).map(|i| format!("x{i}")).collect();
+    flood
+        .send(json!({ "type": "hello", "languages": many }))
+        .await;
+    let refused = flood.recv().await;
+    assert_eq!(
+        (&refused["type"], &refused["code"], &refused["field"]),
+        (
+            &json!("error"),
+            &json!("invalid_field"),
+            &json!("languages")
+        ),
+        "{refused}"
+    );
+    let welcome = flood.hello(json!({ "languages": ["fr"] })).await;
+    assert_eq!(welcome["appearance"]["language"], "fr");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_widgets_catalogues_are_served_to_any_shop_and_unknown_ones_are_404() {
+    let (app, _) = spawn_app_as_owner().await;
+    let french = app
+        .http
+        .get(app.url("/widget/lang/fr.json"))
+        .header(header::ORIGIN, "https://any-shop.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(french.status(), 200);
+    let headers = french.headers().clone();
+    assert_eq!(headers[header::ACCESS_CONTROL_ALLOW_ORIGIN], "*");
+    assert!(
+        headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json")
+    );
+    assert!(
+        headers[header::CACHE_CONTROL]
+            .to_str()
+            .unwrap()
+            .contains("max-age")
+    );
+    let strings: Value = french.json().await.unwrap();
+    assert_eq!(strings["title"], "Discutons");
+    assert_eq!(strings["rateStars"], json!(["1 étoile", " étoiles"]));
+
+    let etag = headers[header::ETAG].to_str().unwrap();
+    let again = app
+        .http
+        .get(app.url("/widget/lang/fr.json"))
+        .header(header::IF_NONE_MATCH, etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+
+    for missing in [
+        "/widget/lang/xx.json",
+        "/widget/lang/fr",
+        "/widget/lang/.json",
+    ] {
+        let response = app.http.get(app.url(missing)).send().await.unwrap();
+        let body = json_of(response, 404).await;
+        assert_eq!(body["error"]["code"], "not_found", "{missing}: {body}");
+    }
+    app.stop().await;
+}

@@ -1,0 +1,143 @@
+//! Languages (issue 20): the widget in the shopper's language, chosen from the browser among
+//! the site's languages or set by the shop, mirrored for right-to-left languages, and the
+//! bot answering from the article's version in that language.
+
+use crate::support::{Scene, shop_page};
+use serde_json::{Value, json};
+
+/// The site speaks `languages` (its chat settings, as the owner saves them).
+async fn site_speaks(scene: &Scene, languages: &[&str]) {
+    let path = scene.chat.site_path("/chat-settings");
+    let mut settings = scene.chat.get_json(&path, &scene.token).await;
+    settings["languages"] = json!(languages);
+    scene.chat.chat_settings(&scene.token, settings).await;
+}
+
+/// The widget's visible words and direction: title, input placeholder, launcher name, the
+/// panel's `lang` and `dir`.
+async fn words(scene: &Scene) -> Value {
+    scene
+        .browser
+        .js("const w = $('.widget');\
+             return { title: $('#title').textContent, placeholder: $('[data-role=input]').placeholder,\
+                      launcher: $('[data-role=launcher]').getAttribute('aria-label'),\
+                      lang: w.lang, dir: w.dir,\
+                      launcherLeft: $('[data-role=launcher]').getBoundingClientRect().left };")
+        .await
+}
+
+#[tokio::test]
+async fn a_french_browser_gets_the_french_widget_and_the_french_article() {
+    let scene = Scene::new_in(1280, Some("fr")).await;
+    site_speaks(&scene, &["en", "fr"]).await;
+    let created = scene
+        .chat
+        .post(
+            &scene.chat.site_path("/articles"),
+            &scene.token,
+            json!({
+                "question": "How long does shipping take?",
+                "answer": "Delivery takes 2 to 4 working days.",
+                "translations": { "fr": {
+                    "question": "Combien de temps prend la livraison ?",
+                    "answer": "La livraison prend 2 à 4 jours ouvrés."
+                } }
+            }),
+        )
+        .await;
+    assert_eq!(created.status(), 201, "{:?}", created.text().await);
+
+    scene.visit("/").await;
+    scene.browser.widget_ready().await;
+    // The launcher is named in French from the start: the catalogue came before the UI.
+    let first = words(&scene).await;
+    assert_eq!(first["launcher"], "Ouvrir le chat", "{first}");
+    scene.browser.open_chat().await;
+    let shown = words(&scene).await;
+    assert_eq!(
+        (
+            &shown["title"],
+            &shown["placeholder"],
+            &shown["lang"],
+            &shown["dir"]
+        ),
+        (
+            &json!("Discutons"),
+            &json!("Écrivez un message…"),
+            &json!("fr"),
+            &json!("ltr")
+        ),
+        "{shown}"
+    );
+
+    scene.browser.say("Quel est le délai de livraison ?").await;
+    let answer = scene.browser.message("bot", "La livraison prend").await;
+    assert_eq!(answer["text"], "La livraison prend 2 à 4 jours ouvrés.");
+    let label = scene
+        .browser
+        .wait_for(
+            "the bot's label",
+            "const a = $$('[data-kind=bot] [data-role=author]'); return a.length && a[0].textContent;",
+        )
+        .await;
+    assert!(label.as_str().unwrap_or("").ends_with("· Bot"), "{label}");
+
+    // For the eyes: the French widget on a phone.
+    scene.browser.phone().await;
+    scene.browser.screenshot("languages-french-phone").await;
+    scene.finish().await;
+}
+
+#[tokio::test]
+async fn a_browser_language_the_site_does_not_speak_gets_the_sites_first_language() {
+    let scene = Scene::new_in(1280, Some("fr")).await;
+    site_speaks(&scene, &["de", "en"]).await;
+    scene.visit("/").await;
+    scene.browser.open_chat().await;
+    let shown = scene
+        .browser
+        .wait_for(
+            "the German title",
+            "const t = $('#title').textContent; return t === 'Schreiben Sie uns' && t;",
+        )
+        .await;
+    assert_eq!(shown, "Schreiben Sie uns");
+    scene.finish().await;
+}
+
+#[tokio::test]
+async fn the_shop_sets_the_language_and_right_to_left_mirrors_the_widget() {
+    let scene = Scene::new(1280).await;
+    // The shop's call comes before the widget loads (queued by the snippet's stub).
+    let body = "<p>Welcome.</p><script>window.shopchat = window.shopchat || function () \
+                { (shopchat.q = shopchat.q || []).push(arguments) }; shopchat('language', 'ar');</script>";
+    scene.shop.page("/rtl", shop_page(&scene.chat, "", body));
+    scene.visit("/rtl").await;
+    scene.browser.open_chat().await;
+    let arabic = words(&scene).await;
+    assert_eq!(
+        (&arabic["title"], &arabic["lang"], &arabic["dir"]),
+        (&json!("تحدث معنا"), &json!("ar"), &json!("rtl")),
+        "{arabic}"
+    );
+    assert!(
+        arabic["launcherLeft"].as_f64().unwrap() < 200.0,
+        "right to left: the launcher sits on the left: {arabic}"
+    );
+
+    // And after the start: German at once, left to right again.
+    scene.browser.js("window.shopchat('language', 'de');").await;
+    scene
+        .browser
+        .wait_for(
+            "the German title",
+            "return $('#title').textContent === 'Schreiben Sie uns' && $('.widget').dir === 'ltr';",
+        )
+        .await;
+    let german = words(&scene).await;
+    assert!(
+        german["launcherLeft"].as_f64().unwrap() > 1000.0,
+        "left to right: the launcher is back on the right: {german}"
+    );
+    scene.finish().await;
+}
