@@ -65,6 +65,7 @@ mod outbound_events;
 mod privacy;
 mod product_rules;
 mod profile;
+mod ratings;
 mod reports;
 mod restart;
 mod routing;

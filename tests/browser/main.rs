@@ -43,6 +43,7 @@ mod modal;
 mod orders;
 mod page_urls;
 mod proactive;
+mod rating;
 mod small_things;
 mod strict_csp;
 mod two_devices;

@@ -114,6 +114,9 @@ const STRINGS = {
     stores: "This chat keeps your messages, and only in this tab an id to continue it on the next page.",
     sendMessage: "Send message", sendEmail: "Send email address",
     unread: [" unread message", " unread messages"],
+    rateTitle: "How was this chat?", rateGood: "Good", rateBad: "Bad",
+    rateStars: ["1 star", " stars"], rateComment: "Anything to add? (optional)",
+    rateSend: "Send", rateThanks: "Thanks for your feedback!",
   },
   de: {
     openChat: "Chat öffnen", closeChat: "Chat schließen", title: "Schreiben Sie uns",

@@ -280,6 +280,8 @@ DROP INDEX IF EXISTS conversations_by_visitor;
     // The search index off the acknowledged write: no insert trigger, the writer indexes in
     // bulk after each commit from a high-water mark (`search_index.rs`).
     super::search_index::MIGRATION,
+    // The shoppers' ratings of closed chats, one per conversation (`ratings.rs`).
+    super::ratings::MIGRATION,
 ];
 
 /// The schema version this binary brings a database to (`PRAGMA user_version`).
