@@ -37,7 +37,7 @@ const STYLE = ":host{all:initial}" +
   "[data-kind=system]{max-width:100%}[data-kind=system] [data-role=author]{display:none}[data-kind=system] [data-role=text]{background:none;text-align:center;font-size:12px;color:#57606a}" +
   "[data-role=typing]{font-size:12px;font-style:italic;color:#57606a}" +
   // The rating row under a closed chat.
-  "[data-role=rate]{text-align:center}[data-role=star]{font-size:26px;line-height:32px;color:#8c959f}[aria-pressed=true]{color:#9a6700}" +
+  "[data-role=star]{height:auto;padding:0 2px;background:none;font-size:28px;line-height:32px;color:#6e7781}[aria-pressed=true]{color:#9a6700}" +
   // The email form (nobody online), the composer, the handoff link.
   "form{padding:8px 16px;border-top:1px solid #d0d7de}label{display:block;font-size:12px;color:#57606a;margin-bottom:4px}form div{display:flex;gap:8px}" +
   "input,textarea{flex:1;min-width:0;height:40px;padding:9px 10px;border:1px solid #d0d7de;border-radius:8px;background:#fff;resize:none}" +
