@@ -2,6 +2,8 @@
 //! `days=N` means, and one entry per UTC day including the days nothing happened, so a
 //! dashboard can draw the chart without guessing at gaps. Pure: the clock is passed in.
 
+pub mod csat;
+
 use crate::conversation::HandoffReason;
 use crate::domain::Timestamp;
 use chrono::{DateTime, Duration, NaiveDate, Utc};

@@ -21,6 +21,7 @@ mod prechat;
 mod presence;
 pub mod privacy;
 mod queue;
+mod rating;
 mod route;
 mod shopper;
 mod visitor;
@@ -49,6 +50,7 @@ pub use email::{
     EmailSettingsView, InboundOutcome, InboundRefusal,
 };
 pub use events::{EVENT_TYPES, OutboundEvent};
+pub use rating::RateRefusal;
 pub use visitor::{CustomerView, JoinRequest, ShopperSession, customer_key};
 
 use crate::auth::JwtKeys;

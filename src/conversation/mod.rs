@@ -1,11 +1,12 @@
 //! The conversation's life cycle and the rules around it, kept free of I/O so they read like
 //! the spec: [`lifecycle`] (bot → queued → assigned → closed, with compare-and-set versions),
 //! [`handoff`] ("I want a person" in the site's languages) and [`settings`] (a site's chat
-//! settings and its keyword rules).
+//! settings and its keyword rules); [`rating`] (the shopper's rating of a closed chat).
 
 pub mod handoff;
 pub mod lifecycle;
 pub mod prechat;
+pub mod rating;
 mod records;
 pub mod routing;
 pub mod settings;

@@ -7,6 +7,7 @@ use utoipa::{IntoParams, IntoResponses, ToSchema};
 
 mod accounts;
 mod commerce;
+mod csat;
 mod library;
 mod model;
 mod privacy;
@@ -16,6 +17,7 @@ mod visitor;
 
 pub(super) use accounts::*;
 pub(super) use commerce::*;
+pub(super) use csat::*;
 pub(super) use library::*;
 pub(super) use model::*;
 pub(super) use privacy::*;

@@ -1,6 +1,6 @@
 //! The owners' site report: conversations per day, why chats went to people, how fast people
-//! answered, bot-only versus agent chats, AI drafts made and sent (unchanged or edited), and
-//! every trigger rule's funnel, in one response for
+//! answered, bot-only versus agent chats, AI drafts made and sent (unchanged or edited),
+//! every trigger rule's funnel and the shoppers' ratings (CSAT), in one response for
 //! the dashboard's overview. The numbers come from the store (`site_stats`, `funnel`); this
 //! handler only picks the window and shapes the JSON.
 
@@ -9,8 +9,10 @@ use super::rules_api::{funnel_view, name_and_enabled};
 use super::{ApiError, OwnerScope};
 use crate::conversation::HandoffReason;
 use crate::domain::Timestamp;
+use crate::report::csat::{Csat, CsatCount};
 use crate::report::{DEFAULT_DAYS, DraftDay, MAX_DAYS, fill_days, fill_draft_days, window};
 use crate::state::AppState;
+use crate::store::StoredRule;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -26,7 +28,7 @@ struct ReportQuery {
     days: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/sites/{site_id}/report", operation_id = "get_site_report", tag = "reports", params(SitePath, ("days" = Option<u32>, Query, description = "1 to 90 days ending today (UTC), default 14")), security(("bearer" = [])), responses((status = 200, description = "`{from, to, days: [{date, conversations, handed_off}], handoff_reasons, first_response: {count, median_ms, p90_ms}, totals: {conversations, bot_only, with_agent}, ai_drafts: {days: [{date, drafted, sent_unchanged, sent_edited}], totals: {drafted, sent, sent_unchanged, sent_edited}}, rules: [{rule_id, name, enabled, shown, held_out, uplift}]}`", body = super::docs::SiteReport), (status = 400, description = "A bad `days`", body = ErrorResponse), OwnerOnly))]
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/report", operation_id = "get_site_report", tag = "reports", params(SitePath, ("days" = Option<u32>, Query, description = "1 to 90 days ending today (UTC), default 14")), security(("bearer" = [])), responses((status = 200, description = "`{from, to, days: [{date, conversations, handed_off}], handoff_reasons, first_response: {count, median_ms, p90_ms}, totals: {conversations, bot_only, with_agent}, ai_drafts: {days: [{date, drafted, sent_unchanged, sent_edited}], totals: {drafted, sent, sent_unchanged, sent_edited}}, csat: {totals, days: [{date, ratings, satisfied, csat, average}], agents: [{agent_id, name, …}], teams: [{team, …}], rules: [{rule_id, name, …}], bot, people}, rules: [{rule_id, name, enabled, shown, held_out, uplift}]}`", body = super::docs::SiteReport), (status = 400, description = "A bad `days`", body = ErrorResponse), OwnerOnly))]
 async fn site_report(
     state: web::Data<AppState>,
     scope: OwnerScope,
@@ -93,6 +95,7 @@ async fn site_report(
             "with_agent": stats.with_agent,
         },
         "ai_drafts": drafts_view(&fill_draft_days(from, to, &report.drafts)),
+        "csat": csat_view(&report.csat, &report.agent_names, &report.rules),
         "rules": rules,
     })))
 }
@@ -116,5 +119,68 @@ fn drafts_view(days: &[DraftDay]) -> Value {
             "sent_unchanged": unchanged,
             "sent_edited": edited,
         },
+    })
+}
+
+/// One CSAT row's numbers: ratings, 4s and 5s, the share of those (percent) and the average.
+fn count_view(c: &CsatCount) -> Value {
+    json!({ "ratings": c.ratings, "satisfied": c.satisfied, "csat": c.csat(), "average": c.average() })
+}
+
+/// The CSAT figures: per day (every day of the window), per agent (by name), team and rule
+/// (by name; a deleted rule by id), and the bot against people.
+fn csat_view(
+    csat: &Csat,
+    names: &[(crate::domain::AgentId, String)],
+    rules: &[(StoredRule, crate::store::FunnelCounts)],
+) -> Value {
+    let with = |mut row: Value, key: &str, value: Value| {
+        row[key] = value;
+        row
+    };
+    let days: Vec<Value> = csat
+        .days
+        .iter()
+        .map(|(date, c)| with(count_view(c), "date", json!(date)))
+        .collect();
+    let agents: Vec<Value> = csat
+        .agents
+        .iter()
+        .map(|(id, c)| {
+            let name = names
+                .iter()
+                .find(|(a, _)| a == id)
+                .map_or_else(|| id.to_string(), |(_, n)| n.clone());
+            with(
+                with(count_view(c), "agent_id", json!(id)),
+                "name",
+                json!(name),
+            )
+        })
+        .collect();
+    let teams: Vec<Value> = csat
+        .teams
+        .iter()
+        .map(|(team, c)| with(count_view(c), "team", json!(team)))
+        .collect();
+    let rule_rows: Vec<Value> = csat
+        .rules
+        .iter()
+        .map(|(id, c)| {
+            let name = rules
+                .iter()
+                .find(|(r, _)| &r.id == id)
+                .map_or(Value::Null, |(r, _)| name_and_enabled(r).0);
+            with(with(count_view(c), "rule_id", json!(id)), "name", name)
+        })
+        .collect();
+    json!({
+        "totals": count_view(&csat.totals),
+        "days": days,
+        "agents": agents,
+        "teams": teams,
+        "rules": rule_rows,
+        "bot": count_view(&csat.bot),
+        "people": count_view(&csat.people),
     })
 }

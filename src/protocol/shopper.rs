@@ -45,6 +45,8 @@ pub enum ClientFrame {
     EmailCode(EmailCodeFrame),
     /// The code that came by email.
     VerifyCode(VerifyCodeFrame),
+    /// The shopper rates a closed conversation.
+    Rate(RateFrame),
 }
 
 impl ClientFrame {
@@ -64,13 +66,14 @@ impl ClientFrame {
             ClientFrame::Transcript(_) => 10,
             ClientFrame::EmailCode(_) => 11,
             ClientFrame::VerifyCode(_) => 12,
+            ClientFrame::Rate(_) => 13,
         }
     }
 }
 
 /// The frame types a client may send, in [`ClientFrame::type_index`] order: named in the
 /// "unknown type" error and counted per type.
-pub const CLIENT_TYPES: [&str; 13] = [
+pub const CLIENT_TYPES: [&str; 14] = [
     "hello",
     "event",
     "message",
@@ -84,6 +87,7 @@ pub const CLIENT_TYPES: [&str; 13] = [
     "transcript",
     "email_code",
     "verify_code",
+    "rate",
 ];
 
 /// `hello`: opens or resumes a visitor's session.
@@ -189,6 +193,18 @@ pub struct VerifyCodeFrame {
     pub code: String,
 }
 
+/// `rate`: the shopper's rating of a closed conversation.
+#[derive(Debug, Deserialize)]
+pub struct RateFrame {
+    /// The conversation, closed, of this visitor.
+    pub conversation_id: String,
+    /// 1 to 5 stars (checked by the application, so a 0 or a 6 names `score` too).
+    pub score: i64,
+    /// An optional comment, at most 1,000 characters.
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
 /// Error codes on the wire; stable, so widgets can act on them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -229,6 +245,8 @@ pub enum ErrorCode {
     NoConversation,
     /// A browsing event on a socket whose `hello` said the shopper has not consented.
     NoConsent,
+    /// The conversation was rated before; the first rating stands.
+    AlreadyRated,
 }
 
 /// A conversation as listed in `welcome`.
@@ -383,6 +401,13 @@ pub enum ServerFrame {
         /// The address.
         email: String,
     },
+    /// A `rate` was stored (its line in the transcript arrives as a `message`).
+    Rated {
+        /// The rated conversation.
+        conversation_id: ConversationId,
+        /// The score taken.
+        score: u8,
+    },
     /// A frame was refused; the socket stays open.
     Error {
         /// Machine-readable code.
@@ -471,6 +496,7 @@ pub fn decode(text: &str) -> Result<ClientFrame, DecodeError> {
                 "transcript" => parse(text, ClientFrame::Transcript),
                 "email_code" => parse(text, ClientFrame::EmailCode),
                 "verify_code" => parse(text, ClientFrame::VerifyCode),
+                "rate" => parse(text, ClientFrame::Rate),
                 _ => None,
             });
     frame.ok_or_else(|| diagnose(text))
@@ -544,6 +570,7 @@ fn diagnose(text: &str) -> DecodeError {
         "transcript" => field_error::<TranscriptFrame>(value, kind),
         "email_code" => field_error::<EmailCodeFrame>(value, kind),
         "verify_code" => field_error::<VerifyCodeFrame>(value, kind),
+        "rate" => field_error::<RateFrame>(value, kind),
         _ => field_error::<ReadFrame>(value, kind),
     }
 }

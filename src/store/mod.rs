@@ -2,7 +2,7 @@
 //! set-up) and a Redis store for several nodes are interchangeable to everything above.
 //!
 //! The contract is split by area ([`Directory`], [`Conversations`], [`Visitors`], [`Rules`],
-//! [`Library`], [`Stats`], [`Commerce`], [`Customers`], …, in `areas.rs`); [`Store`] is all of them, and each backend
+//! [`Library`], [`Stats`], [`Ratings`], [`Commerce`], [`Customers`], …, in `areas.rs`); [`Store`] is all of them, and each backend
 //! implements each area in a file of that name. Errors ([`StoreError`]) name no backend.
 //!
 //! Every write that returns `Ok` is durable: callers acknowledge to clients only after it.
@@ -11,6 +11,7 @@ mod areas;
 mod customers;
 mod models;
 mod outbound;
+mod ratings;
 mod records;
 pub mod redis;
 pub mod sqlite;
@@ -22,7 +23,9 @@ pub use records::{
 // The library's and the report's records, which the store keeps: named here too because
 // the store's traits are written in them.
 pub use crate::ai::token::DraftMark;
+pub use crate::conversation::rating::Rating;
 pub use crate::library::{Article, ArticleText, CannedReply, NewArticle, NewCanned};
+pub use crate::report::csat::RatingGroup;
 pub use crate::report::{DayStats, DraftDay, SiteStats};
 
 pub use areas::{
@@ -32,6 +35,7 @@ pub use areas::{
 pub use customers::CustomerLink;
 pub use models::{Models, USAGE_KEPT_DAYS};
 pub use outbound::{DeliveryOutcome, DeliveryRecord, Endpoint};
+pub use ratings::{Rated, Ratings};
 
 /// A backend's own error, kept as the source of a [`StoreError`] for logs without naming its
 /// type, so nothing above the store knows (or matches on) which backend runs.
@@ -115,6 +119,7 @@ pub trait Store:
     + Customers
     + Privacy
     + Models
+    + Ratings
 {
 }
 
@@ -130,7 +135,8 @@ impl<
         + Mail
         + Customers
         + Privacy
-        + Models,
+        + Models
+        + Ratings,
 > Store for T
 {
 }
@@ -140,6 +146,7 @@ impl<
 pub mod prelude {
     pub use super::{
         Commerce as _, Conversations as _, Customers as _, Directory as _, Library as _, Mail as _,
-        Models as _, Outbound as _, Privacy as _, Rules as _, Stats as _, Store, Visitors as _,
+        Models as _, Outbound as _, Privacy as _, Ratings as _, Rules as _, Stats as _, Store,
+        Visitors as _,
     };
 }

@@ -100,6 +100,10 @@ pub(super) const METRICS: &[Metric] = &[
         "Messages stored, by author (shopper, agent, bot).",
     ),
     counter(
+        "shopchat_ratings_total",
+        "Shoppers' ratings of closed chats stored, by score (1 to 5).",
+    ),
+    counter(
         "shopchat_trigger_firings_total",
         "Proactive trigger rules fired, by group (shown, held_out: the hold-out group that is not shown the message).",
     ),

@@ -67,6 +67,7 @@ mod prechat;
 mod privacy;
 mod product_rules;
 mod profile;
+mod ratings;
 mod reports;
 mod restart;
 mod routing;

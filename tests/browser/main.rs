@@ -45,6 +45,7 @@ mod orders;
 mod page_urls;
 mod prechat;
 mod proactive;
+mod rating;
 mod small_things;
 mod strict_csp;
 mod tab_alerts;

@@ -187,6 +187,7 @@ function onFrame(frame) {
     case "orders": return onOrders(frame);
     case "emailed": return onEmailed(frame);
     case "verified": return onVerified(frame);
+    case "rated": return setText(view.rate, strings.rateThanks);
     case "error": return onError(frame);
   }
 }
@@ -278,6 +279,8 @@ function onStatus(frame) {
   if (frame.agent) chat.agentName = frame.agent;
   chat.nobodyOnline = !!frame.nobody_online;
   if (frame.state !== "queued") chat.contactSent = false;
+  if (frame.state === "closed") showRating(frame.conversation_id);
+  else view.rate.hidden = true;
   showStatus();
 }
 
@@ -313,6 +316,8 @@ function onError(frame) {
     clearMessages();
     Object.keys(conversations.seq).forEach(id => delete conversations.seq[id]);
     sendHello();
+  } else if (frame.code === "already_rated") {
+    setText(view.rate, strings.rateThanks);
   } else if (frame.code === "rate_limited") {
     outgoing.tokens = -10; // two quiet seconds
   } else if (frame.code === "internal") {

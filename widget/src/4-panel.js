@@ -38,6 +38,8 @@ const STYLE = ":host{all:initial}" +
   "[data-kind=shopper] [data-role=text]{background:var(--accent);color:var(--on-accent)}[data-pending]{opacity:.6}" +
   "[data-kind=system]{max-width:100%}[data-kind=system] [data-role=author]{display:none}[data-kind=system] [data-role=text]{background:none;text-align:center;font-size:12px;color:#57606a}" +
   "[data-role=typing]{font-size:12px;font-style:italic;color:#57606a}" +
+  // The rating row under a closed chat.
+  "[data-role=star]{height:auto;padding:0 2px;background:none;font-size:28px;line-height:32px;color:#6e7781}[aria-pressed=true]{color:#9a6700}" +
   // The email form (nobody online), the composer, the handoff link.
   "form{padding:8px 16px;border-top:1px solid #d0d7de}label{display:block;font-size:12px;color:#57606a;margin-bottom:4px}form div{display:flex;gap:8px}" +
   "input,textarea{flex:1;min-width:0;height:40px;padding:9px 10px;border:1px solid #d0d7de;border-radius:8px;background:#fff;resize:none}" +
@@ -85,6 +87,7 @@ const HTML = '<div class="widget" popover="manual">' +
   '<form data-role="prechat" hidden><p><label for="pc-name"></label><input id="pc-name" name="name" maxlength="80" autocomplete="name"></p>' +
   '<p><label for="pc-email"></label><input id="pc-email" name="email" type="email" autocomplete="email"></p>' +
   '<p><label for="pc-topic"></label><select id="pc-topic" name="topic"></select></p><p data-role="prechat-error" role="alert"></p></form>' +
+  '<form data-role="rate" hidden></form>' +
   '<div class="composer"><textarea data-role="input" rows="1" maxlength="4000"></textarea>' +
   '<button data-role="send"></button></div>' +
   '<div class="tools"><button data-role="wismo" hidden></button>' +
@@ -131,6 +134,7 @@ function buildUi() {
     transcript: part("transcript"), transcriptForm: part("transcript-form"),
     transcriptEmail: part("transcript-email"), emailNote: part("email-note"),
     stores: part("stores"), prechat: part("prechat"), prechatError: part("prechat-error"),
+    rate: part("rate"),
   };
   wireUi();
   applyLabels();

@@ -1,8 +1,10 @@
-//! The owners' site report: the store's statistics for a window, the AI-draft figures and
-//! every rule's funnel.
+//! The owners' site report: the store's statistics for a window, the AI-draft figures,
+//! every rule's funnel and the shoppers' ratings (CSAT), with the names of the agents rated.
 
 use crate::chat::{ChatError, ChatService};
+use crate::domain::AgentId;
 use crate::domain::{SiteId, Timestamp};
+use crate::report::csat::{self, Csat};
 use crate::store::{DraftDay, FunnelCounts, SiteStats, StoredRule};
 
 /// What the site report shows, before the edge shapes it.
@@ -14,10 +16,14 @@ pub struct SiteReport {
     pub rules: Vec<(StoredRule, FunnelCounts)>,
     /// Model drafts made and messages sent from them, per day that had any.
     pub drafts: Vec<DraftDay>,
+    /// The shoppers' ratings given in the window, folded.
+    pub csat: Csat,
+    /// The names of the site's agents, for the CSAT rows (an agent who left shows by id).
+    pub agent_names: Vec<(AgentId, String)>,
 }
 
 impl ChatService {
-    /// The site's statistics from `from` to `to` and every rule's funnel.
+    /// The site's statistics from `from` to `to`, every rule's funnel and the CSAT.
     pub async fn site_report(
         &self,
         site: &SiteId,
@@ -26,6 +32,14 @@ impl ChatService {
     ) -> Result<SiteReport, ChatError> {
         let stats = self.store.site_stats(site, from, to).await?;
         let drafts = self.store.draft_stats(site, from, to).await?;
+        let ratings = self.store.rating_groups(site, from, to).await?;
+        let agent_names = self
+            .store
+            .site_agents(site)
+            .await?
+            .into_iter()
+            .map(|a| (a.agent.id, a.agent.display_name))
+            .collect();
         let mut rules = Vec::new();
         for rule in self.store.list_rules(site).await? {
             let funnel = self.store.funnel(site, &rule.id).await?;
@@ -35,6 +49,8 @@ impl ChatService {
             stats,
             rules,
             drafts,
+            csat: csat::fold(from, to, &ratings),
+            agent_names,
         })
     }
 }

@@ -9,6 +9,7 @@ mod email;
 mod join;
 mod orders;
 mod proactive;
+mod rating;
 
 pub use customer::{CustomerView, customer_key};
 pub use join::JoinRequest;

@@ -174,6 +174,8 @@ pub(in crate::http) struct SiteReport {
     totals: ReportTotals,
     /// AI drafts made and sent.
     ai_drafts: DraftReport,
+    /// The shoppers' ratings (CSAT).
+    csat: super::CsatReport,
     /// Every rule's funnel.
     rules: Vec<RuleReportEntry>,
 }

@@ -22,7 +22,8 @@
 //!   first) and `visitors-seen` (visitor ids by when their state was last saved); the site's own
 //!   language model and its call counts (`models.rs`): `ai-provider` (JSON) and `ai-calls:DAY` (a
 //!   counter per UTC day, expiring after 35 days); the AI-draft
-//!   figures (`stats.rs`): `ai-drafts:DAY` and `ai-sent:DAY`, expiring.
+//!   figures (`stats.rs`): `ai-drafts:DAY` and `ai-sent:DAY`, expiring; the shoppers' ratings
+//!   (`ratings.rs`): `ratings`, conversation ids by rating time (the rating is in `conv:ID`).
 //! - `{prefix}{mail}:…` — the email outbox of every site, in one slot because one claim takes
 //!   the due rows of all sites: `row:ID` (a hash: the queued record as JSON `doc`, with
 //!   `site`, `key`, `rcpt` (the lowercased recipient), `attempts`, `due` and `status` beside it as

@@ -87,6 +87,7 @@ mod privacy;
 mod privacy_backfill;
 mod privacy_data;
 mod privacy_scripts;
+mod ratings;
 mod rules;
 mod scripts;
 mod search;

@@ -331,6 +331,8 @@ pub(super) struct Scripts {
     pub(super) count_funnel: Script,
     /// Records an agent message sent from a draft (`stats.rs`).
     pub(super) draft_send: Script,
+    /// Stores a shopper's rating with its transcript line (`ratings.rs`).
+    pub(super) rate: Script,
     pub(super) create_canned: Script,
     pub(super) update_canned: Script,
     pub(super) delete_canned: Script,
@@ -358,6 +360,7 @@ impl Scripts {
             delete_rule: Script::new(DELETE_RULE),
             count_funnel: Script::new(COUNT_FUNNEL),
             draft_send: Script::new(super::stats::DRAFT_SEND),
+            rate: with(CONVERSATION_LIB, super::ratings::RATE),
             create_canned: Script::new(CREATE_CANNED),
             update_canned: Script::new(UPDATE_CANNED),
             delete_canned: Script::new(DELETE_CANNED),

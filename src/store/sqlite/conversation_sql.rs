@@ -183,7 +183,7 @@ fn conversation_by_id(conn: &Connection, id: &ConversationId) -> Result<Conversa
         .ok_or(StoreError::NotFound("conversation"))
 }
 
-fn insert_message(
+pub(super) fn insert_message(
     conn: &Connection,
     conversation: &ConversationId,
     last_seq: u64,

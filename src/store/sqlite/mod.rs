@@ -23,6 +23,7 @@ mod models;
 mod outbound;
 mod privacy;
 mod privacy_sql;
+mod ratings;
 mod readers;
 mod rules;
 mod schema;

@@ -282,6 +282,8 @@ DROP INDEX IF EXISTS conversations_by_visitor;
     super::search_index::MIGRATION,
     // Articles in other languages (issue 20): each article's versions by language code.
     super::library::TRANSLATIONS_MIGRATION,
+    // The shoppers' ratings of closed chats, one per conversation (`ratings.rs`).
+    super::ratings::MIGRATION,
 ];
 
 /// The schema version this binary brings a database to (`PRAGMA user_version`).

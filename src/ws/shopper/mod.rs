@@ -9,6 +9,7 @@
 mod email;
 mod frames;
 mod hello;
+mod rating;
 
 use super::connection::{Connection, Peer, RateGuard, RatePolicy, Verdict, finish, serve};
 use super::flow::{Flow, close};
@@ -189,6 +190,7 @@ impl ShopperSocket {
             Ok(ClientFrame::Transcript(frame)) => self.on_transcript(conn, frame).await,
             Ok(ClientFrame::EmailCode(frame)) => self.on_email_code(conn, frame).await,
             Ok(ClientFrame::VerifyCode(frame)) => self.on_verify_code(conn, frame).await,
+            Ok(ClientFrame::Rate(frame)) => self.on_rate(conn, frame).await,
         }
     }
 

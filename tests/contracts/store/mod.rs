@@ -19,6 +19,7 @@ mod outbound;
 mod privacy;
 mod privacy_retention;
 mod privacy_seed;
+mod ratings;
 mod redis;
 mod rules;
 mod search;

@@ -124,3 +124,37 @@ export function funnelChart(shown, held) {
   });
   return chart;
 }
+
+/**
+ * CSAT per day: `days` [{date, ratings, csat}] (csat in percent, null without ratings); a bar
+ * per day that had ratings, its height the share of 4 and 5 stars, its count above it. Each
+ * bar carries its date, CSAT and count as data attributes.
+ */
+export function csatChart(days) {
+  const W = 640, H = 240, left = 40, right = W - 22, top = 14, bottom = H - 34;
+  const rated = days.filter((d) => d.ratings);
+  const label = `CSAT per day (share of 4 and 5 stars), ${days.length} days. `
+    + (rated.length ? rated.map((d) => `${d.date}: ${d.csat}% of ${d.ratings}`).join('; ') : 'No ratings.');
+  const chart = frame('csat', W, H, label);
+  const axis = yAxis(left, top, bottom, right, 100);
+  chart.append(...axis.nodes.flat());
+  const slot = (right - left) / Math.max(days.length, 1);
+  const bar = Math.max(2, slot * 0.7);
+  const every = Math.ceil(days.length / 10);
+  days.forEach((d, i) => {
+    const x = left + i * slot + (slot - bar) / 2;
+    if (d.ratings) {
+      const y = axis.scale(d.csat || 0);
+      chart.append(
+        svg('rect', { x, y, width: bar, height: bottom - y, fill: COLORS.primary, 'data-date': d.date, 'data-csat': d.csat, 'data-ratings': d.ratings },
+          svg('title', { text: `${d.date}: CSAT ${d.csat}% of ${d.ratings} ratings` })),
+        text(x + bar / 2, y - 4, String(d.ratings), { 'text-anchor': 'middle', class: 'value-label' }));
+    }
+    const last = days.length - 1;
+    if (i === last || (i % every === 0 && last - i >= every / 2)) {
+      chart.append(text(x + bar / 2, bottom + 16, d.date.slice(5), { 'text-anchor': 'middle' }));
+    }
+  });
+  if (!rated.length) chart.append(text((left + right) / 2, (top + bottom) / 2, 'No ratings in this period', { 'text-anchor': 'middle', class: 'value-label' }));
+  return chart;
+}

@@ -1,10 +1,12 @@
 // Reports for owners: chats per day, why chats went to people, how fast people answered,
-// AI drafts made and the messages sent from them (unchanged or edited), and per trigger rule the funnel (fired → opened → replied → converted) of visitors who were
+// AI drafts made and the messages sent from them (unchanged or edited), the shoppers' ratings
+// (CSAT, in csat.js), and per trigger rule the funnel (fired → opened → replied → converted) of visitors who were
 // shown the rule against the held-out control group, with the uplift between them.
 
 import { h, replace, duration } from '../dom.js';
 import { pageHeader, section } from './ui.js';
 import { perDayChart, horizontalBars, funnelChart, COLORS } from './chart.js';
+import { csatSection } from './csat.js';
 
 const PERIODS = [7, 14, 30, 90];
 const REASONS = [
@@ -68,6 +70,7 @@ function drawOverview(node, report) {
     h('div', { class: 'report-grid' },
       section('Chats per day', legend([[COLORS.primary, 'Conversations'], [COLORS.secondary, 'Handed to a person']]), perDayChart(report.days || [])),
       section('Why chats went to people', horizontalBars('handoff', REASONS.map(([key, label]) => ({ label, value: reasons[key] || 0 })), 'Handoff reasons'))),
+    csatSection(report.csat),
     aiDrafts(report.ai_drafts)));
 }
 
