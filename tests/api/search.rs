@@ -237,13 +237,17 @@ async fn a_database_from_before_the_index_is_back_filled_when_opened() {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
+    // Back to before the two search migrations; the migrations after them (the ratings',
+    // `ratings.rs`) use IF NOT EXISTS, so they run again unharmed. Count each one appended
+    // after the search index here.
+    const AFTER_SEARCH: i64 = 1;
     conn.execute_batch(&format!(
         "DROP TRIGGER messages_fts_delete;
          DROP TRIGGER messages_fts_update;
          DROP TABLE messages_fts;
          DROP TABLE messages_fts_state;
          PRAGMA user_version = {};",
-        version - 2
+        version - 2 - AFTER_SEARCH
     ))
     .unwrap();
     drop(conn);

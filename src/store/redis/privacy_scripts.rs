@@ -7,7 +7,7 @@ use ::redis::Script;
 use std::sync::LazyLock;
 
 /// Removes conversation `ARGV[1]` with its messages, idempotency keys, notes, agent-reply
-/// times, mail thread, inbound emails and every index entry. With a cutoff `ARGV[2]` (ms;
+/// times, rating (a field of its hash, and its entry in `ratings`), mail thread, inbound emails and every index entry. With a cutoff `ARGV[2]` (ms;
 /// empty for an erasure) only a closed conversation last active before it. Returns
 /// `{removed (0/1), messages, notes, inbound emails, mail-thread token or ''}`.
 pub(super) static DELETE_CONVERSATION: LazyLock<Script> = LazyLock::new(|| {
@@ -46,6 +46,7 @@ local agent = redis.call('HGET', key, 'agent')
 if agent and agent ~= '' then redis.call('ZREM', base .. 'by-agent:' .. agent, cid) end
 redis.call('ZREM', base .. 'convs', cid)
 redis.call('ZREM', base .. 'convs-created', cid)
+redis.call('ZREM', base .. 'ratings', cid)
 if type(visitor) == 'string' then redis.call('ZREM', base .. 'vconvs:' .. visitor, cid) end
 redis.call('DEL', key, msgs, base .. 'agent-ts:' .. cid, base .. 'notes:' .. cid,
   base .. 'mail-thread:' .. cid, base .. 'inbound:' .. cid)

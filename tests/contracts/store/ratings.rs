@@ -167,6 +167,16 @@ async fn a_closed_conversation_is_rated_once_with_its_line_in_the_transcript(
             .unwrap()
             .is_empty()
     );
+
+    // Erasing the visitor takes the rating (and its comment) with the conversation.
+    store.erase_visitor(&site, &visitor).await.unwrap();
+    assert!(
+        store
+            .rating_groups(&site, Timestamp(DAY), Timestamp(DAY + DAY_MS))
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 /// Ratings in `[from, to)`, grouped: the same day, score, agent, team and rule count
