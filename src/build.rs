@@ -24,6 +24,9 @@ const SOURCE_DIR: &str = "widget/src";
 /// Where the catalogues live: one `xx.json` per language.
 const LANG_DIR: &str = "widget/lang";
 
+/// Where the lazily loaded parts live: one `name.js` each, served at `/widget/part/name.js`.
+const PARTS_DIR: &str = "widget/parts";
+
 /// What `1-setup.js` writes where the English catalogue goes.
 const EN_TOKEN: &str = "__SHOPCHAT_EN__";
 
@@ -55,6 +58,39 @@ fn main() -> Result<(), Box<dyn Error>> {
     let minified = minify(&joined)?;
     let out_dir = PathBuf::from(std::env::var("OUT_DIR")?);
     fs::write(out_dir.join("widget.js"), format!("{BANNER}{minified}\n"))?;
+    lazy_parts(Path::new(PARTS_DIR), &out_dir)?;
+    Ok(())
+}
+
+/// Minifies every lazily loaded part of `dir` and lists them in `OUT_DIR/widget_parts.rs` (a
+/// `&[(name, script)]`, in name order) for the server to serve at `/widget/part/{name}.js`.
+///
+/// A part's file is the body of a function of `core` (what the widget lends it) that returns
+/// the part's own functions. Wrapped here, it hands that function to the widget with a
+/// `shopchat:part` event on the document, so a part needs no global of its own.
+fn lazy_parts(dir: &Path, out_dir: &Path) -> Result<(), Box<dyn Error>> {
+    println!("cargo:rerun-if-changed={}", dir.display());
+    let mut listing = String::from("&[\n");
+    for path in widget_parts(dir)? {
+        println!("cargo:rerun-if-changed={}", path.display());
+        let name = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'))
+            .ok_or_else(|| format!("{}: a part is named a-z and `-`", path.display()))?;
+        let wrapped = format!(
+            "(() => {{\n\"use strict\";\nconst part = (core) => {{\n{}\n}};\n\
+             document.dispatchEvent(new CustomEvent(\"shopchat:part\", {{ detail: {{ name: {name:?}, part }} }}));\n}})();\n",
+            fs::read_to_string(&path)?
+        );
+        let script = format!(
+            "/* shopchat widget part; readable source: {PARTS_DIR}/{name}.js */\n{}\n",
+            minify(&wrapped)?
+        );
+        listing.push_str(&format!("    ({name:?}, {script:?}),\n"));
+    }
+    listing.push_str("]\n");
+    fs::write(out_dir.join("widget_parts.rs"), listing)?;
     Ok(())
 }
 

@@ -33,6 +33,7 @@ mod shop_hooks;
 mod site_scope;
 mod team_api;
 mod widget_lang;
+mod widget_parts;
 
 pub use caller::Caller;
 pub use error::ApiError;
@@ -56,6 +57,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(openapi::routes)
         .configure(assets::routes)
         .configure(widget_lang::routes)
+        .configure(widget_parts::routes)
         .configure(demo::routes)
         .configure(dashboard::routes)
         .configure(shop_hooks::routes)

@@ -10,6 +10,7 @@ use super::mail_inbound;
 use super::privacy_api;
 use super::profile_api;
 use super::widget_lang;
+use super::widget_parts;
 use super::{agent_api, assets, auth_routes, conversations_api, health, metrics, rules_api};
 use super::{commerce_admin, commerce_api, outbound_api, reports_api, shop_hooks, team_api};
 use actix_web::{HttpResponse, web};
@@ -56,7 +57,7 @@ impl Modify for BearerAuth {
         rules_api::list, rules_api::create, rules_api::simulate_journey, rules_api::get, rules_api::replace,
         rules_api::delete, rules_api::enable, rules_api::disable, rules_api::report,
         rules_api::get_settings, rules_api::put_settings,
-        health::healthz, health::readyz, metrics::metrics, assets::widget, widget_lang::catalogue,
+        health::healthz, health::readyz, metrics::metrics, assets::widget, widget_lang::catalogue, widget_parts::part,
         library_api::list_articles, library_api::create_article, library_api::get_article,
         library_api::replace_article, library_api::delete_article,
         library_api::list_canned, library_api::create_canned, library_api::get_canned,

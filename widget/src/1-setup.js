@@ -16,12 +16,12 @@
  * The parts:
  *   1-setup.js       which site, which server; strings and language; stored identity; live state
  *   2-connection.js  the rate-limited frame queue, the socket, incoming frames, read marks
+ *   2-parts.js       parts loaded when a chat needs them (widget/parts/: rating, pre-chat
+ *                    form, background-tab alerts)
  *   3-page.js        facts about the shop's page and what the shopper does on it
  *   4-panel.js       the UI: style, markup, launcher, teaser, panel
  *   5-messages.js    the conversation in the panel: bubbles, typing, sending, email form
  *   5-orders.js      "Where is my order?", the look-up form, order cards, safe links
- *   5-prechat.js     the pre-chat form: name, email, topic before the first message
- *   5-alerts.js      a new message in a background tab: a count in its title, a tone
  *   6-start.js       the public API (window.shopchat) and the start when the page is idle
  */
 

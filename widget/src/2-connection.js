@@ -208,7 +208,9 @@ function onWelcome(frame) {
   chat.selfService = !!appearance.self_service;
   chat.email = !!appearance.email;
   chat.prechat = appearance.prechat;
+  if (chat.prechat) withPart("prechat", part => { prechatPart = part; showStatus(); });
   chat.alerts = appearance.alerts !== false;
+  if (chat.current) loadAlerts(); // answers may come while the shopper is on another tab
   applyAppearance(appearance);
   connection.ready = true;
   connection.retries = 0;
@@ -279,7 +281,7 @@ function onStatus(frame) {
   if (frame.agent) chat.agentName = frame.agent;
   chat.nobodyOnline = !!frame.nobody_online;
   if (frame.state !== "queued") chat.contactSent = false;
-  if (frame.state === "closed") showRating(frame.conversation_id);
+  if (frame.state === "closed") withPart("rating", rating => rating.show(frame.conversation_id));
   else view.rate.hidden = true;
   showStatus();
 }
@@ -303,7 +305,7 @@ function onProactive(frame) {
 }
 
 function onError(frame) {
-  if (onOrderError(frame) || onEmailError(frame) || onPrechatError(frame)) {
+  if (onOrderError(frame) || onEmailError(frame) || (prechatPart && prechatPart.refused(frame))) {
     emit("error", frame);
     return;
   }

@@ -84,9 +84,6 @@ const HTML = '<div class="widget" popover="manual">' +
   '<form data-role="offline" hidden><label for="email"></label><div>' +
   '<input id="email" type="email" data-role="email" required autocomplete="email">' +
   '<button type="submit"></button></div></form>' +
-  '<form data-role="prechat" hidden><p><label for="pc-name"></label><input id="pc-name" name="name" maxlength="80" autocomplete="name"></p>' +
-  '<p><label for="pc-email"></label><input id="pc-email" name="email" type="email" autocomplete="email"></p>' +
-  '<p><label for="pc-topic"></label><select id="pc-topic" name="topic"></select></p><p data-role="prechat-error" role="alert"></p></form>' +
   '<form data-role="rate" hidden></form>' +
   '<div class="composer"><textarea data-role="input" rows="1" maxlength="4000"></textarea>' +
   '<button data-role="send"></button></div>' +
@@ -133,8 +130,7 @@ function buildUi() {
     codeDigits: part("code-digits"), codeError: part("code-error"),
     transcript: part("transcript"), transcriptForm: part("transcript-form"),
     transcriptEmail: part("transcript-email"), emailNote: part("email-note"),
-    stores: part("stores"), prechat: part("prechat"), prechatError: part("prechat-error"),
-    rate: part("rate"),
+    stores: part("stores"), rate: part("rate"),
   };
   wireUi();
   applyLabels();
@@ -142,16 +138,9 @@ function buildUi() {
   liftUi();
 }
 
-// The markup for our one HTML sink. Under Trusted Types (require-trusted-types-for 'script')
-// it goes through a policy named "shopchat" that can only ever return this constant: a page
-// that lists its allowed policies adds `trusted-types shopchat`.
+// The markup for our one HTML sink, through the Trusted Types policy (2-parts.js).
 function staticMarkup() {
-  try {
-    if (window.trustedTypes) return trustedTypes.createPolicy("shopchat", { createHTML: () => HTML }).createHTML("");
-  } catch (e) {
-    console.warn("shopchat: add 'shopchat' to this page's trusted-types directive");
-  }
-  return HTML;
+  return trusted("html");
 }
 
 function wireUi() {
@@ -187,10 +176,6 @@ function wireUi() {
   view.offline.addEventListener("submit", e => {
     e.preventDefault();
     leaveEmail();
-  });
-  view.prechat.addEventListener("submit", e => {
-    e.preventDefault();
-    view.input.focus();
   });
   view.wismo.onclick = askWhereIsMyOrder;
   view.lookup.addEventListener("submit", e => {
@@ -307,8 +292,8 @@ function showStatus() {
   const state = conversations.state[chat.current];
   const queued = state === "queued";
   // Asking for a person is pointless once one is coming or here; a closed chat may ask again.
-  showPrechat();
-  view.handoff.hidden = queued || state === "assigned" || !view.prechat.hidden;
+  // While the pre-chat form is up, the way to a person is the form and a first message.
+  view.handoff.hidden = queued || state === "assigned" || !!prechatPart && prechatPart.show();
   view.offline.hidden = !(queued && chat.nobodyOnline && !chat.contactSent);
   showOrderTools();
   showEmailTools();

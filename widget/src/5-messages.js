@@ -1,6 +1,6 @@
 /* shopchat widget, part 5 of 6: the conversation in the panel — message bubbles, read and
- * typing marks, what the shopper types, sends and leaves as an email, the rating of a
- * closed chat.
+ * typing marks, what the shopper types, sends and leaves as an email. (The rating of a closed
+ * chat is a part loaded when needed: widget/parts/rating.js.)
  */
 
 // ---- Messages in the panel ----
@@ -52,7 +52,7 @@ function showMessage(frame, countsAsUnread) {
   bubble.setAttribute("data-conv", frame.conversation_id);
   if (kind === "agent") showAgentTyping(false);
   if (countsAsUnread && !isPanelOpen()) setUnread(chat.unread + 1);
-  if (countsAsUnread) alertTab();
+  if (countsAsUnread && alertsPart) alertsPart.alert();
   showStatus();
   markReadSoon();
 }
@@ -115,7 +115,7 @@ function stopTyping() {
 function sendTypedMessage() {
   const text = view.input.value.trim();
   if (!text) return;
-  const prechat = prechatAnswers();
+  const prechat = prechatPart && prechatPart.answers();
   if (prechat === false) return;
   view.input.value = "";
   growInput();
@@ -126,7 +126,7 @@ function sendTypedMessage() {
   ownMessages.bubbles[clientId] = bubble;
   ownMessages.unacked[clientId] = { type: "message", client_msg_id: clientId, text, prechat };
   chat.openedByRule = null;
-  armTone();
+  loadAlerts();
   send(ownMessages.unacked[clientId]);
 }
 
@@ -137,47 +137,4 @@ function leaveEmail() {
   chat.address = email;
   chat.contactSent = true;
   showStatus();
-}
-
-
-// ---- Rating a closed chat ----
-// When a chat closes in the panel: five stars, an optional comment and Send; the `rated`
-// frame (or `already_rated`) turns the row into thanks. Built anew for each closed chat.
-
-function showRating(id) {
-  const form = view.rate;
-  const title = document.createElement("p");
-  const stars = document.createElement("div");
-  const row = document.createElement("div");
-  const comment = document.createElement("input");
-  const sendButton = document.createElement("button");
-  let score = 0;
-  form.textContent = "";
-  form.hidden = false;
-  setText(title, strings.rateTitle);
-  stars.setAttribute("role", "group");
-  stars.setAttribute("aria-label", strings.rateTitle);
-  for (let i = 1; i <= 5; i++) {
-    const star = document.createElement("button");
-    star.type = "button";
-    star.setAttribute("data-role", "star");
-    star.setAttribute("aria-label", i > 1 ? i + strings.rateStars[1] : strings.rateStars[0]);
-    star.setAttribute("aria-pressed", "false");
-    setText(star, "\u2605");
-    star.onclick = () => {
-      score = i;
-      stars.childNodes.forEach((s, j) => s.setAttribute("aria-pressed", j < i));
-    };
-    stars.append(star);
-  }
-  comment.maxLength = 1000;
-  comment.setAttribute("data-role", "rate-comment");
-  comment.setAttribute("aria-label", comment.placeholder = strings.rateComment);
-  setText(sendButton, strings.rateSend);
-  row.append(comment, sendButton);
-  form.append(title, stars, row);
-  form.onsubmit = e => {
-    e.preventDefault();
-    if (score) send({ type: "rate", conversation_id: id, score, comment: comment.value.trim() });
-  };
 }
