@@ -68,7 +68,11 @@ mod tests {
         assert!(!PARTS.is_empty());
         for (name, script) in PARTS {
             assert!(script.contains("shopchat:part"), "{name}");
-            let named = [format!("\"{name}\""), format!("'{name}'"), format!("`{name}`")];
+            let named = [
+                format!("\"{name}\""),
+                format!("'{name}'"),
+                format!("`{name}`"),
+            ];
             assert!(named.iter().any(|n| script.contains(n.as_str())), "{name}");
         }
     }
