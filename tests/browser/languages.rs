@@ -90,8 +90,10 @@ async fn a_french_browser_gets_the_french_widget_and_the_french_article() {
 
 #[tokio::test]
 async fn a_browser_language_the_site_does_not_speak_gets_the_sites_first_language() {
+    // The browser asks for French, then English (see `Browser::start_in`); the site speaks
+    // neither.
     let scene = Scene::new_in(1280, Some("fr")).await;
-    site_speaks(&scene, &["de", "en"]).await;
+    site_speaks(&scene, &["de", "it"]).await;
     scene.visit("/").await;
     scene.browser.open_chat().await;
     let shown = scene
@@ -124,6 +126,7 @@ async fn the_shop_sets_the_language_and_right_to_left_mirrors_the_widget() {
         arabic["launcherLeft"].as_f64().unwrap() < 200.0,
         "right to left: the launcher sits on the left: {arabic}"
     );
+    scene.browser.screenshot("languages-arabic").await;
 
     // And after the start: German at once, left to right again.
     scene.browser.js("window.shopchat('language', 'de');").await;
