@@ -3,17 +3,20 @@
 
 use super::{SqliteStore, corrupt, db};
 use crate::domain::{ArticleId, CannedId, SiteId, Timestamp};
-use crate::store::{Article, ArticleText, CannedReply, Library, NewArticle, NewCanned, StoreError};
+use crate::store::{Article, CannedReply, Library, NewArticle, NewCanned, StoreError};
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use std::collections::BTreeMap;
 
 // ---- articles -------------------------------------------------------------------------------
 
-/// Articles in other languages (issue 20): each article's versions, a JSON object by
-/// language code (`{"fr": {"question", "answer"}}`); `{}` for the articles already stored.
-pub(super) const TRANSLATIONS_MIGRATION: &str =
-    "ALTER TABLE articles ADD COLUMN translations TEXT NOT NULL DEFAULT '{}';";
+/// The library in other languages (issue 20): each article's versions, a JSON object by
+/// language code (`{"fr": {"question", "answer"}}`), and each canned reply's (`{"fr": "…"}`);
+/// `{}` for what is already stored.
+pub(super) const TRANSLATIONS_MIGRATION: &str = "
+ALTER TABLE articles ADD COLUMN translations TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE canned_replies ADD COLUMN translations TEXT NOT NULL DEFAULT '{}';
+";
 
 const ARTICLE_COLUMNS: &str = "id, site_id, question, answer, created_at, updated_at, translations";
 
@@ -44,8 +47,10 @@ fn article_from(row: ArticleRow) -> Result<Article, StoreError> {
     })
 }
 
-/// An article's versions as stored.
-fn translations_json(translations: &BTreeMap<String, ArticleText>) -> Result<String, StoreError> {
+/// An article's or canned reply's versions as stored.
+fn translations_json<T: serde::Serialize>(
+    translations: &BTreeMap<String, T>,
+) -> Result<String, StoreError> {
     serde_json::to_string(translations).map_err(corrupt)
 }
 
@@ -144,9 +149,19 @@ pub(super) fn delete_article(
 
 // ---- canned replies -------------------------------------------------------------------------
 
-const CANNED_COLUMNS: &str = "id, site_id, shortcut, title, body, created_at, updated_at";
+const CANNED_COLUMNS: &str =
+    "id, site_id, shortcut, title, body, created_at, updated_at, translations";
 
-type CannedRow = (String, String, String, Option<String>, String, i64, i64);
+type CannedRow = (
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    i64,
+    i64,
+    String,
+);
 
 fn canned_row(r: &Row<'_>) -> rusqlite::Result<CannedRow> {
     Ok((
@@ -157,17 +172,19 @@ fn canned_row(r: &Row<'_>) -> rusqlite::Result<CannedRow> {
         r.get(4)?,
         r.get(5)?,
         r.get(6)?,
+        r.get(7)?,
     ))
 }
 
 fn canned_from(row: CannedRow) -> Result<CannedReply, StoreError> {
-    let (id, site, shortcut, title, body, created, updated) = row;
+    let (id, site, shortcut, title, body, created, updated, translations) = row;
     Ok(CannedReply {
         id: CannedId::parse(&id).map_err(corrupt)?,
         site_id: SiteId::parse(&site).map_err(corrupt)?,
         shortcut,
         title,
         body,
+        translations: serde_json::from_str(&translations).map_err(corrupt)?,
         created_at: Timestamp(created),
         updated_at: Timestamp(updated),
     })
@@ -235,8 +252,9 @@ fn shortcut_free(
 pub(super) fn insert_canned(conn: &Connection, reply: &CannedReply) -> Result<(), StoreError> {
     shortcut_free(conn, &reply.site_id, &reply.shortcut, None)?;
     conn.execute(
-        "INSERT INTO canned_replies (id, site_id, shortcut, title, body, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO canned_replies
+             (id, site_id, shortcut, title, body, created_at, updated_at, translations)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
             reply.id.as_str(),
             reply.site_id.as_str(),
@@ -244,7 +262,8 @@ pub(super) fn insert_canned(conn: &Connection, reply: &CannedReply) -> Result<()
             reply.title,
             reply.body,
             reply.created_at.0,
-            reply.updated_at.0
+            reply.updated_at.0,
+            translations_json(&reply.translations)?
         ],
     )
     .map_err(db("insert canned reply"))?;
@@ -264,7 +283,8 @@ pub(super) fn update_canned(
     }
     shortcut_free(conn, site, &new.shortcut, Some(id))?;
     conn.execute(
-        "UPDATE canned_replies SET shortcut = ?3, title = ?4, body = ?5, updated_at = ?6
+        "UPDATE canned_replies
+         SET shortcut = ?3, title = ?4, body = ?5, updated_at = ?6, translations = ?7
          WHERE id = ?1 AND site_id = ?2",
         params![
             id.as_str(),
@@ -272,7 +292,8 @@ pub(super) fn update_canned(
             new.shortcut,
             new.title,
             new.body,
-            now.0
+            now.0,
+            translations_json(&new.translations)?
         ],
     )
     .map_err(db("update canned reply"))?;

@@ -280,7 +280,7 @@ DROP INDEX IF EXISTS conversations_by_visitor;
     // The search index off the acknowledged write: no insert trigger, the writer indexes in
     // bulk after each commit from a high-water mark (`search_index.rs`).
     super::search_index::MIGRATION,
-    // Articles in other languages (issue 20): each article's versions by language code.
+    // The library in other languages (issue 20): articles' and canned replies' versions.
     super::library::TRANSLATIONS_MIGRATION,
 ];
 
