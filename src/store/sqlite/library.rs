@@ -11,14 +11,51 @@ use std::collections::BTreeMap;
 // ---- articles -------------------------------------------------------------------------------
 
 /// The library in other languages (issue 20): each article's versions, a JSON object by
-/// language code (`{"fr": {"question", "answer"}}`), and each canned reply's (`{"fr": "…"}`);
-/// `{}` for what is already stored.
+/// language code (`{"fr": {"question", "answer"}}`), and each canned reply's (`{"fr": "…"}`),
+/// beside the item (gone with it); an item without a row has none. Tables of their own
+/// rather than columns: `CREATE … IF NOT EXISTS` can run again, `ADD COLUMN` cannot.
 pub(super) const TRANSLATIONS_MIGRATION: &str = "
-ALTER TABLE articles ADD COLUMN translations TEXT NOT NULL DEFAULT '{}';
-ALTER TABLE canned_replies ADD COLUMN translations TEXT NOT NULL DEFAULT '{}';
+CREATE TABLE IF NOT EXISTS article_translations (
+    article_id   TEXT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+    translations TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS canned_translations (
+    canned_id    TEXT PRIMARY KEY REFERENCES canned_replies(id) ON DELETE CASCADE,
+    translations TEXT NOT NULL
+);
 ";
 
-const ARTICLE_COLUMNS: &str = "id, site_id, question, answer, created_at, updated_at, translations";
+/// An article's columns, its versions (`{}` without a row) last; read `FROM` [`ARTICLES`].
+const ARTICLE_COLUMNS: &str =
+    "id, site_id, question, answer, created_at, updated_at, COALESCE(translations, '{}')";
+
+/// Articles with their versions beside them.
+const ARTICLES: &str = "articles LEFT JOIN article_translations ON article_id = id";
+
+/// Writes an item's versions into `table` (keyed by `key`): a row while it has some, none
+/// without.
+fn save_translations<T: serde::Serialize>(
+    conn: &Connection,
+    table: &str,
+    key: &str,
+    id: &str,
+    translations: &BTreeMap<String, T>,
+) -> Result<(), StoreError> {
+    if translations.is_empty() {
+        conn.execute(&format!("DELETE FROM {table} WHERE {key} = ?1"), [id])
+            .map_err(db("clear translations"))?;
+        return Ok(());
+    }
+    conn.execute(
+        &format!(
+            "INSERT INTO {table} ({key}, translations) VALUES (?1, ?2)
+             ON CONFLICT ({key}) DO UPDATE SET translations = excluded.translations"
+        ),
+        params![id, translations_json(translations)?],
+    )
+    .map_err(db("save translations"))?;
+    Ok(())
+}
 
 type ArticleRow = (String, String, String, String, i64, i64, String);
 
@@ -58,7 +95,7 @@ fn translations_json<T: serde::Serialize>(
 pub(super) fn articles(conn: &Connection, site: &SiteId) -> Result<Vec<Article>, StoreError> {
     let mut stmt = conn
         .prepare_cached(&format!(
-            "SELECT {ARTICLE_COLUMNS} FROM articles WHERE site_id = ?1 ORDER BY created_at, id"
+            "SELECT {ARTICLE_COLUMNS} FROM {ARTICLES} WHERE site_id = ?1 ORDER BY created_at, id"
         ))
         .map_err(db("list articles"))?;
     let rows = stmt
@@ -75,7 +112,7 @@ pub(super) fn article(
     id: &ArticleId,
 ) -> Result<Option<Article>, StoreError> {
     conn.query_row(
-        &format!("SELECT {ARTICLE_COLUMNS} FROM articles WHERE id = ?1 AND site_id = ?2"),
+        &format!("SELECT {ARTICLE_COLUMNS} FROM {ARTICLES} WHERE id = ?1 AND site_id = ?2"),
         [id.as_str(), site.as_str()],
         article_row,
     )
@@ -88,20 +125,25 @@ pub(super) fn article(
 /// Stores a new article.
 pub(super) fn insert_article(conn: &Connection, article: &Article) -> Result<(), StoreError> {
     conn.execute(
-        "INSERT INTO articles (id, site_id, question, answer, created_at, updated_at, translations)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO articles (id, site_id, question, answer, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![
             article.id.as_str(),
             article.site_id.as_str(),
             article.question,
             article.answer,
             article.created_at.0,
-            article.updated_at.0,
-            translations_json(&article.translations)?
+            article.updated_at.0
         ],
     )
     .map_err(db("insert article"))?;
-    Ok(())
+    save_translations(
+        conn,
+        "article_translations",
+        "article_id",
+        article.id.as_str(),
+        &article.translations,
+    )
 }
 
 /// Replaces an article's text; `NotFound` unless the site has it.
@@ -114,21 +156,21 @@ pub(super) fn update_article(
 ) -> Result<Article, StoreError> {
     let changed = conn
         .execute(
-            "UPDATE articles SET question = ?3, answer = ?4, updated_at = ?5, translations = ?6
+            "UPDATE articles SET question = ?3, answer = ?4, updated_at = ?5
              WHERE id = ?1 AND site_id = ?2",
-            params![
-                id.as_str(),
-                site.as_str(),
-                new.question,
-                new.answer,
-                now.0,
-                translations_json(&new.translations)?
-            ],
+            params![id.as_str(), site.as_str(), new.question, new.answer, now.0],
         )
         .map_err(db("update article"))?;
     if changed == 0 {
         return Err(StoreError::NotFound("article"));
     }
+    save_translations(
+        conn,
+        "article_translations",
+        "article_id",
+        id.as_str(),
+        &new.translations,
+    )?;
     article(conn, site, id)?.ok_or(StoreError::NotFound("article"))
 }
 
@@ -149,8 +191,12 @@ pub(super) fn delete_article(
 
 // ---- canned replies -------------------------------------------------------------------------
 
+/// A canned reply's columns, its versions (`{}` without a row) last; read `FROM` [`CANNED`].
 const CANNED_COLUMNS: &str =
-    "id, site_id, shortcut, title, body, created_at, updated_at, translations";
+    "id, site_id, shortcut, title, body, created_at, updated_at, COALESCE(translations, '{}')";
+
+/// Canned replies with their versions beside them.
+const CANNED: &str = "canned_replies LEFT JOIN canned_translations ON canned_id = id";
 
 type CannedRow = (
     String,
@@ -197,7 +243,7 @@ pub(super) fn canned_list(
 ) -> Result<Vec<CannedReply>, StoreError> {
     let mut stmt = conn
         .prepare_cached(&format!(
-            "SELECT {CANNED_COLUMNS} FROM canned_replies WHERE site_id = ?1 ORDER BY shortcut"
+            "SELECT {CANNED_COLUMNS} FROM {CANNED} WHERE site_id = ?1 ORDER BY shortcut"
         ))
         .map_err(db("list canned replies"))?;
     let rows = stmt
@@ -214,7 +260,7 @@ pub(super) fn canned(
     id: &CannedId,
 ) -> Result<Option<CannedReply>, StoreError> {
     conn.query_row(
-        &format!("SELECT {CANNED_COLUMNS} FROM canned_replies WHERE id = ?1 AND site_id = ?2"),
+        &format!("SELECT {CANNED_COLUMNS} FROM {CANNED} WHERE id = ?1 AND site_id = ?2"),
         [id.as_str(), site.as_str()],
         canned_row,
     )
@@ -252,9 +298,8 @@ fn shortcut_free(
 pub(super) fn insert_canned(conn: &Connection, reply: &CannedReply) -> Result<(), StoreError> {
     shortcut_free(conn, &reply.site_id, &reply.shortcut, None)?;
     conn.execute(
-        "INSERT INTO canned_replies
-             (id, site_id, shortcut, title, body, created_at, updated_at, translations)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO canned_replies (id, site_id, shortcut, title, body, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         params![
             reply.id.as_str(),
             reply.site_id.as_str(),
@@ -262,12 +307,17 @@ pub(super) fn insert_canned(conn: &Connection, reply: &CannedReply) -> Result<()
             reply.title,
             reply.body,
             reply.created_at.0,
-            reply.updated_at.0,
-            translations_json(&reply.translations)?
+            reply.updated_at.0
         ],
     )
     .map_err(db("insert canned reply"))?;
-    Ok(())
+    save_translations(
+        conn,
+        "canned_translations",
+        "canned_id",
+        reply.id.as_str(),
+        &reply.translations,
+    )
 }
 
 /// Replaces a canned reply; `NotFound` unless the site has it, `Conflict` on a taken shortcut.
@@ -283,8 +333,7 @@ pub(super) fn update_canned(
     }
     shortcut_free(conn, site, &new.shortcut, Some(id))?;
     conn.execute(
-        "UPDATE canned_replies
-         SET shortcut = ?3, title = ?4, body = ?5, updated_at = ?6, translations = ?7
+        "UPDATE canned_replies SET shortcut = ?3, title = ?4, body = ?5, updated_at = ?6
          WHERE id = ?1 AND site_id = ?2",
         params![
             id.as_str(),
@@ -292,11 +341,17 @@ pub(super) fn update_canned(
             new.shortcut,
             new.title,
             new.body,
-            now.0,
-            translations_json(&new.translations)?
+            now.0
         ],
     )
     .map_err(db("update canned reply"))?;
+    save_translations(
+        conn,
+        "canned_translations",
+        "canned_id",
+        id.as_str(),
+        &new.translations,
+    )?;
     canned(conn, site, id)?.ok_or(StoreError::NotFound("canned reply"))
 }
 

@@ -289,6 +289,15 @@ pub(super) fn version() -> usize {
     MIGRATIONS.len()
 }
 
+/// The schema version of a database from just before `migration` ran (the whole list's length
+/// for one that is not in it).
+pub(super) fn version_before(migration: &str) -> usize {
+    MIGRATIONS
+        .iter()
+        .position(|m| *m == migration)
+        .unwrap_or(MIGRATIONS.len())
+}
+
 /// The schema version a database records (`PRAGMA user_version`, a signed 32-bit number:
 /// one below zero was never written by us and is an error, as a count of migrations).
 pub(super) fn user_version(conn: &Connection) -> rusqlite::Result<usize> {
