@@ -6,10 +6,10 @@
 
 use super::docs::{ConversationPath, ErrorResponse, MemberOnly, OwnerOnly, SitePath};
 use super::error::conflict_on;
+use super::library_versions::versions;
 use super::{ApiError, OwnerScope, SiteScope, json};
 use crate::chat::{DraftSource, Suggestion};
-use crate::domain::{ArticleId, CannedId, language_code};
-use crate::library::MAX_TRANSLATIONS;
+use crate::domain::{ArticleId, CannedId};
 use crate::library::canned::{self, MAX_BODY, MAX_TITLE};
 use crate::state::AppState;
 use crate::store::{ArticleText, CannedReply, NewArticle, NewCanned};
@@ -138,47 +138,24 @@ pub(super) struct ArticleTextBody {
 
 /// The article in `body`, and whether it named its versions (`translations`).
 fn new_article(body: &[u8]) -> Result<(NewArticle, bool), ApiError> {
+    const WHAT: &str = "the article";
     let body: ArticleBody = json::parse(body)?;
     let given = body.translations.is_some();
-    let versions = body.translations.unwrap_or_default();
-    if versions.len() > MAX_TRANSLATIONS {
-        return Err(invalid(
-            "the article",
-            "translations",
-            format!("may hold at most {MAX_TRANSLATIONS} languages"),
-        ));
-    }
-    let mut translations = BTreeMap::new();
-    for (tag, text) in &versions {
-        let field = format!("translations.{tag}");
-        let Some(code) = language_code(tag) else {
-            return Err(invalid(
-                "the article",
-                &field,
-                "must be keyed by a language code like `fr`",
-            ));
-        };
-        let version = ArticleText {
+    let given_versions = body.translations.unwrap_or_default();
+    let translations = versions(WHAT, &given_versions, |field, text| {
+        Ok(ArticleText {
             question: required_text(
-                "the article",
+                WHAT,
                 &format!("{field}.question"),
                 &text.question,
                 MAX_QUESTION,
             )?,
-            answer: required_text(
-                "the article",
-                &format!("{field}.answer"),
-                &text.answer,
-                MAX_ANSWER,
-            )?,
-        };
-        if translations.insert(code, version).is_some() {
-            return Err(invalid("the article", &field, "names a language twice"));
-        }
-    }
+            answer: required_text(WHAT, &format!("{field}.answer"), &text.answer, MAX_ANSWER)?,
+        })
+    })?;
     let article = NewArticle {
-        question: required_text("the article", "question", &body.question, MAX_QUESTION)?,
-        answer: required_text("the article", "answer", &body.answer, MAX_ANSWER)?,
+        question: required_text(WHAT, "question", &body.question, MAX_QUESTION)?,
+        answer: required_text(WHAT, "answer", &body.answer, MAX_ANSWER)?,
         translations,
     };
     Ok((article, given))
@@ -258,9 +235,15 @@ pub(super) struct CannedBody {
     title: Option<String>,
     /// A minijinja template of 1 to 4000 characters (`{{ shopper.name }}`, `{{ cart.total_formatted }}`, …).
     body: String,
+    /// The body in other languages, by language code (`{"fr": "Bonjour {{ shopper.name }}"}`,
+    /// at most 20, each checked as `body`): inserted in a chat with a shopper in that
+    /// language. Absent when replacing a reply: its versions stay as they are.
+    #[serde(default)]
+    translations: Option<BTreeMap<String, String>>,
 }
 
-fn new_canned(body: &[u8]) -> Result<NewCanned, ApiError> {
+/// The reply in `body`, and whether it named its versions (`translations`).
+fn new_canned(body: &[u8]) -> Result<(NewCanned, bool), ApiError> {
     const WHAT: &str = "the canned reply";
     let body: CannedBody = json::parse(body)?;
     let shortcut = canned::normalise_shortcut(&body.shortcut).ok_or_else(|| {
@@ -281,13 +264,21 @@ fn new_canned(body: &[u8]) -> Result<NewCanned, ApiError> {
         }
         Some(t) => Some(t.to_owned()),
     };
-    let text = required_text(WHAT, "body", &body.body, MAX_BODY)?;
-    canned::check(&text).map_err(|e| invalid(WHAT, "body", format!("template error: {e}")))?;
-    Ok(NewCanned {
+    let template = |field: &str, text: &String| {
+        let text = required_text(WHAT, field, text, MAX_BODY)?;
+        canned::check(&text).map_err(|e| invalid(WHAT, field, format!("template error: {e}")))?;
+        Ok(text)
+    };
+    let text = template("body", &body.body)?;
+    let given = body.translations.is_some();
+    let translations = versions(WHAT, &body.translations.unwrap_or_default(), template)?;
+    let reply = NewCanned {
         shortcut,
         title,
         body: text,
-    })
+        translations,
+    };
+    Ok((reply, given))
 }
 
 /// A canned reply as the API shows it: the shortcut with its `/`.
@@ -298,6 +289,7 @@ fn canned_view(reply: &CannedReply) -> Value {
         "shortcut": format!("/{}", reply.shortcut),
         "title": reply.title,
         "body": reply.body,
+        "translations": reply.translations,
         "created_at": reply.created_at,
         "updated_at": reply.updated_at,
     })
@@ -345,7 +337,7 @@ async fn create_canned(
     scope: OwnerScope,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let new = new_canned(&body)?;
+    let (new, _) = new_canned(&body)?;
     // A taken shortcut is the `shortcut` field's fault.
     let reply = state
         .chat
@@ -376,7 +368,15 @@ async fn replace_canned(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let id = canned_id(&path.1)?;
-    let new = new_canned(&body)?;
+    let (mut new, given) = new_canned(&body)?;
+    if !given {
+        // A client that knows nothing of languages keeps the reply's versions.
+        new.translations = state
+            .chat
+            .canned_reply(&scope.site, &id)
+            .await?
+            .translations;
+    }
     let reply = state
         .chat
         .update_canned(&scope.site, &id, new)

@@ -20,6 +20,7 @@ mod error;
 mod health;
 mod json;
 mod library_api;
+mod library_versions;
 mod mail_inbound;
 mod metrics;
 pub mod openapi;

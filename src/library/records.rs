@@ -71,6 +71,11 @@ pub struct CannedReply {
     pub title: Option<String>,
     /// A minijinja template.
     pub body: String,
+    /// The body in other languages, by language code (`fr`): an agent inserting the reply in
+    /// a chat with a shopper in one of them gets that version. Empty in replies written
+    /// before languages (stored without it).
+    #[serde(default)]
+    pub translations: BTreeMap<String, String>,
     /// Created at (ms since the epoch).
     #[schema(value_type = i64)]
     pub created_at: Timestamp,
@@ -88,6 +93,8 @@ pub struct NewCanned {
     pub title: Option<String>,
     /// Template text.
     pub body: String,
+    /// The body in other languages, by language code.
+    pub translations: BTreeMap<String, String>,
 }
 
 impl NewArticle {
@@ -105,6 +112,16 @@ impl NewArticle {
     }
 }
 
+impl CannedReply {
+    /// The body for a shopper who reads `language` (a language code): its version in that
+    /// language, else the body as written.
+    pub fn body_in(&self, language: Option<&str>) -> &str {
+        language
+            .and_then(|code| self.translations.get(code))
+            .unwrap_or(&self.body)
+    }
+}
+
 impl NewCanned {
     /// The reply as first stored on `site`, with a fresh id: both stores make it the same way.
     pub fn into_reply(self, site: &SiteId, now: Timestamp) -> CannedReply {
@@ -114,6 +131,7 @@ impl NewCanned {
             shortcut: self.shortcut,
             title: self.title,
             body: self.body,
+            translations: self.translations,
             created_at: now,
             updated_at: now,
         }

@@ -9,6 +9,7 @@ use super::facts::Facts;
 use crate::domain::{AgentId, RuleId};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
 
 /// Most actions in one rule.
 const MAX_ACTIONS: usize = 10;
@@ -69,6 +70,9 @@ pub enum Action {
     Message {
         /// Template text.
         text: String,
+        /// The text in other languages, by language code: a shopper whose widget shows one
+        /// of them gets that version (issue 20).
+        translations: BTreeMap<String, String>,
         /// Sender.
         persona: Persona,
     },
@@ -278,6 +282,48 @@ fn template(value: Option<&Value>, path: &str, errors: &mut Vec<FieldError>) -> 
     Some(text.to_owned())
 }
 
+/// A message's versions in other languages (`{"fr": "…"}`, at most
+/// [`crate::library::MAX_TRANSLATIONS`]), each a template as the text is; keyed by language
+/// code (`fr-CA` is `fr`).
+fn message_versions(
+    value: Option<&Value>,
+    path: &str,
+    errors: &mut Vec<FieldError>,
+) -> BTreeMap<String, String> {
+    let mut versions = BTreeMap::new();
+    let field = format!("{path}.translations");
+    let map = match value {
+        None | Some(Value::Null) => return versions,
+        Some(Value::Object(map)) if map.len() <= crate::library::MAX_TRANSLATIONS => map,
+        Some(_) => {
+            errors.push(FieldError::new(
+                &field,
+                format!(
+                    "must be an object of at most {} language codes and texts",
+                    crate::library::MAX_TRANSLATIONS
+                ),
+            ));
+            return versions;
+        }
+    };
+    for (tag, text) in map {
+        let here = format!("{field}.{tag}");
+        let Some(code) = crate::domain::language_code(tag) else {
+            errors.push(FieldError::new(
+                &here,
+                "must be keyed by a language code like `fr`",
+            ));
+            continue;
+        };
+        if let Some(text) = template(Some(text), &here, errors)
+            && versions.insert(code, text).is_some()
+        {
+            errors.push(FieldError::new(&here, "names a language twice"));
+        }
+    }
+    versions
+}
+
 fn parse_actions(value: Option<&Value>, errors: &mut Vec<FieldError>) -> Vec<Action> {
     let list = match value {
         Some(Value::Array(list)) if !list.is_empty() && list.len() <= MAX_ACTIONS => list,
@@ -301,9 +347,13 @@ fn parse_actions(value: Option<&Value>, errors: &mut Vec<FieldError>) -> Vec<Act
             Some("message") => {
                 messages += 1;
                 let text = template(obj.get("text"), &format!("{path}.text"), errors);
+                let translations = message_versions(obj.get("translations"), &path, errors);
                 let persona = parse_persona(obj, &path, errors);
-                text.zip(persona)
-                    .map(|(text, persona)| Action::Message { text, persona })
+                text.zip(persona).map(|(text, persona)| Action::Message {
+                    text,
+                    translations,
+                    persona,
+                })
             }
             Some("open_widget") => Some(Action::OpenWidget),
             Some("route_to_human") => match obj.get("priority").map(|p| p.as_str()) {

@@ -236,3 +236,132 @@ async fn the_widgets_catalogues_are_served_to_any_shop_and_unknown_ones_are_404(
     }
     app.stop().await;
 }
+
+/// A rule that greets every product page, in English and French.
+fn greeting_rule(translations: Value) -> Value {
+    json!({
+        "name": "Greet",
+        "when": "page_view",
+        "conditions": { "fact": "page.type", "op": "eq", "value": "product" },
+        "actions": [{ "type": "message", "text": "Need help with the {{ page.title }}?",
+                      "translations": translations, "bot_name": "Ava" }],
+        "frequency": { "once_per": "visitor" }
+    })
+}
+
+#[tokio::test]
+async fn a_rules_message_is_sent_in_the_shoppers_language_when_it_has_a_version() {
+    let (app, owner) = spawn_app_as_owner().await;
+    site_speaks(&app, &owner, &["en", "fr"]).await;
+    app.create_rule(
+        &owner,
+        greeting_rule(json!({ "fr-FR": "Besoin d'aide avec {{ page.title }} ?" })),
+    )
+    .await;
+    let page =
+        json!({ "url": "https://shop.example/p/jacket", "title": "Veste", "type": "product" });
+    for (languages, expected) in [
+        (json!(["fr"]), "Besoin d'aide avec Veste ?"),
+        (json!(["en"]), "Need help with the Veste?"),
+        (json!(["ja"]), "Need help with the Veste?"),
+    ] {
+        let (mut shopper, _) = shopper(&app, json!({ "languages": languages, "page": page })).await;
+        let (_, before) = shopper.recv_type("proactive").await;
+        let message = before
+            .iter()
+            .find(|f| f["type"] == "message")
+            .expect("the message comes first");
+        assert_eq!(message["text"], expected, "{languages}");
+    }
+
+    // Bad versions are refused by path.
+    let rules = app.site_path("/rules");
+    for (translations, path) in [
+        (
+            json!({ "not a tag": "x" }),
+            "actions[0].translations.not a tag",
+        ),
+        (json!({ "fr": "" }), "actions[0].translations.fr"),
+        (json!({ "fr": "{{ unclosed" }), "actions[0].translations.fr"),
+        (json!("Bonjour"), "actions[0].translations"),
+    ] {
+        let response = app
+            .post(&rules, &owner, greeting_rule(translations.clone()))
+            .await;
+        let body = json_of(response, 422).await;
+        let paths: Vec<&str> = body["error"]["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|e| e["path"].as_str())
+            .collect();
+        assert!(paths.contains(&path), "{translations}: {body}");
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_canned_reply_is_previewed_in_the_shoppers_language() {
+    let (app, owner) = spawn_app_as_owner().await;
+    site_speaks(&app, &owner, &["en", "fr"]).await;
+    let replies = app.site_path("/canned-replies");
+    let reply = app
+        .created(
+            &replies,
+            &owner,
+            json!({ "shortcut": "hi", "body": "Hello {{ shopper.name }}!",
+                    "translations": { "fr-FR": "Bonjour {{ shopper.name }} !" } }),
+        )
+        .await;
+    assert_eq!(
+        reply["translations"],
+        json!({ "fr": "Bonjour {{ shopper.name }} !" })
+    );
+    let id = reply["id"].as_str().unwrap().to_owned();
+
+    // The preview for a French shopper's chat is French; for an English one, as written.
+    for (languages, expected) in [
+        (json!(["fr"]), "Bonjour Eva !"),
+        (json!(["en"]), "Hello Eva!"),
+    ] {
+        let (mut shopper, _) = shopper(&app, json!({ "languages": languages })).await;
+        shopper
+            .send(json!({ "type": "event", "name": "identify", "props": { "name": "Eva" } }))
+            .await;
+        shopper
+            .send(json!({ "type": "message", "client_msg_id": "q1", "text": "Hello?" }))
+            .await;
+        let (ack, _) = shopper.recv_type("ack").await;
+        shopper.drain().await;
+        let conversation = ack["conversation_id"].as_str().unwrap();
+        let path = app.site_path(&format!(
+            "/conversations/{conversation}/canned-replies/{id}/preview"
+        ));
+        let preview = json_of(app.post(&path, &owner, json!({})).await, 200).await;
+        assert_eq!(preview["text"], expected, "{languages}");
+    }
+
+    // A PUT without `translations` keeps them; bad versions are refused by field.
+    let one = format!("{replies}/{id}");
+    let kept = json_of(
+        app.put(
+            &one,
+            &owner,
+            json!({ "shortcut": "hi", "body": "Hi {{ shopper.name }}!" }),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(kept["translations"], reply["translations"]);
+    for (translations, field) in [
+        (json!({ "fr": "{{ unclosed" }), "translations.fr"),
+        (json!({ "fr": "" }), "translations.fr"),
+        (json!({ "!!": "x" }), "translations.!!"),
+    ] {
+        let body = json!({ "shortcut": "hi", "body": "Hi", "translations": translations });
+        let refused = json_of(app.put(&one, &owner, body).await, 422).await;
+        assert_eq!(refused["error"]["field"], field, "{refused}");
+    }
+    app.stop().await;
+}

@@ -234,22 +234,14 @@ async fn a_database_from_before_the_index_is_back_filled_when_opened() {
 
     let db = dir.path().join(shopchat::store::sqlite::DB_FILE);
     let conn = rusqlite::Connection::open(&db).unwrap();
-    let version: i64 = conn
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .unwrap();
-    // Back to before the two search migrations, and the migrations appended after them
-    // undone so they run again: list each one's undo here (`""` for one that may run twice,
-    // such as the ratings' CREATE … IF NOT EXISTS).
-    const UNDO_AFTER_SEARCH: &[&str] = &["ALTER TABLE articles DROP COLUMN translations;", ""];
+    // Back to the schema before the index, wherever later migrations put it (they run again).
+    let version = shopchat::store::sqlite::schema_version_before_search();
     conn.execute_batch(&format!(
         "DROP TRIGGER messages_fts_delete;
          DROP TRIGGER messages_fts_update;
          DROP TABLE messages_fts;
          DROP TABLE messages_fts_state;
-         {}
-         PRAGMA user_version = {};",
-        UNDO_AFTER_SEARCH.concat(),
-        version - 2 - UNDO_AFTER_SEARCH.len() as i64
+         PRAGMA user_version = {version};"
     ))
     .unwrap();
     drop(conn);

@@ -90,8 +90,10 @@ async fn a_french_browser_gets_the_french_widget_and_the_french_article() {
 
 #[tokio::test]
 async fn a_browser_language_the_site_does_not_speak_gets_the_sites_first_language() {
+    // The browser asks for French, then English (see `Browser::start_in`); the site speaks
+    // neither.
     let scene = Scene::new_in(1280, Some("fr")).await;
-    site_speaks(&scene, &["de", "en"]).await;
+    site_speaks(&scene, &["de", "it"]).await;
     scene.visit("/").await;
     scene.browser.open_chat().await;
     let shown = scene
@@ -124,6 +126,7 @@ async fn the_shop_sets_the_language_and_right_to_left_mirrors_the_widget() {
         arabic["launcherLeft"].as_f64().unwrap() < 200.0,
         "right to left: the launcher sits on the left: {arabic}"
     );
+    scene.browser.screenshot("languages-arabic").await;
 
     // And after the start: German at once, left to right again.
     scene.browser.js("window.shopchat('language', 'de');").await;
@@ -140,4 +143,81 @@ async fn the_shop_sets_the_language_and_right_to_left_mirrors_the_widget() {
         "left to right: the launcher is back on the right: {german}"
     );
     scene.finish().await;
+}
+
+#[tokio::test]
+async fn an_owner_writes_an_articles_french_version_in_the_dashboard() {
+    use crate::dashboard::log_in;
+    use crate::support::{Browser, chat_server};
+    let chat = chat_server(&["https://shop.example".to_owned()]).await;
+    let token = chat.owner_token().await;
+    let browser = Browser::start(1280).await;
+    log_in(&browser, &chat).await;
+    browser.click("[data-nav=knowledge]").await;
+    let form = "form[data-role=article-form]";
+    browser
+        .wait_for(
+            "the article form",
+            &format!("return !!document.querySelector('{form}');"),
+        )
+        .await;
+    browser
+        .type_into(
+            &format!("{form} input[name=question]"),
+            "How long does shipping take?",
+        )
+        .await;
+    browser
+        .type_into(
+            &format!("{form} textarea[name=answer]"),
+            "Two to four days.",
+        )
+        .await;
+    browser
+        .click(&format!("{form} [data-role=add-version]"))
+        .await;
+    let version = format!("{form} [data-role=version]");
+    browser
+        .type_into(&format!("{version} [data-field=code]"), "fr")
+        .await;
+    browser
+        .type_into(
+            &format!("{version} [data-field=question]"),
+            "Délai de livraison ?",
+        )
+        .await;
+    browser
+        .type_into(
+            &format!("{version} [data-field=answer]"),
+            "Deux à quatre jours.",
+        )
+        .await;
+    browser.click(&format!("{form} button[type=submit]")).await;
+    browser
+        .wait_for(
+            "the article in the list",
+            "return document.querySelectorAll('[data-role=article-form-list] [data-item-id]').length === 1;",
+        )
+        .await;
+    let articles = chat.get_json(&chat.site_path("/articles"), &token).await;
+    assert_eq!(
+        articles["articles"][0]["translations"],
+        json!({ "fr": { "question": "Délai de livraison ?", "answer": "Deux à quatre jours." } }),
+        "{articles}"
+    );
+
+    // Editing shows the version again.
+    browser
+        .click("[data-role=article-form-list] [data-role=edit]")
+        .await;
+    let shown = browser
+        .wait_for(
+            "the French version in the form",
+            &format!("const c = document.querySelector('{version} [data-field=code]'); return c && c.value;"),
+        )
+        .await;
+    assert_eq!(shown, "fr");
+    browser.screenshot("languages-article-versions").await;
+    browser.close().await;
+    chat.stop().await;
 }

@@ -9,6 +9,7 @@ use crate::library::canned::{self, RenderError, ShopData};
 use crate::library::kb::language_for;
 use crate::library::suggest::{self, MAX_SUGGESTIONS, Source};
 use crate::store::{Agent, Article, CannedReply};
+use crate::triggers::VisitorRecord;
 
 /// One suggestion for an agent, best first.
 #[derive(Debug, Clone)]
@@ -37,14 +38,23 @@ impl ChatService {
         &self,
         conv: &Conversation,
     ) -> Result<Option<VisitorState>, ChatError> {
+        Ok(self.shopper_record(conv).await?.map(|v| v.browsing))
+    }
+
+    /// The shopper as the server keeps them (browsing state, rule history, language): live on
+    /// this node, else as last stored.
+    async fn shopper_record(
+        &self,
+        conv: &Conversation,
+    ) -> Result<Option<VisitorRecord>, ChatError> {
         Ok(
             match self.hub.visitor_state(&conv.site_id, &conv.visitor_id) {
-                Some(live) => Some(live.browsing),
-                None => self
-                    .store
-                    .load_visitor(&conv.site_id, &conv.visitor_id)
-                    .await?
-                    .map(|stored| stored.browsing),
+                Some(live) => Some(live),
+                None => {
+                    self.store
+                        .load_visitor(&conv.site_id, &conv.visitor_id)
+                        .await?
+                }
             },
         )
     }
@@ -59,7 +69,7 @@ impl ChatService {
         reply: &CannedReply,
         agent: &Agent,
     ) -> Result<Result<String, RenderError>, ChatError> {
-        let visitor = self.shopper_state(conv).await?;
+        let visitor = self.shopper_record(conv).await?;
         let (shop, _) = self.agent_shop_data(conv).await;
         Ok(self.render_for(reply, visitor.as_ref(), &shop, agent, conv))
     }
@@ -84,7 +94,7 @@ impl ChatService {
         let articles = self.store.list_articles(site).await?;
         let settings = self.store.chat_settings(site).await?;
         let language = language_for(settings.languages.first().map(String::as_str));
-        let visitor = self.shopper_state(conv).await?;
+        let visitor = self.shopper_record(conv).await?;
         let (shop, focus) = self.agent_shop_data(conv).await;
         let ranked = suggest::rank(
             &last.text,
@@ -126,10 +136,11 @@ impl ChatService {
     }
 
     /// A canned reply filled in for a conversation and an agent, within the message length.
+    /// The reply's version in the shopper's language (its body as written without one).
     fn render_for(
         &self,
         reply: &CannedReply,
-        visitor: Option<&VisitorState>,
+        visitor: Option<&VisitorRecord>,
         shop: &ShopData,
         agent: &Agent,
         conv: &Conversation,
@@ -138,9 +149,11 @@ impl ChatService {
             name: &agent.display_name,
             email: agent.email.as_str(),
         };
-        let context = canned::context(visitor, &conv.visitor_id, sender, &conv.id, shop);
+        let browsing = visitor.map(|v| &v.browsing);
+        let context = canned::context(browsing, &conv.visitor_id, sender, &conv.id, shop);
+        let language = visitor.and_then(|v| v.chat_language.as_deref());
         canned::render(
-            &reply.body,
+            reply.body_in(language),
             &context,
             self.settings.limits.max_message_chars,
         )

@@ -26,6 +26,8 @@ pub(in crate::http) struct CannedView {
     title: Option<String>,
     /// The template.
     body: String,
+    /// The template in other languages, by language code.
+    translations: std::collections::BTreeMap<String, String>,
     /// Created at (ms since the epoch).
     created_at: i64,
     /// Last replaced at (ms since the epoch).

@@ -14,6 +14,7 @@ fn canned(shortcut: &str, title: Option<&str>, body: &str) -> CannedReply {
         shortcut: shortcut.into(),
         title: title.map(str::to_owned),
         body: body.into(),
+        translations: Default::default(),
         created_at: Timestamp(0),
         updated_at: Timestamp(0),
     }

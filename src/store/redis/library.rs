@@ -175,6 +175,7 @@ impl Library for RedisStore {
             reply.shortcut = new.shortcut.clone();
             reply.title = new.title.clone();
             reply.body = new.body.clone();
+            reply.translations = new.translations.clone();
             reply.updated_at = Timestamp::now();
             let outcome: String = self
                 .scripts

@@ -3,19 +3,59 @@
 
 use super::{SqliteStore, corrupt, db};
 use crate::domain::{ArticleId, CannedId, SiteId, Timestamp};
-use crate::store::{Article, ArticleText, CannedReply, Library, NewArticle, NewCanned, StoreError};
+use crate::store::{Article, CannedReply, Library, NewArticle, NewCanned, StoreError};
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use std::collections::BTreeMap;
 
 // ---- articles -------------------------------------------------------------------------------
 
-/// Articles in other languages (issue 20): each article's versions, a JSON object by
-/// language code (`{"fr": {"question", "answer"}}`); `{}` for the articles already stored.
-pub(super) const TRANSLATIONS_MIGRATION: &str =
-    "ALTER TABLE articles ADD COLUMN translations TEXT NOT NULL DEFAULT '{}';";
+/// The library in other languages (issue 20): each article's versions, a JSON object by
+/// language code (`{"fr": {"question", "answer"}}`), and each canned reply's (`{"fr": "…"}`),
+/// beside the item (gone with it); an item without a row has none. Tables of their own
+/// rather than columns: `CREATE … IF NOT EXISTS` can run again, `ADD COLUMN` cannot.
+pub(super) const TRANSLATIONS_MIGRATION: &str = "
+CREATE TABLE IF NOT EXISTS article_translations (
+    article_id   TEXT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+    translations TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS canned_translations (
+    canned_id    TEXT PRIMARY KEY REFERENCES canned_replies(id) ON DELETE CASCADE,
+    translations TEXT NOT NULL
+);
+";
 
-const ARTICLE_COLUMNS: &str = "id, site_id, question, answer, created_at, updated_at, translations";
+/// An article's columns, its versions (`{}` without a row) last; read `FROM` [`ARTICLES`].
+const ARTICLE_COLUMNS: &str =
+    "id, site_id, question, answer, created_at, updated_at, COALESCE(translations, '{}')";
+
+/// Articles with their versions beside them.
+const ARTICLES: &str = "articles LEFT JOIN article_translations ON article_id = id";
+
+/// Writes an item's versions into `table` (keyed by `key`): a row while it has some, none
+/// without.
+fn save_translations<T: serde::Serialize>(
+    conn: &Connection,
+    table: &str,
+    key: &str,
+    id: &str,
+    translations: &BTreeMap<String, T>,
+) -> Result<(), StoreError> {
+    if translations.is_empty() {
+        conn.execute(&format!("DELETE FROM {table} WHERE {key} = ?1"), [id])
+            .map_err(db("clear translations"))?;
+        return Ok(());
+    }
+    conn.execute(
+        &format!(
+            "INSERT INTO {table} ({key}, translations) VALUES (?1, ?2)
+             ON CONFLICT ({key}) DO UPDATE SET translations = excluded.translations"
+        ),
+        params![id, translations_json(translations)?],
+    )
+    .map_err(db("save translations"))?;
+    Ok(())
+}
 
 type ArticleRow = (String, String, String, String, i64, i64, String);
 
@@ -44,8 +84,10 @@ fn article_from(row: ArticleRow) -> Result<Article, StoreError> {
     })
 }
 
-/// An article's versions as stored.
-fn translations_json(translations: &BTreeMap<String, ArticleText>) -> Result<String, StoreError> {
+/// An article's or canned reply's versions as stored.
+fn translations_json<T: serde::Serialize>(
+    translations: &BTreeMap<String, T>,
+) -> Result<String, StoreError> {
     serde_json::to_string(translations).map_err(corrupt)
 }
 
@@ -53,7 +95,7 @@ fn translations_json(translations: &BTreeMap<String, ArticleText>) -> Result<Str
 pub(super) fn articles(conn: &Connection, site: &SiteId) -> Result<Vec<Article>, StoreError> {
     let mut stmt = conn
         .prepare_cached(&format!(
-            "SELECT {ARTICLE_COLUMNS} FROM articles WHERE site_id = ?1 ORDER BY created_at, id"
+            "SELECT {ARTICLE_COLUMNS} FROM {ARTICLES} WHERE site_id = ?1 ORDER BY created_at, id"
         ))
         .map_err(db("list articles"))?;
     let rows = stmt
@@ -70,7 +112,7 @@ pub(super) fn article(
     id: &ArticleId,
 ) -> Result<Option<Article>, StoreError> {
     conn.query_row(
-        &format!("SELECT {ARTICLE_COLUMNS} FROM articles WHERE id = ?1 AND site_id = ?2"),
+        &format!("SELECT {ARTICLE_COLUMNS} FROM {ARTICLES} WHERE id = ?1 AND site_id = ?2"),
         [id.as_str(), site.as_str()],
         article_row,
     )
@@ -83,20 +125,25 @@ pub(super) fn article(
 /// Stores a new article.
 pub(super) fn insert_article(conn: &Connection, article: &Article) -> Result<(), StoreError> {
     conn.execute(
-        "INSERT INTO articles (id, site_id, question, answer, created_at, updated_at, translations)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO articles (id, site_id, question, answer, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![
             article.id.as_str(),
             article.site_id.as_str(),
             article.question,
             article.answer,
             article.created_at.0,
-            article.updated_at.0,
-            translations_json(&article.translations)?
+            article.updated_at.0
         ],
     )
     .map_err(db("insert article"))?;
-    Ok(())
+    save_translations(
+        conn,
+        "article_translations",
+        "article_id",
+        article.id.as_str(),
+        &article.translations,
+    )
 }
 
 /// Replaces an article's text; `NotFound` unless the site has it.
@@ -109,21 +156,21 @@ pub(super) fn update_article(
 ) -> Result<Article, StoreError> {
     let changed = conn
         .execute(
-            "UPDATE articles SET question = ?3, answer = ?4, updated_at = ?5, translations = ?6
+            "UPDATE articles SET question = ?3, answer = ?4, updated_at = ?5
              WHERE id = ?1 AND site_id = ?2",
-            params![
-                id.as_str(),
-                site.as_str(),
-                new.question,
-                new.answer,
-                now.0,
-                translations_json(&new.translations)?
-            ],
+            params![id.as_str(), site.as_str(), new.question, new.answer, now.0],
         )
         .map_err(db("update article"))?;
     if changed == 0 {
         return Err(StoreError::NotFound("article"));
     }
+    save_translations(
+        conn,
+        "article_translations",
+        "article_id",
+        id.as_str(),
+        &new.translations,
+    )?;
     article(conn, site, id)?.ok_or(StoreError::NotFound("article"))
 }
 
@@ -144,9 +191,23 @@ pub(super) fn delete_article(
 
 // ---- canned replies -------------------------------------------------------------------------
 
-const CANNED_COLUMNS: &str = "id, site_id, shortcut, title, body, created_at, updated_at";
+/// A canned reply's columns, its versions (`{}` without a row) last; read `FROM` [`CANNED`].
+const CANNED_COLUMNS: &str =
+    "id, site_id, shortcut, title, body, created_at, updated_at, COALESCE(translations, '{}')";
 
-type CannedRow = (String, String, String, Option<String>, String, i64, i64);
+/// Canned replies with their versions beside them.
+const CANNED: &str = "canned_replies LEFT JOIN canned_translations ON canned_id = id";
+
+type CannedRow = (
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    i64,
+    i64,
+    String,
+);
 
 fn canned_row(r: &Row<'_>) -> rusqlite::Result<CannedRow> {
     Ok((
@@ -157,17 +218,19 @@ fn canned_row(r: &Row<'_>) -> rusqlite::Result<CannedRow> {
         r.get(4)?,
         r.get(5)?,
         r.get(6)?,
+        r.get(7)?,
     ))
 }
 
 fn canned_from(row: CannedRow) -> Result<CannedReply, StoreError> {
-    let (id, site, shortcut, title, body, created, updated) = row;
+    let (id, site, shortcut, title, body, created, updated, translations) = row;
     Ok(CannedReply {
         id: CannedId::parse(&id).map_err(corrupt)?,
         site_id: SiteId::parse(&site).map_err(corrupt)?,
         shortcut,
         title,
         body,
+        translations: serde_json::from_str(&translations).map_err(corrupt)?,
         created_at: Timestamp(created),
         updated_at: Timestamp(updated),
     })
@@ -180,7 +243,7 @@ pub(super) fn canned_list(
 ) -> Result<Vec<CannedReply>, StoreError> {
     let mut stmt = conn
         .prepare_cached(&format!(
-            "SELECT {CANNED_COLUMNS} FROM canned_replies WHERE site_id = ?1 ORDER BY shortcut"
+            "SELECT {CANNED_COLUMNS} FROM {CANNED} WHERE site_id = ?1 ORDER BY shortcut"
         ))
         .map_err(db("list canned replies"))?;
     let rows = stmt
@@ -197,7 +260,7 @@ pub(super) fn canned(
     id: &CannedId,
 ) -> Result<Option<CannedReply>, StoreError> {
     conn.query_row(
-        &format!("SELECT {CANNED_COLUMNS} FROM canned_replies WHERE id = ?1 AND site_id = ?2"),
+        &format!("SELECT {CANNED_COLUMNS} FROM {CANNED} WHERE id = ?1 AND site_id = ?2"),
         [id.as_str(), site.as_str()],
         canned_row,
     )
@@ -248,7 +311,13 @@ pub(super) fn insert_canned(conn: &Connection, reply: &CannedReply) -> Result<()
         ],
     )
     .map_err(db("insert canned reply"))?;
-    Ok(())
+    save_translations(
+        conn,
+        "canned_translations",
+        "canned_id",
+        reply.id.as_str(),
+        &reply.translations,
+    )
 }
 
 /// Replaces a canned reply; `NotFound` unless the site has it, `Conflict` on a taken shortcut.
@@ -276,6 +345,13 @@ pub(super) fn update_canned(
         ],
     )
     .map_err(db("update canned reply"))?;
+    save_translations(
+        conn,
+        "canned_translations",
+        "canned_id",
+        id.as_str(),
+        &new.translations,
+    )?;
     canned(conn, site, id)?.ok_or(StoreError::NotFound("canned reply"))
 }
 

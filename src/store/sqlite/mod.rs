@@ -43,6 +43,13 @@ use writer::Writer;
 /// Name of the database file inside the data directory.
 pub const DB_FILE: &str = "shopchat.db";
 
+/// The `PRAGMA user_version` of a database from before the conversation search index (issue
+/// 19), wherever later migrations put it in the list: what a test of the index's back-fill
+/// (or an operator's script) sets to make a database of that age.
+pub fn schema_version_before_search() -> usize {
+    schema::version_before(search_sql::MIGRATION)
+}
+
 /// Jobs that may wait for the writer before callers are made to wait too.
 pub(super) const WRITE_QUEUE: usize = 4096;
 

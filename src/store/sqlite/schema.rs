@@ -280,7 +280,7 @@ DROP INDEX IF EXISTS conversations_by_visitor;
     // The search index off the acknowledged write: no insert trigger, the writer indexes in
     // bulk after each commit from a high-water mark (`search_index.rs`).
     super::search_index::MIGRATION,
-    // Articles in other languages (issue 20): each article's versions by language code.
+    // The library in other languages (issue 20): articles' and canned replies' versions.
     super::library::TRANSLATIONS_MIGRATION,
     // The shoppers' ratings of closed chats, one per conversation (`ratings.rs`).
     super::ratings::MIGRATION,
@@ -289,6 +289,15 @@ DROP INDEX IF EXISTS conversations_by_visitor;
 /// The schema version this binary brings a database to (`PRAGMA user_version`).
 pub(super) fn version() -> usize {
     MIGRATIONS.len()
+}
+
+/// The schema version of a database from just before `migration` ran (the whole list's length
+/// for one that is not in it).
+pub(super) fn version_before(migration: &str) -> usize {
+    MIGRATIONS
+        .iter()
+        .position(|m| *m == migration)
+        .unwrap_or(MIGRATIONS.len())
 }
 
 /// The schema version a database records (`PRAGMA user_version`, a signed 32-bit number:

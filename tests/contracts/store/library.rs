@@ -7,6 +7,7 @@ use std::sync::Arc;
 store_contract!(
     articles_and_canned_replies_are_scoped_by_site,
     articles_keep_their_versions_in_other_languages,
+    canned_replies_keep_their_versions_in_other_languages,
 );
 
 /// Articles and canned replies: scoped by site, shortcuts unique per site.
@@ -94,6 +95,7 @@ async fn articles_and_canned_replies_are_scoped_by_site(store: Arc<dyn Store>) {
         shortcut: shortcut.into(),
         title: None,
         body: format!("body of {shortcut}"),
+        translations: Default::default(),
     };
     let thanks = store.create_canned(&site, canned("thanks")).await.unwrap();
     let hello = store.create_canned(&site, canned("hello")).await.unwrap();
@@ -204,4 +206,49 @@ async fn articles_keep_their_versions_in_other_languages(store: Arc<dyn Store>) 
     assert_eq!(read, changed);
     assert_eq!(read.translations.len(), 1, "German is gone: {read:?}");
     assert_eq!(read.translations["fr"].answer, "1 à 3 jours.");
+}
+
+/// Issue 20: a canned reply's versions in other languages are kept and replaced with it.
+async fn canned_replies_keep_their_versions_in_other_languages(store: Arc<dyn Store>) {
+    use shopchat::store::NewCanned;
+    let site = new_site(store.as_ref()).await;
+    let reply = |body: &str, french: Option<&str>| NewCanned {
+        shortcut: "hi".into(),
+        title: None,
+        body: body.into(),
+        translations: french
+            .map(|f| [("fr".to_owned(), f.to_owned())].into())
+            .unwrap_or_default(),
+    };
+    let created = store
+        .create_canned(&site, reply("Hello!", Some("Bonjour !")))
+        .await
+        .unwrap();
+    assert_eq!(created.translations["fr"], "Bonjour !");
+    assert_eq!(
+        store.canned(&site, &created.id).await.unwrap(),
+        Some(created.clone())
+    );
+    assert_eq!(
+        store.list_canned(&site).await.unwrap(),
+        vec![created.clone()]
+    );
+    let changed = store
+        .update_canned(&site, &created.id, reply("Hi!", Some("Salut !")))
+        .await
+        .unwrap();
+    assert_eq!(changed.translations["fr"], "Salut !");
+    assert_eq!(
+        store.canned(&site, &created.id).await.unwrap(),
+        Some(changed)
+    );
+    let cleared = store
+        .update_canned(&site, &created.id, reply("Hi!", None))
+        .await
+        .unwrap();
+    assert!(cleared.translations.is_empty());
+    assert_eq!(
+        store.canned(&site, &created.id).await.unwrap(),
+        Some(cleared)
+    );
 }

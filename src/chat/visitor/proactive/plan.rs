@@ -49,10 +49,23 @@ pub(super) fn plan(
     rule.actions
         .iter()
         .map(|action| match action {
-            Action::Message { text, persona } => Planned::Message {
-                text: render(text, facts, max_chars),
-                persona: persona.clone(),
-            },
+            Action::Message {
+                text,
+                translations,
+                persona,
+            } => {
+                // The version in the shopper's language, where the rule has one.
+                let text = facts
+                    .visitor
+                    .chat_language
+                    .as_deref()
+                    .and_then(|language| translations.get(language))
+                    .unwrap_or(text);
+                Planned::Message {
+                    text: render(text, facts, max_chars),
+                    persona: persona.clone(),
+                }
+            }
             Action::OpenWidget => Planned::Open,
             Action::Tag(tag) => Planned::Tag(tag.clone()),
             Action::RouteToHuman(priority) => Planned::RouteToHuman(match priority {

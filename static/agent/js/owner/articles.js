@@ -1,7 +1,7 @@
 // The knowledge base: the questions and answers the site's bot answers shoppers from.
 
 import { mountLibrary } from './library.js';
-import { articleVersions } from './article-versions.js';
+import { versionsEditor } from './versions.js';
 
 export function mount(root, ctx) {
   mountLibrary(root, ctx, {
@@ -15,7 +15,10 @@ export function mount(root, ctx) {
       { name: 'question', label: 'Question', max: 300, placeholder: 'How long does shipping take?', hint: 'Up to 300 characters.' },
       { name: 'answer', label: 'Answer', multiline: true, rows: 7, max: 4000, placeholder: 'We ship within 24 hours…', hint: 'Up to 4000 characters; sent as the bot\'s reply.' },
     ],
-    extra: articleVersions(),
+    extra: versionsEditor({ fields: [
+      { name: 'question', label: 'Question', max: 300 },
+      { name: 'answer', label: 'Answer', multiline: true, max: 4000 },
+    ] }),
     itemTitle: (a) => a.question,
     itemBody: (a) => a.answer,
   });

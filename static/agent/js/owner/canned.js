@@ -3,6 +3,7 @@
 
 import { h } from '../dom.js';
 import { mountLibrary } from './library.js';
+import { versionsEditor } from './versions.js';
 
 const VARIABLES = [
   '{{ shopper.name }}', '{{ shopper.email }}', '{{ shopper.language }}', '{{ cart.total_formatted }}',
@@ -24,6 +25,8 @@ export function mount(root, ctx) {
       { name: 'title', label: 'Title (optional)', max: 120, placeholder: 'Size guide' },
       { name: 'body', label: 'Body', multiline: true, rows: 6, max: 4000, placeholder: 'Hi {{ shopper.name or "there" }}, our size guide…' },
     ],
+    // A version is the body alone: `{"fr": "Bonjour…"}`.
+    extra: versionsEditor({ fields: [{ name: 'body', label: 'Body', multiline: true, max: 4000 }], read: (body) => ({ body }), write: (v) => v.body }),
     help: h('p', { class: 'hint template-vars', 'data-role': 'template-help' },
       'Template variables: ', VARIABLES.flatMap((v, i) => [i ? ', ' : '', h('code', { text: v })]),
       '. Fallbacks work too: {{ shopper.name or "there" }}.'),
