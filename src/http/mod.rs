@@ -8,6 +8,7 @@ mod ai_api;
 mod assets;
 pub mod auth_routes;
 mod caller;
+mod canned_api;
 mod commerce_admin;
 mod commerce_api;
 mod commerce_pane_api;
@@ -85,6 +86,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(commerce_pane_api::routes)
                 .configure(rules_api::routes)
                 .configure(library_api::routes)
+                .configure(canned_api::routes)
                 .configure(ai_api::routes)
                 .configure(team_api::routes)
                 .configure(reports_api::routes)

@@ -2,6 +2,7 @@
 //! from the handlers' annotations so it cannot drift from the routes.
 
 use super::ai_api;
+use super::canned_api;
 use super::commerce_pane_api;
 use super::docs::{ErrorDetail, ErrorResponse};
 use super::email_api;
@@ -60,8 +61,8 @@ impl Modify for BearerAuth {
         health::healthz, health::readyz, metrics::metrics, assets::widget, widget_lang::catalogue, widget_parts::part,
         library_api::list_articles, library_api::create_article, library_api::get_article,
         library_api::replace_article, library_api::delete_article,
-        library_api::list_canned, library_api::create_canned, library_api::get_canned,
-        library_api::replace_canned, library_api::delete_canned, library_api::preview_canned,
+        canned_api::list_canned, canned_api::create_canned, canned_api::get_canned,
+        canned_api::replace_canned, canned_api::delete_canned, library_api::preview_canned,
         library_api::suggestions, library_api::draft, library_api::summary, ai_api::translate, ai_api::ai_usage, ai_api::get_provider, ai_api::put_provider, team_api::invite_agent, team_api::remove_agent,
         reports_api::site_report, commerce_pane_api::customer,
         outbound_api::list_endpoints, outbound_api::create_endpoint, outbound_api::delete_endpoint,

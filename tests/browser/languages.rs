@@ -221,3 +221,64 @@ async fn an_owner_writes_an_articles_french_version_in_the_dashboard() {
     browser.close().await;
     chat.stop().await;
 }
+
+#[tokio::test]
+async fn an_owner_keeps_and_edits_a_rule_messages_versions_in_the_dashboard() {
+    use crate::dashboard::log_in;
+    use crate::support::{Browser, chat_server};
+    let chat = chat_server(&["https://shop.example".to_owned()]).await;
+    let token = chat.owner_token().await;
+    let rule = chat
+        .create_rule(
+            &token,
+            json!({
+                "name": "Greet",
+                "when": "page_view",
+                "conditions": { "fact": "page.type", "op": "eq", "value": "product" },
+                "actions": [{ "type": "message", "text": "Need help?",
+                              "translations": { "fr": "Besoin d'aide ?" } }],
+                "frequency": { "once_per": "visitor" }
+            }),
+        )
+        .await;
+    let browser = Browser::start(1280).await;
+    log_in(&browser, &chat).await;
+    browser.click("[data-nav=rules]").await;
+    let edit = format!("[data-role=rule-list] [data-rule-id={rule}] [data-role=edit]");
+    browser
+        .wait_for(
+            "the rule in the list",
+            &format!("return !!document.querySelector('{edit}');"),
+        )
+        .await;
+    browser.click(&edit).await;
+    let versions = "form[data-role=rule-form] [data-role=action] textarea[name=translations]";
+    let shown = browser
+        .wait_for(
+            "the message's versions in the form",
+            &format!("const t = document.querySelector(\"{versions}\"); return t && t.value;"),
+        )
+        .await;
+    assert_eq!(shown, "fr: Besoin d'aide ?");
+    // A German version added on a new line; saved with the French one kept.
+    browser
+        .type_into(versions, "\nde: Brauchen Sie Hilfe?")
+        .await;
+    browser
+        .click("form[data-role=rule-form] button[type=submit]")
+        .await;
+    let path = chat.site_path(&format!("/rules/{rule}"));
+    let until = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let saved = chat.get_json(&path, &token).await;
+        let translations = &saved["actions"][0]["translations"];
+        if translations["de"] == "Brauchen Sie Hilfe?" {
+            assert_eq!(translations["fr"], "Besoin d'aide ?", "{saved}");
+            break;
+        }
+        assert!(tokio::time::Instant::now() < until, "not saved: {saved}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    browser.close().await;
+    chat.stop().await;
+}

@@ -38,8 +38,9 @@ fn order(number: &str, tracking_url: &str, age_days: i64, quiet_days: i64) -> Or
 }
 
 /// A scene whose store holds a moving order (#1001) and a stuck one (#1003) of `cust-1`, and
-/// whose shop page identifies the shopper as `cust-1` with the shop's hash.
-async fn scene_with_orders(width: u32) -> (Scene, TempDir) {
+/// whose shop page identifies the shopper as `cust-1` with the shop's hash; the browser's
+/// user speaks `language` (Chromium's default with `None`).
+async fn scene_with_orders(width: u32, language: Option<&str>) -> (Scene, TempDir) {
     let shop = ShopServer::start().await;
     let dir = TempDir::new().unwrap();
     let seed = seed_plan(
@@ -75,7 +76,7 @@ async fn scene_with_orders(width: u32) -> (Scene, TempDir) {
     );
     shop.page("/track/1001", "<h1>Parcel 1001 is on its way</h1>".into());
     let token = chat.owner_token().await;
-    let browser = Browser::start(width).await;
+    let browser = Browser::start_in(width, language).await;
     (
         Scene {
             shop,
@@ -90,7 +91,7 @@ async fn scene_with_orders(width: u32) -> (Scene, TempDir) {
 #[tokio::test]
 async fn an_identified_shopper_presses_the_button_sees_the_tracking_link_and_a_stuck_order_reaches_an_agent()
  {
-    let (scene, _dir) = scene_with_orders(1280).await;
+    let (scene, _dir) = scene_with_orders(1280, None).await;
     // The chat starts with the bot (it has an article), and agents pick from the queue.
     scene
         .chat
@@ -242,4 +243,49 @@ async fn a_shopper_the_shop_did_not_identify_gets_the_look_up_form() {
     assert_eq!(error, "no order matches that number and email");
     scene.browser.screenshot("orders-lookup-375").await;
     scene.finish().await;
+}
+
+/// Issue 20: a French shopper's order cards, in French words and with the date and the money
+/// written the French way by the browser (`89,90 €`), not the server's `89.90 EUR`.
+#[tokio::test]
+async fn order_cards_are_written_in_the_shoppers_language_and_locale() {
+    let (scene, _dir) = scene_with_orders(1280, Some("fr")).await;
+    scene
+        .chat
+        .chat_settings(&scene.token, json!({ "languages": ["en", "fr"] }))
+        .await;
+    scene.visit("/").await;
+    scene.browser.open_chat().await;
+    scene
+        .browser
+        .wait_for(
+            "the French Where is my order? button",
+            "const b = $('button[data-role=wismo]'); return !!b && !b.hidden && b.textContent === 'Où est ma commande ?';",
+        )
+        .await;
+    scene
+        .browser
+        .js("$('button[data-role=wismo]').click();")
+        .await;
+    let card = scene
+        .browser
+        .wait_for(
+            "the order cards",
+            "const c = $$('[data-role=order]').find(c => c.textContent.includes('#1001'));\
+             return c ? c.textContent : null;",
+        )
+        .await;
+    let text = card.as_str().unwrap();
+    assert!(text.starts_with("Commande #1001"), "{text}");
+    // French grouping: a comma for decimals, the euro sign after a (narrow) space.
+    let money = shows_french_total(text);
+    assert!(money, "89,90 € in {text}");
+    assert!(!text.contains("89.90 EUR"), "{text}");
+    scene.finish().await;
+}
+
+/// Whether `text` holds `Total 89,90 €`, with any of the spaces French formatting uses.
+fn shows_french_total(text: &str) -> bool {
+    let spaced = text.replace(['\u{a0}', '\u{202f}'], " ");
+    spaced.contains("Total 89,90 €")
 }

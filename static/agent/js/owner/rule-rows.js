@@ -189,7 +189,10 @@ function actionFields(type, values, agents, redraw) {
       const who = as.value === 'agent'
         ? cell('Agent', agentPicker(agents, values.agent_id), 'agent_id')
         : cell('Bot name (optional)', h('input', { name: 'bot_name', value: values.bot_name || '', placeholder: 'Shop assistant', maxlength: 40 }), 'bot_name');
-      return [text('Message', 'Need help with the size of the {{ product.name }}?'), cell('Sent as', as, 'as'), who,
+      const versions = values.translations || {};
+      const lines = Object.keys(versions).map((code) => `${code}: ${versions[code]}`).join('\n');
+      const translated = cell('In other languages (optional): one "code: text" a line', h('textarea', { name: 'translations', rows: 2, value: lines, placeholder: 'fr: Besoin d\'aide pour la taille de {{ product.name }} ?' }), 'translations', 'wide');
+      return [text('Message', 'Need help with the size of the {{ product.name }}?'), translated, cell('Sent as', as, 'as'), who,
         h('p', { class: 'hint wide', text: 'Template values: {{ product.name }}, {{ product.price }}, {{ cart.total }}, {{ cart.items }}, {{ page.title }}, {{ shopper.name }}. An agent persona speaks only while that agent is online.' })];
     }
     case 'alert_agents': return [text('Alert text', 'A big cart on checkout: {{ cart.total }}')];
@@ -213,11 +216,25 @@ function agentPicker(agents, chosen) {
   return s;
 }
 
+// "fr: Bonjour…" lines to `{fr: "Bonjour…"}`; a line without a code continues the text above
+// (a template may span lines). The server checks the codes and the templates.
+function parseVersions(text) {
+  const versions = {};
+  let current = null;
+  for (const line of text.split('\n')) {
+    const m = /^\s*([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]+)?)\s*:\s?(.*)$/.exec(line);
+    if (m) { current = m[1]; versions[current] = m[2]; } else if (current) versions[current] += '\n' + line;
+  }
+  return versions;
+}
+
 function readAction(type, fields) {
   const get = (name) => { const el = fields.querySelector(`[name="${name}"]`); return el ? el.value : undefined; };
   switch (type) {
     case 'message': {
       const out = { type, text: get('text') };
+      const versions = parseVersions(get('translations') || '');
+      if (Object.keys(versions).length) out.translations = versions;
       if (get('as') === 'agent') Object.assign(out, { as: 'agent', agent_id: get('agent_id') });
       else if ((get('bot_name') || '').trim()) out.bot_name = get('bot_name').trim();
       return out;
