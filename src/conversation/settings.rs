@@ -50,6 +50,9 @@ pub struct ChatSettings {
     pub color: String,
     /// The first line of an empty chat panel.
     pub greeting: String,
+    /// The greeting in other languages, by language code (`fr`): a shopper served in one of
+    /// them reads it instead of `greeting`.
+    pub greeting_translations: BTreeMap<String, String>,
     /// An open conversation with no message from either side (and no other change) for this
     /// many seconds closes by itself, so an unanswered proactive message or a shopper who
     /// left does not hold a conversation (and an agent's slot) open forever.
@@ -95,6 +98,7 @@ impl Default for ChatSettings {
             keyword_rules: Vec::new(),
             color: "#1f6feb".into(),
             greeting: "Hi! How can we help?".into(),
+            greeting_translations: BTreeMap::new(),
             idle_close_secs: DEFAULT_IDLE_CLOSE_SECS,
             ai_assist: true,
             ai_auto_draft: false,
@@ -119,6 +123,13 @@ pub const ROUTABLE_INTENTS: &[&str] = &[
 ];
 
 impl ChatSettings {
+    /// The greeting a shopper served in `language` reads: its version, else the greeting.
+    pub fn greeting_in(&self, language: &str) -> &str {
+        self.greeting_translations
+            .get(language)
+            .map_or(self.greeting.as_str(), String::as_str)
+    }
+
     /// The team a chat with `intent` waits for, if the site sends that intent to one.
     pub fn team_for(&self, intent: &str) -> Option<&str> {
         self.intent_teams.get(intent).map(String::as_str)
@@ -220,6 +231,7 @@ impl ChatSettings {
         if greeting.is_empty() || greeting.chars().count() > 200 {
             return Err(bad("greeting", "must be 1 to 200 characters"));
         }
+        self.validate_greeting_translations()?;
         if self.keyword_rules.len() > MAX_KEYWORD_RULES {
             return Err(bad(
                 "keyword_rules",
@@ -277,6 +289,24 @@ impl ChatSettings {
     }
 
     /// Each intent is one a site may route, each team a valid skill.
+    /// Each version of the greeting: under a language code (`fr`), 1 to 200 characters.
+    fn validate_greeting_translations(&self) -> Result<(), SettingsError> {
+        if self.greeting_translations.len() > 20 {
+            return Err(bad("greeting_translations", "at most 20 languages"));
+        }
+        for (code, text) in &self.greeting_translations {
+            let field = format!("greeting_translations.{code}");
+            if crate::domain::language_code(code).as_deref() != Some(code.as_str()) {
+                return Err(bad(field, "must be a language code like `fr`"));
+            }
+            let text = text.trim();
+            if text.is_empty() || text.chars().count() > 200 {
+                return Err(bad(field, "must be 1 to 200 characters"));
+            }
+        }
+        Ok(())
+    }
+
     fn validate_intent_teams(&self) -> Result<(), SettingsError> {
         for (intent, team) in &self.intent_teams {
             if !ROUTABLE_INTENTS.contains(&intent.as_str()) {
@@ -331,6 +361,21 @@ fn contains_phrase(words: &[String], phrase: &[String]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_greeting_version_is_picked_by_language_code_and_checked() {
+        let mut s = ChatSettings::default();
+        s.greeting_translations
+            .insert("fr".into(), "Bonjour !".into());
+        assert_eq!(s.greeting_in("fr"), "Bonjour !");
+        assert_eq!(s.greeting_in("de"), s.greeting);
+        assert!(s.validate(false).is_ok());
+        s.greeting_translations.insert("FR".into(), "Salut".into());
+        assert_eq!(
+            s.validate(false).unwrap_err().field,
+            "greeting_translations.FR"
+        );
+    }
 
     fn rules() -> ChatSettings {
         ChatSettings {

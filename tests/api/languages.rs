@@ -365,3 +365,37 @@ async fn a_canned_reply_is_previewed_in_the_shoppers_language() {
     }
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_greeting_is_in_the_shoppers_language_when_the_site_wrote_one() {
+    let (app, owner) = spawn_app_as_owner().await;
+    let path = app.site_path("/chat-settings");
+    let mut settings = app.get_json(&path, &owner).await;
+    settings["languages"] = json!(["en", "fr", "de"]);
+    settings["greeting"] = json!("Hi! How can we help?");
+    settings["greeting_translations"] = json!({ "fr": "Bonjour ! Comment pouvons-nous aider ?" });
+    app.chat_settings(&owner, settings.clone()).await;
+
+    let (_french, welcome) = shopper(&app, json!({ "languages": ["fr-FR"] })).await;
+    assert_eq!(
+        welcome["appearance"]["greeting"], "Bonjour ! Comment pouvons-nous aider ?",
+        "{welcome}"
+    );
+    // A language the site speaks but wrote no greeting for: the greeting as written.
+    let (_german, welcome) = shopper(&app, json!({ "languages": ["de-DE"] })).await;
+    assert_eq!(welcome["appearance"]["greeting"], "Hi! How can we help?");
+
+    // A version under something that is not a language code, or empty, names its field.
+    for (bad, field) in [
+        (
+            json!({ "français": "Bonjour" }),
+            "greeting_translations.français",
+        ),
+        (json!({ "fr": "  " }), "greeting_translations.fr"),
+    ] {
+        settings["greeting_translations"] = bad;
+        let body = json_of(app.put(&path, &owner, settings.clone()).await, 400).await;
+        assert!(body.to_string().contains(field), "{body}");
+    }
+    app.stop().await;
+}

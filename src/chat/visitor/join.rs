@@ -203,7 +203,7 @@ impl ChatService {
         let chat = self.settings(&site.id).await;
         Appearance {
             color: chat.color.clone(),
-            greeting: chat.greeting.clone(),
+            greeting: chat.greeting_in(language).to_owned(),
             bot_name: chat.bot_name.clone(),
             language: language.to_owned(),
             self_service: self.self_service_on(&site.id).await,

@@ -106,6 +106,9 @@ function chatSection(settings, ctx) {
   const site = ctx.site;
   const f = {
     greeting: h('input', { name: 'greeting', value: settings.greeting, maxlength: 200 }),
+    greeting_translations: h('textarea', { name: 'greeting_translations', rows: 2,
+      value: Object.entries(settings.greeting_translations || {}).map(([code, text]) => `${code}: ${text}`).join('\n'),
+      placeholder: 'fr: Bonjour ! Comment pouvons-nous aider ?' }),
     color: h('input', { name: 'color', type: 'color', value: settings.color }),
     languages: h('input', { name: 'languages', value: (settings.languages || []).join(', ') }),
     bot_enabled: h('input', { type: 'checkbox', name: 'bot_enabled', checked: settings.bot_enabled }),
@@ -130,7 +133,8 @@ function chatSection(settings, ctx) {
       // PUT replaces everything: start from what was loaded so fields not on this form
       // (keyword rules, bot_min_score) survive.
       const body = { ...settings,
-        greeting: f.greeting.value, color: f.color.value, languages: splitList(f.languages.value),
+        greeting: f.greeting.value, greeting_translations: greetingVersions(f.greeting_translations.value),
+        color: f.color.value, languages: splitList(f.languages.value),
         bot_enabled: f.bot_enabled.checked, bot_name: f.bot_name.value,
         bot_max_misses: Number(f.bot_max_misses.value),
         bot_webhook_url: f.bot_webhook_url.value.trim() || null,
@@ -147,6 +151,7 @@ function chatSection(settings, ctx) {
   h('div', { class: 'owner-grid' },
     h('fieldset', {}, h('legend', { text: 'Widget' }),
       field('Greeting', f.greeting, 'The first line of an empty chat panel.'),
+      field('Greeting in other languages', f.greeting_translations, 'One "code: text" a line, for shoppers served in that language (see Languages).'),
       field('Colour', f.color),
       field('Languages', f.languages, 'Comma-separated language tags, first is the main one: en, de'),
       checkboxField('Alert shoppers in a background tab', f.tab_alerts, 'A new message puts a count in the tab title and plays a short tone (after the shopper has written).')),
@@ -165,6 +170,16 @@ function chatSection(settings, ctx) {
       field('Reopen window (seconds)', f.reopen_window_secs, reopenHint))),
   formError(), save);
   return section('Chat', form);
+}
+
+/** "fr: Bonjour\nde: Hallo" → { fr: "Bonjour", de: "Hallo" }; lines without a code are skipped. */
+function greetingVersions(text) {
+  const versions = {};
+  for (const line of text.split('\n')) {
+    const m = /^\s*([A-Za-z]{2,3})\s*:\s*(.+)$/.exec(line);
+    if (m) versions[m[1].toLowerCase()] = m[2].trim();
+  }
+  return versions;
 }
 
 /** A checkbox with its error slot, shaped like the other fields. */
