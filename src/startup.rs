@@ -53,6 +53,9 @@ pub enum StartupError {
     /// No HTTP client for outbound calls could be built (TLS set-up failed).
     #[error("cannot set up outbound HTTP: {0}")]
     Http(reqwest::Error),
+    /// The file back end cannot be set up (the data dir's folder, the bucket's settings).
+    #[error("cannot set up file storage: {0}")]
+    Files(crate::files::FileError),
 }
 
 /// Stops a running [`Application`].
@@ -130,6 +133,9 @@ impl Application {
             None => store.secret("jwt", random_token(48)).await?,
         };
         let session_secret = store.secret("session", random_token(48)).await?;
+        let files_secret = store.secret("files", random_token(48)).await?;
+        let files = crate::files::FileStore::from_settings(&settings.files, &settings.data_dir)
+            .map_err(StartupError::Files)?;
 
         let hub = Hub::new();
         let shutdown = CancellationToken::new();
@@ -174,6 +180,8 @@ impl Application {
             settings: shared_settings.clone(),
             jwt,
             shutdown: shutdown.clone(),
+            files,
+            file_keys: crate::files::FileKeys::new(files_secret.as_bytes()),
         });
         let state = app_state(
             chat.clone(),

@@ -236,6 +236,7 @@ impl ChatService {
             text,
             client_msg_id: Some(client_msg_id),
             ts: Timestamp::now(),
+            attachments: Vec::new(),
         }
     }
 

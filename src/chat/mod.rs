@@ -10,6 +10,7 @@ mod admin;
 mod agent;
 mod agent_session;
 mod ai;
+mod attachments;
 mod bot;
 mod caches;
 mod commerce;
@@ -31,6 +32,7 @@ pub use admin::{
 };
 pub use admin::{CreatedEndpoint, EndpointView, MAX_ENDPOINTS, NewEndpoint};
 pub use agent_session::{AgentRefused, AgentSession};
+pub use attachments::{FileView, IssuedUploadToken, UploadRefused};
 pub use ai::{
     AiUsage, Assistant, DraftReply, DraftSource, HandoffSummary, ProviderChange, ProviderView,
     TranslateInputError, TranslateSource, TranslateTarget, Translated,
@@ -94,6 +96,10 @@ pub struct Shared {
     self_service: commerce::SelfServiceGuards,
     /// The language models (the server's, sites' own) and their bounds (see `ai`).
     ai: ai::Assistant,
+    /// Where attachments are kept (see `attachments`).
+    files: crate::files::FileStore,
+    /// Upload tokens and file links (see `attachments`).
+    file_keys: crate::files::FileKeys,
 }
 
 /// What a [`ChatService`] is built from.
@@ -118,6 +124,10 @@ pub struct ChatParts {
     pub jwt: JwtKeys,
     /// Cancelled when the server shuts down: background jobs stop.
     pub shutdown: CancellationToken,
+    /// Where attachments are kept.
+    pub files: crate::files::FileStore,
+    /// Upload tokens and file links, under the install's secret.
+    pub file_keys: crate::files::FileKeys,
 }
 
 impl ChatService {
@@ -141,6 +151,8 @@ impl ChatService {
             self_service: commerce::SelfServiceGuards::default(),
             ai: ai::Assistant::from_settings(&parts.settings.ai),
             settings: parts.settings,
+            files: parts.files,
+            file_keys: parts.file_keys,
         };
         ChatService {
             shared: Arc::new(shared),
@@ -276,6 +288,7 @@ fn system_message(text: String, ts: Timestamp) -> Option<NewMessage> {
         text,
         client_msg_id: None,
         ts,
+        attachments: Vec::new(),
     })
 }
 

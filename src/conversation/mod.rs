@@ -5,6 +5,7 @@
 
 pub mod handoff;
 pub mod lifecycle;
+pub mod attachments;
 pub mod prechat;
 mod records;
 pub mod routing;

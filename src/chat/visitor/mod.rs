@@ -185,6 +185,7 @@ impl ShopperSession {
             text,
             client_msg_id: Some(client_msg_id),
             ts: Timestamp::now(),
+            attachments: Vec::new(),
         };
         if self.conversation.is_none() {
             self.service

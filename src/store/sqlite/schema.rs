@@ -280,6 +280,8 @@ DROP INDEX IF EXISTS conversations_by_visitor;
     // The search index off the acknowledged write: no insert trigger, the writer indexes in
     // bulk after each commit from a high-water mark (`search_index.rs`).
     super::search_index::MIGRATION,
+    // Attachments (issue 20): the files a message carries, as JSON (NULL: none).
+    "ALTER TABLE messages ADD COLUMN attachments TEXT;",
 ];
 
 /// The schema version this binary brings a database to (`PRAGMA user_version`).
