@@ -7,7 +7,10 @@
 use super::ChatService;
 use crate::conversation::attachments::AttachmentSettings;
 use crate::conversation::{Conversation, Stage};
-use crate::domain::{AgentId, FileId, Timestamp, VisitorId};
+use crate::domain::{
+    AgentId, Attachment, ClientMsgId, ConversationId, FileId, Message, SiteId, Timestamp,
+    VisitorId,
+};
 use crate::files::{
     FileError, FileKey, FileMeta, LINK_TTL_MS, UPLOAD_TOKEN_TTL_MS, UploadGrant, sniff,
 };
@@ -45,6 +48,30 @@ pub enum UploadRefused {
     /// The file back end failed.
     #[error(transparent)]
     Storage(#[from] FileError),
+    /// The shopper has no open conversation, or named one that is not its open one.
+    #[error("no open conversation of this visitor to attach files to")]
+    NoConversation,
+    /// The store failed while the conversation was read.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+}
+
+impl UploadRefused {
+    /// The code of the `error` frame a shopper's socket gets.
+    pub fn code(&self) -> crate::protocol::ErrorCode {
+        use crate::protocol::ErrorCode;
+        match self {
+            UploadRefused::NoConversation | UploadRefused::BadToken => {
+                ErrorCode::NoConversation
+            }
+            UploadRefused::Closed => ErrorCode::NoConversation,
+            UploadRefused::Disabled => ErrorCode::NotAllowed,
+            UploadRefused::TooLarge { .. } | UploadRefused::Type(_) | UploadRefused::Damaged(_) => {
+                ErrorCode::InvalidField
+            }
+            UploadRefused::Storage(_) | UploadRefused::Store(_) => ErrorCode::Internal,
+        }
+    }
 }
 
 /// What an upload token is, as answered to the one who asked.
@@ -222,6 +249,91 @@ impl ChatService {
         Ok(Some(view(&key, &meta, Some(url))))
     }
 
+    /// The files a new message names, checked: at most the site's `max_per_message`, each
+    /// uploaded to this conversation by this sender and used by no other message (a retry
+    /// of the same message, by its `client_msg_id`, may name them again). They are marked
+    /// used before the message is stored, so two messages cannot share a file.
+    pub async fn claim_attachments(
+        &self,
+        (site, conversation): (&SiteId, &ConversationId),
+        uploader: &str,
+        client_msg_id: &ClientMsgId,
+        ids: &[String],
+    ) -> Result<Vec<Attachment>, super::ChatError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let limits = self.settings(site).await.attachments.clone();
+        let invalid = |message: String| super::ChatError::Invalid {
+            field: "attachments",
+            message,
+        };
+        if !limits.enabled {
+            return Err(invalid("this site does not accept attachments".into()));
+        }
+        if ids.len() > limits.max_per_message {
+            return Err(invalid(format!(
+                "at most {} attachments per message",
+                limits.max_per_message
+            )));
+        }
+        let marker = format!("{uploader}:{}", client_msg_id.as_str());
+        let mut claimed = Vec::with_capacity(ids.len());
+        for (i, id) in ids.iter().enumerate() {
+            let unknown = || invalid(format!("attachments[{i}] is not a file uploaded here"));
+            let file = FileId::parse(id).map_err(|_| unknown())?;
+            if claimed.iter().any(|(k, _): &(FileKey, FileMeta)| k.file == file) {
+                return Err(invalid(format!("attachments[{i}] is named twice")));
+            }
+            let key = FileKey {
+                site: site.clone(),
+                conversation: conversation.clone(),
+                file,
+            };
+            let meta = self
+                .files
+                .meta(&key)
+                .await?
+                .filter(|m| m.uploader == uploader)
+                .ok_or_else(unknown)?;
+            if meta.used_by.as_ref().is_some_and(|u| u != &marker) {
+                return Err(invalid(format!("attachments[{i}] is already on a message")));
+            }
+            claimed.push((key, meta));
+        }
+        let mut attachments = Vec::with_capacity(claimed.len());
+        for (key, mut meta) in claimed {
+            if meta.used_by.is_none() {
+                meta.used_by = Some(marker.clone());
+                self.files.put_meta(&key, &meta).await?;
+            }
+            attachments.push(Attachment {
+                id: key.file,
+                name: meta.name,
+                content_type: meta.content_type,
+                size: meta.size,
+                url: None,
+            });
+        }
+        Ok(attachments)
+    }
+
+    /// Puts a freshly signed link on each attachment of a message of `site` (done on every
+    /// delivery and replay, so a link a reader holds is never older than an hour).
+    pub fn sign_attachments(&self, site: &SiteId, message: &mut Message) {
+        let exp = Timestamp(Timestamp::now().0 + LINK_TTL_MS);
+        for attachment in &mut message.attachments {
+            let key = FileKey {
+                site: site.clone(),
+                conversation: message.conversation_id.clone(),
+                file: attachment.id.clone(),
+            };
+            let link = key.link_id();
+            let sig = self.file_keys.link_signature(&link, exp);
+            attachment.url = Some(format!("/files/{link}?exp={}&sig={sig}", exp.0));
+        }
+    }
+
     /// Deletes a conversation's files (erasure and retention).
     pub async fn delete_conversation_files(
         &self,
@@ -232,10 +344,40 @@ impl ChatService {
             .await
     }
 
-    /// Deletes uploads no message used within a day; returns how many.
-    pub async fn sweep_unused_uploads(&self) -> Result<usize, FileError> {
+    /// Deletes the files of every conversation of a visitor (erasure), before the store
+    /// forgets which conversations were theirs; returns how many objects.
+    pub(crate) async fn erase_visitor_files(
+        &self,
+        site: &SiteId,
+        visitor: &VisitorId,
+    ) -> Result<usize, super::ChatError> {
+        let filter = crate::conversation::ConversationFilter {
+            site: Some(site.clone()),
+            visitor: Some(visitor.clone()),
+            limit: u32::MAX,
+            ..Default::default()
+        };
+        let mut deleted = 0;
+        for conv in self.store.find_conversations(&filter).await? {
+            deleted += self.delete_conversation_files(&conv).await?;
+        }
+        Ok(deleted)
+    }
+
+    /// The file sweep, run with the retention sweep: uploads no message used within a day,
+    /// and the files of conversations the store no longer has (expired by retention, or
+    /// erased by the CLI, which does not reach the file back end). Returns how many files
+    /// and conversations it removed.
+    pub async fn sweep_files(&self) -> Result<usize, super::ChatError> {
         let before = Timestamp(Timestamp::now().0 - crate::files::UNUSED_UPLOAD_TTL_MS);
-        self.files.sweep_unused(before).await
+        let mut removed = self.files.sweep_unused(before).await?;
+        for (site, conversation) in self.files.conversations().await? {
+            if self.store.conversation(&conversation).await?.is_none() {
+                self.files.delete_conversation(&site, &conversation).await?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
     }
 }
 

@@ -206,6 +206,9 @@ pub enum ChatError {
     /// An email was not queued (no relay, switched off, suppressed, a limit).
     #[error(transparent)]
     Email(#[from] EmailRefused),
+    /// The file back end failed (attachments).
+    #[error(transparent)]
+    Files(#[from] crate::files::FileError),
     /// A submitted document (a rule) is invalid; each problem named by its path.
     #[error("{what} is invalid")]
     Rejected {
@@ -225,7 +228,7 @@ impl ChatError {
             ChatError::Invalid { .. } | ChatError::Rejected { .. } => ErrorCode::InvalidField,
             ChatError::Store(StoreError::NotFound(_)) => ErrorCode::NotFound,
             ChatError::Store(StoreError::Conflict(_)) => ErrorCode::NotAllowed,
-            ChatError::Store(_) => ErrorCode::Internal,
+            ChatError::Store(_) | ChatError::Files(_) => ErrorCode::Internal,
             ChatError::Email(EmailRefused::SiteLimit | EmailRefused::RecipientLimit) => {
                 ErrorCode::RateLimited
             }
@@ -398,6 +401,8 @@ impl ChatService {
 
     /// Delivers a stored message to the shopper's tabs and to the site's agents.
     pub async fn deliver_message(&self, conv: &Conversation, message: &Message) {
+        let mut message = message.clone();
+        self.sign_attachments(&conv.site_id, &mut message);
         self.publish(BusEvent::to_visitor(
             &conv.site_id,
             &conv.visitor_id,

@@ -192,6 +192,34 @@ impl FileStore {
         Ok(found.len())
     }
 
+    /// Every conversation that has files, as `(site, conversation)`: what the sweep checks
+    /// against the store (a conversation deleted by retention or the CLI leaves its files).
+    pub async fn conversations(&self) -> Result<Vec<(SiteId, ConversationId)>, FileError> {
+        let sites = self
+            .inner
+            .list_with_delimiter(None)
+            .await
+            .map_err(FileError::from_store)?;
+        let mut found = Vec::new();
+        for site_prefix in sites.common_prefixes {
+            let Ok(site) = SiteId::parse(site_prefix.as_ref()) else {
+                continue;
+            };
+            let convs = self
+                .inner
+                .list_with_delimiter(Some(&site_prefix))
+                .await
+                .map_err(FileError::from_store)?;
+            for conv_prefix in convs.common_prefixes {
+                let name = conv_prefix.filename().unwrap_or_default();
+                if let Ok(conv) = ConversationId::parse(name) {
+                    found.push((site.clone(), conv));
+                }
+            }
+        }
+        Ok(found)
+    }
+
     async fn delete(&self, path: &Path) -> Result<(), FileError> {
         match self.inner.delete(path).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),

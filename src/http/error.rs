@@ -200,6 +200,7 @@ impl From<ChatError> for ApiError {
             }
             ChatError::Rejected { what, errors } => ApiError::invalid(what, errors),
             ChatError::Store(s) => s.into(),
+            ChatError::Files(e) => ApiError::internal(e),
             ChatError::Email(crate::chat::EmailRefused::Store(s)) => s.into(),
             ChatError::Email(
                 e @ (crate::chat::EmailRefused::SiteLimit

@@ -43,6 +43,8 @@ impl From<UploadRefused> for ApiError {
                 ApiError::bad_request("invalid_field", message).with_field("body")
             }
             UploadRefused::Storage(e) => ApiError::internal(e),
+            UploadRefused::Store(e) => e.into(),
+            UploadRefused::NoConversation => ApiError::not_found("conversation"),
         }
     }
 }

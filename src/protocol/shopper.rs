@@ -7,7 +7,7 @@
 use super::event::{EventFrame, PlainEventFrame};
 use super::orders::{OrderCard, OrderLookupFrame, OrderRequestFrame, OrdersFrame};
 use crate::conversation::prechat::{FieldRule, PrechatAnswers};
-use crate::domain::{Author, ConversationId, Message, MessageId, VisitorId};
+use crate::domain::{Author, ConversationId, Message, MessageId, Timestamp, VisitorId};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -45,6 +45,8 @@ pub enum ClientFrame {
     EmailCode(EmailCodeFrame),
     /// The code that came by email.
     VerifyCode(VerifyCodeFrame),
+    /// A token to upload a file to the open conversation (`POST /uploads`).
+    UploadToken(UploadTokenFrame),
 }
 
 impl ClientFrame {
@@ -64,13 +66,14 @@ impl ClientFrame {
             ClientFrame::Transcript(_) => 10,
             ClientFrame::EmailCode(_) => 11,
             ClientFrame::VerifyCode(_) => 12,
+            ClientFrame::UploadToken(_) => 13,
         }
     }
 }
 
 /// The frame types a client may send, in [`ClientFrame::type_index`] order: named in the
 /// "unknown type" error and counted per type.
-pub const CLIENT_TYPES: [&str; 13] = [
+pub const CLIENT_TYPES: [&str; 14] = [
     "hello",
     "event",
     "message",
@@ -84,7 +87,16 @@ pub const CLIENT_TYPES: [&str; 13] = [
     "transcript",
     "email_code",
     "verify_code",
+    "upload_token",
 ];
+
+/// `upload_token`: the shopper is about to attach a file to its open conversation.
+#[derive(Debug, Deserialize)]
+pub struct UploadTokenFrame {
+    /// The conversation; the visitor's open one when absent (another is refused).
+    #[serde(default)]
+    pub conversation_id: Option<String>,
+}
 
 /// `hello`: opens or resumes a visitor's session.
 #[derive(Debug, Deserialize)]
@@ -116,8 +128,12 @@ pub struct Hello {
 pub struct MessageFrame {
     /// The widget's idempotency key for this message.
     pub client_msg_id: String,
-    /// What the shopper wrote.
+    /// What the shopper wrote (may be empty when the message carries attachments).
+    #[serde(default)]
     pub text: String,
+    /// Ids of files the shopper uploaded to its open conversation (`POST /uploads`).
+    #[serde(default)]
+    pub attachments: Vec<String>,
     /// The pre-chat form's answers, sent with the message that opens a conversation.
     #[serde(default)]
     pub prechat: Option<PrechatAnswers>,
@@ -301,6 +317,19 @@ pub enum ServerFrame {
     },
     /// A chat message (the shopper's own ones too, so other tabs see them).
     Message(Message),
+    /// Answer to `upload_token`: send files with it to `POST /uploads` until `expires_at`.
+    UploadToken {
+        /// The token (`Authorization: Bearer …` or `?token=`).
+        token: String,
+        /// When it stops working, ms since the epoch.
+        expires_at: Timestamp,
+        /// Largest file, bytes.
+        max_bytes: u64,
+        /// Most files on one message.
+        max_per_message: usize,
+        /// Accepted types (sniffed from the bytes).
+        types: Vec<String>,
+    },
     /// A shopper message is durable.
     Ack {
         /// The key the client sent.

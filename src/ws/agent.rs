@@ -260,13 +260,14 @@ impl AgentSocket {
                 conversation_id,
                 client_msg_id,
                 text,
+                attachments,
                 draft_token,
             } => {
                 let appended = session
                     .say(
                         &conversation_id,
                         &client_msg_id,
-                        &text,
+                        (&text, &attachments),
                         draft_token.as_deref(),
                     )
                     .await?;

@@ -189,6 +189,7 @@ impl ShopperSocket {
             Ok(ClientFrame::Transcript(frame)) => self.on_transcript(conn, frame).await,
             Ok(ClientFrame::EmailCode(frame)) => self.on_email_code(conn, frame).await,
             Ok(ClientFrame::VerifyCode(frame)) => self.on_verify_code(conn, frame).await,
+            Ok(ClientFrame::UploadToken(frame)) => self.on_upload_token(conn, frame).await,
         }
     }
 
