@@ -151,6 +151,7 @@ fn store(c: &mut Criterion) {
             ClientMsgId::parse(&format!("m{}", counter.fetch_add(1, Ordering::Relaxed))).unwrap(),
         ),
         ts: Timestamp::now(),
+        attachments: Vec::new(),
     };
 
     let mut group = c.benchmark_group("store");

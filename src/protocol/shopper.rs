@@ -491,6 +491,7 @@ pub fn decode(text: &str) -> Result<ClientFrame, DecodeError> {
                 "transcript" => parse(text, ClientFrame::Transcript),
                 "email_code" => parse(text, ClientFrame::EmailCode),
                 "verify_code" => parse(text, ClientFrame::VerifyCode),
+                "upload_token" => parse(text, ClientFrame::UploadToken),
                 _ => None,
             });
     frame.ok_or_else(|| diagnose(text))
@@ -564,6 +565,7 @@ fn diagnose(text: &str) -> DecodeError {
         "transcript" => field_error::<TranscriptFrame>(value, kind),
         "email_code" => field_error::<EmailCodeFrame>(value, kind),
         "verify_code" => field_error::<VerifyCodeFrame>(value, kind),
+        "upload_token" => field_error::<UploadTokenFrame>(value, kind),
         _ => field_error::<ReadFrame>(value, kind),
     }
 }

@@ -465,14 +465,15 @@ impl ShopperSession {
                 ))
                 .await;
         }
-        self.publish(ServerFrame::Message(appended.message.clone()))
-            .await;
+        let mut message = appended.message.clone();
+        self.service.sign_attachments(&self.site.id, &mut message);
+        self.publish(ServerFrame::Message(message.clone())).await;
         self.service
             .publish(BusEvent::to_agents(
                 &self.site.id,
                 AgentFrame::Message {
                     site_id: self.site.id.clone(),
-                    message: appended.message.clone(),
+                    message,
                 },
             ))
             .await;
