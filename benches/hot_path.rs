@@ -85,6 +85,7 @@ fn decode_and_apply(c: &mut Criterion) {
         text: "Yes, it runs a little small; take one size up.".into(),
         ts: Timestamp(1_795_000_000_000),
         offers_handoff: false,
+        attachments: Vec::new(),
     });
     group.bench_function("encode_message", |b| b.iter(|| black_box(&frame).to_json()));
 

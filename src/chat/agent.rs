@@ -202,7 +202,12 @@ impl ChatService {
             return Err(crate::conversation::TransitionError::NotYours.into());
         }
         let attachments = self
-            .claim_attachments((&conv.site_id, &conv.id), agent.as_str(), &client_msg_id, files)
+            .claim_attachments(
+                (&conv.site_id, &conv.id),
+                agent.as_str(),
+                &client_msg_id,
+                files,
+            )
             .await?;
         let mut message = self.agent_line(agent, client_msg_id, text).await;
         message.attachments = attachments;

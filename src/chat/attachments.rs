@@ -8,8 +8,7 @@ use super::ChatService;
 use crate::conversation::attachments::AttachmentSettings;
 use crate::conversation::{Conversation, Stage};
 use crate::domain::{
-    AgentId, Attachment, ClientMsgId, ConversationId, FileId, Message, SiteId, Timestamp,
-    VisitorId,
+    AgentId, Attachment, ClientMsgId, ConversationId, FileId, Message, SiteId, Timestamp, VisitorId,
 };
 use crate::files::{
     FileError, FileKey, FileMeta, LINK_TTL_MS, UPLOAD_TOKEN_TTL_MS, UploadGrant, sniff,
@@ -61,9 +60,7 @@ impl UploadRefused {
     pub fn code(&self) -> crate::protocol::ErrorCode {
         use crate::protocol::ErrorCode;
         match self {
-            UploadRefused::NoConversation | UploadRefused::BadToken => {
-                ErrorCode::NoConversation
-            }
+            UploadRefused::NoConversation | UploadRefused::BadToken => ErrorCode::NoConversation,
             UploadRefused::Closed => ErrorCode::NoConversation,
             UploadRefused::Disabled => ErrorCode::NotAllowed,
             UploadRefused::TooLarge { .. } | UploadRefused::Type(_) | UploadRefused::Damaged(_) => {
@@ -134,7 +131,11 @@ impl ChatService {
         conversation: &Conversation,
         uploader: String,
     ) -> Result<IssuedUploadToken, UploadRefused> {
-        let limits = self.settings(&conversation.site_id).await.attachments.clone();
+        let limits = self
+            .settings(&conversation.site_id)
+            .await
+            .attachments
+            .clone();
         if !limits.enabled {
             return Err(UploadRefused::Disabled);
         }
@@ -282,7 +283,10 @@ impl ChatService {
         for (i, id) in ids.iter().enumerate() {
             let unknown = || invalid(format!("attachments[{i}] is not a file uploaded here"));
             let file = FileId::parse(id).map_err(|_| unknown())?;
-            if claimed.iter().any(|(k, _): &(FileKey, FileMeta)| k.file == file) {
+            if claimed
+                .iter()
+                .any(|(k, _): &(FileKey, FileMeta)| k.file == file)
+            {
                 return Err(invalid(format!("attachments[{i}] is named twice")));
             }
             let key = FileKey {

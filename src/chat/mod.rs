@@ -32,11 +32,11 @@ pub use admin::{
 };
 pub use admin::{CreatedEndpoint, EndpointView, MAX_ENDPOINTS, NewEndpoint};
 pub use agent_session::{AgentRefused, AgentSession};
-pub use attachments::{FileView, IssuedUploadToken, UploadRefused};
 pub use ai::{
     AiUsage, Assistant, DraftReply, DraftSource, HandoffSummary, ProviderChange, ProviderView,
     TranslateInputError, TranslateSource, TranslateTarget, Translated,
 };
+pub use attachments::{FileView, IssuedUploadToken, UploadRefused};
 pub use caches::{Caches, SiteCache, SiteRules};
 pub use commerce::{
     CommerceSettingsChange, CommerceSettingsView, Delivery, HookError, HookOutcome, KEY_PREFIX,

@@ -228,7 +228,11 @@ pub struct SettingsArgs {
     #[arg(long, env = "SHOPCHAT_FILES_S3_ACCESS_KEY_ID")]
     pub files_s3_access_key_id: Option<String>,
     /// Secret access key of the bucket (with --files-backend s3)
-    #[arg(long, env = "SHOPCHAT_FILES_S3_SECRET_ACCESS_KEY", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "SHOPCHAT_FILES_S3_SECRET_ACCESS_KEY",
+        hide_env_values = true
+    )]
     pub files_s3_secret_access_key: Option<String>,
     /// Allow a plain http:// S3 endpoint (a private network's or a test's) [default: false]
     #[arg(long, env = "SHOPCHAT_FILES_S3_ALLOW_HTTP")]

@@ -3,9 +3,9 @@
 //! [`handoff`] ("I want a person" in the site's languages) and [`settings`] (a site's chat
 //! settings and its keyword rules).
 
+pub mod attachments;
 pub mod handoff;
 pub mod lifecycle;
-pub mod attachments;
 pub mod prechat;
 mod records;
 pub mod routing;

@@ -57,7 +57,10 @@ mod tests {
     fn the_type_comes_from_the_bytes() {
         assert_eq!(sniff(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"), "image/png");
         assert_eq!(sniff(b"%PDF-1.7\n"), "application/pdf");
-        assert_eq!(sniff(b"MZ\x90\0\x03\0\0\0"), "application/vnd.microsoft.portable-executable");
+        assert_eq!(
+            sniff(b"MZ\x90\0\x03\0\0\0"),
+            "application/vnd.microsoft.portable-executable"
+        );
         assert_eq!(sniff(b"hello"), "application/octet-stream");
     }
 

@@ -61,7 +61,10 @@ impl FileKey {
     }
 
     fn meta_path(&self) -> Path {
-        Path::from(format!("{}/{}/{}.json", self.site, self.conversation, self.file))
+        Path::from(format!(
+            "{}/{}/{}.json",
+            self.site, self.conversation, self.file
+        ))
     }
 }
 

@@ -165,9 +165,8 @@ async fn post_message(
     let text = if !req.attachments.is_empty() && req.text.trim().is_empty() {
         MessageText::none()
     } else {
-        MessageText::parse(&req.text, state.settings.limits.max_message_chars).map_err(|e| {
-            ApiError::bad_request("invalid_field", e.to_string()).with_field("text")
-        })?
+        MessageText::parse(&req.text, state.settings.limits.max_message_chars)
+            .map_err(|e| ApiError::bad_request("invalid_field", e.to_string()).with_field("text"))?
     };
     // Without a key from the client the request is not retry-safe; give it a fresh one.
     let client_msg_id = match req.client_msg_id.as_deref() {

@@ -104,7 +104,11 @@ impl ApiError {
 
     /// 415: the content (as sniffed) is of a type not accepted here.
     pub fn unsupported_type(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_type", message)
+        Self::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_type",
+            message,
+        )
     }
 
     /// 429.

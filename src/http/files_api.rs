@@ -16,7 +16,10 @@ use serde::Deserialize;
 
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/uploads", web::post().to(upload))
-        .route("/uploads", web::method(actix_web::http::Method::OPTIONS).to(preflight))
+        .route(
+            "/uploads",
+            web::method(actix_web::http::Method::OPTIONS).to(preflight),
+        )
         .route("/files/{id}", web::get().to(get_file));
 }
 
@@ -92,7 +95,11 @@ async fn upload(
 ) -> Result<HttpResponse, ApiError> {
     let token = token_of(&req, &query).ok_or(UploadRefused::BadToken)?;
     let (grant, limits) = state.chat.upload_grant(token).await?;
-    let too_large = || ApiError::from(UploadRefused::TooLarge { max: limits.max_bytes });
+    let too_large = || {
+        ApiError::from(UploadRefused::TooLarge {
+            max: limits.max_bytes,
+        })
+    };
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -113,7 +120,11 @@ async fn upload(
     let name = query
         .filename
         .as_deref()
-        .or_else(|| req.headers().get("x-filename").and_then(|v| v.to_str().ok()))
+        .or_else(|| {
+            req.headers()
+                .get("x-filename")
+                .and_then(|v| v.to_str().ok())
+        })
         .unwrap_or("file");
     let view = state
         .chat
@@ -176,7 +187,10 @@ async fn get_file(
         .insert_header((header::CONTENT_DISPOSITION, disposition))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .insert_header((header::CACHE_CONTROL, "private, max-age=3600"))
-        .insert_header((header::CONTENT_SECURITY_POLICY, "sandbox; default-src 'none'"))
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            "sandbox; default-src 'none'",
+        ))
         .body(bytes))
 }
 

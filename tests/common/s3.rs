@@ -26,7 +26,12 @@ impl S3Server {
         let port = free_port();
         let child = Command::new("s3s-fs")
             .args(["--host", "127.0.0.1", "--port", &port.to_string()])
-            .args(["--access-key", "test-access", "--secret-key", "test-secret-key"])
+            .args([
+                "--access-key",
+                "test-access",
+                "--secret-key",
+                "test-secret-key",
+            ])
             .arg(dir.path())
             .stdin(Stdio::null())
             .stdout(Stdio::null())

@@ -92,7 +92,10 @@ async fn a_conversations_files_are_deleted_together_and_no_others(files: FileSto
     let (gone, kept) = (ConversationId::generate(), ConversationId::generate());
     let (a, b, c) = (key(&site, &gone), key(&site, &gone), key(&site, &kept));
     for k in [&a, &b, &c] {
-        files.put(k, Bytes::from_static(b"abc"), &meta(1)).await.unwrap();
+        files
+            .put(k, Bytes::from_static(b"abc"), &meta(1))
+            .await
+            .unwrap();
     }
     let mut listed = files.conversations().await.unwrap();
     listed.sort_by(|x, y| x.1.cmp(&y.1));
@@ -137,7 +140,13 @@ async fn the_sweep_deletes_old_unused_uploads_only(files: FileStore) {
 async fn s3_refuses_a_wrong_secret() {
     let server = S3Server::start().await;
     let dir = tempfile::TempDir::new().unwrap();
-    let wrong = FileStore::from_settings(&server.settings_with_secret("wrong"), dir.path()).unwrap();
+    let wrong =
+        FileStore::from_settings(&server.settings_with_secret("wrong"), dir.path()).unwrap();
     let k = key(&SiteId::generate(), &ConversationId::generate());
-    assert!(wrong.put(&k, Bytes::from_static(b"abc"), &meta(1)).await.is_err());
+    assert!(
+        wrong
+            .put(&k, Bytes::from_static(b"abc"), &meta(1))
+            .await
+            .is_err()
+    );
 }

@@ -103,26 +103,25 @@ impl ShopperSocket {
         } else {
             MessageText::parse(&frame.text, self.state.settings.limits.max_message_chars)
         };
-        let text =
-            match parsed {
-                Ok(t) => t,
-                Err(e @ ValueError::TextTooLong { .. }) => {
-                    return self
-                        .send_frame(
-                            conn,
-                            &error(ErrorCode::TextTooLong, e.to_string(), Some("text")),
-                        )
-                        .await;
-                }
-                Err(e) => {
-                    return self
-                        .send_frame(
-                            conn,
-                            &error(ErrorCode::InvalidField, e.to_string(), Some("text")),
-                        )
-                        .await;
-                }
-            };
+        let text = match parsed {
+            Ok(t) => t,
+            Err(e @ ValueError::TextTooLong { .. }) => {
+                return self
+                    .send_frame(
+                        conn,
+                        &error(ErrorCode::TextTooLong, e.to_string(), Some("text")),
+                    )
+                    .await;
+            }
+            Err(e) => {
+                return self
+                    .send_frame(
+                        conn,
+                        &error(ErrorCode::InvalidField, e.to_string(), Some("text")),
+                    )
+                    .await;
+            }
+        };
         // The pre-chat form's answers are checked before any budget is spent on them.
         let answers = match (&self.joined, &frame.prechat) {
             (Some(joined), Some(answers)) => match joined.check_prechat(answers).await {
@@ -166,10 +165,7 @@ impl ShopperSocket {
         let Some(joined) = &self.joined else {
             return Flow::Continue;
         };
-        let reply = match joined
-            .upload_token(frame.conversation_id.as_deref())
-            .await
-        {
+        let reply = match joined.upload_token(frame.conversation_id.as_deref()).await {
             Ok(issued) => ServerFrame::UploadToken {
                 token: issued.token,
                 expires_at: issued.expires_at,

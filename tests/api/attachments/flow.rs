@@ -3,8 +3,7 @@
 //! download, a JPEG loses its location, and erasing the shopper deletes the file.
 
 use super::{
-    agent_sends, agent_token, chatting, contains, jpeg_with_gps, pdf, png, shopper_token,
-    uploaded,
+    agent_sends, agent_token, chatting, contains, jpeg_with_gps, pdf, png, shopper_token, uploaded,
 };
 use crate::common::s3::S3Server;
 use crate::common::{TestApp, json_of, spawn_app_as_owner, spawn_app_with};
@@ -26,7 +25,10 @@ async fn a_photo_reaches_the_shopper_intact(app: &TestApp, owner: &str) {
     assert_eq!(file["type"], "image/png", "sniffed, not declared: {file}");
     assert_eq!(file["name"], "jacket.png", "a name, never a path: {file}");
     let id = file["id"].as_str().unwrap();
-    assert!(file.get("url").is_none(), "reached through a message only: {file}");
+    assert!(
+        file.get("url").is_none(),
+        "reached through a message only: {file}"
+    );
 
     let sent = json_of(agent_sends(app, owner, &conv, "", &[id]).await, 201).await;
     assert_eq!(sent["message"]["attachments"][0]["id"], id, "{sent}");
@@ -41,7 +43,10 @@ async fn a_photo_reaches_the_shopper_intact(app: &TestApp, owner: &str) {
     assert_eq!(attachment["size"], file["size"]);
     let url = attachment["url"].as_str().unwrap();
     assert!(url.starts_with("/files/") && url.contains("sig="), "{url}");
-    assert!(!url.contains("jacket"), "the name is not in the link: {url}");
+    assert!(
+        !url.contains("jacket"),
+        "the name is not in the link: {url}"
+    );
 
     let served = fetch(app, url).await;
     assert_eq!(served.status(), 200);
@@ -55,13 +60,17 @@ async fn a_photo_reaches_the_shopper_intact(app: &TestApp, owner: &str) {
     let mut expected = png();
     // The text chunk (where tools write a place) is removed; everything else is as sent.
     let text_chunk = expected.windows(4).position(|w| w == b"tEXt").unwrap() - 4;
-    let text_len = 12 + u32::from_be_bytes(expected[text_chunk..text_chunk + 4].try_into().unwrap());
+    let text_len =
+        12 + u32::from_be_bytes(expected[text_chunk..text_chunk + 4].try_into().unwrap());
     expected.drain(text_chunk..text_chunk + text_len as usize);
     assert_eq!(bytes.as_ref(), expected.as_slice());
 
     // History (what a reload replays) carries a fresh link to the same file.
     let history: Value = app
-        .get_json(&app.site_path(&format!("/conversations/{conv}/messages")), owner)
+        .get_json(
+            &app.site_path(&format!("/conversations/{conv}/messages")),
+            owner,
+        )
         .await;
     let with_file = history["messages"]
         .as_array()
@@ -141,7 +150,10 @@ async fn a_jpeg_loses_its_location() {
     assert!(!contains(&bytes, b"Exif"), "EXIF removed");
     assert!(!contains(&bytes, b"GPSLatitude"), "location removed");
     assert!(bytes.starts_with(&[0xFF, 0xD8]) && bytes.ends_with(&[0xFF, 0xD9]));
-    assert!(contains(&bytes, &[0x12, 0x34, 0x56, 0x78]), "image data kept");
+    assert!(
+        contains(&bytes, &[0x12, 0x34, 0x56, 0x78]),
+        "image data kept"
+    );
     assert_eq!(file["size"], bytes.len());
     app.stop().await;
 }

@@ -27,8 +27,10 @@ async fn a_file_stays_in_its_conversation_with_its_sender() {
     let anns = shopper_token(&mut ann).await;
     let anns_file = uploaded(&app, &anns, "mine.png", png()).await;
     let anns_id = anns_file["id"].as_str().unwrap();
-    bob.send(json!({ "type": "message", "client_msg_id": "b-1", "text": "", "attachments": [anns_id] }))
-        .await;
+    bob.send(
+        json!({ "type": "message", "client_msg_id": "b-1", "text": "", "attachments": [anns_id] }),
+    )
+    .await;
     let (error, _) = bob.recv_type("error").await;
     assert_eq!(error["field"], "attachments", "{error}");
     let refused = agent_sends(&app, &owner, &ann_conv, "", &[anns_id]).await;
@@ -59,7 +61,10 @@ async fn an_agent_of_another_site_gets_no_token() {
     assert_eq!(response.status(), 404, "not a conversation of their site");
     // A forged or missing upload token uploads nothing.
     let response = super::upload(&app, "forged.token", "a.png", "image/png", png()).await;
-    assert_eq!(json_of(response, 401).await["error"]["code"], "unauthorized");
+    assert_eq!(
+        json_of(response, 401).await["error"]["code"],
+        "unauthorized"
+    );
     app.stop().await;
 }
 
@@ -73,7 +78,10 @@ async fn a_link_works_only_as_signed_and_until_it_expires() {
         .unwrap()
         .to_owned();
     let sent = json_of(agent_sends(&app, &owner, &conv, "", &[&id]).await, 201).await;
-    let url = sent["message"]["attachments"][0]["url"].as_str().unwrap().to_owned();
+    let url = sent["message"]["attachments"][0]["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let get = |url: String| {
         let app = &app;
         async move { app.http.get(app.url(&url)).send().await.unwrap().status() }
@@ -88,7 +96,10 @@ async fn a_link_works_only_as_signed_and_until_it_expires() {
         .unwrap()
         .parse()
         .unwrap();
-    let sig = query.split('&').find_map(|p| p.strip_prefix("sig=")).unwrap();
+    let sig = query
+        .split('&')
+        .find_map(|p| p.strip_prefix("sig="))
+        .unwrap();
     // Tampered: another expiry under the same signature, a changed signature, none at all.
     assert_eq!(get(format!("{path}?exp={}&sig={sig}", exp + 1)).await, 404);
     let mut forged = sig.to_owned();
@@ -97,15 +108,24 @@ async fn a_link_works_only_as_signed_and_until_it_expires() {
     assert_eq!(get(path.to_owned()).await, 404);
     // Another conversation's file id under this signature: the same 404.
     let other = link_id.replace(&conv, &chatting(&app).await.1);
-    assert_eq!(get(format!("/files/{other}?exp={exp}&sig={sig}")).await, 404);
+    assert_eq!(
+        get(format!("/files/{other}?exp={exp}&sig={sig}")).await,
+        404
+    );
 
     // Signed with the server's own key but expired: 404; the same key signs a live one.
     let keys = FileKeys::new(FILES_SECRET.as_bytes());
     let past = Timestamp(Timestamp::now().0 - 1000);
     let expired = keys.link_signature(link_id, past);
-    assert_eq!(get(format!("{path}?exp={}&sig={expired}", past.0)).await, 404);
+    assert_eq!(
+        get(format!("{path}?exp={}&sig={expired}", past.0)).await,
+        404
+    );
     let future = Timestamp(Timestamp::now().0 + 60_000);
     let live = keys.link_signature(link_id, future);
-    assert_eq!(get(format!("{path}?exp={}&sig={live}", future.0)).await, 200);
+    assert_eq!(
+        get(format!("{path}?exp={}&sig={live}", future.0)).await,
+        200
+    );
     app.stop().await;
 }

@@ -47,12 +47,15 @@ async fn a_body_over_the_limit_is_refused_before_it_is_read() {
     // Without a declared length (chunked), the body is counted as it streams.
     app.chat_settings(&owner, json!({ "attachments": { "max_bytes": 1000 } }))
         .await;
-    let chunks: Vec<Result<Vec<u8>, std::io::Error>> = (0..20).map(|_| Ok(vec![7u8; 100])).collect();
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+        (0..20).map(|_| Ok(vec![7u8; 100])).collect();
     let response = app
         .http
         .post(app.url("/uploads"))
         .bearer_auth(&token)
-        .body(reqwest::Body::wrap_stream(futures_util::stream::iter(chunks)))
+        .body(reqwest::Body::wrap_stream(futures_util::stream::iter(
+            chunks,
+        )))
         .send()
         .await
         .unwrap();
@@ -72,17 +75,32 @@ async fn types_are_sniffed_and_only_the_sites_are_taken() {
     let token = agent_token(&app, &owner, &conv).await;
 
     // An executable declared as a PNG is what its bytes say, and refused.
-    let error = refused(upload(&app, &token, "cat.png", "image/png", exe()).await, 415).await;
+    let error = refused(
+        upload(&app, &token, "cat.png", "image/png", exe()).await,
+        415,
+    )
+    .await;
     assert_eq!(error["field"], "type");
-    assert!(error["message"].as_str().unwrap().contains("executable"), "{error}");
+    assert!(
+        error["message"].as_str().unwrap().contains("executable"),
+        "{error}"
+    );
     // Plain text is refused too (not an accepted type).
-    let error = refused(upload(&app, &token, "a.txt", "image/png", b"hi".to_vec()).await, 415).await;
+    let error = refused(
+        upload(&app, &token, "a.txt", "image/png", b"hi".to_vec()).await,
+        415,
+    )
+    .await;
     assert_eq!(error["field"], "type");
 
     // A site that takes PNG only refuses a PDF.
     app.chat_settings(&owner, json!({ "attachments": { "types": ["image/png"] } }))
         .await;
-    let error = refused(upload(&app, &token, "a.pdf", "application/pdf", pdf()).await, 415).await;
+    let error = refused(
+        upload(&app, &token, "a.pdf", "application/pdf", pdf()).await,
+        415,
+    )
+    .await;
     assert_eq!(error["field"], "type");
     uploaded(&app, &token, "a.png", png()).await;
 
@@ -94,7 +112,10 @@ async fn types_are_sniffed_and_only_the_sites_are_taken() {
             json!({ "attachments": { "types": ["text/html"] } }),
         )
         .await;
-    assert_eq!(refused(response, 400).await["field"], "attachments.types[0]");
+    assert_eq!(
+        refused(response, 400).await["field"],
+        "attachments.types[0]"
+    );
     app.stop().await;
 }
 
@@ -116,9 +137,19 @@ async fn a_message_carries_at_most_the_sites_count_and_switched_off_means_no_tok
     let sent = json_of(agent_sends(&app, &owner, &conv, "", &all[..2]).await, 201).await;
     assert_eq!(sent["message"]["attachments"].as_array().unwrap().len(), 2);
     // A file is on one message only.
-    let error = refused(agent_sends(&app, &owner, &conv, "again", &all[1..]).await, 400).await;
+    let error = refused(
+        agent_sends(&app, &owner, &conv, "again", &all[1..]).await,
+        400,
+    )
+    .await;
     assert_eq!(error["field"], "attachments");
-    assert!(error["message"].as_str().unwrap().contains("attachments[0]"), "{error}");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("attachments[0]"),
+        "{error}"
+    );
 
     // Switched off: no token, and a token issued before stops working.
     app.chat_settings(&owner, json!({ "attachments": { "enabled": false } }))

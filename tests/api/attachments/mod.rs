@@ -65,14 +65,12 @@ pub(super) async fn upload(
 }
 
 /// An upload that must succeed: its answer.
-pub(super) async fn uploaded(
-    app: &TestApp,
-    token: &str,
-    name: &str,
-    bytes: Vec<u8>,
-) -> Value {
-    crate::common::json_of(upload(app, token, name, "application/octet-stream", bytes).await, 201)
-        .await
+pub(super) async fn uploaded(app: &TestApp, token: &str, name: &str, bytes: Vec<u8>) -> Value {
+    crate::common::json_of(
+        upload(app, token, name, "application/octet-stream", bytes).await,
+        201,
+    )
+    .await
 }
 
 /// An agent's message over REST with attachments (and maybe no text).
@@ -106,7 +104,11 @@ pub(super) fn png() -> Vec<u8> {
     let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
     chunk(&mut png, b"IHDR", &[0, 0, 0, 1, 0, 0, 0, 1, 8, 0, 0, 0, 0]);
     chunk(&mut png, b"tEXt", b"Comment\0GPS 52.5200 N 13.4050 E");
-    chunk(&mut png, b"IDAT", &[0x78, 0x9c, 0x63, 0x60, 0, 0, 0, 2, 0, 1]);
+    chunk(
+        &mut png,
+        b"IDAT",
+        &[0x78, 0x9c, 0x63, 0x60, 0, 0, 0, 2, 0, 1],
+    );
     chunk(&mut png, b"IEND", &[]);
     png
 }
