@@ -66,7 +66,10 @@ mod tests {
 
     #[test]
     fn a_broken_image_is_refused_not_kept() {
-        assert!(strip_metadata("image/png", Bytes::from_static(b"\x89PNG\r\n\x1a\n")).is_err());
+        let cut = Bytes::from_static(b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0");
+        assert!(strip_metadata("image/png", cut).is_err());
+        let cut = Bytes::from_static(b"\xff\xd8\xff\xe1\x00\x40Exif");
+        assert!(strip_metadata("image/jpeg", cut).is_err());
         let pdf = Bytes::from_static(b"%PDF-1.7\n");
         assert_eq!(strip_metadata("application/pdf", pdf.clone()), Ok(pdf));
     }

@@ -141,8 +141,7 @@ async fn list_messages(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub(super) struct PostMessage {
-    /// The text; may be empty (or absent) when the message carries attachments.
-    #[serde(default)]
+    /// The text; may be `""` when the message carries attachments.
     text: String,
     #[serde(default)]
     client_msg_id: Option<String>,

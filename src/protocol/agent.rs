@@ -40,8 +40,7 @@ pub enum AgentCommand {
         conversation_id: String,
         /// The dashboard's idempotency key.
         client_msg_id: String,
-        /// Text (may be empty when the message carries attachments).
-        #[serde(default)]
+        /// Text (may be `""` when the message carries attachments).
         text: String,
         /// Files uploaded to this conversation by this agent (`id`s from `POST /uploads`).
         #[serde(default)]

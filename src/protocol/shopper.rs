@@ -128,8 +128,7 @@ pub struct Hello {
 pub struct MessageFrame {
     /// The widget's idempotency key for this message.
     pub client_msg_id: String,
-    /// What the shopper wrote (may be empty when the message carries attachments).
-    #[serde(default)]
+    /// What the shopper wrote (may be `""` when the message carries attachments).
     pub text: String,
     /// Ids of files the shopper uploaded to its open conversation (`POST /uploads`).
     #[serde(default)]
