@@ -160,7 +160,7 @@ pub(super) struct LinkQuery {
 
 /// A file by its signed link (as a message delivers it). Unknown, expired and forged links
 /// are all the same 404.
-#[utoipa::path(get, path = "/files/{id}", operation_id = "get_file", tag = "attachments", params(("id" = String, Path, description = "The link's file id (site.conversation.file)"), LinkQuery), responses((status = 200, description = "The bytes, with the sniffed type; images inline, other files as a download", content_type = "application/octet-stream"), (status = 404, description = "No such file, or the link is expired or not genuine", body = ErrorResponse)))]
+#[utoipa::path(get, path = "/files/{id}", operation_id = "get_file", tag = "attachments", params(("id" = String, Path, description = "The link's file id (site.conversation.file)"), LinkQuery), responses((status = 200, description = "The bytes, with the sniffed type; images inline, other files as a download", content_type = "application/octet-stream"), (status = 400, description = "A malformed query (`exp` not a number)", body = ErrorResponse), (status = 404, description = "No such file, or the link is expired or not genuine", body = ErrorResponse)))]
 async fn get_file(
     state: web::Data<AppState>,
     path: web::Path<String>,

@@ -99,15 +99,18 @@ async fn a_photo_reaches_the_shopper_intact_from_an_s3_bucket() {
     app.stop().await;
 }
 
-/// The shopper asks for a token over its socket, uploads a PDF and sends it without text;
-/// the agent gets it as a download under the name the shopper gave.
+/// The shopper asks for a token over its socket, uploads a PDF (larger than the API's JSON
+/// body limit, which does not apply to uploads) and sends it without text; the agent gets
+/// it as a download under the name the shopper gave.
 #[tokio::test]
 async fn a_shoppers_pdf_reaches_the_agent_as_a_download() {
     let (app, owner) = spawn_app_as_owner().await;
     let (mut shopper, conv) = chatting(&app).await;
     let (mut agent, _) = app.agent(&owner).await;
     let token = shopper_token(&mut shopper).await;
-    let file = uploaded(&app, &token, "résumé \"final\".pdf", pdf()).await;
+    let mut document = pdf();
+    document.extend((0..300_000u32).map(|i| (i % 251) as u8));
+    let file = uploaded(&app, &token, "résumé \"final\".pdf", document.clone()).await;
     assert_eq!(file["type"], "application/pdf");
     let id = file["id"].as_str().unwrap();
     shopper
@@ -128,7 +131,7 @@ async fn a_shoppers_pdf_reaches_the_agent_as_a_download() {
         served.headers()["content-disposition"],
         "attachment; filename*=UTF-8''r%C3%A9sum%C3%A9%20%22final%22.pdf"
     );
-    assert_eq!(served.bytes().await.unwrap().as_ref(), pdf().as_slice());
+    assert_eq!(served.bytes().await.unwrap().as_ref(), document.as_slice());
     app.stop().await;
 }
 
