@@ -18,6 +18,9 @@ use serde::Serialize;
 
 /// Longest file name kept (characters); a longer one is cut, never refused.
 const MAX_NAME_CHARS: usize = 120;
+/// Uploads a node reads at once: each is held in memory (up to a site's `max_bytes`, at most
+/// 25 MiB) while it is sniffed and stripped, so this bounds that memory to 200 MiB.
+pub(super) const UPLOAD_SLOTS: usize = 8;
 
 /// Why an upload or an upload token was refused; the edge answers each with its own status
 /// and the field at fault.
@@ -153,6 +156,17 @@ impl ChatService {
             expires_at: grant.expires_at,
             limits,
         })
+    }
+
+    /// One of this node's upload slots, held while a body is read and kept; `None` when all
+    /// are in use (the edge answers 503 with `Retry-After`, nothing read).
+    pub fn upload_slot(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        self.upload_slots.clone().try_acquire_owned().ok()
+    }
+
+    /// Uploads this node is reading now (for `/metrics`).
+    pub fn uploads_in_flight(&self) -> usize {
+        UPLOAD_SLOTS - self.upload_slots.available_permits()
     }
 
     /// What a token allows and the site's limits, checked before the body is read: the edge

@@ -100,6 +100,8 @@ pub struct Shared {
     files: crate::files::FileStore,
     /// Upload tokens and file links (see `attachments`).
     file_keys: crate::files::FileKeys,
+    /// Uploads read into memory at once on this node (see `attachments`).
+    upload_slots: Arc<tokio::sync::Semaphore>,
 }
 
 /// What a [`ChatService`] is built from.
@@ -153,6 +155,7 @@ impl ChatService {
             settings: parts.settings,
             files: parts.files,
             file_keys: parts.file_keys,
+            upload_slots: Arc::new(tokio::sync::Semaphore::new(attachments::UPLOAD_SLOTS)),
         };
         ChatService {
             shared: Arc::new(shared),

@@ -86,7 +86,7 @@ fn token_of<'a>(req: &'a HttpRequest, query: &'a UploadQuery) -> Option<&'a str>
 }
 
 /// Uploads one file to the conversation the token names. The body is the file's raw bytes.
-#[utoipa::path(post, path = "/uploads", operation_id = "upload", tag = "attachments", params(UploadQuery, ("Authorization" = Option<String>, Header, description = "`Bearer` and the upload token"), ("X-Filename" = Option<String>, Header, description = "The file's name, when not in the query")), request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The file's bytes; the type is sniffed from them"), responses((status = 201, description = "Stored: its id for a message's `attachments`, and the type as sniffed", body = FileView), (status = 400, description = "An image that does not parse", body = ErrorResponse), (status = 401, description = "No valid upload token", body = ErrorResponse), (status = 403, description = "The site takes no attachments", body = ErrorResponse), (status = 413, description = "Larger than the site allows (refused before the body is read when Content-Length says so)", body = ErrorResponse), (status = 415, description = "A type the site does not accept", body = ErrorResponse)))]
+#[utoipa::path(post, path = "/uploads", operation_id = "upload", tag = "attachments", params(UploadQuery, ("Authorization" = Option<String>, Header, description = "`Bearer` and the upload token"), ("X-Filename" = Option<String>, Header, description = "The file's name, when not in the query")), request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The file's bytes; the type is sniffed from them"), responses((status = 201, description = "Stored: its id for a message's `attachments`, and the type as sniffed", body = FileView), (status = 400, description = "An image that does not parse", body = ErrorResponse), (status = 401, description = "No valid upload token", body = ErrorResponse), (status = 403, description = "The site takes no attachments", body = ErrorResponse), (status = 413, description = "Larger than the site allows (refused before the body is read when Content-Length says so)", body = ErrorResponse), (status = 415, description = "A type the site does not accept", body = ErrorResponse), (status = 503, description = "Every upload slot of this node is in use; retry after `Retry-After`", body = ErrorResponse)))]
 async fn upload(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -108,6 +108,10 @@ async fn upload(
     if declared.is_some_and(|len| len > limits.max_bytes) {
         return Err(too_large());
     }
+    let _slot = state
+        .chat
+        .upload_slot()
+        .ok_or_else(|| ApiError::busy("too many uploads at once on this server; retry"))?;
     let cap = usize::try_from(limits.max_bytes).unwrap_or(usize::MAX);
     let mut bytes = BytesMut::with_capacity(declared.map_or(0, |l| l as usize).min(cap));
     while let Some(chunk) = body.next().await {

@@ -160,3 +160,57 @@ async fn a_message_carries_at_most_the_sites_count_and_switched_off_means_no_tok
     assert_eq!(error["code"], "attachments_disabled");
     app.stop().await;
 }
+
+/// A node reads at most 8 uploads at once (each is held in memory while it is checked): a
+/// ninth is refused with 503 and `Retry-After` before its body is read, and once one of the
+/// eight ends, uploads are taken again.
+#[tokio::test]
+async fn uploads_in_flight_are_bounded_per_node() {
+    let (app, owner) = spawn_app_as_owner().await;
+    let (_shopper, conv) = chatting(&app).await;
+    let token = agent_token(&app, &owner, &conv).await;
+    let mut slow = Vec::new();
+    for _ in 0..8 {
+        let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", app.port))
+            .await
+            .unwrap();
+        let head = format!(
+            "POST /uploads HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\nContent-Length: 1000\r\n\r\n%PDF-"
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+        slow.push(stream);
+    }
+    // The eight hold their slots while their bodies trickle (the node says so); the ninth
+    // is turned away.
+    let deadline = std::time::Instant::now() + app.deadline;
+    loop {
+        let metrics = app.http.get(app.url("/metrics")).send().await.unwrap();
+        let text = metrics.text().await.unwrap();
+        if text.contains("shopchat_uploads_in_flight 8") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "eight uploads never in flight"
+        );
+        tokio::task::yield_now().await;
+    }
+    let refused_one = upload(&app, &token, "a.png", "image/png", png()).await;
+    assert_eq!(refused_one.status(), 503);
+    assert_eq!(refused_one.headers()["retry-after"], "1");
+    assert_eq!(refused(refused_one, 503).await["code"], "busy");
+    drop(slow);
+    let deadline = std::time::Instant::now() + app.deadline;
+    loop {
+        let response = upload(&app, &token, "a.png", "image/png", png()).await;
+        if response.status() == 201 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "slots never came back"
+        );
+        tokio::task::yield_now().await;
+    }
+    app.stop().await;
+}
