@@ -193,3 +193,33 @@ async fn erasing_the_shopper_deletes_the_file() {
     assert_eq!(fetch(&app, url).await.status(), 404);
     app.stop().await;
 }
+
+/// An agent sends a file over the dashboard's socket: the `ack` and the shopper's frame
+/// both carry it with a working link.
+#[tokio::test]
+async fn an_agent_sends_a_file_over_the_socket() {
+    let (app, owner) = spawn_app_as_owner().await;
+    let (mut shopper, conv) = chatting(&app).await;
+    let (mut agent, _) = app.agent(&owner).await;
+    let token = agent_token(&app, &owner, &conv).await;
+    let id = uploaded(&app, &token, "size-chart.pdf", pdf()).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    agent
+        .send(json!({ "type": "message", "conversation_id": conv, "client_msg_id": "a-1", "text": "", "attachments": [id] }))
+        .await;
+    let (ack, _) = agent.recv_type("ack").await;
+    let url = ack["message"]["attachments"][0]["url"].as_str().unwrap();
+    assert_eq!(
+        fetch(&app, url).await.bytes().await.unwrap().as_ref(),
+        pdf().as_slice()
+    );
+    let frame = shopper
+        .until_named("the agent's file", |f| {
+            f["type"] == "message" && f["attachments"][0]["id"] == id.as_str()
+        })
+        .await;
+    assert_eq!(frame["attachments"][0]["name"], "size-chart.pdf");
+    app.stop().await;
+}
