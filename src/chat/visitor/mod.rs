@@ -6,6 +6,7 @@
 
 mod customer;
 mod email;
+mod files;
 mod join;
 mod orders;
 mod proactive;
@@ -178,26 +179,7 @@ impl ShopperSession {
         client_msg_id: ClientMsgId,
         files: &[String],
     ) -> Result<Appended, ChatError> {
-        // Files are uploaded to an open conversation only: without one, none can be named.
-        let attachments = match (&self.conversation, files.is_empty()) {
-            (_, true) => Vec::new(),
-            (None, false) => {
-                return Err(ChatError::Invalid {
-                    field: "attachments",
-                    message: "attachments[0] is not a file uploaded here".into(),
-                });
-            }
-            (Some(conversation), false) => {
-                self.service
-                    .claim_attachments(
-                        (&self.site.id, conversation),
-                        self.visitor.as_str(),
-                        &client_msg_id,
-                        files,
-                    )
-                    .await?
-            }
-        };
+        let attachments = self.claim_files(&client_msg_id, files).await?;
         let message = NewMessage {
             author: Author {
                 kind: AuthorKind::Shopper,
@@ -273,29 +255,6 @@ impl ShopperSession {
         lock(&self.browsing).apply(&event, Timestamp::now());
         self.dirty = true;
         self.tell_agents(VisitorChange::Updated).await;
-    }
-
-    /// An upload token for the visitor's open conversation (`conversation`, when named,
-    /// must be that one): files go only to the shopper's own open chat.
-    pub async fn upload_token(
-        &self,
-        conversation: Option<&str>,
-    ) -> Result<crate::chat::IssuedUploadToken, crate::chat::UploadRefused> {
-        use crate::chat::UploadRefused;
-        let open = self
-            .conversation
-            .as_ref()
-            .filter(|open| conversation.is_none_or(|c| c == open.as_str()))
-            .ok_or(UploadRefused::NoConversation)?;
-        let conv = self
-            .service
-            .store
-            .conversation(open)
-            .await?
-            .ok_or(UploadRefused::NoConversation)?;
-        self.service
-            .shopper_upload_token(&conv, &self.visitor)
-            .await
     }
 
     /// "Talk to a person": the open conversation (or a new one) goes to the human queue.
