@@ -1,11 +1,13 @@
 //! Attachments over the real server: upload tokens, `POST /uploads`, messages that carry
 //! files and `GET /files/{id}`. Split by concern: `flow` (a file from upload to the reader,
-//! on both back ends), `limits` (every site limit, each refused naming the field), and
-//! `isolation` (tokens, files and links never cross conversations, visitors or sites).
+//! on both back ends), `limits` (every site limit, each refused naming the field),
+//! `isolation` (tokens, files and links never cross conversations, visitors or sites), and
+//! `sweep` (files of conversations the store no longer has).
 
 mod flow;
 mod isolation;
 mod limits;
+mod sweep;
 
 use crate::common::{Socket, TestApp};
 use serde_json::{Value, json};
