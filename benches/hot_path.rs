@@ -85,6 +85,7 @@ fn decode_and_apply(c: &mut Criterion) {
         text: "Yes, it runs a little small; take one size up.".into(),
         ts: Timestamp(1_795_000_000_000),
         offers_handoff: false,
+        attachments: Vec::new(),
     });
     group.bench_function("encode_message", |b| b.iter(|| black_box(&frame).to_json()));
 
@@ -151,6 +152,7 @@ fn store(c: &mut Criterion) {
             ClientMsgId::parse(&format!("m{}", counter.fetch_add(1, Ordering::Relaxed))).unwrap(),
         ),
         ts: Timestamp::now(),
+        attachments: Vec::new(),
     };
 
     let mut group = c.benchmark_group("store");

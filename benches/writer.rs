@@ -69,6 +69,7 @@ fn shopper_message(visitor: &VisitorId, n: u64) -> NewMessage {
         text: MessageText::parse(TEXT, 4000).unwrap(),
         client_msg_id: Some(ClientMsgId::parse(&format!("m{n}")).unwrap()),
         ts: Timestamp::now(),
+        attachments: Vec::new(),
     }
 }
 

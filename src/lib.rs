@@ -27,6 +27,7 @@ pub mod config;
 pub mod conversation;
 pub mod domain;
 pub mod email;
+pub mod files;
 pub mod guards;
 pub mod http;
 pub mod hub;

@@ -53,6 +53,9 @@ pub enum StartupError {
     /// No HTTP client for outbound calls could be built (TLS set-up failed).
     #[error("cannot set up outbound HTTP: {0}")]
     Http(reqwest::Error),
+    /// The file back end cannot be set up (the data dir's folder, the bucket's settings).
+    #[error("cannot set up file storage: {0}")]
+    Files(crate::files::FileError),
 }
 
 /// Stops a running [`Application`].
@@ -108,14 +111,11 @@ impl Application {
     pub async fn build(settings: Settings) -> Result<Application, StartupError> {
         // Installed before anything records, so no early sample is lost.
         crate::telemetry::metrics_handle();
-        let listener = TcpListener::bind(&settings.bind).map_err(|source| StartupError::Bind {
-            addr: settings.bind.clone(),
-            source,
-        })?;
         let bind_err = |source| StartupError::Bind {
             addr: settings.bind.clone(),
             source,
         };
+        let listener = TcpListener::bind(&settings.bind).map_err(bind_err)?;
         let port = listener.local_addr().map_err(bind_err)?.port();
 
         let (store, sqlite) = open_store(&settings).await?;
@@ -130,6 +130,7 @@ impl Application {
             None => store.secret("jwt", random_token(48)).await?,
         };
         let session_secret = store.secret("session", random_token(48)).await?;
+        let (files, file_keys) = file_parts(store.as_ref(), &settings).await?;
 
         let hub = Hub::new();
         let shutdown = CancellationToken::new();
@@ -174,6 +175,8 @@ impl Application {
             settings: shared_settings.clone(),
             jwt,
             shutdown: shutdown.clone(),
+            files,
+            file_keys,
         });
         let state = app_state(
             chat.clone(),
@@ -264,6 +267,18 @@ fn no_delay(tcp: &TcpStream, _: &mut actix_web::dev::Extensions) {
     if let Err(error) = tcp.set_nodelay(true) {
         tracing::debug!(%error, "could not set TCP_NODELAY");
     }
+}
+
+/// The attachments' back end the settings choose, and the keys of upload tokens and file
+/// links under the install's own secret (kept in the store, so every node signs alike).
+async fn file_parts(
+    store: &dyn crate::store::Store,
+    settings: &Settings,
+) -> Result<(crate::files::FileStore, crate::files::FileKeys), StartupError> {
+    let secret = store.secret("files", random_token(48)).await?;
+    let files = crate::files::FileStore::from_settings(&settings.files, &settings.data_dir)
+        .map_err(StartupError::Files)?;
+    Ok((files, crate::files::FileKeys::new(secret.as_bytes())))
 }
 
 /// The state every handler and socket shares, with the guards sized from the settings.

@@ -215,6 +215,7 @@ mod tests {
             text: "line one\nline two".into(),
             ts: Timestamp(1),
             offers_handoff: false,
+            attachments: Vec::new(),
         })
     }
 

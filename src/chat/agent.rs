@@ -167,8 +167,9 @@ impl ChatService {
         agent: &AgentId,
         client_msg_id: ClientMsgId,
         text: MessageText,
+        files: &[String],
     ) -> Result<Appended, ChatError> {
-        self.agent_message_from_draft(id, agent, client_msg_id, text, None)
+        self.agent_message_from_draft(id, agent, client_msg_id, text, files, None)
             .await
     }
 
@@ -181,6 +182,7 @@ impl ChatService {
         agent: &AgentId,
         client_msg_id: ClientMsgId,
         text: MessageText,
+        files: &[String],
         draft_token: Option<&str>,
     ) -> Result<Appended, ChatError> {
         let conv = self
@@ -199,7 +201,16 @@ impl ChatService {
         if conv.agent() != Some(agent) {
             return Err(crate::conversation::TransitionError::NotYours.into());
         }
-        let message = self.agent_line(agent, client_msg_id, text).await;
+        let attachments = self
+            .claim_attachments(
+                (&conv.site_id, &conv.id),
+                agent.as_str(),
+                &client_msg_id,
+                files,
+            )
+            .await?;
+        let mut message = self.agent_line(agent, client_msg_id, text).await;
+        message.attachments = attachments;
         let appended = self.store.append_message(id, message).await?;
         self.appended(&appended);
         if !appended.duplicate {
@@ -236,6 +247,7 @@ impl ChatService {
             text,
             client_msg_id: Some(client_msg_id),
             ts: Timestamp::now(),
+            attachments: Vec::new(),
         }
     }
 
@@ -262,7 +274,7 @@ impl ChatService {
             .last()
         {
             return self
-                .agent_message(&conv.id, agent, client_msg_id, text)
+                .agent_message(&conv.id, agent, client_msg_id, text, &[])
                 .await;
         }
         let message = self.agent_line(agent, client_msg_id, text).await;

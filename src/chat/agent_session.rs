@@ -189,20 +189,25 @@ impl AgentSession {
         Ok(conv.id)
     }
 
-    /// Writes in the conversation (taking it if it waits for people); `draft_token` names
-    /// the model draft the text started from, for the owners' report.
+    /// Writes in the conversation (taking it if it waits for people): the text and the ids
+    /// of files this agent uploaded to it (the text may be empty when there are files);
+    /// `draft_token` names the model draft the text started from, for the owners' report.
     pub async fn say(
         &self,
         conversation: &str,
         client_msg_id: &str,
-        text: &str,
+        (text, files): (&str, &[String]),
         draft_token: Option<&str>,
     ) -> Result<Appended, ChatError> {
         let conv = self.conversation(conversation).await?;
         let key = message_key(client_msg_id)?;
-        let text = self.text(text)?;
+        let text = if !files.is_empty() && text.trim().is_empty() {
+            MessageText::none()
+        } else {
+            self.text(text)?
+        };
         self.service
-            .agent_message_from_draft(&conv.id, &self.agent.id, key, text, draft_token)
+            .agent_message_from_draft(&conv.id, &self.agent.id, key, text, files, draft_token)
             .await
     }
 

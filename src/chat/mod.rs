@@ -10,6 +10,7 @@ mod admin;
 mod agent;
 mod agent_session;
 mod ai;
+mod attachments;
 mod bot;
 mod caches;
 mod commerce;
@@ -36,6 +37,7 @@ pub use ai::{
     AiUsage, Assistant, DraftReply, DraftSource, HandoffSummary, ProviderChange, ProviderView,
     TranslateInputError, TranslateSource, TranslateTarget, Translated,
 };
+pub use attachments::{FileView, IssuedUploadToken, UploadRefused};
 pub use caches::{Caches, SiteCache, SiteRules};
 pub use commerce::{
     CommerceSettingsChange, CommerceSettingsView, Delivery, HookError, HookOutcome, KEY_PREFIX,
@@ -96,6 +98,12 @@ pub struct Shared {
     self_service: commerce::SelfServiceGuards,
     /// The language models (the server's, sites' own) and their bounds (see `ai`).
     ai: ai::Assistant,
+    /// Where attachments are kept (see `attachments`).
+    files: crate::files::FileStore,
+    /// Upload tokens and file links (see `attachments`).
+    file_keys: crate::files::FileKeys,
+    /// Uploads read into memory at once on this node (see `attachments`).
+    upload_slots: Arc<tokio::sync::Semaphore>,
 }
 
 /// What a [`ChatService`] is built from.
@@ -120,6 +128,10 @@ pub struct ChatParts {
     pub jwt: JwtKeys,
     /// Cancelled when the server shuts down: background jobs stop.
     pub shutdown: CancellationToken,
+    /// Where attachments are kept.
+    pub files: crate::files::FileStore,
+    /// Upload tokens and file links, under the install's secret.
+    pub file_keys: crate::files::FileKeys,
 }
 
 impl ChatService {
@@ -143,6 +155,9 @@ impl ChatService {
             self_service: commerce::SelfServiceGuards::default(),
             ai: ai::Assistant::from_settings(&parts.settings.ai),
             settings: parts.settings,
+            files: parts.files,
+            file_keys: parts.file_keys,
+            upload_slots: Arc::new(tokio::sync::Semaphore::new(attachments::UPLOAD_SLOTS)),
         };
         ChatService {
             shared: Arc::new(shared),
@@ -196,6 +211,9 @@ pub enum ChatError {
     /// An email was not queued (no relay, switched off, suppressed, a limit).
     #[error(transparent)]
     Email(#[from] EmailRefused),
+    /// The file back end failed (attachments).
+    #[error(transparent)]
+    Files(#[from] crate::files::FileError),
     /// A submitted document (a rule) is invalid; each problem named by its path.
     #[error("{what} is invalid")]
     Rejected {
@@ -215,7 +233,7 @@ impl ChatError {
             ChatError::Invalid { .. } | ChatError::Rejected { .. } => ErrorCode::InvalidField,
             ChatError::Store(StoreError::NotFound(_)) => ErrorCode::NotFound,
             ChatError::Store(StoreError::Conflict(_)) => ErrorCode::NotAllowed,
-            ChatError::Store(_) => ErrorCode::Internal,
+            ChatError::Store(_) | ChatError::Files(_) => ErrorCode::Internal,
             ChatError::Email(EmailRefused::SiteLimit | EmailRefused::RecipientLimit) => {
                 ErrorCode::RateLimited
             }
@@ -278,6 +296,7 @@ fn system_message(text: String, ts: Timestamp) -> Option<NewMessage> {
         text,
         client_msg_id: None,
         ts,
+        attachments: Vec::new(),
     })
 }
 
@@ -387,6 +406,8 @@ impl ChatService {
 
     /// Delivers a stored message to the shopper's tabs and to the site's agents.
     pub async fn deliver_message(&self, conv: &Conversation, message: &Message) {
+        let mut message = message.clone();
+        self.sign_attachments(&conv.site_id, &mut message);
         self.publish(BusEvent::to_visitor(
             &conv.site_id,
             &conv.visitor_id,

@@ -212,6 +212,31 @@ pub struct SettingsArgs {
     /// Model calls per site per day on this node; past it, the fallback [default: 500]
     #[arg(long, env = "SHOPCHAT_AI_DAILY_REQUESTS")]
     pub ai_daily_requests: Option<u32>,
+    /// Where attachments are kept: data_dir (data_dir/files, one node) or s3 (an S3-compatible bucket, several nodes) [default: data_dir]
+    #[arg(long, env = "SHOPCHAT_FILES_BACKEND", value_enum)]
+    pub files_backend: Option<super::files::FilesBackendName>,
+    /// URL of the S3-compatible server (with --files-backend s3)
+    #[arg(long, env = "SHOPCHAT_FILES_S3_ENDPOINT")]
+    pub files_s3_endpoint: Option<String>,
+    /// Bucket for attachments; it must exist (with --files-backend s3)
+    #[arg(long, env = "SHOPCHAT_FILES_S3_BUCKET")]
+    pub files_s3_bucket: Option<String>,
+    /// Region requests are signed for [default: us-east-1]
+    #[arg(long, env = "SHOPCHAT_FILES_S3_REGION")]
+    pub files_s3_region: Option<String>,
+    /// Access key id of the bucket (with --files-backend s3)
+    #[arg(long, env = "SHOPCHAT_FILES_S3_ACCESS_KEY_ID")]
+    pub files_s3_access_key_id: Option<String>,
+    /// Secret access key of the bucket (with --files-backend s3)
+    #[arg(
+        long,
+        env = "SHOPCHAT_FILES_S3_SECRET_ACCESS_KEY",
+        hide_env_values = true
+    )]
+    pub files_s3_secret_access_key: Option<String>,
+    /// Allow a plain http:// S3 endpoint (a private network's or a test's) [default: false]
+    #[arg(long, env = "SHOPCHAT_FILES_S3_ALLOW_HTTP")]
+    pub files_s3_allow_http: Option<bool>,
 }
 
 /// Default config file, read when present and no other is named.

@@ -126,6 +126,26 @@ fn lines(d: &Settings) -> Vec<(&'static str, Line)> {
         ("ai_max_concurrent", int(a.max_concurrent)),
         ("ai_daily_requests", int(a.daily_requests)),
     ]
+    .into_iter()
+    .chain(file_lines())
+    .collect()
+}
+
+/// The attachments' back end: the data dir by default, the bucket's settings as examples.
+fn file_lines() -> Vec<(&'static str, Line)> {
+    use Line::Example;
+    vec![
+        ("files_backend", text("data_dir")),
+        (
+            "files_s3_endpoint",
+            Example("\"https://s3.eu-central-1.amazonaws.com\""),
+        ),
+        ("files_s3_bucket", Example("\"shopchat-files\"")),
+        ("files_s3_region", text("us-east-1")),
+        ("files_s3_access_key_id", Example("\"AKIA…\"")),
+        ("files_s3_secret_access_key", Example("\"…\"")),
+        ("files_s3_allow_http", Line::Default(Value::Boolean(false))),
+    ]
 }
 
 /// Every setting in the order `--help` lists them: its file key, help text, flag and variable.

@@ -62,6 +62,7 @@ impl Settings {
             guards,
             mail: super::MailSettings::resolve(&cli, &file)?,
             ai: super::AiSettings::resolve(&cli, &file)?,
+            files: super::FilesSettings::resolve(&cli, &file)?,
         })
     }
 }

@@ -57,6 +57,8 @@ pub struct Settings {
     pub mail: super::MailSettings,
     /// The language model behind agents' drafts, and its bounds.
     pub ai: super::AiSettings,
+    /// Where attachments are kept: the data dir or an S3-compatible bucket.
+    pub files: super::FilesSettings,
 }
 
 impl Default for Settings {
@@ -78,6 +80,7 @@ impl Default for Settings {
             redis_prefix: DEFAULT_REDIS_PREFIX.into(),
             guards: Guards::default(),
             mail: super::MailSettings::default(),
+            files: super::FilesSettings::default(),
             ai: super::AiSettings::default(),
         }
     }

@@ -3,6 +3,7 @@
 //! [`handoff`] ("I want a person" in the site's languages) and [`settings`] (a site's chat
 //! settings and its keyword rules); [`rating`] (the shopper's rating of a closed chat).
 
+pub mod attachments;
 pub mod handoff;
 pub mod lifecycle;
 pub mod prechat;

@@ -81,6 +81,8 @@ pub struct ChatSettings {
     /// title and plays a short tone (after the shopper's first message: browsers allow sound
     /// only after a user action). On by default; a shop that finds it intrusive turns it off.
     pub tab_alerts: bool,
+    /// Files shoppers and agents may attach: on/off, size, count and types.
+    pub attachments: super::attachments::AttachmentSettings,
 }
 
 impl Default for ChatSettings {
@@ -107,6 +109,7 @@ impl Default for ChatSettings {
             intent_teams: BTreeMap::new(),
             prechat: PrechatForm::default(),
             tab_alerts: true,
+            attachments: Default::default(),
         }
     }
 }
@@ -240,6 +243,7 @@ impl ChatSettings {
         }
         self.validate_intent_teams()?;
         self.prechat.validate()?;
+        self.attachments.validate()?;
         for (i, rule) in self.keyword_rules.iter().enumerate() {
             if rule.keywords.is_empty() || rule.keywords.len() > MAX_KEYWORDS {
                 return Err(bad(

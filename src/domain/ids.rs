@@ -183,6 +183,11 @@ id_type!(
     /// An email in the outbox (owed, sent, failed or skipped).
     EmailId, "email", "em_", random
 );
+id_type!(
+    /// An uploaded file (an attachment); its stored key is `site/conversation/file`, never
+    /// the name the sender gave it.
+    FileId, "file", "f_", random
+);
 
 #[cfg(test)]
 mod tests {

@@ -2,7 +2,7 @@
 //! conversation (`seq`) and when it was stored. The store returns it and the protocols send it
 //! as it is, so its serde form is the wire shape.
 
-use super::{AuthorKind, ConversationId, MessageId, Timestamp};
+use super::{AuthorKind, ConversationId, FileId, MessageId, Timestamp};
 use serde::{Deserialize, Serialize};
 
 /// Who wrote a message, as shown in the widget.
@@ -33,4 +33,25 @@ pub struct Message {
     /// The widget offers "Talk to a person" with this message (every bot message does).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub offers_handoff: bool,
+    /// Files the message carries (the text may then be empty); absent when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
+}
+
+/// A file a message carries, as readers see it: stored without `url`, which is signed
+/// afresh (an expiring link) each time the message is delivered or replayed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    /// The file's id.
+    pub id: FileId,
+    /// The name the sender gave (text, never a path).
+    pub name: String,
+    /// The type as sniffed from the file's bytes.
+    #[serde(rename = "type")]
+    pub content_type: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// `/files/…?exp=…&sig=…`, valid for about an hour from its delivery.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
 }

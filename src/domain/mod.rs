@@ -15,9 +15,9 @@ pub use display_name::{DisplayNameError, MAX_DISPLAY_NAME, display_name};
 pub use ids::{
     AgentId, ConversationId, IdError, MessageId, NoteId, RuleId, SiteId, VisitorId, random_token,
 };
-pub use ids::{ApiKeyId, ArticleId, CannedId, EmailId, EndpointId, RequestId};
+pub use ids::{ApiKeyId, ArticleId, CannedId, EmailId, EndpointId, FileId, RequestId};
 pub use language::{MAX_BROWSER_LANGUAGES, language_code, shopper_language};
-pub use message::{Author, Message};
+pub use message::{Attachment, Author, Message};
 pub use origin::{Origin, OriginError};
 pub use status::AgentStatus;
 pub use time::Timestamp;

@@ -161,6 +161,11 @@ impl MessageText {
         Ok(MessageText(t.to_owned()))
     }
 
+    /// No text: only for a message that carries attachments (the caller checks there are).
+    pub fn none() -> Self {
+        MessageText(String::new())
+    }
+
     /// The text.
     pub fn as_str(&self) -> &str {
         &self.0

@@ -141,9 +141,14 @@ async fn list_messages(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub(super) struct PostMessage {
+    /// The text; may be `""` when the message carries attachments.
     text: String,
     #[serde(default)]
     client_msg_id: Option<String>,
+    /// Ids of files this agent uploaded to this conversation (`POST /uploads`), at most the
+    /// site's `attachments.max_per_message`.
+    #[serde(default)]
+    attachments: Vec<String>,
 }
 
 /// An agent writes to a shopper: stored first, then published to the shopper's sockets.
@@ -156,8 +161,12 @@ async fn post_message(
 ) -> Result<HttpResponse, ApiError> {
     let conversation = scope.conversation(&state.chat, &path.1).await?;
     let req: PostMessage = json::parse(&body)?;
-    let text = MessageText::parse(&req.text, state.settings.limits.max_message_chars)
-        .map_err(|e| ApiError::bad_request("invalid_field", e.to_string()).with_field("text"))?;
+    let text = if !req.attachments.is_empty() && req.text.trim().is_empty() {
+        MessageText::none()
+    } else {
+        MessageText::parse(&req.text, state.settings.limits.max_message_chars)
+            .map_err(|e| ApiError::bad_request("invalid_field", e.to_string()).with_field("text"))?
+    };
     // Without a key from the client the request is not retry-safe; give it a fresh one.
     let client_msg_id = match req.client_msg_id.as_deref() {
         Some(key) => ClientMsgId::parse(key).map_err(|e| {
@@ -173,6 +182,7 @@ async fn post_message(
             &scope.caller.agent.id,
             client_msg_id,
             text,
+            &req.attachments,
         )
         .await?;
     let status = if appended.duplicate {
@@ -180,7 +190,11 @@ async fn post_message(
     } else {
         HttpResponse::Created()
     };
-    Ok({ status }.json(json!({ "message": appended.message, "duplicate": appended.duplicate })))
+    let mut message = appended.message;
+    state
+        .chat
+        .sign_attachments(&conversation.site_id, &mut message);
+    Ok({ status }.json(json!({ "message": message, "duplicate": appended.duplicate })))
 }
 
 #[utoipa::path(get, path = "/api/v1/sites/{site_id}/visitors/{visitor_id}", operation_id = "get_visitor", tag = "visitors", params(SitePath, ("visitor_id" = String, Path, description = "Visitor id (v_…)")), security(("bearer" = [])), responses((status = 200, description = "Live or stored browsing state: page, trail, cart, orders (oldest first), product, campaign, tags; `customer` (the verified customer across devices: id, canonical_visitor, visitors) or null", body = super::docs::VisitorProfile), MemberOnly, (status = 404, description = "Unknown visitor", body = ErrorResponse)))]

@@ -97,6 +97,20 @@ impl ApiError {
         Self::new(StatusCode::CONFLICT, "conflict", message)
     }
 
+    /// 413: the body is larger than the limit (said before it was read).
+    pub fn too_large(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", message)
+    }
+
+    /// 415: the content (as sniffed) is of a type not accepted here.
+    pub fn unsupported_type(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_type",
+            message,
+        )
+    }
+
     /// 429.
     pub fn too_many(message: impl Into<String>) -> Self {
         Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", message)
@@ -190,6 +204,7 @@ impl From<ChatError> for ApiError {
             }
             ChatError::Rejected { what, errors } => ApiError::invalid(what, errors),
             ChatError::Store(s) => s.into(),
+            ChatError::Files(e) => ApiError::internal(e),
             ChatError::Email(crate::chat::EmailRefused::Store(s)) => s.into(),
             ChatError::Email(
                 e @ (crate::chat::EmailRefused::SiteLimit

@@ -17,6 +17,7 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
 async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     let handle = crate::telemetry::metrics_handle();
     metrics::gauge!("shopchat_shopper_sockets").set(state.chat.shopper_sockets() as f64);
+    metrics::gauge!("shopchat_uploads_in_flight").set(state.chat.uploads_in_flight() as f64);
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(handle.render())

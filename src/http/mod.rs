@@ -18,6 +18,7 @@ mod demo;
 mod docs;
 mod email_api;
 mod error;
+mod files_api;
 mod health;
 mod json;
 mod library_api;
@@ -64,6 +65,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(dashboard::routes)
         .configure(shop_hooks::routes)
         .configure(email_api::public_routes)
+        .configure(files_api::routes)
         .service(
             web::scope("/api/v1")
                 // JSON compresses to a fraction (lists, transcripts, reports): Brotli or gzip
@@ -83,6 +85,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(auth_routes::routes)
                 .configure(agent_api::routes)
                 .configure(conversations_api::routes)
+                .configure(files_api::api_routes)
                 .configure(commerce_pane_api::routes)
                 .configure(rules_api::routes)
                 .configure(library_api::routes)

@@ -40,8 +40,11 @@ pub enum AgentCommand {
         conversation_id: String,
         /// The dashboard's idempotency key.
         client_msg_id: String,
-        /// Text.
+        /// Text (may be `""` when the message carries attachments).
         text: String,
+        /// Files uploaded to this conversation by this agent (`id`s from `POST /uploads`).
+        #[serde(default)]
+        attachments: Vec<String>,
         /// The token of the model draft the text started from (`draft_token` of the draft
         /// answer or frame), so the owners' report counts it as sent unchanged or edited. A
         /// token that is not this chat's is ignored: the message is sent all the same.

@@ -7,7 +7,7 @@
 use super::event::{EventFrame, PlainEventFrame};
 use super::orders::{OrderCard, OrderLookupFrame, OrderRequestFrame, OrdersFrame};
 use crate::conversation::prechat::{FieldRule, PrechatAnswers};
-use crate::domain::{Author, ConversationId, Message, MessageId, VisitorId};
+use crate::domain::{Author, ConversationId, Message, MessageId, Timestamp, VisitorId};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -47,6 +47,8 @@ pub enum ClientFrame {
     VerifyCode(VerifyCodeFrame),
     /// The shopper rates a closed conversation.
     Rate(RateFrame),
+    /// A token to upload a file to the open conversation (`POST /uploads`).
+    UploadToken(UploadTokenFrame),
 }
 
 impl ClientFrame {
@@ -67,13 +69,14 @@ impl ClientFrame {
             ClientFrame::EmailCode(_) => 11,
             ClientFrame::VerifyCode(_) => 12,
             ClientFrame::Rate(_) => 13,
+            ClientFrame::UploadToken(_) => 14,
         }
     }
 }
 
 /// The frame types a client may send, in [`ClientFrame::type_index`] order: named in the
 /// "unknown type" error and counted per type.
-pub const CLIENT_TYPES: [&str; 14] = [
+pub const CLIENT_TYPES: [&str; 15] = [
     "hello",
     "event",
     "message",
@@ -88,7 +91,16 @@ pub const CLIENT_TYPES: [&str; 14] = [
     "email_code",
     "verify_code",
     "rate",
+    "upload_token",
 ];
+
+/// `upload_token`: the shopper is about to attach a file to its open conversation.
+#[derive(Debug, Deserialize)]
+pub struct UploadTokenFrame {
+    /// The conversation; the visitor's open one when absent (another is refused).
+    #[serde(default)]
+    pub conversation_id: Option<String>,
+}
 
 /// `hello`: opens or resumes a visitor's session.
 #[derive(Debug, Deserialize)]
@@ -127,8 +139,11 @@ pub struct Hello {
 pub struct MessageFrame {
     /// The widget's idempotency key for this message.
     pub client_msg_id: String,
-    /// What the shopper wrote.
+    /// What the shopper wrote (may be `""` when the message carries attachments).
     pub text: String,
+    /// Ids of files the shopper uploaded to its open conversation (`POST /uploads`).
+    #[serde(default)]
+    pub attachments: Vec<String>,
     /// The pre-chat form's answers, sent with the message that opens a conversation.
     #[serde(default)]
     pub prechat: Option<PrechatAnswers>,
@@ -328,6 +343,19 @@ pub enum ServerFrame {
     },
     /// A chat message (the shopper's own ones too, so other tabs see them).
     Message(Message),
+    /// Answer to `upload_token`: send files with it to `POST /uploads` until `expires_at`.
+    UploadToken {
+        /// The token (`Authorization: Bearer …` or `?token=`).
+        token: String,
+        /// When it stops working, ms since the epoch.
+        expires_at: Timestamp,
+        /// Largest file, bytes.
+        max_bytes: u64,
+        /// Most files on one message.
+        max_per_message: usize,
+        /// Accepted types (sniffed from the bytes).
+        types: Vec<String>,
+    },
     /// A shopper message is durable.
     Ack {
         /// The key the client sent.
@@ -497,6 +525,7 @@ pub fn decode(text: &str) -> Result<ClientFrame, DecodeError> {
                 "email_code" => parse(text, ClientFrame::EmailCode),
                 "verify_code" => parse(text, ClientFrame::VerifyCode),
                 "rate" => parse(text, ClientFrame::Rate),
+                "upload_token" => parse(text, ClientFrame::UploadToken),
                 _ => None,
             });
     frame.ok_or_else(|| diagnose(text))
@@ -571,6 +600,7 @@ fn diagnose(text: &str) -> DecodeError {
         "email_code" => field_error::<EmailCodeFrame>(value, kind),
         "verify_code" => field_error::<VerifyCodeFrame>(value, kind),
         "rate" => field_error::<RateFrame>(value, kind),
+        "upload_token" => field_error::<UploadTokenFrame>(value, kind),
         _ => field_error::<ReadFrame>(value, kind),
     }
 }

@@ -148,6 +148,8 @@ pub struct NewMessage {
     pub client_msg_id: Option<ClientMsgId>,
     /// Time of storing.
     pub ts: Timestamp,
+    /// Files it carries (without links), checked and claimed by the caller.
+    pub attachments: Vec<crate::domain::Attachment>,
 }
 
 /// The result of storing a message.

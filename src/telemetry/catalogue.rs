@@ -185,6 +185,10 @@ pub(super) const METRICS: &[Metric] = &[
         "shopchat_email_outbox_pending",
         "Emails waiting in the outbox.",
     ),
+    gauge(
+        "shopchat_uploads_in_flight",
+        "Uploads this node is reading now (at most 8; one more is refused with 503).",
+    ),
     counter(
         "shopchat_email_pruned_total",
         "Ended outbox rows removed after their keeping time.",

@@ -245,10 +245,15 @@ impl AgentSocket {
             reference: None,
             conversation_id: Some(conversation_id),
         };
-        let ack = |client_msg_id: String, appended: Appended| AgentFrame::Ack {
-            reference: None,
-            client_msg_id,
-            message: appended.message,
+        let chat = &self.state.chat;
+        let ack = |client_msg_id: String, appended: Appended| {
+            let mut message = appended.message;
+            chat.sign_attachments(&appended.conversation.site_id, &mut message);
+            AgentFrame::Ack {
+                reference: None,
+                client_msg_id,
+                message,
+            }
         };
         Ok(match command {
             AgentCommand::Auth { .. } => AgentFrame::Ok {
@@ -260,13 +265,14 @@ impl AgentSocket {
                 conversation_id,
                 client_msg_id,
                 text,
+                attachments,
                 draft_token,
             } => {
                 let appended = session
                     .say(
                         &conversation_id,
                         &client_msg_id,
-                        &text,
+                        (&text, &attachments),
                         draft_token.as_deref(),
                     )
                     .await?;

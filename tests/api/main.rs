@@ -30,6 +30,7 @@ mod ai_draft_counts;
 mod ai_provider;
 mod ai_translate;
 mod assets;
+mod attachments;
 mod auth;
 mod auth_hardening;
 mod backup;

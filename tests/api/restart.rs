@@ -88,6 +88,7 @@ async fn a_retried_message_that_was_stored_but_never_published_reaches_the_agent
                 text: MessageText::parse("is this in stock?", 4000).unwrap(),
                 client_msg_id: Some(ClientMsgId::parse("lost-1").unwrap()),
                 ts: Timestamp::now(),
+                attachments: Vec::new(),
             },
             &Opening {
                 lifecycle: Lifecycle::new(true),

@@ -13,6 +13,7 @@ pub mod http_peer;
 pub mod imap;
 pub mod llm;
 pub mod redis;
+pub mod s3;
 pub mod seed;
 pub mod smtp;
 pub mod socket;
@@ -35,6 +36,9 @@ pub const DEADLINE: Duration = Duration::from_secs(10);
 pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
 /// The allowed origin of the seeded shop.
 pub const SHOP_ORIGIN: &str = "https://shop.example";
+/// The secret of upload tokens and file links test servers run with, so tests can sign an
+/// expired link.
+pub const FILES_SECRET: &str = "test-files-secret-test-files-secret-0123";
 /// Password of every seeded account.
 pub const PASSWORD: &str = "correct horse battery staple";
 /// Login of the seeded site's owner.

@@ -114,6 +114,10 @@ pub async fn seed(data_dir: &Path) -> Seed {
 /// Seeds `plan` into `data_dir`; every account has [`PASSWORD`].
 pub async fn seed_plan(data_dir: &Path, plan: &SeedPlan) -> Seed {
     let store = SqliteStore::open(data_dir).expect("open store");
+    store
+        .secret("files", super::FILES_SECRET.into())
+        .await
+        .expect("seed the files secret");
     let site = create_site(&store, &plan.site_name, &plan.origins).await;
     let owner_email = if plan.owner_name.is_some() {
         OWNER_EMAIL

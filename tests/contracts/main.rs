@@ -30,3 +30,5 @@ mod cluster_privacy;
 // The model budget shared by the nodes.
 mod cluster_ai_budget;
 mod store;
+// The file back ends of attachments: the data dir and an S3-compatible server.
+mod files;

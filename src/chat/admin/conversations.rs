@@ -54,10 +54,13 @@ impl ChatService {
 
     /// Messages and internal notes of a conversation in time order, for the transcript.
     pub async fn transcript(&self, conv: &Conversation) -> Result<Vec<TranscriptEntry>, ChatError> {
-        let messages = self
+        let mut messages = self
             .store
             .messages_after(&conv.id, 0, TRANSCRIPT_MESSAGES)
             .await?;
+        for message in &mut messages {
+            self.sign_attachments(&conv.site_id, message);
+        }
         let notes = self.store.notes(&conv.id).await?;
         let mut entries: Vec<TranscriptEntry> = messages
             .into_iter()

@@ -196,6 +196,7 @@ impl ChatService {
             text: MessageText::parse(&clipped, max).ok()?,
             client_msg_id: None,
             ts: Timestamp::now(),
+            attachments: Vec::new(),
         };
         let stored = self.store.append_message(&conv.id, message).await.ok()?;
         self.appended(&stored);

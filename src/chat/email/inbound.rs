@@ -222,6 +222,7 @@ impl ChatService {
             text,
             client_msg_id: Some(key),
             ts: Timestamp::now(),
+            attachments: Vec::new(),
         };
         self.reopen_if_recent(site, visitor).await;
         let opening = self.opening(site, visitor, true).await;

@@ -169,6 +169,7 @@ mod tests {
             text: "Delivery takes 2 days.".into(),
             ts: Timestamp(0),
             offers_handoff: false,
+            attachments: Vec::new(),
         };
         assert_eq!(
             line(&message(AuthorKind::Bot), false).who,

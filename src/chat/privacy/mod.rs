@@ -110,6 +110,8 @@ impl ChatService {
         // after the closes, which change no identity).
         for v in person::resolve(store, site, subject).await?.visitors {
             self.close_open(site, &v).await;
+            // Their files first: the store's erasure forgets which conversations were theirs.
+            self.erase_visitor_files(site, &v).await?;
         }
         let (counts, visitors) = erase_audited(store, site, subject, actor).await?;
         // As `site_changed` does: this node at once (even if the bus is down), then every

@@ -108,6 +108,11 @@ impl ChatService {
                             Ok(_) => {}
                             Err(e) => tracing::warn!(error = %e, "retention sweep failed"),
                         }
+                        match service.sweep_files().await {
+                            Ok(n) if n > 0 => tracing::info!(removed = n, "retention: removed files"),
+                            Ok(_) => {}
+                            Err(e) => tracing::warn!(error = %e, "file sweep failed"),
+                        }
                     }
                 }
             }

@@ -221,10 +221,19 @@ impl ChatService {
         after: u64,
         limit: u32,
     ) -> Result<Vec<Message>, ChatError> {
-        Ok(self
+        let mut page = self
             .store
             .messages_after(conversation, after, limit)
-            .await?)
+            .await?;
+        // Links are signed per delivery; their site is the conversation's.
+        if page.iter().any(|m| !m.attachments.is_empty())
+            && let Some(conv) = self.store.conversation(conversation).await?
+        {
+            for message in &mut page {
+                self.sign_attachments(&conv.site_id, message);
+            }
+        }
+        Ok(page)
     }
 
     /// The `status` a resuming socket gets for an open conversation: who has it, or that

@@ -6,6 +6,7 @@
 
 mod customer;
 mod email;
+mod files;
 mod join;
 mod orders;
 mod proactive;
@@ -151,9 +152,10 @@ impl ShopperSession {
         text: MessageText,
         client_msg_id: ClientMsgId,
         answers: Option<CheckedAnswers>,
+        files: &[String],
     ) -> Result<Appended, ChatError> {
         let said = text.as_str().to_owned();
-        let mut appended = self.store_said(text, client_msg_id).await?;
+        let mut appended = self.store_said(text, client_msg_id, files).await?;
         if appended.duplicate {
             return Ok(appended);
         }
@@ -176,7 +178,9 @@ impl ShopperSession {
         &mut self,
         text: MessageText,
         client_msg_id: ClientMsgId,
+        files: &[String],
     ) -> Result<Appended, ChatError> {
+        let attachments = self.claim_files(&client_msg_id, files).await?;
         let message = NewMessage {
             author: Author {
                 kind: AuthorKind::Shopper,
@@ -186,6 +190,7 @@ impl ShopperSession {
             text,
             client_msg_id: Some(client_msg_id),
             ts: Timestamp::now(),
+            attachments,
         };
         if self.conversation.is_none() {
             self.service
@@ -420,14 +425,15 @@ impl ShopperSession {
                 ))
                 .await;
         }
-        self.publish(ServerFrame::Message(appended.message.clone()))
-            .await;
+        let mut message = appended.message.clone();
+        self.service.sign_attachments(&self.site.id, &mut message);
+        self.publish(ServerFrame::Message(message.clone())).await;
         self.service
             .publish(BusEvent::to_agents(
                 &self.site.id,
                 AgentFrame::Message {
                     site_id: self.site.id.clone(),
-                    message: appended.message.clone(),
+                    message,
                 },
             ))
             .await;

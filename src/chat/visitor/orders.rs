@@ -187,7 +187,7 @@ impl ShopperSession {
                 message: e.to_string(),
             }
         })?;
-        let appended = self.store_said(text, key).await?;
+        let appended = self.store_said(text, key, &[]).await?;
         Ok((!appended.duplicate).then_some(appended))
     }
 

@@ -326,6 +326,7 @@ impl ShopperSession {
             text,
             client_msg_id: ClientMsgId::parse(&format!("{rule}-{}", now.0)).ok(),
             ts: now,
+            attachments: Vec::new(),
         };
         let (site, visitor) = (&self.site.id, &self.visitor);
         let opening = match &agent {

@@ -93,6 +93,7 @@ mod tests {
             text: text.into(),
             ts: Timestamp(0),
             offers_handoff: false,
+            attachments: Vec::new(),
         };
         let recent = [
             line(AuthorKind::Shopper, "Visitor", "Where is it?"),

@@ -84,6 +84,7 @@ mod tests {
             text: text.into(),
             ts: Timestamp(1_764_597_900_000),
             offers_handoff: false,
+            attachments: Vec::new(),
         }
     }
 

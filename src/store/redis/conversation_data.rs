@@ -60,6 +60,11 @@ pub(super) fn message_from(
         },
         text: field("text")?,
         ts: Timestamp(field("ts")?.parse().map_err(|_| corrupt("message ts"))?),
+        // Messages stored before attachments have no `att` field.
+        attachments: match map.get("att").map(String::as_str) {
+            None | Some("") => Vec::new(),
+            Some(json) => from_json("attachments", json)?,
+        },
     })
 }
 
@@ -112,9 +117,18 @@ impl MessageArgs {
         }
     }
 
-    /// author, cmid, kind, msg_id, name, text, ts — the order the scripts expect.
-    pub(super) fn push(&self, invocation: &mut ::redis::ScriptInvocation<'_>) {
+    /// author, cmid, kind, msg_id, name, text, ts, att (JSON, empty for none) — the order
+    /// the scripts expect.
+    pub(super) fn push(
+        &self,
+        invocation: &mut ::redis::ScriptInvocation<'_>,
+    ) -> Result<(), StoreError> {
         let m = &self.message;
+        let att = if m.attachments.is_empty() {
+            String::new()
+        } else {
+            to_json(&m.attachments)?
+        };
         invocation
             .arg(&m.author_id)
             .arg(m.client_msg_id.as_ref().map(|c| c.as_str()).unwrap_or(""))
@@ -122,7 +136,9 @@ impl MessageArgs {
             .arg(self.id.as_str())
             .arg(&m.author.name)
             .arg(m.text.as_str())
-            .arg(m.ts.0);
+            .arg(m.ts.0)
+            .arg(att);
+        Ok(())
     }
 
     /// The message as stored, once the script has given it its seq.
@@ -136,6 +152,7 @@ impl MessageArgs {
             author: m.author,
             text: m.text.into_string(),
             ts: m.ts,
+            attachments: m.attachments,
         }
     }
 }
@@ -185,7 +202,7 @@ impl RedisStore {
             Target::Conversation(id) => invocation.arg("conv").arg(id.as_str()),
             Target::Visitor(id) => invocation.arg("visitor").arg(id.as_str()),
         };
-        args.push(&mut invocation);
+        args.push(&mut invocation)?;
         match &open {
             Some(new) => {
                 let c = &new.conversation;

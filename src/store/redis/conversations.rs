@@ -102,7 +102,7 @@ impl Conversations for RedisStore {
         match &notice {
             Some(args) => {
                 invocation.arg("1");
-                args.push(&mut invocation);
+                args.push(&mut invocation)?;
             }
             None => {
                 invocation.arg("0");

@@ -35,11 +35,11 @@ local function index(base, cid, key, score)
 end
 
 -- Stores a message with the next seq; returns the seq.
-local function append(base, cid, author, cmid, kind, msg_id, name, text, ts)
+local function append(base, cid, author, cmid, kind, msg_id, name, text, ts, att)
   local key = conv_key(base, cid)
   local seq = tonumber(redis.call('HGET', key, 'last_seq') or '0') + 1
   redis.call('XADD', base .. 'msgs:' .. cid, seq .. '-0', 'id', msg_id, 'kind', kind,
-    'name', name, 'author', author, 'text', text, 'ts', ts, 'cmid', cmid)
+    'name', name, 'author', author, 'text', text, 'ts', ts, 'cmid', cmid, 'att', att)
   redis.call('HSET', key, 'last_seq', seq, 'updated', ts)
   if kind == 'shopper' then redis.call('HSET', key, 'last_shopper', seq) end
   if kind == 'agent' then redis.call('ZADD', base .. 'agent-ts:' .. cid, ts, seq) end
@@ -63,9 +63,9 @@ end
 /// Idempotent on author and `client_msg_id`: a repeat returns the first message.
 const APPEND: &str = r#"
 local base = KEYS[1]
-local mode, target, author, cmid, kind, msg_id, name, text, ts =
-  ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9]
-local new_id, new_doc, new_stage, new_agent = ARGV[10], ARGV[11], ARGV[12], ARGV[13]
+local mode, target, author, cmid, kind, msg_id, name, text, ts, att =
+  ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10]
+local new_id, new_doc, new_stage, new_agent = ARGV[11], ARGV[12], ARGV[13], ARGV[14]
 if cmid ~= '' then
   local found = redis.call('HGET', base .. 'cmids', author .. '\n' .. cmid)
   if found then
@@ -98,7 +98,7 @@ else
     redis.call('ZADD', base .. 'convs-created', ts, cid)
   end
 end
-local seq = append(base, cid, author, cmid, kind, msg_id, name, text, ts)
+local seq = append(base, cid, author, cmid, kind, msg_id, name, text, ts, att)
 return {'ok', cid, tostring(seq), redis.call('HGETALL', conv_key(base, cid)), opened}
 "#;
 
@@ -117,7 +117,8 @@ redis.call('HSET', key, 'doc', doc, 'stage', stage, 'agent', agent,
 index(base, cid, key, now)
 local seq = ''
 if ARGV[7] == '1' then
-  seq = tostring(append(base, cid, ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12], ARGV[13], ARGV[14]))
+  seq = tostring(append(base, cid, ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12], ARGV[13],
+    ARGV[14], ARGV[15]))
 end
 return {'ok', redis.call('HGETALL', key), seq}
 "#;

@@ -105,6 +105,7 @@ fn message_from_row(row: &Row<'_>) -> rusqlite::Result<Result<Message, StoreErro
     let name: String = row.get(4)?;
     let text: String = row.get(5)?;
     let ts: i64 = row.get(6)?;
+    let attachments: Option<String> = row.get(7)?;
     Ok((|| {
         Ok(Message {
             id: MessageId::parse(&id).map_err(corrupt)?,
@@ -118,11 +119,16 @@ fn message_from_row(row: &Row<'_>) -> rusqlite::Result<Result<Message, StoreErro
             offers_handoff: kind == AuthorKind::Bot.as_str(),
             text,
             ts: Timestamp(ts),
+            attachments: match attachments {
+                Some(json) => serde_json::from_str(&json).map_err(corrupt)?,
+                None => Vec::new(),
+            },
         })
     })())
 }
 
-const MESSAGE_COLUMNS: &str = "id, conversation_id, seq, author_kind, author_name, text, ts";
+const MESSAGE_COLUMNS: &str =
+    "id, conversation_id, seq, author_kind, author_name, text, ts, attachments";
 
 pub(super) fn messages_after(
     conn: &Connection,
@@ -191,10 +197,15 @@ pub(super) fn insert_message(
 ) -> Result<Message, StoreError> {
     let seq = last_seq + 1;
     let id = MessageId::generate();
+    let attachments_json = if message.attachments.is_empty() {
+        None
+    } else {
+        Some(serde_json::to_string(&message.attachments).map_err(corrupt)?)
+    };
     exec_cached(
                 conn,
-        "INSERT INTO messages (id, conversation_id, seq, author_kind, author_name, author_id, text, client_msg_id, ts)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT INTO messages (id, conversation_id, seq, author_kind, author_name, author_id, text, client_msg_id, ts, attachments)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         params![
             id.as_str(),
             conversation.as_str(),
@@ -204,7 +215,8 @@ pub(super) fn insert_message(
             message.author_id,
             message.text.as_str(),
             message.client_msg_id.as_ref().map(|c| c.as_str()),
-            message.ts.0
+            message.ts.0,
+            attachments_json
         ],
     )
     .map_err(db("insert message"))?;
@@ -222,6 +234,7 @@ pub(super) fn insert_message(
         author: message.author,
         text: message.text.into_string(),
         ts: message.ts,
+        attachments: message.attachments,
     })
 }
 

@@ -284,6 +284,8 @@ DROP INDEX IF EXISTS conversations_by_visitor;
     super::library::TRANSLATIONS_MIGRATION,
     // The shoppers' ratings of closed chats, one per conversation (`ratings.rs`).
     super::ratings::MIGRATION,
+    // Attachments (issue 20): the files a message carries, as JSON (NULL: none).
+    "ALTER TABLE messages ADD COLUMN attachments TEXT;",
 ];
 
 /// The schema version this binary brings a database to (`PRAGMA user_version`).

@@ -7,7 +7,7 @@ use crate::chat::{ChatError, OrderRefusal};
 use crate::domain::{BrowsingEvent, ClientMsgId, MessageText, Timestamp, ValueError};
 use crate::protocol::{
     ContactFrame, ErrorCode, EventFrame, MessageFrame, OrderLookupFrame, OrderRequestFrame,
-    ReadFrame, ServerFrame,
+    ReadFrame, ServerFrame, UploadTokenFrame,
 };
 use crate::ws::connection::Connection;
 use crate::ws::flow::Flow;
@@ -98,26 +98,30 @@ impl ShopperSocket {
                     .await;
             }
         };
-        let text =
-            match MessageText::parse(&frame.text, self.state.settings.limits.max_message_chars) {
-                Ok(t) => t,
-                Err(e @ ValueError::TextTooLong { .. }) => {
-                    return self
-                        .send_frame(
-                            conn,
-                            &error(ErrorCode::TextTooLong, e.to_string(), Some("text")),
-                        )
-                        .await;
-                }
-                Err(e) => {
-                    return self
-                        .send_frame(
-                            conn,
-                            &error(ErrorCode::InvalidField, e.to_string(), Some("text")),
-                        )
-                        .await;
-                }
-            };
+        let parsed = if !frame.attachments.is_empty() && frame.text.trim().is_empty() {
+            Ok(MessageText::none())
+        } else {
+            MessageText::parse(&frame.text, self.state.settings.limits.max_message_chars)
+        };
+        let text = match parsed {
+            Ok(t) => t,
+            Err(e @ ValueError::TextTooLong { .. }) => {
+                return self
+                    .send_frame(
+                        conn,
+                        &error(ErrorCode::TextTooLong, e.to_string(), Some("text")),
+                    )
+                    .await;
+            }
+            Err(e) => {
+                return self
+                    .send_frame(
+                        conn,
+                        &error(ErrorCode::InvalidField, e.to_string(), Some("text")),
+                    )
+                    .await;
+            }
+        };
         // The pre-chat form's answers are checked before any budget is spent on them.
         let answers = match (&self.joined, &frame.prechat) {
             (Some(joined), Some(answers)) => match joined.check_prechat(answers).await {
@@ -136,7 +140,10 @@ impl ShopperSocket {
         let Some(joined) = &mut self.joined else {
             return Flow::Continue;
         };
-        let stored = match joined.say(text, client_msg_id, answers).await {
+        let stored = match joined
+            .say(text, client_msg_id, answers, &frame.attachments)
+            .await
+        {
             Ok(appended) => appended.message,
             Err(e) => return self.chat_error(conn, e).await,
         };
@@ -147,6 +154,31 @@ impl ShopperSocket {
             seq: stored.seq,
         };
         self.send_frame(conn, &ack).await
+    }
+
+    /// A token to upload files to the shopper's open conversation.
+    pub(super) async fn on_upload_token(
+        &mut self,
+        conn: &mut Connection,
+        frame: UploadTokenFrame,
+    ) -> Flow {
+        let Some(joined) = &self.joined else {
+            return Flow::Continue;
+        };
+        let reply = match joined.upload_token(frame.conversation_id.as_deref()).await {
+            Ok(issued) => ServerFrame::UploadToken {
+                token: issued.token,
+                expires_at: issued.expires_at,
+                max_bytes: issued.limits.max_bytes,
+                max_per_message: issued.limits.max_per_message,
+                types: issued.limits.types,
+            },
+            Err(e) if e.code() == ErrorCode::Internal => {
+                return self.internal_error(conn, e).await;
+            }
+            Err(e) => error(e.code(), e.to_string(), Some("conversation_id")),
+        };
+        self.send_frame(conn, &reply).await
     }
 
     /// "Talk to a person": the open conversation (or a new one) goes to the human queue.

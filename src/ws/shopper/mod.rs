@@ -191,6 +191,7 @@ impl ShopperSocket {
             Ok(ClientFrame::EmailCode(frame)) => self.on_email_code(conn, frame).await,
             Ok(ClientFrame::VerifyCode(frame)) => self.on_verify_code(conn, frame).await,
             Ok(ClientFrame::Rate(frame)) => self.on_rate(conn, frame).await,
+            Ok(ClientFrame::UploadToken(frame)) => self.on_upload_token(conn, frame).await,
         }
     }
 

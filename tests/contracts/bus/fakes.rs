@@ -134,6 +134,7 @@ pub(super) fn message(conversation: &ConversationId, seq: u64) -> ServerFrame {
         },
         text: "Take one size up.\n<b>not bold</b>".into(),
         ts: Timestamp::now(),
+        attachments: Vec::new(),
         offers_handoff: false,
     })
 }

@@ -86,6 +86,7 @@ async fn messages_append_in_order_once_per_key_in_the_open_conversation(store: A
         text: MessageText::parse("hi", 10).unwrap(),
         client_msg_id: Some(ClientMsgId::parse(key).unwrap()),
         ts: Timestamp::now(),
+        attachments: Vec::new(),
     };
     // The same key from another sender is a different message.
     let from_agent = store
@@ -234,6 +235,7 @@ async fn conversations_change_by_compare_and_set_with_their_notices(store: Arc<d
                 text: MessageText::parse("taken", 100).unwrap(),
                 client_msg_id: None,
                 ts: Timestamp::now(),
+                attachments: Vec::new(),
             };
             store.save_conversation(&taken, 0, Some(notice)).await
         }));

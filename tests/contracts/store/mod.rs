@@ -4,6 +4,7 @@
 //! wrong (a closed SQLite store, a Redis that stops answering) is in `sqlite.rs` / `redis.rs`.
 
 mod account_change;
+mod attachments;
 mod commerce;
 mod commerce_keys;
 mod commerce_races;
@@ -44,6 +45,7 @@ pub(super) fn shopper_message(visitor: &VisitorId, key: Option<&str>, text: &str
         text: MessageText::parse(text, 4000).unwrap(),
         client_msg_id: key.map(|k| ClientMsgId::parse(k).unwrap()),
         ts: Timestamp::now(),
+        attachments: Vec::new(),
     }
 }
 
@@ -71,5 +73,6 @@ pub(super) fn agent_message(agent: &str, key: Option<&str>, text: &str, ts: i64)
         text: MessageText::parse(text, 4000).unwrap(),
         client_msg_id: key.map(|k| ClientMsgId::parse(k).unwrap()),
         ts: Timestamp(ts),
+        attachments: Vec::new(),
     }
 }

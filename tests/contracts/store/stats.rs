@@ -51,6 +51,7 @@ async fn site_stats_count_conversations_per_day_and_reason_with_first_response_t
             text: MessageText::parse("hi", 4000).unwrap(),
             client_msg_id: None,
             ts: Timestamp(start + (i + 1) * 1000),
+            attachments: Vec::new(),
         };
         store
             .append_message(&opened.conversation.id, reply)

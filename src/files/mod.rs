@@ -1,0 +1,14 @@
+//! Attachments' outbound side: where uploaded files are kept ([`FileStore`], the data dir on
+//! one node or an S3-compatible bucket for several, behind one `object_store` interface),
+//! what a file really is ([`sniff`]: the type read from its bytes, location metadata removed
+//! from images) and the two signed strings around it ([`FileKeys`]: the short-lived upload
+//! token bound to a conversation, and the expiring link a file is fetched with).
+//! The use cases (who may upload where, what a message may carry) are the application's
+//! (`chat::attachments`); this module knows nothing of sites' rules.
+
+mod keys;
+pub mod sniff;
+mod store;
+
+pub use keys::{FileKeys, LINK_TTL_MS, UPLOAD_TOKEN_TTL_MS, UploadGrant};
+pub use store::{FileError, FileKey, FileMeta, FileStore, UNUSED_UPLOAD_TTL_MS};
