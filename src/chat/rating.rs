@@ -64,6 +64,7 @@ impl ChatService {
                 }
             })?,
             client_msg_id: None,
+            attachments: Vec::new(),
             ts: now,
         };
         let appended = match self.store.rate(&rating, notice).await? {

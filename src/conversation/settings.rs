@@ -244,6 +244,22 @@ impl ChatSettings {
         self.validate_intent_teams()?;
         self.prechat.validate()?;
         self.attachments.validate()?;
+        self.validate_keyword_rules()?;
+        Ok(())
+    }
+
+    /// The model-answering bot's threshold: a confidence the model can state (0 to 1).
+    fn validate_ai_bot(&self) -> Result<(), SettingsError> {
+        let min = self.ai_bot_min_confidence;
+        if !(min.is_finite() && (0.0..=1.0).contains(&min)) {
+            return Err(bad("ai_bot_min_confidence", "must be a number from 0 to 1"));
+        }
+        Ok(())
+    }
+
+    /// Each intent is one a site may route, each team a valid skill.
+    /// Each keyword rule: its words, tag and priority.
+    fn validate_keyword_rules(&self) -> Result<(), SettingsError> {
         for (i, rule) in self.keyword_rules.iter().enumerate() {
             if rule.keywords.is_empty() || rule.keywords.len() > MAX_KEYWORDS {
                 return Err(bad(
@@ -283,16 +299,6 @@ impl ChatSettings {
         Ok(())
     }
 
-    /// The model-answering bot's threshold: a confidence the model can state (0 to 1).
-    fn validate_ai_bot(&self) -> Result<(), SettingsError> {
-        let min = self.ai_bot_min_confidence;
-        if !(min.is_finite() && (0.0..=1.0).contains(&min)) {
-            return Err(bad("ai_bot_min_confidence", "must be a number from 0 to 1"));
-        }
-        Ok(())
-    }
-
-    /// Each intent is one a site may route, each team a valid skill.
     /// Each version of the greeting: under a language code (`fr`), 1 to 200 characters.
     fn validate_greeting_translations(&self) -> Result<(), SettingsError> {
         if self.greeting_translations.len() > 20 {

@@ -34,7 +34,7 @@ end
 if rule ~= '' and not redis.call('ZSCORE', base .. 'rules', rule) then rule = '' end
 redis.call('HSET', key, 'rating', doc, 'rating_rule', rule)
 redis.call('ZADD', base .. 'ratings', rated_at, cid)
-local seq = append(base, cid, ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10])
+local seq = append(base, cid, ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11])
 return {'ok', redis.call('HGETALL', key), tostring(seq)}
 "#;
 
@@ -71,7 +71,7 @@ impl Ratings for RedisStore {
             .arg(rating.conversation_id.as_str())
             .arg(rating.rated_at.0)
             .arg(doc);
-        args.push(&mut invocation);
+        args.push(&mut invocation)?;
         let reply: Value = invocation
             .invoke_async(&mut self.conn())
             .await

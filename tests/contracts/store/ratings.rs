@@ -28,6 +28,7 @@ fn notice(text: &str, ts: i64) -> NewMessage {
         author_id: "system".into(),
         text: MessageText::parse(text, 4000).unwrap(),
         client_msg_id: None,
+        attachments: Vec::new(),
         ts: Timestamp(ts),
     }
 }
@@ -41,6 +42,7 @@ fn bot_message(rule: &RuleId, ts: i64) -> NewMessage {
         author_id: rule.to_string(),
         text: MessageText::parse("Questions about this jacket?", 4000).unwrap(),
         client_msg_id: None,
+        attachments: Vec::new(),
         ts: Timestamp(ts),
     }
 }
