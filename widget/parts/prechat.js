@@ -6,6 +6,7 @@
 // function of `core`; it returns the part's functions.
 
 const FIELDS = ["name", "email", "topic"];
+core.addStyle(core.view.root, "[data-role=prechat] input,select{display:block;width:100%;margin-bottom:6px}select{height:40px;padding:0 6px;border:1px solid #d0d7de;border-radius:8px;background:#fff}[data-role=prechat-error]{color:#cf222e;font-size:12px}");
 const form = document.createElement("form");
 const error = document.createElement("p");
 form.setAttribute("data-role", "prechat");

@@ -3,6 +3,9 @@
 // (or `already_rated`) turns the row into thanks. Built anew for each closed chat. This file
 // is the body of a function of `core`; it returns the part's functions.
 
+// The stars: large, grey until pressed.
+core.addStyle(core.view.root, "[data-role=star]{height:auto;padding:0 2px;background:none;font-size:28px;line-height:32px;color:#6e7781}[aria-pressed=true]{color:#9a6700}");
+
 function show(id) {
   const strings = core.strings;
   const form = core.view.rate;

@@ -13,7 +13,7 @@ let alertsPart = null; // the background tab's title count and tone, once a chat
 // What a part may use. `view` and `strings` change (the UI is built late, the language may
 // change), so they are read when used.
 const core = {
-  chat, ownMessages, send, setText, showStatus,
+  chat, ownMessages, send, setText, showStatus, addStyle,
   get view() { return view; },
   get strings() { return strings; },
 };

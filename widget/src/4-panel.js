@@ -38,8 +38,6 @@ const STYLE = ":host{all:initial}" +
   "[data-kind=shopper] [data-role=text]{background:var(--accent);color:var(--on-accent)}[data-pending]{opacity:.6}" +
   "[data-kind=system]{max-width:100%}[data-kind=system] [data-role=author]{display:none}[data-kind=system] [data-role=text]{background:none;text-align:center;font-size:12px;color:#57606a}" +
   "[data-role=typing]{font-size:12px;font-style:italic;color:#57606a}" +
-  // The rating row under a closed chat.
-  "[data-role=star]{height:auto;padding:0 2px;background:none;font-size:28px;line-height:32px;color:#6e7781}[aria-pressed=true]{color:#9a6700}" +
   // The email form (nobody online), the composer, the handoff link.
   "form{padding:8px 16px;border-top:1px solid #d0d7de}label{display:block;font-size:12px;color:#57606a;margin-bottom:4px}form div{display:flex;gap:8px}" +
   "input,textarea{flex:1;min-width:0;height:40px;padding:9px 10px;border:1px solid #d0d7de;border-radius:8px;background:#fff;resize:none}" +
@@ -48,7 +46,6 @@ const STYLE = ":host{all:initial}" +
   "[data-role=handoff]{align-self:center;margin:0 0 8px;padding:4px 8px;font-size:13px;color:#0969da;text-decoration:underline}" +
   // Orders: the button, the look-up form, the cards; links in messages.
   ".tools{display:flex;justify-content:center;gap:4px;flex-wrap:wrap}[data-role=wismo],[data-role=transcript],[data-role=use-code]{margin:0 0 8px;padding:4px 8px;font-size:13px;color:#0969da;text-decoration:underline}[data-role=use-code]{margin:4px 0 0;padding:0}[data-role=code-digits]{flex:0 0 6.5em}[data-role=email-note]{font-size:12px;color:#57606a}" +
-  "[data-role=prechat] input,select{display:block;width:100%;margin-bottom:6px}select{height:40px;padding:0 6px;border:1px solid #d0d7de;border-radius:8px;background:#fff}[data-role=prechat-error]{color:#cf222e;font-size:12px}" +
   "[data-role=lookup]>input{display:block;width:100%;margin-bottom:6px}[data-role=lookup-error],[data-role=code-error]{color:#cf222e;font-size:12px}" +
   "[data-role=text] a{color:inherit;text-decoration:underline}" +
   "[data-role=order]{margin:8px 0;padding:10px 12px;border:1px solid #d0d7de;border-radius:12px}[data-role=order] b{font-weight:600}[data-role=order] p{font-size:13px;color:#57606a}" +
@@ -104,17 +101,7 @@ function buildUi() {
   host.style.cssText = "all:initial!important"; // the shop's CSS cannot reach or restyle the host
   const root = host.attachShadow({ mode: "open" });
   root.innerHTML = staticMarkup();
-  // A constructed style sheet is not inline style: a shop's CSP without 'unsafe-inline' in
-  // style-src lets it through. Browsers without them get a <style>.
-  if (root.adoptedStyleSheets && CSSStyleSheet.prototype.replaceSync) {
-    const sheet = new CSSStyleSheet();
-    sheet.replaceSync(STYLE);
-    root.adoptedStyleSheets = [sheet];
-  } else {
-    const style = document.createElement("style");
-    style.textContent = STYLE;
-    root.prepend(style);
-  }
+  addStyle(root, STYLE);
   const part = role => root.querySelector("[data-role=" + role + "]");
   view = {
     root, widget: root.querySelector(".widget"), log: root.querySelector(".log"),
@@ -136,6 +123,21 @@ function buildUi() {
   applyLabels();
   document.body.append(host);
   liftUi();
+}
+
+// Adds `css` to the shadow root: STYLE here, a part's own rules when it loads. A constructed
+// style sheet is not inline style: a shop's CSP without 'unsafe-inline' in style-src lets it
+// through. Browsers without them get a <style>.
+function addStyle(root, css) {
+  if (root.adoptedStyleSheets && CSSStyleSheet.prototype.replaceSync) {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(css);
+    root.adoptedStyleSheets = root.adoptedStyleSheets.concat(sheet);
+  } else {
+    const style = document.createElement("style");
+    style.textContent = css;
+    root.append(style);
+  }
 }
 
 // The markup for our one HTML sink, through the Trusted Types policy (2-parts.js).
