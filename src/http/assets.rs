@@ -10,6 +10,7 @@ use actix_web::http::header;
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, web};
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use std::fmt::Write;
 use std::io::Write as _;
 use std::sync::OnceLock;
@@ -146,6 +147,71 @@ fn not_modified(req: &HttpRequest, etag: &str) -> bool {
         .flat_map(|v| v.split(','))
         .map(str::trim)
         .any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == etag)
+}
+
+/// A set of embedded files served by name from one route (`/widget/lang/{file}`,
+/// `/widget/part/{file}`): each made ready once on first use, answered like the widget
+/// (ETag and `304`, Brotli or gzip, the widget's cache) and loadable from any shop — CORS `*`
+/// for `fetch` (the files are public and carry no credentials) and CORP `cross-origin` for
+/// shops that isolate their pages.
+pub(super) struct EmbeddedSet {
+    /// `(name, contents)` as `src/build.rs` listed them.
+    files: &'static [(&'static str, &'static str)],
+    /// What follows the name in the URL (`.json`, `.js`).
+    suffix: &'static str,
+    content_type: &'static str,
+    prepared: OnceLock<HashMap<&'static str, Prepared>>,
+}
+
+impl EmbeddedSet {
+    /// A set of `files`, each requested as `{name}{suffix}` and served as `content_type`.
+    pub(super) const fn new(
+        files: &'static [(&'static str, &'static str)],
+        suffix: &'static str,
+        content_type: &'static str,
+    ) -> Self {
+        EmbeddedSet {
+            files,
+            suffix,
+            content_type,
+            prepared: OnceLock::new(),
+        }
+    }
+
+    /// The file `requested` names (`fr.json`), or a 404 naming `what` and `field`.
+    pub(super) fn answer(
+        &self,
+        req: &HttpRequest,
+        requested: &str,
+        what: &'static str,
+        field: &'static str,
+    ) -> Result<HttpResponse, super::error::ApiError> {
+        let prepared = self.prepared.get_or_init(|| {
+            self.files
+                .iter()
+                .map(|(name, contents)| {
+                    (*name, Prepared::new(contents.as_bytes(), self.content_type))
+                })
+                .collect()
+        });
+        let found = requested
+            .strip_suffix(self.suffix)
+            .and_then(|name| prepared.get(name));
+        let Some(found) = found else {
+            return Err(super::error::ApiError::not_found(what).with_field(field));
+        };
+        let mut response = serve(req, found, WIDGET_CACHE);
+        let headers = response.headers_mut();
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            header::HeaderValue::from_static("*"),
+        );
+        headers.insert(
+            header::HeaderName::from_static("cross-origin-resource-policy"),
+            header::HeaderValue::from_static("cross-origin"),
+        );
+        Ok(response)
+    }
 }
 
 /// Answers with an embedded file: `304` (headers only) when the browser's copy is current,

@@ -7,18 +7,12 @@
 //! Brotli or gzip, a five-minute cache, and readable from any shop's origin (CORS `*`: the
 //! catalogues are public and carry no credentials).
 
-use super::assets::{Prepared, serve};
+use super::assets::EmbeddedSet;
 use super::error::ApiError;
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use std::collections::HashMap;
-use std::sync::OnceLock;
 
 /// Every catalogue as `(language code, JSON)`, in code order (`en` among them).
 const CATALOGUES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/widget_lang.rs"));
-
-/// As long as the widget itself: a corrected translation reaches shops within minutes.
-const LANG_CACHE: &str = "public, max-age=300";
 
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -28,39 +22,12 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     );
 }
 
-/// The catalogues made ready once (hashed and compressed), by code.
-fn prepared() -> &'static HashMap<&'static str, Prepared> {
-    static PREPARED: OnceLock<HashMap<&'static str, Prepared>> = OnceLock::new();
-    PREPARED.get_or_init(|| {
-        CATALOGUES
-            .iter()
-            .map(|(code, json)| {
-                let file = Prepared::new(json.as_bytes(), "application/json; charset=utf-8");
-                (*code, file)
-            })
-            .collect()
-    })
-}
+/// The catalogues, served as `{code}.json`.
+static SET: EmbeddedSet = EmbeddedSet::new(CATALOGUES, ".json", "application/json; charset=utf-8");
 
 #[utoipa::path(get, path = "/widget/lang/{file}", operation_id = "get_widget_language", tag = "widget", params(("file" = String, Path, description = "`{code}.json`: a language code (`fr`, `de`) and `.json`")), responses((status = 200, description = "The widget's strings in that language: a JSON object with the same keys as `en.json` (ETag, Brotli or gzip on request, CORS `*`)", content_type = "application/json"), (status = 304, description = "Not modified: the If-None-Match ETag is current"), (status = 404, description = "No catalogue for that language (the widget then shows English)", body = super::docs::ErrorResponse)))]
 async fn catalogue(req: HttpRequest, file: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let found = file
-        .strip_suffix(".json")
-        .and_then(|code| prepared().get(code));
-    let Some(found) = found else {
-        return Err(ApiError::not_found("language catalogue").with_field("code"));
-    };
-    let mut response = serve(&req, found, LANG_CACHE);
-    let headers = response.headers_mut();
-    headers.insert(
-        header::ACCESS_CONTROL_ALLOW_ORIGIN,
-        header::HeaderValue::from_static("*"),
-    );
-    headers.insert(
-        header::HeaderName::from_static("cross-origin-resource-policy"),
-        header::HeaderValue::from_static("cross-origin"),
-    );
-    Ok(response)
+    SET.answer(&req, &file, "language catalogue", "code")
 }
 
 #[cfg(test)]

@@ -7,18 +7,12 @@
 //! minifies `widget/parts/*.js` and lists them for this module to embed). Served like the
 //! widget: ETag and `304`, Brotli or gzip, a five-minute cache, loadable by isolated shops.
 
-use super::assets::{Prepared, serve};
+use super::assets::EmbeddedSet;
 use super::error::ApiError;
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use std::collections::HashMap;
-use std::sync::OnceLock;
 
 /// Every part as `(name, minified script)`, in name order.
 const PARTS: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/widget_parts.rs"));
-
-/// As long as the widget itself, so a part never lags the widget that loads it by more.
-const PART_CACHE: &str = "public, max-age=300";
 
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -28,35 +22,12 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     );
 }
 
-/// The parts made ready once (hashed and compressed), by name.
-fn prepared() -> &'static HashMap<&'static str, Prepared> {
-    static PREPARED: OnceLock<HashMap<&'static str, Prepared>> = OnceLock::new();
-    PREPARED.get_or_init(|| {
-        PARTS
-            .iter()
-            .map(|(name, script)| {
-                let file = Prepared::new(script.as_bytes(), "text/javascript; charset=utf-8");
-                (*name, file)
-            })
-            .collect()
-    })
-}
+/// The parts, served as `{name}.js`.
+static SET: EmbeddedSet = EmbeddedSet::new(PARTS, ".js", "text/javascript; charset=utf-8");
 
-#[utoipa::path(get, path = "/widget/part/{file}", operation_id = "get_widget_part", tag = "widget", params(("file" = String, Path, description = "`{name}.js`: `rating` or `prechat`")), responses((status = 200, description = "A part of the widget it loads when a chat needs it (ETag, Brotli or gzip on request)", content_type = "text/javascript"), (status = 304, description = "Not modified: the If-None-Match ETag is current"), (status = 404, description = "No such part", body = super::docs::ErrorResponse)))]
+#[utoipa::path(get, path = "/widget/part/{file}", operation_id = "get_widget_part", tag = "widget", params(("file" = String, Path, description = "`{name}.js`: `prechat`, `rating` or `alerts`")), responses((status = 200, description = "A part of the widget it loads when a chat needs it (ETag, Brotli or gzip on request)", content_type = "text/javascript"), (status = 304, description = "Not modified: the If-None-Match ETag is current"), (status = 404, description = "No such part", body = super::docs::ErrorResponse)))]
 async fn part(req: HttpRequest, file: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let found = file
-        .strip_suffix(".js")
-        .and_then(|name| prepared().get(name));
-    let Some(found) = found else {
-        return Err(ApiError::not_found("widget part").with_field("file"));
-    };
-    let mut response = serve(&req, found, PART_CACHE);
-    // Shops that isolate their pages (COEP `require-corp`) may load it from our origin.
-    response.headers_mut().insert(
-        header::HeaderName::from_static("cross-origin-resource-policy"),
-        header::HeaderValue::from_static("cross-origin"),
-    );
-    Ok(response)
+    SET.answer(&req, &file, "widget part", "file")
 }
 
 #[cfg(test)]

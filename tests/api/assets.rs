@@ -273,3 +273,49 @@ async fn widget_is_brotli_for_browsers_that_take_it_and_loadable_by_isolated_sho
     assert_eq!(refused.headers()[header::CONTENT_ENCODING], "gzip");
     app.stop().await;
 }
+
+/// The parts the widget loads when a chat needs them: each a script that hands itself over
+/// with the `shopchat:part` event, revalidated by ETag, loadable by isolated shops; an unknown
+/// part is a JSON 404 naming the file.
+#[tokio::test]
+async fn widget_parts_are_served_like_the_widget() {
+    let app = spawn_app().await;
+    for name in ["prechat", "rating", "alerts"] {
+        let path = format!("/widget/part/{name}.js");
+        let response = app.http.get(app.url(&path)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        assert!(
+            response.headers()[header::CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .starts_with("text/javascript")
+        );
+        assert_eq!(
+            response.headers()["cross-origin-resource-policy"],
+            "cross-origin"
+        );
+        let etag = response.headers()[header::ETAG]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let body = response.text().await.unwrap();
+        assert!(body.contains("shopchat:part"), "{path}: {body}");
+        let again = app
+            .http
+            .get(app.url(&path))
+            .header(header::IF_NONE_MATCH, &etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), 304, "{path}");
+    }
+    let missing = app
+        .http
+        .get(app.url("/widget/part/nope.js"))
+        .send()
+        .await
+        .unwrap();
+    let body = crate::common::json_of(missing, 404).await;
+    assert_eq!(body["error"]["field"], "file", "{body}");
+    app.stop().await;
+}
