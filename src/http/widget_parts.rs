@@ -25,7 +25,7 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
 /// The parts, served as `{name}.js`.
 static SET: EmbeddedSet = EmbeddedSet::new(PARTS, ".js", "text/javascript; charset=utf-8");
 
-#[utoipa::path(get, path = "/widget/part/{file}", operation_id = "get_widget_part", tag = "widget", params(("file" = String, Path, description = "`{name}.js`: `prechat`, `rating` or `alerts`")), responses((status = 200, description = "A part of the widget it loads when a chat needs it (ETag, Brotli or gzip on request)", content_type = "text/javascript"), (status = 304, description = "Not modified: the If-None-Match ETag is current"), (status = 404, description = "No such part", body = super::docs::ErrorResponse)))]
+#[utoipa::path(get, path = "/widget/part/{file}", operation_id = "get_widget_part", tag = "widget", params(("file" = String, Path, description = "`{name}.js`: `prechat`, `rating`, `alerts` or `email`")), responses((status = 200, description = "A part of the widget it loads when a chat needs it (ETag, Brotli or gzip on request)", content_type = "text/javascript"), (status = 304, description = "Not modified: the If-None-Match ETag is current"), (status = 404, description = "No such part", body = super::docs::ErrorResponse)))]
 async fn part(req: HttpRequest, file: web::Path<String>) -> Result<HttpResponse, ApiError> {
     SET.answer(&req, &file, "widget part", "file")
 }

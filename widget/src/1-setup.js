@@ -17,7 +17,7 @@
  *   1-setup.js       which site, which server; strings and language; stored identity; live state
  *   2-connection.js  the rate-limited frame queue, the socket, incoming frames, read marks
  *   2-parts.js       parts loaded when a chat needs them (widget/parts/: rating, pre-chat
- *                    form, background-tab alerts)
+ *                    form, background-tab alerts, the email forms)
  *   3-page.js        facts about the shop's page and what the shopper does on it
  *   4-panel.js       the UI: style, markup, launcher, teaser, panel
  *   5-messages.js    the conversation in the panel: bubbles, typing, sending, email form

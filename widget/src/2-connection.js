@@ -185,8 +185,8 @@ function onFrame(frame) {
     case "read": return showReadUpTo(frame.conversation_id, frame.seq);
     case "proactive": return onProactive(frame);
     case "orders": return onOrders(frame);
-    case "emailed": return onEmailed(frame);
-    case "verified": return onVerified(frame);
+    case "emailed": return emailPart && emailPart.emailed(frame);
+    case "verified": return emailPart && emailPart.verified(frame);
     case "rated": return setText(view.rate, strings.rateThanks);
     case "error": return onError(frame);
   }
@@ -207,6 +207,7 @@ function onWelcome(frame) {
   if (appearance.bot_name) chat.botName = appearance.bot_name;
   chat.selfService = !!appearance.self_service;
   chat.email = !!appearance.email;
+  if (chat.email) withPart("email", part => { emailPart = part; applyLabels(); });
   chat.prechat = appearance.prechat;
   if (chat.prechat) withPart("prechat", part => { prechatPart = part; showStatus(); });
   chat.alerts = appearance.alerts !== false;
@@ -305,7 +306,7 @@ function onProactive(frame) {
 }
 
 function onError(frame) {
-  if (onOrderError(frame) || onEmailError(frame) || (prechatPart && prechatPart.refused(frame))) {
+  if (onOrderError(frame) || (emailPart && emailPart.refused(frame)) || (prechatPart && prechatPart.refused(frame))) {
     emit("error", frame);
     return;
   }

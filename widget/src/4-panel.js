@@ -184,7 +184,6 @@ function wireUi() {
     e.preventDefault();
     lookUpOrder();
   });
-  wireEmail();
 }
 
 function setText(element, text) {
@@ -222,7 +221,7 @@ function applyLabels() {
   setText(view.lookup.querySelector("[for=order-email]"), strings.yourEmail);
   setText(view.lookup.querySelector("button"), strings.lookUp);
   setText(view.stores, strings.stores);
-  labelEmail();
+  if (emailPart) emailPart.label();
   showStatus();
 }
 
@@ -298,7 +297,7 @@ function showStatus() {
   view.handoff.hidden = queued || state === "assigned" || !!prechatPart && prechatPart.show();
   view.offline.hidden = !(queued && chat.nobodyOnline && !chat.contactSent);
   showOrderTools();
-  showEmailTools();
+  if (emailPart) emailPart.tools();
 }
 
 // ---- Opening and closing ----
