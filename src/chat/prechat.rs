@@ -4,7 +4,7 @@
 //! is routed. The form's rules themselves live in `conversation::prechat`.
 
 use super::{ChatError, ChatService};
-use crate::conversation::prechat::{CheckedAnswers, PrechatAnswers};
+use crate::conversation::prechat::{CheckedAnswers, PrechatAnswers, PrechatForm};
 use crate::domain::SiteId;
 use crate::protocol::shopper::{PrechatSpec, TopicChoice};
 use crate::store::Appended;
@@ -12,9 +12,8 @@ use crate::store::Appended;
 impl ChatService {
     /// The form the widget shows before the first message, if the site asks one now (an
     /// `offline` form only while no agent of the site is online). Teams stay on the server.
-    pub async fn prechat_spec(&self, site: &SiteId) -> Option<PrechatSpec> {
-        let settings = self.settings(site).await;
-        let form = &settings.prechat;
+    /// `form` is the site's, from the settings the caller already holds.
+    pub fn prechat_spec(&self, site: &SiteId, form: &PrechatForm) -> Option<PrechatSpec> {
         if !form.shown(self.site_has_agent_online(site)) {
             return None;
         }

@@ -204,3 +204,41 @@ async fn an_owner_is_told_which_part_of_the_form_is_wrong() {
     assert_eq!(now["prechat"]["enabled"], false, "{now}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_topics_team_holds_when_the_bot_hands_the_chat_over() {
+    let (app, owner) = spawn_app_as_owner().await;
+    // A knowledge base: the bot has the chat first.
+    app.add_article(&owner, "How long does shipping take?", "2 to 5 days.")
+        .await;
+    with_form(&app, &owner, form("always")).await;
+    let bob_id = app.agent_id(&owner, "bob@shop.example").await;
+    let response = app
+        .patch(
+            &format!("/api/v1/sites/{}/agents/{bob_id}", app.seed.site_id),
+            &owner,
+            json!({ "skills": ["logistics"] }),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let bob = app.login(&app.seed.agent_email, PASSWORD).await;
+    let (_ann_ws, _) = app.agent(&owner).await;
+    let (mut bob_ws, _) = app.agent(&bob).await;
+
+    let mut shopper = app.shopper().await;
+    shopper.hello(json!({})).await;
+    let ack = first_message(
+        &mut shopper,
+        json!({ "email": "ana@example.com", "topic": "orders" }),
+    )
+    .await;
+    assert_eq!(ack["type"], "ack", "{ack}");
+    let conversation = ack["conversation_id"].as_str().unwrap().to_owned();
+    shopper.send(json!({ "type": "handoff" })).await;
+    let routed = bob_ws.until(|f| f["type"] == "routed").await;
+    assert_eq!(routed["conversation_id"], conversation.as_str(), "{routed}");
+    let stored = app.conversation(&owner, &conversation).await;
+    assert_eq!(stored["conversation"]["skill"], "logistics", "{stored}");
+    assert_eq!(stored["conversation"]["agent"], bob_id.as_str(), "{stored}");
+    app.stop().await;
+}
