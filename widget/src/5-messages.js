@@ -115,7 +115,7 @@ function stopTyping() {
 function sendTypedMessage() {
   const text = view.input.value.trim();
   if (!text) return;
-  const prechat = prechatPart && prechatPart.answers();
+  const prechat = prechatPart ? prechatPart.answers() : undefined; // no "prechat": null on every message
   if (prechat === false) return;
   view.input.value = "";
   growInput();
