@@ -20,9 +20,8 @@ fn form(when: &str) -> Value {
 }
 
 async fn with_form(app: &TestApp, owner: &str, prechat: Value) {
-    let mut settings = app.get_json(&app.site_path("/chat-settings"), owner).await;
-    settings["prechat"] = prechat;
-    app.chat_settings(owner, settings).await;
+    app.edit_chat_settings(owner, |s| s["prechat"] = prechat)
+        .await;
 }
 
 async fn conversation_count(app: &TestApp, owner: &str) -> usize {
@@ -127,10 +126,11 @@ async fn each_bad_answer_is_refused_by_field_and_stores_nothing() {
 async fn good_answers_tag_route_and_identify() {
     let (app, owner) = spawn_app_as_owner().await;
     // No bot: the chat goes straight to people, where the topic's team matters.
-    let mut settings = app.get_json(&app.site_path("/chat-settings"), &owner).await;
-    settings["bot_enabled"] = json!(false);
-    settings["prechat"] = form("always");
-    app.chat_settings(&owner, settings).await;
+    app.edit_chat_settings(&owner, |s| {
+        s["bot_enabled"] = json!(false);
+        s["prechat"] = form("always");
+    })
+    .await;
     // Ann (the owner, no skills) and Bob (logistics) are both online.
     let bob_id = app.agent_id(&owner, "bob@shop.example").await;
     let response = app

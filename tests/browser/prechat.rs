@@ -77,12 +77,12 @@ async fn scene_with_bob() -> Scene {
 async fn the_form_is_asked_first_and_the_topic_picks_the_team() {
     let scene = scene_with_bob().await;
     // No bot: the chat goes straight to people. Bob has the logistics skill.
-    let mut settings = scene
+    scene
         .chat
-        .get_json(&scene.chat.site_path("/chat-settings"), &scene.token)
+        .edit_chat_settings(&scene.token, |s| {
+            s["bot_enabled"] = json!(false);
+        })
         .await;
-    settings["bot_enabled"] = json!(false);
-    scene.chat.chat_settings(&scene.token, settings).await;
     let bob_id = scene.chat.agent_id(&scene.token, "bob@shop.example").await;
     let response = scene
         .chat
@@ -173,13 +173,13 @@ async fn the_form_is_asked_first_and_the_topic_picks_the_team() {
 #[tokio::test]
 async fn a_shopper_the_shop_identified_is_not_asked() {
     let scene = Scene::new(1280).await;
-    let mut settings = scene
+    scene
         .chat
-        .get_json(&scene.chat.site_path("/chat-settings"), &scene.token)
+        .edit_chat_settings(&scene.token, |s| {
+            s["prechat"] = json!({ "enabled": true, "when": "always", "name": "required",
+            "email": "required", "topics": [] });
+        })
         .await;
-    settings["prechat"] = json!({ "enabled": true, "when": "always", "name": "required",
-        "email": "required", "topics": [] });
-    scene.chat.chat_settings(&scene.token, settings).await;
     // The shop's page says who is logged in before the widget loads.
     let identify = "<script>window.shopchat=window.shopchat||function(){(shopchat.q=shopchat.q||[]).push(arguments)};\
         shopchat('identify', { user_id: 42, name: 'Kim' });</script>";

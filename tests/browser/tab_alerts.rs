@@ -72,12 +72,12 @@ async fn answer_in_the_background(scene: &Scene) -> (String, i64, fantoccini::wd
 async fn a_background_tab_counts_the_answer_in_its_title_and_sounds_once() {
     let scene = Scene::new(1280).await;
     // The agent takes the chat from the start: no bot in between.
-    let mut settings = scene
+    scene
         .chat
-        .get_json(&scene.chat.site_path("/chat-settings"), &scene.token)
+        .edit_chat_settings(&scene.token, |s| {
+            s["bot_enabled"] = json!(false);
+        })
         .await;
-    settings["bot_enabled"] = json!(false);
-    scene.chat.chat_settings(&scene.token, settings).await;
     let (title, tones, shop_tab) = answer_in_the_background(&scene).await;
     assert_eq!(title, "(1) Jackets");
     assert_eq!(tones, 1, "one tone for one message");
@@ -95,13 +95,13 @@ async fn a_background_tab_counts_the_answer_in_its_title_and_sounds_once() {
 #[tokio::test]
 async fn a_site_that_turned_alerts_off_leaves_the_title_and_stays_silent() {
     let scene = Scene::new(1280).await;
-    let mut settings = scene
+    scene
         .chat
-        .get_json(&scene.chat.site_path("/chat-settings"), &scene.token)
+        .edit_chat_settings(&scene.token, |s| {
+            s["bot_enabled"] = json!(false);
+            s["tab_alerts"] = json!(false);
+        })
         .await;
-    settings["bot_enabled"] = json!(false);
-    settings["tab_alerts"] = json!(false);
-    scene.chat.chat_settings(&scene.token, settings).await;
     let (title, tones, _) = answer_in_the_background(&scene).await;
     assert_eq!(title, "Jackets");
     assert_eq!(tones, 0);

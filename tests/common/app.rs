@@ -260,6 +260,16 @@ impl TestApp {
         assert_eq!(response.status(), 200, "{:?}", response.text().await);
     }
 
+    /// Reads the seeded site's chat settings, lets `edit` change them, and saves them (as
+    /// its owner): a test changes the fields it is about and keeps the rest.
+    pub async fn edit_chat_settings(&self, owner: &str, edit: impl FnOnce(&mut Value)) {
+        let mut settings = self
+            .get_json(&self.site_path("/chat-settings"), owner)
+            .await;
+        edit(&mut settings);
+        self.chat_settings(owner, settings).await;
+    }
+
     /// A conversation of the seeded site as the REST API shows it.
     pub async fn conversation(&self, token: &str, id: &str) -> Value {
         let path = self.site_path(&format!("/conversations/{id}/transcript"));
