@@ -16,8 +16,9 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 struct Dashboard;
 
 /// Only our own files: scripts, styles, the API and the agent socket on this origin, images
-/// from ourselves or inline SVG data. No framing (clickjacking an agent's "send" button).
-const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+/// from ourselves, inline SVG data or a file the agent is about to attach (`blob:`, made by
+/// the page itself from the picked file). No framing (clickjacking an agent's "send" button).
+const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; \
                    connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; \
                    frame-ancestors 'none'";
 

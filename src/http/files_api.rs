@@ -91,6 +91,26 @@ async fn upload(
     state: web::Data<AppState>,
     req: HttpRequest,
     query: web::Query<UploadQuery>,
+    body: web::Payload,
+) -> HttpResponse {
+    // The widget uploads from the shop's origin: a refusal must be readable there too, so it
+    // can say "too large" or "this type cannot be sent" instead of a bare network error.
+    let mut response = match receive_upload(state, req, query, body).await {
+        Ok(response) => response,
+        Err(e) => actix_web::ResponseError::error_response(&e),
+    };
+    response.headers_mut().insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        header::HeaderValue::from_static("*"),
+    );
+    response
+}
+
+/// The upload's work: token, declared length, an upload slot, the counted body, the store.
+async fn receive_upload(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<UploadQuery>,
     mut body: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let token = token_of(&req, &query).ok_or(UploadRefused::BadToken)?;
@@ -134,9 +154,7 @@ async fn upload(
         .chat
         .store_upload(&grant, &limits, name, bytes.freeze())
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
-        .json(view))
+    Ok(HttpResponse::Created().json(view))
 }
 
 /// The widget uploads from the shop's own origin: the token, not a cookie, is the

@@ -297,6 +297,9 @@ pub struct Appearance {
     /// Whether a new message in a background tab may count in its title and sound a tone.
     #[serde(default)]
     pub alerts: bool,
+    /// Whether shoppers may attach photos and files (the paper-clip button, paste, drop).
+    #[serde(default)]
+    pub attachments: bool,
     /// The form to fill in before the first message, when the site asks one now.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prechat: Option<PrechatSpec>,

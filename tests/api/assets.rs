@@ -280,7 +280,7 @@ async fn widget_is_brotli_for_browsers_that_take_it_and_loadable_by_isolated_sho
 #[tokio::test]
 async fn widget_parts_are_served_like_the_widget() {
     let app = spawn_app().await;
-    for name in ["prechat", "rating", "alerts", "email"] {
+    for name in ["prechat", "rating", "alerts", "email", "files"] {
         let path = format!("/widget/part/{name}.js");
         let response = app.http.get(app.url(&path)).send().await.unwrap();
         assert_eq!(response.status(), 200, "{path}");

@@ -27,6 +27,7 @@ mod a11y;
 mod ai_bot;
 mod ai_draft;
 mod ai_translate;
+mod attachments;
 mod chat;
 mod commerce;
 mod commerce_pane;

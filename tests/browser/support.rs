@@ -22,6 +22,8 @@ use tokio::sync::{Semaphore, SemaphorePermit};
 /// How long any single wait may take before the test fails: longer than the API tests'
 /// deadline, as a browser shares the machine's two cores with the server.
 pub const DEADLINE: Duration = Duration::from_secs(15);
+/// How WebDriver names an element in a script's result (W3C WebDriver, "web element identifier").
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 /// How often a browser condition is polled while waiting for it.
 const POLL: Duration = Duration::from_millis(50);
 
@@ -502,6 +504,29 @@ impl Browser {
             .await
             .expect("switch to the new tab");
         this
+    }
+
+    /// This tab's handle, for [`Browser::back_to`] from another tab.
+    pub async fn tab(&self) -> fantoccini::wd::WindowHandle {
+        self.client().window().await.expect("current tab")
+    }
+
+    /// Chooses `files` in the file input that `script` (with [`PRELUDE`]) returns, as a user
+    /// picking them in the file chooser does: WebDriver hands the real files to the input,
+    /// which fires its `change`. Works in the widget's shadow root, where CSS locators do not.
+    pub async fn choose_files(&self, script: &str, files: &[&std::path::Path]) {
+        let found = self.js(script).await;
+        let id = found[ELEMENT_KEY]
+            .as_str()
+            .unwrap_or_else(|| panic!("{script} returned no element: {found}"))
+            .to_owned();
+        let input =
+            fantoccini::elements::Element::from_element_id(self.client().clone(), id.into());
+        let paths: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+        input
+            .send_keys(&paths.join("\n"))
+            .await
+            .unwrap_or_else(|e| panic!("choose {paths:?}: {e}"));
     }
 
     /// Brings the tab `handle` back to the front.

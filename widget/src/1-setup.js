@@ -200,6 +200,7 @@ const chat = {
   wantOpen: false, // shopchat('open') came before the UI existed
   selfService: false, // the site answers "Where is my order?" (welcome's appearance)
   email: false, // the site sends email: transcripts, codes (welcome's appearance)
+  files: false, // the site takes photos and files (welcome's appearance)
   emailPending: null, // "transcript" or "code" while the server has not answered
   address: "", // the address the shopper last typed, offered again
   lookupPending: false, // an order look-up is on its way: its error belongs to the form

@@ -188,6 +188,7 @@ function onFrame(frame) {
     case "emailed": return emailPart && emailPart.emailed(frame);
     case "verified": return emailPart && emailPart.verified(frame);
     case "rated": return setText(view.rate, strings.rateThanks);
+    case "upload_token": return filesPart && filesPart.token(frame);
     case "error": return onError(frame);
   }
 }
@@ -211,6 +212,7 @@ function onWelcome(frame) {
   chat.prechat = appearance.prechat;
   if (chat.prechat) withPart("prechat", part => { prechatPart = part; showStatus(); });
   chat.alerts = appearance.alerts !== false;
+  if (chat.files = appearance.attachments) withPart("files", part => { filesPart = part; });
   if (chat.current) loadAlerts(); // answers may come while the shopper is on another tab
   applyAppearance(appearance);
   connection.ready = true;
@@ -306,7 +308,8 @@ function onProactive(frame) {
 }
 
 function onError(frame) {
-  if (onOrderError(frame) || (emailPart && emailPart.refused(frame)) || (prechatPart && prechatPart.refused(frame))) {
+  if (onOrderError(frame) || (emailPart && emailPart.refused(frame)) || (prechatPart && prechatPart.refused(frame)) ||
+      (filesPart && filesPart.refused(frame))) {
     emit("error", frame);
     return;
   }

@@ -1,6 +1,7 @@
 /* shopchat widget, part 2b: parts loaded when a chat needs them. The rating row of a closed
  * chat (widget/parts/rating.js), the pre-chat form (widget/parts/prechat.js), the background
- * tab's alerts (widget/parts/alerts.js) and the email forms (widget/parts/email.js) are not in
+ * tab's alerts (widget/parts/alerts.js), the email forms (widget/parts/email.js) and photos and
+ * files (widget/parts/files.js) are not in
  * this script, which every page of the shop loads; each comes from the chat server the first
  * time a chat needs it (/widget/part/NAME.js, cached like this script) and is handed `core`,
  * the few things of this script it may use. src/build.rs wraps each part so that it hands
@@ -11,10 +12,11 @@ const parts = {}; // name → the promise of that part's functions
 let prechatPart = null; // the pre-chat form's functions, once loaded for a site that asks it
 let alertsPart = null; // the background tab's title count and tone, once a chat is under way
 let emailPart = null; // the transcript and code forms, once loaded for a site that sends email
+let filesPart = null; // photos and files, once loaded for a site that takes them
 // What a part may use. `view` and `strings` change (the UI is built late, the language may
 // change), so they are read when used.
 const core = {
-  chat, ownMessages, send, setText, showStatus, addStyle, emit, scrollToEnd,
+  chat, ownMessages, send, setText, showStatus, addStyle, emit, scrollToEnd, server: SERVER,
   get view() { return view; },
   get strings() { return strings; },
 };

@@ -1,6 +1,7 @@
 /* shopchat widget, part 5 of 6: the conversation in the panel — message bubbles, read and
  * typing marks, what the shopper types, sends and leaves as an email. (The rating of a closed
- * chat is a part loaded when needed: widget/parts/rating.js.)
+ * chat and a message's photos and files are parts loaded when needed: widget/parts/rating.js,
+ * widget/parts/files.js.)
  */
 
 // ---- Messages in the panel ----
@@ -48,6 +49,7 @@ function showMessage(frame, countsAsUnread) {
     }
   }
   if (!bubble) bubble = addBubble(kind || "system", authorLabel(frame), frame.text);
+  if ((frame.attachments || []).length) withPart("files", part => part.show(bubble, frame.attachments));
   bubble.setAttribute("data-seq", frame.seq);
   bubble.setAttribute("data-conv", frame.conversation_id);
   if (kind === "agent") showAgentTyping(false);
@@ -114,17 +116,22 @@ function stopTyping() {
 // stored it (the ack), so a reconnect sends it again rather than losing it.
 function sendTypedMessage() {
   const text = view.input.value.trim();
-  if (!text) return;
+  if (!text && !(filesPart && filesPart.has())) return;
   const prechat = prechatPart ? prechatPart.answers() : undefined; // no "prechat": null on every message
-  if (prechat === false) return;
+  const files = prechat !== false && filesPart ? filesPart.take() : [];
+  if (prechat === false || !files) return;
   view.input.value = "";
   growInput();
   stopTyping();
   const clientId = "m" + Date.now().toString(36) + Math.random().toString(36).slice(2, 8);
   const bubble = addBubble("shopper", strings.you, text);
   bubble.setAttribute("data-pending", "");
+  if (files.length) filesPart.show(bubble, files);
   ownMessages.bubbles[clientId] = bubble;
-  ownMessages.unacked[clientId] = { type: "message", client_msg_id: clientId, text, prechat };
+  ownMessages.unacked[clientId] = {
+    type: "message", client_msg_id: clientId, text, prechat,
+    attachments: files.length ? files.map(file => file.id) : undefined,
+  };
   chat.openedByRule = null;
   loadAlerts();
   send(ownMessages.unacked[clientId]);

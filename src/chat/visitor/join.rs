@@ -209,6 +209,7 @@ impl ChatService {
             self_service: self.self_service_on(&site.id).await,
             email: self.email_on(&site.id).await,
             alerts: chat.tab_alerts,
+            attachments: chat.attachments.enabled,
             prechat: self.prechat_spec(&site.id, &chat.prechat),
         }
     }

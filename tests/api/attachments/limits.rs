@@ -125,6 +125,8 @@ async fn a_message_carries_at_most_the_sites_count_and_switched_off_means_no_tok
     app.chat_settings(&owner, json!({ "attachments": { "max_per_message": 2 } }))
         .await;
     let (_shopper, conv) = chatting(&app).await;
+    // The widget learns from `welcome` whether to offer the paper clip.
+    assert!(welcome_offers_files(&app).await);
     let token = agent_token(&app, &owner, &conv).await;
     let mut ids = Vec::new();
     for i in 0..3 {
@@ -156,9 +158,22 @@ async fn a_message_carries_at_most_the_sites_count_and_switched_off_means_no_tok
         .await;
     let error = refused(token_response(&app, &owner, &conv).await, 403).await;
     assert_eq!(error["field"], "attachments");
-    let error = refused(upload(&app, &token, "a.png", "image/png", png()).await, 403).await;
+    let response = upload(&app, &token, "a.png", "image/png", png()).await;
+    // The widget uploads from the shop's origin: the refusal is readable there.
+    assert_eq!(response.headers()["access-control-allow-origin"], "*");
+    let error = refused(response, 403).await;
     assert_eq!(error["code"], "attachments_disabled");
+    assert!(!welcome_offers_files(&app).await);
     app.stop().await;
+}
+
+/// `appearance.attachments` in a new shopper's `welcome`.
+async fn welcome_offers_files(app: &crate::common::TestApp) -> bool {
+    let mut shopper = app.shopper().await;
+    let welcome = shopper.hello(json!({})).await;
+    welcome["appearance"]["attachments"]
+        .as_bool()
+        .unwrap_or_else(|| panic!("no appearance.attachments: {welcome}"))
 }
 
 /// A node reads at most 8 uploads at once (each is held in memory while it is checked): a

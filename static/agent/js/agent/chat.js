@@ -7,6 +7,7 @@ import { REASONS, STAGES, visitorName } from './labels.js';
 import { Composer } from './composer.js';
 import { ContextPanel } from './context.js';
 import { lineTranslation, offered } from './translate.js';
+import { attachmentList } from './attach.js';
 
 export class ChatView {
   constructor(ctx, conversationId, pane, contextPane) {
@@ -34,13 +35,19 @@ export class ChatView {
     this.tagChips = new Map(); // tag → its chip, kept while the tag stays (its × may have focus)
     this.tagInput = h('input', { type: 'text', 'aria-label': 'Add a tag', placeholder: '+ tag', maxlength: 40, 'data-role': 'add-tag',
       onkeydown: (ev) => this.onTagKey(ev) });
-    this.transcript = h('div', { class: 'transcript', 'data-role': 'transcript', role: 'log', 'aria-live': 'polite', tabindex: '0' });
+    // `following`: the agent is at the newest line, so what grows below (a message, an image
+    // that finished loading) keeps it there; scrolled up to read, it stays put.
+    this.following = true;
+    this.transcript = h('div', { class: 'transcript', 'data-role': 'transcript', role: 'log', 'aria-live': 'polite', tabindex: '0',
+      onscroll: () => { this.following = this.nearBottom(); } });
     this.typingLine = h('div', { class: 'typing-line', 'data-role': 'shopper-typing' });
     // For the agent taking a chat over from the bot: the model's summary, intent and tone
     // (shown only when the server has a model and its answer passed the checks).
     this.summaryBox = h('div', { class: 'ai-summary', 'data-role': 'ai-summary', hidden: true, 'aria-live': 'polite' });
     this.summarized = false;
     this.translations = new Map(); // seq → a shopper line's translation (or its state)
+    // message id → its attachments' node, kept across redraws so thumbnails do not reload
+    this.fileNodes = new Map();
     this.composer = new Composer(ctx, conversationId, () => this.header);
     replace(pane, this.head, this.tags, this.summaryBox, this.transcript, this.typingLine, this.composer.node);
     this.context = new ContextPanel(ctx, contextPane, (v) => {
@@ -213,7 +220,7 @@ export class ChatView {
   drawTranscript() {
     const entries = this.live.messages.get(this.id);
     if (!entries) return;
-    const atBottom = this.transcript.scrollHeight - this.transcript.scrollTop - this.transcript.clientHeight < 40;
+    const atBottom = this.following;
     const readUpTo = (this.header && this.header.shopper_read_seq) || 0;
     replace(this.transcript, entries.length ? entries.map((e) => this.entry(e, readUpTo)) : h('p', { class: 'empty', text: 'No messages yet.' }));
     if (atBottom || this.firstDraw !== false) this.transcript.scrollTop = this.transcript.scrollHeight;
@@ -233,11 +240,28 @@ export class ChatView {
     return h('div', { class: 'msg', 'data-kind': kind, 'data-seq': e.seq, 'data-via': email ? 'email' : null },
       who ? h('span', { class: 'who' }, who, email ? h('span', { class: 'via', 'data-role': 'via-email', text: ` · by email from ${email.from}` }) : null, h('span', { class: 'when', text: time(e.ts) })) : null,
       email && email.other_sender ? h('span', { class: 'flag', 'data-role': 'other-sender', role: 'note', text: `Sent from ${email.from}, not the contact address: check it is the shopper before sharing order details.` }) : null,
-      h('span', { class: 'text', text: e.text }),
+      e.attachments && e.attachments.length ? this.files(e) : null,
+      e.text ? h('span', { class: 'text', text: e.text }) : null,
       kind === 'shopper' && offered(this.ctx, this.visitor && this.visitor.language)
         ? lineTranslation(this.ctx, this.id, e.seq, this.translations, () => this.drawTranscript()) : null,
       email ? h('details', { class: 'original', 'data-role': 'email-original' }, h('summary', { text: 'Show the whole email' }), h('pre', { text: email.original })) : null,
       read ? h('span', { class: 'read-mark', 'data-role': 'read-mark', title: 'Read by the shopper', text: '✓ Read' }) : null);
+  }
+
+  nearBottom() {
+    return this.transcript.scrollHeight - this.transcript.scrollTop - this.transcript.clientHeight < 40;
+  }
+
+  /** The message's attachments (made once per message: a redraw keeps the loaded images). */
+  files(e) {
+    if (!this.fileNodes.has(e.id)) {
+      const node = attachmentList(e.attachments);
+      node.querySelectorAll('img').forEach((img) => img.addEventListener('load', () => {
+        if (this.following) this.transcript.scrollTop = this.transcript.scrollHeight;
+      }));
+      this.fileNodes.set(e.id, node);
+    }
+    return this.fileNodes.get(e.id);
   }
 
   drawTyping() {

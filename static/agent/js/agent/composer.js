@@ -6,9 +6,11 @@
 // A model draft (asked for, or automatic when the site turned that on) carries a token the
 // message sent from it takes along, so the owners' report counts it (unchanged or edited);
 // an automatic draft fills only an empty box and never replaces what the agent typed.
+// Photos and files (the paper clip, paste, drop) go with the reply: see attach.js.
 
 import { h, replace } from '../dom.js';
 import { offered, translate, whyNot } from './translate.js';
+import { AttachTray } from './attach.js';
 
 const TYPING_REFRESH_MS = 3000;
 const TYPING_IDLE_MS = 4000;
@@ -30,9 +32,11 @@ export class Composer {
     this.draftState = null; // the model draft in the box: { token, text, forSeq, auto }
     this.shopperSeq = 0;    // the shopper's latest message seen: older automatic drafts are stale
 
+    this.attach = new AttachTray(ctx, conversationId);
     this.input = h('textarea', { 'data-role': 'composer', 'aria-label': 'Reply to the shopper', rows: 2, maxlength: 4000,
       placeholder: 'Reply… (type / for canned replies)',
-      oninput: () => this.onInput(), onkeydown: (ev) => this.onKey(ev) });
+      oninput: () => this.onInput(), onkeydown: (ev) => this.onKey(ev),
+      onpaste: (ev) => { if (this.mode === 'reply' && this.attach.takeTransfer(ev.clipboardData)) ev.preventDefault(); } });
     this.menu = h('ul', { class: 'canned-menu', role: 'listbox', 'data-role': 'canned-menu', hidden: true, 'aria-label': 'Canned replies' });
     this.preview = h('div', { class: 'preview', 'data-role': 'canned-preview', hidden: true, 'aria-live': 'polite' });
     this.suggestions = h('div', { class: 'suggestions', 'data-role': 'suggestions', 'aria-label': 'Suggested replies' });
@@ -47,19 +51,26 @@ export class Composer {
     this.shopperLanguage = null;
     this.translateButton = h('button', { type: 'button', 'data-role': 'translate-reply', hidden: true, onclick: () => this.translateReply() });
     this.draftNote = h('p', { class: 'draft-note muted', 'data-role': 'draft-note', hidden: true, 'aria-live': 'polite' });
-    this.node = h('form', { class: 'composer', 'data-role': 'composer-form', onsubmit: (ev) => { ev.preventDefault(); this.send(); } },
+    const dropping = (ev) => this.mode === 'reply' && ev.dataTransfer && [...ev.dataTransfer.types].includes('Files');
+    this.node = h('form', { class: 'composer', 'data-role': 'composer-form', onsubmit: (ev) => { ev.preventDefault(); this.send(); },
+      ondragover: (ev) => { if (dropping(ev)) { ev.preventDefault(); this.node.classList.add('dropping'); } },
+      ondragleave: (ev) => { if (!this.node.contains(ev.relatedTarget)) this.node.classList.remove('dropping'); },
+      ondrop: (ev) => { this.node.classList.remove('dropping'); if (dropping(ev) && this.attach.takeTransfer(ev.dataTransfer)) ev.preventDefault(); } },
       this.menu,
       this.suggestions,
       h('div', { class: 'composer-modes' }, this.replyTab, this.noteTab, this.draftButton, this.translateButton),
       this.draftNote,
       this.preview,
-      h('div', { class: 'composer-row' }, this.input, this.sendButton),
+      this.attach.list,
+      h('div', { class: 'composer-row' }, this.attach.button, this.attach.picker, this.input, this.sendButton),
+      this.attach.note,
       this.error);
   }
 
   setEnabled(enabled) {
     this.input.disabled = !enabled;
     this.sendButton.disabled = !enabled;
+    this.attach.setEnabled(enabled);
     if (!enabled) this.input.placeholder = 'This chat is closed.';
   }
 
@@ -70,6 +81,7 @@ export class Composer {
     this.noteTab.setAttribute('aria-pressed', String(mode === 'note'));
     this.input.setAttribute('aria-label', mode === 'note' ? 'Internal note (the shopper never sees it)' : 'Reply to the shopper');
     this.input.placeholder = mode === 'note' ? 'Internal note — only agents see this' : 'Reply… (type / for canned replies)';
+    this.attach.button.hidden = mode === 'note'; // notes stay text: files go to the shopper
     this.input.focus();
   }
 
@@ -311,19 +323,23 @@ export class Composer {
 
   async send() {
     const text = this.input.value.trim();
-    if (!text) return;
+    const files = this.mode === 'reply' ? this.attach.ready() : [];
+    if (files === null || (!text && !files.length)) return;
     this.sendButton.disabled = true;
     try {
       if (this.mode === 'note') {
         await this.ctx.socket.send({ type: 'note', conversation_id: this.id, text });
       } else {
         this.typing(false);
-        // A retry of the same text after a lost answer reuses its id, so the server
+        // A retry of the same reply after a lost answer reuses its id, so the server
         // stores it once even if the first attempt did arrive.
-        if (this.pending.text !== text) this.pending = { text, id: crypto.randomUUID() };
+        const key = [text, ...files].join('\n');
+        if (this.pending.text !== key) this.pending = { text: key, id: crypto.randomUUID() };
         const frame = { type: 'message', conversation_id: this.id, client_msg_id: this.pending.id, text };
+        if (files.length) frame.attachments = files;
         if (this.draftState && this.draftState.token) frame.draft_token = this.draftState.token;
         await this.ctx.socket.send(frame);
+        this.attach.clear();
         this.pending = { text: null, id: null };
         this.draftState = null;
         this.draftNote.hidden = true;
