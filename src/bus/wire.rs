@@ -230,6 +230,7 @@ mod tests {
             conversation_id: ConversationId::generate(),
             state: "closed".into(),
             agent: None,
+            agent_avatar: None,
             nobody_online: false,
         };
         let events = [

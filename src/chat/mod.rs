@@ -37,7 +37,7 @@ pub use ai::{
     AiUsage, Assistant, DraftReply, DraftSource, HandoffSummary, ProviderChange, ProviderView,
     TranslateInputError, TranslateSource, TranslateTarget, Translated,
 };
-pub use attachments::{FileView, IssuedUploadToken, UploadRefused};
+pub use attachments::{AVATAR_MAX_BYTES, FileView, IssuedUploadToken, UploadRefused};
 pub use caches::{Caches, SiteCache, SiteRules};
 pub use commerce::{
     CommerceSettingsChange, CommerceSettingsView, Delivery, HookError, HookOutcome, KEY_PREFIX,
@@ -269,9 +269,14 @@ impl ChatService {
 
     /// An agent's display name (its id if the account is gone).
     pub async fn agent_name(&self, agent: &AgentId) -> String {
+        self.agent_face(agent).await.0
+    }
+
+    /// The agent's name and avatar path, as a `status` frame shows them to the shopper.
+    pub async fn agent_face(&self, agent: &AgentId) -> (String, Option<String>) {
         match self.store.agent(agent).await {
-            Ok(Some(a)) => a.display_name,
-            _ => agent.to_string(),
+            Ok(Some(a)) => (a.display_name, a.avatar),
+            _ => (agent.to_string(), None),
         }
     }
 }
@@ -382,14 +387,18 @@ impl ChatService {
             self.deliver_message(conv, message).await;
         }
         if &conv.lifecycle.stage != before {
-            let agent = match conv.agent() {
-                Some(a) => Some(self.agent_name(a).await),
-                None => None,
+            let (agent, agent_avatar) = match conv.agent() {
+                Some(a) => {
+                    let (name, avatar) = self.agent_face(a).await;
+                    (Some(name), avatar)
+                }
+                None => (None, None),
             };
             let frame = ServerFrame::Status {
                 conversation_id: conv.id.clone(),
                 state: conv.lifecycle.stage.name().into(),
                 agent,
+                agent_avatar,
                 nobody_online: false,
             };
             self.publish(BusEvent::to_visitor(&conv.site_id, &conv.visitor_id, frame))

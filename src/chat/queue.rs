@@ -77,6 +77,7 @@ impl ChatService {
             conversation_id: conv.id.clone(),
             state: "queued".into(),
             agent: None,
+            agent_avatar: None,
             nobody_online: true,
         };
         self.publish(BusEvent::to_visitor(&conv.site_id, &conv.visitor_id, frame))
@@ -144,6 +145,7 @@ impl ChatService {
                     conversation_id: conv.id.clone(),
                     state: conv.lifecycle.stage.name().into(),
                     agent: None,
+                    agent_avatar: None,
                     nobody_online: false,
                 },
             ))

@@ -22,7 +22,7 @@ pub const UNUSED_UPLOAD_TTL_MS: i64 = 24 * 3600 * 1000;
 pub struct FileError(String);
 
 impl FileError {
-    fn from_store(error: object_store::Error) -> Self {
+    pub(super) fn from_store(error: object_store::Error) -> Self {
         FileError(error.to_string())
     }
 }
@@ -89,7 +89,7 @@ pub struct FileMeta {
 /// The file back end: the data dir's `files/` folder or an S3-compatible bucket.
 #[derive(Clone)]
 pub struct FileStore {
-    inner: Arc<dyn ObjectStore>,
+    pub(super) inner: Arc<dyn ObjectStore>,
 }
 
 impl FileStore {
@@ -167,7 +167,7 @@ impl FileStore {
         Ok(self.read(&key.path()).await?.map(|bytes| (bytes, meta)))
     }
 
-    async fn read(&self, path: &Path) -> Result<Option<Bytes>, FileError> {
+    pub(super) async fn read(&self, path: &Path) -> Result<Option<Bytes>, FileError> {
         match self.inner.get(path).await {
             Ok(found) => found.bytes().await.map(Some).map_err(FileError::from_store),
             Err(object_store::Error::NotFound { .. }) => Ok(None),
@@ -223,7 +223,7 @@ impl FileStore {
         Ok(found)
     }
 
-    async fn delete(&self, path: &Path) -> Result<(), FileError> {
+    pub(super) async fn delete(&self, path: &Path) -> Result<(), FileError> {
         match self.inner.delete(path).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(e) => Err(FileError::from_store(e)),

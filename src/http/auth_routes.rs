@@ -51,6 +51,11 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
             web::resource("/me")
                 .route(web::get().to(me))
                 .route(web::patch().to(super::profile_api::update_me)),
+        )
+        .service(
+            web::resource("/me/avatar")
+                .route(web::put().to(super::profile_api::set_avatar))
+                .route(web::delete().to(super::profile_api::remove_avatar)),
         );
 }
 

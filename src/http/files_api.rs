@@ -20,7 +20,8 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
             "/uploads",
             web::method(actix_web::http::Method::OPTIONS).to(preflight),
         )
-        .route("/files/{id}", web::get().to(get_file));
+        .route("/files/{id}", web::get().to(get_file))
+        .route("/avatars/{agent}/{version}", web::get().to(get_avatar));
 }
 
 pub(super) fn api_routes(cfg: &mut web::ServiceConfig) {
@@ -120,27 +121,7 @@ async fn receive_upload(
             max: limits.max_bytes,
         })
     };
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|len| len > limits.max_bytes) {
-        return Err(too_large());
-    }
-    let _slot = state
-        .chat
-        .upload_slot()
-        .ok_or_else(|| ApiError::busy("too many uploads at once on this server; retry"))?;
-    let cap = usize::try_from(limits.max_bytes).unwrap_or(usize::MAX);
-    let mut bytes = BytesMut::with_capacity(declared.map_or(0, |l| l as usize).min(cap));
-    while let Some(chunk) = body.next().await {
-        let chunk = chunk.map_err(|e| ApiError::bad_request("invalid_body", e.to_string()))?;
-        if bytes.len() + chunk.len() > cap {
-            return Err(too_large());
-        }
-        bytes.extend_from_slice(&chunk);
-    }
+    let (bytes, _slot) = read_capped(&state, &req, &mut body, limits.max_bytes, too_large).await?;
     let name = query
         .filename
         .as_deref()
@@ -152,9 +133,44 @@ async fn receive_upload(
         .unwrap_or("file");
     let view = state
         .chat
-        .store_upload(&grant, &limits, name, bytes.freeze())
+        .store_upload(&grant, &limits, name, bytes)
         .await?;
     Ok(HttpResponse::Created().json(view))
+}
+
+/// Reads a body of at most `max` bytes while holding one of the node's upload slots (returned
+/// with the bytes, so the slot is held until the caller has checked and stored them): a
+/// declared `Content-Length` over `max` is refused before a byte is read, a longer stream
+/// is cut off, and with every slot in use the answer is 503 before anything is read.
+pub(super) async fn read_capped(
+    state: &AppState,
+    req: &HttpRequest,
+    body: &mut web::Payload,
+    max: u64,
+    too_large: impl Fn() -> ApiError,
+) -> Result<(bytes::Bytes, tokio::sync::OwnedSemaphorePermit), ApiError> {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > max) {
+        return Err(too_large());
+    }
+    let slot = state
+        .chat
+        .upload_slot()
+        .ok_or_else(|| ApiError::busy("too many uploads at once on this server; retry"))?;
+    let cap = usize::try_from(max).unwrap_or(usize::MAX);
+    let mut bytes = BytesMut::with_capacity(declared.map_or(0, |l| l as usize).min(cap));
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(|e| ApiError::bad_request("invalid_body", e.to_string()))?;
+        if bytes.len() + chunk.len() > cap {
+            return Err(too_large());
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok((bytes.freeze(), slot))
 }
 
 /// The widget uploads from the shop's own origin: the token, not a cookie, is the
@@ -226,4 +242,28 @@ fn percent(name: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+/// An agent's avatar: public (any shop page shows it beside the agent's name), immutable (a
+/// new picture gets a new path), and only ever an image we checked. Unknown is 404.
+#[utoipa::path(get, path = "/avatars/{agent}/{version}", operation_id = "get_avatar", tag = "auth", params(("agent" = String, Path, description = "The agent (ag_…)"), ("version" = String, Path, description = "The picture's version, from the account's `avatar`")), responses((status = 200, description = "The picture (JPEG, PNG or WebP), cacheable for a year", content_type = "image/png"), (status = 404, description = "No such picture", body = ErrorResponse)))]
+async fn get_avatar(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (agent, version) = path.into_inner();
+    let agent = crate::domain::AgentId::parse(&agent).map_err(|_| ApiError::not_found("avatar"))?;
+    let Some((bytes, content_type)) = state.chat.avatar(&agent, &version).await? else {
+        return Err(ApiError::not_found("avatar"));
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, content_type))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
+        .insert_header(("Cross-Origin-Resource-Policy", "cross-origin"))
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            "sandbox; default-src 'none'",
+        ))
+        .body(bytes))
 }

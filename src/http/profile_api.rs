@@ -1,6 +1,6 @@
 //! `PATCH /api/v1/me`: an account changes its own display name (what shoppers see) and login
 //! email. Decodes and checks the body, verifies the password for an email change, and hands
-//! the change to the application layer.
+//! the change to the application layer. `PUT`/`DELETE /api/v1/me/avatar`: its picture.
 
 use super::auth_routes::verify_current_password;
 use super::docs::{ErrorResponse, SignedIn};
@@ -61,5 +61,31 @@ pub(super) async fn update_me(
         .update_account(&caller.agent.id, change)
         .await
         .map_err(conflict_on("email"))?;
+    Ok(HttpResponse::Ok().json(json!({ "agent": agent, "memberships": caller.memberships })))
+}
+
+/// Sets the caller's avatar from the body's bytes (JPEG, PNG or WebP, at most 512 KiB).
+#[utoipa::path(put, path = "/api/v1/me/avatar", operation_id = "set_my_avatar", tag = "auth", request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The picture's bytes; the type is sniffed from them"), security(("bearer" = [])), responses((status = 200, description = "The account with its new `avatar` path; shoppers see it from the next status frame on", body = super::docs::MeAnswer), (status = 400, description = "An image that does not parse", body = ErrorResponse), SignedIn, (status = 413, description = "Larger than 512 KiB (refused before the body is read when Content-Length says so)", body = ErrorResponse), (status = 415, description = "Not a JPEG, PNG or WebP", body = ErrorResponse), (status = 503, description = "Every upload slot of this node is in use; retry after `Retry-After`", body = ErrorResponse)))]
+pub(super) async fn set_avatar(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: actix_web::HttpRequest,
+    mut body: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let max = crate::chat::AVATAR_MAX_BYTES;
+    let too_large = || ApiError::from(crate::chat::UploadRefused::TooLarge { max });
+    let (bytes, _slot) =
+        super::files_api::read_capped(&state, &req, &mut body, max, too_large).await?;
+    let agent = state.chat.set_avatar(&caller.agent.id, bytes).await?;
+    Ok(HttpResponse::Ok().json(json!({ "agent": agent, "memberships": caller.memberships })))
+}
+
+/// Takes the caller's avatar away.
+#[utoipa::path(delete, path = "/api/v1/me/avatar", operation_id = "remove_my_avatar", tag = "auth", security(("bearer" = [])), responses((status = 200, description = "The account without `avatar`; the old picture's path is 404 from now on", body = super::docs::MeAnswer), SignedIn))]
+pub(super) async fn remove_avatar(
+    state: web::Data<AppState>,
+    caller: Caller,
+) -> Result<HttpResponse, ApiError> {
+    let agent = state.chat.remove_avatar(&caller.agent.id).await?;
     Ok(HttpResponse::Ok().json(json!({ "agent": agent, "memberships": caller.memberships })))
 }

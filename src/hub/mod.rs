@@ -545,6 +545,7 @@ mod tests {
                 conversation_id: ConversationId::generate(),
                 state: "bot".into(),
                 agent: None,
+                agent_avatar: None,
                 nobody_online: false,
             },
         )

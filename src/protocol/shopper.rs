@@ -379,6 +379,9 @@ pub enum ServerFrame {
         /// The agent's name, when a person has it.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         agent: Option<String>,
+        /// The path of that agent's avatar on the chat host, when they have one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        agent_avatar: Option<String>,
         /// Queued while no agent is online: the widget offers to leave an email.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         nobody_online: bool,

@@ -52,6 +52,11 @@ pub struct Agent {
     pub must_change_password: bool,
     /// Creation time.
     pub created_at: Timestamp,
+    /// The picture shoppers see beside the agent's name: the path it is served at
+    /// (`/avatars/{agent}/{version}`, a new version on each upload, so it can be cached for
+    /// good); `None` without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar: Option<String>,
 }
 
 /// An account with its password hash, for logins only.
@@ -121,6 +126,8 @@ pub struct AccountChange {
     pub display_name: Option<String>,
     /// The login email; another account's email is a `Conflict`.
     pub email: Option<Email>,
+    /// The avatar's path (`Some(None)` removes it); see [`Agent::avatar`].
+    pub avatar: Option<Option<String>>,
 }
 
 /// An agent of a site as routing and the dashboard see it.

@@ -332,3 +332,63 @@ async fn browser_transcript_until(
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
+
+/// The owner picks a picture on "Your profile"; a shopper whose chat the owner answers sees
+/// it beside the panel's title. Screenshots: `profile-avatar-1280`, `widget-avatar-390`.
+#[tokio::test]
+async fn an_agents_picture_shows_beside_the_title_of_the_shoppers_panel() {
+    let scene = Scene::new(1280).await;
+    let (mut agent, _) = scene.chat.agent(&scene.token).await;
+    let dir = tempfile::TempDir::new().unwrap();
+    let face = write(dir.path(), "me.png", &photo(96, 96, [220, 150, 60]));
+    let browser = &scene.browser;
+
+    log_in(browser, &scene.chat).await;
+    browser.goto(&scene.chat.url("/agent/#/profile")).await;
+    browser.element("[data-role=avatar-input]").await;
+    browser
+        .choose_files(
+            "return document.querySelector('[data-role=avatar-input]');",
+            &[&face],
+        )
+        .await;
+    let shown = browser
+        .wait_for(
+            "the new picture on the profile page",
+            "const i = document.querySelector('[data-role=avatar-preview]');\
+             return !!i && !i.hidden && i.complete && i.naturalWidth && i.getAttribute('src');",
+        )
+        .await;
+    let path = shown.as_str().unwrap().to_owned();
+    assert!(path.starts_with("/avatars/"), "{path}");
+    let me = scene.chat.get_json("/api/v1/me", &scene.token).await;
+    assert_eq!(me["agent"]["avatar"], path.as_str());
+    browser.screenshot("profile-avatar-1280").await;
+
+    browser.phone().await;
+    scene.visit("/").await;
+    browser.open_chat().await;
+    browser.say("Is the jacket waterproof?").await;
+    let first = agent
+        .until_named("the shopper's message", |f| {
+            f["type"] == "message" && f["message"]["author"]["kind"] == "shopper"
+        })
+        .await;
+    let id = first["message"]["conversation_id"].as_str().unwrap();
+    scene
+        .chat
+        .agent_says(&scene.token, id, "Yes, fully taped seams.")
+        .await;
+    browser.message("agent", "taped seams").await;
+    let face = browser
+        .wait_for(
+            "the agent's picture beside the title",
+            "const i = $('[data-role=face]');\
+             return !!i && !i.hidden && i.complete && i.naturalWidth && { src: i.src, width: i.getBoundingClientRect().width };",
+        )
+        .await;
+    assert_eq!(face["src"], scene.chat.url(&path).as_str());
+    assert_eq!(face["width"], 28);
+    browser.screenshot("widget-avatar-390").await;
+    scene.finish().await;
+}

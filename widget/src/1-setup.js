@@ -191,6 +191,7 @@ const shownMessageIds = {};
 const chat = {
   current: null, // the conversation the panel shows
   agentName: "",
+  agentAvatar: null, // the path of that agent's avatar (a status frame's agent_avatar)
   botName: "Shop assistant",
   nobodyOnline: false,
   contactSent: false, // the shopper left an email while waiting

@@ -282,6 +282,7 @@ function onStatus(frame) {
   chat.current = frame.conversation_id;
   conversations.state[frame.conversation_id] = frame.state;
   if (frame.agent) chat.agentName = frame.agent;
+  chat.agentAvatar = frame.agent_avatar;
   chat.nobodyOnline = !!frame.nobody_online;
   if (frame.state !== "queued") chat.contactSent = false;
   if (frame.state === "closed") withPart("rating", rating => rating.show(frame.conversation_id));

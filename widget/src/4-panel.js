@@ -25,7 +25,7 @@ const STYLE = ":host{all:initial}" +
   // a share of the viewport in %, which a shop's html{zoom} does not scale (vh would be), so
   // the header stays on screen.
   "[data-role=panel]{position:fixed;inset-block:auto 88px;inset-inline:auto 20px;z-index:2147483001;flex-direction:column;width:360px;height:560px;max-width:calc(100% - 40px);max-height:calc(100% - 108px);border:0;background:#fff;border-radius:12px;overflow:hidden;box-shadow:0 8px 30px rgba(0,0,0,.25)}[open]{display:flex}" +
-  "header{display:flex;align-items:center;padding:12px;padding-inline-start:16px;background:var(--accent)}header b{flex:1;font-size:16px;font-weight:600;color:var(--on-accent)}header button{color:var(--on-accent)}" +
+  "header{display:flex;align-items:center;padding:12px;padding-inline-start:16px;background:var(--accent)}[data-role=face]{width:28px;height:28px;margin-inline-end:10px;border-radius:50%;object-fit:cover;background:#fff}header b{flex:1;font-size:16px;font-weight:600;color:var(--on-accent)}header button{color:var(--on-accent)}" +
   "[data-role=status]{padding:8px 16px;font-size:13px;color:#57606a;background:#f6f8fa;border-bottom:1px solid #d0d7de}" +
   ".log{flex:1;overflow-y:auto;padding:8px 16px}.log:focus-visible{outline-offset:-3px}.greeting{margin:8px 0;color:#57606a}" +
   // Message bubbles: shopper at the end (right, or left in right-to-left languages) in the
@@ -61,7 +61,7 @@ const HTML = '<div class="widget" popover="manual">' +
   '<div data-role="teaser" hidden aria-live="polite"><button data-role="teaser-text"></button>' +
   '<button data-role="dismiss">×</button></div>' +
   '<dialog data-role="panel" aria-labelledby="title">' +
-  '<header><b id="title"></b><button data-role="close">×</button></header>' +
+  '<header><img data-role="face" alt="" hidden><b id="title"></b><button data-role="close">×</button></header>' +
   '<p data-role="status" role="status" hidden></p>' +
   '<div class="log" tabindex="0"><p class="greeting" data-role="greeting" hidden></p><p class="greeting" data-role="stores" hidden></p>' +
   '<div data-role="messages" role="log" aria-live="polite"></div><p data-role="typing" hidden></p></div>' +
@@ -117,7 +117,7 @@ function buildUi() {
     codeDigits: part("code-digits"), codeError: part("code-error"),
     transcript: part("transcript"), transcriptForm: part("transcript-form"),
     transcriptEmail: part("transcript-email"), emailNote: part("email-note"),
-    stores: part("stores"), rate: part("rate"),
+    stores: part("stores"), rate: part("rate"), face: part("face"),
   };
   wireUi();
   applyLabels();
@@ -295,6 +295,10 @@ function showStatus() {
   // Asking for a person is pointless once one is coming or here; a closed chat may ask again.
   // While the pre-chat form is up, the way to a person is the form and a first message.
   view.handoff.hidden = queued || state === "assigned" || !!prechatPart && prechatPart.show();
+  // The agent's avatar beside the title while they have the chat (a picture they chose).
+  const face = state === "assigned" && chat.agentAvatar;
+  view.face.hidden = !face;
+  if (face) view.face.src = SERVER + face;
   view.offline.hidden = !(queued && chat.nobodyOnline && !chat.contactSent);
   showOrderTools();
   if (emailPart) emailPart.tools();

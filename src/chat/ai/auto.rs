@@ -128,6 +128,7 @@ impl ChatService {
             display_name: String::new(),
             must_change_password: false,
             created_at: crate::domain::Timestamp::now(),
+            avatar: None,
         })
     }
 }

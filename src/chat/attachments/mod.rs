@@ -2,9 +2,13 @@
 //! upload checked against the site's limits (size before the body is read, type sniffed from
 //! the bytes, location metadata removed from images) and kept under ids only, the signed
 //! link a file is fetched by, and the attachments a message carries, checked and marked used.
-//! The HTTP edge reads the body; everything it decides on comes from here.
+//! The HTTP edge reads the body; everything it decides on comes from here. Agents' avatars
+//! are checked the same way (`avatars`).
 
+mod avatars;
 mod messages;
+
+pub use avatars::AVATAR_MAX_BYTES;
 
 use super::ChatService;
 use crate::conversation::attachments::AttachmentSettings;

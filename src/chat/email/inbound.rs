@@ -243,6 +243,7 @@ impl ChatService {
                     conversation_id: into.id.clone(),
                     state: into.lifecycle.stage.name().into(),
                     agent: None,
+                    agent_avatar: None,
                     nobody_online: false,
                 },
             ))

@@ -240,9 +240,12 @@ impl ChatService {
     /// The `status` a resuming socket gets for an open conversation: who has it, or that
     /// nobody is online to take it, without waiting for the next change.
     pub async fn resume_status(&self, site: &Site, conversation: &Conversation) -> ServerFrame {
-        let agent = match conversation.agent() {
-            Some(a) => Some(self.agent_name(a).await),
-            None => None,
+        let (agent, agent_avatar) = match conversation.agent() {
+            Some(a) => {
+                let (name, avatar) = self.agent_face(a).await;
+                (Some(name), avatar)
+            }
+            None => (None, None),
         };
         let nobody_online = matches!(
             conversation.lifecycle.stage,
@@ -252,6 +255,7 @@ impl ChatService {
             conversation_id: conversation.id.clone(),
             state: conversation.lifecycle.stage.name().into(),
             agent,
+            agent_avatar,
             nobody_online,
         }
     }

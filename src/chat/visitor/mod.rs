@@ -415,6 +415,7 @@ impl ShopperSession {
                 conversation_id: id.clone(),
                 state: conv.lifecycle.stage.name().into(),
                 agent: None,
+                agent_avatar: None,
                 nobody_online: false,
             })
             .await;

@@ -19,6 +19,8 @@ pub(in crate::http) struct AccountView {
     must_change_password: bool,
     /// Creation time, ms since the epoch.
     created_at: i64,
+    /// The avatar's path on the chat host (`/avatars/{id}/{version}`); absent without one.
+    avatar: Option<String>,
 }
 
 /// `POST /api/v1/auth/login` (documentation type).

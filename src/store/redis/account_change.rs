@@ -1,4 +1,4 @@
-//! An account changing its own display name or login email: the record and the email index
+//! An account changing its own display name, login email or avatar: the record and the email index
 //! (`emails`, email → id) change together in one script, so no login ever finds an email
 //! that points at nobody, or two accounts with the same email.
 
@@ -52,6 +52,9 @@ impl RedisStore {
             }
             if let Some(email) = &change.email {
                 record.agent.email = email.clone();
+            }
+            if let Some(avatar) = &change.avatar {
+                record.agent.avatar = avatar.clone();
             }
             let outcome: String = self
                 .scripts

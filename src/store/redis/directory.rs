@@ -151,6 +151,7 @@ impl Directory for RedisStore {
             display_name: new.display_name.clone(),
             must_change_password: new.must_change_password,
             created_at: Timestamp::now(),
+            avatar: None,
         };
         let record = AgentRecord {
             agent: agent.clone(),

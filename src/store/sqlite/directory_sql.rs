@@ -81,7 +81,7 @@ pub(super) fn site_where(
 
 // ---- agents ---------------------------------------------------------------------------------
 
-type AgentRow = (String, String, String, bool, i64, String);
+type AgentRow = (String, String, String, bool, i64, String, Option<String>);
 
 fn agent_from_row(row: &Row<'_>) -> rusqlite::Result<AgentRow> {
     Ok((
@@ -91,11 +91,12 @@ fn agent_from_row(row: &Row<'_>) -> rusqlite::Result<AgentRow> {
         row.get(3)?,
         row.get(4)?,
         row.get(5)?,
+        row.get(6)?,
     ))
 }
 
 fn agent_from_parts(p: AgentRow) -> Result<AgentCredentials, StoreError> {
-    let (id, email, display_name, must_change_password, created_at, password_hash) = p;
+    let (id, email, display_name, must_change_password, created_at, password_hash, avatar) = p;
     Ok(AgentCredentials {
         agent: Agent {
             id: AgentId::parse(&id).map_err(corrupt)?,
@@ -103,6 +104,7 @@ fn agent_from_parts(p: AgentRow) -> Result<AgentCredentials, StoreError> {
             display_name,
             must_change_password,
             created_at: Timestamp(created_at),
+            avatar,
         },
         password_hash,
     })
@@ -164,11 +166,12 @@ pub(super) fn insert_agent(
         display_name: new.display_name.clone(),
         must_change_password: new.must_change_password,
         created_at: now,
+        avatar: None,
     })
 }
 
 const AGENT_COLUMNS: &str = "id, email, display_name, must_change_password, created_at, \
-    password_hash";
+    password_hash, avatar";
 
 /// The agents of a site with their roles, by name.
 pub(super) fn site_agents(conn: &Connection, site: &SiteId) -> Result<Vec<SiteAgent>, StoreError> {
@@ -186,9 +189,9 @@ pub(super) fn site_agents(conn: &Connection, site: &SiteId) -> Result<Vec<SiteAg
         .query_map([site.as_str()], |r| {
             Ok((
                 agent_from_row(r)?,
-                r.get::<_, String>(6)?,
-                r.get::<_, i64>(7)?,
-                r.get::<_, String>(8)?,
+                r.get::<_, String>(7)?,
+                r.get::<_, i64>(8)?,
+                r.get::<_, String>(9)?,
             ))
         })
         .map_err(db("list site agents"))?;
@@ -268,7 +271,7 @@ pub(super) fn set_password(
     }
 }
 
-/// Changes the account's name and/or email: the writer runs one call at a time, so the
+/// Changes the account's name, email and/or avatar: the writer runs one call at a time, so the
 /// email check and the update cannot interleave with another write (and the column's UNIQUE
 /// constraint stands behind it).
 pub(super) fn update_account(
@@ -293,11 +296,14 @@ pub(super) fn update_account(
     let n = conn
         .execute(
             "UPDATE agents SET display_name = COALESCE(?2, display_name),
-                 email = COALESCE(?3, email) WHERE id = ?1",
+                 email = COALESCE(?3, email),
+                 avatar = CASE WHEN ?4 THEN ?5 ELSE avatar END WHERE id = ?1",
             params![
                 agent.as_str(),
                 change.display_name,
-                change.email.as_ref().map(Email::as_str)
+                change.email.as_ref().map(Email::as_str),
+                change.avatar.is_some(),
+                change.avatar.clone().flatten()
             ],
         )
         .map_err(db("update account"))?;

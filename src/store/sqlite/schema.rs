@@ -286,6 +286,8 @@ DROP INDEX IF EXISTS conversations_by_visitor;
     super::ratings::MIGRATION,
     // Attachments (issue 20): the files a message carries, as JSON (NULL: none).
     "ALTER TABLE messages ADD COLUMN attachments TEXT;",
+    // Agents' avatars (issue 20): the path the picture is served at (NULL: none).
+    "ALTER TABLE agents ADD COLUMN avatar TEXT;",
 ];
 
 /// The schema version this binary brings a database to (`PRAGMA user_version`).

@@ -32,11 +32,13 @@ export function whenUnauthorized(fn) { onUnauthorized = fn; }
 async function request(method, path, body) {
   const headers = { Accept: 'application/json' };
   if (session.token) headers.Authorization = `Bearer ${session.token}`;
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  // A file (a Blob) goes as its own bytes; anything else as JSON.
+  const raw = body instanceof Blob;
+  if (body !== undefined) headers['Content-Type'] = raw ? 'application/octet-stream' : 'application/json';
   const response = await fetch('/api/v1' + path, {
     method,
     headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: body === undefined || raw ? body : JSON.stringify(body),
   });
   const text = await response.text();
   let data = null;

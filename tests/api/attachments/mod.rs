@@ -4,6 +4,7 @@
 //! `isolation` (tokens, files and links never cross conversations, visitors or sites), and
 //! `sweep` (files of conversations the store no longer has).
 
+mod avatars;
 mod flow;
 mod isolation;
 mod limits;

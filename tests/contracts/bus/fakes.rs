@@ -144,6 +144,7 @@ pub(super) fn status(conversation: &ConversationId, state: &str) -> ServerFrame 
         conversation_id: conversation.clone(),
         state: state.into(),
         agent: None,
+        agent_avatar: None,
         nobody_online: false,
     }
 }

@@ -1,6 +1,7 @@
 //! An account changing its own display name and login email (`update_account`): the email
 //! index moves with the record, another account's email is refused, and nothing else about
-//! the account (password, token generation, memberships) changes.
+//! the account (password, token generation, memberships) changes. The avatar's path changes
+//! the same way.
 
 use super::new_site;
 use shopchat::domain::{AgentId, Email, Role};
@@ -8,6 +9,7 @@ use shopchat::store::{AccountChange, NewAgent, StoreError, prelude::*};
 use std::sync::Arc;
 
 store_contract!(
+    an_avatar_is_set_read_back_and_removed,
     a_rename_keeps_everything_else,
     an_email_change_moves_the_login_and_frees_the_old_address,
     another_accounts_email_is_refused_and_changes_nothing,
@@ -44,6 +46,7 @@ async fn a_rename_keeps_everything_else(store: Arc<dyn Store>) {
     let change = AccountChange {
         display_name: Some("Ana Lima".into()),
         email: None,
+        avatar: None,
     };
     let changed = store.update_account(&id, &change).await.unwrap();
     assert_eq!(changed.display_name, "Ana Lima");
@@ -77,11 +80,13 @@ async fn an_email_change_moves_the_login_and_frees_the_old_address(store: Arc<dy
     let same = AccountChange {
         display_name: None,
         email: Some(email("a@x.example")),
+        avatar: None,
     };
     store.update_account(&id, &same).await.unwrap();
     let change = AccountChange {
         display_name: Some("Ana".into()),
         email: Some(email("n@x.example")),
+        avatar: None,
     };
     let changed = store.update_account(&id, &change).await.unwrap();
     assert_eq!(
@@ -130,6 +135,7 @@ async fn another_accounts_email_is_refused_and_changes_nothing(store: Arc<dyn St
     let change = AccountChange {
         display_name: Some("Thief".into()),
         email: Some(email("b@x.example")),
+        avatar: None,
     };
     assert!(matches!(
         store.update_account(&a, &change).await,
@@ -153,4 +159,45 @@ async fn another_accounts_email_is_refused_and_changes_nothing(store: Arc<dyn St
     };
     assert_eq!(login("a@x.example").await, Some(a));
     assert_eq!(login("b@x.example").await, Some(b));
+}
+
+/// An avatar's path is what every read gives back (the account, the site's agents, a login);
+/// a change without `avatar` keeps it; `Some(None)` removes it.
+async fn an_avatar_is_set_read_back_and_removed(store: Arc<dyn Store>) {
+    let site = new_site(store.as_ref()).await;
+    let id = account(store.as_ref(), &site, "a@x.example").await;
+    assert_eq!(store.agent(&id).await.unwrap().unwrap().avatar, None);
+    let path = format!("/avatars/{id}/abcdefgh12345678");
+    let set = AccountChange {
+        avatar: Some(Some(path.clone())),
+        ..AccountChange::default()
+    };
+    let changed = store.update_account(&id, &set).await.unwrap();
+    assert_eq!(changed.avatar.as_deref(), Some(path.as_str()));
+    assert_eq!(store.agent(&id).await.unwrap(), Some(changed.clone()));
+    let listed = store.site_agents(&site).await.unwrap();
+    assert_eq!(listed[0].agent.avatar.as_deref(), Some(path.as_str()));
+    let creds = store
+        .agent_credentials(&email("a@x.example"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(creds.agent.avatar.as_deref(), Some(path.as_str()));
+    let rename = AccountChange {
+        display_name: Some("Ana".into()),
+        ..AccountChange::default()
+    };
+    let renamed = store.update_account(&id, &rename).await.unwrap();
+    assert_eq!(
+        renamed.avatar.as_deref(),
+        Some(path.as_str()),
+        "a rename keeps it"
+    );
+    let remove = AccountChange {
+        avatar: Some(None),
+        ..AccountChange::default()
+    };
+    let removed = store.update_account(&id, &remove).await.unwrap();
+    assert_eq!(removed.avatar, None);
+    assert_eq!(store.agent(&id).await.unwrap().unwrap().avatar, None);
 }

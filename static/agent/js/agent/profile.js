@@ -1,5 +1,6 @@
 // "Your profile": the signed-in account's own display name (what shoppers see as "You're
-// chatting with …") and login email. Any agent or owner has it, on every shop.
+// chatting with …"), picture (beside that line in the widget) and login email. Any agent or
+// owner has it, on every shop.
 
 import { h, field, showErrors, clearErrors } from '../dom.js';
 
@@ -44,5 +45,45 @@ export function mount(root, ctx) {
   h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary', 'data-role': 'profile-save', text: 'Save' })),
   saved);
   syncPassword();
-  root.append(form);
+  root.append(form, avatarCard(ctx));
+}
+
+/** The picture shoppers see beside the agent's name: choose one (sent at once), or remove it. */
+function avatarCard(ctx) {
+  const preview = h('img', { class: 'avatar-preview', 'data-role': 'avatar-preview', alt: 'Your picture' });
+  const status = h('p', { class: 'muted', role: 'status', 'data-role': 'avatar-status' });
+  const error = h('p', { class: 'form-error', role: 'alert', hidden: true });
+  const remove = h('button', { type: 'button', 'data-role': 'avatar-remove', text: 'Remove picture', onclick: () => send(() => ctx.api.del('/me/avatar'), 'Picture removed.') });
+  const show = (agent) => {
+    preview.hidden = !agent.avatar;
+    if (agent.avatar) preview.src = agent.avatar;
+    remove.hidden = !agent.avatar;
+  };
+  const send = async (call, done) => {
+    error.hidden = true;
+    status.textContent = 'Saving…';
+    try {
+      const answer = await call();
+      ctx.profileChanged(answer.agent);
+      show(answer.agent);
+      status.textContent = done;
+    } catch (e) {
+      status.textContent = '';
+      error.textContent = e.message;
+      error.hidden = false;
+    }
+  };
+  const input = h('input', { type: 'file', accept: 'image/jpeg,image/png,image/webp', 'data-role': 'avatar-input',
+    onchange: () => {
+      const file = input.files[0];
+      input.value = '';
+      if (file) send(() => ctx.api.put('/me/avatar', file), 'Saved. Shoppers see it beside your name from your next chat on.');
+    } });
+  show(ctx.me.agent);
+  return h('section', { class: 'card profile', 'data-role': 'avatar' },
+    h('h2', { text: 'Your picture' }),
+    h('p', { class: 'muted', text: 'Shoppers see it beside your name while you have their chat. JPEG, PNG or WebP, up to 512 KB; location data is removed.' }),
+    h('div', { class: 'avatar-row' }, preview,
+      h('label', { class: 'button' }, 'Choose a picture…', input), remove),
+    status, error);
 }
