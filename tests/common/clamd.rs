@@ -30,6 +30,8 @@ pub struct Clamd {
 impl Clamd {
     /// Starts clamd with the test signature and waits until it answers `PING`.
     pub async fn start() -> Clamd {
+        // Under /tmp (unless TMPDIR says otherwise): where Debian's AppArmor profile for
+        // /usr/sbin/clamd lets it read its config and database and make its socket.
         let dir = TempDir::new().expect("temp dir for clamd");
         let db = dir.path().join("db");
         std::fs::create_dir(&db).expect("database dir");
