@@ -177,6 +177,7 @@ impl Application {
             shutdown: shutdown.clone(),
             files,
             file_keys,
+            scanner: crate::files::Scanner::from_settings(&settings.files),
         });
         let state = app_state(
             chat.clone(),
@@ -370,6 +371,9 @@ fn log_where(settings: &Settings, port: u16) {
         demo_shop = %format!("{base}/demo/"),
         "open the dashboard to sign in; the demo shop has the widget on it"
     );
+    if let Some(clamd) = &settings.files.clamd {
+        tracing::info!(%clamd, "uploads are scanned by this clamd; refused while it is unreachable");
+    }
 }
 
 /// Where a person reaches this server: its public URL when set, else the bound address

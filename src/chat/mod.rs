@@ -102,6 +102,9 @@ pub struct Shared {
     files: crate::files::FileStore,
     /// Upload tokens and file links (see `attachments`).
     file_keys: crate::files::FileKeys,
+    /// The virus scanner every upload passes before it is kept, when one is configured
+    /// (see `attachments`).
+    scanner: Option<crate::files::Scanner>,
     /// Uploads read into memory at once on this node (see `attachments`).
     upload_slots: Arc<tokio::sync::Semaphore>,
 }
@@ -132,6 +135,8 @@ pub struct ChatParts {
     pub files: crate::files::FileStore,
     /// Upload tokens and file links, under the install's secret.
     pub file_keys: crate::files::FileKeys,
+    /// The clamd uploads are scanned by; `None`: no scanning.
+    pub scanner: Option<crate::files::Scanner>,
 }
 
 impl ChatService {
@@ -157,6 +162,7 @@ impl ChatService {
             settings: parts.settings,
             files: parts.files,
             file_keys: parts.file_keys,
+            scanner: parts.scanner,
             upload_slots: Arc::new(tokio::sync::Semaphore::new(attachments::UPLOAD_SLOTS)),
         };
         ChatService {

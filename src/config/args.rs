@@ -237,6 +237,9 @@ pub struct SettingsArgs {
     /// Allow a plain http:// S3 endpoint (a private network's or a test's) [default: false]
     #[arg(long, env = "SHOPCHAT_FILES_S3_ALLOW_HTTP")]
     pub files_s3_allow_http: Option<bool>,
+    /// A clamd that scans every upload before it is kept: host:port or the path of its Unix socket (/run/clamav/clamd.ctl); an upload is refused while it cannot be reached [default: no scanning]
+    #[arg(long, env = "SHOPCHAT_FILES_CLAMD")]
+    pub files_clamd: Option<String>,
 }
 
 /// Default config file, read when present and no other is named.

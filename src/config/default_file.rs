@@ -131,7 +131,8 @@ fn lines(d: &Settings) -> Vec<(&'static str, Line)> {
     .collect()
 }
 
-/// The attachments' back end: the data dir by default, the bucket's settings as examples.
+/// The attachments' back end: the data dir by default, the bucket's settings and the
+/// virus scanner (Debian's clamd socket) as examples.
 fn file_lines() -> Vec<(&'static str, Line)> {
     use Line::Example;
     vec![
@@ -145,6 +146,7 @@ fn file_lines() -> Vec<(&'static str, Line)> {
         ("files_s3_access_key_id", Example("\"AKIA…\"")),
         ("files_s3_secret_access_key", Example("\"…\"")),
         ("files_s3_allow_http", Line::Default(Value::Boolean(false))),
+        ("files_clamd", Example("\"/run/clamav/clamd.ctl\"")),
     ]
 }
 

@@ -1,6 +1,6 @@
 //! Where attachments are kept: the data dir (`data_dir/files`, one node) or an S3-compatible
-//! bucket (several nodes share it). The bucket's secret key is never printed: `Debug` leaves
-//! it out.
+//! bucket (several nodes share it), and the optional virus scanner (a clamd) every upload
+//! passes before it is kept. The bucket's secret key is never printed: `Debug` leaves it out.
 
 use super::ConfigError;
 use super::SettingsArgs;
@@ -55,11 +55,52 @@ pub enum FilesBackend {
     S3(S3Settings),
 }
 
-/// Where attachments are kept.
+/// Where a clamd listens: its TCP address or its Unix socket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClamdAddress {
+    /// `host:port` (clamd's `TCPSocket`/`TCPAddr`), resolved when a scan connects.
+    Tcp(String),
+    /// The path of clamd's `LocalSocket` (Debian's is `/run/clamav/clamd.ctl`).
+    Unix(std::path::PathBuf),
+}
+
+impl ClamdAddress {
+    /// `host:port`, or an absolute path for a Unix socket; anything else is refused at start
+    /// rather than found out at the first upload.
+    pub fn parse(text: &str) -> Result<ClamdAddress, &'static str> {
+        let text = text.trim();
+        if text.starts_with('/') {
+            return Ok(ClamdAddress::Unix(text.into()));
+        }
+        let (host, port) = text.rsplit_once(':').ok_or(
+            "must be host:port (clamd's TCP socket) or the absolute path of its Unix socket",
+        )?;
+        if host.is_empty() || host.chars().any(char::is_whitespace) {
+            return Err("needs a host before the port (host:port)");
+        }
+        match port.parse::<u16>() {
+            Ok(p) if p > 0 => Ok(ClamdAddress::Tcp(text.to_owned())),
+            _ => Err("needs a port from 1 to 65535 (host:port)"),
+        }
+    }
+}
+
+impl std::fmt::Display for ClamdAddress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ClamdAddress::Tcp(address) => f.write_str(address),
+            ClamdAddress::Unix(path) => write!(f, "{}", path.display()),
+        }
+    }
+}
+
+/// Where attachments are kept, and what checks them first.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct FilesSettings {
     /// The back end.
     pub backend: FilesBackend,
+    /// The clamd every upload is scanned by before it is kept; `None`: no scanning.
+    pub clamd: Option<ClamdAddress>,
 }
 
 fn invalid(field: &'static str, problem: impl Into<String>) -> ConfigError {
@@ -77,11 +118,25 @@ macro_rules! either {
 
 impl FilesSettings {
     /// The file settings from the flags/env over the file over the defaults; `s3` needs
-    /// every bucket setting, and an `http://` endpoint needs `files_s3_allow_http`.
+    /// every bucket setting, and an `http://` endpoint needs `files_s3_allow_http`; an empty
+    /// `files_clamd` is the same as none (so an environment can switch scanning off).
     pub(super) fn resolve(cli: &SettingsArgs, file: &SettingsArgs) -> Result<Self, ConfigError> {
+        let clamd = either!(cli, file, files_clamd)
+            .filter(|v| !v.trim().is_empty())
+            .map(|v| ClamdAddress::parse(&v).map_err(|problem| invalid("files_clamd", problem)))
+            .transpose()?;
+        Ok(FilesSettings {
+            backend: FilesBackend::resolve(cli, file)?,
+            clamd,
+        })
+    }
+}
+
+impl FilesBackend {
+    fn resolve(cli: &SettingsArgs, file: &SettingsArgs) -> Result<Self, ConfigError> {
         let name = either!(cli, file, files_backend).unwrap_or(FilesBackendName::DataDir);
         if name == FilesBackendName::DataDir {
-            return Ok(FilesSettings::default());
+            return Ok(FilesBackend::DataDir);
         }
         let need = |field: &'static str, value: Option<String>| {
             value
@@ -101,22 +156,20 @@ impl FilesSettings {
             }
             _ => return Err(invalid("files_s3_endpoint", "must be an http(s) URL")),
         }
-        Ok(FilesSettings {
-            backend: FilesBackend::S3(S3Settings {
-                endpoint,
-                bucket: need("files_s3_bucket", either!(cli, file, files_s3_bucket))?,
-                region: either!(cli, file, files_s3_region).unwrap_or_else(|| "us-east-1".into()),
-                access_key_id: need(
-                    "files_s3_access_key_id",
-                    either!(cli, file, files_s3_access_key_id),
-                )?,
-                secret_access_key: need(
-                    "files_s3_secret_access_key",
-                    either!(cli, file, files_s3_secret_access_key),
-                )?,
-                allow_http,
-            }),
-        })
+        Ok(FilesBackend::S3(S3Settings {
+            endpoint,
+            bucket: need("files_s3_bucket", either!(cli, file, files_s3_bucket))?,
+            region: either!(cli, file, files_s3_region).unwrap_or_else(|| "us-east-1".into()),
+            access_key_id: need(
+                "files_s3_access_key_id",
+                either!(cli, file, files_s3_access_key_id),
+            )?,
+            secret_access_key: need(
+                "files_s3_secret_access_key",
+                either!(cli, file, files_s3_secret_access_key),
+            )?,
+            allow_http,
+        }))
     }
 }
 
@@ -151,6 +204,56 @@ mod tests {
         assert_eq!(
             FilesSettings::resolve(&none, &none).unwrap().backend,
             FilesBackend::DataDir
+        );
+    }
+
+    #[test]
+    fn clamd_is_a_tcp_address_or_a_socket_path_and_off_by_default() {
+        let none = SettingsArgs::default();
+        let clamd = |value: &str| {
+            let args = SettingsArgs {
+                files_clamd: Some(value.into()),
+                ..Default::default()
+            };
+            FilesSettings::resolve(&args, &none).map(|s| s.clamd)
+        };
+        assert_eq!(FilesSettings::resolve(&none, &none).unwrap().clamd, None);
+        assert_eq!(clamd("").unwrap(), None);
+        assert_eq!(
+            clamd("127.0.0.1:3310").unwrap(),
+            Some(ClamdAddress::Tcp("127.0.0.1:3310".into()))
+        );
+        assert_eq!(
+            clamd("[::1]:3310").unwrap(),
+            Some(ClamdAddress::Tcp("[::1]:3310".into()))
+        );
+        assert_eq!(
+            clamd("/run/clamav/clamd.ctl").unwrap(),
+            Some(ClamdAddress::Unix("/run/clamav/clamd.ctl".into()))
+        );
+        for bad in [
+            "clamd",
+            "clamd:",
+            ":3310",
+            "clamd:99999",
+            "clamd:0",
+            "run/clamd.ctl",
+        ] {
+            let err = clamd(bad).unwrap_err().to_string();
+            assert!(err.contains("files_clamd"), "{bad}: {err}");
+        }
+        // The flag wins over the file, as for every setting.
+        let file = SettingsArgs {
+            files_clamd: Some("/run/clamav/clamd.ctl".into()),
+            ..Default::default()
+        };
+        let cli = SettingsArgs {
+            files_clamd: Some("127.0.0.1:3310".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            FilesSettings::resolve(&cli, &file).unwrap().clamd,
+            Some(ClamdAddress::Tcp("127.0.0.1:3310".into()))
         );
     }
 }

@@ -27,7 +27,7 @@ pub use ai::AiSettings;
 pub use args::{DEFAULT_CONFIG_FILE, SettingsArgs};
 pub use default_file::default_config_file;
 pub use error::ConfigError;
-pub use files::{FilesBackend, FilesBackendName, FilesSettings, S3Settings};
+pub use files::{ClamdAddress, FilesBackend, FilesBackendName, FilesSettings, S3Settings};
 pub use guards::Guards;
 pub use limits::Limits;
 pub use mail::{Dkim, MailServer, MailSettings, MailTls};

@@ -92,6 +92,12 @@ impl ApiError {
         e
     }
 
+    /// 422 with a code of its own: the request is well-formed, but its content is refused
+    /// (a file the virus scanner flagged).
+    pub fn unprocessable(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+    }
+
     /// 409.
     pub fn conflict(message: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, "conflict", message)
@@ -135,6 +141,16 @@ impl ApiError {
             "unavailable",
             "the store is unreachable for a moment; retry",
         )
+    }
+
+    /// 503 with a code of its own and `Retry-After`: a service the request needs (the virus
+    /// scanner) is not answering; nothing was done.
+    pub fn unavailable_code(
+        code: &'static str,
+        message: impl Into<String>,
+        retry_secs: u64,
+    ) -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, code, message).with_retry_after(retry_secs)
     }
 
     /// The status, for callers that inspect it.

@@ -46,6 +46,14 @@ impl From<UploadRefused> for ApiError {
             UploadRefused::Damaged(_) => {
                 ApiError::bad_request("invalid_field", message).with_field("body")
             }
+            UploadRefused::Infected(_) => {
+                ApiError::unprocessable("infected", message).with_field("body")
+            }
+            // Logged by the use case; the client learns only that it may retry. clamd loads
+            // its signatures for tens of seconds after a restart, hence the pause.
+            UploadRefused::ScannerUnavailable(_) => {
+                ApiError::unavailable_code("scanner_unavailable", message, 30)
+            }
             UploadRefused::Storage(e) => ApiError::internal(e),
             UploadRefused::Store(e) => e.into(),
             UploadRefused::NoConversation => ApiError::not_found("conversation"),
@@ -87,7 +95,7 @@ fn token_of<'a>(req: &'a HttpRequest, query: &'a UploadQuery) -> Option<&'a str>
 }
 
 /// Uploads one file to the conversation the token names. The body is the file's raw bytes.
-#[utoipa::path(post, path = "/uploads", operation_id = "upload", tag = "attachments", params(UploadQuery, ("Authorization" = Option<String>, Header, description = "`Bearer` and the upload token"), ("X-Filename" = Option<String>, Header, description = "The file's name, when not in the query")), request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The file's bytes; the type is sniffed from them"), responses((status = 201, description = "Stored: its id for a message's `attachments`, and the type as sniffed", body = FileView), (status = 400, description = "An image that does not parse", body = ErrorResponse), (status = 401, description = "No valid upload token", body = ErrorResponse), (status = 403, description = "The site takes no attachments", body = ErrorResponse), (status = 413, description = "Larger than the site allows (refused before the body is read when Content-Length says so)", body = ErrorResponse), (status = 415, description = "A type the site does not accept", body = ErrorResponse), (status = 503, description = "Every upload slot of this node is in use; retry after `Retry-After`", body = ErrorResponse)))]
+#[utoipa::path(post, path = "/uploads", operation_id = "upload", tag = "attachments", params(UploadQuery, ("Authorization" = Option<String>, Header, description = "`Bearer` and the upload token"), ("X-Filename" = Option<String>, Header, description = "The file's name, when not in the query")), request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The file's bytes; the type is sniffed from them"), responses((status = 201, description = "Stored: its id for a message's `attachments`, and the type as sniffed", body = FileView), (status = 400, description = "An image that does not parse", body = ErrorResponse), (status = 401, description = "No valid upload token", body = ErrorResponse), (status = 403, description = "The site takes no attachments", body = ErrorResponse), (status = 413, description = "Larger than the site allows (refused before the body is read when Content-Length says so)", body = ErrorResponse), (status = 415, description = "A type the site does not accept", body = ErrorResponse), (status = 422, description = "`infected`: the virus scanner (when the server has one) found a signature, named in the message; nothing kept", body = ErrorResponse), (status = 503, description = "`busy`: every upload slot of this node is in use; `scanner_unavailable`: the server scans uploads and its scanner gave no verdict, nothing kept. Retry after `Retry-After`", body = ErrorResponse)))]
 async fn upload(
     state: web::Data<AppState>,
     req: HttpRequest,

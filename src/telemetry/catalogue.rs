@@ -190,6 +190,10 @@ pub(super) const METRICS: &[Metric] = &[
         "Uploads this node is reading now (at most 8; one more is refused with 503).",
     ),
     counter(
+        "shopchat_uploads_scanned_total",
+        "Uploads the virus scanner checked, by result (clean, infected, error).",
+    ),
+    counter(
         "shopchat_email_pruned_total",
         "Ended outbox rows removed after their keeping time.",
     ),

@@ -9,6 +9,7 @@
 
 pub mod app;
 pub mod certs;
+pub mod clamd;
 pub mod http_peer;
 pub mod imap;
 pub mod llm;

@@ -73,6 +73,7 @@ impl S3Server {
                 secret_access_key: secret.into(),
                 allow_http: true,
             }),
+            ..FilesSettings::default()
         }
     }
 }

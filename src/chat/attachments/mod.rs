@@ -1,6 +1,7 @@
 //! Attachments, the use cases: an upload token for a participant of an open conversation, an
 //! upload checked against the site's limits (size before the body is read, type sniffed from
-//! the bytes, location metadata removed from images) and kept under ids only, the signed
+//! the bytes, location metadata removed from images), scanned for viruses when the server has
+//! a clamd, and kept under ids only, the signed
 //! link a file is fetched by, and the attachments a message carries, checked and marked used.
 //! The HTTP edge reads the body; everything it decides on comes from here. Agents' avatars
 //! are checked the same way (`avatars`).
@@ -15,7 +16,8 @@ use crate::conversation::attachments::AttachmentSettings;
 use crate::conversation::{Conversation, Stage};
 use crate::domain::{AgentId, FileId, SiteId, Timestamp, VisitorId};
 use crate::files::{
-    FileError, FileKey, FileMeta, LINK_TTL_MS, UPLOAD_TOKEN_TTL_MS, UploadGrant, sniff,
+    FileError, FileKey, FileMeta, LINK_TTL_MS, ScanError, UPLOAD_TOKEN_TTL_MS, UploadGrant,
+    Verdict, sniff,
 };
 use bytes::Bytes;
 use serde::Serialize;
@@ -23,7 +25,8 @@ use serde::Serialize;
 /// Longest file name kept (characters); a longer one is cut, never refused.
 const MAX_NAME_CHARS: usize = 120;
 /// Uploads a node reads at once: each is held in memory (up to a site's `max_bytes`, at most
-/// 25 MiB) while it is sniffed and stripped, so this bounds that memory to 200 MiB.
+/// 25 MiB) while it is sniffed, stripped and scanned, so this bounds that memory to 200 MiB
+/// (and the node's connections to the virus scanner to 8).
 pub(super) const UPLOAD_SLOTS: usize = 8;
 
 /// Why an upload or an upload token was refused; the edge answers each with its own status
@@ -51,6 +54,13 @@ pub enum UploadRefused {
     /// An image that does not parse, so its metadata could not be removed.
     #[error(transparent)]
     Damaged(#[from] sniff::SniffError),
+    /// The virus scanner found a signature in the file: its name.
+    #[error("the virus scanner found {0} in this file; it was not kept")]
+    Infected(String),
+    /// The server scans uploads and its scanner could not give a verdict (unreachable, too
+    /// slow, or refusing the file): nothing unscanned is kept.
+    #[error("the virus scanner is unavailable; the file was not kept, try again later")]
+    ScannerUnavailable(#[source] ScanError),
     /// The file back end failed.
     #[error(transparent)]
     Storage(#[from] FileError),
@@ -70,10 +80,13 @@ impl UploadRefused {
             UploadRefused::NoConversation | UploadRefused::BadToken => ErrorCode::NoConversation,
             UploadRefused::Closed => ErrorCode::NoConversation,
             UploadRefused::Disabled => ErrorCode::NotAllowed,
-            UploadRefused::TooLarge { .. } | UploadRefused::Type(_) | UploadRefused::Damaged(_) => {
-                ErrorCode::InvalidField
-            }
-            UploadRefused::Storage(_) | UploadRefused::Store(_) => ErrorCode::Internal,
+            UploadRefused::TooLarge { .. }
+            | UploadRefused::Type(_)
+            | UploadRefused::Damaged(_)
+            | UploadRefused::Infected(_) => ErrorCode::InvalidField,
+            UploadRefused::Storage(_)
+            | UploadRefused::Store(_)
+            | UploadRefused::ScannerUnavailable(_) => ErrorCode::Internal,
         }
     }
 }
@@ -191,8 +204,8 @@ impl ChatService {
     }
 
     /// Keeps an uploaded file: its type sniffed and checked against the site's list, image
-    /// metadata removed, stored under `site/conversation/file` with the sender's name as
-    /// metadata only.
+    /// metadata removed, scanned when the server has a virus scanner, stored under
+    /// `site/conversation/file` with the sender's name as metadata only.
     pub async fn store_upload(
         &self,
         grant: &UploadGrant,
@@ -210,6 +223,11 @@ impl ChatService {
             return Err(UploadRefused::Type(content_type.to_owned()));
         }
         let bytes = sniff::strip_metadata(content_type, bytes)?;
+        // Scanned after the metadata is removed: the bytes scanned are exactly the bytes kept
+        // and served (removing a block joins what was around it, which the original did not
+        // hold side by side), and what was removed is never kept, so it needs no verdict.
+        // After the cheap checks, so the scanner only sees files that would otherwise be kept.
+        self.scan(grant, &bytes).await?;
         let key = FileKey {
             site: grant.site.clone(),
             conversation: grant.conversation.clone(),
@@ -225,6 +243,46 @@ impl ChatService {
         };
         self.files.put(&key, bytes, &meta).await?;
         Ok(view(&key, &meta, None))
+    }
+
+    /// The virus scan of an upload, when the server has a scanner: clean passes, a signature
+    /// found refuses the file, and no verdict refuses it too (fail closed: an owner who
+    /// configured scanning expects no unscanned file to be kept). Logs name the upload's
+    /// site and conversation, never its content.
+    async fn scan(&self, grant: &UploadGrant, bytes: &[u8]) -> Result<(), UploadRefused> {
+        let Some(scanner) = &self.scanner else {
+            return Ok(());
+        };
+        let verdict = scanner.scan(bytes).await;
+        let result = match &verdict {
+            Ok(Verdict::Clean) => "clean",
+            Ok(Verdict::Infected(_)) => "infected",
+            Err(_) => "error",
+        };
+        metrics::counter!("shopchat_uploads_scanned_total", "result" => result).increment(1);
+        match verdict {
+            Ok(Verdict::Clean) => Ok(()),
+            Ok(Verdict::Infected(signature)) => {
+                tracing::warn!(
+                    site = %grant.site,
+                    conversation = %grant.conversation,
+                    uploader = %grant.uploader,
+                    %signature,
+                    "upload refused: the virus scanner found a signature"
+                );
+                Err(UploadRefused::Infected(signature))
+            }
+            Err(error) => {
+                tracing::warn!(
+                    site = %grant.site,
+                    conversation = %grant.conversation,
+                    clamd = %scanner.address(),
+                    %error,
+                    "upload refused: no verdict from the virus scanner"
+                );
+                Err(UploadRefused::ScannerUnavailable(error))
+            }
+        }
     }
 
     /// A file by its signed link: `None` for a bad or expired signature or an unknown file

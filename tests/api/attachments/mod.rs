@@ -1,13 +1,15 @@
 //! Attachments over the real server: upload tokens, `POST /uploads`, messages that carry
 //! files and `GET /files/{id}`. Split by concern: `flow` (a file from upload to the reader,
 //! on both back ends), `limits` (every site limit, each refused naming the field),
-//! `isolation` (tokens, files and links never cross conversations, visitors or sites), and
-//! `sweep` (files of conversations the store no longer has).
+//! `isolation` (tokens, files and links never cross conversations, visitors or sites),
+//! `sweep` (files of conversations the store no longer has), and `scan` (the optional virus
+//! scan by a real clamd).
 
 mod avatars;
 mod flow;
 mod isolation;
 mod limits;
+mod scan;
 mod sweep;
 
 use crate::common::{Socket, TestApp};
