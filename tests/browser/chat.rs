@@ -89,7 +89,7 @@ async fn an_agents_html_shows_as_literal_text() {
     assert_eq!(shown["text"], hostile);
     let elements = scene
         .browser
-        .js("return { img: $$('img').length, script: $$('[data-role=messages] script').length,\
+        .js("return { img: $$('[data-role=messages] img').length, script: $$('[data-role=messages] script').length,\
              b: $$('[data-role=messages] b').length, pwned: window.__pwned === undefined ? null : window.__pwned };")
         .await;
     assert_eq!(

@@ -333,10 +333,38 @@ pub(super) fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
         ));
     }
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(done) {
-        tx.execute_batch(sql)?;
+        if !column_exists_already(&tx, sql)? {
+            tx.execute_batch(sql)?;
+        }
         tx.pragma_update(None, "user_version", version_number(i + 1))?;
     }
     tx.commit()
+}
+
+/// Whether `sql` is a lone `ALTER TABLE t ADD COLUMN c …;` whose column `t` already has.
+/// Every other migration is `IF NOT EXISTS` and can run again; SQLite has no such clause for
+/// a column, so this check gives those the same property (a database whose `user_version`
+/// was wound back — a restore, an operator's repair, the back-fill tests — migrates again
+/// instead of failing on "duplicate column name").
+fn column_exists_already(conn: &Connection, sql: &str) -> rusqlite::Result<bool> {
+    let words: Vec<&str> = sql
+        .trim()
+        .trim_end_matches(';')
+        .split_whitespace()
+        .collect();
+    let [alter, table_kw, table, add, column_kw, column, ..] = words.as_slice() else {
+        return Ok(false);
+    };
+    let is_add_column = alter.eq_ignore_ascii_case("ALTER")
+        && table_kw.eq_ignore_ascii_case("TABLE")
+        && add.eq_ignore_ascii_case("ADD")
+        && column_kw.eq_ignore_ascii_case("COLUMN")
+        && !sql.trim().trim_end_matches(';').contains(';');
+    if !is_add_column {
+        return Ok(false);
+    }
+    let mut stmt = conn.prepare("SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2")?;
+    stmt.exists([*table, *column])
 }
 
 #[cfg(test)]
@@ -373,6 +401,42 @@ mod tests {
             // Running it again changes nothing.
             migrate(&mut conn).unwrap();
         }
+    }
+
+    /// Wound back to before the attachments' column (the first migration that adds one), or
+    /// any version since, a current database migrates again: the column migrations see their
+    /// columns there and skip instead of failing, and every later migration can run twice.
+    #[test]
+    fn a_schema_wound_back_migrates_again_over_its_own_columns() {
+        let first = super::version_before("ALTER TABLE messages ADD COLUMN attachments TEXT;");
+        assert!(
+            first < MIGRATIONS.len(),
+            "the attachments' column migration is listed"
+        );
+        for k in first..MIGRATIONS.len() {
+            let mut conn = at(MIGRATIONS.len());
+            conn.pragma_update(None, "user_version", version_number(k))
+                .unwrap();
+            migrate(&mut conn).unwrap_or_else(|e| panic!("wound back to {k}: {e}"));
+            assert_eq!(user_version(&conn).unwrap(), MIGRATIONS.len());
+        }
+        // And the check sees only a lone ADD COLUMN: other statements run as they are.
+        let conn = at(MIGRATIONS.len());
+        assert!(
+            super::column_exists_already(&conn, "ALTER TABLE agents ADD COLUMN avatar TEXT;")
+                .unwrap()
+        );
+        assert!(
+            !super::column_exists_already(&conn, "ALTER TABLE agents ADD COLUMN other TEXT;")
+                .unwrap()
+        );
+        assert!(
+            !super::column_exists_already(
+                &conn,
+                "ALTER TABLE agents ADD COLUMN avatar TEXT; DROP TABLE x;"
+            )
+            .unwrap()
+        );
     }
 
     #[test]
