@@ -62,7 +62,10 @@ pub async fn erase_audited(
 }
 
 impl ChatService {
-    /// Everything the site holds about a subject, as one document; audited.
+    /// Everything the site holds about a subject, as one document; audited. The files their
+    /// messages carry come as links signed for an hour (`attachments[].url`), so whoever
+    /// answers the request can download them with it; the CLI's export, which has no server
+    /// to fetch from, lists them without links.
     pub async fn privacy_export(
         &self,
         site: &SiteId,
@@ -70,7 +73,15 @@ impl ChatService {
         actor: Actor,
     ) -> Result<ExportDocument, ChatError> {
         self.save_live(site, subject).await?;
-        Ok(export_audited(self.store.as_ref(), site, subject, actor).await?)
+        let mut doc = export_audited(self.store.as_ref(), site, subject, actor).await?;
+        for visitor in &mut doc.visitors {
+            for conversation in &mut visitor.conversations {
+                for message in &mut conversation.messages {
+                    self.sign_attachments(site, message);
+                }
+            }
+        }
+        Ok(doc)
     }
 
     /// Saves the browsing state of the site's shoppers live on this node that may be the

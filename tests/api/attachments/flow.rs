@@ -161,6 +161,47 @@ async fn a_jpeg_loses_its_location() {
     app.stop().await;
 }
 
+/// Exporting the shopper's data lists the file on its message with a link that fetches it.
+#[tokio::test]
+async fn the_privacy_export_links_the_shoppers_files() {
+    let (app, owner) = spawn_app_as_owner().await;
+    let mut shopper = app.shopper().await;
+    let welcome = shopper.hello(json!({})).await;
+    shopper
+        .send(json!({ "type": "message", "client_msg_id": "m-0", "text": "hello" }))
+        .await;
+    let (ack, _) = shopper.recv_type("ack").await;
+    let token = super::shopper_token(&mut shopper).await;
+    let bytes = png();
+    let id = uploaded(&app, &token, "parcel.png", bytes.clone()).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    shopper
+        .send(json!({ "type": "message", "client_msg_id": "m-1", "text": "", "attachments": [id] }))
+        .await;
+    shopper.recv_type("ack").await;
+
+    let export = json_of(
+        app.post(
+            &app.site_path("/privacy/export"),
+            &owner,
+            json!({ "visitor_id": welcome["visitor_id"] }),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let conversation = &export["visitors"][0]["conversations"][0];
+    assert_eq!(conversation["conversation"]["id"], ack["conversation_id"]);
+    let file = &conversation["messages"][1]["attachments"][0];
+    assert_eq!(file["name"], "parcel.png", "{export}");
+    let served = fetch(&app, file["url"].as_str().unwrap()).await;
+    assert_eq!(served.status(), 200);
+    assert!(served.bytes().await.unwrap().starts_with(b"\x89PNG"));
+    app.stop().await;
+}
+
 /// Erasing the shopper deletes their conversation's files: the link, still validly signed,
 /// finds nothing.
 #[tokio::test]
