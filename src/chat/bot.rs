@@ -3,16 +3,13 @@
 //! handoff — never in silence.
 
 use super::ChatService;
+use crate::conversation::phrases::Line;
 use crate::conversation::{ChatSettings, Conversation, HandoffReason, Stage};
 use crate::domain::{Author, AuthorKind, Message, MessageText, SiteId, Timestamp};
 use crate::protocol::agent::LiveVisitor;
 use crate::store::NewMessage;
 use serde::Deserialize;
 use std::time::Duration;
-
-/// What the bot says when the knowledge base has nothing good enough.
-const MISS_TEXT: &str = "I'm not sure about that one. Could you put it another way? \
-                         Or press \"Talk to a person\" and someone from the team will help.";
 
 impl ChatService {
     /// Whether new conversations on the site start with a bot that can answer.
@@ -83,11 +80,8 @@ impl ChatService {
             return;
         }
         // In the shopper's language where an article has a version in it (the widget's
-        // choice at `hello`, kept with the visitor live on this node).
-        let language = self
-            .hub
-            .visitor_state(&conv.site_id, &conv.visitor_id)
-            .and_then(|v| v.chat_language);
+        // choice at `hello`, kept with the visitor), and so is the miss line.
+        let language = self.chat_language(&conv.site_id, &conv.visitor_id).await;
         let found = kb.answer_in(text, min, language.as_deref());
         let hit = found.is_some();
         // Misses in a row: a hit resets the count, enough misses hand the chat to people.
@@ -106,7 +100,9 @@ impl ChatService {
                 if misses >= settings.bot_max_misses {
                     let _ = self.hand_off(&conv.id, HandoffReason::BotMissed, 0).await;
                 } else {
-                    self.bot_says(conv, &settings.bot_name, MISS_TEXT).await;
+                    // Names the widget's "Talk to a person" button as the shopper sees it.
+                    let miss = Line::BotMiss.text(language.as_deref());
+                    self.bot_says(conv, &settings.bot_name, &miss).await;
                 }
             }
         }

@@ -18,6 +18,7 @@ mod delivery;
 mod email;
 mod events;
 mod idle;
+mod language;
 mod prechat;
 mod presence;
 pub mod privacy;
@@ -340,7 +341,7 @@ impl ChatService {
                 return Ok((conv, None));
             }
             let notice_text = match &notice {
-                Some(n) => Some(self.notice_text(n).await),
+                Some(n) => Some(self.notice_text(n, &conv).await),
                 None => None,
             };
             let message = notice_text.and_then(|t| system_message(t, now));
@@ -364,7 +365,10 @@ impl ChatService {
 }
 
 impl ChatService {
-    async fn notice_text(&self, notice: &Notice) -> String {
+    /// A notice's line in the shopper's language. It is stored as one plain system message,
+    /// so agents read the same words in the transcript; that is fine: the line is written for
+    /// the shopper, and the dashboard shows the chat's state and agent beside it.
+    async fn notice_text(&self, notice: &Notice, conv: &Conversation) -> String {
         let mut names = HashMap::new();
         let ids: Vec<AgentId> = match notice {
             Notice::Joined { agent } | Notice::Requeued { agent, .. } => vec![agent.clone()],
@@ -378,7 +382,10 @@ impl ChatService {
             let name = self.agent_name(&id).await;
             names.insert(id, name);
         }
-        notice.text(|id| names.get(id).cloned().unwrap_or_else(|| id.to_string()))
+        let language = self.chat_language(&conv.site_id, &conv.visitor_id).await;
+        notice.text(language.as_deref(), |id| {
+            names.get(id).cloned().unwrap_or_else(|| id.to_string())
+        })
     }
 
     /// Tells the shopper's tabs and the site's agents what changed: the notice (a system

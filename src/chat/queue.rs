@@ -110,7 +110,9 @@ impl ChatService {
         priority: u8,
     ) -> Result<Conversation, ChatError> {
         let now = Timestamp::now();
-        let text = Notice::HandedOff { reason }.text(|a| a.to_string());
+        // In the shopper's language; agents read the same line in the transcript.
+        let language = self.chat_language(site, visitor).await;
+        let text = Notice::HandedOff { reason }.text(language.as_deref(), |a| a.to_string());
         let message = system_message(text, now).ok_or(ChatError::NotFound("message"))?;
         let cart = self.cart_total(site, visitor).await;
         let appended = self

@@ -50,6 +50,8 @@ impl ChatService {
         };
         let now = Timestamp::now();
         let rating = rating::rate(&conv, score, comment, now)?;
+        // The shopper's panel shows the line: in their language (agents read the same words).
+        let language = self.chat_language(site, visitor).await;
         let notice = NewMessage {
             author: Author {
                 kind: AuthorKind::System,
@@ -57,11 +59,13 @@ impl ChatService {
             },
             author_id: "system".into(),
             // The comment is bounded well below any message limit; the line is too.
-            text: MessageText::parse(&rating::notice_text(&rating), usize::MAX).map_err(|e| {
-                ChatError::Invalid {
-                    field: "comment",
-                    message: e.to_string(),
-                }
+            text: MessageText::parse(
+                &rating::notice_text(&rating, language.as_deref()),
+                usize::MAX,
+            )
+            .map_err(|e| ChatError::Invalid {
+                field: "comment",
+                message: e.to_string(),
             })?,
             client_msg_id: None,
             attachments: Vec::new(),

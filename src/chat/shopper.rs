@@ -4,6 +4,7 @@
 use super::ChatService;
 use super::{ChatError, apply, system_message};
 use crate::conversation::handoff::asks_for_person;
+use crate::conversation::phrases::Line;
 use crate::conversation::{
     Conversation, ConversationFilter, Event, HandoffReason, Lifecycle, Opening, Stage,
 };
@@ -179,7 +180,7 @@ impl ChatService {
     }
 
     /// The shopper left an email while waiting: kept on the conversation for agents, confirmed
-    /// in the transcript.
+    /// in the transcript in the shopper's language.
     pub async fn contact(
         &self,
         site: &SiteId,
@@ -213,7 +214,11 @@ impl ChatService {
                 email: email.as_str().to_owned(),
             },
         );
-        let text = format!("Thanks! We will reply to {email} as soon as someone is back.");
+        let language = self.chat_language(site, visitor).await;
+        let text = Line::ContactThanks {
+            email: email.as_str(),
+        }
+        .text(language.as_deref());
         if let Some(message) = system_message(text, Timestamp::now())
             && let Ok(stored) = self.store.append_message(&conv.id, message).await
         {

@@ -4,6 +4,7 @@
 //! The version number is what the store compares and sets, so two agents (or two nodes)
 //! taking the same chat at once cannot both win.
 
+use super::phrases::Line;
 use crate::domain::{AgentId, Timestamp};
 use serde::{Deserialize, Serialize};
 
@@ -159,50 +160,39 @@ pub enum Notice {
 }
 
 impl Notice {
-    /// The transcript text, with agent names looked up by the caller.
-    pub fn text(&self, name: impl Fn(&AgentId) -> String) -> String {
+    /// The transcript text in the shopper's `language` (English for an unknown one or none),
+    /// with agent names looked up by the caller. The words are in [`super::phrases`].
+    pub fn text(&self, language: Option<&str>, name: impl Fn(&AgentId) -> String) -> String {
+        let line = |line: Line| line.text(language);
         match self {
-            Notice::HandedOff { reason } => match reason {
-                HandoffReason::ShopperAsked => "You asked for a person; connecting you now.".into(),
-                HandoffReason::BotMissed => "Let me get a person to help with that.".into(),
-                HandoffReason::Trigger => "A person from our team will be with you shortly.".into(),
-                HandoffReason::ExternalBot => "Connecting you with a person.".into(),
-                HandoffReason::OrderHelp => {
-                    "A person from our team will look at your order.".into()
-                }
-            },
-            Notice::Joined { agent } => format!("{} joined the conversation.", name(agent)),
-            Notice::Transferred { from, to } => {
-                format!("{} handed the conversation to {}.", name(from), name(to))
-            }
-            Notice::Requeued {
-                agent,
-                offline: true,
-            } => {
-                format!(
-                    "{} is no longer available; waiting for another person.",
-                    name(agent)
-                )
-            }
-            Notice::Requeued {
-                agent,
-                offline: false,
-            } => {
-                format!(
-                    "{} passed the conversation on; waiting for another person.",
-                    name(agent)
-                )
-            }
+            Notice::HandedOff { reason } => line(match reason {
+                HandoffReason::ShopperAsked => Line::AskedForPerson,
+                HandoffReason::BotMissed => Line::BotGivesUp,
+                HandoffReason::Trigger => Line::PersonSoon,
+                HandoffReason::ExternalBot => Line::Connecting,
+                HandoffReason::OrderHelp => Line::OrderReview,
+            }),
+            Notice::Joined { agent } => line(Line::Joined {
+                agent: &name(agent),
+            }),
+            Notice::Transferred { from, to } => line(Line::Transferred {
+                from: &name(from),
+                to: &name(to),
+            }),
+            Notice::Requeued { agent, offline } => line(Line::Requeued {
+                agent: &name(agent),
+                offline: *offline,
+            }),
             Notice::Closed {
                 by: Closer::Agent(agent),
-            } => format!("{} closed the conversation.", name(agent)),
+            } => line(Line::ClosedByAgent {
+                agent: &name(agent),
+            }),
             Notice::Closed {
                 by: Closer::Shopper,
-            } => "You closed the conversation.".into(),
-            Notice::Closed { by: Closer::System } => {
-                "The conversation was closed after a period of inactivity.".into()
-            }
-            Notice::Reopened => "The conversation was reopened.".into(),
+            } => line(Line::ClosedByShopper),
+            Notice::Closed { by: Closer::System } => line(Line::ClosedInactive),
+            Notice::Reopened => line(Line::Reopened),
         }
     }
 }

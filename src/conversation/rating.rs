@@ -4,6 +4,7 @@
 //! team, the rule that opened the chat) is fixed when it is given, so later transfers or
 //! deleted rules do not move old ratings between rows of the report.
 
+use super::phrases::Line;
 use super::{Conversation, Stage};
 use crate::domain::{AgentId, ConversationId, SiteId, Timestamp, VisitorId};
 
@@ -104,18 +105,19 @@ pub fn is_visitors(conv: &Conversation, site: &SiteId, visitor: &VisitorId) -> b
     &conv.site_id == site && &conv.visitor_id == visitor
 }
 
-/// The transcript's line for a rating: `Rated 4/5 ★★★★☆: "comment"`.
-pub fn notice_text(rating: &Rating) -> String {
+/// The transcript's line for a rating, `The shopper rated this chat 4/5 ★★★★☆: “comment”`, in
+/// the shopper's `language` (English for an unknown one or none): the shopper's panel shows
+/// it as a line under the chat, and the agents read the same line in the transcript.
+pub fn notice_text(rating: &Rating, language: Option<&str>) -> String {
     let stars: String = (1..=5)
         .map(|i| if i <= rating.score { '★' } else { '☆' })
         .collect();
-    match &rating.comment {
-        Some(c) => format!(
-            "The shopper rated this chat {}/5 {stars}: “{c}”",
-            rating.score
-        ),
-        None => format!("The shopper rated this chat {}/5 {stars}", rating.score),
+    Line::Rated {
+        score: rating.score,
+        stars: &stars,
+        comment: rating.comment.as_deref(),
     }
+    .text(language)
 }
 
 #[cfg(test)]
@@ -193,8 +195,21 @@ mod tests {
             Err(RatingRefusal::TooLate)
         );
         assert_eq!(
-            notice_text(&rating),
+            notice_text(&rating, None),
             "The shopper rated this chat 4/5 ★★★★☆: “hi”"
+        );
+        assert_eq!(
+            notice_text(&rating, Some("de")),
+            "Bewertung des Kunden für diesen Chat: 4/5 ★★★★☆ – „hi“"
+        );
+        let plain = Rating {
+            comment: None,
+            score: 1,
+            ..rating
+        };
+        assert_eq!(
+            notice_text(&plain, Some("fr")),
+            "Le client a noté cette conversation 1/5 ★☆☆☆☆"
         );
     }
 }

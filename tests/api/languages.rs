@@ -1,6 +1,8 @@
 //! Languages (issue 20) over real sockets: articles' versions per language through the API,
 //! the language a shopper is served in (`hello` → `welcome`), the bot answering from the
-//! version in that language, and the widget's catalogues served to any shop.
+//! version in that language, the widget's catalogues served to any shop, and the server's
+//! own lines (the bot's miss line, the transcript's notices, the rating) in the shopper's
+//! language.
 
 use crate::common::{Socket, TestApp, json_of, spawn_app_as_owner};
 use reqwest::header;
@@ -116,15 +118,20 @@ async fn shopper(app: &TestApp, extra: Value) -> (Socket, Value) {
     (socket, welcome)
 }
 
-async fn bot_answer(socket: &mut Socket, text: &str) -> String {
+/// Sends `text` and returns the bot's next message.
+async fn bot_reply(socket: &mut Socket, text: &str) -> Value {
     socket
         .send(json!({ "type": "message", "client_msg_id": "q-1", "text": text }))
         .await;
-    let answer = socket
+    socket
         .until_named("the bot's answer", |f| {
             f["type"] == "message" && f["author"]["kind"] == "bot"
         })
-        .await;
+        .await
+}
+
+async fn bot_answer(socket: &mut Socket, text: &str) -> String {
+    let answer = bot_reply(socket, text).await;
     answer["text"].as_str().unwrap().to_owned()
 }
 
@@ -396,6 +403,132 @@ async fn the_greeting_is_in_the_shoppers_language_when_the_site_wrote_one() {
         settings["greeting_translations"] = bad;
         let body = json_of(app.put(&path, &owner, settings.clone()).await, 400).await;
         assert!(body.to_string().contains(field), "{body}");
+    }
+    app.stop().await;
+}
+
+/// The server's own lines in the transcript, as a shopper's tab receives them: the system
+/// message that satisfies `text`.
+async fn system_line(socket: &mut Socket, what: &str, text: impl Fn(&str) -> bool) -> String {
+    let frame = socket
+        .until_named(what, |f| {
+            f["type"] == "message"
+                && f["author"]["kind"] == "system"
+                && f["text"].as_str().is_some_and(&text)
+        })
+        .await;
+    frame["text"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn the_servers_own_lines_are_in_the_shoppers_language() {
+    let (app, owner) = spawn_app_as_owner().await;
+    site_speaks(&app, &owner, &["en", "fr"]).await;
+    app.created(&app.site_path("/articles"), &owner, shipping(json!({})))
+        .await;
+    let (mut agent, _) = app.agent(&owner).await;
+
+    // (the browser's languages, a question the articles do not answer, the widget's button
+    // the miss line names, then the lines when the agent joins, closes, and the rating)
+    let cases = [
+        (
+            json!(["fr-FR", "en"]),
+            "Vendez-vous des parapluies ?",
+            ("Je ne suis pas certain", "« Parler à une personne »"),
+            [
+                "owner a rejoint la conversation.",
+                "owner a clôturé la conversation.",
+                "Le client a noté cette conversation 5/5 ★★★★★",
+            ],
+        ),
+        (
+            json!(["en-GB"]),
+            "Do you sell umbrellas?",
+            ("I'm not sure about that one.", "\"Talk to a person\""),
+            [
+                "owner joined the conversation.",
+                "owner closed the conversation.",
+                "The shopper rated this chat 5/5 ★★★★★",
+            ],
+        ),
+    ];
+    for (languages, question, (miss_start, button), [joined, closed, rated]) in cases {
+        let (mut shopper, _) = shopper(&app, json!({ "languages": languages })).await;
+
+        // The bot misses, and says so in the shopper's language, naming the widget's button.
+        let reply = bot_reply(&mut shopper, question).await;
+        let conversation = reply["conversation_id"].as_str().unwrap().to_owned();
+        let miss = reply["text"].as_str().unwrap();
+        assert!(
+            miss.starts_with(miss_start) && miss.contains(button),
+            "{languages}: {miss}"
+        );
+
+        // An agent takes the chat from the bot: the shopper reads who joined.
+        agent
+            .send(json!({ "type": "take", "conversation_id": conversation, "ref": "t" }))
+            .await;
+        let ok = agent.until(|f| f["ref"] == "t").await;
+        assert_eq!(ok["type"], "ok", "{ok}");
+        let line = system_line(&mut shopper, "the joined line", |t| t.starts_with("owner")).await;
+        assert_eq!(line, joined, "{languages}");
+
+        // The agent closes it, the shopper rates it: both lines in the shopper's language.
+        agent
+            .send(json!({ "type": "close", "conversation_id": conversation, "ref": "c" }))
+            .await;
+        let ok = agent.until(|f| f["ref"] == "c").await;
+        assert_eq!(ok["type"], "ok", "{ok}");
+        let line = system_line(&mut shopper, "the closed line", |t| t.starts_with("owner")).await;
+        assert_eq!(line, closed, "{languages}");
+        shopper
+            .send(json!({ "type": "rate", "conversation_id": conversation, "score": 5 }))
+            .await;
+        let line = system_line(&mut shopper, "the rating line", |t| t.contains("5/5")).await;
+        assert_eq!(line, rated, "{languages}");
+
+        // The transcript keeps the shopper's words, which the agents read too.
+        let transcript = app.conversation(&owner, &conversation).await;
+        let texts: Vec<&str> = transcript["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|e| e["text"].as_str())
+            .collect();
+        for line in [joined, closed, rated] {
+            assert!(texts.contains(&line), "{languages}: {texts:?}");
+        }
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_shopper_waiting_for_a_person_is_told_in_their_language() {
+    let (app, owner) = spawn_app_as_owner().await;
+    site_speaks(&app, &owner, &["en", "fr"]).await;
+    for (languages, asked, thanks) in [
+        (
+            json!(["fr"]),
+            "Vous avez demandé à parler à une personne ; nous vous mettons en relation.",
+            "Merci ! Nous vous répondrons à eva@example.com dès que quelqu'un sera de retour.",
+        ),
+        (
+            json!(["en"]),
+            "You asked for a person; connecting you now.",
+            "Thanks! We will reply to eva@example.com as soon as someone is back.",
+        ),
+    ] {
+        // "Talk to a person" before any message opens a chat in the queue, its first line the
+        // handoff notice; with nobody online the shopper leaves an address and is thanked.
+        let (mut shopper, _) = shopper(&app, json!({ "languages": languages })).await;
+        shopper.send(json!({ "type": "handoff" })).await;
+        let line = system_line(&mut shopper, "the handoff line", |_| true).await;
+        assert_eq!(line, asked, "{languages}");
+        shopper
+            .send(json!({ "type": "contact", "email": "eva@example.com" }))
+            .await;
+        let line = system_line(&mut shopper, "the thanks", |t| t.contains("eva@")).await;
+        assert_eq!(line, thanks, "{languages}");
     }
     app.stop().await;
 }

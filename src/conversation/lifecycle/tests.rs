@@ -121,9 +121,81 @@ fn offline_agent_requeues_and_reopen_window_is_kept() {
         agent: ann.clone(),
         offline: true,
     }
-    .text(|_| "Ann".into());
+    .text(None, |_| "Ann".into());
     assert_eq!(
         text,
         "Ann is no longer available; waiting for another person."
     );
+}
+
+#[test]
+fn notices_read_in_the_shoppers_language_with_the_names_filled_in() {
+    let (ann, bob) = (AgentId::generate(), AgentId::generate());
+    let name = |id: &AgentId| if *id == ann { "Ann" } else { "Bob" }.to_owned();
+    let cases = [
+        (
+            Notice::HandedOff {
+                reason: HandoffReason::ShopperAsked,
+            },
+            "You asked for a person; connecting you now.",
+            "Vous avez demandé à parler à une personne ; nous vous mettons en relation.",
+        ),
+        (
+            Notice::HandedOff {
+                reason: HandoffReason::OrderHelp,
+            },
+            "A person from our team will look at your order.",
+            "Une personne de notre équipe va examiner votre commande.",
+        ),
+        (
+            Notice::Joined { agent: ann.clone() },
+            "Ann joined the conversation.",
+            "Ann a rejoint la conversation.",
+        ),
+        (
+            Notice::Transferred {
+                from: ann.clone(),
+                to: bob.clone(),
+            },
+            "Ann handed the conversation to Bob.",
+            "Ann a transféré la conversation à Bob.",
+        ),
+        (
+            Notice::Requeued {
+                agent: bob.clone(),
+                offline: false,
+            },
+            "Bob passed the conversation on; waiting for another person.",
+            "Bob a passé la main ; en attente d'une autre personne.",
+        ),
+        (
+            Notice::Closed {
+                by: Closer::Agent(ann.clone()),
+            },
+            "Ann closed the conversation.",
+            "Ann a clôturé la conversation.",
+        ),
+        (
+            Notice::Closed {
+                by: Closer::Shopper,
+            },
+            "You closed the conversation.",
+            "Vous avez clôturé la conversation.",
+        ),
+        (
+            Notice::Closed { by: Closer::System },
+            "The conversation was closed after a period of inactivity.",
+            "La conversation a été clôturée après une période d'inactivité.",
+        ),
+        (
+            Notice::Reopened,
+            "The conversation was reopened.",
+            "La conversation a été rouverte.",
+        ),
+    ];
+    for (notice, english, french) in cases {
+        assert_eq!(notice.text(None, name), english);
+        assert_eq!(notice.text(Some("en"), name), english);
+        assert_eq!(notice.text(Some("fr-FR"), name), french);
+    }
 }
