@@ -13,6 +13,7 @@ pub mod clamd;
 pub mod http_peer;
 pub mod imap;
 pub mod llm;
+pub mod png;
 pub mod redis;
 pub mod s3;
 pub mod seed;

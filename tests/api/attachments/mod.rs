@@ -97,25 +97,7 @@ pub(super) async fn agent_sends(
 /// A PNG of one pixel with a text chunk (where some tools write a location), valid
 /// chunk by chunk (lengths and CRCs).
 pub(super) fn png() -> Vec<u8> {
-    fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
-        out.extend((data.len() as u32).to_be_bytes());
-        let mut crc = flate2::Crc::new();
-        crc.update(kind);
-        crc.update(data);
-        out.extend(kind);
-        out.extend(data);
-        out.extend(crc.sum().to_be_bytes());
-    }
-    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-    chunk(&mut png, b"IHDR", &[0, 0, 0, 1, 0, 0, 0, 1, 8, 0, 0, 0, 0]);
-    chunk(&mut png, b"tEXt", b"Comment\0GPS 52.5200 N 13.4050 E");
-    chunk(
-        &mut png,
-        b"IDAT",
-        &[0x78, 0x9c, 0x63, 0x60, 0, 0, 0, 2, 0, 1],
-    );
-    chunk(&mut png, b"IEND", &[]);
-    png
+    crate::common::png::photo(1, 1, [0, 0, 0], &[("Comment", "GPS 52.5200 N 13.4050 E")])
 }
 
 /// A JPEG with an EXIF block whose GPS IFD names a place: SOI, JFIF, EXIF (APP1), a
