@@ -227,7 +227,11 @@ impl ChatService {
         // and served (removing a block joins what was around it, which the original did not
         // hold side by side), and what was removed is never kept, so it needs no verdict.
         // After the cheap checks, so the scanner only sees files that would otherwise be kept.
-        self.scan(grant, &bytes).await?;
+        let upload = format!(
+            "site {} conversation {} uploader {}",
+            grant.site, grant.conversation, grant.uploader
+        );
+        self.scan(&upload, &bytes).await?;
         let key = FileKey {
             site: grant.site.clone(),
             conversation: grant.conversation.clone(),
@@ -248,8 +252,9 @@ impl ChatService {
     /// The virus scan of an upload, when the server has a scanner: clean passes, a signature
     /// found refuses the file, and no verdict refuses it too (fail closed: an owner who
     /// configured scanning expects no unscanned file to be kept). Logs name the upload's
-    /// site and conversation, never its content.
-    async fn scan(&self, grant: &UploadGrant, bytes: &[u8]) -> Result<(), UploadRefused> {
+    /// site and conversation (`upload`: whose file it is, for the log), never its content.
+    /// Agents' avatars go through it too.
+    pub(super) async fn scan(&self, upload: &str, bytes: &[u8]) -> Result<(), UploadRefused> {
         let Some(scanner) = &self.scanner else {
             return Ok(());
         };
@@ -264,9 +269,7 @@ impl ChatService {
             Ok(Verdict::Clean) => Ok(()),
             Ok(Verdict::Infected(signature)) => {
                 tracing::warn!(
-                    site = %grant.site,
-                    conversation = %grant.conversation,
-                    uploader = %grant.uploader,
+                    %upload,
                     %signature,
                     "upload refused: the virus scanner found a signature"
                 );
@@ -274,8 +277,7 @@ impl ChatService {
             }
             Err(error) => {
                 tracing::warn!(
-                    site = %grant.site,
-                    conversation = %grant.conversation,
+                    %upload,
                     clamd = %scanner.address(),
                     %error,
                     "upload refused: no verdict from the virus scanner"

@@ -129,8 +129,8 @@ async fn without_files_clamd_nothing_is_scanned() {
 }
 
 /// No verdict, no file: a file longer than clamd takes (it answers an error, not a
-/// verdict) and any file while clamd is down are refused with 503 `scanner_unavailable`,
-/// and nothing is kept.
+/// verdict) and any file while clamd is down (an agent's avatar too) are refused with 503
+/// `scanner_unavailable`, and nothing is kept.
 #[tokio::test]
 async fn without_a_verdict_nothing_is_kept() {
     let mut clamd = Clamd::start().await;
@@ -153,6 +153,19 @@ async fn without_a_verdict_nothing_is_kept() {
     clamd.stop().await;
     let error = refused(upload(&app, &token, "a.png", "image/png", png()).await, 503).await;
     assert_eq!(error["code"], "scanner_unavailable", "{error}");
-    assert!(scanned(&app, "error").await >= errors_before + 2);
+    // An agent's new picture is scanned too: no verdict, no avatar.
+    let avatar = app
+        .http
+        .put(app.url("/api/v1/me/avatar"))
+        .bearer_auth(&owner)
+        .body(png())
+        .send()
+        .await
+        .unwrap();
+    let error = refused(avatar, 503).await;
+    assert_eq!(error["code"], "scanner_unavailable", "{error}");
+    let me: Value = app.get_json("/api/v1/me", &owner).await;
+    assert!(me["agent"].get("avatar").is_none(), "{me}");
+    assert!(scanned(&app, "error").await >= errors_before + 3);
     assert!(kept(app, &conv).await.is_empty(), "nothing kept");
 }
