@@ -54,4 +54,10 @@ pub struct Attachment {
     /// `/files/…?exp=…&sig=…`, valid for about an hour from its delivery.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// The file is an image with a small copy to show (stored with the message).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub thumb: bool,
+    /// That small copy's link, signed with `url` (`…&thumb=1`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thumb_url: Option<String>,
 }

@@ -4,7 +4,8 @@
 //! from images) and the two signed strings around it ([`FileKeys`]: the short-lived upload
 //! token bound to a conversation, and the expiring link a file is fetched with), and the
 //! optional virus scan before a file is kept ([`scan`]: a clamd over its `INSTREAM` protocol).
-//! Agents' avatars live in the same store ([`avatars`]).
+//! Agents' avatars live in the same store ([`avatars`]); images get a small copy to show
+//! ([`thumb`]).
 //! The use cases (who may upload where, what a message may carry) are the application's
 //! (`chat::attachments`); this module knows nothing of sites' rules.
 
@@ -13,6 +14,7 @@ mod keys;
 pub mod scan;
 pub mod sniff;
 mod store;
+pub mod thumb;
 
 pub use avatars::is_avatar_version;
 pub use keys::{FileKeys, LINK_TTL_MS, UPLOAD_TOKEN_TTL_MS, UploadGrant};

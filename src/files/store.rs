@@ -60,6 +60,13 @@ impl FileKey {
         Path::from(format!("{}/{}/{}", self.site, self.conversation, self.file))
     }
 
+    fn thumb_path(&self) -> Path {
+        Path::from(format!(
+            "{}/{}/{}.thumb",
+            self.site, self.conversation, self.file
+        ))
+    }
+
     fn meta_path(&self) -> Path {
         Path::from(format!(
             "{}/{}/{}.json",
@@ -84,6 +91,9 @@ pub struct FileMeta {
     /// The message that carries it, once one does (a file is used by one message only).
     #[serde(default)]
     pub used_by: Option<String>,
+    /// The type of its thumbnail (`FILE.thumb` beside it), for an image larger than one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thumb: Option<String>,
 }
 
 /// The file back end: the data dir's `files/` folder or an S3-compatible bucket.
@@ -157,6 +167,30 @@ impl FileStore {
         serde_json::from_slice(&json)
             .map(Some)
             .map_err(|e| FileError(format!("metadata of {}: {e}", key.link_id())))
+    }
+
+    /// Keeps a file's thumbnail (made by [`super::thumb`]) beside it; erasing the conversation
+    /// and the sweep of unused uploads take it with the file.
+    pub async fn put_thumb(&self, key: &FileKey, bytes: Bytes) -> Result<(), FileError> {
+        self.inner
+            .put(&key.thumb_path(), PutPayload::from_bytes(bytes))
+            .await
+            .map(|_| ())
+            .map_err(FileError::from_store)
+    }
+
+    /// A file's thumbnail and its type; `None` when the file has none.
+    pub async fn thumb(&self, key: &FileKey) -> Result<Option<(Bytes, String)>, FileError> {
+        let Some(meta) = self.meta(key).await? else {
+            return Ok(None);
+        };
+        let Some(content_type) = meta.thumb else {
+            return Ok(None);
+        };
+        Ok(self
+            .read(&key.thumb_path())
+            .await?
+            .map(|bytes| (bytes, content_type)))
     }
 
     /// A file's bytes and metadata; `None` when there is no such file.
@@ -250,6 +284,7 @@ impl FileStore {
                 continue;
             };
             if meta.used_by.is_none() && meta.created.0 < before.0 {
+                self.delete(&key.thumb_path()).await?;
                 self.delete(&key.path()).await?;
                 self.delete(&meta_path).await?;
                 swept += 1;

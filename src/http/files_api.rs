@@ -202,6 +202,8 @@ pub(super) struct LinkQuery {
     exp: Option<i64>,
     /// The link's signature.
     sig: Option<String>,
+    /// `1`: the image's thumbnail (at most 320 px on its longer edge) instead of the file.
+    thumb: Option<u8>,
 }
 
 /// A file by its signed link (as a message delivers it). Unknown, expired and forged links
@@ -215,6 +217,26 @@ async fn get_file(
     let (Some(exp), Some(sig)) = (query.exp, query.sig.as_deref()) else {
         return Err(ApiError::not_found("file"));
     };
+    if query.thumb == Some(1) {
+        let Some((bytes, content_type)) = state
+            .chat
+            .open_thumb(&path, exp, sig)
+            .await
+            .map_err(ApiError::internal)?
+        else {
+            return Err(ApiError::not_found("file"));
+        };
+        return Ok(HttpResponse::Ok()
+            .insert_header((header::CONTENT_TYPE, content_type))
+            .insert_header((header::CONTENT_DISPOSITION, "inline"))
+            .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+            .insert_header((header::CACHE_CONTROL, "private, max-age=3600"))
+            .insert_header((
+                header::CONTENT_SECURITY_POLICY,
+                "sandbox; default-src 'none'",
+            ))
+            .body(bytes));
+    }
     let Some((bytes, meta)) = state
         .chat
         .open_file(&path, exp, sig)

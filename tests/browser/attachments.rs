@@ -55,9 +55,9 @@ async fn a_photo_and_a_file_go_from_shopper_to_agent_and_back() {
         .await;
     let (mut agent, _) = scene.chat.agent(&scene.token).await;
     let dir = tempfile::TempDir::new().unwrap();
-    let parcel_png = photo(160, 120, [176, 122, 70]);
+    let parcel_png = photo(640, 480, [176, 122, 70]);
     let receipt_pdf = pdf("receipt");
-    let chart_png = photo(200, 100, [40, 96, 200]);
+    let chart_png = photo(800, 400, [40, 96, 200]);
     let returns_pdf = pdf("returns form");
     let parcel = write(dir.path(), "parcel.png", &parcel_png);
     let receipt = write(dir.path(), "receipt.pdf", &receipt_pdf);
@@ -151,7 +151,9 @@ async fn a_photo_and_a_file_go_from_shopper_to_agent_and_back() {
                       src: img.src, text: m.querySelector('.text').textContent };",
         )
         .await;
-    assert_eq!(seen["width"], 160, "{seen}");
+    // The server's small copy (320 px on the longer edge), not the 640 px original.
+    assert_eq!(seen["width"], 320, "{seen}");
+    assert!(seen["src"].as_str().unwrap().contains("thumb=1"), "{seen}");
     assert_eq!(seen["alt"], "parcel.png");
     assert!(
         seen["file"].as_str().unwrap().contains("receipt.pdf"),
@@ -209,7 +211,7 @@ async fn a_photo_and_a_file_go_from_shopper_to_agent_and_back() {
     browser.message("agent", "Our size chart").await;
     let got = widget_files(browser, "agent", 2).await;
     assert_eq!(got[0]["name"], "size-chart.png", "{got}");
-    assert_eq!(got[0]["width"], 200, "{got}");
+    assert_eq!(got[0]["width"], 320, "{got}");
     assert!(
         got[1]["name"]
             .as_str()

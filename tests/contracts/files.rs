@@ -39,6 +39,7 @@ files_contract!(
     bytes_and_metadata_come_back_as_stored,
     a_conversations_files_are_deleted_together_and_no_others,
     the_sweep_deletes_old_unused_uploads_only,
+    a_thumbnail_comes_back_and_goes_with_its_file,
 );
 
 fn key(site: &SiteId, conversation: &ConversationId) -> FileKey {
@@ -57,6 +58,7 @@ fn meta(created: i64) -> FileMeta {
         uploader: "v_abcdefgh12".into(),
         created: Timestamp(created),
         used_by: None,
+        thumb: None,
     }
 }
 
@@ -133,6 +135,46 @@ async fn the_sweep_deletes_old_unused_uploads_only(files: FileStore) {
     assert!(files.get(&old_unused).await.unwrap().is_none());
     assert!(files.get(&old_used).await.unwrap().is_some());
     assert!(files.get(&new_unused).await.unwrap().is_some());
+}
+
+/// A thumbnail is found through its file's metadata, and the sweep of an unused upload and
+/// the erasure of a conversation delete it with the file.
+async fn a_thumbnail_comes_back_and_goes_with_its_file(files: FileStore) {
+    let (site, conv) = (SiteId::generate(), ConversationId::generate());
+    let (swept, erased) = (key(&site, &conv), key(&site, &conv));
+    let mut with_thumb = meta(1_000);
+    with_thumb.thumb = Some("image/jpeg".into());
+    for k in [&swept, &erased] {
+        files
+            .put_thumb(k, Bytes::from_static(b"small"))
+            .await
+            .unwrap();
+        files.put(k, all_bytes(), &with_thumb).await.unwrap();
+    }
+    assert_eq!(
+        files.thumb(&swept).await.unwrap(),
+        Some((Bytes::from_static(b"small"), "image/jpeg".to_owned()))
+    );
+    let plain = key(&site, &conv);
+    files.put(&plain, all_bytes(), &meta(9_000)).await.unwrap();
+    assert_eq!(
+        files.thumb(&plain).await.unwrap(),
+        None,
+        "no thumbnail made"
+    );
+
+    let mut used = with_thumb.clone();
+    used.used_by = Some("v_abcdefgh12:m-1".into());
+    files.put_meta(&erased, &used).await.unwrap();
+    assert_eq!(files.sweep_unused(Timestamp(5_000)).await.unwrap(), 1);
+    assert_eq!(files.thumb(&swept).await.unwrap(), None);
+    assert!(
+        files.thumb(&erased).await.unwrap().is_some(),
+        "a used file keeps it"
+    );
+    // The conversation's erasure: both files, two metadata, one thumbnail.
+    assert_eq!(files.delete_conversation(&site, &conv).await.unwrap(), 5);
+    assert_eq!(files.thumb(&erased).await.unwrap(), None);
 }
 
 /// The bucket's secret is checked (s3s-fs verifies SigV4): a wrong one stores nothing.

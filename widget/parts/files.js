@@ -3,9 +3,9 @@
 // and drop onto the panel; the tray of the message being written, where each file uploads at
 // once over HTTP (`POST /uploads`, with a token the socket hands out for the open
 // conversation) and shows its progress; and the attachments of any message, images as
-// thumbnails (the browser scales them) and other files as links. The server sniffs, strips and
-// limits again: the checks here only spare the shopper a wait. This file is the body of a
-// function of `core`; it returns the part's functions.
+// thumbnails (the server's small copy of a large image) and other files as links. The server
+// sniffs, strips and limits again: the checks here only spare the shopper a wait. This file
+// is the body of a function of `core`; it returns the part's functions.
 
 core.addStyle(core.view.root,
   "[data-role=attach]{width:40px;padding:0;background:none!important;color:#57606a!important}[data-role=attach] svg{width:22px;height:22px;fill:none;stroke:currentColor;stroke-width:2}" +
@@ -238,7 +238,7 @@ function show(bubble, attachments) {
       const img = document.createElement("img");
       img.alt = file.name;
       img.onload = core.scrollToEnd;
-      img.src = url;
+      img.src = file.thumb_url ? core.server + file.thumb_url : url; // the server's small copy
       link.append(img);
     } else {
       core.setText(link, file.name + " (" + size(file.size) + ")");

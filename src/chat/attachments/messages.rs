@@ -73,6 +73,8 @@ impl ChatService {
                 content_type: meta.content_type,
                 size: meta.size,
                 url: None,
+                thumb: meta.thumb.is_some(),
+                thumb_url: None,
             });
         }
         Ok(attachments)
@@ -90,7 +92,9 @@ impl ChatService {
             };
             let link = key.link_id();
             let sig = self.file_keys.link_signature(&link, exp);
-            attachment.url = Some(format!("/files/{link}?exp={}&sig={sig}", exp.0));
+            let url = format!("/files/{link}?exp={}&sig={sig}", exp.0);
+            attachment.thumb_url = attachment.thumb.then(|| format!("{url}&thumb=1"));
+            attachment.url = Some(url);
         }
     }
 }

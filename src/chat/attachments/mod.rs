@@ -17,7 +17,7 @@ use crate::conversation::{Conversation, Stage};
 use crate::domain::{AgentId, FileId, SiteId, Timestamp, VisitorId};
 use crate::files::{
     FileError, FileKey, FileMeta, LINK_TTL_MS, ScanError, UPLOAD_TOKEN_TTL_MS, UploadGrant,
-    Verdict, sniff,
+    Verdict, sniff, thumb,
 };
 use bytes::Bytes;
 use serde::Serialize;
@@ -237,6 +237,18 @@ impl ChatService {
             conversation: grant.conversation.clone(),
             file: FileId::generate(),
         };
+        // An image larger than a thumbnail gets one, made off the async threads (decoding is
+        // the expensive step, bounded by the upload slot the caller holds and the decoder's
+        // limits); one that will not decode is kept without (it is shown as it is).
+        let thumb = if content_type.starts_with("image/") {
+            let (image, kind) = (bytes.clone(), content_type);
+            tokio::task::spawn_blocking(move || thumb::thumbnail(kind, &image))
+                .await
+                .ok()
+                .flatten()
+        } else {
+            None
+        };
         let meta = FileMeta {
             name: clean_name(name),
             content_type: content_type.to_owned(),
@@ -244,7 +256,11 @@ impl ChatService {
             uploader: grant.uploader.clone(),
             created: Timestamp::now(),
             used_by: None,
+            thumb: thumb.as_ref().map(|t| t.content_type.to_owned()),
         };
+        if let Some(thumb) = thumb {
+            self.files.put_thumb(&key, thumb.bytes).await?;
+        }
         self.files.put(&key, bytes, &meta).await?;
         Ok(view(&key, &meta, None))
     }
@@ -305,6 +321,26 @@ impl ChatService {
             return Ok(None);
         };
         self.files.get(&key).await
+    }
+
+    /// A file's thumbnail (bytes and type) by the file's own signed link: the small copy is
+    /// the same capability as the file. `None` as [`Self::open_file`], or when it has none.
+    pub async fn open_thumb(
+        &self,
+        link_id: &str,
+        exp: i64,
+        sig: &str,
+    ) -> Result<Option<(Bytes, String)>, FileError> {
+        if !self
+            .file_keys
+            .link_is_valid(link_id, exp, sig, Timestamp::now())
+        {
+            return Ok(None);
+        }
+        let Some(key) = FileKey::from_link_id(link_id) else {
+            return Ok(None);
+        };
+        self.files.thumb(&key).await
     }
 
     /// A file of a conversation as a reader sees it, with a freshly signed link; `None` when

@@ -161,6 +161,51 @@ async fn a_jpeg_loses_its_location() {
     app.stop().await;
 }
 
+/// A photo larger than a thumbnail reaches the reader with a small copy beside it, signed
+/// like the file (a tampered link finds neither); a picture that already fits and a PDF
+/// come without one.
+#[tokio::test]
+async fn a_large_photo_comes_with_a_thumbnail() {
+    let (app, owner) = spawn_app_as_owner().await;
+    let (mut shopper, conv) = super::chatting(&app).await;
+    let token = super::shopper_token(&mut shopper).await;
+    let big = crate::common::png::photo(1200, 900, [180, 120, 60], &[]);
+    let mut ids = Vec::new();
+    for (name, bytes) in [("big.png", big), ("tiny.png", png()), ("form.pdf", pdf())] {
+        let file = uploaded(&app, &token, name, bytes).await;
+        ids.push(file["id"].as_str().unwrap().to_owned());
+    }
+    shopper
+        .send(json!({ "type": "message", "client_msg_id": "m-1", "text": "", "attachments": ids }))
+        .await;
+    shopper.recv_type("ack").await;
+    let transcript = app
+        .get_json(
+            &app.site_path(&format!("/conversations/{conv}/transcript")),
+            &owner,
+        )
+        .await;
+    let files = transcript["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["attachments"].as_array().is_some_and(|a| !a.is_empty()))
+        .unwrap()["attachments"]
+        .clone();
+    let thumb_url = files[0]["thumb_url"].as_str().unwrap();
+    assert!(files[1].get("thumb_url").is_none(), "{files}");
+    assert!(files[2].get("thumb_url").is_none(), "{files}");
+    let thumb = fetch(&app, thumb_url).await;
+    assert_eq!(thumb.status(), 200);
+    assert_eq!(thumb.headers()["content-type"], "image/jpeg");
+    assert_eq!(thumb.headers()["x-content-type-options"], "nosniff");
+    let small = image::load_from_memory(&thumb.bytes().await.unwrap()).unwrap();
+    assert_eq!((small.width(), small.height()), (320, 240));
+    let forged = thumb_url.replace("sig=", "sig=0");
+    assert_eq!(fetch(&app, &forged).await.status(), 404);
+    app.stop().await;
+}
+
 /// Exporting the shopper's data lists the file on its message with a link that fetches it.
 #[tokio::test]
 async fn the_privacy_export_links_the_shoppers_files() {

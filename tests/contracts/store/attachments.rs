@@ -17,6 +17,8 @@ fn file(name: &str, content_type: &str, size: u64) -> Attachment {
         content_type: content_type.into(),
         size,
         url: None,
+        thumb: content_type.starts_with("image/"),
+        thumb_url: None,
     }
 }
 

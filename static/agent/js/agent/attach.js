@@ -2,8 +2,9 @@
 // and drop onto the composer; the tray of files for the next reply, where each file uploads at
 // once (`POST /uploads` with an upload token for this conversation, asked of the REST API)
 // and shows its progress; and a message's attachments in the transcript, images as
-// thumbnails (the browser scales them) and other files as download links. The server sniffs,
-// strips and limits every file again: the checks here only spare the agent a wait.
+// thumbnails (the server's small copy of a large image) and other files as download links.
+// The server sniffs, strips and limits every file again: the checks here only spare the
+// agent a wait.
 
 import { h, replace } from '../dom.js';
 
@@ -146,7 +147,7 @@ export function attachmentList(attachments) {
     const image = a.type.startsWith('image/') && a.url;
     return h('a', { href: a.url || null, target: '_blank', rel: 'noopener', 'data-role': 'file',
       class: image ? 'thumb' : 'file', title: `${a.name} (${size(a.size)})` },
-    image ? h('img', { src: a.url, alt: a.name, loading: 'lazy' })
+    image ? h('img', { src: a.thumb_url || a.url, alt: a.name, loading: 'lazy' })
       : [h('span', { class: 'file-name', text: a.name }), h('span', { class: 'file-size', text: size(a.size) })]);
   }));
 }
