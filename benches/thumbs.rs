@@ -14,7 +14,11 @@ use std::io::Cursor;
 /// A picture with detail (a gradient and stripes), so the encoders have work to do.
 fn picture(width: u32, height: u32, format: ImageFormat) -> Vec<u8> {
     let image = RgbImage::from_fn(width, height, |x, y| {
-        image::Rgb([(x % 256) as u8, (y % 256) as u8, ((x / 7 + y / 5) % 256) as u8])
+        image::Rgb([
+            (x % 256) as u8,
+            (y % 256) as u8,
+            ((x / 7 + y / 5) % 256) as u8,
+        ])
     });
     let mut out = Vec::new();
     image.write_to(&mut Cursor::new(&mut out), format).unwrap();

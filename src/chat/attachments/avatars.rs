@@ -7,7 +7,7 @@
 use super::UploadRefused;
 use crate::chat::ChatService;
 use crate::domain::AgentId;
-use crate::files::sniff;
+use crate::files::{sniff, thumb};
 use crate::store::{AccountChange, Agent};
 use bytes::Bytes;
 
@@ -34,6 +34,14 @@ impl ChatService {
         // Scanned like an attachment when the server has a scanner (a picture every shop
         // page shows is no place for a file the scanner refuses).
         self.scan(&format!("avatar of {agent}"), &bytes).await?;
+        // Shown at 28 and 64 px: a larger picture is kept as its thumbnail, so every shop
+        // page fetches a few KB (decoded off the async threads, within the upload slot).
+        let original = bytes.clone();
+        let small = tokio::task::spawn_blocking(move || thumb::thumbnail(content_type, &original))
+            .await
+            .ok()
+            .flatten();
+        let bytes = small.map_or(bytes, |t| t.bytes);
         let version = crate::domain::random_token(16);
         self.files.put_avatar(agent, &version, bytes).await?;
         let change = AccountChange {

@@ -55,6 +55,17 @@ async fn an_agent_sets_a_picture_the_shopper_sees_and_replaces_and_removes_it() 
         "the text chunk with a location is gone"
     );
 
+    // A large picture is kept as its 320 px thumbnail.
+    let large = crate::common::png::photo(1000, 800, [90, 60, 30], &[]);
+    let answer = json_of(put_avatar(&app, &owner, large).await, 200).await;
+    let large_path = answer["agent"]["avatar"].as_str().unwrap().to_owned();
+    let served = fetch(&app, &large_path).await;
+    assert_eq!(served.headers()["content-type"], "image/jpeg");
+    let face = image::load_from_memory(&served.bytes().await.unwrap()).unwrap();
+    assert_eq!((face.width(), face.height()), (320, 256));
+    let answer = json_of(put_avatar(&app, &owner, png()).await, 200).await;
+    let path = answer["agent"]["avatar"].as_str().unwrap().to_owned();
+
     // The shopper whose chat the owner takes sees the picture in the status frame.
     let mut shopper = app.shopper().await;
     let welcome = shopper.hello(json!({})).await;
