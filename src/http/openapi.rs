@@ -50,7 +50,7 @@ impl Modify for BearerAuth {
 #[openapi(
     info(title = "shopchat", description = "Proactive chat for online shops: agent and owner API. The shopper WebSocket is described in README.md."),
     paths(
-        files_api::agent_upload_token, files_api::upload, files_api::get_file, files_api::get_avatar, profile_api::set_avatar, profile_api::remove_avatar,
+        files_api::agent_upload_token, files_api::upload, files_api::get_file, files_api::get_avatar, reports_api::my_report, profile_api::set_avatar, profile_api::remove_avatar,
         auth_routes::login, auth_routes::change_password, auth_routes::me, profile_api::update_me,
         agent_api::list_sites, agent_api::get_site, agent_api::update_site, agent_api::list_messages,
         conversations_api::list_conversations, conversations_api::transcript, conversations_api::add_note,

@@ -18,7 +18,8 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/sites/{site_id}/report", web::get().to(site_report));
+    cfg.route("/sites/{site_id}/report", web::get().to(site_report))
+        .route("/sites/{site_id}/report/mine", web::get().to(my_report));
 }
 
 #[derive(Deserialize)]
@@ -34,19 +35,7 @@ async fn site_report(
     scope: OwnerScope,
     query: web::Query<ReportQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let days = match query.days.as_deref() {
-        None => DEFAULT_DAYS,
-        Some(text) => text
-            .trim()
-            .parse::<u32>()
-            .ok()
-            .filter(|d| (1..=MAX_DAYS).contains(d))
-            .ok_or_else(|| {
-                ApiError::bad_request("invalid_field", format!("must be 1 to {MAX_DAYS}"))
-                    .with_field("days")
-            })?,
-    };
-    let (from, to) = window(Timestamp::now(), days);
+    let (from, to) = window(Timestamp::now(), days_of(&query)?);
     let report = state.chat.site_report(&scope.site, from, to).await?;
     let stats = &report.stats;
     let mut reasons = Map::new();
@@ -97,6 +86,52 @@ async fn site_report(
         "ai_drafts": drafts_view(&fill_draft_days(from, to, &report.drafts)),
         "csat": csat_view(&report.csat, &report.agent_names, &report.rules),
         "rules": rules,
+    })))
+}
+
+/// The window's length from the query: 1 to [`MAX_DAYS`], [`DEFAULT_DAYS`] without one.
+fn days_of(query: &ReportQuery) -> Result<u32, ApiError> {
+    match query.days.as_deref() {
+        None => Ok(DEFAULT_DAYS),
+        Some(text) => text
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|d| (1..=MAX_DAYS).contains(d))
+            .ok_or_else(|| {
+                ApiError::bad_request("invalid_field", format!("must be 1 to {MAX_DAYS}"))
+                    .with_field("days")
+            }),
+    }
+}
+
+/// An agent's own ratings: what any member of the site may see of the report (owners see
+/// everyone's in the site report).
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/report/mine", operation_id = "get_my_report", tag = "reports", params(SitePath, ("days" = Option<u32>, Query, description = "1 to 90 days ending today (UTC), default 14")), security(("bearer" = [])), responses((status = 200, description = "`{from, to, mine: {totals, days: [{date, ratings, satisfied, csat, average}]}, people: {ratings, satisfied, csat, average}}`: the caller's CSAT (chats they last had) and the site's people as a whole", body = super::docs::MyReport), (status = 400, description = "A bad `days`", body = ErrorResponse), super::docs::MemberOnly))]
+async fn my_report(
+    state: web::Data<AppState>,
+    scope: super::SiteScope,
+    query: web::Query<ReportQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (from, to) = window(Timestamp::now(), days_of(&query)?);
+    let (mine, people) = state
+        .chat
+        .my_csat(&scope.site, &scope.caller.agent.id, from, to)
+        .await?;
+    let days: Vec<Value> = mine
+        .days
+        .iter()
+        .map(|(date, c)| {
+            let mut row = count_view(c);
+            row["date"] = json!(date);
+            row
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({
+        "from": from.0,
+        "to": to.0,
+        "mine": { "totals": count_view(&mine.totals), "days": days },
+        "people": count_view(&people),
     })))
 }
 

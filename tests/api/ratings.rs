@@ -252,3 +252,52 @@ async fn the_report_shows_csat_per_day_agent_team_rule_and_bot_against_people() 
     assert_eq!(csat["teams"], json!([]));
     app.stop().await;
 }
+
+/// Any member sees their own ratings beside the site's people (owners see everyone's in the
+/// site report); a site they are not on answers nothing.
+#[tokio::test]
+async fn an_agent_sees_their_own_csat_beside_the_sites_people() {
+    let (app, owner) = spawn_app_as_owner().await;
+    app.chat_settings(&owner, json!({ "auto_assign": false }))
+        .await;
+    let (mut agent, _) = app.agent(&owner).await;
+    for score in [5, 2] {
+        let (mut shopper, id) = closed_chat(&app, &owner, &mut agent).await;
+        shopper
+            .send(json!({ "type": "rate", "conversation_id": id, "score": score }))
+            .await;
+        shopper.recv_type("rated").await;
+    }
+    let path = app.site_path("/report/mine?days=7");
+    let mine = json_of(app.get(&path, &owner).await, 200).await;
+    assert_eq!(
+        mine["mine"]["totals"],
+        json!({ "ratings": 2, "satisfied": 1, "csat": 50.0, "average": 3.5 })
+    );
+    let days = mine["mine"]["days"].as_array().unwrap();
+    assert_eq!(days.len(), 7);
+    assert_eq!(days[6]["ratings"], 2, "{mine}");
+    assert_eq!(mine["people"]["ratings"], 2);
+
+    // Another member, who had none of those chats: nothing of theirs, the same people.
+    let colleague = app
+        .login(&app.seed.agent_email, crate::common::PASSWORD)
+        .await;
+    let theirs = json_of(app.get(&path, &colleague).await, 200).await;
+    assert_eq!(theirs["mine"]["totals"]["ratings"], 0, "{theirs}");
+    assert_eq!(theirs["people"]["ratings"], 2);
+    // The site report stays the owners'.
+    assert_eq!(
+        app.get(&app.site_path("/report"), &colleague)
+            .await
+            .status(),
+        403
+    );
+    let bad = json_of(
+        app.get(&app.site_path("/report/mine?days=0"), &owner).await,
+        400,
+    )
+    .await;
+    assert_eq!(bad["error"]["field"], "days");
+    app.stop().await;
+}

@@ -123,6 +123,23 @@ async fn a_shopper_rates_a_closed_chat_and_the_owner_sees_it_in_the_csat_chart()
         .js("document.querySelector('[data-role=csat-figures]').scrollIntoView(); return true;")
         .await;
     browser.screenshot("reports-csat-1280").await;
+    // The agent's own view, on their profile: their chats' rating beside everyone's.
+    browser.goto(&scene.chat.url("/agent/#/profile")).await;
+    let mine = text_containing(browser, "[data-role=my-csat]", "of your chats").await;
+    assert!(mine.contains("rated 1 of your chats"), "{mine}");
+    assert!(mine.contains("100% gave 4 or 5 stars"), "{mine}");
+    browser
+        .wait_for(
+            "the agent's own CSAT chart",
+            &format!(
+                "return !!document.querySelector('[data-role=my-ratings] [data-chart=csat] rect[data-date=\"{today}\"]');"
+            ),
+        )
+        .await;
+    browser
+        .js("document.querySelector('[data-role=my-ratings]').scrollIntoView(); return true;")
+        .await;
+    browser.screenshot("profile-ratings-1280").await;
     // The test shop serves no favicon; anything else logged is a failure.
     let errors: Vec<String> = browser
         .console_errors()

@@ -53,4 +53,22 @@ impl ChatService {
             agent_names,
         })
     }
+
+    /// An agent's own ratings on a site (any member may see theirs): their CSAT per day of
+    /// the window and in total, beside the site's people as a whole, to compare with.
+    pub async fn my_csat(
+        &self,
+        site: &SiteId,
+        agent: &AgentId,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<(csat::Csat, csat::CsatCount), ChatError> {
+        let ratings = self.store.rating_groups(site, from, to).await?;
+        let people = csat::fold(from, to, &ratings).people;
+        let mine: Vec<_> = ratings
+            .into_iter()
+            .filter(|g| g.agent.as_ref() == Some(agent))
+            .collect();
+        Ok((csat::fold(from, to, &mine), people))
+    }
 }

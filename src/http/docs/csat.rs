@@ -116,3 +116,28 @@ pub(in crate::http) struct CsatReport {
     /// Chats a person had.
     people: CsatCounts,
 }
+
+/// An agent's own ratings over the window (documentation type).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub(in crate::http) struct MyCsat {
+    /// Every rating of chats they last had.
+    totals: CsatCounts,
+    /// Every day of the window, oldest first.
+    days: Vec<CsatDay>,
+}
+
+/// `GET /api/v1/sites/{site_id}/report/mine` (documentation type): the caller's CSAT beside
+/// the site's people as a whole.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub(in crate::http) struct MyReport {
+    /// Start of the window, ms since the epoch.
+    from: i64,
+    /// End of the window, ms since the epoch.
+    to: i64,
+    /// The caller's ratings.
+    mine: MyCsat,
+    /// Every chat a person had on the site, to compare with.
+    people: CsatCounts,
+}

@@ -3,6 +3,7 @@
 // owner has it, on every shop.
 
 import { h, field, showErrors, clearErrors } from '../dom.js';
+import { csatChart } from '../owner/chart.js';
 
 /** Mounts the form; `ctx.profileChanged(agent)` tells the shell (header name, `ctx.me`). */
 export function mount(root, ctx) {
@@ -46,6 +47,24 @@ export function mount(root, ctx) {
   saved);
   syncPassword();
   root.append(form, avatarCard(ctx));
+  if (ctx.site) root.append(ratingsCard(ctx));
+}
+
+/** The agent's own CSAT on this shop over 30 days, beside everyone's (owners see the whole
+ *  breakdown under Reports). */
+function ratingsCard(ctx) {
+  const body = h('p', { class: 'muted', 'data-role': 'my-csat', text: 'Loading…' });
+  const card = h('section', { class: 'card profile', 'data-role': 'my-ratings' },
+    h('h2', { text: 'Your ratings' }), body);
+  const pct = (c) => (c.csat === null ? '—' : `${c.csat}%`);
+  ctx.api.get(`/sites/${ctx.site.id}/report/mine?days=30`).then((r) => {
+    const mine = r.mine.totals;
+    body.textContent = mine.ratings
+      ? `Shoppers rated ${mine.ratings} of your chats on ${ctx.site.name} in the last 30 days: ${pct(mine)} gave 4 or 5 stars (average ${mine.average}). Everyone on this shop: ${pct(r.people)} of ${r.people.ratings}.`
+      : `No ratings of your chats on ${ctx.site.name} in the last 30 days yet. Shoppers can rate a chat once it is closed.`;
+    if (mine.ratings) card.append(csatChart(r.mine.days));
+  }).catch((e) => { body.textContent = `Your ratings could not be loaded: ${e.message}`; });
+  return card;
 }
 
 /** The picture shoppers see beside the agent's name: choose one (sent at once), or remove it. */
