@@ -311,16 +311,18 @@ impl ChatService {
         exp: i64,
         sig: &str,
     ) -> Result<Option<(Bytes, FileMeta)>, FileError> {
-        if !self
-            .file_keys
-            .link_is_valid(link_id, exp, sig, Timestamp::now())
-        {
-            return Ok(None);
-        }
-        let Some(key) = FileKey::from_link_id(link_id) else {
+        let Some(key) = self.linked_key(link_id, exp, sig) else {
             return Ok(None);
         };
         self.files.get(&key).await
+    }
+
+    /// The file a genuine, unexpired link names; `None` for any other link.
+    fn linked_key(&self, link_id: &str, exp: i64, sig: &str) -> Option<FileKey> {
+        self.file_keys
+            .link_is_valid(link_id, exp, sig, Timestamp::now())
+            .then(|| FileKey::from_link_id(link_id))
+            .flatten()
     }
 
     /// A file's thumbnail (bytes and type) by the file's own signed link: the small copy is
@@ -331,13 +333,7 @@ impl ChatService {
         exp: i64,
         sig: &str,
     ) -> Result<Option<(Bytes, String)>, FileError> {
-        if !self
-            .file_keys
-            .link_is_valid(link_id, exp, sig, Timestamp::now())
-        {
-            return Ok(None);
-        }
-        let Some(key) = FileKey::from_link_id(link_id) else {
+        let Some(key) = self.linked_key(link_id, exp, sig) else {
             return Ok(None);
         };
         self.files.thumb(&key).await
