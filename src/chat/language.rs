@@ -12,8 +12,8 @@ impl ChatService {
     /// another node, an agent acting while the shopper is away). `None` when unknown: the
     /// lines are then English.
     pub(super) async fn chat_language(&self, site: &SiteId, visitor: &VisitorId) -> Option<String> {
-        if let Some(live) = self.hub.visitor_state(site, visitor) {
-            return live.chat_language;
+        if let Some(live) = self.hub.visitor_chat_language(site, visitor) {
+            return live;
         }
         // A store error leaves the line in English rather than failing the change it
         // describes: the words matter less than the change itself.

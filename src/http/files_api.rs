@@ -226,16 +226,7 @@ async fn get_file(
         else {
             return Err(ApiError::not_found("file"));
         };
-        return Ok(HttpResponse::Ok()
-            .insert_header((header::CONTENT_TYPE, content_type))
-            .insert_header((header::CONTENT_DISPOSITION, "inline"))
-            .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-            .insert_header((header::CACHE_CONTROL, "private, max-age=3600"))
-            .insert_header((
-                header::CONTENT_SECURITY_POLICY,
-                "sandbox; default-src 'none'",
-            ))
-            .body(bytes));
+        return Ok(served(bytes, content_type, "inline".into(), LINK_CACHE));
     }
     let Some((bytes, meta)) = state
         .chat
@@ -250,16 +241,32 @@ async fn get_file(
     } else {
         format!("attachment; filename*=UTF-8''{}", percent(&meta.name))
     };
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, meta.content_type))
+    Ok(served(bytes, meta.content_type, disposition, LINK_CACHE))
+}
+
+/// A signed link's answer may be kept as long as the link works (an hour), by this browser only.
+const LINK_CACHE: &str = "private, max-age=3600";
+
+/// Bytes we stored, served so that they can only ever be shown or saved: the type we
+/// sniffed (never the browser's guess), no script or plugin even if opened as a page, and
+/// loadable as an `<img>` by the shop's pages that isolate themselves (COEP).
+fn served(
+    bytes: bytes::Bytes,
+    content_type: impl Into<String>,
+    disposition: String,
+    cache: &'static str,
+) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, content_type.into()))
         .insert_header((header::CONTENT_DISPOSITION, disposition))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .insert_header((header::CACHE_CONTROL, "private, max-age=3600"))
+        .insert_header((header::CACHE_CONTROL, cache))
+        .insert_header(("Cross-Origin-Resource-Policy", "cross-origin"))
         .insert_header((
             header::CONTENT_SECURITY_POLICY,
             "sandbox; default-src 'none'",
         ))
-        .body(bytes))
+        .body(bytes)
 }
 
 /// RFC 5987 percent-encoding of a file name: everything but unreserved characters.
@@ -286,14 +293,10 @@ async fn get_avatar(
     let Some((bytes, content_type)) = state.chat.avatar(&agent, &version).await? else {
         return Err(ApiError::not_found("avatar"));
     };
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, content_type))
-        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
-        .insert_header(("Cross-Origin-Resource-Policy", "cross-origin"))
-        .insert_header((
-            header::CONTENT_SECURITY_POLICY,
-            "sandbox; default-src 'none'",
-        ))
-        .body(bytes))
+    Ok(served(
+        bytes,
+        content_type,
+        "inline".into(),
+        "public, max-age=31536000, immutable",
+    ))
 }

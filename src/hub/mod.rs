@@ -496,6 +496,19 @@ impl Hub {
         Some(total)
     }
 
+    /// The widget language of a visitor live on this node (`Some(None)`: live, none chosen),
+    /// read in place: it is asked for every bot answer and transcript notice.
+    pub fn visitor_chat_language(
+        &self,
+        site: &SiteId,
+        visitor: &VisitorId,
+    ) -> Option<Option<String>> {
+        let inner = self.inner();
+        let live = inner.visitors.get(visitor).filter(|l| &l.site_id == site)?;
+        let language = lock(&live.state).chat_language.clone();
+        Some(language)
+    }
+
     /// The id the shop verified for a visitor live on this node: `Some(None)` when live and
     /// unverified, `None` when not live here (the caller then reads the saved state).
     pub fn visitor_verified(

@@ -7,7 +7,7 @@
 use super::UploadRefused;
 use crate::chat::ChatService;
 use crate::domain::AgentId;
-use crate::files::{sniff, thumb};
+use crate::files::sniff;
 use crate::store::{AccountChange, Agent};
 use bytes::Bytes;
 
@@ -36,11 +36,7 @@ impl ChatService {
         self.scan(&format!("avatar of {agent}"), &bytes).await?;
         // Shown at 28 and 64 px: a larger picture is kept as its thumbnail, so every shop
         // page fetches a few KB (decoded off the async threads, within the upload slot).
-        let original = bytes.clone();
-        let small = tokio::task::spawn_blocking(move || thumb::thumbnail(content_type, &original))
-            .await
-            .ok()
-            .flatten();
+        let small = super::thumbnail_off_thread(content_type, &bytes).await;
         let bytes = small.map_or(bytes, |t| t.bytes);
         let version = crate::domain::random_token(16);
         self.files.put_avatar(agent, &version, bytes).await?;

@@ -22,6 +22,23 @@ use crate::files::{
 use bytes::Bytes;
 use serde::Serialize;
 
+/// [`thumb::thumbnail`] on the blocking pool (decoding would stall an async thread for tens of
+/// milliseconds); `None` for a file that is no image, needs none or does not decode. Callers
+/// hold an upload slot, which bounds how many run at once.
+async fn thumbnail_off_thread(
+    content_type: &'static str,
+    bytes: &Bytes,
+) -> Option<thumb::Thumbnail> {
+    if !content_type.starts_with("image/") {
+        return None;
+    }
+    let image = bytes.clone();
+    tokio::task::spawn_blocking(move || thumb::thumbnail(content_type, &image))
+        .await
+        .ok()
+        .flatten()
+}
+
 /// Longest file name kept (characters); a longer one is cut, never refused.
 const MAX_NAME_CHARS: usize = 120;
 /// Uploads a node reads at once: each is held in memory (up to a site's `max_bytes`, at most
@@ -240,15 +257,7 @@ impl ChatService {
         // An image larger than a thumbnail gets one, made off the async threads (decoding is
         // the expensive step, bounded by the upload slot the caller holds and the decoder's
         // limits); one that will not decode is kept without (it is shown as it is).
-        let thumb = if content_type.starts_with("image/") {
-            let (image, kind) = (bytes.clone(), content_type);
-            tokio::task::spawn_blocking(move || thumb::thumbnail(kind, &image))
-                .await
-                .ok()
-                .flatten()
-        } else {
-            None
-        };
+        let thumb = thumbnail_off_thread(content_type, &bytes).await;
         let meta = FileMeta {
             name: clean_name(name),
             content_type: content_type.to_owned(),
