@@ -29,6 +29,15 @@ async fn closed_chat(app: &TestApp, owner: &str, agent: &mut Shopper) -> (Shoppe
     (shopper, id)
 }
 
+/// A chat the agent closed and the shopper rated `score`.
+async fn rated_chat(app: &TestApp, owner: &str, agent: &mut Shopper, score: u8) {
+    let (mut shopper, id) = closed_chat(app, owner, agent).await;
+    shopper
+        .send(json!({ "type": "rate", "conversation_id": id, "score": score }))
+        .await;
+    shopper.recv_type("rated").await;
+}
+
 /// Sends `frame` and returns the `error` that answers it.
 async fn refused(shopper: &mut Shopper, frame: Value) -> Value {
     shopper.send(frame).await;
@@ -180,11 +189,7 @@ async fn the_report_shows_csat_per_day_agent_team_rule_and_bot_against_people() 
     let (mut agent, _) = app.agent(&owner).await;
     // Two chats a person had: a 5 and a 2.
     for score in [5, 2] {
-        let (mut shopper, id) = closed_chat(&app, &owner, &mut agent).await;
-        shopper
-            .send(json!({ "type": "rate", "conversation_id": id, "score": score }))
-            .await;
-        shopper.recv_type("rated").await;
+        rated_chat(&app, &owner, &mut agent, score).await;
     }
     // A chat a trigger rule's bot message opened, closed with only the bot in it: a 4.
     app.add_article(&owner, "Do you ship abroad?", "Yes, to all of Europe.")
@@ -262,11 +267,7 @@ async fn an_agent_sees_their_own_csat_beside_the_sites_people() {
         .await;
     let (mut agent, _) = app.agent(&owner).await;
     for score in [5, 2] {
-        let (mut shopper, id) = closed_chat(&app, &owner, &mut agent).await;
-        shopper
-            .send(json!({ "type": "rate", "conversation_id": id, "score": score }))
-            .await;
-        shopper.recv_type("rated").await;
+        rated_chat(&app, &owner, &mut agent, score).await;
     }
     let path = app.site_path("/report/mine?days=7");
     let mine = json_of(app.get(&path, &owner).await, 200).await;

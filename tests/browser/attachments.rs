@@ -266,13 +266,7 @@ async fn a_photo_and_a_file_go_from_shopper_to_agent_and_back() {
         .js("$('[data-role=messages]').lastElementChild.scrollIntoView(); return null;")
         .await;
     browser.screenshot("attachments-widget-390").await;
-    let errors: Vec<String> = browser
-        .console_errors()
-        .await
-        .into_iter()
-        .filter(|e| !e.contains("/favicon.ico "))
-        .collect();
-    assert!(errors.is_empty(), "{errors:?}");
+    browser.assert_no_console_errors().await;
     browser.back_to(desk_tab).await;
     scene.finish().await;
 }

@@ -140,13 +140,6 @@ async fn a_shopper_rates_a_closed_chat_and_the_owner_sees_it_in_the_csat_chart()
         .js("document.querySelector('[data-role=my-ratings]').scrollIntoView(); return true;")
         .await;
     browser.screenshot("profile-ratings-1280").await;
-    // The test shop serves no favicon; anything else logged is a failure.
-    let errors: Vec<String> = browser
-        .console_errors()
-        .await
-        .into_iter()
-        .filter(|e| !e.contains("/favicon.ico "))
-        .collect();
-    assert!(errors.is_empty(), "{errors:?}");
+    browser.assert_no_console_errors().await;
     scene.finish().await;
 }

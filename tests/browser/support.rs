@@ -421,6 +421,18 @@ impl Browser {
             .collect()
     }
 
+    /// Fails when the page logged an error (see [`Browser::console_errors`]); the test shop
+    /// serves no favicon, so that one missing file is not one.
+    pub async fn assert_no_console_errors(&self) {
+        let errors: Vec<String> = self
+            .console_errors()
+            .await
+            .into_iter()
+            .filter(|e| !e.contains("/favicon.ico "))
+            .collect();
+        assert!(errors.is_empty(), "{errors:?}");
+    }
+
     /// Clicks the element `css` matches, as a user would (fails if it is hidden or covered).
     /// A live page may redraw the element between finding and clicking it (an inbox row on a
     /// new message): a stale element is looked up again, as a user's click would land on the

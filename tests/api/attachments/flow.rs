@@ -200,7 +200,10 @@ async fn a_large_photo_comes_with_a_thumbnail() {
     assert_eq!(thumb.headers()["content-type"], "image/jpeg");
     assert_eq!(thumb.headers()["x-content-type-options"], "nosniff");
     // A shop page that isolates itself (COEP) may still show it in the widget.
-    assert_eq!(thumb.headers()["cross-origin-resource-policy"], "cross-origin");
+    assert_eq!(
+        thumb.headers()["cross-origin-resource-policy"],
+        "cross-origin"
+    );
     let small = image::load_from_memory(&thumb.bytes().await.unwrap()).unwrap();
     assert_eq!((small.width(), small.height()), (320, 240));
     let forged = thumb_url.replace("sig=", "sig=0");
