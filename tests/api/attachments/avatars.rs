@@ -67,13 +67,7 @@ async fn an_agent_sets_a_picture_the_shopper_sees_and_replaces_and_removes_it() 
     let path = answer["agent"]["avatar"].as_str().unwrap().to_owned();
 
     // The shopper whose chat the owner takes sees the picture in the status frame.
-    let mut shopper = app.shopper().await;
-    let welcome = shopper.hello(json!({})).await;
-    shopper
-        .send(json!({ "type": "message", "client_msg_id": "m-0", "text": "hello" }))
-        .await;
-    let (ack, _) = shopper.recv_type("ack").await;
-    let conv = ack["conversation_id"].as_str().unwrap().to_owned();
+    let (mut shopper, conv, welcome) = super::chatting_welcomed(&app).await;
     app.agent_says(&owner, &conv, "Hello, I'm here").await;
     let status = shopper
         .until(|f| f["type"] == "status" && f["state"] == "assigned")

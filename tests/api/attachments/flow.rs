@@ -215,12 +215,7 @@ async fn a_large_photo_comes_with_a_thumbnail() {
 #[tokio::test]
 async fn the_privacy_export_links_the_shoppers_files() {
     let (app, owner) = spawn_app_as_owner().await;
-    let mut shopper = app.shopper().await;
-    let welcome = shopper.hello(json!({})).await;
-    shopper
-        .send(json!({ "type": "message", "client_msg_id": "m-0", "text": "hello" }))
-        .await;
-    let (ack, _) = shopper.recv_type("ack").await;
+    let (mut shopper, conv, welcome) = super::chatting_welcomed(&app).await;
     let token = super::shopper_token(&mut shopper).await;
     let bytes = png();
     let id = uploaded(&app, &token, "parcel.png", bytes.clone()).await["id"]
@@ -243,7 +238,7 @@ async fn the_privacy_export_links_the_shoppers_files() {
     )
     .await;
     let conversation = &export["visitors"][0]["conversations"][0];
-    assert_eq!(conversation["conversation"]["id"], ack["conversation_id"]);
+    assert_eq!(conversation["conversation"]["id"], conv.as_str());
     let file = &conversation["messages"][1]["attachments"][0];
     assert_eq!(file["name"], "parcel.png", "{export}");
     let served = fetch(&app, file["url"].as_str().unwrap()).await;
@@ -257,19 +252,13 @@ async fn the_privacy_export_links_the_shoppers_files() {
 #[tokio::test]
 async fn erasing_the_shopper_deletes_the_file() {
     let (app, owner) = spawn_app_as_owner().await;
-    let mut shopper = app.shopper().await;
-    let welcome = shopper.hello(json!({})).await;
-    shopper
-        .send(json!({ "type": "message", "client_msg_id": "m-0", "text": "hello" }))
-        .await;
-    let (ack, _) = shopper.recv_type("ack").await;
-    let conv = ack["conversation_id"].as_str().unwrap();
-    let token = agent_token(&app, &owner, conv).await;
+    let (_shopper, conv, welcome) = super::chatting_welcomed(&app).await;
+    let token = agent_token(&app, &owner, &conv).await;
     let id = uploaded(&app, &token, "a.png", png()).await["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    let sent = json_of(agent_sends(&app, &owner, conv, "", &[&id]).await, 201).await;
+    let sent = json_of(agent_sends(&app, &owner, &conv, "", &[&id]).await, 201).await;
     let url = sent["message"]["attachments"][0]["url"].as_str().unwrap();
     assert_eq!(fetch(&app, url).await.status(), 200);
 

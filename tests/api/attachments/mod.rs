@@ -17,13 +17,20 @@ use serde_json::{Value, json};
 
 /// A shopper with an open conversation: the socket and the conversation id.
 pub(super) async fn chatting(app: &TestApp) -> (Socket, String) {
+    let (shopper, conv, _) = chatting_welcomed(app).await;
+    (shopper, conv)
+}
+
+/// [`chatting`], with the `welcome` (visitor id, session) for tests that name the visitor.
+pub(super) async fn chatting_welcomed(app: &TestApp) -> (Socket, String, Value) {
     let mut shopper = app.shopper().await;
-    shopper.hello(json!({})).await;
+    let welcome = shopper.hello(json!({})).await;
     shopper
         .send(json!({ "type": "message", "client_msg_id": "m-0", "text": "hello" }))
         .await;
     let (ack, _) = shopper.recv_type("ack").await;
-    (shopper, ack["conversation_id"].as_str().unwrap().to_owned())
+    let conv = ack["conversation_id"].as_str().unwrap().to_owned();
+    (shopper, conv, welcome)
 }
 
 /// The REST call an agent makes for an upload token.

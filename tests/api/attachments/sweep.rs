@@ -4,19 +4,12 @@
 
 use super::{agent_sends, agent_token, png, uploaded};
 use crate::common::{DEADLINE, json_of, spawn_app_as_owner, start, test_settings};
-use serde_json::json;
 use std::process::Command;
 
 #[tokio::test]
 async fn files_of_a_conversation_the_cli_erased_go_with_the_next_sweep() {
     let (app, owner) = spawn_app_as_owner().await;
-    let mut shopper = app.shopper().await;
-    let welcome = shopper.hello(json!({})).await;
-    shopper
-        .send(json!({ "type": "message", "client_msg_id": "m-0", "text": "hello" }))
-        .await;
-    let (ack, _) = shopper.recv_type("ack").await;
-    let conv = ack["conversation_id"].as_str().unwrap().to_owned();
+    let (shopper, conv, welcome) = super::chatting_welcomed(&app).await;
     let token = agent_token(&app, &owner, &conv).await;
     let id = uploaded(&app, &token, "a.png", png()).await["id"]
         .as_str()
