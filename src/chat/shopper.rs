@@ -152,6 +152,11 @@ impl ChatService {
             Stage::Bot if asks_for_person(text) => {
                 let _ = self.hand_off(id, HandoffReason::ShopperAsked, 0).await;
             }
+            // Photos or files without a word: the bot reads words, and a shopper who sends a
+            // picture (a damaged parcel, the wrong colour) needs a person, not "not sure".
+            Stage::Bot if text.trim().is_empty() && !appended.message.attachments.is_empty() => {
+                let _ = self.hand_off(id, HandoffReason::BotMissed, 0).await;
+            }
             Stage::Bot if !bot_answers => {}
             Stage::Bot => self.spawn_answer(conv, text.to_owned()),
             // A chat that opened straight in the queue (no bot; its cart value came with the

@@ -12,7 +12,7 @@ use object_store::path::Path;
 
 /// Whether `version` can be one we made (letters and digits, 8–64): checked before it is
 /// part of a path, so a link's version never walks elsewhere.
-pub fn is_avatar_version(version: &str) -> bool {
+fn is_avatar_version(version: &str) -> bool {
     (8..=64).contains(&version.len()) && version.bytes().all(|c| c.is_ascii_alphanumeric())
 }
 

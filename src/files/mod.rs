@@ -16,7 +16,6 @@ pub mod sniff;
 mod store;
 pub mod thumb;
 
-pub use avatars::is_avatar_version;
 pub use keys::{FileKeys, LINK_TTL_MS, UPLOAD_TOKEN_TTL_MS, UploadGrant};
 pub use scan::{ScanError, Scanner, Verdict};
 pub use store::{FileError, FileKey, FileMeta, FileStore, UNUSED_UPLOAD_TTL_MS};

@@ -303,3 +303,51 @@ async fn an_agent_sends_a_file_over_the_socket() {
     assert_eq!(frame["attachments"][0]["name"], "size-chart.pdf");
     app.stop().await;
 }
+
+/// A photo without a word to the bot goes to a person ("Let me get a person…"), not to the
+/// knowledge base, which would answer it "not sure" and count a miss.
+#[tokio::test]
+async fn a_photo_alone_to_the_bot_goes_to_a_person() {
+    let (app, owner) = spawn_app_as_owner().await;
+    app.add_article(&owner, "When do you ship?", "Orders ship the same day.")
+        .await;
+    // Patient with misses: a photo counted as one would leave the chat with the bot.
+    app.chat_settings(&owner, json!({ "bot_max_misses": 5 }))
+        .await;
+    let (mut shopper, conv) = super::chatting(&app).await;
+    let (status, _) = shopper.recv_type("status").await;
+    assert_eq!(status["state"], "bot", "the bot has the chat: {status}");
+    let token = super::shopper_token(&mut shopper).await;
+    let id = uploaded(&app, &token, "parcel.png", png()).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    shopper
+        .send(json!({ "type": "message", "client_msg_id": "m-1", "text": "", "attachments": [id] }))
+        .await;
+    let queued = shopper
+        .until(|f| f["type"] == "status" && f["state"] == "queued")
+        .await;
+    assert_eq!(queued["conversation_id"], conv.as_str());
+    let transcript = app
+        .get_json(
+            &app.site_path(&format!("/conversations/{conv}/transcript")),
+            &owner,
+        )
+        .await;
+    assert_eq!(transcript["conversation"]["handoff_reason"], "bot_missed");
+    let lines: Vec<&str> = transcript["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["text"].as_str())
+        .collect();
+    // "hello" was a miss; the photo is handed to people at once, with no second miss line.
+    let photo = lines.iter().position(|l| l.is_empty()).unwrap();
+    assert_eq!(
+        lines[photo + 1..],
+        ["Let me get a person to help with that."],
+        "{lines:?}"
+    );
+    app.stop().await;
+}
